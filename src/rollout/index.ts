@@ -1,0 +1,2 @@
+/** Rollouts: discounting, full returns, reward-to-go and GAE over time-major [T, numEnvs] arrays. */
+export * from './returns.ts';

@@ -1,0 +1,67 @@
+/** Matrix products: matmul (batched, with transpose flags) and the fused affine layer. */
+import { Tensor, record, allocData, shapeStr } from '../tensor.ts';
+import { gemm } from '../kernels.ts';
+import { reshape } from './shape.ts';
+import { sum } from './reduce.ts';
+
+/**
+ * op(a) @ op(b), where op transposes the last two axes when the flag is set.
+ * a [..., m, k] with b [k, n] folds a's leading axes into rows; otherwise the leading (batch)
+ * axes of a and b must be equal.
+ */
+export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  if (a.rank < 2 || b.rank < 2) {
+    throw new RangeError(`matmul: operands need rank >= 2, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)} (reshape vectors to [1,n] or [n,1])`);
+  }
+  // A batch of inputs times one weight matrix: fold the batch into rows.
+  if (a.rank > 2 && b.rank === 2 && !transA) {
+    const lead = a.shape.slice(0, -1);
+    const out = matmul(reshape(a, [-1, a.shape[a.rank - 1]]), b, false, transB);
+    return reshape(out, [...lead, out.shape[1]]);
+  }
+  const ra = a.rank, rb = b.rank;
+  const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+  const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+  const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+  const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  if (k !== kb || batchA.length !== batchB.length || batchA.some((d, i) => d !== batchB[i])) {
+    throw new RangeError(
+      `matmul: shapes ${shapeStr(a.shape)}${transA ? 'ᵀ' : ''} and ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''} do not match ` +
+        `(inner dimensions ${k} and ${kb}; batch dimensions must be equal)`,
+    );
+  }
+  const batch = batchA.reduce((p, d) => p * d, 1);
+  const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
+  const o = allocData(dtype, batch * m * n);
+  for (let i = 0; i < batch; i++) gemm(a.data, i * m * k, b.data, i * k * n, o, i * m * n, m, k, n, transA, transB);
+  return record('matmul', new Tensor(o, [...batchA, m, n]), [a, b], (g) => [
+    a.requiresGrad ? (transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB)) : null,
+    b.requiresGrad ? (transB ? matmul(g, a, true, transA) : matmul(a, g, !transA, false)) : null,
+  ]);
+}
+
+/**
+ * The affine layer x @ w + b in one pass: x [n, in], w [in, out], b [out].
+ * Its backward is three matmul/sum ops, so it is differentiable twice like everything else.
+ */
+export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
+    throw new RangeError(
+      `linear: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` +
+        (b ? `, b ${shapeStr(b.shape)}` : ''),
+    );
+  }
+  const [n, k] = x.shape;
+  const m = w.shape[1];
+  const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
+  const o = allocData(dtype, n * m);
+  if (b) for (let i = 0; i < n; i++) o.set(b.data, i * m);
+  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, true);
+  const inputs = b ? [x, w, b] : [x, w];
+  return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
+    x.requiresGrad ? matmul(g, w, false, true) : null,
+    w.requiresGrad ? matmul(x, g, true, false) : null,
+    b && b.requiresGrad ? sum(g, 0) : null,
+  ]);
+}

@@ -1,0 +1,229 @@
+/**
+ * Score-function (REINFORCE) gradient estimators over a batch of N whole trajectories:
+ *   g = (1/N) sum_i sum_t grad log pi(a_it | s_it) * w_it
+ * with the weight w chosen by the estimator (Williams 1992; Levine's CS285 lecture 5; GAE from
+ * Schulman et al. 2016). With gamma < 1 each weight carries gamma^t so that the estimate is unbiased
+ * for J = E[sum_t gamma^t r_t].
+ */
+import { episodeReturns, gae, rewardToGo, type RolloutSteps } from '../rollout/returns.ts';
+import type { TabularMDP } from './mdp.ts';
+import { addScore, rowOffset, type SoftmaxPolicy } from './policy.ts';
+import type { TrajectoryBatch } from './sample.ts';
+
+export type ReturnKind = 'full' | 'rewardToGo' | 'gae';
+export type BaselineKind = 'none' | 'mean' | 'optimal' | 'value';
+
+export interface EstimatorSpec {
+  /** full: r(tau) on every step; rewardToGo: Q-hat(t); gae: GAE(lambda) advantages from the exact V. */
+  returns: ReturnKind;
+  /**
+   * none; mean: batch average of the return (per step t for rewardToGo); optimal: per-parameter
+   * b_k = E[g_k^2 r] / E[g_k^2] from per-trajectory score sums g (full only); value: the exact V_t(s_t)
+   * (rewardToGo only). gae ignores this (its baseline is V).
+   */
+  baseline?: BaselineKind;
+  /** mean / optimal: compute trajectory i's baseline without trajectory i, which makes them unbiased. */
+  leaveOneOut?: boolean;
+  /** gae: lambda in [0, 1]. */
+  lambda?: number;
+}
+
+export function estimatorName(spec: EstimatorSpec): string {
+  if (spec.returns === 'gae') return `gae(${spec.lambda})`;
+  const b = spec.baseline ?? 'none';
+  if (b === 'none') return spec.returns;
+  return `${spec.returns}+${b}${spec.leaveOneOut ? '(LOO)' : ''}`;
+}
+
+/** Whether theory says the estimator is unbiased (batch-estimated baselines are not, unless leave-one-out). */
+export function unbiasedInTheory(spec: EstimatorSpec): boolean {
+  const b = spec.baseline ?? 'none';
+  return spec.returns === 'gae' || !((b === 'mean' || b === 'optimal') && !spec.leaveOneOut);
+}
+
+export function checkEstimatorSpec(spec: EstimatorSpec): void {
+  const b = spec.baseline ?? 'none';
+  if (spec.returns !== 'full' && spec.returns !== 'rewardToGo' && spec.returns !== 'gae') {
+    throw new RangeError(`estimator: returns must be 'full', 'rewardToGo' or 'gae', got ${JSON.stringify(spec.returns)}`);
+  }
+  if (!['none', 'mean', 'optimal', 'value'].includes(b)) {
+    throw new RangeError(`estimator: baseline must be 'none', 'mean', 'optimal' or 'value', got ${JSON.stringify(b)}`);
+  }
+  if (spec.returns === 'gae') {
+    if (!(typeof spec.lambda === 'number' && spec.lambda >= 0 && spec.lambda <= 1)) {
+      throw new RangeError(`estimator gae: lambda must be a number in [0, 1], got ${spec.lambda}`);
+    }
+    if (b !== 'none') throw new RangeError(`estimator gae: baseline must be omitted (GAE uses the exact V), got '${b}'`);
+  }
+  if (b === 'optimal' && spec.returns !== 'full') {
+    throw new RangeError(`estimator: baseline 'optimal' is defined for returns 'full' only, got returns '${spec.returns}'`);
+  }
+  if (b === 'value' && spec.returns !== 'rewardToGo') {
+    throw new RangeError(`estimator: baseline 'value' is defined for returns 'rewardToGo' only (use 'gae' for GAE), got '${spec.returns}'`);
+  }
+}
+
+/** Per-batch quantities shared by all estimators, computed once and cached. */
+export class BatchView {
+  readonly N: number;
+  readonly H: number;
+  readonly d: number;
+  readonly steps: RolloutSteps;
+  private cache = new Map<string, Float64Array>();
+
+  constructor(
+    readonly mdp: TabularMDP,
+    readonly policy: SoftmaxPolicy,
+    readonly probs: Float64Array,
+    /** Exact V_t(s) at t * S + s (t = 0 .. H), used by the value baseline and GAE. */
+    readonly V: Float64Array,
+    readonly batch: TrajectoryBatch,
+  ) {
+    this.N = batch.N;
+    this.H = batch.H;
+    this.d = policy.theta.length;
+    // The horizon is part of the MDP: every trajectory terminates after step H-1.
+    const terminated = new Uint8Array(this.H * this.N);
+    terminated.fill(1, (this.H - 1) * this.N);
+    this.steps = { rewards: batch.rewards, terminated, truncated: new Uint8Array(this.H * this.N), numEnvs: this.N };
+  }
+
+  private memo(key: string, f: () => Float64Array): Float64Array {
+    let v = this.cache.get(key);
+    if (!v) this.cache.set(key, (v = f()));
+    return v;
+  }
+
+  /** r(tau_i) = sum_t gamma^t r_it, length N. */
+  fullReturns(): Float64Array {
+    return this.memo('full', () => episodeReturns(this.steps, this.mdp.gamma).returns.slice(0, this.N));
+  }
+
+  /** gamma^t Q-hat_it, [H, N]. */
+  discountedRewardToGo(): Float64Array {
+    return this.memo('rtg', () => discountWeights(rewardToGo(this.steps, this.mdp.gamma), this.N, this.mdp.gamma));
+  }
+
+  /** V_t(s_it), [H, N]. */
+  values(): Float64Array {
+    return this.memo('values', () => {
+      const { N, H } = this;
+      const S = this.mdp.numStates;
+      const out = new Float64Array(H * N);
+      for (let t = 0; t < H; t++) for (let i = 0; i < N; i++) out[t * N + i] = this.V[t * S + this.batch.states[t * N + i]];
+      return out;
+    });
+  }
+
+  /** gamma^t A^GAE(lambda)_it, [H, N]. */
+  discountedGae(lambda: number): Float64Array {
+    return this.memo(`gae${lambda}`, () =>
+      discountWeights(gae(this.steps, this.values(), { gamma: this.mdp.gamma, lambda }).advantages, this.N, this.mdp.gamma));
+  }
+
+  /** Per-trajectory score sums g_i = sum_t grad log pi(a_it|s_it), [N, d]. */
+  trajectoryScores(): Float64Array {
+    return this.memo('scores', () => {
+      const { N, H, d } = this;
+      const g = new Float64Array(N * d);
+      for (let i = 0; i < N; i++) {
+        const gi = g.subarray(i * d, (i + 1) * d);
+        for (let t = 0; t < H; t++) this.addStep(gi, t, i, 1);
+      }
+      return g;
+    });
+  }
+
+  /** out += w * grad log pi(a_it | s_it). */
+  addStep(out: Float64Array, t: number, i: number, w: number): void {
+    const k = t * this.N + i;
+    addScore(out, this.probs, rowOffset(this.policy, t, this.batch.states[k]), this.batch.actions[k], w, this.mdp.numActions);
+  }
+
+  /** out = (1/N) sum_{t,i} w[t*N+i] * score_it. */
+  weightedScore(w: Float64Array, out: Float64Array): Float64Array {
+    out.fill(0);
+    for (let t = 0; t < this.H; t++) for (let i = 0; i < this.N; i++) this.addStep(out, t, i, w[t * this.N + i] / this.N);
+    return out;
+  }
+}
+
+function discountWeights(x: Float64Array, N: number, gamma: number): Float64Array {
+  if (gamma === 1) return x;
+  let disc = 1;
+  for (let t = 0; t * N < x.length; t++, disc *= gamma) for (let i = 0; i < N; i++) x[t * N + i] *= disc;
+  return x;
+}
+
+/** The gradient estimate of `spec` on one batch, written to `out` (length d). */
+export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64Array(view.d)): Float64Array {
+  const { N, H } = view;
+  const b = spec.baseline ?? 'none';
+  const loo = !!spec.leaveOneOut;
+  if (loo && N < 2) throw new RangeError(`estimator ${estimatorName(spec)}: leave-one-out needs N >= 2 trajectories per batch, got ${N}`);
+  const w = new Float64Array(H * N);
+  if (spec.returns === 'gae') return view.weightedScore(view.discountedGae(spec.lambda!), out);
+  if (spec.returns === 'full') {
+    const R = view.fullReturns();
+    if (b === 'optimal') return optimalBaseline(view, R, loo, out);
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += R[i];
+    for (let i = 0; i < N; i++) {
+      const base = b === 'mean' ? (loo ? (sum - R[i]) / (N - 1) : sum / N) : 0;
+      for (let t = 0; t < H; t++) w[t * N + i] = R[i] - base;
+    }
+    return view.weightedScore(w, out);
+  }
+  // rewardToGo
+  const G = view.discountedRewardToGo();
+  const V = b === 'value' ? view.values() : null;
+  let disc = 1;
+  for (let t = 0; t < H; t++, disc *= view.mdp.gamma) {
+    let sum = 0;
+    for (let i = 0; i < N; i++) sum += G[t * N + i];
+    for (let i = 0; i < N; i++) {
+      const k = t * N + i;
+      let base = 0;
+      if (b === 'mean') base = loo ? (sum - G[k]) / (N - 1) : sum / N;
+      else if (V) base = disc * V[k];
+      w[k] = G[k] - base;
+    }
+  }
+  return view.weightedScore(w, out);
+}
+
+/**
+ * Per-parameter variance-minimising constant baseline (CS285 lecture 5; Greensmith et al. 2004):
+ * b_k = sum_i g_ik^2 R_i / sum_i g_ik^2, then grad_k = (1/N) sum_i g_ik (R_i - b_k).
+ */
+function optimalBaseline(view: BatchView, R: Float64Array, loo: boolean, out: Float64Array): Float64Array {
+  const { N, d } = view;
+  const g = view.trajectoryScores();
+  const num = new Float64Array(d);
+  const den = new Float64Array(d);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < d; k++) {
+      const g2 = g[i * d + k] * g[i * d + k];
+      num[k] += g2 * R[i];
+      den[k] += g2;
+    }
+  }
+  out.fill(0);
+  for (let i = 0; i < N; i++) {
+    for (let k = 0; k < d; k++) {
+      const gik = g[i * d + k];
+      if (gik === 0) continue;
+      let bk: number;
+      if (loo) {
+        const g2 = gik * gik;
+        const dd = den[k] - g2;
+        // Cancellation guard: when only trajectory i touched k, dd is rounding noise, not a sum.
+        bk = dd > 1e-12 * den[k] ? (num[k] - g2 * R[i]) / dd : 0;
+      } else {
+        bk = num[k] / den[k];
+      }
+      out[k] += (gik * (R[i] - bk)) / N;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+/** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
+import { Rng } from '../rng/index.ts';
+import { Tensor, linear, tanh, relu, elu, sigmoid } from '../tensor/index.ts';
+import { orthogonal, xavierUniform, GAINS } from './init.ts';
+
+export abstract class Module {
+  /** Parameters with dotted names, in a fixed order (the order of optimizer state and files). */
+  abstract namedParameters(): [string, Tensor][];
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+}
+
+export type Init = 'orthogonal' | 'xavier';
+
+export interface LinearOptions {
+  init?: Init;
+  gain?: number;
+  bias?: boolean;
+}
+
+/** y = x W + b with W [in, out] (row-major, so a batch [n, in] multiplies without a transpose). */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, opts: LinearOptions = {}) {
+    super();
+    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Linear: ${k} must be a positive integer, got ${v}`);
+    }
+    const gain = opts.gain ?? 1;
+    const w = (opts.init ?? 'orthogonal') === 'orthogonal'
+      ? orthogonal(rng, inFeatures, outFeatures, gain)
+      : xavierUniform(rng, inFeatures, outFeatures, gain);
+    this.weight = Tensor.param(w, [inFeatures, outFeatures], 'weight');
+    this.bias = opts.bias === false ? null : Tensor.param(new Float32Array(outFeatures), [outFeatures], 'bias');
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias ?? undefined);
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+  }
+}
+
+export type Activation = 'tanh' | 'relu' | 'elu' | 'sigmoid' | 'identity';
+const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {
+  tanh, relu, elu: (x) => elu(x), sigmoid, identity: (x) => x,
+};
+
+export interface MLPOptions {
+  activation?: Activation;
+  /** Activation after the last layer (default identity). */
+  outputActivation?: Activation;
+  init?: Init;
+  /** Gain of hidden layers (default sqrt(2), as CleanRL/SB3 use for orthogonal init). */
+  hiddenGain?: number;
+  /** Gain of the output layer: 0.01 for policy logits/means, 1 for values (CleanRL, SB3). */
+  outputGain?: number;
+}
+
+/** Multilayer perceptron with sizes [in, hidden..., out]. */
+export class MLP extends Module {
+  readonly layers: Linear[];
+  private readonly act: (x: Tensor) => Tensor;
+  private readonly outAct: (x: Tensor) => Tensor;
+
+  constructor(readonly sizes: number[], rng: Rng, readonly opts: MLPOptions = {}) {
+    super();
+    if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
+      throw new RangeError(`MLP: sizes must be at least two positive integers [in, ..., out], got ${JSON.stringify(sizes)}`);
+    }
+    const activation = opts.activation ?? 'tanh';
+    if (!(activation in ACTIVATIONS)) {
+      throw new RangeError(`MLP: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATIONS).join(', ')}`);
+    }
+    this.act = ACTIVATIONS[activation];
+    this.outAct = ACTIVATIONS[opts.outputActivation ?? 'identity'];
+    const hiddenGain = opts.hiddenGain ?? (opts.init === 'xavier' ? GAINS[activation] : Math.SQRT2);
+    this.layers = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const last = i + 2 === sizes.length;
+      this.layers.push(new Linear(sizes[i], sizes[i + 1], rng, { init: opts.init, gain: last ? (opts.outputGain ?? 1) : hiddenGain }));
+    }
+  }
+
+  get inFeatures(): number {
+    return this.sizes[0];
+  }
+
+  get outFeatures(): number {
+    return this.sizes[this.sizes.length - 1];
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
+      throw new RangeError(`MLP.forward: expected input [batch, ${this.inFeatures}], got [${x.shape.join(',')}]`);
+    }
+    let h = x;
+    const last = this.layers.length - 1;
+    for (let i = 0; i < last; i++) h = this.act(this.layers[i].forward(h));
+    return this.outAct(this.layers[last].forward(h));
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return this.layers.flatMap((l, i) => l.namedParameters().map(([n, p]) => [`${i}.${n}`, p] as [string, Tensor]));
+  }
+}
+
+/** A set of named submodules treated as one (e.g. a policy and its value function). */
+export class ModuleDict extends Module {
+  constructor(readonly modules: Record<string, Module>) {
+    super();
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return Object.entries(this.modules).flatMap(([k, m]) => m.namedParameters().map(([n, p]) => [`${k}.${n}`, p] as [string, Tensor]));
+  }
+}

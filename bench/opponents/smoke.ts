@@ -80,14 +80,14 @@ for (const opp of opponents) {
   // Rough timings (the real comparison is bench/engine.ts).
   for (const b of PPO_BATCHES) {
     const u = await opp.ppoUpdate(b, SEED);
-    const t = await measure(u, { warmup: 5, samples: 15, callsPerSample: 1, maxTimeMs: 3000 });
+    const t = await measure(u, { samples: 15, callsPerSample: 1, maxTimeMs: 3000 });
     rows.push([opp.name, `ppo update B=${b}`, formatTiming(t)]);
     console.log(`  ppo update B=${b}: ${formatTiming(t)}`);
     u.release();
   }
   for (const b of INFERENCE_BATCHES) {
     const inf = await opp.inference(b, SEED);
-    const t = await measure(inf, { warmup: 50, samples: 15, maxTimeMs: 2000 });
+    const t = await measure(inf, { samples: 15, maxTimeMs: 2000 });
     rows.push([opp.name, `inference B=${b}`, formatTiming(t)]);
     console.log(`  inference B=${b}: ${formatTiming(t)}`);
     inf.release();

@@ -3,8 +3,14 @@
 // ratios compare like with like.
 
 export interface TimingOptions {
-  /** Untimed calls first (JIT, kernel compilation, caches). Default 10. */
+  /**
+   * Untimed calls first, at least `warmup` calls and at least `warmupMs` of wall time. V8 needs a few
+   * hundred calls of a small update before the JS around the kernels is optimised (measured here:
+   * tfjs-wasm's B=64 update goes from 3.7 ms in its first 20 calls to 1.5 ms after ~200), and jax-js
+   * compiles its kernels on the first calls. Defaults 10 calls and 500 ms.
+   */
   warmup?: number;
+  warmupMs?: number;
   /** Number of timed samples. Default 30. */
   samples?: number;
   /**
@@ -48,47 +54,75 @@ export function quantile(sorted: readonly number[], q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-export async function measure(fn: Fn, opts: TimingOptions = {}): Promise<Timing> {
-  const warmup = opts.warmup ?? 10;
-  const samples = opts.samples ?? 30;
-  const minSampleMs = opts.minSampleMs ?? 1;
-  const maxTimeMs = opts.maxTimeMs ?? 10_000;
-  await runCalls(fn, warmup);
+interface Prepared {
+  fn: Fn;
+  calls: number;
+  perCall: number[];
+}
 
+async function prepare(fn: Fn, opts: TimingOptions): Promise<Prepared> {
+  const warmup = opts.warmup ?? 10;
+  const warmupMs = opts.warmupMs ?? 500;
+  const t0 = performance.now();
+  for (let i = 0; i < warmup || performance.now() - t0 < warmupMs; i++) {
+    const r = fn();
+    if (r instanceof Promise) await r;
+  }
   let calls = typeof opts.callsPerSample === 'number' ? opts.callsPerSample : 1;
   if (opts.callsPerSample === undefined || opts.callsPerSample === 'auto') {
     // Double the calls per sample until one sample lasts minSampleMs.
+    const minSampleMs = opts.minSampleMs ?? 1;
     for (;;) {
-      const t0 = performance.now();
+      const t1 = performance.now();
       await runCalls(fn, calls);
-      if (performance.now() - t0 >= minSampleMs || calls >= 4096) break;
+      if (performance.now() - t1 >= minSampleMs || calls >= 4096) break;
       calls *= 2;
     }
   }
   if (!Number.isInteger(calls) || calls < 1) {
     throw new Error(`measure: callsPerSample must be a positive integer or 'auto', got ${calls}`);
   }
+  return { fn, calls, perCall: [] };
+}
 
-  const perCall: number[] = [];
+async function sample(p: Prepared): Promise<void> {
+  const t0 = performance.now();
+  await runCalls(p.fn, p.calls);
+  p.perCall.push((performance.now() - t0) / p.calls);
+}
+
+function summarise(p: Prepared): Timing {
+  const sorted = [...p.perCall].sort((a, b) => a - b);
+  const q1 = quantile(sorted, 0.25);
+  const q3 = quantile(sorted, 0.75);
+  return { median: quantile(sorted, 0.5), q1, q3, iqr: q3 - q1, min: sorted[0], samples: sorted.length, callsPerSample: p.calls };
+}
+
+/** Times one function: warm-up, then `samples` timed samples. */
+export async function measure(fn: Fn, opts: TimingOptions = {}): Promise<Timing> {
+  return (await measureInterleaved({ only: fn }, opts)).only;
+}
+
+/**
+ * Times several functions side by side: after each one's warm-up, the samples are taken in rounds,
+ * one sample of each function per round (starting from a different one each round), so that load
+ * from other processes on a shared machine falls on all of them alike and their ratios stay fair.
+ * maxTimeMs bounds the whole run (each function still gets at least 5 samples).
+ */
+export async function measureInterleaved<K extends string>(fns: Record<K, Fn>, opts: TimingOptions = {}): Promise<Record<K, Timing>> {
+  const samples = opts.samples ?? 30;
+  const maxTimeMs = opts.maxTimeMs ?? 10_000;
+  const names = Object.keys(fns) as K[];
+  const prepared = {} as Record<K, Prepared>;
+  for (const k of names) prepared[k] = await prepare(fns[k], opts);
   const start = performance.now();
   for (let s = 0; s < samples; s++) {
-    const t0 = performance.now();
-    await runCalls(fn, calls);
-    perCall.push((performance.now() - t0) / calls);
-    if (perCall.length >= 5 && performance.now() - start > maxTimeMs) break;
+    for (let j = 0; j < names.length; j++) await sample(prepared[names[(s + j) % names.length]]);
+    if (s >= 4 && performance.now() - start > maxTimeMs) break;
   }
-  perCall.sort((a, b) => a - b);
-  const q1 = quantile(perCall, 0.25);
-  const q3 = quantile(perCall, 0.75);
-  return {
-    median: quantile(perCall, 0.5),
-    q1,
-    q3,
-    iqr: q3 - q1,
-    min: perCall[0],
-    samples: perCall.length,
-    callsPerSample: calls,
-  };
+  const out = {} as Record<K, Timing>;
+  for (const k of names) out[k] = summarise(prepared[k]);
+  return out;
 }
 
 /** "1.23 ms ± 0.05" style: median and half the IQR. */

@@ -1,0 +1,130 @@
+/**
+ * CartPole-v1 (Barto, Sutton & Anderson 1983), Gymnasium 1.x dynamics: Euler integration, float64
+ * state, float32 observation. Constants and the order of operations follow
+ * gymnasium/envs/classic_control/cartpole.py so that every observation matches bit for bit.
+ */
+import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { Box, Discrete } from '../spaces.ts';
+import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
+import { drawCartPole } from './render.ts';
+
+const ID = 'CartPole-v1';
+const GRAVITY = 9.8;
+const MASSCART = 1.0;
+const MASSPOLE = 0.1;
+const TOTAL_MASS = MASSPOLE + MASSCART;
+const LENGTH = 0.5; // half the pole's length
+const POLEMASS_LENGTH = MASSPOLE * LENGTH;
+const FORCE_MAG = 10.0;
+const TAU = 0.02;
+export const CARTPOLE_THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
+export const CARTPOLE_X_THRESHOLD = 2.4;
+const F32_MAX = 3.4028234663852886e38;
+
+export interface CartPoleOptions {
+  renderMode?: RenderMode | null;
+  /** Gymnasium's sutton_barto_reward: 0 per step, -1 on failure. */
+  suttonBartoReward?: boolean;
+}
+
+export class CartPoleEnv extends BaseEnv<Float32Array, number> {
+  static readonly STATE_NAMES = ['x', 'x_dot', 'theta', 'theta_dot'] as const;
+  readonly observationSpace = new Box<Float32Array>(
+    [CARTPOLE_X_THRESHOLD * 2, -F32_MAX, CARTPOLE_THETA_THRESHOLD * 2, -F32_MAX].map((v, i) => (i % 2 ? v : -v)),
+    [CARTPOLE_X_THRESHOLD * 2, F32_MAX, CARTPOLE_THETA_THRESHOLD * 2, F32_MAX],
+  );
+  readonly actionSpace = new Discrete(2);
+  private x = 0;
+  private xDot = 0;
+  private theta = 0;
+  private thetaDot = 0;
+  private hasState = false;
+  private stepsBeyondTerminated = -1; // Gymnasium's None
+  private readonly suttonBarto: boolean;
+  private readonly obs = new Float32Array(4);
+  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
+
+  constructor(opts: CartPoleOptions = {}) {
+    super(opts.renderMode ?? null);
+    this.suttonBarto = opts.suttonBartoReward ?? false;
+  }
+
+  reset(args: ResetArgs = {}): ResetResult<Float32Array> {
+    const rng = this.seedRng(args.seed);
+    const [lo, hi] = resetBounds(ID, args.options, -0.05, 0.05);
+    this.x = rng.uniform(lo, hi);
+    this.xDot = rng.uniform(lo, hi);
+    this.theta = rng.uniform(lo, hi);
+    this.thetaDot = rng.uniform(lo, hi);
+    this.hasState = true;
+    this.stepsBeyondTerminated = -1;
+    this.writeObs();
+    return { obs: this.obs, info: EMPTY_INFO };
+  }
+
+  step(action: number): StepResult<Float32Array> {
+    if (action !== 0 && action !== 1) throw badDiscreteAction(ID, action, this.actionSpace);
+    if (!this.hasState) throw notReset(ID);
+    const force = action === 1 ? FORCE_MAG : -FORCE_MAG;
+    const costheta = Math.cos(this.theta);
+    const sintheta = Math.sin(this.theta);
+    const td = this.thetaDot;
+    const temp = (force + POLEMASS_LENGTH * (td * td) * sintheta) / TOTAL_MASS;
+    const thetaacc = (GRAVITY * sintheta - costheta * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * (costheta * costheta)) / TOTAL_MASS));
+    const xacc = temp - (POLEMASS_LENGTH * thetaacc * costheta) / TOTAL_MASS;
+    const x = this.x + TAU * this.xDot;
+    this.xDot = this.xDot + TAU * xacc;
+    const theta = this.theta + TAU * td;
+    this.thetaDot = td + TAU * thetaacc;
+    this.x = x;
+    this.theta = theta;
+    const terminated =
+      x < -CARTPOLE_X_THRESHOLD || x > CARTPOLE_X_THRESHOLD || theta < -CARTPOLE_THETA_THRESHOLD || theta > CARTPOLE_THETA_THRESHOLD;
+    let reward: number;
+    if (!terminated) reward = this.suttonBarto ? 0.0 : 1.0;
+    else if (this.stepsBeyondTerminated < 0) {
+      this.stepsBeyondTerminated = 0; // the pole just fell
+      reward = this.suttonBarto ? -1.0 : 1.0;
+    } else {
+      this.stepsBeyondTerminated++; // stepping past the end is undefined behaviour in Gymnasium; it pays 0
+      reward = this.suttonBarto ? -1.0 : 0.0;
+    }
+    this.writeObs();
+    const r = this.result;
+    r.reward = reward;
+    r.terminated = terminated;
+    r.truncated = false;
+    r.info = EMPTY_INFO;
+    return r;
+  }
+
+  private writeObs(): void {
+    const o = this.obs;
+    o[0] = this.x;
+    o[1] = this.xDot;
+    o[2] = this.theta;
+    o[3] = this.thetaDot;
+  }
+
+  /** Gymnasium's internal state [x, x_dot, theta, theta_dot] (float64). */
+  getState(): Float64Array {
+    return Float64Array.of(this.x, this.xDot, this.theta, this.thetaDot);
+  }
+
+  setState(state: ArrayLike<number>): void {
+    checkStateLength(ID, state, CartPoleEnv.STATE_NAMES);
+    [this.x, this.xDot, this.theta, this.thetaDot] = Array.from(state);
+    this.hasState = true;
+    this.stepsBeyondTerminated = -1;
+    this.writeObs();
+  }
+
+  /** The observation the env would return for its current state. */
+  currentObs(): Float32Array {
+    return this.obs;
+  }
+
+  override render(): RgbFrame {
+    return drawCartPole(this.x, this.theta, CARTPOLE_X_THRESHOLD, LENGTH);
+  }
+}

@@ -1,0 +1,34 @@
+export {
+  BaseEnv,
+  Wrapper,
+  EMPTY_INFO,
+  entropySeed,
+  type Env,
+  type EnvSpec,
+  type Info,
+  type RenderMode,
+  type ResetArgs,
+  type ResetResult,
+  type RgbFrame,
+  type StepResult,
+} from './env.ts';
+export {
+  Space,
+  Box,
+  Discrete,
+  MultiDiscrete,
+  MultiBinary,
+  Tuple,
+  Dict,
+  flatdim,
+  flatten,
+  unflatten,
+  flattenSpace,
+  type BoxDtype,
+  type FloatArray,
+  type FloatDtype,
+} from './spaces.ts';
+export { make, register, spec, registeredIds, type MakeOptions } from './registry.ts';
+export { checkEnv, type CheckEnvOptions } from './checker.ts';
+export { Canvas, rotate, type Rgb, type Point } from './raster.ts';
+export * from './classic/index.ts';

@@ -1,0 +1,114 @@
+/**
+ * The env registry (gymnasium.register / gymnasium.make). Ids, versions, max_episode_steps and
+ * reward_threshold are Gymnasium 1.x's (gymnasium/envs/__init__.py).
+ *
+ * make(id) = OrderEnforcing(TimeLimit(spec.wrap?(entryPoint(kwargs)))): the order check is the
+ * outermost layer so it also sees TimeLimit's truncation (Gymnasium puts it inside TimeLimit and
+ * does not reject stepping after the end; we do, because it is always a bug in a collector).
+ */
+import type { Env, EnvSpec, RenderMode } from './env.ts';
+import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv } from './classic/index.ts';
+import { TimeLimit } from '../wrappers/time-limit.ts';
+import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
+import { MaskVelocity } from '../wrappers/mask-velocity.ts';
+
+const registry = new Map<string, EnvSpec>();
+
+/** Add (or replace) a spec. */
+export function register(spec: EnvSpec): void {
+  if (!spec || typeof spec.id !== 'string' || !/^[\w:./-]+-v\d+$/.test(spec.id)) {
+    throw new Error(`register: id must look like "Name-v0", got ${JSON.stringify(spec?.id)}`);
+  }
+  if (typeof spec.entryPoint !== 'function') throw new Error(`register(${spec.id}): entryPoint must be a function (kwargs) => Env`);
+  if (spec.maxEpisodeSteps !== undefined && !(Number.isInteger(spec.maxEpisodeSteps) && spec.maxEpisodeSteps > 0)) {
+    throw new Error(`register(${spec.id}): maxEpisodeSteps must be a positive integer, got ${spec.maxEpisodeSteps}`);
+  }
+  registry.set(spec.id, { ...spec });
+}
+
+export function spec(id: string): EnvSpec {
+  const s = registry.get(id);
+  if (!s) throw unknownId(id);
+  return s;
+}
+
+export function registeredIds(): string[] {
+  return [...registry.keys()].sort();
+}
+
+export interface MakeOptions {
+  /** Overrides the spec's step limit; null disables TimeLimit. */
+  maxEpisodeSteps?: number | null;
+  renderMode?: RenderMode | null;
+  /** false leaves out the order check (for tight loops that manage resets themselves). */
+  orderEnforce?: boolean;
+  /** Keyword arguments for the env's constructor (merged over the spec's kwargs). */
+  kwargs?: Record<string, unknown>;
+}
+
+export function make<Obs = any, Act = any>(id: string, options: MakeOptions = {}): Env<Obs, Act> {
+  const s = spec(id);
+  const kwargs = { ...s.kwargs, ...options.kwargs, renderMode: options.renderMode ?? null };
+  let env: Env<any, any> = s.entryPoint(kwargs);
+  env.spec = s;
+  if (s.wrap) env = s.wrap(env);
+  const limit = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
+  if (limit !== null && limit !== undefined) env = new TimeLimit(env, limit);
+  if (options.orderEnforce !== false) env = new OrderEnforcing(env);
+  return env as Env<Obs, Act>;
+}
+
+function levenshtein(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+function unknownId(id: string): Error {
+  const close = registeredIds()
+    .map((k) => ({ k, d: levenshtein(id, k) }))
+    .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k))
+    .slice(0, 3)
+    .map((x) => x.k);
+  return new Error(`make: no environment registered with id ${JSON.stringify(id)}; the closest registered ids are ${close.join(', ')}`);
+}
+
+// --- Gymnasium's classic control, with Gymnasium's limits and thresholds ---
+const rm = (k: Record<string, unknown>) => (k.renderMode ?? null) as RenderMode | null;
+register({ id: 'CartPole-v0', entryPoint: (k) => new CartPoleEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: 195.0 });
+register({ id: 'CartPole-v1', entryPoint: (k) => new CartPoleEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 500, rewardThreshold: 475.0 });
+register({ id: 'Acrobot-v1', entryPoint: (k) => new AcrobotEnv({ renderMode: rm(k) }), maxEpisodeSteps: 500, rewardThreshold: -100.0 });
+register({ id: 'MountainCar-v0', entryPoint: (k) => new MountainCarEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: -110.0 });
+register({
+  id: 'MountainCarContinuous-v0',
+  entryPoint: (k) => new MountainCarContinuousEnv({ ...k, renderMode: rm(k) }),
+  maxEpisodeSteps: 999,
+  rewardThreshold: 90.0,
+});
+register({ id: 'Pendulum-v1', entryPoint: (k) => new PendulumEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200 });
+
+// --- Partially observed variants: the same env with its velocity entries zeroed (MaskVelocity) ---
+const masked: [string, string][] = [
+  ['CartPoleMaskedVelocity-v1', 'CartPole-v1'],
+  ['AcrobotMaskedVelocity-v1', 'Acrobot-v1'],
+  ['MountainCarMaskedVelocity-v0', 'MountainCar-v0'],
+  ['MountainCarContinuousMaskedVelocity-v0', 'MountainCarContinuous-v0'],
+  ['PendulumMaskedVelocity-v1', 'Pendulum-v1'],
+];
+for (const [id, base] of masked) {
+  const b = registry.get(base)!;
+  register({
+    ...b,
+    id,
+    wrap: (env) => new MaskVelocity(env, base),
+    description: `${base} with velocities zeroed in the observation (partially observed; needs memory)`,
+  });
+}

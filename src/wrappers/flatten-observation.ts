@@ -1,0 +1,27 @@
+/** gymnasium.wrappers.FlattenObservation: observations become flat Float32Arrays (spaces.flatten). */
+import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { Box, flattenSpace, type Space } from '../envs/spaces.ts';
+
+export class FlattenObservation<Obs, Act> extends Wrapper<Float32Array, Act, Obs, Act> {
+  private readonly inner: Space<Obs>;
+  private readonly out: Float32Array;
+  constructor(env: Env<Obs, Act>) {
+    super(env);
+    this.inner = env.observationSpace;
+    const flat = flattenSpace(this.inner);
+    this.observationSpace = new Box<Float32Array>(flat.low, flat.high, flat.shape, 'float32');
+    this.out = new Float32Array(flat.size);
+  }
+  private flatten(obs: Obs): Float32Array {
+    return this.inner.flattenInto(obs, this.out, 0) as Float32Array;
+  }
+  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+    const r = this.env.reset(args);
+    return { obs: this.flatten(r.obs), info: r.info };
+  }
+  override step(action: Act): StepResult<Float32Array> {
+    const r = this.env.step(action) as unknown as StepResult<Float32Array>;
+    r.obs = this.flatten(r.obs as unknown as Obs);
+    return r;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * gymnasium.wrappers.FrameStackObservation (1.x): the last `stackSize` observations, oldest first,
+ * as one array of shape [stackSize, ...obsShape]. At reset the first stackSize - 1 slots hold the
+ * padding: 'reset' (default) repeats the reset observation, 'zero' uses zeros, a number fills it.
+ */
+import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { Box } from '../envs/spaces.ts';
+
+type Vec = Float32Array | Float64Array;
+
+export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
+  private readonly dim: number;
+  private readonly frames: Float32Array; // ring buffer of stackSize frames
+  private head = 0; // index of the oldest frame
+  private readonly out: Float32Array;
+
+  constructor(env: Env<Vec, Act>, readonly stackSize: number, readonly padding: 'reset' | 'zero' | number = 'reset') {
+    super(env);
+    if (!Number.isInteger(stackSize) || stackSize < 1) throw new Error(`FrameStackObservation: stackSize must be an integer >= 1, got ${stackSize}`);
+    const s = env.observationSpace;
+    if (!(s instanceof Box)) throw new Error(`FrameStackObservation: needs a Box observation space, got ${String(s)}`);
+    this.dim = s.size;
+    this.frames = new Float32Array(stackSize * this.dim);
+    this.out = new Float32Array(stackSize * this.dim);
+    const rep = (a: Float64Array) => Array.from({ length: stackSize }, () => Array.from(a)).flat();
+    this.observationSpace = new Box<Float32Array>(rep(s.low), rep(s.high), [stackSize, ...s.shape], 'float32');
+  }
+
+  private push(obs: Vec): void {
+    this.frames.set(obs, this.head * this.dim);
+    this.head = (this.head + 1) % this.stackSize;
+  }
+
+  private stacked(): Float32Array {
+    const d = this.dim;
+    for (let k = 0; k < this.stackSize; k++) {
+      const src = ((this.head + k) % this.stackSize) * d;
+      this.out.set(this.frames.subarray(src, src + d), k * d);
+    }
+    return this.out;
+  }
+
+  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+    const r = this.env.reset(args);
+    this.head = 0;
+    if (this.padding === 'reset') for (let k = 0; k < this.stackSize - 1; k++) this.push(r.obs);
+    else {
+      this.frames.fill(this.padding === 'zero' ? 0 : this.padding);
+      this.head = (this.stackSize - 1) % this.stackSize;
+    }
+    this.push(r.obs);
+    return { obs: this.stacked(), info: r.info };
+  }
+
+  override step(action: Act): StepResult<Float32Array> {
+    const r = this.env.step(action) as unknown as StepResult<Float32Array>;
+    this.push(r.obs);
+    r.obs = this.stacked();
+    return r;
+  }
+}

@@ -1,0 +1,12 @@
+export { TimeLimit } from './time-limit.ts';
+export { OrderEnforcing } from './order-enforcing.ts';
+export { RecordEpisodeStatistics, type EpisodeStatistics } from './record-episode-statistics.ts';
+export { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
+export { NormalizeObservation, NormalizeReward } from './normalize.ts';
+export { ClipAction, RescaleAction, TransformAction } from './action.ts';
+export { TransformObservation, TransformReward } from './transform.ts';
+export { FlattenObservation } from './flatten-observation.ts';
+export { FrameStackObservation } from './frame-stack.ts';
+export { AddRenderObservation, type AddRenderObservationOptions } from './add-render-observation.ts';
+export { MaskVelocity, VELOCITY_MASKS } from './mask-velocity.ts';
+export { Wrapper } from '../envs/env.ts';

@@ -1,0 +1,83 @@
+/**
+ * NormalizeObservation and NormalizeReward with Gymnasium 1.x's rules.
+ * Observation: obs' = float32((obs - mean) / sqrt(var + epsilon)), statistics updated with every
+ * obs (reset and step) before normalising. Reward: G = G * gamma * (1 - terminated) + r,
+ * statistics of G updated, r' = r / sqrt(var(G) + epsilon) (no mean subtraction, as in Gymnasium).
+ * Set `updateRunningMean = false` to freeze the statistics (evaluation); getStats/setStats save them.
+ */
+import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { Box } from '../envs/spaces.ts';
+import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
+
+type Vec = Float32Array | Float64Array;
+
+export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
+  readonly obsRms: RunningMeanStd;
+  updateRunningMean = true;
+  private readonly out: Float32Array;
+
+  constructor(env: Env<Vec, Act>, readonly epsilon = 1e-8) {
+    super(env);
+    const space = env.observationSpace;
+    if (!(space instanceof Box)) throw new Error(`NormalizeObservation: needs a Box observation space, got ${String(space)}`);
+    this.obsRms = new RunningMeanStd(space.size);
+    this.out = new Float32Array(space.size);
+    this.observationSpace = new Box<Float32Array>(-Infinity, Infinity, space.shape, 'float32');
+  }
+
+  private normalize(obs: Vec): Float32Array {
+    if (this.updateRunningMean) this.obsRms.updateOne(obs);
+    const { mean, var: v } = this.obsRms;
+    for (let i = 0; i < this.out.length; i++) this.out[i] = (obs[i] - mean[i]) / Math.sqrt(v[i] + this.epsilon);
+    return this.out;
+  }
+
+  override reset(args?: ResetArgs): ResetResult<Float32Array> {
+    const r = this.env.reset(args);
+    return { obs: this.normalize(r.obs), info: r.info };
+  }
+
+  override step(action: Act): StepResult<Float32Array> {
+    const r = this.env.step(action) as unknown as StepResult<Float32Array>;
+    r.obs = this.normalize(r.obs);
+    return r;
+  }
+
+  getStats(): RunningMeanStdState {
+    return this.obsRms.getState();
+  }
+  setStats(s: RunningMeanStdState): void {
+    this.obsRms.setState(s);
+  }
+}
+
+export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
+  readonly returnRms = new RunningMeanStd(1);
+  updateRunningMean = true;
+  /** The discounted return accumulator G (Gymnasium's discounted_reward). */
+  discountedReward = 0;
+  private readonly g1 = new Float64Array(1);
+
+  constructor(env: Env<Obs, Act>, readonly gamma = 0.99, readonly epsilon = 1e-8) {
+    super(env);
+  }
+
+  override step(action: Act): StepResult<Obs> {
+    const r = this.env.step(action);
+    this.discountedReward = this.discountedReward * this.gamma * (r.terminated ? 0 : 1) + r.reward;
+    if (this.updateRunningMean) {
+      this.g1[0] = this.discountedReward;
+      this.returnRms.updateOne(this.g1);
+    }
+    r.reward = r.reward / Math.sqrt(this.returnRms.var[0] + this.epsilon);
+    return r;
+  }
+
+  getStats(): RunningMeanStdState & { discountedReward: number } {
+    return { ...this.returnRms.getState(), discountedReward: this.discountedReward };
+  }
+  setStats(s: RunningMeanStdState & { discountedReward?: number }): void {
+    this.returnRms.setState(s);
+    if (typeof s.discountedReward === 'number') this.discountedReward = s.discountedReward;
+  }
+}

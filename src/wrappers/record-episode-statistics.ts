@@ -1,0 +1,62 @@
+/**
+ * gymnasium.wrappers.RecordEpisodeStatistics: at the end of an episode, info.episode =
+ * { r: return, l: length, t: elapsed seconds }; the last `bufferLength` returns, lengths and times
+ * are kept in returnQueue/lengthQueue/timeQueue. The clock is injectable (default performance.now).
+ */
+import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+
+export interface EpisodeStatistics {
+  r: number;
+  l: number;
+  t: number;
+}
+
+export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
+  episodeReturn = 0;
+  episodeLength = 0;
+  episodeCount = 0;
+  readonly returnQueue: number[] = [];
+  readonly lengthQueue: number[] = [];
+  readonly timeQueue: number[] = [];
+  private startTime = 0;
+  private readonly now: () => number;
+  private readonly bufferLength: number;
+
+  constructor(env: Env<Obs, Act>, opts: { bufferLength?: number; now?: () => number } = {}) {
+    super(env);
+    this.bufferLength = opts.bufferLength ?? 100;
+    this.now = opts.now ?? (() => globalThis.performance.now());
+  }
+
+  override reset(args?: ResetArgs): ResetResult<Obs> {
+    const r = this.env.reset(args);
+    this.episodeReturn = 0;
+    this.episodeLength = 0;
+    this.startTime = this.now();
+    return r;
+  }
+
+  override step(action: Act): StepResult<Obs> {
+    const r = this.env.step(action);
+    this.episodeReturn += r.reward;
+    this.episodeLength += 1;
+    if (r.terminated || r.truncated) {
+      const t = Math.round((this.now() - this.startTime) * 1000) / 1e6; // seconds, 6 decimals as Gymnasium
+      const episode: EpisodeStatistics = { r: this.episodeReturn, l: this.episodeLength, t };
+      r.info = { ...r.info, episode };
+      push(this.returnQueue, episode.r, this.bufferLength);
+      push(this.lengthQueue, episode.l, this.bufferLength);
+      push(this.timeQueue, episode.t, this.bufferLength);
+      this.episodeCount++;
+      this.episodeReturn = 0;
+      this.episodeLength = 0;
+      this.startTime = this.now();
+    }
+    return r;
+  }
+}
+
+function push(q: number[], v: number, max: number): void {
+  q.push(v);
+  if (q.length > max) q.shift();
+}

@@ -1,0 +1,63 @@
+/**
+ * Running mean and variance with Gymnasium's update rule (gymnasium.wrappers.utils.RunningMeanStd,
+ * the parallel algorithm of Chan et al. 1979): mean 0, var 1 and count = epsilon (1e-4) at start.
+ */
+export interface RunningMeanStdState {
+  mean: number[];
+  var: number[];
+  count: number;
+}
+
+export class RunningMeanStd {
+  readonly mean: Float64Array;
+  readonly var: Float64Array;
+  count: number;
+
+  constructor(readonly size: number, epsilon = 1e-4) {
+    this.mean = new Float64Array(size);
+    this.var = new Float64Array(size).fill(1);
+    this.count = epsilon;
+  }
+
+  /** Update from one sample (a batch of size 1: batch variance 0). */
+  updateOne(x: ArrayLike<number>): void {
+    const count = this.count, tot = count + 1;
+    for (let i = 0; i < this.size; i++) {
+      const delta = x[i] - this.mean[i];
+      this.mean[i] = this.mean[i] + (delta * 1) / tot;
+      const m2 = this.var[i] * count + 0 * 1 + ((delta * delta) * count * 1) / tot;
+      this.var[i] = m2 / tot;
+    }
+    this.count = tot;
+  }
+
+  /** Update from a batch of `n` samples stored row-major in `xs` (n x size). */
+  update(xs: ArrayLike<number>, n: number): void {
+    const count = this.count, tot = count + n;
+    for (let i = 0; i < this.size; i++) {
+      let bm = 0;
+      for (let k = 0; k < n; k++) bm += xs[k * this.size + i];
+      bm /= n;
+      let bv = 0;
+      for (let k = 0; k < n; k++) bv += (xs[k * this.size + i] - bm) ** 2;
+      bv /= n;
+      const delta = bm - this.mean[i];
+      this.mean[i] = this.mean[i] + (delta * n) / tot;
+      this.var[i] = (this.var[i] * count + bv * n + ((delta * delta) * count * n) / tot) / tot;
+    }
+    this.count = tot;
+  }
+
+  getState(): RunningMeanStdState {
+    return { mean: Array.from(this.mean), var: Array.from(this.var), count: this.count };
+  }
+
+  setState(s: RunningMeanStdState): void {
+    if (!s || s.mean?.length !== this.size || s.var?.length !== this.size || typeof s.count !== 'number') {
+      throw new Error(`RunningMeanStd.setState: expected { mean: [${this.size}], var: [${this.size}], count }, got ${JSON.stringify(s)}`);
+    }
+    this.mean.set(s.mean);
+    this.var.set(s.var);
+    this.count = s.count;
+  }
+}

@@ -3,7 +3,7 @@
 export type { InferenceFn, Opponent, ParamArrays, PpoUpdateFn } from './types.ts';
 export { createTfjsOpponent, type TfjsBackend } from './tfjs.ts';
 export { createJaxOpponent } from './jax.ts';
-export { measure, formatTiming, quantile, type Timing, type TimingOptions } from './timing.ts';
+export { measure, measureInterleaved, formatTiming, quantile, type Timing, type TimingOptions } from './timing.ts';
 export * from './workload.ts';
 export { referenceLoss, referenceProbs } from './reference.ts';
 

@@ -65,7 +65,11 @@ const toArrays = (params: ParamArrays): Params =>
  * Counts live wasm buffers by wrapping the backend's malloc/incRef/decRef. jax-js exports no memory
  * statistics, so this reaches its internal getBackend(); it returns false if a new version moved it.
  */
-async function trackWasmBuffers(counter: Map<number, number>): Promise<boolean> {
+const liveBuffers = new Map<number, number>();
+let tracking: Promise<boolean> | undefined;
+const trackWasmBuffers = () => (tracking ??= wrapWasmBackend(liveBuffers));
+
+async function wrapWasmBackend(counter: Map<number, number>): Promise<boolean> {
   const dist = path.dirname(fs.realpathSync(createRequire(import.meta.url).resolve('@jax-js/jax')));
   const chunk = fs.readdirSync(dist).find((f) => /^backend-.*\.js$/.test(f));
   if (!chunk) return false;
@@ -93,7 +97,6 @@ async function trackWasmBuffers(counter: Map<number, number>): Promise<boolean> 
 
 export function createJaxOpponent(): Opponent {
   const live = new Set<{ release(): void }>();
-  const buffers = new Map<number, number>();
   const config: Record<string, string | number | boolean> = { library: '@jax-js/jax', device: 'wasm' };
   const track = <F extends { release(): void }>(fn: F, free: () => void): F => {
     fn.release = () => {
@@ -116,7 +119,7 @@ export function createJaxOpponent(): Opponent {
       ).version;
       // jax-js generates SIMD kernels itself; its thread pool needs a global Web Worker, which Node lacks.
       config.threads = typeof (globalThis as { Worker?: unknown }).Worker === 'function' ? 'worker pool' : 1;
-      config.bufferCounting = await trackWasmBuffers(buffers);
+      config.bufferCounting = await trackWasmBuffers();
     },
 
     async ppoUpdate(batch, seed, params) {
@@ -162,8 +165,9 @@ export function createJaxOpponent(): Opponent {
       });
     },
 
+    /** Process-wide: all jax-js arrays on the wasm device. */
     memory() {
-      return { liveBuffers: buffers.size };
+      return { liveBuffers: liveBuffers.size };
     },
 
     async dispose() {

@@ -6,3 +6,5 @@ export * from './sample.ts';
 export * from './estimators.ts';
 export * from './stats.ts';
 export * from './lab.ts';
+export * from './importance.ts';
+export * from './importance-lab.ts';

@@ -1,6 +1,6 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import { Rng } from '../rng/index.ts';
-import { Tensor, linear, tanh, relu, elu, sigmoid } from '../tensor/index.ts';
+import { Tensor, linear, tanh, relu, elu, sigmoid, gemm } from '../tensor/index.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
 export abstract class Module {
@@ -46,6 +46,14 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias ?? undefined);
   }
 
+  /** out[batch, out] = x[batch, in] W + b on raw buffers: no tape, no allocation. */
+  forwardRaw(x: Float32Array, batch: number, out: Float32Array): void {
+    const m = this.outFeatures;
+    if (this.bias) for (let i = 0; i < batch; i++) out.set(this.bias.data, i * m);
+    else out.fill(0, 0, batch * m);
+    gemm(x, 0, this.weight.data, 0, out, 0, batch, this.inFeatures, m, false, false, true);
+  }
+
   namedParameters(): [string, Tensor][] {
     return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
   }
@@ -54,6 +62,15 @@ export class Linear extends Module {
 export type Activation = 'tanh' | 'relu' | 'elu' | 'sigmoid' | 'identity';
 const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {
   tanh, relu, elu: (x) => elu(x), sigmoid, identity: (x) => x,
+};
+
+/** The same activations in place on raw buffers, for the tape-free inference path. */
+const RAW_ACTIVATIONS: Record<Activation, (y: Float32Array) => void> = {
+  tanh: (y) => { for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]); },
+  relu: (y) => { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0; },
+  elu: (y) => { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]); },
+  sigmoid: (y) => { for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i])); },
+  identity: () => {},
 };
 
 export interface MLPOptions {
@@ -98,6 +115,37 @@ export class MLP extends Module {
 
   get outFeatures(): number {
     return this.sizes[this.sizes.length - 1];
+  }
+
+  private scratch: Float32Array[] = [];
+  private scratchBatch = -1;
+  private rawAct: (y: Float32Array) => void = () => {};
+  private rawOutAct: (y: Float32Array) => void = () => {};
+
+  /**
+   * Inference without the tape: x [batch, in] -> [batch, out], through reused buffers (the hot path
+   * of acting in an environment). The returned array is overwritten by the next call with the same
+   * batch size; copy it to keep it.
+   */
+  predict(x: Float32Array, batch: number): Float32Array {
+    if (x.length !== batch * this.inFeatures) {
+      throw new RangeError(`MLP.predict: expected ${batch} x ${this.inFeatures} = ${batch * this.inFeatures} inputs, got ${x.length}`);
+    }
+    if (batch !== this.scratchBatch) {
+      this.scratch = this.layers.map((l) => new Float32Array(batch * l.outFeatures));
+      this.scratchBatch = batch;
+      this.rawAct = RAW_ACTIVATIONS[this.opts.activation ?? 'tanh'];
+      this.rawOutAct = RAW_ACTIVATIONS[this.opts.outputActivation ?? 'identity'];
+    }
+    let h = x;
+    const last = this.layers.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const y = this.scratch[i];
+      this.layers[i].forwardRaw(h, batch, y);
+      (i === last ? this.rawOutAct : this.rawAct)(y);
+      h = y;
+    }
+    return h;
   }
 
   forward(x: Tensor): Tensor {

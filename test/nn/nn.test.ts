@@ -158,3 +158,16 @@ test('linear layer matches x W + b computed by hand', () => {
   l.bias!.data.set([0.5, -0.5]);
   assert.deepEqual(Array.from(l.forward(Tensor.from([1, 1], [1, 2])).data), [4.5, 5.5]);
 });
+
+test('MLP.predict (tape-free, reused buffers) equals forward for every activation', async () => {
+  const { noGrad } = await import('../../src/tensor/index.ts');
+  for (const activation of ['tanh', 'relu', 'elu', 'sigmoid', 'identity'] as const) {
+    const rng = new Rng(2);
+    const net = new MLP([3, 16, 5], rng, { activation, outputActivation: activation === 'identity' ? 'tanh' : 'identity' });
+    const x = rng.fillNormal(new Float32Array(7 * 3)) as Float32Array;
+    const ref = noGrad(() => net.forward(new Tensor(x, [7, 3]))).data;
+    const got = net.predict(x, 7);
+    for (let i = 0; i < ref.length; i++) assert.ok(Math.abs(ref[i] - got[i]) < 1e-6, `${activation}[${i}]`);
+  }
+  assert.throws(() => new MLP([3, 4], new Rng(0)).predict(new Float32Array(5), 2), /expected 2 x 3 = 6 inputs, got 5/);
+});

@@ -1,0 +1,71 @@
+// Ascent's side of the engine bench: the same PPO update and inference as bench/opponents/workload.ts,
+// written with the library's ops, autodiff and Adam, as an algorithm in src/algos would write them.
+import {
+  Tensor, linear, tanh, logSoftmax, takeAlongAxis, reshape, exp, sub, mul, minimum, clip, mean, square, sum,
+  neg, add, grad,
+} from '../../src/tensor/index.ts';
+import { Adam, MLP } from '../../src/nn/index.ts';
+import { Rng } from '../../src/rng/index.ts';
+import { PARAM_SPECS, PPO, initParams, makePpoBatch, makeObs, checkParams, type ParamArrays } from '../opponents/workload.ts';
+
+function toParams(params: ParamArrays): Tensor[] {
+  checkParams(params);
+  return PARAM_SPECS.map(({ name, shape }, i) => Tensor.param(params[i].slice(), shape, name));
+}
+
+/** Trunk and both heads: logits [B, 2] and values [B]. */
+function forward(p: Tensor[], obs: Tensor): { logits: Tensor; value: Tensor } {
+  const h = tanh(linear(tanh(linear(obs, p[0], p[1])), p[2], p[3]));
+  return { logits: linear(h, p[4], p[5]), value: reshape(linear(h, p[6], p[7]), [-1]) };
+}
+
+/** The PPO loss: clipped surrogate + vfCoef * value loss - entCoef * entropy. */
+export function ppoLoss(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor {
+  const B = b.batch;
+  const obs = new Tensor(b.obs, [B, 4]);
+  const { logits, value } = forward(p, obs);
+  const logp = logSoftmax(logits);
+  const logpA = reshape(takeAlongAxis(logp, b.actions, 1), [B]);
+  const ratio = exp(sub(logpA, new Tensor(b.oldLogProb, [B])));
+  const adv = new Tensor(b.advantages, [B]);
+  const surrogate = minimum(mul(ratio, adv), mul(clip(ratio, 1 - PPO.clip, 1 + PPO.clip), adv));
+  const policyLoss = neg(mean(surrogate));
+  const valueLoss = mean(square(sub(value, new Tensor(b.returns, [B]))));
+  const entropy = mean(neg(sum(mul(exp(logp), logp), -1)));
+  return add(add(policyLoss, mul(valueLoss, PPO.vfCoef)), mul(entropy, -PPO.entCoef));
+}
+
+export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArrays) {
+  const p = toParams(params ?? initParams(seed));
+  const b = makePpoBatch(batch, seed);
+  const opt = new Adam(p, { lr: PPO.lr, beta1: PPO.beta1, beta2: PPO.beta2, eps: PPO.eps });
+  const fn = () => {
+    const loss = ppoLoss(p, b);
+    opt.step(grad(loss, p));
+    return loss.data[0];
+  };
+  return Object.assign(fn, { readParams: async () => p.map((t) => Float32Array.from(t.data)) });
+}
+
+/**
+ * Inference as a rollout collector runs it: the policy MLP (trunk + policy head) on the tape-free
+ * path with reused buffers, then a softmax over each row.
+ */
+export function ascentInference(batch: number, seed: number, params?: ParamArrays) {
+  const ps = params ?? initParams(seed);
+  checkParams(ps);
+  const policy = new MLP([4, 64, 64, 2], new Rng(seed), { activation: 'tanh' });
+  policy.parameters().forEach((p, i) => p.data.set(ps[i]));
+  const obs = makeObs(batch, seed);
+  const probs = new Float32Array(batch * 2);
+  return () => {
+    const logits = policy.predict(obs, batch);
+    for (let i = 0; i < batch; i++) {
+      const a = logits[2 * i], b = logits[2 * i + 1], m = a > b ? a : b;
+      const ea = Math.exp(a - m), eb = Math.exp(b - m), z = ea + eb;
+      probs[2 * i] = ea / z;
+      probs[2 * i + 1] = eb / z;
+    }
+    return probs;
+  };
+}

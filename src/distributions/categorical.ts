@@ -5,7 +5,7 @@
  * action. Logits may be -Infinity to mask out actions (their probability is exactly 0).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, logSoftmax, softmax, takeAlongAxis, reshape, exp, log, maximum, mul, sub, sum, neg, shapeStr } from '../tensor/index.ts';
+import { Tensor, noGrad, isGradEnabled, logSoftmax, softmax, takeAlongAxis, reshape, exp, log, maximum, mul, sub, sum, neg, shapeStr } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { batchShape, checkSameKind, flatActions, minFinite } from './common.ts';
 
@@ -43,9 +43,15 @@ export class Categorical implements Distribution<Int32Array> {
     return new Categorical(log(maximum(probs, tiny)));
   }
 
-  /** Normalised log-probabilities [B, K] (computed once). */
+  /**
+   * Normalised log-probabilities [B, K]. Cached once computed with gradients on; a result computed
+   * under noGrad (e.g. entropy for logging) is not cached, so a later loss still gets its gradient.
+   */
   logProbs(): Tensor {
-    return (this.logp ??= logSoftmax(this.logits, 1));
+    if (this.logp) return this.logp;
+    const lp = logSoftmax(this.logits, 1);
+    if (isGradEnabled()) this.logp = lp;
+    return lp;
   }
 
   /** Probabilities [B, K], differentiable. */

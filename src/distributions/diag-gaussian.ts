@@ -8,7 +8,7 @@
  * least-squares regression of the mean onto the actions.
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, add, sub, mul, exp, square, sum, reshape, broadcastTo, shapeStr, type DType } from '../tensor/index.ts';
+import { Tensor, add, sub, mul, exp, square, sum, reshape, broadcastTo, shapeStr, type DType } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { HALF_LOG_2PI, actionTensor, batchShape, checkSameKind } from './common.ts';
 

@@ -120,3 +120,12 @@ test('Categorical with masked (-Infinity) logits never samples them and keeps en
   const q = new Categorical(Tensor.from([0, 0, 0, 0, 0, 0], [2, 3], 'float64'));
   assert.ok(Array.from(p.kl(q).data).every(Number.isFinite), 'kl from a masked distribution is finite');
 });
+
+test('a Categorical first used under noGrad still gives gradients afterwards', () => {
+  const logits = new Tensor(Float64Array.from([0.1, 0.5, -0.3]), [1, 3], true);
+  const p = new Categorical(logits);
+  noGrad(() => p.entropy()); // e.g. logged before the loss is built
+  const [g] = grad(sum(p.logProb([1])), [logits]);
+  const probs = [0.1, 0.5, -0.3].map((x) => Math.exp(x - logSumExp([0.1, 0.5, -0.3])));
+  assertClose(g.data, probs.map((q, k) => (k === 1 ? 1 : 0) - q), 1e-12, 'd log p(1) / d logits');
+});

@@ -6,6 +6,7 @@ export { createJaxOpponent } from './jax.ts';
 export { measure, measureInterleaved, formatTiming, quantile, type Timing, type TimingOptions } from './timing.ts';
 export * from './workload.ts';
 export { referenceLoss, referenceProbs } from './reference.ts';
+export { verifyOpponent, compareParams, maxAbsDiff, type Check, type Verification } from './verify.ts';
 
 import type { Opponent } from './types.ts';
 import { createTfjsOpponent } from './tfjs.ts';

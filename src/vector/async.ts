@@ -1,0 +1,264 @@
+/**
+ * AsyncVectorEnv: envs split over worker threads, batched through shared memory.
+ *
+ * step() and reset() are synchronous (the main thread blocks in Atomics.wait while the workers
+ * step their envs in parallel), so it is a drop-in for SyncVectorEnv. Creating one is async
+ * (workers start and make their envs); close() is async and waits for the workers to exit.
+ * Workers make envs by registry id (functions cannot cross threads); `setupModules` lets them
+ * import modules that register custom envs first. The platform is behind `WorkerSpawner`; under
+ * Node the default is worker_threads (loaded lazily, so this file imports nothing Node-specific).
+ * Atomics.wait is not allowed on a browser's main thread: there, run the collector in a worker.
+ * A worker's exception surfaces as an Error naming the env index; other infos than
+ * RecordEpisodeStatistics' `episode` (optional) do not cross threads.
+ */
+import { make, type MakeOptions } from '../envs/registry.ts';
+import { EMPTY_INFO, type Info } from '../envs/env.ts';
+import type { Space } from '../envs/spaces.ts';
+import { checkActions, spaceDims } from './core.ts';
+import {
+  CMD,
+  CMD_CLOSE,
+  CMD_RESET,
+  CMD_STEP,
+  CTRL_STRIDE,
+  DONE,
+  ERR_BYTES,
+  ERR_LEN,
+  SEQ,
+  STATUS,
+  waitChange,
+  type SharedBatch,
+  type WorkerInit,
+} from './protocol.ts';
+import type { AutoresetMode, VectorEnv, VectorResetResult, VectorStepResult } from './types.ts';
+
+export interface WorkerHandle {
+  /** Resolves once the worker made its envs; rejects with the worker's error. */
+  ready: Promise<void>;
+  exited: Promise<void>;
+  terminate(): Promise<void>;
+  /** Keep the process alive until the worker exits (Node: worker.ref()); called by close(). */
+  ref?(): void;
+}
+
+export type WorkerSpawner = (init: WorkerInit) => WorkerHandle;
+
+export interface AsyncVectorEnvOptions {
+  envId: string;
+  numEnvs: number;
+  /** Worker threads (default min(numEnvs, 2)); envs are split into contiguous blocks. */
+  numWorkers?: number;
+  makeOptions?: MakeOptions;
+  autoresetMode?: AutoresetMode;
+  setupModules?: string[];
+  recordEpisodeStatistics?: boolean;
+  spawner?: WorkerSpawner;
+  /** Longest wait for a worker's answer before step/reset throw (default 60 s). */
+  timeoutMs?: number;
+  /** Busy-wait iterations before blocking (default 2000; lowers latency for tiny steps). */
+  spinIterations?: number;
+}
+
+async function defaultSpawner(): Promise<WorkerSpawner> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (!proc?.versions?.node) throw new Error('AsyncVectorEnv: no default worker spawner on this platform; pass options.spawner');
+  const mod = await import('./node-worker.ts');
+  return mod.nodeWorkerSpawner;
+}
+
+export class AsyncVectorEnv implements VectorEnv {
+  readonly numEnvs: number;
+  readonly numWorkers: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly autoresetMode: AutoresetMode;
+  private closed = false;
+  private readonly ctrl: Int32Array;
+  private readonly err: Uint8Array;
+  private readonly actions: Float64Array;
+  private readonly seedBuf: Float64Array;
+  private readonly episode: Float64Array;
+  private readonly episodeMask: Uint8Array;
+  private readonly result: VectorStepResult;
+  private readonly infos: Info[];
+  private readonly finalInfos: (Info | null)[];
+  private readonly ranges: [number, number][];
+
+  private constructor(
+    readonly singleObservationSpace: Space<any>,
+    readonly singleActionSpace: Space<any>,
+    private readonly handles: WorkerHandle[],
+    shared: SharedBatch,
+    inits: WorkerInit[],
+    private readonly timeoutMs: number,
+    private readonly spin: number,
+  ) {
+    const first = inits[0];
+    this.numEnvs = first.numEnvs;
+    this.numWorkers = inits.length;
+    this.obsDim = first.obsDim;
+    this.actDim = first.actDim;
+    this.autoresetMode = first.autoresetMode;
+    this.ranges = inits.map((w) => [w.lo, w.hi]);
+    this.ctrl = new Int32Array(shared.ctrl);
+    this.err = new Uint8Array(shared.err);
+    this.actions = new Float64Array(shared.actions);
+    this.seedBuf = new Float64Array(shared.seed);
+    this.episode = new Float64Array(shared.episode);
+    this.episodeMask = new Uint8Array(shared.episodeMask);
+    this.infos = Array.from({ length: this.numEnvs }, () => ({}));
+    this.finalInfos = Array.from({ length: this.numEnvs }, () => null);
+    const same = this.autoresetMode === 'same-step';
+    this.result = {
+      obs: new Float32Array(shared.obs),
+      rewards: new Float64Array(shared.rewards),
+      terminated: new Uint8Array(shared.terminated),
+      truncated: new Uint8Array(shared.truncated),
+      infos: this.infos,
+      finalObs: same ? new Float32Array(shared.finalObs) : null,
+      finalMask: same ? new Uint8Array(shared.finalMask) : null,
+      finalInfos: same ? this.finalInfos : null,
+    };
+  }
+
+  static async create(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv> {
+    const n = opts.numEnvs;
+    if (!Number.isInteger(n) || n < 1) throw new Error(`AsyncVectorEnv: numEnvs must be a positive integer, got ${n}`);
+    const numWorkers = opts.numWorkers ?? Math.min(n, 2);
+    if (!Number.isInteger(numWorkers) || numWorkers < 1 || numWorkers > n) {
+      throw new Error(`AsyncVectorEnv: numWorkers must be an integer in [1, numEnvs=${n}], got ${numWorkers}`);
+    }
+    const mode = opts.autoresetMode ?? 'next-step';
+    for (const m of opts.setupModules ?? []) await import(m);
+    const probe = make(opts.envId, opts.makeOptions);
+    const { obsDim, actDim } = spaceDims(probe.observationSpace, probe.actionSpace, 'AsyncVectorEnv');
+    const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;
+    probe.close();
+    const sab = (bytes: number) => new SharedArrayBuffer(bytes);
+    const shared: SharedBatch = {
+      ctrl: sab(numWorkers * CTRL_STRIDE * 4),
+      err: sab(numWorkers * ERR_BYTES),
+      obs: sab(n * obsDim * 4),
+      actions: sab(n * actDim * 8),
+      rewards: sab(n * 8),
+      terminated: sab(n),
+      truncated: sab(n),
+      finalObs: sab(n * obsDim * 4),
+      finalMask: sab(n),
+      episode: sab(n * 3 * 8),
+      episodeMask: sab(n),
+      seed: sab(8),
+    };
+    const spin = opts.spinIterations ?? 2000;
+    const inits: WorkerInit[] = [];
+    for (let w = 0; w < numWorkers; w++) {
+      inits.push({
+        workerIndex: w,
+        envId: opts.envId,
+        makeOptions: opts.makeOptions ?? {},
+        setupModules: opts.setupModules ?? [],
+        recordEpisodeStatistics: opts.recordEpisodeStatistics ?? false,
+        lo: Math.floor((w * n) / numWorkers),
+        hi: Math.floor(((w + 1) * n) / numWorkers),
+        numEnvs: n,
+        obsDim,
+        actDim,
+        autoresetMode: mode,
+        spinIterations: spin,
+        shared,
+      });
+    }
+    const spawner = opts.spawner ?? (await defaultSpawner());
+    const handles = inits.map((init) => spawner(init));
+    try {
+      await Promise.all(handles.map((h, w) => h.ready.catch((e: Error) => Promise.reject(new Error(`AsyncVectorEnv: worker ${w} (envs ${inits[w].lo}..${inits[w].hi - 1}) failed to start: ${e.message}`)))));
+    } catch (e) {
+      await Promise.all(handles.map((h) => h.terminate().catch(() => undefined)));
+      throw e;
+    }
+    return new AsyncVectorEnv(obsSpace, actSpace, handles, shared, inits, opts.timeoutMs ?? 60_000, spin);
+  }
+
+  private run(cmd: number): void {
+    if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
+    const c = this.ctrl;
+    const seqs: number[] = [];
+    for (let w = 0; w < this.numWorkers; w++) {
+      const o = w * CTRL_STRIDE;
+      Atomics.store(c, o + CMD, cmd);
+      seqs.push(Atomics.add(c, o + SEQ, 1) + 1);
+      Atomics.notify(c, o + SEQ);
+    }
+    let firstError: Error | null = null;
+    for (let w = 0; w < this.numWorkers; w++) {
+      const o = w * CTRL_STRIDE;
+      let done = Atomics.load(c, o + DONE);
+      while (done !== seqs[w]) {
+        if (!waitChange(c, o + DONE, done, this.spin, this.timeoutMs)) {
+          const [lo, hi] = this.ranges[w];
+          throw new Error(`AsyncVectorEnv: worker ${w} (envs ${lo}..${hi - 1}) did not answer within ${this.timeoutMs} ms`);
+        }
+        done = Atomics.load(c, o + DONE);
+      }
+      if (Atomics.load(c, o + STATUS) !== 0 && !firstError) {
+        const len = c[o + ERR_LEN];
+        const msg = new TextDecoder().decode(this.err.slice(w * ERR_BYTES, w * ERR_BYTES + len));
+        firstError = new Error(msg);
+      }
+    }
+    if (firstError) throw firstError;
+  }
+
+  private collectEpisodes(stepping: boolean): void {
+    const same = stepping && this.autoresetMode === 'same-step';
+    const mask = this.result.finalMask;
+    for (let i = 0; i < this.numEnvs; i++) {
+      this.infos[i] = EMPTY_INFO;
+      if (same) this.finalInfos[i] = mask![i] ? EMPTY_INFO : null;
+      if (this.episodeMask[i]) {
+        const e = this.episode;
+        const info = { episode: { r: e[i * 3], l: e[i * 3 + 1], t: e[i * 3 + 2] } };
+        if (same) this.finalInfos[i] = info;
+        else this.infos[i] = info;
+      }
+    }
+  }
+
+  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
+    if (args.options !== undefined) throw new Error('AsyncVectorEnv.reset: options are not passed to workers; use makeOptions');
+    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) {
+      throw new Error(`AsyncVectorEnv.reset: seed must be a non-negative integer, got ${args.seed}`);
+    }
+    this.seedBuf[0] = args.seed ?? NaN;
+    this.run(CMD_RESET);
+    this.collectEpisodes(false);
+    if (this.result.finalMask) this.result.finalMask.fill(0);
+    return { obs: this.result.obs, infos: this.infos };
+  }
+
+  step(actions: ArrayLike<number>): VectorStepResult {
+    checkActions('AsyncVectorEnv', actions, this.numEnvs * this.actDim);
+    this.actions.set(actions);
+    this.run(CMD_STEP);
+    this.collectEpisodes(true);
+    return this.result;
+  }
+
+  /** Closes the envs in the workers and waits for the workers to exit. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      this.run(CMD_CLOSE);
+    } finally {
+      this.closed = true;
+      for (const h of this.handles) h.ref?.();
+      for (const h of this.handles) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), 5000)));
+        const how = await Promise.race([h.exited, timeout]);
+        clearTimeout(timer);
+        if (how === 'timeout') await h.terminate();
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The stepping logic shared by SyncVectorEnv and the worker side of AsyncVectorEnv: a group of
+ * envs writing into (possibly shared) batch arrays at a row offset. Errors are re-thrown with the
+ * global env index in the message.
+ */
+import type { Env, Info } from '../envs/env.ts';
+import { Box, Discrete, type Space } from '../envs/spaces.ts';
+import type { AutoresetMode } from './types.ts';
+
+export interface BatchArrays {
+  obs: Float32Array;
+  rewards: Float64Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  finalObs: Float32Array;
+  finalMask: Uint8Array;
+}
+
+export function spaceDims(obsSpace: Space<any>, actSpace: Space<any>, who: string): { obsDim: number; actDim: number; discrete: boolean } {
+  if (!(obsSpace instanceof Box) || obsSpace.dtype === 'uint8') {
+    throw new Error(`${who}: needs a float Box observation space to batch into a Float32Array, got ${String(obsSpace)} (wrap the env in FlattenObservation)`);
+  }
+  if (actSpace instanceof Discrete) return { obsDim: obsSpace.size, actDim: 1, discrete: true };
+  if (actSpace instanceof Box) return { obsDim: obsSpace.size, actDim: actSpace.size, discrete: false };
+  throw new Error(`${who}: supports Discrete or Box action spaces, got ${String(actSpace)}`);
+}
+
+export class VectorCore {
+  readonly obsDim: number;
+  readonly actDim: number;
+  private readonly discrete: boolean;
+  /** Env i's pending reset (next-step mode). */
+  private readonly autoreset: Uint8Array;
+  private readonly actBuf: Float32Array;
+  private readonly actViews: Float32Array[];
+  readonly infos: Info[];
+  readonly finalInfos: (Info | null)[];
+
+  constructor(
+    readonly envs: Env<any, any>[],
+    /** Global index of envs[0] (for error messages and batch rows). */
+    readonly offset: number,
+    readonly mode: AutoresetMode,
+    readonly who: string,
+  ) {
+    if (envs.length === 0) throw new Error(`${who}: needs at least one env`);
+    if (mode !== 'next-step' && mode !== 'same-step') throw new Error(`${who}: autoresetMode must be 'next-step' or 'same-step', got ${JSON.stringify(mode)}`);
+    const d = spaceDims(envs[0].observationSpace, envs[0].actionSpace, who);
+    this.obsDim = d.obsDim;
+    this.actDim = d.actDim;
+    this.discrete = d.discrete;
+    envs.forEach((e, i) => {
+      const di = spaceDims(e.observationSpace, e.actionSpace, who);
+      if (di.obsDim !== d.obsDim || di.actDim !== d.actDim || di.discrete !== d.discrete) {
+        throw new Error(`${who}: env ${offset + i} has spaces ${e.observationSpace} / ${e.actionSpace}, unlike env ${offset}`);
+      }
+    });
+    this.autoreset = new Uint8Array(envs.length);
+    this.actBuf = new Float32Array(envs.length * this.actDim);
+    this.actViews = envs.map((_, i) => this.actBuf.subarray(i * this.actDim, (i + 1) * this.actDim));
+    this.infos = envs.map(() => ({}));
+    this.finalInfos = envs.map(() => null);
+  }
+
+  private fail(i: number, e: unknown): never {
+    const msg = e instanceof Error ? e.message : String(e);
+    const err = new Error(`${this.who}: env ${this.offset + i}: ${msg}`);
+    (err as Error & { envIndex?: number }).envIndex = this.offset + i;
+    throw err;
+  }
+
+  reset(b: BatchArrays, seed: number | undefined, options: Record<string, unknown> | undefined): void {
+    const d = this.obsDim;
+    for (let i = 0; i < this.envs.length; i++) {
+      const row = this.offset + i;
+      try {
+        const r = this.envs[i].reset({ seed: seed === undefined ? undefined : seed + row, options });
+        b.obs.set(r.obs, row * d);
+        this.infos[i] = r.info;
+      } catch (e) {
+        this.fail(i, e);
+      }
+      this.autoreset[i] = 0;
+      b.finalMask[row] = 0;
+      this.finalInfos[i] = null;
+    }
+  }
+
+  /** `actions` is the full batch (global rows). */
+  step(b: BatchArrays, actions: ArrayLike<number>): void {
+    const d = this.obsDim, k = this.actDim, same = this.mode === 'same-step';
+    for (let i = 0; i < this.envs.length; i++) {
+      const row = this.offset + i;
+      const env = this.envs[i];
+      try {
+        if (!same && this.autoreset[i]) {
+          const r = env.reset();
+          b.obs.set(r.obs, row * d);
+          b.rewards[row] = 0;
+          b.terminated[row] = 0;
+          b.truncated[row] = 0;
+          this.infos[i] = r.info;
+          this.autoreset[i] = 0;
+          continue;
+        }
+        let a: number | Float32Array;
+        if (this.discrete) a = actions[row];
+        else {
+          const v = this.actViews[i];
+          for (let j = 0; j < k; j++) v[j] = actions[row * k + j];
+          a = v;
+        }
+        const r = env.step(a);
+        b.rewards[row] = r.reward;
+        b.terminated[row] = r.terminated ? 1 : 0;
+        b.truncated[row] = r.truncated ? 1 : 0;
+        const done = r.terminated || r.truncated;
+        if (same) {
+          b.finalMask[row] = done ? 1 : 0;
+          this.finalInfos[i] = done ? r.info : null;
+          if (done) {
+            b.finalObs.set(r.obs, row * d);
+            const rr = env.reset();
+            b.obs.set(rr.obs, row * d);
+            this.infos[i] = rr.info;
+          } else {
+            b.obs.set(r.obs, row * d);
+            this.infos[i] = r.info;
+          }
+        } else {
+          b.obs.set(r.obs, row * d);
+          this.infos[i] = r.info;
+          this.autoreset[i] = done ? 1 : 0;
+        }
+      } catch (e) {
+        this.fail(i, e);
+      }
+    }
+  }
+
+  close(): void {
+    for (const e of this.envs) e.close();
+  }
+}
+
+export function checkActions(who: string, actions: ArrayLike<number>, n: number): void {
+  if (!actions || actions.length !== n) {
+    throw new Error(`${who}: expected ${n} action values (numEnvs * actDim), got ${actions?.length}`);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Shared-memory protocol between AsyncVectorEnv and its workers. Each worker owns a control block
+ * of 16 Int32 (64 bytes, one cache line) in `ctrl`: the main thread writes the command and bumps
+ * SEQ; the worker runs it, writes STATUS (and the error text), then sets DONE = SEQ. Both sides
+ * block with Atomics.wait, after a short spin, so a step costs no message passing or copying.
+ */
+import type { AutoresetMode } from './types.ts';
+import type { MakeOptions } from '../envs/registry.ts';
+
+export const CTRL_STRIDE = 16;
+export const SEQ = 0, CMD = 1, DONE = 2, STATUS = 3, ERR_LEN = 4;
+export const CMD_RESET = 1, CMD_STEP = 2, CMD_CLOSE = 3;
+export const ERR_BYTES = 8192;
+
+export interface SharedBatch {
+  ctrl: SharedArrayBuffer; // Int32Array(numWorkers * CTRL_STRIDE)
+  err: SharedArrayBuffer; // Uint8Array(numWorkers * ERR_BYTES)
+  obs: SharedArrayBuffer; // Float32Array(n * obsDim)
+  actions: SharedArrayBuffer; // Float64Array(n * actDim)
+  rewards: SharedArrayBuffer; // Float64Array(n)
+  terminated: SharedArrayBuffer; // Uint8Array(n)
+  truncated: SharedArrayBuffer; // Uint8Array(n)
+  finalObs: SharedArrayBuffer; // Float32Array(n * obsDim)
+  finalMask: SharedArrayBuffer; // Uint8Array(n)
+  episode: SharedArrayBuffer; // Float64Array(n * 3): r, l, t from info.episode
+  episodeMask: SharedArrayBuffer; // Uint8Array(n)
+  seed: SharedArrayBuffer; // Float64Array(1): reset seed, NaN for none
+}
+
+export interface WorkerInit {
+  workerIndex: number;
+  envId: string;
+  makeOptions: MakeOptions;
+  /** Modules imported before making envs (they may register custom envs). */
+  setupModules: string[];
+  /** Wrap every env in RecordEpisodeStatistics, so info.episode reaches the main thread. */
+  recordEpisodeStatistics: boolean;
+  lo: number;
+  hi: number;
+  numEnvs: number;
+  obsDim: number;
+  actDim: number;
+  autoresetMode: AutoresetMode;
+  spinIterations: number;
+  shared: SharedBatch;
+}
+
+/** Wait until ctrl[index] !== value; spin briefly first. Returns false on timeout. */
+export function waitChange(ctrl: Int32Array, index: number, value: number, spin: number, timeoutMs: number): boolean {
+  for (let s = 0; s < spin; s++) if (Atomics.load(ctrl, index) !== value) return true;
+  const deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
+  while (Atomics.load(ctrl, index) === value) {
+    const left = deadline - Date.now();
+    if (left <= 0) return false;
+    Atomics.wait(ctrl, index, value, Math.min(left, 1000));
+  }
+  return true;
+}

@@ -1,0 +1,68 @@
+/** gymnasium.vector.SyncVectorEnv: steps its envs one after another in this thread. */
+import type { Env } from '../envs/env.ts';
+import type { Space } from '../envs/spaces.ts';
+import { checkActions, VectorCore, type BatchArrays } from './core.ts';
+import type { AutoresetMode, VectorEnv, VectorResetResult, VectorStepResult } from './types.ts';
+
+export interface SyncVectorEnvOptions {
+  autoresetMode?: AutoresetMode;
+}
+
+export class SyncVectorEnv implements VectorEnv {
+  readonly numEnvs: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly singleObservationSpace: Space<any>;
+  readonly singleActionSpace: Space<any>;
+  readonly autoresetMode: AutoresetMode;
+  readonly envs: Env<any, any>[];
+  private readonly core: VectorCore;
+  private readonly b: BatchArrays;
+  private readonly result: VectorStepResult;
+
+  constructor(envFns: (() => Env<any, any>)[], opts: SyncVectorEnvOptions = {}) {
+    this.autoresetMode = opts.autoresetMode ?? 'next-step';
+    this.envs = envFns.map((f) => f());
+    this.core = new VectorCore(this.envs, 0, this.autoresetMode, 'SyncVectorEnv');
+    this.numEnvs = this.envs.length;
+    this.obsDim = this.core.obsDim;
+    this.actDim = this.core.actDim;
+    this.singleObservationSpace = this.envs[0].observationSpace;
+    this.singleActionSpace = this.envs[0].actionSpace;
+    const n = this.numEnvs;
+    this.b = {
+      obs: new Float32Array(n * this.obsDim),
+      rewards: new Float64Array(n),
+      terminated: new Uint8Array(n),
+      truncated: new Uint8Array(n),
+      finalObs: new Float32Array(n * this.obsDim),
+      finalMask: new Uint8Array(n),
+    };
+    const same = this.autoresetMode === 'same-step';
+    this.result = {
+      obs: this.b.obs,
+      rewards: this.b.rewards,
+      terminated: this.b.terminated,
+      truncated: this.b.truncated,
+      infos: this.core.infos,
+      finalObs: same ? this.b.finalObs : null,
+      finalMask: same ? this.b.finalMask : null,
+      finalInfos: same ? this.core.finalInfos : null,
+    };
+  }
+
+  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
+    this.core.reset(this.b, args.seed, args.options);
+    return { obs: this.b.obs, infos: this.core.infos };
+  }
+
+  step(actions: ArrayLike<number>): VectorStepResult {
+    checkActions('SyncVectorEnv', actions, this.numEnvs * this.actDim);
+    this.core.step(this.b, actions);
+    return this.result;
+  }
+
+  close(): void {
+    this.core.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The worker side of AsyncVectorEnv, independent of the platform: it makes envs lo..hi-1, reports
+ * 'ready' (or the error) through `post`, then serves commands from shared memory until CLOSE.
+ */
+import { make } from '../envs/registry.ts';
+import type { Env } from '../envs/env.ts';
+import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
+import { VectorCore, type BatchArrays } from './core.ts';
+import { CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_STRIDE, DONE, ERR_BYTES, ERR_LEN, SEQ, STATUS, waitChange, type WorkerInit } from './protocol.ts';
+
+export type WorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
+
+export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => void): Promise<void> {
+  let core: VectorCore;
+  try {
+    for (const m of init.setupModules) await import(m);
+    const envs: Env<any, any>[] = [];
+    for (let i = init.lo; i < init.hi; i++) {
+      const e = make(init.envId, init.makeOptions);
+      envs.push(init.recordEpisodeStatistics ? new RecordEpisodeStatistics(e) : e);
+    }
+    core = new VectorCore(envs, init.lo, init.autoresetMode, 'AsyncVectorEnv');
+  } catch (e) {
+    post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+    return;
+  }
+  const sh = init.shared;
+  const ctrl = new Int32Array(sh.ctrl, init.workerIndex * CTRL_STRIDE * 4, CTRL_STRIDE);
+  const err = new Uint8Array(sh.err, init.workerIndex * ERR_BYTES, ERR_BYTES);
+  const b: BatchArrays = {
+    obs: new Float32Array(sh.obs),
+    rewards: new Float64Array(sh.rewards),
+    terminated: new Uint8Array(sh.terminated),
+    truncated: new Uint8Array(sh.truncated),
+    finalObs: new Float32Array(sh.finalObs),
+    finalMask: new Uint8Array(sh.finalMask),
+  };
+  const actions = new Float64Array(sh.actions);
+  const seed = new Float64Array(sh.seed);
+  const episode = new Float64Array(sh.episode);
+  const episodeMask = new Uint8Array(sh.episodeMask);
+  const same = init.autoresetMode === 'same-step';
+  const encoder = new TextEncoder();
+  let last = Atomics.load(ctrl, SEQ);
+  post({ type: 'ready' });
+
+  for (;;) {
+    waitChange(ctrl, SEQ, last, init.spinIterations, Infinity);
+    last = Atomics.load(ctrl, SEQ);
+    const cmd = Atomics.load(ctrl, CMD);
+    let status = 0;
+    try {
+      if (cmd === CMD_STEP) core.step(b, actions);
+      else if (cmd === CMD_RESET) core.reset(b, Number.isNaN(seed[0]) ? undefined : seed[0], undefined);
+      else if (cmd === CMD_CLOSE) core.close();
+      if (cmd === CMD_STEP || cmd === CMD_RESET) {
+        for (let i = 0; i < core.envs.length; i++) {
+          const row = init.lo + i;
+          const info = same && cmd === CMD_STEP ? core.finalInfos[i] : core.infos[i];
+          const ep = info?.episode as { r: number; l: number; t: number } | undefined;
+          episodeMask[row] = ep ? 1 : 0;
+          if (ep) {
+            episode[row * 3] = ep.r;
+            episode[row * 3 + 1] = ep.l;
+            episode[row * 3 + 2] = ep.t;
+          }
+        }
+      }
+    } catch (e) {
+      status = 1;
+      const bytes = encoder.encode(e instanceof Error ? e.message : String(e)).subarray(0, ERR_BYTES);
+      err.set(bytes);
+      ctrl[ERR_LEN] = bytes.length;
+    }
+    Atomics.store(ctrl, STATUS, status);
+    Atomics.store(ctrl, DONE, last);
+    Atomics.notify(ctrl, DONE);
+    if (cmd === CMD_CLOSE) return;
+  }
+}

@@ -174,8 +174,9 @@ function checkIndices(op: string, indices: ArrayLike<number>, bound: number): vo
 }
 
 /** Select entries along `axis` (like tf.gather / index_select); the result's axis has indices.length entries. */
-export function gather(x: Tensor, indices: ArrayLike<number>, axis = 0): Tensor {
+export function gather(x: Tensor, idx: ArrayLike<number>, axis = 0): Tensor {
   const ax = axisOf('gather', axis, x.rank);
+  const indices = Int32Array.from(idx); // owned: the backward pass must not see later changes to the caller's buffer
   const [outer, len, inner] = splitAt(x.shape, ax);
   checkIndices('gather', indices, len);
   const k = indices.length;
@@ -211,8 +212,9 @@ export function scatterAdd(x: Tensor, indices: ArrayLike<number>, axis: number, 
  * out[..., j, ...] = x[..., indices[..., j, ...], ...]: one index per output position along `axis`
  * (NumPy's take_along_axis). The common use: log-probabilities of taken actions, x [B, A], indices [B, 1].
  */
-export function takeAlongAxis(x: Tensor, indices: ArrayLike<number>, axis = -1): Tensor {
+export function takeAlongAxis(x: Tensor, idx: ArrayLike<number>, axis = -1): Tensor {
   const ax = axisOf('takeAlongAxis', axis, x.rank);
+  const indices = Int32Array.from(idx); // owned, as in gather
   const [outer, len, inner] = splitAt(x.shape, ax);
   if (indices.length % (outer * inner) !== 0) {
     throw new RangeError(`takeAlongAxis: ${indices.length} indices do not fit ${shapeStr(x.shape)} along axis ${ax}`);

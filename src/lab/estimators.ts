@@ -8,7 +8,8 @@
 import { episodeReturns, gae, rewardToGo, type RolloutSteps } from '../rollout/returns.ts';
 import type { TabularMDP } from './mdp.ts';
 import { addScore, rowOffset, type SoftmaxPolicy } from './policy.ts';
-import type { TrajectoryBatch } from './sample.ts';
+import type { Rng } from '../rng/index.ts';
+import { sampleBatch, type TrajectoryBatch } from './sample.ts';
 
 export type ReturnKind = 'full' | 'rewardToGo' | 'gae';
 export type BaselineKind = 'none' | 'mean' | 'optimal' | 'value';
@@ -24,6 +25,12 @@ export interface EstimatorSpec {
   baseline?: BaselineKind;
   /** mean / optimal: compute trajectory i's baseline without trajectory i, which makes them unbiased. */
   leaveOneOut?: boolean;
+  /**
+   * mean / optimal: use the population baseline, fixed across batches (mean: E[r(tau)] = J, or
+   * E[gamma^t Q-hat_t] per step, both exact; optimal: b_k from an independent pilot sample). Unbiased,
+   * and the quantity the theory's variance comparison is about; an algorithm can only approximate it.
+   */
+  population?: boolean;
   /** gae: lambda in [0, 1]. */
   lambda?: number;
 }
@@ -32,13 +39,13 @@ export function estimatorName(spec: EstimatorSpec): string {
   if (spec.returns === 'gae') return `gae(${spec.lambda})`;
   const b = spec.baseline ?? 'none';
   if (b === 'none') return spec.returns;
-  return `${spec.returns}+${b}${spec.leaveOneOut ? '(LOO)' : ''}`;
+  return `${spec.returns}+${b}${spec.leaveOneOut ? '(LOO)' : spec.population ? '(pop)' : ''}`;
 }
 
 /** Whether theory says the estimator is unbiased (batch-estimated baselines are not, unless leave-one-out). */
 export function unbiasedInTheory(spec: EstimatorSpec): boolean {
   const b = spec.baseline ?? 'none';
-  return spec.returns === 'gae' || !((b === 'mean' || b === 'optimal') && !spec.leaveOneOut);
+  return spec.returns === 'gae' || !((b === 'mean' || b === 'optimal') && !spec.leaveOneOut && !spec.population);
 }
 
 export function checkEstimatorSpec(spec: EstimatorSpec): void {
@@ -55,12 +62,28 @@ export function checkEstimatorSpec(spec: EstimatorSpec): void {
     }
     if (b !== 'none') throw new RangeError(`estimator gae: baseline must be omitted (GAE uses the exact V), got '${b}'`);
   }
+  if ((spec.leaveOneOut || spec.population) && b !== 'mean' && b !== 'optimal') {
+    throw new RangeError(`estimator: leaveOneOut and population apply to baselines 'mean' and 'optimal' only, got baseline '${b}'`);
+  }
+  if (spec.leaveOneOut && spec.population) {
+    throw new RangeError(`estimator: choose one of leaveOneOut and population for baseline '${b}', not both`);
+  }
   if (b === 'optimal' && spec.returns !== 'full') {
     throw new RangeError(`estimator: baseline 'optimal' is defined for returns 'full' only, got returns '${spec.returns}'`);
   }
   if (b === 'value' && spec.returns !== 'rewardToGo') {
     throw new RangeError(`estimator: baseline 'value' is defined for returns 'rewardToGo' only (use 'gae' for GAE), got '${spec.returns}'`);
   }
+}
+
+/** Baselines that do not depend on the batch (see EstimatorSpec.population). */
+export interface PopulationBaselines {
+  /** E[r(tau)] = J. */
+  meanReturn: number;
+  /** E[gamma^t Q-hat_t] per step t, length H. */
+  meanRewardToGo: Float64Array;
+  /** Per-parameter b_k = E[g_k^2 r] / E[g_k^2], length d (from an independent sample). */
+  optimal?: Float64Array;
 }
 
 /** Per-batch quantities shared by all estimators, computed once and cached. */
@@ -78,6 +101,7 @@ export class BatchView {
     /** Exact V_t(s) at t * S + s (t = 0 .. H), used by the value baseline and GAE. */
     readonly V: Float64Array,
     readonly batch: TrajectoryBatch,
+    readonly population?: PopulationBaselines,
   ) {
     this.N = batch.N;
     this.H = batch.H;
@@ -161,15 +185,19 @@ export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64
   const b = spec.baseline ?? 'none';
   const loo = !!spec.leaveOneOut;
   if (loo && N < 2) throw new RangeError(`estimator ${estimatorName(spec)}: leave-one-out needs N >= 2 trajectories per batch, got ${N}`);
+  const pop = spec.population ? view.population : undefined;
+  if (spec.population && !(pop && (b !== 'optimal' || pop.optimal))) {
+    throw new Error(`estimator ${estimatorName(spec)}: the BatchView was built without population baselines${b === 'optimal' ? ' (optimal)' : ''}`);
+  }
   const w = new Float64Array(H * N);
   if (spec.returns === 'gae') return view.weightedScore(view.discountedGae(spec.lambda!), out);
   if (spec.returns === 'full') {
     const R = view.fullReturns();
-    if (b === 'optimal') return optimalBaseline(view, R, loo, out);
+    if (b === 'optimal') return pop ? fixedBaseline(view, R, pop.optimal!, out) : optimalBaseline(view, R, loo, out);
     let sum = 0;
     for (let i = 0; i < N; i++) sum += R[i];
     for (let i = 0; i < N; i++) {
-      const base = b === 'mean' ? (loo ? (sum - R[i]) / (N - 1) : sum / N) : 0;
+      const base = b !== 'mean' ? 0 : pop ? pop.meanReturn : loo ? (sum - R[i]) / (N - 1) : sum / N;
       for (let t = 0; t < H; t++) w[t * N + i] = R[i] - base;
     }
     return view.weightedScore(w, out);
@@ -184,7 +212,7 @@ export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64
     for (let i = 0; i < N; i++) {
       const k = t * N + i;
       let base = 0;
-      if (b === 'mean') base = loo ? (sum - G[k]) / (N - 1) : sum / N;
+      if (b === 'mean') base = pop ? pop.meanRewardToGo[t] : loo ? (sum - G[k]) / (N - 1) : sum / N;
       else if (V) base = disc * V[k];
       w[k] = G[k] - base;
     }
@@ -226,4 +254,51 @@ function optimalBaseline(view: BatchView, R: Float64Array, loo: boolean, out: Fl
     }
   }
   return out;
+}
+
+/** grad_k = (1/N) sum_i g_ik (R_i - b_k) with a fixed per-parameter baseline b. */
+function fixedBaseline(view: BatchView, R: Float64Array, b: Float64Array, out: Float64Array): Float64Array {
+  const { N, d } = view;
+  const g = view.trajectoryScores();
+  out.fill(0);
+  for (let i = 0; i < N; i++) for (let k = 0; k < d; k++) out[k] += (g[i * d + k] * (R[i] - b[k])) / N;
+  return out;
+}
+
+/**
+ * Population baselines: the mean ones exactly from the DP solution (E[gamma^t Q-hat_t] =
+ * gamma^t sum_s d_t(s) V_t(s)), the optimal one from `pilotTrajectories` independent trajectories
+ * (in chunks, so memory stays O(chunk * d)).
+ */
+export function populationBaselines(
+  mdp: TabularMDP, policy: SoftmaxPolicy, exact: { J: number; V: Float64Array; occupancy: Float64Array; probs: Float64Array },
+  pilotTrajectories: number, rng: Rng,
+): PopulationBaselines {
+  const { numStates: S, horizon: H, gamma } = mdp;
+  const meanRewardToGo = new Float64Array(H);
+  for (let t = 0, disc = 1; t < H; t++, disc *= gamma) {
+    let e = 0;
+    for (let s = 0; s < S; s++) e += exact.occupancy[t * S + s] * exact.V[t * S + s];
+    meanRewardToGo[t] = disc * e;
+  }
+  if (!(pilotTrajectories > 0)) return { meanReturn: exact.J, meanRewardToGo };
+  const d = policy.theta.length;
+  const num = new Float64Array(d), den = new Float64Array(d);
+  for (let done = 0; done < pilotTrajectories;) {
+    const n = Math.min(1000, pilotTrajectories - done);
+    const view = new BatchView(mdp, policy, exact.probs, exact.V, sampleBatch(mdp, policy, exact.probs, n, rng));
+    const g = view.trajectoryScores();
+    const R = view.fullReturns();
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < d; k++) {
+        const g2 = g[i * d + k] * g[i * d + k];
+        num[k] += g2 * R[i];
+        den[k] += g2;
+      }
+    }
+    done += n;
+  }
+  // A parameter the pilot never moved has g_k = 0 on (almost) every trajectory: any b works; use J.
+  const optimal = Float64Array.from(num, (x, k) => (den[k] > 0 ? x / den[k] : exact.J));
+  return { meanReturn: exact.J, meanRewardToGo, optimal };
 }

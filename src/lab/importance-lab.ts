@@ -124,13 +124,13 @@ export function formatImportanceLabReport(r: ImportanceLabReport): string {
     `var/on = total variance / that of on-policy reward-to-go sampled at theta' (same N); ESS of whole-trajectory weights`,
     '',
   ];
-  const cols = ['alpha', 'KL(traj)', 'ESS/N exact', 'ESS/N', 'max/mean w', 'estimator', 'unbiased', 'bias/SE', 'rel.bias', 'total var', 'var/on', 'cos'];
+  const cols = ['alpha', 'KL(traj)', 'ESS/N exact', 'ESS/N', 'max/mean w', 'estimator', 'unbiased', 'bias/SE', 'max|z|', 'rel.bias', 'total var', 'var/on', 'cos'];
   const rows: string[][] = [];
   for (const s of r.steps) {
     s.estimators.forEach((e, j) => rows.push([
       j === 0 ? fmt(s.alpha, 2) : '', j === 0 ? fmt(s.klTrajectory, 3) : '', j === 0 ? fmt(s.exactEssFraction, 3) : '',
       j === 0 ? fmt(s.essFraction, 3) : '', j === 0 ? fmt(s.maxOverMean, 2) : '',
-      e.kind, e.unbiasedInTheory ? 'yes' : 'no', fmt(e.biasSE, 2), fmt(e.relativeBias, 3), fmt(e.totalVariance),
+      e.kind, e.unbiasedInTheory ? 'yes' : 'no', fmt(e.biasSE, 2), fmt(e.maxZ, 2), fmt(e.relativeBias, 3), fmt(e.totalVariance),
       fmt(e.varianceVsOnPolicy, 2), fmt(e.meanCosine, 3),
     ]));
   }

@@ -4,7 +4,9 @@
  * compared with the exact gradient from dynamic programming.
  */
 import { Rng } from '../rng/index.ts';
-import { BatchView, checkEstimatorSpec, estimate, estimatorName, unbiasedInTheory, type EstimatorSpec } from './estimators.ts';
+import {
+  BatchView, checkEstimatorSpec, estimate, estimatorName, populationBaselines, unbiasedInTheory, type EstimatorSpec,
+} from './estimators.ts';
 import { solveExact } from './exact.ts';
 import { randomMDP, type TabularMDP } from './mdp.ts';
 import { checkPolicy, randomPolicy, type SoftmaxPolicy } from './policy.ts';
@@ -16,8 +18,10 @@ export const DEFAULT_ESTIMATORS: EstimatorSpec[] = [
   { returns: 'full' },
   { returns: 'full', baseline: 'mean' },
   { returns: 'full', baseline: 'mean', leaveOneOut: true },
+  { returns: 'full', baseline: 'mean', population: true },
   { returns: 'full', baseline: 'optimal' },
   { returns: 'full', baseline: 'optimal', leaveOneOut: true },
+  { returns: 'full', baseline: 'optimal', population: true },
   { returns: 'rewardToGo' },
   { returns: 'rewardToGo', baseline: 'mean' },
   { returns: 'rewardToGo', baseline: 'mean', leaveOneOut: true },
@@ -40,6 +44,8 @@ export interface LabOptions {
   numBatches?: number;
   seed?: number;
   estimators?: EstimatorSpec[];
+  /** Independent trajectories for the population optimal baseline (only drawn when an estimator needs it). Default 20000. */
+  pilotTrajectories?: number;
 }
 
 export interface EstimatorResult extends EstimateStats {
@@ -56,6 +62,8 @@ export interface LabReport {
   batchSize: number;
   numBatches: number;
   seed: number;
+  /** Trajectories of the independent pilot sample for the population optimal baseline (0: none drawn). */
+  pilotTrajectories: number;
   exact: { J: number; gradNorm: number };
   estimators: EstimatorResult[];
   /** Per-batch ||estimate - exact||^2 by estimator name, for paired comparisons (not enumerable: left out of JSON). */
@@ -79,11 +87,17 @@ export function runEstimatorLab(opts: LabOptions = {}): LabReport {
   if (dup) throw new RangeError(`runEstimatorLab: estimator ${dup} is listed twice`);
 
   const exact = solveExact(mdp, policy);
+  const needPilot = specs.some((s) => s.population && s.baseline === 'optimal');
+  const pilot = opts.pilotTrajectories ?? 20000;
+  if (needPilot && !(Number.isInteger(pilot) && pilot > 0)) {
+    throw new RangeError(`runEstimatorLab: pilotTrajectories must be a positive integer, got ${pilot}`);
+  }
+  const population = populationBaselines(mdp, policy, exact, needPilot ? pilot : 0, new Rng(seed, 102));
   const accs = specs.map(() => new EstimateAccumulator(exact.grad));
   const rng = new Rng(seed, 101);
   const buf = new Float64Array(policy.theta.length);
   for (let m = 0; m < M; m++) {
-    const view = new BatchView(mdp, policy, exact.probs, exact.V, sampleBatch(mdp, policy, exact.probs, N, rng));
+    const view = new BatchView(mdp, policy, exact.probs, exact.V, sampleBatch(mdp, policy, exact.probs, N, rng), population);
     for (let e = 0; e < specs.length; e++) accs[e].add(estimate(specs[e], view, buf));
   }
 
@@ -96,6 +110,7 @@ export function runEstimatorLab(opts: LabOptions = {}): LabReport {
     batchSize: N,
     numBatches: M,
     seed,
+    pilotTrajectories: needPilot ? pilot : 0,
     exact: { J: exact.J, gradNorm: Math.sqrt(exact.grad.reduce((s, g) => s + g * g, 0)) },
     estimators: specs.map((spec, e) => ({
       name: names[e], spec, unbiasedInTheory: unbiasedInTheory(spec), ...stats[e],
@@ -125,8 +140,10 @@ export function formatLabReport(r: LabReport): string {
   const head = [
     `Estimator lab: ${r.mdp.name}, gamma ${r.mdp.gamma}, reward noise ${r.mdp.rewardNoise}; ` +
       `${r.policy.timeDependent ? 'time-dependent' : 'stationary'} softmax policy, ${r.policy.numParams} parameters`,
-    `N = ${r.batchSize} trajectories per batch, M = ${r.numBatches} batches, seed ${r.seed}; exact J = ${fmt(r.exact.J)}, ||grad J|| = ${fmt(r.exact.gradNorm)}`,
+    `N = ${r.batchSize} trajectories per batch, M = ${r.numBatches} batches, seed ${r.seed}` +
+      `${r.pilotTrajectories ? `, optimal(pop) from ${r.pilotTrajectories} pilot trajectories` : ''}; exact J = ${fmt(r.exact.J)}, ||grad J|| = ${fmt(r.exact.gradNorm)}`,
     `bias/SE = ||mean - exact|| / sqrt(tr Cov / M) (about 1 when unbiased); max|z| over coordinates; var = tr Cov of one batch estimate`,
+    `baselines: plain = from the batch itself; LOO = leave-one-out (unbiased); pop = population value, fixed across batches`,
   ];
   const cols = ['estimator', 'unbiased', 'bias/SE', 'max|z|', 'rel.bias', 'total var', 'var/full', 'MSE', 'cos'];
   const rows = r.estimators.map((e) => [

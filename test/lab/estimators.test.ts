@@ -8,10 +8,10 @@ import {
 
 // Fixed seeds; batch counts chosen so that every assertion passes with a wide margin (see the
 // printed table when one fails).
-const stationary = runEstimatorLab({ mdp: randomMDP({ seed: 1 }), seed: 1, batchSize: 64, numBatches: 1500 });
+const stationary = runEstimatorLab({ mdp: randomMDP({ seed: 1 }), seed: 1, batchSize: 64, numBatches: 1500, pilotTrajectories: 20000 });
 const markov = runEstimatorLab({
   mdp: randomMDP({ numStates: 4, numActions: 3, horizon: 8, gamma: 0.9, seed: 2 }), timeDependent: true,
-  seed: 2, batchSize: 16, numBatches: 2000,
+  seed: 2, batchSize: 16, numBatches: 2000, pilotTrajectories: 20000,
 });
 // RiverSwim's reward is rare and far away: heavy-tailed returns, so it checks unbiasedness and the
 // effect of causality; variance orderings between baselines are asserted on the two random MDPs.
@@ -53,10 +53,11 @@ test('the mean baseline lowers variance, for the full return and for reward-to-g
   }
 });
 
-test('the optimal baseline is no worse than the mean baseline when the batch estimates it well', () => {
-  // With 64 trajectories per batch and 15 parameters, each b_k is estimated from many visits; the
-  // difference must not be significantly positive. (With few visits per parameter the estimated
-  // per-parameter baseline is noisy and loses: the `markov` lab shows it, by design not asserted.)
+test('the optimal baseline has no higher variance than the mean baseline', () => {
+  // The theory's claim is about population baselines (fixed b): there the per-parameter optimum wins.
+  for (const r of [stationary, markov]) lower(r, 'full+optimal(pop)', 'full+mean(pop)');
+  // Estimated from the batch (leave-one-out, N = 64, 15 parameters) it must not be significantly worse;
+  // with few visits per parameter the estimate's noise loses (the `markov` lab shows it; not asserted).
   const d = compareEstimators(stationary, 'full+optimal(LOO)', 'full+mean(LOO)');
   assert.ok(d.mean < 3 * d.se, `optimal - mean MSE = ${d.mean} +- ${d.se}\n${formatLabReport(stationary)}`);
 });
@@ -104,4 +105,6 @@ test('bad estimator options are refused with a message naming the problem', () =
   assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'median' as never }] }), /baseline must be 'none', 'mean', 'optimal' or 'value', got "median"/);
   assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full' }, { returns: 'full' }] }), /full is listed twice/);
   assert.throws(() => runEstimatorLab({ numBatches: 1 }), /numBatches must be an integer >= 2, got 1/);
+  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'value', population: true }] }), /apply to baselines 'mean' and 'optimal' only/);
+  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'mean', population: true, leaveOneOut: true }] }), /not both/);
 });

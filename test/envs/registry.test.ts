@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BaseEnv, Box, Discrete, EMPTY_INFO, make, register, registeredIds, spec, type StepResult } from '../../src/envs/index.ts';
+import { TimeLimit, OrderEnforcing } from '../../src/wrappers/index.ts';
+
+test("Gymnasium's ids, step limits and reward thresholds", () => {
+  const want: [string, number, number | undefined][] = [
+    ['CartPole-v1', 500, 475],
+    ['CartPole-v0', 200, 195],
+    ['Acrobot-v1', 500, -100],
+    ['MountainCar-v0', 200, -110],
+    ['MountainCarContinuous-v0', 999, 90],
+    ['Pendulum-v1', 200, undefined],
+  ];
+  for (const [id, steps, thr] of want) {
+    assert.equal(spec(id).maxEpisodeSteps, steps, id);
+    assert.equal(spec(id).rewardThreshold, thr, id);
+  }
+});
+
+test('make wraps the env: OrderEnforcing(TimeLimit(env)), and the limit truncates at the registered step', () => {
+  const env = make('MountainCar-v0');
+  assert.ok(env instanceof OrderEnforcing);
+  assert.ok((env as OrderEnforcing<unknown, unknown>).env instanceof TimeLimit);
+  assert.equal(env.spec?.id, 'MountainCar-v0');
+  env.reset({ seed: 0 });
+  let t = 0;
+  for (;;) {
+    const r = env.step(1);
+    t++;
+    if (r.terminated || r.truncated) {
+      assert.equal(r.truncated, true);
+      break;
+    }
+  }
+  assert.equal(t, 200);
+  const short = make('CartPole-v1', { maxEpisodeSteps: 3 });
+  short.reset({ seed: 0 });
+  assert.deepEqual([short.step(0).truncated, short.step(1).truncated, short.step(0).truncated], [false, false, true]);
+});
+
+test('order check: step before reset, and after the episode ended, throw', () => {
+  const env = make('CartPole-v1');
+  assert.throws(() => env.step(0), /CartPole-v1: step\(\) called before reset\(\)/);
+  env.reset({ seed: 0 });
+  let r;
+  do r = env.step(1);
+  while (!r.terminated && !r.truncated);
+  assert.throws(() => env.step(1), /after the episode ended/);
+  env.reset();
+  assert.doesNotThrow(() => env.step(0));
+});
+
+test('unknown ids list the closest registered ids', () => {
+  assert.throws(() => make('CartPole-v2'), /no environment registered with id "CartPole-v2"; the closest registered ids are CartPole-v0, CartPole-v1/);
+  assert.throws(() => make('pendulum'), /Pendulum-v1/);
+});
+
+test('register a user env and make it; masked-velocity variants zero the velocities', () => {
+  class Counter extends BaseEnv<Float32Array, number> {
+    readonly observationSpace = new Box<Float32Array>(0, 100, [1]);
+    readonly actionSpace = new Discrete(2);
+    private n = 0;
+    private readonly o = new Float32Array(1);
+    reset() {
+      this.n = 0;
+      this.o[0] = 0;
+      return { obs: this.o, info: EMPTY_INFO };
+    }
+    step(a: number): StepResult<Float32Array> {
+      this.n += a;
+      this.o[0] = this.n;
+      return { obs: this.o, reward: a, terminated: this.n >= 3, truncated: false, info: EMPTY_INFO };
+    }
+  }
+  register({ id: 'TestCounter-v0', entryPoint: () => new Counter(), maxEpisodeSteps: 10 });
+  assert.ok(registeredIds().includes('TestCounter-v0'));
+  const e = make('TestCounter-v0');
+  e.reset();
+  assert.equal(e.step(1).obs[0], 1);
+  assert.throws(() => register({ id: 'bad id', entryPoint: () => new Counter() }), /id must look like "Name-v0"/);
+
+  const m = make('CartPoleMaskedVelocity-v1');
+  const o = m.reset({ seed: 1 }).obs as Float32Array;
+  assert.equal(o[1], 0);
+  assert.equal(o[3], 0);
+  assert.notEqual(o[0], 0);
+  const full = make('CartPole-v1');
+  assert.equal((full.reset({ seed: 1 }).obs as Float32Array)[0], o[0]);
+  const p = make('PendulumMaskedVelocity-v1');
+  p.reset({ seed: 2 });
+  const po = p.step([1]).obs as Float32Array;
+  assert.equal(po[2], 0);
+  assert.equal(spec('PendulumMaskedVelocity-v1').maxEpisodeSteps, 200);
+});

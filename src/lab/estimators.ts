@@ -181,6 +181,7 @@ function discountWeights(x: Float64Array, N: number, gamma: number): Float64Arra
 
 /** The gradient estimate of `spec` on one batch, written to `out` (length d). */
 export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64Array(view.d)): Float64Array {
+  checkEstimatorSpec(spec);
   const { N, H } = view;
   const b = spec.baseline ?? 'none';
   const loo = !!spec.leaveOneOut;

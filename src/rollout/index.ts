@@ -1,2 +1,3 @@
 /** Rollouts: discounting, full returns, reward-to-go and GAE over time-major [T, numEnvs] arrays. */
 export * from './returns.ts';
+export * from './collector.ts';

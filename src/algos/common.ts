@@ -1,0 +1,112 @@
+/** Pieces every on-policy algorithm shares: building its envs, evaluation, batching helpers. */
+import { make, type Env } from '../envs/index.ts';
+import { FrameStackObservation, FlattenObservation } from '../wrappers/index.ts';
+import { SyncVectorEnv } from '../vector/sync.ts';
+import type { Rollout } from '../rollout/index.ts';
+import type { Policy } from '../policies/index.ts';
+import { Rng } from '../rng/index.ts';
+import { Discrete } from '../envs/index.ts';
+
+export interface EnvOptions {
+  /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
+  frameStack?: number;
+}
+
+/** A registered env with the observation wrappers an algorithm's config asks for. */
+export function makeEnv(id: string, opts: EnvOptions = {}): Env<Float32Array, any> {
+  let env: Env<any, any> = make(id);
+  const k = opts.frameStack ?? 1;
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`frameStack must be a positive integer, got ${k}`);
+  if (k > 1) env = new FlattenObservation(new FrameStackObservation(env, k));
+  return env;
+}
+
+/** numEnvs copies in one thread, with same-step autoreset (what the collector needs). */
+export function makeTrainingEnvs(id: string, numEnvs: number, opts: EnvOptions = {}): SyncVectorEnv {
+  if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
+  return new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => makeEnv(id, opts)), { autoresetMode: 'same-step' });
+}
+
+export interface EvalResult {
+  returns: number[];
+  lengths: number[];
+  mean: number;
+  std: number;
+}
+
+/**
+ * Run `episodes` episodes of `policy` on a fresh env (seeds seed, seed + 1, ...): the mode of the
+ * policy when deterministic (the greedy evaluation the issues' thresholds use), else samples.
+ */
+export function evaluate(policy: Policy, envId: string, opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+  const episodes = opts.episodes ?? 10;
+  const env = makeEnv(envId, opts);
+  const rng = new Rng(opts.seed ?? 0, 7);
+  const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
+  const returns: number[] = [], lengths: number[] = [];
+  for (let ep = 0; ep < episodes; ep++) {
+    let { obs } = env.reset({ seed: (opts.seed ?? 0) + ep });
+    let total = 0, len = 0;
+    for (;;) {
+      const { actions } = policy.act(obs, 1, rng, opts.deterministic ?? true);
+      const r = env.step(policy.kind === 'categorical' ? actions[0] + offset : actions);
+      total += r.reward;
+      len++;
+      obs = r.obs;
+      if (r.terminated || r.truncated) break;
+    }
+    returns.push(total);
+    lengths.push(len);
+  }
+  env.close();
+  const mean = returns.reduce((a, b) => a + b, 0) / episodes;
+  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / episodes);
+  return { returns, lengths, mean, std };
+}
+
+/** Flat indices (t * numEnvs + e) of the steps a rollout marks as used. */
+export function maskedIndices(mask: Uint8Array): Int32Array {
+  let n = 0;
+  for (let i = 0; i < mask.length; i++) n += mask[i];
+  const out = new Int32Array(n);
+  for (let i = 0, j = 0; i < mask.length; i++) if (mask[i]) out[j++] = i;
+  return out;
+}
+
+/** Rows of a flat [steps, width] array at the given step indices. */
+export function gatherRows(src: Float32Array, width: number, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length * width);
+  for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j] * width, (idx[j] + 1) * width), j * width);
+  return out;
+}
+
+/**
+ * Episode index of every step (-1 where masked out), counting each env's episodes in time order:
+ * a step starts a new episode at the rollout's start or after a terminated/truncated step.
+ */
+export function episodeIndex(ro: Rollout, mask: Uint8Array): { ids: Int32Array; count: number } {
+  const n = ro.numEnvs;
+  const ids = new Int32Array(ro.T * n).fill(-1);
+  let count = 0;
+  for (let e = 0; e < n; e++) {
+    let current = -1;
+    for (let t = 0; t < ro.T; t++) {
+      const i = t * n + e;
+      if (!mask[i]) { current = -1; continue; }
+      if (current < 0) current = count++;
+      ids[i] = current;
+      if (ro.terminated[i] || ro.truncated[i]) current = -1;
+    }
+  }
+  return { ids, count };
+}
+
+export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
+  if (x.length === 0) return { mean: NaN, std: NaN };
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  const mean = s / x.length;
+  let v = 0;
+  for (let i = 0; i < x.length; i++) v += (x[i] - mean) ** 2;
+  return { mean, std: Math.sqrt(v / x.length) };
+}

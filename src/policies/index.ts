@@ -1,0 +1,2 @@
+/** policies/: action distributions on observations (categorical, Gaussian) and value functions. */
+export * from './policy.ts';

@@ -1,0 +1,69 @@
+/**
+ * Config resolution: user overrides merged over an algorithm's documented defaults, with errors
+ * that name the dotted key, the bad value and what is expected (unknown keys list the valid ones).
+ */
+
+export type Checks<C> = Partial<Record<keyof C, (v: any) => string | null>>;
+
+function closest(key: string, valid: string[]): string[] {
+  const dist = (a: string, b: string) => {
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const cur = [i];
+      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+    return prev[b.length];
+  };
+  return valid.map((k) => ({ k, d: dist(key.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= 3).sort((a, b) => a.d - b.d).map((x) => x.k);
+}
+
+/**
+ * defaults ⊕ overrides, checked: every key must exist in defaults, every value must have the type of
+ * its default (numbers, strings, booleans, arrays, nested objects; a null default accepts anything),
+ * and `checks` can add range rules returning an error message or null.
+ */
+export function resolveConfig<C extends Record<string, any>>(name: string, defaults: C, overrides: Partial<C> = {}, checks: Checks<C> = {}, path = ''): C {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new TypeError(`${name}: config${path ? ` '${path}'` : ''} must be an object, got ${JSON.stringify(overrides)}`);
+  }
+  const out: Record<string, any> = { ...defaults };
+  const valid = Object.keys(defaults);
+  for (const [k, v] of Object.entries(overrides)) {
+    const key = path ? `${path}.${k}` : k;
+    if (!(k in defaults)) {
+      const near = closest(k, valid);
+      throw new RangeError(`${name}: unknown config key '${key}'${near.length ? ` (did you mean '${path ? path + '.' : ''}${near[0]}'?)` : ''}; valid keys: ${valid.map((x) => (path ? `${path}.${x}` : x)).join(', ')}`);
+    }
+    if (v === undefined) continue;
+    const d = (defaults as any)[k];
+    if (d !== null && d !== undefined) {
+      const want = Array.isArray(d) ? 'array' : typeof d;
+      const got = Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v;
+      if (want !== got) {
+        throw new TypeError(`${name}: '${key}' must be a ${want}, got ${JSON.stringify(v)}`);
+      }
+      if (want === 'number' && !Number.isFinite(v)) throw new RangeError(`${name}: '${key}' must be a finite number, got ${v}`);
+      if (want === 'object' && got === 'object') {
+        out[k] = resolveConfig(name, d, v, {}, key);
+        continue;
+      }
+    }
+    out[k] = v;
+  }
+  for (const [k, check] of Object.entries(checks) as [string, (v: any) => string | null][]) {
+    const why = check(out[k]);
+    if (why) throw new RangeError(`${name}: '${path ? path + '.' : ''}${k}' ${why}, got ${JSON.stringify(out[k])}`);
+  }
+  return out as C;
+}
+
+/** Common range rules. */
+export const must = {
+  positiveInt: (v: number) => (Number.isInteger(v) && v > 0 ? null : 'must be a positive integer'),
+  nonNegativeInt: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'must be a non-negative integer'),
+  positive: (v: number) => (v > 0 ? null : 'must be > 0'),
+  nonNegative: (v: number) => (v >= 0 ? null : 'must be >= 0'),
+  unit: (v: number) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]'),
+  oneOf: (...opts: unknown[]) => (v: unknown) => (opts.includes(v) ? null : `must be one of ${opts.map((o) => JSON.stringify(o)).join(', ')}`),
+};

@@ -25,6 +25,7 @@ export const DEFAULT_ESTIMATORS: EstimatorSpec[] = [
   { returns: 'rewardToGo' },
   { returns: 'rewardToGo', baseline: 'mean' },
   { returns: 'rewardToGo', baseline: 'mean', leaveOneOut: true },
+  { returns: 'rewardToGo', baseline: 'mean', population: true },
   { returns: 'rewardToGo', baseline: 'value' },
   { returns: 'gae', lambda: 0 },
   { returns: 'gae', lambda: 0.5 },

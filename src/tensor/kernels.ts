@@ -5,6 +5,7 @@
  * matmul's backward passes (g @ B^T and A^T @ g) never materialise a transpose.
  */
 import type { Data, Shape } from './tensor.ts';
+import { wasmGemm } from './wasm/index.ts';
 
 /**
  * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers.
@@ -14,6 +15,9 @@ export function gemm(
   A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate = false,
 ): void {
+  // Large float32 products run in WebAssembly SIMD when available (see wasm/gemm.ts).
+  if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array &&
+      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate)) return;
   if (!accumulate) C.fill(0, cOff, cOff + m * n);
   if (!transA && !transB) {
     // i-p-j: row i of C accumulates rows of B scaled by A[i,p]. Unrolled by 4 over p.

@@ -1,0 +1,172 @@
+/**
+ * The gemm kernel module, written with the emitter. Two exported functions, all sizes and strides
+ * in bytes:
+ *
+ *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load)
+ *     C[i, j] (+)= sum_p A(i, p) * B[p, j] for i < m and j < nBytes/4 (a multiple of 4),
+ *     where A(i, p) is at a + i*aRow + p*aCol (any layout, so op(A) needs no copy),
+ *     B is row-major (row stride bRow, rows padded to whole vectors) and C row-major (cRow).
+ *     With load = 0 the accumulators start at zero (C := A B), otherwise at C (C += A B).
+ *
+ *   pack(src, rs, cs, dst, ld, rows, cols)
+ *     dst[r*ld + 4c] = src[r*rs + c*cs]: a strided (e.g. transposing) copy into row-major rows,
+ *     zero-filling each row from cols up to ld (the pad that makes rows whole vectors).
+ *
+ * The gemm is register-blocked: an MR x (4*NV) tile of C lives in MR*NV v128 locals while the
+ * p loop streams NV vectors of a row of B and MR broadcast elements of a column of A; edges run
+ * the same code generated for fewer rows (m % MR) and for one vector of columns.
+ */
+import { ModuleBuilder, Type, type Func } from './emitter.ts';
+
+export interface GemmShape {
+  /** Rows of the register tile. */
+  mr: number;
+  /** v128 vectors (4 columns each) of the register tile. */
+  nv: number;
+  /** Use relaxed-SIMD multiply-add (only when the engine validates it). */
+  fma: boolean;
+}
+
+export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
+
+export function buildGemmModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(1);
+  emitGemm(mod.func('gemm', new Array<Type>(11).fill(Type.i32)), tile);
+  emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
+  return mod.bytes();
+}
+
+function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
+  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const i = f.local(Type.i32); // rows done
+  const aI = f.local(Type.i32); // &A(i, 0)
+  const cI = f.local(Type.i32); // &C[i, 0]
+  const j = f.local(Type.i32); // column byte offset
+  const ap = f.local(Type.i32);
+  const bp = f.local(Type.i32);
+  const p = f.local(Type.i32);
+  const rest = f.local(Type.i32);
+  const aStep = f.local(Type.i32); // mr*aRow: from one row panel to the next
+  const cStep = f.local(Type.i32);
+  f.get(aRow).i32(mr).i32Mul().set(aStep);
+  f.get(cRow).i32(mr).i32Mul().set(cStep);
+  // r*aRow and r*cRow for r < mr, so the tile's rows are one add away from the row pointer.
+  const aOff: number[] = [], cOff: number[] = [];
+  for (let r = 1; r < mr; r++) {
+    aOff[r] = f.local(Type.i32);
+    cOff[r] = f.local(Type.i32);
+    f.get(aRow).i32(r).i32Mul().set(aOff[r]);
+    f.get(cRow).i32(r).i32Mul().set(cOff[r]);
+  }
+  const acc: number[][] = [];
+  for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => f.local(Type.v128)));
+  const bv = Array.from({ length: nv }, () => f.local(Type.v128));
+  const av = f.local(Type.v128);
+
+  /** Push &A(i + r, p) or &C[i + r, j] from a row pointer and the row's offset local. */
+  const rowAddr = (ptr: number, offs: number[], r: number) => {
+    f.get(ptr);
+    if (r > 0) f.get(offs[r]).i32Add();
+  };
+
+  /** One rows x (4*vecs) tile of C at (i, j). */
+  const tile = (rows: number, vecs: number) => {
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vecs; v++) {
+        f.get(load).if(
+          () => { rowAddr(cI, cOff, r); f.get(j).i32Add().v128Load(16 * v).set(acc[r][v]); },
+          () => { f.v128Zero().set(acc[r][v]); },
+        );
+      }
+    }
+    f.get(aI).set(ap);
+    f.get(b).get(j).i32Add().set(bp);
+    f.get(k).set(p);
+    f.loop(() => {
+      for (let v = 0; v < vecs; v++) f.get(bp).v128Load(16 * v).set(bv[v]);
+      for (let r = 0; r < rows; r++) {
+        rowAddr(ap, aOff, r);
+        f.v128Load32Splat().set(av);
+        for (let v = 0; v < vecs; v++) {
+          if (fma) f.get(av).get(bv[v]).get(acc[r][v]).f32x4RelaxedMadd().set(acc[r][v]);
+          else f.get(acc[r][v]).get(av).get(bv[v]).f32x4Mul().f32x4Add().set(acc[r][v]);
+        }
+      }
+      f.get(ap).get(aCol).i32Add().set(ap);
+      f.get(bp).get(bRow).i32Add().set(bp);
+      f.get(p).i32(1).i32Sub().tee(p).brIf(0);
+    });
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < vecs; v++) {
+        rowAddr(cI, cOff, r);
+        f.get(j).i32Add().get(acc[r][v]).v128Store(16 * v);
+      }
+    }
+  };
+
+  /** All column tiles of `rows` rows starting at row i: whole nv-vector tiles, then single vectors. */
+  const rowPanel = (rows: number) => {
+    f.i32(0).set(j);
+    f.block(() => f.loop(() => {
+      f.get(j).i32(16 * nv).i32Add().get(nBytes).i32GtS().brIf(1);
+      tile(rows, nv);
+      f.get(j).i32(16 * nv).i32Add().set(j).br(0);
+    }));
+    if (nv > 1) {
+      f.block(() => f.loop(() => {
+        f.get(j).get(nBytes).i32GeS().brIf(1);
+        tile(rows, 1);
+        f.get(j).i32(16).i32Add().set(j).br(0);
+      }));
+    }
+  };
+
+  f.get(k).i32(1).i32LtS().if(() => f.return());
+  f.i32(0).set(i);
+  f.get(a).set(aI);
+  f.get(c).set(cI);
+  f.block(() => f.loop(() => {
+    f.get(i).i32(mr).i32Add().get(m).i32GtS().brIf(1);
+    rowPanel(mr);
+    f.get(i).i32(mr).i32Add().set(i);
+    f.get(aI).get(aStep).i32Add().set(aI);
+    f.get(cI).get(cStep).i32Add().set(cI);
+    f.br(0);
+  }));
+  // The m % mr leftover rows, one generated panel per possible count.
+  f.get(m).get(i).i32Sub().set(rest);
+  for (let rows = 1; rows < mr; rows++) {
+    f.get(rest).i32(rows).i32Sub().i32Eqz().if(() => rowPanel(rows));
+  }
+}
+
+function emitPack(f: Func): void {
+  const [src, rs, cs, dst, ld, rows, cols] = [0, 1, 2, 3, 4, 5, 6];
+  const r = f.local(Type.i32);
+  const s = f.local(Type.i32);
+  const d = f.local(Type.i32);
+  const end = f.local(Type.i32);
+  const rowEnd = f.local(Type.i32);
+  f.get(rows).i32(1).i32LtS().if(() => f.return());
+  f.i32(0).set(r);
+  f.loop(() => {
+    f.get(src).get(r).get(rs).i32Mul().i32Add().set(s);
+    f.get(dst).get(r).get(ld).i32Mul().i32Add().set(d);
+    f.get(d).get(cols).i32(2).i32Shl().i32Add().set(end);
+    f.get(d).get(ld).i32Add().set(rowEnd);
+    f.block(() => f.loop(() => {
+      f.get(d).get(end).i32GeS().brIf(1);
+      f.get(d).get(s).f32Load().f32Store();
+      f.get(s).get(cs).i32Add().set(s);
+      f.get(d).i32(4).i32Add().set(d);
+      f.br(0);
+    }));
+    f.block(() => f.loop(() => {
+      f.get(d).get(rowEnd).i32GeS().brIf(1);
+      f.get(d).f32(0).f32Store();
+      f.get(d).i32(4).i32Add().set(d);
+      f.br(0);
+    }));
+    f.get(r).i32(1).i32Add().tee(r).get(rows).i32LtS().brIf(0);
+  });
+}

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/rng/index.ts';
+import { gemm } from '../../src/tensor/kernels.ts';
+import { wasmGemm, setWasmKernels, setWasmGemmThreshold, kernelInfo } from '../../src/tensor/wasm/index.ts';
+import { uleb, sleb } from '../../src/tensor/wasm/emitter.ts';
+import { buildGemmModule } from '../../src/tensor/wasm/gemm-module.ts';
+
+const rng = new Rng(11);
+
+/** The exact product in float64 and, per element, sum |a||b| (the scale of its rounding error). */
+function reference(A: Float32Array, aOff: number, B: Float32Array, bOff: number, C0: Float32Array, cOff: number,
+  m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean) {
+  const exact = new Float64Array(m * n), scale = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = acc ? C0[cOff + i * n + j] : 0, t = Math.abs(s);
+      for (let p = 0; p < k; p++) {
+        const a = A[aOff + (tA ? p * m + i : i * k + p)], b = B[bOff + (tB ? j * k + p : p * n + j)];
+        s += a * b;
+        t += Math.abs(a * b);
+      }
+      exact[i * n + j] = s;
+      scale[i * n + j] = t;
+    }
+  }
+  return { exact, scale };
+}
+
+/** Runs one product through the wasm kernel (forced) and checks it against float64 and the JS gemm. */
+function checkProduct(m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean, batch = 1) {
+  // Offsets into batched buffers: the product used is the last matrix of `batch`.
+  const aOff = (batch - 1) * m * k, bOff = (batch - 1) * k * n, cOff = (batch - 1) * m * n;
+  const A = new Float32Array(batch * m * k), B = new Float32Array(batch * k * n), C0 = new Float32Array(batch * m * n);
+  rng.fillUniform(A, -1, 1);
+  rng.fillUniform(B, -1, 1);
+  rng.fillUniform(C0, -1, 1);
+  const Cw = C0.slice(), Cj = C0.slice();
+  setWasmGemmThreshold(0);
+  try {
+    assert.ok(wasmGemm(A, aOff, B, bOff, Cw, cOff, m, k, n, tA, tB, acc), 'wasm path taken');
+  } finally {
+    setWasmGemmThreshold();
+  }
+  setWasmKernels(false);
+  try {
+    gemm(A, aOff, B, bOff, Cj, cOff, m, k, n, tA, tB, acc);
+  } finally {
+    setWasmKernels(true);
+  }
+  const { exact, scale } = reference(A, aOff, B, bOff, C0, cOff, m, k, n, tA, tB, acc);
+  // float32 accumulation: error <= ~k * 2^-24 * sum|a b|; allow a margin over the typical sqrt(k).
+  const eps = 2 ** -24;
+  for (let e = 0; e < m * n; e++) {
+    const tol = (k + 2) * eps * scale[e] + 1e-30;
+    const w = Cw[cOff + e], js = Cj[cOff + e];
+    assert.ok(Math.abs(w - exact[e]) <= tol, `wasm C[${e}] = ${w}, exact ${exact[e]} (${m}x${k}x${n} tA=${tA} tB=${tB} acc=${acc})`);
+    assert.ok(Math.abs(w - js) <= 2 * tol, `wasm C[${e}] = ${w} vs js ${js}`);
+  }
+  // Nothing outside the product's slot was touched.
+  for (let e = 0; e < cOff; e++) assert.equal(Cw[e], C0[e], `C[${e}] outside the output was written`);
+}
+
+test('LEB128 encodings match the specification examples', () => {
+  assert.deepEqual(uleb(624485), [0xe5, 0x8e, 0x26]);
+  assert.deepEqual(uleb(0), [0]);
+  assert.deepEqual(sleb(-123456), [0xc0, 0xbb, 0x78]);
+  assert.deepEqual(sleb(63), [0x3f]);
+  assert.deepEqual(sleb(64), [0xc0, 0x00]);
+  assert.deepEqual(sleb(-64), [0x40]);
+});
+
+test('the emitted gemm modules validate, with and without relaxed fma', () => {
+  assert.ok(WebAssembly.validate(buildGemmModule({ mr: 4, nv: 2, fma: false })));
+  for (const [mr, nv] of [[1, 1], [3, 3], [6, 2]]) assert.ok(WebAssembly.validate(buildGemmModule({ mr, nv, fma: false })), `${mr}x${nv}`);
+  // Relaxed SIMD may be missing (Node 20): then the module must fail validation, not crash.
+  assert.equal(typeof WebAssembly.validate(buildGemmModule({ mr: 4, nv: 2, fma: true })), 'boolean');
+});
+
+test('SIMD is available in this runtime and the wasm path is active', () => {
+  assert.equal(kernelInfo().path, 'wasm-simd');
+});
+
+const sizes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 12], [65, 63, 17], [2, 300, 3], [7, 513, 33]];
+for (const [m, k, n] of sizes) {
+  for (const tA of [false, true]) {
+    for (const tB of [false, true]) {
+      test(`wasm gemm ${m}x${k}x${n} transA=${tA} transB=${tB} matches float64 and JS, with and without accumulate`, () => {
+        checkProduct(m, k, n, tA, tB, false, 2);
+        checkProduct(m, k, n, tA, tB, true, 3);
+      });
+    }
+  }
+}
+
+test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column heads)', () => {
+  checkProduct(4096, 64, 64, false, false, true);
+  checkProduct(4096, 64, 64, false, true, false);
+  checkProduct(64, 4096, 64, true, false, false);
+  checkProduct(4096, 64, 2, false, false, true);
+  checkProduct(64, 4096, 2, true, false, false);
+});
+
+test('memory grows for a large product and is reused by a smaller one afterwards', () => {
+  checkProduct(300, 700, 90, false, false, false);
+  checkProduct(2, 3, 4, true, true, true);
+});
+
+test('setWasmKernels(false) falls back to JS, which still computes the product', () => {
+  setWasmKernels(false);
+  try {
+    assert.equal(kernelInfo().path, 'js');
+    assert.match(kernelInfo().reason ?? '', /disabled/);
+    const A = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3);
+    const B = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 5) - 2);
+    const C = new Float32Array(64 * 64);
+    assert.equal(wasmGemm(A, 0, B, 0, C, 0, 64, 64, 64, false, false, false), false);
+    assert.ok(C.every((v) => v === 0), 'the disabled kernel wrote nothing');
+    gemm(A, 0, B, 0, C, 0, 64, 64, 64, false, false, false);
+    let s = 0;
+    for (let p = 0; p < 64; p++) s += A[p] * B[p * 64];
+    assert.equal(C[0], s);
+  } finally {
+    setWasmKernels(true);
+  }
+  assert.equal(kernelInfo().path, 'wasm-simd');
+});
+
+test('small products stay on the JS path; float64 data never goes to wasm', () => {
+  const A = new Float32Array(4), B = new Float32Array(4), C = new Float32Array(4);
+  assert.equal(wasmGemm(A, 0, B, 0, C, 0, 2, 2, 2, false, false, false), false);
+  const A64 = new Float64Array(64 * 64).fill(0.5), C64 = new Float64Array(64 * 64);
+  gemm(A64, 0, A64, 0, C64, 0, 64, 64, 64, false, false, false);
+  assert.equal(C64[0], 16);
+  assert.throws(() => setWasmGemmThreshold(-1), /multiply-adds >= 0, got -1/);
+});

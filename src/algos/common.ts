@@ -1,6 +1,9 @@
 /** Pieces every on-policy algorithm shares: building its envs, evaluation, batching helpers. */
 import { make, type Env } from '../envs/index.ts';
-import { FrameStackObservation, FlattenObservation } from '../wrappers/index.ts';
+import {
+  FrameStackObservation, FlattenObservation, RecordEpisodeStatistics, NormalizeObservation, NormalizeReward,
+  TransformObservation, TransformReward,
+} from '../wrappers/index.ts';
 import { SyncVectorEnv } from '../vector/sync.ts';
 import type { Rollout } from '../rollout/index.ts';
 import type { Policy } from '../policies/index.ts';
@@ -10,15 +13,42 @@ import { Discrete } from '../envs/index.ts';
 export interface EnvOptions {
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
   frameStack?: number;
+  /** Running observation normalisation, clipped to [-10, 10] (CleanRL's continuous-control stack). */
+  normalizeObs?: boolean;
+  /** Reward scaling by the running std of the discounted return, clipped to [-10, 10]. */
+  normalizeReward?: boolean;
+  /** Discount of the return that NormalizeReward tracks. */
+  gamma?: number;
 }
 
-/** A registered env with the observation wrappers an algorithm's config asks for. */
+/**
+ * A registered env with the wrappers an algorithm's config asks for. RecordEpisodeStatistics sits
+ * below the normalisers, so reported episode returns are the true, unscaled ones.
+ */
 export function makeEnv(id: string, opts: EnvOptions = {}): Env<Float32Array, any> {
   let env: Env<any, any> = make(id);
   const k = opts.frameStack ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`frameStack must be a positive integer, got ${k}`);
   if (k > 1) env = new FlattenObservation(new FrameStackObservation(env, k));
+  env = new RecordEpisodeStatistics(env);
+  if (opts.normalizeObs) {
+    env = new NormalizeObservation(env);
+    env = new TransformObservation(env, (o: Float32Array) => {
+      for (let i = 0; i < o.length; i++) o[i] = o[i] < -10 ? -10 : o[i] > 10 ? 10 : o[i];
+      return o;
+    }, env.observationSpace);
+  }
+  if (opts.normalizeReward) {
+    env = new NormalizeReward(env, opts.gamma ?? 0.99);
+    env = new TransformReward(env, (r) => (r < -10 ? -10 : r > 10 ? 10 : r));
+  }
   return env;
+}
+
+/** The NormalizeObservation wrapper inside an env stack, if any. */
+export function findObsNormalizer(env: Env<any, any>): NormalizeObservation<any> | null {
+  for (let e: any = env; e; e = e.env) if (e instanceof NormalizeObservation) return e;
+  return null;
 }
 
 /** numEnvs copies in one thread, with same-step autoreset (what the collector needs). */
@@ -38,9 +68,19 @@ export interface EvalResult {
  * Run `episodes` episodes of `policy` on a fresh env (seeds seed, seed + 1, ...): the mode of the
  * policy when deterministic (the greedy evaluation the issues' thresholds use), else samples.
  */
-export function evaluate(policy: Policy, envId: string, opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+export function evaluate(
+  policy: Policy, envId: string,
+  opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean; obsStats?: ReturnType<NormalizeObservation<any>['getStats']> } = {},
+): EvalResult {
   const episodes = opts.episodes ?? 10;
-  const env = makeEnv(envId, opts);
+  // Evaluation sees true rewards, and observations normalised with the training statistics, frozen.
+  const env = makeEnv(envId, { frameStack: opts.frameStack, normalizeObs: opts.normalizeObs });
+  const norm = findObsNormalizer(env);
+  if (norm) {
+    if (!opts.obsStats) throw new Error('evaluate: normalizeObs needs the training statistics (obsStats)');
+    norm.setStats(opts.obsStats);
+    norm.updateRunningMean = false;
+  }
   const rng = new Rng(opts.seed ?? 0, 7);
   const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
   const returns: number[] = [], lengths: number[] = [];

@@ -11,6 +11,8 @@
  *
  * The optimal baseline b_k = E[g_k^2 r] / E[g_k^2] is per parameter k, from per-trajectory
  * gradients g_i = sum_t grad log pi(a_t | s_t) (so it needs whole trajectories: returns 'full').
+ * It is estimated leave-one-out: estimated from the same batch including trajectory i it is
+ * strongly biased (the estimator lab measures max|z| ~ 200 for that form).
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, sum, neg, noGrad, type Data } from '../tensor/index.ts';
@@ -224,7 +226,7 @@ export class Reinforce {
 
   /**
    * grad J with the variance-minimising baseline per parameter: g_i = grad of sum_t log pi over
-   * trajectory i, b_k = sum_i g_ik^2 r_i / sum_i g_ik^2, grad_k = (1/N) sum_i g_ik (r_i - b_k).
+   * trajectory i, b_k^(-i) = sum_{j!=i} g_jk^2 r_j / sum_{j!=i} g_jk^2, grad_k = (1/N) sum_i g_ik (r_i - b_k^(-i)).
    * Returned negated, as the gradient of a loss to descend.
    */
   private optimalBaselineGradient(ro: Rollout, mask: Uint8Array, returns: Float64Array): { grads: Tensor[]; loss: number } {
@@ -248,7 +250,10 @@ export class Reinforce {
       const out = new Float32Array(p.size);
       for (const { g, r } of perTraj) {
         for (let j = 0; j < out.length; j++) {
-          const b = den[k][j] > 0 ? num[k][j] / den[k][j] : 0;
+          // Leave-one-out: b for trajectory i from the others, so b is independent of g_i (unbiased).
+          const gi2 = g[k][j] * g[k][j];
+          const d = den[k][j] - gi2;
+          const b = d > 0 ? (num[k][j] - gi2 * r) / d : 0;
           out[j] -= (g[k][j] * (r - b)) / count;
         }
       }

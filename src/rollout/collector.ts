@@ -128,7 +128,9 @@ export class Collector {
         this.epLength[e]++;
         if (!r.terminated[e] && !r.truncated[e]) continue;
         if (finalV && r.truncated[e] && !r.terminated[e]) fv[e] = finalV[e];
-        if (mask[e]) episodes.push({ return: this.epReturn[e], length: this.epLength[e] });
+        // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
+        const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
+        if (mask[e]) episodes.push(stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] });
         this.epReturn[e] = 0;
         this.epLength[e] = 0;
         done[e]++;

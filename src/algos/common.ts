@@ -8,6 +8,8 @@ import { SyncVectorEnv } from '../vector/sync.ts';
 import type { Rollout } from '../rollout/index.ts';
 import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
+import { Tensor } from '../tensor/index.ts';
+import type { Module, OptimizerState } from '../nn/index.ts';
 import { Discrete } from '../envs/index.ts';
 
 export interface EnvOptions {
@@ -149,4 +151,33 @@ export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
   let v = 0;
   for (let i = 0; i < x.length; i++) v += (x[i] - mean) ** 2;
   return { mean, std: Math.sqrt(v / x.length) };
+}
+
+/** Optimizer state as named tensors and JSON, for checkpoints. */
+export function optimizerToState(prefix: string, opt: { getState(): OptimizerState }): { tensors: [string, Tensor][]; meta: Record<string, unknown> } {
+  const s = opt.getState();
+  return {
+    tensors: s.buffers.map((b, i) => [`${prefix}.${i}`, new Tensor(b, [b.length])] as [string, Tensor]),
+    meta: { kind: s.kind, step: s.step, lr: s.lr, count: s.buffers.length },
+  };
+}
+
+export function optimizerFromState(prefix: string, opt: { setState(s: OptimizerState): void }, tensors: Map<string, Tensor>, meta: any): void {
+  const buffers: Float32Array[] = [];
+  for (let i = 0; i < meta.count; i++) {
+    const t = tensors.get(`${prefix}.${i}`);
+    if (!t) throw new Error(`checkpoint: missing optimizer buffer '${prefix}.${i}'`);
+    buffers.push(Float32Array.from(t.data));
+  }
+  opt.setState({ kind: meta.kind, step: meta.step, lr: meta.lr, buffers });
+}
+
+/** Copy checkpoint tensors into a module's parameters (names and shapes must match). */
+export function loadModule(module: Module, tensors: Map<string, Tensor>): void {
+  for (const [name, p] of module.namedParameters()) {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`checkpoint: missing parameter '${name}'`);
+    if (t.size !== p.size) throw new Error(`checkpoint: parameter '${name}' has ${t.size} values, the model needs ${p.size}`);
+    p.data.set(t.data);
+  }
 }

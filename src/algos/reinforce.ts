@@ -21,7 +21,11 @@ import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMod
 import { Collector, episodeReturns, rewardToGo, gae, type Rollout } from '../rollout/index.ts';
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, meanStd, evaluate, type EvalResult } from './common.ts';
+import {
+  makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule,
+  type EvalResult,
+} from './common.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export interface ReinforceConfig {
@@ -76,22 +80,8 @@ export const REINFORCE_DEFAULTS: ReinforceConfig = {
   totalSteps: 200_000,
 };
 
-export interface UpdateLog {
-  iteration: number;
-  steps: number;
-  seconds: number;
-  episodes: number;
-  returnMean: number;
-  returnStd: number;
-  lengthMean: number;
-  policyLoss: number;
-  valueLoss: number;
-  entropy: number;
-  gradNorm: number;
-  lr: number;
-}
-
-export class Reinforce {
+export class Reinforce implements Algorithm<ReinforceConfig> {
+  readonly name = 'reinforce';
   readonly config: ReinforceConfig;
   readonly env: SyncVectorEnv;
   readonly policy: Policy;
@@ -100,7 +90,9 @@ export class Reinforce {
   private readonly piOpt: Adam;
   private readonly vOpt: Adam | null;
   private readonly lrAt: Schedule;
-  private readonly start = performance.now();
+  private start = performance.now();
+  /** Seconds of training before this process (restored from a checkpoint). */
+  private priorSeconds = 0;
   iteration = 0;
 
   constructor(config: Partial<ReinforceConfig> = {}) {
@@ -176,7 +168,7 @@ export class Reinforce {
     const rets = ro.episodes.map((e) => e.return), lens = ro.episodes.map((e) => e.length);
     const r = meanStd(rets);
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: (performance.now() - this.start) / 1000,
+      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
       episodes: rets.length, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(lens).mean,
       policyLoss, valueLoss, entropy, gradNorm, lr: this.piOpt.lr,
     };
@@ -280,6 +272,36 @@ export class Reinforce {
   /** Greedy (or stochastic) evaluation on fresh envs. */
   evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
     return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack });
+  }
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  getState(): AlgorithmState {
+    const pi = optimizerToState('opt.pi', this.piOpt);
+    const vf = this.vOpt ? optimizerToState('opt.vf', this.vOpt) : null;
+    return {
+      tensors: [...this.policy.namedParameters(), ...(this.value?.namedParameters() ?? []), ...pi.tensors, ...(vf?.tensors ?? [])],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+        optPi: pi.meta, optVf: vf?.meta ?? null, collector: this.collector.getState(),
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as any;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    loadModule(this.policy, tensors);
+    if (this.value) loadModule(this.value, tensors);
+    optimizerFromState('opt.pi', this.piOpt, tensors, m.optPi);
+    if (this.vOpt) optimizerFromState('opt.vf', this.vOpt, tensors, m.optVf);
+    this.collector.setState(m.collector);
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
   }
 
   close(): void {

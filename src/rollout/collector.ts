@@ -5,7 +5,7 @@
  * The vector env must use same-step autoreset, so that each step row is a real transition and the
  * last observation of a truncated episode (for bootstrapping V(s'_final)) is at hand.
  */
-import type { Rng } from '../rng/index.ts';
+import type { Rng, RngState } from '../rng/index.ts';
 import type { VectorEnv } from '../vector/types.ts';
 import { Discrete } from '../envs/index.ts';
 import type { Policy } from '../policies/index.ts';
@@ -39,6 +39,17 @@ export interface Rollout {
   episodes: { return: number; length: number }[];
 }
 
+export interface CollectorState {
+  steps: number;
+  obs: number[];
+  epReturn: number[];
+  epLength: number[];
+  continuing: number[];
+  rng: RngState;
+  /** The vector env's snapshot, or null when it cannot snapshot itself (resumption is then approximate). */
+  env: unknown;
+}
+
 export interface CollectorOptions {
   value?: ValueFunction;
   /** Seed for the first reset (env i gets seed + i). */
@@ -69,6 +80,32 @@ export class Collector {
     this.epReturn = new Float64Array(env.numEnvs);
     this.epLength = new Int32Array(env.numEnvs);
     this.continuing = new Uint8Array(env.numEnvs);
+  }
+
+  /**
+   * The collector's own state (current observations, episode accumulators, step count, RNG) and,
+   * when the vector env can snapshot itself, the envs' state: enough to continue exactly.
+   */
+  getState(): CollectorState {
+    const env = this.env as VectorEnv & { getState?(): unknown };
+    return {
+      steps: this.steps, obs: Array.from(this.obs), epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength),
+      continuing: Array.from(this.continuing), rng: this.rng.getState(), env: env.getState ? env.getState() : null,
+    };
+  }
+
+  setState(s: CollectorState): void {
+    if (s.obs.length !== this.obs.length || s.epReturn.length !== this.env.numEnvs) {
+      throw new Error(`Collector.setState: state is for ${s.epReturn.length} envs with ${s.obs.length} observation values; this collector has ${this.env.numEnvs} and ${this.obs.length}`);
+    }
+    const env = this.env as VectorEnv & { setState?(s: unknown): void };
+    if (s.env !== null && env.setState) env.setState(s.env);
+    this.steps = s.steps;
+    this.obs = Float32Array.from(s.obs);
+    this.epReturn.set(s.epReturn);
+    this.epLength.set(s.epLength);
+    this.continuing.set(s.continuing);
+    this.rng.setState(s.rng);
   }
 
   /** Current observations [numEnvs * obsDim] (a copy the collector owns). */

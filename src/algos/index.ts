@@ -1,0 +1,33 @@
+/**
+ * algos/: the algorithms, and a registry the CLI and the browser build pick them from by name.
+ */
+import type { Algorithm } from './types.ts';
+import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
+
+export * from './types.ts';
+export * from './common.ts';
+export * from './reinforce.ts';
+
+export interface AlgorithmEntry {
+  name: string;
+  description: string;
+  /** Documented defaults; keys a config may set (validated by resolveConfig). */
+  defaults: Record<string, unknown>;
+  /** Action spaces the algorithm can act in. */
+  actionSpaces: ('discrete' | 'continuous')[];
+  create(config: Record<string, unknown>): Algorithm;
+}
+
+export const ALGORITHMS: Record<string, AlgorithmEntry> = {
+  reinforce: {
+    name: 'reinforce',
+    description: 'REINFORCE / vanilla policy gradient: full or reward-to-go returns, none/mean/optimal/value baselines, GAE',
+    defaults: REINFORCE_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new Reinforce(config),
+  },
+};
+
+export function registerAlgorithm(entry: AlgorithmEntry): void {
+  ALGORITHMS[entry.name] = entry;
+}

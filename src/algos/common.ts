@@ -181,3 +181,9 @@ export function loadModule(module: Module, tensors: Map<string, Tensor>): void {
     p.data.set(t.data);
   }
 }
+
+/** The episode fields of an UpdateLog: this update's count, and statistics over the last 100 episodes. */
+export function episodeLogFields(ro: Rollout, collector: { recent: { return: number; length: number }[] }) {
+  const r = meanStd(collector.recent.map((e) => e.return));
+  return { episodes: ro.episodes.length, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(collector.recent.map((e) => e.length)).mean };
+}

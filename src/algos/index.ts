@@ -3,10 +3,12 @@
  */
 import type { Algorithm } from './types.ts';
 import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
+import { PPO, PPO_DEFAULTS } from './ppo.ts';
 
 export * from './types.ts';
 export * from './common.ts';
 export * from './reinforce.ts';
+export * from './ppo.ts';
 
 export interface AlgorithmEntry {
   name: string;
@@ -25,6 +27,13 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     defaults: REINFORCE_DEFAULTS as unknown as Record<string, unknown>,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new Reinforce(config),
+  },
+  ppo: {
+    name: 'ppo',
+    description: 'Proximal Policy Optimization: clipped surrogate or adaptive KL penalty, GAE, minibatch epochs',
+    defaults: PPO_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new PPO(config),
   },
 };
 

@@ -22,7 +22,7 @@ import { Collector, episodeReturns, rewardToGo, gae, type Rollout } from '../rol
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import {
-  makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule,
+  makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule,
   type EvalResult,
 } from './common.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
@@ -165,11 +165,9 @@ export class Reinforce implements Algorithm<ReinforceConfig> {
       }
     }
     this.iteration++;
-    const rets = ro.episodes.map((e) => e.return), lens = ro.episodes.map((e) => e.length);
-    const r = meanStd(rets);
     return {
       iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
-      episodes: rets.length, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(lens).mean,
+      ...episodeLogFields(ro, this.collector),
       policyLoss, valueLoss, entropy, gradNorm, lr: this.piOpt.lr,
     };
   }

@@ -48,6 +48,7 @@ export interface CollectorState {
   rng: RngState;
   /** The vector env's snapshot, or null when it cannot snapshot itself (resumption is then approximate). */
   env: unknown;
+  recent: { return: number; length: number }[];
 }
 
 export interface CollectorOptions {
@@ -65,6 +66,8 @@ export class Collector {
   private readonly actionOffset: number;
   /** Total environment steps taken (all envs). */
   steps = 0;
+  /** The last 100 finished episodes (SB3's ep_info_buffer): what progress reports average over. */
+  readonly recent: { return: number; length: number }[] = [];
 
   constructor(readonly env: VectorEnv, readonly policy: Policy, readonly rng: Rng, private readonly opts: CollectorOptions = {}) {
     if (env.autoresetMode !== 'same-step') {
@@ -91,6 +94,7 @@ export class Collector {
     return {
       steps: this.steps, obs: Array.from(this.obs), epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength),
       continuing: Array.from(this.continuing), rng: this.rng.getState(), env: env.getState ? env.getState() : null,
+      recent: this.recent.map((e) => ({ ...e })),
     };
   }
 
@@ -106,6 +110,7 @@ export class Collector {
     this.epLength.set(s.epLength);
     this.continuing.set(s.continuing);
     this.rng.setState(s.rng);
+    this.recent.splice(0, this.recent.length, ...s.recent);
   }
 
   /** Current observations [numEnvs * obsDim] (a copy the collector owns). */
@@ -167,7 +172,12 @@ export class Collector {
         if (finalV && r.truncated[e] && !r.terminated[e]) fv[e] = finalV[e];
         // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
         const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
-        if (mask[e]) episodes.push(stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] });
+        if (mask[e]) {
+          const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
+          episodes.push(ep);
+          this.recent.push(ep);
+          if (this.recent.length > 100) this.recent.shift();
+        }
         this.epReturn[e] = 0;
         this.epLength[e] = 0;
         done[e]++;

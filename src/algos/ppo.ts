@@ -1,0 +1,302 @@
+/**
+ * Proximal Policy Optimization (Schulman et al., 2017, arXiv:1707.06347).
+ *
+ *   repeat:
+ *     collect nSteps per env with pi_old; advantages by GAE(gamma, lambda), truncation bootstrapped
+ *     for each epoch, for each shuffled minibatch:
+ *       r(theta) = pi(a|s) / pi_old(a|s)
+ *       L_clip   = -E[min(r A, clip(r, 1 - eps, 1 + eps) A)]        (or the adaptive-KL penalty:
+ *                                                                    -E[r A] + beta KL(pi_old || pi))
+ *       L        = L_clip + vfCoef * E[(V - R)^2] - entCoef * E[H(pi)]
+ *       one Adam step on L (gradient norm clipped)
+ *     stop the epochs early when the approximate KL passes 1.5 * targetKl
+ *
+ * Defaults are Stable-Baselines3's PPO defaults (n_steps 2048 over 1 env, batch 64, 10 epochs,
+ * lr 3e-4, gamma 0.99, lambda 0.95, clip 0.2, ent 0, vf 0.5, max grad norm 0.5) with 64x64 tanh
+ * networks for the policy and a separate value network.
+ */
+import { Rng } from '../rng/index.ts';
+import {
+  Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad,
+} from '../tensor/index.ts';
+import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation } from '../nn/index.ts';
+import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Collector, gae } from '../rollout/index.ts';
+import { resolveConfig, must } from '../train/config.ts';
+import {
+  makeTrainingEnvs, gatherRows, episodeLogFields, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule, findObsNormalizer,
+  type EvalResult,
+} from './common.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { SyncVectorEnv } from '../vector/sync.ts';
+
+export interface PpoConfig {
+  env: string;
+  seed: number;
+  numEnvs: number;
+  /** Steps per env per update (SB3 n_steps); the batch is nSteps * numEnvs. */
+  nSteps: number;
+  /** Minibatch size (SB3 batch_size). */
+  batchSize: number;
+  epochs: number;
+  gamma: number;
+  gaeLambda: number;
+  /** 'clip': the clipped surrogate; 'adaptiveKl': the KL-penalised surrogate with adaptive beta. */
+  objective: 'clip' | 'adaptiveKl';
+  clipRange: number;
+  clipSchedule: 'constant' | 'linear';
+  /** Clip the value update around the old values by this much; 0 = unclipped. */
+  clipRangeVf: number;
+  /** adaptiveKl: the KL each update aims at, and beta's initial value. */
+  klTarget: number;
+  klBetaInit: number;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number;
+  lr: number;
+  lrSchedule: 'constant' | 'linear' | 'cosine';
+  /** Stop an update's epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never. */
+  targetKl: number;
+  normalizeAdvantages: boolean;
+  normalizeObs: boolean;
+  normalizeReward: boolean;
+  frameStack: number;
+  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
+  valueHidden: number[];
+  totalSteps: number;
+}
+
+export const PPO_DEFAULTS: PpoConfig = {
+  env: 'CartPole-v1',
+  seed: 0,
+  numEnvs: 1,
+  nSteps: 2048,
+  batchSize: 64,
+  epochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  objective: 'clip',
+  clipRange: 0.2,
+  clipSchedule: 'constant',
+  clipRangeVf: 0,
+  klTarget: 0.01,
+  klBetaInit: 1,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  lr: 3e-4,
+  lrSchedule: 'constant',
+  targetKl: 0,
+  normalizeAdvantages: true,
+  normalizeObs: false,
+  normalizeReward: false,
+  frameStack: 1,
+  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
+  valueHidden: [64, 64],
+  totalSteps: 100_000,
+};
+
+export class PPO implements Algorithm<PpoConfig> {
+  readonly name = 'ppo';
+  readonly config: PpoConfig;
+  readonly env: SyncVectorEnv;
+  readonly policy: Policy;
+  readonly value: ValueFunction;
+  readonly collector: Collector;
+  /** pi_old: a frozen copy of the policy, for the exact KL of the adaptive-KL objective. */
+  private readonly oldPolicy: Policy;
+  private readonly opt: Adam;
+  private readonly params: Tensor[];
+  private readonly lrAt: Schedule;
+  private readonly clipAt: Schedule;
+  private readonly rng: Rng;
+  private beta: number;
+  private start = performance.now();
+  private priorSeconds = 0;
+  iteration = 0;
+
+  constructor(config: Partial<PpoConfig> = {}) {
+    const c = (this.config = resolveConfig('ppo', PPO_DEFAULTS, config, {
+      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, batchSize: must.positiveInt, epochs: must.positiveInt,
+      gamma: must.unit, gaeLambda: must.unit, objective: must.oneOf('clip', 'adaptiveKl'), clipRange: must.positive,
+      clipSchedule: must.oneOf('constant', 'linear'), clipRangeVf: must.nonNegative, klTarget: must.positive, klBetaInit: must.nonNegative,
+      entCoef: must.nonNegative, vfCoef: must.nonNegative, maxGradNorm: must.nonNegative, lr: must.nonNegative,
+      lrSchedule: must.oneOf('constant', 'linear', 'cosine'), targetKl: must.nonNegative, frameStack: must.positiveInt, totalSteps: must.positiveInt,
+    }));
+    if (c.batchSize > c.nSteps * c.numEnvs) {
+      throw new RangeError(`ppo: 'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`);
+    }
+    const rng = new Rng(c.seed);
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
+    this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
+    this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
+    this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
+    this.rng = rng.split();
+    this.params = [...this.policy.parameters(), ...this.value.parameters()];
+    this.opt = new Adam(this.params, { lr: c.lr, eps: 1e-5 }); // eps 1e-5: SB3's and CleanRL's PPO setting
+    this.lrAt = makeSchedule(c.lrSchedule === 'constant' ? c.lr : { kind: c.lrSchedule, start: c.lr }, 'ppo.lr');
+    this.clipAt = makeSchedule(c.clipSchedule === 'constant' ? c.clipRange : { kind: 'linear', start: c.clipRange }, 'ppo.clipRange');
+    this.beta = c.klBetaInit;
+  }
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  update(): UpdateLog {
+    const c = this.config;
+    const progress = Math.min(1, this.collector.steps / c.totalSteps);
+    this.opt.lr = this.lrAt(progress);
+    const eps = this.clipAt(progress);
+    const ro = this.collector.collect(c.nSteps);
+    const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
+    const { advantages, returns } = gae(steps, ro.values!, {
+      gamma: c.gamma, lambda: c.gaeLambda, finalValues: ro.finalValues!, lastValues: ro.lastValues!,
+    });
+    const B = ro.T * ro.numEnvs;
+    const oldValues = ro.values!;
+    this.oldPolicy.parameters().forEach((p, i) => p.data.set(this.policy.parameters()[i].data));
+
+    let approxKl = 0, clipFraction = 0, policyLoss = 0, valueLoss = 0, entropy = 0, gradNorm = 0, klExact = 0, n = 0;
+    let stoppedAt = c.epochs;
+    epochs: for (let epoch = 0; epoch < c.epochs; epoch++) {
+      const perm = this.rng.permutation(B);
+      for (let s = 0; s + c.batchSize <= B; s += c.batchSize) {
+        const idx = perm.subarray(s, s + c.batchSize);
+        const m = idx.length;
+        const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [m, ro.obsDim]);
+        const act = gatherRows(ro.actions, ro.actDim, idx);
+        const adv = pick(advantages, idx), ret = pick(returns, idx), vOld = pick(oldValues, idx), lpOld = pick(ro.logProbs, idx);
+        if (c.normalizeAdvantages && m > 1) normalize(adv);
+        const A = new Tensor(adv, [m]);
+
+        const dist = this.policy.distribution(obs);
+        const logp = dist.logProb(act);
+        const ratio = exp(sub(logp, new Tensor(lpOld, [m])));
+        let pg: Tensor;
+        if (c.objective === 'clip') {
+          pg = neg(mean(minimum(mul(ratio, A), mul(clip(ratio, 1 - eps, 1 + eps), A))));
+        } else {
+          const old = noGrad(() => this.oldPolicy.distribution(obs));
+          const kl = mean((old as { kl(o: unknown): Tensor }).kl(dist));
+          klExact += kl.item();
+          pg = add(neg(mean(mul(ratio, A))), mul(kl, this.beta));
+        }
+        const v = this.value.forward(obs);
+        const R = new Tensor(ret, [m]);
+        let vl = square(sub(v, R));
+        if (c.clipRangeVf > 0) {
+          const vo = new Tensor(vOld, [m]);
+          const vClipped = add(vo, clip(sub(v, vo), -c.clipRangeVf, c.clipRangeVf));
+          vl = maximum(vl, square(sub(vClipped, R)));
+        }
+        const vLoss = mean(vl);
+        const ent = mean(dist.entropy());
+        const loss = add(add(pg, mul(vLoss, c.vfCoef)), mul(ent, -c.entCoef));
+        checkLoss(loss, 'ppo loss', this.iteration);
+        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
+        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
+        this.opt.step(grads);
+
+        // Diagnostics: k3 estimator of KL(pi_old || pi) (Schulman, "Approximating KL divergence"), clip fraction.
+        const r = ratio.data;
+        let k3 = 0, clipped = 0;
+        for (let i = 0; i < m; i++) {
+          k3 += r[i] - 1 - Math.log(r[i]);
+          if (Math.abs(r[i] - 1) > eps) clipped++;
+        }
+        approxKl = k3 / m;
+        clipFraction += clipped / m;
+        policyLoss += pg.item();
+        valueLoss += vLoss.item();
+        entropy += ent.item();
+        n++;
+        if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
+          stoppedAt = epoch;
+          break epochs;
+        }
+      }
+    }
+    if (c.objective === 'adaptiveKl' && n > 0) {
+      // Beta's update rule from the PPO paper (section 4).
+      const d = klExact / n;
+      if (d < c.klTarget / 1.5) this.beta /= 2;
+      else if (d > c.klTarget * 1.5) this.beta *= 2;
+    }
+    this.iteration++;
+    return {
+      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...episodeLogFields(ro, this.collector),
+      policyLoss: policyLoss / n, valueLoss: valueLoss / n, entropy: entropy / n, approxKl, clipFraction: clipFraction / n,
+      explainedVariance: explainedVariance(oldValues, returns), gradNorm, lr: this.opt.lr, clipRange: eps,
+      epochs: stoppedAt, ...(c.objective === 'adaptiveKl' ? { klBeta: this.beta, kl: klExact / n } : {}),
+    };
+  }
+
+  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
+    const logs: UpdateLog[] = [];
+    while (this.collector.steps < this.config.totalSteps) {
+      const log = this.update();
+      logs.push(log);
+      opts.onUpdate?.(log);
+      if (opts.stop?.(log)) break;
+    }
+    return logs;
+  }
+
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    const norm = findObsNormalizer(this.env.envs[0]);
+    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack, normalizeObs: this.config.normalizeObs, obsStats: norm?.getStats() });
+  }
+
+  getState(): AlgorithmState {
+    const o = optimizerToState('opt', this.opt);
+    return {
+      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...o.tensors],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, beta: this.beta, rng: this.rng.getState(),
+        seconds: this.priorSeconds + (performance.now() - this.start) / 1000, opt: o.meta, collector: this.collector.getState(),
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as any;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    loadModule(this.policy, tensors);
+    loadModule(this.value, tensors);
+    optimizerFromState('opt', this.opt, tensors, m.opt);
+    this.collector.setState(m.collector);
+    this.rng.setState(m.rng);
+    this.beta = m.beta;
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}
+
+function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = src[idx[j]];
+  return out;
+}
+
+function normalize(w: Float32Array): void {
+  const { mean: m, std } = meanStd(w);
+  const s = 1 / (std + 1e-8);
+  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
+}
+
+/** 1 - Var[R - V] / Var[R]: how much of the returns' variance the value function explains. */
+export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {
+  const diff = Array.from(returns, (r, i) => r - values[i]);
+  const vr = meanStd(returns).std ** 2;
+  return vr === 0 ? NaN : 1 - meanStd(diff).std ** 2 / vr;
+}
+

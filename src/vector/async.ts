@@ -11,7 +11,7 @@
  * A worker's exception surfaces as an Error naming the env index; other infos than
  * RecordEpisodeStatistics' `episode` (optional) do not cross threads.
  */
-import { make, type MakeOptions } from '../envs/registry.ts';
+import { make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { checkActions, spaceDims } from './core.ts';
@@ -55,7 +55,7 @@ export interface AsyncVectorEnvOptions {
   spawner?: WorkerSpawner;
   /** Longest wait for a worker's answer before step/reset throw (default 60 s). */
   timeoutMs?: number;
-  /** Busy-wait iterations before blocking (default 2000; lowers latency for tiny steps). */
+  /** Busy-wait iterations before blocking (default 1000: lowers latency for tiny steps; spinning hurts when threads outnumber cores). */
   spinIterations?: number;
 }
 
@@ -129,7 +129,9 @@ export class AsyncVectorEnv implements VectorEnv {
       throw new Error(`AsyncVectorEnv: numWorkers must be an integer in [1, numEnvs=${n}], got ${numWorkers}`);
     }
     const mode = opts.autoresetMode ?? 'next-step';
-    for (const m of opts.setupModules ?? []) await import(m);
+    // The main thread needs the spaces too; import the setup modules here only if the id is unknown
+    // (a module that creates the vector env at top level would otherwise import itself and deadlock).
+    if (!registeredIds().includes(opts.envId)) for (const m of opts.setupModules ?? []) await import(m);
     const probe = make(opts.envId, opts.makeOptions);
     const { obsDim, actDim } = spaceDims(probe.observationSpace, probe.actionSpace, 'AsyncVectorEnv');
     const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;
@@ -149,7 +151,7 @@ export class AsyncVectorEnv implements VectorEnv {
       episodeMask: sab(n),
       seed: sab(8),
     };
-    const spin = opts.spinIterations ?? 2000;
+    const spin = opts.spinIterations ?? 1000;
     const inits: WorkerInit[] = [];
     for (let w = 0; w < numWorkers; w++) {
       inits.push({

@@ -4,11 +4,13 @@
 import type { Algorithm } from './types.ts';
 import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
 import { PPO, PPO_DEFAULTS } from './ppo.ts';
+import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
 
 export * from './types.ts';
 export * from './common.ts';
 export * from './reinforce.ts';
 export * from './ppo.ts';
+export * from './trpo.ts';
 
 export interface AlgorithmEntry {
   name: string;
@@ -34,6 +36,20 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     defaults: PPO_DEFAULTS as unknown as Record<string, unknown>,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new PPO(config),
+  },
+  trpo: {
+    name: 'trpo',
+    description: 'Trust Region Policy Optimization: natural gradient by conjugate gradient on exact Fisher-vector products, KL line search',
+    defaults: TRPO_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new TRPO(config),
+  },
+  npg: {
+    name: 'npg',
+    description: 'Natural policy gradient: the TRPO step from the KL constraint, without line search',
+    defaults: TRPO_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new NPG(config),
   },
 };
 

@@ -1,0 +1,319 @@
+/**
+ * Natural policy gradient and Trust Region Policy Optimization (Schulman et al., 2015, arXiv:1502.05477).
+ *
+ *   collect a batch with pi_old; advantages by GAE
+ *   g  = grad of the surrogate L(theta) = E[pi(a|s) / pi_old(a|s) * A] at theta_old
+ *   F  = Fisher of pi at theta_old, applied exactly as the Hessian of KL(pi_old || pi) (double backward)
+ *   x  = F^-1 g by conjugate gradient (damped: (F + damping I) x = g)
+ *   step = sqrt(2 delta / x^T F x) * x                      (the largest step with KL ~ delta)
+ *   NPG takes the step; TRPO backtracks (step * shrink^k) until the KL is at most delta and
+ *   the surrogate improves.
+ *   the value function is fitted separately by regression on the GAE returns.
+ *
+ * Defaults are Stable-Baselines3's TRPO (n_steps 2048, target KL 0.01, CG 15 steps with damping
+ * 0.1, line search shrinking 0.8 for 10 steps, value lr 1e-3 with 10 epochs of batch 128).
+ */
+import { Rng } from '../rng/index.ts';
+import { Tensor, grad, mul, mean, exp, sub, sum, add, noGrad } from '../tensor/index.ts';
+import { Adam, mse, checkLoss, type Activation } from '../nn/index.ts';
+import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Collector, gae } from '../rollout/index.ts';
+import { resolveConfig, must } from '../train/config.ts';
+import {
+  makeTrainingEnvs, gatherRows, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule, findObsNormalizer,
+  episodeLogFields, type EvalResult,
+} from './common.ts';
+import { explainedVariance } from './ppo.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { SyncVectorEnv } from '../vector/sync.ts';
+import type { Distribution } from '../distributions/index.ts';
+
+export interface TrpoConfig {
+  env: string;
+  seed: number;
+  numEnvs: number;
+  nSteps: number;
+  gamma: number;
+  gaeLambda: number;
+  /** The trust region: the largest mean KL(pi_old || pi) an update may take. */
+  targetKl: number;
+  cgIters: number;
+  cgDamping: number;
+  /** false: the natural policy gradient step, without line search. */
+  lineSearch: boolean;
+  lineSearchShrink: number;
+  lineSearchSteps: number;
+  valueLr: number;
+  valueEpochs: number;
+  valueBatchSize: number;
+  normalizeAdvantages: boolean;
+  normalizeObs: boolean;
+  normalizeReward: boolean;
+  frameStack: number;
+  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
+  valueHidden: number[];
+  totalSteps: number;
+}
+
+export const TRPO_DEFAULTS: TrpoConfig = {
+  env: 'CartPole-v1',
+  seed: 0,
+  numEnvs: 1,
+  nSteps: 2048,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  targetKl: 0.01,
+  cgIters: 15,
+  cgDamping: 0.1,
+  lineSearch: true,
+  lineSearchShrink: 0.8,
+  lineSearchSteps: 10,
+  valueLr: 1e-3,
+  valueEpochs: 10,
+  valueBatchSize: 128,
+  normalizeAdvantages: true,
+  normalizeObs: false,
+  normalizeReward: false,
+  frameStack: 1,
+  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
+  valueHidden: [64, 64],
+  totalSteps: 100_000,
+};
+
+/**
+ * Solve A x = b for symmetric positive definite A given as a product `Av`, by conjugate gradient
+ * (Hestenes & Stiefel, 1952). Stops after `iters` steps or when the residual norm^2 < tol.
+ */
+export function conjugateGradient(Av: (v: Float64Array) => Float64Array, b: Float64Array, iters: number, tol = 1e-10): Float64Array {
+  const x = new Float64Array(b.length);
+  const r = b.slice(), p = b.slice();
+  let rr = dot(r, r);
+  for (let k = 0; k < iters && rr > tol; k++) {
+    const Ap = Av(p);
+    const alpha = rr / dot(p, Ap);
+    for (let i = 0; i < x.length; i++) {
+      x[i] += alpha * p[i];
+      r[i] -= alpha * Ap[i];
+    }
+    const rrNew = dot(r, r);
+    const beta = rrNew / rr;
+    for (let i = 0; i < p.length; i++) p[i] = r[i] + beta * p[i];
+    rr = rrNew;
+  }
+  return x;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
+  const out = new Float64Array(sizes.reduce((a, b) => a + b, 0));
+  let o = 0;
+  ts.forEach((t, i) => {
+    if (t) out.set(t.data, o);
+    o += sizes[i];
+  });
+  return out;
+}
+
+function unflatten(v: Float64Array, like: Tensor[]): Tensor[] {
+  let o = 0;
+  return like.map((p) => {
+    const t = new Tensor(Float32Array.from(v.subarray(o, o + p.size)), p.shape);
+    o += p.size;
+    return t;
+  });
+}
+
+export class TRPO implements Algorithm<TrpoConfig> {
+  readonly name: string = 'trpo';
+  readonly config: TrpoConfig;
+  readonly env: SyncVectorEnv;
+  readonly policy: Policy;
+  readonly value: ValueFunction;
+  readonly collector: Collector;
+  private readonly oldPolicy: Policy;
+  private readonly vOpt: Adam;
+  private readonly rng: Rng;
+  private start = performance.now();
+  private priorSeconds = 0;
+  iteration = 0;
+
+  constructor(config: Partial<TrpoConfig> = {}) {
+    const c = (this.config = resolveConfig('trpo', TRPO_DEFAULTS, config, {
+      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, gamma: must.unit, gaeLambda: must.unit,
+      targetKl: must.positive, cgIters: must.positiveInt, cgDamping: must.nonNegative, lineSearchShrink: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
+      lineSearchSteps: must.positiveInt, valueLr: must.nonNegative, valueEpochs: must.nonNegativeInt, valueBatchSize: must.positiveInt,
+      frameStack: must.positiveInt, totalSteps: must.positiveInt,
+    }));
+    const rng = new Rng(c.seed);
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
+    this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
+    this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
+    this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
+    this.rng = rng.split();
+    this.vOpt = new Adam(this.value.parameters(), { lr: c.valueLr });
+  }
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  update(): UpdateLog {
+    const c = this.config;
+    const ro = this.collector.collect(c.nSteps);
+    const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
+    const { advantages, returns } = gae(steps, ro.values!, { gamma: c.gamma, lambda: c.gaeLambda, finalValues: ro.finalValues!, lastValues: ro.lastValues! });
+    const B = ro.T * ro.numEnvs;
+    const obs = new Tensor(ro.obs, [B, ro.obsDim]);
+    const adv = Float32Array.from(advantages);
+    if (c.normalizeAdvantages) {
+      const { mean: m, std } = meanStd(adv);
+      for (let i = 0; i < B; i++) adv[i] = (adv[i] - m) / (std + 1e-8);
+    }
+    const A = new Tensor(adv, [B]);
+    const lpOld = new Tensor(ro.logProbs, [B]);
+    const params = this.policy.parameters();
+    const sizes = params.map((p) => p.size);
+    this.oldPolicy.parameters().forEach((p, i) => p.data.set(params[i].data));
+    const oldDist = noGrad(() => this.oldPolicy.distribution(obs)) as Distribution & { kl(o: unknown): Tensor };
+
+    const surrogate = () => mean(mul(exp(sub(this.policy.distribution(obs).logProb(ro.actions), lpOld)), A));
+    const meanKl = () => mean(oldDist.kl(this.policy.distribution(obs)));
+
+    // g: the policy gradient (of the surrogate, which equals the vanilla gradient at theta_old).
+    const L0 = surrogate();
+    checkLoss(L0, 'trpo surrogate', this.iteration);
+    const g = flatten(grad(L0, params, { allowUnused: true }), sizes);
+
+    // Fisher-vector products: Hessian of the KL at theta_old by double backward; first gradient kept on the tape.
+    const kl = meanKl();
+    const gKl = grad(kl, params, { createGraph: true, allowUnused: true });
+    const Fv = (v: Float64Array): Float64Array => {
+      const vs = unflatten(v, params);
+      let d: Tensor | null = null;
+      gKl.forEach((gi, i) => {
+        if (!gi) return;
+        const term = sum(mul(gi, vs[i]));
+        d = d ? add(d, term) : term;
+      });
+      const hv = flatten(grad(d!, params, { allowUnused: true }), sizes);
+      for (let i = 0; i < hv.length; i++) hv[i] += c.cgDamping * v[i];
+      return hv;
+    };
+    const x = conjugateGradient(Fv, g, c.cgIters);
+    const xFx = dot(x, Fv(x));
+    const scale = xFx > 0 ? Math.sqrt((2 * c.targetKl) / xFx) : 0;
+    const expected = scale * dot(g, x); // first-order improvement of the full step
+
+    const old = params.map((p) => Float32Array.from(p.data));
+    const setParams = (frac: number) => {
+      let o = 0;
+      params.forEach((p, k) => {
+        const d = p.data, o0 = old[k];
+        for (let i = 0; i < d.length; i++) d[i] = o0[i] + frac * scale * x[o + i];
+        o += p.size;
+      });
+    };
+    const L0v = L0.item();
+    let accepted = false, frac = 1, klNew = 0, improve = 0, backtracks = 0;
+    for (let k = 0; k < (c.lineSearch ? c.lineSearchSteps : 1); k++) {
+      setParams(frac);
+      const [Ln, kn] = noGrad(() => [surrogate().item(), meanKl().item()]);
+      improve = Ln - L0v;
+      klNew = kn;
+      if (!c.lineSearch || (Number.isFinite(Ln) && kn <= c.targetKl && improve > 0)) {
+        accepted = true;
+        break;
+      }
+      frac *= c.lineSearchShrink;
+      backtracks++;
+    }
+    if (!accepted) {
+      params.forEach((p, k) => p.data.set(old[k]));
+      klNew = 0;
+      improve = 0;
+    }
+
+    // Value function: regression on the GAE returns, shuffled minibatches.
+    let valueLoss = NaN;
+    const ret = Float32Array.from(returns);
+    for (let epoch = 0; epoch < c.valueEpochs; epoch++) {
+      const perm = this.rng.permutation(B);
+      for (let s = 0; s < B; s += c.valueBatchSize) {
+        const idx = perm.subarray(s, Math.min(B, s + c.valueBatchSize));
+        const y = new Float32Array(idx.length);
+        for (let j = 0; j < idx.length; j++) y[j] = ret[idx[j]];
+        const l = mse(this.value.forward(new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim])), new Tensor(y, [idx.length]));
+        checkLoss(l, 'trpo value loss', this.iteration);
+        valueLoss = l.item();
+        this.vOpt.step(grad(l, this.value.parameters()));
+      }
+    }
+    this.iteration++;
+    const entropy = noGrad(() => mean(this.policy.distribution(obs).entropy()).item());
+    return {
+      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...episodeLogFields(ro, this.collector),
+      kl: klNew, surrogateImprovement: improve, expectedImprovement: expected * frac, stepFraction: accepted ? frac : 0,
+      accepted: accepted ? 1 : 0, backtracks, valueLoss, entropy, explainedVariance: explainedVariance(ro.values!, returns),
+    };
+  }
+
+  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
+    const logs: UpdateLog[] = [];
+    while (this.collector.steps < this.config.totalSteps) {
+      const log = this.update();
+      logs.push(log);
+      opts.onUpdate?.(log);
+      if (opts.stop?.(log)) break;
+    }
+    return logs;
+  }
+
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    const norm = findObsNormalizer(this.env.envs[0]);
+    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack, normalizeObs: this.config.normalizeObs, obsStats: norm?.getStats() });
+  }
+
+  getState(): AlgorithmState {
+    const o = optimizerToState('opt.vf', this.vOpt);
+    return {
+      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...o.tensors],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, rng: this.rng.getState(),
+        seconds: this.priorSeconds + (performance.now() - this.start) / 1000, optVf: o.meta, collector: this.collector.getState(),
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as any;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    loadModule(this.policy, tensors);
+    loadModule(this.value, tensors);
+    optimizerFromState('opt.vf', this.vOpt, tensors, m.optVf);
+    this.collector.setState(m.collector);
+    this.rng.setState(m.rng);
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}
+
+/** The natural policy gradient: TRPO's step direction and size, without the line search. */
+export class NPG extends TRPO {
+  override readonly name: string = 'npg';
+  constructor(config: Partial<TrpoConfig> = {}) {
+    super({ ...config, lineSearch: false });
+  }
+}

@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { gemm } from '../../src/tensor/kernels.ts';
-import { wasmGemm, setWasmKernels, setWasmGemmThreshold, kernelInfo } from '../../src/tensor/wasm/index.ts';
+import * as T from '../../src/tensor/index.ts';
+import { wasmGemm, wasmTanh, setWasmKernels, setWasmGemmThreshold, setWasmTanhThreshold, kernelInfo } from '../../src/tensor/wasm/index.ts';
 import { uleb, sleb } from '../../src/tensor/wasm/emitter.ts';
-import { buildGemmModule } from '../../src/tensor/wasm/gemm-module.ts';
+import { buildKernelModule } from '../../src/tensor/wasm/gemm-kernel.ts';
 
 const rng = new Rng(11);
 
@@ -71,10 +72,10 @@ test('LEB128 encodings match the specification examples', () => {
 });
 
 test('the emitted gemm modules validate, with and without relaxed fma', () => {
-  assert.ok(WebAssembly.validate(buildGemmModule({ mr: 4, nv: 2, fma: false })));
-  for (const [mr, nv] of [[1, 1], [3, 3], [6, 2]]) assert.ok(WebAssembly.validate(buildGemmModule({ mr, nv, fma: false })), `${mr}x${nv}`);
+  assert.ok(WebAssembly.validate(buildKernelModule({ mr: 4, nv: 2, fma: false })));
+  for (const [mr, nv] of [[1, 1], [3, 3], [6, 2]]) assert.ok(WebAssembly.validate(buildKernelModule({ mr, nv, fma: false })), `${mr}x${nv}`);
   // Relaxed SIMD may be missing (Node 20): then the module must fail validation, not crash.
-  assert.equal(typeof WebAssembly.validate(buildGemmModule({ mr: 4, nv: 2, fma: true })), 'boolean');
+  assert.equal(typeof WebAssembly.validate(buildKernelModule({ mr: 4, nv: 2, fma: true })), 'boolean');
 });
 
 test('SIMD is available in this runtime and the wasm path is active', () => {
@@ -133,4 +134,68 @@ test('small products stay on the JS path; float64 data never goes to wasm', () =
   gemm(A64, 0, A64, 0, C64, 0, 64, 64, 64, false, false, false);
   assert.equal(C64[0], 16);
   assert.throws(() => setWasmGemmThreshold(-1), /multiply-adds >= 0, got -1/);
+});
+
+/** Distance in units in the last place between two float32 values (via their ordered bit patterns). */
+function ulpDistance(a: Float32Array, b: Float32Array): Int32Array {
+  const ia = new Int32Array(a.buffer, a.byteOffset, a.length), ib = new Int32Array(b.buffer, b.byteOffset, b.length);
+  const ord = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
+  return Int32Array.from(ia, (v, i) => Math.abs(ord(v) - ord(ib[i])));
+}
+
+test('wasm tanh is within 1 ulp of Math.tanh over a strided sweep of all float32 magnitudes, both signs', () => {
+  setWasmTanhThreshold(0);
+  try {
+    // Every 1021st bit pattern below +Infinity (2.1M inputs), alternating signs.
+    const step = 1021, n = Math.floor(0x7f800000 / step);
+    const bits = Int32Array.from({ length: n }, (_, i) => (i * step) | ((i & 1) << 31));
+    const x = new Float32Array(bits.buffer);
+    const y = new Float32Array(n), ref = Float32Array.from(x, Math.tanh);
+    assert.ok(wasmTanh(x, y));
+    const d = ulpDistance(y, ref);
+    let worst = 0;
+    for (let i = 0; i < n; i++) if (d[i] > d[worst]) worst = i;
+    assert.ok(d[worst] <= 1, `tanh(${x[worst]}) = ${y[worst]}, Math.tanh gives ${ref[worst]} (${d[worst]} ulp)`);
+  } finally {
+    setWasmTanhThreshold();
+  }
+});
+
+test('wasm tanh: special values, odd sizes, and the branch boundary', () => {
+  setWasmTanhThreshold(0);
+  try {
+    const x = Float32Array.of(NaN, -0, 0, Infinity, -Infinity, 1e-40, -1e-40, 9.02, 20, -20, 0.9, -0.9, Math.fround(0.8999999), 3);
+    const y = new Float32Array(x.length);
+    assert.ok(wasmTanh(x, y));
+    assert.ok(Number.isNaN(y[0]));
+    assert.ok(Object.is(y[1], -0) && Object.is(y[2], 0), 'signed zeros kept');
+    assert.deepEqual(Array.from(y.subarray(3, 10)), [1, -1, Math.fround(1e-40), Math.fround(-1e-40), 1, 1, -1]);
+    for (let i = 10; i < x.length; i++) assert.ok(Math.abs(y[i] - Math.tanh(x[i])) <= 6e-8, `tanh(${x[i]}) = ${y[i]}`);
+    // Sizes that are not whole vectors: nothing past the end of dst changes.
+    for (const n of [1, 2, 3, 5, 7]) {
+      const dst = new Float32Array(n + 1).fill(42);
+      assert.ok(wasmTanh(Float32Array.from({ length: n }, (_, i) => i - 2), dst.subarray(0, n)));
+      assert.equal(dst[n], 42);
+      for (let i = 0; i < n; i++) assert.ok(Math.abs(dst[i] - Math.tanh(i - 2)) <= 1.2e-7);
+    }
+  } finally {
+    setWasmTanhThreshold();
+  }
+});
+
+test('the tanh op uses the wasm kernel for large float32 tensors and stays exact in float64', () => {
+  const x = Float32Array.from({ length: 1000 }, (_, i) => (i - 500) / 50);
+  const y32 = T.tanh(new T.Tensor(x, [1000])).data;
+  const y64 = T.tanh(new T.Tensor(Float64Array.from(x), [1000])).data;
+  for (let i = 0; i < 1000; i++) {
+    assert.equal(y64[i], Math.tanh(x[i]), 'float64 path is Math.tanh');
+    assert.ok(Math.abs(y32[i] - y64[i]) <= 1.2e-7, `float32 tanh(${x[i]})`);
+  }
+  setWasmKernels(false);
+  try {
+    const js = T.tanh(new T.Tensor(x, [1000])).data;
+    for (let i = 0; i < 1000; i++) assert.equal(js[i], Math.fround(Math.tanh(x[i])), 'disabled: Math.tanh');
+  } finally {
+    setWasmKernels(true);
+  }
 });

@@ -138,6 +138,17 @@ export class Func {
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
   f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  /** Round to nearest, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  i32x4Add(): this { return this.simd(0xae); }
+  /** Shift each lane left by the i32 on top of the stack. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Const(v: number): this {
+    const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
+    return this.simd(0x0c, ...b);
+  }
   v128And(): this { return this.simd(0x4e); }
   v128AndNot(): this { return this.simd(0x4f); }
   v128Or(): this { return this.simd(0x50); }

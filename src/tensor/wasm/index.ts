@@ -1,5 +1,8 @@
 /**
- * tensor/wasm: WebAssembly SIMD kernels built at load time by our own emitter (no toolchain),
- * used by kernels.ts for large float32 products and falling back to JS where SIMD is missing.
+ * tensor/wasm: WebAssembly SIMD kernels (gemm, tanh) whose module bytes are built at load time by
+ * our own emitter (no toolchain), used by kernels.ts and ops for large float32 data, with the JS
+ * code as the fallback where SIMD is missing or the kernels are turned off.
  */
-export { wasmGemm, setWasmKernels, setWasmGemmThreshold, kernelInfo, type KernelInfo } from './gemm.ts';
+export { setWasmKernels, kernelInfo, type KernelInfo } from './runtime.ts';
+export { wasmGemm, setWasmGemmThreshold } from './gemm.ts';
+export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';

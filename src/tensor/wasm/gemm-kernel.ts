@@ -1,5 +1,5 @@
 /**
- * The gemm kernel module, written with the emitter. Two exported functions, all sizes and strides
+ * The gemm kernels, written with the emitter. Two exported functions, all sizes and strides
  * in bytes:
  *
  *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load)
@@ -17,6 +17,7 @@
  * the same code generated for fewer rows (m % MR) and for one vector of columns.
  */
 import { ModuleBuilder, Type, type Func } from './emitter.ts';
+import { emitTanh } from './tanh-kernel.ts';
 
 export interface GemmShape {
   /** Rows of the register tile. */
@@ -29,10 +30,12 @@ export interface GemmShape {
 
 export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
 
-export function buildGemmModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
+/** The kernel module: gemm and pack (this file) and the elementwise tanh (tanh-kernel.ts). */
+export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1);
   emitGemm(mod.func('gemm', new Array<Type>(11).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
+  emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));
   return mod.bytes();
 }
 

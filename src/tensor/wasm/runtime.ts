@@ -1,0 +1,101 @@
+/**
+ * The one kernel instance: built and instantiated synchronously on first use (the module is a few
+ * KiB), its memory kept between calls and grown on demand. Off when WebAssembly SIMD does not
+ * validate, when ASCENT_WASM=0 is in the environment, or after setWasmKernels(false).
+ */
+import { buildKernelModule, type GemmShape } from './gemm-kernel.ts';
+
+type GemmFn = (a: number, aRow: number, aCol: number, b: number, bRow: number, c: number, cRow: number,
+  m: number, nBytes: number, k: number, load: number) => void;
+type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
+type TanhFn = (src: number, dst: number, n: number) => void;
+
+export interface Kernels {
+  memory: WebAssembly.Memory;
+  /** A view of the memory, renewed when it grows (see `reserve`). */
+  f32: Float32Array;
+  gemm: GemmFn;
+  pack: PackFn;
+  tanh: TanhFn;
+  fma: boolean;
+}
+
+/** Beyond this the kernels' memory would be too large to keep around: callers use JS. */
+const MAX_BYTES = 1 << 30;
+
+let instance: Kernels | null | undefined; // undefined: not built yet; null: unavailable
+let unavailable = '';
+let enabled = !envDisabled();
+
+function envDisabled(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const v = env?.ASCENT_WASM;
+  return v === '0' || v === 'false' || v === 'off';
+}
+
+function tryBuild(tile: GemmShape): Kernels | null {
+  const bytes = buildKernelModule(tile);
+  if (!WebAssembly.validate(bytes)) return null;
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const e = inst.exports as unknown as { memory: WebAssembly.Memory; gemm: GemmFn; pack: PackFn; tanh: TanhFn };
+  return { memory: e.memory, f32: new Float32Array(e.memory.buffer), gemm: e.gemm, pack: e.pack, tanh: e.tanh, fma: tile.fma };
+}
+
+function build(): Kernels | null {
+  if (typeof WebAssembly !== 'object' || typeof WebAssembly.validate !== 'function') {
+    unavailable = 'no WebAssembly';
+    return null;
+  }
+  try {
+    // Relaxed-SIMD fma where the engine has it, else plain SIMD mul + add.
+    const k = tryBuild({ mr: 4, nv: 2, fma: true }) ?? tryBuild({ mr: 4, nv: 2, fma: false });
+    if (!k) unavailable = 'WebAssembly SIMD is not supported here';
+    return k;
+  } catch (err) {
+    unavailable = `building the wasm kernels failed: ${(err as Error).message}`;
+    return null;
+  }
+}
+
+/** The kernels, or null when the JS path should be taken. */
+export function kernels(): Kernels | null {
+  if (!enabled) return null;
+  if (instance === undefined) instance = build();
+  return instance;
+}
+
+/** Ensures the memory holds `bytes`; false when that is more than the kernels should keep. */
+export function reserve(k: Kernels, bytes: number): boolean {
+  if (bytes > MAX_BYTES) return false;
+  const have = k.memory.buffer.byteLength;
+  if (have < bytes) {
+    k.memory.grow(Math.ceil((bytes - have) / 65536));
+    k.f32 = new Float32Array(k.memory.buffer);
+  }
+  return true;
+}
+
+/** Turn the WebAssembly kernels on or off (on by default unless ASCENT_WASM=0 in the environment). */
+export function setWasmKernels(on: boolean): void {
+  enabled = on;
+}
+
+export interface KernelInfo {
+  /** 'wasm-simd' when large float32 gemms and tanh run in WebAssembly, else 'js'. */
+  path: 'wasm-simd' | 'js';
+  /** Relaxed-SIMD fused multiply-add in use. */
+  fma: boolean;
+  /** Why the path is 'js', if it is. */
+  reason?: string;
+}
+
+/** Which kernel path is active (for reports and benches). */
+export function kernelInfo(): KernelInfo {
+  if (!enabled) return { path: 'js', fma: false, reason: 'disabled (setWasmKernels(false) or ASCENT_WASM=0)' };
+  const k = kernels();
+  if (!k) return { path: 'js', fma: false, reason: unavailable };
+  return { path: 'wasm-simd', fma: k.fma };
+}
+
+/** Byte size of `n` floats rounded up to 16 (keeps every region vector-aligned). */
+export const bytes16 = (n: number) => ((n * 4 + 15) >> 4) << 4;

@@ -1,0 +1,67 @@
+/**
+ * Elementwise float32 tanh, four lanes at a time:  tanh(src, dst, n)  (byte addresses; it writes
+ * whole vectors, so up to 3 floats past dst + 4n).
+ *
+ * Two branches, both computed and blended by a lane mask:
+ *   |x| < 0.9:  tanh x = x + x^3 P(x^2), P a degree-6 fit of (tanh(x)/x - 1)/x^2 (relative error
+ *               1.8e-8, Lawson-weighted least squares on Chebyshev nodes, coefficients rounded to f32);
+ *   |x| >= 0.9: tanh |x| = 1 - 2 / (exp(2|x|) + 1), where 2/(e+1) < 0.28 so its rounding error stays
+ *               below a quarter of the result's ulp. exp by Cody-Waite reduction r = y - n ln2
+ *               (|r| <= ln2/2), a degree-7 Taylor polynomial in r and 2^n built in the exponent bits.
+ *               |x| is clamped at 9.1 (tanh rounds to 1 in f32 beyond ~9.01) so exp never overflows.
+ * Measured against Math.tanh rounded to f32 over every float32 magnitude (2^31 - 2^23 inputs): at
+ * most 1 ulp; test/tensor/wasm.test.ts re-checks a strided subset.
+ * Odd by construction (computed on |x|, x's sign bit put back): -0 stays -0; NaN propagates.
+ */
+import { Type, type Func } from './emitter.ts';
+
+/** Odd part coefficients, P(u) = sum P[i] u^i with u = x^2. */
+const P = [
+  -0.3333333134651184, 0.13333262503147125, -0.053953904658555984, 0.021759482100605965,
+  -0.008451040834188461, 0.0027593025006353855, -0.0005204275948926806,
+];
+/** ln 2 split so n * LN2_HI is exact for the n used here (Cody & Waite, "Software Manual for the Elementary Functions", 1980). */
+const LN2_HI = 0.693359375;
+const LN2_LO = -2.12194440e-4;
+const SMALL = 0.9;
+const CLAMP = 9.1;
+
+export function emitTanh(f: Func): void {
+  const [src, dst, n] = [0, 1, 2];
+  const end = f.local(Type.i32);
+  const x = f.local(Type.v128), ax = f.local(Type.v128), u = f.local(Type.v128), acc = f.local(Type.v128);
+  const nf = f.local(Type.v128), r = f.local(Type.v128), small = f.local(Type.v128);
+
+  /** acc = c[last]; acc = acc * v + c[i] for i descending (Horner). */
+  const horner = (coef: number[], v: number) => {
+    f.f32x4Const(coef[coef.length - 1]).set(acc);
+    for (let i = coef.length - 2; i >= 0; i--) f.get(acc).get(v).f32x4Mul().f32x4Const(coef[i]).f32x4Add().set(acc);
+  };
+
+  f.get(n).i32(1).i32LtS().if(() => f.return());
+  f.get(src).get(n).i32(2).i32Shl().i32Add().set(end);
+  f.loop(() => {
+    f.get(src).v128Load().set(x);
+    f.get(x).f32x4Abs().set(ax);
+    // Small branch on |x| (the sign goes on last, so -0 stays -0): |x| + (|x| u) P(u).
+    f.get(x).get(x).f32x4Mul().set(u);
+    horner(P, u);
+    f.get(ax).get(ax).get(u).f32x4Mul().get(acc).f32x4Mul().f32x4Add().set(small);
+    // Large branch on y = 2 min(|x|, CLAMP): n = nearest(y log2 e), r = (y - n LN2_HI) - n LN2_LO.
+    f.get(ax).f32x4Const(CLAMP).f32x4Min().f32x4Const(2).f32x4Mul().set(u);
+    f.get(u).f32x4Const(Math.LOG2E).f32x4Mul().f32x4Nearest().set(nf);
+    f.get(u).get(nf).f32x4Const(LN2_HI).f32x4Mul().f32x4Sub().get(nf).f32x4Const(LN2_LO).f32x4Mul().f32x4Sub().set(r);
+    horner([1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040], r);
+    // e = exp(r) * 2^n, with 2^n's bits (n + 127) << 23; then 1 - 2/(e+1).
+    f.get(acc);
+    f.get(nf).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32(23).i32x4Shl();
+    f.f32x4Mul().set(acc);
+    f.f32x4Const(1).f32x4Const(2).get(acc).f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub().set(r);
+    // Blend: small where |x| < SMALL (false for NaN, whose large branch is NaN too); x's sign bit.
+    f.get(small).get(r).get(ax).f32x4Const(SMALL).f32x4Lt().v128Bitselect();
+    f.get(x).i32x4Const(-0x80000000).v128And().v128Or().set(acc);
+    f.get(dst).get(acc).v128Store();
+    f.get(dst).i32(16).i32Add().set(dst);
+    f.get(src).i32(16).i32Add().tee(src).get(end).i32LtS().brIf(0);
+  });
+}

@@ -36,7 +36,8 @@ export class ClipAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
 }
 
 /**
- * Affinely maps [minAction, maxAction] onto the inner Box [low, high]:
+ * Affinely maps [minAction, maxAction] onto the inner Box [low, high] (Gymnasium 1.x rescale_box;
+ * the final clip, as in Gymnasium 0.x, guards float rounding at the ends and out-of-range inputs):
  * a' = clip(low + (high - low) * (a - min) / (max - min), low, high).
  */
 export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {

@@ -1,7 +1,8 @@
 /**
  * NormalizeObservation and NormalizeReward with Gymnasium 1.x's rules.
- * Observation: obs' = float32((obs - mean) / sqrt(var + epsilon)), statistics updated with every
- * obs (reset and step) before normalising. Reward: G = G * gamma * (1 - terminated) + r,
+ * Observation: obs' = (obs - mean) / sqrt(var + epsilon), statistics updated with every obs (reset
+ * and step) before normalising; for a float32 Box the statistics and this formula are float32, as in
+ * Gymnasium (RunningMeanStd of the space's dtype), so the values match it bit for bit. Reward: G = G * gamma * (1 - terminated) + r,
  * statistics of G updated, r' = r / sqrt(var(G) + epsilon) (no mean subtraction, as in Gymnasium).
  * Set `updateRunningMean = false` to freeze the statistics (evaluation); getStats/setStats save them.
  */
@@ -15,12 +16,14 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
   readonly obsRms: RunningMeanStd;
   updateRunningMean = true;
   private readonly out: Float32Array;
+  private readonly f32: boolean;
 
   constructor(env: Env<Vec, Act>, readonly epsilon = 1e-8) {
     super(env);
     const space = env.observationSpace;
     if (!(space instanceof Box)) throw new Error(`NormalizeObservation: needs a Box observation space, got ${String(space)}`);
-    this.obsRms = new RunningMeanStd(space.size);
+    this.f32 = space.dtype !== 'float64';
+    this.obsRms = new RunningMeanStd(space.size, 1e-4, this.f32 ? 'float32' : 'float64');
     this.out = new Float32Array(space.size);
     this.observationSpace = new Box<Float32Array>(-Infinity, Infinity, space.shape, 'float32');
   }
@@ -28,7 +31,13 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
   private normalize(obs: Vec): Float32Array {
     if (this.updateRunningMean) this.obsRms.updateOne(obs);
     const { mean, var: v } = this.obsRms;
-    for (let i = 0; i < this.out.length; i++) this.out[i] = (obs[i] - mean[i]) / Math.sqrt(v[i] + this.epsilon);
+    if (this.f32) {
+      // float32 throughout, as NumPy computes it for a float32 observation and float32 statistics
+      const fr = Math.fround, eps = fr(this.epsilon);
+      for (let i = 0; i < this.out.length; i++) this.out[i] = fr(obs[i] - mean[i]) / fr(Math.sqrt(fr(v[i] + eps)));
+    } else {
+      for (let i = 0; i < this.out.length; i++) this.out[i] = (obs[i] - mean[i]) / Math.sqrt(v[i] + this.epsilon);
+    }
     return this.out;
   }
 

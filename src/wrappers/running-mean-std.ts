@@ -1,6 +1,9 @@
 /**
  * Running mean and variance with Gymnasium's update rule (gymnasium.wrappers.utils.RunningMeanStd,
  * the parallel algorithm of Chan et al. 1979): mean 0, var 1 and count = epsilon (1e-4) at start.
+ * dtype 'float32' reproduces Gymnasium's statistics for float32 observations, which NumPy keeps in
+ * float32 (mean/var arrays of the space's dtype, the count a Python float): every array operation
+ * is rounded with Math.fround, the Python scalars are rounded to float32 where they meet the arrays.
  */
 export interface RunningMeanStdState {
   mean: number[];
@@ -13,7 +16,7 @@ export class RunningMeanStd {
   readonly var: Float64Array;
   count: number;
 
-  constructor(readonly size: number, epsilon = 1e-4) {
+  constructor(readonly size: number, epsilon = 1e-4, readonly dtype: 'float32' | 'float64' = 'float64') {
     this.mean = new Float64Array(size);
     this.var = new Float64Array(size).fill(1);
     this.count = epsilon;
@@ -22,6 +25,17 @@ export class RunningMeanStd {
   /** Update from one sample (a batch of size 1: batch variance 0). */
   updateOne(x: ArrayLike<number>): void {
     const count = this.count, tot = count + 1;
+    if (this.dtype === 'float32') {
+      const fr = Math.fround, c32 = fr(count), t32 = fr(tot);
+      for (let i = 0; i < this.size; i++) {
+        const delta = fr(fr(x[i]) - this.mean[i]);
+        this.mean[i] = fr(this.mean[i] + fr(delta / t32));
+        const m2 = fr(fr(this.var[i] * c32) + fr(fr(fr(delta * delta) * c32) / t32));
+        this.var[i] = fr(m2 / t32);
+      }
+      this.count = tot;
+      return;
+    }
     for (let i = 0; i < this.size; i++) {
       const delta = x[i] - this.mean[i];
       this.mean[i] = this.mean[i] + (delta * 1) / tot;

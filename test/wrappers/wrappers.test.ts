@@ -38,7 +38,7 @@ test('NormalizeObservation: hand-computed first value, convergence, freezing, ex
   const env = new NormalizeObservation(new ScriptedEnv(100, 1, 2));
   const o0 = env.reset().obs[0];
   const mean = 2 / 1.0001, v = (1e-4 + (4 * 1e-4) / 1.0001) / 1.0001;
-  close(o0, Math.fround((2 - mean) / Math.sqrt(v + 1e-8)), 1e-7);
+  close(o0, (2 - mean) / Math.sqrt(v + 1e-8), 1e-5); // float32 statistics: agreement to float32 precision
   for (let t = 0; t < 99; t++) env.step([0]);
   // obs were 2, 3, ..., 101: mean 51.5, population variance (100^2 - 1) / 12
   close(env.obsRms.mean[0], 51.5, 1e-5);
@@ -51,8 +51,38 @@ test('NormalizeObservation: hand-computed first value, convergence, freezing, ex
   other.setStats(saved);
   other.updateRunningMean = false;
   assert.equal(other.reset().obs[0], env.reset().obs[0]);
-  close(env.reset().obs[0], Math.fround((2 - saved.mean[0]) / Math.sqrt(saved.var[0] + 1e-8)), 1e-7);
+  close(env.reset().obs[0], (2 - saved.mean[0]) / Math.sqrt(saved.var[0] + 1e-8), 1e-6);
   assert.throws(() => other.setStats({ mean: [1, 2], var: [1], count: 1 }), /expected \{ mean: \[1\]/);
+});
+
+test('NormalizeObservation on float32 obs matches Gymnasium + NumPy 2 (float32 statistics) bit for bit', () => {
+  const seq = [[0.1, -3.7], [0.25, 2.2], [-1.3, 0.4], [7.5, 1e-3]];
+  class ListEnv extends BaseEnv<Float32Array, number> {
+    readonly observationSpace = new Box<Float32Array>(-10, 10, [2]);
+    readonly actionSpace = new Discrete(1);
+    private k = 0;
+    reset() {
+      this.k = 0;
+      return { obs: Float32Array.from(seq[0]), info: EMPTY_INFO };
+    }
+    step(): StepResult<Float32Array> {
+      return { obs: Float32Array.from(seq[++this.k]), reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
+    }
+  }
+  // Computed with NumPy 2.4.6 running gymnasium.wrappers.utils.update_mean_var_count_from_moments on
+  // float32 arrays and (obs - mean) / np.sqrt(var + 1e-8), as NormalizeObservation does.
+  const want = [
+    [0.000994906760752201, -0.009655202738940716],
+    [0.9955908060073853, 1.0000077486038208],
+    [-1.4087462425231934, 0.31052663922309875],
+    [1.705098032951355, 0.1286088526248932],
+  ];
+  const env = new NormalizeObservation(new ListEnv());
+  const got = [Array.from(env.reset().obs)];
+  for (let t = 0; t < 3; t++) got.push(Array.from(env.step(0).obs));
+  assert.deepEqual(got, want);
+  assert.deepEqual(Array.from(env.obsRms.mean), [1.6374590396881104, -0.27474305033683777]);
+  assert.deepEqual(Array.from(env.obsRms.var), [11.821514129638672, 4.596924781799316]);
 });
 
 test('NormalizeReward: discounted-return statistics, no mean subtraction, G reset by terminated only', () => {

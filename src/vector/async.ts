@@ -62,7 +62,9 @@ export interface AsyncVectorEnvOptions {
 async function defaultSpawner(): Promise<WorkerSpawner> {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (!proc?.versions?.node) throw new Error('AsyncVectorEnv: no default worker spawner on this platform; pass options.spawner');
-  const mod = await import('./node-worker.ts');
+  // A computed specifier keeps bundlers for the browser from pulling in node:worker_threads.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const mod = (await import(new URL(`./node-worker${ext}`, import.meta.url).href)) as typeof import('./node-worker.ts');
   return mod.nodeWorkerSpawner;
 }
 

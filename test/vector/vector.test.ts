@@ -106,3 +106,31 @@ test('AsyncVectorEnv surfaces a worker exception naming the env, shuts down clea
   await assert.rejects(AsyncVectorEnv.create({ envId: 'CartPol-v1', numEnvs: 2 }), /closest registered ids are CartPole-v1/);
   await assert.rejects(AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: 2, numWorkers: 3 }), /numWorkers must be an integer in \[1, numEnvs=2\]/);
 });
+
+test('AsyncVectorEnv batches Box actions like SyncVectorEnv (Pendulum-v1, same-step)', async () => {
+  const av = await AsyncVectorEnv.create({ envId: 'Pendulum-v1', numEnvs: 3, numWorkers: 2, autoresetMode: 'same-step' });
+  const sv = new SyncVectorEnv([0, 1, 2].map(() => () => make('Pendulum-v1')), { autoresetMode: 'same-step' });
+  try {
+    assert.deepEqual(arr(av.reset({ seed: 9 }).obs), arr(sv.reset({ seed: 9 }).obs));
+    const rng = new Rng(1);
+    for (let t = 0; t < 250; t++) {
+      const acts = Float32Array.from({ length: 3 }, () => rng.uniform(-3, 3));
+      const x = av.step(acts), y = sv.step(acts);
+      assert.deepEqual(arr(x.obs), arr(y.obs));
+      assert.deepEqual(arr(x.rewards), arr(y.rewards));
+      assert.deepEqual(arr(x.truncated), arr(y.truncated));
+      assert.deepEqual(arr(x.finalMask!), arr(y.finalMask!));
+      if (t === 199) assert.deepEqual(arr(x.truncated), [1, 1, 1], 'TimeLimit 200 truncates every env at step 200');
+    }
+  } finally {
+    await av.close();
+  }
+});
+
+test('AsyncVectorEnv reports a worker that fails while starting', async () => {
+  const boom = 'data:text/javascript,' + encodeURIComponent('throw new Error("setup exploded")');
+  await assert.rejects(
+    AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: 2, numWorkers: 1, setupModules: [boom] }),
+    /AsyncVectorEnv: worker 0 \(envs 0\.\.1\) failed to start: setup exploded/,
+  );
+});

@@ -109,7 +109,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
+export function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
   const out = new Float64Array(sizes.reduce((a, b) => a + b, 0));
   let o = 0;
   ts.forEach((t, i) => {
@@ -119,13 +119,35 @@ function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
   return out;
 }
 
-function unflatten(v: Float64Array, like: Tensor[]): Tensor[] {
+export function unflatten(v: Float64Array, like: Tensor[]): Tensor[] {
   let o = 0;
   return like.map((p) => {
     const t = new Tensor(Float32Array.from(v.subarray(o, o + p.size)), p.shape);
     o += p.size;
     return t;
   });
+}
+
+/**
+ * v -> (F + damping I) v, where F is the Hessian of `kl` (the mean KL(pi_old || pi_theta), evaluated
+ * at theta = theta_old, where it equals the Fisher information) with respect to `params`: the
+ * first gradient is built on the tape once, and each product differentiates grad(kl) . v again.
+ */
+export function fisherVectorProduct(kl: Tensor, params: Tensor[], damping = 0): (v: Float64Array) => Float64Array {
+  const sizes = params.map((p) => p.size);
+  const gKl = grad(kl, params, { createGraph: true, allowUnused: true });
+  return (v) => {
+    const vs = unflatten(v, params);
+    let d: Tensor | null = null;
+    gKl.forEach((gi, i) => {
+      if (!gi) return;
+      const term = sum(mul(gi, vs[i]));
+      d = d ? add(d, term) : term;
+    });
+    const hv = d ? flatten(grad(d, params, { allowUnused: true }), sizes) : new Float64Array(v.length);
+    for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
+    return hv;
+  };
 }
 
 export class TRPO implements Algorithm<TrpoConfig> {
@@ -190,21 +212,7 @@ export class TRPO implements Algorithm<TrpoConfig> {
     checkLoss(L0, 'trpo surrogate', this.iteration);
     const g = flatten(grad(L0, params, { allowUnused: true }), sizes);
 
-    // Fisher-vector products: Hessian of the KL at theta_old by double backward; first gradient kept on the tape.
-    const kl = meanKl();
-    const gKl = grad(kl, params, { createGraph: true, allowUnused: true });
-    const Fv = (v: Float64Array): Float64Array => {
-      const vs = unflatten(v, params);
-      let d: Tensor | null = null;
-      gKl.forEach((gi, i) => {
-        if (!gi) return;
-        const term = sum(mul(gi, vs[i]));
-        d = d ? add(d, term) : term;
-      });
-      const hv = flatten(grad(d!, params, { allowUnused: true }), sizes);
-      for (let i = 0; i < hv.length; i++) hv[i] += c.cgDamping * v[i];
-      return hv;
-    };
+    const Fv = fisherVectorProduct(meanKl(), params, c.cgDamping);
     const x = conjugateGradient(Fv, g, c.cgIters);
     const xFx = dot(x, Fv(x));
     const scale = xFx > 0 ? Math.sqrt((2 * c.targetKl) / xFx) : 0;

@@ -15,7 +15,7 @@ function closest(key: string, valid: string[]): string[] {
     }
     return prev[b.length];
   };
-  return valid.map((k) => ({ k, d: dist(key.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= 3).sort((a, b) => a.d - b.d).map((x) => x.k);
+  return valid.map((k) => ({ k, d: dist(key.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= Math.max(2, Math.floor(key.length / 2))).sort((a, b) => a.d - b.d).map((x) => x.k);
 }
 
 /**

@@ -1,0 +1,110 @@
+/**
+ * Training progress on the terminal: a live bar on a TTY (steps, steps/s, ETA, recent mean return,
+ * last losses), plain periodic lines otherwise (CI logs, pipes). Node-only; writes to stderr so
+ * that stdout stays for results.
+ */
+import cliProgress from 'cli-progress';
+import type { UpdateLog } from '../../algos/types.ts';
+import type { Callback, Evaluation, TrainContext, TrainResult } from '../driver.ts';
+
+export interface DisplayOptions {
+  totalSteps: number;
+  stream?: NodeJS.WriteStream;
+  /** Force plain lines (default: plain unless the stream is a TTY). */
+  plain?: boolean;
+  /** Seconds between plain lines (evaluations always print). Default 5. */
+  every?: number;
+  /** Updates averaged for the "recent return". Default 10. */
+  window?: number;
+}
+
+const LOSS_KEYS = /loss$|^kl$|^approxKl$|^entropy$|^clipFraction$|^explainedVariance$/i;
+
+export function fmtNum(x: number | null | undefined, digits = 3): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return x.toExponential(2);
+  return a >= 100 ? x.toFixed(1) : x.toPrecision(digits);
+}
+
+export function fmtDuration(s: number): string {
+  if (!Number.isFinite(s) || s < 0) return '-';
+  if (s < 60) return `${Math.round(s)}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class ProgressDisplay implements Callback {
+  private readonly stream: NodeJS.WriteStream;
+  private readonly plain: boolean;
+  private bar: cliProgress.SingleBar | null = null;
+  private recent: { episodes: number; ret: number }[] = [];
+  private t0 = 0;
+  private steps0 = 0;
+  private lastLine = -Infinity;
+  private lastEval: Evaluation | null = null;
+
+  constructor(private readonly opts: DisplayOptions) {
+    this.stream = opts.stream ?? process.stderr;
+    this.plain = opts.plain ?? !this.stream.isTTY;
+  }
+
+  onStart(ctx: TrainContext): void {
+    this.t0 = performance.now();
+    this.steps0 = ctx.algo.steps;
+    if (!this.plain) {
+      this.bar = new cliProgress.SingleBar({
+        stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1,
+        format: '{bar} {value}/{total} steps | {speed} steps/s | ETA {etaText} | return {ret} | eval {ev} | {losses}',
+      });
+      this.bar.start(this.opts.totalSteps, ctx.algo.steps, this.payload(ctx.algo.steps, null));
+    }
+  }
+
+  private recentReturn(): number {
+    let s = 0, n = 0;
+    for (const r of this.recent) if (r.episodes > 0 && Number.isFinite(r.ret)) { s += r.ret * r.episodes; n += r.episodes; }
+    return n ? s / n : NaN;
+  }
+
+  private payload(steps: number, log: UpdateLog | null) {
+    const secs = (performance.now() - this.t0) / 1000;
+    const speed = secs > 0 ? (steps - this.steps0) / secs : NaN;
+    const eta = speed > 0 ? (this.opts.totalSteps - steps) / speed : NaN;
+    const losses = log ? Object.entries(log).filter(([k]) => LOSS_KEYS.test(k)).map(([k, v]) => `${k} ${fmtNum(v)}`).join('  ') : '';
+    return {
+      speed: fmtNum(speed, 3), etaText: fmtDuration(eta), ret: fmtNum(this.recentReturn(), 4),
+      ev: this.lastEval ? `${fmtNum(this.lastEval.mean, 4)}` : '-', losses,
+    };
+  }
+
+  onUpdate(log: UpdateLog, _ctx: TrainContext, ev: Evaluation | null): void {
+    this.recent.push({ episodes: log.episodes, ret: log.returnMean });
+    if (this.recent.length > (this.opts.window ?? 10)) this.recent.shift();
+    if (ev) this.lastEval = ev;
+    const p = this.payload(log.steps, log);
+    if (this.bar) {
+      this.bar.update(Math.min(log.steps, this.opts.totalSteps), p);
+      return;
+    }
+    const now = performance.now() / 1000;
+    if (ev || now - this.lastLine >= (this.opts.every ?? 5)) {
+      this.lastLine = now;
+      const pct = ((100 * log.steps) / this.opts.totalSteps).toFixed(0).padStart(3);
+      this.stream.write(`[${pct}%] steps ${log.steps}/${this.opts.totalSteps}  ${p.speed} steps/s  ETA ${p.etaText}  return ${p.ret}` +
+        `${ev ? `  eval ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)}` : ''}${p.losses ? '  ' + p.losses : ''}\n`);
+    }
+  }
+
+  onEnd(_r: TrainResult): void {
+    this.close();
+  }
+
+  /** Stop the live bar (also on errors and interrupts, so the terminal is left clean). */
+  close(): void {
+    if (this.bar) {
+      this.bar.stop();
+      this.bar = null;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** Reads the preset zoo (presets/<algo>.yaml beside the package root). Node-only. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ALGORITHMS } from '../../algos/index.ts';
+import { registeredIds } from '../../envs/index.ts';
+import { parsePresetFile, type Preset } from '../presets.ts';
+
+export const PRESET_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
+
+/** Every preset in `dir`; a bad file is an error naming the file and the key. */
+export function loadPresets(dir = PRESET_DIR): Preset[] {
+  if (!existsSync(dir)) return [];
+  const ctx = { algorithms: ALGORITHMS, envIds: registeredIds() };
+  const out: Preset[] = [];
+  for (const f of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const path = join(dir, f);
+    const shown = relative(process.cwd(), path) || path;
+    const presets = parsePresetFile(readFileSync(path, 'utf8'), shown.startsWith('..') ? path : shown, ctx);
+    const algoFile = f.replace(/\.ya?ml$/, '');
+    for (const p of presets) {
+      if (p.algo !== algoFile) throw new Error(`${shown}: 'algo' is '${p.algo}' but the file is named for '${algoFile}'`);
+    }
+    out.push(...presets);
+  }
+  return out;
+}
+
+export function findPreset(algo: string, env: string, dir = PRESET_DIR): Preset | null {
+  return loadPresets(dir).find((p) => p.algo === algo && p.env === env) ?? null;
+}

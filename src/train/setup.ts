@@ -1,0 +1,121 @@
+/**
+ * From names and overrides to a ready algorithm: the checks the CLI and the dashboard both need
+ * (known algorithm and env with the closest names, supported action space, config layers validated
+ * by the algorithm's schema). Every failure is a ConfigError with a one-line message. Browser-safe.
+ */
+import { ALGORITHMS, type AlgorithmEntry } from '../algos/index.ts';
+import type { Algorithm } from '../algos/types.ts';
+import { make, registeredIds, spec, Discrete, Box, type Space } from '../envs/index.ts';
+import { resolveConfig } from './config.ts';
+import { deepMerge, type ConfigObject } from './overrides.ts';
+
+/** A user mistake (bad name, key, value or file): the CLI prints the message alone and exits 2. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function editDistance(a: string, b: string): number {
+  a = a.toLowerCase();
+  b = b.toLowerCase();
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+export function closestNames(name: string, names: string[], n = 3): string[] {
+  return names.map((k) => ({ k, d: editDistance(name, k) })).sort((x, y) => x.d - y.d || x.k.localeCompare(y.k)).slice(0, n).map((x) => x.k);
+}
+
+export function algorithmEntry(name: string): AlgorithmEntry {
+  const e = ALGORITHMS[name] ?? ALGORITHMS[name.toLowerCase()];
+  if (!e) {
+    const names = Object.keys(ALGORITHMS).sort();
+    throw new ConfigError(`unknown algorithm '${name}'; closest: ${closestNames(name, names).join(', ')} (registered: ${names.join(', ')})`);
+  }
+  return e;
+}
+
+export function checkEnvId(id: string): void {
+  if (!registeredIds().includes(id)) {
+    throw new ConfigError(`unknown environment '${id}'; closest: ${closestNames(id, registeredIds()).join(', ')} (see 'ascent list')`);
+  }
+}
+
+export type ActionKind = 'discrete' | 'continuous' | 'other';
+
+export function actionKind(space: Space<any>): ActionKind {
+  return space instanceof Discrete ? 'discrete' : space instanceof Box ? 'continuous' : 'other';
+}
+
+export interface EnvSummary {
+  id: string;
+  observation: string;
+  action: string;
+  actionKind: ActionKind;
+  maxEpisodeSteps: number | null;
+  rewardThreshold: number | null;
+  description?: string;
+}
+
+export function describeEnv(id: string): EnvSummary {
+  const s = spec(id);
+  const env = make(id);
+  try {
+    return {
+      id, observation: String(env.observationSpace), action: String(env.actionSpace), actionKind: actionKind(env.actionSpace),
+      maxEpisodeSteps: s.maxEpisodeSteps ?? null, rewardThreshold: s.rewardThreshold ?? null, description: s.description,
+    };
+  } finally {
+    env.close();
+  }
+}
+
+export function checkActionSpace(entry: AlgorithmEntry, envId: string): void {
+  const d = describeEnv(envId);
+  if (d.actionKind === 'other' || !entry.actionSpaces.includes(d.actionKind)) {
+    throw new ConfigError(`${entry.name} does not support ${envId}'s ${d.actionKind} action space ${d.action}; it supports ${entry.actionSpaces.join(' and ')} actions`);
+  }
+}
+
+/** The run-level flags that map onto every algorithm's config keys. */
+export const FLAG_KEYS = { seed: 'seed', steps: 'totalSteps', envs: 'numEnvs' } as const;
+
+export interface ConfigLayers {
+  preset?: ConfigObject;
+  file?: ConfigObject;
+  sets?: ConfigObject;
+  flags?: Partial<Record<keyof typeof FLAG_KEYS, number>>;
+}
+
+/** defaults < preset < --config file < --set < flags, then validated by resolveConfig with the algorithm's defaults. */
+export function buildConfig(entry: AlgorithmEntry, envId: string, layers: ConfigLayers): ConfigObject {
+  let merged: ConfigObject = {};
+  for (const l of [layers.preset, layers.file, layers.sets]) if (l) merged = deepMerge(merged, l);
+  for (const [flag, key] of Object.entries(FLAG_KEYS)) {
+    const v = layers.flags?.[flag as keyof typeof FLAG_KEYS];
+    if (v === undefined) continue;
+    if (!(key in entry.defaults)) throw new ConfigError(`--${flag}: algorithm '${entry.name}' has no '${key}' setting`);
+    merged[key] = v;
+  }
+  if ('env' in merged && merged.env !== envId) throw new ConfigError(`config sets env '${merged.env}' but the command names '${envId}'; give the env on the command line only`);
+  if ('env' in entry.defaults) merged.env = envId;
+  try {
+    return resolveConfig(entry.name, entry.defaults, merged) as ConfigObject;
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+}
+
+/** Create the algorithm; its constructor's own range checks become ConfigErrors. */
+export function createAlgorithm(entry: AlgorithmEntry, config: ConfigObject): Algorithm {
+  try {
+    return entry.create(config);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ConfigError((e as Error).message);
+    throw e;
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * TensorBoard event files, encoded by hand (browser-safe). A file is a sequence of TFRecords:
+ *
+ *   uint64 length (LE) | uint32 masked_crc32c(length bytes) | data | uint32 masked_crc32c(data)
+ *
+ * with masked_crc = ((crc >>> 15) | (crc << 17)) + 0xa282ead8 (tensorflow/core/lib/hash/crc32c.h),
+ * and each record's data an Event protocol buffer (tensorflow/core/util/event.proto):
+ *
+ *   Event   { double wall_time = 1; int64 step = 2; string file_version = 3; Summary summary = 5; }
+ *   Summary { repeated Value value = 1; }
+ *   Value   { string tag = 1; float simple_value = 2; }
+ *
+ * The first event of a file carries file_version "brain.Event:2", as TensorBoard's writers do.
+ */
+
+const CRC32C_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/** CRC-32C (Castagnoli), the checksum TFRecord uses. */
+export function crc32c(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC32C_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+export function maskedCrc32c(bytes: Uint8Array): number {
+  const c = crc32c(bytes);
+  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+}
+
+/** Growable byte buffer with protobuf wire-format writers. */
+class ProtoWriter {
+  private buf = new Uint8Array(64);
+  length = 0;
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.length++] = b;
+  }
+  varint(v: number | bigint): void {
+    let x = BigInt.asUintN(64, BigInt(v));
+    do {
+      let b = Number(x & 0x7fn);
+      x >>= 7n;
+      if (x) b |= 0x80;
+      this.byte(b);
+    } while (x);
+  }
+  tag(field: number, wire: number): void {
+    this.varint((field << 3) | wire);
+  }
+  bytes(field: number, data: Uint8Array): void {
+    this.tag(field, 2);
+    this.varint(data.length);
+    this.ensure(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+  double(field: number, v: number): void {
+    this.tag(field, 1);
+    this.ensure(8);
+    new DataView(this.buf.buffer).setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  float(field: number, v: number): void {
+    this.tag(field, 5);
+    this.ensure(4);
+    new DataView(this.buf.buffer).setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+const utf8 = new TextEncoder();
+
+export interface TfEvent {
+  wallTime: number;
+  step: number;
+  fileVersion?: string;
+  scalars?: Record<string, number>;
+}
+
+export function encodeEvent(e: TfEvent): Uint8Array {
+  const w = new ProtoWriter();
+  w.double(1, e.wallTime);
+  w.tag(2, 0);
+  w.varint(e.step);
+  if (e.fileVersion !== undefined) w.bytes(3, utf8.encode(e.fileVersion));
+  if (e.scalars) {
+    const summary = new ProtoWriter();
+    for (const [tag, v] of Object.entries(e.scalars)) {
+      const value = new ProtoWriter();
+      value.bytes(1, utf8.encode(tag));
+      value.float(2, v);
+      summary.bytes(1, value.finish());
+    }
+    w.bytes(5, summary.finish());
+  }
+  return w.finish();
+}
+
+/** One TFRecord around `data`. */
+export function frameRecord(data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + 4 + data.length + 4);
+  const dv = new DataView(out.buffer);
+  dv.setBigUint64(0, BigInt(data.length), true);
+  dv.setUint32(8, maskedCrc32c(out.subarray(0, 8)), true);
+  out.set(data, 12);
+  dv.setUint32(12 + data.length, maskedCrc32c(data), true);
+  return out;
+}
+
+/** Split a TFRecord file into records, checking both CRCs of each; throws on any damage. */
+export function parseRecords(bytes: Uint8Array): Uint8Array[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Uint8Array[] = [];
+  let p = 0;
+  while (p < bytes.length) {
+    if (p + 12 > bytes.length) throw new Error(`TFRecord: truncated header at byte ${p}`);
+    const len = Number(dv.getBigUint64(p, true));
+    if (dv.getUint32(p + 8, true) !== maskedCrc32c(bytes.subarray(p, p + 8))) throw new Error(`TFRecord: length CRC mismatch at byte ${p}`);
+    if (p + 12 + len + 4 > bytes.length) throw new Error(`TFRecord: truncated record at byte ${p}`);
+    const data = bytes.subarray(p + 12, p + 12 + len);
+    if (dv.getUint32(p + 12 + len, true) !== maskedCrc32c(data)) throw new Error(`TFRecord: data CRC mismatch at byte ${p}`);
+    out.push(data);
+    p += 16 + len;
+  }
+  return out;
+}
+
+/** Decode the subset of Event this module writes (unknown fields are skipped). */
+export function decodeEvent(data: Uint8Array): TfEvent {
+  const e: TfEvent = { wallTime: 0, step: 0 };
+  const dec = new TextDecoder();
+  for (const f of fields(data)) {
+    if (f.field === 1 && f.wire === 1) e.wallTime = f.dv!.getFloat64(0, true);
+    else if (f.field === 2 && f.wire === 0) e.step = Number(BigInt.asIntN(64, f.int!));
+    else if (f.field === 3 && f.wire === 2) e.fileVersion = dec.decode(f.bytes);
+    else if (f.field === 5 && f.wire === 2) {
+      e.scalars = {};
+      for (const v of fields(f.bytes!)) {
+        if (v.field !== 1 || v.wire !== 2) continue;
+        let tag = '', value = NaN;
+        for (const x of fields(v.bytes!)) {
+          if (x.field === 1 && x.wire === 2) tag = dec.decode(x.bytes);
+          else if (x.field === 2 && x.wire === 5) value = x.dv!.getFloat32(0, true);
+        }
+        e.scalars[tag] = value;
+      }
+    }
+  }
+  return e;
+}
+
+interface Field { field: number; wire: number; int?: bigint; bytes?: Uint8Array; dv?: DataView }
+
+function* fields(b: Uint8Array): Generator<Field> {
+  let p = 0;
+  const varint = (): bigint => {
+    let x = 0n, shift = 0n;
+    for (;;) {
+      if (p >= b.length) throw new Error('protobuf: truncated varint');
+      const byte = b[p++];
+      x |= BigInt(byte & 0x7f) << shift;
+      if (!(byte & 0x80)) return x;
+      shift += 7n;
+    }
+  };
+  const slice = (n: number) => {
+    if (p + n > b.length) throw new Error('protobuf: truncated field');
+    const s = b.subarray(p, p + n);
+    p += n;
+    return s;
+  };
+  while (p < b.length) {
+    const key = Number(varint());
+    const field = key >>> 3, wire = key & 7;
+    if (wire === 0) yield { field, wire, int: varint() };
+    else if (wire === 1) { const s = slice(8); yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 8) }; }
+    else if (wire === 2) { const s = slice(Number(varint())); yield { field, wire, bytes: s }; }
+    else if (wire === 5) { const s = slice(4); yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 4) }; }
+    else throw new Error(`protobuf: unsupported wire type ${wire}`);
+  }
+}
+
+/** Event-file bytes for a run's scalars at one step: the records to append. */
+export function scalarRecord(step: number, scalars: Record<string, number>, wallTime: number): Uint8Array {
+  return frameRecord(encodeEvent({ wallTime, step, scalars }));
+}
+
+export function fileVersionRecord(wallTime: number): Uint8Array {
+  return frameRecord(encodeEvent({ wallTime, step: 0, fileVersion: 'brain.Event:2' }));
+}

@@ -47,12 +47,14 @@ export interface MakeOptions {
 }
 
 export function make<Obs = any, Act = any>(id: string, options: MakeOptions = {}): Env<Obs, Act> {
-  const s = spec(id);
-  const kwargs = { ...s.kwargs, ...options.kwargs, renderMode: options.renderMode ?? null };
+  const registered = spec(id);
+  const limit = options.maxEpisodeSteps === undefined ? registered.maxEpisodeSteps : options.maxEpisodeSteps;
+  // env.spec describes this env as made (Gymnasium also records an overridden step limit there).
+  const s: EnvSpec = { ...registered, maxEpisodeSteps: limit ?? undefined, kwargs: { ...registered.kwargs, ...options.kwargs } };
+  const kwargs = { ...s.kwargs, renderMode: options.renderMode ?? null };
   let env: Env<any, any> = s.entryPoint(kwargs);
   env.spec = s;
   if (s.wrap) env = s.wrap(env);
-  const limit = options.maxEpisodeSteps === undefined ? s.maxEpisodeSteps : options.maxEpisodeSteps;
   if (limit !== null && limit !== undefined) env = new TimeLimit(env, limit);
   if (options.orderEnforce !== false) env = new OrderEnforcing(env);
   return env as Env<Obs, Act>;

@@ -35,6 +35,8 @@ test('make wraps the env: OrderEnforcing(TimeLimit(env)), and the limit truncate
   }
   assert.equal(t, 200);
   const short = make('CartPole-v1', { maxEpisodeSteps: 3 });
+  assert.equal(short.spec?.maxEpisodeSteps, 3);
+  assert.equal(spec('CartPole-v1').maxEpisodeSteps, 500, 'the registered spec is unchanged');
   short.reset({ seed: 0 });
   assert.deepEqual([short.step(0).truncated, short.step(1).truncated, short.step(0).truncated], [false, false, true]);
 });

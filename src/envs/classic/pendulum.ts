@@ -97,6 +97,6 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
   }
 
   override render(): RgbFrame {
-    return drawPendulum(this.theta);
+    return drawPendulum(this.theta, this.lastU);
   }
 }

@@ -1,6 +1,6 @@
 /**
  * rgb_array pictures of the classic-control envs, laid out like Gymnasium's pygame renderers
- * (same sizes, geometry and colours; no anti-aliasing, and Pendulum's torque arrow image is omitted).
+ * (same sizes, geometry and colours; no anti-aliasing; Pendulum's torque image is drawn as an arc arrow).
  */
 import type { RgbFrame } from '../env.ts';
 import { Canvas, rotate, type Point } from '../raster.ts';
@@ -69,7 +69,35 @@ export function drawMountainCar(pos: number, goal: number): RgbFrame {
   return cv.toFrame();
 }
 
-export function drawPendulum(theta: number): RgbFrame {
+/**
+ * Torque indicator in place of Gymnasium's clockwise.png: a 3/4 arc around the axle whose radius
+ * grows with |u|, with an arrowhead showing the direction (counter-clockwise for u > 0 in y-up).
+ */
+function drawTorqueArrow(cv: Canvas, cx: number, cy: number, u: number, scale: number): void {
+  const r = (scale * Math.abs(u)) / 4;
+  if (r < 2) return;
+  const dir = u > 0 ? 1 : -1, a0 = -Math.PI / 2, span = 1.5 * Math.PI;
+  const steps = Math.max(12, Math.ceil(span * r)); // about one dot per pixel of arc
+  const grey = [60, 60, 60] as const;
+  for (let k = 0; k <= steps; k++) {
+    const a = a0 + (dir * span * k) / steps;
+    cv.fillCircle(cx + r * Math.cos(a), cy + r * Math.sin(a), 1, grey);
+  }
+  const end = a0 + dir * span;
+  const ex = cx + r * Math.cos(end), ey = cy + r * Math.sin(end);
+  const tx = -Math.sin(end) * dir, ty = Math.cos(end) * dir; // tangent in the direction of travel
+  const h = Math.max(4, r / 4);
+  cv.fillPolygon(
+    [
+      [ex + tx * h, ey + ty * h],
+      [ex - ty * h * 0.6, ey + tx * h * 0.6],
+      [ex + ty * h * 0.6, ey - tx * h * 0.6],
+    ],
+    grey,
+  );
+}
+
+export function drawPendulum(theta: number, lastU: number | null = null): RgbFrame {
   const D = 500;
   const cv = new Canvas(D, D);
   const scale = D / (2.2 * 2), offset = Math.floor(D / 2);
@@ -81,6 +109,7 @@ export function drawPendulum(theta: number): RgbFrame {
   cv.fillCircle(offset, offset, Math.trunc(rodWidth / 2), red);
   const [ex, ey] = rotate([rodLength, 0], a, offset, offset);
   cv.fillCircle(Math.trunc(ex), Math.trunc(ey), Math.trunc(rodWidth / 2), red);
+  if (lastU !== null) drawTorqueArrow(cv, offset, offset, lastU, scale);
   cv.fillCircle(offset, offset, Math.trunc(0.05 * scale), BLACK);
   return cv.toFrame();
 }

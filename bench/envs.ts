@@ -2,7 +2,8 @@
  * Environment throughput (npm run bench:envs):
  *  1. raw steps/s of each classic env in this thread (base env; and through make(), i.e. with
  *     TimeLimit + order check), actions from a precomputed random table, resets included;
- *  2. vector throughput (env steps/s) of SyncVectorEnv and AsyncVectorEnv with 1 and 2 workers at
+ *  2. vector throughput (env steps/s) of SyncVectorEnv and AsyncVectorEnv with 1 and 2 workers (and
+ *     1 worker plus a main-thread share of the envs) at
  *     several env counts, on CartPole-v1, Pendulum-v1 and a deliberately expensive env
  *     (BenchHeavyCartPole-v1), where worker threads pay off.
  * Each figure is the best of 3 timed windows after a warm-up. Prints a table, writes bench/results/envs.json.
@@ -107,7 +108,7 @@ async function main(): Promise<void> {
 
   const vec: { env: string; kind: string; workers: number; numEnvs: number; envStepsPerSec: number; vsSync: number }[] = [];
   console.log('\nVector env throughput (env steps/s; async = worker threads over shared memory)');
-  console.log('env                    numEnvs   sync          async 1 worker     async 2 workers   (ratio to sync)');
+  console.log('env                    numEnvs   sync        async 1 worker      async 2 workers     1 worker + main share  (ratio to sync)');
   const cases: [string, number[]][] = [
     ['CartPole-v1', [1, 8, 64, 256]],
     ['Pendulum-v1', [1, 8, 64, 256]],
@@ -122,15 +123,20 @@ async function main(): Promise<void> {
       sv.close();
       vec.push({ env: id, kind: 'sync', workers: 0, numEnvs: n, envStepsPerSec: Math.round(s), vsSync: 1 });
       const cells = [`${fmt(s).padStart(9)}`];
-      for (const w of [1, 2]) {
-        if (w > n) {
+      const variants: [string, number, boolean][] = [
+        ['async', 1, false],
+        ['async', 2, false],
+        ['async+main', 1, true],
+      ];
+      for (const [kind, w, share] of variants) {
+        if (w + (share ? 1 : 0) > n) {
           cells.push('        -         ');
           continue;
         }
-        const av = await AsyncVectorEnv.create({ envId: id, numEnvs: n, numWorkers: w, setupModules: heavy ? [import.meta.url] : [] });
+        const av = await AsyncVectorEnv.create({ envId: id, numEnvs: n, numWorkers: w, mainThreadShare: share, setupModules: heavy ? [import.meta.url] : [] });
         const a = vectorRate(av, discrete, heavy ? 100 : 20_000);
         await av.close();
-        vec.push({ env: id, kind: 'async', workers: w, numEnvs: n, envStepsPerSec: Math.round(a), vsSync: +(a / s).toFixed(3) });
+        vec.push({ env: id, kind, workers: w, numEnvs: n, envStepsPerSec: Math.round(a), vsSync: +(a / s).toFixed(3) });
         cells.push(`${fmt(a).padStart(9)} (${(a / s).toFixed(2)}x)`);
       }
       console.log(`${id.padEnd(22)} ${String(n).padStart(7)}   ${cells.join('   ')}`);

@@ -14,7 +14,10 @@
 import { make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { checkActions, spaceDims } from './core.ts';
+import { checkActions, spaceDims, VectorCore, type BatchArrays } from './core.ts';
+import { writeEpisodeStats } from './worker-loop.ts';
+import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
+import type { Env } from '../envs/env.ts';
 import {
   CMD,
   CMD_CLOSE,
@@ -48,6 +51,11 @@ export interface AsyncVectorEnvOptions {
   numEnvs: number;
   /** Worker threads (default min(numEnvs, 2)); envs are split into contiguous blocks. */
   numWorkers?: number;
+  /**
+   * The main thread also steps a block of envs (rows 0..) while it waits for the workers, instead
+   * of idling: numWorkers + 1 equal shares. Worth it for costly envs when cores are scarce.
+   */
+  mainThreadShare?: boolean;
   makeOptions?: MakeOptions;
   autoresetMode?: AutoresetMode;
   setupModules?: string[];
@@ -85,6 +93,7 @@ export class AsyncVectorEnv implements VectorEnv {
   private readonly infos: Info[];
   private readonly finalInfos: (Info | null)[];
   private readonly ranges: [number, number][];
+  private readonly batch: BatchArrays;
 
   private constructor(
     readonly singleObservationSpace: Space<any>,
@@ -94,9 +103,19 @@ export class AsyncVectorEnv implements VectorEnv {
     inits: WorkerInit[],
     private readonly timeoutMs: number,
     private readonly spin: number,
+    /** The main thread's own block of envs (mainThreadShare), or null. */
+    private readonly mainCore: VectorCore | null,
   ) {
     const first = inits[0];
     this.numEnvs = first.numEnvs;
+    this.batch = {
+      obs: new Float32Array(shared.obs),
+      rewards: new Float64Array(shared.rewards),
+      terminated: new Uint8Array(shared.terminated),
+      truncated: new Uint8Array(shared.truncated),
+      finalObs: new Float32Array(shared.finalObs),
+      finalMask: new Uint8Array(shared.finalMask),
+    };
     this.numWorkers = inits.length;
     this.obsDim = first.obsDim;
     this.actDim = first.actDim;
@@ -112,13 +131,13 @@ export class AsyncVectorEnv implements VectorEnv {
     this.finalInfos = Array.from({ length: this.numEnvs }, () => null);
     const same = this.autoresetMode === 'same-step';
     this.result = {
-      obs: new Float32Array(shared.obs),
-      rewards: new Float64Array(shared.rewards),
-      terminated: new Uint8Array(shared.terminated),
-      truncated: new Uint8Array(shared.truncated),
+      obs: this.batch.obs,
+      rewards: this.batch.rewards,
+      terminated: this.batch.terminated,
+      truncated: this.batch.truncated,
       infos: this.infos,
-      finalObs: same ? new Float32Array(shared.finalObs) : null,
-      finalMask: same ? new Uint8Array(shared.finalMask) : null,
+      finalObs: same ? this.batch.finalObs : null,
+      finalMask: same ? this.batch.finalMask : null,
       finalInfos: same ? this.finalInfos : null,
     };
   }
@@ -126,10 +145,14 @@ export class AsyncVectorEnv implements VectorEnv {
   static async create(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv> {
     const n = opts.numEnvs;
     if (!Number.isInteger(n) || n < 1) throw new Error(`AsyncVectorEnv: numEnvs must be a positive integer, got ${n}`);
-    const numWorkers = opts.numWorkers ?? Math.min(n, 2);
-    if (!Number.isInteger(numWorkers) || numWorkers < 1 || numWorkers > n) {
-      throw new Error(`AsyncVectorEnv: numWorkers must be an integer in [1, numEnvs=${n}], got ${numWorkers}`);
+    const share = opts.mainThreadShare ?? false;
+    const maxWorkers = share ? n - 1 : n;
+    const numWorkers = opts.numWorkers ?? Math.min(maxWorkers, 2);
+    if (!Number.isInteger(numWorkers) || numWorkers < 1 || numWorkers > maxWorkers) {
+      throw new Error(`AsyncVectorEnv: numWorkers must be an integer in [1, ${share ? 'numEnvs - 1' : 'numEnvs'}=${maxWorkers}], got ${numWorkers}`);
     }
+    const parts = numWorkers + (share ? 1 : 0);
+    const block = (p: number): [number, number] => [Math.floor((p * n) / parts), Math.floor(((p + 1) * n) / parts)];
     const mode = opts.autoresetMode ?? 'next-step';
     // The main thread needs the spaces too; import the setup modules here only if the id is unknown
     // (a module that creates the vector env at top level would otherwise import itself and deadlock).
@@ -162,8 +185,8 @@ export class AsyncVectorEnv implements VectorEnv {
         makeOptions: opts.makeOptions ?? {},
         setupModules: opts.setupModules ?? [],
         recordEpisodeStatistics: opts.recordEpisodeStatistics ?? false,
-        lo: Math.floor((w * n) / numWorkers),
-        hi: Math.floor(((w + 1) * n) / numWorkers),
+        lo: block(w + (share ? 1 : 0))[0],
+        hi: block(w + (share ? 1 : 0))[1],
         numEnvs: n,
         obsDim,
         actDim,
@@ -180,7 +203,17 @@ export class AsyncVectorEnv implements VectorEnv {
       await Promise.all(handles.map((h) => h.terminate().catch(() => undefined)));
       throw e;
     }
-    return new AsyncVectorEnv(obsSpace, actSpace, handles, shared, inits, opts.timeoutMs ?? 60_000, spin);
+    let mainCore: VectorCore | null = null;
+    if (share) {
+      const [lo, hi] = block(0);
+      const envs: Env<any, any>[] = [];
+      for (let i = lo; i < hi; i++) {
+        const e = make(opts.envId, opts.makeOptions);
+        envs.push(opts.recordEpisodeStatistics ? new RecordEpisodeStatistics(e) : e);
+      }
+      mainCore = new VectorCore(envs, lo, mode, 'AsyncVectorEnv');
+    }
+    return new AsyncVectorEnv(obsSpace, actSpace, handles, shared, inits, opts.timeoutMs ?? 60_000, spin, mainCore);
   }
 
   private run(cmd: number): void {
@@ -194,6 +227,18 @@ export class AsyncVectorEnv implements VectorEnv {
       Atomics.notify(c, o + SEQ);
     }
     let firstError: Error | null = null;
+    const mc = this.mainCore;
+    if (mc) {
+      // The main thread's block (lowest rows) runs while the workers run theirs.
+      try {
+        if (cmd === CMD_STEP) mc.step(this.batch, this.actions);
+        else if (cmd === CMD_RESET) mc.reset(this.batch, Number.isNaN(this.seedBuf[0]) ? undefined : this.seedBuf[0], undefined);
+        else mc.close();
+        if (cmd !== CMD_CLOSE) writeEpisodeStats(mc, cmd === CMD_STEP && this.autoresetMode === 'same-step', this.episode, this.episodeMask);
+      } catch (e) {
+        firstError = e instanceof Error ? e : new Error(String(e));
+      }
+    }
     for (let w = 0; w < this.numWorkers; w++) {
       const o = w * CTRL_STRIDE;
       let done = Atomics.load(c, o + DONE);

@@ -8,6 +8,21 @@ import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.t
 import { VectorCore, type BatchArrays } from './core.ts';
 import { CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_STRIDE, DONE, ERR_BYTES, ERR_LEN, SEQ, STATUS, waitChange, type WorkerInit } from './protocol.ts';
 
+/** Copies RecordEpisodeStatistics' info.episode of each env into the shared arrays (r, l, t per row). */
+export function writeEpisodeStats(core: VectorCore, fromFinalInfos: boolean, episode: Float64Array, episodeMask: Uint8Array): void {
+  for (let i = 0; i < core.envs.length; i++) {
+    const row = core.offset + i;
+    const info = fromFinalInfos ? core.finalInfos[i] : core.infos[i];
+    const ep = info?.episode as { r: number; l: number; t: number } | undefined;
+    episodeMask[row] = ep ? 1 : 0;
+    if (ep) {
+      episode[row * 3] = ep.r;
+      episode[row * 3 + 1] = ep.l;
+      episode[row * 3 + 2] = ep.t;
+    }
+  }
+}
+
 export type WorkerMessage = { type: 'ready' } | { type: 'error'; message: string };
 
 export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => void): Promise<void> {
@@ -53,19 +68,7 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
       if (cmd === CMD_STEP) core.step(b, actions);
       else if (cmd === CMD_RESET) core.reset(b, Number.isNaN(seed[0]) ? undefined : seed[0], undefined);
       else if (cmd === CMD_CLOSE) core.close();
-      if (cmd === CMD_STEP || cmd === CMD_RESET) {
-        for (let i = 0; i < core.envs.length; i++) {
-          const row = init.lo + i;
-          const info = same && cmd === CMD_STEP ? core.finalInfos[i] : core.infos[i];
-          const ep = info?.episode as { r: number; l: number; t: number } | undefined;
-          episodeMask[row] = ep ? 1 : 0;
-          if (ep) {
-            episode[row * 3] = ep.r;
-            episode[row * 3 + 1] = ep.l;
-            episode[row * 3 + 2] = ep.t;
-          }
-        }
-      }
+      if (cmd === CMD_STEP || cmd === CMD_RESET) writeEpisodeStats(core, same && cmd === CMD_STEP, episode, episodeMask);
     } catch (e) {
       status = 1;
       const bytes = encoder.encode(e instanceof Error ? e.message : String(e)).subarray(0, ERR_BYTES);

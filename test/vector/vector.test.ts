@@ -101,14 +101,19 @@ test('AsyncVectorEnv surfaces a worker exception naming the env, shuts down clea
   av.reset({ seed: 0 });
   assert.throws(() => av.step([0, 1, 0, 9]), /AsyncVectorEnv: env 3: CartPole-v1: action 9 is not in the action space Discrete\(2\)/);
   await av.close();
+  const shared = await AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: 4, numWorkers: 1, mainThreadShare: true });
+  shared.reset({ seed: 0 });
+  assert.throws(() => shared.step([0, 7, 0, 0]), /AsyncVectorEnv: env 1: CartPole-v1: action 7/, 'an env of the main-thread share');
+  assert.throws(() => shared.step([0, 0, 0, 7]), /AsyncVectorEnv: env 3: CartPole-v1: action 7/, 'an env of the worker');
+  await shared.close();
   await av.close();
   assert.throws(() => av.step([0, 0, 0, 0]), /used after close/);
   await assert.rejects(AsyncVectorEnv.create({ envId: 'CartPol-v1', numEnvs: 2 }), /closest registered ids are CartPole-v1/);
   await assert.rejects(AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: 2, numWorkers: 3 }), /numWorkers must be an integer in \[1, numEnvs=2\]/);
 });
 
-test('AsyncVectorEnv batches Box actions like SyncVectorEnv (Pendulum-v1, same-step)', async () => {
-  const av = await AsyncVectorEnv.create({ envId: 'Pendulum-v1', numEnvs: 3, numWorkers: 2, autoresetMode: 'same-step' });
+test('AsyncVectorEnv with a main-thread share batches Box actions like SyncVectorEnv (Pendulum-v1, same-step)', async () => {
+  const av = await AsyncVectorEnv.create({ envId: 'Pendulum-v1', numEnvs: 3, numWorkers: 1, mainThreadShare: true, autoresetMode: 'same-step' });
   const sv = new SyncVectorEnv([0, 1, 2].map(() => () => make('Pendulum-v1')), { autoresetMode: 'same-step' });
   try {
     assert.deepEqual(arr(av.reset({ seed: 9 }).obs), arr(sv.reset({ seed: 9 }).obs));

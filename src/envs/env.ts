@@ -169,8 +169,3 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> imp
     return `${this.constructor.name}<${String(this.env)}>`;
   }
 }
-
-/** Space description for error messages. */
-export function describeSpace(space: Space): string {
-  return String(space);
-}

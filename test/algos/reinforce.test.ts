@@ -69,6 +69,22 @@ test('REINFORCE (reward-to-go, value baseline) reaches a greedy mean of at least
   assert.ok(ev.mean >= 475, `greedy mean ${ev.mean} after ${agent.steps} steps`);
 });
 
+/**
+ * The continuous test: Pendulum-v1 needs a real continuous controller (swing up, then balance with
+ * graded torques), its dense reward lets vanilla policy gradient learn in CI time, and random
+ * actions score about -1200, so -400 is unambiguous learning.
+ */
+test('a Gaussian REINFORCE policy learns Pendulum-v1: greedy mean of at least -400 (random: about -1200)', () => {
+  const agent = new Reinforce({
+    env: 'Pendulum-v1', seed: 0, numEnvs: 5, batchSteps: 1000, gamma: 0.95, gaeLambda: 0.95, lr: 0.01,
+    valueIters: 80, maxGradNorm: 0, totalSteps: 250_000,
+  });
+  agent.learn({ stop: (l) => l.returnMean >= -300 && agent.evaluate({ episodes: 5 }).mean >= -300 });
+  const ev = agent.evaluate({ episodes: 10, seed: 100 });
+  agent.close();
+  assert.ok(ev.mean >= -400, `greedy mean ${ev.mean} after ${agent.steps} steps`);
+});
+
 test('every baseline runs and the full-return estimator rejects batches without a finished episode', () => {
   for (const [returns, baseline] of [['full', 'none'], ['full', 'mean'], ['full', 'optimal'], ['full', 'value'], ['rewardToGo', 'mean'], ['rewardToGo', 'none']] as const) {
     const a = new Reinforce({ env: 'CartPole-v1', seed: 3, returns, baseline, batchSteps: 512, totalSteps: 1024 });

@@ -26,7 +26,9 @@ export function runDirOf(ckptPath: string): string {
 export function readCheckpoint(path: string): Checkpoint {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    // A plain Uint8Array copy: a Node Buffer may view a shared pool, and Buffer#slice does not copy,
+    // which nn/serialize's Float32Array view over `.buffer` does not expect.
+    bytes = new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new ConfigError(`cannot read checkpoint ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -1,0 +1,129 @@
+/**
+ * The `ascent` command. Bad input (unknown names, keys, values, unreadable checkpoints, unknown
+ * options) is one line on stderr and exit code 2; an interrupted training exits 130 after saving.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../train/setup.ts';
+import { trainCommand } from './train.ts';
+import { evalCommand } from './eval.ts';
+import { plotCommand } from './plot.ts';
+import { listCommand } from './list.ts';
+import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
+import { ASCENT_VERSION } from './version.ts';
+
+const int = (name: string, min = 0) => (v: string) => {
+  const n = Number(v);
+  if (!/^\s*[+-]?\d+(e\d+)?\s*$/i.test(v) || !Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be an integer >= ${min}, got '${v}'`);
+  return n;
+};
+const num = (name: string) => (v: string) => {
+  if (v === 'none' || v === 'off') return null;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--${name} must be a number (or 'none'), got '${v}'`);
+  return n;
+};
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function buildProgram(): Command {
+  const program = new Command('ascent')
+    .description('Policy-gradient reinforcement learning: train, evaluate, plot and compare agents')
+    .version(ASCENT_VERSION)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program.command('train')
+    .description('train an algorithm on an environment (uses the tuned preset for the pair when there is one)')
+    .argument('[algo]', 'algorithm name (see ascent list)')
+    .argument('[env]', 'environment id, e.g. CartPole-v1')
+    .option('--seed <n>', 'random seed', int('seed'))
+    .option('--steps <n>', 'total environment steps', int('steps', 1))
+    .option('--envs <n>', 'parallel environments', int('envs', 1))
+    .option('--config <file.yaml>', 'YAML file of algorithm settings (over the preset)')
+    .option('--set <key=value>', 'set one setting (dotted path, YAML value); repeatable', collect, [])
+    .option('--out <dir>', 'parent directory of the run directory', 'runs')
+    .option('--eval-every <steps>', 'greedy evaluation every this many steps (0: only at the end)', int('eval-every'))
+    .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes', 1))
+    .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", num('threshold'))
+    .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every'))
+    .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1))
+    .option('--resume <run-dir>', 'continue the run saved in this directory')
+    .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
+    .addOption(new Option('--plain', 'plain progress lines even on a terminal'))
+    .action(trainCommand);
+
+  program.command('eval')
+    .description('evaluate a saved agent: mean ± std over episodes, JSON, optional GIF of an episode')
+    .argument('<path>', 'run directory or .ascent checkpoint')
+    .option('--episodes <n>', "episodes (default: the run's evaluation episodes)", int('episodes', 1))
+    .option('--seed <n>', "seed of the first episode (default: the run's evaluation seed)", int('seed'))
+    .option('--stochastic', 'sample actions instead of taking the most likely one')
+    .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
+    .option('--json <file>', 'where to write the result (default: eval-<...>.json in the run directory)')
+    .option('--record <out.gif>', 'render the first episode to an animated GIF')
+    .option('--scale <f>', 'scale of the recorded frames', (v) => { const n = num('scale')(v); if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`); return n; }, 0.5)
+    .action(evalCommand);
+
+  program.command('plot')
+    .description('learning curves of one or more runs (mean and spread across runs of the same algo and env)')
+    .argument('<runs...>', 'run directories (or a parent directory holding runs)')
+    .requiredOption('--out <file>', 'output .svg or .png')
+    .option('--x <axis>', "x axis: 'steps' or 'seconds'", 'steps')
+    .option('--y <metric>', "progress column: returnMean, evalMean, or any logged metric", 'returnMean')
+    .option('--width <px>', 'image width', int('width', 200), 800)
+    .option('--height <px>', 'image height', int('height', 150), 500)
+    .option('--title <text>', 'plot title')
+    .action(plotCommand);
+
+  program.command('list')
+    .description('algorithms, environments (spaces, limits, thresholds) and presets')
+    .option('--json', 'machine-readable output')
+    .action(listCommand);
+
+  const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
+  lab.command('estimators')
+    .description('bias and variance of REINFORCE estimators (returns, reward-to-go, baselines, GAE)')
+    .option('--seed <n>', 'seed of the MDP, policy and samples', int('seed'), 0)
+    .option('--batches <n>', 'independent batches M', int('batches', 2), 1000)
+    .option('--batch-size <n>', 'trajectories per batch N', int('batch-size', 2), 16)
+    .option('--states <n>', 'random MDP states', int('states', 2), 5)
+    .option('--actions <n>', 'random MDP actions', int('actions', 2), 3)
+    .option('--horizon <n>', 'episode length', int('horizon', 1), 10)
+    .option('--mdp <name>', "'random' or 'riverswim'", 'random')
+    .option('--time-dependent', 'one logit table per time step')
+    .option('--json <file>', 'also write the report as JSON')
+    .action(labEstimatorsCommand);
+  lab.command('importance')
+    .description('importance-sampled gradients away from the sampling policy, and ESS against the horizon')
+    .option('--seed <n>', 'seed', int('seed'), 0)
+    .option('--batches <n>', 'independent batches M', int('batches', 2), 1000)
+    .option('--batch-size <n>', 'trajectories per batch N', int('batch-size', 1), 16)
+    .option('--steps <list>', 'comma-separated step sizes alpha', '0,0.1,0.25,0.5,1')
+    .option('--horizons <list>', 'comma-separated horizons for the ESS table', '2,5,10,20,40')
+    .option('--json <file>', 'also write the report as JSON')
+    .action(labImportanceCommand);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version "errors" are normal exits; the message was already printed by commander.
+      return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`ascent: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`ascent: error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+// Run when imported by bin/ascent.mjs (or executed directly with tsx).
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,60 @@
+/**
+ * Render one evaluation episode to frames. The episode runs on the same env stack as evaluation
+ * (algos/common makeEnv: frame stacking, frozen observation normalisation); each frame is drawn by
+ * a second, rendering instance of the env that is given the first one's physical state
+ * (StatefulEnv.getState/setState), so the policy sees exactly what it sees in `ascent eval`.
+ */
+import { make, Discrete, type RgbFrame } from '../envs/index.ts';
+import type { StatefulEnv } from '../envs/classic/index.ts';
+import { makeEnv, findObsNormalizer } from '../algos/common.ts';
+import type { Algorithm } from '../algos/types.ts';
+import { Rng } from '../rng/index.ts';
+import { ConfigError } from '../train/setup.ts';
+
+export interface RecordedEpisode {
+  frames: RgbFrame[];
+  return: number;
+  length: number;
+}
+
+export function recordEpisode(algo: Algorithm, envId: string, config: Record<string, unknown>, seed: number, deterministic: boolean, maxFrames = 2000): RecordedEpisode {
+  const env = makeEnv(envId, { frameStack: (config.frameStack as number | undefined) ?? 1, normalizeObs: Boolean(config.normalizeObs) });
+  const norm = findObsNormalizer(env);
+  if (norm) {
+    // The training statistics live in the algorithm's own envs.
+    const train = findObsNormalizer(((algo as any).env?.envs?.[0]) ?? null);
+    if (!train) throw new ConfigError(`--record: ${algo.name} normalises observations but its statistics are not reachable for recording`);
+    norm.setStats(train.getStats());
+    norm.updateRunningMean = false;
+  }
+  const view = make(envId, { renderMode: 'rgb_array' });
+  const src = env.unwrapped as unknown as Partial<StatefulEnv>, dst = view.unwrapped as unknown as Partial<StatefulEnv>;
+  if (typeof src.getState !== 'function' || typeof dst.setState !== 'function') {
+    throw new ConfigError(`--record: ${envId} does not expose its state (getState/setState), so it cannot be rendered alongside evaluation`);
+  }
+  view.reset({ seed });
+  const frame = (): RgbFrame => {
+    dst.setState!(src.getState!());
+    const f = view.render();
+    return { width: f.width, height: f.height, data: f.data.slice() };
+  };
+  // Same generator and stream as algos/common evaluate(), so stochastic episodes match too.
+  const rng = new Rng(seed, 7);
+  const policy = algo.policy;
+  const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
+  let { obs } = env.reset({ seed });
+  const frames = [frame()];
+  let total = 0, len = 0;
+  for (;;) {
+    const { actions } = policy.act(obs, 1, rng, deterministic);
+    const r = env.step(policy.kind === 'categorical' ? actions[0] + offset : actions);
+    total += r.reward;
+    len++;
+    obs = r.obs;
+    if (frames.length < maxFrames) frames.push(frame());
+    if (r.terminated || r.truncated) break;
+  }
+  env.close();
+  view.close();
+  return { frames, return: total, length: len };
+}

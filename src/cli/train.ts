@@ -1,0 +1,189 @@
+/** `ascent train <algo> <env>` and `ascent train --resume <run-dir>`. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { hostname } from 'node:os';
+import { parse as parseYaml } from 'yaml';
+import { spec } from '../envs/index.ts';
+import type { Algorithm } from '../algos/types.ts';
+import { train, type TrainResult, type DriverState } from '../train/driver.ts';
+import type { CheckpointInfo, RunSettings } from '../train/checkpoint.ts';
+import { parseAssignment, setDotted, isPlainObject, type ConfigObject } from '../train/overrides.ts';
+import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
+import { findPreset } from '../train/node/presets.ts';
+import { createRunDir, RunWriter, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
+import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
+import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
+import { atomicWrite } from '../train/node/files.ts';
+import { ASCENT_VERSION } from './version.ts';
+
+export interface TrainFlags {
+  seed?: number;
+  steps?: number;
+  envs?: number;
+  config?: string;
+  set: string[];
+  out: string;
+  evalEvery?: number;
+  evalEpisodes?: number;
+  threshold?: number | null;
+  checkpointEvery?: number;
+  stopAt?: number;
+  resume?: string;
+  preset: boolean;
+  plain?: boolean;
+}
+
+function readConfigFile(path: string): ConfigObject {
+  if (!existsSync(path)) throw new ConfigError(`--config: no such file ${path}`);
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(`--config ${path}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (!isPlainObject(doc)) throw new ConfigError(`--config ${path}: expected a mapping of settings, got ${JSON.stringify(doc)}`);
+  return doc;
+}
+
+/** Default evaluation interval: 10k steps, or a tenth of a shorter run. */
+export function defaultEvalEvery(totalSteps: number): number {
+  return Math.min(10_000, Math.max(1, Math.ceil(totalSteps / 10)));
+}
+
+interface Prepared {
+  algo: Algorithm;
+  dir: string;
+  info: CheckpointInfo;
+  resume: DriverState | null;
+}
+
+function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
+  if (!algoName || !envId) throw new ConfigError("train needs an algorithm and an environment, e.g. 'ascent train reinforce CartPole-v1' (or --resume <run-dir>)");
+  const entry = algorithmEntry(algoName);
+  checkEnvId(envId);
+  checkActionSpace(entry, envId);
+  const preset = f.preset ? findPreset(entry.name, envId) : null;
+  const sets: ConfigObject = {};
+  for (const s of f.set) {
+    try {
+      const [k, v] = parseAssignment(s);
+      setDotted(sets, k, v);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  const config = buildConfig(entry, envId, {
+    preset: preset?.config, file: f.config ? readConfigFile(f.config) : undefined, sets, flags: { seed: f.seed, steps: f.steps, envs: f.envs },
+  });
+  const totalSteps = (config.totalSteps as number | undefined) ?? f.steps;
+  if (totalSteps === undefined) throw new ConfigError(`${entry.name} has no 'totalSteps' setting: give --steps`);
+  const seed = (config.seed as number | undefined) ?? f.seed ?? 0;
+  const evalEvery = f.evalEvery ?? preset?.run.evalEvery ?? defaultEvalEvery(totalSteps);
+  const run: RunSettings = {
+    totalSteps, evalEvery, evalEpisodes: f.evalEpisodes ?? preset?.run.evalEpisodes ?? 10,
+    // Evaluation episodes are seeded apart from the training envs (seed + i).
+    evalSeed: seed + 1000,
+    threshold: f.threshold !== undefined ? f.threshold : preset?.run.threshold !== undefined ? preset.run.threshold : spec(envId).rewardThreshold ?? null,
+    checkpointEvery: f.checkpointEvery ?? 0,
+  };
+  const algo = createAlgorithm(entry, config);
+  let dir: string;
+  try {
+    dir = createRunDir(f.out, entry.name, envId, seed);
+    const info: CheckpointInfo = { algo: entry.name, env: envId, config, run };
+    atomicWrite(join(dir, 'config.json'), JSON.stringify({
+      ...info, preset: preset ? { file: preset.file, source: preset.source } : null,
+      ascentVersion: ASCENT_VERSION, node: process.version, host: hostname(), startTime: new Date().toISOString(),
+      command: ['ascent', 'train', ...process.argv.slice(3)],
+    }, null, 1) + '\n', { fsync: false });
+    return { algo, dir, info, resume: null };
+  } catch (e) {
+    algo.close();
+    throw e;
+  }
+}
+
+function prepareResume(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
+  const dir = f.resume!;
+  const changed = [f.seed !== undefined && '--seed', f.envs !== undefined && '--envs', f.config && '--config', f.set.length > 0 && '--set'].filter(Boolean);
+  if (changed.length) throw new ConfigError(`--resume continues a run with its saved config; ${changed.join(', ')} cannot change it (start a new run instead)`);
+  if (!existsSync(dir)) throw new ConfigError(`--resume: no such run directory ${dir}`);
+  const path = join(dir, CHECKPOINT_FILE.last);
+  if (!existsSync(path)) throw new ConfigError(`--resume: ${dir} has no checkpoint (${CHECKPOINT_FILE.last} is missing)`);
+  const ck = readCheckpoint(path);
+  if (algoName && algoName !== ck.algo) throw new ConfigError(`--resume: ${dir} is a ${ck.algo} run, not ${algoName}`);
+  if (envId && envId !== ck.env) throw new ConfigError(`--resume: ${dir} is a ${ck.env} run, not ${envId}`);
+  const config = { ...ck.config };
+  const run: RunSettings = { ...ck.run };
+  if (f.steps !== undefined) {
+    // A longer budget: schedules that depend on totalSteps (linear learning rates) stretch from here on.
+    if (f.steps < ck.steps) throw new ConfigError(`--steps ${f.steps} is below the ${ck.steps} steps this run has already done`);
+    run.totalSteps = f.steps;
+    if ('totalSteps' in config) config.totalSteps = f.steps;
+  }
+  if (f.evalEvery !== undefined) run.evalEvery = f.evalEvery;
+  if (f.evalEpisodes !== undefined) run.evalEpisodes = f.evalEpisodes;
+  if (f.threshold !== undefined) run.threshold = f.threshold;
+  if (f.checkpointEvery !== undefined) run.checkpointEvery = f.checkpointEvery;
+  const algo = restoreAlgorithm(ck, path, config);
+  const resume = { ...ck.driver };
+  if (f.evalEvery !== undefined) resume.nextEval = f.evalEvery > 0 ? ck.steps + f.evalEvery : null;
+  if (f.checkpointEvery !== undefined) resume.nextCheckpoint = f.checkpointEvery > 0 ? ck.steps + f.checkpointEvery : null;
+  trimProgress(dir, ck.steps);
+  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume };
+}
+
+export async function trainCommand(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<void> {
+  const p = f.resume ? prepareResume(algoName, envId, f) : prepareNew(algoName, envId, f);
+  const { algo, dir, info } = p;
+  const shown = relative(process.cwd(), dir) || dir;
+  const writer = new RunWriter(dir, info, algo.steps);
+  const display = new ProgressDisplay({ totalSteps: info.run.totalSteps, plain: f.plain });
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) {
+      process.stderr.write('\nascent: second Ctrl-C, exiting without saving\n');
+      process.exit(130);
+    }
+    process.stderr.write('\nascent: interrupted, saving a checkpoint after the current update (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.stderr.write(`${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
+    `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`);
+  const t0 = performance.now();
+  let result: TrainResult;
+  try {
+    result = await train(algo, {
+      totalSteps: info.run.totalSteps, evalEvery: info.run.evalEvery, evalEpisodes: info.run.evalEpisodes, evalSeed: info.run.evalSeed,
+      threshold: info.run.threshold, checkpointEvery: info.run.checkpointEvery, stopAt: f.stopAt,
+      callbacks: [writer, display], signal: controller.signal, resume: p.resume ?? undefined,
+    });
+  } catch (e) {
+    display.close();
+    writer.status('failed', { error: (e as Error).message });
+    algo.close();
+    throw e;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+  algo.close();
+  const secs = (performance.now() - t0) / 1000;
+  const out = process.stdout;
+  const why = { steps: 'step budget reached', threshold: `threshold ${info.run.threshold} reached`, callback: 'stopped by a callback',
+    interrupted: 'interrupted', stopAt: `paused at --stop-at ${f.stopAt}` }[result.reason];
+  out.write(`${why}: ${result.steps} steps, ${result.updates} updates in ${secs.toFixed(1)} s\n`);
+  if (result.final) {
+    const e = result.final;
+    const th = info.run.threshold;
+    out.write(`evaluation (${e.episodes} episodes, greedy, seed ${e.seed}): return ${fmtNum(e.mean, 4)} ± ${fmtNum(e.std, 3)}` +
+      `${th !== null ? ` (threshold ${th}: ${e.mean >= th ? 'solved' : 'not reached'})` : ''}\n`);
+  }
+  if (result.driver.bestMean !== null) out.write(`best evaluation: ${fmtNum(result.driver.bestMean, 4)} at ${result.driver.bestSteps} steps (${CHECKPOINT_FILE.best})\n`);
+  out.write(`run saved to ${shown}\n`);
+  if (result.reason === 'interrupted' || result.reason === 'stopAt') out.write(`continue with: ascent train --resume ${shown}\n`);
+  if (result.reason === 'interrupted') process.exitCode = 130;
+}

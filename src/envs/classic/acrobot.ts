@@ -89,6 +89,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     const terminated = -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
     this.writeObs();
     const r = this.result;
+    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
     r.reward = terminated ? 0.0 : -1.0;
     r.terminated = terminated;
     r.truncated = false;

@@ -91,6 +91,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     }
     this.writeObs();
     const r = this.result;
+    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
     r.reward = reward;
     r.terminated = terminated;
     r.truncated = false;

@@ -89,6 +89,7 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     this.f32 = true;
     this.writeObs();
     const r = this.result;
+    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
     r.reward = reward;
     r.terminated = terminated;
     r.truncated = false;

@@ -53,6 +53,7 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
     this.velocity = velocity;
     this.writeObs();
     const r = this.result;
+    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
     r.reward = -1.0;
     r.terminated = terminated;
     r.truncated = false;

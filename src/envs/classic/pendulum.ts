@@ -66,6 +66,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
     this.thetaDot = newthdot;
     this.writeObs();
     const r = this.result;
+    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
     r.reward = -costs;
     r.terminated = false;
     r.truncated = false;

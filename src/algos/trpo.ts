@@ -109,7 +109,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return s;
 }
 
-export function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
+export function flattenTensors(ts: (Tensor | null)[], sizes: number[]): Float64Array {
   const out = new Float64Array(sizes.reduce((a, b) => a + b, 0));
   let o = 0;
   ts.forEach((t, i) => {
@@ -119,7 +119,7 @@ export function flatten(ts: (Tensor | null)[], sizes: number[]): Float64Array {
   return out;
 }
 
-export function unflatten(v: Float64Array, like: Tensor[]): Tensor[] {
+export function unflattenTensors(v: Float64Array, like: Tensor[]): Tensor[] {
   let o = 0;
   return like.map((p) => {
     const t = new Tensor(Float32Array.from(v.subarray(o, o + p.size)), p.shape);
@@ -137,14 +137,14 @@ export function fisherVectorProduct(kl: Tensor, params: Tensor[], damping = 0): 
   const sizes = params.map((p) => p.size);
   const gKl = grad(kl, params, { createGraph: true, allowUnused: true });
   return (v) => {
-    const vs = unflatten(v, params);
+    const vs = unflattenTensors(v, params);
     let d: Tensor | null = null;
     gKl.forEach((gi, i) => {
       if (!gi) return;
       const term = sum(mul(gi, vs[i]));
       d = d ? add(d, term) : term;
     });
-    const hv = d ? flatten(grad(d, params, { allowUnused: true }), sizes) : new Float64Array(v.length);
+    const hv = d ? flattenTensors(grad(d, params, { allowUnused: true }), sizes) : new Float64Array(v.length);
     for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
     return hv;
   };
@@ -210,7 +210,7 @@ export class TRPO implements Algorithm<TrpoConfig> {
     // g: the policy gradient (of the surrogate, which equals the vanilla gradient at theta_old).
     const L0 = surrogate();
     checkLoss(L0, 'trpo surrogate', this.iteration);
-    const g = flatten(grad(L0, params, { allowUnused: true }), sizes);
+    const g = flattenTensors(grad(L0, params, { allowUnused: true }), sizes);
 
     const Fv = fisherVectorProduct(meanKl(), params, c.cgDamping);
     const x = conjugateGradient(Fv, g, c.cgIters);

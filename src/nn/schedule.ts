@@ -10,13 +10,13 @@ export type ScheduleSpec =
   | { kind: 'linear'; start: number; end?: number }
   | { kind: 'cosine'; start: number; end?: number; warmup?: number };
 
-export const constant = (value: number): Schedule => () => value;
+export const constantSchedule = (value: number): Schedule => () => value;
 
 /** From `start` at progress 0 to `end` (default 0) at progress 1. */
-export const linear = (start: number, end = 0): Schedule => (p) => start + (end - start) * clamp01(p);
+export const linearSchedule = (start: number, end = 0): Schedule => (p) => start + (end - start) * clamp01(p);
 
 /** Cosine decay from `start` to `end`, after an optional linear warm-up over the first `warmup` fraction. */
-export const cosine = (start: number, end = 0, warmup = 0): Schedule => (p) => {
+export const cosineSchedule = (start: number, end = 0, warmup = 0): Schedule => (p) => {
   const q = clamp01(p);
   if (q < warmup) return (start * q) / warmup;
   const t = warmup >= 1 ? 1 : (q - warmup) / (1 - warmup);
@@ -27,12 +27,12 @@ export const cosine = (start: number, end = 0, warmup = 0): Schedule => (p) => {
 export function makeSchedule(spec: ScheduleSpec, key = 'schedule'): Schedule {
   if (typeof spec === 'number') {
     if (!Number.isFinite(spec)) throw new RangeError(`${key}: expected a finite number, got ${spec}`);
-    return constant(spec);
+    return constantSchedule(spec);
   }
   switch (spec?.kind) {
-    case 'constant': return constant(spec.value);
-    case 'linear': return linear(spec.start, spec.end);
-    case 'cosine': return cosine(spec.start, spec.end, spec.warmup);
+    case 'constant': return constantSchedule(spec.value);
+    case 'linear': return linearSchedule(spec.start, spec.end);
+    case 'cosine': return cosineSchedule(spec.start, spec.end, spec.warmup);
     default:
       throw new RangeError(`${key}: expected a number or { kind: 'constant' | 'linear' | 'cosine', ... }, got ${JSON.stringify(spec)}`);
   }

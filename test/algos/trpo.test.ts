@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, mean, noGrad } from '../../src/tensor/index.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from '../../src/policies/index.ts';
-import { TRPO, conjugateGradient, fisherVectorProduct, flatten } from '../../src/algos/trpo.ts';
+import { TRPO, conjugateGradient, fisherVectorProduct, flattenTensors } from '../../src/algos/trpo.ts';
 
 function fvpAgainstFiniteDifferences(make: (rng: Rng) => Policy, obsDim: number) {
   const rng = new Rng(4);
@@ -24,7 +24,7 @@ function fvpAgainstFiniteDifferences(make: (rng: Rng) => Policy, obsDim: number)
       for (let i = 0; i < p.size; i++) p.data[i] = base[k][i] + eps * v[o + i];
       o += p.size;
     });
-    return flatten(grad(mean(oldDist.kl(pi.distribution(obs))), params, { allowUnused: true }), sizes);
+    return flattenTensors(grad(mean(oldDist.kl(pi.distribution(obs))), params, { allowUnused: true }), sizes);
   };
   const eps = 3e-3;
   const gp = gradAt(eps), gm = gradAt(-eps);

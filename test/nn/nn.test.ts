@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, sum, square, mul, noGrad, softmax } from '../../src/tensor/index.ts';
 import {
-  MLP, Linear, Adam, SGD, clipGradNorm, globalNorm, orthogonal, linear, cosine, makeSchedule,
+  MLP, Linear, Adam, SGD, clipGradNorm, globalNorm, orthogonal, linearSchedule as linear, cosineSchedule as cosine, makeSchedule,
   serializeParams, deserializeParams, loadParamsInto, mse, crossEntropy, checkLoss,
 } from '../../src/nn/index.ts';
 

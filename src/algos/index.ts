@@ -5,12 +5,14 @@ import type { Algorithm } from './types.ts';
 import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
 import { PPO, PPO_DEFAULTS } from './ppo.ts';
 import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
+import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
 
 export * from './types.ts';
 export * from './common.ts';
 export * from './reinforce.ts';
 export * from './ppo.ts';
 export * from './trpo.ts';
+export * from './offpolicy-pg.ts';
 
 export interface AlgorithmEntry {
   name: string;
@@ -50,6 +52,13 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     defaults: TRPO_DEFAULTS as unknown as Record<string, unknown>,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new NPG(config),
+  },
+  'offpolicy-pg': {
+    name: 'offpolicy-pg',
+    description: 'Importance-sampled policy gradient with sample reuse: whole-trajectory, per-decision or first-order weights',
+    defaults: OFFPOLICY_PG_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new OffPolicyPG(config),
   },
 };
 

@@ -1,0 +1,256 @@
+/**
+ * Off-policy policy gradient by importance sampling: several gradient steps on one batch (sample
+ * reuse), each estimating grad J(theta') from trajectories drawn by the behaviour policy theta.
+ *
+ * With rho_t = pi'(a_t|s_t) / pi(a_t|s_t) and W_t = prod_{k<=t} rho_k (sums of log-ratios,
+ * exponentiated once), the estimate is  (1/N) sum_i sum_t grad log pi'(a_t|s_t) c_t  with
+ *   trajectory           c_t = W_T * sum_k gamma^k r_k                    (whole-trajectory ratio)
+ *   perDecision          c_t = sum_{t'>=t} gamma^(t'-t) r_t' W_t'         (causal: each reward weighted by
+ *                                                                         the ratios up to its own time)
+ *   perDecisionNoFuture  c_t = W_t * sum_{t'>=t} gamma^(t'-t) r_t'        (drops the future-reward ratios)
+ *   firstOrder           c_t = rho_t * sum_{t'>=t} gamma^(t'-t) r_t'      (ignores the state marginal:
+ *                                                                         the first-order approximation
+ *                                                                         behind TRPO/PPO's surrogate)
+ * computed through the pseudo-loss -(1/N) sum log pi'(a_t|s_t) c_t with c detached. At theta' =
+ * theta every weight is 1 and the estimates are REINFORCE's (full return, or reward-to-go).
+ */
+import { Rng } from '../rng/index.ts';
+import { Tensor, grad, mul, sum, neg, noGrad } from '../tensor/index.ts';
+import { Adam, clipGradNorm, checkLoss, type Activation } from '../nn/index.ts';
+import { makePolicy, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Collector, type Rollout } from '../rollout/index.ts';
+import { resolveConfig, must } from '../train/config.ts';
+import {
+  makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, evaluate, optimizerToState, optimizerFromState, loadModule,
+  episodeLogFields, type EvalResult,
+} from './common.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { SyncVectorEnv } from '../vector/sync.ts';
+
+export type Weighting = 'trajectory' | 'perDecision' | 'perDecisionNoFuture' | 'firstOrder';
+
+export interface OffPolicyPgConfig {
+  env: string;
+  seed: number;
+  numEnvs: number;
+  /** Whole episodes per batch (a multiple of numEnvs). */
+  batchEpisodes: number;
+  /** Gradient steps per batch: 1 is on-policy REINFORCE; more reuse the samples through the weights. */
+  reuseSteps: number;
+  weighting: Weighting;
+  /** 'mean': subtract the batch's mean return (a constant baseline keeps the unbiased forms unbiased). */
+  baseline: 'none' | 'mean';
+  gamma: number;
+  lr: number;
+  maxGradNorm: number;
+  frameStack: number;
+  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
+  totalSteps: number;
+}
+
+export const OFFPOLICY_PG_DEFAULTS: OffPolicyPgConfig = {
+  env: 'CartPole-v1',
+  seed: 0,
+  numEnvs: 8,
+  batchEpisodes: 16,
+  reuseSteps: 4,
+  weighting: 'perDecision',
+  baseline: 'mean',
+  gamma: 0.99,
+  lr: 3e-3,
+  maxGradNorm: 0.5,
+  frameStack: 1,
+  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
+  totalSteps: 200_000,
+};
+
+/** Per-step coefficients c_t of the estimator (see the file comment), given log-ratios per step. */
+export function importanceCoefficients(
+  kind: Weighting, logRatio: Float64Array, rewards: ArrayLike<number>, episodes: Int32Array[], gamma: number, baseline = 0,
+): Float64Array {
+  const c = new Float64Array(logRatio.length);
+  for (const steps of episodes) {
+    const L = steps.length;
+    const logW = new Float64Array(L);
+    let cum = 0;
+    for (let k = 0; k < L; k++) logW[k] = cum += logRatio[steps[k]];
+    if (kind === 'trajectory') {
+      let R = 0;
+      for (let k = L - 1; k >= 0; k--) R = rewards[steps[k]] + gamma * R;
+      const w = Math.exp(logW[L - 1]) * (R - baseline);
+      for (let k = 0; k < L; k++) c[steps[k]] = w;
+      continue;
+    }
+    // Backward recursions: G_t = r_t + gamma G_{t+1}; P_t = r_t W_t + gamma P_{t+1} (per-decision).
+    let G = 0, P = 0;
+    for (let k = L - 1; k >= 0; k--) {
+      const r = rewards[steps[k]];
+      G = r + gamma * G;
+      const Wk = Math.exp(logW[k]);
+      P = r * Wk + gamma * P;
+      const i = steps[k];
+      if (kind === 'perDecision') c[i] = P - Wk * baseline;
+      else if (kind === 'perDecisionNoFuture') c[i] = Wk * (G - baseline);
+      else c[i] = Math.exp(logRatio[i]) * (G - baseline);
+    }
+  }
+  return c;
+}
+
+/** Effective sample size (sum w)^2 / sum w^2 of weights given as logs, and the max/mean ratio. */
+export function weightDiagnostics(logW: ArrayLike<number>): { ess: number; maxOverMean: number } {
+  let m = -Infinity;
+  for (let i = 0; i < logW.length; i++) m = Math.max(m, logW[i]);
+  let s = 0, s2 = 0, mx = 0;
+  for (let i = 0; i < logW.length; i++) {
+    const w = Math.exp(logW[i] - m);
+    s += w;
+    s2 += w * w;
+    mx = Math.max(mx, w);
+  }
+  return { ess: (s * s) / s2, maxOverMean: mx / (s / logW.length) };
+}
+
+export interface Batch {
+  obs: Tensor;
+  actions: Float32Array;
+  rewards: Float64Array;
+  behaviourLogp: Float64Array;
+  /** Each episode's steps, as positions in the batch, in time order. */
+  episodes: Int32Array[];
+}
+
+export class OffPolicyPG implements Algorithm<OffPolicyPgConfig> {
+  readonly name = 'offpolicy-pg';
+  readonly config: OffPolicyPgConfig;
+  readonly env: SyncVectorEnv;
+  readonly policy: Policy;
+  readonly collector: Collector;
+  private readonly opt: Adam;
+  private start = performance.now();
+  private priorSeconds = 0;
+  iteration = 0;
+
+  constructor(config: Partial<OffPolicyPgConfig> = {}) {
+    const c = (this.config = resolveConfig('offpolicy-pg', OFFPOLICY_PG_DEFAULTS, config, {
+      seed: must.nonNegativeInt, numEnvs: must.positiveInt, batchEpisodes: must.positiveInt, reuseSteps: must.positiveInt,
+      weighting: must.oneOf('trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'), baseline: must.oneOf('none', 'mean'),
+      gamma: must.unit, lr: must.nonNegative, maxGradNorm: must.nonNegative, frameStack: must.positiveInt, totalSteps: must.positiveInt,
+    }));
+    if (c.batchEpisodes % c.numEnvs !== 0) {
+      throw new RangeError(`offpolicy-pg: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);
+    }
+    const rng = new Rng(c.seed);
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
+    this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
+    this.collector = new Collector(this.env, this.policy, rng.split(), { seed: c.seed });
+    this.opt = new Adam(this.policy.parameters(), { lr: c.lr });
+  }
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  /** A batch laid out for the estimators: used steps, episodes as positions, behaviour log-probs. */
+  prepare(ro: Rollout): Batch {
+    const idx = maskedIndices(ro.mask);
+    const { ids, count } = episodeIndex(ro, ro.mask);
+    const pos = new Int32Array(ro.mask.length).fill(-1);
+    idx.forEach((i, j) => (pos[i] = j));
+    const members: number[][] = Array.from({ length: count }, () => []);
+    for (const i of idx) members[ids[i]].push(pos[i]);
+    return {
+      obs: new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]),
+      actions: gatherRows(ro.actions, ro.actDim, idx),
+      rewards: Float64Array.from(idx, (i) => ro.rewards[i]),
+      behaviourLogp: Float64Array.from(idx, (i) => ro.logProbs[i]),
+      episodes: members.map((m) => Int32Array.from(m)),
+    };
+  }
+
+  /** The estimate at the current parameters theta' (with `withGrad` false: only the weight diagnostics). */
+  estimate(b: Batch, withGrad = true): { grads: Tensor[] | null; loss: number; ess: number; maxOverMean: number } {
+    const c = this.config;
+    const run = () => {
+      const logp = this.policy.distribution(b.obs).logProb(b.actions);
+      const logRatio = Float64Array.from(b.behaviourLogp, (lb, j) => logp.data[j] - lb);
+      const logW = b.episodes.map((ep) => ep.reduce((s, j) => s + logRatio[j], 0));
+      const diag = weightDiagnostics(logW);
+      if (!withGrad) return { grads: null, loss: NaN, ...diag };
+      let baseline = 0;
+      if (c.baseline === 'mean') {
+        for (const ep of b.episodes) baseline += ep.reduceRight((R, j) => b.rewards[j] + c.gamma * R, 0);
+        baseline /= b.episodes.length;
+      }
+      const coef = importanceCoefficients(c.weighting, logRatio, b.rewards, b.episodes, c.gamma, baseline);
+      const loss = mul(neg(sum(mul(logp, new Tensor(Float32Array.from(coef), [coef.length])))), 1 / b.episodes.length);
+      checkLoss(loss, 'offpolicy-pg loss', this.iteration);
+      return { grads: grad(loss, this.policy.parameters()), loss: loss.item(), ...diag };
+    };
+    return withGrad ? run() : noGrad(run);
+  }
+
+  update(): UpdateLog {
+    const c = this.config;
+    const ro = this.collector.collectEpisodes(c.batchEpisodes / c.numEnvs);
+    const batch = this.prepare(ro);
+    let last = { loss: NaN, ess: NaN, maxOverMean: NaN, gradNorm: 0 };
+    for (let k = 0; k < c.reuseSteps; k++) {
+      const g = this.estimate(batch);
+      const gradNorm = c.maxGradNorm > 0 ? clipGradNorm(g.grads!, c.maxGradNorm) : 0;
+      this.opt.step(g.grads!);
+      last = { loss: g.loss, ess: g.ess, maxOverMean: g.maxOverMean, gradNorm };
+    }
+    // The weights after the last step: how far the reused batch has drifted from the policy.
+    const after = this.estimate(batch, false);
+    this.iteration++;
+    return {
+      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...episodeLogFields(ro, this.collector),
+      policyLoss: last.loss, essFraction: after.ess / ro.episodes.length, maxOverMeanWeight: after.maxOverMean,
+      lastStepEssFraction: last.ess / ro.episodes.length, gradNorm: last.gradNorm,
+    };
+  }
+
+  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
+    const logs: UpdateLog[] = [];
+    while (this.collector.steps < this.config.totalSteps) {
+      const log = this.update();
+      logs.push(log);
+      opts.onUpdate?.(log);
+      if (opts.stop?.(log)) break;
+    }
+    return logs;
+  }
+
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack });
+  }
+
+  getState(): AlgorithmState {
+    const o = optimizerToState('opt', this.opt);
+    return {
+      tensors: [...this.policy.namedParameters(), ...o.tensors],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, opt: o.meta, collector: this.collector.getState(),
+        seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as any;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    loadModule(this.policy, tensors);
+    optimizerFromState('opt', this.opt, tensors, m.opt);
+    this.collector.setState(m.collector);
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { AcrobotEnv, CartPoleEnv, Discrete, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv, make, register, type Env } from '../src/envs/index.ts';
 import { AsyncVectorEnv, SyncVectorEnv, type VectorEnv } from '../src/vector/index.ts';
 import { Rng } from '../src/rng/index.ts';
@@ -86,6 +86,20 @@ function vectorRate(v: VectorEnv, discrete: boolean, chunkSteps = 20_000): numbe
   }, chunk) * v.numEnvs;
 }
 
+/**
+ * How many cores this process can really use right now: CPU time / wall time of two busy worker
+ * threads (about 2 on an idle 2-core machine; about 1 when other jobs hold a core). Worker scaling
+ * in the vector table is only meaningful when this is near the worker count.
+ */
+async function usableCores(ms = 600): Promise<number> {
+  const code = `const t = Date.now(); let x = 0; while (Date.now() - t < ${ms}) x += Math.sin(x); require('node:worker_threads').parentPort.postMessage(x);`;
+  const u0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all([0, 1].map(() => new Promise((resolve) => new Worker(code, { eval: true }).once('message', resolve))));
+  const u = process.cpuUsage(u0);
+  return +((u.user + u.system) / 1000 / (performance.now() - t0)).toFixed(2);
+}
+
 const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : `${(x / 1e3).toFixed(1)} k`);
 
 async function main(): Promise<void> {
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
     console.log(`${id.padEnd(26)} ${fmt(b).padStart(9)}     ${fmt(m).padStart(9)}                  ${(b / m).toFixed(2)}`);
   }
 
+  const coresBefore = await usableCores();
   const vec: { env: string; kind: string; workers: number; numEnvs: number; envStepsPerSec: number; vsSync: number }[] = [];
   console.log('\nVector env throughput (env steps/s; async = worker threads over shared memory)');
   console.log('env                    numEnvs   sync        async 1 worker      async 2 workers     1 worker + main share  (ratio to sync)');
@@ -142,6 +157,8 @@ async function main(): Promise<void> {
       console.log(`${id.padEnd(22)} ${String(n).padStart(7)}   ${cells.join('   ')}`);
     }
   }
+  const coresAfter = await usableCores();
+  console.log(`\nusable cores (CPU/wall of 2 busy threads): ${coresBefore} before, ${coresAfter} after the vector runs`);
   const out = {
     bench: 'envs',
     date: new Date().toISOString(),
@@ -150,6 +167,7 @@ async function main(): Promise<void> {
     cpuModel: cpus()[0]?.model,
     windowMs: WINDOW_MS,
     loadAverage: loadavg(),
+    usableCores: { before: coresBefore, after: coresAfter },
     heavyEnv: `BenchHeavyCartPole-v1 = CartPole-v1 + ${HEAVY_ITERS} Math.sin per step`,
     raw,
     vector: vec,

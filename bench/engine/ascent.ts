@@ -6,7 +6,8 @@ import {
 } from '../../src/tensor/index.ts';
 import { Adam, MLP } from '../../src/nn/index.ts';
 import { Rng } from '../../src/rng/index.ts';
-import { PARAM_SPECS, PPO, initParams, makePpoBatch, makeObs, checkParams, type ParamArrays } from '../opponents/workload.ts';
+import { PARAM_SPECS, PPO, initParams, makePpoBatch, makeObs, checkParams } from '../opponents/workload.ts';
+import type { ParamArrays } from '../opponents/types.ts';
 
 function toParams(params: ParamArrays): Tensor[] {
   checkParams(params);

@@ -163,6 +163,7 @@ export function optimizerToState(prefix: string, opt: { getState(): OptimizerSta
 }
 
 export function optimizerFromState(prefix: string, opt: { setState(s: OptimizerState): void }, tensors: Map<string, Tensor>, meta: any): void {
+  if (!meta) throw new Error(`checkpoint: no state for optimizer '${prefix}'`);
   const buffers: Float32Array[] = [];
   for (let i = 0; i < meta.count; i++) {
     const t = tensors.get(`${prefix}.${i}`);

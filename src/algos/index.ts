@@ -8,6 +8,7 @@ import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
 import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
 
 export * from './types.ts';
+export * from './base.ts';
 export * from './common.ts';
 export * from './reinforce.ts';
 export * from './ppo.ts';

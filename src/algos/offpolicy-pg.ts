@@ -20,11 +20,9 @@ import { Adam, clipGradNorm, checkLoss, type Activation } from '../nn/index.ts';
 import { makePolicy, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, type Rollout } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import {
-  makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, evaluate, optimizerToState, optimizerFromState, loadModule,
-  episodeLogFields, type EvalResult,
-} from './common.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, episodeLogFields } from './common.ts';
+import { OnPolicyAlgorithm } from './base.ts';
+import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export type Weighting = 'trajectory' | 'perDecision' | 'perDecisionNoFuture' | 'firstOrder';
@@ -120,18 +118,16 @@ export interface Batch {
   episodes: Int32Array[];
 }
 
-export class OffPolicyPG implements Algorithm<OffPolicyPgConfig> {
+export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
   readonly name = 'offpolicy-pg';
   readonly config: OffPolicyPgConfig;
   readonly env: SyncVectorEnv;
   readonly policy: Policy;
   readonly collector: Collector;
   private readonly opt: Adam;
-  private start = performance.now();
-  private priorSeconds = 0;
-  iteration = 0;
 
   constructor(config: Partial<OffPolicyPgConfig> = {}) {
+    super();
     const c = (this.config = resolveConfig('offpolicy-pg', OFFPOLICY_PG_DEFAULTS, config, {
       seed: must.nonNegativeInt, numEnvs: must.positiveInt, batchEpisodes: must.positiveInt, reuseSteps: must.positiveInt,
       weighting: must.oneOf('trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'), baseline: must.oneOf('none', 'mean'),
@@ -145,10 +141,6 @@ export class OffPolicyPG implements Algorithm<OffPolicyPgConfig> {
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.collector = new Collector(this.env, this.policy, rng.split(), { seed: c.seed });
     this.opt = new Adam(this.policy.parameters(), { lr: c.lr });
-  }
-
-  get steps(): number {
-    return this.collector.steps;
   }
 
   /** A batch laid out for the estimators: used steps, episodes as positions, behaviour log-probs. */
@@ -205,52 +197,14 @@ export class OffPolicyPG implements Algorithm<OffPolicyPgConfig> {
     const after = this.estimate(batch, false);
     this.iteration++;
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...this.counters(),
       ...episodeLogFields(ro, this.collector),
       policyLoss: last.loss, essFraction: after.ess / ro.episodes.length, maxOverMeanWeight: after.maxOverMean,
       lastStepEssFraction: last.ess / ro.episodes.length, gradNorm: last.gradNorm,
     };
   }
 
-  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.collector.steps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
-  }
-
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack });
-  }
-
-  getState(): AlgorithmState {
-    const o = optimizerToState('opt', this.opt);
-    return {
-      tensors: [...this.policy.namedParameters(), ...o.tensors],
-      meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, opt: o.meta, collector: this.collector.getState(),
-        seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as any;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    loadModule(this.policy, tensors);
-    optimizerFromState('opt', this.opt, tensors, m.opt);
-    this.collector.setState(m.collector);
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-  }
-
-  close(): void {
-    this.env.close();
+  protected checkpointParts() {
+    return { modules: [this.policy], optimizers: [['opt', this.opt]] as [string, Adam][] };
   }
 }

@@ -23,11 +23,9 @@ import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activa
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import {
-  makeTrainingEnvs, gatherRows, episodeLogFields, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule, findObsNormalizer,
-  type EvalResult,
-} from './common.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
+import { OnPolicyAlgorithm } from './base.ts';
+import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export interface PpoConfig {
@@ -96,7 +94,7 @@ export const PPO_DEFAULTS: PpoConfig = {
   totalSteps: 100_000,
 };
 
-export class PPO implements Algorithm<PpoConfig> {
+export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   readonly name = 'ppo';
   readonly config: PpoConfig;
   readonly env: SyncVectorEnv;
@@ -111,11 +109,9 @@ export class PPO implements Algorithm<PpoConfig> {
   private readonly clipAt: Schedule;
   private readonly rng: Rng;
   private beta: number;
-  private start = performance.now();
-  private priorSeconds = 0;
-  iteration = 0;
 
   constructor(config: Partial<PpoConfig> = {}) {
+    super();
     const c = (this.config = resolveConfig('ppo', PPO_DEFAULTS, config, {
       seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, batchSize: must.positiveInt, epochs: must.positiveInt,
       gamma: must.unit, gaeLambda: must.unit, objective: must.oneOf('clip', 'adaptiveKl'), clipRange: must.positive,
@@ -138,10 +134,6 @@ export class PPO implements Algorithm<PpoConfig> {
     this.lrAt = makeSchedule(c.lrSchedule === 'constant' ? c.lr : { kind: c.lrSchedule, start: c.lr }, 'ppo.lr');
     this.clipAt = makeSchedule(c.clipSchedule === 'constant' ? c.clipRange : { kind: 'linear', start: c.clipRange }, 'ppo.clipRange');
     this.beta = c.klBetaInit;
-  }
-
-  get steps(): number {
-    return this.collector.steps;
   }
 
   update(): UpdateLog {
@@ -226,7 +218,7 @@ export class PPO implements Algorithm<PpoConfig> {
     }
     this.iteration++;
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...this.counters(),
       ...episodeLogFields(ro, this.collector),
       policyLoss: policyLoss / n, valueLoss: valueLoss / n, entropy: entropy / n, approxKl, clipFraction: clipFraction / n,
       explainedVariance: explainedVariance(oldValues, returns), gradNorm, lr: this.opt.lr, clipRange: eps,
@@ -234,50 +226,17 @@ export class PPO implements Algorithm<PpoConfig> {
     };
   }
 
-  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.collector.steps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
+  protected checkpointParts() {
+    return { modules: [this.policy, this.value], optimizers: [['opt', this.opt]] as [string, Adam][] };
   }
 
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    const norm = findObsNormalizer(this.env.envs[0]);
-    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack, normalizeObs: this.config.normalizeObs, obsStats: norm?.getStats() });
+  protected override extraState() {
+    return { rng: this.rng.getState(), beta: this.beta };
   }
 
-  getState(): AlgorithmState {
-    const o = optimizerToState('opt', this.opt);
-    return {
-      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...o.tensors],
-      meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, beta: this.beta, rng: this.rng.getState(),
-        seconds: this.priorSeconds + (performance.now() - this.start) / 1000, opt: o.meta, collector: this.collector.getState(),
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as any;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    loadModule(this.policy, tensors);
-    loadModule(this.value, tensors);
-    optimizerFromState('opt', this.opt, tensors, m.opt);
-    this.collector.setState(m.collector);
+  protected override restoreExtra(m: Record<string, any>): void {
     this.rng.setState(m.rng);
     this.beta = m.beta;
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-  }
-
-  close(): void {
-    this.env.close();
   }
 }
 

@@ -21,11 +21,9 @@ import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMod
 import { Collector, episodeReturns, rewardToGo, gae, type Rollout } from '../rollout/index.ts';
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import {
-  makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule,
-  type EvalResult,
-} from './common.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import { makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex, meanStd } from './common.ts';
+import { OnPolicyAlgorithm } from './base.ts';
+import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export interface ReinforceConfig {
@@ -80,7 +78,7 @@ export const REINFORCE_DEFAULTS: ReinforceConfig = {
   totalSteps: 200_000,
 };
 
-export class Reinforce implements Algorithm<ReinforceConfig> {
+export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   readonly name = 'reinforce';
   readonly config: ReinforceConfig;
   readonly env: SyncVectorEnv;
@@ -90,12 +88,9 @@ export class Reinforce implements Algorithm<ReinforceConfig> {
   private readonly piOpt: Adam;
   private readonly vOpt: Adam | null;
   private readonly lrAt: Schedule;
-  private start = performance.now();
-  /** Seconds of training before this process (restored from a checkpoint). */
-  private priorSeconds = 0;
-  iteration = 0;
 
   constructor(config: Partial<ReinforceConfig> = {}) {
+    super();
     const c = (this.config = resolveConfig('reinforce', REINFORCE_DEFAULTS, config, {
       numEnvs: must.positiveInt, frameStack: must.positiveInt, batchSteps: must.nonNegativeInt, batchEpisodes: must.nonNegativeInt,
       returns: must.oneOf('full', 'rewardToGo'), baseline: must.oneOf('none', 'mean', 'optimal', 'value'),
@@ -166,7 +161,7 @@ export class Reinforce implements Algorithm<ReinforceConfig> {
     }
     this.iteration++;
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...this.counters(),
       ...episodeLogFields(ro, this.collector),
       policyLoss, valueLoss, entropy, gradNorm, lr: this.piOpt.lr,
     };
@@ -253,57 +248,10 @@ export class Reinforce implements Algorithm<ReinforceConfig> {
     return { grads, loss };
   }
 
-  /**
-   * Train until `totalSteps` (config) or until `stop(log)` says so; `onUpdate` sees every update.
-   */
-  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.collector.steps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
-  }
-
-  /** Greedy (or stochastic) evaluation on fresh envs. */
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack });
-  }
-
-  get steps(): number {
-    return this.collector.steps;
-  }
-
-  getState(): AlgorithmState {
-    const pi = optimizerToState('opt.pi', this.piOpt);
-    const vf = this.vOpt ? optimizerToState('opt.vf', this.vOpt) : null;
-    return {
-      tensors: [...this.policy.namedParameters(), ...(this.value?.namedParameters() ?? []), ...pi.tensors, ...(vf?.tensors ?? [])],
-      meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
-        optPi: pi.meta, optVf: vf?.meta ?? null, collector: this.collector.getState(),
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as any;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    loadModule(this.policy, tensors);
-    if (this.value) loadModule(this.value, tensors);
-    optimizerFromState('opt.pi', this.piOpt, tensors, m.optPi);
-    if (this.vOpt) optimizerFromState('opt.vf', this.vOpt, tensors, m.optVf);
-    this.collector.setState(m.collector);
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-  }
-
-  close(): void {
-    this.env.close();
+  protected checkpointParts() {
+    const optimizers: [string, Adam][] = [['opt.pi', this.piOpt]];
+    if (this.vOpt) optimizers.push(['opt.vf', this.vOpt]);
+    return { modules: this.value ? [this.policy, this.value] : [this.policy], optimizers };
   }
 }
 

@@ -19,12 +19,10 @@ import { Adam, mse, checkLoss, type Activation } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import {
-  makeTrainingEnvs, gatherRows, meanStd, evaluate, optimizerToState, optimizerFromState, loadModule, findObsNormalizer,
-  episodeLogFields, type EvalResult,
-} from './common.ts';
+import { makeTrainingEnvs, gatherRows, meanStd, episodeLogFields } from './common.ts';
+import { OnPolicyAlgorithm } from './base.ts';
 import { explainedVariance } from './ppo.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import type { Distribution } from '../distributions/index.ts';
 
@@ -150,7 +148,7 @@ export function fisherVectorProduct(kl: Tensor, params: Tensor[], damping = 0): 
   };
 }
 
-export class TRPO implements Algorithm<TrpoConfig> {
+export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
   readonly name: string = 'trpo';
   readonly config: TrpoConfig;
   readonly env: SyncVectorEnv;
@@ -160,11 +158,9 @@ export class TRPO implements Algorithm<TrpoConfig> {
   private readonly oldPolicy: Policy;
   private readonly vOpt: Adam;
   private readonly rng: Rng;
-  private start = performance.now();
-  private priorSeconds = 0;
-  iteration = 0;
 
   constructor(config: Partial<TrpoConfig> = {}) {
+    super();
     const c = (this.config = resolveConfig('trpo', TRPO_DEFAULTS, config, {
       seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, gamma: must.unit, gaeLambda: must.unit,
       targetKl: must.positive, cgIters: must.positiveInt, cgDamping: must.nonNegative, lineSearchShrink: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
@@ -179,10 +175,6 @@ export class TRPO implements Algorithm<TrpoConfig> {
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
     this.rng = rng.split();
     this.vOpt = new Adam(this.value.parameters(), { lr: c.valueLr });
-  }
-
-  get steps(): number {
-    return this.collector.steps;
   }
 
   update(): UpdateLog {
@@ -265,56 +257,23 @@ export class TRPO implements Algorithm<TrpoConfig> {
     this.iteration++;
     const entropy = noGrad(() => mean(this.policy.distribution(obs).entropy()).item());
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: this.priorSeconds + (performance.now() - this.start) / 1000,
+      ...this.counters(),
       ...episodeLogFields(ro, this.collector),
       kl: klNew, surrogateImprovement: improve, expectedImprovement: expected * frac, stepFraction: accepted ? frac : 0,
       accepted: accepted ? 1 : 0, backtracks, valueLoss, entropy, explainedVariance: explainedVariance(ro.values!, returns),
     };
   }
 
-  learn(opts: { onUpdate?: (log: UpdateLog) => void; stop?: (log: UpdateLog) => boolean } = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.collector.steps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
+  protected checkpointParts() {
+    return { modules: [this.policy, this.value], optimizers: [['opt.vf', this.vOpt]] as [string, Adam][] };
   }
 
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    const norm = findObsNormalizer(this.env.envs[0]);
-    return evaluate(this.policy, this.config.env, { ...opts, frameStack: this.config.frameStack, normalizeObs: this.config.normalizeObs, obsStats: norm?.getStats() });
+  protected override extraState() {
+    return { rng: this.rng.getState() };
   }
 
-  getState(): AlgorithmState {
-    const o = optimizerToState('opt.vf', this.vOpt);
-    return {
-      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...o.tensors],
-      meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, rng: this.rng.getState(),
-        seconds: this.priorSeconds + (performance.now() - this.start) / 1000, optVf: o.meta, collector: this.collector.getState(),
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as any;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    loadModule(this.policy, tensors);
-    loadModule(this.value, tensors);
-    optimizerFromState('opt.vf', this.vOpt, tensors, m.optVf);
-    this.collector.setState(m.collector);
+  protected override restoreExtra(m: Record<string, any>): void {
     this.rng.setState(m.rng);
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-  }
-
-  close(): void {
-    this.env.close();
   }
 }
 

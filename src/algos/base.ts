@@ -1,0 +1,110 @@
+/**
+ * What the on-policy algorithms share: the training loop, evaluation, timing, and checkpoints made
+ * of their modules, optimizers and a little JSON. An algorithm file then holds only its update.
+ */
+import type { Module, Optimizer } from '../nn/index.ts';
+import type { Policy } from '../policies/index.ts';
+import type { Collector } from '../rollout/index.ts';
+import type { SyncVectorEnv } from '../vector/sync.ts';
+import { evaluate, findObsNormalizer, loadModule, optimizerFromState, optimizerToState, type EvalResult } from './common.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+
+export interface BaseConfig {
+  env: string;
+  frameStack: number;
+  totalSteps: number;
+  normalizeObs?: boolean;
+}
+
+export interface LearnOptions {
+  onUpdate?: (log: UpdateLog) => void;
+  /** Stop when this returns true (checked after every update). */
+  stop?: (log: UpdateLog) => boolean;
+}
+
+export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorithm<C> {
+  abstract readonly name: string;
+  abstract readonly config: C;
+  abstract readonly env: SyncVectorEnv;
+  abstract readonly policy: Policy;
+  abstract readonly collector: Collector;
+  iteration = 0;
+  private start = performance.now();
+  private priorSeconds = 0;
+
+  abstract update(): UpdateLog;
+
+  /** Modules and named optimizers a checkpoint holds, in a fixed order. */
+  protected abstract checkpointParts(): { modules: Module[]; optimizers: [string, Optimizer][] };
+
+  /** Algorithm-specific JSON state (RNG streams, adaptive coefficients) and its restoration. */
+  protected extraState(): Record<string, unknown> {
+    return {};
+  }
+
+  protected restoreExtra(_meta: Record<string, unknown>): void {}
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  /** Wall seconds of training, including the time before a resume. */
+  protected seconds(): number {
+    return this.priorSeconds + (performance.now() - this.start) / 1000;
+  }
+
+  /** The counters every update log starts with. */
+  protected counters(): Pick<UpdateLog, 'iteration' | 'steps' | 'seconds'> {
+    return { iteration: this.iteration, steps: this.collector.steps, seconds: this.seconds() };
+  }
+
+  /** Train until the config's totalSteps, or until `stop` says so. */
+  learn(opts: LearnOptions = {}): UpdateLog[] {
+    const logs: UpdateLog[] = [];
+    while (this.collector.steps < this.config.totalSteps) {
+      const log = this.update();
+      logs.push(log);
+      opts.onUpdate?.(log);
+      if (opts.stop?.(log)) break;
+    }
+    return logs;
+  }
+
+  /** Greedy (or stochastic) evaluation on fresh envs, with the training observation statistics frozen. */
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    const c = this.config;
+    const norm = findObsNormalizer(this.env.envs[0]);
+    return evaluate(this.policy, c.env, { ...opts, frameStack: c.frameStack, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
+  }
+
+  getState(): AlgorithmState {
+    const { modules, optimizers } = this.checkpointParts();
+    const opts = optimizers.map(([name, o]) => [name, optimizerToState(name, o)] as const);
+    return {
+      tensors: [...modules.flatMap((m) => m.namedParameters()), ...opts.flatMap(([, o]) => o.tensors)],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.seconds(),
+        optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
+        collector: this.collector.getState(), ...this.extraState(),
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as Record<string, any>;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    const { modules, optimizers } = this.checkpointParts();
+    for (const mod of modules) loadModule(mod, tensors);
+    for (const [name, o] of optimizers) optimizerFromState(name, o, tensors, m.optimizers?.[name]);
+    this.collector.setState(m.collector);
+    this.restoreExtra(m);
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}

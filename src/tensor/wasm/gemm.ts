@@ -6,7 +6,7 @@
  * the same way and copied out. k is split into blocks so a block of B stays in cache while all of
  * A's rows use it.
  */
-import { kernels, reserve, bytes16 } from './runtime.ts';
+import { kernels, reserve, bytes16, copy } from './runtime.ts';
 
 /** Rows of B per k-block: 256 rows of 64 floats is 64 KiB, well inside L2. */
 export const K_BLOCK = 256;
@@ -45,17 +45,17 @@ export function wasmGemm(
   if (!reserve(K, rawPtr + rawBytes)) return false;
   const f32 = K.f32;
 
-  f32.set(A.subarray(aOff, aOff + m * k), aPtr >> 2);
-  if (!transB && !padded) f32.set(B.subarray(bOff, bOff + k * n), bPtr >> 2);
+  copy(A, aOff, f32, aPtr >> 2, m * k);
+  if (!transB && !padded) copy(B, bOff, f32, bPtr >> 2, k * n);
   else {
-    f32.set(B.subarray(bOff, bOff + k * n), rawPtr >> 2);
+    copy(B, bOff, f32, rawPtr >> 2, k * n);
     // B stored [k,n] (rs = n, cs = 1) or [n,k] when transB (rs = 1, cs = k).
     K.pack(rawPtr, transB ? 4 : 4 * n, transB ? 4 * k : 4, bPtr, 4 * ld, k, n);
   }
   if (accumulate) {
-    if (!padded) f32.set(C.subarray(cOff, cOff + m * n), cPtr >> 2);
+    if (!padded) copy(C, cOff, f32, cPtr >> 2, m * n);
     else {
-      f32.set(C.subarray(cOff, cOff + m * n), rawPtr >> 2);
+      copy(C, cOff, f32, rawPtr >> 2, m * n);
       K.pack(rawPtr, 4 * n, 4, cPtr, 4 * ld, m, n);
     }
   }
@@ -67,10 +67,10 @@ export function wasmGemm(
     K.gemm(aPtr + p0 * aCol, aRow, aCol, bPtr + p0 * 4 * ld, 4 * ld, cPtr, 4 * ld, m, 4 * ld, kc, accumulate || p0 > 0 ? 1 : 0);
   }
 
-  if (!padded) C.set(f32.subarray(cPtr >> 2, (cPtr >> 2) + m * n), cOff);
+  if (!padded) copy(f32, cPtr >> 2, C, cOff, m * n);
   else {
     K.pack(cPtr, 4 * ld, 4, rawPtr, 4 * n, m, n);
-    C.set(f32.subarray(rawPtr >> 2, (rawPtr >> 2) + m * n), cOff);
+    copy(f32, rawPtr >> 2, C, cOff, m * n);
   }
   return true;
 }

@@ -99,3 +99,17 @@ export function kernelInfo(): KernelInfo {
 
 /** Byte size of `n` floats rounded up to 16 (keeps every region vector-aligned). */
 export const bytes16 = (n: number) => ((n * 4 + 15) >> 4) << 4;
+
+/**
+ * dst[dOff + i] = src[sOff + i] for i < len. Short runs use a loop: a subarray view per copy costs
+ * more than the copy itself and adds garbage to every small call.
+ */
+export function copy(src: Float32Array, sOff: number, dst: Float32Array, dOff: number, len: number): void {
+  if (len < 512) {
+    for (let i = 0; i < len; i++) dst[dOff + i] = src[sOff + i];
+  } else if (sOff === 0 && len === src.length) {
+    dst.set(src, dOff);
+  } else {
+    dst.set(src.subarray(sOff, sOff + len), dOff);
+  }
+}

@@ -171,6 +171,11 @@ test('wasm tanh: special values, odd sizes, and the branch boundary', () => {
     assert.ok(Object.is(y[1], -0) && Object.is(y[2], 0), 'signed zeros kept');
     assert.deepEqual(Array.from(y.subarray(3, 10)), [1, -1, Math.fround(1e-40), Math.fround(-1e-40), 1, 1, -1]);
     for (let i = 10; i < x.length; i++) assert.ok(Math.abs(y[i] - Math.tanh(x[i])) <= 6e-8, `tanh(${x[i]}) = ${y[i]}`);
+    // In place.
+    const z = Float32Array.from({ length: 37 }, (_, i) => i / 4 - 4);
+    const expect = Float32Array.from(z, Math.tanh);
+    assert.ok(wasmTanh(z, z));
+    for (let i = 0; i < z.length; i++) assert.ok(Math.abs(z[i] - expect[i]) <= 1.2e-7, `in place tanh at ${i}`);
     // Sizes that are not whole vectors: nothing past the end of dst changes.
     for (const n of [1, 2, 3, 5, 7]) {
       const dst = new Float32Array(n + 1).fill(42);

@@ -69,7 +69,11 @@ export function reserve(k: Kernels, bytes: number): boolean {
   if (bytes > MAX_BYTES) return false;
   const have = k.memory.buffer.byteLength;
   if (have < bytes) {
-    k.memory.grow(Math.ceil((bytes - have) / 65536));
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return false; // the engine refused the memory: the JS path needs none
+    }
     k.f32 = new Float32Array(k.memory.buffer);
   }
   return true;

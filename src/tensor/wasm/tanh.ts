@@ -11,7 +11,10 @@ export function setWasmTanhThreshold(size = DEFAULT_MIN_SIZE): void {
   minSize = size;
 }
 
-/** dst[i] = tanh(src[i]) (at most 1 ulp from Math.tanh); false (nothing done) when JS should do it. */
+/**
+ * dst[i] = tanh(src[i]) for i < src.length (at most 1 ulp from Math.tanh); dst may be src (in place).
+ * Returns false (nothing done) when JS should do it.
+ */
 export function wasmTanh(src: Float32Array, dst: Float32Array): boolean {
   const n = src.length;
   if (n < minSize || n === 0 || dst.length < n) return false;

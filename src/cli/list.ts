@@ -3,8 +3,14 @@ import { ALGORITHMS } from '../algos/index.ts';
 import { registeredIds } from '../envs/index.ts';
 import { describeEnv } from '../train/setup.ts';
 import { loadPresets } from '../train/node/presets.ts';
-import { table } from '../lab/lab.ts';
 import { ConfigError } from '../train/setup.ts';
+
+/** Left-aligned columns; the last column is not padded. */
+function table(cols: string[], rows: string[][]): string {
+  const w = cols.map((c, j) => Math.max(c.length, ...rows.map((r) => r[j].length)));
+  const line = (cells: string[]) => cells.map((c, j) => (j === cells.length - 1 ? c : c.padEnd(w[j]))).join('  ');
+  return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
+}
 
 export function listCommand(opts: { json?: boolean }): void {
   const algos = Object.values(ALGORITHMS).map((a) => ({ name: a.name, actionSpaces: a.actionSpaces, description: a.description }));

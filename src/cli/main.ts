@@ -61,7 +61,7 @@ export function buildProgram(): Command {
     .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
     .option('--json <file>', 'where to write the result (default: eval-<...>.json in the run directory)')
     .option('--record <out.gif>', 'render the first episode to an animated GIF')
-    .option('--scale <f>', 'scale of the recorded frames', (v) => { const n = num('scale')(v); if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`); return n; }, 0.5)
+    .option('--scale <f>', 'scale of the recorded frames', (v) => { const n = num('scale')(v); if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`); return n; }, 1)
     .action(evalCommand);
 
   program.command('plot')

@@ -51,6 +51,15 @@ export function actionKind(space: Space<any>): ActionKind {
   return space instanceof Discrete ? 'discrete' : space instanceof Box ? 'continuous' : 'other';
 }
 
+/** A short description of a space for tables: Box shape with its bounds when they are uniform. */
+export function spaceSummary(space: Space<any>): string {
+  if (!(space instanceof Box)) return String(space);
+  const shape = `(${space.shape.join(', ')}${space.shape.length === 1 ? ',' : ''})`;
+  const same = (a: Float64Array) => a.length > 0 && a.every((v) => v === a[0]);
+  const bounds = same(space.low) && same(space.high) && Number.isFinite(space.low[0]) ? ` [${+space.low[0].toPrecision(6)}, ${+space.high[0].toPrecision(6)}]` : '';
+  return `Box${shape}${bounds} ${space.dtype}`;
+}
+
 export interface EnvSummary {
   id: string;
   observation: string;
@@ -66,7 +75,7 @@ export function describeEnv(id: string): EnvSummary {
   const env = make(id);
   try {
     return {
-      id, observation: String(env.observationSpace), action: String(env.actionSpace), actionKind: actionKind(env.actionSpace),
+      id, observation: spaceSummary(env.observationSpace), action: spaceSummary(env.actionSpace), actionKind: actionKind(env.actionSpace),
       maxEpisodeSteps: s.maxEpisodeSteps ?? null, rewardThreshold: s.rewardThreshold ?? null, description: s.description,
     };
   } finally {

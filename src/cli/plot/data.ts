@@ -97,14 +97,15 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
   });
 }
 
-/** Round tick values (1, 2, 5 x 10^k) covering [lo, hi]. */
+/** Round tick values (1, 2, 5 x 10^k) from a multiple of the step at or below lo to one at or above hi. */
 export function niceTicks(lo: number, hi: number, target = 6): number[] {
   if (!(hi > lo)) { hi = lo + 1; lo = lo - 1; }
   const raw = (hi - lo) / target;
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9);
+  for (let k = first; k <= last; k++) { const v = k * step; out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12)); }
   return out;
 }
 

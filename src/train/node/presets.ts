@@ -1,6 +1,6 @@
 /** Reads the preset zoo (presets/<algo>.yaml beside the package root). Node-only. */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALGORITHMS } from '../../algos/index.ts';
 import { registeredIds } from '../../envs/index.ts';
@@ -15,8 +15,9 @@ export function loadPresets(dir = PRESET_DIR): Preset[] {
   const out: Preset[] = [];
   for (const f of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const path = join(dir, f);
-    const shown = relative(process.cwd(), path) || path;
-    const presets = parsePresetFile(readFileSync(path, 'utf8'), shown.startsWith('..') ? path : shown, ctx);
+    // The shipped zoo is named by its place in the package; other directories by their path.
+    const shown = dir === PRESET_DIR ? `presets/${f}` : path;
+    const presets = parsePresetFile(readFileSync(path, 'utf8'), shown, ctx);
     const algoFile = f.replace(/\.ya?ml$/, '');
     for (const p of presets) {
       if (p.algo !== algoFile) throw new Error(`${shown}: 'algo' is '${p.algo}' but the file is named for '${algoFile}'`);

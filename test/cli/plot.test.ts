@@ -1,0 +1,67 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ascent, tempDir } from './helpers.ts';
+import { decodePng } from '../../src/cli/png.ts';
+import { COLORS } from '../../src/cli/plot/layout.ts';
+
+/** Synthetic runs (config.json + progress.jsonl) so the curves are known exactly. */
+function fakeRun(root: string, name: string, algo: string, slope: number): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo, env: 'CartPole-v1', config: {}, run: {} }));
+  const rows = Array.from({ length: 20 }, (_, i) => ({ iteration: i + 1, steps: (i + 1) * 1000, seconds: (i + 1) * 0.5, returnMean: 10 + slope * i, evalMean: i % 5 === 4 ? 20 + slope * i : null }));
+  writeFileSync(join(dir, 'progress.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return dir;
+}
+
+const cwd = tempDir();
+const runs = [fakeRun(cwd, 'r1', 'reinforce', 5), fakeRun(cwd, 'r2', 'reinforce', 7), fakeRun(cwd, 'p1', 'ppo', 20)];
+
+test('plot writes an SVG with axes, one curve per run, and a mean with spread per algo+env group', () => {
+  const r = ascent(['plot', ...runs, '--out', 'curves.svg', '--width', '640', '--height', '400'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /plotted 3 runs in 2 groups \(reinforce CartPole-v1: 2; ppo CartPole-v1: 1\)/);
+  const svg = readFileSync(join(cwd, 'curves.svg'), 'utf8');
+  assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="640" height="400"/);
+  assert.equal((svg.match(/class="axis x"/g) ?? []).length, 1);
+  assert.equal((svg.match(/class="axis y"/g) ?? []).length, 1);
+  assert.equal((svg.match(/class="run"/g) ?? []).length, 3);
+  assert.deepEqual([...svg.matchAll(/data-run="([^"]+)"/g)].map((m) => m[1]), ['r1', 'r2', 'p1']);
+  assert.equal((svg.match(/class="mean"/g) ?? []).length, 2);
+  assert.equal((svg.match(/class="spread"/g) ?? []).length, 2);
+  assert.match(svg, /reinforce CartPole-v1 \(2 runs, mean ± std\)/);
+  assert.match(svg, /environment steps/);
+  for (const tick of ['0', '5k', '10k', '15k', '20k']) assert.match(svg, new RegExp(`class="tick x"[^>]*>${tick}<`));
+  // The y axis covers the data: the highest return is 10 + 20 * 19 = 390.
+  assert.match(svg, /class="tick y"[^>]*>400</);
+  // The mean of the two REINFORCE runs at the last step is (10 + 95 + 10 + 133) / 2 = 124: the path's last point sits at that height.
+  const ticks = [...svg.matchAll(/class="tick y" x="[\d.]+" y="([\d.]+)"[^>]*>(-?[\d.k]+)</g)].map((m) => [Number(m[1]) - 4, Number(m[2])]);
+  const [[p0, v0], [p1, v1]] = [ticks[0], ticks[ticks.length - 1]];
+  const meanPath = /class="mean" d="([^"]+)"/.exec(svg)![1];
+  const lastY = Number(meanPath.split(',').at(-1));
+  assert.ok(Math.abs(v0 + ((lastY - p0) * (v1 - v0)) / (p1 - p0) - 124) < 0.5, `mean at the end ${lastY}`);
+});
+
+test('plot writes a PNG of the requested size with axes and each group\'s colour', () => {
+  const r = ascent(['plot', ...runs, '--out', 'curves.png', '--width', '640', '--height', '400', '--x', 'seconds', '--y', 'evalMean'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  const { width, height, rgb } = decodePng(new Uint8Array(readFileSync(join(cwd, 'curves.png'))));
+  assert.deepEqual([width, height], [640, 400]);
+  const px = (x: number, y: number) => [rgb[(y * width + x) * 3], rgb[(y * width + x) * 3 + 1], rgb[(y * width + x) * 3 + 2]];
+  // Axes: the plot area spans x 70..620 and y 40..350 (layout.ts); the axis lines are black.
+  for (let y = 45; y < 350; y += 15) assert.deepEqual(px(70, y), [0, 0, 0], `y axis at row ${y}`);
+  for (let x = 75; x < 620; x += 25) assert.deepEqual(px(x, 350), [0, 0, 0], `x axis at column ${x}`);
+  const count = (c: number[]) => { let n = 0; for (let i = 0; i < rgb.length; i += 3) if (rgb[i] === c[0] && rgb[i + 1] === c[1] && rgb[i + 2] === c[2]) n++; return n; };
+  assert.ok(count(COLORS[0]) > 300, 'the REINFORCE mean line');
+  assert.ok(count(COLORS[1]) > 300, 'the PPO mean line');
+  assert.equal(count(COLORS[2]), 0, 'no third group');
+  assert.ok(count([255, 255, 255]) > width * height * 0.5, 'mostly background');
+});
+
+test('plot finds runs inside a parent directory', () => {
+  const r = ascent(['plot', cwd, '--out', 'all.svg'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /plotted 3 runs in 2 groups/);
+});

@@ -119,7 +119,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`ascent: ${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`ascent: error: ${(e as Error)?.stack ?? String(e)}\n`);
+    // An unexpected failure (a non-finite loss, a bug): the message, and the stack with ASCENT_DEBUG=1.
+    const err = e as Error;
+    process.stderr.write(`ascent: error: ${process.env.ASCENT_DEBUG === '1' ? err?.stack ?? String(e) : err?.message ?? String(e)}\n`);
     return 1;
   }
 }

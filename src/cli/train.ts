@@ -1,5 +1,5 @@
 /** `ascent train <algo> <env>` and `ascent train --resume <run-dir>`. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
@@ -166,6 +166,7 @@ export async function trainCommand(algoName: string | undefined, envId: string |
     display.close();
     writer.status('failed', { error: (e as Error).message });
     algo.close();
+    process.stderr.write(`ascent: the run in ${shown} failed at ${writer.steps} steps (status.json records the error)\n`);
     throw e;
   } finally {
     process.off('SIGINT', onSigint);

@@ -47,7 +47,9 @@ export function encodeCheckpoint(snap: Snapshot, info: CheckpointInfo, savedAt =
 
 /** Decode and verify (magic, lengths, CRC-32 of the data, metadata shape); throws a one-line error. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { header, tensors } = deserializeParams(bytes);
+  // Copy into a fresh buffer: a Node Buffer can view a shared pool and its slice() does not copy,
+  // while the parameter reader views the data through `.buffer`.
+  const { header, tensors } = deserializeParams(new Uint8Array(bytes));
   const m = header.meta as any;
   if (!m || m.format !== 'ascent-checkpoint') throw new Error('not an Ascent checkpoint (a parameter file without training state)');
   if (m.version > CHECKPOINT_VERSION) throw new Error(`checkpoint version ${m.version} is newer than this ascent reads (${CHECKPOINT_VERSION})`);

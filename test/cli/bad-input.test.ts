@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readFileSync, writeFileSync, readdirSync, unlinkSync, cpSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, readdirSync, unlinkSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { ascent, tempDir, onlyRun, snapshotTree } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ascent, tempDir } from './helpers.ts';
 import { decodePng } from '../../src/cli/png.ts';
-import { COLORS } from '../../src/cli/plot/layout.ts';
+import { COLORS, plotArea } from '../../src/cli/plot/layout.ts';
 
 /** Synthetic runs (config.json + progress.jsonl) so the curves are known exactly. */
 function fakeRun(root: string, name: string, algo: string, slope: number): string {
@@ -32,6 +32,7 @@ test('plot writes an SVG with axes, one curve per run, and a mean with spread pe
   assert.equal((svg.match(/class="mean"/g) ?? []).length, 2);
   assert.equal((svg.match(/class="spread"/g) ?? []).length, 2);
   assert.match(svg, /reinforce CartPole-v1 \(2 runs, mean ± std\)/);
+  assert.match(svg, /ppo CartPole-v1 \(1 run\)</);
   assert.match(svg, /environment steps/);
   for (const tick of ['0', '5k', '10k', '15k', '20k']) assert.match(svg, new RegExp(`class="tick x"[^>]*>${tick}<`));
   // The y axis covers the data: the highest return is 10 + 20 * 19 = 390.
@@ -50,9 +51,10 @@ test('plot writes a PNG of the requested size with axes and each group\'s colour
   const { width, height, rgb } = decodePng(new Uint8Array(readFileSync(join(cwd, 'curves.png'))));
   assert.deepEqual([width, height], [640, 400]);
   const px = (x: number, y: number) => [rgb[(y * width + x) * 3], rgb[(y * width + x) * 3 + 1], rgb[(y * width + x) * 3 + 2]];
-  // Axes: the plot area spans x 70..620 and y 40..350 (layout.ts); the axis lines are black.
-  for (let y = 45; y < 350; y += 15) assert.deepEqual(px(70, y), [0, 0, 0], `y axis at row ${y}`);
-  for (let x = 75; x < 620; x += 25) assert.deepEqual(px(x, 350), [0, 0, 0], `x axis at column ${x}`);
+  // Axes: black lines along the left and bottom edges of the plot area.
+  const a = plotArea(640, 400, 2);
+  for (let y = a.y0 + 5; y < a.y1; y += 15) assert.deepEqual(px(a.x0, y), [0, 0, 0], `y axis at row ${y}`);
+  for (let x = a.x0 + 5; x < a.x1; x += 25) assert.deepEqual(px(x, a.y1), [0, 0, 0], `x axis at column ${x}`);
   const count = (c: number[]) => { let n = 0; for (let i = 0; i < rgb.length; i += 3) if (rgb[i] === c[0] && rgb[i + 1] === c[1] && rgb[i + 2] === c[2]) n++; return n; };
   assert.ok(count(COLORS[0]) > 300, 'the REINFORCE mean line');
   assert.ok(count(COLORS[1]) > 300, 'the PPO mean line');
@@ -64,4 +66,13 @@ test('plot finds runs inside a parent directory', () => {
   const r = ascent(['plot', cwd, '--out', 'all.svg'], cwd);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /plotted 3 runs in 2 groups/);
+});
+
+test('the mean and spread cover only the steps every run of the group reached', async () => {
+  const { groupCurves } = await import('../../src/cli/plot/data.ts');
+  const run = (name: string, n: number, y: number) => ({ dir: name, name, algo: 'a', env: 'E-v0', xs: Array.from({ length: n }, (_, i) => (i + 1) * 10), ys: Array(n).fill(y) });
+  const [g] = groupCurves([run('long', 10, 1), run('short', 4, 3)], 5);
+  assert.deepEqual(g.grid, [10, 17.5, 25, 32.5, 40]);
+  assert.deepEqual(g.mean, [2, 2, 2, 2, 2]);
+  assert.deepEqual(g.std, [1, 1, 1, 1, 1]);
 });

@@ -23,7 +23,7 @@ export interface Group {
   grid: number[];
   mean: number[];
   std: number[];
-  /** Runs contributing at each grid point. */
+  /** Runs contributing at each grid point (all of them: the grid spans the range they share). */
   count: number[];
 }
 
@@ -79,12 +79,14 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
   }
   return [...byKey.entries()].map(([label, rs]) => {
     const usable = rs.filter((r) => r.xs.length > 0);
-    const lo = Math.min(...usable.map((r) => r.xs[0])), hi = Math.max(...usable.map((r) => r.xs[r.xs.length - 1]));
+    // The mean and spread cover the x range every run reaches: past a run's end (a run stopped at its
+    // threshold, say) an average over fewer runs would jump. Each run's own line shows the rest.
+    const lo = Math.max(...usable.map((r) => r.xs[0])), hi = Math.min(...usable.map((r) => r.xs[r.xs.length - 1]));
     const grid: number[] = [], mean: number[] = [], std: number[] = [], count: number[] = [];
-    if (usable.length) {
+    if (usable.length && hi >= lo) {
       for (let i = 0; i < points; i++) {
         const x = points === 1 || hi === lo ? lo : lo + ((hi - lo) * i) / (points - 1);
-        const vals = usable.map((r) => interp(r.xs, r.ys, x)).filter((v) => Number.isFinite(v));
+        const vals = usable.map((r) => interp(r.xs, r.ys, Math.min(Math.max(x, r.xs[0]), r.xs[r.xs.length - 1]))).filter((v) => Number.isFinite(v));
         if (!vals.length) continue;
         const m = vals.reduce((a, b) => a + b, 0) / vals.length;
         grid.push(x);
@@ -97,14 +99,23 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
   });
 }
 
-/** Round tick values (1, 2, 5 x 10^k) from a multiple of the step at or below lo to one at or above hi. */
-export function niceTicks(lo: number, hi: number, target = 6): number[] {
+/**
+ * Round tick values (1, 2, 5 x 10^k apart) from a multiple of the step at or below lo to one at or
+ * above hi: among steps giving 3 to `maxTicks` intervals, the one that wastes the least axis.
+ */
+export function niceTicks(lo: number, hi: number, maxTicks = 8): number[] {
   if (!(hi > lo)) { hi = lo + 1; lo = lo - 1; }
-  const raw = (hi - lo) / target;
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+  const p = 10 ** Math.floor(Math.log10((hi - lo) / maxTicks));
+  let best: { step: number; first: number; last: number } | null = null;
+  for (const step of [1, 2, 5, 10, 20, 50, 100].map((m) => m * p)) {
+    const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9);
+    const n = last - first;
+    if (n < 3 && best) continue;
+    if (n > maxTicks) continue;
+    if (!best || (last - first) * step < (best.last - best.first) * best.step) best = { step, first, last };
+  }
+  const { step, first, last } = best!;
   const out: number[] = [];
-  const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9);
   for (let k = first; k <= last; k++) { const v = k * step; out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12)); }
   return out;
 }

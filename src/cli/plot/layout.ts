@@ -25,6 +25,13 @@ export interface SeriesLayout {
   nRuns: number;
 }
 
+/** The plot area: margins for tick labels, axis labels, the title and one legend row per group. */
+export function plotArea(width: number, height: number, groups: number): { x0: number; y0: number; x1: number; y1: number } {
+  return { x0: 70, y0: 40 + LEGEND_ROW * groups + 6, x1: width - 20, y1: height - 50 };
+}
+
+export const LEGEND_ROW = 16;
+
 export interface Layout {
   width: number;
   height: number;
@@ -35,10 +42,12 @@ export interface Layout {
   xTicks: { px: number; label: string }[];
   yTicks: { py: number; label: string }[];
   series: SeriesLayout[];
+  /** Legend rows above the plot area: swatch at (x, y) (row centre), text after it. */
+  legend: { x: number; y: number; label: string; color: Rgb }[];
 }
 
 export function layoutPlot(groups: Group[], o: { width: number; height: number; title: string; xLabel: string; yLabel: string }): Layout {
-  const area = { x0: 70, y0: 40, x1: o.width - 20, y1: o.height - 50 };
+  const area = plotArea(o.width, o.height, groups.length);
   const allX: number[] = [], allY: number[] = [];
   for (const g of groups) {
     for (const r of g.runs) { allX.push(...r.xs); allY.push(...r.ys); }
@@ -67,5 +76,9 @@ export function layoutPlot(groups: Group[], o: { width: number; height: number; 
     xTicks: xt.map((v) => ({ px: X(v), label: tickLabel(v) })),
     yTicks: yt.map((v) => ({ py: Y(v), label: tickLabel(v) })),
     series,
+    legend: series.map((g, i) => ({
+      x: area.x0 + 10, y: 40 + LEGEND_ROW * i + LEGEND_ROW / 2, color: g.color,
+      label: `${g.label} (${g.nRuns} run${g.nRuns === 1 ? '' : 's'}${g.nRuns > 1 ? ', mean ± std' : ''})`,
+    })),
   };
 }

@@ -41,10 +41,9 @@ export function renderRaster(l: Layout): Canvas {
   drawText(set(ink), l.title, (l.width - textWidth(l.title, 2)) / 2, 10, 2);
   drawText(set(ink), l.xLabel, (x0 + x1) / 2 - textWidth(l.xLabel) / 2, l.height - 18);
   drawText(set(ink), l.yLabel, 12, (y0 + y1) / 2 + textWidth(l.yLabel) / 2, 1, true);
-  l.series.forEach((g, i) => {
-    const y = y0 + 8 + i * 14;
-    cv.fillPolygon([[x0 + 10, H - y], [x0 + 24, H - y], [x0 + 24, H - y - 4], [x0 + 10, H - y - 4]], g.color);
-    drawText(set(ink), `${g.label} (${g.nRuns} run${g.nRuns === 1 ? '' : 's'}, mean ± std)`, x0 + 30, y - GLYPH_H / 2);
-  });
+  for (const e of l.legend) {
+    cv.fillPolygon([[e.x, H - e.y + 2], [e.x + 14, H - e.y + 2], [e.x + 14, H - e.y - 2], [e.x, H - e.y - 2]], e.color);
+    drawText(set(ink), e.label, e.x + 20, e.y - Math.floor(GLYPH_H / 2));
+  }
   return cv;
 }

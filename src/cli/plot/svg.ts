@@ -31,11 +31,10 @@ export function renderSvg(l: Layout): string {
   s.push(`<line class="axis y" x1="${x0}" y1="${y0}" x2="${x0}" y2="${y1}" stroke="black"/>`);
   s.push(`<text class="label x" x="${(x0 + x1) / 2}" y="${l.height - 12}" text-anchor="middle">${esc(l.xLabel)}</text>`);
   s.push(`<text class="label y" transform="translate(16,${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${esc(l.yLabel)}</text>`);
-  l.series.forEach((g, i) => {
-    const y = y0 + 12 + i * 18;
-    s.push(`<g class="legend"><rect x="${x0 + 10}" y="${y - 8}" width="14" height="4" fill="${rgb(g.color)}"/>` +
-      `<text x="${x0 + 30}" y="${y}">${esc(`${g.label} (${g.nRuns} run${g.nRuns === 1 ? '' : 's'}, mean ± std)`)}</text></g>`);
-  });
+  for (const e of l.legend) {
+    s.push(`<g class="legend"><rect x="${e.x}" y="${e.y - 2}" width="14" height="4" fill="${rgb(e.color)}"/>` +
+      `<text x="${e.x + 20}" y="${e.y + 4}">${esc(e.label)}</text></g>`);
+  }
   s.push('</svg>');
   return s.join('\n') + '\n';
 }

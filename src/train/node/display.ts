@@ -54,7 +54,7 @@ export class ProgressDisplay implements Callback {
     this.steps0 = ctx.algo.steps;
     if (!this.plain) {
       this.bar = new cliProgress.SingleBar({
-        stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1,
+        stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1, barCompleteChar: '\u2588', barIncompleteChar: '\u2591',
         format: '{bar} {value}/{total} steps | {speed} steps/s | ETA {etaText} | return {ret} | eval {ev} | {losses}',
       });
       this.bar.start(this.opts.totalSteps, ctx.algo.steps, this.payload(ctx.algo.steps, null));

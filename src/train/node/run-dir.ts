@@ -59,7 +59,8 @@ export class RunWriter implements Callback {
   readonly dir: string;
   private csvColumns: string[] | null = null;
   private readonly eventsFile: string;
-  private steps = 0;
+  /** Environment steps at the last update written. */
+  steps = 0;
 
   constructor(dir: string, private readonly info: CheckpointInfo, startSteps = 0) {
     this.dir = dir;

@@ -30,7 +30,15 @@ export function buildProgram(): Command {
     .version(ASCENT_VERSION)
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', `
+Examples:
+  ascent train ppo CartPole-v1                      train with the tuned preset until the threshold
+  ascent train reinforce CartPole-v1 --seed 1 --set lr=1e-3 --set policy.hidden=[32,32]
+  ascent train --resume runs/<run>                  continue an interrupted run
+  ascent eval runs/<run> --episodes 20 --record cartpole.gif
+  ascent plot runs --out curves.svg                 learning curves of every run under runs/
+  ascent list                                       algorithms, environments, presets`);
 
   program.command('train')
     .description('train an algorithm on an environment (uses the tuned preset for the pair when there is one)')

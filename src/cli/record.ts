@@ -1,7 +1,8 @@
 /**
  * Render one evaluation episode to frames. The episode runs on the same env stack as evaluation
  * (algos/common makeEnv: frame stacking, frozen observation normalisation); each frame is drawn by
- * a second, rendering instance of the env that is given the first one's physical state
+ * a second, rendering instance of the env that takes the same actions (so that drawings of the last
+ * action, like Pendulum's torque arrow, appear) and is then given the first one's physical state
  * (StatefulEnv.getState/setState), so the policy sees exactly what it sees in `ascent eval`.
  */
 import { make, Discrete, type RgbFrame } from '../envs/index.ts';
@@ -27,7 +28,7 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
     norm.setStats(train.getStats());
     norm.updateRunningMean = false;
   }
-  const view = make(envId, { renderMode: 'rgb_array' });
+  const view = make(envId, { renderMode: 'rgb_array', maxEpisodeSteps: null, orderEnforce: false });
   const src = env.unwrapped as unknown as Partial<StatefulEnv>, dst = view.unwrapped as unknown as Partial<StatefulEnv>;
   if (typeof src.getState !== 'function' || typeof dst.setState !== 'function') {
     throw new ConfigError(`--record: ${envId} does not expose its state (getState/setState), so it cannot be rendered alongside evaluation`);
@@ -47,7 +48,9 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
   let total = 0, len = 0;
   for (;;) {
     const { actions } = policy.act(obs, 1, rng, deterministic);
-    const r = env.step(policy.kind === 'categorical' ? actions[0] + offset : actions);
+    const action = policy.kind === 'categorical' ? actions[0] + offset : actions;
+    const r = env.step(action);
+    view.step(action);
     total += r.reward;
     len++;
     obs = r.obs;

@@ -11,8 +11,9 @@
  * inner result in place before passing it on; `info` objects are treated as read-only (a wrapper
  * that adds keys makes a new object).
  */
-import { Rng } from '../rng/index.ts';
+import { Rng, type RngState } from '../rng/index.ts';
 import type { Space } from './spaces.ts';
+import { checkNode, decodeNumber, encodeNumber, short, SnapshotUnsupportedError, type EnvSnapshot, type Json } from './snapshot.ts';
 
 export type Info = Record<string, unknown>;
 
@@ -70,6 +71,39 @@ export interface Env<Obs = unknown, Act = unknown> {
   close(): void;
   /** The innermost env, below all wrappers. */
   readonly unwrapped: Env<unknown, unknown>;
+  /**
+   * A JSON-serialisable snapshot of everything step/reset read, so that `restore` on an identically
+   * built stack continues bit for bit (see snapshot.ts). Optional: an env without it still works,
+   * but a vector env holding it cannot snapshot itself (resumption is then approximate).
+   * Throws SnapshotUnsupportedError, naming the layer, when a layer below cannot snapshot itself.
+   */
+  snapshot?(): EnvSnapshot;
+  /** Restores a snapshot from `snapshot()`; a snapshot of another stack fails with an error naming both. */
+  restore?(s: EnvSnapshot): void;
+}
+
+/** How errors name an env: its registered id (when it has one) and its class. */
+export function envName(env: Env<any, any>): string {
+  const cls = (env as object).constructor?.name ?? 'env';
+  const id = env.spec?.id;
+  return id ? `${cls}(${id})` : cls;
+}
+
+/**
+ * Whether the most derived class of `obj` defines `method` itself. A subclass that inherits
+ * snapshotSelf from a snapshotting parent may have added state the parent does not know about,
+ * so it must say what it saves (even if nothing) before its snapshots are trusted.
+ */
+function ownsMethod(obj: object, method: string): boolean {
+  return Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(obj), method);
+}
+
+function unsupported(env: Env<any, any>): SnapshotUnsupportedError {
+  const cls = (env as object).constructor?.name ?? 'env';
+  return new SnapshotUnsupportedError(
+    `${envName(env)} cannot snapshot itself: ${cls} does not define its own snapshotSelf()/restoreSelf() ` +
+      `(a subclass must declare the state it adds, even none), or snapshot()/restore() for an env outside BaseEnv/Wrapper`,
+  );
 }
 
 /** Shared empty info: frozen, so code that tries to add keys to it fails loudly. */
@@ -114,6 +148,38 @@ export abstract class BaseEnv<Obs, Act> implements Env<Obs, Act> {
 
   abstract reset(args?: ResetArgs): ResetResult<Obs>;
   abstract step(action: Act): StepResult<Obs>;
+
+  /**
+   * The env's own state besides its generator (physics state, counters, anything step, reset or
+   * render read), as JSON with floats written by encodeNumber. Each concrete env class defines it
+   * together with restoreSelf; without them the env cannot snapshot itself.
+   */
+  protected snapshotSelf?(): Json;
+  protected restoreSelf?(state: Json): void;
+
+  snapshot(): EnvSnapshot {
+    if (!ownsMethod(this, 'snapshotSelf') || !this.snapshotSelf) throw unsupported(this);
+    const g = this.rng?.getState() ?? null;
+    return { kind: this.constructor.name, state: this.snapshotSelf(), rng: g && { s: g.s.slice(), spare: g.spare === null ? null : encodeNumber(g.spare) } };
+  }
+
+  restore(s: EnvSnapshot): void {
+    if (!ownsMethod(this, 'restoreSelf') || !this.restoreSelf) throw unsupported(this);
+    const who = `${envName(this)}.restore`;
+    checkNode(who, s, this.constructor.name);
+    if (s.rng === undefined) throw new Error(`${who}: the snapshot has no 'rng' field (expected the generator state, or null before the first reset)`);
+    let rng: Rng | null = null;
+    if (s.rng !== null) {
+      const spare = s.rng.spare === null || s.rng.spare === undefined ? null : decodeNumber(s.rng.spare, `${who}: rng.spare`);
+      try {
+        rng = Rng.fromState({ s: s.rng.s as RngState['s'], spare });
+      } catch (e) {
+        throw new Error(`${who}: bad generator state ${short(s.rng)}: ${(e as Error).message}`);
+      }
+    }
+    this.restoreSelf(s.state);
+    this.rng = rng;
+  }
 
   render(): RgbFrame {
     throw new Error(`${this.constructor.name}: render() is not implemented`);
@@ -165,6 +231,37 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> imp
   get unwrapped(): Env<unknown, unknown> {
     return this.env.unwrapped;
   }
+
+  /**
+   * The wrapper's own state (null: none). Every wrapper class with state defines it with
+   * restoreSelf; a subclass that does not define its own cannot snapshot itself (see ownsMethod).
+   */
+  protected snapshotSelf(): Json {
+    return null;
+  }
+  protected restoreSelf(_state: Json): void {}
+
+  snapshot(): EnvSnapshot {
+    if (!ownsMethod(this, 'snapshotSelf') || !ownsMethod(this, 'restoreSelf')) throw unsupported(this);
+    const inner = this.env;
+    if (typeof inner.snapshot !== 'function' || typeof inner.restore !== 'function') {
+      throw new SnapshotUnsupportedError(`${envName(inner)} (inside ${this.constructor.name}) cannot snapshot itself: it has no snapshot()/restore()`);
+    }
+    return { kind: this.constructor.name, state: this.snapshotSelf(), env: inner.snapshot() };
+  }
+
+  /** Restores the wrapped env, then this wrapper; on an error the stack is partly restored (restore again or reset). */
+  restore(s: EnvSnapshot): void {
+    if (!ownsMethod(this, 'snapshotSelf') || !ownsMethod(this, 'restoreSelf')) throw unsupported(this);
+    const who = `${envName(this)}.restore`;
+    checkNode(who, s, this.constructor.name);
+    const inner = this.env;
+    if (typeof inner.restore !== 'function') throw new SnapshotUnsupportedError(`${envName(inner)} (inside ${this.constructor.name}) cannot restore a snapshot: it has no restore()`);
+    if (!s.env) throw new Error(`${who}: the snapshot has no inner 'env' snapshot (expected one for the wrapped ${envName(inner)})`);
+    inner.restore(s.env);
+    this.restoreSelf(s.state);
+  }
+
   toString(): string {
     return `${this.constructor.name}<${String(this.env)}>`;
   }

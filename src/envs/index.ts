@@ -3,6 +3,7 @@ export {
   Wrapper,
   EMPTY_INFO,
   entropySeed,
+  envName,
   type Env,
   type EnvSpec,
   type Info,
@@ -28,6 +29,16 @@ export {
   type FloatArray,
   type FloatDtype,
 } from './spaces.ts';
+export {
+  SnapshotUnsupportedError,
+  encodeNumber,
+  decodeNumber,
+  encodeNumbers,
+  decodeNumbers,
+  type EnvSnapshot,
+  type Json,
+  type JsonNumber,
+} from './snapshot.ts';
 export { make, register, spec, registeredIds, type MakeOptions } from './registry.ts';
 export { checkEnv, type CheckEnvOptions } from './checker.ts';
 export { Canvas, rotate, type Rgb, type Point } from './raster.ts';

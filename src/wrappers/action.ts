@@ -4,6 +4,7 @@
  */
 import { Wrapper, type Env, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
+import type { Json } from '../envs/snapshot.ts';
 
 type Act = Float32Array | number[];
 
@@ -33,6 +34,12 @@ export class ClipAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
     for (let i = 0; i < size; i++) this.buf[i] = Math.min(Math.max(action[i], low[i]), high[i]);
     return this.env.step(this.buf);
   }
+
+  /** Snapshot: none of its own (the action buffer is rewritten on every step). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }
 
 /**
@@ -69,6 +76,12 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
     }
     return this.env.step(this.buf);
   }
+
+  /** Snapshot: none of its own (the action buffer is rewritten on every step). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }
 
 /** Applies `fn` to every action (gymnasium.wrappers.TransformAction). */
@@ -80,4 +93,10 @@ export class TransformAction<Obs, WAct, Act> extends Wrapper<Obs, WAct, Obs, Act
   override step(action: WAct): StepResult<Obs> {
     return this.env.step(this.fn(action));
   }
+
+  /** Snapshot: none of its own (state hidden in `fn` is not saved). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }

@@ -5,6 +5,7 @@
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box, Dict, type Space } from '../envs/spaces.ts';
+import type { Json } from '../envs/snapshot.ts';
 
 export interface AddRenderObservationOptions {
   renderOnly?: boolean;
@@ -46,4 +47,10 @@ export class AddRenderObservation<Obs, Act> extends Wrapper<any, Act, Obs, Act> 
     r.obs = this.wrap(r.obs);
     return r;
   }
+
+  /** Snapshot: none of its own (the frame is rendered from the inner env's state). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }

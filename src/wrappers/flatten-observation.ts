@@ -1,6 +1,7 @@
 /** gymnasium.wrappers.FlattenObservation: observations become flat Float32Arrays (spaces.flatten). */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box, flattenSpace, type Space } from '../envs/spaces.ts';
+import type { Json } from '../envs/snapshot.ts';
 
 export class FlattenObservation<Obs, Act> extends Wrapper<Float32Array, Act, Obs, Act> {
   private readonly inner: Space<Obs>;
@@ -24,4 +25,10 @@ export class FlattenObservation<Obs, Act> extends Wrapper<Float32Array, Act, Obs
     r.obs = this.flatten(r.obs as unknown as Obs);
     return r;
   }
+
+  /** Snapshot: none of its own (the output is recomputed from every inner observation). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }

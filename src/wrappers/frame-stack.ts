@@ -5,6 +5,7 @@
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
+import { checkInteger, decodeNumbers, encodeNumbers, stateObject, type Json } from '../envs/snapshot.ts';
 
 type Vec = Float32Array | Float64Array;
 
@@ -57,5 +58,18 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
     this.push(r.obs);
     r.obs = this.stacked();
     return r;
+  }
+
+  /** Snapshot: the ring buffer of frames (float32 values, exact in JSON) and its head. */
+  protected override snapshotSelf(): Json {
+    return { frames: encodeNumbers(this.frames), head: this.head };
+  }
+  protected override restoreSelf(state: Json): void {
+    const who = 'FrameStackObservation.restore', o = stateObject(who, state);
+    const frames = decodeNumbers(o.frames, this.frames.length, `${who}: state.frames (${this.stackSize} frames of ${this.dim})`);
+    const head = checkInteger(o.head, `${who}: state.head`);
+    if (head >= this.stackSize) throw new Error(`${who}: state.head must be < stackSize ${this.stackSize}, got ${head}`);
+    this.frames.set(frames);
+    this.head = head;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
+import type { Json } from '../envs/snapshot.ts';
 
 /** Which entries are kept (1) or zeroed (0), per base env id. */
 export const VELOCITY_MASKS: Record<string, readonly number[]> = {
@@ -53,4 +54,10 @@ export class MaskVelocity<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
     r.obs = this.apply(r.obs as unknown as Vec);
     return r;
   }
+
+  /** Snapshot: none of its own (the output is recomputed from every inner observation). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }

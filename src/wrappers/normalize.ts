@@ -8,6 +8,7 @@
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
+import { checkBoolean, decodeNumber, encodeNumber, stateObject, type Json } from '../envs/snapshot.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
 
 type Vec = Float32Array | Float64Array;
@@ -55,6 +56,17 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
   getStats(): RunningMeanStdState {
     return this.obsRms.getState();
   }
+
+  /** Snapshot: the statistics and whether they are updated. */
+  protected override snapshotSelf(): Json {
+    return { obsRms: this.obsRms.toJson(), updateRunningMean: this.updateRunningMean };
+  }
+  protected override restoreSelf(state: Json): void {
+    const who = 'NormalizeObservation.restore', o = stateObject(who, state);
+    const update = checkBoolean(o.updateRunningMean, `${who}: state.updateRunningMean`);
+    this.obsRms.fromJson(o.obsRms, `${who}: state.obsRms`);
+    this.updateRunningMean = update;
+  }
   setStats(s: RunningMeanStdState): void {
     this.obsRms.setState(s);
   }
@@ -80,6 +92,19 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
     }
     r.reward = r.reward / Math.sqrt(this.returnRms.var[0] + this.epsilon);
     return r;
+  }
+
+  /** Snapshot: the return statistics, the discounted return G and whether the statistics are updated. */
+  protected override snapshotSelf(): Json {
+    return { returnRms: this.returnRms.toJson(), discountedReward: encodeNumber(this.discountedReward), updateRunningMean: this.updateRunningMean };
+  }
+  protected override restoreSelf(state: Json): void {
+    const who = 'NormalizeReward.restore', o = stateObject(who, state);
+    const update = checkBoolean(o.updateRunningMean, `${who}: state.updateRunningMean`);
+    const g = decodeNumber(o.discountedReward, `${who}: state.discountedReward`);
+    this.returnRms.fromJson(o.returnRms, `${who}: state.returnRms`);
+    this.discountedReward = g;
+    this.updateRunningMean = update;
   }
 
   getStats(): RunningMeanStdState & { discountedReward: number } {

@@ -4,9 +4,12 @@
  * outside TimeLimit so that it sees time-limit truncations too.
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { short, stateObject, type Json } from '../envs/snapshot.ts';
+
+const STATES = ['unreset', 'running', 'ended'] as const;
 
 export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
-  private state: 'unreset' | 'running' | 'ended' = 'unreset';
+  private state: (typeof STATES)[number] = 'unreset';
   constructor(env: Env<Obs, Act>) {
     super(env);
   }
@@ -30,6 +33,14 @@ export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
     const r = this.env.step(action);
     if (r.terminated || r.truncated) this.state = 'ended';
     return r;
+  }
+  protected override snapshotSelf(): Json {
+    return { state: this.state };
+  }
+  protected override restoreSelf(state: Json): void {
+    const who = 'OrderEnforcing.restore', s = stateObject(who, state).state;
+    if (!STATES.includes(s as (typeof STATES)[number])) throw new Error(`${who}: state.state must be one of ${STATES.join(', ')}, got ${short(s)}`);
+    this.state = s as (typeof STATES)[number];
   }
   override render() {
     if (this.state === 'unreset') throw new Error(`${this.spec?.id ?? String(this.env)}: render() called before reset()`);

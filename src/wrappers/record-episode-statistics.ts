@@ -4,6 +4,7 @@
  * are kept in returnQueue/lengthQueue/timeQueue. The clock is injectable (default performance.now).
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { checkInteger, decodeNumber, decodeNumbers, encodeNumber, encodeNumbers, stateObject, type Json } from '../envs/snapshot.ts';
 
 export interface EpisodeStatistics {
   r: number;
@@ -53,6 +54,31 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
       this.startTime = this.now();
     }
     return r;
+  }
+
+  /**
+   * Snapshot: the running episode's return and length, the episode count and the queues. The wall
+   * clock is not state: the running episode's elapsed seconds are saved and continue from restore.
+   */
+  protected override snapshotSelf(): Json {
+    return {
+      episodeReturn: encodeNumber(this.episodeReturn), episodeLength: this.episodeLength, episodeCount: this.episodeCount,
+      returnQueue: encodeNumbers(this.returnQueue), lengthQueue: encodeNumbers(this.lengthQueue), timeQueue: encodeNumbers(this.timeQueue),
+      elapsedMs: encodeNumber(this.now() - this.startTime),
+    };
+  }
+  protected override restoreSelf(state: Json): void {
+    const who = 'RecordEpisodeStatistics.restore', o = stateObject(who, state);
+    const ret = decodeNumber(o.episodeReturn, `${who}: state.episodeReturn`);
+    const len = checkInteger(o.episodeLength, `${who}: state.episodeLength`);
+    const count = checkInteger(o.episodeCount, `${who}: state.episodeCount`);
+    const queues = (['returnQueue', 'lengthQueue', 'timeQueue'] as const).map((k) => decodeNumbers(o[k], null, `${who}: state.${k}`));
+    const elapsed = decodeNumber(o.elapsedMs, `${who}: state.elapsedMs`);
+    this.episodeReturn = ret;
+    this.episodeLength = len;
+    this.episodeCount = count;
+    [this.returnQueue, this.lengthQueue, this.timeQueue].forEach((q, i) => q.splice(0, q.length, ...queues[i].slice(-this.bufferLength)));
+    this.startTime = this.now() - elapsed;
   }
 }
 

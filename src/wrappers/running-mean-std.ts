@@ -5,6 +5,8 @@
  * float32 (mean/var arrays of the space's dtype, the count a Python float): every array operation
  * is rounded with Math.fround, the Python scalars are rounded to float32 where they meet the arrays.
  */
+import { decodeNumber, decodeNumbers, encodeNumber, encodeNumbers, stateObject, type Json } from '../envs/snapshot.ts';
+
 export interface RunningMeanStdState {
   mean: number[];
   var: number[];
@@ -64,6 +66,20 @@ export class RunningMeanStd {
 
   getState(): RunningMeanStdState {
     return { mean: Array.from(this.mean), var: Array.from(this.var), count: this.count };
+  }
+
+  /** getState() with every number JSON-safe (see envs/snapshot.ts). */
+  toJson(): Json {
+    return { mean: encodeNumbers(this.mean), var: encodeNumbers(this.var), count: encodeNumber(this.count) };
+  }
+
+  fromJson(state: unknown, who: string): void {
+    const o = stateObject(who, state);
+    this.setState({
+      mean: decodeNumbers(o.mean, this.size, `${who}: mean`),
+      var: decodeNumbers(o.var, this.size, `${who}: var`),
+      count: decodeNumber(o.count, `${who}: count`),
+    });
   }
 
   setState(s: RunningMeanStdState): void {

@@ -1,6 +1,7 @@
 /** gymnasium.wrappers.TransformObservation and TransformReward: apply a function to each obs / reward. */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
+import type { Json } from '../envs/snapshot.ts';
 
 export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs, Act> {
   constructor(env: Env<Obs, Act>, private readonly fn: (obs: Obs) => WObs, observationSpace?: Space<WObs>) {
@@ -16,6 +17,12 @@ export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs
     r.obs = this.fn(r.obs as unknown as Obs);
     return r;
   }
+
+  /** Snapshot: none of its own (state hidden in `fn` is not saved). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }
 
 export class TransformReward<Obs, Act> extends Wrapper<Obs, Act> {
@@ -27,4 +34,10 @@ export class TransformReward<Obs, Act> extends Wrapper<Obs, Act> {
     r.reward = this.fn(r.reward);
     return r;
   }
+
+  /** Snapshot: none of its own (state hidden in `fn` is not saved). */
+  protected override snapshotSelf(): Json {
+    return null;
+  }
+  protected override restoreSelf(): void {}
 }

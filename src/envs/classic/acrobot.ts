@@ -4,6 +4,7 @@
  * operations follows gymnasium/envs/classic_control/acrobot.py (_dsdt, rk4) for bit-exact results.
  */
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
 import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
 import { drawAcrobot } from './render.ts';
@@ -116,6 +117,18 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     checkStateLength(ID, state, AcrobotEnv.STATE_NAMES);
     for (let i = 0; i < 4; i++) this.s[i] = state[i];
     this.hasState = true;
+    this.writeObs();
+  }
+
+  protected override snapshotSelf(): Json {
+    return { s: encodeNumbers(this.s), hasState: this.hasState };
+  }
+
+  protected override restoreSelf(state: Json): void {
+    const who = `${ID}.restore`, o = stateObject(who, state);
+    const s = decodeNumbers(o.s, 4, `${who}: state.s [${AcrobotEnv.STATE_NAMES.join(', ')}]`);
+    this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    this.s.set(s);
     this.writeObs();
   }
 

@@ -4,6 +4,7 @@
  * gymnasium/envs/classic_control/cartpole.py so that every observation matches bit for bit.
  */
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { checkBoolean, checkInteger, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
 import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
 import { drawCartPole } from './render.ts';
@@ -117,6 +118,22 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     [this.x, this.xDot, this.theta, this.thetaDot] = Array.from(state);
     this.hasState = true;
     this.stepsBeyondTerminated = -1;
+    this.writeObs();
+  }
+
+  /** Snapshot: the float64 state, whether reset was called, and the steps past termination. */
+  protected override snapshotSelf(): Json {
+    return { s: encodeNumbers([this.x, this.xDot, this.theta, this.thetaDot]), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated };
+  }
+
+  protected override restoreSelf(state: Json): void {
+    const who = `${ID}.restore`, o = stateObject(who, state);
+    const s = decodeNumbers(o.s, 4, `${who}: state.s [${CartPoleEnv.STATE_NAMES.join(', ')}]`);
+    const hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    const beyond = checkInteger(o.stepsBeyondTerminated, `${who}: state.stepsBeyondTerminated`, -1);
+    [this.x, this.xDot, this.theta, this.thetaDot] = s;
+    this.hasState = hasState;
+    this.stepsBeyondTerminated = beyond;
     this.writeObs();
   }
 

@@ -9,6 +9,7 @@
  * setState). The reward uses the unclipped action in float64 (math.pow), as Gymnasium does.
  */
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
 import { checkStateLength, notReset, resetBounds, scalarAction } from './common.ts';
 import { drawMountainCar } from './render.ts';
@@ -114,6 +115,21 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     this.velocity = state[1];
     this.f32 = false;
     this.hasState = true;
+    this.writeObs();
+  }
+
+  /** Snapshot: the state and whether it is float32 (after a step) or float64 (after reset). */
+  protected override snapshotSelf(): Json {
+    return { s: encodeNumbers([this.position, this.velocity]), f32: this.f32, hasState: this.hasState };
+  }
+
+  protected override restoreSelf(state: Json): void {
+    const who = `${ID}.restore`, o = stateObject(who, state);
+    const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarContinuousEnv.STATE_NAMES.join(', ')}]`);
+    const f32 = checkBoolean(o.f32, `${who}: state.f32`);
+    this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    this.f32 = f32;
+    [this.position, this.velocity] = s;
     this.writeObs();
   }
 

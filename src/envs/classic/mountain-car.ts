@@ -4,6 +4,7 @@
  * gymnasium/envs/classic_control/mountain_car.py.
  */
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
 import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
 import { drawMountainCar } from './render.ts';
@@ -76,6 +77,18 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
     this.position = state[0];
     this.velocity = state[1];
     this.hasState = true;
+    this.writeObs();
+  }
+
+  protected override snapshotSelf(): Json {
+    return { s: encodeNumbers([this.position, this.velocity]), hasState: this.hasState };
+  }
+
+  protected override restoreSelf(state: Json): void {
+    const who = `${ID}.restore`, o = stateObject(who, state);
+    const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarEnv.STATE_NAMES.join(', ')}]`);
+    this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    [this.position, this.velocity] = s;
     this.writeObs();
   }
 

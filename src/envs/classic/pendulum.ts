@@ -4,6 +4,7 @@
  * and `0.001 * u**2`): emulated here with Math.fround so rewards and observations match bit for bit.
  */
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
+import { checkBoolean, decodeNumber, decodeNumbers, encodeNumber, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
 import { checkStateLength, floorMod, notReset, scalarAction } from './common.ts';
 import { drawPendulum } from './render.ts';
@@ -90,6 +91,21 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
     this.theta = state[0];
     this.thetaDot = state[1];
     this.hasState = true;
+    this.writeObs();
+  }
+
+  /** Snapshot: the state, and the last torque (the rendered frame shows it). */
+  protected override snapshotSelf(): Json {
+    return { s: encodeNumbers([this.theta, this.thetaDot]), lastU: this.lastU === null ? null : encodeNumber(this.lastU), hasState: this.hasState };
+  }
+
+  protected override restoreSelf(state: Json): void {
+    const who = `${ID}.restore`, o = stateObject(who, state);
+    const s = decodeNumbers(o.s, 2, `${who}: state.s [${PendulumEnv.STATE_NAMES.join(', ')}]`);
+    const lastU = o.lastU === null ? null : decodeNumber(o.lastU, `${who}: state.lastU`);
+    this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    [this.theta, this.thetaDot] = s;
+    this.lastU = lastU;
     this.writeObs();
   }
 

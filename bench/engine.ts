@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import { createOpponents, measureInterleaved, formatTiming, initParams, referenceLoss, makePpoBatch, PPO_BATCHES, INFERENCE_BATCHES, type Timing } from './opponents/index.ts';
 import { ascentPpoUpdate, ascentInference } from './engine/ascent.ts';
+import { kernelInfo } from '../src/tensor/index.ts';
 
 const SEED = 7;
 const quick = process.env.BENCH_QUICK === '1';
@@ -31,6 +32,7 @@ async function compare(workload: string, batch: number, fns: Record<string, () =
 }
 
 console.log(`engine bench on ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores), node ${process.version}`);
+console.log(`Ascent kernels: ${JSON.stringify(kernelInfo())}`);
 console.log('ratio = opponent median / Ascent median (higher is better for Ascent)\n');
 
 for (const batch of PPO_BATCHES) {
@@ -91,7 +93,8 @@ if (!quick) {
 const out = {
   bench: 'engine',
   date: new Date().toISOString(),
-  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version },
+  machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavg: os.loadavg() },
+  kernels: kernelInfo(),
   opponents: Object.fromEntries(opponents.map((o) => [o.name, o.config])),
   rows,
   memory,

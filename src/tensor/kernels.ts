@@ -34,7 +34,6 @@ export function gemm(
       }
       for (; p < k; p++) {
         const a = A[ai + p];
-        if (a === 0) continue;
         const bp = bOff + p * n;
         for (let j = 0; j < n; j++) C[ci + j] += a * B[bp + j];
       }

@@ -8,6 +8,7 @@
  */
 import type { Env, EnvSpec, RenderMode } from './env.ts';
 import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv } from './classic/index.ts';
+import { ContinuousCartPoleEnv } from './classic/continuous-cartpole.ts';
 import { TimeLimit } from '../wrappers/time-limit.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { MaskVelocity } from '../wrappers/mask-velocity.ts';
@@ -96,6 +97,8 @@ register({
   rewardThreshold: 90.0,
 });
 register({ id: 'Pendulum-v1', entryPoint: (k) => new PendulumEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200 });
+// Not in Gymnasium: mbrl-lib's continuous cart-pole (force = 10 a, a in [-1, 1]) with its MBPO trial length.
+register({ id: 'ContinuousCartPole-v0', entryPoint: (k) => new ContinuousCartPoleEnv({ renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: 195.0 });
 
 // --- Partially observed variants: the same env with its velocity entries zeroed (MaskVelocity) ---
 const masked: [string, string][] = [

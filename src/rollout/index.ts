@@ -1,3 +1,4 @@
 /** Rollouts: discounting, full returns, reward-to-go and GAE over time-major [T, numEnvs] arrays. */
 export * from './returns.ts';
 export * from './collector.ts';
+export * from './replay.ts';

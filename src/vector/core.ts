@@ -3,7 +3,8 @@
  * envs writing into (possibly shared) batch arrays at a row offset. Errors are re-thrown with the
  * global env index in the message.
  */
-import type { Env, Info } from '../envs/env.ts';
+import { envName, type Env, type Info } from '../envs/env.ts';
+import { SnapshotUnsupportedError, type EnvSnapshot } from '../envs/snapshot.ts';
 import { Box, Discrete, type Space } from '../envs/spaces.ts';
 import type { AutoresetMode } from './types.ts';
 
@@ -140,6 +141,52 @@ export class VectorCore {
 
   close(): void {
     for (const e of this.envs) e.close();
+  }
+
+  /** Why env i cannot snapshot itself, or null when it can. */
+  private cannotSnapshot(i: number): string | null {
+    const e = this.envs[i];
+    if (typeof e.snapshot !== 'function' || typeof e.restore !== 'function') return `${envName(e)} has no snapshot()/restore()`;
+    return null;
+  }
+
+  /**
+   * Each env's snapshot and its pending autoreset (next-step mode). Throws SnapshotUnsupportedError
+   * naming the first env (global index) that cannot snapshot itself.
+   */
+  snapshot(): { autoreset: number[]; envs: EnvSnapshot[] } {
+    const envs = this.envs.map((e, i) => {
+      const why = this.cannotSnapshot(i);
+      if (why) throw new SnapshotUnsupportedError(`${this.who}: env ${this.offset + i} cannot snapshot itself: ${why}`);
+      try {
+        return e.snapshot!();
+      } catch (err) {
+        if (err instanceof SnapshotUnsupportedError) throw new SnapshotUnsupportedError(`${this.who}: env ${this.offset + i}: ${err.message}`);
+        this.fail(i, err);
+      }
+    });
+    return { autoreset: Array.from(this.autoreset), envs };
+  }
+
+  /** Restores `snapshot()`'s output: `envs` and `autoreset` hold this group's envs, in order. */
+  restore(s: { autoreset: number[]; envs: EnvSnapshot[] }): void {
+    const n = this.envs.length;
+    if (!Array.isArray(s?.envs) || s.envs.length !== n || !Array.isArray(s.autoreset) || s.autoreset.length !== n) {
+      throw new Error(`${this.who}: expected snapshots of ${n} envs (envs and autoreset arrays of length ${n}), got ${s?.envs?.length} env snapshots and ${s?.autoreset?.length} autoreset flags`);
+    }
+    s.autoreset.forEach((f, i) => {
+      if (f !== 0 && f !== 1) throw new Error(`${this.who}: env ${this.offset + i}: autoreset flag must be 0 or 1, got ${JSON.stringify(f)}`);
+    });
+    for (let i = 0; i < n; i++) {
+      const why = this.cannotSnapshot(i);
+      if (why) throw new SnapshotUnsupportedError(`${this.who}: env ${this.offset + i} cannot restore a snapshot: ${why}`);
+      try {
+        this.envs[i].restore!(s.envs[i]);
+      } catch (err) {
+        this.fail(i, err);
+      }
+    }
+    this.autoreset.set(s.autoreset);
   }
 }
 

@@ -1,4 +1,4 @@
-export type { AutoresetMode, VectorEnv, VectorResetResult, VectorStepResult } from './types.ts';
+export type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
 export { SyncVectorEnv, type SyncVectorEnvOptions } from './sync.ts';
 export { AsyncVectorEnv, type AsyncVectorEnvOptions, type WorkerHandle, type WorkerSpawner } from './async.ts';
 export { VectorCore, spaceDims } from './core.ts';

@@ -1,8 +1,10 @@
 /** gymnasium.vector.SyncVectorEnv: steps its envs one after another in this thread. */
 import type { Env } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
+import { SnapshotUnsupportedError } from '../envs/snapshot.ts';
 import { checkActions, VectorCore, type BatchArrays } from './core.ts';
-import type { AutoresetMode, VectorEnv, VectorResetResult, VectorStepResult } from './types.ts';
+import { checkVectorState, makeVectorState } from './state.ts';
+import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
 
 export interface SyncVectorEnvOptions {
   autoresetMode?: AutoresetMode;
@@ -60,6 +62,46 @@ export class SyncVectorEnv implements VectorEnv {
     checkActions('SyncVectorEnv', actions, this.numEnvs * this.actDim);
     this.core.step(this.b, actions);
     return this.result;
+  }
+
+  /**
+   * A JSON-serialisable snapshot of every env and of the batch (pending autoresets, last
+   * observations): after setState on an identically built vector env, stepping continues bit for
+   * bit. Returns null when some env cannot snapshot itself (a user env without snapshot()/restore(),
+   * or a wrapper subclass without its own snapshotSelf()): callers such as the Collector then
+   * resume approximately; snapshotUnsupported() says which env and why.
+   */
+  getState(): VectorEnvState | null {
+    try {
+      return this.snapshot();
+    } catch (e) {
+      if (e instanceof SnapshotUnsupportedError) return null;
+      throw e;
+    }
+  }
+
+  /** Like getState(), but throws SnapshotUnsupportedError naming the env that cannot snapshot itself. */
+  snapshot(): VectorEnvState {
+    const { autoreset, envs } = this.core.snapshot();
+    return makeVectorState(this.autoresetMode, this.numEnvs, this.obsDim, this.b.obs, autoreset, envs);
+  }
+
+  /** Why getState() returns null (the first env that cannot snapshot itself), or null if it does not. */
+  snapshotUnsupported(): string | null {
+    try {
+      this.core.snapshot();
+      return null;
+    } catch (e) {
+      if (e instanceof SnapshotUnsupportedError) return e.message;
+      throw e;
+    }
+  }
+
+  /** Restores getState()'s output; a snapshot of another shape or env stack fails naming the env. */
+  setState(s: VectorEnvState): void {
+    const { obs, state } = checkVectorState('SyncVectorEnv.setState', s, this.autoresetMode, this.numEnvs, this.obsDim);
+    this.core.restore(state);
+    this.b.obs.set(obs);
   }
 
   close(): void {

@@ -12,6 +12,7 @@
  */
 import type { Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
+import type { EnvSnapshot, JsonNumber } from '../envs/snapshot.ts';
 
 export type AutoresetMode = 'next-step' | 'same-step';
 
@@ -30,6 +31,22 @@ export interface VectorStepResult {
   finalObs: Float32Array | null;
   finalMask: Uint8Array | null;
   finalInfos: (Info | null)[] | null;
+}
+
+/**
+ * A vector env's snapshot (JSON-serialisable): every env's snapshot plus the batch's own state.
+ * SyncVectorEnv and AsyncVectorEnv write the same layout, so either restores the other's.
+ */
+export interface VectorEnvState {
+  kind: 'vector-env';
+  numEnvs: number;
+  obsDim: number;
+  autoresetMode: AutoresetMode;
+  /** The last batch of observations (what the last reset/step returned), encoded numbers. */
+  obs: JsonNumber[];
+  /** Next-step mode: 1 where the env's next step is a reset. */
+  autoreset: number[];
+  envs: EnvSnapshot[];
 }
 
 export interface VectorEnv {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   BaseEnv,
   CartPoleEnv,
+  Discrete,
   EMPTY_INFO,
   Box,
   SnapshotUnsupportedError,
@@ -140,7 +141,7 @@ test('bad snapshots: another env, a wrong state length, another step limit, not 
 
 class NoSnapshotEnv extends BaseEnv<Float32Array, number> {
   readonly observationSpace = new Box<Float32Array>(-1, 1, [1]);
-  readonly actionSpace = new Box<number>(-1, 1, [1]) as never;
+  readonly actionSpace = new Discrete(2);
   k = 0;
   reset(): ResetResult<Float32Array> {
     this.k = 0;

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Browser build (esbuild, ESM, minified) into dist/web/:
+//   ascent.js                  the library (engine, distributions, classic envs, algorithms, training driver)
+//   train/    index.html, main.js, worker.js (module worker), style.css   the training page
+//   dashboard/ index.html, main.js, style.css                            the runs dashboard
+// The preset YAML files are parsed here and inlined as JSON, so the pages carry no YAML parser.
+// Usage: node scripts/build-web.mjs [--outdir dir]; or import { buildWeb } from this file.
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse } from 'yaml';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** presets/<algo>.yaml -> { algo: { env: { config, run, source } } } */
+function readPresets() {
+  const dir = join(root, 'presets');
+  const out = {};
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const doc = parse(readFileSync(join(dir, f), 'utf8'));
+    out[doc.algo] = doc.presets ?? {};
+  }
+  return out;
+}
+
+export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = true, quiet = false } = {}) {
+  const web = join(root, 'src', 'web');
+  const common = {
+    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify, sourcemap: false,
+    // Env and wrapper snapshots are tagged with class names (checked on restore), so minifying must keep them.
+    keepNames: true, logLevel: quiet ? 'silent' : 'warning',
+    define: { __ASCENT_PRESETS__: JSON.stringify(readPresets()) },
+    // The Node-only vector adapters are loaded through computed specifiers; never pull them in.
+    external: ['node:*'],
+  };
+  const result = await build({
+    ...common,
+    entryPoints: {
+      ascent: join(web, 'lib.ts'),
+      'train/main': join(web, 'train', 'main.ts'),
+      'train/worker': join(web, 'train', 'worker.ts'),
+      'dashboard/main': join(web, 'dashboard', 'main.ts'),
+    },
+    outdir,
+    metafile: true,
+  });
+  for (const page of ['train', 'dashboard']) {
+    mkdirSync(join(outdir, page), { recursive: true });
+    for (const f of readdirSync(join(web, page))) if (/\.(html|css)$/.test(f)) copyFileSync(join(web, page, f), join(outdir, page, f));
+  }
+  copyFileSync(join(web, 'style.css'), join(outdir, 'style.css'));
+  const sizes = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]));
+  const nodeImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.path.startsWith('node:')).map((i) => i.path));
+  if (nodeImports.length) throw new Error(`browser bundle imports Node modules: ${[...new Set(nodeImports)].join(', ')}`);
+  return { outdir, sizes };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const i = process.argv.indexOf('--outdir');
+  const { outdir, sizes } = await buildWeb({ outdir: i > 0 ? resolve(process.argv[i + 1]) : undefined });
+  for (const [f, b] of Object.entries(sizes)) console.log(`${(b / 1024).toFixed(1).padStart(8)} KiB  ${f}`);
+  console.log(`built ${outdir} (${Object.keys(sizes).length} bundles; ${readdirSync(outdir).filter((f) => statSync(join(outdir, f)).isDirectory()).join(', ')})`);
+}

@@ -1,0 +1,164 @@
+/**
+ * The runs dashboard: the list of runs (live over server-sent events), their learning curves
+ * overlaid, and a checkpoint's policy played on a canvas (fetched, decoded and run in the page).
+ */
+import { drawChart, type Series } from '../chart.ts';
+import { Player } from '../player.ts';
+import { Playback } from '../animate.ts';
+import type { Row, RunSummary } from '../runs.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#78716c', '#ca8a04'];
+
+interface RunView { summary: RunSummary; rows: Row[]; color: string; shown: boolean }
+const runs = new Map<string, RunView>();
+let colorIndex = 0;
+const wanted = new URLSearchParams(location.hash.slice(1)).get('run');
+
+function showError(msg: string | null, box = $('error')): void {
+  box.hidden = !msg;
+  box.textContent = msg ?? '';
+}
+const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(+v.toFixed(1)));
+const lastOf = (rows: Row[], k: string) => { for (let i = rows.length - 1; i >= 0; i--) if (rows[i][k] != null) return rows[i][k]; return null; };
+const maxOf = (rows: Row[], k: string) => rows.reduce<number | null>((m, r) => (r[k] != null && (m === null || r[k]! > m) ? r[k] : m), null);
+
+// Rendering is batched to one pass per animation frame however many events arrive.
+let queued = false;
+function render(): void {
+  if (queued) return;
+  queued = true;
+  requestAnimationFrame(() => {
+    queued = false;
+    renderTable();
+    renderMetrics();
+    renderChart();
+    renderPlayChoices();
+  });
+}
+
+function renderTable(): void {
+  const body = $('runs');
+  body.replaceChildren(...[...runs.values()].map((r) => {
+    const s = r.summary;
+    const tr = document.createElement('tr');
+    tr.dataset.run = s.name;
+    tr.dataset.rows = String(r.rows.length);
+    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: r.shown });
+    box.onchange = () => { r.shown = box.checked; render(); };
+    const cell = (text: string, cls = '') => Object.assign(document.createElement('td'), { textContent: text, className: cls });
+    const name = document.createElement('td');
+    name.innerHTML = `<span class="swatch" style="background:${r.color}"></span>`;
+    name.append(s.name, Object.assign(document.createElement('div'), { className: 'muted', textContent: [s.algo, s.env, s.seed !== null ? `seed ${s.seed}` : ''].filter(Boolean).join(' · ') }));
+    if (s.errors.length) name.append(Object.assign(document.createElement('div'), { className: 'err run-error', textContent: s.errors.join('\n') }));
+    const first = document.createElement('td');
+    first.append(box);
+    tr.append(first, name, cell(s.state ?? '?'), cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`), cell(fmt(lastOf(r.rows, 'returnMean'))), cell(fmt(maxOf(r.rows, 'evalMean'))));
+    if (s.errors.length) tr.classList.add('has-error');
+    return tr;
+  }));
+  $('no-runs').hidden = runs.size > 0;
+}
+
+function renderMetrics(): void {
+  const sel = $<HTMLSelectElement>('metric');
+  const keys = new Set<string>(['returnMean', 'evalMean']);
+  for (const r of runs.values()) for (const k of Object.keys(r.rows.at(-1) ?? {})) if (!['iteration', 'steps'].includes(k)) keys.add(k);
+  if (keys.size !== sel.options.length) {
+    const cur = sel.value;
+    sel.replaceChildren(...[...keys].map((k) => new Option(k, k, false, k === cur)));
+  }
+}
+
+function renderChart(): void {
+  const metric = $<HTMLSelectElement>('metric').value || 'returnMean';
+  const series: Series[] = [...runs.values()].filter((r) => r.shown).map((r) => ({
+    label: r.summary.name, color: r.color, dots: metric.startsWith('eval'),
+    points: r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number]),
+  }));
+  drawChart($<HTMLCanvasElement>('chart'), series, { xLabel: 'env steps', yLabel: metric, empty: runs.size ? `no ${metric} values yet` : 'no runs' });
+}
+$('metric').onchange = render;
+addEventListener('resize', render);
+
+function renderPlayChoices(): void {
+  const runSel = $<HTMLSelectElement>('play-run');
+  const withCk = [...runs.values()].filter((r) => r.summary.checkpoints.length > 0).map((r) => r.summary.name);
+  if (runSel.options.length !== withCk.length || Array.from(runSel.options).some((o, i) => o.value !== withCk[i])) {
+    const cur = runSel.value || wanted || '';
+    runSel.replaceChildren(...withCk.map((n) => new Option(n, n, false, n === cur)));
+  }
+  const ckSel = $<HTMLSelectElement>('play-ckpt');
+  const cks = runs.get(runSel.value)?.summary.checkpoints ?? [];
+  if (ckSel.options.length !== cks.length || Array.from(ckSel.options).some((o, i) => o.value !== cks[i])) {
+    const cur = ckSel.value || 'best.ascent';
+    ckSel.replaceChildren(...cks.map((c) => new Option(c.replace(/\.ascent$/, ''), c, false, c === cur)));
+  }
+}
+$('play-run').onchange = render;
+
+// Live data.
+function connect(): void {
+  const es = new EventSource('/api/events');
+  const on = (ev: string, f: (d: any) => void) => es.addEventListener(ev, (e) => f(JSON.parse((e as MessageEvent).data)));
+  es.onopen = () => { $('conn').textContent = 'live'; document.body.dataset.live = '1'; };
+  es.onerror = () => { $('conn').textContent = 'disconnected: retrying…'; delete document.body.dataset.live; };
+  // 'dir' opens every (re)connection's snapshot: start from a clean slate.
+  on('dir', (d: { runsDir: string; error: string | null }) => {
+    runs.clear();
+    $('runs-dir').textContent = d.runsDir;
+    showError(d.error);
+    render();
+  });
+  on('run', (s: RunSummary) => {
+    const r = runs.get(s.name);
+    if (r) r.summary = s;
+    else runs.set(s.name, { summary: s, rows: [], color: PALETTE[colorIndex++ % PALETTE.length], shown: !wanted || wanted === s.name });
+    render();
+  });
+  on('rows', (d: { name: string; reset: boolean; rows: Row[] }) => {
+    const r = runs.get(d.name);
+    if (!r) return;
+    if (d.reset) r.rows = d.rows;
+    else r.rows.push(...d.rows);
+    render();
+  });
+  on('removed', (d: { name: string }) => { runs.delete(d.name); render(); });
+}
+connect();
+
+// A run named in the address (#run=<name>) that does not exist is an error on the page.
+if (wanted) {
+  fetch(`/api/runs/${encodeURIComponent(wanted)}`).then(async (res) => {
+    if (!res.ok) showError((await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
+  }).catch((e) => showError(`cannot reach the dashboard server: ${e.message}`));
+}
+
+// Playing a checkpoint.
+const playback = new Playback($<HTMLCanvasElement>('play-canvas'), {
+  onStep: (p) => { $('episode').textContent = String(p.episodes.length + 1); $('episode-return').textContent = fmt(p.episodeReturn); },
+  onEpisode: (p) => {
+    $('played').textContent = `returns: ${p.episodes.slice(-5).map((e) => fmt(e.return)).join(', ')}`;
+    $('played').dataset.returns = JSON.stringify(p.episodes.map((e) => e.return));
+  },
+  onError: (e) => showError(`playing failed: ${e.message}`, $('play-error')),
+});
+$<HTMLSelectElement>('speed').onchange = (e) => (playback.speed = Number((e.target as HTMLSelectElement).value));
+$('play').onclick = async () => {
+  const run = $<HTMLSelectElement>('play-run').value, ck = $<HTMLSelectElement>('play-ckpt').value;
+  showError(null, $('play-error'));
+  if (!run || !ck) return showError('no run with a checkpoint to play yet', $('play-error'));
+  try {
+    const res = await fetch(`/api/runs/${encodeURIComponent(run)}/checkpoints/${encodeURIComponent(ck)}`);
+    if (!res.ok) throw new Error((await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
+    const player = new Player(new Uint8Array(await res.arrayBuffer()));
+    playback.player?.close();
+    $('played').textContent = '';
+    delete $('played').dataset.returns;
+    $('play-name').textContent = `${run}/${ck}: ${player.checkpoint.algo} on ${player.checkpoint.env}, ${player.checkpoint.steps} steps`;
+    playback.play(player);
+  } catch (e) {
+    playback.stop();
+    showError(`cannot play ${run}/${ck}: ${(e as Error).message}`, $('play-error'));
+  }
+};

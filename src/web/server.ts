@@ -1,0 +1,252 @@
+/**
+ * The dashboard server (Node only): serves the dashboard and training pages (the browser build in
+ * dist/web) on 127.0.0.1, a JSON API over the run directories in runsDir, and server-sent events
+ * that push new progress rows and run changes as training writes them (polling file sizes, which
+ * works the same on every platform and filesystem).
+ *
+ *   GET /api/runs                               { runsDir, error, runs: RunSummary[] }
+ *   GET /api/runs/<run>                         { run: RunSummary, rows }
+ *   GET /api/runs/<run>/checkpoints/<f>.ascent  the checkpoint bytes (played in the browser)
+ *   GET /api/events                             SSE: dir, run, rows, removed
+ *
+ * Only names directly inside runsDir and files inside the assets dir are served: a path segment
+ * that decodes to '..', '.', or holds a slash, backslash or NUL is refused with 403, and a resolved
+ * path (symlinks followed) outside its root is refused too.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RunReader, listRunNames, type RunSummary } from './runs.ts';
+
+export interface DashboardOptions {
+  /** Directory holding run directories (the CLI's runs/ or --out). It may not exist yet: the page then says so. */
+  runsDir: string;
+  /** Default 8050; 0 picks a free port (see Dashboard.port). */
+  port?: number;
+  /** Default 127.0.0.1 (local only). */
+  host?: string;
+  /** The browser build; default dist/web of this package, built on first start if missing. */
+  assetsDir?: string;
+  /** How often run directories are checked for new rows, in ms (default 500). */
+  pollMs?: number;
+}
+
+export interface Dashboard {
+  url: string;
+  port: number;
+  runsDir: string;
+  close(): Promise<void>;
+}
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.ascent': 'application/octet-stream', '.svg': 'image/svg+xml', '.png': 'image/png',
+};
+
+class Refused extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+/** Decode one URL path segment, refusing anything that could step out of a directory. */
+function segment(raw: string): string {
+  let s: string;
+  try {
+    s = decodeURIComponent(raw);
+  } catch {
+    throw new Refused(400, `malformed percent-encoding in '${raw}'`);
+  }
+  if (s === '..' || s === '.' || /[/\\\0]/.test(s)) throw new Refused(403, `refused: '${raw}' would leave the served directory`);
+  return s;
+}
+
+/** root/parts, refused unless it (symlinks resolved) stays inside root. */
+function inside(root: string, parts: string[]): string {
+  const p = resolve(root, ...parts);
+  const realRoot = existsSync(root) ? realpathSync(root) : root;
+  const real = existsSync(p) ? realpathSync(p) : p;
+  if (real !== realRoot && !real.startsWith(realRoot + sep)) throw new Refused(403, 'refused: path outside the served directory');
+  return p;
+}
+
+class RunStore {
+  readonly readers = new Map<string, RunReader>();
+  readonly summaries = new Map<string, string>();
+  dirError: string | null = null;
+  readonly clients = new Set<ServerResponse>();
+
+  constructor(readonly runsDir: string) {}
+
+  send(res: ServerResponse, event: string, data: unknown): void {
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  broadcast(event: string, data: unknown): void {
+    for (const c of this.clients) this.send(c, event, data);
+  }
+
+  poll(): void {
+    let err: string | null = null;
+    let names: string[] = [];
+    try {
+      if (!existsSync(this.runsDir)) err = `runs directory ${this.runsDir} does not exist`;
+      else if (!statSync(this.runsDir).isDirectory()) err = `${this.runsDir} is not a directory`;
+      else names = listRunNames(this.runsDir);
+    } catch (e) {
+      err = `cannot read runs directory ${this.runsDir}: ${(e as Error).message}`;
+    }
+    if (err !== this.dirError) {
+      this.dirError = err;
+      this.broadcast('dir', { runsDir: this.runsDir, error: err });
+    }
+    for (const name of [...this.readers.keys()]) {
+      if (!names.includes(name)) {
+        this.readers.delete(name);
+        this.summaries.delete(name);
+        this.broadcast('removed', { name });
+      }
+    }
+    for (const name of names) {
+      let r = this.readers.get(name);
+      if (!r) this.readers.set(name, (r = new RunReader(name, join(this.runsDir, name))));
+      let changes: ReturnType<RunReader['poll']>;
+      try {
+        changes = r.poll();
+      } catch (e) {
+        changes = { added: [], reset: false };
+        console.error(`dashboard: reading ${name}: ${(e as Error).message}`);
+      }
+      const s = JSON.stringify(r.summary());
+      if (s !== this.summaries.get(name)) {
+        this.summaries.set(name, s);
+        this.broadcast('run', JSON.parse(s));
+      }
+      if (changes.reset || changes.added.length) this.broadcast('rows', { name, reset: changes.reset, rows: changes.reset ? r.rows : changes.added });
+    }
+  }
+
+  /** A new subscriber first gets everything known so far, then the changes. */
+  subscribe(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    this.send(res, 'dir', { runsDir: this.runsDir, error: this.dirError });
+    for (const [name, r] of this.readers) {
+      this.send(res, 'run', JSON.parse(this.summaries.get(name)!));
+      this.send(res, 'rows', { name, reset: true, rows: r.rows });
+    }
+    this.clients.add(res);
+    res.on('close', () => this.clients.delete(res));
+  }
+
+  list(): RunSummary[] {
+    return [...this.summaries.values()].map((s) => JSON.parse(s));
+  }
+}
+
+async function ensureAssets(dir: string): Promise<string | null> {
+  if (existsSync(join(dir, 'dashboard', 'main.js')) && existsSync(join(dir, 'train', 'worker.js'))) return null;
+  try {
+    const build = join(ROOT, 'scripts', 'build-web.mjs');
+    const { buildWeb } = await import(pathToFileURL(build).href);
+    await buildWeb({ outdir: dir, quiet: true });
+    return null;
+  } catch (e) {
+    return `the dashboard page is not built (${dir}) and building it failed: ${(e as Error).message}. Run 'npm run build:web'.`;
+  }
+}
+
+export async function startDashboard(opts: DashboardOptions): Promise<Dashboard> {
+  const runsDir = resolve(opts.runsDir);
+  const host = opts.host ?? '127.0.0.1';
+  const assetsDir = resolve(opts.assetsDir ?? join(ROOT, 'dist', 'web'));
+  const port = opts.port ?? 8050;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`dashboard: port must be an integer in 0..65535, got ${opts.port}`);
+  const assetsError = await ensureAssets(assetsDir);
+  const store = new RunStore(runsDir);
+  store.poll();
+  const timer = setInterval(() => store.poll(), opts.pollMs ?? 500);
+
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new Refused(405, `method ${req.method} not allowed`);
+    const path = (req.url ?? '/').split('?')[0];
+    if (!path.startsWith('/')) throw new Refused(400, 'bad request path');
+    const parts = path.split('/').slice(1).filter((p, i, a) => p !== '' || i === a.length - 1).map(segment);
+    if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) {
+      res.writeHead(302, { location: '/dashboard/' });
+      return res.end();
+    }
+    if (parts[0] === 'api') {
+      if (parts[1] === 'events' && parts.length === 2) return store.subscribe(res);
+      if (parts[1] === 'runs' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, runs: store.list() });
+      if (parts[1] === 'runs' && parts.length >= 3) {
+        const name = parts[2];
+        const dir = inside(runsDir, [name]);
+        const reader = store.readers.get(name);
+        if (!reader || !existsSync(dir)) return json(res, 404, { error: `no run '${name}' in ${runsDir}` });
+        if (parts.length === 3) return json(res, 200, { run: reader.summary(), rows: reader.rows });
+        if (parts.length === 5 && parts[3] === 'checkpoints' && parts[4].endsWith('.ascent')) {
+          const file = inside(runsDir, [name, 'checkpoints', parts[4]]);
+          if (!existsSync(file)) return json(res, 404, { error: `run '${name}' has no checkpoints/${parts[4]}` });
+          res.writeHead(200, { 'content-type': TYPES['.ascent'], 'cache-control': 'no-store' });
+          return res.end(readFileSync(file));
+        }
+      }
+      return json(res, 404, { error: `no API route ${path}` });
+    }
+    if (assetsError) {
+      res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(assetsError);
+    }
+    let file = inside(assetsDir, parts.filter((p) => p !== ''));
+    if (existsSync(file) && statSync(file).isDirectory()) {
+      if (!path.endsWith('/')) {
+        res.writeHead(301, { location: `${path}/` });
+        return res.end();
+      }
+      file = join(file, 'index.html');
+    }
+    if (!existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      return res.end(`not found: ${path}`);
+    }
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
+    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      handle(req, res);
+    } catch (e) {
+      const status = e instanceof Refused ? e.status : 500;
+      if (!res.headersSent) json(res, status, { error: (e as Error).message });
+      else res.end();
+    }
+  });
+  await new Promise<void>((ok, fail) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      clearInterval(timer);
+      fail(e.code === 'EADDRINUSE' ? new Error(`dashboard: port ${port} on ${host} is in use; choose another with --port`) : e);
+    });
+    server.listen(port, host, ok);
+  });
+  const addr = server.address();
+  const actual = typeof addr === 'object' && addr ? addr.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
+    port: actual,
+    runsDir,
+    close: () => new Promise<void>((ok) => {
+      clearInterval(timer);
+      for (const c of store.clients) c.end();
+      server.closeAllConnections?.();
+      server.close(() => ok());
+    }),
+  };
+}

@@ -12,4 +12,5 @@ export * from './rollout/index.ts';
 export * from './policies/index.ts';
 export * from './algos/index.ts';
 export * as lab from './lab/index.ts';
+export * as estimators from './estimators/index.ts';
 export { resolveConfig } from './train/config.ts';

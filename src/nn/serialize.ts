@@ -86,7 +86,8 @@ export function deserializeParams(bytes: Uint8Array): LoadedParams {
     fail(`format version ${header.version} is newer than this library reads (${PARAMS_FORMAT_VERSION}); upgrade ascent-rl`);
   }
   const total = header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
-  const dataBytes = bytes.slice(12 + h);
+  // A copy, aligned for Float32Array (Buffer.slice would return a view into Node's shared pool).
+  const dataBytes = Uint8Array.prototype.slice.call(bytes, 12 + h);
   if (dataBytes.length !== total * 4) fail(`expected ${total * 4} bytes of data, found ${dataBytes.length}: truncated or corrupted`);
   const sum = crc32(dataBytes);
   if (sum !== header.crc32) fail(`checksum mismatch (stored ${header.crc32}, computed ${sum}): the file is corrupted`);

@@ -171,3 +171,13 @@ test('MLP.predict (tape-free, reused buffers) equals forward for every activatio
   }
   assert.throws(() => new MLP([3, 4], new Rng(0)).predict(new Float32Array(5), 2), /expected 2 x 3 = 6 inputs, got 5/);
 });
+
+test('parameter files load correctly from a Node Buffer that is a view into a shared pool', async () => {
+  const { Buffer } = await import('node:buffer');
+  const a = new MLP([3, 5, 2], new Rng(4));
+  const bytes = serializeParams(a.namedParameters());
+  // Buffer.from(string) and small file reads come from the shared pool, at a non-zero offset.
+  const pooled = Buffer.concat([Buffer.from('xyz'), Buffer.from(bytes)]).subarray(3);
+  const loaded = deserializeParams(pooled);
+  a.namedParameters().forEach(([n, p]) => assert.deepEqual(loaded.tensors.get(n)!.data, p.data));
+});

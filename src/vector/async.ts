@@ -9,7 +9,8 @@
  * Node the default is worker_threads (loaded lazily, so this file imports nothing Node-specific).
  * Atomics.wait is not allowed on a browser's main thread: there, run the collector in a worker.
  * A worker's exception surfaces as an Error naming the env index; other infos than
- * RecordEpisodeStatistics' `episode` (optional) do not cross threads.
+ * RecordEpisodeStatistics' `episode` (optional) do not cross threads. getState()/setState() move
+ * the envs' snapshots (JSON, in chunks) through shared memory, in SyncVectorEnv's layout.
  */
 import { make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
@@ -18,22 +19,32 @@ import { checkActions, spaceDims, VectorCore, type BatchArrays } from './core.ts
 import { writeEpisodeStats } from './worker-loop.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import type { Env } from '../envs/env.ts';
+import { SnapshotUnsupportedError, type EnvSnapshot } from '../envs/snapshot.ts';
 import {
+  ARG_LEN,
+  ARG_OFFSET,
+  ARG_TOTAL,
   CMD,
   CMD_CLOSE,
   CMD_RESET,
+  CMD_RESTORE,
+  CMD_SNAPSHOT,
   CMD_STEP,
   CTRL_STRIDE,
   DONE,
   ERR_BYTES,
   ERR_LEN,
+  PAYLOAD_BYTES,
   SEQ,
   STATUS,
+  STATUS_OK,
+  STATUS_UNSUPPORTED,
   waitChange,
   type SharedBatch,
   type WorkerInit,
 } from './protocol.ts';
-import type { AutoresetMode, VectorEnv, VectorResetResult, VectorStepResult } from './types.ts';
+import { checkVectorState, makeVectorState } from './state.ts';
+import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
 
 export interface WorkerHandle {
   /** Resolves once the worker made its envs; rejects with the worker's error. */
@@ -94,6 +105,7 @@ export class AsyncVectorEnv implements VectorEnv {
   private readonly finalInfos: (Info | null)[];
   private readonly ranges: [number, number][];
   private readonly batch: BatchArrays;
+  private readonly payload: Uint8Array;
 
   private constructor(
     readonly singleObservationSpace: Space<any>,
@@ -127,6 +139,7 @@ export class AsyncVectorEnv implements VectorEnv {
     this.seedBuf = new Float64Array(shared.seed);
     this.episode = new Float64Array(shared.episode);
     this.episodeMask = new Uint8Array(shared.episodeMask);
+    this.payload = new Uint8Array(shared.payload);
     this.infos = Array.from({ length: this.numEnvs }, () => ({}));
     this.finalInfos = Array.from({ length: this.numEnvs }, () => null);
     const same = this.autoresetMode === 'same-step';
@@ -175,6 +188,7 @@ export class AsyncVectorEnv implements VectorEnv {
       episode: sab(n * 3 * 8),
       episodeMask: sab(n),
       seed: sab(8),
+      payload: sab(numWorkers * PAYLOAD_BYTES),
     };
     const spin = opts.spinIterations ?? 1000;
     const inits: WorkerInit[] = [];
@@ -216,16 +230,37 @@ export class AsyncVectorEnv implements VectorEnv {
     return new AsyncVectorEnv(obsSpace, actSpace, handles, shared, inits, opts.timeoutMs ?? 60_000, spin, mainCore);
   }
 
+  /** Posts `cmd` to worker w; returns the sequence number its answer will carry. */
+  private send(w: number, cmd: number): number {
+    const c = this.ctrl, o = w * CTRL_STRIDE;
+    Atomics.store(c, o + CMD, cmd);
+    const seq = Atomics.add(c, o + SEQ, 1) + 1;
+    Atomics.notify(c, o + SEQ);
+    return seq;
+  }
+
+  /** Waits for worker w's answer to `seq`; returns its error, or null. */
+  private answer(w: number, seq: number): Error | null {
+    const c = this.ctrl, o = w * CTRL_STRIDE;
+    let done = Atomics.load(c, o + DONE);
+    while (done !== seq) {
+      if (!waitChange(c, o + DONE, done, this.spin, this.timeoutMs)) {
+        const [lo, hi] = this.ranges[w];
+        throw new Error(`AsyncVectorEnv: worker ${w} (envs ${lo}..${hi - 1}) did not answer within ${this.timeoutMs} ms`);
+      }
+      done = Atomics.load(c, o + DONE);
+    }
+    const status = Atomics.load(c, o + STATUS);
+    if (status === STATUS_OK) return null;
+    const len = c[o + ERR_LEN];
+    const msg = new TextDecoder().decode(this.err.slice(w * ERR_BYTES, w * ERR_BYTES + len));
+    return status === STATUS_UNSUPPORTED ? new SnapshotUnsupportedError(msg) : new Error(msg);
+  }
+
   private run(cmd: number): void {
     if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
-    const c = this.ctrl;
     const seqs: number[] = [];
-    for (let w = 0; w < this.numWorkers; w++) {
-      const o = w * CTRL_STRIDE;
-      Atomics.store(c, o + CMD, cmd);
-      seqs.push(Atomics.add(c, o + SEQ, 1) + 1);
-      Atomics.notify(c, o + SEQ);
-    }
+    for (let w = 0; w < this.numWorkers; w++) seqs.push(this.send(w, cmd));
     let firstError: Error | null = null;
     const mc = this.mainCore;
     if (mc) {
@@ -240,22 +275,83 @@ export class AsyncVectorEnv implements VectorEnv {
       }
     }
     for (let w = 0; w < this.numWorkers; w++) {
-      const o = w * CTRL_STRIDE;
-      let done = Atomics.load(c, o + DONE);
-      while (done !== seqs[w]) {
-        if (!waitChange(c, o + DONE, done, this.spin, this.timeoutMs)) {
-          const [lo, hi] = this.ranges[w];
-          throw new Error(`AsyncVectorEnv: worker ${w} (envs ${lo}..${hi - 1}) did not answer within ${this.timeoutMs} ms`);
-        }
-        done = Atomics.load(c, o + DONE);
-      }
-      if (Atomics.load(c, o + STATUS) !== 0 && !firstError) {
-        const len = c[o + ERR_LEN];
-        const msg = new TextDecoder().decode(this.err.slice(w * ERR_BYTES, w * ERR_BYTES + len));
-        firstError = new Error(msg);
-      }
+      const e = this.answer(w, seqs[w]);
+      if (e && !firstError) firstError = e;
     }
     if (firstError) throw firstError;
+  }
+
+  /** Worker w's envs' snapshot, fetched in PAYLOAD_BYTES chunks. */
+  private fetchSnapshot(w: number): { autoreset: number[]; envs: EnvSnapshot[] } {
+    const c = this.ctrl, o = w * CTRL_STRIDE, region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
+    let bytes = new Uint8Array(0);
+    for (let off = 0; ; ) {
+      c[o + ARG_OFFSET] = off;
+      const e = this.answer(w, this.send(w, CMD_SNAPSHOT));
+      if (e) throw e;
+      const len = c[o + ARG_LEN], total = c[o + ARG_TOTAL];
+      if (off === 0) bytes = new Uint8Array(total);
+      bytes.set(region.subarray(0, len), off);
+      off += len;
+      if (off >= total) break;
+    }
+    return JSON.parse(new TextDecoder().decode(bytes));
+  }
+
+  /** Sends a block's snapshot to worker w in PAYLOAD_BYTES chunks; the worker restores at the last one. */
+  private sendSnapshot(w: number, block: { autoreset: number[]; envs: EnvSnapshot[] }): void {
+    const c = this.ctrl, o = w * CTRL_STRIDE, region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
+    const bytes = new TextEncoder().encode(JSON.stringify(block));
+    for (let off = 0; off < bytes.length; off += PAYLOAD_BYTES) {
+      const chunk = bytes.subarray(off, off + PAYLOAD_BYTES);
+      region.set(chunk);
+      c[o + ARG_OFFSET] = off;
+      c[o + ARG_LEN] = chunk.length;
+      c[o + ARG_TOTAL] = bytes.length;
+      const e = this.answer(w, this.send(w, CMD_RESTORE));
+      if (e) throw e;
+    }
+  }
+
+  /**
+   * Every env's snapshot and the batch state, in SyncVectorEnv's layout (either restores it).
+   * Null when some env cannot snapshot itself (see SyncVectorEnv.getState).
+   */
+  getState(): VectorEnvState | null {
+    try {
+      return this.snapshot();
+    } catch (e) {
+      if (e instanceof SnapshotUnsupportedError) return null;
+      throw e;
+    }
+  }
+
+  /** Like getState(), but throws SnapshotUnsupportedError naming the env that cannot snapshot itself. */
+  snapshot(): VectorEnvState {
+    if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
+    const blocks = [...(this.mainCore ? [this.mainCore.snapshot()] : []), ...this.ranges.map((_, w) => this.fetchSnapshot(w))];
+    return makeVectorState(this.autoresetMode, this.numEnvs, this.obsDim, this.batch.obs, blocks.flatMap((b) => b.autoreset), blocks.flatMap((b) => b.envs));
+  }
+
+  /** Why getState() returns null (the first env that cannot snapshot itself), or null if it does not. */
+  snapshotUnsupported(): string | null {
+    try {
+      this.snapshot();
+      return null;
+    } catch (e) {
+      if (e instanceof SnapshotUnsupportedError) return e.message;
+      throw e;
+    }
+  }
+
+  /** Restores getState()'s output (or SyncVectorEnv's); a snapshot of another shape or stack fails naming the env. */
+  setState(s: VectorEnvState): void {
+    if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
+    const { obs, state } = checkVectorState('AsyncVectorEnv.setState', s, this.autoresetMode, this.numEnvs, this.obsDim);
+    const block = (lo: number, hi: number) => ({ autoreset: state.autoreset.slice(lo, hi), envs: state.envs.slice(lo, hi) });
+    if (this.mainCore) this.mainCore.restore(block(this.mainCore.offset, this.mainCore.offset + this.mainCore.envs.length));
+    this.ranges.forEach(([lo, hi], w) => this.sendSnapshot(w, block(lo, hi)));
+    this.batch.obs.set(obs);
   }
 
   private collectEpisodes(stepping: boolean): void {

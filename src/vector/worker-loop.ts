@@ -6,7 +6,11 @@ import { make } from '../envs/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import { VectorCore, type BatchArrays } from './core.ts';
-import { CMD, CMD_CLOSE, CMD_RESET, CMD_STEP, CTRL_STRIDE, DONE, ERR_BYTES, ERR_LEN, SEQ, STATUS, waitChange, type WorkerInit } from './protocol.ts';
+import { SnapshotUnsupportedError } from '../envs/snapshot.ts';
+import {
+  ARG_LEN, ARG_OFFSET, ARG_TOTAL, CMD, CMD_CLOSE, CMD_RESET, CMD_RESTORE, CMD_SNAPSHOT, CMD_STEP, CTRL_STRIDE, DONE, ERR_BYTES, ERR_LEN,
+  PAYLOAD_BYTES, SEQ, STATUS, STATUS_ERROR, STATUS_UNSUPPORTED, waitChange, type WorkerInit,
+} from './protocol.ts';
 
 /** Copies RecordEpisodeStatistics' info.episode of each env into the shared arrays (r, l, t per row). */
 export function writeEpisodeStats(core: VectorCore, fromFinalInfos: boolean, episode: Float64Array, episodeMask: Uint8Array): void {
@@ -56,6 +60,9 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
   const episodeMask = new Uint8Array(sh.episodeMask);
   const same = init.autoresetMode === 'same-step';
   const encoder = new TextEncoder();
+  const payload = new Uint8Array(sh.payload, init.workerIndex * PAYLOAD_BYTES, PAYLOAD_BYTES);
+  let outgoing = new Uint8Array(0); // this worker's snapshot, sent chunk by chunk
+  let incoming = new Uint8Array(0); // a snapshot being received
   let last = Atomics.load(ctrl, SEQ);
   post({ type: 'ready' });
 
@@ -69,8 +76,26 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
       else if (cmd === CMD_RESET) core.reset(b, Number.isNaN(seed[0]) ? undefined : seed[0], undefined);
       else if (cmd === CMD_CLOSE) core.close();
       if (cmd === CMD_STEP || cmd === CMD_RESET) writeEpisodeStats(core, same && cmd === CMD_STEP, episode, episodeMask);
+      if (cmd === CMD_SNAPSHOT) {
+        const off = ctrl[ARG_OFFSET];
+        if (off === 0) outgoing = encoder.encode(JSON.stringify(core.snapshot()));
+        const chunk = outgoing.subarray(off, off + PAYLOAD_BYTES);
+        payload.set(chunk);
+        ctrl[ARG_LEN] = chunk.length;
+        ctrl[ARG_TOTAL] = outgoing.length;
+        if (off + chunk.length >= outgoing.length) outgoing = new Uint8Array(0);
+      } else if (cmd === CMD_RESTORE) {
+        const off = ctrl[ARG_OFFSET], len = ctrl[ARG_LEN], total = ctrl[ARG_TOTAL];
+        if (off === 0) incoming = new Uint8Array(total);
+        incoming.set(payload.subarray(0, len), off);
+        if (off + len >= total) {
+          const text = new TextDecoder().decode(incoming);
+          incoming = new Uint8Array(0);
+          core.restore(JSON.parse(text));
+        }
+      }
     } catch (e) {
-      status = 1;
+      status = e instanceof SnapshotUnsupportedError ? STATUS_UNSUPPORTED : STATUS_ERROR;
       const bytes = encoder.encode(e instanceof Error ? e.message : String(e)).subarray(0, ERR_BYTES);
       err.set(bytes);
       ctrl[ERR_LEN] = bytes.length;

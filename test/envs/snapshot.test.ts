@@ -51,7 +51,7 @@ function run(env: Env<Float32Array, any>, rng: Rng, n: number): Trace {
   return t;
 }
 
-const CLASSIC = registeredIds().filter((id) => /^(CartPole|Acrobot|MountainCar|Pendulum)/.test(id));
+const CLASSIC = registeredIds().filter((id) => /CartPole|Acrobot|MountainCar|Pendulum/.test(id));
 
 test('encodeNumber: Infinity, -Infinity, NaN and -0 survive JSON; finite numbers stay numbers', () => {
   const xs = [1.5, -Infinity, Infinity, NaN, -0, 0, 5e-324, -1.7976931348623157e308, 0.1 + 0.2];

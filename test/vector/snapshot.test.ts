@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { make, SnapshotUnsupportedError, type Env } from '../../src/envs/index.ts';
 import { NormalizeObservation, NormalizeReward, RecordEpisodeStatistics } from '../../src/wrappers/index.ts';
-import { SyncVectorEnv, type AutoresetMode, type VectorEnvState } from '../../src/vector/index.ts';
+import { AsyncVectorEnv, SyncVectorEnv, makeVec, type AutoresetMode, type VectorEnvState } from '../../src/vector/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { ScriptedEnv } from '../wrappers/scripted.ts';
 
@@ -83,4 +83,67 @@ test('SyncVectorEnv with an env that cannot snapshot itself: getState() is null,
   assert.match(v.snapshotUnsupported()!, /SyncVectorEnv: env 1: ScriptedEnv cannot snapshot itself/);
   assert.throws(() => v.snapshot(), SnapshotUnsupportedError);
   assert.equal(vec('CartPole-v1', 'next-step').snapshotUnsupported(), null);
+});
+
+for (const mainThreadShare of [false, true]) {
+  test(`AsyncVectorEnv (${mainThreadShare ? 'main-thread share + 1 worker' : '2 workers'}): getState/setState through the workers, interchangeable with SyncVectorEnv's`, async () => {
+    const opts = { envId: 'CartPole-v1', numEnvs: 4, autoresetMode: 'next-step' as const, recordEpisodeStatistics: true };
+    const av = await AsyncVectorEnv.create({ ...opts, numWorkers: mainThreadShare ? 1 : 2, mainThreadShare });
+    const av2 = await AsyncVectorEnv.create({ ...opts, numWorkers: 2 });
+    const sv = await makeVec('CartPole-v1', 4, { autoresetMode: 'next-step', recordEpisodeStatistics: true });
+    try {
+      av.reset({ seed: 6 });
+      const rng = new Rng(1);
+      const acts = new Float64Array(4);
+      const stepAll = (envs: { step(a: ArrayLike<number>): { obs: Float32Array; rewards: Float64Array; terminated: Uint8Array } }[], r: Rng, n: number) => {
+        const out: string[][] = envs.map(() => []);
+        for (let t = 0; t < n; t++) {
+          for (let i = 0; i < 4; i++) acts[i] = r.int(2);
+          envs.forEach((e, k) => {
+            const x = e.step(acts);
+            out[k].push(`${hex(x.obs)} ${hex(x.rewards)} ${hex(x.terminated, Uint8Array)}`);
+          });
+        }
+        return out;
+      };
+      stepAll([av], rng, 25);
+      const snap = viaJson(av.getState()!);
+      assert.equal(snap.envs.length, 4);
+      assert.deepEqual(snap.envs.map((e) => e.kind), ['RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics']);
+      av2.setState(snap);
+      (sv as SyncVectorEnv).setState(snap);
+      const [x, y, z] = stepAll([av, av2, sv as SyncVectorEnv], rng, 40);
+      assert.deepEqual(y, x);
+      assert.deepEqual(z, x);
+      // Everything but wall-clock times (episode durations) agrees: physics, generators, counters, episode returns.
+      const strip = (s: VectorEnvState) => JSON.stringify(s).replace(/"elapsedMs":[^,}]+|"timeQueue":\[[^\]]*\]/g, '');
+      assert.equal(strip(av2.getState()!), strip(av.getState()!));
+      const bad = viaJson(snap);
+      (bad.envs[3].env!.env!.env!.state as { s: number[] }).s = [1];
+      assert.throws(() => av2.setState(bad), /AsyncVectorEnv: env 3: CartPole-v1\.restore: state\.s \[x, x_dot, theta, theta_dot\]: expected 4 numbers, got 1/);
+    } finally {
+      await av.close();
+      await av2.close();
+    }
+  });
+}
+
+test('AsyncVectorEnv moves snapshots larger than one shared-memory chunk (64 KiB) in pieces', async () => {
+  const n = 320;
+  const av = await AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: n, numWorkers: 1, autoresetMode: 'same-step' });
+  const sv = (await makeVec('CartPole-v1', n, { autoresetMode: 'same-step' })) as SyncVectorEnv;
+  try {
+    for (const v of [av, sv]) {
+      v.reset({ seed: 100 });
+      v.step(new Float64Array(n).fill(1));
+    }
+    const s = av.getState()!;
+    assert.ok(JSON.stringify(s).length > 2 * 65536, 'the worker snapshot spans three chunks');
+    assert.deepEqual(s, sv.getState(), 'read back whole from the worker');
+    sv.step(new Float64Array(n).fill(0));
+    av.setState(viaJson(sv.getState()!));
+    assert.deepEqual(av.getState(), sv.getState(), 'written whole to the worker');
+  } finally {
+    await av.close();
+  }
 });

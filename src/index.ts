@@ -13,4 +13,4 @@ export * from './policies/index.ts';
 export * from './algos/index.ts';
 export * as lab from './lab/index.ts';
 export * as estimators from './estimators/index.ts';
-export { resolveConfig } from './train/config.ts';
+export * from './train/index.ts';

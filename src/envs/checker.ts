@@ -4,16 +4,18 @@
  * Checks: spaces are Space instances; reset/step return the documented shapes and types; obs lie in
  * the observation space (Box obs are Float32Array/Float64Array per dtype); rewards are finite
  * numbers; terminated/truncated are booleans; reset with the same seed and the same actions
- * reproduces the same trajectory; render() (if renderMode is 'rgb_array') returns a proper frame.
+ * reproduces the same trajectory; render() (if renderMode is 'rgb_array') returns a proper frame;
+ * if the env can snapshot itself, restoring a JSON round trip of a mid-run snapshot continues exactly.
  */
 import type { Env } from './env.ts';
+import { SnapshotUnsupportedError } from './snapshot.ts';
 import { Rng } from '../rng/index.ts';
 import { Box, Space } from './spaces.ts';
 
-function snapshot(x: unknown): string {
+function show(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(',')}]`;
-  if (Array.isArray(x)) return `[${x.map(snapshot).join(',')}]`;
-  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${k}:${snapshot((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (Array.isArray(x)) return `[${x.map(show).join(',')}]`;
+  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${k}:${show((x as Record<string, unknown>)[k])}`).join(',')}}`;
   return String(x);
 }
 
@@ -37,18 +39,18 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
       const want = obsSpace.dtype === 'float64' ? Float64Array : obsSpace.dtype === 'uint8' ? Uint8Array : Float32Array;
       if (!(obs instanceof want)) problems.push(`${where}: obs should be a ${want.name} for ${obsSpace}, got ${obs?.constructor?.name ?? typeof obs}`);
     }
-    if (!obsSpace.contains(obs)) problems.push(`${where}: obs ${snapshot(obs)} is not in the observation space ${obsSpace}`);
+    if (!obsSpace.contains(obs)) problems.push(`${where}: obs ${show(obs)} is not in the observation space ${obsSpace}`);
   };
 
   const rollout = (): string[] => {
     const trace: string[] = [];
     const r0 = env.reset({ seed });
     if (!r0 || typeof r0 !== 'object' || !('obs' in r0) || typeof r0.info !== 'object') {
-      problems.push(`reset() must return { obs, info }, got ${snapshot(r0)}`);
+      problems.push(`reset() must return { obs, info }, got ${show(r0)}`);
       return trace;
     }
     checkObs(r0.obs, 'reset');
-    trace.push(snapshot(r0.obs));
+    trace.push(show(r0.obs));
     const rng = new Rng(seed);
     for (let t = 0; t < steps; t++) {
       const a = env.actionSpace.sample(rng);
@@ -59,12 +61,12 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
       if (typeof r.truncated !== 'boolean') problems.push(`${where}: truncated must be a boolean, got ${String(r.truncated)}`);
       if (typeof r.info !== 'object' || r.info === null) problems.push(`${where}: info must be an object`);
       checkObs(r.obs, where);
-      trace.push(`${snapshot(r.obs)}|${r.reward}|${r.terminated}|${r.truncated}`);
+      trace.push(`${show(r.obs)}|${r.reward}|${r.terminated}|${r.truncated}`);
       if (problems.length > 20) break;
       if (r.terminated || r.truncated) {
         const rr = env.reset();
         checkObs(rr.obs, `reset after ${where}`);
-        trace.push(snapshot(rr.obs));
+        trace.push(show(rr.obs));
       }
     }
     return trace;
@@ -78,6 +80,7 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
       problems.push(`not deterministic under reset({ seed: ${seed} }): the two rollouts differ at record ${i} (${a[i]} vs ${b[i]})`);
     }
   }
+  if (problems.length === 0) checkSnapshot(env, steps, seed, problems);
   if (env.renderMode === 'rgb_array') {
     const f = env.render();
     if (!f || !(f.data instanceof Uint8Array) || f.data.length !== f.width * f.height * 3 || f.width <= 0 || f.height <= 0) {
@@ -85,4 +88,40 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
     }
   }
   if (problems.length) throw new Error(`checkEnv(${name}): ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+}
+
+/** Snapshot mid-run, continue, restore the JSON round trip of the snapshot, replay: both continuations must agree. */
+function checkSnapshot(env: Env<unknown, unknown>, steps: number, seed: number, problems: string[]): void {
+  if (typeof env.snapshot !== 'function' || typeof env.restore !== 'function') return;
+  const rng = new Rng(seed + 1);
+  const run = (n: number): string[] => {
+    const trace: string[] = [];
+    for (let t = 0; t < n; t++) {
+      const r = env.step(env.actionSpace.sample(rng));
+      trace.push(`${show(r.obs)}|${r.reward}|${r.terminated}|${r.truncated}`);
+      if (r.terminated || r.truncated) trace.push(show(env.reset().obs));
+    }
+    return trace;
+  };
+  env.reset({ seed });
+  run(Math.floor(steps / 2));
+  let snap: unknown;
+  try {
+    snap = JSON.parse(JSON.stringify(env.snapshot()));
+  } catch (e) {
+    if (!(e instanceof SnapshotUnsupportedError)) problems.push(`snapshot() failed: ${(e as Error).message}`);
+    return;
+  }
+  const g = rng.getState();
+  const a = run(steps);
+  try {
+    env.restore(snap as Parameters<NonNullable<typeof env.restore>>[0]);
+  } catch (e) {
+    problems.push(`restore() refused a JSON round trip of its own snapshot: ${(e as Error).message}`);
+    return;
+  }
+  rng.setState(g);
+  const b = run(steps);
+  const i = a.findIndex((x, k) => x !== b[k]);
+  if (i >= 0) problems.push(`snapshot()/restore() do not continue exactly: after restoring the snapshot (through JSON) the run differs at record ${i} (${a[i]} vs ${b[i]})`);
 }

@@ -7,6 +7,7 @@ import {
   EMPTY_INFO,
   Box,
   SnapshotUnsupportedError,
+  checkEnv,
   decodeNumber,
   decodeNumbers,
   encodeNumber,
@@ -162,4 +163,30 @@ test('an env class that does not define its own snapshotSelf cannot snapshot its
   assert.throws(() => new NoSnapshotEnv().snapshot(), (e: Error) => e instanceof SnapshotUnsupportedError && /NoSnapshotEnv cannot snapshot itself/.test(e.message));
   assert.throws(() => new CountingCartPole().snapshot(), /CountingCartPole cannot snapshot itself: CountingCartPole does not define its own snapshotSelf/);
   assert.throws(() => new CountingCartPole().restore(new CartPoleEnv().snapshot()), SnapshotUnsupportedError);
+});
+
+/** Saves its physics but forgets a counter the reward depends on: a snapshot that does not resume exactly. */
+class ForgetfulCartPole extends CartPoleEnv {
+  private count = 0;
+  override step(a: number) {
+    const r = super.step(a);
+    r.reward = ++this.count;
+    return r;
+  }
+  override reset(args = {}) {
+    this.count = 0;
+    return super.reset(args);
+  }
+  protected override snapshotSelf() {
+    return super.snapshotSelf();
+  }
+  protected override restoreSelf(s: Parameters<CartPoleEnv['restore']>[0]['state']) {
+    super.restoreSelf(s);
+  }
+}
+
+test('checkEnv replays from a JSON snapshot: exact envs pass, an env that forgets state in its snapshot is reported', () => {
+  for (const id of CLASSIC) checkEnv(make(id));
+  assert.throws(() => checkEnv(new ForgetfulCartPole()), /snapshot\(\)\/restore\(\) do not continue exactly: after restoring the snapshot \(through JSON\) the run differs at record/);
+  checkEnv(new NoSnapshotEnv()); // no snapshot support is not a problem
 });

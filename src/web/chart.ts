@@ -77,8 +77,8 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
       ok.forEach(([x, y], k) => (k ? g.lineTo(X(x), Y(y)) : g.moveTo(X(x), Y(y))));
       g.stroke();
     }
-    // Legend: three columns above the plot, labels shortened to their column.
-    const col = (cssW - L) / 3, lx = L + (i % 3) * col, ly = 4 + 16 * Math.floor(i / 3);
+    // Legend: up to three columns above the plot, labels shortened to their column.
+    const cols = Math.min(3, series.length), col = (cssW - L) / cols, lx = L + (i % cols) * col, ly = 4 + 16 * Math.floor(i / cols);
     g.fillRect(lx, ly, 10, 10);
     g.fillStyle = '#222';
     let label = s.label;

@@ -19,6 +19,12 @@ function showError(msg: string | null, box = $('error')): void {
   box.hidden = !msg;
   box.textContent = msg ?? '';
 }
+// The page-wide banner holds two independent problems: the runs directory's and the addressed run's.
+const problems: { dir: string | null; run: string | null } = { dir: null, run: null };
+function showProblem(kind: keyof typeof problems, msg: string | null): void {
+  problems[kind] = msg;
+  showError([problems.dir, problems.run].filter(Boolean).join('\n') || null);
+}
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(+v.toFixed(1)));
 const lastOf = (rows: Row[], k: string) => { for (let i = rows.length - 1; i >= 0; i--) if (rows[i][k] != null) return rows[i][k]; return null; };
 const maxOf = (rows: Row[], k: string) => rows.reduce<number | null>((m, r) => (r[k] != null && (m === null || r[k]! > m) ? r[k] : m), null);
@@ -107,7 +113,7 @@ function connect(): void {
   on('dir', (d: { runsDir: string; error: string | null }) => {
     runs.clear();
     $('runs-dir').textContent = d.runsDir;
-    showError(d.error);
+    showProblem('dir', d.error);
     render();
   });
   on('run', (s: RunSummary) => {
@@ -130,8 +136,8 @@ connect();
 // A run named in the address (#run=<name>) that does not exist is an error on the page.
 if (wanted) {
   fetch(`/api/runs/${encodeURIComponent(wanted)}`).then(async (res) => {
-    if (!res.ok) showError((await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
-  }).catch((e) => showError(`cannot reach the dashboard server: ${e.message}`));
+    if (!res.ok) showProblem('run', (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
+  }).catch((e) => showProblem('run', `cannot reach the dashboard server: ${e.message}`));
 }
 
 // Playing a checkpoint.
@@ -159,6 +165,13 @@ $('play').onclick = async () => {
     playback.play(player);
   } catch (e) {
     playback.stop();
+    playback.player?.close();
+    playback.player = null;
+    const cv = $<HTMLCanvasElement>('play-canvas');
+    cv.getContext('2d')!.clearRect(0, 0, cv.width, cv.height);
     showError(`cannot play ${run}/${ck}: ${(e as Error).message}`, $('play-error'));
   }
 };
+
+// The address names the run to focus on; a new one starts the page afresh.
+addEventListener('hashchange', () => location.reload());

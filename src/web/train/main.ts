@@ -197,7 +197,11 @@ btn('train').onclick = () => {
   setStatus('starting');
   send({ type: 'start', req: { algo: algoSel.value, env: envSel.value, seed, totalSteps: steps, threshold } });
 };
-btn('pause').onclick = () => send({ type: btn('pause').textContent === 'Pause' ? 'pause' : 'resume' });
+btn('pause').onclick = () => {
+  const pause = btn('pause').textContent === 'Pause';
+  if (pause) setStatus('pausing'); // the worker holds at the end of the current update and says so
+  send({ type: pause ? 'pause' : 'resume' });
+};
 btn('save').onclick = () => { pendingSave = 'download'; send({ type: 'save' }); };
 btn('save-idb').onclick = () => { pendingSave = 'idb'; send({ type: 'save' }); };
 btn('play').onclick = () => {

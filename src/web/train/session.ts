@@ -49,6 +49,8 @@ export function resolveRun(req: StartRequest): CheckpointInfo & { source: string
 export interface SessionEvents {
   onUpdate?(log: UpdateLog, evaluation: Evaluation | null): void;
   onEvaluation?(ev: Evaluation): void;
+  /** Training holds (true) at an update boundary after pause(), or goes on (false) after resume(). */
+  onPause?(paused: boolean): void;
 }
 
 export class TrainingSession {
@@ -78,8 +80,12 @@ export class TrainingSession {
         onEvaluation: (ev) => void events.onEvaluation?.(ev),
         onUpdate: async (log, _ctx, ev) => {
           events.onUpdate?.(log, ev);
-          // Pausing waits here, at an update boundary, where getState() is consistent.
+          // Pausing waits here, at an update boundary, where getState() is consistent (a pause asked
+          // for during an update takes effect after it, so onPause says when it really holds).
+          if (!this.paused || this.abort.signal.aborted) return;
+          events.onPause?.(true);
           while (this.paused && !this.abort.signal.aborted) await new Promise<void>((res) => (this.wake = res));
+          events.onPause?.(false);
         },
       }],
     });

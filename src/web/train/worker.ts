@@ -25,6 +25,7 @@ async function start(req: ToWorker & { type: 'start' }): Promise<void> {
   sendCheckpoint(s, 'live');
   let last = performance.now();
   const result = await s.run({
+    onPause: (paused) => post({ type: 'paused', paused }),
     onUpdate: (log, evaluation) => {
       post({ type: 'update', log, evaluation });
       const now = performance.now();
@@ -45,8 +46,8 @@ scope.onmessage = (e) => {
   try {
     switch (m.type) {
       case 'start': start(m).catch(fail); break;
-      case 'pause': session?.pause(); post({ type: 'paused', paused: true }); break;
-      case 'resume': session?.resume(); post({ type: 'paused', paused: false }); break;
+      case 'pause': session?.pause(); break;
+      case 'resume': session?.resume(); break;
       case 'stop': session?.stop(); break;
       case 'save':
         if (!session) throw new Error('nothing to save: start training first');

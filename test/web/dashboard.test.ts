@@ -1,0 +1,120 @@
+/**
+ * The dashboard in Chromium: a run is listed and its curve has points, a second run appears (and
+ * its curve grows) while it trains, a checkpoint plays on the canvas, and bad input — a missing
+ * run, corrupt files, a corrupt checkpoint, a runs directory that does not exist — shows an error
+ * in the page. Screenshots go to test-artifacts/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import { ARTIFACTS, CANVAS_COLOURS, appendRows, buildAssets, launch, ppoCheckpoint, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
+
+const skip = skipBrowser();
+let dash: Dashboard;
+let browser: BrowserContext;
+let page: Page;
+let runsDir: string;
+const pageErrors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  runsDir = tempRunsDir();
+  writeRun(runsDir, 'ppo-CartPole-v1-s0-a', { rows: 12, checkpoint: ppoCheckpoint(2) });
+  const bad = writeRun(runsDir, 'ppo-CartPole-v1-s0-corrupt', { rows: 4 });
+  writeFileSync(join(bad, 'config.json'), '{ not json');
+  const ck = ppoCheckpoint(0);
+  ck[ck.length - 20] ^= 0xff; // flip bits in the tensor data: the CRC-32 must catch it
+  writeFileSync(join(bad, 'checkpoints', 'best.ascent'), ck);
+  dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
+  browser = await launch();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+after(async () => {
+  await browser?.close();
+  await dash?.close();
+});
+
+const points = (p: Page) => p.$eval('#chart', (c) => JSON.parse((c as HTMLCanvasElement).dataset.series ?? '[]') as { label: string; points: number }[]);
+
+test('lists a run and draws its learning curve', { skip }, async () => {
+  await page.goto(dash.url);
+  await page.waitForSelector('tr[data-run="ppo-CartPole-v1-s0-a"]');
+  await page.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) > 0);
+  const series = await points(page);
+  assert.equal(series.find((s) => s.label === 'ppo-CartPole-v1-s0-a')?.points, 12);
+  assert.equal(await page.textContent('#conn'), 'live');
+  // The curve is really drawn: the first series' colour is on the canvas.
+  const blue = await page.$eval('#chart', (c) => {
+    const cv = c as HTMLCanvasElement;
+    const d = cv.getContext('2d')!.getImageData(0, 0, cv.width, cv.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] === 0x25 && d[i + 1] === 0x63 && d[i + 2] === 0xeb) n++;
+    return n;
+  });
+  assert.ok(blue > 200, `curve pixels: ${blue}`);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-list.png') });
+});
+
+test('a second run appears while it trains and its curve grows live', { skip }, async () => {
+  const dir = writeRun(runsDir, 'ppo-CartPole-v1-s1-b', { rows: 1, state: 'running', checkpoint: null });
+  await page.waitForSelector('tr[data-run="ppo-CartPole-v1-s1-b"]');
+  for (let i = 2; i <= 8; i += 2) {
+    appendRows(dir, i, 2);
+    await page.waitForFunction((n) => Number(document.querySelector('tr[data-run="ppo-CartPole-v1-s1-b"]')?.getAttribute('data-rows')) === n, i + 1);
+  }
+  const series = await points(page);
+  assert.equal(series.find((s) => s.label === 'ppo-CartPole-v1-s1-b')?.points, 9);
+  assert.equal(series.length, 3, 'every run is overlaid');
+  assert.equal(await page.textContent('tr[data-run="ppo-CartPole-v1-s1-b"] td:nth-child(3)'), 'running');
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-live.png') });
+});
+
+test('plays a checkpoint on the canvas: the cart and pole are drawn', { skip }, async () => {
+  await page.selectOption('#play-run', 'ppo-CartPole-v1-s0-a');
+  await page.selectOption('#speed', '4');
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
+  const px = await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`) as { black: number; pole: number; width: number };
+  assert.equal(px.width, 600);
+  assert.ok(px.black > 1500, `black (cart and track) pixels: ${px.black}`);
+  assert.ok(px.pole > 300, `pole pixels: ${px.pole}`);
+  assert.equal(await page.isHidden('#play-error'), true);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-play.png') });
+});
+
+test('corrupt files show as errors on their run; a corrupt checkpoint shows an error, not a blank canvas', { skip }, async () => {
+  const err = await page.textContent('tr[data-run="ppo-CartPole-v1-s0-corrupt"] .run-error');
+  assert.match(err ?? '', /config\.json is corrupt/);
+  await page.selectOption('#play-run', 'ppo-CartPole-v1-s0-corrupt');
+  await page.selectOption('#play-ckpt', 'best.ascent');
+  await page.click('#play');
+  await page.waitForSelector('#play-error:not([hidden])');
+  assert.match(await page.textContent('#play-error') ?? '', /cannot play ppo-CartPole-v1-s0-corrupt\/best\.ascent: .*(CRC|checksum)/i);
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-corrupt.png') });
+});
+
+test('a run that does not exist is an error in the page', { skip }, async () => {
+  await page.goto(`${dash.url}dashboard/#run=no-such-run`);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error') ?? '', /no run 'no-such-run' in /);
+  // The other runs are still listed below the message.
+  await page.waitForSelector('tr[data-run="ppo-CartPole-v1-s0-a"]');
+});
+
+test('a runs directory that does not exist is an error in the page', { skip }, async () => {
+  const d = await startDashboard({ runsDir: join(runsDir, 'missing'), port: 0, assetsDir: await buildAssets(), pollMs: 100 });
+  try {
+    await page.goto(d.url);
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match(await page.textContent('#error') ?? '', /runs directory .*missing does not exist/);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-missing-dir.png') });
+  } finally {
+    await d.close();
+  }
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

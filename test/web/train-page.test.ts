@@ -1,0 +1,115 @@
+/**
+ * The training page in Chromium: PPO (the Zoo preset) trains CartPole-v1 inside a Web Worker to a
+ * greedy evaluation mean of at least 195, the canvas shows the cart and pole, pause holds the step
+ * count, and a saved policy (downloaded file, and IndexedDB) loads back and plays: its first
+ * episode replays the run's last evaluation episode exactly (same seeds, greedy actions).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import { decodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint.ts';
+import { ARTIFACTS, CANVAS_COLOURS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+
+const skip = skipBrowser();
+const TRAIN_BOUND_MS = 120_000;
+let dash: Dashboard;
+let browser: BrowserContext;
+let page: Page;
+const pageErrors: string[] = [];
+let saved: { path: string; ck: Checkpoint } | null = null;
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
+  browser = await launch();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+after(async () => {
+  await browser?.close();
+  await dash?.close();
+});
+
+const cartPixels = (p: Page) => p.evaluate(`(${CANVAS_COLOURS})('env-canvas')`) as Promise<{ black: number; pole: number; width: number; height: number }>;
+
+test('PPO trains CartPole-v1 in a worker to a greedy mean of at least 195; pause holds it', { skip, timeout: TRAIN_BOUND_MS + 30_000 }, async () => {
+  await page.goto(`${dash.url}train/`);
+  assert.equal(await page.inputValue('#env'), 'CartPole-v1');
+  assert.equal(await page.inputValue('#algo'), 'ppo');
+  assert.equal(await page.inputValue('#steps'), '100000', 'the Zoo preset budget');
+  await page.fill('#threshold', '195');
+  await page.click('#train');
+  // Pause once training is under way: the step count holds while paused.
+  await page.waitForFunction(() => Number(document.getElementById('steps-done')!.dataset.value) > 0);
+  await page.click('#pause');
+  await page.waitForFunction(() => document.body.dataset.status === 'paused');
+  const held = await page.getAttribute('#steps-done', 'data-value');
+  await page.waitForTimeout(400);
+  assert.equal(await page.getAttribute('#steps-done', 'data-value'), held);
+  assert.equal(await page.textContent('#pause'), 'Resume');
+  await page.click('#pause');
+  await page.waitForFunction(() => document.body.dataset.reason === 'threshold', null, { timeout: TRAIN_BOUND_MS });
+  const mean = Number(await page.getAttribute('#eval-mean', 'data-value'));
+  assert.ok(mean >= 195, `greedy evaluation mean ${mean}`);
+  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error') ?? '');
+  await page.screenshot({ path: join(ARTIFACTS, 'train-done.png') });
+});
+
+test('the canvas shows the cart and the pole of the policy being trained', { skip }, async () => {
+  await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
+  const px = await cartPixels(page);
+  assert.deepEqual([px.width, px.height], [600, 400]);
+  assert.ok(px.black > 1500, `black (cart and track) pixels: ${px.black}`);
+  assert.ok(px.pole > 300, `pole pixels: ${px.pole}`);
+});
+
+test('Save downloads a checkpoint that decodes in Node with the run\'s evaluation', { skip }, async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  assert.match(download.suggestedFilename(), /^ppo-CartPole-v1-s0-\d+\.ascent$/);
+  const path = join(ARTIFACTS, download.suggestedFilename());
+  await download.saveAs(path);
+  const ck = decodeCheckpoint(new Uint8Array(readFileSync(path)));
+  assert.equal(ck.algo, 'ppo');
+  assert.equal(ck.env, 'CartPole-v1');
+  assert.equal(ck.config.numEnvs, 8, 'the preset config travels with the policy');
+  assert.ok(ck.driver.lastEval && ck.driver.lastEval.mean >= 195);
+  assert.equal(ck.driver.lastEval!.steps, ck.steps, 'the evaluation is of this very policy');
+  saved = { path, ck };
+  await page.click('#save-idb');
+  await page.waitForFunction(() => (document.getElementById('stored') as HTMLSelectElement).options.length > 1);
+});
+
+test('a saved file loads back and plays: its first episode is the evaluation\'s first episode', { skip }, async () => {
+  assert.ok(saved, 'needs the saved policy');
+  await page.reload();
+  await page.setInputFiles('#load-file', saved.path);
+  await page.waitForFunction(() => /ppo on CartPole-v1/.test(document.getElementById('policy-name')!.textContent ?? ''));
+  await page.selectOption('#speed', '20');
+  await page.waitForFunction(() => document.getElementById('played')!.dataset.returns !== undefined, null, { timeout: 30_000 });
+  const returns = JSON.parse((await page.getAttribute('#played', 'data-returns'))!);
+  assert.equal(returns[0], saved.ck.driver.lastEval!.returns[0]);
+  const px = await cartPixels(page);
+  assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
+  await page.screenshot({ path: join(ARTIFACTS, 'train-loaded.png') });
+});
+
+test('a policy saved in the browser (IndexedDB) loads back; a corrupt file is an error in the page', { skip }, async () => {
+  const name = await page.$eval('#stored', (s) => (s as HTMLSelectElement).options[1].value);
+  await page.selectOption('#stored', name);
+  await page.click('#load-idb');
+  await page.waitForFunction((n) => document.getElementById('policy-name')!.textContent!.startsWith(n), name);
+  assert.equal(await page.isHidden('#error'), true);
+  const bad = readFileSync(saved!.path);
+  bad[bad.length - 10] ^= 0xff;
+  const badPath = join(ARTIFACTS, 'corrupt.ascent');
+  writeFileSync(badPath, bad);
+  await page.setInputFiles('#load-file', badPath);
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.textContent('#error') ?? '', /cannot load corrupt\.ascent: .*checksum mismatch/);
+  await page.screenshot({ path: join(ARTIFACTS, 'train-corrupt.png') });
+  assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});

@@ -5,7 +5,7 @@
  * progress lines (indented) and, last, one RunResult JSON line.
  *
  * Stopping protocol, the same for every implementation: after each update whose training episodes
- * average at least `gate`, evaluate greedily (argmax / mean action) on `evalEpisodes` fresh episodes
+ * average at least `gate`, and in any case every `evalInterval` env steps, evaluate greedily (argmax / mean action) on `evalEpisodes` fresh episodes
  * with seeds evalSeed, evalSeed + 1, ...; stop when that mean reaches `threshold`. Evaluation time is
  * measured and reported apart from training time. A final greedy evaluation on other seeds (100...)
  * checks that the stopping evaluation was not luck.
@@ -36,6 +36,11 @@ export interface RunSpec {
   maxSeconds?: number;
   /** At least this many env steps between two gated evaluations (0 = every gated update). */
   evalEvery?: number;
+  /**
+   * Evaluate anyway when this many env steps passed since the last evaluation (default 10,000), so a
+   * policy whose sampled episodes stay below the gate while its greedy one is already good is seen.
+   */
+  evalInterval?: number;
   evalEpisodes?: number;
   evalSeed?: number;
 }
@@ -91,7 +96,9 @@ export class Protocol {
     const s = this.spec;
     this.updates++;
     this.rssMax = Math.max(this.rssMax, process.memoryUsage.rss());
-    if (returnMean >= s.gate && steps - this.lastEvalSteps >= (s.evalEvery ?? 0)) {
+    const since = steps - Math.max(0, this.lastEvalSteps);
+    const gated = returnMean >= s.gate && steps - this.lastEvalSteps >= (s.evalEvery ?? 0);
+    if (gated || since >= (s.evalInterval ?? 10_000)) {
       const t = performance.now();
       const mean = greedy(s.evalEpisodes ?? 10, s.evalSeed ?? 1000);
       this.evalMs += performance.now() - t;

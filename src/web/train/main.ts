@@ -90,7 +90,7 @@ function playBytes(bytes: Uint8Array, label: string): void {
 let worker: Worker | null = null;
 let pendingSave: 'download' | 'idb' | null = null;
 let started: (FromWorker & { type: 'started' }) | null = null;
-let t0 = 0, s0 = 0;
+let recent: [number, number][] = [];
 function send(m: ToWorker): void {
   worker?.postMessage(m);
 }
@@ -117,8 +117,12 @@ function onWorker(m: FromWorker): void {
       $('steps-done').textContent = String(m.log.steps);
       $('steps-done').dataset.value = String(m.log.steps);
       $('return-mean').textContent = fmt(rows.at(-1)?.ret);
-      const dt = (performance.now() - t0) / 1000;
-      if (dt > 0.5) $('sps').textContent = String(Math.round((m.log.steps - s0) / dt));
+      // Steps/s over the last few seconds (evaluations included), not since the click.
+      const now = performance.now();
+      recent.push([now, m.log.steps]);
+      while (recent.length > 2 && now - recent[0][0] > 3000) recent.shift();
+      const [ta, sa] = recent[0];
+      if (now - ta > 500) $('sps').textContent = String(Math.round(((m.log.steps - sa) * 1000) / (now - ta)));
       redraw();
       break;
     }
@@ -189,8 +193,7 @@ btn('train').onclick = () => {
   $('eval-mean').textContent = '-';
   delete $('eval-mean').dataset.value;
   delete document.body.dataset.reason;
-  t0 = performance.now();
-  s0 = 0;
+  recent = [];
   redraw();
   btn('pause').disabled = false;
   btn('pause').textContent = 'Pause';

@@ -6,6 +6,7 @@
  * outermost layer so it also sees TimeLimit's truncation (Gymnasium puts it inside TimeLimit and
  * does not reject stepping after the end; we do, because it is always a bug in a collector).
  */
+import { closestNames } from '../util/names.ts';
 import type { Env, EnvSpec, RenderMode } from './env.ts';
 import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv } from './classic/index.ts';
 import { ContinuousCartPoleEnv } from './classic/continuous-cartpole.ts';
@@ -61,26 +62,8 @@ export function make<Obs = any, Act = any>(id: string, options: MakeOptions = {}
   return env as Env<Obs, Act>;
 }
 
-function levenshtein(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 function unknownId(id: string): Error {
-  const close = registeredIds()
-    .map((k) => ({ k, d: levenshtein(id, k) }))
-    .sort((x, y) => x.d - y.d || x.k.localeCompare(y.k))
-    .slice(0, 3)
-    .map((x) => x.k);
+  const close = closestNames(id, registeredIds());
   return new Error(`make: no environment registered with id ${JSON.stringify(id)}; the closest registered ids are ${close.join(', ')}`);
 }
 

@@ -3,20 +3,9 @@
  * that name the dotted key, the bad value and what is expected (unknown keys list the valid ones).
  */
 
-export type Checks<C> = Partial<Record<keyof C, (v: any) => string | null>>;
+import { closestNames } from '../util/names.ts';
 
-function closest(key: string, valid: string[]): string[] {
-  const dist = (a: string, b: string) => {
-    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const cur = [i];
-      for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-    return prev[b.length];
-  };
-  return valid.map((k) => ({ k, d: dist(key.toLowerCase(), k.toLowerCase()) })).filter((x) => x.d <= Math.max(2, Math.floor(key.length / 2))).sort((a, b) => a.d - b.d).map((x) => x.k);
-}
+export type Checks<C> = Partial<Record<keyof C, (v: any) => string | null>>;
 
 /**
  * defaults ⊕ overrides, checked: every key must exist in defaults, every value must have the type of
@@ -32,7 +21,7 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
   for (const [k, v] of Object.entries(overrides)) {
     const key = path ? `${path}.${k}` : k;
     if (!(k in defaults)) {
-      const near = closest(k, valid);
+      const near = closestNames(k, valid, 1, Math.max(2, Math.floor(k.length / 2)));
       throw new RangeError(`${name}: unknown config key '${key}'${near.length ? ` (did you mean '${path ? path + '.' : ''}${near[0]}'?)` : ''}; valid keys: ${valid.map((x) => (path ? `${path}.${x}` : x)).join(', ')}`);
     }
     if (v === undefined) continue;

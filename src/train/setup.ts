@@ -7,27 +7,12 @@ import { ALGORITHMS, type AlgorithmEntry } from '../algos/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { make, registeredIds, spec, Discrete, Box, type Space } from '../envs/index.ts';
 import { resolveConfig } from './config.ts';
+import { closestNames } from '../util/names.ts';
 import { deepMerge, type ConfigObject } from './overrides.ts';
 
 /** A user mistake (bad name, key, value or file): the CLI prints the message alone and exits 2. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
-}
-
-export function editDistance(a: string, b: string): number {
-  a = a.toLowerCase();
-  b = b.toLowerCase();
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
-export function closestNames(name: string, names: string[], n = 3): string[] {
-  return names.map((k) => ({ k, d: editDistance(name, k) })).sort((x, y) => x.d - y.d || x.k.localeCompare(y.k)).slice(0, n).map((x) => x.k);
 }
 
 export function algorithmEntry(name: string): AlgorithmEntry {

@@ -6,7 +6,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
@@ -117,4 +118,42 @@ test('a runs directory that does not exist is an error in the page', { skip }, a
     await d.close();
   }
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+});
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'ascent.mjs');
+
+test('a run the CLI is training appears, its curve grows while it runs, and its checkpoint plays', { skip: skip || (!existsSync(CLI) && 'bin/ascent.mjs is absent'), timeout: 90_000 }, async () => {
+  const out = tempRunsDir();
+  const d = await startDashboard({ runsDir: out, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
+  const child = spawn(process.execPath, [CLI, 'train', 'ppo', 'CartPole-v1', '--steps', '40000', '--threshold', '1000', '--eval-every', '10000', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    await page.goto(d.url);
+    // While the CLI trains, the row says running and its row count grows.
+    const seen = new Set<number>();
+    await page.waitForSelector('tr[data-run^="ppo-CartPole-v1-s0-"]', { timeout: 30_000 });
+    for (let i = 0; i < 400 && seen.size < 3; i++) {
+      const [state, rows] = await page.$eval('tr[data-run^="ppo-CartPole-v1-s0-"]', (tr) => [tr.children[2].textContent, Number((tr as HTMLElement).dataset.rows)] as const);
+      if (state === 'running' && rows > 0) seen.add(rows);
+      if (state === 'finished') break;
+      await page.waitForTimeout(50);
+    }
+    assert.ok(seen.size >= 2, `row counts seen while running: ${[...seen].join(', ')}`);
+    assert.equal(await exited, 0, stderr);
+    await page.waitForFunction(() => document.querySelector('tr[data-run^="ppo-CartPole-v1-s0-"] td:nth-child(3)')?.textContent === 'finished');
+    const series = await points(page);
+    assert.ok(series[0].points > 100, `points: ${series[0].points}`);
+    await page.selectOption('#play-ckpt', 'best.ascent');
+    await page.click('#play');
+    await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
+    const px = await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`) as { black: number; pole: number };
+    assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
+    assert.equal(await page.isHidden('#play-error'), true, await page.textContent('#play-error') ?? '');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-cli-run.png') });
+  } finally {
+    child.kill();
+    await d.close();
+  }
 });

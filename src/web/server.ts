@@ -11,7 +11,8 @@
  *
  * Only names directly inside runsDir and files inside the assets dir are served: a path segment
  * that decodes to '..', '.', or holds a slash, backslash or NUL is refused with 403, and a resolved
- * path (symlinks followed) outside its root is refused too.
+ * path (symlinks followed) outside its root is refused too, and so is a request whose Host header
+ * is not a local name for this server (DNS rebinding).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
@@ -24,7 +25,7 @@ export interface DashboardOptions {
   runsDir: string;
   /** Default 8050; 0 picks a free port (see Dashboard.port). */
   port?: number;
-  /** Default 127.0.0.1 (local only). */
+  /** Default 127.0.0.1 (local only); '0.0.0.0' serves the network and lifts the Host check. */
   host?: string;
   /** The browser build; default dist/web of this package, built on first start if missing. */
   assetsDir?: string;
@@ -173,7 +174,14 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     res.end(JSON.stringify(body));
   };
 
+  let actualPort = port;
   const handle = (req: IncomingMessage, res: ServerResponse) => {
+    // DNS rebinding: a page from another site that resolves its own name to 127.0.0.1 sends its
+    // own Host header; only local names (and the configured host) reach the runs.
+    const hostHeader = (req.headers.host ?? '').toLowerCase();
+    const allowed = [host, '127.0.0.1', 'localhost', '[::1]'].map((h) => `${h.includes(':') && !h.startsWith('[') ? `[${h}]` : h}:${actualPort}`.toLowerCase());
+    const wildcard = host === '0.0.0.0' || host === '::'; // the user opted into serving the network
+    if (!wildcard && !allowed.includes(hostHeader)) throw new Refused(403, `refused: Host '${req.headers.host ?? ''}' is not this dashboard's (${allowed[0]})`);
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new Refused(405, `method ${req.method} not allowed`);
     const path = (req.url ?? '/').split('?')[0];
     if (!path.startsWith('/')) throw new Refused(400, 'bad request path');
@@ -238,6 +246,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   const addr = server.address();
   const actual = typeof addr === 'object' && addr ? addr.port : port;
+  actualPort = actual;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
     port: actual,

@@ -98,6 +98,19 @@ test('refuses paths outside the runs and assets directories, plain or encoded', 
   assert.equal((await get('/api/runs/%252e%252e')).status, 404);
 });
 
+test('refuses a Host header that is not a local name for this server (DNS rebinding)', async () => {
+  const status = (hostHeader: string) => new Promise<number>((resolve, reject) => {
+    request({ host: '127.0.0.1', port: dash.port, path: '/api/runs', headers: { host: hostHeader } }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    }).on('error', reject).end();
+  });
+  assert.equal(await status(`evil.example:${dash.port}`), 403);
+  assert.equal(await status('127.0.0.1:1'), 403);
+  assert.equal(await status(`localhost:${dash.port}`), 200);
+  assert.equal(await status(`127.0.0.1:${dash.port}`), 200);
+});
+
 test('a symlink inside the runs directory that points outside it is refused', async () => {
   const outside = tempRunsDir();
   writeRun(outside, 'elsewhere', { rows: 1, checkpoint: null });

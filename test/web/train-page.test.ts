@@ -2,7 +2,8 @@
  * The training page in Chromium: PPO (the Zoo preset) trains CartPole-v1 inside a Web Worker to a
  * greedy evaluation mean of at least 195, the canvas shows the cart and pole, pause holds the step
  * count, and a saved policy (downloaded file, and IndexedDB) loads back and plays: its first
- * episode replays the run's last evaluation episode exactly (same seeds, greedy actions).
+ * episode replays the run's last evaluation episode exactly (same seeds, greedy actions), and
+ * training continues from it.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -95,6 +96,19 @@ test('a saved file loads back and plays: its first episode is the evaluation\'s 
   const px = await cartPixels(page);
   assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
   await page.screenshot({ path: join(ARTIFACTS, 'train-loaded.png') });
+});
+
+test('Continue training picks the loaded run up where it stopped', { skip }, async () => {
+  const from = saved!.ck.steps;
+  await page.fill('#steps', String(from + 4096));
+  await page.fill('#threshold', '');
+  await page.click('#continue');
+  await page.waitForFunction(() => document.body.dataset.reason === 'steps', null, { timeout: 60_000 });
+  const done = Number(await page.getAttribute('#steps-done', 'data-value'));
+  assert.ok(done >= from + 4096 && done < from + 4096 + 256, `steps ${done} after resuming at ${from}`);
+  // 16 updates of 8 x 32 steps were logged, not a run from zero.
+  assert.equal(await page.getAttribute('#steps-done', 'data-updates'), '16');
+  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error') ?? '');
 });
 
 test('a policy saved in the browser (IndexedDB) loads back; a corrupt file is an error in the page', { skip }, async () => {

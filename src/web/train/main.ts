@@ -91,6 +91,7 @@ let worker: Worker | null = null;
 let pendingSave: 'download' | 'idb' | null = null;
 let started: (FromWorker & { type: 'started' }) | null = null;
 let recent: [number, number][] = [];
+let updates = 0;
 function send(m: ToWorker): void {
   worker?.postMessage(m);
 }
@@ -116,6 +117,7 @@ function onWorker(m: FromWorker): void {
       }
       $('steps-done').textContent = String(m.log.steps);
       $('steps-done').dataset.value = String(m.log.steps);
+      $('steps-done').dataset.updates = String(++updates);
       $('return-mean').textContent = fmt(rows.at(-1)?.ret);
       // Steps/s over the last few seconds (evaluations included), not since the click.
       const now = performance.now();
@@ -175,13 +177,7 @@ function download(name: string, bytes: Uint8Array): void {
   setStatus(`downloaded ${name}`);
 }
 
-btn('train').onclick = () => {
-  showError(null);
-  const steps = Number(stepsIn.value), seed = Number(seedIn.value);
-  if (!Number.isInteger(steps) || steps < 1) return showError(`Steps must be a positive whole number, got '${stepsIn.value}'`);
-  if (!Number.isInteger(seed) || seed < 0) return showError(`Seed must be a whole number >= 0, got '${seedIn.value}'`);
-  const threshold = thrIn.value.trim() === '' ? null : Number(thrIn.value);
-  if (threshold !== null && !Number.isFinite(threshold)) return showError(`Stop at eval must be a number or empty, got '${thrIn.value}'`);
+function startWorker(req: (ToWorker & { type: 'start' })['req']): void {
   worker?.terminate();
   worker = newWorker();
   rows = [];
@@ -194,11 +190,32 @@ btn('train').onclick = () => {
   delete $('eval-mean').dataset.value;
   delete document.body.dataset.reason;
   recent = [];
+  updates = 0;
   redraw();
   btn('pause').disabled = false;
   btn('pause').textContent = 'Pause';
   setStatus('starting');
-  send({ type: 'start', req: { algo: algoSel.value, env: envSel.value, seed, totalSteps: steps, threshold } });
+  send({ type: 'start', req });
+}
+
+/** Steps and threshold from the inputs, or null after showing what is wrong. */
+function budget(): { steps: number; seed: number; threshold: number | null } | null {
+  showError(null);
+  const steps = Number(stepsIn.value), seed = Number(seedIn.value);
+  if (!Number.isInteger(steps) || steps < 1) return showError(`Steps must be a positive whole number, got '${stepsIn.value}'`), null;
+  if (!Number.isInteger(seed) || seed < 0) return showError(`Seed must be a whole number >= 0, got '${seedIn.value}'`), null;
+  const threshold = thrIn.value.trim() === '' ? null : Number(thrIn.value);
+  if (threshold !== null && !Number.isFinite(threshold)) return showError(`Stop at eval must be a number or empty, got '${thrIn.value}'`), null;
+  return { steps, seed, threshold };
+}
+
+btn('train').onclick = () => {
+  const b = budget();
+  if (b) startWorker({ algo: algoSel.value, env: envSel.value, seed: b.seed, totalSteps: b.steps, threshold: b.threshold });
+};
+btn('continue').onclick = () => {
+  const b = budget();
+  if (b && policyBytes) startWorker({ checkpoint: policyBytes.slice(), totalSteps: b.steps, threshold: b.threshold });
 };
 btn('pause').onclick = () => {
   const pause = btn('pause').textContent === 'Pause';
@@ -223,6 +240,13 @@ function loadBytes(bytes: Uint8Array, label: string): void {
     liveMode = false;
     playBytes(bytes, label);
     setStatus(`loaded ${label}`);
+    // Continuing trains the loaded run further: its env and algorithm, a budget beyond its steps.
+    const ck = playback.player!.checkpoint;
+    if (Array.from(envSel.options).some((o) => o.value === ck.env)) envSel.value = ck.env;
+    if (Array.from(algoSel.options).some((o) => o.value === ck.algo)) algoSel.value = ck.algo;
+    stepsIn.value = String(ck.run.totalSteps > ck.steps ? ck.run.totalSteps : ck.steps + ck.run.totalSteps);
+    thrIn.value = ck.run.threshold === null ? '' : String(ck.run.threshold);
+    btn('continue').disabled = false;
   } catch (err) {
     showError(`cannot load ${label}: ${(err as Error).message}`);
   }

@@ -1,10 +1,10 @@
 /** Messages between the training page and its module worker. */
 import type { UpdateLog } from '../../algos/types.ts';
 import type { Evaluation, TrainResult } from '../../train/driver.ts';
-import type { StartRequest } from './session.ts';
+import type { ResumeRequest, StartRequest } from './session.ts';
 
 export type ToWorker =
-  | { type: 'start'; req: StartRequest }
+  | { type: 'start'; req: StartRequest | ResumeRequest }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }

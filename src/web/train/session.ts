@@ -8,7 +8,7 @@ import { spec } from '../../envs/index.ts';
 import type { Algorithm, UpdateLog } from '../../algos/types.ts';
 import { algorithmEntry, buildConfig, checkEnvId, checkActionSpace, createAlgorithm } from '../../train/setup.ts';
 import { train, type DriverState, type Evaluation, type TrainResult } from '../../train/driver.ts';
-import { encodeCheckpoint, type CheckpointInfo, type RunSettings } from '../../train/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint, type CheckpointInfo, type RunSettings } from '../../train/checkpoint.ts';
 import type { ConfigObject } from '../../train/overrides.ts';
 import { presetFor } from '../presets.ts';
 
@@ -46,6 +46,14 @@ export function resolveRun(req: StartRequest): CheckpointInfo & { source: string
   return { algo: entry.name, env: req.env, config, run, source: preset?.source ?? null };
 }
 
+export interface ResumeRequest {
+  /** A checkpoint file (.ascent) to continue from. */
+  checkpoint: Uint8Array;
+  /** Default: the run's own totalSteps and threshold. */
+  totalSteps?: number;
+  threshold?: number | null;
+}
+
 export interface SessionEvents {
   onUpdate?(log: UpdateLog, evaluation: Evaluation | null): void;
   onEvaluation?(ev: Evaluation): void;
@@ -61,9 +69,21 @@ export class TrainingSession {
   private wake: (() => void) | null = null;
   private readonly abort = new AbortController();
 
-  constructor(req: StartRequest) {
-    this.info = resolveRun(req);
-    this.algo = createAlgorithm(algorithmEntry(this.info.algo), this.info.config);
+  private readonly resumeFrom: DriverState | undefined;
+
+  /** A fresh run, or one continued from a checkpoint (the page's or the CLI's) with its driver counters. */
+  constructor(req: StartRequest | ResumeRequest) {
+    if ('checkpoint' in req) {
+      const ck = decodeCheckpoint(req.checkpoint);
+      const run = { ...ck.run, totalSteps: req.totalSteps ?? ck.run.totalSteps, threshold: req.threshold !== undefined ? req.threshold : ck.run.threshold };
+      this.info = { algo: ck.algo, env: ck.env, config: ck.config, run, source: null };
+      this.algo = createAlgorithm(algorithmEntry(ck.algo), ck.config);
+      this.algo.setState(ck.state);
+      this.resumeFrom = ck.driver;
+    } else {
+      this.info = resolveRun(req);
+      this.algo = createAlgorithm(algorithmEntry(this.info.algo), this.info.config);
+    }
   }
 
   get isPaused(): boolean {
@@ -74,7 +94,7 @@ export class TrainingSession {
     const r = this.info.run;
     return train(this.algo, {
       totalSteps: r.totalSteps, evalEvery: r.evalEvery, evalEpisodes: r.evalEpisodes, evalSeed: r.evalSeed, threshold: r.threshold,
-      signal: this.abort.signal,
+      signal: this.abort.signal, resume: this.resumeFrom,
       callbacks: [{
         onStart: (ctx) => void (this.driver = ctx.driver),
         onEvaluation: (ev) => void events.onEvaluation?.(ev),

@@ -7,7 +7,7 @@
  * Prints a table, writes bench/results/browser.json. Needs /usr/bin/chromium (Debian's package).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parse } from 'yaml';
@@ -17,7 +17,7 @@ import { throughput, type StartRequest } from '../src/web/train/session.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
 function preset(algo: string, env: string): Record<string, unknown> {
   const doc = parse(readFileSync(new URL(`../presets/${algo}.yaml`, import.meta.url), 'utf8'));
@@ -59,6 +59,7 @@ async function main() {
   const inBrowser = (req: StartRequest & { steps: number }) => page.evaluate((r) => (globalThis as any).benchRun(r), req) as Promise<Result>;
   const inNode = async (req: StartRequest & { steps: number }) => throughput(req);
 
+  const loadBefore = loadavg()[0];
   const rows = [];
   for (const c of CASES) {
     const { label, ...req } = c;
@@ -84,7 +85,10 @@ async function main() {
   const table = rows.map((r) => [`${r.algo} (${r.label})`, r.env, String(r.steps), r.nodeStepsPerSecond.toFixed(0), r.browserStepsPerSecond.toFixed(0), r.ratio.toFixed(2)]);
   const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   for (const line of [head, w.map((n) => '-'.repeat(n)), ...table]) console.log(line.map((s, i) => (i < 2 ? s.padEnd(w[i]) : s.padStart(w[i]))).join('  '));
-  const out = { date: new Date().toISOString(), node: process.version, chromium: chromiumVersion, cpus: cpus().length, repeats: REPEATS, rows };
+  // Other jobs share this machine: the 1-minute load average says how contended the timings were.
+  const load = { before: loadBefore, after: loadavg()[0] };
+  console.log(`\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${cpus().length} CPUs; every run: bench/results/browser.json`);
+  const out = { date: new Date().toISOString(), node: process.version, chromium: chromiumVersion, cpus: cpus().length, load, repeats: REPEATS, rows };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/browser.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
   console.log('\nwrote bench/results/browser.json');

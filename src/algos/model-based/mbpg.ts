@@ -1,0 +1,257 @@
+/**
+ * Version 2.5 of model-based RL with policies: policy gradient on long model rollouts.
+ *
+ *   repeat:
+ *     run pi in the real env for realSteps steps, add them to D_env
+ *     fit the ensemble on D_env (held-out early stopping, elites)
+ *     pgIterations times:
+ *       roll pi for H steps in the model from B start states drawn from D_env (a random elite per
+ *       row and step; a branch that terminates restarts from a new start state, like an autoreset)
+ *       advantages by GAE(gamma, lambda) with the value function, the horizon cut bootstrapped
+ *       PPO's clipped-surrogate epochs on these model steps (the estimator and losses PPO uses)
+ *
+ * The policy and value function are the on-policy algorithms' (a Gaussian policy over the env's
+ * action space); the model is trained on the clipped env actions. With H long, the policy learns
+ * from model data only, and model errors compound along the rollout (bench/model-based shows how).
+ */
+import { Rng } from '../../rng/index.ts';
+import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, square, add } from '../../tensor/index.ts';
+import { Adam, clipGradNorm, checkLoss } from '../../nn/index.ts';
+import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
+import { ReplayBuffer, gae } from '../../rollout/index.ts';
+import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, type EnsembleOptions, type FitResult, type TerminationFn } from '../../models/index.ts';
+import { make, type Env } from '../../envs/index.ts';
+import { resolveConfig, must } from '../../train/config.ts';
+import { evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, type EvalResult } from '../common.ts';
+import { boxBounds, bufferTensors, bufferMeta, restoreBuffer } from '../sac.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from '../types.ts';
+
+export interface MbpgConfig {
+  env: string;
+  seed: number;
+  /** Real env steps per iteration. */
+  realSteps: number;
+  /** Model rollout horizon H and number of parallel branches B. */
+  horizon: number;
+  branches: number;
+  pgIterations: number;
+  epochs: number;
+  batchSize: number;
+  gamma: number;
+  gaeLambda: number;
+  clipRange: number;
+  lr: number;
+  maxGradNorm: number;
+  vfCoef: number;
+  hidden: number[];
+  logStdInit: number;
+  model: EnsembleOptions;
+  modelBatchSize: number;
+  modelMaxEpochs: number;
+  patience: number;
+  totalSteps: number;
+}
+
+export const MBPG_DEFAULTS: MbpgConfig = {
+  env: 'Pendulum-v1', seed: 0, realSteps: 200, horizon: 100, branches: 32, pgIterations: 10, epochs: 5, batchSize: 256,
+  gamma: 0.99, gaeLambda: 0.95, clipRange: 0.2, lr: 1e-3, maxGradNorm: 0.5, vfCoef: 0.5, hidden: [64, 64], logStdInit: 0,
+  model: { ...ENSEMBLE_DEFAULTS, ensembleSize: 5, numElites: 4, hidden: [128, 128] }, modelBatchSize: 64, modelMaxEpochs: 200, patience: 10,
+  totalSteps: 5000,
+};
+
+export class ModelBasedPG implements Algorithm<MbpgConfig> {
+  readonly name = 'mbpg';
+  readonly config: MbpgConfig;
+  readonly policy: GaussianPolicy;
+  readonly value: ValueFunction;
+  readonly model: GaussianEnsemble;
+  readonly real: ReplayBuffer;
+  readonly termination: TerminationFn;
+  lastFit: FitResult | null = null;
+  iteration = 0;
+  private envSteps = 0;
+  private readonly env: Env<Float32Array, any>;
+  private readonly low: Float32Array;
+  private readonly high: Float32Array;
+  private readonly opt: Adam;
+  private readonly params: Tensor[];
+  private readonly rng: Rng;
+  private obs: Float32Array;
+  private epReturn = 0;
+  private epLength = 0;
+  private recent: { return: number; length: number }[] = [];
+  private readonly start = performance.now();
+
+  constructor(config: Partial<MbpgConfig> = {}) {
+    const c = (this.config = resolveConfig('mbpg', MBPG_DEFAULTS, config, {
+      seed: must.nonNegativeInt, realSteps: must.positiveInt, horizon: must.positiveInt, branches: must.positiveInt, pgIterations: must.positiveInt,
+      epochs: must.positiveInt, batchSize: must.positiveInt, gamma: must.unit, gaeLambda: must.unit, clipRange: must.positive, lr: must.nonNegative,
+      maxGradNorm: must.positive, vfCoef: must.nonNegative, modelBatchSize: must.positiveInt, modelMaxEpochs: must.positiveInt, patience: must.positiveInt,
+      totalSteps: must.positiveInt,
+    }));
+    this.env = make(c.env);
+    const limit = this.env.spec?.maxEpisodeSteps;
+    if (limit !== undefined && c.horizon > limit) throw new RangeError(`mbpg: rollout length ${c.horizon} ('horizon') is longer than ${c.env}'s episode limit of ${limit} steps`);
+    ({ low: this.low, high: this.high } = boxBounds('mbpg', this.env.actionSpace));
+    this.termination = terminationFn(c.env);
+    const rng = new Rng(c.seed);
+    const obsDim = (this.env.observationSpace as unknown as { shape: number[] }).shape[0], actDim = this.low.length;
+    this.policy = new GaussianPolicy(obsDim, actDim, rng.split(), { hidden: c.hidden, activation: 'tanh', logStdInit: c.logStdInit });
+    this.value = new ValueFunction(obsDim, rng.split(), { hidden: c.hidden });
+    this.model = new GaussianEnsemble(obsDim, actDim, rng.split(), c.model);
+    this.real = new ReplayBuffer(obsDim, actDim, c.totalSteps);
+    this.rng = rng.split();
+    this.params = [...this.policy.parameters(), ...this.value.parameters()];
+    this.opt = new Adam(this.params, { lr: c.lr });
+    this.obs = Float32Array.from(this.env.reset({ seed: c.seed }).obs);
+  }
+
+  get steps(): number {
+    return this.envSteps;
+  }
+
+  private clipAction(a: Float32Array): Float32Array {
+    const out = new Float32Array(a.length);
+    for (let i = 0; i < a.length; i++) out[i] = Math.min(this.high[i % this.low.length], Math.max(this.low[i % this.low.length], a[i]));
+    return out;
+  }
+
+  private collectReal(n: number): number {
+    let episodes = 0;
+    for (let i = 0; i < n && this.envSteps < this.config.totalSteps; i++) {
+      const a = this.clipAction(this.policy.act(this.obs, 1, this.rng).actions);
+      const r = this.env.step(a);
+      this.real.add(this.obs, a, r.reward, r.obs, r.terminated, r.truncated);
+      this.envSteps++;
+      this.epReturn += r.reward;
+      this.epLength++;
+      if (r.terminated || r.truncated) {
+        this.recent.push({ return: this.epReturn, length: this.epLength });
+        if (this.recent.length > 100) this.recent.shift();
+        this.epReturn = 0;
+        this.epLength = 0;
+        episodes++;
+        this.obs = Float32Array.from(this.env.reset().obs);
+      } else this.obs = Float32Array.from(r.obs);
+    }
+    return episodes;
+  }
+
+  /** H x B model steps, time-major, with the policy's log-probabilities and the values. */
+  private modelRollout() {
+    const c = this.config, H = c.horizon, B = c.branches, D = this.model.obsDim, A = this.model.actDim;
+    const obs = new Float32Array(H * B * D), act = new Float32Array(H * B * A), logp = new Float32Array(H * B);
+    const rewards = new Float64Array(H * B), terminated = new Uint8Array(H * B), truncated = new Uint8Array(H * B);
+    const s = new Float32Array(B * D);
+    const draw = (b: number) => { const j = this.rng.int(this.real.size); s.set(this.real.obs.subarray(j * D, (j + 1) * D), b * D); };
+    for (let b = 0; b < B; b++) draw(b);
+    const next = new Float32Array(B * D), r = new Float32Array(B), done = new Uint8Array(B);
+    for (let t = 0; t < H; t++) {
+      const res = this.policy.act(s, B, this.rng);
+      const a = this.clipAction(res.actions);
+      obs.set(s, t * B * D);
+      act.set(res.actions, t * B * A); // the policy's own sample, for its log-probability
+      logp.set(res.logProbs, t * B);
+      this.model.sampleStep(s, a, B, this.rng, next, r);
+      this.termination(next, B, done);
+      for (let b = 0; b < B; b++) {
+        rewards[t * B + b] = r[b];
+        terminated[t * B + b] = done[b];
+        if (done[b]) draw(b);
+        else s.set(next.subarray(b * D, (b + 1) * D), b * D);
+      }
+    }
+    const values = Float32Array.from(this.value.predict(obs, H * B));
+    const lastValues = Float32Array.from(this.value.predict(s, B));
+    return { obs, act, logp, rewards, terminated, truncated, values, lastValues };
+  }
+
+  update(): UpdateLog {
+    const c = this.config;
+    const episodes = this.collectReal(c.realSteps);
+    this.lastFit = this.model.fit({ n: this.real.size, obs: this.real.obs, actions: this.real.actions, nextObs: this.real.nextObs, rewards: this.real.rewards },
+      { batchSize: c.modelBatchSize, maxEpochs: c.modelMaxEpochs, patience: c.patience });
+    let policyLoss = 0, valueLoss = 0, modelReturn = 0, n = 0;
+    const D = this.model.obsDim, A = this.model.actDim, N = c.horizon * c.branches;
+    for (let it = 0; it < c.pgIterations; it++) {
+      const ro = this.modelRollout();
+      const { advantages, returns } = gae({ rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: c.branches }, ro.values,
+        { gamma: c.gamma, lambda: c.gaeLambda, lastValues: ro.lastValues });
+      modelReturn += meanStd(ro.rewards).mean * c.horizon / c.pgIterations;
+      for (let epoch = 0; epoch < c.epochs; epoch++) {
+        const perm = this.rng.permutation(N);
+        for (let k = 0; k + c.batchSize <= N; k += c.batchSize) {
+          const idx = perm.subarray(k, k + c.batchSize), m = idx.length;
+          const adv = Float32Array.from(idx, (i) => advantages[i]);
+          const { mean: am, std: as } = meanStd(adv);
+          for (let i = 0; i < m; i++) adv[i] = (adv[i] - am) / (as + 1e-8);
+          const o = new Tensor(gatherRows(ro.obs, D, idx), [m, D]);
+          const ratio = exp(sub(this.policy.distribution(o).logProb(gatherRows(ro.act, A, idx)), new Tensor(Float32Array.from(idx, (i) => ro.logp[i]), [m])));
+          const At = new Tensor(adv, [m]);
+          const pg = neg(mean(minimum(mul(ratio, At), mul(clip(ratio, 1 - c.clipRange, 1 + c.clipRange), At))));
+          const vl = mean(square(sub(this.value.forward(o), new Tensor(Float32Array.from(idx, (i) => returns[i]), [m]))));
+          const loss = add(pg, mul(vl, c.vfCoef));
+          checkLoss(loss, 'mbpg loss', this.iteration);
+          const g = grad(loss, this.params, { allowUnused: true }) as Tensor[];
+          clipGradNorm(g, c.maxGradNorm);
+          this.opt.step(g);
+          policyLoss += pg.item();
+          valueLoss += vl.item();
+          n++;
+        }
+      }
+    }
+    this.iteration++;
+    const r = meanStd(this.recent.map((e) => e.return));
+    const f = this.lastFit;
+    return {
+      iteration: this.iteration, steps: this.envSteps, seconds: (performance.now() - this.start) / 1000, episodes,
+      returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
+      policyLoss: policyLoss / n, valueLoss: valueLoss / n, modelReturn, modelSteps: N * c.pgIterations,
+      modelHoldoutMse: f.elites.reduce((s, e) => s + f.holdoutMse[e], 0) / f.elites.length,
+    };
+  }
+
+  learn(opts: { onUpdate?: (l: UpdateLog) => void; stop?: (l: UpdateLog) => boolean } = {}): UpdateLog[] {
+    const logs: UpdateLog[] = [];
+    while (this.envSteps < this.config.totalSteps) {
+      const log = this.update();
+      logs.push(log);
+      opts.onUpdate?.(log);
+      if (opts.stop?.(log)) break;
+    }
+    return logs;
+  }
+
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    return evaluate(this.policy, this.config.env, opts);
+  }
+
+  /** Policy, value and model parameters, the optimizer, the real data, counters and RNG (the env restarts an episode on resume). */
+  getState(): AlgorithmState {
+    const o = optimizerToState('opt', this.opt);
+    return {
+      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...this.model.namedParameters(), ...o.tensors, ...bufferTensors('real', this.real)],
+      meta: { algo: this.name, config: this.config, iteration: this.iteration, envSteps: this.envSteps, opt: o.meta, model: this.model.getMeta(), rng: this.rng.getState(), real: bufferMeta(this.real) },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as Record<string, any>;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const t = new Map(state.tensors);
+    loadModule(this.policy, t);
+    loadModule(this.value, t);
+    for (const [name, p] of this.model.namedParameters()) p.data.set(t.get(name)!.data);
+    optimizerFromState('opt', this.opt, t, m.opt);
+    this.model.setMeta(m.model);
+    restoreBuffer('real', this.real, t, m.real);
+    this.rng.setState(m.rng);
+    this.iteration = m.iteration;
+    this.envSteps = m.envSteps;
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}

@@ -52,7 +52,8 @@ Examples:
     .option('--out <dir>', 'parent directory of the run directory', 'runs')
     .option('--eval-every <steps>', 'greedy evaluation every this many steps (0: only at the end)', int('eval-every'))
     .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes', 1))
-    .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", num('threshold'))
+    // 'none' stays a string: commander turns a parser's null into ''.
+    .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", (v) => (v === 'none' || v === 'off' ? 'none' : num('threshold')(v)))
     .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every'))
     .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1))
     .option('--resume <run-dir>', 'continue the run saved in this directory')

@@ -25,7 +25,8 @@ export interface TrainFlags {
   out: string;
   evalEvery?: number;
   evalEpisodes?: number;
-  threshold?: number | null;
+  /** A number, or 'none' for never. */
+  threshold?: number | 'none';
   checkpointEvery?: number;
   stopAt?: number;
   resume?: string;
@@ -84,7 +85,7 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
     totalSteps, evalEvery, evalEpisodes: f.evalEpisodes ?? preset?.run.evalEpisodes ?? 10,
     // Evaluation episodes are seeded apart from the training envs (seed + i).
     evalSeed: seed + 1000,
-    threshold: f.threshold !== undefined ? f.threshold : preset?.run.threshold !== undefined ? preset.run.threshold : spec(envId).rewardThreshold ?? null,
+    threshold: f.threshold === 'none' ? null : f.threshold !== undefined ? f.threshold : preset?.run.threshold !== undefined ? preset.run.threshold : spec(envId).rewardThreshold ?? null,
     checkpointEvery: f.checkpointEvery ?? 0,
   };
   const algo = createAlgorithm(entry, config);
@@ -124,7 +125,7 @@ function prepareResume(algoName: string | undefined, envId: string | undefined, 
   }
   if (f.evalEvery !== undefined) run.evalEvery = f.evalEvery;
   if (f.evalEpisodes !== undefined) run.evalEpisodes = f.evalEpisodes;
-  if (f.threshold !== undefined) run.threshold = f.threshold;
+  if (f.threshold !== undefined) run.threshold = f.threshold === 'none' ? null : f.threshold;
   if (f.checkpointEvery !== undefined) run.checkpointEvery = f.checkpointEvery;
   const algo = restoreAlgorithm(ck, path, config);
   const resume = { ...ck.driver };

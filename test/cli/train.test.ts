@@ -111,3 +111,11 @@ test('eval --record writes an animated GIF of one episode', () => {
   // The recorded episode is the first evaluation episode: same seed, same greedy policy, same return.
   assert.equal(Number(m[1]), readJson(join(dir, 'eval.json')).returns[0]);
 });
+
+test("--threshold none trains to the step budget even when an evaluation scores well", () => {
+  const d = tempDir();
+  const res = ascent(['train', 'ppo', 'CartPole-v1', '--steps', '1024', '--set', 'nSteps=32', '--eval-every', '256', '--eval-episodes', '2', '--threshold', 'none'], d);
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /step budget reached: 1024 steps/);
+  assert.doesNotMatch(res.stdout, /threshold/);
+});

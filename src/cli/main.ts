@@ -2,6 +2,7 @@
  * The `ascent` command. Bad input (unknown names, keys, values, unreadable checkpoints, unknown
  * options) is one line on stderr and exit code 2; an interrupted training exits 130 after saving.
  */
+import { dashboardCommand } from './dashboard.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../train/setup.ts';
 import { trainCommand } from './train.ts';
@@ -88,6 +89,13 @@ Examples:
     .description('algorithms, environments (spaces, limits, thresholds) and presets')
     .option('--json', 'machine-readable output')
     .action(listCommand);
+
+  program.command('dashboard')
+    .description('serve a live dashboard of the runs in a directory (curves while they train, checkpoints played in the page)')
+    .argument('[runs-dir]', 'directory of run directories', 'runs')
+    .option('--port <n>', 'port (0: any free port)', int('port'), 8050)
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .action(dashboardCommand);
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
   lab.command('estimators')

@@ -16,7 +16,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, grad, add, sub, mul, mean, exp, square, softplus, slice, sum, concat } from '../tensor/index.ts';
 import { Adam, MLP, checkLoss, type Activation } from '../nn/index.ts';
 
-export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export interface EnsembleOptions {
   /** Members (PETS/MBPO: 7, mbrl-lib cart-pole: 7 with 5 elites). */

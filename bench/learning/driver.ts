@@ -12,10 +12,16 @@ import type { RunResult, RunSpec } from './run-one.ts';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const RESULTS_DIR = path.join(here, '..', 'results');
 
+/**
+ * Node flags for the children, e.g. LEARNING_NODE_FLAGS=--max-semi-space-size=1 (V8's young
+ * generation is most of an Ascent run's RSS above the floor).
+ */
+export const NODE_FLAGS = (process.env.LEARNING_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 /** Run one spec in a fresh `node --import tsx` child; its last stdout line is the RunResult JSON. */
 export function runChild(spec: RunSpec, log = true): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'run-one.ts'), JSON.stringify(spec)], {
+    const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', path.join(here, 'run-one.ts'), JSON.stringify(spec)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -50,7 +56,7 @@ export function summarise(xs: number[]): Summary {
 export function fmtSummary(s: Summary, digits = 0, scale = 1): string {
   if (s.median === null) return '-';
   const f = (x: number) => (x / scale).toFixed(digits);
-  return s.min === s.max ? f(s.median) : `${f(s.median)} [${f(s.min!)}-${f(s.max!)}]`;
+  return s.min === s.max ? f(s.median) : `${f(s.median)} [${f(s.min!)}..${f(s.max!)}]`;
 }
 
 /** Load and cores now: the machine is shared, so every result carries them. */
@@ -58,7 +64,7 @@ export function machine() {
   const c = cpus();
   return {
     cpu: c[0]?.model ?? 'unknown', cores: c.length, memGB: +(totalmem() / 2 ** 30).toFixed(1),
-    node: process.version, platform: `${process.platform}-${process.arch}`,
+    node: process.version, platform: `${process.platform}-${process.arch}`, nodeFlags: NODE_FLAGS,
     loadavg: loadavg().map((x) => +x.toFixed(2)),
   };
 }

@@ -3,7 +3,8 @@
  * seconds to a greedy threshold, final greedy evaluation and peak RSS, several seeds, each run in
  * its own process (run-one.ts holds the stopping protocol).
  *
- *   node --import tsx bench/learning/ppo-trpo.ts [--seeds 3] [--only name,name] [--list]
+ *   node --import tsx bench/learning/ppo-trpo.ts [--seeds 3] [--only name,name] [--list] [--out file-stem]
+ *   (LEARNING_NODE_FLAGS='--max-semi-space-size=1' passes node flags to every run's process)
  *
  * Published reference points: the RL Baselines3 Zoo reaches 500 on CartPole-v1 with PPO and TRPO at
  * 100k steps (its benchmark table); CleanRL's ppo.py reaches ~490 at 500k steps.
@@ -85,7 +86,7 @@ const chosen = Object.entries(PRESETS).filter(([n, p]) => (only ? only.includes(
 
 const before = machine();
 console.log(`PPO/TRPO learning bench: ${chosen.map(([n]) => n).join(', ')}; ${seeds} seeds each, run one after the other`);
-console.log(`machine: ${before.cpu}, ${before.cores} cores, load ${before.loadavg.join(' ')}`);
+console.log(`machine: ${before.cpu}, ${before.cores} cores, load ${before.loadavg.join(' ')}${before.nodeFlags.length ? `; child node flags ${before.nodeFlags.join(' ')}` : ''}`);
 
 // The RSS floor: node + tsx + Ascent's modules + a CartPole PPO agent built but not trained.
 const floor = await runChild({ name: 'rss-floor', impl: 'ascent', algo: 'ppo', config: PRESETS['ppo-cartpole-zoo'].config, env: 'CartPole-v1', seed: 0, threshold: 0, gate: 0, budget: 0 }, false);
@@ -95,7 +96,8 @@ const runs: Record<string, RunResult[]> = {};
 for (const [name, { source: _s, defaultOn: _d, ...p }] of chosen) {
   runs[name] = [];
   for (let seed = 0; seed < seeds; seed++) {
-    const r = await runChild({ ...p, name, impl: 'ascent', seed });
+    // Greedy evaluation at least every 4096 steps (excluded from the timed training).
+    const r = await runChild({ evalInterval: 4096, ...p, name, impl: 'ascent', seed });
     runs[name].push(r);
     console.log(`${name} seed ${seed}: ${r.reached ? `reached at ${r.stepsToThreshold} steps, ${r.secondsToThreshold} s` : `censored (${r.stoppedBy}) at ${r.steps} steps, ${r.trainSeconds} s, best greedy ${r.bestEval?.toFixed(1) ?? '-'}`}; final greedy ${r.finalEval.mean.toFixed(1)}; peak RSS ${r.maxRssMB} MB`);
   }
@@ -124,7 +126,7 @@ console.log('reference: the Zoo reaches 500 on CartPole-v1 with PPO and TRPO at 
 const after = machine();
 console.log(`load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')} (${after.cores} cores shared with other jobs)`);
 
-const file = writeResult('learning-ppo-trpo', {
+const file = writeResult(flag('out') ?? 'learning-ppo-trpo', {
   bench: 'learning/ppo-trpo', date: new Date().toISOString(), machine: { ...before, loadavgAfter: after.loadavg },
   seeds, rssFloorMB: floor.maxRssMB,
   presets: Object.fromEntries(chosen.map(([n, p]) => [n, p])), runs,

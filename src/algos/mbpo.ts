@@ -19,6 +19,7 @@ import { Rng } from '../rng/index.ts';
 import { ReplayBuffer, type ReplayBatch } from '../rollout/index.ts';
 import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, branchedRollout, type EnsembleOptions, type FitResult, type TerminationFn } from '../models/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
+import { optimizerFromState, optimizerToState } from './common.ts';
 import { SAC, SAC_DEFAULTS, bufferMeta, bufferTensors, restoreBuffer, type SacConfig, type SacStepLog } from './sac.ts';
 import type { Tensor } from '../tensor/index.ts';
 import type { UpdateLog } from './types.ts';
@@ -162,11 +163,13 @@ export class MBPO extends SAC {
   }
 
   protected override extraTensors(): [string, Tensor][] {
-    return [...this.model.namedParameters(), ...bufferTensors('modelBuffer', this.modelBuffer)];
+    const opts = this.model.optimizers().flatMap(([name, o]) => optimizerToState(name, o).tensors);
+    return [...this.model.namedParameters(), ...opts, ...bufferTensors('modelBuffer', this.modelBuffer)];
   }
 
   protected override extraMeta(): Record<string, unknown> {
-    return { model: this.model.getMeta(), modelBuffer: bufferMeta(this.modelBuffer), modelRng: this.modelRng.getState(), rolloutLength: this.rolloutLength };
+    const modelOpts = Object.fromEntries(this.model.optimizers().map(([name, o]) => [name, optimizerToState(name, o).meta]));
+    return { model: this.model.getMeta(), modelOpts, modelBuffer: bufferMeta(this.modelBuffer), modelRng: this.modelRng.getState(), rolloutLength: this.rolloutLength };
   }
 
   protected override restoreExtra(tensors: Map<string, Tensor>, m: Record<string, any>): void {
@@ -175,6 +178,7 @@ export class MBPO extends SAC {
       if (!t) throw new Error(`checkpoint: missing model parameter '${name}'`);
       p.data.set(t.data);
     }
+    for (const [name, o] of this.model.optimizers()) optimizerFromState(name, o, tensors, m.modelOpts?.[name]);
     this.model.setMeta(m.model);
     restoreBuffer('modelBuffer', this.modelBuffer, tensors, m.modelBuffer);
     this.modelRng.setState(m.modelRng);

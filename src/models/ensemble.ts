@@ -376,7 +376,12 @@ export class GaussianEnsemble {
     ]);
   }
 
-  /** Normalisers, elites and the split RNG, for checkpoints (optimizer moments are refitted anyway). */
+  /** Each member's optimizer, named for checkpoints (fits continue from the previous weights and moments). */
+  optimizers(): [string, Adam][] {
+    return this.members.map((m, e) => [`model.${e}.opt`, m.opt] as [string, Adam]);
+  }
+
+  /** Normalisers, elites and the split RNG, for checkpoints. */
   getMeta(): Record<string, unknown> {
     return {
       inMean: Array.from(this.inNorm.mean), inStd: Array.from(this.inNorm.std), outMean: Array.from(this.outNorm.mean),

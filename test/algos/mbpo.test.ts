@@ -55,3 +55,17 @@ test('MBPO solves the continuous cart-pole (greedy return >= 195) within 5,000 r
   // The model was refitted and branched: its data outnumbers the real data.
   assert.ok(m.modelBuffer.size > m.replay.size);
 });
+
+test('MBPO checkpoint: model, both buffers and the learner restore so the run continues bit for bit', () => {
+  const cfg: Partial<MbpoConfig> = { ...CI, env: 'Pendulum-v1', hidden: [16], batchSize: 32, gradientSteps: 2, rolloutsPerStep: 2, modelTrainFreq: 100,
+    epochLength: 100, rolloutSchedule: [0, 1, 1, 2], learningStarts: 100, logInterval: 150, totalSteps: 300, modelMaxEpochs: 3, seed: 2 };
+  const a = new MBPO(cfg);
+  a.update();
+  const s = a.getState();
+  const b = new MBPO(cfg);
+  b.setState({ tensors: s.tensors, meta: JSON.parse(JSON.stringify(s.meta)) });
+  const la = a.update(), lb = b.update();
+  assert.equal(la.criticLoss, lb.criticLoss);
+  assert.equal(a.modelBuffer.size, b.modelBuffer.size);
+  assert.deepEqual(Array.from(a.policy.parameters()[0].data), Array.from(b.policy.parameters()[0].data));
+});

@@ -23,3 +23,25 @@ test('model-based PG (2.5) balances the continuous cart-pole (greedy >= 195) wit
   // The policy only ever trained on model data: many more model steps than real ones.
   assert.ok(modelSteps >= 10 * a.steps);
 });
+
+test('ContinuousCartPole-v0: a = +-1 reproduces CartPole-v1 actions 1 / 0 exactly; limits, termination and clipping', async () => {
+  const { make } = await import('../../src/envs/index.ts');
+  const c = make('ContinuousCartPole-v0'), d = make('CartPole-v1');
+  assert.equal(c.spec?.maxEpisodeSteps, 200);
+  const oc = c.reset({ seed: 7 }).obs, od = d.reset({ seed: 7 }).obs;
+  assert.deepEqual(Array.from(oc), Array.from(od));
+  for (let t = 0; ; t++) {
+    const a = t % 3 === 0 ? 0 : 1;
+    const rc = c.step([a === 1 ? 1 : -1]), rd = d.step(a);
+    assert.deepEqual(Array.from(rc.obs), Array.from(rd.obs), `step ${t}`);
+    assert.equal(rc.reward, rd.reward);
+    assert.equal(rc.terminated, rd.terminated);
+    if (rc.terminated) break;
+  }
+  // Out-of-range forces are clipped to +-10 N: a = 5 behaves as a = 1.
+  const e1 = make('ContinuousCartPole-v0'), e2 = make('ContinuousCartPole-v0');
+  e1.reset({ seed: 1 }); e2.reset({ seed: 1 });
+  assert.deepEqual(Array.from(e1.step([5]).obs), Array.from(e2.step([1]).obs));
+  assert.throws(() => e1.step([NaN]), /NaN/);
+  assert.throws(() => e1.step([0, 0]), /expected an array of length 1/);
+});

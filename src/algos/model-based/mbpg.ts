@@ -231,8 +231,10 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
   getState(): AlgorithmState {
     const o = optimizerToState('opt', this.opt);
     return {
-      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...this.model.namedParameters(), ...o.tensors, ...bufferTensors('real', this.real)],
-      meta: { algo: this.name, config: this.config, iteration: this.iteration, envSteps: this.envSteps, opt: o.meta, model: this.model.getMeta(), rng: this.rng.getState(), real: bufferMeta(this.real) },
+      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...this.model.namedParameters(), ...o.tensors, ...bufferTensors('real', this.real),
+        ...this.model.optimizers().flatMap(([name, mo]) => optimizerToState(name, mo).tensors)],
+      meta: { algo: this.name, config: this.config, iteration: this.iteration, envSteps: this.envSteps, opt: o.meta, model: this.model.getMeta(), rng: this.rng.getState(), real: bufferMeta(this.real),
+        modelOpts: Object.fromEntries(this.model.optimizers().map(([name, mo]) => [name, optimizerToState(name, mo).meta])) },
     };
   }
 
@@ -244,6 +246,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     loadModule(this.value, t);
     for (const [name, p] of this.model.namedParameters()) p.data.set(t.get(name)!.data);
     optimizerFromState('opt', this.opt, t, m.opt);
+    for (const [name, mo] of this.model.optimizers()) optimizerFromState(name, mo, t, m.modelOpts?.[name]);
     this.model.setMeta(m.model);
     restoreBuffer('real', this.real, t, m.real);
     this.rng.setState(m.rng);

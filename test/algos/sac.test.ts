@@ -99,3 +99,17 @@ test('SAC learns Pendulum-v1 to -250 or better within 20,000 steps', { timeout: 
   console.log(`SAC Pendulum-v1: greedy return ${last.toFixed(1)} at ${reached > 0 ? reached : 'never'} steps`);
   assert.ok(reached > 0 && reached <= 20_000, `greedy return ${last} after ${sac.steps} steps`);
 });
+
+test('SAC actor: the tape-free sample log-probability equals SquashedGaussian.logProb; actions rescale to the Box', async () => {
+  const { SquashedGaussianActor } = await import('../../src/algos/sac.ts');
+  const { Tensor } = await import('../../src/tensor/index.ts');
+  const actor = new SquashedGaussianActor(3, 2, Float32Array.of(-2, 0), Float32Array.of(2, 10), new Rng(1), { hidden: [16], activation: 'relu', logStdMin: -20, logStdMax: 2 });
+  const B = 50, rng = new Rng(2);
+  const obs = rng.fillNormal(new Float32Array(B * 3)) as Float32Array;
+  const a = new Float32Array(B * 2), lp = new Float32Array(B);
+  actor.sampleUnit(obs, B, new Rng(3), false, a, lp);
+  const ref = actor.distribution(new Tensor(obs, [B, 3])).logProb(a).data;
+  for (let i = 0; i < B; i++) assert.ok(Math.abs(ref[i] - lp[i]) < 2e-3 * Math.max(1, Math.abs(lp[i])), `row ${i}: ${lp[i]} vs ${ref[i]}`);
+  const env = actor.toEnv(Float32Array.of(-1, -1, 1, 1, 0, 0), 3, new Float32Array(6));
+  assert.deepEqual(Array.from(env), [-2, 0, 2, 10, 0, 5]);
+});

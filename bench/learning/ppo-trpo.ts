@@ -45,7 +45,8 @@ export const PRESETS: Record<string, Preset> = {
   'ppo-pendulum-rltools-ent0': rltools({ entCoef: 0 }, false, 'entropy bonus off'),
   // Measured on seed 0 (bench/README.md): as published none of these three learns in 300k steps
   // (greedy -1000 to -1140, random is about -1200); with the rewards scaled by the running std of the
-  // discounted return (NormalizeReward, as SB3's VecNormalize) the same settings do.
+  // discounted return (NormalizeReward, as SB3's VecNormalize) the same settings do. The critic is
+  // what fails: unscaled, its explained variance stays under 0.25 for the first 160k steps.
   'ppo-pendulum-rltools-noclip': rltools({ entCoef: 0, maxGradNorm: 0 }, false, 'entropy off, no gradient-norm clipping'),
   'ppo-pendulum-rltools-normrew': rltools({ entCoef: 0, normalizeReward: true }, true, 'entropy off, rewards scaled by the running return std'),
   'ppo-pendulum-rltools-normrew-ent1': rltools({ normalizeReward: true }, true, 'entCoef 1.0, rewards scaled by the running return std'),

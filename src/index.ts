@@ -13,4 +13,5 @@ export * from './policies/index.ts';
 export * from './algos/index.ts';
 export * as lab from './lab/index.ts';
 export * as estimators from './estimators/index.ts';
+export * from './models/index.ts';
 export * from './train/index.ts';

@@ -6,6 +6,9 @@ import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
 import { PPO, PPO_DEFAULTS } from './ppo.ts';
 import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
 import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
+import { SAC, SAC_DEFAULTS } from './sac.ts';
+import { MBPO, MBPO_DEFAULTS } from './mbpo.ts';
+import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
 
 export * from './types.ts';
 export * from './base.ts';
@@ -14,6 +17,9 @@ export * from './reinforce.ts';
 export * from './ppo.ts';
 export * from './trpo.ts';
 export * from './offpolicy-pg.ts';
+export * from './sac.ts';
+export * from './mbpo.ts';
+export * from './model-based/mbpg.ts';
 
 export interface AlgorithmEntry {
   name: string;
@@ -60,6 +66,27 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     defaults: OFFPOLICY_PG_DEFAULTS as unknown as Record<string, unknown>,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new OffPolicyPG(config),
+  },
+  sac: {
+    name: 'sac',
+    description: 'Soft Actor-Critic: twin Q with Polyak targets, tanh-Gaussian policy, automatic entropy temperature, replay buffer',
+    defaults: SAC_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['continuous'],
+    create: (config) => new SAC(config),
+  },
+  mbpo: {
+    name: 'mbpo',
+    description: 'Model-Based Policy Optimization: probabilistic ensemble, short branched model rollouts, SAC on mixed real/model data',
+    defaults: MBPO_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['continuous'],
+    create: (config) => new MBPO(config),
+  },
+  mbpg: {
+    name: 'mbpg',
+    description: 'Model-based policy gradient (version 2.5): fit an ensemble, PPO epochs on long model rollouts',
+    defaults: MBPG_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['continuous'],
+    create: (config) => new ModelBasedPG(config),
   },
 };
 

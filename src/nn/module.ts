@@ -117,10 +117,8 @@ export class MLP extends Module {
     return this.sizes[this.sizes.length - 1];
   }
 
-  private scratch: Float32Array[] = [];
-  private scratchBatch = -1;
-  private rawAct: (y: Float32Array) => void = () => {};
-  private rawOutAct: (y: Float32Array) => void = () => {};
+  /** Reused activation buffers per batch size (acting and training often alternate two sizes). */
+  private readonly scratch = new Map<number, Float32Array[]>();
 
   /**
    * Inference without the tape: x [batch, in] -> [batch, out], through reused buffers (the hot path
@@ -131,18 +129,19 @@ export class MLP extends Module {
     if (x.length !== batch * this.inFeatures) {
       throw new RangeError(`MLP.predict: expected ${batch} x ${this.inFeatures} = ${batch * this.inFeatures} inputs, got ${x.length}`);
     }
-    if (batch !== this.scratchBatch) {
-      this.scratch = this.layers.map((l) => new Float32Array(batch * l.outFeatures));
-      this.scratchBatch = batch;
-      this.rawAct = RAW_ACTIVATIONS[this.opts.activation ?? 'tanh'];
-      this.rawOutAct = RAW_ACTIVATIONS[this.opts.outputActivation ?? 'identity'];
+    let bufs = this.scratch.get(batch);
+    if (!bufs) {
+      if (this.scratch.size >= 4) this.scratch.clear(); // bound the cache when batch sizes keep changing
+      bufs = this.layers.map((l) => new Float32Array(batch * l.outFeatures));
+      this.scratch.set(batch, bufs);
     }
+    const act = RAW_ACTIVATIONS[this.opts.activation ?? 'tanh'], outAct = RAW_ACTIVATIONS[this.opts.outputActivation ?? 'identity'];
     let h = x;
     const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) {
-      const y = this.scratch[i];
+      const y = bufs[i];
       this.layers[i].forwardRaw(h, batch, y);
-      (i === last ? this.rawOutAct : this.rawAct)(y);
+      (i === last ? outAct : act)(y);
       h = y;
     }
     return h;

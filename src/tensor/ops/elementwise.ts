@@ -133,11 +133,26 @@ function compare(ta: TensorLike, tb: TensorLike, code: number): Tensor {
   const a = lift(ta, dt), b = lift(tb, dt);
   const shape = broadcastOrThrow('compare', a, b);
   const n = sizeOf(shape);
-  const ad = expandData(a, shape, n), bd = expandData(b, shape, n);
+  const ad = expandData(a, shape, n);
   const o = allocData(dt, n);
-  for (let i = 0; i < n; i++) {
-    const u = ad[i], v = bd[i];
-    o[i] = (code === GT ? u > v : code === GE ? u >= v : code === LT ? u < v : code === LE ? u <= v : u === v) ? 1 : 0;
+  if (b.size === 1) {
+    const v = b.data[0];
+    switch (code) {
+      case GT: for (let i = 0; i < n; i++) o[i] = ad[i] > v ? 1 : 0; break;
+      case GE: for (let i = 0; i < n; i++) o[i] = ad[i] >= v ? 1 : 0; break;
+      case LT: for (let i = 0; i < n; i++) o[i] = ad[i] < v ? 1 : 0; break;
+      case LE: for (let i = 0; i < n; i++) o[i] = ad[i] <= v ? 1 : 0; break;
+      default: for (let i = 0; i < n; i++) o[i] = ad[i] === v ? 1 : 0;
+    }
+    return new Tensor(o, shape);
+  }
+  const bd = expandData(b, shape, n);
+  switch (code) {
+    case GT: for (let i = 0; i < n; i++) o[i] = ad[i] > bd[i] ? 1 : 0; break;
+    case GE: for (let i = 0; i < n; i++) o[i] = ad[i] >= bd[i] ? 1 : 0; break;
+    case LT: for (let i = 0; i < n; i++) o[i] = ad[i] < bd[i] ? 1 : 0; break;
+    case LE: for (let i = 0; i < n; i++) o[i] = ad[i] <= bd[i] ? 1 : 0; break;
+    default: for (let i = 0; i < n; i++) o[i] = ad[i] === bd[i] ? 1 : 0;
   }
   return new Tensor(o, shape);
 }
@@ -251,7 +266,14 @@ export function sigmoid(x: Tensor): Tensor {
 export function relu(x: Tensor): Tensor {
   const s = x.data, o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = s[i] > 0 ? s[i] : 0;
-  return record('relu', new Tensor(o, x.shape), [x], (g) => [mul(g, greater(x, 0))]);
+  return record('relu', new Tensor(o, x.shape), [x], (g) => [reluBackward(x, g)]);
+}
+
+/** g where x > 0, else 0: relu's backward in one pass. Linear in g; x only selects (no gradient). */
+export function reluBackward(x: Tensor, g: Tensor): Tensor {
+  const xd = x.data, gd = g.data, o = unaryOut(g);
+  for (let i = 0; i < o.length; i++) o[i] = xd[i] > 0 ? gd[i] : 0;
+  return record('reluBackward', new Tensor(o, g.shape), [g], (gg) => [reluBackward(x, gg)]);
 }
 
 /** ELU: x for x > 0, alpha (e^x - 1) otherwise. */

@@ -9,6 +9,7 @@
  * Run: node --import tsx bench/model-based/diagnostics.ts   (writes bench/results/model-based-diagnostics.json)
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Rng } from '../../src/rng/index.ts';
 import { make } from '../../src/envs/index.ts';
 import { GaussianEnsemble, pathwiseGradient, likelihoodRatioGradient } from '../../src/models/index.ts';
@@ -30,7 +31,9 @@ function collect(n: number, policy: (obs: Float32Array, prev: number) => number,
   return { n, obs, actions, nextObs, rewards };
 }
 const behaviour = (_o: Float32Array, prev: number) => Math.max(-1, Math.min(1, 0.8 * prev + 0.5 * rng.normal()));
-const changed = (o: Float32Array) => Math.max(-1, Math.min(1, -1.5 * o[2] / 8 + (o[0] > 0 ? 0.8 * Math.sign(o[1]) : 0))); // a feedback controller
+// The changed policy pumps energy (full torque along the angular velocity): it swings the pendulum up
+// and spins it fast, into states the smooth random torques of the behaviour data rarely reach.
+const changed = (o: Float32Array) => (o[2] >= 0 ? 1 : -1);
 const data = collect(4000, behaviour, 1);
 const model = new GaussianEnsemble(3, 1, new Rng(2), { ensembleSize: 5, numElites: 3, hidden: [128, 128], activation: 'elu', lr: 1e-3, weightDecay: 5e-5, maxLogVarInit: 0.5, minLogVarInit: -10 });
 const t0 = performance.now();
@@ -58,11 +61,11 @@ for (const H of [1, 2, 5, 10, 20, 50, 100]) {
       for (let i = 0; i < P; i++) { totalVar += (g[i] - mean[i]) ** 2 / (draws - 1); n2 += g[i] ** 2; }
       meanNorm += Math.sqrt(n2) / draws;
     }
-    gradRows.push({ H, estimator: name, normOfMean: Math.sqrt(normMean), meanNorm, totalVariance: totalVar, relStd: Math.sqrt(totalVar) / Math.sqrt(normMean), msPerDraw: (performance.now() - t) / draws });
+    gradRows.push({ horizon: H, estimator: name, normOfMean: Math.sqrt(normMean), meanNorm, totalVariance: totalVar, relStd: Math.sqrt(totalVar) / Math.sqrt(normMean), msPerDraw: (performance.now() - t) / draws });
   }
 }
 console.log('\n(a) gradient of a model rollout return, B = 8 start states, 32 draws each');
-console.table(gradRows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && k !== 'H' ? Number(v.toPrecision(4)) : v]))));
+console.table(gradRows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && k !== 'horizon' ? Number(v.toPrecision(4)) : v]))));
 
 // (b) compounding error.
 const horizons = [1, 2, 5, 10, 20, 50, 100];
@@ -83,9 +86,32 @@ for (const [pname, pol] of [['behaviour', behaviour], ['changed', (o: Float32Arr
   }
   horizons.forEach((h, k) => errRows.push({ policy: pname, horizon: h, meanError: sums[k] }));
 }
+// Where each policy's real states lie compared with the model's training data: the fraction near
+// upright (cos theta > 0.9), a region the smooth random torques of the behaviour data rarely reach.
+const upright = (d: { n: number; obs: Float32Array }) => {
+  let k = 0;
+  for (let i = 0; i < d.n; i++) if (d.obs[3 * i] > 0.9) k++;
+  return k / d.n;
+};
+const coverage: Record<string, number> = { trainingData: upright(data) };
+for (const [pname, pol] of [['behaviour', behaviour], ['changed', (o: Float32Array) => changed(o)]] as const) coverage[pname] = upright(collect(2000, pol, 77));
+console.log(`\nfraction of states near upright (cos theta > 0.9): training data ${coverage.trainingData.toFixed(3)}, behaviour policy ${coverage.behaviour.toFixed(3)}, changed policy ${coverage.changed.toFixed(3)}`);
 console.log('\n(b) model vs real rollout distance (cos, sin, thetadot/8), 20 start states, same actions');
 console.table(horizons.map((h, k) => ({ horizon: h, behaviour: Number((errRows[k].meanError as number).toPrecision(4)), changed: Number((errRows[horizons.length + k].meanError as number).toPrecision(4)) })));
 
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/model-based-diagnostics.json', JSON.stringify({ env: ENV, fit: { epochs: fit.epochs, holdoutMse: fit.holdoutMse, elites: fit.elites }, gradients: gradRows, compoundingError: errRows }, null, 2));
+writeFileSync('bench/results/model-based-diagnostics.json', JSON.stringify({ env: ENV, fit: { epochs: fit.epochs, holdoutMse: fit.holdoutMse, elites: fit.elites }, gradients: gradRows, compoundingError: errRows, uprightFraction: coverage }, null, 2));
 console.log('wrote bench/results/model-based-diagnostics.json');
+
+// The same series as run-like directories (config.json + progress.jsonl), so `ascent plot` draws them:
+//   npx ascent plot bench/results/model-based-diagnostics/gradient --x horizon --y totalVariance --log-y --out gradients.png
+//   npx ascent plot bench/results/model-based-diagnostics/model-error --x horizon --y meanError --out model-error.png
+function writeSeries(group: string, name: string, env: string, rows: Record<string, number | string>[]) {
+  const dir = join('bench/results/model-based-diagnostics', group, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo: name, env, source: 'bench/model-based/diagnostics.ts' }, null, 2));
+  writeFileSync(join(dir, 'progress.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+}
+for (const est of ['pathwise', 'likelihood-ratio']) writeSeries('gradient', est, `${ENV} model`, gradRows.filter((r) => r.estimator === est));
+for (const pol of ['behaviour', 'changed']) writeSeries('model-error', `${pol} policy`, ENV, errRows.filter((r) => r.policy === pol));
+console.log('wrote bench/results/model-based-diagnostics/{gradient,model-error}/*: plot them with ascent plot --x horizon');

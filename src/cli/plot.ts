@@ -14,8 +14,10 @@ export interface PlotFlags {
   width: number;
   height: number;
   title?: string;
+  logY?: boolean;
 }
 
+const X_LABELS: Record<string, string> = { steps: 'environment steps', seconds: 'wall-clock seconds' };
 const Y_LABELS: Record<string, string> = {
   returnMean: 'episode return (training episodes)', evalMean: 'greedy evaluation return',
 };
@@ -23,14 +25,14 @@ const Y_LABELS: Record<string, string> = {
 export function plotCommand(paths: string[], f: PlotFlags): void {
   const fmt = /\.svg$/i.test(f.out) ? 'svg' : /\.png$/i.test(f.out) ? 'png' : null;
   if (!fmt) throw new ConfigError(`--out must end in .svg or .png, got '${f.out}'`);
-  if (f.x !== 'steps' && f.x !== 'seconds') throw new ConfigError(`--x must be 'steps' or 'seconds', got '${f.x}'`);
-  const runs = findRunDirs(paths).map((d) => loadCurve(d, f.x, f.y));
+  const runs = findRunDirs(paths).map((d) => loadCurve(d, f.x, f.y, f.logY));
   const empty = runs.filter((r) => r.xs.length === 0);
   if (empty.length === runs.length) throw new ConfigError(`plot: no '${f.y}' values logged in ${runs.map((r) => r.dir).join(', ')}`);
   const groups = groupCurves(runs);
   const title = f.title ?? (groups.length === 1 ? groups[0].label : 'learning curves');
   const layout = layoutPlot(groups, {
-    width: f.width, height: f.height, title, xLabel: f.x === 'steps' ? 'environment steps' : 'wall-clock seconds', yLabel: Y_LABELS[f.y] ?? f.y,
+    width: f.width, height: f.height, title, xLabel: X_LABELS[f.x] ?? f.x,
+    yLabel: f.logY ? `log10 ${Y_LABELS[f.y] ?? f.y}` : Y_LABELS[f.y] ?? f.y,
   });
   if (fmt === 'svg') writeFileSync(f.out, renderSvg(layout));
   else {

@@ -76,3 +76,23 @@ test('the mean and spread cover only the steps every run of the group reached', 
   assert.deepEqual(g.mean, [2, 2, 2, 2, 2]);
   assert.deepEqual(g.std, [1, 1, 1, 1, 1]);
 });
+
+test('plot takes any numeric column as x and can plot log10 of y (the model-based diagnostics against horizon)', () => {
+  const root = tempDir();
+  for (const [name, scale] of [['pathwise', 1], ['likelihood-ratio', 100]] as const) {
+    const d = join(root, name);
+    mkdirSync(d);
+    writeFileSync(join(d, 'config.json'), JSON.stringify({ algo: name, env: 'Pendulum-v1 model' }));
+    writeFileSync(join(d, 'progress.jsonl'), [1, 2, 5, 10].map((h) => JSON.stringify({ horizon: h, totalVariance: scale * h * h })).join('\n') + '\n');
+  }
+  const out = join(root, 'g.svg');
+  const r = ascent(['plot', root, '--x', 'horizon', '--y', 'totalVariance', '--log-y', '--out', out], root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /plotted 2 runs in 2 groups/);
+  const svg = readFileSync(out, 'utf8');
+  assert.match(svg, /log10 totalVariance/);
+  assert.match(svg, />horizon</);
+  const bad = ascent(['plot', root, '--x', 'depth', '--out', out], root);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /has no column 'depth'; columns: horizon, totalVariance/);
+});

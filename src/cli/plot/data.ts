@@ -40,7 +40,8 @@ export function findRunDirs(paths: string[]): string[] {
   return out;
 }
 
-export function loadCurve(dir: string, x: string, y: string): RunCurve {
+/** One run's (x, y) points; `logY` takes log10 of y and drops values that are not positive. */
+export function loadCurve(dir: string, x: string, y: string, logY = false): RunCurve {
   let cfg: any;
   try {
     cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
@@ -48,12 +49,15 @@ export function loadCurve(dir: string, x: string, y: string): RunCurve {
     throw new ConfigError(`plot: cannot read ${join(dir, 'config.json')}: ${(e as Error).message}`);
   }
   const rows = readProgress(dir);
-  if (rows.length && !(y in rows[0])) {
-    throw new ConfigError(`plot: ${dir} has no column '${y}'; columns: ${Object.keys(rows[0]).join(', ')}`);
+  for (const col of [x, y]) {
+    if (rows.length && !(col in rows[0])) {
+      throw new ConfigError(`plot: ${dir} has no column '${col}'; columns: ${Object.keys(rows[0]).join(', ')}`);
+    }
   }
   const xs: number[] = [], ys: number[] = [];
   for (const r of rows) {
-    const xv = r[x], yv = r[y];
+    const xv = r[x];
+    const yv = logY && typeof r[y] === 'number' ? (r[y] > 0 ? Math.log10(r[y]) : NaN) : r[y];
     if (typeof xv === 'number' && typeof yv === 'number' && Number.isFinite(xv) && Number.isFinite(yv)) { xs.push(xv); ys.push(yv); }
   }
   return { dir, name: basename(dir), algo: String(cfg.algo), env: String(cfg.env), xs, ys };

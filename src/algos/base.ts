@@ -22,6 +22,18 @@ export interface LearnOptions {
   stop?: (log: UpdateLog) => boolean;
 }
 
+/** The training loop every algorithm shares: update until `totalSteps`, or until `stop` says so. */
+export function learnLoop(algo: { update(): UpdateLog; readonly steps: number }, totalSteps: number, opts: LearnOptions = {}): UpdateLog[] {
+  const logs: UpdateLog[] = [];
+  while (algo.steps < totalSteps) {
+    const log = algo.update();
+    logs.push(log);
+    opts.onUpdate?.(log);
+    if (opts.stop?.(log)) break;
+  }
+  return logs;
+}
+
 export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorithm<C> {
   abstract readonly name: string;
   abstract readonly config: C;
@@ -60,14 +72,7 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
 
   /** Train until the config's totalSteps, or until `stop` says so. */
   learn(opts: LearnOptions = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.collector.steps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
+    return learnLoop(this, this.config.totalSteps, opts);
   }
 
   /** Greedy (or stochastic) evaluation on fresh envs, with the training observation statistics frozen. */

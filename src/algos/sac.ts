@@ -23,7 +23,7 @@ import { Box } from '../envs/index.ts';
 import { resolveConfig, must, type Checks } from '../train/config.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import { makeTrainingEnvs, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, type EvalResult } from './common.ts';
-import type { LearnOptions } from './base.ts';
+import { learnLoop, type LearnOptions } from './base.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -494,14 +494,7 @@ export class SAC implements Algorithm<SacConfig> {
 
   /** Train until totalSteps, or until `stop` says so after an update. */
   learn(opts: LearnOptions = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.envSteps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
+    return learnLoop(this, this.config.totalSteps, opts);
   }
 
   /** Deterministic evaluation (tanh of the mean) on fresh envs, as SB3's evaluate_policy. */

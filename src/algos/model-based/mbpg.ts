@@ -14,6 +14,7 @@
  * action space); the model is trained on the clipped env actions. With H long, the policy learns
  * from model data only, and model errors compound along the rollout (bench/model-based shows how).
  */
+import { learnLoop, type LearnOptions } from '../base.ts';
 import { Rng } from '../../rng/index.ts';
 import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, square, add } from '../../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss } from '../../nn/index.ts';
@@ -212,15 +213,8 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     };
   }
 
-  learn(opts: { onUpdate?: (l: UpdateLog) => void; stop?: (l: UpdateLog) => boolean } = {}): UpdateLog[] {
-    const logs: UpdateLog[] = [];
-    while (this.envSteps < this.config.totalSteps) {
-      const log = this.update();
-      logs.push(log);
-      opts.onUpdate?.(log);
-      if (opts.stop?.(log)) break;
-    }
-    return logs;
+  learn(opts: LearnOptions = {}): UpdateLog[] {
+    return learnLoop(this, this.config.totalSteps, opts);
   }
 
   evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {

@@ -28,7 +28,7 @@ test('the REINFORCE CartPole preset is the documented defaults', async () => {
 
 test('bad preset files are errors naming the file and the key', () => {
   const f = (text: string) => () => parsePresetFile(text, 'presets/x.yaml', ctx);
-  assert.throws(f('algo: sac\npresets: {}'), /presets\/x\.yaml: 'algo': no registered algorithm 'sac'/);
+  assert.throws(f('algo: a2c\npresets: {}'), /presets\/x\.yaml: 'algo': no registered algorithm 'a2c'/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { lrr: 1 }'),
     /presets\/x\.yaml: 'presets\.CartPole-v1\.config': reinforce: unknown config key 'lrr' \(did you mean 'lr'\?\)/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    config: { lr: 1 }'), /'presets\.CartPole-v1\.source': every preset must cite its source/);

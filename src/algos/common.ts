@@ -188,3 +188,10 @@ export function episodeLogFields(ro: Rollout, collector: { recent: { return: num
   const r = meanStd(collector.recent.map((e) => e.return));
   return { episodes: ro.episodes.length, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(collector.recent.map((e) => e.length)).mean };
 }
+
+/** Standardise in place to mean 0 and standard deviation 1 (advantage normalisation). */
+export function standardize(w: Float32Array): void {
+  const { mean: m, std } = meanStd(w);
+  const s = 1 / (std + 1e-8);
+  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
+}

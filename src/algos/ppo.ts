@@ -23,7 +23,7 @@ import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activa
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
+import { standardize, makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
@@ -160,7 +160,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [m, ro.obsDim]);
         const act = gatherRows(ro.actions, ro.actDim, idx);
         const adv = pick(advantages, idx), ret = pick(returns, idx), vOld = pick(oldValues, idx), lpOld = pick(ro.logProbs, idx);
-        if (c.normalizeAdvantages && m > 1) normalize(adv);
+        if (c.normalizeAdvantages && m > 1) standardize(adv);
         const A = new Tensor(adv, [m]);
 
         const dist = this.policy.distribution(obs);
@@ -246,11 +246,6 @@ function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
   return out;
 }
 
-function normalize(w: Float32Array): void {
-  const { mean: m, std } = meanStd(w);
-  const s = 1 / (std + 1e-8);
-  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
-}
 
 /** 1 - Var[R - V] / Var[R]: how much of the returns' variance the value function explains. */
 export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {

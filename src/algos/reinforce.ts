@@ -21,7 +21,7 @@ import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMod
 import { Collector, episodeReturns, rewardToGo, gae, type Rollout } from '../rollout/index.ts';
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import { makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex, meanStd } from './common.ts';
+import { standardize, makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
@@ -127,7 +127,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const actions = gatherRows(ro.actions, ro.actDim, idx);
     const w = new Float32Array(idx.length);
     for (let j = 0; j < idx.length; j++) w[j] = weights[idx[j]];
-    if (c.normalizeAdvantages && c.baseline !== 'optimal') normalize(w);
+    if (c.normalizeAdvantages && c.baseline !== 'optimal') standardize(w);
 
     this.piOpt.lr = this.lrAt(Math.min(1, this.collector.steps / c.totalSteps));
     const params = this.policy.parameters();
@@ -255,8 +255,3 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   }
 }
 
-function normalize(w: Float32Array): void {
-  const { mean: m, std } = meanStd(w);
-  const s = 1 / (std + 1e-8);
-  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
-}

@@ -19,7 +19,7 @@ import { Adam, mse, checkLoss, type Activation } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import { makeTrainingEnvs, gatherRows, meanStd, episodeLogFields } from './common.ts';
+import { makeTrainingEnvs, gatherRows, episodeLogFields, standardize } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import { explainedVariance } from './ppo.ts';
 import type { UpdateLog } from './types.ts';
@@ -185,10 +185,7 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     const B = ro.T * ro.numEnvs;
     const obs = new Tensor(ro.obs, [B, ro.obsDim]);
     const adv = Float32Array.from(advantages);
-    if (c.normalizeAdvantages) {
-      const { mean: m, std } = meanStd(adv);
-      for (let i = 0; i < B; i++) adv[i] = (adv[i] - m) / (std + 1e-8);
-    }
+    if (c.normalizeAdvantages) standardize(adv);
     const A = new Tensor(adv, [B]);
     const lpOld = new Tensor(ro.logProbs, [B]);
     const params = this.policy.parameters();

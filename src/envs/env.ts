@@ -149,6 +149,22 @@ export abstract class BaseEnv<Obs, Act> implements Env<Obs, Act> {
   abstract reset(args?: ResetArgs): ResetResult<Obs>;
   abstract step(action: Act): StepResult<Obs>;
 
+  private reusedResult: StepResult<Obs> | null = null;
+
+  /**
+   * The step result, one object reused by every step (allocation-free). The env's own observation is
+   * put back each time, since a wrapper may have replaced `obs` in this shared object.
+   */
+  protected stepResult(obs: Obs, reward: number, terminated: boolean): StepResult<Obs> {
+    const r = (this.reusedResult ??= { obs, reward, terminated, truncated: false, info: EMPTY_INFO });
+    r.obs = obs;
+    r.reward = reward;
+    r.terminated = terminated;
+    r.truncated = false;
+    r.info = EMPTY_INFO;
+    return r;
+  }
+
   /**
    * The env's own state besides its generator (physics state, counters, anything step, reset or
    * render read), as JSON with floats written by encodeNumber. Each concrete env class defines it

@@ -55,7 +55,6 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   private readonly k2 = new Float64Array(4);
   private readonly k3 = new Float64Array(4);
   private readonly k4 = new Float64Array(4);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: { renderMode?: RenderMode | null } = {}) {
     super(opts.renderMode ?? null);
@@ -89,13 +88,7 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
     s[3] = bound(s[3], -ACROBOT_MAX_VEL_2, ACROBOT_MAX_VEL_2);
     const terminated = -Math.cos(s[0]) - Math.cos(s[1] + s[0]) > 1.0;
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
-    r.reward = terminated ? 0.0 : -1.0;
-    r.terminated = terminated;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, terminated ? 0.0 : -1.0, terminated);
   }
 
   private writeObs(): void {

@@ -43,7 +43,6 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   private stepsBeyondTerminated = -1; // Gymnasium's None
   private readonly suttonBarto: boolean;
   private readonly obs = new Float32Array(4);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: CartPoleOptions = {}) {
     super(opts.renderMode ?? null);
@@ -91,13 +90,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
       reward = this.suttonBarto ? -1.0 : 0.0;
     }
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, reward, terminated);
   }
 
   private writeObs(): void {

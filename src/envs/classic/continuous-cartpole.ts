@@ -33,7 +33,6 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
   private hasState = false;
   private stepsBeyondTerminated = -1;
   private readonly obs = new Float32Array(4);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: { renderMode?: RenderMode | null } = {}) {
     super(opts.renderMode ?? null);
@@ -70,13 +69,7 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
       }
     }
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs;
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, reward, terminated);
   }
 
   private writeObs(): void {

@@ -29,7 +29,6 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
   private f32 = false;
   private hasState = false;
   private readonly obs = new Float32Array(2);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: { renderMode?: RenderMode | null; goalVelocity?: number } = {}) {
     super(opts.renderMode ?? null);
@@ -89,13 +88,7 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     this.velocity = fr(velocity);
     this.f32 = true;
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
-    r.reward = reward;
-    r.terminated = terminated;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, reward, terminated);
   }
 
   private writeObs(): void {

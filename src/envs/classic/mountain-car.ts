@@ -23,7 +23,6 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   private velocity = 0;
   private hasState = false;
   private readonly obs = new Float32Array(2);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: -1, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: { renderMode?: RenderMode | null; goalVelocity?: number } = {}) {
     super(opts.renderMode ?? null);
@@ -53,13 +52,7 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
     this.position = position;
     this.velocity = velocity;
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
-    r.reward = -1.0;
-    r.terminated = terminated;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, -1.0, terminated);
   }
 
   private writeObs(): void {

@@ -29,7 +29,6 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
   private lastU: number | null = null;
   private hasState = false;
   private readonly obs = new Float32Array(3);
-  private readonly result: StepResult<Float32Array> = { obs: this.obs, reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
 
   constructor(opts: { renderMode?: RenderMode | null; g?: number } = {}) {
     super(opts.renderMode ?? null);
@@ -66,13 +65,7 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
     this.theta = th + newthdot * DT;
     this.thetaDot = newthdot;
     this.writeObs();
-    const r = this.result;
-    r.obs = this.obs; // a wrapper may have replaced it in the reused result object
-    r.reward = -costs;
-    r.terminated = false;
-    r.truncated = false;
-    r.info = EMPTY_INFO;
-    return r;
+    return this.stepResult(this.obs, -costs, false);
   }
 
   private writeObs(): void {

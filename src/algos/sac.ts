@@ -304,7 +304,7 @@ export class SacLearner {
 // ---------------------------------------------------------------------------------------------
 // The SAC algorithm: its own off-policy step loop around the learner.
 
-export interface SacConfig {
+export interface SacConfig extends SacCoreConfig {
   env: string;
   seed: number;
   /** Envs stepped together (same-step autoreset); each env step adds numEnvs transitions. */
@@ -316,17 +316,6 @@ export interface SacConfig {
   /** Train every trainFreq env steps, gradientSteps updates each time (updates per env step = gradientSteps / trainFreq). */
   trainFreq: number;
   gradientSteps: number;
-  gamma: number;
-  tau: number;
-  lr: number;
-  alphaInit: number;
-  autoAlpha: boolean;
-  targetEntropy: number | null;
-  targetUpdateInterval: number;
-  hidden: number[];
-  activation: Activation;
-  logStdMin: number;
-  logStdMax: number;
   /** Env steps per update() call (one progress row). */
   logInterval: number;
   totalSteps: number;

@@ -33,6 +33,16 @@ export class SnapshotUnsupportedError extends Error {
   override name = 'SnapshotUnsupportedError';
 }
 
+/** The snapshot `take()` makes, or null when something cannot snapshot itself (other errors propagate). */
+export function snapshotOrNull<T>(take: () => T): T | null {
+  try {
+    return take();
+  } catch (e) {
+    if (e instanceof SnapshotUnsupportedError) return null;
+    throw e;
+  }
+}
+
 export function encodeNumber(x: number): JsonNumber {
   if (Number.isFinite(x)) return Object.is(x, -0) ? '-0' : x;
   return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';

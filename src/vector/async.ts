@@ -19,7 +19,7 @@ import { checkActions, spaceDims, VectorCore, type BatchArrays } from './core.ts
 import { writeEpisodeStats } from './worker-loop.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import type { Env } from '../envs/env.ts';
-import { SnapshotUnsupportedError, type EnvSnapshot } from '../envs/snapshot.ts';
+import { SnapshotUnsupportedError, snapshotOrNull, type EnvSnapshot } from '../envs/snapshot.ts';
 import {
   ARG_LEN,
   ARG_OFFSET,
@@ -318,12 +318,7 @@ export class AsyncVectorEnv implements VectorEnv {
    * Null when some env cannot snapshot itself (see SyncVectorEnv.getState).
    */
   getState(): VectorEnvState | null {
-    try {
-      return this.snapshot();
-    } catch (e) {
-      if (e instanceof SnapshotUnsupportedError) return null;
-      throw e;
-    }
+    return snapshotOrNull(() => this.snapshot());
   }
 
   /** Like getState(), but throws SnapshotUnsupportedError naming the env that cannot snapshot itself. */

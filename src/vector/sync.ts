@@ -1,7 +1,7 @@
 /** gymnasium.vector.SyncVectorEnv: steps its envs one after another in this thread. */
 import type { Env } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { SnapshotUnsupportedError } from '../envs/snapshot.ts';
+import { SnapshotUnsupportedError, snapshotOrNull } from '../envs/snapshot.ts';
 import { checkActions, VectorCore, type BatchArrays } from './core.ts';
 import { checkVectorState, makeVectorState } from './state.ts';
 import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
@@ -72,12 +72,7 @@ export class SyncVectorEnv implements VectorEnv {
    * resume approximately; snapshotUnsupported() says which env and why.
    */
   getState(): VectorEnvState | null {
-    try {
-      return this.snapshot();
-    } catch (e) {
-      if (e instanceof SnapshotUnsupportedError) return null;
-      throw e;
-    }
+    return snapshotOrNull(() => this.snapshot());
   }
 
   /** Like getState(), but throws SnapshotUnsupportedError naming the env that cannot snapshot itself. */

@@ -173,6 +173,14 @@ export function clipGradNorm(grads: (Tensor | null)[], maxNorm: number): number 
   const norm = globalNorm(grads);
   if (!Number.isFinite(norm)) throw new RangeError(`clipGradNorm: the gradient norm is ${norm}; a loss or gradient is NaN/Inf`);
   const scale = maxNorm / (norm + 1e-6);
-  if (scale < 1) for (const g of grads) if (g) for (let i = 0; i < g.data.length; i++) g.data[i] *= scale;
+  if (scale < 1) {
+    // Each buffer is scaled once, even if a caller's list holds one tensor twice.
+    const done = new Set<Tensor['data']>();
+    for (const g of grads) {
+      if (!g || done.has(g.data)) continue;
+      done.add(g.data);
+      for (let i = 0; i < g.data.length; i++) g.data[i] *= scale;
+    }
+  }
   return norm;
 }

@@ -270,8 +270,8 @@ export function gradients(output: Tensor, inputs: Tensor[], opts: GradOptions = 
     if (opts.allowUnused) return inputs.map(() => null);
     throw new Error(`grad: the output does not depend on any tensor that requires gradients (was it computed under noGrad?)`);
   }
+  const order = topoOrder(output);
   const run = () => {
-    const order = topoOrder(output);
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       const node = t.node;
@@ -292,11 +292,26 @@ export function gradients(output: Tensor, inputs: Tensor[], opts: GradOptions = 
   };
   if (opts.createGraph) run();
   else noGrad(run);
+  // Returned gradients own their buffers. A backward may pass its incoming gradient on unchanged
+  // (add, sub's left operand, reshape, broadcastTo/sumTo without reduction), so two inputs, or an
+  // input and the caller's seed, can receive the same buffer; an in-place change to one (clipGradNorm,
+  // an optimizer) would then change the other. Copy any buffer that the seed, a tensor of the forward
+  // pass or an earlier returned gradient already holds.
+  const claimed = new Set<ArrayBufferLike>([seed.data.buffer]);
+  for (const t of order) claimed.add(t.data.buffer);
   return inputs.map((x, i) => {
-    const g = grads.get(x);
-    if (g) return g;
-    if (opts.allowUnused) return null;
-    throw new Error(`grad: the output does not depend on input ${i} (${x.name ?? x.toString()}); pass { allowUnused: true } to get null`);
+    let g = grads.get(x);
+    if (!g) {
+      if (opts.allowUnused) return null;
+      throw new Error(`grad: the output does not depend on input ${i} (${x.name ?? x.toString()}); pass { allowUnused: true } to get null`);
+    }
+    if (claimed.has(g.data.buffer)) {
+      const own = g;
+      g = record('copy', new Tensor(own.data.slice(), own.shape), [own], (gg) => [gg]);
+      grads.set(x, g); // the same input listed twice gets the same (now owned) tensor
+    }
+    claimed.add(g.data.buffer);
+    return g;
   });
 }
 

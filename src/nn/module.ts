@@ -1,6 +1,7 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import { Rng } from '../rng/index.ts';
 import { Tensor, linear, tanh, relu, elu, sigmoid, gemm, wasmTanh } from '../tensor/index.ts';
+import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
 export abstract class Module {
@@ -67,7 +68,7 @@ const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {
 /** The same activations in place on raw buffers, for the tape-free inference path. */
 const RAW_ACTIVATIONS: Record<Activation, (y: Float32Array) => void> = {
   tanh: (y) => { if (!wasmTanh(y, y)) for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]); },
-  relu: (y) => { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = 0; },
+  relu: (y) => reluInto(y, y),
   elu: (y) => { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]); },
   sigmoid: (y) => { for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i])); },
   identity: () => {},

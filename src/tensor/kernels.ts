@@ -200,3 +200,45 @@ export function splitAt(shape: Shape, axis: number): [number, number, number] {
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
   return [outer, shape[axis], inner];
 }
+
+/**
+ * dst = max(src, 0) elementwise, NaN kept (dst may be src). Float32 runs branchless on the bit
+ * patterns: with random signs a branch mispredicts half the time (issue 12 measured 7 ns/element);
+ * the integer form takes ~1/3 of that.
+ */
+export function reluInto(src: Data, dst: Data): void {
+  const n = dst.length;
+  if (src instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
+    const si = new Int32Array(src.buffer, src.byteOffset, n), di = new Int32Array(dst.buffer, dst.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const b = si[i];
+      const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31; // -1 where NaN (magnitude bits above +Inf's)
+      di[i] = b & ~((b >> 31) & ~nan); // clear negatives (and -0) unless NaN
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = src[i];
+    dst[i] = v <= 0 ? 0 : v; // false for NaN: NaN passes
+  }
+}
+
+/** dst = g where x > 0, 0 where x <= 0, NaN where x is NaN (relu's backward). Branchless for float32, as reluInto. */
+export function reluBackwardInto(x: Data, g: Data, dst: Data): void {
+  const n = dst.length;
+  if (x instanceof Float32Array && g instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
+    const xi = new Int32Array(x.buffer, x.byteOffset, n), gi = new Int32Array(g.buffer, g.byteOffset, n);
+    const di = new Int32Array(dst.buffer, dst.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const b = xi[i];
+      const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31; // -1 where x is NaN
+      const pos = ((-b & ~b) >> 31) & ~nan; // -1 where 0 < bits, i.e. x > 0 (not -0, whose -b overflows)
+      di[i] = (gi[i] & pos) | (b & nan);
+    }
+    return;
+  }
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    dst[i] = v > 0 ? g[i] : v <= 0 ? 0 : v;
+  }
+}

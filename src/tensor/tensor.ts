@@ -22,6 +22,8 @@ export interface Node {
 
 let gradEnabled = true;
 let checkNumerics = false;
+/** The op whose backward function is running (named by check-numerics errors). */
+let inBackwardOf: string | null = null;
 
 /** Run `fn` without recording ops on the tape (inference, optimizer steps, target computations). */
 export function noGrad<T>(fn: () => T): T {
@@ -38,7 +40,10 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** When on, every op checks its output for NaN/Inf and throws naming the op (slow; for debugging). */
+/**
+ * When on, every op checks its output for NaN/Inf and throws naming the op, and for ops run by a
+ * backward pass the op whose backward it is (slow; for debugging).
+ */
 export function setCheckNumerics(on: boolean): void {
   checkNumerics = on;
 }
@@ -178,7 +183,7 @@ export class Tensor {
 
 /** Wrap the result of an op: record its node when gradients are on and an input needs them. */
 export function record(op: string, out: Tensor, inputs: Tensor[], backward: Node['backward']): Tensor {
-  if (checkNumerics) assertFinite(out, op);
+  if (checkNumerics) assertFinite(out, inBackwardOf ? `${op} (in the backward pass of '${inBackwardOf}')` : op);
   if (!gradEnabled) return out;
   for (const x of inputs) {
     if (x.requiresGrad) {
@@ -277,7 +282,14 @@ export function gradients(output: Tensor, inputs: Tensor[], opts: GradOptions = 
       const node = t.node;
       const g = grads.get(t);
       if (!node || !g) continue;
-      const gin = node.backward(g);
+      const outer = inBackwardOf;
+      inBackwardOf = node.op;
+      let gin: (Tensor | null)[];
+      try {
+        gin = node.backward(g);
+      } finally {
+        inBackwardOf = outer;
+      }
       for (let i = 0; i < node.inputs.length; i++) {
         const x = node.inputs[i];
         const gi = gin[i];

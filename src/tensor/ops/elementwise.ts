@@ -4,7 +4,7 @@
  * scalar operand); other broadcasts are materialised first.
  */
 import { Tensor, record, allocData, sizeOf, shapeStr, setAccumulate, type DType, type Data } from '../tensor.ts';
-import { broadcastShapes, broadcastInto } from '../kernels.ts';
+import { broadcastShapes, broadcastInto, reluInto, reluBackwardInto } from '../kernels.ts';
 import { sumTo } from './shape.ts';
 import { wasmTanh } from '../wasm/index.ts';
 
@@ -63,8 +63,9 @@ function sameLoop(code: number, a: Data, b: Data, o: Data): void {
     case SUB: for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; break;
     case MUL: for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; break;
     case DIV: for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; break;
-    case MIN: for (let i = 0; i < n; i++) o[i] = a[i] <= b[i] ? a[i] : b[i]; break;
-    case MAX: for (let i = 0; i < n; i++) o[i] = a[i] >= b[i] ? a[i] : b[i]; break;
+    // NaN in either operand gives NaN (x !== x only for NaN); ties take the first operand.
+    case MIN: for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; o[i] = x <= y || x !== x ? x : y; } break;
+    case MAX: for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; o[i] = x >= y || x !== x ? x : y; } break;
   }
 }
 
@@ -76,8 +77,17 @@ function scalarLoop(code: number, a: Data, s: number, o: Data, swap: boolean): v
     case SUB: if (swap) for (let i = 0; i < n; i++) o[i] = s - a[i]; else for (let i = 0; i < n; i++) o[i] = a[i] - s; break;
     case MUL: for (let i = 0; i < n; i++) o[i] = a[i] * s; break;
     case DIV: if (swap) for (let i = 0; i < n; i++) o[i] = s / a[i]; else { const r = 1 / s; for (let i = 0; i < n; i++) o[i] = a[i] * r; } break;
-    case MIN: for (let i = 0; i < n; i++) o[i] = swap ? (s <= a[i] ? s : a[i]) : (a[i] <= s ? a[i] : s); break;
-    case MAX: for (let i = 0; i < n; i++) o[i] = swap ? (s >= a[i] ? s : a[i]) : (a[i] >= s ? a[i] : s); break;
+    // With s not NaN, each form below yields x when x is NaN, and the first operand at ties.
+    case MIN:
+      if (s !== s) o.fill(s);
+      else if (swap) for (let i = 0; i < n; i++) { const x = a[i]; o[i] = s <= x ? s : x; }
+      else for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x > s ? s : x; }
+      break;
+    case MAX:
+      if (s !== s) o.fill(s);
+      else if (swap) for (let i = 0; i < n; i++) { const x = a[i]; o[i] = s >= x ? s : x; }
+      else for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x < s ? s : x; }
+      break;
   }
 }
 
@@ -107,22 +117,30 @@ export function div(x: TensorLike, y: TensorLike): Tensor {
   });
 }
 
-/** Elementwise minimum; at ties the gradient goes to the first operand. */
+/** Elementwise minimum; NaN in either operand gives NaN (value and gradient); at ties the gradient goes to the first operand. */
 export function minimum(x: TensorLike, y: TensorLike): Tensor {
   const [a, b, out] = binary('minimum', MIN, x, y);
   return record('minimum', out, [a, b], (g) => {
-    const m = compare(a, b, LE);
+    const m = pickFirst(a, b, LE);
     return [sumTo(mul(g, m), a.shape), sumTo(mul(g, sub(1, m)), b.shape)];
   });
 }
 
-/** Elementwise maximum; at ties the gradient goes to the first operand. */
+/** Elementwise maximum; NaN in either operand gives NaN (value and gradient); at ties the gradient goes to the first operand. */
 export function maximum(x: TensorLike, y: TensorLike): Tensor {
   const [a, b, out] = binary('maximum', MAX, x, y);
   return record('maximum', out, [a, b], (g) => {
-    const m = compare(a, b, GE);
+    const m = pickFirst(a, b, GE);
     return [sumTo(mul(g, m), a.shape), sumTo(mul(g, sub(1, m)), b.shape)];
   });
+}
+
+/** 1 where minimum/maximum took the first operand, 0 where the second, NaN where either is NaN. */
+function pickFirst(a: Tensor, b: Tensor, code: number): Tensor {
+  const m = compare(a, b, code), md = m.data;
+  const ad = expandData(a, m.shape, m.size), bd = expandData(b, m.shape, m.size);
+  for (let i = 0; i < md.length; i++) if (ad[i] !== ad[i] || bd[i] !== bd[i]) md[i] = NaN;
+  return m;
 }
 
 // --- comparisons: constant 0/1 masks, no gradient ---
@@ -163,7 +181,7 @@ export const less = (a: TensorLike, b: TensorLike) => compare(a, b, LT);
 export const lessEqual = (a: TensorLike, b: TensorLike) => compare(a, b, LE);
 export const equal = (a: TensorLike, b: TensorLike) => compare(a, b, EQ);
 
-/** cond ? a : b elementwise; `cond` is a 0/1 tensor (no gradient flows to it). */
+/** cond ? a : b elementwise; `cond` is a 0/1 tensor (no gradient flows to it); a NaN condition gives NaN. */
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const dt = dtypeOf(x, y);
   const a = lift(x, dt), b = lift(y, dt);
@@ -173,7 +191,7 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const n = sizeOf(shape);
   const c = expandData(cond, shape, n), ad = expandData(a, shape, n), bd = expandData(b, shape, n);
   const o = allocData(dt, n);
-  for (let i = 0; i < n; i++) o[i] = c[i] !== 0 ? ad[i] : bd[i];
+  for (let i = 0; i < n; i++) { const ci = c[i]; o[i] = ci === 0 ? bd[i] : ci === ci ? ad[i] : ci; }
   return record('where', new Tensor(o, shape), [a, b], (g) => [
     a.requiresGrad ? sumTo(where(cond, g, 0), a.shape) : null,
     b.requiresGrad ? sumTo(where(cond, 0, g), b.shape) : null,
@@ -263,16 +281,17 @@ export function sigmoid(x: Tensor): Tensor {
   return record('sigmoid', out, [x], (g) => [mul(g, sub(out, square(out)))]);
 }
 
+/** max(x, 0), with relu(NaN) = NaN so that a NaN upstream still reaches the loss and the NaN checks. */
 export function relu(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
-  for (let i = 0; i < o.length; i++) o[i] = s[i] > 0 ? s[i] : 0;
+  const o = unaryOut(x);
+  reluInto(x.data, o);
   return record('relu', new Tensor(o, x.shape), [x], (g) => [reluBackward(x, g)]);
 }
 
-/** g where x > 0, else 0: relu's backward in one pass. Linear in g; x only selects (no gradient). */
+/** g where x > 0, 0 where x <= 0, NaN where x is NaN: relu's backward in one pass. Linear in g; x only selects (no gradient). */
 export function reluBackward(x: Tensor, g: Tensor): Tensor {
-  const xd = x.data, gd = g.data, o = unaryOut(g);
-  for (let i = 0; i < o.length; i++) o[i] = xd[i] > 0 ? gd[i] : 0;
+  const o = unaryOut(g);
+  reluBackwardInto(x.data, g.data, o);
   return record('reluBackward', new Tensor(o, g.shape), [g], (gg) => [reluBackward(x, gg)]);
 }
 
@@ -294,20 +313,27 @@ export function softplus(x: Tensor): Tensor {
   return record('softplus', new Tensor(o, x.shape), [x], (g) => [mul(g, sigmoid(x))]);
 }
 
+/** -1, 0 or 1 by the sign of x (signed zeros kept), NaN for NaN: a constant (its derivative is 0 almost everywhere). */
+export function sign(x: Tensor): Tensor {
+  const s = x.data, o = unaryOut(x);
+  for (let i = 0; i < o.length; i++) { const v = s[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : v; }
+  return record('sign', new Tensor(o, x.shape), [], () => []);
+}
+
 export function abs(x: Tensor): Tensor {
   const s = x.data, o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.abs(s[i]);
-  return record('abs', new Tensor(o, x.shape), [x], (g) => [mul(g, sub(greater(x, 0), less(x, 0)))]);
+  return record('abs', new Tensor(o, x.shape), [x], (g) => [mul(g, sign(x))]);
 }
 
-/** Clamp to [lo, hi]; the gradient passes where lo <= x <= hi (as in PyTorch). */
+/** Clamp to [lo, hi] (NaN stays NaN); the gradient passes where lo <= x <= hi (as in PyTorch) and is NaN where x is. */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new RangeError(`clip: lower bound ${lo} must not exceed upper bound ${hi}`);
   const s = x.data, o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = s[i] < lo ? lo : s[i] > hi ? hi : s[i];
   return record('clip', new Tensor(o, x.shape), [x], (g) => {
     const m = allocData(x.dtype, x.size);
-    for (let i = 0; i < m.length; i++) m[i] = s[i] >= lo && s[i] <= hi ? 1 : 0;
+    for (let i = 0; i < m.length; i++) { const v = s[i]; m[i] = v >= lo && v <= hi ? 1 : v === v ? 0 : v; }
     return [mul(g, new Tensor(m, x.shape))];
   });
 }

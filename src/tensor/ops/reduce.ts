@@ -66,7 +66,10 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   });
 }
 
-/** log(sum(exp(x))) over one axis, shifted by the maximum so it never overflows. */
+/**
+ * log(sum(exp(x))) over one axis, shifted by the maximum so it never overflows. Rows holding +Inf
+ * give +Inf, rows of -Inf give -Inf, rows holding NaN give NaN.
+ */
 export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
   const ax = axisOf('logSumExp', axis, x.rank);
   const [outer, len, inner] = splitAt(x.shape, ax);
@@ -78,7 +81,8 @@ export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
       for (let k = 0; k < len; k++) m = Math.max(m, s[(i * len + k) * inner + c]);
       let z = 0;
       for (let k = 0; k < len; k++) z += Math.exp(s[(i * len + k) * inner + c] - m);
-      o[i * inner + c] = m === -Infinity ? -Infinity : m + Math.log(z);
+      // All -Inf: -Inf; a +Inf (and no NaN): +Inf (m - m would be NaN in both); NaN stays NaN.
+      o[i * inner + c] = m === -Infinity || m === Infinity ? m : m + Math.log(z);
     }
   const kept = keptShape(x.shape, [ax]);
   return record('logSumExp', new Tensor(o, finalShape(x.shape, [ax], keepDims)), [x], (g) => [
@@ -86,7 +90,10 @@ export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
   ]);
 }
 
-/** Softmax along `axis`; fast path for the last axis. */
+/**
+ * Softmax along `axis`. NaN in a row gives a row of NaN; +Inf entries share the row's mass (the
+ * limit); a row of -Inf is 0/0, NaN.
+ */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const ax = axisOf('softmax', axis, x.rank);
   const o = softmaxData(x, ax, false);
@@ -110,7 +117,17 @@ function softmaxData(x: Tensor, ax: number, logSpace: boolean) {
     for (let c = 0; c < inner; c++) {
       const base = i * len * inner + c;
       let m = -Infinity;
-      for (let k = 0; k < len; k++) m = Math.max(m, s[base + k * inner]);
+      for (let k = 0; k < len; k++) m = Math.max(m, s[base + k * inner]); // NaN if any is NaN
+      if (m === Infinity) {
+        // The limit: the +Inf entries share the mass equally (x - m would be NaN).
+        let count = 0;
+        for (let k = 0; k < len; k++) if (s[base + k * inner] === Infinity) count++;
+        for (let k = 0; k < len; k++) {
+          const top = s[base + k * inner] === Infinity;
+          o[base + k * inner] = logSpace ? (top ? -Math.log(count) : -Infinity) : top ? 1 / count : 0;
+        }
+        continue;
+      }
       let z = 0;
       for (let k = 0; k < len; k++) {
         const e = Math.exp(s[base + k * inner] - m);

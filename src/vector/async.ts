@@ -15,7 +15,7 @@
 import { make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { checkActions, spaceDims, VectorCore, type BatchArrays } from './core.ts';
+import { checkActions, resetPlan, spaceDims, VectorCore, type BatchArrays, type ResetPlan } from './core.ts';
 import { writeEpisodeStats } from './worker-loop.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import type { Env } from '../envs/env.ts';
@@ -44,7 +44,7 @@ import {
   type WorkerInit,
 } from './protocol.ts';
 import { checkVectorState, makeVectorState } from './state.ts';
-import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
+import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetArgs, VectorResetResult, VectorStepResult } from './types.ts';
 
 export interface WorkerHandle {
   /** Resolves once the worker made its envs; rejects with the worker's error. */
@@ -97,7 +97,6 @@ export class AsyncVectorEnv implements VectorEnv {
   private readonly ctrl: Int32Array;
   private readonly err: Uint8Array;
   private readonly actions: Float64Array;
-  private readonly seedBuf: Float64Array;
   private readonly episode: Float64Array;
   private readonly episodeMask: Uint8Array;
   private readonly result: VectorStepResult;
@@ -136,7 +135,6 @@ export class AsyncVectorEnv implements VectorEnv {
     this.ctrl = new Int32Array(shared.ctrl);
     this.err = new Uint8Array(shared.err);
     this.actions = new Float64Array(shared.actions);
-    this.seedBuf = new Float64Array(shared.seed);
     this.episode = new Float64Array(shared.episode);
     this.episodeMask = new Uint8Array(shared.episodeMask);
     this.payload = new Uint8Array(shared.payload);
@@ -187,7 +185,6 @@ export class AsyncVectorEnv implements VectorEnv {
       finalMask: sab(n),
       episode: sab(n * 3 * 8),
       episodeMask: sab(n),
-      seed: sab(8),
       payload: sab(numWorkers * PAYLOAD_BYTES),
     };
     const spin = opts.spinIterations ?? 1000;
@@ -257,8 +254,17 @@ export class AsyncVectorEnv implements VectorEnv {
     return status === STATUS_UNSUPPORTED ? new SnapshotUnsupportedError(msg) : new Error(msg);
   }
 
-  private run(cmd: number): void {
+  /** Runs `cmd` on every worker and the main thread's share; a reset carries `plan` (as JSON in each worker's payload region). */
+  private run(cmd: number, plan?: ResetPlan): void {
     if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
+    if (cmd === CMD_RESET) {
+      const bytes = new TextEncoder().encode(JSON.stringify({ seeds: plan!.seeds, options: plan!.options, mask: plan!.mask && Array.from(plan!.mask) }));
+      if (bytes.length > PAYLOAD_BYTES) throw new Error(`AsyncVectorEnv.reset: the seeds and options take ${bytes.length} bytes as JSON, more than the ${PAYLOAD_BYTES} a reset can carry to a worker`);
+      for (let w = 0; w < this.numWorkers; w++) {
+        this.payload.set(bytes, w * PAYLOAD_BYTES);
+        this.ctrl[w * CTRL_STRIDE + ARG_LEN] = bytes.length;
+      }
+    }
     const seqs: number[] = [];
     for (let w = 0; w < this.numWorkers; w++) seqs.push(this.send(w, cmd));
     let firstError: Error | null = null;
@@ -267,7 +273,7 @@ export class AsyncVectorEnv implements VectorEnv {
       // The main thread's block (lowest rows) runs while the workers run theirs.
       try {
         if (cmd === CMD_STEP) mc.step(this.batch, this.actions);
-        else if (cmd === CMD_RESET) mc.reset(this.batch, Number.isNaN(this.seedBuf[0]) ? undefined : this.seedBuf[0], undefined);
+        else if (cmd === CMD_RESET) mc.reset(this.batch, plan!);
         else mc.close();
         if (cmd !== CMD_CLOSE) writeEpisodeStats(mc, cmd === CMD_STEP && this.autoresetMode === 'same-step', this.episode, this.episodeMask);
       } catch (e) {
@@ -364,15 +370,17 @@ export class AsyncVectorEnv implements VectorEnv {
     }
   }
 
-  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
-    if (args.options !== undefined) throw new Error('AsyncVectorEnv.reset: options are not passed to workers; use makeOptions');
-    if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0)) {
-      throw new Error(`AsyncVectorEnv.reset: seed must be a non-negative integer, got ${args.seed}`);
-    }
-    this.seedBuf[0] = args.seed ?? NaN;
-    this.run(CMD_RESET);
+  /**
+   * As SyncVectorEnv.reset: one seed (seed + i) or one per sub-env, options for every reset sub-env,
+   * options.reset_mask to reset only some. The seeds and options reach the workers as JSON, so
+   * options must be JSON values (at most PAYLOAD_BYTES of it).
+   */
+  reset(args: VectorResetArgs = {}): VectorResetResult {
+    const plan = resetPlan('AsyncVectorEnv.reset', this.numEnvs, args);
+    this.run(CMD_RESET, plan);
     this.collectEpisodes(false);
-    if (this.result.finalMask) this.result.finalMask.fill(0);
+    const fm = this.result.finalMask;
+    if (fm) for (let i = 0; i < this.numEnvs; i++) if (!plan.mask || plan.mask[i]) fm[i] = 0;
     return { obs: this.result.obs, infos: this.infos };
   }
 

@@ -3,10 +3,10 @@
  * envs writing into (possibly shared) batch arrays at a row offset. Errors are re-thrown with the
  * global env index in the message.
  */
-import { envName, type Env, type Info } from '../envs/env.ts';
+import { EMPTY_INFO, envName, type Env, type Info } from '../envs/env.ts';
 import { SnapshotUnsupportedError, type EnvSnapshot } from '../envs/snapshot.ts';
 import { Box, Discrete, type Space } from '../envs/spaces.ts';
-import type { AutoresetMode } from './types.ts';
+import type { AutoresetMode, VectorResetArgs } from './types.ts';
 
 export interface BatchArrays {
   obs: Float32Array;
@@ -70,12 +70,21 @@ export class VectorCore {
     throw err;
   }
 
-  reset(b: BatchArrays, seed: number | undefined, options: Record<string, unknown> | undefined): void {
+  /**
+   * Resets the group's envs as `plan` says (see resetPlan; its arrays are indexed by global row):
+   * the masked envs only, each with its own seed; the others keep their obs and pending autoreset.
+   */
+  reset(b: BatchArrays, plan: ResetPlan): void {
     const d = this.obsDim;
     for (let i = 0; i < this.envs.length; i++) {
       const row = this.offset + i;
+      if (plan.mask && !plan.mask[row]) {
+        this.infos[i] = EMPTY_INFO; // Gymnasium's infos hold only the reset sub-envs
+        continue;
+      }
+      const seed = plan.seeds[row];
       try {
-        const r = this.envs[i].reset({ seed: seed === undefined ? undefined : seed + row, options });
+        const r = this.envs[i].reset({ seed: seed ?? undefined, options: plan.options });
         b.obs.set(r.obs, row * d);
         this.infos[i] = r.info;
       } catch (e) {
@@ -188,6 +197,53 @@ export class VectorCore {
     }
     this.autoreset.set(s.autoreset);
   }
+}
+
+/** A vector reset, checked: one seed (or null) per sub-env, the options for the sub-envs, the reset mask. */
+export interface ResetPlan {
+  seeds: (number | null)[];
+  /** The options passed to each reset sub-env, without reset_mask. */
+  options: Record<string, unknown> | undefined;
+  /** 1 where the sub-env is reset; null: all of them. */
+  mask: Uint8Array | null;
+}
+
+const isSeed = (s: unknown): s is number => typeof s === 'number' && Number.isInteger(s) && s >= 0;
+
+/**
+ * Checks and expands a vector reset's arguments as gymnasium.vector's reset reads them: an int seed
+ * becomes [seed, seed + 1, ...], a list must have one entry per sub-env, and options.reset_mask is
+ * taken out of the options (Gymnasium pops it; the caller's object is not modified here).
+ */
+export function resetPlan(who: string, numEnvs: number, args: VectorResetArgs = {}): ResetPlan {
+  const { seed, options } = args;
+  let seeds: (number | null)[];
+  if (seed === undefined || seed === null) seeds = new Array<number | null>(numEnvs).fill(null);
+  else if (Array.isArray(seed)) {
+    if (seed.length !== numEnvs) {
+      throw new Error(`${who}: a list of seeds must have one seed per sub-env (numEnvs=${numEnvs}), got ${seed.length} seeds: ${JSON.stringify(seed)}`);
+    }
+    seeds = seed.map((s, i) => {
+      if (s === null || s === undefined) return null;
+      if (!isSeed(s)) throw new Error(`${who}: seed[${i}] must be a non-negative integer or null, got ${JSON.stringify(s)}`);
+      return s;
+    });
+  } else if (isSeed(seed)) seeds = Array.from({ length: numEnvs }, (_, i) => seed + i);
+  else throw new Error(`${who}: seed must be a non-negative integer or a list of numEnvs=${numEnvs} seeds, got ${typeof seed === 'number' ? seed : JSON.stringify(seed)}`);
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw new Error(`${who}: options must be an object, got ${JSON.stringify(options)}`);
+  }
+  if (!options || !('reset_mask' in options)) return { seeds, options, mask: null };
+  const { reset_mask: m, ...rest } = options;
+  const bools = Array.isArray(m) && m.length === numEnvs && m.every((v) => typeof v === 'boolean');
+  const bytes = m instanceof Uint8Array && m.length === numEnvs && m.every((v) => v === 0 || v === 1);
+  if (!bools && !bytes) {
+    const shown = ArrayBuffer.isView(m) ? `${m.constructor.name}[${Array.from(m as Uint8Array)}]` : JSON.stringify(m);
+    throw new Error(`${who}: options.reset_mask must be numEnvs=${numEnvs} booleans (an array of booleans or a Uint8Array of 0/1), got ${shown}`);
+  }
+  const mask = Uint8Array.from(m as ArrayLike<number | boolean>, (v) => (v ? 1 : 0));
+  if (!mask.some((v) => v === 1)) throw new Error(`${who}: options.reset_mask must select at least one sub-env, got ${JSON.stringify(Array.from(m as ArrayLike<unknown>))}`);
+  return { seeds, options: rest, mask };
 }
 
 export function checkActions(who: string, actions: ArrayLike<number>, n: number): void {

@@ -11,6 +11,7 @@ export const CTRL_STRIDE = 16;
 export const SEQ = 0, CMD = 1, DONE = 2, STATUS = 3, ERR_LEN = 4;
 /** Snapshot transfer: byte offset of the chunk, its length, the whole JSON text's length. */
 export const ARG_OFFSET = 5, ARG_LEN = 6, ARG_TOTAL = 7;
+/** CMD_RESET: the reset's seeds, options and mask (ResetPlan) as UTF-8 JSON of ARG_LEN bytes in the worker's payload region. */
 export const CMD_RESET = 1, CMD_STEP = 2, CMD_CLOSE = 3;
 /**
  * Snapshots travel as UTF-8 JSON in PAYLOAD_BYTES chunks through the worker's payload region.
@@ -35,7 +36,6 @@ export interface SharedBatch {
   finalMask: SharedArrayBuffer; // Uint8Array(n)
   episode: SharedArrayBuffer; // Float64Array(n * 3): r, l, t from info.episode
   episodeMask: SharedArrayBuffer; // Uint8Array(n)
-  seed: SharedArrayBuffer; // Float64Array(1): reset seed, NaN for none
   payload: SharedArrayBuffer; // Uint8Array(numWorkers * PAYLOAD_BYTES): snapshot chunks
 }
 

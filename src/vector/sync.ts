@@ -2,9 +2,9 @@
 import type { Env } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { SnapshotUnsupportedError, snapshotOrNull } from '../envs/snapshot.ts';
-import { checkActions, VectorCore, type BatchArrays } from './core.ts';
+import { checkActions, resetPlan, VectorCore, type BatchArrays } from './core.ts';
 import { checkVectorState, makeVectorState } from './state.ts';
-import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetResult, VectorStepResult } from './types.ts';
+import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetArgs, VectorResetResult, VectorStepResult } from './types.ts';
 
 export interface SyncVectorEnvOptions {
   autoresetMode?: AutoresetMode;
@@ -53,8 +53,13 @@ export class SyncVectorEnv implements VectorEnv {
     };
   }
 
-  reset(args: { seed?: number; options?: Record<string, unknown> } = {}): VectorResetResult {
-    this.core.reset(this.b, args.seed, args.options);
+  /**
+   * gymnasium.vector.SyncVectorEnv.reset: `seed` is one seed (sub-env i gets seed + i) or one per
+   * sub-env; `options.reset_mask` (numEnvs booleans) resets only the selected sub-envs, the others
+   * keep their last observation; the remaining options go to every reset sub-env.
+   */
+  reset(args: VectorResetArgs = {}): VectorResetResult {
+    this.core.reset(this.b, resetPlan('SyncVectorEnv.reset', this.numEnvs, args));
     return { obs: this.b.obs, infos: this.core.infos };
   }
 

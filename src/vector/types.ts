@@ -16,6 +16,14 @@ import type { EnvSnapshot, JsonNumber } from '../envs/snapshot.ts';
 
 export type AutoresetMode = 'next-step' | 'same-step';
 
+/** What VectorEnv.reset accepts (gymnasium.vector's reset arguments). */
+export interface VectorResetArgs {
+  /** One seed: sub-env i gets seed + i. A list: one seed (or null for none) per sub-env. */
+  seed?: number | readonly (number | null | undefined)[];
+  /** Passed to every reset sub-env; `reset_mask` (numEnvs booleans) resets only the selected sub-envs. */
+  options?: Record<string, unknown>;
+}
+
 export interface VectorResetResult {
   obs: Float32Array;
   infos: Info[];
@@ -57,8 +65,12 @@ export interface VectorEnv {
   readonly singleObservationSpace: Space<any>;
   readonly singleActionSpace: Space<any>;
   readonly autoresetMode: AutoresetMode;
-  /** seed: env i is reset with seed + i; no seed: every env continues its own stream. */
-  reset(args?: { seed?: number; options?: Record<string, unknown> }): VectorResetResult;
+  /**
+   * seed: env i is reset with seed + i, or a list with one seed (or null) per env; no seed: every
+   * env continues its own stream. options go to every env's reset; options.reset_mask (numEnvs
+   * booleans) resets only the selected envs, the others keep their last observation (Gymnasium 1.x).
+   */
+  reset(args?: VectorResetArgs): VectorResetResult;
   /** actions: numEnvs values (Discrete) or numEnvs * actDim values (Box), env-major. */
   step(actions: ArrayLike<number>): VectorStepResult;
   close(): void | Promise<void>;

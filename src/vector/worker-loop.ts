@@ -55,7 +55,6 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
     finalMask: new Uint8Array(sh.finalMask),
   };
   const actions = new Float64Array(sh.actions);
-  const seed = new Float64Array(sh.seed);
   const episode = new Float64Array(sh.episode);
   const episodeMask = new Uint8Array(sh.episodeMask);
   const same = init.autoresetMode === 'same-step';
@@ -73,7 +72,10 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
     let status = 0;
     try {
       if (cmd === CMD_STEP) core.step(b, actions);
-      else if (cmd === CMD_RESET) core.reset(b, Number.isNaN(seed[0]) ? undefined : seed[0], undefined);
+      else if (cmd === CMD_RESET) {
+        const plan = JSON.parse(new TextDecoder().decode(payload.slice(0, ctrl[ARG_LEN])));
+        core.reset(b, { seeds: plan.seeds, options: plan.options, mask: plan.mask && Uint8Array.from(plan.mask) });
+      }
       else if (cmd === CMD_CLOSE) core.close();
       if (cmd === CMD_STEP || cmd === CMD_RESET) writeEpisodeStats(core, same && cmd === CMD_STEP, episode, episodeMask);
       if (cmd === CMD_SNAPSHOT) {

@@ -5,6 +5,9 @@
 import { dashboardCommand } from './dashboard.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../train/setup.ts';
+import { SEED_MAX, STEPS_MAX } from '../train/config.ts';
+import { ForbiddenKeyError } from '../train/overrides.ts';
+import { int, num, outDir, outFile } from './options.ts';
 import { trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
 import { plotCommand } from './plot.ts';
@@ -12,17 +15,6 @@ import { listCommand } from './list.ts';
 import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
 
-const int = (name: string, min = 0) => (v: string) => {
-  const n = Number(v);
-  if (!/^\s*[+-]?\d+(e\d+)?\s*$/i.test(v) || !Number.isInteger(n) || n < min) throw new ConfigError(`--${name} must be an integer >= ${min}, got '${v}'`);
-  return n;
-};
-const num = (name: string) => (v: string) => {
-  if (v === 'none' || v === 'off') return null;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`--${name} must be a number (or 'none'), got '${v}'`);
-  return n;
-};
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 export function buildProgram(): Command {
@@ -45,18 +37,18 @@ Examples:
     .description('train an algorithm on an environment (uses the tuned preset for the pair when there is one)')
     .argument('[algo]', 'algorithm name (see ascent list)')
     .argument('[env]', 'environment id, e.g. CartPole-v1')
-    .option('--seed <n>', 'random seed', int('seed'))
-    .option('--steps <n>', 'total environment steps', int('steps', 1))
+    .option('--seed <n>', `random seed (0..${SEED_MAX})`, int('seed', 0, SEED_MAX))
+    .option('--steps <n>', 'total environment steps', int('steps', 1, STEPS_MAX))
     .option('--envs <n>', 'parallel environments', int('envs', 1))
     .option('--config <file.yaml>', 'YAML file of algorithm settings (over the preset)')
     .option('--set <key=value>', 'set one setting (dotted path, YAML value); repeatable', collect, [])
-    .option('--out <dir>', 'parent directory of the run directory', 'runs')
-    .option('--eval-every <steps>', 'greedy evaluation every this many steps (0: only at the end)', int('eval-every'))
+    .option('--out <dir>', 'parent directory of the run directory', outDir('out'), 'runs')
+    .option('--eval-every <steps>', 'greedy evaluation every this many steps (0: only at the end)', int('eval-every', 0, STEPS_MAX))
     .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes', 1))
     // 'none' stays a string: commander turns a parser's null into ''.
     .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", (v) => (v === 'none' || v === 'off' ? 'none' : num('threshold')(v)))
-    .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every'))
-    .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1))
+    .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every', 0, STEPS_MAX))
+    .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1, STEPS_MAX))
     .option('--resume <run-dir>', 'continue the run saved in this directory')
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
     .addOption(new Option('--plain', 'plain progress lines even on a terminal'))
@@ -66,23 +58,23 @@ Examples:
     .description('evaluate a saved agent: mean ± std over episodes, JSON, optional GIF of an episode')
     .argument('<path>', 'run directory or .ascent checkpoint')
     .option('--episodes <n>', "episodes (default: the run's evaluation episodes)", int('episodes', 1))
-    .option('--seed <n>', "seed of the first episode (default: the run's evaluation seed)", int('seed'))
+    .option('--seed <n>', "seed of the first episode (default: the run's evaluation seed)", int('seed', 0, SEED_MAX))
     .option('--stochastic', 'sample actions instead of taking the most likely one')
     .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
-    .option('--json <file>', 'where to write the result (default: eval-<...>.json in the run directory)')
-    .option('--record <out.gif>', 'render the first episode to an animated GIF')
+    .option('--json <file>', 'where to write the result (default: eval-<...>.json in the run directory)', outFile('json'))
+    .option('--record <out.gif>', 'render the first episode to an animated GIF', outFile('record'))
     .option('--scale <f>', 'scale of the recorded frames', (v) => { const n = num('scale')(v); if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`); return n; }, 1)
     .action(evalCommand);
 
   program.command('plot')
     .description('learning curves of one or more runs (mean and spread across runs of the same algo and env)')
     .argument('<runs...>', 'run directories (or a parent directory holding runs)')
-    .requiredOption('--out <file>', 'output .svg or .png')
+    .requiredOption('--out <file>', 'output .svg or .png', outFile('out'))
     .option('--x <axis>', "x axis: 'steps', 'seconds', or any numeric progress column (e.g. horizon)", 'steps')
     .option('--y <metric>', "progress column: returnMean, evalMean, or any logged metric", 'returnMean')
     .option('--log-y', 'plot log10 of the y values (for variances spanning many decades)')
-    .option('--width <px>', 'image width', int('width', 200), 800)
-    .option('--height <px>', 'image height', int('height', 150), 500)
+    .option('--width <px>', 'image width', int('width', 200, 20000), 800)
+    .option('--height <px>', 'image height', int('height', 150, 20000), 500)
     .option('--title <text>', 'plot title')
     .action(plotCommand);
 
@@ -94,14 +86,14 @@ Examples:
   program.command('dashboard')
     .description('serve a live dashboard of the runs in a directory (curves while they train, checkpoints played in the page)')
     .argument('[runs-dir]', 'directory of run directories', 'runs')
-    .option('--port <n>', 'port (0: any free port)', int('port'), 8050)
+    .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .action(dashboardCommand);
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
   lab.command('estimators')
     .description('bias and variance of REINFORCE estimators (returns, reward-to-go, baselines, GAE)')
-    .option('--seed <n>', 'seed of the MDP, policy and samples', int('seed'), 0)
+    .option('--seed <n>', 'seed of the MDP, policy and samples', int('seed', 0, SEED_MAX), 0)
     .option('--batches <n>', 'independent batches M', int('batches', 2), 1000)
     .option('--batch-size <n>', 'trajectories per batch N', int('batch-size', 2), 16)
     .option('--states <n>', 'random MDP states', int('states', 2), 5)
@@ -109,16 +101,16 @@ Examples:
     .option('--horizon <n>', 'episode length', int('horizon', 1), 10)
     .option('--mdp <name>', "'random' or 'riverswim'", 'random')
     .option('--time-dependent', 'one logit table per time step')
-    .option('--json <file>', 'also write the report as JSON')
+    .option('--json <file>', 'also write the report as JSON', outFile('json'))
     .action(labEstimatorsCommand);
   lab.command('importance')
     .description('importance-sampled gradients away from the sampling policy, and ESS against the horizon')
-    .option('--seed <n>', 'seed', int('seed'), 0)
+    .option('--seed <n>', 'seed', int('seed', 0, SEED_MAX), 0)
     .option('--batches <n>', 'independent batches M', int('batches', 2), 1000)
     .option('--batch-size <n>', 'trajectories per batch N', int('batch-size', 1), 16)
     .option('--steps <list>', 'comma-separated step sizes alpha', '0,0.1,0.25,0.5,1')
     .option('--horizons <list>', 'comma-separated horizons for the ESS table', '2,5,10,20,40')
-    .option('--json <file>', 'also write the report as JSON')
+    .option('--json <file>', 'also write the report as JSON', outFile('json'))
     .action(labImportanceCommand);
   return program;
 }
@@ -133,7 +125,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version "errors" are normal exits; the message was already printed by commander.
       return e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
     }
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof ForbiddenKeyError) {
       process.stderr.write(`ascent: ${e.message}\n`);
       return 2;
     }

@@ -4,6 +4,16 @@
  */
 
 import { closestNames } from '../util/names.ts';
+import { checkKey, checkKeysDeep } from './overrides.ts';
+
+/**
+ * Seeds are integers in 0..SEED_MAX. The generators (src/rng) mix up to 53 bits, but seeds are
+ * also offset (env i resets with seed + i, evaluation with seed + 1000 + i) and must stay exact
+ * integers; 2^32 - 1 is NumPy's and Gymnasium's common 32-bit range with room for the offsets.
+ */
+export const SEED_MAX = 2 ** 32 - 1;
+/** The largest step count a config or flag accepts (10^12: years at this library's speed, and exact in a double). */
+export const STEPS_MAX = 1e12;
 
 export type Checks<C> = Partial<Record<keyof C, (v: any) => string | null>>;
 
@@ -20,7 +30,9 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
   const valid = Object.keys(defaults);
   for (const [k, v] of Object.entries(overrides)) {
     const key = path ? `${path}.${k}` : k;
-    if (!(k in defaults)) {
+    checkKey(k, key);
+    // Own keys only: `k in defaults` would accept 'toString' or 'constructor' from the prototype.
+    if (!Object.hasOwn(defaults, k)) {
       const near = closestNames(k, valid, 1, Math.max(2, Math.floor(k.length / 2)));
       throw new RangeError(`${name}: unknown config key '${key}'${near.length ? ` (did you mean '${path ? path + '.' : ''}${near[0]}'?)` : ''}; valid keys: ${valid.map((x) => (path ? `${path}.${x}` : x)).join(', ')}`);
     }
@@ -38,7 +50,17 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
         continue;
       }
     }
+    checkKeysDeep(v, key);
     out[k] = v;
+  }
+  // Rules every algorithm shares, whatever its own checks say.
+  if (path === '' && Object.hasOwn(overrides, 'seed') && typeof out.seed === 'number') {
+    const why = must.seed(out.seed);
+    if (why) throw new RangeError(`${name}: 'seed' ${why}, got ${JSON.stringify(out.seed)}`);
+  }
+  if (path === '' && Object.hasOwn(overrides, 'totalSteps') && typeof out.totalSteps === 'number') {
+    const why = must.steps(out.totalSteps);
+    if (why) throw new RangeError(`${name}: 'totalSteps' ${why}, got ${JSON.stringify(out.totalSteps)}`);
   }
   for (const [k, check] of Object.entries(checks) as [string, (v: any) => string | null][]) {
     const why = check(out[k]);
@@ -49,8 +71,11 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
 
 /** Common range rules. */
 export const must = {
-  positiveInt: (v: number) => (Number.isInteger(v) && v > 0 ? null : 'must be a positive integer'),
-  nonNegativeInt: (v: number) => (Number.isInteger(v) && v >= 0 ? null : 'must be a non-negative integer'),
+  // Safe integers only: above 2^53 a double no longer holds every integer (1e30 is "an integer").
+  positiveInt: (v: number) => (Number.isSafeInteger(v) && v > 0 ? null : 'must be a positive integer (at most 2^53 - 1)'),
+  nonNegativeInt: (v: number) => (Number.isSafeInteger(v) && v >= 0 ? null : 'must be a non-negative integer (at most 2^53 - 1)'),
+  seed: (v: number) => (Number.isInteger(v) && v >= 0 && v <= SEED_MAX ? null : `must be an integer in 0..${SEED_MAX} (2^32 - 1)`),
+  steps: (v: number) => (Number.isInteger(v) && v >= 1 && v <= STEPS_MAX ? null : `must be an integer in 1..${STEPS_MAX}`),
   positive: (v: number) => (v > 0 ? null : 'must be > 0'),
   nonNegative: (v: number) => (v >= 0 ? null : 'must be >= 0'),
   unit: (v: number) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]'),

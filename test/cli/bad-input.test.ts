@@ -40,7 +40,7 @@ test('a value of the wrong type or range', () => {
   rejects(['train', 'reinforce', 'CartPole-v1', '--config', 'bad-type.yaml'], /reinforce: 'lr' must be a number, got "fast"/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'gamma=1.5'], /reinforce: 'gamma' must be in \[0, 1\], got 1\.5/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'returns=sometimes'], /'returns' must be one of "full", "rewardToGo", got "sometimes"/);
-  rejects(['train', 'reinforce', 'CartPole-v1', '--steps', '-5'], /--steps must be an integer >= 1, got '-5'/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--steps', '-5'], /--steps must be an integer in 1\.\.1000000000000, got '-5'/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--threshold', 'high'], /--threshold must be a number \(or 'none'\), got 'high'/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--bogus'], /unknown option '--bogus'/);
 });
@@ -62,7 +62,7 @@ test('--resume of a missing or corrupted checkpoint', () => {
     rejects(['train', '--resume', run], /checkpoint .*last\.ascent is unusable: parameter file: checksum mismatch .*corrupted/);
     rejects(['eval', run], /checkpoint .*last\.ascent is unusable: parameter file: checksum mismatch/);
     writeFileSync(ck, good.subarray(0, good.length - 100));
-    rejects(['train', '--resume', run], /unusable: parameter file: expected \d+ bytes of data, found \d+: truncated or corrupted/);
+    rejects(['train', '--resume', run], /unusable: parameter file: expected \d+ bytes.*found \d+: truncated or corrupted/);
   } finally {
     writeFileSync(ck, good);
   }
@@ -83,4 +83,61 @@ test('plot and eval bad input', () => {
   rejects(['eval', run, '--record', 'x.mp4'], /--record writes a GIF/);
   assert.ok(!existsSync(join(cwd, 'curves.jpg')));
   assert.deepEqual(readdirSync(join(cwd, 'runs')).length, 2);
+});
+
+test("'__proto__', 'constructor' and 'prototype' are refused as keys wherever config is merged", async () => {
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', '__proto__.stopAt=512'], /config key '__proto__\.stopAt' is not allowed/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'policy.constructor.x=1'], /config key 'policy\.constructor\.x' is not allowed/);
+  writeFileSync(join(cwd, 'proto.yaml'), '__proto__:\n  threshold: none\n');
+  try {
+    rejects(['train', 'reinforce', 'CartPole-v1', '--config', 'proto.yaml'], /config key '__proto__' is not allowed/);
+  } finally {
+    unlinkSync(join(cwd, 'proto.yaml'));
+  }
+  const { setDotted, deepMerge } = await import('../../src/train/overrides.ts');
+  const { resolveConfig } = await import('../../src/train/config.ts');
+  // JSON.parse makes '__proto__' an own key, as a config.json or checkpoint header would carry it.
+  const hostile = JSON.parse('{"__proto__": {"polluted": 1}, "policy": {"prototype": {"polluted": 1}}}');
+  assert.throws(() => setDotted({}, '__proto__.polluted', 1), /'__proto__\.polluted' is not allowed/);
+  assert.throws(() => setDotted({}, 'a.prototype', 1), /'a\.prototype' is not allowed/);
+  assert.throws(() => deepMerge({}, hostile), /'__proto__' is not allowed/);
+  assert.throws(() => deepMerge({}, { policy: hostile.policy }), /'policy\.prototype' is not allowed/);
+  assert.throws(() => deepMerge({}, { list: [{ constructor: 1 }] }), /'list\[0\]\.constructor' is not allowed/);
+  assert.throws(() => resolveConfig('t', { a: 1, free: null }, hostile), /'__proto__' is not allowed/);
+  assert.throws(() => resolveConfig('t', { a: 1, free: null }, { free: hostile }), /'free\.__proto__' is not allowed/);
+  // Keys inherited from Object.prototype are not settings either.
+  assert.throws(() => resolveConfig('t', { a: 1 }, { toString: 1 } as never), /unknown config key 'toString'/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});
+
+test('seeds, step counts and ports must be exact integers in their documented ranges', () => {
+  rejects(['train', 'reinforce', 'CartPole-v1', '--seed', '1e30'], /--seed must be an integer in 0\.\.4294967295, got '1e30'/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--seed', '9007199254740993'], /--seed must be an integer in 0\.\.4294967295, got '9007199254740993'/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--seed', '4294967296'], /--seed must be an integer in 0\.\.4294967295/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'seed=1e30'], /reinforce: 'seed' must be an integer in 0\.\.4294967295 \(2\^32 - 1\), got 1e\+30/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--steps', '1e30'], /--steps must be an integer in 1\.\.1000000000000, got '1e30'/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'totalSteps=1e30'], /'totalSteps' must be an integer in 1\.\.1000000000000, got 1e\+30/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=1e300'], /'batchSteps' must be a non-negative integer/);
+  rejects(['dashboard', '--port', '99999'], /--port must be an integer in 0\.\.65535, got '99999'/);
+  rejects(['eval', run, '--seed', '-1'], /--seed must be an integer in 0\.\.4294967295, got '-1'/);
+});
+
+test('--out must be a writable directory (or a file in one), refused before anything is written', () => {
+  writeFileSync(join(cwd, 'a-file'), 'x');
+  try {
+    rejects(['train', 'reinforce', 'CartPole-v1', '--out', ''], /--out must name a directory, got ''/);
+    rejects(['train', 'reinforce', 'CartPole-v1', '--out', 'a-file'], /--out must be a directory, but a-file is a file/);
+    rejects(['train', 'reinforce', 'CartPole-v1', '--out', 'a-file/sub'], /--out a-file\/sub: .*a-file is not a directory/);
+    rejects(['plot', run, '--out', 'a-file/c.svg'], /--out a-file\/c\.svg: .*a-file is not an existing directory/);
+    rejects(['plot', run, '--out', '.'], /--out must name a file, but \. is a directory/);
+    rejects(['eval', run, '--json', 'no-dir/x.json'], /--json no-dir\/x\.json: .*no-dir is not an existing directory/);
+    if (existsSync('/proc/self')) {
+      const t0 = Date.now();
+      rejects(['train', 'reinforce', 'CartPole-v1', '--out', '/proc/x'], /--out \/proc\/x: \/proc is a special filesystem \(proc\)/);
+      rejects(['plot', run, '--out', '/proc/c.svg'], /\/proc is a special filesystem/);
+      assert.ok(Date.now() - t0 < 15_000, 'refused quickly');
+    }
+  } finally {
+    unlinkSync(join(cwd, 'a-file'));
+  }
 });

@@ -8,6 +8,30 @@ export * from './nn/index.ts';
 export * from './distributions/index.ts';
 export * from './envs/index.ts';
 export * from './wrappers/index.ts';
+// Vector envs (gymnasium.vector) and the factory (gymnasium.make_vec). Chosen names, not the whole
+// folder: VectorCore is an implementation detail; runWorker and the spawner types are here so a
+// browser app can run AsyncVectorEnv's workers in Web Workers. AsyncVectorEnv imports nothing
+// Node-specific (the worker_threads adapter is loaded lazily), so the browser build can carry it.
+export {
+  SyncVectorEnv,
+  AsyncVectorEnv,
+  makeVec,
+  runWorker,
+  type VectorEnv,
+  type VectorEnvState,
+  type VectorResetArgs,
+  type VectorResetResult,
+  type VectorStepResult,
+  type AutoresetMode,
+  type SyncVectorEnvOptions,
+  type AsyncVectorEnvOptions,
+  type MakeVecOptions,
+  type WorkerSpawner,
+  type WorkerHandle,
+  type WorkerInit,
+  type WorkerMessage,
+  type SharedBatch,
+} from './vector/index.ts';
 export * from './rollout/index.ts';
 export * from './policies/index.ts';
 export * from './algos/index.ts';

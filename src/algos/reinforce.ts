@@ -5,20 +5,27 @@
  *     1. sample trajectories {tau_i} from pi_theta                        (Collector)
  *     2. weight each step:  r(tau) ('full')  or  Q-hat_t ('rewardToGo')  (rollout/returns)
  *        minus a baseline:  none | mean return | optimal b_k | V_phi(s_t) (GAE(lambda) on top)
- *     3. grad J ~ (1/N) sum_t grad log pi(a_t | s_t) * weight_t, computed by autodiff through the
- *        pseudo-loss  L = -(1/N) sum_t log pi(a_t | s_t) * weight_t     (N = steps in the batch)
+ *     3. grad J ~ (1/D) sum_t grad log pi(a_t | s_t) * weight_t, computed by autodiff through the
+ *        pseudo-loss  L = -(1/D) sum_t log pi(a_t | s_t) * weight_t
+ *        (D = episodes in the batch for 'full', steps in the batch for 'rewardToGo')
  *     4. theta <- theta + Adam(grad J);  fit V_phi to the returns by regression
  *
- * The optimal baseline b_k = E[g_k^2 r] / E[g_k^2] is per parameter k, from per-trajectory
- * gradients g_i = sum_t grad log pi(a_t | s_t) (so it needs whole trajectories: returns 'full').
- * It is estimated leave-one-out: estimated from the same batch including trajectory i it is
- * strongly biased (the estimator lab measures max|z| ~ 200 for that form).
+ * 'full' returns need whole episodes: a window of fixed length keeps only the episodes that start and
+ * end inside it, which favours short ones (a biased gradient, and no episode at all once they outgrow
+ * the window). So 'full' always collects whole episodes, a number per env fixed before the batch is
+ * drawn (batchEpisodes, or batchSteps divided by the mean length of earlier episodes), and averages
+ * over episodes: (1/N) sum_i grad log p(tau_i) r(tau_i), the unbiased estimator of the lecture.
+ *
+ * The optimal baseline b_k = E[g_k^2 r] / E[g_k^2] is per parameter, from per-trajectory gradients
+ * g_i = sum_t grad log pi(a_t | s_t) (so it needs whole trajectories: returns 'full'). It is estimated
+ * from earlier batches (rollout/baselines.ts), so it is independent of the batch it is used on
+ * (unbiased) and far less noisy than a leave-one-out estimate from the batch itself.
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, sum, neg, noGrad, type Data } from '../tensor/index.ts';
 import { Adam, clipGradNorm, mse, checkLoss, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
-import { Collector, episodeReturns, rewardToGo, gae, type Rollout } from '../rollout/index.ts';
+import { Collector, OptimalBaseline, episodeReturns, rewardToGo, gae, type OptimalBaselineState, type Rollout } from '../rollout/index.ts';
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import { standardize, makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex } from './common.ts';
@@ -32,7 +39,11 @@ export interface ReinforceConfig {
   numEnvs: number;
   /** Stack the last k observations (partial observability); 1 = off. */
   frameStack: number;
-  /** Environment steps per iteration (over all envs); used when batchEpisodes is 0. */
+  /**
+   * Environment steps per iteration (over all envs); used when batchEpisodes is 0. With returns
+   * 'full' it is a target: whole episodes are collected, per env round(batchSteps / (numEnvs * L)) of
+   * them (at least 1), L the mean length of the last 100 episodes before the batch.
+   */
   batchSteps: number;
   /** Whole episodes per iteration (a multiple of numEnvs); 0 = collect batchSteps instead. */
   batchEpisodes: number;
@@ -40,6 +51,12 @@ export interface ReinforceConfig {
   baseline: 'none' | 'mean' | 'optimal' | 'value';
   /** With baseline 'value' and rewardToGo: GAE's lambda (1 = plain reward-to-go minus V). */
   gaeLambda: number;
+  /**
+   * Standardise the per-step weights over the batch (zero mean, unit std) before the gradient. This
+   * subtracts the batch mean, which absorbs any constant baseline: with it on, baseline 'none' and
+   * 'mean' give identical updates. Set it to false to see the lecture's "no baseline" estimator.
+   * Not applied with baseline 'optimal' (a per-parameter baseline has no per-step weights to scale).
+   */
   normalizeAdvantages: boolean;
   gamma: number;
   lr: number;
@@ -78,6 +95,79 @@ export const REINFORCE_DEFAULTS: ReinforceConfig = {
   totalSteps: 200_000,
 };
 
+/** The return and baseline choices the weights depend on. */
+export type ReinforceWeighting = Pick<ReinforceConfig, 'returns' | 'baseline' | 'gamma' | 'gaeLambda'>;
+
+/**
+ * Whole episodes per env for the next batch, fixed before it is drawn (so the batch's episodes are
+ * not selected by their length): batchEpisodes / numEnvs, or for returns 'full' collected by steps,
+ * round(batchSteps / (numEnvs * L)) with L the mean length of `recent` (earlier episodes; 1 episode
+ * per env when there are none). 0 means a fixed-step batch (reward-to-go).
+ */
+export function episodesPerEnv(c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>, recent: readonly { length: number }[]): number {
+  if (c.batchEpisodes > 0) return c.batchEpisodes / c.numEnvs;
+  if (c.returns !== 'full') return 0;
+  if (recent.length === 0) return 1;
+  const L = recent.reduce((s, e) => s + e.length, 0) / recent.length;
+  return Math.max(1, Math.round(c.batchSteps / (c.numEnvs * L)));
+}
+
+/** One batch as REINFORCE collects it: whole episodes for 'full' returns (see episodesPerEnv), else batchSteps. */
+export function collectBatch(collector: Collector, c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>): Rollout {
+  const perEnv = episodesPerEnv(c, collector.recent);
+  return perEnv > 0 ? collector.collectEpisodes(perEnv) : collector.collect(Math.ceil(c.batchSteps / c.numEnvs));
+}
+
+/**
+ * Per-step weights (before any normalisation), the mask of usable steps, value targets, and the
+ * divisor D of the gradient (1/D) sum_t score_t * weight_t: the number of episodes for 'full' (the
+ * lecture's (1/N) sum_i), the number of steps for 'rewardToGo'.
+ */
+export function reinforceWeights(ro: Rollout, c: ReinforceWeighting): { weights: Float64Array; mask: Uint8Array; targets: Float64Array | null; divisor: number } {
+  const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
+  const boot = { finalValues: ro.finalValues ?? undefined, lastValues: ro.lastValues ?? undefined };
+  const mask = ro.mask.slice();
+  let weights: Float64Array;
+  let targets: Float64Array | null = null;
+  let divisor: number;
+  if (c.returns === 'full') {
+    const er = episodeReturns(steps, c.gamma, { unfinished: 'exclude', continuing: ro.continuing, finalValues: boot.finalValues });
+    if (er.numEpisodes === 0) {
+      throw new Error(`reinforce: returns 'full' needs whole episodes, but this batch of ${ro.T} steps per env holds none finished; ` +
+        `collect whole episodes with 'batchEpisodes'`);
+    }
+    for (let i = 0; i < mask.length; i++) mask[i] &= er.mask[i];
+    weights = er.returns;
+    if (ro.values) targets = rewardToGo(steps, c.gamma, boot);
+    divisor = episodeIndex(ro, mask).count;
+  } else {
+    weights = rewardToGo(steps, c.gamma, boot);
+    targets = weights;
+    divisor = 0;
+    for (let i = 0; i < mask.length; i++) divisor += mask[i];
+  }
+  if (c.baseline === 'mean') {
+    // The batch's average return: per episode for 'full', per step for reward-to-go.
+    const { ids, count } = episodeIndex(ro, mask);
+    let s = 0, n = 0;
+    if (c.returns === 'full') {
+      const seen = new Uint8Array(count);
+      for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && !seen[ids[i]]) { seen[ids[i]] = 1; s += weights[i]; n++; }
+    } else for (let i = 0; i < mask.length; i++) if (mask[i]) { s += weights[i]; n++; }
+    const b = s / n;
+    weights = weights.map((x) => x - b);
+  } else if (c.baseline === 'value') {
+    if (!ro.values) throw new Error(`reinforce: baseline 'value' needs the rollout's values V(s_t); collect with a value function`);
+    if (c.returns === 'full') weights = weights.map((x, i) => x - ro.values![i]);
+    else {
+      const g = gae(steps, ro.values, { gamma: c.gamma, lambda: c.gaeLambda, ...boot });
+      weights = g.advantages;
+      targets = g.returns;
+    }
+  }
+  return { weights, mask, targets, divisor };
+}
+
 export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   readonly name = 'reinforce';
   readonly config: ReinforceConfig;
@@ -88,6 +178,8 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   private readonly piOpt: Adam;
   private readonly vOpt: Adam | null;
   private readonly lrAt: Schedule;
+  /** b_k = E[g_k^2 r] / E[g_k^2] from earlier batches (baseline 'optimal' only). */
+  private readonly optimal: OptimalBaseline | null;
 
   constructor(config: Partial<ReinforceConfig> = {}) {
     super();
@@ -113,15 +205,14 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     this.vOpt = this.value ? new Adam(this.value.parameters(), { lr: c.valueLr }) : null;
     const kind = c.lrSchedule;
     this.lrAt = makeSchedule(kind === 'constant' ? c.lr : { kind, start: c.lr }, 'reinforce.lr');
+    this.optimal = c.baseline === 'optimal' ? new OptimalBaseline(this.policy.parameters().reduce((n, p) => n + p.size, 0)) : null;
   }
 
   /** One iteration: collect a batch, estimate the gradient, step the policy, fit V. */
   update(): UpdateLog {
     const c = this.config;
-    const ro = c.batchEpisodes > 0
-      ? this.collector.collectEpisodes(c.batchEpisodes / c.numEnvs)
-      : this.collector.collect(Math.ceil(c.batchSteps / c.numEnvs));
-    const { weights, mask, targets } = this.weights(ro);
+    const ro = collectBatch(this.collector, c);
+    const { weights, mask, targets, divisor } = reinforceWeights(ro, c);
     const idx = maskedIndices(mask);
     const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]);
     const actions = gatherRows(ro.actions, ro.actDim, idx);
@@ -134,11 +225,11 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     let grads: Tensor[];
     let policyLoss: number;
     if (c.baseline === 'optimal') {
-      ({ grads, loss: policyLoss } = this.optimalBaselineGradient(ro, mask, weights));
+      ({ grads, loss: policyLoss } = this.optimalBaselineGradient(ro, mask, weights, divisor));
     } else {
       // The pseudo-loss: its gradient is the policy-gradient estimate (cross-entropy or Gaussian log-density).
       const logp = this.policy.distribution(obs).logProb(actions);
-      const loss = neg(mean(mul(logp, new Tensor(w, [idx.length]))));
+      const loss = neg(mul(sum(mul(logp, new Tensor(w, [idx.length]))), 1 / divisor));
       checkLoss(loss, 'reinforce policy loss', this.iteration);
       policyLoss = loss.item();
       grads = grad(loss, params);
@@ -167,85 +258,52 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     };
   }
 
-  /** Per-step weights (before normalisation), the mask of usable steps, and value targets. */
-  private weights(ro: Rollout): { weights: Float64Array; mask: Uint8Array; targets: Float64Array | null } {
-    const c = this.config;
-    const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
-    const boot = { finalValues: ro.finalValues ?? undefined, lastValues: ro.lastValues ?? undefined };
-    const mask = ro.mask.slice();
-    let weights: Float64Array;
-    let targets: Float64Array | null = null;
-    if (c.returns === 'full') {
-      const er = episodeReturns(steps, c.gamma, { unfinished: 'exclude', continuing: ro.continuing, finalValues: boot.finalValues });
-      if (er.numEpisodes === 0) {
-        throw new Error(`reinforce: returns 'full' needs whole episodes, but this batch of ${ro.T} steps per env holds none finished; ` +
-          `raise 'batchSteps', or collect whole episodes with 'batchEpisodes'`);
-      }
-      for (let i = 0; i < mask.length; i++) mask[i] &= er.mask[i];
-      weights = er.returns;
-      if (this.value) targets = rewardToGo(steps, c.gamma, boot);
-    } else {
-      weights = rewardToGo(steps, c.gamma, boot);
-      targets = weights;
-    }
-    if (c.baseline === 'mean') {
-      // The batch's average return: per episode for 'full', per step for reward-to-go.
-      const { ids, count } = episodeIndex(ro, mask);
-      let s = 0, n = 0;
-      if (c.returns === 'full') {
-        const seen = new Uint8Array(count);
-        for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && !seen[ids[i]]) { seen[ids[i]] = 1; s += weights[i]; n++; }
-      } else for (let i = 0; i < mask.length; i++) if (mask[i]) { s += weights[i]; n++; }
-      const b = s / n;
-      weights = weights.map((x) => x - b);
-    } else if (c.baseline === 'value' && ro.values) {
-      if (c.returns === 'full') weights = weights.map((x, i) => x - ro.values![i]);
-      else {
-        const g = gae(steps, ro.values, { gamma: c.gamma, lambda: c.gaeLambda, ...boot });
-        weights = g.advantages;
-        targets = g.returns;
-      }
-    }
-    return { weights, mask, targets };
-  }
-
   /**
    * grad J with the variance-minimising baseline per parameter: g_i = grad of sum_t log pi over
-   * trajectory i, b_k^(-i) = sum_{j!=i} g_jk^2 r_j / sum_{j!=i} g_jk^2, grad_k = (1/N) sum_i g_ik (r_i - b_k^(-i)).
-   * Returned negated, as the gradient of a loss to descend.
+   * trajectory i, b_k from earlier batches (this.optimal; 0 for the first batch, which has none),
+   * grad_k = (1/D) sum_i g_ik (r_i - b_k) with D the number of episodes, as for the other baselines.
+   * This batch is added to the estimate afterwards. Returned negated, as the gradient of a loss to descend.
    */
-  private optimalBaselineGradient(ro: Rollout, mask: Uint8Array, returns: Float64Array): { grads: Tensor[]; loss: number } {
+  private optimalBaselineGradient(ro: Rollout, mask: Uint8Array, returns: Float64Array, divisor: number): { grads: Tensor[]; loss: number } {
     const params = this.policy.parameters();
     const { ids, count } = episodeIndex(ro, mask);
     const members: number[][] = Array.from({ length: count }, () => []);
     for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) members[ids[i]].push(i);
-    const sizes = params.map((p) => p.size);
-    const num = sizes.map((n) => new Float64Array(n)), den = sizes.map((n) => new Float64Array(n));
-    const perTraj: { g: Data[]; r: number }[] = [];
-    for (const steps of members) {
+    const d = this.optimal!.size;
+    const scores = new Float64Array(count * d);
+    const R = new Float64Array(count);
+    members.forEach((steps, i) => {
       const idx = Int32Array.from(steps);
       const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]);
-      const g = grad(sum(this.policy.distribution(obs).logProb(gatherRows(ro.actions, ro.actDim, idx))), params).map((t) => t.data);
-      const r = returns[steps[0]];
-      perTraj.push({ g, r });
-      g.forEach((gp, k) => { for (let j = 0; j < gp.length; j++) { num[k][j] += gp[j] * gp[j] * r; den[k][j] += gp[j] * gp[j]; } });
-    }
-    let loss = 0;
-    const grads = params.map((p, k) => {
-      const out = new Float32Array(p.size);
-      for (const { g, r } of perTraj) {
-        for (let j = 0; j < out.length; j++) {
-          // Leave-one-out: b for trajectory i from the others, so b is independent of g_i (unbiased).
-          const gi2 = g[k][j] * g[k][j];
-          const d = den[k][j] - gi2;
-          const b = d > 0 ? (num[k][j] - gi2 * r) / d : 0;
-          out[j] -= (g[k][j] * (r - b)) / count;
-        }
-      }
-      return new Tensor(out, p.shape);
+      const g = grad(sum(this.policy.distribution(obs).logProb(gatherRows(ro.actions, ro.actDim, idx))), params);
+      let off = i * d;
+      for (const t of g) { scores.set(t.data, off); off += t.size; }
+      R[i] = returns[steps[0]];
     });
-    for (const { r } of perTraj) loss -= r / count;
+    const b = this.optimal!.baseline();
+    const flat = new Float64Array(d);
+    let loss = 0;
+    for (let i = 0; i < count; i++) {
+      for (let k = 0; k < d; k++) flat[k] -= (scores[i * d + k] * (R[i] - b[k])) / divisor;
+      loss -= R[i] / divisor;
+    }
+    this.optimal!.add(scores, R);
+    let off = 0;
+    const grads = params.map((p) => {
+      const t = new Tensor(Float32Array.from(flat.subarray(off, off + p.size)), p.shape);
+      off += p.size;
+      return t;
+    });
     return { grads, loss };
+  }
+
+  protected override extraState(): Record<string, unknown> {
+    return this.optimal ? { optimalBaseline: this.optimal.getState() } : {};
+  }
+
+  protected override restoreExtra(m: Record<string, any>): void {
+    // A checkpoint from before the estimate was kept has none: the estimate then restarts empty.
+    if (this.optimal && m.optimalBaseline) this.optimal.setState(m.optimalBaseline as OptimalBaselineState);
   }
 
   protected checkpointParts() {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
-import { Tensor, grad, mean, mul, neg } from '../../src/tensor/index.ts';
+import { Tensor, grad, mean, mul, neg, sum } from '../../src/tensor/index.ts';
 import { CategoricalPolicy, GaussianPolicy } from '../../src/policies/index.ts';
-import { Reinforce } from '../../src/algos/reinforce.ts';
+import { Reinforce, reinforceWeights, type ReinforceWeighting } from '../../src/algos/reinforce.ts';
+import type { Rollout } from '../../src/rollout/index.ts';
 
 const slow = process.env.ASCENT_SLOW === '1';
 
@@ -98,15 +99,13 @@ test('with frame stacking, a policy on velocity-masked CartPole learns far above
   assert.ok(ev.mean >= 150, `greedy mean ${ev.mean} after ${agent.steps} steps`);
 });
 
-test('every baseline runs and the full-return estimator rejects batches without a finished episode', () => {
+test('every baseline runs', () => {
   for (const [returns, baseline] of [['full', 'none'], ['full', 'mean'], ['full', 'optimal'], ['full', 'value'], ['rewardToGo', 'mean'], ['rewardToGo', 'none']] as const) {
     const a = new Reinforce({ env: 'CartPole-v1', seed: 3, returns, baseline, batchSteps: 512, totalSteps: 1024 });
     const log = a.update();
     assert.ok(Number.isFinite(log.policyLoss), `${returns}/${baseline}: policy loss ${log.policyLoss}`);
     a.close();
   }
-  const a = new Reinforce({ env: 'Pendulum-v1', returns: 'full', baseline: 'none', numEnvs: 1, batchSteps: 100 });
-  assert.throws(() => a.update(), /returns 'full' needs whole episodes.*holds none finished.*batchEpisodes/);
   const b = new Reinforce({ env: 'CartPole-v1', returns: 'full', baseline: 'mean', numEnvs: 2, batchEpisodes: 4, batchSteps: 0 });
   const log = b.update();
   assert.equal(log.episodes, 4);
@@ -119,4 +118,115 @@ test('bad input: wrong policy kind for the action space, unknown baseline, unkno
   assert.throws(() => new Reinforce({ batchSize: 5 } as any), /unknown config key 'batchSize' \(did you mean 'batchSteps'\?\)/);
   assert.throws(() => new Reinforce({ returns: 'rewardToGo', baseline: 'optimal' }), /baseline 'optimal' is derived for whole-trajectory returns/);
   assert.throws(() => new Reinforce({ batchEpisodes: 5, numEnvs: 2 }), /'batchEpisodes' \(5\) must be a multiple of 'numEnvs' \(2\)/);
+});
+
+test("the README's full-return settings run when episodes outgrow batchSteps: whole episodes are collected", () => {
+  // `npx ascent train reinforce CartPole-v1 --set baseline=mean --set returns=full` failed once CartPole's
+  // episodes outgrew 2048 / 8 = 256 steps per env (no episode inside the window). Pendulum's 200-step
+  // episodes against a 100-step window show the same case at once.
+  const a = new Reinforce({ env: 'Pendulum-v1', returns: 'full', baseline: 'mean', numEnvs: 2, batchSteps: 100, policy: { hidden: [8] } as any });
+  const log = a.update();
+  assert.equal(log.episodes, 2, 'one whole episode per env');
+  assert.ok(Number.isFinite(log.policyLoss));
+  assert.equal(a.steps, 400);
+  a.close();
+});
+
+/** A hand-made rollout, one env, gamma 0.5: episode A = steps 0-2 (terminated), B = steps 3-4 (truncated, V(s'_final) = 10). */
+function handRollout(): Rollout {
+  const T = 5;
+  return {
+    T, numEnvs: 1, obsDim: 1, actDim: 1, obs: new Float32Array(T), actions: new Float32Array(T), logProbs: new Float32Array(T),
+    rewards: Float64Array.of(1, 2, 3, 4, 5), terminated: Uint8Array.of(0, 0, 1, 0, 0), truncated: Uint8Array.of(0, 0, 0, 0, 1),
+    values: Float32Array.of(0.5, 1, 1.5, 2, 2.5), finalValues: Float32Array.of(0, 0, 0, 0, 10), lastValues: Float32Array.of(0),
+    mask: Uint8Array.of(1, 1, 1, 1, 1), continuing: Uint8Array.of(0), episodes: [],
+  };
+}
+
+test('REINFORCE weights on a hand-made batch: full and reward-to-go returns with each baseline, exactly', () => {
+  const w = (returns: 'full' | 'rewardToGo', baseline: ReinforceWeighting['baseline'], gaeLambda = 1) =>
+    reinforceWeights(handRollout(), { returns, baseline, gamma: 0.5, gaeLambda });
+  const eq = (got: ArrayLike<number>, want: number[], what: string) => assert.deepEqual(Array.from(got), want, what);
+  // r(A) = 1 + 0.5*2 + 0.25*3 = 2.75; r(B) = 4 + 0.5*5 + 0.25*10 = 9 (truncated: bootstraps V(s'_final)).
+  const none = w('full', 'none');
+  eq(none.weights, [2.75, 2.75, 2.75, 9, 9], 'full');
+  assert.equal(none.divisor, 2, 'full returns average over the 2 episodes');
+  // Value baseline: r(tau) - V(s_t), so a high V lowers the weight (the sign a bug once flipped).
+  const value = w('full', 'value');
+  eq(value.weights, [2.25, 1.75, 1.25, 7, 6.5], 'full - V');
+  eq(value.targets!, [2.75, 3.5, 3, 9, 10], 'value targets: reward-to-go');
+  eq(w('full', 'mean').weights, [-3.125, -3.125, -3.125, 3.125, 3.125], 'full - mean over episodes (5.875)');
+  const rtg = w('rewardToGo', 'none');
+  eq(rtg.weights, [2.75, 3.5, 3, 9, 10], 'reward-to-go');
+  assert.equal(rtg.divisor, 5, 'reward-to-go averages over the 5 steps');
+  eq(w('rewardToGo', 'value').weights, [2.25, 2.5, 1.5, 7, 7.5], 'GAE(1) = reward-to-go - V');
+  eq(w('rewardToGo', 'value', 0).weights, [1, 1.75, 1.5, 3.25, 7.5], 'GAE(0) = TD errors');
+  const m = w('rewardToGo', 'mean').weights;
+  [2.75, 3.5, 3, 9, 10].forEach((x, i) => assert.ok(Math.abs(m[i] - (x - 5.65)) < 1e-12, `rtg - mean [${i}]`));
+});
+
+test('normalizeAdvantages makes baseline none and mean identical; without it they differ', () => {
+  const after = (baseline: 'none' | 'mean', normalizeAdvantages: boolean, returns: 'full' | 'rewardToGo') => {
+    const a = new Reinforce({ env: 'CartPole-v1', seed: 5, numEnvs: 2, batchSteps: 128, returns, baseline, normalizeAdvantages, policy: { hidden: [8] } as any });
+    a.update();
+    const p = a.policy.parameters().flatMap((t) => Array.from(t.data));
+    a.close();
+    return p;
+  };
+  for (const returns of ['rewardToGo', 'full'] as const) {
+    const maxDiff = (x: number[], y: number[]) => x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
+    // Standardising subtracts the batch mean, which absorbs the constant baseline (float32 rounding aside).
+    assert.ok(maxDiff(after('none', true, returns), after('mean', true, returns)) < 1e-6, `${returns}: normalised none vs mean`);
+    assert.ok(maxDiff(after('none', false, returns), after('mean', false, returns)) > 1e-4, `${returns}: unnormalised none vs mean`);
+  }
+});
+
+test('the optimal baseline gradient is -(1/N) sum_i g_i (r_i - b) with b from the earlier batches', () => {
+  const a = new Reinforce({
+    env: 'CartPole-v1', seed: 2, numEnvs: 2, batchEpisodes: 4, batchSteps: 0, returns: 'full', baseline: 'optimal', gamma: 0.9,
+    maxGradNorm: 0, policy: { hidden: [] } as any,
+  });
+  a.update(); // fills the earlier-batch estimate
+  const internals = a as unknown as { optimal: { baseline(): Float64Array }; piOpt: { step(g: Tensor[]): void } };
+  const b = internals.optimal.baseline();
+  assert.ok(b.some((x) => x !== 0), 'the baseline has data after one batch');
+  let ro!: Rollout, grads!: Tensor[];
+  const collect = a.collector.collectEpisodes.bind(a.collector);
+  a.collector.collectEpisodes = (perEnv: number) => (ro = collect(perEnv));
+  const step = internals.piOpt.step.bind(internals.piOpt);
+  internals.piOpt.step = (g: Tensor[]) => { grads = g.map((t) => new Tensor(Float32Array.from(t.data), t.shape)); step(g); };
+  const params = a.policy.parameters();
+  const before = params.map((p) => new Tensor(Float32Array.from(p.data), p.shape));
+  // Parameters as they were when the batch was scored: snapshot now, restore for the reference below.
+  a.update();
+  const after = params.map((p) => Float32Array.from(p.data));
+  params.forEach((p, k) => p.data.set(before[k].data));
+  const d = params.reduce((n, p) => n + p.size, 0);
+  const expected = new Float64Array(d);
+  let episodes = 0;
+  for (let e = 0; e < ro.numEnvs; e++) {
+    let steps: number[] = [];
+    for (let t = 0; t < ro.T; t++) {
+      const i = t * ro.numEnvs + e;
+      if (!ro.mask[i]) continue;
+      steps.push(i);
+      if (!ro.terminated[i] && !ro.truncated[i]) continue;
+      let r = 0;
+      for (let k = steps.length - 1; k >= 0; k--) r = ro.rewards[steps[k]] + 0.9 * r;
+      const obs = new Tensor(Float32Array.from(steps.flatMap((j) => [0, 1, 2, 3].map((c) => ro.obs[j * 4 + c]))), [steps.length, 4]);
+      const g = grad(sum(a.policy.distribution(obs).logProb(Float32Array.from(steps, (j) => ro.actions[j]))), params);
+      let off = 0;
+      for (const gt of g) for (let j = 0; j < gt.size; j++, off++) expected[off] += gt.data[j] * (r - b[off]);
+      episodes++;
+      steps = [];
+    }
+  }
+  assert.equal(episodes, 4);
+  let off = 0;
+  grads.forEach((gt) => gt.data.forEach((v) => {
+    const want = -expected[off++] / episodes;
+    assert.ok(Math.abs(v - want) <= 1e-4 * Math.max(1, Math.abs(want)), `grad[${off - 1}]: ${v} vs ${want}`);
+  }));
+  params.forEach((p, k) => p.data.set(after[k]));
+  a.close();
 });

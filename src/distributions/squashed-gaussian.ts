@@ -7,20 +7,25 @@
  * (where 1 - tanh(u)^2 rounds to 0).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, add, sub, mul, neg, tanh, softplus, sum, log1p, clip } from '../tensor/index.ts';
+import { Tensor, noGrad, add, sub, mul, tanh, softplus, sum, clip, atanh, type DType } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
-import { actionTensor, checkSameKind } from './common.ts';
+import { actionTensor, checkSameKind, flatActions } from './common.ts';
 import { DiagGaussian, type LogStd } from './diag-gaussian.ts';
 
-/** |a| is clamped to 1 - this before atanh, so actions on (or rounded onto) the boundary get a finite log-prob. */
-const BOUNDARY = { float32: 1e-6, float64: 1e-12 } as const;
+/**
+ * The largest value below 1 of each dtype. An action of exactly +-1 (density 0: u = +-Inf) is read
+ * as +-this, the nearest action inside the support; every other value is used as it is.
+ */
+const INSIDE = { float32: 1 - 2 ** -24, float64: 1 - 2 ** -53 } as const;
+/** How far tanh(preTanh) may be from the action given with it (float32 rounding is ~6e-8). */
+const PRE_TANH_TOLERANCE = 1e-5;
 
 export interface SquashedSample {
   /** tanh(u), [B, D], differentiable in mean and log-std. */
   action: Tensor;
   /** log p(action), [B], computed from u (exact even where tanh(u) rounds to +-1). */
   logProb: Tensor;
-  /** u, [B, D]: the Gaussian sample before squashing. */
+  /** u, [B, D]: the Gaussian sample before squashing (pass it to logProb with the action for an exact log-prob). */
   preTanh: Tensor;
 }
 
@@ -53,22 +58,60 @@ export class SquashedGaussian implements Distribution<Float32Array> {
   }
 
   sample(rng: Rng): Float32Array {
-    return Float32Array.from(noGrad(() => tanh(this.base.rsample(rng))).data);
+    return this.sampleWithPreTanh(rng).actions;
   }
 
-  /** log p(a) of squashed actions in (-1, 1); recovers u = atanh(a) after clamping |a| <= 1 - 1e-6 (float32) or 1 - 1e-12 (float64). */
-  logProb(actions: Actions): Tensor {
-    const a = actionTensor('SquashedGaussian.logProb', actions, this.batchSize, this.eventSize, this.mean.dtype);
-    const d = a.data;
-    for (let i = 0; i < d.length; i++) {
-      if (!(d[i] >= -1 && d[i] <= 1)) {
-        throw new RangeError(`SquashedGaussian.logProb: action ${d[i]} at flat index ${i} is outside the support [-1, 1]`);
+  /**
+   * Actions with their pre-tanh values u (off the tape; the same draw as sample and rsample with the
+   * same rng). Keep `preTanh` where a log-probability will be needed later: logProb(actions, preTanh)
+   * is exact, whereas a float32 action near +-1 has lost u (tanh(u) rounds to 1 for u > 9.01).
+   */
+  sampleWithPreTanh(rng: Rng): { actions: Float32Array; preTanh: Float32Array } {
+    const u = noGrad(() => this.base.rsample(rng));
+    return { actions: Float32Array.from(noGrad(() => tanh(u)).data), preTanh: Float32Array.from(u.data) };
+  }
+
+  /**
+   * log p(a) of squashed actions in [-1, 1], [B]. With `preTanh` (the u with a = tanh(u), as kept by
+   * sampleWithPreTanh or rsample), it is computed from u and exact; u must match the actions.
+   * Without it, u = atanh(a) is evaluated in float64 from the action's value (arrays are read in
+   * float64, not rounded to the distribution's dtype first); only an action of exactly +-1 is moved,
+   * to the nearest value inside (-1, 1) of its precision (1 - 2^-24 for float32).
+   */
+  logProb(actions: Actions, preTanh?: Actions): Tensor {
+    const where = 'SquashedGaussian.logProb';
+    const B = this.batchSize, D = this.eventSize, dtype = this.mean.dtype;
+    const what = `B * D = ${B} * ${D}`;
+    if (preTanh !== undefined) {
+      const a = flatActions(where, actions, B * D, what);
+      const u = actionTensor(`${where} (preTanh)`, preTanh, B, D, dtype);
+      const ud = u.data;
+      for (let i = 0; i < a.length; i++) {
+        if (!(Math.abs(Math.tanh(ud[i]) - a[i]) <= PRE_TANH_TOLERANCE)) {
+          throw new RangeError(
+            `${where}: preTanh value ${ud[i]} at flat index ${i} does not match action ${a[i]} (tanh(u) must equal the action)`,
+          );
+        }
       }
+      return this.logProbPreTanh(u);
     }
-    const e = BOUNDARY[this.mean.dtype];
-    const c = clip(a, -1 + e, 1 - e);
-    const u = mul(sub(log1p(c), log1p(neg(c))), 0.5); // atanh(c)
-    return this.logProbPreTanh(u);
+    const checkSupport = (d: ArrayLike<number>) => {
+      for (let i = 0; i < d.length; i++) {
+        if (!(d[i] >= -1 && d[i] <= 1)) throw new RangeError(`${where}: action ${d[i]} at flat index ${i} is outside the support [-1, 1]`);
+      }
+    };
+    if (actions instanceof Tensor) {
+      // Differentiable in the actions (the pathwise case).
+      const a = actionTensor(where, actions, B, D, dtype);
+      checkSupport(a.data);
+      const inside = INSIDE[a.dtype];
+      return this.logProbPreTanh(atanh(clip(a, -inside, inside)));
+    }
+    const a = flatActions(where, actions, B * D, what);
+    checkSupport(a);
+    const inside = INSIDE[actions instanceof Float32Array ? 'float32' : dtype];
+    const u = a.map((v) => Math.atanh(v >= 1 ? inside : v <= -1 ? -inside : v));
+    return this.logProbPreTanh(Tensor.from(u, [B, D], dtype));
   }
 
   /** log p(tanh(u)) from the pre-squash value u, [B, D] -> [B]. */

@@ -269,6 +269,17 @@ export function tanhBackward(y: Tensor, g: Tensor): Tensor {
   ]);
 }
 
+/**
+ * atanh(x), evaluated in float64 whatever the dtype: for float32 x near +-1 the input is exact, so
+ * the result is too (what the squashed Gaussian needs for actions near the bounds). atanh(+-1) = +-Inf.
+ */
+export function atanh(x: Tensor): Tensor {
+  const s = x.data, o = unaryOut(x);
+  for (let i = 0; i < o.length; i++) o[i] = Math.atanh(s[i]);
+  // 1 / ((1 - x)(1 + x)): 1 - x is exact near 1, where 1 - x^2 would round.
+  return record('atanh', new Tensor(o, x.shape), [x], (g) => [div(g, mul(sub(1, x), add(x, 1)))]);
+}
+
 export function sigmoid(x: Tensor): Tensor {
   const s = x.data, o = unaryOut(x);
   for (let i = 0; i < o.length; i++) {

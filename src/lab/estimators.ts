@@ -10,6 +10,7 @@ import type { TabularMDP } from './mdp.ts';
 import { addScore, rowOffset, type SoftmaxPolicy } from './policy.ts';
 import type { Rng } from '../rng/index.ts';
 import { sampleBatch, type TrajectoryBatch } from './sample.ts';
+import { OptimalBaseline } from '../rollout/baselines.ts';
 
 export type ReturnKind = 'full' | 'rewardToGo' | 'gae';
 export type BaselineKind = 'none' | 'mean' | 'optimal' | 'value';
@@ -31,6 +32,13 @@ export interface EstimatorSpec {
    * and the quantity the theory's variance comparison is about; an algorithm can only approximate it.
    */
   population?: boolean;
+  /**
+   * mean / optimal with returns 'full': estimate the baseline from the previous batches only (the
+   * running estimate REINFORCE uses: rollout/baselines.ts, exponentially weighted; none before the
+   * first batch). Independent of the batch, so unbiased; estimated from many more trajectories than
+   * leave-one-out, so it keeps the variance the baseline is meant to remove.
+   */
+  previous?: boolean;
   /** gae: lambda in [0, 1]. */
   lambda?: number;
 }
@@ -39,13 +47,13 @@ export function estimatorName(spec: EstimatorSpec): string {
   if (spec.returns === 'gae') return `gae(${spec.lambda})`;
   const b = spec.baseline ?? 'none';
   if (b === 'none') return spec.returns;
-  return `${spec.returns}+${b}${spec.leaveOneOut ? '(LOO)' : spec.population ? '(pop)' : ''}`;
+  return `${spec.returns}+${b}${spec.leaveOneOut ? '(LOO)' : spec.population ? '(pop)' : spec.previous ? '(prev)' : ''}`;
 }
 
 /** Whether theory says the estimator is unbiased (batch-estimated baselines are not, unless leave-one-out). */
 export function unbiasedInTheory(spec: EstimatorSpec): boolean {
   const b = spec.baseline ?? 'none';
-  return spec.returns === 'gae' || !((b === 'mean' || b === 'optimal') && !spec.leaveOneOut && !spec.population);
+  return spec.returns === 'gae' || !((b === 'mean' || b === 'optimal') && !spec.leaveOneOut && !spec.population && !spec.previous);
 }
 
 export function checkEstimatorSpec(spec: EstimatorSpec): void {
@@ -62,11 +70,14 @@ export function checkEstimatorSpec(spec: EstimatorSpec): void {
     }
     if (b !== 'none') throw new RangeError(`estimator gae: baseline must be omitted (GAE uses the exact V), got '${b}'`);
   }
-  if ((spec.leaveOneOut || spec.population) && b !== 'mean' && b !== 'optimal') {
-    throw new RangeError(`estimator: leaveOneOut and population apply to baselines 'mean' and 'optimal' only, got baseline '${b}'`);
+  if ((spec.leaveOneOut || spec.population || spec.previous) && b !== 'mean' && b !== 'optimal') {
+    throw new RangeError(`estimator: leaveOneOut, population and previous apply to baselines 'mean' and 'optimal' only, got baseline '${b}'`);
   }
-  if (spec.leaveOneOut && spec.population) {
-    throw new RangeError(`estimator: choose one of leaveOneOut and population for baseline '${b}', not both`);
+  if ([spec.leaveOneOut, spec.population, spec.previous].filter(Boolean).length > 1) {
+    throw new RangeError(`estimator: choose one of leaveOneOut, population and previous for baseline '${b}', not more`);
+  }
+  if (spec.previous && spec.returns !== 'full') {
+    throw new RangeError(`estimator: previous applies to returns 'full' only, got returns '${spec.returns}'`);
   }
   if (b === 'optimal' && spec.returns !== 'full') {
     throw new RangeError(`estimator: baseline 'optimal' is defined for returns 'full' only, got returns '${spec.returns}'`);
@@ -179,8 +190,12 @@ function discountWeights(x: Float64Array, N: number, gamma: number): Float64Arra
   return x;
 }
 
-/** The gradient estimate of `spec` on one batch, written to `out` (length d). */
-export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64Array(view.d)): Float64Array {
+/**
+ * The gradient estimate of `spec` on one batch, written to `out` (length d). A `previous` spec reads
+ * its baseline from `previous` (the earlier batches); the caller adds the batch to it afterwards
+ * (see runEstimatorLab).
+ */
+export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64Array(view.d), previous?: OptimalBaseline): Float64Array {
   checkEstimatorSpec(spec);
   const { N, H } = view;
   const b = spec.baseline ?? 'none';
@@ -190,15 +205,19 @@ export function estimate(spec: EstimatorSpec, view: BatchView, out = new Float64
   if (spec.population && !(pop && (b !== 'optimal' || pop.optimal))) {
     throw new Error(`estimator ${estimatorName(spec)}: the BatchView was built without population baselines${b === 'optimal' ? ' (optimal)' : ''}`);
   }
+  if (spec.previous && !previous) throw new Error(`estimator ${estimatorName(spec)}: no earlier-batch estimate was given`);
   const w = new Float64Array(H * N);
   if (spec.returns === 'gae') return view.weightedScore(view.discountedGae(spec.lambda!), out);
   if (spec.returns === 'full') {
     const R = view.fullReturns();
-    if (b === 'optimal') return pop ? fixedBaseline(view, R, pop.optimal!, out) : optimalBaseline(view, R, loo, out);
+    if (b === 'optimal') {
+      if (spec.previous) return fixedBaseline(view, R, previous!.baseline(), out);
+      return pop ? fixedBaseline(view, R, pop.optimal!, out) : optimalBaseline(view, R, loo, out);
+    }
     let sum = 0;
     for (let i = 0; i < N; i++) sum += R[i];
     for (let i = 0; i < N; i++) {
-      const base = b !== 'mean' ? 0 : pop ? pop.meanReturn : loo ? (sum - R[i]) / (N - 1) : sum / N;
+      const base = b !== 'mean' ? 0 : pop ? pop.meanReturn : spec.previous ? previous!.meanReturn() : loo ? (sum - R[i]) / (N - 1) : sum / N;
       for (let t = 0; t < H; t++) w[t * N + i] = R[i] - base;
     }
     return view.weightedScore(w, out);

@@ -11,6 +11,7 @@ import { solveExact } from './exact.ts';
 import { randomMDP, type TabularMDP } from './mdp.ts';
 import { checkPolicy, randomPolicy, type SoftmaxPolicy } from './policy.ts';
 import { sampleBatch } from './sample.ts';
+import { OptimalBaseline } from '../rollout/baselines.ts';
 import { EstimateAccumulator, pairedDifference, type EstimateStats } from './stats.ts';
 
 /** The lecture's sequence: whole return, causality, baselines, the exact value, GAE. */
@@ -19,9 +20,11 @@ export const DEFAULT_ESTIMATORS: EstimatorSpec[] = [
   { returns: 'full', baseline: 'mean' },
   { returns: 'full', baseline: 'mean', leaveOneOut: true },
   { returns: 'full', baseline: 'mean', population: true },
+  { returns: 'full', baseline: 'mean', previous: true },
   { returns: 'full', baseline: 'optimal' },
   { returns: 'full', baseline: 'optimal', leaveOneOut: true },
   { returns: 'full', baseline: 'optimal', population: true },
+  { returns: 'full', baseline: 'optimal', previous: true },
   { returns: 'rewardToGo' },
   { returns: 'rewardToGo', baseline: 'mean' },
   { returns: 'rewardToGo', baseline: 'mean', leaveOneOut: true },
@@ -97,9 +100,14 @@ export function runEstimatorLab(opts: LabOptions = {}): LabReport {
   const accs = specs.map(() => new EstimateAccumulator(exact.grad));
   const rng = new Rng(seed, 101);
   const buf = new Float64Array(policy.theta.length);
+  // One earlier-batch estimate per `previous` estimator, updated after each batch as REINFORCE does.
+  const previous = specs.map((s) => (s.previous ? new OptimalBaseline(policy.theta.length) : undefined));
   for (let m = 0; m < M; m++) {
     const view = new BatchView(mdp, policy, exact.probs, exact.V, sampleBatch(mdp, policy, exact.probs, N, rng), population);
-    for (let e = 0; e < specs.length; e++) accs[e].add(estimate(specs[e], view, buf));
+    for (let e = 0; e < specs.length; e++) {
+      accs[e].add(estimate(specs[e], view, buf, previous[e]));
+      previous[e]?.add(view.trajectoryScores(), view.fullReturns());
+    }
   }
 
   const stats = accs.map((a) => a.stats());
@@ -144,7 +152,8 @@ export function formatLabReport(r: LabReport): string {
     `N = ${r.batchSize} trajectories per batch, M = ${r.numBatches} batches, seed ${r.seed}` +
       `${r.pilotTrajectories ? `, optimal(pop) from ${r.pilotTrajectories} pilot trajectories` : ''}; exact J = ${fmt(r.exact.J)}, ||grad J|| = ${fmt(r.exact.gradNorm)}`,
     `bias/SE = ||mean - exact|| / sqrt(tr Cov / M) (about 1 when unbiased); max|z| over coordinates; var = tr Cov of one batch estimate`,
-    `baselines: plain = from the batch itself; LOO = leave-one-out (unbiased); pop = population value, fixed across batches`,
+    `baselines: plain = from the batch itself; LOO = leave-one-out (unbiased); pop = population value, fixed across batches; ` +
+      `prev = from the previous batches (as REINFORCE; unbiased)`,
   ];
   const cols = ['estimator', 'unbiased', 'bias/SE', 'max|z|', 'rel.bias', 'total var', 'var/full', 'MSE', 'cos'];
   const rows = r.estimators.map((e) => [

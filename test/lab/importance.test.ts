@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import {
   BatchView, ImportanceView, IMPORTANCE_KINDS, estimate, exactSecondMoment, formatImportanceLabReport, meanAndSE,
-  policyLogProbs, randomMDP, randomPolicy, runEssVsHorizon, runImportanceLab, sampleBatch, solveExact, weightDiagnostics,
+  policyLogProbs, policyProbs, randomMDP, randomPolicy, runEssVsHorizon, runImportanceLab, sampleBatch, solveExact, twoStateMDP, weightDiagnostics,
   withTheta,
 } from '../../src/lab/index.ts';
 
@@ -97,4 +97,33 @@ test('weight diagnostics: hand example, and huge log-weights do not overflow', (
   assert.throws(() => weightDiagnostics([]), /no weights/);
   assert.throws(() => runImportanceLab({ numBatches: 2, batchSize: 2, direction: new Float64Array(3) }), /direction must have length 15, got 3/);
   assert.equal(IMPORTANCE_KINDS.length, 4);
+});
+
+test('per-decision weights on a hand-computed three-step trajectory (each reward weighted by W up to its own step)', () => {
+  // Behaviour: uniform. Target: pi'(.|s0) = (0.8, 0.2), pi'(.|s1) = (0.25, 0.75). gamma = 0.5.
+  const mdp = twoStateMDP(3, 0.5);
+  const shape = { numStates: 2, numActions: 2, horizon: 3, timeDependent: false };
+  const target = { ...shape, theta: Float64Array.of(Math.log(4), 0, 0, Math.log(3)) };
+  const behaviour = { ...shape, theta: new Float64Array(4) };
+  // s = (0, 0, 1), a = (0, 1, 1), r = (1, 0, 2): rho = (1.6, 0.4, 1.5), W = (1.6, 0.64, 0.96).
+  const batch = { N: 1, H: 3, states: Int32Array.of(0, 0, 1), actions: Int32Array.of(0, 1, 1), rewards: Float64Array.of(1, 0, 2) };
+  const iv = new ImportanceView(mdp, target, policyProbs(target), policyLogProbs(target), policyLogProbs(behaviour), batch);
+  const cum = Array.from(iv.logCumRatio, Math.exp);
+  [1.6, 0.64, 0.96].forEach((w, t) => assert.ok(Math.abs(cum[t] - w) < 1e-12, `W_${t}: ${cum[t]} vs ${w}`));
+  // Estimate = sum_t c_t * score'_t, score'_t[s_t, b] = 1[b = a_t] - pi'(b|s_t); pi' rows (0.8, 0.2), (0.25, 0.75).
+  const fromCoefficients = (c: number[]) => Float64Array.of(
+    c[0] * (1 - 0.8) + c[1] * (0 - 0.8), c[0] * (0 - 0.2) + c[1] * (1 - 0.2), c[2] * (0 - 0.25), c[2] * (1 - 0.75));
+  // perDecision: c_t = sum_{t' >= t} gamma^t' r_t' W_t' = (1.6 + 0.25*2*0.96, 0.48, 0.48); with the
+  // whole-trajectory weight W_2 in place of W_t' it would be 0.96 * (1.5, 0.5, 0.5).
+  const cases: [string, number[]][] = [
+    ['perDecision', [2.08, 0.48, 0.48]],
+    ['perDecisionNoFuture', [1.6 * 1.5, 0.64 * 0.5, 0.96 * 0.5]],
+    ['firstOrder', [1.6 * 1.5, 0.4 * 0.5, 1.5 * 0.5]],
+    ['trajectory', [0.96 * 1.5, 0.96 * 1.5, 0.96 * 1.5]],
+  ];
+  for (const [kind, c] of cases) {
+    const got = iv.estimate(kind as (typeof IMPORTANCE_KINDS)[number]);
+    const want = fromCoefficients(c);
+    want.forEach((v, k) => assert.ok(Math.abs(got[k] - v) < 1e-12, `${kind}[${k}]: ${got[k]} vs ${v}`));
+  }
 });

@@ -9,6 +9,60 @@ import type { SyncVectorEnv } from '../vector/sync.ts';
 import { evaluate, findObsNormalizer, loadModule, optimizerFromState, optimizerToState, type EvalResult } from './common.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 
+/**
+ * Parameters larger than this in magnitude mean training has diverged. Networks initialised at
+ * O(1) and trained with sane step sizes stay orders of magnitude below (tanh units saturate long
+ * before); `--set lr=1e9` reaches ~6e9 in one update and then "trains" on saturated noise.
+ */
+export const PARAM_BOUND = 1e6;
+
+/** Log entries that are finite in every healthy update (returns may be NaN when no episode ended). */
+const CHECKED_LOG = /loss$|^gradNorm$|^entropy$/i;
+
+/** Training diverged: names the update, the step count and the quantity that left its range. */
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(readonly iteration: number, readonly steps: number, readonly quantity: string, readonly value: number, readonly bound = PARAM_BOUND) {
+    super(`training diverged at update ${iteration} (${steps} steps): ${quantity} is ${value}` +
+      (Number.isFinite(value) ? ` (|value| above the bound ${bound}); lower the learning rate` : '; lower the learning rate or check the environment\'s rewards'));
+  }
+}
+
+/** An algorithm that names every module it trains (policy, critics, models); otherwise only `policy` is checked. */
+export interface TrainedModules {
+  trainedModules(): Module[];
+}
+
+/**
+ * Throws a DivergenceError when an update left a loss, entropy or gradient norm non-finite, or a
+ * parameter non-finite or above `bound` in magnitude. Called after every update by learnLoop and
+ * the training driver, so every algorithm stops at the update that diverged.
+ */
+export function checkDivergence(algo: Pick<Algorithm, 'policy'> & Partial<TrainedModules>, log: UpdateLog, bound = PARAM_BOUND): void {
+  for (const [k, v] of Object.entries(log)) {
+    if (CHECKED_LOG.test(k) && typeof v === 'number' && !Number.isFinite(v)) throw new DivergenceError(log.iteration, log.steps, k, v, bound);
+  }
+  const modules = algo.trainedModules?.() ?? [algo.policy];
+  for (const m of modules) {
+    for (const [name, p] of m.namedParameters()) {
+      const d = p.data;
+      let worst = 0, at = -1;
+      for (let i = 0; i < d.length; i++) {
+        const a = Math.abs(d[i]);
+        // !(a <= worst) also catches NaN.
+        if (!(a <= worst)) {
+          worst = a;
+          at = i;
+          if (Number.isNaN(a)) break;
+        }
+      }
+      if (at >= 0 && !(worst <= bound)) {
+        throw new DivergenceError(log.iteration, log.steps, `parameter ${m.constructor.name}.${name}[${at}]`, d[at], bound);
+      }
+    }
+  }
+}
+
 export interface BaseConfig {
   env: string;
   frameStack: number;
@@ -20,13 +74,19 @@ export interface LearnOptions {
   onUpdate?: (log: UpdateLog) => void;
   /** Stop when this returns true (checked after every update). */
   stop?: (log: UpdateLog) => boolean;
+  /** Largest parameter magnitude before training counts as diverged (default PARAM_BOUND). */
+  paramBound?: number;
 }
 
-/** The training loop every algorithm shares: update until `totalSteps`, or until `stop` says so. */
-export function learnLoop(algo: { update(): UpdateLog; readonly steps: number }, totalSteps: number, opts: LearnOptions = {}): UpdateLog[] {
+/**
+ * The training loop every algorithm shares: update until `totalSteps`, or until `stop` says so.
+ * A diverged update (see checkDivergence) throws a DivergenceError.
+ */
+export function learnLoop(algo: { update(): UpdateLog; readonly steps: number } & Pick<Algorithm, 'policy'> & Partial<TrainedModules>, totalSteps: number, opts: LearnOptions = {}): UpdateLog[] {
   const logs: UpdateLog[] = [];
   while (algo.steps < totalSteps) {
     const log = algo.update();
+    checkDivergence(algo, log, opts.paramBound);
     logs.push(log);
     opts.onUpdate?.(log);
     if (opts.stop?.(log)) break;
@@ -34,7 +94,7 @@ export function learnLoop(algo: { update(): UpdateLog; readonly steps: number },
   return logs;
 }
 
-export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorithm<C> {
+export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorithm<C>, TrainedModules {
   abstract readonly name: string;
   abstract readonly config: C;
   abstract readonly env: SyncVectorEnv;
@@ -58,6 +118,11 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
 
   get steps(): number {
     return this.collector.steps;
+  }
+
+  /** The modules this algorithm trains (those its checkpoints hold). */
+  trainedModules(): Module[] {
+    return this.checkpointParts().modules;
   }
 
   /** Wall seconds of training, including the time before a resume. */

@@ -8,6 +8,7 @@
  * a Stop button) is seen at the next update boundary, where the state is consistent.
  */
 import type { Algorithm, AlgorithmState, UpdateLog } from '../algos/types.ts';
+import { checkDivergence } from '../algos/base.ts';
 
 export interface Evaluation {
   /** Environment steps when the evaluation ran. */
@@ -156,6 +157,8 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
     if (opts.signal?.aborted) { reason = 'interrupted'; break; }
     if (opts.stopAt !== undefined && algo.steps >= opts.stopAt) { reason = 'stopAt'; break; }
     const log = algo.update();
+    // A diverged update stops the run here (DivergenceError names the update, steps and quantity).
+    checkDivergence(algo, log);
     updates++;
     lastIteration = log.iteration;
     let evaluation: Evaluation | null = null;

@@ -141,3 +141,13 @@ test('--out must be a writable directory (or a file in one), refused before anyt
     unlinkSync(join(cwd, 'a-file'));
   }
 });
+
+test('a diverging run (--set lr=1e9) stops at the update that diverged and exits non-zero', () => {
+  const out = tempDir();
+  const r = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'lr=1e9', '--set', 'batchSteps=64', '--set', 'policy.hidden=[8]', '--steps', '512', '--eval-every', '0', '--eval-episodes', '1', '--out', out, '--plain'], cwd);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stderr, /ascent: error: training diverged at update 1 \(64 steps\): parameter \S+ is -?\d\S* \(\|value\| above the bound 1000000\)/);
+  const status = JSON.parse(readFileSync(join(onlyRun(out), 'status.json'), 'utf8'));
+  assert.equal(status.state, 'failed');
+  assert.match(status.error, /diverged at update 1/);
+});

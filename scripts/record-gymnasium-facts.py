@@ -131,7 +131,8 @@ def rescale():
     actions = [round(float(a), 2) for a in rng.uniform(-0.6, 1.6, 40)]
     rewards, observations = [], [nums(obs)]
     for a in actions:
-        obs, r, term, trunc, _ = env.step([a])  # a Python list, as a float64 action
+        # a float32 action (as a float32 policy gives): rescaled in float32, so the env sees the float32 value
+        obs, r, term, trunc, _ = env.step(np.array([a], dtype=np.float32))
         rewards.append(num(r))
         observations.append(nums(obs))
     f["mountain_car_continuous"] = {"seed": 5, "options": {"low": -0.5, "high": -0.5}, "min_action": 0.0, "max_action": 1.0, "actions": actions, "rewards": rewards, "obs": observations}

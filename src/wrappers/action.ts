@@ -1,6 +1,6 @@
 /**
  * Action wrappers (gymnasium.wrappers.ClipAction, RescaleAction, TransformAction). They write into a
- * reused Float32Array, so the inner env must not keep the action array between steps (none does).
+ * reused array, so the inner env must not keep the action array between steps (none does).
  */
 import { Wrapper, type Env, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
@@ -43,41 +43,68 @@ export class ClipAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
 }
 
 /**
- * Affinely maps [minAction, maxAction] onto the inner Box [low, high] (Gymnasium 1.x rescale_box;
- * the final clip, as in Gymnasium 0.x, guards float rounding at the ends and out-of-range inputs):
- * a' = clip(low + (high - low) * (a - min) / (max - min), low, high).
+ * Affinely maps [minAction, maxAction] onto the inner Box [low, high], as Gymnasium 1.x's
+ * RescaleAction (wrappers.utils.rescale_box): a' = (a - intercept) / gradient with
+ * gradient = (max - min) / (high - low) and intercept = gradient * -low + min, both stored in the
+ * inner Box's dtype. An action outside [min, max] is rescaled and passed on unclipped (1.x; 0.x
+ * clipped): pass `{ clip: true }`, or wrap in ClipAction, to clip into [low, high]. As with NumPy,
+ * a Float32Array action is rescaled in float32 (for a float32 Box) and any other in float64.
  */
 export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
   private readonly inner: Box<any>;
-  private readonly buf: Float32Array;
-  private readonly minA: Float64Array;
-  private readonly maxA: Float64Array;
-  constructor(env: Env<Obs, Act>, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>) {
+  private readonly buf32: Float32Array;
+  private readonly buf64: number[];
+  private readonly gradient: Float64Array;
+  private readonly intercept: Float64Array;
+  private readonly f32: boolean;
+  readonly clip: boolean;
+  constructor(env: Env<Obs, Act>, minAction: number | ArrayLike<number>, maxAction: number | ArrayLike<number>, opts: { clip?: boolean } = {}) {
     super(env);
     this.inner = boxOf(env as Env<unknown, unknown>, 'RescaleAction');
-    const space = new Box<Act>(minAction, maxAction, this.inner.shape, 'float32');
-    this.minA = space.low;
-    this.maxA = space.high;
-    for (let i = 0; i < space.size; i++) {
-      if (!(this.minA[i] < this.maxA[i]) || !Number.isFinite(this.maxA[i] - this.minA[i])) {
-        throw new Error(`RescaleAction: need finite minAction < maxAction, got ${this.minA[i]} and ${this.maxA[i]} at index ${i}`);
+    const { low, high, size, shape } = this.inner;
+    // The unrounded bounds enter gradient and intercept (NumPy keeps Python floats as float64); the new space rounds them to its dtype.
+    const raw = (v: number | ArrayLike<number>, name: string): Float64Array => {
+      if (typeof v !== 'number' && v?.length !== size) throw new Error(`RescaleAction: ${name} must be a number or ${size} numbers, got ${JSON.stringify(v)}`);
+      return Float64Array.from({ length: size }, (_, i) => (typeof v === 'number' ? v : v[i]));
+    };
+    const minA = raw(minAction, 'minAction'), maxA = raw(maxAction, 'maxAction');
+    for (let i = 0; i < size; i++) {
+      if (!(minA[i] < maxA[i]) || !Number.isFinite(maxA[i] - minA[i])) {
+        throw new Error(`RescaleAction: need finite minAction < maxAction, got ${minA[i]} and ${maxA[i]} at index ${i}`);
       }
     }
     if (!this.inner.isBounded()) throw new Error(`RescaleAction: the inner action space ${this.inner} must be bounded`);
-    this.buf = new Float32Array(this.inner.size);
-    this.actionSpace = space;
+    if (opts.clip !== undefined && typeof opts.clip !== 'boolean') throw new Error(`RescaleAction: opts.clip must be a boolean, got ${JSON.stringify(opts.clip)}`);
+    this.clip = opts.clip ?? false;
+    this.f32 = this.inner.dtype !== 'float64';
+    const cast = this.f32 ? Math.fround : (x: number) => x;
+    this.gradient = new Float64Array(size);
+    this.intercept = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      this.gradient[i] = cast((maxA[i] - minA[i]) / (high[i] - low[i]));
+      this.intercept[i] = cast(cast(this.gradient[i] * -low[i]) + minA[i]);
+    }
+    this.buf32 = new Float32Array(size);
+    this.buf64 = new Array<number>(size).fill(0);
+    this.actionSpace = new Box<Act>(minA, maxA, shape, this.inner.dtype === 'uint8' ? 'float32' : this.inner.dtype);
   }
   override step(action: Act): StepResult<Obs> {
     const { low, high, size } = this.inner;
     checkLength('RescaleAction', action, size, this.actionSpace);
-    for (let i = 0; i < size; i++) {
-      const v = low[i] + ((high[i] - low[i]) * (action[i] - this.minA[i])) / (this.maxA[i] - this.minA[i]);
-      this.buf[i] = Math.min(Math.max(v, low[i]), high[i]);
+    const g = this.gradient, c = this.intercept, fr = Math.fround;
+    let out: Act;
+    if (this.f32 && action instanceof Float32Array) {
+      for (let i = 0; i < size; i++) this.buf32[i] = fr(fr(action[i] - c[i]) / g[i]);
+      out = this.buf32;
+    } else {
+      for (let i = 0; i < size; i++) this.buf64[i] = (action[i] - c[i]) / g[i];
+      out = this.buf64;
     }
-    return this.env.step(this.buf);
+    if (this.clip) for (let i = 0; i < size; i++) out[i] = Math.min(Math.max(out[i], low[i]), high[i]);
+    return this.env.step(out);
   }
 
-  /** Snapshot: none of its own (the action buffer is rewritten on every step). */
+  /** Snapshot: none of its own (the action buffers are rewritten on every step). */
   protected override snapshotSelf(): Json {
     return null;
   }

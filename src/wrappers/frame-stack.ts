@@ -1,7 +1,8 @@
 /**
  * gymnasium.wrappers.FrameStackObservation (1.x): the last `stackSize` observations, oldest first,
  * as one array of shape [stackSize, ...obsShape]. At reset the first stackSize - 1 slots hold the
- * padding: 'reset' (default) repeats the reset observation, 'zero' uses zeros, a number fills it.
+ * padding: 'reset' (default) repeats the reset observation, 'zero' uses zero clipped into the Box
+ * (Gymnasium's create_zero_array: low where low > 0, high where high < 0), a number fills it.
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { Box } from '../envs/spaces.ts';
@@ -14,6 +15,8 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
   private readonly frames: Float32Array; // ring buffer of stackSize frames
   private head = 0; // index of the oldest frame
   private readonly out: Float32Array;
+  /** One padding frame ('zero' or a number), or null for 'reset'. */
+  private readonly pad: Float32Array | null;
 
   constructor(env: Env<Vec, Act>, readonly stackSize: number, readonly padding: 'reset' | 'zero' | number = 'reset') {
     super(env);
@@ -25,6 +28,10 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
     this.out = new Float32Array(stackSize * this.dim);
     const rep = (a: Float64Array) => Array.from({ length: stackSize }, () => Array.from(a)).flat();
     this.observationSpace = new Box<Float32Array>(rep(s.low), rep(s.high), [stackSize, ...s.shape], 'float32');
+    if (padding === 'reset') this.pad = null;
+    else if (padding === 'zero') this.pad = Float32Array.from(s.low, (lo, i) => (lo > 0 ? lo : s.high[i] < 0 ? s.high[i] : 0));
+    else if (typeof padding === 'number' && !Number.isNaN(padding)) this.pad = new Float32Array(this.dim).fill(padding);
+    else throw new Error(`FrameStackObservation: padding must be 'reset', 'zero' or a number, got ${JSON.stringify(padding)}`);
   }
 
   private push(obs: Vec): void {
@@ -46,7 +53,7 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
     this.head = 0;
     if (this.padding === 'reset') for (let k = 0; k < this.stackSize - 1; k++) this.push(r.obs);
     else {
-      this.frames.fill(this.padding === 'zero' ? 0 : this.padding);
+      for (let k = 0; k < this.stackSize; k++) this.frames.set(this.pad!, k * this.dim);
       this.head = (this.stackSize - 1) % this.stackSize;
     }
     this.push(r.obs);

@@ -13,6 +13,11 @@ import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts'
 
 type Vec = Float32Array | Float64Array;
 
+/** epsilon keeps sqrt(var + epsilon) away from 0; epsilon <= 0 gives NaN or infinite values (Gymnasium 1.4 raises too). */
+function checkEpsilon(who: string, epsilon: number): void {
+  if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`${who}: epsilon must be a finite number > 0, got ${epsilon}`);
+}
+
 export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
   readonly obsRms: RunningMeanStd;
   updateRunningMean = true;
@@ -21,6 +26,7 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
 
   constructor(env: Env<Vec, Act>, readonly epsilon = 1e-8) {
     super(env);
+    checkEpsilon('NormalizeObservation', epsilon);
     const space = env.observationSpace;
     if (!(space instanceof Box)) throw new Error(`NormalizeObservation: needs a Box observation space, got ${String(space)}`);
     this.f32 = space.dtype !== 'float64';
@@ -81,6 +87,8 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
 
   constructor(env: Env<Obs, Act>, readonly gamma = 0.99, readonly epsilon = 1e-8) {
     super(env);
+    if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1)) throw new Error(`NormalizeReward: gamma must be a number in [0, 1], got ${gamma}`);
+    checkEpsilon('NormalizeReward', epsilon);
   }
 
   override step(action: Act): StepResult<Obs> {

@@ -1,7 +1,8 @@
 /**
  * gymnasium.wrappers.RecordEpisodeStatistics: at the end of an episode, info.episode =
  * { r: return, l: length, t: elapsed seconds }; the last `bufferLength` returns, lengths and times
- * are kept in returnQueue/lengthQueue/timeQueue. The clock is injectable (default performance.now).
+ * are kept in returnQueue/lengthQueue/timeQueue. Return and length count from reset(), as in
+ * Gymnasium. The clock is injectable (default performance.now).
  */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { checkInteger, decodeNumber, decodeNumbers, encodeNumber, encodeNumbers, stateObject, type Json } from '../envs/snapshot.ts';
@@ -49,8 +50,8 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
       push(this.lengthQueue, episode.l, this.bufferLength);
       push(this.timeQueue, episode.t, this.bufferLength);
       this.episodeCount++;
-      this.episodeReturn = 0;
-      this.episodeLength = 0;
+      // The return and length count on until reset (Gymnasium 1.x): stepping on after the end
+      // without a reset reports the longer episode, as Gymnasium does; only the clock restarts.
       this.startTime = this.now();
     }
     return r;

@@ -4,10 +4,14 @@
  * Checks: spaces are Space instances; reset/step return the documented shapes and types; obs lie in
  * the observation space (Box obs are Float32Array/Float64Array per dtype); rewards are finite
  * numbers; terminated/truncated are booleans; reset with the same seed and the same actions
- * reproduces the same trajectory; render() (if renderMode is 'rgb_array') returns a proper frame;
+ * reproduces the same trajectory; renderMode is null or a declared mode (metadata.renderModes, by
+ * default ['rgb_array']); render() (if renderMode is 'rgb_array') returns a proper frame;
  * if the env can snapshot itself, restoring a JSON round trip of a mid-run snapshot continues exactly.
  */
 import type { Env } from './env.ts';
+
+/** The render modes Ascent's envs implement (env.ts RenderMode). */
+const RENDER_MODES = ['rgb_array'] as const;
 import { SnapshotUnsupportedError } from './snapshot.ts';
 import { Rng } from '../rng/index.ts';
 import { Box, Space } from './spaces.ts';
@@ -81,13 +85,32 @@ export function checkEnv(env: Env<unknown, unknown>, opts: CheckEnvOptions = {})
     }
   }
   if (problems.length === 0) checkSnapshot(env, steps, seed, problems);
-  if (env.renderMode === 'rgb_array') {
+  checkRenderMode(env, problems);
+  if (env.renderMode === 'rgb_array' && problems.every((p) => !p.startsWith('renderMode'))) {
     const f = env.render();
     if (!f || !(f.data instanceof Uint8Array) || f.data.length !== f.width * f.height * 3 || f.width <= 0 || f.height <= 0) {
       problems.push(`render() must return { width, height, data: Uint8Array(width * height * 3) }`);
     }
   }
   if (problems.length) throw new Error(`checkEnv(${name}): ${problems.length} problem(s):\n- ${problems.join('\n- ')}`);
+}
+
+/**
+ * As Gymnasium's env_render_passive_checker: the render mode must be null or one of the declared
+ * modes. An env declares them in `metadata.renderModes` (Gymnasium's metadata['render_modes']);
+ * without it, the modes Ascent's envs support (RenderMode: 'rgb_array').
+ */
+function checkRenderMode(env: Env<unknown, unknown>, problems: string[]): void {
+  const declared = (env as { metadata?: { renderModes?: unknown } }).metadata?.renderModes;
+  if (declared !== undefined && !(Array.isArray(declared) && declared.every((m) => typeof m === 'string'))) {
+    problems.push(`metadata.renderModes must be a list of strings, got ${show(declared)}`);
+    return;
+  }
+  const modes: string[] = (declared as string[] | undefined) ?? [...RENDER_MODES];
+  const mode = env.renderMode as unknown;
+  if (mode !== null && !modes.includes(mode as string)) {
+    problems.push(`renderMode ${typeof mode === 'string' ? `'${mode}'` : show(mode)} is not among the declared render modes [${modes.join(', ')}] (it must be null or one of them)`);
+  }
 }
 
 /** Snapshot mid-run, continue, restore the JSON round trip of the snapshot, replay: both continuations must agree. */

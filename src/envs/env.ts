@@ -206,6 +206,12 @@ export abstract class BaseEnv<Obs, Act> implements Env<Obs, Act> {
   get unwrapped(): Env<unknown, unknown> {
     return this as Env<unknown, unknown>;
   }
+
+  /** Gymnasium's Env.__str__: `<CartPoleEnv<CartPole-v1>>`, or `<CartPoleEnv instance>` without a spec. */
+  toString(): string {
+    const cls = this.constructor.name;
+    return this.spec?.id ? `<${cls}<${this.spec.id}>>` : `<${cls} instance>`;
+  }
 }
 
 /**
@@ -278,7 +284,19 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> imp
     this.restoreSelf(s.state);
   }
 
+  /** Gymnasium's Wrapper.__str__: `<TimeLimit<OrderEnforcing<CartPoleEnv<CartPole-v1>>>>`. */
   toString(): string {
-    return `${this.constructor.name}<${String(this.env)}>`;
+    return `<${this.constructor.name}${envString(this.env)}>`;
   }
+}
+
+/**
+ * Gymnasium's Env.__str__: `<CartPoleEnv<CartPole-v1>>` with a spec, `<CartPoleEnv instance>`
+ * without; an env object with its own toString (a wrapper, a user class) prints itself.
+ */
+function envString(env: Env<any, any>): string {
+  const own = (env as object).toString;
+  if (typeof own === 'function' && own !== Object.prototype.toString) return String(env);
+  const cls = (env as object).constructor?.name ?? 'Env';
+  return env.spec?.id ? `<${cls}<${env.spec.id}>>` : `<${cls} instance>`;
 }

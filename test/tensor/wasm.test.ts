@@ -9,6 +9,24 @@ import { buildKernelModule } from '../../src/tensor/wasm/gemm-kernel.ts';
 
 const rng = new Rng(11);
 
+/**
+ * Tests of the WebAssembly kernels themselves skip, saying why, when the kernels are off
+ * (ASCENT_WASM=0, or no SIMD in this runtime); the rest of this file runs on both paths.
+ */
+const info = kernelInfo();
+const off = info.path === 'wasm-simd' ? false : `WebAssembly kernels are off here: ${info.reason}`;
+const wasmOnly = { skip: off };
+
+/** Runs fn with the kernels set to `on`, then restores the previous setting (whatever ASCENT_WASM chose). */
+function withKernels<T>(on: boolean, fn: () => T): T {
+  const prev = setWasmKernels(on);
+  try {
+    return fn();
+  } finally {
+    setWasmKernels(prev);
+  }
+}
+
 /** The exact product in float64 and, per element, sum |a||b| (the scale of its rounding error). */
 function reference(A: Float32Array, aOff: number, B: Float32Array, bOff: number, C0: Float32Array, cOff: number,
   m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean) {
@@ -43,12 +61,7 @@ function checkProduct(m: number, k: number, n: number, tA: boolean, tB: boolean,
   } finally {
     setWasmGemmThreshold();
   }
-  setWasmKernels(false);
-  try {
-    gemm(A, aOff, B, bOff, Cj, cOff, m, k, n, tA, tB, acc);
-  } finally {
-    setWasmKernels(true);
-  }
+  withKernels(false, () => gemm(A, aOff, B, bOff, Cj, cOff, m, k, n, tA, tB, acc));
   const { exact, scale } = reference(A, aOff, B, bOff, C0, cOff, m, k, n, tA, tB, acc);
   // float32 accumulation: error <= ~k * 2^-24 * sum|a b|; allow a margin over the typical sqrt(k).
   const eps = 2 ** -24;
@@ -78,15 +91,16 @@ test('the emitted gemm modules validate, with and without relaxed fma', () => {
   assert.equal(typeof WebAssembly.validate(buildKernelModule({ mr: 4, nv: 2, fma: true })), 'boolean');
 });
 
-test('SIMD is available in this runtime and the wasm path is active', () => {
-  assert.equal(kernelInfo().path, 'wasm-simd');
+// Skipped only when the kernels were turned off on purpose: a runtime without SIMD fails here.
+test('SIMD is available in this runtime and the wasm path is active', { skip: /disabled/.test(info.reason ?? '') ? off : false }, () => {
+  assert.equal(kernelInfo().path, 'wasm-simd', kernelInfo().reason);
 });
 
 const sizes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 12], [65, 63, 17], [2, 300, 3], [7, 513, 33]];
 for (const [m, k, n] of sizes) {
   for (const tA of [false, true]) {
     for (const tB of [false, true]) {
-      test(`wasm gemm ${m}x${k}x${n} transA=${tA} transB=${tB} matches float64 and JS, with and without accumulate`, () => {
+      test(`wasm gemm ${m}x${k}x${n} transA=${tA} transB=${tB} matches float64 and JS, with and without accumulate`, wasmOnly, () => {
         checkProduct(m, k, n, tA, tB, false, 2);
         checkProduct(m, k, n, tA, tB, true, 3);
       });
@@ -94,7 +108,7 @@ for (const [m, k, n] of sizes) {
   }
 }
 
-test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column heads)', () => {
+test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column heads)', wasmOnly, () => {
   checkProduct(4096, 64, 64, false, false, true);
   checkProduct(4096, 64, 64, false, true, false);
   checkProduct(64, 4096, 64, true, false, false);
@@ -102,14 +116,14 @@ test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column 
   checkProduct(64, 4096, 2, true, false, false);
 });
 
-test('memory grows for a large product and is reused by a smaller one afterwards', () => {
+test('memory grows for a large product and is reused by a smaller one afterwards', wasmOnly, () => {
   checkProduct(300, 700, 90, false, false, false);
   checkProduct(2, 3, 4, true, true, true);
 });
 
-test('setWasmKernels(false) falls back to JS, which still computes the product', () => {
-  setWasmKernels(false);
-  try {
+test('setWasmKernels(false) falls back to JS, which still computes the product, and returns the previous setting', () => {
+  const before = kernelInfo().path;
+  withKernels(false, () => {
     assert.equal(kernelInfo().path, 'js');
     assert.match(kernelInfo().reason ?? '', /disabled/);
     const A = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 7) - 3);
@@ -121,10 +135,9 @@ test('setWasmKernels(false) falls back to JS, which still computes the product',
     let s = 0;
     for (let p = 0; p < 64; p++) s += A[p] * B[p * 64];
     assert.equal(C[0], s);
-  } finally {
-    setWasmKernels(true);
-  }
-  assert.equal(kernelInfo().path, 'wasm-simd');
+    assert.equal(setWasmKernels(false), false, 'returns the previous setting');
+  });
+  assert.equal(kernelInfo().path, before, 'restored');
 });
 
 test('small products stay on the JS path; float64 data never goes to wasm', () => {
@@ -143,7 +156,7 @@ function ulpDistance(a: Float32Array, b: Float32Array): Int32Array {
   return Int32Array.from(ia, (v, i) => Math.abs(ord(v) - ord(ib[i])));
 }
 
-test('wasm tanh is within 1 ulp of Math.tanh over a strided sweep of all float32 magnitudes, both signs', () => {
+test('wasm tanh is within 1 ulp of Math.tanh over a strided sweep of all float32 magnitudes, both signs', wasmOnly, () => {
   setWasmTanhThreshold(0);
   try {
     // Every 1021st bit pattern below +Infinity (2.1M inputs), alternating signs.
@@ -161,7 +174,7 @@ test('wasm tanh is within 1 ulp of Math.tanh over a strided sweep of all float32
   }
 });
 
-test('wasm tanh: special values, odd sizes, and the branch boundary', () => {
+test('wasm tanh: special values, odd sizes, and the branch boundary', wasmOnly, () => {
   setWasmTanhThreshold(0);
   try {
     const x = Float32Array.of(NaN, -0, 0, Infinity, -Infinity, 1e-40, -1e-40, 9.02, 20, -20, 0.9, -0.9, Math.fround(0.8999999), 3);
@@ -188,7 +201,7 @@ test('wasm tanh: special values, odd sizes, and the branch boundary', () => {
   }
 });
 
-test('the tanh op uses the wasm kernel for large float32 tensors and stays exact in float64', () => {
+test('the tanh op is within 1.2e-7 of Math.tanh for large float32 tensors (wasm when on) and exact in float64', () => {
   const x = Float32Array.from({ length: 1000 }, (_, i) => (i - 500) / 50);
   const y32 = T.tanh(new T.Tensor(x, [1000])).data;
   const y64 = T.tanh(new T.Tensor(Float64Array.from(x), [1000])).data;
@@ -196,11 +209,8 @@ test('the tanh op uses the wasm kernel for large float32 tensors and stays exact
     assert.equal(y64[i], Math.tanh(x[i]), 'float64 path is Math.tanh');
     assert.ok(Math.abs(y32[i] - y64[i]) <= 1.2e-7, `float32 tanh(${x[i]})`);
   }
-  setWasmKernels(false);
-  try {
+  withKernels(false, () => {
     const js = T.tanh(new T.Tensor(x, [1000])).data;
     for (let i = 0; i < 1000; i++) assert.equal(js[i], Math.fround(Math.tanh(x[i])), 'disabled: Math.tanh');
-  } finally {
-    setWasmKernels(true);
-  }
+  });
 });

@@ -79,9 +79,14 @@ export function reserve(k: Kernels, bytes: number): boolean {
   return true;
 }
 
-/** Turn the WebAssembly kernels on or off (on by default unless ASCENT_WASM=0 in the environment). */
-export function setWasmKernels(on: boolean): void {
+/**
+ * Turn the WebAssembly kernels on or off (on by default unless ASCENT_WASM=0 in the environment).
+ * Returns the previous setting, so that a caller can restore it.
+ */
+export function setWasmKernels(on: boolean): boolean {
+  const prev = enabled;
   enabled = on;
+  return prev;
 }
 
 export interface KernelInfo {

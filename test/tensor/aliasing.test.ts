@@ -98,3 +98,13 @@ test('Adam and SGD on gradients reached through p1 + p2 update each parameter on
     }
   }
 });
+
+test('backward() accumulates into separate .grad buffers for p1 + p2', () => {
+  const p1 = param([1, 2]), p2 = param([3, 4]);
+  T.sum(T.add(p1, p2)).backward();
+  T.sum(T.mul(T.add(p1, p2), 2)).backward();
+  assert.notEqual(p1.grad!.data.buffer, p2.grad!.data.buffer);
+  assert.deepEqual(Array.from(p1.grad!.data), [3, 3]);
+  p1.grad!.data.fill(0);
+  assert.deepEqual(Array.from(p2.grad!.data), [3, 3]);
+});

@@ -31,13 +31,38 @@ export abstract class Space<T = unknown> {
   abstract unflatten(flat: ArrayLike<number>, offset?: number): T;
   abstract toString(): string;
 
-  flatten(x: T): Float32Array {
-    return this.flattenInto(x, new Float32Array(this.flatdim), 0) as Float32Array;
+  /** The dtype of flatten's output: float64 when a float64 Box is inside, as flatten_space says. */
+  get flatDtype(): FloatDtype {
+    return 'float32';
+  }
+
+  /** gymnasium.spaces.utils.flatten: a Float64Array for float64 spaces (no precision lost), else a Float32Array. */
+  flatten(x: T): FloatArray {
+    const n = this.flatdim;
+    return this.flattenInto(x, this.flatDtype === 'float64' ? new Float64Array(n) : new Float32Array(n), 0);
   }
 }
 
 function isNumArray(x: unknown): x is ArrayLike<number> {
   return ArrayBuffer.isView(x) || (Array.isArray(x) && x.every((v) => typeof v === 'number'));
+}
+
+/**
+ * NumPy's safe casts (np.can_cast) from a typed array's element type to a Box dtype, by the array's
+ * tag (robust across realms): Gymnasium's Box.contains refuses an array that cannot be cast safely,
+ * so a float32 Box holds no Int32Array or Float64Array. MultiDiscrete (int64) takes integer arrays.
+ */
+const SAFE_CASTS: Record<BoxDtype | 'int64', ReadonlySet<string>> = {
+  float32: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Float16Array', 'Float32Array']),
+  float64: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array']),
+  uint8: new Set(['Uint8Array', 'Uint8ClampedArray']),
+  int64: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array']),
+};
+
+/** Whether a typed array's elements cast safely to `dtype`; plain arrays are cast by the space (np.asarray(x, dtype)). */
+function castsSafely(x: ArrayLike<number>, dtype: BoxDtype | 'int64'): boolean {
+  if (!ArrayBuffer.isView(x)) return true;
+  return SAFE_CASTS[dtype].has(Object.prototype.toString.call(x).slice(8, -1));
 }
 
 function fmtNum(v: number): string {
@@ -121,15 +146,24 @@ export class Box<T extends ArrayLike<number> = FloatArray> extends Space<T> {
     return out as unknown as T;
   }
 
+  /**
+   * Gymnasium's Box.contains: a typed array must cast safely to the dtype (np.can_cast); a plain
+   * array is first cast to the dtype (float32 values rounded) and then compared with the bounds.
+   */
   contains(x: unknown): boolean {
     if (!isNumArray(x) || x.length !== this.size) return false;
-    if (this.dtype === 'float32' && x instanceof Float64Array) return false;
-    if (this.dtype === 'uint8' && !(x instanceof Uint8Array)) return false;
+    if (this.dtype === 'uint8' && !ArrayBuffer.isView(x)) return false;
+    if (!castsSafely(x, this.dtype)) return false;
+    const cast = this.dtype === 'float32' && !ArrayBuffer.isView(x) ? Math.fround : null;
     for (let i = 0; i < this.size; i++) {
-      const v = x[i];
+      const v = cast ? cast(x[i]) : x[i];
       if (!(v >= this.low[i] && v <= this.high[i])) return false;
     }
     return true;
+  }
+
+  override get flatDtype(): FloatDtype {
+    return this.dtype === 'float64' ? 'float64' : 'float32';
   }
 
   get flatdim(): number {
@@ -199,8 +233,9 @@ export class MultiDiscrete extends Space<Int32Array> {
   sample(rng: Rng): Int32Array {
     return this.nvec.map((n, i) => this.start[i] + rng.int(n));
   }
+  /** Gymnasium's MultiDiscrete.contains: integer values in range, and a typed array of an integer type (np.can_cast to int64). */
   contains(x: unknown): boolean {
-    if (!isNumArray(x) || x.length !== this.nvec.length) return false;
+    if (!isNumArray(x) || x.length !== this.nvec.length || !castsSafely(x, 'int64')) return false;
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       if (!Number.isInteger(v) || v < this.start[i] || v >= this.start[i] + this.nvec[i]) return false;
@@ -284,6 +319,9 @@ export class Tuple extends Space<unknown[]> {
   get flatdim(): number {
     return this.spaces.reduce((a, s) => a + s.flatdim, 0);
   }
+  override get flatDtype(): FloatDtype {
+    return this.spaces.some((s) => s.flatDtype === 'float64') ? 'float64' : 'float32';
+  }
   flattenInto(x: unknown[], out: FloatArray, offset = 0): FloatArray {
     let o = offset;
     this.spaces.forEach((s, i) => {
@@ -325,6 +363,9 @@ export class Dict extends Space<Record<string, unknown>> {
   get flatdim(): number {
     return this.keys.reduce((a, k) => a + this.spaces[k].flatdim, 0);
   }
+  override get flatDtype(): FloatDtype {
+    return this.keys.some((k) => this.spaces[k].flatDtype === 'float64') ? 'float64' : 'float32';
+  }
   flattenInto(x: Record<string, unknown>, out: FloatArray, offset = 0): FloatArray {
     let o = offset;
     for (const k of this.keys) {
@@ -352,8 +393,8 @@ export function flatdim(space: Space): number {
   return space.flatdim;
 }
 
-/** gymnasium.spaces.utils.flatten: a Float32Array of length flatdim(space). */
-export function flatten<T>(space: Space<T>, x: T): Float32Array {
+/** gymnasium.spaces.utils.flatten: flatdim(space) numbers, a Float64Array when flattenSpace(space) is float64, else a Float32Array. */
+export function flatten<T>(space: Space<T>, x: T): FloatArray {
   return space.flatten(x);
 }
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Rng } from '../../src/rng/index.ts';
 import { Box, Dict, Discrete, MultiBinary, MultiDiscrete, Tuple, flatdim, flatten, flattenSpace, unflatten } from '../../src/envs/index.ts';
 
@@ -74,4 +75,47 @@ test('Tuple and Dict (keys sorted as in Gymnasium) flatten and unflatten', () =>
   const fs = flattenSpace(d);
   assert.deepEqual(Array.from(fs.low), [0, 0, 0]);
   assert.deepEqual(fs.shape, [3]);
+});
+
+// Differential facts recorded from Gymnasium (test/fixtures/gymnasium/spaces.json, scripts/record-gymnasium-facts.py).
+const spaceFacts = JSON.parse(readFileSync(new URL('../fixtures/gymnasium/spaces.json', import.meta.url), 'utf8'));
+const typed: Record<string, new (a: number[]) => ArrayLike<number>> = {
+  int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+};
+
+test('Box.contains and MultiDiscrete.contains decide by dtype as Gymnasium does (np.can_cast)', () => {
+  for (const [boxDtype, row] of Object.entries(spaceFacts.box_contains_array_1_2 as Record<string, Record<string, boolean>>)) {
+    const b = new Box(0, 10, [2], boxDtype as 'float32' | 'float64' | 'uint8');
+    for (const [arrayDtype, want] of Object.entries(row)) {
+      assert.equal(b.contains(new typed[arrayDtype]([1, 2])), want, `Box(${boxDtype}).contains(${arrayDtype} [1, 2])`);
+    }
+  }
+  const md = new MultiDiscrete([3, 4]);
+  for (const [arrayDtype, want] of Object.entries(spaceFacts.multi_discrete_3_4_contains_array_1_2 as Record<string, boolean>)) {
+    assert.equal(md.contains(new typed[arrayDtype]([1, 2])), want, `MultiDiscrete([3, 4]).contains(${arrayDtype} [1, 2])`);
+  }
+  // Plain arrays are cast to the space's dtype first, as np.asarray(x, dtype) does: a float32 Box
+  // compares the float32-rounded value with its float32 bounds.
+  assert.ok(new Box(0, 0.1, [1]).contains([0.1000000015]), '0.1000000015 rounds to float32 0.1');
+  assert.ok(!new Box(0, 0.1, [1], 'float64').contains([0.1000000015]));
+  assert.ok(md.contains([1, 2]));
+});
+
+test('flatten keeps float64 for float64 spaces (Box, Tuple, Dict), float32 otherwise', () => {
+  const f = spaceFacts.flatten;
+  const b64 = new Box(-1, 1, [3], 'float64');
+  const flat = flatten(b64, Float64Array.from(f.box_float64.x));
+  assert.ok(flat instanceof Float64Array, `dtype ${f.box_float64.dtype}`);
+  assert.deepEqual(Array.from(flat), f.box_float64.flat);
+  assert.deepEqual(Array.from(unflatten(b64, flat)), f.box_float64.unflat);
+  assert.equal(flattenSpace(b64).dtype, f.box_float64.flatten_space_dtype);
+  const t = new Tuple([new Box(-1, 1, [2], 'float64'), new Discrete(3)]);
+  const tf = flatten(t, [Float64Array.from(f.tuple_box_float64_discrete_3.x[0]), f.tuple_box_float64_discrete_3.x[1]]);
+  assert.ok(tf instanceof Float64Array);
+  assert.deepEqual(Array.from(tf), f.tuple_box_float64_discrete_3.flat);
+  const d = new Dict({ a: new Box(-1, 1, [1], 'float64'), b: new Box(-1, 1, [1]) });
+  const df = flatten(d, { a: Float64Array.of(0.1), b: Float32Array.of(0.25) });
+  assert.ok(df instanceof Float64Array);
+  assert.deepEqual(Array.from(df), f.dict_a_float64_b_float32.flat);
+  assert.ok(flatten(new Box(-1, 1, [2]), Float32Array.of(0.1, 0.2)) instanceof Float32Array, `dtype ${f.box_float32_dtype}`);
 });

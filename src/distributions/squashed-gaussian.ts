@@ -73,7 +73,8 @@ export class SquashedGaussian implements Distribution<Float32Array> {
 
   /**
    * log p(a) of squashed actions in [-1, 1], [B]. With `preTanh` (the u with a = tanh(u), as kept by
-   * sampleWithPreTanh or rsample), it is computed from u and exact; u must match the actions.
+   * sampleWithPreTanh or rsample), it is computed from u and exact; u must match the actions, and
+   * gradients flow through u (a Tensor), not through the actions.
    * Without it, u = atanh(a) is evaluated in float64 from the action's value (arrays are read in
    * float64, not rounded to the distribution's dtype first); only an action of exactly +-1 is moved,
    * to the nearest value inside (-1, 1) of its precision (1 - 2^-24 for float32).

@@ -126,6 +126,14 @@ test('matmul propagates NaN to exactly the affected row and column, on the JS pa
   }
 });
 
+test('the tanh op keeps NaN on large float32 tensors (the WebAssembly kernel when on) and in float64', () => {
+  for (const make of [f32, f64]) {
+    const v = Array.from({ length: 100 }, (_, i) => (i % 9 === 4 ? NaN : i / 10 - 5));
+    const y = T.tanh(make(v)).data;
+    v.forEach((x, i) => assert.equal(Number.isNaN(y[i]), Number.isNaN(x), `tanh(${x}) = ${y[i]}`));
+  }
+});
+
 test('Categorical logProb, entropy and kl of NaN logits are NaN in that row only', () => {
   const d = new Categorical(Tensor.from([NaN, 0, 1, 2], [2, 2]));
   for (const [what, v] of [['logProb', d.logProb([0, 1])], ['entropy', d.entropy()], ['kl', d.kl(d)]] as const) {

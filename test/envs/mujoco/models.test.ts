@@ -40,7 +40,7 @@ function read(sim: MjSim, key: string): number[] | null {
   }
   const v = m[key];
   if (typeof v === 'number') return [v];
-  if (ArrayBuffer.isView(v)) return Array.from(v as ArrayLike<number>);
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
   return null;
 }
 

@@ -1,0 +1,77 @@
+/**
+ * HalfCheetah-v5 (gymnasium/envs/mujoco/half_cheetah_v5.py): run forward. reward = w_f·x_velocity
+ * - w_c·Σa²; obs = qpos[1:], qvel (no clipping); never terminates. Reset noise: U(-s, s) on qpos,
+ * s·N(0, 1) on qvel.
+ */
+import type { Info, RenderMode } from '../env.ts';
+import type { Json } from '../snapshot.ts';
+import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
+import { HALF_CHEETAH_XML } from './models/half-cheetah.ts';
+import type { NumpyGenerator } from './numpy-random.ts';
+
+const ID = 'HalfCheetah-v5';
+
+export interface HalfCheetahOptions {
+  renderMode?: RenderMode | null;
+  frameSkip?: number;
+  forwardRewardWeight?: number;
+  ctrlCostWeight?: number;
+  resetNoiseScale?: number;
+  excludeCurrentPositionsFromObservation?: boolean;
+}
+
+const DEFAULTS = { frameSkip: 5, forwardRewardWeight: 1.0, ctrlCostWeight: 0.1, resetNoiseScale: 0.1, excludeCurrentPositionsFromObservation: true };
+
+export class HalfCheetahEnv extends MujocoEnv {
+  readonly options: Readonly<typeof DEFAULTS>;
+
+  constructor(opts: HalfCheetahOptions = {}) {
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
+      frameSkip: 'positiveInteger',
+      forwardRewardWeight: 'number',
+      ctrlCostWeight: 'number',
+      resetNoiseScale: 'number',
+      excludeCurrentPositionsFromObservation: 'boolean',
+    });
+    super({ id: ID, xml: HALF_CHEETAH_XML, frameSkip: o.frameSkip, obsDim: o.excludeCurrentPositionsFromObservation ? 17 : 18, renderMode: opts.renderMode ?? null });
+    this.options = Object.freeze(o);
+  }
+
+  /** No state beyond MujocoEnv's (the options are fixed at construction). */
+  protected override snapshotSelf(): Json {
+    return super.snapshotSelf();
+  }
+  protected override restoreSelf(state: Json): void {
+    super.restoreSelf(state);
+  }
+
+  protected resetModel(np: NumpyGenerator): void {
+    const s = this.options.resetNoiseScale;
+    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
+    const qvel = Array.from(this.initQvel, (x) => x + s * np.standardNormal());
+    this.sim.setState(qpos, qvel);
+  }
+
+  protected writeObs(): void {
+    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    let k = 0;
+    for (let i = this.options.excludeCurrentPositionsFromObservation ? 1 : 0; i < this.sim.nq; i++) o[k++] = p[i];
+    for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
+  }
+
+  protected override beforeStep(): Float64Array {
+    return Float64Array.of(this.sim.qpos[0]);
+  }
+
+  protected afterStep(action: Float64Array, before: Float64Array): { reward: number; terminated: boolean; info: Info } {
+    const x = this.sim.qpos[0];
+    const xVelocity = (x - before[0]) / this.dt;
+    const forward = this.options.forwardRewardWeight * xVelocity;
+    const ctrlCost = this.options.ctrlCostWeight * sumOfSquares(action);
+    return { reward: forward - ctrlCost, terminated: false, info: { x_position: x, x_velocity: xVelocity, reward_forward: forward, reward_ctrl: -ctrlCost } };
+  }
+
+  protected override resetInfo(): Info {
+    return { x_position: this.sim.qpos[0] };
+  }
+}

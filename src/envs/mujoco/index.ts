@@ -1,0 +1,33 @@
+/**
+ * Gymnasium's MuJoCo v5 tasks on mujoco-js (MuJoCo 3.3.8 as WebAssembly). Load the module once
+ * with `await loadMujoco()`, then `make('Hopper-v5')` etc. as for any env.
+ */
+import type { EnvSpec, RenderMode } from '../env.ts';
+import { HalfCheetahEnv } from './half-cheetah.ts';
+import { InvertedDoublePendulumEnv } from './inverted-double-pendulum.ts';
+import { InvertedPendulumEnv } from './inverted-pendulum.ts';
+import { HopperEnv, Walker2dEnv } from './planar-walkers.ts';
+import { SwimmerEnv } from './swimmer.ts';
+
+export { loadMujoco, MjSim, type MjSimOptions } from './sim.ts';
+export { MujocoEnv, type MujocoAction } from './base.ts';
+export { NumpyGenerator } from './numpy-random.ts';
+export { InvertedPendulumEnv, type InvertedPendulumOptions } from './inverted-pendulum.ts';
+export { InvertedDoublePendulumEnv, type InvertedDoublePendulumOptions } from './inverted-double-pendulum.ts';
+export { HopperEnv, Walker2dEnv, type HopperOptions, type Walker2dOptions } from './planar-walkers.ts';
+export { HalfCheetahEnv, type HalfCheetahOptions } from './half-cheetah.ts';
+export { SwimmerEnv, type SwimmerOptions } from './swimmer.ts';
+export { MODELS } from './models/index.ts';
+
+type Ctor = new (opts: Record<string, unknown>) => unknown;
+const task = (C: Ctor) => (k: Record<string, unknown>) => new C({ ...k, renderMode: (k.renderMode ?? null) as RenderMode | null }) as ReturnType<EnvSpec['entryPoint']>;
+
+/** Gymnasium 1.x's registrations of the v5 tasks (gymnasium/envs/__init__.py): ids, step limits, reward thresholds. */
+export const MUJOCO_SPECS: EnvSpec[] = [
+  { id: 'InvertedPendulum-v5', entryPoint: task(InvertedPendulumEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 950.0 },
+  { id: 'InvertedDoublePendulum-v5', entryPoint: task(InvertedDoublePendulumEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 9100.0 },
+  { id: 'Hopper-v5', entryPoint: task(HopperEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 3800.0 },
+  { id: 'Walker2d-v5', entryPoint: task(Walker2dEnv as unknown as Ctor), maxEpisodeSteps: 1000 },
+  { id: 'HalfCheetah-v5', entryPoint: task(HalfCheetahEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 4800.0 },
+  { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
+];

@@ -52,12 +52,13 @@ export function checkGradients(
         const a = analytic[i] ? analytic[i]!.data[j] : 0;
         const abs = Math.abs(a - numeric);
         const rel = abs / Math.max(1e-12, Math.abs(numeric), Math.abs(a));
-        if (abs > result.maxAbsError) {
-          result.maxAbsError = abs;
-          result.worst = { input: i, index: j, analytic: a, numeric };
+        // Written so that NaN (in either gradient) counts as the worst error and fails the check.
+        if (!(abs <= result.maxAbsError)) {
+          if (!Number.isNaN(result.maxAbsError)) result.worst = { input: i, index: j, analytic: a, numeric };
+          result.maxAbsError = Number.isNaN(result.maxAbsError) ? NaN : abs;
         }
         result.maxRelError = Math.max(result.maxRelError, Math.min(rel, abs));
-        if (abs > atol + rtol * Math.abs(numeric)) result.ok = false;
+        if (!(abs <= atol + rtol * Math.abs(numeric))) result.ok = false;
       }
     });
   });

@@ -128,3 +128,11 @@ test('second order: every op in a chain of softplus, sigmoid, exp, division is t
   const gp = g(1), gm = g(-1);
   for (let j = 0; j < 4; j++) assert.ok(Math.abs((gp.data[j] - gm.data[j]) / (2 * eps) - hv.data[j]) < 1e-6);
 });
+
+test('checkGradients fails (not passes) when the analytic or numeric gradient is NaN', () => {
+  // d/dx sqrt(x^2) at 0: the backward gives 0 * (0.5 / 0) = NaN, finite differences give 0.
+  const r = checkGradients((x) => T.sqrt(T.square(x)), [Tensor.from([0, 1], [2], 'float64')]);
+  assert.equal(r.ok, false);
+  assert.ok(r.worst && r.worst.index === 0 && Number.isNaN(r.worst.analytic), JSON.stringify(r.worst));
+  assert.ok(Number.isNaN(r.maxAbsError), `maxAbsError ${r.maxAbsError}`);
+});

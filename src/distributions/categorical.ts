@@ -66,7 +66,7 @@ export class Categorical implements Distribution<Int32Array> {
     for (let b = 0; b < B; b++) {
       for (let k = 0; k < K; k++) {
         if (!Number.isFinite(p[b * K + k])) {
-          throw new RangeError(`Categorical.sample: row ${b} has non-finite probabilities (logits NaN, +Infinity, or all -Infinity)`);
+          throw new RangeError(`Categorical.sample: row ${b} has non-finite probabilities (logits NaN or all -Infinity)`);
         }
       }
       out[b] = rng.categorical(p, b * K, K);

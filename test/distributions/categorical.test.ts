@@ -129,3 +129,12 @@ test('a Categorical first used under noGrad still gives gradients afterwards', (
   const probs = [0.1, 0.5, -0.3].map((x) => Math.exp(x - logSumExp([0.1, 0.5, -0.3])));
   assertClose(g.data, probs.map((q, k) => (k === 1 ? 1 : 0) - q), 1e-12, 'd log p(1) / d logits');
 });
+
+test('Categorical with +Infinity logits: the +Infinity entries share the mass (the limit); NaN logits refuse to sample', () => {
+  const d = new Categorical(Tensor.from([Infinity, 0, Infinity, 1, 2, 3], [2, 3], 'float64'));
+  assert.deepEqual(Array.from(d.probs().data.subarray(0, 3)), [0.5, 0, 0.5]);
+  const s = d.sample(new Rng(1));
+  assert.ok(s[0] === 0 || s[0] === 2, `sampled ${s[0]}`);
+  assert.ok(Math.abs(d.logProb([2, 1]).data[0] + Math.log(2)) < 1e-15);
+  assert.throws(() => new Categorical(Tensor.from([NaN, 0], [1, 2])).sample(new Rng(1)), /row 0 has non-finite probabilities \(logits NaN or all -Infinity\)/);
+});

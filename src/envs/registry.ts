@@ -13,7 +13,6 @@ import { ContinuousCartPoleEnv } from './classic/continuous-cartpole.ts';
 import { TimeLimit } from '../wrappers/time-limit.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { MaskVelocity } from '../wrappers/mask-velocity.ts';
-import { MUJOCO_SPECS } from './mujoco/index.ts';
 
 const registry = new Map<string, EnvSpec>();
 
@@ -101,6 +100,3 @@ for (const [id, base] of masked) {
     description: `${base} with velocities zeroed in the observation (partially observed; needs memory)`,
   });
 }
-
-// --- Gymnasium's MuJoCo v5 tasks (src/envs/mujoco; load the WebAssembly module first: await loadMujoco()) ---
-for (const s of MUJOCO_SPECS) register(s);

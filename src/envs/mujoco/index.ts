@@ -1,15 +1,21 @@
 /**
- * Gymnasium's MuJoCo v5 tasks on mujoco-js (MuJoCo 3.3.8 as WebAssembly). Load the module once
- * with `await loadMujoco()`, then `make('Hopper-v5')` etc. as for any env.
+ * Gymnasium's MuJoCo v5 tasks on mujoco-js (MuJoCo 3.3.8 as WebAssembly). `await loadMujoco()`
+ * loads the WebAssembly module and registers the tasks; then `make('Hopper-v5')` etc. work as for
+ * any env. They are registered only once loaded, because make() is synchronous and the module
+ * loads asynchronously: listing or making them earlier could only fail. Importing
+ * `src/envs/mujoco/register.ts` does the same as a side effect (e.g. in worker setup modules).
  */
+import type { MainModule } from 'mujoco-js';
 import type { EnvSpec, RenderMode } from '../env.ts';
+import { register, registeredIds } from '../registry.ts';
+import { loadMujoco as loadWasm } from './sim.ts';
 import { HalfCheetahEnv } from './half-cheetah.ts';
 import { InvertedDoublePendulumEnv } from './inverted-double-pendulum.ts';
 import { InvertedPendulumEnv } from './inverted-pendulum.ts';
 import { HopperEnv, Walker2dEnv } from './planar-walkers.ts';
 import { SwimmerEnv } from './swimmer.ts';
 
-export { loadMujoco, MjSim, type MjSimOptions } from './sim.ts';
+export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';
 export { NumpyGenerator } from './numpy-random.ts';
 export { InvertedPendulumEnv, type InvertedPendulumOptions } from './inverted-pendulum.ts';
@@ -31,3 +37,14 @@ export const MUJOCO_SPECS: EnvSpec[] = [
   { id: 'HalfCheetah-v5', entryPoint: task(HalfCheetahEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 4800.0 },
   { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
 ];
+
+/**
+ * Loads the MuJoCo WebAssembly module (once) and registers the tasks of MUJOCO_SPECS (ids already
+ * registered, e.g. by the user, are left alone). Resolves to the module.
+ */
+export async function loadMujoco(): Promise<MainModule> {
+  const mod = await loadWasm();
+  const have = new Set(registeredIds());
+  for (const s of MUJOCO_SPECS) if (!have.has(s.id)) register(s);
+  return mod;
+}

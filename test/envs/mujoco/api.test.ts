@@ -1,12 +1,22 @@
 // The MuJoCo envs' API: loading, spaces, options, bad input, state round trips, snapshots, close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { make } from '../../../src/envs/index.ts';
+import { make, register, registeredIds, spec } from '../../../src/envs/index.ts';
 import { HopperEnv, loadMujoco, MUJOCO_SPECS, type MujocoEnv } from '../../../src/envs/mujoco/index.ts';
 
 // Before the module is loaded (each test file runs in its own process).
-test('making a MuJoCo env before loadMujoco() names the env and says how to load', () => {
-  assert.throws(() => make('Hopper-v5'), /Hopper-v5 needs the MuJoCo WebAssembly module.*await loadMujoco\(\)/);
+test('before loadMujoco() the tasks are not registered, and constructing one says how to load', () => {
+  assert.ok(!registeredIds().includes('Hopper-v5'));
+  assert.throws(() => new HopperEnv(), /Hopper-v5 needs the MuJoCo WebAssembly module.*await loadMujoco\(\)/);
+});
+
+test('loadMujoco() registers every task once, leaving an id the user registered alone', async () => {
+  const mine = { id: 'Swimmer-v5', entryPoint: () => make('CartPole-v1').unwrapped as never, maxEpisodeSteps: 7 };
+  register(mine);
+  await Promise.all([loadMujoco(), loadMujoco()]);
+  for (const { id } of MUJOCO_SPECS) assert.ok(registeredIds().includes(id), id);
+  assert.equal(spec('Swimmer-v5').maxEpisodeSteps, 7);
+  register(MUJOCO_SPECS.find((s) => s.id === 'Swimmer-v5')!);
 });
 
 test('every MuJoCo task: Gymnasium v5 spaces, dt and registration', async () => {

@@ -30,7 +30,7 @@ test('the package entry exports the vector envs, the vector factory and the algo
 test("package.json's exports map points the bare 'ascent-rl' at lib/, which the build compiles from src/index.ts", () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   assert.equal(pkg.name, 'ascent-rl');
-  assert.deepEqual(pkg.exports['.'], { types: './lib/index.d.ts', import: './lib/index.js' });
+  assert.deepEqual(pkg.exports['.'], { types: './lib/index.d.ts', import: './lib/index.js', default: './lib/index.js' });
   const build = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8'));
   assert.deepEqual([build.compilerOptions.rootDir, build.compilerOptions.outDir], ['src', 'lib'], 'src/index.ts compiles to lib/index.js');
   assert.ok(pkg.files.includes('lib'), 'lib/ is published');

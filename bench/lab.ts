@@ -10,8 +10,8 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  formatEssVsHorizon, formatImportanceLabReport, formatLabReport, randomMDP, riverSwim, runEssVsHorizon,
-  runEstimatorLab, runImportanceLab, type LabOptions,
+  compareEstimators, fmt, formatEssVsHorizon, formatImportanceLabReport, formatLabReport, randomMDP, riverSwim, runEssVsHorizon,
+  runEstimatorLab, runImportanceLab, table, type EstimatorSpec, type LabOptions,
 } from '../src/lab/index.ts';
 
 const quick = process.argv.includes('--quick');
@@ -44,6 +44,34 @@ for (const [name, opts] of Object.entries(labs)) {
   seconds[name] = s;
 }
 
+// The optimal baseline against the mean baselines at the batch size people use (N = 16), paired on
+// the same batches: mean difference of squared errors and its standard error (negative: optimal wins).
+const small: EstimatorSpec[] = [
+  { returns: 'full', baseline: 'mean' }, { returns: 'full', baseline: 'mean', leaveOneOut: true },
+  { returns: 'full', baseline: 'mean', previous: true }, { returns: 'full', baseline: 'optimal', leaveOneOut: true },
+  { returns: 'full', baseline: 'optimal', previous: true },
+];
+const pairs: [string, string][] = [
+  ['full+optimal(prev)', 'full+mean(prev)'], ['full+optimal(prev)', 'full+mean(LOO)'], ['full+optimal(prev)', 'full+mean'],
+  ['full+optimal(LOO)', 'full+mean(LOO)'],
+];
+const optimalVsMean: Record<string, { a: string; b: string; mean: number; se: number; z: number }[]> = {};
+const n16 = timed('optimal-vs-mean-N16', () => {
+  const rows: string[][] = [];
+  for (const [name, opts] of Object.entries(labs)) {
+    const r = runEstimatorLab({ ...opts, batchSize: 16, estimators: small });
+    optimalVsMean[name] = pairs.map(([a, b]) => {
+      const d = compareEstimators(r, a, b);
+      rows.push([name, `${a} - ${b}`, fmt(d.mean), fmt(d.se), fmt(d.mean / d.se, 1)]);
+      return { a, b, mean: d.mean, se: d.se, z: d.mean / d.se };
+    });
+  }
+  return rows;
+});
+console.log('Optimal vs mean baseline at N = 16: paired MSE difference (negative: the first is better)\n');
+console.log(table(['lab', 'pair', 'MSE diff', 'SE', 'z'], n16.value) + '\n');
+seconds.optimalVsMeanN16 = n16.seconds;
+
 const is = timed('importance', () => runImportanceLab({
   mdp: randomMDP({ numStates: 5, numActions: 3, horizon: 10, seed }), seed, batchSize: 32, numBatches: scale(20000),
   stepSizes: [0, 0.1, 0.25, 0.5, 1, 2],
@@ -60,7 +88,7 @@ const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'lab.json')
 mkdirSync(dirname(out), { recursive: true });
 const json = JSON.stringify({
   date: new Date().toISOString(), node: process.version, quick, seed, seconds,
-  estimatorLabs: results, importance: is.value, essVsHorizon: { options: essOpts, rows: ess.value },
+  estimatorLabs: results, optimalVsMeanN16: optimalVsMean, importance: is.value, essVsHorizon: { options: essOpts, rows: ess.value },
 }, null, 1);
 writeFileSync(out + '.tmp', json);
 renameSync(out + '.tmp', out);

@@ -14,6 +14,7 @@ import { InvertedDoublePendulumEnv } from './inverted-double-pendulum.ts';
 import { InvertedPendulumEnv } from './inverted-pendulum.ts';
 import { HopperEnv, Walker2dEnv } from './planar-walkers.ts';
 import { SwimmerEnv } from './swimmer.ts';
+import { ReacherEnv } from './reacher.ts';
 
 export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';
@@ -23,6 +24,7 @@ export { InvertedDoublePendulumEnv, type InvertedDoublePendulumOptions } from '.
 export { HopperEnv, Walker2dEnv, type HopperOptions, type Walker2dOptions } from './planar-walkers.ts';
 export { HalfCheetahEnv, type HalfCheetahOptions } from './half-cheetah.ts';
 export { SwimmerEnv, type SwimmerOptions } from './swimmer.ts';
+export { ReacherEnv, type ReacherOptions } from './reacher.ts';
 export { MODELS } from './models/index.ts';
 
 type Ctor = new (opts: Record<string, unknown>) => unknown;
@@ -36,6 +38,7 @@ export const MUJOCO_SPECS: EnvSpec[] = [
   { id: 'Walker2d-v5', entryPoint: task(Walker2dEnv as unknown as Ctor), maxEpisodeSteps: 1000 },
   { id: 'HalfCheetah-v5', entryPoint: task(HalfCheetahEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 4800.0 },
   { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
+  { id: 'Reacher-v5', entryPoint: task(ReacherEnv as unknown as Ctor), maxEpisodeSteps: 50, rewardThreshold: -3.75 },
 ];
 
 /**

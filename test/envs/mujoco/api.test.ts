@@ -29,6 +29,7 @@ test('every MuJoCo task: Gymnasium v5 spaces, dt and registration', async () => 
     'Walker2d-v5': [17, 6, 1, 0.008, 1000],
     'HalfCheetah-v5': [17, 6, 1, 0.05, 1000],
     'Swimmer-v5': [8, 2, 1, 0.04, 1000],
+    'Reacher-v5': [10, 2, 1, 0.02, 50],
   };
   for (const { id } of MUJOCO_SPECS) {
     const env = make(id);

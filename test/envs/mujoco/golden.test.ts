@@ -65,6 +65,19 @@ if (!existsSync(dir)) {
               assert.equal(r.truncated, s.truncated, `${name} free step ${t} truncated`);
               if (r.terminated || r.truncated) break;
             }
+            // an episode cut by the TimeLimit (Reacher, Pusher): run it out through make() and see it truncated
+            if (ep.ended_by === 'truncated') {
+              const env2 = make(id);
+              const raw2 = env2.unwrapped as unknown as MujocoEnv;
+              env2.reset({ seed: ep.seed });
+              if (ep.start_state) raw2.setPhysicsState(ep.start_state.qpos, ep.start_state.qvel);
+              let r;
+              for (const s of ep.steps) r = env2.step(s.action);
+              const last = ep.steps[ep.steps.length - 1];
+              assert.equal(r!.truncated, true, `${name}: truncated after ${ep.steps.length} steps`);
+              close(`${name} last obs (free-running)`, r!.obs, last.obs, { atol: 1e-6, rtol: 1e-6 });
+              env2.close();
+            }
             // one step from every recorded state
             for (let t = 0; t < ep.steps.length; t++) {
               const prev = t > 0 ? ep.steps[t - 1] : null;

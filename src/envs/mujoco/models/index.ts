@@ -5,8 +5,9 @@ import { INVERTED_DOUBLE_PENDULUM_XML } from './inverted-double-pendulum.ts';
 import { INVERTED_PENDULUM_XML } from './inverted-pendulum.ts';
 import { SWIMMER_XML } from './swimmer.ts';
 import { WALKER2D_XML } from './walker2d.ts';
+import { REACHER_XML } from './reacher.ts';
 
-export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML };
+export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML };
 
 export const MODELS: Record<string, string> = {
   'InvertedPendulum-v5': INVERTED_PENDULUM_XML,
@@ -15,4 +16,5 @@ export const MODELS: Record<string, string> = {
   'HalfCheetah-v5': HALF_CHEETAH_XML,
   'Walker2d-v5': WALKER2D_XML,
   'Swimmer-v5': SWIMMER_XML,
+  'Reacher-v5': REACHER_XML,
 };

@@ -230,3 +230,23 @@ test('the optimal baseline gradient is -(1/N) sum_i g_i (r_i - b) with b from th
   params.forEach((p, k) => p.data.set(after[k]));
   a.close();
 });
+
+test('full returns with the optimal baseline resume exactly: the episode count and the earlier-batch estimate are in the state', () => {
+  const cfg = { env: 'CartPole-v1', seed: 4, numEnvs: 2, batchSteps: 64, returns: 'full', baseline: 'optimal', policy: { hidden: [8] } } as const;
+  const a = new Reinforce(cfg as any);
+  a.update();
+  a.update();
+  const state = JSON.parse(JSON.stringify({ ...a.getState(), tensors: [] }));
+  const tensors = a.getState().tensors.map(([n, t]) => [n, new Tensor(Float32Array.from(t.data), t.shape)] as const);
+  const b = new Reinforce(cfg as any);
+  b.setState({ ...state, tensors });
+  assert.ok(state.meta.optimalBaseline, 'the optimal baseline estimate is saved');
+  for (let i = 0; i < 2; i++) {
+    const la = a.update(), lb = b.update();
+    assert.equal(lb.steps, la.steps);
+    assert.equal(lb.policyLoss, la.policyLoss);
+  }
+  assert.deepEqual(b.policy.parameters().map((p) => Array.from(p.data)), a.policy.parameters().map((p) => Array.from(p.data)));
+  a.close();
+  b.close();
+});

@@ -47,7 +47,14 @@ export interface ReinforceConfig {
   batchSteps: number;
   /** Whole episodes per iteration (a multiple of numEnvs); 0 = collect batchSteps instead. */
   batchEpisodes: number;
+  /** 'full': r(tau) on every step of whole episodes (collected whole, see batchSteps); 'rewardToGo': Q-hat_t. */
   returns: 'full' | 'rewardToGo';
+  /**
+   * 'none'; 'mean': the batch's mean return (per episode for 'full', per step for 'rewardToGo');
+   * 'optimal': b_k = E[g_k^2 r] / E[g_k^2] per parameter from earlier batches ('full' only);
+   * 'value': a learned V(s_t). With normalizeAdvantages on (the default) 'none' and 'mean' give
+   * identical updates: set normalizeAdvantages false to compare them.
+   */
   baseline: 'none' | 'mean' | 'optimal' | 'value';
   /** With baseline 'value' and rewardToGo: GAE's lambda (1 = plain reward-to-go minus V). */
   gaeLambda: number;

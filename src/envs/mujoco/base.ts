@@ -115,6 +115,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
   protected hasState = false;
   private readonly postConstraint: boolean;
   private readonly action: Float64Array;
+  /** beforeStep()'s values restored from a snapshot (they may come from lagged fields mj_forward would change). */
+  private restoredBefore: Float64Array | null = null;
 
   constructor(cfg: MujocoEnvConfig) {
     super(cfg.renderMode);
@@ -162,6 +164,7 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
       this.np = new NumpyGenerator(entropySeed());
     }
     this.sim.resetData();
+    this.restoredBefore = null;
     this.resetModel(this.np);
     this.hasState = true;
     this.writeObs();
@@ -171,7 +174,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
   step(action: MujocoAction): StepResult<Float64Array> {
     const a = this.checkAction(action);
     if (!this.hasState) throw new Error(`${this.id}: call reset() before step()`);
-    const before = this.beforeStep();
+    const before = this.restoredBefore ?? this.beforeStep();
+    this.restoredBefore = null;
     this.sim.step(a, this.frameSkip, this.postConstraint);
     this.writeObs();
     const { reward, terminated, info } = this.afterStep(a, before);
@@ -211,6 +215,7 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
     check('qvel', qvel, nv);
     if (qaccWarmstart !== undefined) check('qacc_warmstart', qaccWarmstart, nv);
     this.sim.setState(qpos, qvel, qaccWarmstart);
+    this.restoredBefore = null;
     this.hasState = true;
     this.writeObs();
   }
@@ -249,6 +254,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
       np: this.np ? { state: this.np.getState().state, inc: this.np.getState().inc } : null,
       hasState: this.hasState,
       obs: encodeNumbers(this.obs),
+      // what the next step takes from before the simulation (Ant, Humanoid: lagged positions)
+      before: encodeNumbers(this.restoredBefore ?? this.beforeStep()),
     };
   }
 
@@ -259,7 +266,9 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
     const obs = decodeNumbers(o.obs, this.obs.length, `${who}: state.obs`);
     const np = o.np === null ? null : NumpyGenerator.fromState(o.np as unknown as NumpyGeneratorState);
     const hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
+    const before = decodeNumbers(o.before, this.beforeStep().length, `${who}: state.before`);
     this.setState(s);
+    this.restoredBefore = Float64Array.from(before);
     // The observation may hold lagged fields (see the step semantics), so it is restored as saved.
     this.obs.set(obs);
     this.np = np;

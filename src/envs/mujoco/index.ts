@@ -15,6 +15,7 @@ import { InvertedPendulumEnv } from './inverted-pendulum.ts';
 import { HopperEnv, Walker2dEnv } from './planar-walkers.ts';
 import { SwimmerEnv } from './swimmer.ts';
 import { ReacherEnv } from './reacher.ts';
+import { AntEnv } from './ant.ts';
 
 export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';
@@ -25,6 +26,7 @@ export { HopperEnv, Walker2dEnv, type HopperOptions, type Walker2dOptions } from
 export { HalfCheetahEnv, type HalfCheetahOptions } from './half-cheetah.ts';
 export { SwimmerEnv, type SwimmerOptions } from './swimmer.ts';
 export { ReacherEnv, type ReacherOptions } from './reacher.ts';
+export { AntEnv, type AntOptions } from './ant.ts';
 export { MODELS } from './models/index.ts';
 
 type Ctor = new (opts: Record<string, unknown>) => unknown;
@@ -38,6 +40,7 @@ export const MUJOCO_SPECS: EnvSpec[] = [
   { id: 'Walker2d-v5', entryPoint: task(Walker2dEnv as unknown as Ctor), maxEpisodeSteps: 1000 },
   { id: 'HalfCheetah-v5', entryPoint: task(HalfCheetahEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 4800.0 },
   { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
+  { id: 'Ant-v5', entryPoint: task(AntEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 6000.0 },
   { id: 'Reacher-v5', entryPoint: task(ReacherEnv as unknown as Ctor), maxEpisodeSteps: 50, rewardThreshold: -3.75 },
 ];
 

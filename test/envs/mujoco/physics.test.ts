@@ -11,9 +11,15 @@ import { checkOneStep, type Transition } from './check.ts';
 
 await loadMujoco();
 
+/** What each task computes from derived fields left by the previous step (see checkOneStep). */
+const LAGGED: Record<string, string[]> = {
+  'Ant-v5': ['reward', 'x_velocity', 'y_velocity', 'reward_forward'],
+  'Humanoid-v5': ['reward', 'x_velocity', 'y_velocity', 'reward_forward'],
+};
+
 for (const { id } of MUJOCO_SPECS) {
   const { transitions } = JSON.parse(readFileSync(new URL(`../../fixtures/mujoco/${id}.json`, import.meta.url), 'utf8')) as {
-    transitions: (Transition & { kind: string; seed: number; t: number })[];
+    transitions: (Transition & { kind: string; seed: number; t: number; follows_previous: boolean })[];
   };
   test(`${id}: ${transitions.length} recorded transitions reproduced from their start states`, () => {
     const env = make(id);
@@ -28,7 +34,11 @@ for (const { id } of MUJOCO_SPECS) {
         } else if (tr.t === 0) {
           env.reset({ seed: tr.seed });
         }
-        checkOneStep(raw, tr, what);
+        // After the previous transition of the same episode, the derived fields are the lagged ones
+        // Gymnasium had (see checkOneStep); at the start of a later run they are unknown, and the
+        // quantities computed from them (Ant's and Humanoid's velocities) are left out.
+        const lagged = tr.t > 0 && tr.follows_previous;
+        checkOneStep(raw, tr, what, undefined, lagged, tr.t > 0 && !lagged ? LAGGED[id] ?? [] : []);
       }
     } finally {
       env.close();

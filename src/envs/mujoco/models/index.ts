@@ -6,8 +6,9 @@ import { INVERTED_PENDULUM_XML } from './inverted-pendulum.ts';
 import { SWIMMER_XML } from './swimmer.ts';
 import { WALKER2D_XML } from './walker2d.ts';
 import { REACHER_XML } from './reacher.ts';
+import { ANT_XML } from './ant.ts';
 
-export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML };
+export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML, ANT_XML };
 
 export const MODELS: Record<string, string> = {
   'InvertedPendulum-v5': INVERTED_PENDULUM_XML,
@@ -17,4 +18,5 @@ export const MODELS: Record<string, string> = {
   'Walker2d-v5': WALKER2D_XML,
   'Swimmer-v5': SWIMMER_XML,
   'Reacher-v5': REACHER_XML,
+  'Ant-v5': ANT_XML,
 };

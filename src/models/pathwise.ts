@@ -61,14 +61,16 @@ export function pathwiseGradient(model: GaussianEnsemble, member: number, policy
 export function likelihoodRatioGradient(model: GaussianEnsemble, member: number, policy: ReparamPolicy, startObs: Float32Array, B: number, H: number, gamma: number, rng: Rng): { J: number; grad: Float32Array } {
   checkArgs('likelihoodRatioGradient', model, startObs, B, H);
   const D = model.obsDim;
-  const states: Float32Array[] = [], actions: Float32Array[] = [], rewards: Float32Array[] = [];
+  const states: Float32Array[] = [], actions: Float32Array[] = [], preTanh: Float32Array[] = [], rewards: Float32Array[] = [];
   let s: Float32Array = Float32Array.from(startObs);
   noGrad(() => {
     for (let t = 0; t < H; t++) {
-      const a = policy.distribution(new Tensor(s, [B, D])).sample(rng);
+      // Keep the pre-tanh draw: log pi of an action that rounded to +-1 in float32 is only exact from u.
+      const { actions: a, preTanh: u } = policy.distribution(new Tensor(s, [B, D])).sampleWithPreTanh(rng);
       const p = model.predict(member, s, a, B);
       states.push(s);
       actions.push(a);
+      preTanh.push(u);
       rewards.push(p.rewardMean);
       s = p.nextObsMean;
     }
@@ -79,7 +81,7 @@ export function likelihoodRatioGradient(model: GaussianEnsemble, member: number,
   let surrogate: Tensor | null = null;
   for (let t = H - 1; t >= 0; t--) {
     for (let b = 0; b < B; b++) togo[b] += gamma ** t * rewards[t][b];
-    const logp = policy.distribution(new Tensor(states[t], [B, D])).logProb(actions[t]);
+    const logp = policy.distribution(new Tensor(states[t], [B, D])).logProb(actions[t], preTanh[t]);
     const term = mean(mul(logp, new Tensor(Float32Array.from(togo), [B])));
     surrogate = surrogate ? add(surrogate, term) : term;
   }

@@ -87,7 +87,7 @@ export const FI_DOUBLE_B64 =
 
 
 # the tasks implemented so far (src/envs/mujoco/)
-TASKS = ['InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'HalfCheetah-v5', 'Walker2d-v5', 'Swimmer-v5', 'Reacher-v5', 'Ant-v5']
+TASKS = ['InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'HalfCheetah-v5', 'Walker2d-v5', 'Swimmer-v5', 'Reacher-v5', 'Ant-v5', 'Pusher-v5']
 
 
 # fewer episodes for the tasks with large states, to keep each file under ~50 KB

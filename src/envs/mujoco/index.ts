@@ -16,6 +16,7 @@ import { HopperEnv, Walker2dEnv } from './planar-walkers.ts';
 import { SwimmerEnv } from './swimmer.ts';
 import { ReacherEnv } from './reacher.ts';
 import { AntEnv } from './ant.ts';
+import { PusherEnv } from './pusher.ts';
 
 export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';
@@ -27,6 +28,7 @@ export { HalfCheetahEnv, type HalfCheetahOptions } from './half-cheetah.ts';
 export { SwimmerEnv, type SwimmerOptions } from './swimmer.ts';
 export { ReacherEnv, type ReacherOptions } from './reacher.ts';
 export { AntEnv, type AntOptions } from './ant.ts';
+export { PusherEnv, type PusherOptions } from './pusher.ts';
 export { MODELS } from './models/index.ts';
 
 type Ctor = new (opts: Record<string, unknown>) => unknown;
@@ -42,6 +44,7 @@ export const MUJOCO_SPECS: EnvSpec[] = [
   { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
   { id: 'Ant-v5', entryPoint: task(AntEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 6000.0 },
   { id: 'Reacher-v5', entryPoint: task(ReacherEnv as unknown as Ctor), maxEpisodeSteps: 50, rewardThreshold: -3.75 },
+  { id: 'Pusher-v5', entryPoint: task(PusherEnv as unknown as Ctor), maxEpisodeSteps: 100, rewardThreshold: 0.0 },
 ];
 
 /**

@@ -31,6 +31,7 @@ test('every MuJoCo task: Gymnasium v5 spaces, dt and registration', async () => 
     'Swimmer-v5': [8, 2, 1, 0.04, 1000],
     'Reacher-v5': [10, 2, 1, 0.02, 50],
     'Ant-v5': [105, 8, 1, 0.05, 1000],
+    'Pusher-v5': [23, 7, 2, 0.05, 100],
   };
   for (const { id } of MUJOCO_SPECS) {
     const env = make(id);

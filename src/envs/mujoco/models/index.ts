@@ -7,8 +7,9 @@ import { SWIMMER_XML } from './swimmer.ts';
 import { WALKER2D_XML } from './walker2d.ts';
 import { REACHER_XML } from './reacher.ts';
 import { ANT_XML } from './ant.ts';
+import { PUSHER_XML } from './pusher.ts';
 
-export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML, ANT_XML };
+export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML, ANT_XML, PUSHER_XML };
 
 export const MODELS: Record<string, string> = {
   'InvertedPendulum-v5': INVERTED_PENDULUM_XML,
@@ -19,4 +20,5 @@ export const MODELS: Record<string, string> = {
   'Swimmer-v5': SWIMMER_XML,
   'Reacher-v5': REACHER_XML,
   'Ant-v5': ANT_XML,
+  'Pusher-v5': PUSHER_XML,
 };

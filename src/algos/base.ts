@@ -16,7 +16,11 @@ import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
  */
 export const PARAM_BOUND = 1e6;
 
-/** Log entries that are finite in every healthy update (returns may be NaN when no episode ended). */
+/**
+ * Log entries that are never infinite in a healthy update. NaN is not a symptom here: a log writes NaN
+ * for "not measured" (REINFORCE without a value function reports valueLoss NaN); a NaN that came from
+ * the arithmetic reaches the parameters through the gradient, and the parameter check catches it.
+ */
 const CHECKED_LOG = /loss$|^gradNorm$|^entropy$/i;
 
 /** Training diverged: names the update, the step count and the quantity that left its range. */
@@ -34,13 +38,13 @@ export interface TrainedModules {
 }
 
 /**
- * Throws a DivergenceError when an update left a loss, entropy or gradient norm non-finite, or a
+ * Throws a DivergenceError when an update left a loss, entropy or gradient norm infinite, or a
  * parameter non-finite or above `bound` in magnitude. Called after every update by learnLoop and
  * the training driver, so every algorithm stops at the update that diverged.
  */
 export function checkDivergence(algo: Pick<Algorithm, 'policy'> & Partial<TrainedModules>, log: UpdateLog, bound = PARAM_BOUND): void {
   for (const [k, v] of Object.entries(log)) {
-    if (CHECKED_LOG.test(k) && typeof v === 'number' && !Number.isFinite(v)) throw new DivergenceError(log.iteration, log.steps, k, v, bound);
+    if (CHECKED_LOG.test(k) && typeof v === 'number' && (v === Infinity || v === -Infinity)) throw new DivergenceError(log.iteration, log.steps, k, v, bound);
   }
   const modules = algo.trainedModules?.() ?? [algo.policy];
   for (const m of modules) {

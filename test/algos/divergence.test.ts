@@ -47,7 +47,10 @@ test('checkDivergence: non-finite losses, NaN and oversized parameters, and heal
     const log = { iteration: 3, steps: 192, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN, policyLoss: 0.1, valueLoss: 2 } as UpdateLog;
     checkDivergence(agent, log); // returns are NaN when no episode ended: not divergence
     assert.throws(() => checkDivergence(agent, { ...log, valueLoss: Infinity }), /diverged at update 3 \(192 steps\): valueLoss is Infinity/);
-    assert.throws(() => checkDivergence(agent, { ...log, policyLoss: NaN }), /policyLoss is NaN/);
+    // NaN in a log means "not measured" (REINFORCE without a value function logs valueLoss NaN); a
+    // NaN from the arithmetic reaches the parameters, and that is what stops the run.
+    checkDivergence(agent, { ...log, valueLoss: NaN });
+    assert.throws(() => checkDivergence(agent, { ...log, policyLoss: -Infinity }), /policyLoss is -Infinity/);
     // The value function is checked as well as the policy (trainedModules).
     const w = agent.value!.parameters()[0];
     const keep = w.data[5];
@@ -58,6 +61,16 @@ test('checkDivergence: non-finite losses, NaN and oversized parameters, and heal
     w.data[5] = keep;
     checkDivergence(agent, log);
     assert.throws(() => checkDivergence(agent, log, Math.abs(keep) / 2 || 1e-12), DivergenceError, 'the bound is a parameter');
+  } finally {
+    agent.close();
+  }
+});
+
+test('REINFORCE without a value function (valueLoss not measured) trains on', () => {
+  const agent = new Reinforce({ ...tiny, baseline: 'mean', returns: 'rewardToGo' });
+  try {
+    const logs = agent.learn();
+    assert.ok(logs.length >= 2 && Number.isNaN(logs[0].valueLoss), 'valueLoss is logged as not measured');
   } finally {
     agent.close();
   }

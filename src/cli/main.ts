@@ -5,7 +5,8 @@
 import { dashboardCommand } from './dashboard.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../train/setup.ts';
-import { SEED_MAX, STEPS_MAX } from '../train/config.ts';
+import { totalmem } from 'node:os';
+import { SEED_MAX, STEPS_MAX, setMemoryBudget } from '../train/config.ts';
 import { ForbiddenKeyError } from '../train/overrides.ts';
 import { int, num, outDir, outFile } from './options.ts';
 import { trainCommand } from './train.ts';
@@ -116,6 +117,9 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Configs whose estimated memory exceeds 80% of this machine's (or its cgroup's) are refused.
+  const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() || Infinity;
+  setMemoryBudget(0.8 * Math.min(totalmem(), constrained));
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -5,6 +5,7 @@
 
 import { closestNames } from '../util/names.ts';
 import { checkKey, checkKeysDeep } from './overrides.ts';
+import { Box, Discrete, make, spec } from '../envs/index.ts';
 
 /**
  * Seeds are integers in 0..SEED_MAX. The generators (src/rng) mix up to 53 bits, but seeds are
@@ -81,3 +82,144 @@ export const must = {
   unit: (v: number) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]'),
   oneOf: (...opts: unknown[]) => (v: unknown) => (opts.includes(v) ? null : `must be one of ${opts.map((o) => JSON.stringify(o)).join(', ')}`),
 };
+
+/** What the memory estimate needs to know about the environment. */
+export interface EnvDims {
+  obsDim: number;
+  /** Numbers per stored action (1 for a discrete index). */
+  actDim: number;
+  /** Outputs of the policy's last layer (the number of actions, or the Box's size). */
+  actOutputs: number;
+  maxEpisodeSteps: number | null;
+}
+
+/** The sizes of a registered environment's spaces (makes one env and closes it). */
+export function envDims(id: string): EnvDims {
+  const env = make(id);
+  try {
+    const size = (s: unknown) => (s instanceof Discrete ? 1 : s instanceof Box ? s.shape.reduce((a, b) => a * b, 1) : 1);
+    const a = env.actionSpace;
+    return { obsDim: size(env.observationSpace), actDim: size(a), actOutputs: a instanceof Discrete ? a.n : size(a), maxEpisodeSteps: spec(id).maxEpisodeSteps ?? null };
+  } finally {
+    env.close();
+  }
+}
+
+export interface MemoryPart {
+  what: string;
+  bytes: number;
+  /** Elements of the largest single array in this part. */
+  largest: number;
+}
+
+/**
+ * The most elements one tensor may hold: 2^29 float32 values are 2 GiB, the most the engine's
+ * 32-bit byte offsets address (a [256, 4000000] activation failed with "offset is out of bounds"
+ * after 113 s).
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 29;
+
+/**
+ * Bytes a run may use. The CLI sets it from the machine (80% of total or cgroup memory); library
+ * and browser callers get 16 GiB unless they call setMemoryBudget. Configs above it are refused.
+ */
+const budget = { bytes: 16 * 2 ** 30 };
+export function setMemoryBudget(bytes: number): void {
+  if (Number.isFinite(bytes) && bytes > 0) budget.bytes = bytes;
+}
+export function memoryBudget(): number {
+  return budget.bytes;
+}
+
+// Measured: a CartPole-v1 training env with its wrappers holds ~2.1 KB of JS heap (20,000 envs).
+const ENV_BYTES = 2048;
+// Each parameter: value, gradient, Adam's two moments, and a target or old-policy copy (float32 or float64).
+const PARAM_BYTES = 8 * 5;
+// Each activation of a forward pass on the tape: output, pre-activation and gradient (float32, with slack).
+const ACTIVATION_BYTES = 4 * 4;
+
+// Counts that are not safe integers are left to the algorithm's own checks (which name them).
+const n = (v: unknown, d = 0): number => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : d);
+const list = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => n(x)) : []);
+
+/**
+ * A rough upper estimate of the memory a config needs, by part: environments, the rollout batch,
+ * each network's parameters (with optimizer copies) and its activations over the largest batch it
+ * sees, and replay buffers. Keys are read by name (numEnvs, nSteps, batchSteps, batchEpisodes,
+ * policy.hidden, valueHidden, hidden, model, bufferSize, ...), so every algorithm's config works.
+ */
+export function estimateMemory(config: Record<string, any>, dims: EnvDims): MemoryPart[] {
+  const parts: MemoryPart[] = [];
+  const envs = n(config.numEnvs, 1);
+  const obs = dims.obsDim * n(config.frameStack, 1);
+  const act = dims.actDim;
+  const episode = dims.maxEpisodeSteps ?? 1000;
+  parts.push({ what: `${envs} environments`, bytes: envs * ENV_BYTES, largest: envs * obs });
+  // Rows of the largest on-policy batch (collected, then pushed through the networks at once).
+  let rows = 0, rowsWhy = '';
+  const more = (r: number, why: string) => { if (r > rows) { rows = r; rowsWhy = why; } };
+  if ('nSteps' in config) more(envs * n(config.nSteps), `numEnvs * nSteps = ${envs} * ${n(config.nSteps)} steps`);
+  if ('batchSteps' in config && n(config.batchSteps) > 0) more(n(config.batchSteps) + envs * episode, `batchSteps ${n(config.batchSteps)} (+ unfinished episodes)`);
+  if ('batchEpisodes' in config && n(config.batchEpisodes) > 0) more(n(config.batchEpisodes) * n(config.reuseSteps, 1) * episode, `batchEpisodes ${n(config.batchEpisodes)} of up to ${episode} steps`);
+  if ('branches' in config) more(n(config.branches) * n(config.horizon), `branches * horizon = ${n(config.branches)} * ${n(config.horizon)}`);
+  if ('batchSize' in config) more(n(config.batchSize), `batchSize ${n(config.batchSize)}`);
+  if (rows > 0 && !('bufferSize' in config)) parts.push({ what: `the rollout batch (${rowsWhy})`, bytes: rows * (2 * (obs + act) * 4 + 64), largest: rows * obs });
+  const net = (label: string, sizes: number[], batch: number, copies = 1) => {
+    let params = 0, matrix = 0;
+    for (let i = 1; i < sizes.length; i++) {
+      params += (sizes[i - 1] + 1) * sizes[i];
+      matrix = Math.max(matrix, sizes[i - 1] * sizes[i]);
+    }
+    const width = sizes.slice(1).reduce((a, b) => a + b, 0);
+    parts.push({ what: `${label} [${sizes.join(', ')}] parameters`, bytes: copies * params * PARAM_BYTES, largest: matrix });
+    parts.push({ what: `${label} activations over ${batch} rows`, bytes: copies * batch * width * ACTIVATION_BYTES, largest: batch * Math.max(0, ...sizes.slice(1)) });
+  };
+  const policyHidden = list(config.policy?.hidden);
+  if (config.policy && typeof config.policy === 'object') {
+    net('policy', [obs, ...policyHidden, dims.actOutputs], rows);
+    // REINFORCE's value baseline uses the policy's hidden sizes.
+    if (!('valueHidden' in config) && config.baseline === 'value') net('value function', [obs, ...policyHidden, 1], rows);
+  }
+  if ('valueHidden' in config) net('value function', [obs, ...list(config.valueHidden), 1], rows);
+  if ('hidden' in config && 'bufferSize' in config) {
+    // SAC: actor, twin Q and its target.
+    const b = n(config.batchSize, 256);
+    net('actor', [obs, ...list(config.hidden), 2 * act], b);
+    net('Q networks', [obs + act, ...list(config.hidden), 1], b, 4);
+  } else if ('hidden' in config) {
+    net('policy', [obs, ...list(config.hidden), dims.actOutputs], rows);
+    net('value function', [obs, ...list(config.hidden), 1], rows);
+  }
+  if (config.model && typeof config.model === 'object') {
+    const k = n(config.model.ensembleSize, 1);
+    net(`model ensemble (${k})`, [obs + act, ...list(config.model.hidden), 2 * (obs + 1)], n(config.modelBatchSize, 256), k);
+  }
+  const row = (2 * obs + act + 1) * 4 + 2;
+  if ('bufferSize' in config) parts.push({ what: `replay buffer of bufferSize ${n(config.bufferSize)}`, bytes: n(config.bufferSize) * row, largest: n(config.bufferSize) * obs });
+  if ('rolloutsPerStep' in config) {
+    const cap = list(config.rolloutSchedule)[3] * n(config.rolloutsPerStep) * n(config.epochLength) * n(config.retainEpochs, 1);
+    parts.push({ what: `model replay buffer of ${cap} transitions`, bytes: cap * row, largest: cap * obs });
+  }
+  return parts;
+}
+
+const gb = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toPrecision(3)} GiB` : `${(b / 2 ** 20).toPrecision(3)} MiB`);
+
+/**
+ * Refuses (RangeError, one line) a config whose estimated memory exceeds the budget, naming the
+ * largest parts, before anything is allocated: `--envs 1e9` or `policy.hidden=[4000000]` used to
+ * crash Node after tens of seconds.
+ */
+export function checkMemory(name: string, config: Record<string, any>, dims: EnvDims, limit = budget.bytes): void {
+  const parts = estimateMemory(config, dims);
+  const total = parts.reduce((a, p) => a + p.bytes, 0);
+  if (!(total <= limit)) {
+    const top = [...parts].sort((a, b) => b.bytes - a.bytes).slice(0, 2).filter((p) => p.bytes > 0.1 * total);
+    throw new RangeError(`${name}: this config needs about ${gb(total)} of memory, more than the ${gb(limit)} available ` +
+      `(${top.map((p) => `${p.what}: ${gb(p.bytes)}`).join('; ')}); make it smaller`);
+  }
+  const big = parts.reduce((a, p) => (p.largest > a.largest ? p : a), parts[0]);
+  if (big && big.largest > MAX_TENSOR_ELEMENTS) {
+    throw new RangeError(`${name}: ${big.what} would need one array of ${big.largest} numbers, more than the ${MAX_TENSOR_ELEMENTS} (2^29) one tensor can hold; make it smaller`);
+  }
+}

@@ -6,7 +6,7 @@
 import { ALGORITHMS, type AlgorithmEntry } from '../algos/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { make, registeredIds, spec, Discrete, Box, type Space } from '../envs/index.ts';
-import { resolveConfig } from './config.ts';
+import { checkMemory, envDims, resolveConfig } from './config.ts';
 import { closestNames } from '../util/names.ts';
 import { deepMerge, type ConfigObject } from './overrides.ts';
 
@@ -107,6 +107,8 @@ export function buildConfig(entry: AlgorithmEntry, envId: string, layers: Config
 /** Create the algorithm; its constructor's own range checks become ConfigErrors. */
 export function createAlgorithm(entry: AlgorithmEntry, config: ConfigObject): Algorithm {
   try {
+    // Refuse configs that cannot fit before allocating anything (one line instead of an out-of-memory crash).
+    if (typeof config.env === 'string') checkMemory(entry.name, config, envDims(config.env));
     return entry.create(config);
   } catch (e) {
     if (e instanceof RangeError) throw new ConfigError((e as Error).message);

@@ -151,3 +151,35 @@ test('a diverging run (--set lr=1e9) stops at the update that diverged and exits
   assert.equal(status.state, 'failed');
   assert.match(status.error, /diverged at update 1/);
 });
+
+test('configs that cannot fit in memory are refused in one line before anything is allocated', () => {
+  const t0 = Date.now();
+  rejects(['train', 'ppo', 'CartPole-v1', '--envs', '1e9'], /^ascent: ppo: this config needs about \S+ GiB of memory, more than the \S+ (GiB|MiB) available \(.*\); make it smaller$/);
+  rejects(['train', 'ppo', 'CartPole-v1', '--set', 'nSteps=1000000000'], /this config needs about .* \(.*over 8000000000 rows/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'policy.hidden=[4000000]'], /reinforce: this config needs about .*policy activations over \d+ rows/);
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'policy.hidden=[100000,100000]'], /policy \[4, 100000, 100000, 2\] parameters: /);
+  rejects(['train', 'sac', 'Pendulum-v1', '--set', 'bufferSize=10000000000'], /replay buffer of bufferSize 10000000000: /);
+  // Fits in memory on a big machine, but no single tensor can hold a [256, 4000000] activation.
+  rejects(['train', 'ppo', 'CartPole-v1', '--set', 'policy.hidden=[4000000]'], /ppo: policy activations over 256 rows would need one array of 1024000000 numbers, more than the 536870912 \(2\^29\) one tensor can hold/);
+  assert.ok(Date.now() - t0 < 30_000, 'each refusal takes about a second, not the tens of seconds an out-of-memory crash took');
+});
+
+test('estimateMemory: hand-counted parameters, batches and buffers', async () => {
+  const { estimateMemory, checkMemory } = await import('../../src/train/config.ts');
+  const dims = { obsDim: 4, actDim: 1, actOutputs: 2, maxEpisodeSteps: 500 };
+  const parts = Object.fromEntries(estimateMemory({ numEnvs: 2, nSteps: 16, frameStack: 1, batchSize: 8, policy: { hidden: [8] }, valueHidden: [3] }, dims).map((p) => [p.what, p.bytes]));
+  assert.equal(parts['2 environments'], 2 * 2048);
+  assert.equal(parts['the rollout batch (numEnvs * nSteps = 2 * 16 steps)'], 32 * (2 * 5 * 4 + 64));
+  assert.equal(parts['policy [4, 8, 2] parameters'], ((4 + 1) * 8 + (8 + 1) * 2) * 40);
+  assert.equal(parts['policy activations over 32 rows'], 32 * (8 + 2) * 16);
+  assert.equal(parts['value function [4, 3, 1] parameters'], ((4 + 1) * 3 + (3 + 1) * 1) * 40);
+  const sac = Object.fromEntries(estimateMemory({ numEnvs: 1, bufferSize: 1000, batchSize: 4, hidden: [2] }, { ...dims, actOutputs: 1 }).map((p) => [p.what, p.bytes]));
+  assert.equal(sac['replay buffer of bufferSize 1000'], 1000 * ((2 * 4 + 1 + 1) * 4 + 2));
+  assert.equal(sac['Q networks [5, 2, 1] parameters'], 4 * ((5 + 1) * 2 + (2 + 1)) * 40);
+  assert.throws(() => checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048 - 1), /^RangeError: x: this config needs about 1\.95 MiB of memory, more than the 1\.95 MiB available \(1000 environments: 1\.95 MiB\)/);
+  checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048);
+  // One tensor holds at most 2^29 numbers: rows * width of an activation, or a weight matrix.
+  checkMemory('x', { policy: { hidden: [2 ** 26] }, batchSize: 8 }, dims, Infinity);
+  assert.throws(() => checkMemory('x', { policy: { hidden: [2 ** 27] }, batchSize: 8 }, dims, Infinity), /policy activations over 8 rows would need one array of 1073741824 numbers/);
+  assert.throws(() => checkMemory('x', { policy: { hidden: [2 ** 27 + 1] }, batchSize: 1 }, dims, Infinity), /policy \[4, 134217729, 2\] parameters would need one array of 536870916 numbers/);
+});

@@ -87,7 +87,7 @@ export const FI_DOUBLE_B64 =
 
 
 # the tasks implemented so far (src/envs/mujoco/)
-TASKS = ['InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'HalfCheetah-v5', 'Walker2d-v5', 'Swimmer-v5', 'Reacher-v5', 'Ant-v5', 'Pusher-v5']
+TASKS = ['InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'HalfCheetah-v5', 'Walker2d-v5', 'Swimmer-v5', 'Reacher-v5', 'Ant-v5', 'Pusher-v5', 'Humanoid-v5', 'HumanoidStandup-v5']
 
 
 # fewer episodes for the tasks with large states, to keep each file under ~50 KB
@@ -109,7 +109,9 @@ def golden_subsets():
                 steps = ep['steps']
                 n = len(steps)
                 # the first steps, and the last ones (termination or truncation when there is one)
-                idx = sorted(set([0, 1, 2] + ([n - 3, n - 2, n - 1] if n > 5 else [])))
+                run = 2 if env_id.startswith('Humanoid') else 3  # Humanoid transitions are ~5 KB each
+                tail = n > 2 * run and not (env_id.startswith('Humanoid') and data['kind'] == 'fromstate')
+                idx = sorted(set(list(range(min(run, n))) + (list(range(n - run, n)) if tail else [])))
                 idx = [i for i in idx if 0 <= i < n]
                 for i in idx:
                     prev = steps[i - 1] if i > 0 else None

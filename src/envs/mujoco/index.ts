@@ -17,6 +17,7 @@ import { SwimmerEnv } from './swimmer.ts';
 import { ReacherEnv } from './reacher.ts';
 import { AntEnv } from './ant.ts';
 import { PusherEnv } from './pusher.ts';
+import { HumanoidEnv, HumanoidStandupEnv } from './humanoid.ts';
 
 export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';
@@ -29,6 +30,7 @@ export { SwimmerEnv, type SwimmerOptions } from './swimmer.ts';
 export { ReacherEnv, type ReacherOptions } from './reacher.ts';
 export { AntEnv, type AntOptions } from './ant.ts';
 export { PusherEnv, type PusherOptions } from './pusher.ts';
+export { HumanoidEnv, HumanoidStandupEnv, type HumanoidOptions, type HumanoidStandupOptions } from './humanoid.ts';
 export { MODELS } from './models/index.ts';
 
 type Ctor = new (opts: Record<string, unknown>) => unknown;
@@ -43,6 +45,8 @@ export const MUJOCO_SPECS: EnvSpec[] = [
   { id: 'HalfCheetah-v5', entryPoint: task(HalfCheetahEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 4800.0 },
   { id: 'Swimmer-v5', entryPoint: task(SwimmerEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 360.0 },
   { id: 'Ant-v5', entryPoint: task(AntEnv as unknown as Ctor), maxEpisodeSteps: 1000, rewardThreshold: 6000.0 },
+  { id: 'Humanoid-v5', entryPoint: task(HumanoidEnv as unknown as Ctor), maxEpisodeSteps: 1000 },
+  { id: 'HumanoidStandup-v5', entryPoint: task(HumanoidStandupEnv as unknown as Ctor), maxEpisodeSteps: 1000 },
   { id: 'Reacher-v5', entryPoint: task(ReacherEnv as unknown as Ctor), maxEpisodeSteps: 50, rewardThreshold: -3.75 },
   { id: 'Pusher-v5', entryPoint: task(PusherEnv as unknown as Ctor), maxEpisodeSteps: 100, rewardThreshold: 0.0 },
 ];

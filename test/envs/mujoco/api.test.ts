@@ -32,6 +32,8 @@ test('every MuJoCo task: Gymnasium v5 spaces, dt and registration', async () => 
     'Reacher-v5': [10, 2, 1, 0.02, 50],
     'Ant-v5': [105, 8, 1, 0.05, 1000],
     'Pusher-v5': [23, 7, 2, 0.05, 100],
+    'Humanoid-v5': [348, 17, Math.fround(0.4), 0.015, 1000],
+    'HumanoidStandup-v5': [348, 17, Math.fround(0.4), 0.015, 1000],
   };
   for (const { id } of MUJOCO_SPECS) {
     const env = make(id);

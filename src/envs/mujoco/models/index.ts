@@ -8,8 +8,9 @@ import { WALKER2D_XML } from './walker2d.ts';
 import { REACHER_XML } from './reacher.ts';
 import { ANT_XML } from './ant.ts';
 import { PUSHER_XML } from './pusher.ts';
+import { HUMANOID_STANDUP_XML, HUMANOID_XML } from './humanoid.ts';
 
-export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML, ANT_XML, PUSHER_XML };
+export { HALF_CHEETAH_XML, HOPPER_XML, INVERTED_DOUBLE_PENDULUM_XML, INVERTED_PENDULUM_XML, SWIMMER_XML, WALKER2D_XML, REACHER_XML, ANT_XML, PUSHER_XML, HUMANOID_XML, HUMANOID_STANDUP_XML };
 
 export const MODELS: Record<string, string> = {
   'InvertedPendulum-v5': INVERTED_PENDULUM_XML,
@@ -21,4 +22,6 @@ export const MODELS: Record<string, string> = {
   'Reacher-v5': REACHER_XML,
   'Ant-v5': ANT_XML,
   'Pusher-v5': PUSHER_XML,
+  'Humanoid-v5': HUMANOID_XML,
+  'HumanoidStandup-v5': HUMANOID_STANDUP_XML,
 };

@@ -43,3 +43,4 @@ export { make, register, spec, registeredIds, type MakeOptions } from './registr
 export { checkEnv, type CheckEnvOptions } from './checker.ts';
 export { Canvas, rotate, type Rgb, type Point } from './raster.ts';
 export * from './classic/index.ts';
+export * from './mujoco/index.ts';

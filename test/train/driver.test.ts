@@ -8,7 +8,8 @@ import { Tensor } from '../../src/tensor/index.ts';
 class FakeAlgo implements Algorithm {
   readonly name = 'fake';
   readonly config = {};
-  readonly policy = null as any;
+  // No parameters: the driver's divergence check looks at the policy's.
+  readonly policy = { namedParameters: () => [] } as any;
   steps = 0;
   iteration = 0;
   evalCalls: { episodes?: number; seed?: number; deterministic?: boolean }[] = [];

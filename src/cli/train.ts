@@ -10,7 +10,8 @@ import type { CheckpointInfo, RunSettings } from '../train/checkpoint.ts';
 import { parseAssignment, setDotted, isPlainObject, type ConfigObject } from '../train/overrides.ts';
 import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
 import { findPreset } from '../train/node/presets.ts';
-import { createRunDir, RunWriter, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
+import { createRunDir, RunWriter, trimEvents, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
+import { acquireRunLock, removeStaleTempFiles, type RunLock } from '../train/node/lock.ts';
 import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
 import { atomicWrite } from '../train/node/files.ts';
@@ -57,6 +58,8 @@ interface Prepared {
   dir: string;
   info: CheckpointInfo;
   resume: DriverState | null;
+  /** Held while this process trains in `dir`. */
+  lock: RunLock;
 }
 
 function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
@@ -90,16 +93,19 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
   };
   const algo = createAlgorithm(entry, config);
   let dir: string;
+  let lock: RunLock | null = null;
   try {
     dir = createRunDir(f.out, entry.name, envId, seed);
+    lock = acquireRunLock(dir);
     const info: CheckpointInfo = { algo: entry.name, env: envId, config, run };
     atomicWrite(join(dir, 'config.json'), JSON.stringify({
       ...info, preset: preset ? { file: preset.file, source: preset.source } : null,
       ascentVersion: ASCENT_VERSION, node: process.version, host: hostname(), startTime: new Date().toISOString(),
       command: ['ascent', 'train', ...process.argv.slice(3)],
     }, null, 1) + '\n', { fsync: false });
-    return { algo, dir, info, resume: null };
+    return { algo, dir, info, resume: null, lock };
   } catch (e) {
+    lock?.release();
     algo.close();
     throw e;
   }
@@ -112,6 +118,19 @@ function prepareResume(algoName: string | undefined, envId: string | undefined, 
   if (!existsSync(dir)) throw new ConfigError(`--resume: no such run directory ${dir}`);
   const path = join(dir, CHECKPOINT_FILE.last);
   if (!existsSync(path)) throw new ConfigError(`--resume: ${dir} has no checkpoint (${CHECKPOINT_FILE.last} is missing)`);
+  // Before anything is read or trimmed: a second process resuming the same run refuses here.
+  const lock = acquireRunLock(dir);
+  try {
+    return resumeLocked(dir, path, lock, algoName, envId, f);
+  } catch (e) {
+    lock.release();
+    throw e;
+  }
+}
+
+function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
+  // Temporary files of atomic writes that a killed process never renamed.
+  removeStaleTempFiles([dir, join(dir, 'checkpoints')]);
   const ck = readCheckpoint(path);
   if (algoName && algoName !== ck.algo) throw new ConfigError(`--resume: ${dir} is a ${ck.algo} run, not ${algoName}`);
   if (envId && envId !== ck.env) throw new ConfigError(`--resume: ${dir} is a ${ck.env} run, not ${envId}`);
@@ -131,28 +150,61 @@ function prepareResume(algoName: string | undefined, envId: string | undefined, 
   const resume = { ...ck.driver };
   if (f.evalEvery !== undefined) resume.nextEval = f.evalEvery > 0 ? ck.steps + f.evalEvery : null;
   if (f.checkpointEvery !== undefined) resume.nextCheckpoint = f.checkpointEvery > 0 ? ck.steps + f.checkpointEvery : null;
-  trimProgress(dir, ck.steps);
-  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume };
+  try {
+    trimProgress(dir, ck.steps);
+    trimEvents(dir, ck.steps);
+  } catch (e) {
+    algo.close();
+    throw e;
+  }
+  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume, lock };
 }
+
+/** Signals that stop a run the way Ctrl-C does (schedulers send SIGTERM, a closed terminal SIGHUP); exit code 128 + number. */
+const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
+type StopSignal = keyof typeof STOP_SIGNALS;
 
 export async function trainCommand(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<void> {
   const p = f.resume ? prepareResume(algoName, envId, f) : prepareNew(algoName, envId, f);
+  const { algo, dir, info, lock } = p;
+  // Released on every way out, process.exit included; SIGKILL leaves it behind, and a dead pid makes it stale.
+  const releaseOnExit = () => lock.release();
+  process.on('exit', releaseOnExit);
+  try {
+    await trainLocked(p, f);
+  } finally {
+    lock.release();
+    process.off('exit', releaseOnExit);
+  }
+}
+
+async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   const { algo, dir, info } = p;
   const shown = relative(process.cwd(), dir) || dir;
-  const writer = new RunWriter(dir, info, algo.steps);
+  let writer: RunWriter;
+  try {
+    writer = new RunWriter(dir, info, algo.steps);
+  } catch (e) {
+    algo.close();
+    throw e;
+  }
   const display = new ProgressDisplay({ totalSteps: info.run.totalSteps, plain: f.plain });
   const controller = new AbortController();
-  let interrupts = 0;
-  const onSigint = () => {
-    interrupts++;
-    if (interrupts > 1) {
-      process.stderr.write('\nascent: second Ctrl-C, exiting without saving\n');
-      process.exit(130);
+  let stopSignal: StopSignal | null = null;
+  const onSignal = (sig: StopSignal) => {
+    // A hang-up closed the terminal: writing to it must not crash the checkpoint being saved.
+    if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+    const again = sig === 'SIGINT' ? 'Ctrl-C' : sig;
+    if (stopSignal) {
+      process.stderr.write(`\nascent: second ${again}, exiting without saving\n`);
+      process.exit(128 + STOP_SIGNALS[sig]);
     }
-    process.stderr.write('\nascent: interrupted, saving a checkpoint after the current update (Ctrl-C again to quit now)\n');
+    stopSignal = sig;
+    process.stderr.write(`\nascent: interrupted${sig === 'SIGINT' ? '' : ` (${sig})`}, saving a checkpoint after the current update (${again} again to quit now)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
   process.stderr.write(`${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
     `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`);
   const t0 = performance.now();
@@ -165,12 +217,13 @@ export async function trainCommand(algoName: string | undefined, envId: string |
     });
   } catch (e) {
     display.close();
-    writer.status('failed', { error: (e as Error).message });
+    // Never throws: on a full disk the failure must still reach the user (and the lock, released next, tells readers the run is dead).
+    const recorded = writer.recordFailure((e as Error).message);
     algo.close();
-    process.stderr.write(`ascent: the run in ${shown} failed at ${writer.steps} steps (status.json records the error)\n`);
+    process.stderr.write(`ascent: the run in ${shown} failed at ${writer.steps} steps${recorded ? ' (status.json records the error)' : ''}\n`);
     throw e;
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
   algo.close();
   const secs = (performance.now() - t0) / 1000;
@@ -187,5 +240,5 @@ export async function trainCommand(algoName: string | undefined, envId: string |
   if (result.driver.bestMean !== null) out.write(`best evaluation: ${fmtNum(result.driver.bestMean, 4)} at ${result.driver.bestSteps} steps (${CHECKPOINT_FILE.best})\n`);
   out.write(`run saved to ${shown}\n`);
   if (result.reason === 'interrupted' || result.reason === 'stopAt') out.write(`continue with: ascent train --resume ${shown}\n`);
-  if (result.reason === 'interrupted') process.exitCode = 130;
+  if (result.reason === 'interrupted') process.exitCode = 128 + STOP_SIGNALS[stopSignal ?? 'SIGINT'];
 }

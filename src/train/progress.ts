@@ -42,8 +42,57 @@ export function parseCsv(text: string): ProgressRow[] {
   });
 }
 
-export function parseJsonl(text: string): ProgressRow[] {
-  return text.split('\n').filter((l) => l.trim().length > 0).map((l) => JSON.parse(l));
+/** A progress.jsonl line that is not a JSON object; the message names the file and the line. */
+export class ProgressFileError extends Error {
+  override name = 'ProgressFileError';
+}
+
+/** One progress.jsonl line (1-based `lineNo`) as a row; throws a ProgressFileError naming file and line. */
+export function parseProgressLine(line: string, file: string, lineNo: number): ProgressRow {
+  let row: unknown;
+  try {
+    row = JSON.parse(line);
+  } catch (e) {
+    throw new ProgressFileError(`${file} line ${lineNo} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) throw new ProgressFileError(`${file} line ${lineNo} is not a JSON object`);
+  return row as ProgressRow;
+}
+
+export interface ProgressText {
+  rows: ProgressRow[];
+  /** The torn last line that was skipped (1-based line number), or null. */
+  torn: { line: number; text: string } | null;
+}
+
+/**
+ * Rows of a progress.jsonl text. A run killed mid-write or a full disk can cut the last line
+ * short: a bad LAST line is skipped and reported (in `torn` and through `warn`), since the rows
+ * before it are whole. A bad line anywhere else is damage, not a torn write, and throws a
+ * ProgressFileError naming the file and the line. Blank lines are ignored.
+ */
+export function readProgressJsonl(text: string, file = 'progress.jsonl', warn?: (message: string) => void): ProgressText {
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last].trim() === '') last--;
+  const rows: ProgressRow[] = [];
+  let torn: ProgressText['torn'] = null;
+  for (let i = 0; i <= last; i++) {
+    if (lines[i].trim() === '') continue;
+    try {
+      rows.push(parseProgressLine(lines[i], file, i + 1));
+    } catch (e) {
+      if (i !== last) throw e;
+      torn = { line: i + 1, text: lines[i] };
+      warn?.(`${file} line ${i + 1}: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)`);
+    }
+  }
+  return { rows, torn };
+}
+
+/** Rows of a progress.jsonl text, every line whole (a bad line throws, naming the file and the line). */
+export function parseJsonl(text: string, file = 'progress.jsonl'): ProgressRow[] {
+  return text.split('\n').flatMap((l, i) => (l.trim().length > 0 ? [parseProgressLine(l, file, i + 1)] : []));
 }
 
 /** TensorBoard tags, SB3-style groups: rollout/ for episode statistics, eval/ for evaluations, train/ for the rest. */

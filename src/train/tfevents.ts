@@ -205,3 +205,29 @@ export function scalarRecord(step: number, scalars: Record<string, number>, wall
 export function fileVersionRecord(wallTime: number): Uint8Array {
   return frameRecord(encodeEvent({ wallTime, step: 0, fileVersion: 'brain.Event:2' }));
 }
+
+/**
+ * How many leading bytes of an event file to keep so that it holds only whole records of steps
+ * <= maxStep: the cut is at the first record that is damaged or cut short (a process killed
+ * mid-append) or whose event is past maxStep (logged after the checkpoint a resumed run
+ * continues from, and logged again by it). Records within one file are in step order.
+ */
+export function eventBytesUpTo(bytes: Uint8Array, maxStep: number): number {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let p = 0;
+  while (p + 12 <= bytes.length) {
+    const len = Number(dv.getBigUint64(p, true));
+    if (dv.getUint32(p + 8, true) !== maskedCrc32c(bytes.subarray(p, p + 8)) || p + 16 + len > bytes.length) break;
+    const data = bytes.subarray(p + 12, p + 12 + len);
+    if (dv.getUint32(p + 12 + len, true) !== maskedCrc32c(data)) break;
+    let step: number;
+    try {
+      step = decodeEvent(data).step;
+    } catch {
+      break;
+    }
+    if (step > maxStep) break;
+    p += 16 + len;
+  }
+  return p;
+}

@@ -96,3 +96,23 @@ test('plot takes any numeric column as x and can plot log10 of y (the model-base
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /has no column 'depth'; columns: horizon, totalVariance/);
 });
+
+test('plot skips a torn last progress line with a warning naming the file and line; a bad line elsewhere is an error naming both', async () => {
+  const { appendFileSync } = await import('node:fs');
+  const root = tempDir();
+  const dir = fakeRun(root, 'torn', 'reinforce', 5);
+  // A full disk cut the 21st row short.
+  appendFileSync(join(dir, 'progress.jsonl'), '{"iteration":21,"steps":21000,"seconds":10.5,"retu');
+  const r = ascent(['plot', dir, '--out', 'torn.svg'], root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /plotted 1 run in 1 group/);
+  assert.equal(r.stderr, `ascent: warning: ${join(dir, 'progress.jsonl')} line 21: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)\n`);
+  const svg = readFileSync(join(root, 'torn.svg'), 'utf8');
+  assert.match(svg, /class="tick x"[^>]*>20k</);
+
+  // The same damage followed by more rows is not a torn write: refuse, naming the file and the line.
+  appendFileSync(join(dir, 'progress.jsonl'), '\n{"iteration":22,"steps":22000,"returnMean":1}\n');
+  const bad = ascent(['plot', dir, '--out', 'bad.svg'], root);
+  assert.equal(bad.code, 1, bad.stderr);
+  assert.match(bad.stderr, new RegExp(`^ascent: error: ${join(dir, 'progress.jsonl').replace(/[.]/g, '\\.')} line 21 is not valid JSON \\(`));
+});

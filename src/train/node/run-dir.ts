@@ -2,15 +2,16 @@
  * The run directory (docs/run-directory.md): a Callback that writes what the driver reports.
  * Node-only. Progress rows are appended as they come; checkpoints and status are replaced atomically.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UpdateLog } from '../../algos/types.ts';
 import type { Callback, Evaluation, Snapshot, TrainContext, TrainResult } from '../driver.ts';
 import { encodeCheckpoint, type CheckpointInfo } from '../checkpoint.ts';
-import { csvLine, parseJsonl, progressRow, tensorboardScalars, type ProgressRow } from '../progress.ts';
-import { fileVersionRecord, scalarRecord } from '../tfevents.ts';
+import { csvLine, progressRow, readProgressJsonl, tensorboardScalars, type ProgressRow } from '../progress.ts';
+import { eventBytesUpTo, fileVersionRecord, scalarRecord } from '../tfevents.ts';
 import { atomicWrite } from './files.ts';
+import { runLiveness, type RunLiveness } from './lock.ts';
 
 export type RunState = 'running' | 'finished' | 'interrupted' | 'failed';
 
@@ -32,27 +33,69 @@ export function timestamp(d: Date): string {
 /** runs/<algo>-<env>-s<seed>-<YYYYmmdd-HHMMSS>/ (suffixed -2, -3, ... if taken), with checkpoints/. */
 export function createRunDir(out: string, algo: string, env: string, seed: number, now = new Date()): string {
   const base = join(out, `${algo}-${env}-s${seed}-${timestamp(now)}`);
-  let dir = base;
-  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
-  mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  return dir;
+  mkdirSync(out, { recursive: true });
+  // mkdir without `recursive` fails on an existing directory: two runs started in the same second never share one.
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw e;
+    }
+    mkdirSync(join(dir, 'checkpoints'));
+    return dir;
+  }
 }
 
 export const CHECKPOINT_FILE = { last: 'checkpoints/last.ascent', best: 'checkpoints/best.ascent' } as const;
 
-/** Keep only progress rows up to `steps` (a resumed run continues from its checkpoint, not from rows logged after it). */
-export function trimProgress(dir: string, steps: number): void {
+/** Warnings about damaged run files go to stderr, one line each. */
+export const warnStderr = (message: string): void => void process.stderr.write(`ascent: warning: ${message}\n`);
+
+/**
+ * Keep only progress rows up to `steps` (a resumed run continues from its checkpoint and logs the
+ * rows after it again). A torn last line (a full disk, a kill mid-write) goes with them; a bad line
+ * elsewhere throws, naming the file and line. progress.csv is rebuilt from the kept JSONL rows
+ * (the same values, columns from its header), so a torn CSV line cannot survive either.
+ */
+export function trimProgress(dir: string, steps: number, warn: (message: string) => void = warnStderr): void {
   const jl = join(dir, 'progress.jsonl'), csv = join(dir, 'progress.csv');
   if (existsSync(jl)) {
-    const keep = readFileSync(jl, 'utf8').split('\n').filter((l) => l.trim() && (JSON.parse(l).steps as number) <= steps);
-    atomicWrite(jl, keep.map((l) => l + '\n').join(''), { fsync: false });
-  }
-  if (existsSync(csv)) {
-    const lines = readFileSync(csv, 'utf8').split('\n').filter((l) => l.length > 0);
+    const keep = readProgressJsonl(readFileSync(jl, 'utf8'), jl, warn).rows.filter((r) => typeof r.steps === 'number' && r.steps <= steps);
+    atomicWrite(jl, keep.map((r) => JSON.stringify(r) + '\n').join(''), { fsync: false });
+    const text = existsSync(csv) ? readFileSync(csv, 'utf8') : '';
+    const header = text.includes('\n') ? text.slice(0, text.indexOf('\n')) : '';
+    const columns = header ? header.split(',') : keep.length ? Object.keys(keep[0]) : null;
+    if (columns) atomicWrite(csv, [columns.join(','), ...keep.map((r) => csvLine(columns, r))].map((l) => l + '\n').join(''), { fsync: false });
+  } else if (existsSync(csv)) {
+    // No JSONL to rebuild from: keep the whole CSV lines up to `steps` (a last line without its newline is torn).
+    const text = readFileSync(csv, 'utf8');
+    const lines = text.split('\n');
+    if (!text.endsWith('\n') && lines.at(-1) !== '') warn(`${csv} line ${lines.length}: dropped a torn last line`);
+    lines.pop();
     const col = lines[0]?.split(',').indexOf('steps') ?? -1;
-    const keep = lines.length ? [lines[0], ...lines.slice(1).filter((l) => col < 0 || Number(l.split(',')[col]) <= steps)] : [];
+    const keep = lines.length ? [lines[0], ...lines.slice(1).filter((l) => l.length > 0 && (col < 0 || Number(l.split(',')[col]) <= steps))] : [];
     atomicWrite(csv, keep.map((l) => l + '\n').join(''), { fsync: false });
   }
+}
+
+/**
+ * Cut every TensorBoard event file in `dir` back to the records of steps <= `steps` (and before
+ * any damaged record): a run killed after its last checkpoint logged steps that the resumed run
+ * logs again, and TensorBoard would show both. Returns the files that were cut.
+ */
+export function trimEvents(dir: string, steps: number): string[] {
+  const cut: string[] = [];
+  for (const f of eventFiles(dir)) {
+    const bytes = readFileSync(f);
+    const keep = eventBytesUpTo(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), steps);
+    if (keep < bytes.length) {
+      truncateSync(f, keep);
+      cut.push(f);
+    }
+  }
+  return cut;
 }
 
 export class RunWriter implements Callback {
@@ -79,8 +122,38 @@ export class RunWriter implements Callback {
   }
 
   status(state: RunState, extra: Partial<RunStatus> = {}): void {
+    atomicWrite(join(this.dir, 'status.json'), this.statusText(state, extra), { fsync: false });
+  }
+
+  private statusText(state: RunState, extra: Partial<RunStatus>): string {
     const s: RunStatus = { state, steps: this.steps, totalSteps: this.info.run.totalSteps, updatedAt: new Date().toISOString(), ...extra };
-    atomicWrite(join(this.dir, 'status.json'), JSON.stringify(s, null, 1) + '\n', { fsync: false });
+    return JSON.stringify(s, null, 1) + '\n';
+  }
+
+  /**
+   * Record a failure without throwing: on a full disk the atomic write (a new temporary file) can
+   * fail, so fall back to rewriting status.json in place (its own blocks are freed first). Returns
+   * false when neither worked; readers then still see that no process holds the run (runLiveness).
+   */
+  recordFailure(error: string, warn: (message: string) => void = warnStderr): boolean {
+    const text = this.statusText('failed', { error });
+    try {
+      this.status('failed', { error });
+      return true;
+    } catch {
+      try {
+        const fd = openSync(join(this.dir, 'status.json'), 'w');
+        try {
+          writeSync(fd, text);
+        } finally {
+          closeSync(fd);
+        }
+        return true;
+      } catch (e) {
+        warn(`could not record the failure in ${join(this.dir, 'status.json')} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        return false;
+      }
+    }
   }
 
   onStart(ctx: TrainContext): void {
@@ -126,10 +199,34 @@ export class RunWriter implements Callback {
   }
 }
 
-/** Read a run's progress rows (JSONL). */
-export function readProgress(dir: string): ProgressRow[] {
+/** Read a run's progress rows (JSONL); a torn last line is skipped with a warning naming the file and line. */
+export function readProgress(dir: string, warn: (message: string) => void = warnStderr): ProgressRow[] {
   const p = join(dir, 'progress.jsonl');
-  return existsSync(p) ? parseJsonl(readFileSync(p, 'utf8')) : [];
+  return existsSync(p) ? readProgressJsonl(readFileSync(p, 'utf8'), p, warn).rows : [];
+}
+
+/** A run's state as readers should show it: status.json, except that 'running' without a live process is 'dead'. */
+export type ShownRunState = RunState | 'dead';
+
+export interface RunReport {
+  status: RunStatus | null;
+  state: ShownRunState | null;
+  liveness: RunLiveness;
+}
+
+/**
+ * status.json checked against the run's lock: a process killed outright (SIGKILL, power loss, a
+ * full disk that failed the failure handler's own write) leaves 'running' behind, and no live
+ * process holding train.lock tells that it is dead.
+ */
+export function readRunStatus(dir: string): RunReport {
+  let status: RunStatus | null = null;
+  try {
+    status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
+  } catch { /* missing or unreadable */ }
+  const liveness = runLiveness(dir);
+  const state = status?.state === 'running' && liveness.live === false ? 'dead' : status?.state ?? null;
+  return { status, state, liveness };
 }
 
 export function eventFiles(dir: string): string[] {

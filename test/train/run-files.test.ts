@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readProgressJsonl, parseJsonl } from '../../src/train/progress.ts';
 import { trimProgress, trimEvents, readRunStatus, RunWriter } from '../../src/train/node/run-dir.ts';
-import { acquireRunLock, runLiveness, removeStaleTempFiles, LOCK_FILE } from '../../src/train/node/lock.ts';
+import { acquireRunLock, runLiveness, removeStaleTempFiles, processStartMs, LOCK_FILE } from '../../src/train/node/lock.ts';
 import { fileVersionRecord, scalarRecord, parseRecords, decodeEvent } from '../../src/train/tfevents.ts';
 
 const tmp = (p = 'ascent-files-') => mkdtempSync(join(tmpdir(), p));
@@ -84,6 +84,15 @@ test('the run lock: one holder, a one-line refusal naming the directory and pid,
   assert.equal(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
   assert.deepEqual(readdirSync(dir), [LOCK_FILE], 'the stale lock was removed, not left aside');
   again.release();
+
+  // The holder's pid now names a process that started after the lock was taken (a restarted container reuses pids).
+  if (existsSync('/proc/self/stat')) {
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z' }) + '\n');
+    assert.equal(runLiveness(dir).live, false);
+    acquireRunLock(dir).release();
+    const started = processStartMs(process.pid)!;
+    assert.ok(Math.abs(started - (Date.now() - process.uptime() * 1000)) < 3000, `process start ${new Date(started).toISOString()}`);
+  }
 
   // Held on another machine (a shared filesystem): cannot be checked, so it is respected.
   writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: 'x' }) + '\n');

@@ -29,6 +29,24 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * When the process `pid` started (ms since the epoch), from Linux's /proc (field 22 of
+ * /proc/<pid>/stat, in clock ticks since boot, plus btime of /proc/stat); null elsewhere.
+ */
+export function processStartMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[22 - 3]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
+    // USER_HZ is 100 on every Linux architecture Node runs on.
+    return Number.isFinite(ticks) && Number.isFinite(btime) ? btime * 1000 + ticks * 10 : null;
+  } catch {
+    return null;
+  }
+}
+
 function readHolder(path: string): LockHolder | null {
   try {
     const h = JSON.parse(readFileSync(path, 'utf8'));
@@ -52,7 +70,10 @@ function holderAlive(path: string, h: LockHolder | null): boolean | null {
     }
   }
   if (h.host !== hostname()) return null;
-  return pidAlive(h.pid);
+  if (!pidAlive(h.pid)) return false;
+  // A pid reused by a process that started after the lock was taken (a restarted container) is not the holder.
+  const started = processStartMs(h.pid), locked = Date.parse(h.startedAt);
+  return !(started !== null && Number.isFinite(locked) && started > locked + 2000);
 }
 
 export interface RunLock {

@@ -1,5 +1,37 @@
 /** Optimizers and gradient-norm clipping. They update parameter buffers in place, off the tape. */
 import { Tensor, shapeStr } from '../tensor/index.ts';
+import { privateKernels, kernelInfo, wasmPolyak, type KernelExports } from '../tensor/wasm/index.ts';
+
+/** Bytes of n floats rounded up to whole 16-byte vectors. */
+const vecBytes = (n: number) => ((n * 4 + 15) >> 4) << 4;
+
+/**
+ * Optimizer state kept in a private WebAssembly memory (issue 12): each parameter's moment buffers
+ * live there between steps, so a step copies only the parameter and its gradient in and the
+ * parameter out, and runs one SIMD kernel call per parameter.
+ */
+interface ResidentState {
+  k: KernelExports;
+  f32: Float32Array;
+  /** Byte offsets of each parameter's buffers (moments; the shared scratch for p and g). */
+  offsets: number[][];
+  scratchP: number;
+  scratchG: number;
+}
+
+/**
+ * Lays out `perParam` buffers of each parameter's size, then two scratch buffers of the largest size,
+ * in a private kernel instance; null on the JS path or when a parameter is not float32.
+ */
+function residentState(params: Tensor[], perParam: number): ResidentState | null {
+  if (params.length === 0 || params.some((p) => !(p.data instanceof Float32Array))) return null;
+  let bytes = 0;
+  const offsets = params.map((p) => Array.from({ length: perParam }, () => ((bytes += vecBytes(p.size)), bytes - vecBytes(p.size))));
+  const largest = Math.max(...params.map((p) => vecBytes(p.size)));
+  const scratchP = bytes, scratchG = bytes + largest;
+  const k = privateKernels(scratchG + largest);
+  return k ? { k, f32: new Float32Array(k.memory.buffer), offsets, scratchP, scratchG } : null;
+}
 
 export interface OptimizerState {
   kind: string;
@@ -54,9 +86,14 @@ export class Adam {
       if (!(v >= 0 && v < 1)) throw new RangeError(`Adam: ${k} must be in [0, 1), got ${v}`);
     }
     if (!(this.eps > 0)) throw new RangeError(`Adam: eps must be > 0, got ${this.eps}`);
-    this.m = params.map((p) => new Float32Array(p.size));
-    this.v = params.map((p) => new Float32Array(p.size));
+    this.resident = residentState(params, 2);
+    const r = this.resident;
+    this.m = params.map((p, i) => (r ? new Float32Array(r.k.memory.buffer, r.offsets[i][0], p.size) : new Float32Array(p.size)));
+    this.v = params.map((p, i) => (r ? new Float32Array(r.k.memory.buffer, r.offsets[i][1], p.size) : new Float32Array(p.size)));
   }
+
+  /** Moments in WebAssembly memory, updated there by the SIMD kernel (null: the JS loop). */
+  private readonly resident: ResidentState | null;
 
   step(grads: (Tensor | null)[]): void {
     checkGrads('Adam', this.params, grads);
@@ -66,10 +103,20 @@ export class Adam {
     const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
     const stepSize = this.lr / c1, decay = 1 - this.lr * this.weightDecay;
     const rc2 = 1 / Math.sqrt(c2);
+    // The kernels may have been turned off since construction: then the JS loop runs on the same buffers.
+    const r = kernelInfo().path === 'wasm-simd' ? this.resident : null;
     for (let i = 0; i < this.params.length; i++) {
       const gt = grads[i];
       if (!gt) continue;
       const p = this.params[i].data, g = gt.data, m = this.m[i], v = this.v[i];
+      if (r && g instanceof Float32Array) {
+        const n = p.length, f32 = r.f32;
+        f32.set(p, r.scratchP >> 2);
+        f32.set(g, r.scratchG >> 2);
+        r.k.adam(r.scratchP, r.scratchG, r.offsets[i][0], r.offsets[i][1], n, b1, b2, 1 - b1, 1 - b2, stepSize, rc2, eps, decay);
+        p.set(f32.subarray(r.scratchP >> 2, (r.scratchP >> 2) + n));
+        continue;
+      }
       for (let j = 0; j < p.length; j++) {
         const gj = g[j];
         const mj = (m[j] = b1 * m[j] + (1 - b1) * gj);
@@ -183,4 +230,21 @@ export function clipGradNorm(grads: (Tensor | null)[], maxNorm: number): number 
     }
   }
   return norm;
+}
+
+/**
+ * Polyak averaging of target parameters, in place: t <- t + tau (s - t) for each pair (SAC's and
+ * TD3's target networks; tau = 1 copies). Runs in WebAssembly SIMD for large float32 buffers.
+ */
+export function polyak(targets: Tensor[], sources: Tensor[], tau: number): void {
+  if (!(tau >= 0 && tau <= 1)) throw new RangeError(`polyak: tau must be in [0, 1], got ${tau}`);
+  if (targets.length !== sources.length) throw new RangeError(`polyak: ${targets.length} targets for ${sources.length} sources`);
+  targets.forEach((t, k) => {
+    if (t.size !== sources[k].size) throw new RangeError(`polyak: source ${k} has ${sources[k].size} elements, target ${t.size}`);
+  });
+  for (let k = 0; k < targets.length; k++) {
+    const t = targets[k].data, s = sources[k].data;
+    if (t instanceof Float32Array && s instanceof Float32Array && wasmPolyak(t, s, tau)) continue;
+    for (let j = 0; j < t.length; j++) t[j] += tau * (s[j] - t[j]);
+  }
 }

@@ -5,7 +5,7 @@
  * matmul's backward passes (g @ B^T and A^T @ g) never materialise a transpose.
  */
 import type { Data, Shape } from './tensor.ts';
-import { wasmGemm } from './wasm/index.ts';
+import { wasmGemm, wasmRelu, wasmReluBackward } from './wasm/index.ts';
 
 /**
  * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers.
@@ -208,6 +208,7 @@ export function splitAt(shape: Shape, axis: number): [number, number, number] {
  */
 export function reluInto(src: Data, dst: Data): void {
   const n = dst.length;
+  if (src instanceof Float32Array && dst instanceof Float32Array && wasmRelu(src, dst)) return;
   if (src instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
     const si = new Int32Array(src.buffer, src.byteOffset, n), di = new Int32Array(dst.buffer, dst.byteOffset, n);
     for (let i = 0; i < n; i++) {
@@ -226,6 +227,7 @@ export function reluInto(src: Data, dst: Data): void {
 /** dst = g where x > 0, 0 where x <= 0, NaN where x is NaN (relu's backward). Branchless for float32, as reluInto. */
 export function reluBackwardInto(x: Data, g: Data, dst: Data): void {
   const n = dst.length;
+  if (x instanceof Float32Array && g instanceof Float32Array && dst instanceof Float32Array && wasmReluBackward(x, g, dst)) return;
   if (x instanceof Float32Array && g instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
     const xi = new Int32Array(x.buffer, x.byteOffset, n), gi = new Int32Array(g.buffer, g.byteOffset, n);
     const di = new Int32Array(dst.buffer, dst.byteOffset, n);

@@ -138,6 +138,9 @@ export class Func {
   f32x4Min(): this { return this.simd(0xe8); }
   f32x4Max(): this { return this.simd(0xe9); }
   f32x4Gt(): this { return this.simd(0x44); }
+  /** Lane mask of a != b: all ones where either lane is NaN (a NaN test with a == b). */
+  f32x4Ne(): this { return this.simd(0x42); }
+  f32x4Sqrt(): this { return this.simd(0xe3); }
   f32x4Lt(): this { return this.simd(0x43); }
   /** Round to nearest, ties to even. */
   f32x4Nearest(): this { return this.simd(0x6a); }

@@ -23,6 +23,7 @@
  */
 import { ModuleBuilder, Type, type Func } from './emitter.ts';
 import { emitTanh } from './tanh-kernel.ts';
+import { emitRelu, emitReluBackward, emitAdam, emitPolyak } from './elementwise-kernel.ts';
 
 export interface GemmShape {
   /** Rows of the register tile. */
@@ -35,12 +36,19 @@ export interface GemmShape {
 
 export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
 
-/** The kernel module: gemm and pack (this file) and the elementwise tanh (tanh-kernel.ts). */
+/**
+ * The kernel module: gemm and pack (this file), the elementwise tanh (tanh-kernel.ts), relu and its
+ * backward, Adam and Polyak (elementwise-kernel.ts).
+ */
 export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1);
   emitGemm(mod.func('gemm', new Array<Type>(11).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
   emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));
+  emitRelu(mod.func('relu', new Array<Type>(3).fill(Type.i32)));
+  emitReluBackward(mod.func('reluBackward', new Array<Type>(4).fill(Type.i32)));
+  emitAdam(mod.func('adam', [...new Array<Type>(5).fill(Type.i32), ...new Array<Type>(8).fill(Type.f32)]));
+  emitPolyak(mod.func('polyak', [Type.i32, Type.i32, Type.i32, Type.f32]));
   return mod.bytes();
 }
 

@@ -9,15 +9,29 @@ type GemmFn = (a: number, aRow: number, aCol: number, b: number, bRow: number, c
   m: number, nBytes: number, k: number, load: number) => void;
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;
+type ReluBackwardFn = (y: number, g: number, dst: number, n: number) => void;
+type AdamFn = (p: number, g: number, m: number, v: number, n: number,
+  b1: number, b2: number, c1: number, c2: number, stepSize: number, rc2: number, eps: number, decay: number) => void;
+type PolyakFn = (t: number, s: number, n: number, tau: number) => void;
 
-export interface Kernels {
+/** The exports of one instance of the kernel module (see gemm-kernel.ts and elementwise-kernel.ts). */
+export interface KernelExports {
   memory: WebAssembly.Memory;
-  /** A view of the memory, renewed when it grows (see `reserve`). */
-  f32: Float32Array;
   gemm: GemmFn;
   pack: PackFn;
   tanh: TanhFn;
+  relu: TanhFn;
+  reluBackward: ReluBackwardFn;
+  adam: AdamFn;
+  polyak: PolyakFn;
+}
+
+export interface Kernels extends KernelExports {
+  /** A view of the memory, renewed when it grows (see `reserve`). */
+  f32: Float32Array;
   fma: boolean;
+  /** The compiled module, for private instances (e.g. an optimizer's resident state). */
+  module: WebAssembly.Module;
 }
 
 /** Beyond this the kernels' memory would be too large to keep around: callers use JS. */
@@ -36,9 +50,12 @@ function envDisabled(): boolean {
 function tryBuild(tile: GemmShape): Kernels | null {
   const bytes = buildKernelModule(tile);
   if (!WebAssembly.validate(bytes)) return null;
-  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  const e = inst.exports as unknown as { memory: WebAssembly.Memory; gemm: GemmFn; pack: PackFn; tanh: TanhFn };
-  return { memory: e.memory, f32: new Float32Array(e.memory.buffer), gemm: e.gemm, pack: e.pack, tanh: e.tanh, fma: tile.fma };
+  const module = new WebAssembly.Module(bytes);
+  const e = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  return {
+    memory: e.memory, f32: new Float32Array(e.memory.buffer), gemm: e.gemm, pack: e.pack, tanh: e.tanh, relu: e.relu,
+    reluBackward: e.reluBackward, adam: e.adam, polyak: e.polyak, fma: tile.fma, module,
+  };
 }
 
 function build(): Kernels | null {
@@ -62,6 +79,23 @@ export function kernels(): Kernels | null {
   if (!enabled) return null;
   if (instance === undefined) instance = build();
   return instance;
+}
+
+/**
+ * A separate instance of the kernel module with its own memory of at least `bytes` (for state that
+ * stays in WebAssembly memory between calls, such as Adam's moments), or null on the JS path.
+ */
+export function privateKernels(bytes: number): KernelExports | null {
+  const k = kernels();
+  if (!k || bytes > MAX_BYTES) return null;
+  try {
+    const e = new WebAssembly.Instance(k.module, {}).exports as unknown as KernelExports;
+    const have = e.memory.buffer.byteLength;
+    if (have < bytes) e.memory.grow(Math.ceil((bytes - have) / 65536));
+    return e;
+  } catch {
+    return null;
+  }
 }
 
 /** Ensures the memory holds `bytes`; false when that is more than the kernels should keep. */

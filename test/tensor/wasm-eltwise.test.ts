@@ -1,0 +1,140 @@
+// The WebAssembly relu, relu-backward, Adam and Polyak kernels (issue 12) against the JS reference
+// paths, bit for bit where the arithmetic is the same and within float32 rounding where it is not.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/rng/index.ts';
+import { reluInto, reluBackwardInto } from '../../src/tensor/kernels.ts';
+import { Tensor } from '../../src/tensor/index.ts';
+import { wasmRelu, wasmReluBackward, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
+import { Adam, polyak } from '../../src/nn/index.ts';
+
+const info = kernelInfo();
+const wasmOnly = { skip: info.path === 'wasm-simd' ? false : `WebAssembly kernels are off here: ${info.reason}` };
+
+function withKernels<T>(on: boolean, fn: () => T): T {
+  const prev = setWasmKernels(on);
+  try {
+    return fn();
+  } finally {
+    setWasmKernels(prev);
+  }
+}
+
+/** Random data with the special values relu must get right mixed in. */
+function data(n: number, seed: number): Float32Array {
+  const x = new Rng(seed).fillUniform(new Float32Array(n), -2, 2) as Float32Array;
+  const special = [NaN, -NaN, Infinity, -Infinity, 0, -0, 1e-45, -1e-45, 3.4e38, -3.4e38];
+  for (let i = 0; i < n; i += 7) x[i] = special[(i / 7) % special.length];
+  return x;
+}
+
+/** Same values, NaN counted equal to NaN and -0 distinct from 0 (Object.is). */
+function sameValues(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, what);
+  for (let i = 0; i < a.length; i++) assert.ok(Object.is(a[i], b[i]), `${what}: [${i}] ${a[i]} vs ${b[i]}`);
+}
+
+test('wasm relu and relu-backward equal the JS branchless loops (NaN, -0, Inf, odd sizes, in place)', wasmOnly, () => {
+  setWasmEltwiseThreshold(0);
+  try {
+    for (const n of [1, 3, 4, 5, 17, 64, 513, 4099]) {
+      const x = data(n, n), g = data(n, n + 1);
+      const yw = new Float32Array(n), yj = new Float32Array(n), dw = new Float32Array(n), dj = new Float32Array(n);
+      assert.ok(wasmRelu(x, yw), 'wasm path taken');
+      withKernels(false, () => reluInto(x, yj));
+      sameValues(yw, yj, `relu n=${n}`);
+      assert.ok(wasmReluBackward(x, g, dw));
+      withKernels(false, () => reluBackwardInto(x, g, dj));
+      sameValues(dw, dj, `reluBackward at the input, n=${n}`);
+      // At relu's output (what a fused layer keeps): the same mask.
+      assert.ok(wasmReluBackward(yw, g, dw));
+      withKernels(false, () => reluBackwardInto(yj, g, dj));
+      sameValues(dw, dj, `reluBackward at the output, n=${n}`);
+      const inPlace = x.slice();
+      assert.ok(wasmRelu(inPlace, inPlace));
+      sameValues(inPlace, yj, `relu in place, n=${n}`);
+    }
+  } finally {
+    setWasmEltwiseThreshold();
+  }
+});
+
+test('relu kernels stay in JS below the size threshold', wasmOnly, () => {
+  const x = data(8, 1);
+  assert.equal(wasmRelu(x, new Float32Array(8)), false);
+  assert.equal(wasmReluBackward(x, x, new Float32Array(8)), false);
+});
+
+/** Three parameters (sizes not multiples of 4), a few Adam steps with the given kernels setting. */
+function adamRun(on: boolean, steps: number, opts = { lr: 0.01, weightDecay: 0.1 }): { params: Float32Array[]; state: Float32Array[] } {
+  return withKernels(on, () => {
+    const rng = new Rng(5);
+    const ps = [7, 256 * 3 + 1, 1].map((n) => Tensor.param(rng.fillNormal(new Float32Array(n)) as Float32Array, [n]));
+    const opt = new Adam(ps, opts);
+    for (let s = 0; s < steps; s++) opt.step(ps.map((p) => new Tensor(rng.fillNormal(new Float32Array(p.size), 0, 1 + s) as Float32Array, p.shape)));
+    return { params: ps.map((p) => Float32Array.from(p.data)), state: opt.getState().buffers };
+  });
+}
+
+test('Adam with moments resident in wasm memory matches the JS loop to float32 rounding', wasmOnly, () => {
+  const w = adamRun(true, 10), j = adamRun(false, 10);
+  for (let i = 0; i < w.params.length; i++) {
+    for (let e = 0; e < w.params[i].length; e++) {
+      const a = w.params[i][e], b = j.params[i][e];
+      assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `param ${i}[${e}]: wasm ${a}, JS ${b}`);
+    }
+  }
+  // A moment is a running sum whose terms cancel: its rounding error scales with the buffer's largest values.
+  for (let i = 0; i < w.state.length; i++) {
+    const scale = j.state[i].reduce((s, v) => Math.max(s, Math.abs(v)), 0);
+    for (let e = 0; e < w.state[i].length; e++) {
+      const a = w.state[i][e], b = j.state[i][e];
+      assert.ok(Math.abs(a - b) <= 1e-6 * scale, `moment ${i}[${e}]: wasm ${a}, JS ${b}`);
+    }
+  }
+});
+
+test('Adam keeps working on its resident moments when the kernels are turned off, and a NaN gradient gives NaN', () => {
+  const p = Tensor.param(Float32Array.from({ length: 40 }, (_, i) => i / 10), [40]);
+  const opt = new Adam([p], { lr: 0.1 });
+  opt.step([new Tensor(new Float32Array(40).fill(1), [40])]);
+  withKernels(false, () => opt.step([new Tensor(new Float32Array(40).fill(1), [40])]));
+  // Two steps of lr * sign(g) while the moments agree in sign: 0.2 down.
+  for (let i = 0; i < 40; i++) assert.ok(Math.abs(p.data[i] - (i / 10 - 0.2)) < 1e-6, `p[${i}] = ${p.data[i]}`);
+  const g = new Float32Array(40);
+  g[3] = NaN;
+  opt.step([new Tensor(g, [40])]);
+  assert.ok(Number.isNaN(p.data[3]) && Number.isFinite(p.data[4]), 'NaN reaches the parameter it belongs to only');
+});
+
+test('Adam state round-trips through getState/setState on the wasm-resident buffers', () => {
+  const a = adamRun(true, 3);
+  const p = Tensor.param(new Float32Array(7), [7]);
+  const opt = new Adam([p]);
+  opt.setState({ kind: 'adam', step: 3, lr: 0.01, buffers: [a.state[0], a.state[3]] });
+  const s = opt.getState();
+  sameValues(s.buffers[0], a.state[0], 'm');
+  sameValues(s.buffers[1], a.state[3], 'v');
+});
+
+test('polyak: t += tau (s - t) over parameter lists, wasm and JS alike; bad input named', () => {
+  for (const on of [true, false]) {
+    withKernels(on, () => {
+      const rng = new Rng(2);
+      const s = [5, 1000].map((n) => new Tensor(rng.fillNormal(new Float32Array(n)) as Float32Array, [n]));
+      const t = [5, 1000].map((n) => new Tensor(rng.fillNormal(new Float32Array(n)) as Float32Array, [n]));
+      const want = t.map((ti, k) => ti.data.map((v, j) => Math.fround(v + 0.005 * (s[k].data[j] - v))));
+      polyak(t, s, 0.005);
+      t.forEach((ti, k) => ti.data.forEach((v, j) => assert.ok(Math.abs(v - want[k][j]) <= 2e-7 * Math.max(1, Math.abs(want[k][j])), `${on} [${k}][${j}]`)));
+    });
+  }
+  const one = [new Tensor(new Float32Array(3), [3])];
+  assert.throws(() => polyak(one, [new Tensor(new Float32Array(4), [4])], 0.1), /polyak: source 0 has 4 elements, target 3/);
+  assert.throws(() => polyak(one, one, 1.5), /polyak: tau must be in \[0, 1\], got 1.5/);
+});
+
+test('privateKernels gives separate memories', wasmOnly, () => {
+  const a = privateKernels(1 << 16)!, b = privateKernels(1 << 16)!;
+  new Float32Array(a.memory.buffer)[0] = 1;
+  assert.equal(new Float32Array(b.memory.buffer)[0], 0);
+});

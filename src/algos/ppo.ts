@@ -150,7 +150,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     const oldValues = ro.values!;
     this.oldPolicy.parameters().forEach((p, i) => p.data.set(this.policy.parameters()[i].data));
 
-    let approxKl = 0, clipFraction = 0, policyLoss = 0, valueLoss = 0, entropy = 0, gradNorm = 0, klExact = 0, n = 0;
+    let approxKl = 0, clipFraction = 0, policyLoss = 0, vLossSum = 0, entropy = 0, gradNorm = 0, n = 0;
     let stoppedAt = c.epochs;
     epochs: for (let epoch = 0; epoch < c.epochs; epoch++) {
       const perm = this.rng.permutation(B);
@@ -166,32 +166,11 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         const dist = this.policy.distribution(obs);
         const logp = dist.logProb(act);
         const ratio = exp(sub(logp, new Tensor(lpOld, [m])));
-        let pg: Tensor;
-        if (c.objective === 'clip') {
-          pg = neg(mean(minimum(mul(ratio, A), mul(clip(ratio, 1 - eps, 1 + eps), A))));
-        } else {
-          const old = noGrad(() => this.oldPolicy.distribution(obs));
-          const kl = mean((old as { kl(o: unknown): Tensor }).kl(dist));
-          klExact += kl.item();
-          pg = add(neg(mean(mul(ratio, A))), mul(kl, this.beta));
-        }
-        const v = this.value.forward(obs);
-        const R = new Tensor(ret, [m]);
-        let vl = square(sub(v, R));
-        if (c.clipRangeVf > 0) {
-          const vo = new Tensor(vOld, [m]);
-          const vClipped = add(vo, clip(sub(v, vo), -c.clipRangeVf, c.clipRangeVf));
-          vl = maximum(vl, square(sub(vClipped, R)));
-        }
-        const vLoss = mean(vl);
-        const ent = mean(dist.entropy());
-        const loss = add(add(pg, mul(vLoss, c.vfCoef)), mul(ent, -c.entCoef));
-        checkLoss(loss, 'ppo loss', this.iteration);
-        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
-        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
-        this.opt.step(grads);
 
-        // Diagnostics: k3 estimator of KL(pi_old || pi) (Schulman, "Approximating KL divergence"), clip fraction.
+        // Approximate KL(pi_old || pi) of the current parameters on this minibatch, by the k3 estimator
+        // r - 1 - log r (Schulman, "Approximating KL divergence"), checked BEFORE the step, as SB3 does
+        // (ppo.py train(): approx_kl_div > 1.5 * target_kl -> break, then the optimizer step): once the
+        // steps taken so far have moved the policy past the limit, no further step is applied.
         const r = ratio.data;
         let k3 = 0, clipped = 0;
         for (let i = 0; i < m; i++) {
@@ -199,30 +178,51 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
           if (Math.abs(r[i] - 1) > eps) clipped++;
         }
         approxKl = k3 / m;
-        clipFraction += clipped / m;
-        policyLoss += pg.item();
-        valueLoss += vLoss.item();
-        entropy += ent.item();
-        n++;
         if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
           stoppedAt = epoch;
           break epochs;
         }
+
+        let pg: Tensor;
+        if (c.objective === 'clip') {
+          pg = clippedSurrogateLoss(ratio, A, eps);
+        } else {
+          const old = noGrad(() => this.oldPolicy.distribution(obs));
+          const kl = mean((old as { kl(o: unknown): Tensor }).kl(dist));
+          pg = add(neg(mean(mul(ratio, A))), mul(kl, this.beta));
+        }
+        const vLoss = valueLoss(this.value.forward(obs), ret, vOld, c.clipRangeVf);
+        const ent = mean(dist.entropy());
+        const loss = ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef);
+        checkLoss(loss, 'ppo loss', this.iteration);
+        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
+        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
+        this.opt.step(grads);
+
+        clipFraction += clipped / m;
+        policyLoss += pg.item();
+        vLossSum += vLoss.item();
+        entropy += ent.item();
+        n++;
       }
     }
-    if (c.objective === 'adaptiveKl' && n > 0) {
-      // Beta's update rule from the PPO paper (section 4).
-      const d = klExact / n;
-      if (d < c.klTarget / 1.5) this.beta /= 2;
-      else if (d > c.klTarget * 1.5) this.beta *= 2;
+    let klAfter = NaN;
+    if (c.objective === 'adaptiveKl') {
+      // Beta's update rule from the PPO paper (section 4): d is the KL of the policy the epochs
+      // produced, on the whole batch. (Averaging the KL over the minibatches instead counts the
+      // first ones, taken at or near pi_old, so d underestimates and beta collapses toward 0.)
+      const allObs = new Tensor(ro.obs, [B, ro.obsDim]);
+      klAfter = noGrad(() => mean((this.oldPolicy.distribution(allObs) as unknown as { kl(o: unknown): Tensor }).kl(this.policy.distribution(allObs))).item());
+      if (klAfter < c.klTarget / 1.5) this.beta /= 2;
+      else if (klAfter > c.klTarget * 1.5) this.beta *= 2;
     }
     this.iteration++;
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      policyLoss: policyLoss / n, valueLoss: valueLoss / n, entropy: entropy / n, approxKl, clipFraction: clipFraction / n,
+      policyLoss: policyLoss / n, valueLoss: vLossSum / n, entropy: entropy / n, approxKl, clipFraction: clipFraction / n,
       explainedVariance: explainedVariance(oldValues, returns), gradNorm, lr: this.opt.lr, clipRange: eps,
-      epochs: stoppedAt, ...(c.objective === 'adaptiveKl' ? { klBeta: this.beta, kl: klExact / n } : {}),
+      epochs: stoppedAt, ...(c.objective === 'adaptiveKl' ? { klBeta: this.beta, kl: klAfter } : {}),
     };
   }
 
@@ -238,6 +238,34 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     this.rng.setState(m.rng);
     this.beta = m.beta;
   }
+}
+
+/** L^CLIP as a loss to minimise: -E[min(r A, clip(r, 1 - eps, 1 + eps) A)] (PPO paper, eq. 7). */
+export function clippedSurrogateLoss(ratio: Tensor, A: Tensor, eps: number): Tensor {
+  return neg(mean(minimum(mul(ratio, A), mul(clip(ratio, 1 - eps, 1 + eps), A))));
+}
+
+/**
+ * E[(V - R)^2]; with clipRangeVf > 0, E[max((V - R)^2, (V_clip - R)^2)] where
+ * V_clip = V_old + clip(V - V_old, -clipRangeVf, clipRangeVf): the max makes the clipped loss a
+ * pessimistic bound, as in OpenAI Baselines' PPO2 (ppo2/model.py vf_losses1/vf_losses2). With min,
+ * a value that moved past the range would have a loss that ignores the move.
+ */
+export function valueLoss(v: Tensor, returns: Float32Array, oldValues: Float32Array, clipRangeVf: number): Tensor {
+  const m = returns.length;
+  const R = new Tensor(returns, [m]);
+  let vl = square(sub(v, R));
+  if (clipRangeVf > 0) {
+    const vo = new Tensor(oldValues, [m]);
+    const vClipped = add(vo, clip(sub(v, vo), -clipRangeVf, clipRangeVf));
+    vl = maximum(vl, square(sub(vClipped, R)));
+  }
+  return mean(vl);
+}
+
+/** L = L_pg + vfCoef L_V - entCoef H: the entropy bonus lowers the loss of a more random policy. */
+export function ppoLoss(pg: Tensor, vLoss: Tensor, entropy: Tensor, vfCoef: number, entCoef: number): Tensor {
+  return add(add(pg, mul(vLoss, vfCoef)), mul(entropy, -entCoef));
 }
 
 function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {

@@ -148,6 +148,58 @@ export function fisherVectorProduct(kl: Tensor, params: Tensor[], damping = 0): 
   };
 }
 
+export interface TrustRegionOptions {
+  targetKl: number;
+  cgIters: number;
+  lineSearch: boolean;
+  lineSearchShrink: number;
+  lineSearchSteps: number;
+}
+
+export interface TrustRegionStep {
+  accepted: boolean;
+  /** The accepted step's fraction of the full step (0 when none was accepted). */
+  fraction: number;
+  backtracks: number;
+  /** KL and surrogate improvement at the accepted step (0 when none was accepted). */
+  kl: number;
+  improvement: number;
+  /** First-order improvement g . step of the accepted step. */
+  expectedImprovement: number;
+}
+
+/**
+ * TRPO's update direction, size and line search (Schulman et al. 2015, appendix C): x = F^-1 g by
+ * conjugate gradient; the full step sqrt(2 delta / x^T F x) x is the largest with the quadratic
+ * model of the KL, 1/2 s^T F s, equal to delta; then try step * shrink^k, k = 0, 1, ..., and accept
+ * the first with KL <= delta and a surrogate improvement > 0. Without line search (the natural
+ * policy gradient) the full step is taken as is. `trial(step)` moves the parameters to
+ * theta_old + step and returns the surrogate and mean KL there; after a rejection the caller
+ * restores theta_old.
+ */
+export function trustRegionStep(
+  g: Float64Array, Fv: (v: Float64Array) => Float64Array, surrogate0: number,
+  trial: (step: Float64Array) => { surrogate: number; kl: number }, o: TrustRegionOptions,
+): TrustRegionStep {
+  const x = conjugateGradient(Fv, g, o.cgIters);
+  const xFx = dot(x, Fv(x));
+  const scale = xFx > 0 ? Math.sqrt((2 * o.targetKl) / xFx) : 0;
+  const gx = dot(g, x);
+  const step = new Float64Array(x.length);
+  let frac = 1, backtracks = 0;
+  for (let k = 0; k < (o.lineSearch ? o.lineSearchSteps : 1); k++) {
+    for (let i = 0; i < x.length; i++) step[i] = frac * scale * x[i];
+    const { surrogate, kl } = trial(step);
+    const improvement = surrogate - surrogate0;
+    if (!o.lineSearch || (Number.isFinite(surrogate) && kl <= o.targetKl && improvement > 0)) {
+      return { accepted: true, fraction: frac, backtracks, kl, improvement, expectedImprovement: frac * scale * gx };
+    }
+    frac *= o.lineSearchShrink;
+    backtracks++;
+  }
+  return { accepted: false, fraction: 0, backtracks, kl: 0, improvement: 0, expectedImprovement: 0 };
+}
+
 export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
   readonly name: string = 'trpo';
   readonly config: TrpoConfig;
@@ -202,39 +254,20 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     const g = flattenTensors(grad(L0, params, { allowUnused: true }), sizes);
 
     const Fv = fisherVectorProduct(meanKl(), params, c.cgDamping);
-    const x = conjugateGradient(Fv, g, c.cgIters);
-    const xFx = dot(x, Fv(x));
-    const scale = xFx > 0 ? Math.sqrt((2 * c.targetKl) / xFx) : 0;
-    const expected = scale * dot(g, x); // first-order improvement of the full step
-
     const old = params.map((p) => Float32Array.from(p.data));
-    const setParams = (frac: number) => {
+    // A trial sets theta = theta_old + step and measures the surrogate and the KL there.
+    const trial = (step: Float64Array) => {
       let o = 0;
       params.forEach((p, k) => {
         const d = p.data, o0 = old[k];
-        for (let i = 0; i < d.length; i++) d[i] = o0[i] + frac * scale * x[o + i];
+        for (let i = 0; i < d.length; i++) d[i] = o0[i] + step[o + i];
         o += p.size;
       });
+      const [Ln, kl] = noGrad(() => [surrogate().item(), meanKl().item()]);
+      return { surrogate: Ln, kl };
     };
-    const L0v = L0.item();
-    let accepted = false, frac = 1, klNew = 0, improve = 0, backtracks = 0;
-    for (let k = 0; k < (c.lineSearch ? c.lineSearchSteps : 1); k++) {
-      setParams(frac);
-      const [Ln, kn] = noGrad(() => [surrogate().item(), meanKl().item()]);
-      improve = Ln - L0v;
-      klNew = kn;
-      if (!c.lineSearch || (Number.isFinite(Ln) && kn <= c.targetKl && improve > 0)) {
-        accepted = true;
-        break;
-      }
-      frac *= c.lineSearchShrink;
-      backtracks++;
-    }
-    if (!accepted) {
-      params.forEach((p, k) => p.data.set(old[k]));
-      klNew = 0;
-      improve = 0;
-    }
+    const tr = trustRegionStep(g, Fv, L0.item(), trial, c);
+    if (!tr.accepted) params.forEach((p, k) => p.data.set(old[k]));
 
     // Value function: regression on the GAE returns, shuffled minibatches.
     let valueLoss = NaN;
@@ -256,8 +289,8 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      kl: klNew, surrogateImprovement: improve, expectedImprovement: expected * frac, stepFraction: accepted ? frac : 0,
-      accepted: accepted ? 1 : 0, backtracks, valueLoss, entropy, explainedVariance: explainedVariance(ro.values!, returns),
+      kl: tr.kl, surrogateImprovement: tr.improvement, expectedImprovement: tr.expectedImprovement, stepFraction: tr.fraction,
+      accepted: tr.accepted ? 1 : 0, backtracks: tr.backtracks, valueLoss, entropy, explainedVariance: explainedVariance(ro.values!, returns),
     };
   }
 

@@ -162,3 +162,19 @@ test('stale temporary files: only atomicWrite\'s, only of processes that are gon
   assert.deepEqual(removed.sort(), Object.entries(files).filter(([, gone]) => gone).map(([f]) => join(dir, f)).sort());
   for (const [f, gone] of Object.entries(files)) assert.equal(existsSync(join(dir, f)), !gone, f);
 });
+
+test('a lock that cannot be written (full disk) is not left behind empty', async (t) => {
+  const fs = (await import('node:fs')).default;
+  const { syncBuiltinESMExports } = await import('node:module');
+  const dir = tmp();
+  t.mock.method(fs, 'writeSync', () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); });
+  syncBuiltinESMExports();
+  try {
+    assert.throws(() => acquireRunLock(dir), /ENOSPC/);
+  } finally {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  }
+  assert.deepEqual(readdirSync(dir), []);
+  acquireRunLock(dir).release();
+});

@@ -96,9 +96,13 @@ export function acquireRunLock(dir: string, now = new Date()): RunLock {
       const fd = openSync(path, 'wx');
       try {
         writeSync(fd, JSON.stringify(me) + '\n');
-      } finally {
+      } catch (e) {
+        // A full disk: leave no empty lock behind.
         closeSync(fd);
+        unlinkSync(path);
+        throw e;
       }
+      closeSync(fd);
       let released = false;
       const release = () => {
         if (released) return;

@@ -8,3 +8,4 @@ export * from './stats.ts';
 export * from './lab.ts';
 export * from './importance.ts';
 export * from './importance-lab.ts';
+export * from './figures.ts';

@@ -65,8 +65,8 @@ test('two --resume of one run directory at once: one trains, the other refuses w
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => {
     a.child.kill('SIGKILL');
     b.child.kill('SIGKILL');
-    reject(new Error('both resumed processes were still training after 30 s'));
-  }, 30_000)));
+    reject(new Error('both resumed processes were still training after 60 s'));
+  }, 60_000)));
   const loser = await Promise.race([a.done.then((r) => ({ r, winner: b })), b.done.then((r) => ({ r, winner: a })), timeout]).finally(() => clearTimeout(timer));
   assert.equal(loser.r.code, 2, loser.r.stderr);
   const holder = loser.winner.child.pid;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { gemm } from '../../src/tensor/kernels.ts';
 import * as T from '../../src/tensor/index.ts';
-import { wasmGemm, wasmTanh, setWasmKernels, setWasmGemmThreshold, setWasmTanhThreshold, kernelInfo } from '../../src/tensor/wasm/index.ts';
+import { wasmGemm, wasmTanh, setWasmKernels, setWasmFma, setWasmGemmThreshold, setWasmTanhThreshold, kernelInfo } from '../../src/tensor/wasm/index.ts';
 import { uleb, sleb } from '../../src/tensor/wasm/emitter.ts';
 import { buildKernelModule } from '../../src/tensor/wasm/gemm-kernel.ts';
 
@@ -114,6 +114,30 @@ test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column 
   checkProduct(64, 4096, 64, true, false, false);
   checkProduct(4096, 64, 2, false, false, true);
   checkProduct(64, 4096, 2, true, false, false);
+});
+
+test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and repeat bit for bit', wasmOnly, () => {
+  const fmaDefault = kernelInfo().fma;
+  for (const fma of [false, true]) {
+    setWasmFma(fma);
+    try {
+      // fma is on only where the runtime has relaxed SIMD (Node 21+, or Node 20 through V8's flag).
+      if (fma && !kernelInfo().fma) continue;
+      assert.equal(kernelInfo().fma, fma);
+      checkProduct(256, 256, 256, false, false, true);
+      checkProduct(256, 256, 23, false, true, false);
+      checkProduct(23, 256, 256, true, false, false);
+      const A = new Rng(1).fillUniform(new Float32Array(64 * 96), -1, 1) as Float32Array;
+      const B = new Rng(2).fillUniform(new Float32Array(96 * 40), -1, 1) as Float32Array;
+      const C1 = new Float32Array(64 * 40), C2 = new Float32Array(64 * 40);
+      gemm(A, 0, B, 0, C1, 0, 64, 96, 40, false, false);
+      gemm(A, 0, B, 0, C2, 0, 64, 96, 40, false, false);
+      assert.deepEqual(C1, C2);
+    } finally {
+      setWasmFma(true);
+    }
+  }
+  assert.equal(kernelInfo().fma, fmaDefault, 'restored');
 });
 
 test('memory grows for a large product and is reused by a smaller one afterwards', wasmOnly, () => {

@@ -3,7 +3,7 @@
  * our own emitter (no toolchain), used by kernels.ts and ops for large float32 data, with the JS
  * code as the fallback where SIMD is missing or the kernels are turned off.
  */
-export { setWasmKernels, kernelInfo, type KernelInfo } from './runtime.ts';
+export { setWasmKernels, setWasmFma, kernelInfo, type KernelInfo } from './runtime.ts';
 export { wasmGemm, setWasmGemmThreshold } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmPolyak, setWasmEltwiseThreshold } from './elementwise.ts';

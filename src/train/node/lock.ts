@@ -5,7 +5,7 @@
  * stale and is taken over; a second process meanwhile refuses to start. Readers use the same lock
  * to tell a live run from one whose process was killed before it could record its end.
  */
-import { closeSync, linkSync, openSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../setup.ts';
@@ -47,9 +47,30 @@ export function processStartMs(pid: number): number | null {
   }
 }
 
+/** The lock's text, if it is a small regular file: readers such as the dashboard must not block on a FIFO planted there. */
+function readLockText(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 4096) return null;
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, st.size, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readHolder(path: string): LockHolder | null {
   try {
-    const h = JSON.parse(readFileSync(path, 'utf8'));
+    const h = JSON.parse(readLockText(path) ?? '');
     return h && typeof h.pid === 'number' && typeof h.host === 'string' ? { pid: h.pid, host: h.host, startedAt: String(h.startedAt) } : null;
   } catch {
     return null;

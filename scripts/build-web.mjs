@@ -32,7 +32,9 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
     keepNames: true, logLevel: quiet ? 'silent' : 'warning',
     define: { __ASCENT_PRESETS__: JSON.stringify(readPresets()) },
     // The Node-only vector adapters are loaded through computed specifiers; never pull them in.
-    external: ['node:*'],
+    // mujoco-js (loaded by a dynamic import in envs/mujoco/sim.ts) imports Node's 'module': keep it
+    // out of the bundles, so loadMujoco() fails with its own message in a browser instead of the build.
+    external: ['node:*', 'mujoco-js'],
   };
   const result = await build({
     ...common,

@@ -1,7 +1,9 @@
 // The MuJoCo envs' API: loading, spaces, options, bad input, state round trips, snapshots, close.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { make, register, registeredIds, spec } from '../../../src/envs/index.ts';
+import { checkEnv, make, register, registeredIds, spec } from '../../../src/envs/index.ts';
+import { MjSim } from '../../../src/envs/mujoco/sim.ts';
+import { HOPPER_XML } from '../../../src/envs/mujoco/models/index.ts';
 import { HopperEnv, loadMujoco, MUJOCO_SPECS, type MujocoEnv } from '../../../src/envs/mujoco/index.ts';
 
 // Before the module is loaded (each test file runs in its own process).
@@ -152,4 +154,42 @@ test('close() frees the simulation; using it afterwards fails clearly; closing t
   env.close();
   env.close();
   assert.throws(() => env.step([0, 0]), /Swimmer-v5: the MuJoCo simulation was closed/);
+});
+
+test('every MuJoCo task passes checkEnv (spaces, types, seeding, snapshots)', async () => {
+  await loadMujoco();
+  for (const { id } of MUJOCO_SPECS) {
+    const env = make(id);
+    checkEnv(env, { steps: 20 });
+    env.close();
+  }
+});
+
+test('MjSim applies the version corrections after loading: doubled geom margins, multiccd on', async () => {
+  await loadMujoco();
+  const plain = new MjSim('Hopper-v5', HOPPER_XML, { versionCorrections: false });
+  const fixed = new MjSim('Hopper-v5', HOPPER_XML);
+  try {
+    assert.deepEqual(Array.from(plain.m('geom_margin')), [0.001, 0.001, 0.001, 0.001, 0.001]);
+    assert.deepEqual(Array.from(fixed.m('geom_margin')), [0.002, 0.002, 0.002, 0.002, 0.002]);
+    const flags = (s: MjSim) => {
+      const opt = s.model.opt;
+      const f = opt.enableflags;
+      opt.delete();
+      return f;
+    };
+    assert.equal(flags(plain) & 16, 0);
+    assert.equal(flags(fixed) & 16, 16, 'mjENBL_MULTICCD');
+  } finally {
+    plain.close();
+    fixed.close();
+  }
+});
+
+test('MjSim names a missing body and a model MuJoCo cannot compile', async () => {
+  await loadMujoco();
+  const sim = new MjSim('Hopper-v5', HOPPER_XML);
+  assert.throws(() => sim.id('body', 'nose'), /Hopper-v5: the model has no body named "nose"/);
+  sim.close();
+  assert.throws(() => new MjSim('Broken-v0', '<mujoco><worldbody><geom type="nonsense"/></worldbody></mujoco>'), /Broken-v0: MuJoCo could not compile the MJCF model/);
 });

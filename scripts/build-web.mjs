@@ -3,6 +3,7 @@
 //   ascent.js                  the library (engine, distributions, classic envs, algorithms, training driver)
 //   train/    index.html, main.js, worker.js (module worker), style.css   the training page
 //   dashboard/ index.html, main.js, style.css                            the runs dashboard
+//   lab/       index.html, main.js, worker.js, lab.css                   the estimator lab page
 // The preset YAML files are parsed here and inlined as JSON, so the pages carry no YAML parser.
 // Usage: node scripts/build-web.mjs [--outdir dir]; or import { buildWeb } from this file.
 import { build } from 'esbuild';
@@ -43,11 +44,13 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
       'train/main': join(web, 'train', 'main.ts'),
       'train/worker': join(web, 'train', 'worker.ts'),
       'dashboard/main': join(web, 'dashboard', 'main.ts'),
+      'lab/main': join(web, 'lab', 'main.ts'),
+      'lab/worker': join(web, 'lab', 'worker.ts'),
     },
     outdir,
     metafile: true,
   });
-  for (const page of ['train', 'dashboard']) {
+  for (const page of ['train', 'dashboard', 'lab']) {
     mkdirSync(join(outdir, page), { recursive: true });
     for (const f of readdirSync(join(web, page))) if (/\.(html|css)$/.test(f)) copyFileSync(join(web, page, f), join(outdir, page, f));
   }

@@ -1,0 +1,131 @@
+/**
+ * The lab page in Chromium: every section computes in its worker and draws, the numbers equal what
+ * the same functions give in Node (the CLI's lab code) for the same settings and seed, moving a
+ * control changes them (and the variance scales as 1/N within standard errors), the controls live in
+ * the URL, and the page has no console errors. Screenshots go to test-artifacts/.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import { computeSection, DEFAULTS } from '../../src/web/lab/compute.ts';
+import type { SectionId } from '../../src/web/lab/protocol.ts';
+import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+
+const skip = skipBrowser();
+const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo'];
+let dash: Dashboard;
+let browser: BrowserContext;
+let page: Page;
+const errors: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  mkdirSync(ARTIFACTS, { recursive: true });
+  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
+  browser = await launch();
+  page = await browser.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+});
+after(async () => {
+  await browser?.close();
+  await dash?.close();
+});
+
+const runs = (s: SectionId) => page.getAttribute(`section[data-section=${s}]`, 'data-runs').then(Number);
+const json = async (sel: string) => JSON.parse((await page.getAttribute(sel, 'data-json'))!);
+/** Waits until section s has drawn more than `before` results. */
+const drawn = (s: SectionId, before: number) => page.waitForFunction(([s, n]) => {
+  const el = document.querySelector(`section[data-section=${s}]`) as HTMLElement;
+  if (el.dataset.state === 'error') throw new Error(el.querySelector('.busy')!.textContent!);
+  return Number(el.dataset.runs ?? 0) > n;
+}, [s, before] as const, { timeout: 30_000 });
+const close = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
+
+test('every section computes in its worker and draws; the page loads fast and logs no errors', { skip, timeout: 60_000 }, async () => {
+  const t0 = Date.now();
+  await page.goto(`${dash.url}lab/`);
+  const loaded = Date.now() - t0;
+  for (const s of SECTIONS) await drawn(s, 0);
+  const ms = Object.fromEntries(await Promise.all(SECTIONS.map(async (s) => [s, Number(await page.getAttribute(`section[data-section=${s}]`, 'data-ms'))])));
+  console.log(`lab page: loaded in ${loaded} ms; section computations (ms, all five in parallel): ${JSON.stringify(ms)}`);
+  assert.ok(loaded < 2000, `page load ${loaded} ms`);
+  assert.equal(Number(await page.getAttribute('#scatter-plot', 'data-points')), DEFAULTS.scatter.M);
+  assert.ok(Number(await page.getAttribute('#natural-plot', 'data-cells')) > 0);
+  assert.equal(JSON.parse((await page.getAttribute('#compare-bars', 'data-bars'))!).length, 7);
+  assert.ok(Number(await page.getAttribute('#ppo-curve', 'data-points')) > 0);
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: join(ARTIFACTS, 'lab-page.png'), fullPage: true });
+});
+
+test('the default numbers equal the lab\'s in Node for the same settings and seed', { skip, timeout: 30_000 }, async () => {
+  const sc = computeSection('scatter', DEFAULTS.scatter) as any;
+  const page1 = await json('#scatter-numbers');
+  // Chromium's V8 and Node's may round transcendental functions differently in the last bit: 1e-9 relative.
+  assert.ok(close(page1.J, sc.J) && close(page1.gradNorm, sc.gradNorm), `${page1.J}, ${page1.gradNorm} vs ${sc.J}, ${sc.gradNorm}`);
+  assert.ok(close(page1.totalVariance, sc.stats.totalVariance), `${page1.totalVariance} vs ${sc.stats.totalVariance}`);
+  assert.ok(close(page1.biasSE, sc.stats.biasSE));
+  const cmp = computeSection('compare', DEFAULTS.compare) as any;
+  const page2 = await json('#compare-table');
+  for (const e of cmp.estimators) assert.ok(close(page2[e.name].totalVariance, e.totalVariance), `${e.name}: ${page2[e.name].totalVariance} vs ${e.totalVariance}`);
+  const imp = computeSection('importance', DEFAULTS.importance) as any;
+  const page3 = await json('#importance-table');
+  const at = imp.sweep.steps.find((s: any) => s.alpha === DEFAULTS.importance.alpha);
+  assert.ok(close(page3.exactEssFraction, at.exactEssFraction));
+  page3.estimators.forEach((e: any, k: number) => assert.ok(close(e.biasSE, at.estimators[k].biasSE), e.kind));
+  const nat = computeSection('natural', DEFAULTS.natural) as any;
+  const page4 = await json('#natural-numbers');
+  page4.start.grad.forEach((g: number, k: number) => assert.ok(close(g, nat.start.grad[k]), `dJ/dphi_${k}`));
+  assert.ok(close(page4.naturalJ, nat.natural.at(-1).J));
+  const ppo = computeSection('ppo', DEFAULTS.ppo) as any;
+  const page5 = await json('#ppo-numbers');
+  assert.ok(close(page5.slopeAtOne, 1, 1e-6), `dL/dr = A = 1 at r = 1 (float32 tape): ${page5.slopeAtOne}`);
+  // The same PPO run (seeded, same engine code) in the worker and in Node.
+  page5.run.forEach((row: any, i: number) => assert.ok(close(row.clipFraction, ppo.run[i].clipFraction, 1e-6), `update ${i + 1}: ${row.clipFraction} vs ${ppo.run[i].clipFraction}`));
+});
+
+test('moving N changes the numbers; N x variance stays flat within standard errors; the URL keeps N', { skip, timeout: 40_000 }, async () => {
+  // Section 2 at N = 64 (a number input): MSE = total variance for these unbiased estimators, and it scales as 1/N.
+  const before = await json('#compare-table');
+  const n = await runs('compare');
+  await page.fill('section[data-section=compare] [name=N]', '64');
+  await drawn('compare', n);
+  const after = await json('#compare-table');
+  const node = computeSection('compare', { ...DEFAULTS.compare, N: 64 }) as any;
+  for (const name of ['full', 'rewardToGo', 'rewardToGo+value']) {
+    const a = before[name], b = after[name];
+    assert.notEqual(a.totalVariance, b.totalVariance);
+    assert.ok(close(b.totalVariance, node.estimators.find((e: any) => e.name === name).totalVariance), name);
+    const diff = 16 * a.mse - 64 * b.mse, se = Math.hypot(16 * a.mseSE, 64 * b.mseSE);
+    assert.ok(Math.abs(diff) < 3 * se, `${name}: 16 MSE(16) - 64 MSE(64) = ${diff}, SE ${se}`);
+  }
+  // Section 1's slider: 2^k trajectories per estimate.
+  const m = await runs('scatter');
+  await page.$eval('section[data-section=scatter] [name=N]', (el) => { (el as HTMLInputElement).value = '6'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await drawn('scatter', m);
+  const sc = await json('#scatter-numbers');
+  const node1 = computeSection('scatter', { ...DEFAULTS.scatter, N: 64 }) as any;
+  assert.ok(close(sc.totalVariance, node1.stats.totalVariance));
+  assert.match(page.url(), /scatter\.N=64/);
+  assert.match(page.url(), /compare\.N=64/);
+  await (await page.$('#scatter'))!.screenshot({ path: join(ARTIFACTS, 'lab-scatter-N64.png') });
+  // A linked figure: the URL restores the controls.
+  await page.goto(`${dash.url}lab/?scatter.N=64&natural.scale=20`);
+  await drawn('natural', 0);
+  assert.equal(await page.textContent('section[data-section=scatter] output'), '64');
+  assert.equal(await page.inputValue('section[data-section=natural] [name=scale]'), '20');
+  const nat = await json('#natural-numbers');
+  const want = (computeSection('natural', { ...DEFAULTS.natural, scale: 20 }) as any).start.grad;
+  nat.start.grad.forEach((g: number, k: number) => assert.ok(close(g, want[k]), `dJ/dphi_${k} at scale 20`));
+  await (await page.$('#natural'))!.screenshot({ path: join(ARTIFACTS, 'lab-natural-scale20.png') });
+  assert.deepEqual(errors, []);
+});
+
+test('a bad control value is an error in its section, not a dead page', { skip, timeout: 20_000 }, async () => {
+  await page.fill('section[data-section=importance] [name=N]', '0');
+  await page.waitForFunction(() => (document.querySelector('section[data-section=importance]') as HTMLElement).dataset.state === 'error', null, { timeout: 15_000 });
+  assert.match((await page.textContent('section[data-section=importance] .busy'))!, /batchSize must be a positive integer, got 0/);
+});

@@ -73,7 +73,8 @@ export class MjSim {
   readonly nu: number;
   readonly name: string;
   private closed = false;
-  private readonly views = new Map<string, View>();
+  private readonly dViews = new Map<string, View>();
+  private readonly mViews = new Map<string, View>();
 
   /** Compiles `xml` (an MJCF document) through MuJoCo's in-memory file system. */
   constructor(name: string, xml: string, opts: MjSimOptions = {}) {
@@ -110,13 +111,13 @@ export class MjSim {
 
   private view(owner: 'm' | 'd', field: string): View {
     this.checkOpen();
-    const key = owner + field;
-    let v = this.views.get(key);
+    const views = owner === 'm' ? this.mViews : this.dViews;
+    let v = views.get(field);
     if (v === undefined || (v.length === 0 && v.buffer.byteLength === 0)) {
       const src = (owner === 'm' ? this.model : this.data) as unknown as Record<string, unknown>;
       v = src[field] as View;
       if (!ArrayBuffer.isView(v)) throw new Error(`${this.name}: mujoco-js has no array field ${owner === 'm' ? 'mjModel' : 'mjData'}.${field}`);
-      this.views.set(key, v);
+      views.set(field, v);
     }
     return v;
   }
@@ -203,7 +204,8 @@ export class MjSim {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.views.clear();
+    this.dViews.clear();
+    this.mViews.clear();
     this.data.delete();
     this.model.delete();
   }

@@ -38,7 +38,7 @@ test('the exports map serves import, require and the types from lib/', () => {
   assert.equal(pkg.type, 'module');
 });
 
-test('npm pack publishes the library, the command, the presets and the licence, and no tests or runs', { timeout: 120_000 }, () => {
+test('npm pack publishes the library, the command, the presets, the dashboard page and the licence, and no tests or runs', { timeout: 120_000 }, () => {
   // --ignore-scripts: pack must not rebuild lib/ (prepare) while other work is in the tree.
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
@@ -50,7 +50,13 @@ test('npm pack publishes the library, the command, the presets and the licence, 
   if (existsSync(join(ROOT, 'lib/index.js'))) {
     for (const f of ['lib/index.js', 'lib/index.d.ts', 'lib/cli/main.js']) assert.ok(files.includes(f), `${f} is not in the package`);
   }
-  const unwanted = files.filter((f) => /^(test|bench|node_modules|runs|docs-site|examples|dist|\.ci)\//.test(f)
+  // The dashboard's page is built with esbuild, a dev dependency: the package carries it prebuilt
+  // (prepack builds it), so `ascent dashboard` works where esbuild is not installed.
+  assert.equal(pkg.scripts.prepack, 'npm run build:web');
+  if (existsSync(join(ROOT, 'dist/web/dashboard/main.js'))) {
+    for (const f of ['dist/web/dashboard/main.js', 'dist/web/train/worker.js']) assert.ok(files.includes(f), `${f} is not in the package`);
+  }
+  const unwanted = files.filter((f) => /^(test|bench|node_modules|runs|docs-site|examples|\.ci)\//.test(f)
     || /^scripts\/(record-|run-tests|test-audit)/.test(f) || f.startsWith('.'));
   assert.deepEqual(unwanted, [], 'files that should not be published');
 });

@@ -35,6 +35,15 @@ function logDetTanh(u: number): number {
   return 2 * (Math.LN2 - u - softplus);
 }
 
+/**
+ * y = r + gamma (1 - terminated) (min_i Q'_i(s', a') - alpha log pi(a'|s')) (SAC's soft Bellman
+ * target). Truncation is not an argument on purpose: a time limit is not the MDP's end, so a
+ * truncated transition bootstraps (Gymnasium's terminated/truncated semantics).
+ */
+export function softTarget(reward: number, terminated: boolean, minQNext: number, nextLogProb: number, alpha: number, gamma: number): number {
+  return reward + (terminated ? 0 : gamma * (minQNext - alpha * nextLogProb));
+}
+
 export interface ActorOptions {
   hidden: number[];
   activation: Activation;
@@ -218,6 +227,22 @@ export class SacLearner {
     return sa;
   }
 
+  /**
+   * The soft targets y of a batch, off the tape (into a reused buffer): a' ~ pi(.|s') drawn from
+   * `rng`, then softTarget with the target critics. Only `terminated` zeroes the bootstrap; a
+   * truncated transition (a time limit outside the MDP) bootstraps from s' like any other.
+   */
+  targets(b: ReplayBatch, rng: Rng, alpha = this.alpha): Float32Array {
+    const B = b.size;
+    this.buffers(B);
+    this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
+    const saNext = this.joinSA(b.nextObs, this.nextAct, B);
+    const t1 = this.criticTarget.q1.predict(saNext, B), t2 = this.criticTarget.q2.predict(saNext, B);
+    const y = this.y;
+    for (let i = 0; i < B; i++) y[i] = softTarget(b.rewards[i], b.terminated[i] !== 0, Math.min(t1[i], t2[i]), this.nextLogp[i], alpha, this.c.gamma);
+    return y;
+  }
+
   /** One SAC gradient step on a batch (actions in [-1, 1]); `rng` draws the reparameterisation noise. */
   train(b: ReplayBatch, rng: Rng): SacStepLog {
     const c = this.c, B = b.size, D = this.obsDim, W = D + this.actDim;
@@ -238,15 +263,7 @@ export class SacLearner {
       this.alphaOpt.step([new Tensor(Float32Array.of(g), [1])]);
     }
 
-    // Soft target y, off the tape.
-    this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
-    const saNext = this.joinSA(b.nextObs, this.nextAct, B);
-    const t1 = this.criticTarget.q1.predict(saNext, B), t2 = this.criticTarget.q2.predict(saNext, B);
-    const y = this.y;
-    for (let i = 0; i < B; i++) {
-      const q = Math.min(t1[i], t2[i]) - alpha * this.nextLogp[i];
-      y[i] = b.rewards[i] + (b.terminated[i] ? 0 : c.gamma * q);
-    }
+    const y = this.targets(b, rng, alpha);
 
     // Critic step.
     const sa = new Tensor(this.joinSA(b.obs, b.actions, B), [B, W]);

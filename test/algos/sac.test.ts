@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SAC, SAC_DEFAULTS, SAC_PRESETS } from '../../src/algos/sac.ts';
+import { SAC, SAC_DEFAULTS, SAC_PRESETS, type SacCoreConfig } from '../../src/algos/sac.ts';
 import { make } from '../../src/envs/index.ts';
 import { ReplayBuffer } from '../../src/rollout/index.ts';
 import { Rng } from '../../src/rng/index.ts';
@@ -112,4 +112,88 @@ test('SAC actor: the tape-free sample log-probability equals SquashedGaussian.lo
   for (let i = 0; i < B; i++) assert.ok(Math.abs(ref[i] - lp[i]) < 2e-3 * Math.max(1, Math.abs(lp[i])), `row ${i}: ${lp[i]} vs ${ref[i]}`);
   const env = actor.toEnv(Float32Array.of(-1, -1, 1, 1, 0, 0), 3, new Float32Array(6));
   assert.deepEqual(Array.from(env), [-2, 0, 2, 10, 0, 5]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Unit tests of the SAC losses and targets against hand and float64 computations.
+
+const CORE: SacCoreConfig = { gamma: 0.9, tau: 0.005, lr: 0, alphaInit: 0.5, autoAlpha: false, targetEntropy: null, targetUpdateInterval: 1, hidden: [8], activation: 'tanh', logStdMin: -20, logStdMax: 2 };
+
+/** A float64 forward pass of an MLP (tanh hidden layers, identity output), from its parameters. */
+function mlp64(net: { layers: { weight: { data: Float32Array; shape: number[] }; bias: { data: Float32Array } | null }[] }, x: number[]): number[] {
+  let h = x;
+  net.layers.forEach((l, k) => {
+    const [nIn, nOut] = l.weight.shape;
+    const y = Array.from({ length: nOut }, (_, j) => {
+      let s = l.bias ? l.bias.data[j] : 0;
+      for (let i = 0; i < nIn; i++) s += h[i] * l.weight.data[i * nOut + j];
+      return s;
+    });
+    h = k === net.layers.length - 1 ? y : y.map(Math.tanh);
+  });
+  return h;
+}
+
+function batchOf(rows: { obs: number[]; act: number[]; r: number; next: number[]; terminated: boolean; truncated: boolean }[]) {
+  return {
+    size: rows.length,
+    obs: Float32Array.from(rows.flatMap((x) => x.obs)), actions: Float32Array.from(rows.flatMap((x) => x.act)),
+    rewards: Float32Array.from(rows.map((x) => x.r)), nextObs: Float32Array.from(rows.flatMap((x) => x.next)),
+    terminated: Uint8Array.from(rows.map((x) => +x.terminated)), truncated: Uint8Array.from(rows.map((x) => +x.truncated)),
+  };
+}
+
+test('soft target: terminated transitions do not bootstrap, truncated ones do (hand-computed)', async () => {
+  const { softTarget } = await import('../../src/algos/sac.ts');
+  // y = r + gamma (1 - terminated) (min Q' - alpha log pi) = 1 + 0.99 (5 - 0.2 * -2) = 6.346
+  assert.equal(softTarget(1, true, 5, -2, 0.2, 0.99), 1);
+  assert.ok(Math.abs(softTarget(1, false, 5, -2, 0.2, 0.99) - 6.346) < 1e-12);
+});
+
+test('SAC critic targets on a batch: terminated -> r; truncated bootstraps exactly like a mid-episode step', async () => {
+  const { SacLearner } = await import('../../src/algos/sac.ts');
+  // A near-deterministic actor (sigma = e^-20) so that a' = tanh(mu(s')) for every row.
+  const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, logStdMin: -20, logStdMax: -20 });
+  const next = [0.3, -0.2, 0.5];
+  const b = batchOf([
+    { obs: [0, 0, 0], act: [0.1], r: 1.5, next, terminated: true, truncated: false },
+    { obs: [0, 0, 0], act: [0.1], r: 1.5, next, terminated: false, truncated: true },
+    { obs: [0, 0, 0], act: [0.1], r: 1.5, next, terminated: false, truncated: false },
+  ]);
+  const y = Array.from(L.targets(b as any, new Rng(2), 0)); // alpha 0: y = r + gamma min Q'(s', a')
+  const aNext = Math.tanh(mlp64(L.actor.net as any, next)[0]);
+  const qNext = Math.min(mlp64(L.criticTarget.q1 as any, [...next, aNext])[0], mlp64(L.criticTarget.q2 as any, [...next, aNext])[0]);
+  assert.equal(y[0], 1.5, 'terminated: no bootstrap');
+  assert.ok(Math.abs(qNext) > 0.05, `the bootstrap term is visible (Q' = ${qNext})`);
+  for (const i of [1, 2]) assert.ok(Math.abs(y[i] - (1.5 + 0.9 * qNext)) < 1e-4, `row ${i}: y ${y[i]}, want ${1.5 + 0.9 * qNext}`);
+});
+
+test('SAC actor loss for fixed weights and noise equals a float64 computation (tanh log-det included)', async () => {
+  const { SacLearner } = await import('../../src/algos/sac.ts');
+  // lr 0: the step changes nothing, so the logged actor loss is the loss at these weights.
+  const L = new SacLearner(3, 2, Float32Array.of(-1, -1), Float32Array.of(1, 1), new Rng(1), { ...CORE });
+  const last = L.actor.net.layers[L.actor.net.layers.length - 1];
+  new Rng(8).fillNormal(last.weight.data, 0, 0.4); // mu and log sigma away from 0
+  const B = 4, D = 2, rng = new Rng(3);
+  const obs = Array.from(rng.fillNormal(new Float32Array(B * 3)));
+  const b = batchOf(Array.from({ length: B }, (_, i) => ({ obs: obs.slice(3 * i, 3 * i + 3), act: [0.2, -0.3], r: 0, next: obs.slice(3 * i, 3 * i + 3), terminated: false, truncated: false })));
+  const log = L.train(b as any, new Rng(21));
+  // The actor's reparameterisation noise is the first B * D normals drawn from the step's rng.
+  const eps = new Rng(21).fillNormal(new Float32Array(B * D));
+  const alpha = L.alpha;
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    const s = obs.slice(3 * i, 3 * i + 3), out = mlp64(L.actor.net as any, s);
+    const a: number[] = [];
+    let logp = 0;
+    for (let d = 0; d < D; d++) {
+      const ls = Math.min(2, Math.max(-20, out[D + d])), u = out[d] + Math.exp(ls) * eps[i * D + d];
+      a.push(Math.tanh(u));
+      // log N(u; mu, sigma) - log(1 - tanh(u)^2): the change of variables through tanh.
+      logp += -0.5 * eps[i * D + d] ** 2 - ls - 0.5 * Math.log(2 * Math.PI) - Math.log(1 - Math.tanh(u) ** 2);
+    }
+    const q = Math.min(mlp64(L.critic.q1 as any, [...s, ...a])[0], mlp64(L.critic.q2 as any, [...s, ...a])[0]);
+    loss += (alpha * logp - q) / B;
+  }
+  assert.ok(Math.abs(log.actorLoss - loss) < 1e-4 * Math.max(1, Math.abs(loss)), `actor loss ${log.actorLoss}, float64 ${loss}`);
 });

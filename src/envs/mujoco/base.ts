@@ -251,7 +251,7 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
   protected override snapshotSelf(): Json {
     return {
       state: encodeNumbers(this.getState()),
-      np: this.np ? { state: this.np.getState().state, inc: this.np.getState().inc } : null,
+      np: this.np ? { ...this.np.getState() } : null,
       hasState: this.hasState,
       obs: encodeNumbers(this.obs),
       // what the next step takes from before the simulation (Ant, Humanoid: lagged positions)

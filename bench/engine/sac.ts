@@ -1,9 +1,9 @@
 // Ascent's side of the SAC update bench (issue 12): the update of sac-workload.ts written with the
 // library's nn/tensor API the way src/algos/sac.ts's train() uses it (MLP.forward on the tape for
 // the actor and critics, MLP.predict off the tape for the targets, SquashedGaussian.rsample, grad,
-// Adam, Polyak over parameter buffers).
+// Adam, and nn's polyak() for the targets, which sac.ts does as a JS loop today).
 import { Tensor, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../../src/tensor/index.ts';
-import { Adam, MLP } from '../../src/nn/index.ts';
+import { Adam, MLP, polyak } from '../../src/nn/index.ts';
 import { SquashedGaussian } from '../../src/distributions/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { SAC, actorSizes, criticSizes, type Layers, type SacWorkload } from './sac-workload.ts';
@@ -100,10 +100,7 @@ export function ascentSacUpdate(w: SacWorkload): SacUpdateFn {
       for (const p of criticParams) p.requiresGrad = true;
     }
 
-    for (let k = 0; k < targetParams.length; k++) {
-      const t = targetParams[k].data, s = criticParams[k].data;
-      for (let j = 0; j < t.length; j++) t[j] += SAC.tau * (s[j] - t[j]);
-    }
+    polyak(targetParams, criticParams, SAC.tau);
     last = [criticLoss.item(), actorLoss.item()];
     return last[0];
   }) as SacUpdateFn;

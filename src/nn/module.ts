@@ -1,6 +1,6 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import { Rng } from '../rng/index.ts';
-import { Tensor, linear, tanh, relu, elu, sigmoid, gemm, wasmTanh } from '../tensor/index.ts';
+import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh } from '../tensor/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
@@ -47,12 +47,21 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias ?? undefined);
   }
 
-  /** out[batch, out] = x[batch, in] W + b on raw buffers: no tape, no allocation. */
-  forwardRaw(x: Float32Array, batch: number, out: Float32Array): void {
+  /** act(x W + b) as one fused op for relu and tanh (see linearAct); other activations apply after. */
+  forwardAct(x: Tensor, act: Activation): Tensor {
+    if (act === 'relu' || act === 'tanh') return linearAct(x, this.weight, this.bias ?? undefined, act);
+    return ACTIVATIONS[act](this.forward(x));
+  }
+
+  /**
+   * out[batch, out] = x[batch, in] W + b on raw buffers: no tape, no allocation; `act` 1 or 2 applies
+   * relu or tanh to the product in the same kernel call (kernels.ts's gemm).
+   */
+  forwardRaw(x: Float32Array, batch: number, out: Float32Array, act: 0 | 1 | 2 = 0): void {
     const m = this.outFeatures;
     if (this.bias) for (let i = 0; i < batch; i++) out.set(this.bias.data, i * m);
     else out.fill(0, 0, batch * m);
-    gemm(x, 0, this.weight.data, 0, out, 0, batch, this.inFeatures, m, false, false, true);
+    gemm(x, 0, this.weight.data, 0, out, 0, batch, this.inFeatures, m, false, false, true, act);
   }
 
   namedParameters(): [string, Tensor][] {
@@ -88,8 +97,6 @@ export interface MLPOptions {
 /** Multilayer perceptron with sizes [in, hidden..., out]. */
 export class MLP extends Module {
   readonly layers: Linear[];
-  private readonly act: (x: Tensor) => Tensor;
-  private readonly outAct: (x: Tensor) => Tensor;
 
   constructor(readonly sizes: number[], rng: Rng, readonly opts: MLPOptions = {}) {
     super();
@@ -100,8 +107,9 @@ export class MLP extends Module {
     if (!(activation in ACTIVATIONS)) {
       throw new RangeError(`MLP: unknown activation '${activation}'; expected one of ${Object.keys(ACTIVATIONS).join(', ')}`);
     }
-    this.act = ACTIVATIONS[activation];
-    this.outAct = ACTIVATIONS[opts.outputActivation ?? 'identity'];
+    if (!((opts.outputActivation ?? 'identity') in ACTIVATIONS)) {
+      throw new RangeError(`MLP: unknown outputActivation '${opts.outputActivation}'; expected one of ${Object.keys(ACTIVATIONS).join(', ')}`);
+    }
     const hiddenGain = opts.hiddenGain ?? (opts.init === 'xavier' ? GAINS[activation] : Math.SQRT2);
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
@@ -136,13 +144,15 @@ export class MLP extends Module {
       bufs = this.layers.map((l) => new Float32Array(batch * l.outFeatures));
       this.scratch.set(batch, bufs);
     }
-    const act = RAW_ACTIVATIONS[this.opts.activation ?? 'tanh'], outAct = RAW_ACTIVATIONS[this.opts.outputActivation ?? 'identity'];
+    const hidden = this.opts.activation ?? 'tanh', output = this.opts.outputActivation ?? 'identity';
     let h = x;
     const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) {
-      const y = bufs[i];
-      this.layers[i].forwardRaw(h, batch, y);
-      (i === last ? outAct : act)(y);
+      const y = bufs[i], act = i === last ? output : hidden;
+      // relu and tanh run inside the gemm call; the others after it.
+      const fused = act === 'relu' ? 1 : act === 'tanh' ? 2 : 0;
+      this.layers[i].forwardRaw(h, batch, y, fused);
+      if (!fused) RAW_ACTIVATIONS[act](y);
       h = y;
     }
     return h;
@@ -154,8 +164,9 @@ export class MLP extends Module {
     }
     let h = x;
     const last = this.layers.length - 1;
-    for (let i = 0; i < last; i++) h = this.act(this.layers[i].forward(h));
-    return this.outAct(this.layers[last].forward(h));
+    const act = this.opts.activation ?? 'tanh';
+    for (let i = 0; i < last; i++) h = this.layers[i].forwardAct(h, act);
+    return this.layers[last].forwardAct(h, this.opts.outputActivation ?? 'identity');
   }
 
   namedParameters(): [string, Tensor][] {

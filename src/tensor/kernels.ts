@@ -5,19 +5,31 @@
  * matmul's backward passes (g @ B^T and A^T @ g) never materialise a transpose.
  */
 import type { Data, Shape } from './tensor.ts';
-import { wasmGemm, wasmRelu, wasmReluBackward } from './wasm/index.ts';
+import { wasmGemm, wasmRelu, wasmReluBackward, wasmTanh, type GemmActivation } from './wasm/index.ts';
 
 /**
- * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers.
+ * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers, then
+ * C = act(C) when `act` is 1 (relu) or 2 (tanh).
  * A is stored [m,k] (or [k,m] when transA), B is stored [k,n] (or [n,k] when transB).
  */
 export function gemm(
   A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate = false,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate = false, act: GemmActivation = 0,
 ): void {
   // Large float32 products run in WebAssembly SIMD when available (see wasm/gemm.ts).
   if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array &&
-      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate)) return;
+      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate, act)) return;
+  gemmJs(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate);
+  if (act === 0) return;
+  const out = C.subarray(cOff, cOff + m * n);
+  if (act === 1) reluInto(out, out);
+  else if (!(out instanceof Float32Array && wasmTanh(out, out))) for (let i = 0; i < out.length; i++) out[i] = Math.tanh(out[i]);
+}
+
+function gemmJs(
+  A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+): void {
   if (!accumulate) C.fill(0, cOff, cOff + m * n);
   if (!transA && !transB) {
     // i-p-j: row i of C accumulates rows of B scaled by A[i,p]. Unrolled by 4 over p.

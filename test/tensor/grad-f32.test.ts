@@ -68,6 +68,11 @@ for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, tru
 checkF32('batched matmul [3,12,20]x[3,20,8]', (a, b) => T.matmul(a, b), [[3, 12, 20], [3, 20, 8]]);
 checkF32('a two-layer tanh MLP (linear, tanh, linear) on a batch of 32', (x, w1, b1, w2, b2) =>
   T.linear(T.tanh(T.linear(x, w1, b1)), w2, b2), [[32, 6], [6, 24], [24], [24, 5], [5]]);
+for (const act of ['relu', 'tanh'] as const) {
+  // 32x24 = 768 outputs: above the elementwise kernels' 512 as well as gemm's threshold.
+  checkF32(`a two-layer MLP of fused linearAct(${act}) layers on a batch of 32`, (x, w1, b1, w2, b2) =>
+    T.linearAct(T.linearAct(x, w1, b1, act), w2, b2, act), [[32, 6], [6, 24], [24], [24, 24], [24]]);
+}
 checkF32('tanh of 300 elements, scaled into its large-|x| branch', (x) => T.tanh(T.mul(x, 4)), [[300]]);
 
 test('the shapes above reach the WebAssembly kernels when they are on', () => {

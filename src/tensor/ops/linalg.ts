@@ -3,6 +3,7 @@ import { Tensor, record, allocData, shapeStr } from '../tensor.ts';
 import { gemm } from '../kernels.ts';
 import { reshape } from './shape.ts';
 import { sum } from './reduce.ts';
+import { reluBackward, tanhBackward } from './elementwise.ts';
 
 /**
  * op(a) @ op(b), where op transposes the last two axes when the flag is set.
@@ -64,4 +65,40 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
     w.requiresGrad ? matmul(x, g, true, false) : null,
     b && b.requiresGrad ? sum(g, 0) : null,
   ]);
+}
+
+/** The activations `linear` can fuse: the ones whose derivative is a function of their output. */
+export type FusedActivation = 'relu' | 'tanh';
+const ACT_CODE = { relu: 1, tanh: 2 } as const;
+
+/**
+ * act(x @ w + b) as one op (an MLP's hidden layer): the activation runs on the product while it is
+ * still in WebAssembly memory, and the backward takes the activation's derivative from the output
+ * (relu: y > 0 exactly where x w + b > 0, NaN where it is NaN; tanh: 1 - y^2). The backward is made of
+ * ops, so it can be differentiated again like `linear` followed by `relu` or `tanh`.
+ */
+export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: FusedActivation): Tensor {
+  if (!(act in ACT_CODE)) throw new RangeError(`linearAct: activation must be 'relu' or 'tanh', got ${String(act)}`);
+  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
+    throw new RangeError(
+      `linearAct: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` +
+        (b ? `, b ${shapeStr(b.shape)}` : ''),
+    );
+  }
+  const [n, k] = x.shape;
+  const m = w.shape[1];
+  const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
+  const o = allocData(dtype, n * m);
+  if (b) for (let i = 0; i < n; i++) o.set(b.data, i * m);
+  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, true, ACT_CODE[act]);
+  const inputs = b ? [x, w, b] : [x, w];
+  const out = new Tensor(o, [n, m]);
+  return record(`linear+${act}`, out, inputs, (g) => {
+    const dz = act === 'relu' ? reluBackward(out, g) : tanhBackward(out, g);
+    return [
+      x.requiresGrad ? matmul(dz, w, false, true) : null,
+      w.requiresGrad ? matmul(x, dz, true, false) : null,
+      b && b.requiresGrad ? sum(dz, 0) : null,
+    ];
+  });
 }

@@ -30,13 +30,17 @@ export function setWasmGemmThreshold(macs = DEFAULT_MIN_MACS): void {
   minMacs = macs;
 }
 
+/** An activation applied to C after the product: 0 none, 1 relu (kernels.ts's reluInto), 2 tanh. */
+export type GemmActivation = 0 | 1 | 2;
+
 /**
- * C[m,n] (+)= op(A) @ op(B) in WebAssembly, with kernels.ts's `gemm` argument conventions.
+ * C[m,n] (+)= op(A) @ op(B) in WebAssembly, with kernels.ts's `gemm` argument conventions, then
+ * C = act(C) elementwise over the output.
  * Returns false (having done nothing) when the call should take the JS path instead.
  */
 export function wasmGemm(
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean, act: GemmActivation = 0,
 ): boolean {
   if (m * k * n < minMacs || m * k * n === 0) return false;
   const K = kernels();
@@ -72,6 +76,9 @@ export function wasmGemm(
     K.gemm(aPtr + p0 * aCol, aRow, aCol, bPtr + p0 * 4 * ld, 4 * ld, cPtr, 4 * ld, m, 4 * ld, kc, accumulate || p0 > 0 ? 1 : 0);
   }
 
+  // The activation while C is still in wasm memory (the pad columns are computed and dropped).
+  if (act === 1) K.relu(cPtr, cPtr, m * ld);
+  else if (act === 2) K.tanh(cPtr, cPtr, m * ld);
   if (!padded) copy(f32, cPtr >> 2, C, cOff, m * n);
   else {
     K.pack(cPtr, 4 * ld, 4, rawPtr, 4 * n, m, n);

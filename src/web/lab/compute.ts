@@ -7,10 +7,11 @@ import {
   runEstimatorLab, runImportanceLab, randomMDP, scoreFunctionScatter, type EstimatorSpec,
 } from '../../lab/index.ts';
 import { clippedObjectiveCurve, ppoClipRun } from '../../lab/ppo-clip.ts';
+import { modelBasedDiagnostics } from '../../lab/model-based.ts';
 import type { SectionId } from './protocol.ts';
-import { ALPHA_SWEEP, GAE_SWEEP, HORIZON_SWEEP } from './compute-constants.ts';
+import { ALPHA_SWEEP, GAE_SWEEP, HORIZON_SWEEP, MODEL_HORIZONS } from './compute-constants.ts';
 
-export { ALPHA_SWEEP, DEFAULTS, GAE_SWEEP, HORIZON_SWEEP } from './compute-constants.ts';
+export { ALPHA_SWEEP, DEFAULTS, GAE_SWEEP, HORIZON_SWEEP, MODEL_HORIZONS } from './compute-constants.ts';
 
 type Params = Record<string, number | string>;
 const num = (p: Params, k: string): number => {
@@ -61,6 +62,13 @@ export function computeSection(section: SectionId, p: Params): unknown {
         negative: clippedObjectiveCurve(-1, eps, ratios),
         run: ppoClipRun({ clipRange: eps, epochs: num(p, 'epochs'), updates: num(p, 'updates'), seed: num(p, 'seed') }),
       };
+    }
+    case 'model': {
+      const maxH = num(p, 'maxHorizon');
+      return modelBasedDiagnostics({
+        seed: num(p, 'seed'), transitions: num(p, 'transitions'), epochs: num(p, 'epochs'), draws: num(p, 'draws'),
+        horizons: MODEL_HORIZONS.filter((h) => h <= maxH),
+      });
     }
     default:
       throw new RangeError(`unknown section ${JSON.stringify(section)}`);

@@ -10,10 +10,11 @@ import { ALPHA_SWEEP, DEFAULTS, GAE_SWEEP, HORIZON_SWEEP } from './compute-const
 import type { LabRequest, LabResponse, SectionId } from './protocol.ts';
 import type { EssHorizonRow, ImportanceLabReport, ImportanceWeightsResult, LabReport, NaturalGradientResult, ScatterResult } from '../../lab/index.ts';
 import type { ClipCurve, ClipRunRow } from '../../lab/ppo-clip.ts';
+import type { ModelBasedResult } from '../../lab/model-based.ts';
 
 /** Set to the repository's web address to turn the code and guide paths into links. */
 const REPO = '';
-const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo'];
+const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model'];
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 type Params = Record<string, number | string>;
 
@@ -238,6 +239,26 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
     box.innerHTML = `<p>mean clip fraction ${f(mean, 3)} over ${r.run.length} updates; last episode return mean ${f(r.run[r.run.length - 1].returnMean, 1)}</p>` +
       table(['update', 'env steps', 'clip fraction', 'approx KL', 'return mean'], r.run.map((x) => [x.update, x.steps, f(x.clipFraction, 3), f(x.approxKl, 4), f(x.returnMean, 1)]));
     box.dataset.json = JSON.stringify({ meanClipFraction: mean, run: r.run, slopeAtOne: r.positive.slope[80] });
+  }) as never,
+
+  model: ((r: ModelBasedResult) => {
+    const rows = (e: string) => r.gradients.filter((g) => g.estimator === e);
+    drawChart($<HTMLCanvasElement>('#model-grad'), [
+      { label: 'pathwise', color: COLORS[0], points: rows('pathwise').map((g) => [g.horizon, Math.log10(g.relStd)]) },
+      { label: 'likelihood ratio', color: COLORS[1], points: rows('likelihood-ratio').map((g) => [g.horizon, Math.log10(g.relStd)]) },
+    ], { xLabel: 'horizon H', yLabel: 'log10 (std of one draw / norm of the mean gradient)' });
+    drawChart($<HTMLCanvasElement>('#model-error'), [
+      { label: 'the data\'s policy', color: COLORS[2], points: r.compounding.map((c) => [c.horizon, c.behaviour]) },
+      { label: 'a changed policy', color: COLORS[3], points: r.compounding.map((c) => [c.horizon, c.changed]) },
+    ], { xLabel: 'horizon H', yLabel: 'model vs real state distance' });
+    const box = $('#model-numbers');
+    box.innerHTML = `<p class="muted">model: 3-member ensemble (64×64 ELU), ${r.fit.epochs} epochs, held-out MSE ${f(r.fit.holdoutMse, 4)}; computed in ${r.seconds.toFixed(1)} s</p>` +
+      table(['H', 'pathwise tr Cov', 'pathwise std/‖mean‖', 'LR tr Cov', 'LR std/‖mean‖', 'model error (data policy)', 'model error (changed)'],
+        r.compounding.map((c) => {
+          const pw = rows('pathwise').find((g) => g.horizon === c.horizon)!, lr = rows('likelihood-ratio').find((g) => g.horizon === c.horizon)!;
+          return [c.horizon, f(pw.totalVariance, 4), f(pw.relStd, 3), f(lr.totalVariance, 4), f(lr.relStd, 3), f(c.behaviour, 4), f(c.changed, 4)];
+        }));
+    box.dataset.json = JSON.stringify({ gradients: r.gradients, compounding: r.compounding, fit: r.fit });
   }) as never,
 };
 

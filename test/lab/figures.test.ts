@@ -109,3 +109,13 @@ test('importance weights: all 1 at alpha 0; whole-trajectory weights spread more
   assert.ok(sd(w.trajectory) > 2 * sd(w.firstOrder), `${sd(w.trajectory)} vs ${sd(w.firstOrder)}`);
   assert.throws(() => importanceWeightSample({ seed: 0, horizon: 8, alpha: 0.5, trajectories: 0 }), /trajectories must be a positive integer, got 0/);
 });
+
+test('model-based diagnostics: a tiny run has one gradient row per horizon and estimator; bad input is named', async () => {
+  const { modelBasedDiagnostics } = await import('../../src/lab/model-based.ts');
+  const r = modelBasedDiagnostics({ seed: 1, transitions: 300, epochs: 2, horizons: [1, 3], draws: 3, batch: 2 });
+  assert.deepEqual(r.gradients.map((g) => `${g.horizon} ${g.estimator}`), ['1 pathwise', '1 likelihood-ratio', '3 pathwise', '3 likelihood-ratio']);
+  assert.ok(r.gradients.every((g) => g.totalVariance > 0 && Number.isFinite(g.relStd)));
+  assert.deepEqual(r.compounding.map((c) => c.horizon), [1, 3]);
+  assert.throws(() => modelBasedDiagnostics({ seed: 1, transitions: 300, epochs: 2, horizons: [0], draws: 3 }), /horizons must be positive integers, got 0/);
+  assert.throws(() => modelBasedDiagnostics({ seed: 1, transitions: 50, epochs: 2, horizons: [1], draws: 3 }), /transitions must be an integer >= 200, got 50/);
+});

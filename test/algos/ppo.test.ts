@@ -83,6 +83,28 @@ test('target-KL early stopping checks the KL before the step (SB3), so no step i
   assert.equal(stepGrads({ env: 'CartPole-v1', seed: 2, nSteps: 256, batchSize: 64, epochs: 30, lr: 3e-3, targetKl: 0 }).grads.length, 120);
 });
 
+test('adaptive KL: beta doubles or halves on the KL of the policy the epochs produced, over the whole batch (PPO paper, section 4)', () => {
+  const cfg = { env: 'CartPole-v1', seed: 4, objective: 'adaptiveKl', klTarget: 0.01, klBetaInit: 1, nSteps: 256, batchSize: 64, epochs: 10, lr: 1e-3 } as const;
+  const before = new PPO(cfg); // the same seed: the same initial policy, i.e. pi_old of the first update
+  const agent = new PPO(cfg);
+  const collect = agent.collector.collect.bind(agent.collector);
+  let obs: Float32Array | null = null;
+  agent.collector.collect = (n: number) => {
+    const ro = collect(n);
+    obs = Float32Array.from(ro.obs);
+    return ro;
+  };
+  const log = agent.update();
+  const o = new Tensor(obs!, [obs!.length / 4, 4]);
+  const kl = (before.policy.distribution(o) as any).kl(agent.policy.distribution(o)).data as Float32Array;
+  const d = kl.reduce((a, b) => a + b, 0) / kl.length;
+  before.close();
+  agent.close();
+  close(log.kl, d, 1e-6 * Math.max(1, d), 'logged KL vs KL(pi_old || pi_new) on the batch');
+  assert.ok(d > 0.015 || d < 0.01 / 1.5, `this seed should move beta (d = ${d})`);
+  assert.equal(log.klBeta, d > 0.015 ? 2 : 0.5);
+});
+
 test('diagnostics are logged per update and target-KL early stopping cuts epochs', () => {
   const agent = new PPO({ env: 'CartPole-v1', seed: 2, nSteps: 256, batchSize: 64, epochs: 30, lr: 3e-3, targetKl: 0.001 });
   const log = agent.update();

@@ -5,7 +5,7 @@
  * matmul's backward passes (g @ B^T and A^T @ g) never materialise a transpose.
  */
 import type { Data, Shape } from './tensor.ts';
-import { wasmGemm, wasmRelu, wasmReluBackward, wasmTanh, type GemmActivation } from './wasm/index.ts';
+import { wasmGemm, wasmRelu, wasmReluBackward, wasmTanh, wasmColSum, type GemmActivation } from './wasm/index.ts';
 
 /**
  * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers, then
@@ -172,6 +172,8 @@ export function broadcastInto(src: Data, from: Shape, dst: Data, to: Shape): voi
 
 /** Sum `src` over one axis: shape viewed as [outer, len, inner] -> [outer, inner]. */
 export function sumAxis(src: Data, dst: Data, outer: number, len: number, inner: number): void {
+  // Column sums of one matrix (a bias gradient) in WebAssembly SIMD, in the same order as below.
+  if (outer === 1 && src instanceof Float32Array && dst instanceof Float32Array && wasmColSum(src, dst, len, inner)) return;
   dst.fill(0);
   if (inner === 1) {
     for (let o = 0; o < outer; o++) {

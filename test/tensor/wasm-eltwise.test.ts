@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
-import { reluInto, reluBackwardInto } from '../../src/tensor/kernels.ts';
+import { reluInto, reluBackwardInto, sumAxis } from '../../src/tensor/kernels.ts';
 import { Tensor } from '../../src/tensor/index.ts';
-import { wasmRelu, wasmReluBackward, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
+import { wasmRelu, wasmReluBackward, wasmColSum, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
 import { Adam, polyak } from '../../src/nn/index.ts';
 
 const info = kernelInfo();
@@ -137,4 +137,20 @@ test('privateKernels gives separate memories', wasmOnly, () => {
   const a = privateKernels(1 << 16)!, b = privateKernels(1 << 16)!;
   new Float32Array(a.memory.buffer)[0] = 1;
   assert.equal(new Float32Array(b.memory.buffer)[0], 0);
+});
+
+test('wasm column sums equal sumAxis in JS bit for bit (row order kept), NaN kept', wasmOnly, () => {
+  setWasmEltwiseThreshold(0);
+  try {
+    for (const [rows, cols] of [[1, 4], [3, 8], [256, 256], [100, 64], [7, 4]]) {
+      const src = data(rows * cols, rows + cols);
+      const w = new Float32Array(cols).fill(7), j = new Float32Array(cols);
+      assert.ok(wasmColSum(src, w, rows, cols), 'wasm path taken');
+      withKernels(false, () => sumAxis(src, j, 1, rows, cols));
+      sameValues(w, j, `colsum ${rows}x${cols}`);
+    }
+    assert.equal(wasmColSum(new Float32Array(30), new Float32Array(6), 5, 6), false, 'cols not a multiple of 4 stay in JS');
+  } finally {
+    setWasmEltwiseThreshold();
+  }
 });

@@ -87,3 +87,32 @@ export function emitPolyak(f: Func): void {
     f.v128Store();
   });
 }
+
+/**
+ * colsum(src, dst, rows, rowBytes): dst[j] = sum over r of src[r, j] for a row-major [rows, cols]
+ * block with rowBytes = 4 cols a multiple of 16; rows are added in order, as kernels.ts's sumAxis
+ * does, so the float32 result is the same bit for bit.
+ */
+export function emitColSum(f: Func): void {
+  const [src, dst, rows, rowBytes] = [0, 1, 2, 3];
+  const j = f.local(Type.i32), r = f.local(Type.i32);
+  f.get(rowBytes).i32(1).i32LtS().if(() => f.return());
+  f.i32(0).set(j);
+  f.loop(() => {
+    f.get(dst).get(j).i32Add().v128Zero().v128Store();
+    f.get(j).i32(16).i32Add().tee(j).get(rowBytes).i32LtS().brIf(0);
+  });
+  f.get(rows).i32(1).i32LtS().if(() => f.return());
+  f.i32(0).set(r);
+  f.loop(() => {
+    f.i32(0).set(j);
+    f.loop(() => {
+      f.get(dst).get(j).i32Add();
+      f.get(dst).get(j).i32Add().v128Load().get(src).get(j).i32Add().v128Load().f32x4Add();
+      f.v128Store();
+      f.get(j).i32(16).i32Add().tee(j).get(rowBytes).i32LtS().brIf(0);
+    });
+    f.get(src).get(rowBytes).i32Add().set(src);
+    f.get(r).i32(1).i32Add().tee(r).get(rows).i32LtS().brIf(0);
+  });
+}

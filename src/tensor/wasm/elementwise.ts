@@ -59,3 +59,21 @@ export function wasmPolyak(t: Float32Array, s: Float32Array, tau: number): boole
   copy(K.f32, 0, t, 0, n);
   return true;
 }
+
+/**
+ * dst[j] = sum over rows of src[r * cols + j] for j < cols (the bias gradient of a layer), adding the
+ * rows in order (bit-identical to kernels.ts's sumAxis). Needs cols a multiple of 4 (whole vectors
+ * per row); false (nothing done) when JS should do it.
+ */
+export function wasmColSum(src: Float32Array, dst: Float32Array, rows: number, cols: number): boolean {
+  const n = rows * cols;
+  if (n < minSize || cols % 4 !== 0 || src.length < n || dst.length < cols) return false;
+  const K = kernels();
+  if (!K) return false;
+  const bytes = bytes16(n);
+  if (!reserve(K, bytes + 4 * cols)) return false;
+  copy(src, 0, K.f32, 0, n);
+  K.colsum(0, bytes, rows, 4 * cols);
+  copy(K.f32, bytes >> 2, dst, 0, cols);
+  return true;
+}

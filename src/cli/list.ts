@@ -3,6 +3,7 @@ import { ALGORITHMS } from '../algos/index.ts';
 import { registeredIds } from '../envs/index.ts';
 import { describeEnv } from '../train/setup.ts';
 import { loadPresets } from '../train/node/presets.ts';
+import { presetThreshold } from '../train/presets.ts';
 import { ConfigError } from '../train/setup.ts';
 
 /** Left-aligned columns; the last column is not padded. */
@@ -12,12 +13,32 @@ function table(cols: string[], rows: string[][]): string {
   return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 
-export function listCommand(opts: { json?: boolean }): void {
+/** Cut `s` to `n` characters, ending in an ellipsis when cut. */
+export function truncate(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)).trimEnd() + '…';
+}
+
+/** Terminal width for tables: the terminal's, or 100 columns when stdout is not one. */
+const width = () => process.stdout.columns || 100;
+
+export interface ListFlags {
+  json?: boolean;
+  /** Only the presets table. */
+  presets?: boolean;
+  /** Full preset sources instead of ones cut to the terminal width. */
+  verbose?: boolean;
+}
+
+export function listCommand(opts: ListFlags): void {
   const algos = Object.values(ALGORITHMS).map((a) => ({ name: a.name, actionSpaces: a.actionSpaces, description: a.description }));
   const envs = registeredIds().map(describeEnv);
   let presets;
   try {
-    presets = loadPresets().map((p) => ({ algo: p.algo, env: p.env, source: p.source, file: p.file }));
+    presets = loadPresets().map((p) => {
+      // The threshold a run of this pair stops at without --threshold.
+      const t = presetThreshold(p, envs.find((e) => e.id === p.env)?.rewardThreshold);
+      return { algo: p.algo, env: p.env, threshold: t.threshold, thresholdFrom: t.from, source: p.source, file: p.file };
+    });
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
@@ -25,12 +46,26 @@ export function listCommand(opts: { json?: boolean }): void {
     process.stdout.write(JSON.stringify({ algorithms: algos, environments: envs, presets }, null, 1) + '\n');
     return;
   }
-  const out: string[] = ['Algorithms', table(['name', 'actions', 'description'], algos.map((a) => [a.name, a.actionSpaces.join('+'), a.description])), ''];
-  out.push('Environments', table(['id', 'observation', 'action', 'max steps', 'threshold'], envs.map((e) => [
-    e.id, e.observation, e.action, e.maxEpisodeSteps === null ? '-' : String(e.maxEpisodeSteps), e.rewardThreshold === null ? '-' : String(e.rewardThreshold),
-  ])), '');
-  out.push('Presets (ascent train <algo> <env> uses them)', presets.length
-    ? table(['algo', 'env', 'source'], presets.map((p) => [p.algo, p.env, p.source]))
-    : '(none)');
+  const out: string[] = [];
+  if (!opts.presets) {
+    out.push('Algorithms', table(['name', 'actions', 'description'], algos.map((a) => [a.name, a.actionSpaces.join('+'), a.description])), '');
+    const presetSets = (id: string) => presets.some((p) => p.env === id && p.thresholdFrom === 'preset');
+    out.push('Environments (threshold: the registered reward threshold; presets may set their own)',
+      table(['id', 'observation', 'action', 'max steps', 'threshold'], envs.map((e) => [
+        e.id, e.observation, e.action, e.maxEpisodeSteps === null ? '-' : String(e.maxEpisodeSteps),
+        e.rewardThreshold !== null ? String(e.rewardThreshold) : presetSets(e.id) ? '- (presets set one)' : '-',
+      ])), '');
+  }
+  const rows = presets.map((p) => [p.algo, p.env, p.threshold === null ? 'none' : `${p.threshold} (${p.thresholdFrom === 'preset' ? 'preset' : 'env'})`, p.source]);
+  let shownRows = rows;
+  if (!opts.verbose && rows.length) {
+    // The source column gets what the terminal has left (at least 30 characters); --verbose prints it whole.
+    const used = [0, 1, 2].reduce((s, j) => s + Math.max(['algo', 'env', 'threshold'][j].length, ...rows.map((r) => r[j].length)) + 2, 0);
+    const room = Math.max(30, width() - used);
+    shownRows = rows.map((r) => [r[0], r[1], r[2], truncate(r[3], room)]);
+  }
+  out.push('Presets (ascent train <algo> <env> uses them; threshold: where training stops, --threshold none to train on)',
+    presets.length ? table(['algo', 'env', 'threshold', 'source'], shownRows) : '(none)');
+  if (shownRows !== rows && shownRows.some((r, i) => r[3] !== rows[i][3])) out.push('(sources cut to the terminal width: ascent list --presets --verbose prints them whole)');
   process.stdout.write(out.join('\n') + '\n');
 }

@@ -82,6 +82,8 @@ Examples:
   program.command('list')
     .description('algorithms, environments (spaces, limits, thresholds) and presets')
     .option('--json', 'machine-readable output')
+    .option('--presets', 'only the presets table')
+    .option('--verbose', 'full preset sources (cut to the terminal width otherwise)')
     .action(listCommand);
 
   program.command('dashboard')

@@ -10,6 +10,8 @@ import type { CheckpointInfo, RunSettings } from '../train/checkpoint.ts';
 import { parseAssignment, setDotted, isPlainObject, type ConfigObject } from '../train/overrides.ts';
 import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
 import { findPreset } from '../train/node/presets.ts';
+import { presetThreshold, THRESHOLD_FROM, type ThresholdSource } from '../train/presets.ts';
+import { invokedAs } from './invocation.ts';
 import { createRunDir, RunWriter, trimEvents, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
 import { acquireRunLock, removeStaleTempFiles, type RunLock } from '../train/node/lock.ts';
 import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
@@ -60,6 +62,8 @@ interface Prepared {
   resume: DriverState | null;
   /** Held while this process trains in `dir`. */
   lock: RunLock;
+  /** Where run.threshold came from (null: none, or not recorded by an older run). */
+  thresholdFrom: ThresholdSource | null;
 }
 
 function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
@@ -84,11 +88,14 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
   if (totalSteps === undefined) throw new ConfigError(`${entry.name} has no 'totalSteps' setting: give --steps`);
   const seed = (config.seed as number | undefined) ?? f.seed ?? 0;
   const evalEvery = f.evalEvery ?? preset?.run.evalEvery ?? defaultEvalEvery(totalSteps);
+  const inForce = f.threshold !== undefined
+    ? { threshold: f.threshold === 'none' ? null : f.threshold, from: f.threshold === 'none' ? null : 'flag' as const }
+    : presetThreshold(preset, spec(envId).rewardThreshold);
   const run: RunSettings = {
     totalSteps, evalEvery, evalEpisodes: f.evalEpisodes ?? preset?.run.evalEpisodes ?? 10,
     // Evaluation episodes are seeded apart from the training envs (seed + i).
     evalSeed: seed + 1000,
-    threshold: f.threshold === 'none' ? null : f.threshold !== undefined ? f.threshold : preset?.run.threshold !== undefined ? preset.run.threshold : spec(envId).rewardThreshold ?? null,
+    threshold: inForce.threshold,
     checkpointEvery: f.checkpointEvery ?? 0,
   };
   const algo = createAlgorithm(entry, config);
@@ -99,11 +106,11 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
     lock = acquireRunLock(dir);
     const info: CheckpointInfo = { algo: entry.name, env: envId, config, run };
     atomicWrite(join(dir, 'config.json'), JSON.stringify({
-      ...info, preset: preset ? { file: preset.file, source: preset.source } : null,
+      ...info, preset: preset ? { file: preset.file, source: preset.source } : null, thresholdFrom: inForce.from,
       ascentVersion: ASCENT_VERSION, node: process.version, host: hostname(), startTime: new Date().toISOString(),
       command: ['ascent', 'train', ...process.argv.slice(3)],
     }, null, 1) + '\n', { fsync: false });
-    return { algo, dir, info, resume: null, lock };
+    return { algo, dir, info, resume: null, lock, thresholdFrom: inForce.from };
   } catch (e) {
     lock?.release();
     algo.close();
@@ -144,7 +151,16 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
   }
   if (f.evalEvery !== undefined) run.evalEvery = f.evalEvery;
   if (f.evalEpisodes !== undefined) run.evalEpisodes = f.evalEpisodes;
-  if (f.threshold !== undefined) run.threshold = f.threshold === 'none' ? null : f.threshold;
+  let thresholdFrom: ThresholdSource | null = null;
+  if (f.threshold !== undefined) {
+    run.threshold = f.threshold === 'none' ? null : f.threshold;
+    thresholdFrom = run.threshold === null ? null : 'flag';
+  } else {
+    try {
+      const from = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).thresholdFrom;
+      if (from in THRESHOLD_FROM) thresholdFrom = from;
+    } catch { /* an older or damaged config.json: the origin is not shown */ }
+  }
   if (f.checkpointEvery !== undefined) run.checkpointEvery = f.checkpointEvery;
   const algo = restoreAlgorithm(ck, path, config);
   const resume = { ...ck.driver };
@@ -157,7 +173,7 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
     algo.close();
     throw e;
   }
-  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume, lock };
+  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume, lock, thresholdFrom };
 }
 
 /** Signals that stop a run the way Ctrl-C does (schedulers send SIGTERM, a closed terminal SIGHUP); exit code 128 + number. */
@@ -207,6 +223,9 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   for (const [sig, h] of handlers) process.on(sig, h);
   process.stderr.write(`${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
     `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`);
+  const th = info.run.threshold;
+  process.stderr.write(th === null ? 'no threshold: training runs to the step budget\n'
+    : `${thresholdText(th, p.thresholdFrom)}: training stops when a greedy evaluation reaches it (--threshold none to train to the step budget)\n`);
   const t0 = performance.now();
   let result: TrainResult;
   try {
@@ -228,9 +247,10 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   algo.close();
   const secs = (performance.now() - t0) / 1000;
   const out = process.stdout;
-  const why = { steps: 'step budget reached', threshold: `threshold ${info.run.threshold} reached`, callback: 'stopped by a callback',
+  const why = { steps: 'step budget reached', threshold: `stopped: ${thresholdText(info.run.threshold!, p.thresholdFrom)} reached`, callback: 'stopped by a callback',
     interrupted: 'interrupted', stopAt: `paused at --stop-at ${f.stopAt}` }[result.reason];
-  out.write(`${why}: ${result.steps} steps, ${result.updates} updates in ${secs.toFixed(1)} s\n`);
+  out.write(`${why}: ${result.steps} steps, ${result.updates} updates in ${secs.toFixed(1)} s` +
+    `${result.reason === 'threshold' && result.steps < info.run.totalSteps ? ' (--threshold none to train on)' : ''}\n`);
   if (result.final) {
     const e = result.final;
     const th = info.run.threshold;
@@ -239,6 +259,11 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   }
   if (result.driver.bestMean !== null) out.write(`best evaluation: ${fmtNum(result.driver.bestMean, 4)} at ${result.driver.bestSteps} steps (${CHECKPOINT_FILE.best})\n`);
   out.write(`run saved to ${shown}\n`);
-  if (result.reason === 'interrupted' || result.reason === 'stopAt') out.write(`continue with: ascent train --resume ${shown}\n`);
+  if (result.reason === 'interrupted' || result.reason === 'stopAt') out.write(`continue with: ${invokedAs()} train --resume ${shown}\n`);
   if (result.reason === 'interrupted') process.exitCode = 128 + STOP_SIGNALS[stopSignal ?? 'SIGINT'];
+}
+
+/** "threshold -200 from the preset" (the origin is left out when an older run did not record it). */
+function thresholdText(th: number, from: ThresholdSource | null): string {
+  return `threshold ${th}${from ? ' ' + THRESHOLD_FROM[from] : ''}`;
 }

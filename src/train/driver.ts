@@ -131,6 +131,7 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
   const ctx: TrainContext = { algo, driver: d, stop: () => void (stopRequested = true) };
   let updates = 0;
   let lastIteration = 0;
+  let savedLast = -1;
 
   const snapshot = async (kind: CheckpointKind) => {
     const snap: Snapshot = { kind, state: algo.getState(), driver: { ...d }, steps: algo.steps };
@@ -163,19 +164,26 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
     lastIteration = log.iteration;
     let evaluation: Evaluation | null = null;
     let stop = false;
-    if (d.nextEval !== null && algo.steps >= d.nextEval) {
-      const every = opts.evalEvery ?? 10_000;
-      while (d.nextEval <= algo.steps) d.nextEval += every;
+    const scheduled = d.nextEval !== null && algo.steps >= d.nextEval;
+    // The final evaluation runs before this last update is reported, so that it reaches onUpdate
+    // (the progress row's eval columns) like any other: a run shorter than evalEvery still logs one.
+    const budgetDone = (opts.finalEval ?? true) && algo.steps >= opts.totalSteps;
+    if (scheduled || budgetDone) {
+      if (scheduled) {
+        const every = opts.evalEvery ?? 10_000;
+        while (d.nextEval! <= algo.steps) d.nextEval! += every;
+      }
       const r = await evaluateNow();
       evaluation = r.ev;
       if (r.stop) { stop = true; reason = 'callback'; }
-      if (threshold !== null && r.ev.mean >= threshold) { stop = true; reason = 'threshold'; }
+      // As before the final evaluation moved here: only a scheduled evaluation stops at the threshold.
+      if (scheduled && threshold !== null && r.ev.mean >= threshold) { stop = true; reason = 'threshold'; }
     }
     for (const cb of cbs) if ((await cb.onUpdate?.(log, ctx, evaluation)) === true) { stop = true; reason = 'callback'; }
     if (stopRequested) { stop = true; reason = 'callback'; }
     const ckDue = d.nextCheckpoint !== null && algo.steps >= d.nextCheckpoint;
     if (ckDue) while (d.nextCheckpoint! <= algo.steps) d.nextCheckpoint! += opts.checkpointEvery!;
-    if (ckDue || evaluation) await snapshot('last');
+    if (ckDue || evaluation) { await snapshot('last'); savedLast = algo.steps; }
     if (stop) break;
     // Let signal handlers and timers run between updates.
     await new Promise<void>((resolve) => setTimeout(resolve, 0));
@@ -186,7 +194,8 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
     // The threshold evaluation just ran on this very policy: reuse it rather than draw the same episodes again.
     final = d.lastEval && d.lastEval.steps === algo.steps ? d.lastEval : (await evaluateNow()).ev;
   }
-  await snapshot('last');
+  // Unless the last update already saved this very state.
+  if (savedLast !== algo.steps) await snapshot('last');
   const result: TrainResult = { reason, steps: algo.steps, updates, final, driver: { ...d } };
   for (const cb of cbs) await cb.onEnd?.(result, ctx);
   return result;

@@ -10,6 +10,7 @@ import { parseRecords, decodeEvent } from '../../src/train/tfevents.ts';
 const cwd = tempDir();
 const TRAIN = ['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=256', '--steps', '1024', '--eval-every', '512', '--eval-episodes', '5', '--seed', '3'];
 const r = ascent(TRAIN, cwd);
+const r0 = r;
 const dir = r.code === 0 ? onlyRun(join(cwd, 'runs')) : '';
 
 test('a short training run exits 0, reports the evaluation and where it saved', () => {
@@ -118,4 +119,33 @@ test("--threshold none trains to the step budget even when an evaluation scores 
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /step budget reached: 1024 steps/);
   assert.doesNotMatch(res.stdout, /threshold/);
+});
+
+test('the threshold in force is named at the start and, when it ends the run, in the final line', () => {
+  const c = tempDir();
+  const r = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=256', '--steps', '2048', '--eval-every', '256', '--eval-episodes', '1', '--threshold', '5'], c);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /^threshold 5 from --threshold: training stops when a greedy evaluation reaches it \(--threshold none to train to the step budget\)$/m);
+  assert.match(r.stdout, /^stopped: threshold 5 from --threshold reached: 256 steps, 1 updates in [\d.]+ s \(--threshold none to train on\)$/m);
+  assert.equal(readJson(join(onlyRun(join(c, 'runs')), 'config.json')).thresholdFrom, 'flag');
+  // The registry's threshold (CartPole-v1: 475) and a preset's (Pendulum-v1 has none registered; the TRPO preset stops at -200).
+  assert.match(r0.stderr, /^threshold 475 from the env registry: training stops/m);
+  const p = ascent(['train', 'trpo', 'Pendulum-v1', '--stop-at', '1', '--set', 'nSteps=16', '--eval-episodes', '1'], c);
+  assert.equal(p.code, 0, p.stderr);
+  assert.match(p.stderr, /^threshold -200 from the preset: training stops/m);
+  const n = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=64', '--steps', '64', '--eval-episodes', '1', '--threshold', 'none'], c);
+  assert.match(n.stderr, /^no threshold: training runs to the step budget$/m);
+});
+
+test('a run shorter than evalEvery logs its final evaluation in the last progress row, so plot --y evalMean works', () => {
+  const c = tempDir();
+  const t = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=128', '--steps', '256', '--eval-every', '0', '--eval-episodes', '2'], c);
+  assert.equal(t.code, 0, t.stderr);
+  const d = onlyRun(join(c, 'runs'));
+  const jl = parseJsonl(readFileSync(join(d, 'progress.jsonl'), 'utf8'));
+  assert.deepEqual(jl.map((x) => x.evalMean !== null), [false, true]);
+  assert.equal(jl[1].evalMean, readJson(join(d, 'eval.json')).mean);
+  assert.equal(jl[1].evalEpisodes, 2);
+  const p = ascent(['plot', d, '--out', 'e.svg', '--y', 'evalMean'], c);
+  assert.equal(p.code, 0, p.stderr);
 });

@@ -57,10 +57,19 @@ test('the loop evaluates every evalEvery steps with the same seed, keeps best an
   assert.ok(algo.evalCalls.every((c) => c.seed === 42 && c.episodes === 3 && c.deterministic === true));
   assert.deepEqual(r.events, [
     'start', 'update 100', 'eval 200', 'ckpt best 200', 'update 200 +eval', 'ckpt last 200', 'update 300',
-    'eval 400', 'ckpt best 400', 'update 400 +eval', 'ckpt last 400', 'update 500', 'eval 500', 'ckpt best 500', 'ckpt last 500', 'end steps',
+    'eval 400', 'ckpt best 400', 'update 400 +eval', 'ckpt last 400', 'eval 500', 'ckpt best 500', 'update 500 +eval', 'ckpt last 500', 'end steps',
   ]);
   assert.equal(res.final?.mean, 50);
   assert.equal(res.driver.bestMean, 50);
+});
+
+test('the final evaluation reaches onUpdate with the last update, also in a run shorter than evalEvery', async () => {
+  const algo = new FakeAlgo();
+  const r = recorder();
+  const res = await train(algo, { totalSteps: 300, evalEvery: 10_000, threshold: null, callbacks: [r.cb] });
+  assert.deepEqual(r.events, ['start', 'update 100', 'update 200', 'eval 300', 'ckpt best 300', 'update 300 +eval', 'ckpt last 300', 'end steps']);
+  assert.equal(res.final?.steps, 300);
+  assert.equal(res.final, res.driver.lastEval);
 });
 
 test('threshold stops at the first evaluation that reaches it, and that evaluation is the final one', async () => {

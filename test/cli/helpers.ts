@@ -13,14 +13,23 @@ export interface CliResult {
   stderr: string;
 }
 
-export function ascent(args: string[], cwd: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' } });
+/**
+ * The environment of a user's shell: without the npm_* variables that `npm test` sets (the command
+ * reads them to tell `npx ascent` from `ascent`), plus `extra`.
+ */
+export function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')));
+  return { ...env, FORCE_COLOR: '0', ...extra };
+}
+
+export function ascent(args: string[], cwd: string, extraEnv: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: userEnv(extraEnv) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Start the command without waiting (for signals). */
 export function ascentAsync(args: string[], cwd: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
   let stdout = '', stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));

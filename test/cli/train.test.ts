@@ -149,3 +149,13 @@ test('a run shorter than evalEvery logs its final evaluation in the last progres
   const p = ascent(['plot', d, '--out', 'e.svg', '--y', 'evalMean'], c);
   assert.equal(p.code, 0, p.stderr);
 });
+
+test('the resume hint repeats how the command was run: npx ascent under npx, ascent otherwise', () => {
+  const c = tempDir();
+  const args = ['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=64', '--steps', '256', '--stop-at', '64', '--eval-episodes', '1'];
+  const viaNpx = ascent(args, c, { npm_command: 'exec' });
+  assert.equal(viaNpx.code, 0, viaNpx.stderr);
+  assert.match(viaNpx.stdout, /^continue with: npx ascent train --resume runs\/reinforce-CartPole-v1-s0-\S+$/m);
+  const direct = ascent(args, c);
+  assert.match(direct.stdout, /^continue with: ascent train --resume runs\//m);
+});

@@ -123,10 +123,14 @@ test('bad input: negative clip range, batch larger than the rollout, KL target o
   assert.throws(() => new PPO({ objective: 'kl' as any }), /'objective' must be one of "clip", "adaptiveKl"/);
 });
 
-test('PPO reaches -250 or better on Pendulum-v1 (greedy evaluation)', () => {
-  const agent = new PPO({ env: 'Pendulum-v1', seed: 0, numEnvs: 4, nSteps: 1024, batchSize: 256, epochs: 10, gamma: 0.9, gaeLambda: 0.95, lr: 1e-3, totalSteps: 250_000 });
-  agent.learn({ stop: (l) => l.returnMean >= -250 && agent.evaluate({ episodes: 5 }).mean >= -220 });
-  const ev = agent.evaluate({ episodes: 10, seed: 100 });
-  agent.close();
-  assert.ok(ev.mean >= -250, `greedy mean ${ev.mean} after ${agent.steps} steps`);
-});
+// Measured on seeds 0-2: the stop rule fires at 176k, 123k, 123k of the 250k steps; greedy -187, -174,
+// -187 over the 10 evaluation episodes; 10-15 CPU s each.
+for (const seed of [0, 1, 2]) {
+  test(`PPO reaches -250 or better on Pendulum-v1 (greedy evaluation, seed ${seed})`, () => {
+    const agent = new PPO({ env: 'Pendulum-v1', seed, numEnvs: 4, nSteps: 1024, batchSize: 256, epochs: 10, gamma: 0.9, gaeLambda: 0.95, lr: 1e-3, totalSteps: 250_000 });
+    agent.learn({ stop: (l) => l.returnMean >= -250 && agent.evaluate({ episodes: 5 }).mean >= -220 });
+    const ev = agent.evaluate({ episodes: 10, seed: 100 });
+    agent.close();
+    assert.ok(ev.mean >= -250, `greedy mean ${ev.mean} after ${agent.steps} steps`);
+  });
+}

@@ -2,7 +2,7 @@
 // library's nn/tensor API the way src/algos/sac.ts's train() uses it (MLP.forward on the tape for
 // the actor and critics, MLP.predict off the tape for the targets, SquashedGaussian.rsample, grad,
 // Adam, and nn's polyak() for the targets, which sac.ts does as a JS loop today).
-import { Tensor, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../../src/tensor/index.ts';
+import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../../src/tensor/index.ts';
 import { Adam, MLP, polyak } from '../../src/nn/index.ts';
 import { SquashedGaussian } from '../../src/distributions/index.ts';
 import { Rng } from '../../src/rng/index.ts';
@@ -32,7 +32,13 @@ export interface SacUpdateFn {
   params(): Float32Array[];
 }
 
-export function ascentSacUpdate(w: SacWorkload): SacUpdateFn {
+/**
+ * With `arena` (the default), each update runs in a BufferArena: the tape's buffers are reused from
+ * one update to the next instead of allocated (what an algorithm's update loop can do; sac.ts does
+ * not yet).
+ */
+export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}): SacUpdateFn {
+  const arena = opts.arena === false ? null : new BufferArena();
   const { obs: O, act: A, batch: B } = w.size;
   const W = O + A;
   const actor = mlp(actorSizes(w.size), w.actor);
@@ -54,7 +60,7 @@ export function ascentSacUpdate(w: SacWorkload): SacUpdateFn {
   }
   let last: [number, number] = [NaN, NaN];
 
-  const fn = (() => {
+  const update = () => {
     const alpha = Math.exp(logAlpha.data[0]);
     const obsT = new Tensor(d.obs, [B, O]);
     const out = actor.forward(obsT);
@@ -103,7 +109,8 @@ export function ascentSacUpdate(w: SacWorkload): SacUpdateFn {
     polyak(targetParams, criticParams, SAC.tau);
     last = [criticLoss.item(), actorLoss.item()];
     return last[0];
-  }) as SacUpdateFn;
+  };
+  const fn = (() => (arena ? arena.run(update) : update())) as SacUpdateFn;
   fn.losses = () => last;
   fn.params = () => [...actorParams, ...criticParams, ...targetParams, logAlpha].map((p) => Float32Array.from(p.data));
   return fn;

@@ -8,7 +8,7 @@
  * least-squares regression of the mean onto the actions.
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, add, sub, mul, exp, square, sum, reshape, broadcastTo, shapeStr, type DType } from '../tensor/index.ts';
+import { Tensor, allocData, add, sub, mul, exp, square, sum, reshape, broadcastTo, shapeStr, type DType } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { HALF_LOG_2PI, actionTensor, batchShape, checkSameKind } from './common.ts';
 
@@ -55,7 +55,7 @@ export class DiagGaussian implements Distribution<Float32Array> {
 
   /** Reparameterised sample mean + std * eps, eps ~ N(0, I): a Tensor [B, D] differentiable in mean and log-std. */
   rsample(rng: Rng): Tensor {
-    const eps = new Tensor(rng.fillNormal(this.mean.dtype === 'float64' ? new Float64Array(this.mean.size) : new Float32Array(this.mean.size)), this.mean.shape);
+    const eps = new Tensor(rng.fillNormal(allocData(this.mean.dtype, this.mean.size)), this.mean.shape);
     return add(this.mean, mul(this.std(), eps));
   }
 

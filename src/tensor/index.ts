@@ -9,7 +9,7 @@ import * as R from './ops/reduce.ts';
 import * as S from './ops/shape.ts';
 import * as L from './ops/linalg.ts';
 
-export { Tensor, gradients, noGrad, isGradEnabled, setCheckNumerics, assertFinite, sizeOf, shapeStr, allocData } from './tensor.ts';
+export { Tensor, BufferArena, gradients, noGrad, isGradEnabled, setCheckNumerics, assertFinite, sizeOf, shapeStr, allocData } from './tensor.ts';
 export type { DType, Data, Shape, Node, GradOptions } from './tensor.ts';
 export * from './ops/elementwise.ts';
 export * from './ops/reduce.ts';

@@ -33,7 +33,7 @@ export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
     data = next;
     cur[ax[k]] = 1;
   }
-  if (data === x.data) data = data.slice();
+  if (data === x.data) (data = allocData(x.dtype, x.size)).set(x.data);
   const kept = keptShape(x.shape, ax);
   return record('sum', new Tensor(data, finalShape(x.shape, ax, keepDims)), [x], (g) => [broadcastTo(reshape(g, kept), x.shape)]);
 }
@@ -56,7 +56,7 @@ export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
     data = next;
     cur[ax[k]] = 1;
   }
-  if (data === x.data) data = data.slice();
+  if (data === x.data) (data = allocData(x.dtype, x.size)).set(x.data);
   const kept = keptShape(x.shape, ax);
   const out = new Tensor(data, finalShape(x.shape, ax, keepDims));
   return record('max', out, [x], (g) => {

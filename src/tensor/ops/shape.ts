@@ -47,7 +47,7 @@ export function sumTo(x: Tensor, shape: Shape): Tensor {
     data = next;
     cur[ax] = 1;
   }
-  if (data === x.data) data = data.slice();
+  if (data === x.data) (data = allocData(x.dtype, x.size)).set(x.data);
   return record('sumTo', new Tensor(data, shape), [x], (g) => [broadcastTo(g, x.shape)]);
 }
 

@@ -15,16 +15,21 @@ import { plotCommand } from './plot.ts';
 import { listCommand } from './list.ts';
 import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
+import { trainHelpKeys } from './train-help.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export function buildProgram(): Command {
+export function buildProgram(argv: string[] = []): Command {
+  // `ascent train <algo> --help` lists that algorithm's config keys.
+  const helpAlgo = argv[0] === 'train' && argv[1] && !argv[1].startsWith('-') ? argv[1] : null;
   const program = new Command('ascent')
     .description('Policy-gradient reinforcement learning: train, evaluate, plot and compare agents')
     .version(ASCENT_VERSION)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    // Inherited by the subcommands: options that must be given say so.
+    .configureHelp({ optionDescription: (o) => `${o.description}${o.mandatory ? ' (required)' : ''}${o.defaultValue !== undefined && !o.negate && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && !o.defaultValue.length) ? ` (default: ${JSON.stringify(o.defaultValue)})` : ''}` })
     .addHelpText('after', `
 Examples:
   ascent train ppo CartPole-v1                      train with the tuned preset until the threshold
@@ -53,6 +58,7 @@ Examples:
     .option('--resume <run-dir>', 'continue the run saved in this directory')
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
     .addOption(new Option('--plain', 'plain progress lines even on a terminal'))
+    .addHelpText('after', () => trainHelpKeys(helpAlgo))
     .action(trainCommand);
 
   program.command('eval')
@@ -122,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   // Configs whose estimated memory exceeds 80% of this machine's (or its cgroup's) are refused.
   const constrained = (process as { constrainedMemory?: () => number | undefined }).constrainedMemory?.() || Infinity;
   setMemoryBudget(0.8 * Math.min(totalmem(), constrained));
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,0 +1,32 @@
+/**
+ * The config keys in `ascent train <algo> --help`: what `--set key=value` and `--config` accept,
+ * with the algorithm's defaults (nested settings as dotted paths, as --set writes them).
+ */
+import { ALGORITHMS } from '../algos/index.ts';
+import { FLAG_KEYS } from '../train/setup.ts';
+import { closestNames } from '../util/names.ts';
+
+function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][] {
+  const out: [string, unknown][] = [];
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix + k;
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length) out.push(...flatten(v as Record<string, unknown>, key + '.'));
+    else out.push([key, v]);
+  }
+  return out;
+}
+
+export function trainHelpKeys(algo: string | null): string {
+  const names = Object.keys(ALGORITHMS).sort();
+  const entry = algo ? ALGORITHMS[algo] ?? ALGORITHMS[algo.toLowerCase()] : undefined;
+  if (!entry) {
+    const unknown = algo ? `\nUnknown algorithm '${algo}'; closest: ${closestNames(algo, names).join(', ')}.` : '';
+    return `${unknown}\nConfig keys (--set key=value, --config file.yaml): ascent train <algo> --help lists them with their defaults\n` +
+      `(algorithms: ${names.join(', ')}; e.g. ascent train ppo --help).`;
+  }
+  const flagOf = Object.fromEntries(Object.entries(FLAG_KEYS).map(([flag, key]) => [key, flag]));
+  const rows = flatten(entry.defaults).map(([k, v]) => [k, v === undefined ? '-' : JSON.stringify(v), flagOf[k] ? `(also --${flagOf[k]})` : k === 'env' ? '(the <env> argument)' : '']);
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return `\nConfig keys of ${entry.name} (--set key=value, or a --config YAML file; a preset for the env changes some defaults, see ascent list):\n` +
+    rows.map(([k, v, f]) => `  ${k.padEnd(w)}  ${v}${f ? '  ' + f : ''}`).join('\n');
+}

@@ -119,3 +119,12 @@ test('model-based diagnostics: a tiny run has one gradient row per horizon and e
   assert.throws(() => modelBasedDiagnostics({ seed: 1, transitions: 300, epochs: 2, horizons: [0], draws: 3 }), /horizons must be positive integers, got 0/);
   assert.throws(() => modelBasedDiagnostics({ seed: 1, transitions: 50, epochs: 2, horizons: [1], draws: 3 }), /transitions must be an integer >= 200, got 50/);
 });
+
+test('hard attention: the score function teaches the choice of slot, the control does not (seed 0, 400 steps)', async () => {
+  const { trainAttention } = await import('../../src/lab/hard-attention.ts');
+  const o = { K: 6, steps: 400, batch: 64, seed: 0, every: 50 };
+  const last = (v: 'leaveOneOut' | 'off') => trainAttention({ ...o, variant: v }).at(-1)!;
+  assert.ok(last('leaveOneOut').attendsCue >= 0.9, 'leave-one-out score function');
+  assert.ok(last('off').attendsCue < 0.5, 'no score function: the choice stays near 1/K');
+  assert.throws(() => trainAttention({ ...o, variant: 'bogus' as never }), /variant must be one of leaveOneOut, noBaseline, off, got "bogus"/);
+});

@@ -15,7 +15,7 @@ import type { SectionId } from '../../src/web/lab/protocol.ts';
 import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
 
 const skip = skipBrowser();
-const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model'];
+const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model', 'attention'];
 let dash: Dashboard;
 let browser: BrowserContext;
 let page: Page;
@@ -93,6 +93,9 @@ test('the default numbers equal the lab\'s in Node for the same settings and see
   const pw = page6.gradients.filter((g: any) => g.estimator === 'pathwise');
   assert.ok(pw.at(-1).totalVariance > 1e4 * pw[0].totalVariance, 'pathwise variance at H 50 vs H 1');
   assert.ok(page6.compounding.at(-1).changed > 2 * page6.compounding.at(-1).behaviour);
+  const att = computeSection('attention', DEFAULTS.attention) as any;
+  const page7 = await json('#attention-numbers');
+  for (const v of ['leaveOneOut', 'noBaseline', 'off']) assert.deepEqual(page7[v].map((x: any) => x.attendsCue), att[v].map((x: any) => x.attendsCue), v);
 });
 
 test('moving N changes the numbers; N x variance stays flat within standard errors; the URL keeps N', { skip, timeout: 40_000 }, async () => {

@@ -11,6 +11,7 @@ export const DEFAULTS: Record<SectionId, Params> = {
   natural: { scale: 10, lr: 0.05, delta: 0.02, steps: 25 },
   ppo: { eps: 0.2, epochs: 10, updates: 10, seed: 0 },
   model: { transitions: 2000, epochs: 30, maxHorizon: 50, draws: 12, seed: 0 },
+  attention: { K: 6, steps: 400, batch: 64, seed: 0 },
 };
 
 export const GAE_SWEEP = [0, 0.25, 0.5, 0.75, 0.9, 0.95, 1];

@@ -8,6 +8,7 @@ import {
 } from '../../lab/index.ts';
 import { clippedObjectiveCurve, ppoClipRun } from '../../lab/ppo-clip.ts';
 import { modelBasedDiagnostics } from '../../lab/model-based.ts';
+import { ATTENTION_VARIANTS, trainAttention } from '../../lab/hard-attention.ts';
 import type { SectionId } from './protocol.ts';
 import { ALPHA_SWEEP, GAE_SWEEP, HORIZON_SWEEP, MODEL_HORIZONS } from './compute-constants.ts';
 
@@ -69,6 +70,10 @@ export function computeSection(section: SectionId, p: Params): unknown {
         seed: num(p, 'seed'), transitions: num(p, 'transitions'), epochs: num(p, 'epochs'), draws: num(p, 'draws'),
         horizons: MODEL_HORIZONS.filter((h) => h <= maxH),
       });
+    }
+    case 'attention': {
+      const o = { K: num(p, 'K'), steps: num(p, 'steps'), batch: num(p, 'batch'), seed: num(p, 'seed') };
+      return Object.fromEntries(ATTENTION_VARIANTS.map((variant) => [variant, trainAttention({ ...o, variant })]));
     }
     default:
       throw new RangeError(`unknown section ${JSON.stringify(section)}`);

@@ -11,10 +11,11 @@ import type { LabRequest, LabResponse, SectionId } from './protocol.ts';
 import type { EssHorizonRow, ImportanceLabReport, ImportanceWeightsResult, LabReport, NaturalGradientResult, ScatterResult } from '../../lab/index.ts';
 import type { ClipCurve, ClipRunRow } from '../../lab/ppo-clip.ts';
 import type { ModelBasedResult } from '../../lab/model-based.ts';
+import type { AttentionRow, AttentionVariant } from '../../lab/hard-attention.ts';
 
 /** Set to the repository's web address to turn the code and guide paths into links. */
 const REPO = '';
-const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model'];
+const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model', 'attention'];
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 type Params = Record<string, number | string>;
 
@@ -259,6 +260,23 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
           return [c.horizon, f(pw.totalVariance, 4), f(pw.relStd, 3), f(lr.totalVariance, 4), f(lr.relStd, 3), f(c.behaviour, 4), f(c.changed, 4)];
         }));
     box.dataset.json = JSON.stringify({ gradients: r.gradients, compounding: r.compounding, fit: r.fit });
+  }) as never,
+
+  attention: ((r: Record<AttentionVariant, AttentionRow[]>, p: Params) => {
+    const names: [AttentionVariant, string, string][] = [
+      ['leaveOneOut', 'score function, leave-one-out baseline', COLORS[0]],
+      ['noBaseline', 'score function, no baseline', COLORS[1]],
+      ['off', 'no score function (control)', '#888'],
+    ];
+    drawChart($<HTMLCanvasElement>('#attention-cue'), names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.attendsCue]) })),
+      { xLabel: 'training step', yLabel: 'sampled glimpses on the cued slot' });
+    drawChart($<HTMLCanvasElement>('#attention-acc'), names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.accuracy]) })),
+      { xLabel: 'training step', yLabel: 'greedy accuracy (fresh batch)' });
+    const first = (rows: AttentionRow[]) => rows.find((x) => x.attendsCue >= 0.9)?.step;
+    const box = $('#attention-numbers');
+    box.innerHTML = table(['estimator for the choice', 'first step with ≥ 90% glimpses on the cue', 'final greedy accuracy'],
+      names.map(([v, label]) => [label, first(r[v]) ?? `not within ${p.steps}`, f(r[v][r[v].length - 1].accuracy, 3)]));
+    box.dataset.json = JSON.stringify(r);
   }) as never,
 };
 

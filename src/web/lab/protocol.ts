@@ -1,5 +1,5 @@
 /** Messages between the lab page and its worker: one request per section, answered by id. */
-export type SectionId = 'scatter' | 'compare' | 'importance' | 'natural' | 'ppo' | 'model';
+export type SectionId = 'scatter' | 'compare' | 'importance' | 'natural' | 'ppo' | 'model' | 'attention';
 
 export interface LabRequest {
   id: number;

@@ -5,11 +5,12 @@
  *     collect nSteps per env with pi_old; advantages by GAE(gamma, lambda), truncation bootstrapped
  *     for each epoch, for each shuffled minibatch:
  *       r(theta) = pi(a|s) / pi_old(a|s)
+ *       stop the epochs (without this step) when the approximate KL E[r - 1 - log r] > 1.5 * targetKl
  *       L_clip   = -E[min(r A, clip(r, 1 - eps, 1 + eps) A)]        (or the adaptive-KL penalty:
  *                                                                    -E[r A] + beta KL(pi_old || pi))
  *       L        = L_clip + vfCoef * E[(V - R)^2] - entCoef * E[H(pi)]
  *       one Adam step on L (gradient norm clipped)
- *     stop the epochs early when the approximate KL passes 1.5 * targetKl
+ *     adaptiveKl: d = KL(pi_old || pi) after the epochs; beta /= 2 if d < klTarget / 1.5, *= 2 if d > 1.5 klTarget
  *
  * Defaults are Stable-Baselines3's PPO defaults (n_steps 2048 over 1 env, batch 64, 10 epochs,
  * lr 3e-4, gamma 0.99, lambda 0.95, clip 0.2, ent 0, vf 0.5, max grad norm 0.5) with 64x64 tanh
@@ -53,7 +54,7 @@ export interface PpoConfig {
   maxGradNorm: number;
   lr: number;
   lrSchedule: 'constant' | 'linear' | 'cosine';
-  /** Stop an update's epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never. */
+  /** Stop an update's epochs, before the next step, once the approximate KL exceeds 1.5 * targetKl (SB3); 0 = never. */
   targetKl: number;
   normalizeAdvantages: boolean;
   normalizeObs: boolean;

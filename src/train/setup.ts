@@ -5,7 +5,8 @@
  */
 import { ALGORITHMS, type AlgorithmEntry } from '../algos/index.ts';
 import type { Algorithm } from '../algos/types.ts';
-import { make, registeredIds, spec, Discrete, Box, type Space } from '../envs/index.ts';
+import { make, registeredIds, pendingIds, spec, Discrete, Box, type Space } from '../envs/index.ts';
+import { unknownId } from '../envs/registry.ts';
 import { checkMemory, envDims, resolveConfig } from './config.ts';
 import { closestNames } from '../util/names.ts';
 import { deepMerge, type ConfigObject } from './overrides.ts';
@@ -25,8 +26,11 @@ export function algorithmEntry(name: string): AlgorithmEntry {
 }
 
 export function checkEnvId(id: string): void {
+  // A MuJoCo id before its module is loaded: say how to load it.
+  if (pendingIds().includes(id)) throw new ConfigError(unknownId(id).message.replace(/^make: /, ''));
   if (!registeredIds().includes(id)) {
-    throw new ConfigError(`unknown environment '${id}'; closest: ${closestNames(id, registeredIds()).join(', ')} (see 'ascent list')`);
+    const known = [...registeredIds(), ...pendingIds()];
+    throw new ConfigError(`unknown environment '${id}'; closest: ${closestNames(id, known).join(', ')} (see 'ascent list')`);
   }
 }
 
@@ -71,7 +75,11 @@ export function describeEnv(id: string): EnvSummary {
 export function checkActionSpace(entry: AlgorithmEntry, envId: string): void {
   const d = describeEnv(envId);
   if (d.actionKind === 'other' || !entry.actionSpaces.includes(d.actionKind)) {
-    throw new ConfigError(`${entry.name} does not support ${envId}'s ${d.actionKind} action space ${d.action}; it supports ${entry.actionSpaces.join(' and ')} actions`);
+    // Envs that fit, nearest by name first (CartPole-v1 -> ContinuousCartPole-v0); velocity-masked variants only by exact interest.
+    const fitting = registeredIds().filter((id) => !/MaskedVelocity/.test(id) && (entry.actionSpaces as string[]).includes(describeEnv(id).actionKind));
+    const tries = closestNames(envId, fitting, 2);
+    throw new ConfigError(`${entry.name} does not support ${envId}'s ${d.actionKind} action space ${d.action}; it supports ${entry.actionSpaces.join(' and ')} actions` +
+      `${tries.length ? `: try ${tries.join(' or ')}` : ''} (ascent list shows each env's action space)`);
   }
 }
 

@@ -38,6 +38,10 @@ test('unknown names suggest the closest; an unsupported action space is refused'
   const discreteOnly: AlgorithmEntry = { ...ALGORITHMS.reinforce, name: 'dqnlike', actionSpaces: ['discrete'] };
   assert.throws(() => checkActionSpace(discreteOnly, 'Pendulum-v1'), /dqnlike does not support Pendulum-v1's continuous action space Box.*; it supports discrete actions/);
   checkActionSpace(discreteOnly, 'CartPole-v1');
+  // ... and names envs that fit, nearest by name first, without the velocity-masked variants.
+  assert.throws(() => checkActionSpace(ALGORITHMS.sac, 'CartPole-v1'), /it supports continuous actions: try Pendulum-v1 or ContinuousCartPole-v0 \(ascent list/);
+  assert.throws(() => checkActionSpace(ALGORITHMS.sac, 'MountainCar-v0'), /try MountainCarContinuous-v0 or Pendulum-v1 /);
+  assert.throws(() => checkActionSpace(discreteOnly, 'PendulumMaskedVelocity-v1'), /try \w+-v\d or \w+-v\d /);
 });
 
 test('progress rows: CSV and JSONL hold the same values, missing evaluations and NaN as empty/null', () => {

@@ -127,7 +127,9 @@ test('TRPO update on CartPole: the accepted step has KL <= delta and a positive 
   const l = agent.update();
   agent.close();
   assert.equal(l.accepted, 1);
-  assert.ok(l.kl <= TRPO_DEFAULTS.targetKl && l.kl > 0.3 * TRPO_DEFAULTS.targetKl, `KL ${l.kl}`);
+  // The full step's KL is delta under the quadratic model; damping (0.1) and curvature make it a little
+  // less (0.75-0.89 delta measured on seeds 1-3); half the step's KL would give ~0.4 delta.
+  assert.ok(l.kl <= TRPO_DEFAULTS.targetKl && l.kl > 0.6 * TRPO_DEFAULTS.targetKl, `KL ${l.kl}`);
   assert.ok(l.surrogateImprovement > 0, `improvement ${l.surrogateImprovement}`);
 });
 

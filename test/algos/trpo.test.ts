@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, mean, noGrad } from '../../src/tensor/index.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from '../../src/policies/index.ts';
-import { TRPO, conjugateGradient, fisherVectorProduct, flattenTensors, trustRegionStep, TRPO_DEFAULTS } from '../../src/algos/trpo.ts';
+import { TRPO, NPG, conjugateGradient, fisherVectorProduct, flattenTensors, trustRegionStep, TRPO_DEFAULTS } from '../../src/algos/trpo.ts';
 
 function fvpAgainstFiniteDifferences(make: (rng: Rng) => Policy, obsDim: number) {
   const rng = new Rng(4);
@@ -150,4 +150,12 @@ for (const seed of [0, 1, 2]) {
 test('bad input: TRPO rejects a KL target of 0 and a shrink factor outside (0, 1), naming the key', () => {
   assert.throws(() => new TRPO({ targetKl: 0 }), /trpo: 'targetKl' must be > 0, got 0/);
   assert.throws(() => new TRPO({ lineSearchShrink: 1.5 }), /'lineSearchShrink' must be in \(0, 1\), got 1.5/);
+});
+
+test('TRPO defaults are SB3\'s (line search on, shrink 0.8 x 10, CG 15 with damping 0.1, delta 0.01); NPG has no line search', () => {
+  const { targetKl, cgIters, cgDamping, lineSearch, lineSearchShrink, lineSearchSteps } = TRPO_DEFAULTS;
+  assert.deepEqual({ targetKl, cgIters, cgDamping, lineSearch, lineSearchShrink, lineSearchSteps }, { targetKl: 0.01, cgIters: 15, cgDamping: 0.1, lineSearch: true, lineSearchShrink: 0.8, lineSearchSteps: 10 });
+  const npg = new NPG({ nSteps: 64 });
+  assert.equal(npg.config.lineSearch, false);
+  npg.close();
 });

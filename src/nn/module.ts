@@ -58,10 +58,7 @@ export class Linear extends Module {
    * relu or tanh to the product in the same kernel call (kernels.ts's gemm).
    */
   forwardRaw(x: Float32Array, batch: number, out: Float32Array, act: 0 | 1 | 2 = 0): void {
-    const m = this.outFeatures;
-    if (this.bias) for (let i = 0; i < batch; i++) out.set(this.bias.data, i * m);
-    else out.fill(0, 0, batch * m);
-    gemm(x, 0, this.weight.data, 0, out, 0, batch, this.inFeatures, m, false, false, true, act);
+    gemm(x, 0, this.weight.data, 0, out, 0, batch, this.inFeatures, this.outFeatures, false, false, false, act, this.bias?.data);
   }
 
   namedParameters(): [string, Tensor][] {

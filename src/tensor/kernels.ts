@@ -9,16 +9,24 @@ import { wasmGemm, wasmRelu, wasmReluBackward, wasmTanh, wasmColSum, type GemmAc
 
 /**
  * C[m,n] (+)= op(A)[m,k] @ op(B)[k,n] for one matrix, with offsets into batched buffers, then
- * C = act(C) when `act` is 1 (relu) or 2 (tanh).
+ * C = act(C) when `act` is 1 (relu) or 2 (tanh). With `bias` (n values), C := 1 bias + op(A) op(B)
+ * before the activation (an affine layer; `accumulate` is then ignored).
  * A is stored [m,k] (or [k,m] when transA), B is stored [k,n] (or [n,k] when transB).
  */
 export function gemm(
   A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate = false, act: GemmActivation = 0,
+  bias?: Data,
 ): void {
   // Large float32 products run in WebAssembly SIMD when available (see wasm/gemm.ts).
   if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array &&
-      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate, act)) return;
+      (bias === undefined || bias instanceof Float32Array) &&
+      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate, act, bias)) return;
+  if (bias) {
+    const row = bias.length === n ? bias : bias.subarray(0, n);
+    for (let i = 0; i < m; i++) C.set(row, cOff + i * n);
+    accumulate = true;
+  }
   gemmJs(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate);
   if (act === 0) return;
   const out = C.subarray(cOff, cOff + m * n);

@@ -140,6 +140,31 @@ test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and rep
   assert.equal(kernelInfo().fma, fmaDefault, 'restored');
 });
 
+test('gemm with a bias row: C = 1 b + A B (then relu or tanh) equals the JS path, padded widths and several k-blocks', () => {
+  for (const [m, k, n] of [[5, 9, 12], [7, 300, 6], [33, 17, 1], [256, 256, 256], [3, 70, 3]]) {
+    for (const act of [0, 1, 2] as const) {
+      const A = new Rng(m).fillUniform(new Float32Array(m * k), -1, 1) as Float32Array;
+      const B = new Rng(k).fillUniform(new Float32Array(k * n), -1, 1) as Float32Array;
+      const b = new Rng(n).fillUniform(new Float32Array(n), -1, 1) as Float32Array;
+      const Cw = new Float32Array(m * n).fill(9), Cj = new Float32Array(m * n).fill(9);
+      setWasmGemmThreshold(0);
+      try {
+        gemm(A, 0, B, 0, Cw, 0, m, k, n, false, false, true, act, b); // accumulate is ignored with a bias
+      } finally {
+        setWasmGemmThreshold();
+      }
+      withKernels(false, () => gemm(A, 0, B, 0, Cj, 0, m, k, n, false, false, false, act, b));
+      const ref = reference(A, 0, B, 0, new Float32Array(m * n), 0, m, k, n, false, false, false);
+      for (let e = 0; e < m * n; e++) {
+        const z = ref.exact[e] + b[e % n], tol = (k + 3) * 2 ** -24 * (ref.scale[e] + Math.abs(b[e % n])) + 1e-30;
+        const want = act === 1 ? Math.max(z, 0) : act === 2 ? Math.tanh(z) : z;
+        assert.ok(Math.abs(Cw[e] - want) <= tol + (act === 2 ? 2e-7 : 0), `${m}x${k}x${n} act ${act}: C[${e}] = ${Cw[e]}, want ${want}`);
+        assert.ok(Math.abs(Cw[e] - Cj[e]) <= 2 * tol + (act === 2 ? 4e-7 : 0), `${m}x${k}x${n} act ${act}: wasm ${Cw[e]} vs JS ${Cj[e]}`);
+      }
+    }
+  }
+});
+
 test('memory grows for a large product and is reused by a smaller one afterwards', wasmOnly, () => {
   checkProduct(300, 700, 90, false, false, false);
   checkProduct(2, 3, 4, true, true, true);

@@ -57,8 +57,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const m = w.shape[1];
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
   const o = allocData(dtype, n * m);
-  if (b) for (let i = 0; i < n; i++) o.set(b.data, i * m);
-  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, true);
+  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, 0, b?.data);
   const inputs = b ? [x, w, b] : [x, w];
   return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
     x.requiresGrad ? matmul(g, w, false, true) : null,
@@ -89,8 +88,7 @@ export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: Fuse
   const m = w.shape[1];
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
   const o = allocData(dtype, n * m);
-  if (b) for (let i = 0; i < n; i++) o.set(b.data, i * m);
-  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, true, ACT_CODE[act]);
+  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, ACT_CODE[act], b?.data);
   const inputs = b ? [x, w, b] : [x, w];
   const out = new Tensor(o, [n, m]);
   return record(`linear+${act}`, out, inputs, (g) => {

@@ -2,11 +2,13 @@
  * The gemm kernels, written with the emitter. Two exported functions, all sizes and strides
  * in bytes:
  *
- *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load)
- *     C[i, j] (+)= sum_p A(i, p) * B[p, j] for i < m and j < nBytes/4 (a multiple of 4),
+ *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow)
+ *     C[i, j] := I[i, j] + sum_p A(i, p) * B[p, j] for i < m and j < nBytes/4 (a multiple of 4),
  *     where A(i, p) is at a + i*aRow + p*aCol (any layout, so op(A) needs no copy),
  *     B is row-major (row stride bRow, rows padded to whole vectors) and C row-major (cRow).
- *     With load = 0 the accumulators start at zero (C := A B), otherwise at C (C += A B).
+ *     With load = 0, I = 0 (C := A B); otherwise I[i, j] is the f32 at init + i*initRow + 4j:
+ *     init = c, initRow = cRow accumulates (C += A B); initRow = 0 starts every row from one
+ *     vector at init (a bias: C := 1 b + A B, without tiling b into C first).
  *
  *   pack(src, rs, cs, dst, ld, rows, cols)
  *     the f32 at dst + r*ld + 4c := the f32 at src + r*rs + c*cs: a strided (e.g. transposing) copy
@@ -42,7 +44,7 @@ export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
  */
 export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1);
-  emitGemm(mod.func('gemm', new Array<Type>(11).fill(Type.i32)), tile);
+  emitGemm(mod.func('gemm', new Array<Type>(13).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
   emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));
   emitRelu(mod.func('relu', new Array<Type>(3).fill(Type.i32)));
@@ -54,7 +56,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<Ar
 }
 
 function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
-  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   const i = f.local(Type.i32); // rows done
   const aI = f.local(Type.i32); // &A(i, 0)
   const cI = f.local(Type.i32); // &C[i, 0]
@@ -65,15 +67,20 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
   const rest = f.local(Type.i32);
   const aStep = f.local(Type.i32); // mr*aRow: from one row panel to the next
   const cStep = f.local(Type.i32);
+  const initI = f.local(Type.i32); // &I[i, 0]
+  const initStep = f.local(Type.i32);
   f.get(aRow).i32(mr).i32Mul().set(aStep);
   f.get(cRow).i32(mr).i32Mul().set(cStep);
+  f.get(initRow).i32(mr).i32Mul().set(initStep);
   // r*aRow and r*cRow for r < mr, so the tile's rows are one add away from the row pointer.
-  const aOff: number[] = [], cOff: number[] = [];
+  const aOff: number[] = [], cOff: number[] = [], initOff: number[] = [];
   for (let r = 1; r < mr; r++) {
     aOff[r] = f.local(Type.i32);
     cOff[r] = f.local(Type.i32);
+    initOff[r] = f.local(Type.i32);
     f.get(aRow).i32(r).i32Mul().set(aOff[r]);
     f.get(cRow).i32(r).i32Mul().set(cOff[r]);
+    f.get(initRow).i32(r).i32Mul().set(initOff[r]);
   }
   const acc: number[][] = [];
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => f.local(Type.v128)));
@@ -91,7 +98,7 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vecs; v++) {
         f.get(load).if(
-          () => { rowAddr(cI, cOff, r); f.get(j).i32Add().v128Load(16 * v).set(acc[r][v]); },
+          () => { rowAddr(initI, initOff, r); f.get(j).i32Add().v128Load(16 * v).set(acc[r][v]); },
           () => { f.v128Zero().set(acc[r][v]); },
         );
       }
@@ -142,12 +149,14 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
   f.i32(0).set(i);
   f.get(a).set(aI);
   f.get(c).set(cI);
+  f.get(init).set(initI);
   f.block(() => f.loop(() => {
     f.get(i).i32(mr).i32Add().get(m).i32GtS().brIf(1);
     rowPanel(mr);
     f.get(i).i32(mr).i32Add().set(i);
     f.get(aI).get(aStep).i32Add().set(aI);
     f.get(cI).get(cStep).i32Add().set(cI);
+    f.get(initI).get(initStep).i32Add().set(initI);
     f.br(0);
   }));
   // The m % mr leftover rows, one generated panel per possible count.

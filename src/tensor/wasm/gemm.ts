@@ -35,12 +35,14 @@ export type GemmActivation = 0 | 1 | 2;
 
 /**
  * C[m,n] (+)= op(A) @ op(B) in WebAssembly, with kernels.ts's `gemm` argument conventions, then
- * C = act(C) elementwise over the output.
+ * C = act(C) elementwise over the output. With `bias` (n values), C := 1 bias + op(A) op(B) (the
+ * accumulators start from the bias row; `accumulate` is then ignored).
  * Returns false (having done nothing) when the call should take the JS path instead.
  */
 export function wasmGemm(
   A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number,
   m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean, act: GemmActivation = 0,
+  bias?: Float32Array,
 ): boolean {
   if (m * k * n < minMacs || m * k * n === 0) return false;
   const K = kernels();
@@ -49,9 +51,14 @@ export function wasmGemm(
   const padded = ld !== n;
   const aBytes = bytes16(m * k), bBytes = bytes16(k * ld), cBytes = bytes16(m * ld);
   const rawBytes = transB || padded ? bytes16(Math.max(k * n, m * n)) : 0;
-  const aPtr = 0, bPtr = aBytes, cPtr = bPtr + bBytes, rawPtr = cPtr + cBytes;
-  if (!reserve(K, rawPtr + rawBytes)) return false;
+  const aPtr = 0, bPtr = aBytes, cPtr = bPtr + bBytes, rawPtr = cPtr + cBytes, biasPtr = rawPtr + rawBytes;
+  if (!reserve(K, biasPtr + (bias ? bytes16(ld) : 0))) return false;
   const f32 = K.f32;
+  if (bias) {
+    accumulate = false;
+    copy(bias, 0, f32, biasPtr >> 2, n);
+    f32.fill(0, (biasPtr >> 2) + n, (biasPtr >> 2) + ld);
+  }
 
   copy(A, aOff, f32, aPtr >> 2, m * k);
   if (!transB && !padded) copy(B, bOff, f32, bPtr >> 2, k * n);
@@ -73,7 +80,10 @@ export function wasmGemm(
   const kb = kBlock(ld);
   for (let p0 = 0; p0 < k; p0 += kb) {
     const kc = Math.min(kb, k - p0);
-    K.gemm(aPtr + p0 * aCol, aRow, aCol, bPtr + p0 * 4 * ld, 4 * ld, cPtr, 4 * ld, m, 4 * ld, kc, accumulate || p0 > 0 ? 1 : 0);
+    // The first block starts from C (accumulate), the bias row, or zero; later blocks from C.
+    const fromBias = bias !== undefined && p0 === 0;
+    K.gemm(aPtr + p0 * aCol, aRow, aCol, bPtr + p0 * 4 * ld, 4 * ld, cPtr, 4 * ld, m, 4 * ld, kc,
+      accumulate || fromBias || p0 > 0 ? 1 : 0, fromBias ? biasPtr : cPtr, fromBias ? 0 : 4 * ld);
   }
 
   // The activation while C is still in wasm memory (the pad columns are computed and dropped).

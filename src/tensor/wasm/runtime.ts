@@ -6,7 +6,7 @@
 import { buildKernelModule, type GemmShape } from './gemm-kernel.ts';
 
 type GemmFn = (a: number, aRow: number, aCol: number, b: number, bRow: number, c: number, cRow: number,
-  m: number, nBytes: number, k: number, load: number) => void;
+  m: number, nBytes: number, k: number, load: number, init: number, initRow: number) => void;
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;
 type ReluBackwardFn = (y: number, g: number, dst: number, n: number) => void;

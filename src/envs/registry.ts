@@ -13,6 +13,7 @@ import { ContinuousCartPoleEnv } from './classic/continuous-cartpole.ts';
 import { TimeLimit } from '../wrappers/time-limit.ts';
 import { OrderEnforcing } from '../wrappers/order-enforcing.ts';
 import { MaskVelocity } from '../wrappers/mask-velocity.ts';
+import { MUJOCO_IDS } from './mujoco/ids.ts';
 
 const registry = new Map<string, EnvSpec>();
 
@@ -36,6 +37,50 @@ export function spec(id: string): EnvSpec {
 
 export function registeredIds(): string[] {
   return [...registry.keys()].sort();
+}
+
+/**
+ * A family of envs whose ids are known before they can be made: their code needs a module that
+ * loads asynchronously (MuJoCo's WebAssembly), while make() is synchronous. `load` registers them.
+ */
+export interface DeferredFamily {
+  /** Shown in errors, e.g. 'MuJoCo'. */
+  name: string;
+  ids: readonly string[];
+  /** What a user calls before make(), e.g. 'await loadMujoco()'. */
+  how: string;
+  load: () => Promise<unknown>;
+}
+
+const deferred = new Map<string, DeferredFamily>();
+
+/** Announce ids that `family.load()` will register (ids registered already are left alone). */
+export function registerDeferred(family: DeferredFamily): void {
+  for (const id of family.ids) deferred.set(id, family);
+}
+
+/** Ids that are known but not registered yet (their family's module is not loaded). */
+export function pendingIds(): string[] {
+  return [...deferred.keys()].filter((id) => !registry.has(id)).sort();
+}
+
+/**
+ * Make `id` registered if it belongs to a deferred family: loads that family (once). Resolves at
+ * once for registered ids; an unknown id rejects with make()'s error. Await it before make() where
+ * the id comes from the user (the CLI, workers, a config).
+ */
+export async function ensureEnv(id: string): Promise<void> {
+  if (registry.has(id)) return;
+  const family = deferred.get(id);
+  if (!family) throw unknownId(id);
+  await family.load();
+  if (!registry.has(id)) throw new Error(`ensureEnv: loading ${family.name} did not register ${JSON.stringify(id)}`);
+}
+
+/** Load every deferred family, so that registeredIds() lists all envs (e.g. for `ascent list`). */
+export async function loadAllEnvs(): Promise<void> {
+  const families = new Set(pendingIds().map((id) => deferred.get(id)!));
+  for (const f of families) await f.load();
 }
 
 export interface MakeOptions {
@@ -62,8 +107,17 @@ export function make<Obs = any, Act = any>(id: string, options: MakeOptions = {}
   return env as Env<Obs, Act>;
 }
 
-function unknownId(id: string): Error {
-  const close = closestNames(id, registeredIds());
+/** The error for an id make() cannot build: how to load it if it is deferred, else the closest ids. */
+export function unknownId(id: string): Error {
+  const family = deferred.get(id);
+  if (family && !registry.has(id)) {
+    return new Error(
+      `make: ${JSON.stringify(id)} is a ${family.name} task, registered once its module is loaded: ` +
+        `call \`${family.how}\` (exported by ascent-rl) once before make() or an algorithm that makes it ` +
+        `(await ensureEnv(id) does the same for any id)`,
+    );
+  }
+  const close = closestNames(id, [...new Set([...registeredIds(), ...deferred.keys()])]);
   return new Error(`make: no environment registered with id ${JSON.stringify(id)}; the closest registered ids are ${close.join(', ')}`);
 }
 
@@ -100,3 +154,12 @@ for (const [id, base] of masked) {
     description: `${base} with velocities zeroed in the observation (partially observed; needs memory)`,
   });
 }
+
+// --- Gymnasium's MuJoCo v5 tasks: registered by loadMujoco(), which loads the WebAssembly module ---
+registerDeferred({
+  name: 'MuJoCo',
+  ids: MUJOCO_IDS,
+  how: 'await loadMujoco()',
+  // Dynamic: importing the registry must not pull in the tasks (nor, through them, the registry again).
+  load: () => import('./mujoco/index.ts').then((m) => m.loadMujoco()),
+});

@@ -18,6 +18,7 @@ import { ReacherEnv } from './reacher.ts';
 import { AntEnv } from './ant.ts';
 import { PusherEnv } from './pusher.ts';
 import { HumanoidEnv, HumanoidStandupEnv } from './humanoid.ts';
+export { MUJOCO_IDS } from './ids.ts';
 
 export { MjSim, mujocoModule, type MjSimOptions } from './sim.ts';
 export { MujocoEnv, type MujocoAction } from './base.ts';

@@ -1,6 +1,6 @@
 /** `ascent list`: algorithms, environments and presets. */
 import { ALGORITHMS } from '../algos/index.ts';
-import { registeredIds } from '../envs/index.ts';
+import { loadAllEnvs, registeredIds } from '../envs/index.ts';
 import { describeEnv } from '../train/setup.ts';
 import { loadPresets } from '../train/node/presets.ts';
 import { presetThreshold } from '../train/presets.ts';
@@ -29,7 +29,8 @@ export interface ListFlags {
   verbose?: boolean;
 }
 
-export function listCommand(opts: ListFlags): void {
+export async function listCommand(opts: ListFlags): Promise<void> {
+  await loadAllEnvs(); // the MuJoCo tasks register once their WebAssembly module is loaded
   const algos = Object.values(ALGORITHMS).map((a) => ({ name: a.name, actionSpaces: a.actionSpaces, description: a.description }));
   const envs = registeredIds().map(describeEnv);
   let presets;

@@ -13,6 +13,7 @@ import { trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
 import { plotCommand } from './plot.ts';
 import { listCommand } from './list.ts';
+import { loadEnvsFor } from './load-envs.ts';
 import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
 import { trainHelpKeys } from './train-help.ts';
@@ -59,6 +60,8 @@ Examples:
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
     .addOption(new Option('--plain', 'plain progress lines even on a terminal'))
     .addHelpText('after', () => trainHelpKeys(helpAlgo))
+    // MuJoCo ids (given, or of the run resumed) need their WebAssembly module loaded first.
+    .hook('preAction', (cmd) => loadEnvsFor(cmd.args[1], cmd.opts().resume))
     .action(trainCommand);
 
   program.command('eval')

@@ -1,0 +1,38 @@
+// MuJoCo ids on the command line: train, resume, eval and list load the WebAssembly module for
+// them (tiny step counts; the learning is tested elsewhere).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { ascent, tempDir, onlyRun } from './helpers.ts';
+import { MUJOCO_IDS } from '../../src/envs/mujoco/ids.ts';
+
+const ARGS = ['ppo', 'InvertedPendulum-v5', '--no-preset', '--set', 'nSteps=32', '--set', 'batchSize=32', '--steps', '64',
+  '--eval-episodes', '1', '--seed', '3', '--threshold', 'none'];
+
+test('train, resume and eval a MuJoCo task', () => {
+  const cwd = tempDir();
+  const paused = ascent(['train', ...ARGS, '--out', 'runs', '--stop-at', '32'], cwd);
+  assert.equal(paused.code, 0, paused.stderr);
+  const dir = onlyRun(join(cwd, 'runs'));
+  const resumed = ascent(['train', '--resume', dir], cwd);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming ppo on InvertedPendulum-v5 from 32 steps/);
+  const ev = ascent(['eval', dir, '--episodes', '2'], cwd);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /ppo on InvertedPendulum-v5.*\nreturn .* over 2 episodes .*threshold 950: /);
+});
+
+test('list shows the eleven MuJoCo tasks with their spaces, limits and thresholds', () => {
+  const j = JSON.parse(ascent(['list', '--json'], tempDir()).stdout);
+  const byId = new Map(j.environments.map((e: { id: string }) => [e.id, e]));
+  for (const id of MUJOCO_IDS) assert.ok(byId.has(id), id);
+  assert.deepEqual(byId.get('Hopper-v5'), {
+    id: 'Hopper-v5', observation: 'Box(11,) float64', action: 'Box(3,) [-1, 1] float32', actionKind: 'continuous', maxEpisodeSteps: 1000, rewardThreshold: 3800,
+  });
+});
+
+test('a misspelt MuJoCo id is refused with the closest ids', () => {
+  const r = ascent(['train', 'ppo', 'Hoper-v5', '--steps', '64'], tempDir());
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /unknown environment 'Hoper-v5'; closest: Hopper-v5/);
+});

@@ -42,8 +42,14 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
     g.fillText(opts.empty ?? 'no data yet', cssW / 2 - 30, cssH / 2);
     return;
   }
-  let x0 = Math.min(...pts.map((p) => p[0])), x1 = Math.max(...pts.map((p) => p[0]));
-  let y0 = Math.min(...pts.map((p) => p[1])), y1 = Math.max(...pts.map((p) => p[1]));
+  // Loops, not Math.min(...pts): a spread of more than ~130k arguments overflows the call stack.
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const [x, y] of pts) {
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) { y0 -= 1; y1 += 1; }
   const pad = (y1 - y0) * 0.05;

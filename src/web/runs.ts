@@ -3,9 +3,62 @@
  * written and of damaged files. A missing or corrupt file becomes an error message on that run,
  * never an exception; progress.jsonl is read incrementally (only the bytes appended since the last
  * read, holding back a line still being written). Format: docs/run-directory.md.
+ *
+ * Only regular files whose real path (symlinks resolved) lies inside the served root are read: a
+ * FIFO named config.json blocked the whole server in a read that never returned, and a symlinked
+ * progress.jsonl served a file from outside the runs directory.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, sep } from 'node:path';
+
+/** A file the dashboard will not read: not a regular file, outside the root, or too large. */
+export class UnsafeFileError extends Error {
+  override name = 'UnsafeFileError';
+}
+
+/** The largest config.json or status.json read (they are a few KB). */
+export const MAX_JSON_BYTES = 1 << 20;
+
+/**
+ * Open `path` for reading only if its real path is inside `root` and it is a regular file. The
+ * type is checked on the open descriptor (fstat) and the open is non-blocking, so a FIFO, device
+ * or socket (even one swapped in after a check) is refused at once instead of blocking. Returns the
+ * descriptor and size; the caller closes it.
+ */
+export function openRegularInside(root: string, path: string, label = path): { fd: number; size: number } {
+  const real = realpathSync(path);
+  const realRoot = realpathSync(root);
+  if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
+    throw new UnsafeFileError(`${label} points outside the served directory; not read`);
+  }
+  const fd = openSync(real, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new UnsafeFileError(`${label} is not a regular file; not read`);
+    return { fd, size: st.size };
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+}
+
+/** The whole of a regular file inside `root`, at most `maxBytes` (UnsafeFileError otherwise). */
+export function readRegularInside(root: string, path: string, maxBytes: number, label = path): Buffer {
+  const { fd, size } = openRegularInside(root, path, label);
+  try {
+    if (size > maxBytes) throw new UnsafeFileError(`${label} is ${size} bytes, more than the ${maxBytes} read`);
+    const buf = Buffer.alloc(size);
+    let n = 0;
+    while (n < size) {
+      const k = readSync(fd, buf, n, size - n, n);
+      if (k === 0) break;
+      n += k;
+    }
+    return buf.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export type Row = Record<string, number | null>;
 
@@ -24,14 +77,21 @@ export interface RunSummary {
   errors: string[];
 }
 
-function readJson(dir: string, file: string, errors: string[], required: boolean): any {
+function readJson(root: string, dir: string, file: string, errors: string[], required: boolean): any {
   const p = join(dir, file);
   if (!existsSync(p)) {
     if (required) errors.push(`${file} is missing`);
     return null;
   }
+  let text: string;
   try {
-    const v = JSON.parse(readFileSync(p, 'utf8'));
+    text = readRegularInside(root, p, MAX_JSON_BYTES, file).toString('utf8');
+  } catch (e) {
+    errors.push(e instanceof UnsafeFileError ? e.message : `${file} cannot be read: ${(e as Error).message}`);
+    return null;
+  }
+  try {
+    const v = JSON.parse(text);
     if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object');
     return v;
   } catch (e) {
@@ -51,7 +111,8 @@ export class RunReader {
   private config: any = null;
   private configErrors: string[] = [];
 
-  constructor(readonly name: string, readonly dir: string) {}
+  /** `root`: the directory every file read must lie inside (the runs directory; default: dir's parent). */
+  constructor(readonly name: string, readonly dir: string, readonly root = join(dir, '..')) {}
 
   /**
    * Re-read what changed. Returns the rows appended since the last call, or `reset` when the file
@@ -76,7 +137,13 @@ export class RunReader {
     }
     const added: Row[] = [];
     if (size > this.offset && !this.progressError) {
-      const fd = openSync(p, 'r');
+      let fd: number;
+      try {
+        ({ fd } = openRegularInside(this.root, p, 'progress.jsonl'));
+      } catch (e) {
+        this.progressError = e instanceof UnsafeFileError ? e.message : `progress.jsonl cannot be read: ${(e as Error).message}`;
+        return { added, reset };
+      }
       try {
         const buf = Buffer.alloc(size - this.offset);
         const n = readSync(fd, buf, 0, buf.length, this.offset);
@@ -99,7 +166,8 @@ export class RunReader {
       } finally {
         closeSync(fd);
       }
-      this.rows.push(...added);
+      // One push per row: push(...added) overflows the call stack beyond ~130k rows.
+      for (const row of added) this.rows.push(row);
     }
     return { added, reset };
   }
@@ -113,12 +181,12 @@ export class RunReader {
       try { mtime = statSync(join(this.dir, 'config.json')).mtimeMs; } catch { /* missing: readJson says so */ }
       if (mtime !== this.configMtime) {
         this.configErrors = [];
-        this.config = readJson(this.dir, 'config.json', this.configErrors, true);
+        this.config = readJson(this.root, this.dir, 'config.json', this.configErrors, true);
         this.configMtime = mtime;
       }
       errors.push(...this.configErrors);
     }
-    const status = existsSync(this.dir) ? readJson(this.dir, 'status.json', errors, false) : null;
+    const status = existsSync(this.dir) ? readJson(this.root, this.dir, 'status.json', errors, false) : null;
     if (this.progressError) errors.push(this.progressError);
     let checkpoints: string[] = [];
     try {

@@ -15,10 +15,10 @@
  * is not a local name for this server (DNS rebinding).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RunReader, listRunNames, type RunSummary } from './runs.ts';
+import { RunReader, UnsafeFileError, listRunNames, readRegularInside, type Row, type RunSummary } from './runs.ts';
 
 export interface DashboardOptions {
   /** Directory holding run directories (the CLI's runs/ or --out). It may not exist yet: the page then says so. */
@@ -31,12 +31,18 @@ export interface DashboardOptions {
   assetsDir?: string;
   /** How often run directories are checked for new rows, in ms (default 500). */
   pollMs?: number;
+  /** Progress rows per server-sent event (default ROWS_PER_EVENT). */
+  rowsPerEvent?: number;
+  /** Bytes of events a slow client may have waiting before it is disconnected (default CLIENT_QUEUE_BYTES). */
+  clientQueueBytes?: number;
 }
 
 export interface Dashboard {
   url: string;
   port: number;
   runsDir: string;
+  /** Event-stream subscribers, and the bytes held for them (Node's socket buffers plus queued events). */
+  streams(): { clients: number; bufferedBytes: number; disconnected: number };
   close(): Promise<void>;
 }
 
@@ -45,6 +51,9 @@ const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.json': 'application/json', '.ascent': 'application/octet-stream', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
+
+/** The largest file served (a checkpoint with a replay buffer can be tens of MB). */
+const MAX_SERVED_BYTES = 1 << 30;
 
 class Refused extends Error {
   constructor(readonly status: number, message: string) {
@@ -73,20 +82,106 @@ function inside(root: string, parts: string[]): string {
   return p;
 }
 
+/** Rows per 'rows' event: a long history goes out in many bounded messages, never one. */
+export const ROWS_PER_EVENT = 1000;
+/**
+ * Bytes of events one client may have waiting (beyond what its socket buffers hold) before it is
+ * disconnected; its EventSource reconnects and starts from a fresh snapshot.
+ */
+export const CLIENT_QUEUE_BYTES = 1 << 20;
+
+/**
+ * One event-stream subscriber. Events are written while the socket accepts them (res.write's
+ * return value) and queued otherwise; progress rows are not queued at all but generated from the
+ * shared readers as the socket drains (`sent` counts the rows of each run this client has), so a
+ * client that never reads costs a bounded amount however long the histories are.
+ */
+class Client {
+  private queue: string[] = [];
+  private queued = 0;
+  private blocked = false;
+  closed = false;
+  /** Rows of each run already sent to this client; a run missing here gets a reset first. */
+  readonly sent = new Map<string, number>();
+
+  constructor(readonly res: ServerResponse, private readonly store: RunStore) {
+    res.on('drain', () => {
+      this.blocked = false;
+      this.flush();
+    });
+    res.on('close', () => this.close());
+  }
+
+  send(event: string, data: unknown): void {
+    if (this.closed) return;
+    const text = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (this.blocked) {
+      this.queue.push(text);
+      this.queued += text.length;
+      if (this.queued > this.store.clientQueueBytes) {
+        // A reader this slow would hold ever more memory: drop it (it reconnects to a fresh snapshot).
+        this.store.disconnected++;
+        this.res.destroy();
+        this.close();
+      }
+      return;
+    }
+    this.blocked = !this.res.write(text);
+  }
+
+  /** Write queued events, then progress rows, while the socket takes them. */
+  flush(): void {
+    while (!this.blocked && !this.closed && this.queue.length) {
+      const text = this.queue.shift()!;
+      this.queued -= text.length;
+      this.blocked = !this.res.write(text);
+    }
+    while (!this.blocked && !this.closed) {
+      const next = this.store.nextRows(this);
+      if (!next) break;
+      this.send('rows', next);
+    }
+  }
+
+  /** Bytes held for this client: Node's write buffer and the queued events. */
+  buffered(): number {
+    return this.res.writableLength + this.queued;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    this.queued = 0;
+    this.store.clients.delete(this);
+  }
+}
+
 class RunStore {
   readonly readers = new Map<string, RunReader>();
   readonly summaries = new Map<string, string>();
   dirError: string | null = null;
-  readonly clients = new Set<ServerResponse>();
+  readonly clients = new Set<Client>();
+  disconnected = 0;
 
-  constructor(readonly runsDir: string) {}
-
-  send(res: ServerResponse, event: string, data: unknown): void {
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-  }
+  constructor(readonly runsDir: string, readonly rowsPerEvent = ROWS_PER_EVENT, readonly clientQueueBytes = CLIENT_QUEUE_BYTES) {}
 
   broadcast(event: string, data: unknown): void {
-    for (const c of this.clients) this.send(c, event, data);
+    for (const c of this.clients) c.send(event, data);
+  }
+
+  /** The next bounded chunk of rows this client lacks (a reset first for a run it has none of), or null. */
+  nextRows(c: Client): { name: string; reset: boolean; rows: Row[] } | null {
+    for (const [name, r] of this.readers) {
+      if (!this.summaries.has(name)) continue; // its 'run' event goes first
+      const sent = c.sent.get(name);
+      if (sent !== undefined && sent >= r.rows.length) continue;
+      const from = sent ?? 0;
+      const rows = r.rows.slice(from, from + this.rowsPerEvent);
+      c.sent.set(name, from + rows.length);
+      return { name, reset: sent === undefined, rows };
+    }
+    return null;
   }
 
   poll(): void {
@@ -107,12 +202,13 @@ class RunStore {
       if (!names.includes(name)) {
         this.readers.delete(name);
         this.summaries.delete(name);
+        for (const c of this.clients) c.sent.delete(name);
         this.broadcast('removed', { name });
       }
     }
     for (const name of names) {
       let r = this.readers.get(name);
-      if (!r) this.readers.set(name, (r = new RunReader(name, join(this.runsDir, name))));
+      if (!r) this.readers.set(name, (r = new RunReader(name, join(this.runsDir, name), this.runsDir)));
       let changes: ReturnType<RunReader['poll']>;
       try {
         changes = r.poll();
@@ -125,20 +221,23 @@ class RunStore {
         this.summaries.set(name, s);
         this.broadcast('run', JSON.parse(s));
       }
-      if (changes.reset || changes.added.length) this.broadcast('rows', { name, reset: changes.reset, rows: changes.reset ? r.rows : changes.added });
+      // The file shrank (a resumed run): every client starts this run's rows again, with a reset.
+      if (changes.reset) for (const c of this.clients) c.sent.delete(name);
     }
+    for (const c of this.clients) c.flush();
   }
 
-  /** A new subscriber first gets everything known so far, then the changes. */
+  /** A new subscriber first gets everything known so far (rows in bounded chunks), then the changes. */
   subscribe(res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    this.send(res, 'dir', { runsDir: this.runsDir, error: this.dirError });
-    for (const [name, r] of this.readers) {
-      this.send(res, 'run', JSON.parse(this.summaries.get(name)!));
-      this.send(res, 'rows', { name, reset: true, rows: r.rows });
+    const c = new Client(res, this);
+    this.clients.add(c);
+    c.send('dir', { runsDir: this.runsDir, error: this.dirError });
+    for (const name of this.readers.keys()) {
+      const s = this.summaries.get(name);
+      if (s) c.send('run', JSON.parse(s));
     }
-    this.clients.add(res);
-    res.on('close', () => this.clients.delete(res));
+    c.flush();
   }
 
   list(): RunSummary[] {
@@ -165,7 +264,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const port = opts.port ?? 8050;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`dashboard: port must be an integer in 0..65535, got ${opts.port}`);
   const assetsError = await ensureAssets(assetsDir);
-  const store = new RunStore(runsDir);
+  const store = new RunStore(runsDir, opts.rowsPerEvent, opts.clientQueueBytes);
   store.poll();
   const timer = setInterval(() => store.poll(), opts.pollMs ?? 500);
 
@@ -202,8 +301,9 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         if (parts.length === 5 && parts[3] === 'checkpoints' && parts[4].endsWith('.ascent')) {
           const file = inside(runsDir, [name, 'checkpoints', parts[4]]);
           if (!existsSync(file)) return json(res, 404, { error: `run '${name}' has no checkpoints/${parts[4]}` });
+          const bytes = readRegularInside(runsDir, file, MAX_SERVED_BYTES, `checkpoints/${parts[4]}`);
           res.writeHead(200, { 'content-type': TYPES['.ascent'], 'cache-control': 'no-store' });
-          return res.end(readFileSync(file));
+          return res.end(bytes);
         }
       }
       return json(res, 404, { error: `no API route ${path}` });
@@ -224,15 +324,16 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       return res.end(`not found: ${path}`);
     }
+    const bytes = readRegularInside(assetsDir, file, MAX_SERVED_BYTES, path);
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-    res.end(req.method === 'HEAD' ? undefined : readFileSync(file));
+    res.end(req.method === 'HEAD' ? undefined : bytes);
   };
 
   const server = createServer((req, res) => {
     try {
       handle(req, res);
     } catch (e) {
-      const status = e instanceof Refused ? e.status : 500;
+      const status = e instanceof Refused ? e.status : e instanceof UnsafeFileError ? 403 : 500;
       if (!res.headersSent) json(res, status, { error: (e as Error).message });
       else res.end();
     }
@@ -251,9 +352,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}/`,
     port: actual,
     runsDir,
+    streams: () => ({ clients: store.clients.size, bufferedBytes: [...store.clients].reduce((a, c) => a + c.buffered(), 0), disconnected: store.disconnected }),
     close: () => new Promise<void>((ok) => {
       clearInterval(timer);
-      for (const c of store.clients) c.end();
+      for (const c of store.clients) c.res.end();
       server.closeAllConnections?.();
       server.close(() => ok());
     }),

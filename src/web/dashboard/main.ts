@@ -3,6 +3,7 @@
  * overlaid, and a checkpoint's policy played on a canvas (fetched, decoded and run in the page).
  */
 import { drawChart, type Series } from '../chart.ts';
+import { downsampleMinMax } from '../downsample.ts';
 import { Player } from '../player.ts';
 import { Playback } from '../animate.ts';
 import type { Row, RunSummary } from '../runs.ts';
@@ -80,7 +81,8 @@ function renderChart(): void {
   const metric = $<HTMLSelectElement>('metric').value || 'returnMean';
   const series: Series[] = [...runs.values()].filter((r) => r.shown).map((r) => ({
     label: r.summary.name, color: r.color, dots: metric.startsWith('eval'),
-    points: r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number]),
+    // Long histories are drawn from at most MAX_CHART_POINTS points (min/max per bucket, the last kept).
+    points: downsampleMinMax(r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number])) as [number, number][],
   }));
   drawChart($<HTMLCanvasElement>('chart'), series, { xLabel: 'env steps', yLabel: metric, empty: runs.size ? `no ${metric} values yet` : 'no runs' });
 }
@@ -125,8 +127,10 @@ function connect(): void {
   on('rows', (d: { name: string; reset: boolean; rows: Row[] }) => {
     const r = runs.get(d.name);
     if (!r) return;
+    // Long histories arrive in bounded chunks: the first resets, the rest append (one push per row:
+    // a spread of >130k rows overflows the call stack).
     if (d.reset) r.rows = d.rows;
-    else r.rows.push(...d.rows);
+    else for (const row of d.rows) r.rows.push(row);
     render();
   });
   on('removed', (d: { name: string }) => { runs.delete(d.name); render(); });

@@ -2,11 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { spec } from '../envs/index.ts';
+import { loadEnvsFor } from './load-envs.ts';
 import { runEvaluation } from '../train/driver.ts';
 import { checkpointPath, readCheckpoint, restoreAlgorithm, runDirOf } from '../train/node/load.ts';
 import { fmtNum } from '../train/node/display.ts';
 import { ConfigError } from '../train/setup.ts';
-import { encodeGif, scaleFrame } from './gif.ts';
+import { GifWriter, scaleFrame } from './gif.ts';
 import { recordEpisode } from './record.ts';
 
 export interface EvalFlags {
@@ -19,10 +20,11 @@ export interface EvalFlags {
   scale: number;
 }
 
-export function evalCommand(path: string, f: EvalFlags): void {
+export async function evalCommand(path: string, f: EvalFlags): Promise<void> {
   if (f.record && !/\.gif$/i.test(f.record)) throw new ConfigError(`--record writes a GIF: give a file ending in .gif, got '${f.record}'`);
   const ckPath = checkpointPath(path, f.best ? 'best' : 'last');
   const ck = readCheckpoint(ckPath);
+  await loadEnvsFor(ck.env); // MuJoCo ids register once their module is loaded
   const algo = restoreAlgorithm(ck, ckPath);
   const episodes = f.episodes ?? ck.run.evalEpisodes;
   const seed = f.seed ?? ck.run.evalSeed;
@@ -45,11 +47,16 @@ export function evalCommand(path: string, f: EvalFlags): void {
     writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
     process.stdout.write(`wrote ${relative(process.cwd(), out) || out}\n`);
     if (f.record) {
-      const ep = recordEpisode(algo, ck.env, ck.config, seed, deterministic);
-      // Gymnasium's classic-control render_fps is 50 (30 for MountainCar, Pendulum, Acrobot's 15); 4 cs per frame plays at 25 fps.
-      const gif = encodeGif(ep.frames.map((fr) => scaleFrame(fr, f.scale)), { delayCs: 4 });
-      writeFileSync(f.record, gif);
-      process.stdout.write(`recorded episode (seed ${seed}, return ${fmtNum(ep.return, 4)}, ${ep.length} steps, ${ep.frames.length} frames) to ${f.record}\n`);
+      let gif: GifWriter | null = null;
+      // Frames are encoded as they are drawn: only the compressed GIF stays in memory.
+      const ep = recordEpisode(algo, ck.env, ck.config, seed, deterministic, (frame) => {
+        const fr = scaleFrame(frame, f.scale);
+        // Gymnasium's classic-control render_fps is 50 (30 for MountainCar, Pendulum, Acrobot's 15); 4 cs per frame plays at 25 fps.
+        gif ??= new GifWriter(fr.width, fr.height, { delayCs: 4 });
+        gif.addFrame(fr);
+      });
+      writeFileSync(f.record, gif!.finish());
+      process.stdout.write(`recorded episode (seed ${seed}, return ${fmtNum(ep.return, 4)}, ${ep.length} steps, ${ep.frames} frames) to ${f.record}\n`);
     }
   } finally {
     algo.close();

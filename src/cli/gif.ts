@@ -31,27 +31,13 @@ class ByteSink {
   }
 }
 
-/** A palette for all frames: the exact colours when there are at most 256, else the 3-3-2 cube. */
-function buildPalette(frames: RgbFrame[]): { palette: Uint8Array; index: (r: number, g: number, b: number) => number } {
-  const seen = new Map<number, number>();
-  outer: for (const f of frames) {
-    const d = f.data;
-    for (let i = 0; i < d.length; i += 3) {
-      const key = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
-      if (!seen.has(key)) {
-        if (seen.size === 256) { seen.clear(); break outer; }
-        seen.set(key, seen.size);
-      }
-    }
-  }
-  const palette = new Uint8Array(256 * 3);
-  if (seen.size > 0) {
-    for (const [key, i] of seen) palette.set([key >> 16, (key >> 8) & 0xff, key & 0xff], i * 3);
-    return { palette, index: (r, g, b) => seen.get((r << 16) | (g << 8) | b)! };
-  }
-  for (let i = 0; i < 256; i++) palette.set([Math.round(((i >> 5) * 255) / 7), Math.round((((i >> 2) & 7) * 255) / 7), Math.round(((i & 3) * 255) / 3)], i * 3);
-  return { palette, index: (r, g, b) => (((r * 7 + 127) / 255) << 5) | (((g * 7 + 127) / 255) << 2) | ((b * 3 + 127) / 255) };
-}
+/** The 3-3-2 RGB cube: the palette of frames with more than 256 colours. */
+const CUBE = (() => {
+  const p = new Uint8Array(256 * 3);
+  for (let i = 0; i < 256; i++) p.set([Math.round(((i >> 5) * 255) / 7), Math.round((((i >> 2) & 7) * 255) / 7), Math.round(((i & 3) * 255) / 3)], i * 3);
+  return p;
+})();
+const cubeIndex = (r: number, g: number, b: number) => (((r * 7 + 127) / 255) << 5) | (((g * 7 + 127) / 255) << 2) | ((b * 3 + 127) / 255);
 
 /** LZW-compress palette indices with 8-bit symbols into GIF data sub-blocks. */
 export function lzwEncode(indices: Uint8Array, minCodeSize = 8): Uint8Array {
@@ -109,43 +95,94 @@ export interface GifOptions {
   loop?: number;
 }
 
-export function encodeGif(frames: RgbFrame[], opts: GifOptions = {}): Uint8Array {
-  if (frames.length === 0) throw new RangeError('encodeGif: no frames');
-  const { width, height } = frames[0];
-  for (const f of frames) {
-    if (f.width !== width || f.height !== height) throw new RangeError(`encodeGif: frames must share one size, got ${f.width}x${f.height} and ${width}x${height}`);
+/**
+ * A GIF written frame by frame: each frame is mapped to palette indices and LZW-compressed as it is
+ * added, so only the compressed bytes are kept (a 500-frame 600x400 episode is 360 MB of RGB but
+ * well under 1 MB of GIF). The global palette collects the exact colours of the frames as they come;
+ * a frame whose new colours would overflow its 256 entries is written with a local colour table of
+ * the 3-3-2 cube instead (GIF89a section 20), and so is every frame after it.
+ */
+export class GifWriter {
+  private readonly colors = new Map<number, number>();
+  private cube = false;
+  private readonly chunks: Uint8Array[] = [];
+  private readonly idx: Uint8Array;
+  frames = 0;
+
+  constructor(readonly width: number, readonly height: number, private readonly opts: GifOptions = {}) {
+    this.idx = new Uint8Array(width * height);
   }
-  const { palette, index } = buildPalette(frames);
-  const s = new ByteSink();
-  s.ascii('GIF89a');
-  s.u16(width);
-  s.u16(height);
-  s.push(0xf7, 0, 0); // global colour table of 2^(7+1) entries, 8-bit colour resolution
-  for (const b of palette) s.byte(b);
-  s.push(0x21, 0xff, 0x0b);
-  s.ascii('NETSCAPE2.0');
-  s.push(0x03, 0x01);
-  s.u16(opts.loop ?? 0);
-  s.byte(0);
-  const idx = new Uint8Array(width * height);
-  for (const f of frames) {
+
+  /** Encode one frame now; the caller may reuse `f.data` afterwards. */
+  addFrame(f: RgbFrame): void {
+    if (f.width !== this.width || f.height !== this.height) {
+      throw new RangeError(`GifWriter: frames must share one size, got ${f.width}x${f.height} and ${this.width}x${this.height}`);
+    }
+    const d = f.data, idx = this.idx;
+    if (!this.cube) {
+      // New colours of this frame, added only if they all fit.
+      const added: number[] = [];
+      for (let i = 0; i < d.length; i += 3) {
+        const key = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+        if (!this.colors.has(key)) {
+          if (this.colors.size === 256) { for (const k of added) this.colors.delete(k); this.cube = true; break; }
+          this.colors.set(key, this.colors.size);
+          added.push(key);
+        }
+      }
+    }
+    const s = new ByteSink();
     s.push(0x21, 0xf9, 0x04, 0x00);
-    s.u16(opts.delayCs ?? 4);
+    s.u16(this.opts.delayCs ?? 4);
     s.push(0x00, 0x00);
     s.byte(0x2c);
     s.u16(0);
     s.u16(0);
-    s.u16(width);
-    s.u16(height);
-    s.byte(0);
-    const d = f.data;
-    for (let p = 0, i = 0; p < idx.length; p++, i += 3) idx[p] = index(d[i], d[i + 1], d[i + 2]);
+    s.u16(this.width);
+    s.u16(this.height);
+    if (this.cube) {
+      s.byte(0x87); // local colour table of 2^(7+1) entries
+      for (const b of CUBE) s.byte(b);
+      for (let p = 0, i = 0; p < idx.length; p++, i += 3) idx[p] = cubeIndex(d[i], d[i + 1], d[i + 2]);
+    } else {
+      s.byte(0);
+      const colors = this.colors;
+      for (let p = 0, i = 0; p < idx.length; p++, i += 3) idx[p] = colors.get((d[i] << 16) | (d[i + 1] << 8) | d[i + 2])!;
+    }
     s.byte(8);
-    const data = lzwEncode(idx, 8);
-    for (const b of data) s.byte(b);
+    this.chunks.push(s.finish(), lzwEncode(idx, 8));
+    this.frames++;
   }
-  s.byte(0x3b);
-  return s.finish();
+
+  /** The whole file: header, the global palette of the colours seen, the frames, the trailer. */
+  finish(): Uint8Array {
+    if (this.frames === 0) throw new RangeError('encodeGif: no frames');
+    const head = new ByteSink();
+    head.ascii('GIF89a');
+    head.u16(this.width);
+    head.u16(this.height);
+    head.push(0xf7, 0, 0); // global colour table of 2^(7+1) entries, 8-bit colour resolution
+    const palette = new Uint8Array(256 * 3);
+    for (const [key, i] of this.colors) palette.set([key >> 16, (key >> 8) & 0xff, key & 0xff], i * 3);
+    for (const b of palette) head.byte(b);
+    head.push(0x21, 0xff, 0x0b);
+    head.ascii('NETSCAPE2.0');
+    head.push(0x03, 0x01);
+    head.u16(this.opts.loop ?? 0);
+    head.byte(0);
+    const parts = [head.finish(), ...this.chunks, Uint8Array.of(0x3b)];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  }
+}
+
+export function encodeGif(frames: RgbFrame[], opts: GifOptions = {}): Uint8Array {
+  if (frames.length === 0) throw new RangeError('encodeGif: no frames');
+  const w = new GifWriter(frames[0].width, frames[0].height, opts);
+  for (const f of frames) w.addFrame(f);
+  return w.finish();
 }
 
 /** Nearest-neighbour rescale of a frame (to keep recorded GIFs small). */

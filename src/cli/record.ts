@@ -13,12 +13,18 @@ import { Rng } from '../rng/index.ts';
 import { ConfigError } from '../train/setup.ts';
 
 export interface RecordedEpisode {
-  frames: RgbFrame[];
+  /** Frames passed to onFrame. */
+  frames: number;
   return: number;
   length: number;
 }
 
-export function recordEpisode(algo: Algorithm, envId: string, config: Record<string, unknown>, seed: number, deterministic: boolean, maxFrames = 2000): RecordedEpisode {
+/**
+ * Each frame goes to `onFrame` as soon as it is drawn (and its pixels may be overwritten after the
+ * call returns): an encoder that consumes it there keeps memory flat however long the episode.
+ */
+export function recordEpisode(algo: Algorithm, envId: string, config: Record<string, unknown>, seed: number, deterministic: boolean,
+  onFrame: (frame: RgbFrame) => void, maxFrames = 2000): RecordedEpisode {
   const env = makeEnv(envId, { frameStack: (config.frameStack as number | undefined) ?? 1, normalizeObs: Boolean(config.normalizeObs) });
   const norm = findObsNormalizer(env);
   if (norm) {
@@ -34,17 +40,18 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
     throw new ConfigError(`--record: ${envId} does not expose its state (getState/setState), so it cannot be rendered alongside evaluation`);
   }
   view.reset({ seed });
-  const frame = (): RgbFrame => {
+  let frames = 0;
+  const frame = (): void => {
     dst.setState!(src.getState!());
-    const f = view.render();
-    return { width: f.width, height: f.height, data: f.data.slice() };
+    onFrame(view.render());
+    frames++;
   };
   // Same generator and stream as algos/common evaluate(), so stochastic episodes match too.
   const rng = new Rng(seed, 7);
   const policy = algo.policy;
   const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
   let { obs } = env.reset({ seed });
-  const frames = [frame()];
+  frame();
   let total = 0, len = 0;
   for (;;) {
     const { actions } = policy.act(obs, 1, rng, deterministic);
@@ -54,7 +61,7 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
     total += r.reward;
     len++;
     obs = r.obs;
-    if (frames.length < maxFrames) frames.push(frame());
+    if (frames < maxFrames) frame();
     if (r.terminated || r.truncated) break;
   }
   env.close();

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeGif, lzwEncode } from '../../src/cli/gif.ts';
+import { encodeGif, lzwEncode, GifWriter } from '../../src/cli/gif.ts';
 import { encodePng, decodePng } from '../../src/cli/png.ts';
 import { make } from '../../src/envs/index.ts';
 
@@ -67,6 +67,62 @@ test('a GIF of rendered CartPole frames decodes back to the same pixels', () => 
     p = end + 1;
   }
   assert.equal(gif[p], 0x3b);
+});
+
+/** Each image of a GIF as RGB through its local or the global colour table (blocks walked as the GIF89a specification lays them out). */
+function decodeGifFrames(gif: Uint8Array): Uint8Array[] {
+  const w = gif[6] | (gif[7] << 8), h = gif[8] | (gif[9] << 8);
+  const global = gif.subarray(13, 13 + 768);
+  let p = 13 + 768 + 19;
+  const out: Uint8Array[] = [];
+  while (gif[p] !== 0x3b) {
+    assert.deepEqual([gif[p], gif[p + 1]], [0x21, 0xf9]);
+    p += 8;
+    assert.equal(gif[p], 0x2c);
+    const flags = gif[p + 9];
+    p += 10;
+    let table = global;
+    if (flags & 0x80) { table = gif.subarray(p, p + 3 * (2 << (flags & 7))); p += table.length; }
+    const min = gif[p++];
+    let end = p;
+    while (gif[end] !== 0) end += gif[end] + 1;
+    const idx = lzwDecode(gif.subarray(p, end + 1), min, w * h);
+    const rgb = new Uint8Array(w * h * 3);
+    for (let i = 0; i < idx.length; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = table[idx[i] * 3 + c];
+    out.push(rgb);
+    p = end + 1;
+  }
+  return out;
+}
+
+test('GifWriter encodes each frame as it is added: the caller can reuse the pixel buffer', () => {
+  const env = make('CartPole-v1', { renderMode: 'rgb_array' });
+  env.reset({ seed: 0 });
+  const w = 600, h = 400;
+  const writer = new GifWriter(w, h, { delayCs: 2 });
+  const buf = new Uint8Array(w * h * 3), copies: Uint8Array[] = [];
+  for (const a of [0, 1, 1, 0, 1]) {
+    env.step(a);
+    buf.set(env.render().data);
+    copies.push(buf.slice());
+    writer.addFrame({ width: w, height: h, data: buf });
+  }
+  const frames = decodeGifFrames(writer.finish());
+  assert.equal(frames.length, 5);
+  frames.forEach((f, i) => assert.ok(Buffer.from(f).equals(Buffer.from(copies[i])), `frame ${i}`));
+});
+
+test('a frame that overflows the 256-colour palette gets a local 3-3-2 table; earlier frames stay exact', () => {
+  const w = 40, h = 10;
+  const few = new Uint8Array(w * h * 3).fill(200);
+  const many = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 89) & 0xff);
+  const writer = new GifWriter(w, h);
+  writer.addFrame({ width: w, height: h, data: few });
+  writer.addFrame({ width: w, height: h, data: many });
+  const [a, b] = decodeGifFrames(writer.finish());
+  assert.deepEqual(a, few);
+  // The cube keeps 3 bits of red and green, 2 of blue: every channel within half a step.
+  for (let i = 0; i < many.length; i++) assert.ok(Math.abs(b[i] - many[i]) <= (i % 3 === 2 ? 43 : 19), `channel ${i}: ${b[i]} for ${many[i]}`);
 });
 
 test('PNG encoding round-trips and carries valid chunk CRCs', () => {

@@ -2,7 +2,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
-import { ascent, tempDir, onlyRun, readJson } from './helpers.ts';
+import { ascent, tempDir, onlyRun, readJson, BIN, userEnv } from './helpers.ts';
+import { spawnSync } from 'node:child_process';
 import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseCsv, parseJsonl, tensorboardScalars } from '../../src/train/progress.ts';
 import { parseRecords, decodeEvent } from '../../src/train/tfevents.ts';
@@ -158,4 +159,18 @@ test('the resume hint repeats how the command was run: npx ascent under npx, asc
   assert.match(viaNpx.stdout, /^continue with: npx ascent train --resume runs\/reinforce-CartPole-v1-s0-\S+$/m);
   const direct = ascent(args, c);
   assert.match(direct.stdout, /^continue with: ascent train --resume runs\//m);
+});
+
+test('eval --record encodes frames as they come: a 201-frame Pendulum GIF (150 MB of RGB) does not raise peak RSS by that much', (t) => {
+  if (!existsSync('/usr/bin/time')) return t.skip('needs /usr/bin/time for the peak RSS');
+  const c = tempDir();
+  const tr = ascent(['train', 'trpo', 'Pendulum-v1', '--stop-at', '1', '--set', 'nSteps=16', '--eval-episodes', '1'], c);
+  assert.equal(tr.code, 0, tr.stderr);
+  const d = onlyRun(join(c, 'runs'));
+  // 500x500 RGB frames: 750 kB each, 151 MB for the episode; holding them measured 289 MB peak, streaming 146 MB.
+  const r = spawnSync('/usr/bin/time', ['-f', 'peak %M kB', process.execPath, BIN, 'eval', d, '--episodes', '1', '--record', 'p.gif'], { cwd: c, encoding: 'utf8', env: userEnv() });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /recorded episode \(seed 1000, return [-\d.]+, 200 steps, 201 frames\)/);
+  const peak = Number(/peak (\d+) kB/.exec(r.stderr)![1]);
+  assert.ok(peak < 220_000, `peak RSS ${peak} kB`);
 });

@@ -5,3 +5,4 @@ export * from './optim.ts';
 export * from './schedule.ts';
 export * from './losses.ts';
 export * from './serialize.ts';
+export * from './recurrent.ts';

@@ -1,0 +1,220 @@
+/**
+ * Recurrent cells: LSTM (Hochreiter & Schmidhuber, 1997, with the forget gate of Gers et al., 2000)
+ * and GRU (Cho et al., 2014), in PyTorch's gate layout and equations so that weights and results
+ * can be compared with torch.nn.LSTM / torch.nn.GRU:
+ *
+ *   LSTM: [i f g o] = x W_ih + h W_hh + b;  c' = sigma(f) c + sigma(i) tanh(g);  h' = sigma(o) tanh(c')
+ *   GRU:  [r z] = sigma(x W_ih[:, :2H] + b_ih + h W_hh[:, :2H] + b_hh)
+ *         n = tanh(x W_in + b_in + r (h W_hn + b_hn));  h' = (1 - z) n + z h
+ *
+ * Each step is built from recorded ops, so a sequence unrolled over T steps is differentiable
+ * through time (backpropagation through time) and twice differentiable like everything else.
+ * Episode boundaries inside a sequence are handled with masks: where `starts` is 1 the incoming
+ * state is multiplied by 0 before the step (SB3-contrib RecurrentPPO's `episode_starts`).
+ *
+ * Initialisation: orthogonal recurrent weights per gate block (Saxe et al., 2014), orthogonal input
+ * weights per gate block, zero biases except the LSTM forget gate's, which starts at 1 so that the
+ * cell remembers by default (Jozefowicz et al., 2015, "An empirical exploration of recurrent
+ * network architectures").
+ */
+import { Rng } from '../rng/index.ts';
+import { Tensor, linear, matmul, sigmoid, tanh, mul, add, sub, slice, concat, noGrad, shapeStr } from '../tensor/index.ts';
+import { Module } from './module.ts';
+import { orthogonal } from './init.ts';
+
+/** A recurrent state: h (and c for an LSTM), each [B, H]. */
+export interface RecurrentState {
+  h: Tensor;
+  c?: Tensor;
+}
+
+export type CellKind = 'lstm' | 'gru';
+
+/** One LSTM step as a pure function of its inputs (what gradient checks differentiate). */
+export function lstmStep(x: Tensor, h: Tensor, c: Tensor, wIh: Tensor, wHh: Tensor, b: Tensor): { h: Tensor; c: Tensor } {
+  const H = h.shape[1];
+  const gates = add(linear(x, wIh, b), matmul(h, wHh));
+  const i = sigmoid(slice(gates, 1, 0, H));
+  const f = sigmoid(slice(gates, 1, H, 2 * H));
+  const g = tanh(slice(gates, 1, 2 * H, 3 * H));
+  const o = sigmoid(slice(gates, 1, 3 * H, 4 * H));
+  const c2 = add(mul(f, c), mul(i, g));
+  return { h: mul(o, tanh(c2)), c: c2 };
+}
+
+/** One GRU step as a pure function of its inputs. */
+export function gruStep(x: Tensor, h: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor): Tensor {
+  const H = h.shape[1];
+  const gi = linear(x, wIh, bIh), gh = linear(h, wHh, bHh);
+  const r = sigmoid(add(slice(gi, 1, 0, H), slice(gh, 1, 0, H)));
+  const z = sigmoid(add(slice(gi, 1, H, 2 * H), slice(gh, 1, H, 2 * H)));
+  const n = tanh(add(slice(gi, 1, 2 * H, 3 * H), mul(r, slice(gh, 1, 2 * H, 3 * H))));
+  // h' = (1 - z) n + z h = n + z (h - n)
+  return add(n, mul(z, sub(h, n)));
+}
+
+/** [rows, gates * H] with each [rows, H] gate block orthogonal (times gain). */
+function blockOrthogonal(rng: Rng, rows: number, H: number, gates: number, gain: number): Float32Array {
+  const out = new Float32Array(rows * gates * H);
+  for (let k = 0; k < gates; k++) {
+    const blk = orthogonal(rng, rows, H, gain);
+    for (let r = 0; r < rows; r++) out.set(blk.subarray(r * H, (r + 1) * H), r * gates * H + k * H);
+  }
+  return out;
+}
+
+/** The state multiplied by (1 - starts): zero where an episode starts. starts has B entries. */
+export function maskState(s: RecurrentState, starts: ArrayLike<number> | null): RecurrentState {
+  if (!starts) return s;
+  let any = false;
+  for (let i = 0; i < starts.length; i++) if (starts[i]) { any = true; break; }
+  if (!any) return s;
+  const B = s.h.shape[0];
+  if (starts.length !== B) throw new RangeError(`maskState: ${starts.length} episode-start flags for a state of batch ${B}`);
+  const keep = new Tensor(s.h.dtype === 'float64' ? new Float64Array(B) : new Float32Array(B), [B, 1]);
+  for (let i = 0; i < B; i++) keep.data[i] = starts[i] ? 0 : 1;
+  return { h: mul(s.h, keep), c: s.c ? mul(s.c, keep) : undefined };
+}
+
+export interface RecurrentCellOptions {
+  /** Gain of the orthogonal weights (default 1). */
+  gain?: number;
+  /** LSTM forget-gate bias at initialisation (default 1). */
+  forgetBias?: number;
+}
+
+/** An LSTM or GRU layer: one cell applied over the time axis of a sequence. */
+export abstract class RecurrentCell extends Module {
+  abstract readonly kind: CellKind;
+  constructor(readonly inFeatures: number, readonly hiddenSize: number) {
+    super();
+    for (const [k, v] of [['inFeatures', inFeatures], ['hiddenSize', hiddenSize]] as const) {
+      if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${new.target.name}: ${k} must be a positive integer, got ${v}`);
+    }
+  }
+
+  /** Numbers per batch row of the state: H for a GRU, 2H for an LSTM (h then c). */
+  get stateSize(): number {
+    return this.kind === 'lstm' ? 2 * this.hiddenSize : this.hiddenSize;
+  }
+
+  /** The zero state for a batch of B. */
+  initialState(B: number): RecurrentState {
+    const H = this.hiddenSize;
+    return this.kind === 'lstm' ? { h: Tensor.zeros([B, H]), c: Tensor.zeros([B, H]) } : { h: Tensor.zeros([B, H]) };
+  }
+
+  /** One step: x [B, in], state of batch B -> the next state (its h is the output). */
+  abstract step(x: Tensor, state: RecurrentState): RecurrentState;
+
+  /**
+   * Unroll over a time-major sequence xs [T, B, in] from `state`; starts (T * B flags, or null)
+   * zero the incoming state of rows where an episode begins. Returns outputs [T, B, H] and the
+   * final state.
+   */
+  forwardSequence(xs: Tensor, state: RecurrentState, starts: ArrayLike<number> | null = null): { out: Tensor; state: RecurrentState } {
+    if (xs.rank !== 3 || xs.shape[2] !== this.inFeatures) {
+      throw new RangeError(`${this.constructor.name}.forwardSequence: expected input [T, B, ${this.inFeatures}], got ${shapeStr(xs.shape)}`);
+    }
+    const [T, B] = xs.shape;
+    if (state.h.shape[0] !== B || state.h.shape[1] !== this.hiddenSize) {
+      throw new RangeError(`${this.constructor.name}.forwardSequence: state h ${shapeStr(state.h.shape)} does not fit batch ${B} and hidden size ${this.hiddenSize}`);
+    }
+    if (starts && starts.length !== T * B) throw new RangeError(`${this.constructor.name}.forwardSequence: ${starts.length} episode-start flags for T * B = ${T * B} steps`);
+    const outs: Tensor[] = [];
+    let s = state;
+    const flat = xs.reshape([T * B, this.inFeatures]);
+    for (let t = 0; t < T; t++) {
+      const st = starts ? Array.prototype.slice.call(starts, t * B, (t + 1) * B) : null;
+      s = this.step(slice(flat, 0, t * B, (t + 1) * B), maskState(s, st));
+      outs.push(s.h);
+    }
+    return { out: concat(outs, 0).reshape([T, B, this.hiddenSize]), state: s };
+  }
+
+  /** State rows to flat numbers [B * stateSize] (h then c per row), for rollout buffers and checkpoints. */
+  packState(s: RecurrentState): Float32Array {
+    const B = s.h.shape[0], H = this.hiddenSize, S = this.stateSize;
+    const out = new Float32Array(B * S);
+    for (let b = 0; b < B; b++) {
+      out.set(s.h.data.subarray(b * H, (b + 1) * H), b * S);
+      if (s.c) out.set(s.c.data.subarray(b * H, (b + 1) * H), b * S + H);
+    }
+    return out;
+  }
+
+  /** The inverse of packState. */
+  unpackState(flat: ArrayLike<number>, B: number): RecurrentState {
+    const H = this.hiddenSize, S = this.stateSize;
+    if (flat.length !== B * S) throw new RangeError(`${this.constructor.name}.unpackState: ${flat.length} numbers for ${B} rows of ${S}`);
+    const h = new Float32Array(B * H), c = new Float32Array(B * H);
+    for (let b = 0; b < B; b++)
+      for (let j = 0; j < H; j++) {
+        h[b * H + j] = flat[b * S + j];
+        if (this.kind === 'lstm') c[b * H + j] = flat[b * S + H + j];
+      }
+    return this.kind === 'lstm' ? { h: new Tensor(h, [B, H]), c: new Tensor(c, [B, H]) } : { h: new Tensor(h, [B, H]) };
+  }
+
+  /** One step off the tape (acting). */
+  stepNoGrad(x: Tensor, state: RecurrentState): RecurrentState {
+    return noGrad(() => this.step(x, state));
+  }
+}
+
+export class LSTMCell extends RecurrentCell {
+  readonly kind = 'lstm';
+  readonly wIh: Tensor;
+  readonly wHh: Tensor;
+  readonly bias: Tensor;
+
+  constructor(inFeatures: number, hiddenSize: number, rng: Rng, opts: RecurrentCellOptions = {}) {
+    super(inFeatures, hiddenSize);
+    const H = hiddenSize, gain = opts.gain ?? 1;
+    this.wIh = Tensor.param(blockOrthogonal(rng, inFeatures, H, 4, gain), [inFeatures, 4 * H], 'wIh');
+    this.wHh = Tensor.param(blockOrthogonal(rng, H, H, 4, gain), [H, 4 * H], 'wHh');
+    const b = new Float32Array(4 * H);
+    b.fill(opts.forgetBias ?? 1, H, 2 * H);
+    this.bias = Tensor.param(b, [4 * H], 'bias');
+  }
+
+  step(x: Tensor, state: RecurrentState): RecurrentState {
+    if (!state.c) throw new Error('LSTMCell.step: the state has no cell c (an LSTM state is { h, c })');
+    return lstmStep(x, state.h, state.c, this.wIh, this.wHh, this.bias);
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [['wIh', this.wIh], ['wHh', this.wHh], ['bias', this.bias]];
+  }
+}
+
+export class GRUCell extends RecurrentCell {
+  readonly kind = 'gru';
+  readonly wIh: Tensor;
+  readonly wHh: Tensor;
+  readonly bIh: Tensor;
+  readonly bHh: Tensor;
+
+  constructor(inFeatures: number, hiddenSize: number, rng: Rng, opts: RecurrentCellOptions = {}) {
+    super(inFeatures, hiddenSize);
+    const H = hiddenSize, gain = opts.gain ?? 1;
+    this.wIh = Tensor.param(blockOrthogonal(rng, inFeatures, H, 3, gain), [inFeatures, 3 * H], 'wIh');
+    this.wHh = Tensor.param(blockOrthogonal(rng, H, H, 3, gain), [H, 3 * H], 'wHh');
+    this.bIh = Tensor.param(new Float32Array(3 * H), [3 * H], 'bIh');
+    this.bHh = Tensor.param(new Float32Array(3 * H), [3 * H], 'bHh');
+  }
+
+  step(x: Tensor, state: RecurrentState): RecurrentState {
+    return { h: gruStep(x, state.h, this.wIh, this.wHh, this.bIh, this.bHh) };
+  }
+
+  namedParameters(): [string, Tensor][] {
+    return [['wIh', this.wIh], ['wHh', this.wHh], ['bIh', this.bIh], ['bHh', this.bHh]];
+  }
+}
+
+export function makeCell(kind: CellKind, inFeatures: number, hiddenSize: number, rng: Rng, opts: RecurrentCellOptions = {}): RecurrentCell {
+  if (kind === 'lstm') return new LSTMCell(inFeatures, hiddenSize, rng, opts);
+  if (kind === 'gru') return new GRUCell(inFeatures, hiddenSize, rng, opts);
+  throw new RangeError(`makeCell: cell must be 'lstm' or 'gru', got ${JSON.stringify(kind)}`);
+}

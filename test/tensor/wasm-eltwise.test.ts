@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { reluInto, reluBackwardInto, sumAxis } from '../../src/tensor/kernels.ts';
 import { Tensor } from '../../src/tensor/index.ts';
-import { wasmRelu, wasmReluBackward, wasmColSum, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
+import { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmColSum, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
 import { Adam, polyak } from '../../src/nn/index.ts';
 
 const info = kernelInfo();
@@ -150,6 +150,24 @@ test('wasm column sums equal sumAxis in JS bit for bit (row order kept), NaN kep
       sameValues(w, j, `colsum ${rows}x${cols}`);
     }
     assert.equal(wasmColSum(new Float32Array(30), new Float32Array(6), 5, 6), false, 'cols not a multiple of 4 stay in JS');
+  } finally {
+    setWasmEltwiseThreshold();
+  }
+});
+
+test('wasm tanh backward g (1 - y^2) is within |g| 2^-23 + 1 ulp of the JS loop (y^2 rounds in float32); NaN and Inf propagate', wasmOnly, () => {
+  setWasmEltwiseThreshold(0);
+  try {
+    for (const n of [1, 5, 64, 1027]) {
+      const y = new Rng(n).fillUniform(new Float32Array(n), -1, 1) as Float32Array, g = data(n, n + 3);
+      const w = new Float32Array(n), j = new Float32Array(n);
+      assert.ok(wasmTanhBackward(y, g, w), 'wasm path taken');
+      for (let i = 0; i < n; i++) j[i] = g[i] * (1 - y[i] * y[i]);
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(j[i])) assert.ok(Number.isNaN(w[i]), `[${i}] ${w[i]} should be NaN`);
+        else assert.ok(Object.is(w[i], j[i]) || Math.abs(w[i] - j[i]) <= 2 ** -23 * (Math.abs(g[i]) + Math.abs(j[i])), `[${i}] wasm ${w[i]} vs JS ${j[i]}`);
+      }
+    }
   } finally {
     setWasmEltwiseThreshold();
   }

@@ -6,7 +6,7 @@
 import { Tensor, record, allocData, sizeOf, shapeStr, setAccumulate, type DType, type Data } from '../tensor.ts';
 import { broadcastShapes, broadcastInto, reluInto, reluBackwardInto } from '../kernels.ts';
 import { sumTo } from './shape.ts';
-import { wasmTanh } from '../wasm/index.ts';
+import { wasmTanh, wasmTanhBackward } from '../wasm/index.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -262,7 +262,11 @@ export function tanh(x: Tensor): Tensor {
 /** g * (1 - y^2): tanh's backward fused into one pass; differentiable in y and g. */
 export function tanhBackward(y: Tensor, g: Tensor): Tensor {
   const yd = y.data, gd = g.data, o = unaryOut(g);
-  for (let i = 0; i < o.length; i++) o[i] = gd[i] * (1 - yd[i] * yd[i]);
+  // Large float32 data: WebAssembly SIMD. Float32 arithmetic: y^2 rounds, so the result is within
+  // |g| 2^-23 + 1 ulp of the float64-then-round loop (the rounding already in y is as large).
+  if (!(yd instanceof Float32Array && gd instanceof Float32Array && o instanceof Float32Array && wasmTanhBackward(yd, gd, o))) {
+    for (let i = 0; i < o.length; i++) o[i] = gd[i] * (1 - yd[i] * yd[i]);
+  }
   return record('tanhBackward', new Tensor(o, g.shape), [y, g], (gg) => [
     y.requiresGrad ? mul(mul(gg, g), mul(y, -2)) : null,
     g.requiresGrad ? tanhBackward(y, gg) : null,

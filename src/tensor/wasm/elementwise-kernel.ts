@@ -10,6 +10,8 @@
  *                                   float64 by the caller: 1 - f32(0.999) is off by 1.3e-5);
  *                                   p = p decay - stepSize m / (sqrt(v) rc2 + eps)   (nn/optim.ts's Adam)
  *   polyak(t, s, n, tau)            t = t + tau (s - t)
+ *   tanhBackward(y, g, dst, n)      dst = g (1 - y^2)
+ *   colsum(src, dst, rows, rowBytes) column sums of a matrix
  *
  * Branchless by lane masks, so the cost does not depend on the signs of the data.
  */
@@ -114,5 +116,17 @@ export function emitColSum(f: Func): void {
     });
     f.get(src).get(rowBytes).i32Add().set(src);
     f.get(r).i32(1).i32Add().tee(r).get(rows).i32LtS().brIf(0);
+  });
+}
+
+/** tanhBackward(y, g, dst, n): dst = g (1 - y^2) (tanh's derivative from its output), float32 arithmetic. */
+export function emitTanhBackward(f: Func): void {
+  const [y, g, dst, n] = [0, 1, 2, 3];
+  const yv = f.local(Type.v128);
+  vectorLoop(f, n, (off) => {
+    f.get(dst).get(off).i32Add();
+    f.get(g).get(off).i32Add().v128Load();
+    f.f32x4Const(1).get(y).get(off).i32Add().v128Load().tee(yv).get(yv).f32x4Mul().f32x4Sub();
+    f.f32x4Mul().v128Store();
   });
 }

@@ -45,6 +45,21 @@ export function wasmReluBackward(y: Float32Array, g: Float32Array, dst: Float32A
   return true;
 }
 
+/** dst = g (1 - y^2) (tanh's backward at its output y) in float32 arithmetic; false when JS should do it. */
+export function wasmTanhBackward(y: Float32Array, g: Float32Array, dst: Float32Array): boolean {
+  const n = dst.length;
+  if (n < minSize || n === 0 || y.length < n || g.length < n) return false;
+  const K = kernels();
+  if (!K) return false;
+  const bytes = bytes16(n);
+  if (!reserve(K, 2 * bytes)) return false;
+  copy(y, 0, K.f32, 0, n);
+  copy(g, 0, K.f32, bytes >> 2, n);
+  K.tanhBackward(0, bytes, bytes, n);
+  copy(K.f32, bytes >> 2, dst, 0, n);
+  return true;
+}
+
 /** t += tau (s - t) elementwise (a Polyak average); false (nothing done) when JS should do it. */
 export function wasmPolyak(t: Float32Array, s: Float32Array, tau: number): boolean {
   const n = t.length;

@@ -25,7 +25,7 @@
  */
 import { ModuleBuilder, Type, type Func } from './emitter.ts';
 import { emitTanh } from './tanh-kernel.ts';
-import { emitRelu, emitReluBackward, emitAdam, emitPolyak, emitColSum } from './elementwise-kernel.ts';
+import { emitRelu, emitReluBackward, emitTanhBackward, emitAdam, emitPolyak, emitColSum } from './elementwise-kernel.ts';
 
 export interface GemmShape {
   /** Rows of the register tile. */
@@ -40,7 +40,7 @@ export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
 
 /**
  * The kernel module: gemm and pack (this file), the elementwise tanh (tanh-kernel.ts), relu and its
- * backward, Adam, Polyak and the column sum (elementwise-kernel.ts).
+ * backward, tanh's backward, Adam, Polyak and the column sum (elementwise-kernel.ts).
  */
 export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1);
@@ -52,6 +52,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<Ar
   emitAdam(mod.func('adam', [...new Array<Type>(5).fill(Type.i32), ...new Array<Type>(8).fill(Type.f32)]));
   emitPolyak(mod.func('polyak', [Type.i32, Type.i32, Type.i32, Type.f32]));
   emitColSum(mod.func('colsum', new Array<Type>(4).fill(Type.i32)));
+  emitTanhBackward(mod.func('tanhBackward', new Array<Type>(4).fill(Type.i32)));
   return mod.bytes();
 }
 

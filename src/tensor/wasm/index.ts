@@ -6,5 +6,5 @@
 export { setWasmKernels, setWasmFma, kernelInfo, type KernelInfo } from './runtime.ts';
 export { wasmGemm, setWasmGemmThreshold, type GemmActivation } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
-export { wasmRelu, wasmReluBackward, wasmPolyak, wasmColSum, setWasmEltwiseThreshold } from './elementwise.ts';
+export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmColSum, setWasmEltwiseThreshold } from './elementwise.ts';
 export { privateKernels, type KernelExports } from './runtime.ts';

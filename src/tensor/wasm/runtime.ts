@@ -25,6 +25,7 @@ export interface KernelExports {
   adam: AdamFn;
   polyak: PolyakFn;
   colsum: (src: number, dst: number, rows: number, rowBytes: number) => void;
+  tanhBackward: ReluBackwardFn;
 }
 
 export interface Kernels extends KernelExports {
@@ -72,7 +73,7 @@ function tryBuild(tile: GemmShape): Kernels | null {
   const e = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
   return {
     memory: e.memory, f32: new Float32Array(e.memory.buffer), gemm: e.gemm, pack: e.pack, tanh: e.tanh, relu: e.relu,
-    reluBackward: e.reluBackward, adam: e.adam, polyak: e.polyak, colsum: e.colsum, fma: tile.fma, module,
+    reluBackward: e.reluBackward, adam: e.adam, polyak: e.polyak, colsum: e.colsum, tanhBackward: e.tanhBackward, fma: tile.fma, module,
   };
 }
 

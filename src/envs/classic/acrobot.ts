@@ -6,7 +6,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
-import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
+import { badDiscreteAction, checkStateLength, notReset, numpyFromState, numpyRandom, numpyState, resetBounds } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawAcrobot } from './render.ts';
 
 const ID = 'Acrobot-v1';
@@ -50,6 +51,8 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   readonly actionSpace = new Discrete(3);
   private readonly s = new Float64Array(4);
   private hasState = false;
+  /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
   private readonly obs = new Float32Array(6);
   private readonly k1 = new Float64Array(4);
   private readonly k2 = new Float64Array(4);
@@ -61,10 +64,10 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
     const [lo, hi] = resetBounds(ID, args.options, -0.1, 0.1);
     // Gymnasium draws float64 and casts the state to float32 (.astype(np.float32)).
-    for (let i = 0; i < 4; i++) this.s[i] = Math.fround(rng.uniform(lo, hi));
+    for (let i = 0; i < 4; i++) this.s[i] = Math.fround(np.uniform(lo, hi));
     this.hasState = true;
     this.writeObs();
     return { obs: this.obs, info: EMPTY_INFO };
@@ -114,12 +117,13 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers(this.s), hasState: this.hasState };
+    return { s: encodeNumbers(this.s), hasState: this.hasState, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
     const who = `${ID}.restore`, o = stateObject(who, state);
     const s = decodeNumbers(o.s, 4, `${who}: state.s [${AcrobotEnv.STATE_NAMES.join(', ')}]`);
+    this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     this.s.set(s);
     this.writeObs();

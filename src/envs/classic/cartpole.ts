@@ -6,7 +6,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, checkInteger, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
-import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
+import { badDiscreteAction, checkStateLength, notReset, numpyFromState, numpyRandom, numpyState, resetBounds } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawCartPole } from './render.ts';
 
 const ID = 'CartPole-v1';
@@ -43,6 +44,8 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   private stepsBeyondTerminated = -1; // Gymnasium's None
   private readonly suttonBarto: boolean;
   private readonly obs = new Float32Array(4);
+  /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
 
   constructor(opts: CartPoleOptions = {}) {
     super(opts.renderMode ?? null);
@@ -50,12 +53,13 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
     const [lo, hi] = resetBounds(ID, args.options, -0.05, 0.05);
-    this.x = rng.uniform(lo, hi);
-    this.xDot = rng.uniform(lo, hi);
-    this.theta = rng.uniform(lo, hi);
-    this.thetaDot = rng.uniform(lo, hi);
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
+    // np_random.uniform(low, high, size=(4,))
+    this.x = np.uniform(lo, hi);
+    this.xDot = np.uniform(lo, hi);
+    this.theta = np.uniform(lo, hi);
+    this.thetaDot = np.uniform(lo, hi);
     this.hasState = true;
     this.stepsBeyondTerminated = -1;
     this.writeObs();
@@ -116,7 +120,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
 
   /** Snapshot: the float64 state, whether reset was called, and the steps past termination. */
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.x, this.xDot, this.theta, this.thetaDot]), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated };
+    return { s: encodeNumbers([this.x, this.xDot, this.theta, this.thetaDot]), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
@@ -124,6 +128,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     const s = decodeNumbers(o.s, 4, `${who}: state.s [${CartPoleEnv.STATE_NAMES.join(', ')}]`);
     const hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     const beyond = checkInteger(o.stepsBeyondTerminated, `${who}: state.stepsBeyondTerminated`, -1);
+    this.np = numpyFromState(who, o.np);
     [this.x, this.xDot, this.theta, this.thetaDot] = s;
     this.hasState = hasState;
     this.stepsBeyondTerminated = beyond;

@@ -1,5 +1,8 @@
 /** Shared checks for the classic-control envs: clear errors naming the env, the value and the space. */
 import type { Box, Discrete } from '../spaces.ts';
+import { entropySeed } from '../env.ts';
+import { NumpyGenerator, type NumpyGeneratorState } from '../mujoco/numpy-random.ts';
+import { short, type Json } from '../snapshot.ts';
 
 function show(v: unknown): string {
   if (ArrayBuffer.isView(v) || Array.isArray(v)) return `[${Array.from(v as ArrayLike<number>).join(', ')}]`;
@@ -63,4 +66,35 @@ export function resetBounds(
 export function floorMod(a: number, b: number): number {
   const r = a % b;
   return r !== 0 && r < 0 !== b < 0 ? r + b : r;
+}
+
+/**
+ * Gymnasium's `np_random` for reset({ seed }): NumPy's default_rng(seed) (SeedSequence, PCG64),
+ * so a seed starts the same episode as in Gymnasium. A new seed makes a new generator; no seed
+ * continues `current`, or seeds from entropy on first use, as Gymnasium does.
+ */
+export function numpyRandom(envId: string, current: NumpyGenerator | null, seed: number | undefined): NumpyGenerator {
+  if (seed !== undefined) {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`${envId}.reset: seed must be a non-negative integer, got ${String(seed)}`);
+    return new NumpyGenerator(seed);
+  }
+  return current ?? new NumpyGenerator(entropySeed());
+}
+
+/** The generator in an env snapshot (null before the first reset). */
+export function numpyState(np: NumpyGenerator | null): Json {
+  return np ? { ...np.getState() } : null;
+}
+
+/**
+ * The generator from an env snapshot. Snapshots from before the NumPy generator (no `np` field)
+ * restore without one: the next unseeded reset then draws from entropy.
+ */
+export function numpyFromState(who: string, v: Json | undefined): NumpyGenerator | null {
+  if (v === null || v === undefined) return null;
+  try {
+    return NumpyGenerator.fromState(v as unknown as NumpyGeneratorState);
+  } catch (e) {
+    throw new Error(`${who}: bad state.np ${short(v)}: ${(e as Error).message}`);
+  }
 }

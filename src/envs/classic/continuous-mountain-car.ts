@@ -11,7 +11,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
-import { checkStateLength, notReset, resetBounds, scalarAction } from './common.ts';
+import { checkStateLength, notReset, numpyFromState, numpyRandom, numpyState, resetBounds, scalarAction } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawMountainCar } from './render.ts';
 
 const ID = 'MountainCarContinuous-v0';
@@ -28,6 +29,8 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
   private velocity = 0;
   private f32 = false;
   private hasState = false;
+  /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
   private readonly obs = new Float32Array(2);
 
   constructor(opts: { renderMode?: RenderMode | null; goalVelocity?: number } = {}) {
@@ -36,9 +39,9 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
     const [lo, hi] = resetBounds(ID, args.options, -0.6, -0.4);
-    this.position = rng.uniform(lo, hi);
+    this.position = np.uniform(lo, hi);
     this.velocity = 0;
     this.f32 = false;
     this.hasState = true;
@@ -113,13 +116,14 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
 
   /** Snapshot: the state and whether it is float32 (after a step) or float64 (after reset). */
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.position, this.velocity]), f32: this.f32, hasState: this.hasState };
+    return { s: encodeNumbers([this.position, this.velocity]), f32: this.f32, hasState: this.hasState, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
     const who = `${ID}.restore`, o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarContinuousEnv.STATE_NAMES.join(', ')}]`);
     const f32 = checkBoolean(o.f32, `${who}: state.f32`);
+    this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     this.f32 = f32;
     [this.position, this.velocity] = s;

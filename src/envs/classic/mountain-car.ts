@@ -6,7 +6,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box, Discrete } from '../spaces.ts';
-import { badDiscreteAction, checkStateLength, notReset, resetBounds } from './common.ts';
+import { badDiscreteAction, checkStateLength, notReset, numpyFromState, numpyRandom, numpyState, resetBounds } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawMountainCar } from './render.ts';
 
 const ID = 'MountainCar-v0';
@@ -22,6 +23,8 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   private position = 0;
   private velocity = 0;
   private hasState = false;
+  /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
   private readonly obs = new Float32Array(2);
 
   constructor(opts: { renderMode?: RenderMode | null; goalVelocity?: number } = {}) {
@@ -31,9 +34,9 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
     const [lo, hi] = resetBounds(ID, args.options, -0.6, -0.4);
-    this.position = rng.uniform(lo, hi);
+    this.position = np.uniform(lo, hi);
     this.velocity = 0;
     this.hasState = true;
     this.writeObs();
@@ -74,12 +77,13 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.position, this.velocity]), hasState: this.hasState };
+    return { s: encodeNumbers([this.position, this.velocity]), hasState: this.hasState, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
     const who = `${ID}.restore`, o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarEnv.STATE_NAMES.join(', ')}]`);
+    this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     [this.position, this.velocity] = s;
     this.writeObs();

@@ -6,7 +6,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, decodeNumber, decodeNumbers, encodeNumber, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
-import { checkStateLength, floorMod, notReset, scalarAction } from './common.ts';
+import { checkStateLength, floorMod, notReset, numpyFromState, numpyRandom, numpyState, scalarAction } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawPendulum } from './render.ts';
 
 const ID = 'Pendulum-v1';
@@ -28,6 +29,8 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
   private thetaDot = 0;
   private lastU: number | null = null;
   private hasState = false;
+  /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
   private readonly obs = new Float32Array(3);
 
   constructor(opts: { renderMode?: RenderMode | null; g?: number } = {}) {
@@ -37,15 +40,15 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
 
   /** options.x_init / options.y_init bound the initial |theta| and |theta_dot|, as in Gymnasium. */
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
     const o = args.options ?? {};
     const x = 'x_init' in o ? o.x_init : DEFAULT_X;
     const y = 'y_init' in o ? o.y_init : DEFAULT_Y;
     if (typeof x !== 'number' || typeof y !== 'number' || !Number.isFinite(x) || !Number.isFinite(y)) {
       throw new Error(`${ID}.reset: options.x_init and options.y_init must be finite numbers, got ${String(x)}, ${String(y)}`);
     }
-    this.theta = rng.uniform(-x, x);
-    this.thetaDot = rng.uniform(-y, y);
+    this.theta = np.uniform(-x, x);
+    this.thetaDot = np.uniform(-y, y);
     this.lastU = null;
     this.hasState = true;
     this.writeObs();
@@ -89,13 +92,14 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
 
   /** Snapshot: the state, and the last torque (the rendered frame shows it). */
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.theta, this.thetaDot]), lastU: this.lastU === null ? null : encodeNumber(this.lastU), hasState: this.hasState };
+    return { s: encodeNumbers([this.theta, this.thetaDot]), lastU: this.lastU === null ? null : encodeNumber(this.lastU), hasState: this.hasState, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
     const who = `${ID}.restore`, o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${PendulumEnv.STATE_NAMES.join(', ')}]`);
     const lastU = o.lastU === null ? null : decodeNumber(o.lastU, `${who}: state.lastU`);
+    this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     [this.theta, this.thetaDot] = s;
     this.lastU = lastU;

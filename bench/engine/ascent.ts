@@ -1,7 +1,9 @@
 // Ascent's side of the engine bench: the same PPO update and inference as bench/opponents/workload.ts,
-// written with the library's ops, autodiff and Adam, as an algorithm in src/algos would write them.
+// written with the library's ops, autodiff and Adam, as an algorithm in src/algos would write them:
+// hidden layers as MLP.forward computes them (linearAct: the tanh inside the gemm call), and each
+// update in a BufferArena so that its tape reuses the previous update's buffers (issue 12).
 import {
-  Tensor, linear, tanh, logSoftmax, takeAlongAxis, reshape, exp, sub, mul, minimum, clip, mean, square, sum,
+  Tensor, BufferArena, linear, linearAct, logSoftmax, takeAlongAxis, reshape, exp, sub, mul, minimum, clip, mean, square, sum,
   neg, add, grad,
 } from '../../src/tensor/index.ts';
 import { Adam, MLP } from '../../src/nn/index.ts';
@@ -16,7 +18,7 @@ function toParams(params: ParamArrays): Tensor[] {
 
 /** Trunk and both heads: logits [B, 2] and values [B]. */
 function forward(p: Tensor[], obs: Tensor): { logits: Tensor; value: Tensor } {
-  const h = tanh(linear(tanh(linear(obs, p[0], p[1])), p[2], p[3]));
+  const h = linearAct(linearAct(obs, p[0], p[1], 'tanh'), p[2], p[3], 'tanh');
   return { logits: linear(h, p[4], p[5]), value: reshape(linear(h, p[6], p[7]), [-1]) };
 }
 
@@ -40,11 +42,13 @@ export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArray
   const p = toParams(params ?? initParams(seed));
   const b = makePpoBatch(batch, seed);
   const opt = new Adam(p, { lr: PPO.lr, beta1: PPO.beta1, beta2: PPO.beta2, eps: PPO.eps });
-  const fn = () => {
+  const arena = new BufferArena();
+  const update = () => {
     const loss = ppoLoss(p, b);
     opt.step(grad(loss, p));
     return loss.data[0];
   };
+  const fn = () => arena.run(update);
   return Object.assign(fn, { readParams: async () => p.map((t) => Float32Array.from(t.data)) });
 }
 

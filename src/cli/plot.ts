@@ -19,7 +19,7 @@ export interface PlotFlags {
 
 const X_LABELS: Record<string, string> = { steps: 'environment steps', seconds: 'wall-clock seconds' };
 const Y_LABELS: Record<string, string> = {
-  returnMean: 'episode return (training episodes)', evalMean: 'greedy evaluation return',
+  returnMean: 'return (training episodes)', evalMean: 'greedy evaluation return',
 };
 
 export function plotCommand(paths: string[], f: PlotFlags): void {

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { readProgress } from '../../train/node/run-dir.ts';
+import { readProgress, readRunStatus } from '../../train/node/run-dir.ts';
 import { ConfigError } from '../../train/setup.ts';
 
 export interface RunCurve {
@@ -15,10 +15,14 @@ export interface RunCurve {
   env: string;
   xs: number[];
   ys: number[];
+  /** The run failed (status.json 'failed'), or was killed without a trace ('running' with no live process). */
+  failed: boolean;
 }
 
 export interface Group {
   label: string;
+  algo: string;
+  env: string;
   runs: RunCurve[];
   grid: number[];
   mean: number[];
@@ -60,7 +64,8 @@ export function loadCurve(dir: string, x: string, y: string, logY = false): RunC
     const yv = logY && typeof r[y] === 'number' ? (r[y] > 0 ? Math.log10(r[y]) : NaN) : r[y];
     if (typeof xv === 'number' && typeof yv === 'number' && Number.isFinite(xv) && Number.isFinite(yv)) { xs.push(xv); ys.push(yv); }
   }
-  return { dir, name: basename(dir), algo: String(cfg.algo), env: String(cfg.env), xs, ys };
+  const state = readRunStatus(dir).state;
+  return { dir, name: basename(dir), algo: String(cfg.algo), env: String(cfg.env), xs, ys, failed: state === 'failed' || state === 'dead' };
 }
 
 function interp(xs: number[], ys: number[], x: number): number {
@@ -77,8 +82,10 @@ function interp(xs: number[], ys: number[], x: number): number {
 
 export function groupCurves(runs: RunCurve[], points = 120): Group[] {
   const byKey = new Map<string, RunCurve[]>();
+  const keyParts = new Map<string, [string, string]>();
   for (const r of runs) {
     const key = `${r.algo} ${r.env}`;
+    if (!byKey.has(key)) keyParts.set(key, [r.algo, r.env]);
     byKey.set(key, [...(byKey.get(key) ?? []), r]);
   }
   return [...byKey.entries()].map(([label, rs]) => {
@@ -99,7 +106,8 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
         count.push(vals.length);
       }
     }
-    return { label, runs: rs, grid, mean, std, count };
+    const [algo, env] = keyParts.get(label)!;
+    return { label, algo, env, runs: rs, grid, mean, std, count };
   });
 }
 

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { ALGORITHMS } from '../../src/algos/index.ts';
-import { registeredIds } from '../../src/envs/index.ts';
+import { pendingIds, registeredIds } from '../../src/envs/index.ts';
 import { parsePresetFile } from '../../src/train/presets.ts';
 import { loadPresets } from '../../src/train/node/presets.ts';
 
@@ -12,7 +12,8 @@ test('the shipped preset zoo loads, every entry cites a source and names a regis
   assert.ok(presets.some((p) => p.algo === 'reinforce' && p.env === 'CartPole-v1'));
   for (const p of presets) {
     assert.ok(p.algo in ALGORITHMS, p.algo);
-    assert.ok(registeredIds().includes(p.env), p.env);
+    // pending: MuJoCo ids, registered once loadMujoco() has loaded the module
+    assert.ok(registeredIds().includes(p.env) || pendingIds().includes(p.env), p.env);
     assert.ok(p.source.length > 20, `${p.algo}/${p.env} cites a source`);
   }
 });

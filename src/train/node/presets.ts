@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ALGORITHMS } from '../../algos/index.ts';
-import { registeredIds } from '../../envs/index.ts';
+import { pendingIds, registeredIds } from '../../envs/index.ts';
 import { parsePresetFile, type Preset } from '../presets.ts';
 
 export const PRESET_DIR = fileURLToPath(new URL('../../../presets/', import.meta.url));
@@ -11,7 +11,8 @@ export const PRESET_DIR = fileURLToPath(new URL('../../../presets/', import.meta
 /** Every preset in `dir`; a bad file is an error naming the file and the key. */
 export function loadPresets(dir = PRESET_DIR): Preset[] {
   if (!existsSync(dir)) return [];
-  const ctx = { algorithms: ALGORITHMS, envIds: registeredIds() };
+  // Pending ids too: MuJoCo's tasks register only once their WebAssembly module is loaded.
+  const ctx = { algorithms: ALGORITHMS, envIds: [...registeredIds(), ...pendingIds()] };
   const out: Preset[] = [];
   for (const f of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
     const path = join(dir, f);

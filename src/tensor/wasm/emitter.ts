@@ -136,6 +136,8 @@ export class Func {
   f32x4Mul(): this { return this.simd(0xe6); }
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Min(): this { return this.simd(0xe8); }
+  /** Pseudo-minimum b < a ? b : a (one x86 minps; a NaN in a passes through). */
+  f32x4Pmin(): this { return this.simd(0xea); }
   f32x4Max(): this { return this.simd(0xe9); }
   f32x4Gt(): this { return this.simd(0x44); }
   /** Lane mask of a != b: all ones where either lane is NaN (a NaN test with a == b). */
@@ -146,6 +148,7 @@ export class Func {
   f32x4Nearest(): this { return this.simd(0x6a); }
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
   i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
   /** Shift each lane left by the i32 on top of the stack. */
   i32x4Shl(): this { return this.simd(0xab); }
   i32x4Const(v: number): this {

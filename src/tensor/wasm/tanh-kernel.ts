@@ -24,13 +24,16 @@ const P = [
 const LN2_HI = 0.693359375;
 const LN2_LO = -2.12194440e-4;
 const SMALL = 0.9;
+/** 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to an integer held in the low mantissa bits. */
+const MAGIC = 12582912;
+const MAGIC_BITS = 0x4b400000;
 const CLAMP = 9.1;
 
 export function emitTanh(f: Func): void {
   const [src, dst, n] = [0, 1, 2];
   const end = f.local(Type.i32);
   const x = f.local(Type.v128), ax = f.local(Type.v128), u = f.local(Type.v128), acc = f.local(Type.v128);
-  const nf = f.local(Type.v128), r = f.local(Type.v128), small = f.local(Type.v128);
+  const nf = f.local(Type.v128), r = f.local(Type.v128), small = f.local(Type.v128), nb = f.local(Type.v128);
 
   /** acc = c[last]; acc = acc * v + c[i] for i descending (Horner). */
   const horner = (coef: number[], v: number) => {
@@ -48,13 +51,16 @@ export function emitTanh(f: Func): void {
     horner(P, u);
     f.get(ax).get(ax).get(u).f32x4Mul().get(acc).f32x4Mul().f32x4Add().set(small);
     // Large branch on y = 2 min(|x|, CLAMP): n = nearest(y log2 e), r = (y - n LN2_HI) - n LN2_LO.
-    f.get(ax).f32x4Const(CLAMP).f32x4Min().f32x4Const(2).f32x4Mul().set(u);
-    f.get(u).f32x4Const(Math.LOG2E).f32x4Mul().f32x4Nearest().set(nf);
+    // pmin(|x|, CLAMP) is one minps (min's NaN and -0 rules cost V8 several instructions); NaN passes.
+    f.get(ax).f32x4Const(CLAMP).f32x4Pmin().f32x4Const(2).f32x4Mul().set(u);
+    // n = y log2 e rounded to nearest by adding and subtracting 1.5 * 2^23 (|y log2 e| < 27), which
+    // also leaves n in the low bits of the sum: nb = bits(y log2 e + 1.5 * 2^23).
+    f.get(u).f32x4Const(Math.LOG2E).f32x4Mul().f32x4Const(MAGIC).f32x4Add().tee(nb).f32x4Const(MAGIC).f32x4Sub().set(nf);
     f.get(u).get(nf).f32x4Const(LN2_HI).f32x4Mul().f32x4Sub().get(nf).f32x4Const(LN2_LO).f32x4Mul().f32x4Sub().set(r);
     horner([1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040], r);
     // e = exp(r) * 2^n, with 2^n's bits (n + 127) << 23; then 1 - 2/(e+1).
     f.get(acc);
-    f.get(nf).i32x4TruncSatF32x4S().i32x4Const(127).i32x4Add().i32(23).i32x4Shl();
+    f.get(nb).i32x4Const(MAGIC_BITS - 127).i32x4Sub().i32(23).i32x4Shl();
     f.f32x4Mul().set(acc);
     f.f32x4Const(1).f32x4Const(2).get(acc).f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub().set(r);
     // Blend: small where |x| < SMALL (false for NaN, whose large branch is NaN too); x's sign bit.

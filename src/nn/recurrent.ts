@@ -18,7 +18,8 @@
  * network architectures").
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, linear, matmul, sigmoid, tanh, mul, add, sub, slice, concat, noGrad, shapeStr } from '../tensor/index.ts';
+import { Tensor, linear, matmul, sigmoid, tanh, mul, add, sub, slice, concat, noGrad, shapeStr, isGradEnabled, allocData } from '../tensor/index.ts';
+import { record } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
 import { orthogonal } from './init.ts';
 
@@ -30,8 +31,19 @@ export interface RecurrentState {
 
 export type CellKind = 'lstm' | 'gru';
 
-/** One LSTM step as a pure function of its inputs (what gradient checks differentiate). */
+/**
+ * One LSTM step as a pure function of its inputs (what gradient checks differentiate): the two
+ * products on the tape, then the gate nonlinearities and the cell update as one fused op
+ * (lstmGates), which takes 1 op where the composed form takes 12 and most of a recurrent update's time.
+ */
 export function lstmStep(x: Tensor, h: Tensor, c: Tensor, wIh: Tensor, wHh: Tensor, b: Tensor): { h: Tensor; c: Tensor } {
+  const H = h.shape[1];
+  const hc = lstmGates(add(linear(x, wIh, b), matmul(h, wHh)), c);
+  return { h: slice(hc, 1, 0, H), c: slice(hc, 1, H, 2 * H) };
+}
+
+/** The same step composed of elementwise ops (the reference the fused op is tested against). */
+export function lstmStepReference(x: Tensor, h: Tensor, c: Tensor, wIh: Tensor, wHh: Tensor, b: Tensor): { h: Tensor; c: Tensor } {
   const H = h.shape[1];
   const gates = add(linear(x, wIh, b), matmul(h, wHh));
   const i = sigmoid(slice(gates, 1, 0, H));
@@ -40,6 +52,55 @@ export function lstmStep(x: Tensor, h: Tensor, c: Tensor, wIh: Tensor, wHh: Tens
   const o = sigmoid(slice(gates, 1, 3 * H, 4 * H));
   const c2 = add(mul(f, c), mul(i, g));
   return { h: mul(o, tanh(c2)), c: c2 };
+}
+
+const sigma = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+
+/**
+ * Fused LSTM gates: z [B, 4H] pre-activations (i f g o), c [B, H] -> [B, 2H] rows [h' | c'].
+ * Its backward is hand-written (not made of ops), so it supports one backward pass only: a
+ * createGraph pass (double backward) through it throws rather than return a wrong second derivative.
+ */
+export function lstmGates(z: Tensor, c: Tensor): Tensor {
+  const B = c.shape[0], H = c.shape[1];
+  if (z.rank !== 2 || c.rank !== 2 || z.shape[0] !== B || z.shape[1] !== 4 * H) {
+    throw new RangeError(`lstmGates: expected z [B, 4H] and c [B, H], got z ${shapeStr(z.shape)} and c ${shapeStr(c.shape)}`);
+  }
+  const dtype = z.dtype === 'float64' || c.dtype === 'float64' ? 'float64' : 'float32';
+  const out = allocData(dtype, B * 2 * H);
+  // Saved for the backward pass: activated gates and tanh(c').
+  const act = allocData(dtype, B * 4 * H), tc = allocData(dtype, B * H);
+  const zd = z.data, cd = c.data;
+  for (let r = 0; r < B; r++) {
+    const zo = r * 4 * H, co = r * H, oo = r * 2 * H;
+    for (let j = 0; j < H; j++) {
+      const i = sigma(zd[zo + j]), f = sigma(zd[zo + H + j]), g = Math.tanh(zd[zo + 2 * H + j]), o = sigma(zd[zo + 3 * H + j]);
+      act[zo + j] = i; act[zo + H + j] = f; act[zo + 2 * H + j] = g; act[zo + 3 * H + j] = o;
+      const c2 = f * cd[co + j] + i * g, t = Math.tanh(c2);
+      tc[co + j] = t;
+      out[oo + j] = o * t;
+      out[oo + H + j] = c2;
+    }
+  }
+  return record('lstmGates', new Tensor(out, [B, 2 * H]), [z, c], (G) => {
+    if (isGradEnabled()) throw new Error('lstmGates: double backward (createGraph) is not supported by the fused LSTM op; use lstmStepReference');
+    const gd = G.data;
+    const dz = allocData(dtype, B * 4 * H), dc = allocData(dtype, B * H);
+    for (let r = 0; r < B; r++) {
+      const zo = r * 4 * H, co = r * H, oo = r * 2 * H;
+      for (let j = 0; j < H; j++) {
+        const i = act[zo + j], f = act[zo + H + j], g = act[zo + 2 * H + j], o = act[zo + 3 * H + j], t = tc[co + j];
+        const gh = gd[oo + j];
+        const dcTot = gd[oo + H + j] + gh * o * (1 - t * t);
+        dz[zo + j] = dcTot * g * i * (1 - i);
+        dz[zo + H + j] = dcTot * cd[co + j] * f * (1 - f);
+        dz[zo + 2 * H + j] = dcTot * i * (1 - g * g);
+        dz[zo + 3 * H + j] = gh * t * o * (1 - o);
+        dc[co + j] = dcTot * f;
+      }
+    }
+    return [z.requiresGrad ? new Tensor(dz, z.shape) : null, c.requiresGrad ? new Tensor(dc, c.shape) : null];
+  });
 }
 
 /** One GRU step as a pure function of its inputs. */

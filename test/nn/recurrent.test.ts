@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
-import { Tensor, checkGradients, slice, concat, sum, grad } from '../../src/tensor/index.ts';
-import { LSTMCell, GRUCell, lstmStep, gruStep, maskState, makeCell } from '../../src/nn/recurrent.ts';
+import { Tensor, checkGradients, slice, concat, sum, grad, mul } from '../../src/tensor/index.ts';
+import { LSTMCell, GRUCell, lstmStep, lstmStepReference, gruStep, maskState, makeCell } from '../../src/nn/recurrent.ts';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 function randn(rng: Rng, shape: number[], scale = 0.5): Tensor {
@@ -141,4 +141,34 @@ test('bad sizes and inputs get errors naming the value and the expected form', (
   assert.throws(() => makeCell('rnn' as 'lstm', 2, 2, new Rng(0)), /cell must be 'lstm' or 'gru', got "rnn"/);
   const cell = new GRUCell(3, 2, new Rng(0));
   assert.throws(() => cell.forwardSequence(Tensor.zeros([2, 1, 4]), cell.initialState(1)), /expected input \[T, B, 3\], got \[2,1,4\]/);
+});
+
+test('fused LSTM step: the same values and gradients as the composed ops, in float64 and in float32', () => {
+  const rng = new Rng(6);
+  const B = 5, I = 3, H = 4;
+  const ins64 = [randn(rng, [B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])];
+  const w = Tensor.from(Array.from({ length: B * H }, (_, k) => Math.sin(k + 1)), [B, H], 'float64');
+  const run = (step: typeof lstmStep, ins: Tensor[]) => {
+    const xs = ins.map((t) => Tensor.param(t.data.slice() as Float32Array, t.shape));
+    const o = step(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]);
+    const loss = sum(mul(o.h, w.dtype === xs[0].dtype ? w : Tensor.from(w.data, w.shape))).add(sum(mul(o.c, o.c)));
+    return { h: Array.from(o.h.data), c: Array.from(o.c.data), g: grad(loss, xs).map((t) => Array.from(t.data)) };
+  };
+  const ref = run(lstmStepReference, ins64), fused = run(lstmStep, ins64);
+  const close = (a: number[], b: number[], tol: number, what: string) =>
+    a.forEach((v, k) => assert.ok(Math.abs(v - b[k]) <= tol * (1 + Math.abs(b[k])), `${what}[${k}]: ${v} vs ${b[k]}`));
+  close(fused.h, ref.h, 1e-12, 'h64'); close(fused.c, ref.c, 1e-12, 'c64');
+  fused.g.forEach((g, i) => close(g, ref.g[i], 1e-12, `grad64 ${i}`));
+  // The float32 fast path against the float64 reference.
+  const f32 = run(lstmStep, ins64.map((t) => new Tensor(Float32Array.from(t.data), t.shape)));
+  close(f32.h, ref.h, 1e-5, 'h32'); close(f32.c, ref.c, 1e-5, 'c32');
+  f32.g.forEach((g, i) => close(g, ref.g[i], 1e-4, `grad32 ${i}`));
+});
+
+test('fused LSTM step refuses double backward instead of returning a wrong second derivative', () => {
+  const rng = new Rng(7);
+  const cell = new LSTMCell(2, 3, rng);
+  const x = Tensor.param(rng.fillNormal(new Float32Array(2)) as Float32Array, [1, 2]);
+  const s = cell.step(x, cell.initialState(1));
+  assert.throws(() => grad(sum(s.h), [x], { createGraph: true }), /double backward \(createGraph\) is not supported/);
 });

@@ -3,3 +3,4 @@ export * from './returns.ts';
 export * from './collector.ts';
 export * from './replay.ts';
 export * from './baselines.ts';
+export * from './recurrent.ts';

@@ -1,0 +1,306 @@
+/**
+ * Recurrent PPO: PPO (Schulman et al., 2017) with LSTM/GRU policies and values trained by truncated
+ * backpropagation through time over whole sequences, as SB3-contrib's RecurrentPPO and CleanRL's
+ * ppo_atari_lstm do.
+ *
+ *   repeat:
+ *     collect nSteps per env, carrying the cells' state (zeroed at episode starts) and storing it
+ *     cut each env's nSteps into sequences of seqLen steps; each starts from the stored state
+ *     for each epoch, for each minibatch of batchSize / seqLen shuffled sequences:
+ *       replay the sequences through the cells from their stored states (episode starts inside a
+ *       sequence zero the state there), so pi and V see the history that acted
+ *       L = L_clip + vfCoef E[(V - R)^2] - entCoef E[H]; one Adam step (gradient norm clipped)
+ *
+ * Sequences are cut at fixed lengths with episode-start masks inside, rather than split at episode
+ * boundaries and padded (SB3-contrib): the masks give the same computation without padding. The
+ * gradient is truncated at each sequence's start (its stored state is a constant).
+ *
+ * Defaults are SB3-contrib RecurrentPPO's where they exist (n_steps 128, batch 128, 10 epochs,
+ * lr 3e-4, gamma 0.99, lambda 0.95, clip 0.2, vf 0.5, max grad norm 0.5) with rl-zoo's smaller
+ * cells for classic control (lstm_hidden_size 64, net_arch pi=[64], vf=[64]).
+ */
+import { Rng } from '../rng/index.ts';
+import { Tensor, grad, mean, exp, sub } from '../tensor/index.ts';
+import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation, type CellKind, type Module, type Optimizer } from '../nn/index.ts';
+import { makeRecurrentPolicy, RecurrentActorCritic } from '../policies/recurrent.ts';
+import { RecurrentCollector } from '../rollout/recurrent.ts';
+import { gae } from '../rollout/index.ts';
+import { resolveConfig, must } from '../train/config.ts';
+import { Discrete } from '../envs/index.ts';
+import {
+  standardize, makeTrainingEnvs, makeEnv, episodeLogFields, meanStd, findObsNormalizer, loadModule,
+  optimizerFromState, optimizerToState, type EvalResult, type EnvOptions,
+} from './common.ts';
+import { learnLoop, type LearnOptions } from './base.ts';
+import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance } from './ppo.ts';
+import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { SyncVectorEnv } from '../vector/sync.ts';
+
+export interface RecurrentPpoConfig {
+  env: string;
+  seed: number;
+  numEnvs: number;
+  /** Steps per env per update; the batch is nSteps * numEnvs. */
+  nSteps: number;
+  /** Steps per sequence (the BPTT truncation); must divide nSteps. */
+  seqLen: number;
+  /** Steps per minibatch; a multiple of seqLen (batchSize / seqLen sequences). */
+  batchSize: number;
+  epochs: number;
+  gamma: number;
+  gaeLambda: number;
+  clipRange: number;
+  clipSchedule: 'constant' | 'linear';
+  clipRangeVf: number;
+  entCoef: number;
+  vfCoef: number;
+  maxGradNorm: number;
+  lr: number;
+  lrSchedule: 'constant' | 'linear' | 'cosine';
+  targetKl: number;
+  normalizeAdvantages: boolean;
+  normalizeObs: boolean;
+  normalizeReward: boolean;
+  policy: { cell: CellKind; hiddenSize: number; headHidden: number[]; activation: Activation; logStdInit: number };
+  totalSteps: number;
+}
+
+export const RECURRENT_PPO_DEFAULTS: RecurrentPpoConfig = {
+  env: 'CartPoleMaskedVelocity-v1',
+  seed: 0,
+  numEnvs: 1,
+  nSteps: 128,
+  seqLen: 128,
+  batchSize: 128,
+  epochs: 10,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  clipSchedule: 'constant',
+  clipRangeVf: 0,
+  entCoef: 0,
+  vfCoef: 0.5,
+  maxGradNorm: 0.5,
+  lr: 3e-4,
+  lrSchedule: 'constant',
+  targetKl: 0,
+  normalizeAdvantages: true,
+  normalizeObs: false,
+  normalizeReward: false,
+  policy: { cell: 'lstm', hiddenSize: 64, headHidden: [64], activation: 'tanh', logStdInit: 0 },
+  totalSteps: 100_000,
+};
+
+export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
+  readonly name = 'recurrent-ppo';
+  readonly config: RecurrentPpoConfig;
+  readonly env: SyncVectorEnv;
+  readonly policy: RecurrentActorCritic;
+  readonly collector: RecurrentCollector;
+  iteration = 0;
+  private readonly opt: Adam;
+  private readonly params: Tensor[];
+  private readonly lrAt: Schedule;
+  private readonly clipAt: Schedule;
+  private readonly rng: Rng;
+  private start = performance.now();
+  private priorSeconds = 0;
+
+  constructor(config: Partial<RecurrentPpoConfig> = {}) {
+    const c = (this.config = resolveConfig('recurrent-ppo', RECURRENT_PPO_DEFAULTS, config, {
+      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, seqLen: must.positiveInt, batchSize: must.positiveInt,
+      epochs: must.positiveInt, gamma: must.unit, gaeLambda: must.unit, clipRange: must.positive, clipSchedule: must.oneOf('constant', 'linear'),
+      clipRangeVf: must.nonNegative, entCoef: must.nonNegative, vfCoef: must.nonNegative, maxGradNorm: must.nonNegative, lr: must.nonNegative,
+      lrSchedule: must.oneOf('constant', 'linear', 'cosine'), targetKl: must.nonNegative, totalSteps: must.positiveInt,
+    }));
+    if (c.nSteps % c.seqLen !== 0) {
+      throw new RangeError(`recurrent-ppo: 'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps`);
+    }
+    if (c.batchSize % c.seqLen !== 0 || c.batchSize > c.nSteps * c.numEnvs) {
+      throw new RangeError(`recurrent-ppo: 'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`);
+    }
+    if (!['lstm', 'gru'].includes(c.policy.cell)) throw new RangeError(`recurrent-ppo: 'policy.cell' must be "lstm" or "gru", got ${JSON.stringify(c.policy.cell)}`);
+    const rng = new Rng(c.seed);
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.policy = makeRecurrentPolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
+    this.collector = new RecurrentCollector(this.env, this.policy, rng.split(), c.seed);
+    this.rng = rng.split();
+    this.params = this.policy.parameters();
+    this.opt = new Adam(this.params, { lr: c.lr, eps: 1e-5 });
+    this.lrAt = makeSchedule(c.lrSchedule === 'constant' ? c.lr : { kind: c.lrSchedule, start: c.lr }, 'recurrent-ppo.lr');
+    this.clipAt = makeSchedule(c.clipSchedule === 'constant' ? c.clipRange : { kind: 'linear', start: c.clipRange }, 'recurrent-ppo.clipRange');
+  }
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  update(): UpdateLog {
+    const c = this.config;
+    const progress = Math.min(1, this.collector.steps / c.totalSteps);
+    this.opt.lr = this.lrAt(progress);
+    const eps = this.clipAt(progress);
+    const ro = this.collector.collect(c.nSteps);
+    const { advantages, returns } = gae(ro, ro.values!, { gamma: c.gamma, lambda: c.gaeLambda, finalValues: ro.finalValues!, lastValues: ro.lastValues! });
+    const n = ro.numEnvs, L = c.seqLen, od = ro.obsDim, ad = ro.actDim, S = ro.stateSize;
+    const perEnv = c.nSteps / L, numSeqs = n * perEnv, M = c.batchSize / L;
+
+    let approxKl = 0, clipFraction = 0, policyLoss = 0, vLossSum = 0, entropy = 0, gradNorm = 0, updates = 0;
+    let stoppedAt = c.epochs;
+    epochs: for (let epoch = 0; epoch < c.epochs; epoch++) {
+      const perm = this.rng.permutation(numSeqs);
+      for (let s = 0; s + M <= numSeqs; s += M) {
+        // Gather M sequences time-major: row (t, j) of the minibatch is step k*L + t of env e.
+        const obs = new Float32Array(L * M * od), act = new Float32Array(L * M * ad), starts = new Uint8Array(L * M);
+        const adv = new Float32Array(L * M), ret = new Float32Array(L * M), vOld = new Float32Array(L * M), lpOld = new Float32Array(L * M);
+        const state0 = new Float32Array(M * S);
+        for (let j = 0; j < M; j++) {
+          const q = perm[s + j], e = q % n, k = (q - e) / n;
+          state0.set(ro.states.subarray(((k * L) * n + e) * S, ((k * L) * n + e + 1) * S), j * S);
+          for (let t = 0; t < L; t++) {
+            const src = (k * L + t) * n + e, dst = t * M + j;
+            obs.set(ro.obs.subarray(src * od, (src + 1) * od), dst * od);
+            act.set(ro.actions.subarray(src * ad, (src + 1) * ad), dst * ad);
+            starts[dst] = ro.starts[src];
+            adv[dst] = advantages[src];
+            ret[dst] = returns[src];
+            vOld[dst] = ro.values![src];
+            lpOld[dst] = ro.logProbs[src];
+          }
+        }
+        const B = L * M;
+        if (c.normalizeAdvantages && B > 1) standardize(adv);
+        const { dist, values } = this.policy.evaluateSequences(new Tensor(obs, [L, M, od]), state0, starts);
+        const ratio = exp(sub(dist.logProb(act), new Tensor(lpOld, [B])));
+        const r = ratio.data;
+        let k3 = 0, clipped = 0;
+        for (let i = 0; i < B; i++) {
+          k3 += r[i] - 1 - Math.log(r[i]);
+          if (Math.abs(r[i] - 1) > eps) clipped++;
+        }
+        approxKl = k3 / B;
+        if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
+          stoppedAt = epoch;
+          break epochs;
+        }
+        const pg = clippedSurrogateLoss(ratio, new Tensor(adv, [B]), eps);
+        const vLoss = valueLoss(values, ret, vOld, c.clipRangeVf);
+        const ent = mean(dist.entropy());
+        const loss = ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef);
+        checkLoss(loss, 'recurrent-ppo loss', this.iteration);
+        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
+        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
+        this.opt.step(grads);
+        clipFraction += clipped / B;
+        policyLoss += pg.item();
+        vLossSum += vLoss.item();
+        entropy += ent.item();
+        updates++;
+      }
+    }
+    this.iteration++;
+    const u = Math.max(1, updates);
+    return {
+      iteration: this.iteration, steps: this.collector.steps, seconds: this.seconds(),
+      ...episodeLogFields(ro, this.collector),
+      policyLoss: policyLoss / u, valueLoss: vLossSum / u, entropy: entropy / u, approxKl, clipFraction: clipFraction / u,
+      explainedVariance: explainedVariance(ro.values!, returns), gradNorm, lr: this.opt.lr, clipRange: eps, epochs: stoppedAt,
+    };
+  }
+
+  private seconds(): number {
+    return this.priorSeconds + (performance.now() - this.start) / 1000;
+  }
+
+  trainedModules(): Module[] {
+    return [this.policy];
+  }
+
+  learn(opts: LearnOptions = {}): UpdateLog[] {
+    return learnLoop(this, this.config.totalSteps, opts);
+  }
+
+  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    const c = this.config;
+    const norm = findObsNormalizer(this.env.envs[0]);
+    return evaluateRecurrent(this.policy, c.env, { ...opts, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
+  }
+
+  getState(): AlgorithmState {
+    const o = optimizerToState('opt', this.opt);
+    return {
+      tensors: [...this.policy.namedParameters(), ...o.tensors],
+      meta: {
+        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.seconds(), optimizers: { opt: o.meta },
+        collector: this.collector.getState(), rng: this.rng.getState(),
+      },
+    };
+  }
+
+  setState(state: AlgorithmState): void {
+    const m = state.meta as Record<string, any>;
+    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
+    const tensors = new Map(state.tensors);
+    loadModule(this.policy, tensors);
+    optimizerFromState('opt', this.opt as Optimizer & Adam, tensors, m.optimizers?.opt);
+    this.collector.setState(m.collector);
+    this.rng.setState(m.rng);
+    this.iteration = m.iteration;
+    this.priorSeconds = m.seconds;
+    this.start = performance.now();
+  }
+
+  close(): void {
+    this.env.close();
+  }
+}
+
+/** What evaluation needs of a recurrent policy: one step from a packed state. */
+export interface RecurrentStepper {
+  readonly kind: 'categorical' | 'gaussian';
+  initialState(B: number): Float32Array;
+  step(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null, rng: Rng, deterministic?: boolean): { actions: Float32Array; state: Float32Array };
+}
+
+/**
+ * Episodes of a recurrent policy on a fresh env (seeds seed, seed + 1, ...): the state is carried
+ * from step to step within an episode and starts from zero at each episode's first step.
+ */
+export function evaluateRecurrent(
+  policy: RecurrentStepper, envId: string,
+  opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean; obsStats?: ReturnType<NonNullable<ReturnType<typeof findObsNormalizer>>['getStats']> } = {},
+): EvalResult {
+  const episodes = opts.episodes ?? 10;
+  const env = makeEnv(envId, { normalizeObs: opts.normalizeObs });
+  const norm = findObsNormalizer(env);
+  if (norm) {
+    if (!opts.obsStats) throw new Error('evaluateRecurrent: normalizeObs needs the training statistics (obsStats)');
+    norm.setStats(opts.obsStats);
+    norm.updateRunningMean = false;
+  }
+  const rng = new Rng(opts.seed ?? 0, 7);
+  const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
+  const returns: number[] = [], lengths: number[] = [];
+  try {
+    for (let ep = 0; ep < episodes; ep++) {
+      let { obs } = env.reset({ seed: (opts.seed ?? 0) + ep });
+      let state = policy.initialState(1);
+      let total = 0, len = 0;
+      for (;;) {
+        const out = policy.step(obs, 1, state, null, rng, opts.deterministic ?? true);
+        state = out.state;
+        const r = env.step(policy.kind === 'categorical' ? out.actions[0] + offset : out.actions);
+        total += r.reward;
+        len++;
+        obs = r.obs;
+        if (r.terminated || r.truncated) break;
+      }
+      returns.push(total);
+      lengths.push(len);
+    }
+  } finally {
+    env.close();
+  }
+  const s = meanStd(returns);
+  return { returns, lengths, mean: s.mean, std: s.std };
+}

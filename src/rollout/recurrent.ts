@@ -1,0 +1,156 @@
+/**
+ * The on-policy collector for recurrent policies: like Collector, plus the policy's state carried
+ * from step to step, zeroed at episode starts, and stored in the rollout so that training can
+ * replay each sequence from the state that acted (SB3-contrib's RecurrentRolloutBuffer keeps the
+ * same: hidden states and episode_starts per step).
+ */
+import type { Rng, RngState } from '../rng/index.ts';
+import type { VectorEnv } from '../vector/types.ts';
+import { Discrete } from '../envs/index.ts';
+import type { Rollout } from './collector.ts';
+
+/** What the collector needs of a recurrent actor-critic (RecurrentActorCritic implements it). */
+export interface RecurrentActor {
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly stateSize: number;
+  initialState(B: number): Float32Array;
+  step(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null, rng: Rng, deterministic?: boolean): {
+    actions: Float32Array; logProbs: Float32Array; values: Float32Array; state: Float32Array;
+  };
+  predictValue(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null): Float32Array;
+}
+
+export interface RecurrentRollout extends Rollout {
+  stateSize: number;
+  /** [T * numEnvs * stateSize]: the state before each step, before the episode-start mask. */
+  states: Float32Array;
+  /** [T * numEnvs]: 1 where the step's observation is the first of an episode. */
+  starts: Uint8Array;
+}
+
+export interface RecurrentCollectorState {
+  steps: number;
+  obs: number[];
+  state: number[];
+  starts: number[];
+  epReturn: number[];
+  epLength: number[];
+  rng: RngState;
+  env: unknown;
+  recent: { return: number; length: number }[];
+}
+
+export class RecurrentCollector {
+  private obs: Float32Array;
+  private state: Float32Array;
+  private starts: Uint8Array;
+  private readonly envActions: Float32Array;
+  private readonly epReturn: Float64Array;
+  private readonly epLength: Int32Array;
+  private readonly actionOffset: number;
+  steps = 0;
+  readonly recent: { return: number; length: number }[] = [];
+
+  constructor(readonly env: VectorEnv, readonly policy: RecurrentActor, readonly rng: Rng, seed?: number) {
+    if (env.autoresetMode !== 'same-step') {
+      throw new Error(`RecurrentCollector: the vector env must use autoresetMode 'same-step' (got '${env.autoresetMode}')`);
+    }
+    if (env.obsDim !== policy.obsDim || env.actDim !== policy.actDim) {
+      throw new RangeError(`RecurrentCollector: policy expects obs ${policy.obsDim} / action ${policy.actDim} numbers, env gives ${env.obsDim} / ${env.actDim}`);
+    }
+    const space = env.singleActionSpace;
+    this.actionOffset = space instanceof Discrete ? space.start : 0;
+    this.obs = env.reset({ seed }).obs.slice();
+    this.state = policy.initialState(env.numEnvs);
+    this.starts = new Uint8Array(env.numEnvs).fill(1);
+    this.envActions = new Float32Array(env.numEnvs * env.actDim);
+    this.epReturn = new Float64Array(env.numEnvs);
+    this.epLength = new Int32Array(env.numEnvs);
+  }
+
+  getState(): RecurrentCollectorState {
+    const env = this.env as VectorEnv & { getState?(): unknown };
+    return {
+      steps: this.steps, obs: Array.from(this.obs), state: Array.from(this.state), starts: Array.from(this.starts),
+      epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength), rng: this.rng.getState(),
+      env: env.getState ? env.getState() : null, recent: this.recent.map((e) => ({ ...e })),
+    };
+  }
+
+  setState(s: RecurrentCollectorState): void {
+    if (s.obs.length !== this.obs.length || s.state.length !== this.state.length) {
+      throw new Error(`RecurrentCollector.setState: state holds ${s.obs.length} observation and ${s.state.length} recurrent numbers; this collector has ${this.obs.length} and ${this.state.length}`);
+    }
+    const env = this.env as VectorEnv & { setState?(s: unknown): void };
+    if (s.env !== null && env.setState) env.setState(s.env);
+    this.steps = s.steps;
+    this.obs = Float32Array.from(s.obs);
+    this.state = Float32Array.from(s.state);
+    this.starts = Uint8Array.from(s.starts);
+    this.epReturn.set(s.epReturn);
+    this.epLength.set(s.epLength);
+    this.rng.setState(s.rng);
+    this.recent.splice(0, this.recent.length, ...s.recent);
+  }
+
+  /** The state the next step starts from (packed, before the episode-start mask). */
+  get currentState(): Float32Array {
+    return this.state;
+  }
+
+  /** T steps of every env, continuing episodes (and the policy's state) across calls. */
+  collect(T: number): RecurrentRollout {
+    if (!Number.isInteger(T) || T <= 0) throw new RangeError(`RecurrentCollector.collect: T must be a positive integer, got ${T}`);
+    const { env, policy, rng } = this;
+    const n = env.numEnvs, od = env.obsDim, ad = env.actDim, S = policy.stateSize;
+    const obs = new Float32Array(T * n * od), actions = new Float32Array(T * n * ad), rewards = new Float64Array(T * n);
+    const terminated = new Uint8Array(T * n), truncated = new Uint8Array(T * n), logProbs = new Float32Array(T * n);
+    const values = new Float32Array(T * n), finalValues = new Float32Array(T * n);
+    const states = new Float32Array(T * n * S), starts = new Uint8Array(T * n);
+    const continuing = new Uint8Array(n);
+    for (let e = 0; e < n; e++) continuing[e] = this.starts[e] ? 0 : 1;
+    const episodes: Rollout['episodes'] = [];
+    for (let t = 0; t < T; t++) {
+      obs.set(this.obs, t * n * od);
+      states.set(this.state, t * n * S);
+      starts.set(this.starts, t * n);
+      const out = policy.step(this.obs, n, this.state, this.starts, rng);
+      actions.set(out.actions, t * n * ad);
+      logProbs.set(out.logProbs, t * n);
+      values.set(out.values, t * n);
+      for (let i = 0; i < out.actions.length; i++) this.envActions[i] = out.actions[i] + this.actionOffset;
+      const r = env.step(this.envActions);
+      this.steps += n;
+      rewards.set(r.rewards, t * n);
+      terminated.set(r.terminated, t * n);
+      truncated.set(r.truncated, t * n);
+      let anyTrunc = false;
+      for (let e = 0; e < n; e++) if (r.truncated[e] && !r.terminated[e]) anyTrunc = true;
+      // V(o'_final) continues the episode's history: the state after this step, unmasked.
+      const fv = anyTrunc && r.finalObs ? policy.predictValue(r.finalObs, n, out.state, null) : null;
+      for (let e = 0; e < n; e++) {
+        this.epReturn[e] += r.rewards[e];
+        this.epLength[e]++;
+        const ended = r.terminated[e] || r.truncated[e];
+        this.starts[e] = ended ? 1 : 0;
+        if (!ended) continue;
+        if (fv && r.truncated[e] && !r.terminated[e]) finalValues[t * n + e] = fv[e];
+        const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
+        const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
+        episodes.push(ep);
+        this.recent.push(ep);
+        if (this.recent.length > 100) this.recent.shift();
+        this.epReturn[e] = 0;
+        this.epLength[e] = 0;
+      }
+      this.state = out.state;
+      this.obs = r.obs.slice();
+    }
+    return {
+      T, numEnvs: n, obsDim: od, actDim: ad, obs, actions, rewards, terminated, truncated, logProbs, values, finalValues,
+      lastValues: policy.predictValue(this.obs, n, this.state, this.starts),
+      mask: new Uint8Array(T * n).fill(1), continuing, episodes, stateSize: S, states, starts,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng } from '../../src/rng/index.ts';
+import { Tensor } from '../../src/tensor/index.ts';
+import { RecurrentPPO, evaluateRecurrent, type RecurrentStepper } from '../../src/algos/recurrent-ppo.ts';
+import type { AlgorithmState } from '../../src/algos/types.ts';
+
+/** Replay every env's whole rollout as one sequence from the state stored at its first step. */
+function replay(algo: RecurrentPPO, ro: ReturnType<RecurrentPPO['collector']['collect']>) {
+  const { T, numEnvs: n, obsDim: od, stateSize: S } = ro;
+  const obs = new Tensor(ro.obs, [T, n, od]);
+  const { dist, values } = algo.policy.evaluateSequences(obs, ro.states.slice(0, n * S), ro.starts);
+  return { logp: dist.logProb(ro.actions).data, values: values.data };
+}
+
+for (const env of ['CartPoleMaskedVelocity-v1', 'PendulumMaskedVelocity-v1']) {
+  for (const cell of ['lstm', 'gru'] as const) {
+    test(`${env} ${cell}: replaying the stored sequences reproduces the log-probs and values that acted`, () => {
+      const algo = new RecurrentPPO({ env, numEnvs: 3, nSteps: 40, seqLen: 40, batchSize: 40, policy: { cell, hiddenSize: 8, headHidden: [8] } as any });
+      algo.collector.collect(30); // start mid-episode: the stored state is then not zero
+      const ro = algo.collector.collect(40);
+      assert.ok(ro.states.some((v) => v !== 0), 'states stored');
+      const { logp, values } = replay(algo, ro);
+      for (let i = 0; i < ro.logProbs.length; i++) {
+        assert.ok(Math.abs(logp[i] - ro.logProbs[i]) < 1e-4, `logp ${i}: ${logp[i]} vs ${ro.logProbs[i]}`);
+        assert.ok(Math.abs(values[i] - ro.values![i]) < 1e-4, `value ${i}: ${values[i]} vs ${ro.values![i]}`);
+      }
+      algo.close();
+    });
+  }
+}
+
+test('episode starts: the first step and every step after an episode end are flagged, and the replay depends on them', () => {
+  const algo = new RecurrentPPO({ numEnvs: 2, nSteps: 64, seqLen: 64, batchSize: 64, policy: { hiddenSize: 8, headHidden: [8] } as any });
+  const ro = algo.collector.collect(64);
+  const n = 2;
+  for (let e = 0; e < n; e++) assert.equal(ro.starts[e], 1);
+  for (let t = 1; t < 64; t++)
+    for (let e = 0; e < n; e++) {
+      const prev = (t - 1) * n + e;
+      assert.equal(ro.starts[t * n + e], ro.terminated[prev] || ro.truncated[prev] ? 1 : 0, `t ${t} env ${e}`);
+    }
+  assert.ok(ro.terminated.some((v) => v === 1), 'a random CartPole policy ends episodes within 64 steps');
+  // Without the flags the replay carries state across episode ends and differs from what acted.
+  const obs = new Tensor(ro.obs, [64, n, ro.obsDim]);
+  const noStarts = ro.starts.slice(); noStarts.fill(0, n);
+  const wrong = algo.policy.evaluateSequences(obs, ro.states.slice(0, n * ro.stateSize), noStarts).dist.logProb(ro.actions).data;
+  assert.ok(Array.from(wrong).some((v, i) => Math.abs(v - ro.logProbs[i]) > 1e-4));
+  algo.close();
+});
+
+test('evaluation carries the state across the steps of an episode and starts each episode from zero', () => {
+  const seen: { state: number[]; out: number[] }[] = [];
+  let k = 0;
+  const stub: RecurrentStepper = {
+    kind: 'categorical',
+    initialState: (B) => new Float32Array(B * 2),
+    step(_obs, _B, state) {
+      const out = Float32Array.from([++k, state[0] + 1]);
+      seen.push({ state: Array.from(state), out: Array.from(out) });
+      return { actions: Float32Array.from([k % 2]), state: out };
+    },
+  };
+  const r = evaluateRecurrent(stub, 'CartPole-v1', { episodes: 2 });
+  let i = 0;
+  for (const len of r.lengths) {
+    assert.deepEqual(seen[i].state, [0, 0], 'episode starts from zero');
+    for (let t = 1; t < len; t++) assert.deepEqual(seen[i + t].state, seen[i + t - 1].out, `step ${t} gets the previous step's state`);
+    i += len;
+  }
+  assert.equal(i, seen.length);
+});
+
+function copyState(s: AlgorithmState): AlgorithmState {
+  return { tensors: s.tensors.map(([n, t]) => [n, t.clone()] as [string, Tensor]), meta: JSON.parse(JSON.stringify(s.meta)) };
+}
+
+test('a checkpoint resumes bit for bit: the recurrent state, optimizer and RNGs continue exactly', () => {
+  const cfg = { numEnvs: 2, nSteps: 16, seqLen: 8, batchSize: 16, epochs: 2, policy: { hiddenSize: 8, headHidden: [8] } as any };
+  const a = new RecurrentPPO(cfg);
+  a.update();
+  const saved = copyState(a.getState());
+  const la = a.update();
+  const b = new RecurrentPPO({ ...cfg, seed: 9 });
+  b.setState(saved);
+  const lb = b.update();
+  for (const k of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'steps'] as const) assert.equal(lb[k], la[k], k);
+  a.policy.parameters().forEach((p, i) => assert.deepEqual(Array.from(b.policy.parameters()[i].data), Array.from(p.data)));
+  assert.deepEqual(Array.from(b.collector.currentState), Array.from(a.collector.currentState));
+  a.close(); b.close();
+});
+
+test('bad sequence settings get errors naming the values', () => {
+  assert.throws(() => new RecurrentPPO({ nSteps: 30, seqLen: 8 }), /'seqLen' \(8\) must divide 'nSteps' \(30\)/);
+  assert.throws(() => new RecurrentPPO({ nSteps: 32, seqLen: 8, batchSize: 12 }), /'batchSize' \(12\) must be a multiple of 'seqLen' \(8\)/);
+  assert.throws(() => new RecurrentPPO({ policy: { cell: 'rnn' } as any }), /'policy.cell' must be "lstm" or "gru", got "rnn"/);
+});

@@ -58,9 +58,12 @@ export function shapeStr(shape: Shape): string {
   return `[${shape.join(',')}]`;
 }
 
-/** A zero-filled buffer of n elements: from the running BufferArena if there is one, else new. */
-export function allocData(dtype: DType, n: number): Data {
-  if (arena) return arena.take(dtype, n);
+/**
+ * A zero-filled buffer of n elements: from the running BufferArena if there is one, else new.
+ * `zeroed = false` is for callers that overwrite every element: an arena then skips the fill.
+ */
+export function allocData(dtype: DType, n: number, zeroed = true): Data {
+  if (arena) return arena.take(dtype, n, zeroed);
   return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
 }
 
@@ -111,11 +114,11 @@ export class BufferArena {
   }
 
   /** @internal */
-  take(dtype: DType, n: number): Data {
+  take(dtype: DType, n: number, zeroed = true): Data {
     const i = this.cursor++;
     const b = this.buffers[i];
     if (b !== undefined && b.length === n && (dtype === 'float64') === b instanceof Float64Array) {
-      b.fill(0);
+      if (zeroed) b.fill(0);
       return b;
     }
     this.allocations++;

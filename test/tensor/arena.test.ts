@@ -73,3 +73,16 @@ test('arena tensors are valid until the next run; runs do not nest; clear drops 
   const z = T.add(Tensor.from([1]), 1);
   assert.equal(z.data[0], 2);
 });
+
+test('arena buffers handed to ops that write every element are not zeroed, and nothing stale leaks into results', () => {
+  const arena = new BufferArena();
+  const x = new Tensor(Float32Array.from({ length: 600 }, (_, i) => i - 300), [20, 30]);
+  const w = new Tensor(Float32Array.from({ length: 30 * 40 }, (_, i) => ((i % 7) - 3) / 10), [30, 40]);
+  const run = (s: number) => arena.run(() => {
+    const h = T.linearAct(T.mul(x, s), w, undefined, 'relu');
+    return Float32Array.from(T.add(T.exp(T.neg(T.matmul(h, w, false, true))), T.square(h).data.length).data);
+  });
+  const first = run(1), other = run(-2), again = run(1);
+  assert.deepEqual(again, first, 'a run after a different one gives the same values');
+  assert.notDeepEqual(other, first);
+});

@@ -49,7 +49,7 @@ function binary(op: string, code: number, ta: TensorLike, tb: TensorLike): [Tens
   const a = lift(ta, dt), b = lift(tb, dt);
   const shape = broadcastOrThrow(op, a, b);
   const n = sizeOf(shape);
-  const o = allocData(dt, n);
+  const o = allocData(dt, n, false); // every element is written below
   if (b.size === 1 && a.size === n) scalarLoop(code, a.data, b.data[0], o, false);
   else if (a.size === 1 && b.size === n) scalarLoop(code, b.data, a.data[0], o, true);
   else sameLoop(code, expandData(a, shape, n), expandData(b, shape, n), o);
@@ -199,8 +199,9 @@ export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
 }
 
 // --- unary ops ---
+/** The output buffer of a unary op, which writes every element (so an arena need not zero it). */
 function unaryOut(x: Tensor): Data {
-  return allocData(x.dtype, x.size);
+  return allocData(x.dtype, x.size, false);
 }
 
 export function neg(x: Tensor): Tensor {

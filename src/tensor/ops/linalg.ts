@@ -34,7 +34,7 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   }
   const batch = batchA.reduce((p, d) => p * d, 1);
   const dtype = a.dtype === 'float64' || b.dtype === 'float64' ? 'float64' : 'float32';
-  const o = allocData(dtype, batch * m * n);
+  const o = allocData(dtype, batch * m * n, false); // gemm writes every element (accumulate off)
   for (let i = 0; i < batch; i++) gemm(a.data, i * m * k, b.data, i * k * n, o, i * m * n, m, k, n, transA, transB);
   return record('matmul', new Tensor(o, [...batchA, m, n]), [a, b], (g) => [
     a.requiresGrad ? (transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB)) : null,
@@ -56,7 +56,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   const [n, k] = x.shape;
   const m = w.shape[1];
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const o = allocData(dtype, n * m);
+  const o = allocData(dtype, n * m, false); // gemm writes every element (accumulate off)
   gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, 0, b?.data);
   const inputs = b ? [x, w, b] : [x, w];
   return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
@@ -87,7 +87,7 @@ export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: Fuse
   const [n, k] = x.shape;
   const m = w.shape[1];
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const o = allocData(dtype, n * m);
+  const o = allocData(dtype, n * m, false); // gemm writes every element (accumulate off)
   gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, ACT_CODE[act], b?.data);
   const inputs = b ? [x, w, b] : [x, w];
   const out = new Tensor(o, [n, m]);

@@ -78,3 +78,4 @@ P.reshape = function (shape) { return S.reshape(this, shape); };
 P.transpose = function (perm) { return S.transpose(this, perm); };
 P.softmax = function (axis) { return R.softmax(this, axis); };
 P.logSoftmax = function (axis) { return R.logSoftmax(this, axis); };
+export * from './ops/conv.ts';

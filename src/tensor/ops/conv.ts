@@ -1,0 +1,168 @@
+/**
+ * Convolution and pooling over NCHW images (PyTorch's layout and output-size rule:
+ * out = floor((in + 2 * padding - kernel) / stride) + 1).
+ *
+ * conv2d is im2col followed by the engine's gemm (linalg.ts matmul): the patches of every output
+ * position become the rows of a matrix, so the convolution is one matrix product with the filters.
+ * im2col and its adjoint col2im are recorded ops whose backward passes are each other, so conv2d
+ * is differentiable twice like the rest of the engine. Pooling keeps its own small loops.
+ */
+import { Tensor, record, allocData, shapeStr } from '../tensor.ts';
+import { matmul } from './linalg.ts';
+import { add } from './elementwise.ts';
+import { reshape, transpose } from './shape.ts';
+
+export interface Conv2dOptions {
+  stride?: number;
+  padding?: number;
+}
+
+interface Geometry { N: number; C: number; H: number; W: number; kh: number; kw: number; stride: number; pad: number; OH: number; OW: number }
+
+function geometry(op: string, x: Tensor, kh: number, kw: number, stride: number, pad: number): Geometry {
+  if (x.rank !== 4) throw new RangeError(`${op}: expected an input [N, C, H, W], got ${shapeStr(x.shape)}`);
+  for (const [k, v, min] of [['kernel height', kh, 1], ['kernel width', kw, 1], ['stride', stride, 1], ['padding', pad, 0]] as const) {
+    if (!Number.isInteger(v) || v < min) throw new RangeError(`${op}: ${k} must be an integer >= ${min}, got ${v}`);
+  }
+  const [N, C, H, W] = x.shape;
+  const OH = Math.floor((H + 2 * pad - kh) / stride) + 1, OW = Math.floor((W + 2 * pad - kw) / stride) + 1;
+  if (OH < 1 || OW < 1) {
+    throw new RangeError(`${op}: a ${kh}x${kw} kernel with padding ${pad} does not fit an input of ${H}x${W} (shape ${shapeStr(x.shape)})`);
+  }
+  return { N, C, H, W, kh, kw, stride, pad, OH, OW };
+}
+
+/**
+ * Patches as rows: x [N, C, H, W] -> [N * OH * OW, C * kh * kw], row (n, oy, ox), column (c, ky, kx);
+ * positions in the zero padding read 0.
+ */
+export function im2col(x: Tensor, kh: number, kw: number, stride = 1, padding = 0): Tensor {
+  const g = geometry('im2col', x, kh, kw, stride, padding);
+  return im2colG(x, g);
+}
+
+function im2colG(x: Tensor, g: Geometry): Tensor {
+  const { N, C, H, W, kh, kw, stride, pad, OH, OW } = g;
+  const K = C * kh * kw;
+  const o = allocData(x.dtype, N * OH * OW * K);
+  const s = x.data;
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        let p = ((n * OH + oy) * OW + ox) * K;
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * H;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * stride - pad + ky;
+            if (iy < 0 || iy >= H) { p += kw; continue; }
+            const row = (base + iy) * W;
+            for (let kx = 0; kx < kw; kx++, p++) {
+              const ix = ox * stride - pad + kx;
+              if (ix >= 0 && ix < W) o[p] = s[row + ix];
+            }
+          }
+        }
+      }
+  return record('im2col', new Tensor(o, [N * OH * OW, K]), [x], (gr) => [col2imG(gr, g)]);
+}
+
+/** The adjoint of im2col: patch rows summed back into an image [N, C, H, W]. */
+function col2imG(cols: Tensor, g: Geometry): Tensor {
+  const { N, C, H, W, kh, kw, stride, pad, OH, OW } = g;
+  const K = C * kh * kw;
+  const o = allocData(cols.dtype, N * C * H * W);
+  const s = cols.data;
+  for (let n = 0; n < N; n++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        let p = ((n * OH + oy) * OW + ox) * K;
+        for (let c = 0; c < C; c++) {
+          const base = (n * C + c) * H;
+          for (let ky = 0; ky < kh; ky++) {
+            const iy = oy * stride - pad + ky;
+            if (iy < 0 || iy >= H) { p += kw; continue; }
+            const row = (base + iy) * W;
+            for (let kx = 0; kx < kw; kx++, p++) {
+              const ix = ox * stride - pad + kx;
+              if (ix >= 0 && ix < W) o[row + ix] += s[p];
+            }
+          }
+        }
+      }
+  return record('col2im', new Tensor(o, [N, C, H, W]), [cols], (gr) => [im2colG(gr, g)]);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as every deep-learning library computes it):
+ * x [N, C, H, W], w [O, C, kh, kw], b [O] -> [N, O, OH, OW].
+ */
+export function conv2d(x: Tensor, w: Tensor, b?: Tensor, opts: Conv2dOptions = {}): Tensor {
+  if (w.rank !== 4 || x.rank !== 4 || w.shape[1] !== x.shape[1] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[0]))) {
+    throw new RangeError(
+      `conv2d: expected x [N, C, H, W], w [O, C, kh, kw], b [O]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
+    );
+  }
+  const [O, C, kh, kw] = w.shape;
+  const g = geometry('conv2d', x, kh, kw, opts.stride ?? 1, opts.padding ?? 0);
+  const cols = im2colG(x, g);
+  let y = matmul(cols, reshape(w, [O, C * kh * kw]), false, true); // [N*OH*OW, O]
+  if (b) y = add(y, b);
+  // [N, OH*OW, O] -> [N, O, OH*OW]
+  return reshape(transpose(reshape(y, [g.N, g.OH * g.OW, O]), [0, 2, 1]), [g.N, O, g.OH, g.OW]);
+}
+
+/** Max pooling over kernel x kernel windows (stride defaults to the kernel); ties go to the first maximum. */
+export function maxPool2d(x: Tensor, kernel: number, stride = kernel, padding = 0): Tensor {
+  const g = geometry('maxPool2d', x, kernel, kernel, stride, padding);
+  const { N, C, H, W, OH, OW } = g;
+  const o = allocData(x.dtype, N * C * OH * OW);
+  const arg = new Int32Array(o.length);
+  const s = x.data;
+  for (let nc = 0; nc < N * C; nc++)
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++) {
+        let best = -Infinity, at = -1;
+        for (let ky = 0; ky < kernel; ky++) {
+          const iy = oy * stride - padding + ky;
+          if (iy < 0 || iy >= H) continue;
+          for (let kx = 0; kx < kernel; kx++) {
+            const ix = ox * stride - padding + kx;
+            if (ix < 0 || ix >= W) continue;
+            const i = (nc * H + iy) * W + ix, v = s[i];
+            // NaN wins (v !== v) so that a NaN upstream is not hidden by the pooling.
+            if (v > best || v !== v || at < 0) { best = v; at = i; if (v !== v) break; }
+          }
+        }
+        const q = (nc * OH + oy) * OW + ox;
+        o[q] = best;
+        arg[q] = at;
+      }
+  return record('maxPool2d', new Tensor(o, [N, C, OH, OW]), [x], (gr) => [scatterPicked(gr, arg, x.shape)]);
+}
+
+/** out[arg[q]] += g[q]: maxPool2d's backward; linear in g, its own adjoint is the gather by arg. */
+function scatterPicked(gr: Tensor, arg: Int32Array, shape: number[]): Tensor {
+  const o = allocData(gr.dtype, shape.reduce((a, b) => a * b, 1));
+  for (let q = 0; q < arg.length; q++) o[arg[q]] += gr.data[q];
+  return record('maxPool2dBackward', new Tensor(o, shape), [gr], (gg) => {
+    const p = allocData(gg.dtype, arg.length);
+    for (let q = 0; q < arg.length; q++) p[q] = gg.data[arg[q]];
+    return [new Tensor(p, gr.shape)];
+  });
+}
+
+/** Average pooling (zero padding counts in the average, PyTorch's count_include_pad default). */
+export function avgPool2d(x: Tensor, kernel: number, stride = kernel, padding = 0): Tensor {
+  const g = geometry('avgPool2d', x, kernel, kernel, stride, padding);
+  const { N, C, OH, OW } = g;
+  // The average is a convolution of each channel with a constant kernel: im2col per channel.
+  const cols = im2colG(reshape(x, [N * C, 1, g.H, g.W]), { ...g, N: N * C, C: 1 });
+  const w = Tensor.full([kernel * kernel, 1], 1 / (kernel * kernel), x.dtype);
+  return reshape(matmul(cols, w), [N, C, OH, OW]);
+}
+
+/** [N, ...] -> [N, prod(...)]: the bridge from a convolutional encoder to linear layers. */
+export function flatten(x: Tensor): Tensor {
+  if (x.rank < 1) throw new RangeError(`flatten: expected a tensor with a batch axis, got shape ${shapeStr(x.shape)}`);
+  return reshape(x, [x.shape[0], -1]);
+}

@@ -1,7 +1,8 @@
 // MuJoCo ids on the command line: train, resume, eval and list load the WebAssembly module for
-// them (tiny step counts; the learning is tested elsewhere).
+// them (tiny step counts; the learning is tested elsewhere); eval --record draws MuJoCo frames.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ascent, tempDir, onlyRun } from './helpers.ts';
 import { MUJOCO_IDS } from '../../src/envs/mujoco/ids.ts';
@@ -17,8 +18,12 @@ test('train, resume and eval a MuJoCo task', () => {
   const resumed = ascent(['train', '--resume', dir], cwd);
   assert.equal(resumed.code, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming ppo on InvertedPendulum-v5 from 32 steps/);
-  const ev = ascent(['eval', dir, '--episodes', '2'], cwd);
+  const ev = ascent(['eval', dir, '--episodes', '2', '--record', 'ip.gif'], cwd);
   assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /recorded episode \(seed \d+, return [\d.]+, \d+ steps, \d+ frames\) to ip\.gif/);
+  const gif = readFileSync(join(cwd, 'ip.gif'));
+  assert.equal(gif.subarray(0, 6).toString('latin1'), 'GIF89a');
+  assert.deepEqual([gif.readUInt16LE(6), gif.readUInt16LE(8)], [480, 480], 'the MuJoCo frame size');
   assert.match(ev.stdout, /ppo on InvertedPendulum-v5.*\nreturn .* over 2 episodes .*threshold 950: /);
 });
 

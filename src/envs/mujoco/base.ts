@@ -7,11 +7,12 @@
  * env.ts); actions are validated (length nu, finite numbers) and not clipped: MuJoCo clamps ctrl
  * to each actuator's ctrlrange, as in Gymnasium.
  */
-import { BaseEnv, entropySeed, type Info, type RenderMode, type ResetArgs, type ResetResult, type StepResult } from '../env.ts';
+import { BaseEnv, entropySeed, type Info, type RenderMode, type ResetArgs, type ResetResult, type RgbFrame, type StepResult } from '../env.ts';
 import { decodeNumbers, encodeNumbers, stateObject, checkBoolean, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
 import { NumpyGenerator, type NumpyGeneratorState } from './numpy-random.ts';
 import { MjSim } from './sim.ts';
+import { DEFAULT_CAMERAS, MujocoRenderer } from './render.ts';
 
 export type MujocoAction = Float32Array | Float64Array | number[];
 
@@ -273,6 +274,21 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
     this.obs.set(obs);
     this.np = np;
     this.hasState = hasState;
+  }
+
+  private renderer: MujocoRenderer | null = null;
+
+  /**
+   * An rgb_array frame (480 x 480) of the current state from Gymnasium's default camera for the
+   * task, drawn by our rasteriser (render.ts). Only with renderMode 'rgb_array', as in Gymnasium.
+   */
+  override render(): RgbFrame {
+    if (this.renderMode !== 'rgb_array') {
+      throw new Error(`${this.id}.render: the env was made without renderMode 'rgb_array' (make('${this.id}', { renderMode: 'rgb_array' }))`);
+    }
+    if (!this.hasState) throw new Error(`${this.id}.render: call reset() before render()`);
+    this.renderer ??= new MujocoRenderer(this.sim, DEFAULT_CAMERAS[this.id] ?? {});
+    return this.renderer.render();
   }
 
   override close(): void {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, checkGradients, grad, sum, mul, tanh } from '../../src/tensor/index.ts';
-import { conv2d, maxPool2d, avgPool2d, flatten, im2col } from '../../src/tensor/ops/conv.ts';
+import { conv2d, maxPool2d, avgPool2d, flattenBatch, im2col } from '../../src/tensor/ops/conv.ts';
 
 function randn(rng: Rng, shape: number[], dtype: 'float32' | 'float64' = 'float64'): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -106,13 +106,13 @@ test('max pooling: values by hand, gradient to the first maximum, finite differe
   assert.ok(r.ok, JSON.stringify(r));
 });
 
-test('average pooling: values by hand and finite differences; flatten keeps the batch axis', () => {
+test('average pooling: values by hand and finite differences; flattenBatch keeps the batch axis', () => {
   const x = Tensor.from([1, 5, 2, 0, 3, 4, 9, 1, 0, 2, 2, 8, 7, 6, 1, 3], [1, 1, 4, 4], 'float64');
   assert.deepEqual(Array.from(avgPool2d(x, 2).data), [13 / 4, 12 / 4, 15 / 4, 14 / 4]);
   const rng = new Rng(6);
   const r = checkGradients((t) => avgPool2d(t, 2, 1, 1), [randn(rng, [1, 3, 4, 5])]);
   assert.ok(r.ok, JSON.stringify(r));
-  assert.deepEqual(flatten(Tensor.zeros([3, 2, 4, 5])).shape, [3, 40]);
+  assert.deepEqual(flattenBatch(Tensor.zeros([3, 2, 4, 5])).shape, [3, 40]);
 });
 
 test('bad shapes get errors naming them and the expected form', () => {

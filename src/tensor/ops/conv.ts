@@ -162,7 +162,7 @@ export function avgPool2d(x: Tensor, kernel: number, stride = kernel, padding = 
 }
 
 /** [N, ...] -> [N, prod(...)]: the bridge from a convolutional encoder to linear layers. */
-export function flatten(x: Tensor): Tensor {
-  if (x.rank < 1) throw new RangeError(`flatten: expected a tensor with a batch axis, got shape ${shapeStr(x.shape)}`);
+export function flattenBatch(x: Tensor): Tensor {
+  if (x.rank < 1) throw new RangeError(`flattenBatch: expected a tensor with a batch axis, got shape ${shapeStr(x.shape)}`);
   return reshape(x, [x.shape[0], -1]);
 }

@@ -9,6 +9,7 @@ import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
 import { SAC, SAC_DEFAULTS } from './sac.ts';
 import { MBPO, MBPO_DEFAULTS } from './mbpo.ts';
 import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
+import { RecurrentPPO, RECURRENT_PPO_DEFAULTS } from './recurrent-ppo.ts';
 
 export * from './types.ts';
 export * from './base.ts';
@@ -20,6 +21,7 @@ export * from './offpolicy-pg.ts';
 export * from './sac.ts';
 export * from './mbpo.ts';
 export * from './model-based/mbpg.ts';
+export * from './recurrent-ppo.ts';
 
 export interface AlgorithmEntry {
   name: string;
@@ -87,6 +89,13 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
     defaults: MBPG_DEFAULTS as unknown as Record<string, unknown>,
     actionSpaces: ['continuous'],
     create: (config) => new ModelBasedPG(config),
+  },
+  'recurrent-ppo': {
+    name: 'recurrent-ppo',
+    description: 'PPO with LSTM/GRU policy and value: state carried through rollouts, truncated BPTT over minibatches of sequences',
+    defaults: RECURRENT_PPO_DEFAULTS as unknown as Record<string, unknown>,
+    actionSpaces: ['discrete', 'continuous'],
+    create: (config) => new RecurrentPPO(config),
   },
 };
 

@@ -119,7 +119,7 @@ test('wasm gemm at PPO sizes (4096x64x64 forward, backward products, two-column 
 test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and repeat bit for bit', wasmOnly, () => {
   const fmaDefault = kernelInfo().fma;
   for (const fma of [false, true]) {
-    setWasmFma(fma);
+    const prev = setWasmFma(fma);
     try {
       // fma is on only where the runtime has relaxed SIMD (Node 21+, or Node 20 through V8's flag).
       if (fma && !kernelInfo().fma) continue;
@@ -134,10 +134,10 @@ test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and rep
       gemm(A, 0, B, 0, C2, 0, 64, 96, 40, false, false);
       assert.deepEqual(C1, C2);
     } finally {
-      setWasmFma(true);
+      setWasmFma(prev);
     }
   }
-  assert.equal(kernelInfo().fma, fmaDefault, 'restored');
+  assert.equal(kernelInfo().fma, fmaDefault, 'restored (ASCENT_WASM_RELAXED=0 keeps fma off)');
 });
 
 test('gemm with a bias row: C = 1 b + A B (then relu or tanh) equals the JS path, padded widths and several k-blocks', () => {

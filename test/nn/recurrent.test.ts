@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, checkGradients, slice, concat, sum, grad, mul } from '../../src/tensor/index.ts';
-import { LSTMCell, GRUCell, lstmStep, lstmStepReference, gruStep, maskState, makeCell } from '../../src/nn/recurrent.ts';
+import { LSTMCell, GRUCell, lstmStep, lstmStepReference, lstmSequence, gruStep, maskState, makeCell } from '../../src/nn/recurrent.ts';
 
 const sig = (v: number) => 1 / (1 + Math.exp(-v));
 function randn(rng: Rng, shape: number[], scale = 0.5): Tensor {
@@ -109,7 +109,8 @@ test('forwardSequence equals stepping the cell by hand, for LSTM and GRU', () =>
     let s = cell.initialState(B);
     for (let t = 0; t < T; t++) {
       s = cell.stepNoGrad(Tensor.from(xs.data.subarray(t * B * 3, (t + 1) * B * 3), [B, 3]), maskState(s, starts.slice(t * B, (t + 1) * B)));
-      assert.deepEqual(Array.from(seq.out.data.subarray(t * B * 5, (t + 1) * B * 5)), Array.from(s.h.data), `${kind} step ${t}`);
+      const got = seq.out.data.subarray(t * B * 5, (t + 1) * B * 5);
+      s.h.data.forEach((v, k) => assert.ok(Math.abs(got[k] - v) < 1e-6, `${kind} step ${t} [${k}]: ${got[k]} vs ${v}`));
     }
     const packed = cell.packState(seq.state);
     const back = cell.unpackState(packed, B);
@@ -171,4 +172,44 @@ test('fused LSTM step refuses double backward instead of returning a wrong secon
   const x = Tensor.param(rng.fillNormal(new Float32Array(2)) as Float32Array, [1, 2]);
   const s = cell.step(x, cell.initialState(1));
   assert.throws(() => grad(sum(s.h), [x], { createGraph: true }), /double backward \(createGraph\) is not supported/);
+});
+
+test('fused LSTM sequence op: float64 finite differences through 5 steps with episode starts', () => {
+  const rng = new Rng(8);
+  const T = 5, B = 2, I = 3, H = 3;
+  const starts = [1, 1, 0, 0, 0, 1, 0, 0, 1, 0];
+  const r = checkGradients((xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, starts), [
+    randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H]),
+  ]);
+  assert.ok(r.ok, JSON.stringify(r));
+  // h0 and c0 still get gradients where the first step does not start an episode.
+  const r2 = checkGradients((xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, null), [
+    randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H]),
+  ]);
+  assert.ok(r2.ok, JSON.stringify(r2));
+});
+
+test('fused LSTM sequence op: the same values and float32 gradients as unrolling the composed step', () => {
+  const rng = new Rng(9);
+  const T = 6, B = 3, I = 2, H = 4;
+  const starts = Array.from({ length: T * B }, (_, k) => (k < B || k % 7 === 0 ? 1 : 0));
+  const base = [randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])];
+  const params = () => base.map((t) => Tensor.param(Float32Array.from(t.data), t.shape));
+  const wts = Tensor.from(Array.from({ length: T * B * 2 * H }, (_, k) => Math.cos(k)), [T, B, 2 * H]);
+  const a = params();
+  const fused = lstmSequence(a[0], a[1], a[2], a[3], a[4], a[5], starts);
+  const ga = grad(sum(mul(fused, wts)), a);
+  const p = params();
+  const ref = unrollLstm(T, B, starts)(p[0].reshape([T * B, I]), p[1], p[2], p[3], p[4], p[5]);
+  // unrollLstm concatenates [h_0; c_0; h_1; ...] along rows: lay the weights out the same way.
+  const w2 = new Float32Array(T * 2 * B * H);
+  for (let t = 0; t < T; t++) for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) {
+    w2[((2 * t) * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + j];
+    w2[((2 * t + 1) * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + H + j];
+  }
+  const gp = grad(sum(mul(ref, new Tensor(w2, ref.shape))), p);
+  for (let t = 0; t < T; t++) for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) {
+    assert.ok(Math.abs(fused.data[(t * B + r) * 2 * H + j] - ref.data[((2 * t) * B + r) * H + j]) < 1e-5, `h ${t},${r},${j}`);
+  }
+  ga.forEach((g, i) => g.data.forEach((v, k) => assert.ok(Math.abs(v - gp[i].data[k]) < 1e-4 * (1 + Math.abs(v)), `grad ${i}[${k}]: ${v} vs ${gp[i].data[k]}`)));
 });

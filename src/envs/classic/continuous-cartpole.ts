@@ -11,7 +11,8 @@
 import { BaseEnv, EMPTY_INFO, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
 import { checkBoolean, checkInteger, decodeNumbers, encodeNumbers, stateObject, type Json } from '../snapshot.ts';
 import { Box } from '../spaces.ts';
-import { checkStateLength, notReset, resetBounds, scalarAction } from './common.ts';
+import { checkStateLength, notReset, numpyFromState, numpyRandom, numpyState, resetBounds, scalarAction } from './common.ts';
+import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawCartPole } from './render.ts';
 
 const ID = 'ContinuousCartPole-v0';
@@ -31,6 +32,8 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
   readonly actionSpace = new Box<Float32Array | number[]>(-1, 1, [1]);
   private s = [0, 0, 0, 0];
   private hasState = false;
+  /** np_random (NumPy's PCG64), null until the first reset. */
+  private np: NumpyGenerator | null = null;
   private stepsBeyondTerminated = -1;
   private readonly obs = new Float32Array(4);
 
@@ -39,9 +42,10 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
-    const rng = this.seedRng(args.seed);
     const [lo, hi] = resetBounds(ID, args.options, -0.05, 0.05);
-    this.s = [rng.uniform(lo, hi), rng.uniform(lo, hi), rng.uniform(lo, hi), rng.uniform(lo, hi)];
+    // np_random.uniform(low, high, size=(4,)), as CartPole (and mbrl-lib's gym env) draws it
+    const np = (this.np = numpyRandom(ID, this.np, args.seed));
+    this.s = [np.uniform(lo, hi), np.uniform(lo, hi), np.uniform(lo, hi), np.uniform(lo, hi)];
     this.hasState = true;
     this.stepsBeyondTerminated = -1;
     this.writeObs();
@@ -89,12 +93,13 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
   }
 
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers(this.s), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated };
+    return { s: encodeNumbers(this.s), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated, np: numpyState(this.np) };
   }
 
   protected override restoreSelf(state: Json): void {
     const who = `${ID}.restore`, o = stateObject(who, state);
     this.s = decodeNumbers(o.s, 4, `${who}: state.s [${ContinuousCartPoleEnv.STATE_NAMES.join(', ')}]`);
+    this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     this.stepsBeyondTerminated = checkInteger(o.stepsBeyondTerminated, `${who}: state.stepsBeyondTerminated`, -1);
     this.writeObs();

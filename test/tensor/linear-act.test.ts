@@ -22,13 +22,19 @@ function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string) {
 }
 
 for (const act of ['relu', 'tanh'] as const) {
-  test(`linearAct(${act}) equals linear then ${act}: values and all three gradients (float32, 64x40x48)`, () => {
-    const x = param([64, 40]), w = param([40, 48]), b = param([48]);
+  // Shapes: plain; k not a multiple of 4 (padded dx); several k-blocks in dw (n = 600) and dx (m = 300).
+  for (const [n, k, m] of [[64, 40, 48], [64, 37, 48], [600, 23, 48], [32, 40, 300]]) test(`linearAct(${act}) equals linear then ${act}: values and all three gradients (float32, ${n}x${k}x${m})`, () => {
+    const x = param([n, k]), w = param([k, m]), b = param([m]);
     const y = T.linearAct(x, w, b, act), z = unfused(x, w, b, act);
     same(y.data, z.data, 'values');
-    const seed = param([64, 48]);
+    const seed = param([n, m]);
     const gy = grad(T.sum(T.mul(y, seed)), [x, w, b]), gz = grad(T.sum(T.mul(z, seed)), [x, w, b]);
     gy.forEach((g, i) => same(g.data, gz[i].data, `gradient ${i}`));
+    // Frozen weights (an actor's loss through a critic): only dx is computed.
+    w.requiresGrad = false;
+    b.requiresGrad = false;
+    const [fx] = grad(T.sum(T.mul(T.linearAct(x, w, b, act), seed)), [x]), [ux] = grad(T.sum(T.mul(unfused(x, w, b, act), seed)), [x]);
+    same(fx.data, ux.data, 'dx with frozen weights');
   });
 
   test(`linearAct(${act}) passes float64 gradient checks, and its second derivatives equal the unfused graph's`, () => {

@@ -1,5 +1,6 @@
 /** Matrix products: matmul (batched, with transpose flags) and the fused affine layer. */
-import { Tensor, record, allocData, shapeStr } from '../tensor.ts';
+import { Tensor, record, allocData, shapeStr, isGradEnabled } from '../tensor.ts';
+import { wasmDenseBackward, eltwiseThreshold } from '../wasm/index.ts';
 import { gemm } from '../kernels.ts';
 import { reshape } from './shape.ts';
 import { sum } from './reduce.ts';
@@ -92,6 +93,17 @@ export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: Fuse
   const inputs = b ? [x, w, b] : [x, w];
   const out = new Tensor(o, [n, m]);
   return record(`linear+${act}`, out, inputs, (g) => {
+    // A first-order backward of float32 data: all of it in one visit to wasm memory, bit for bit
+    // what the ops below compute. With createGraph (gradients enabled here) the ops record a graph.
+    if (!isGradEnabled() && o instanceof Float32Array && x.data instanceof Float32Array && w.data instanceof Float32Array &&
+        g.data instanceof Float32Array) {
+      const dx = x.requiresGrad ? (allocData('float32', n * k, false) as Float32Array) : null;
+      const dw = w.requiresGrad ? (allocData('float32', k * m, false) as Float32Array) : null;
+      const db = b && b.requiresGrad ? (allocData('float32', m, false) as Float32Array) : null;
+      if (wasmDenseBackward(x.data, w.data, o, g.data, n, k, m, ACT_CODE[act], dx, dw, db, eltwiseThreshold())) {
+        return [dx && new Tensor(dx, x.shape), dw && new Tensor(dw, w.shape), db && new Tensor(db, [m])];
+      }
+    }
     const dz = act === 'relu' ? reluBackward(out, g) : tanhBackward(out, g);
     return [
       x.requiresGrad ? matmul(dz, w, false, true) : null,

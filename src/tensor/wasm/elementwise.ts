@@ -10,6 +10,9 @@ import { kernels, reserve, bytes16, copy } from './runtime.ts';
 const DEFAULT_MIN_SIZE = 512;
 let minSize = DEFAULT_MIN_SIZE;
 
+/** The current threshold (elements) of the elementwise kernels. */
+export const eltwiseThreshold = () => minSize;
+
 /** The smallest input sent to WebAssembly (tests set 0); no argument restores the default. */
 export function setWasmEltwiseThreshold(size = DEFAULT_MIN_SIZE): void {
   if (!(size >= 0)) throw new RangeError(`setWasmEltwiseThreshold: expected a size >= 0, got ${size}`);

@@ -96,3 +96,61 @@ export function wasmGemm(
   }
   return true;
 }
+
+/**
+ * The backward of a fused layer y = act(x w + b) (ops/linalg.ts's linearAct) in one visit to wasm
+ * memory: dz = act'(y) g, then dx = dz w^T, dw = x^T dz and db = column sums of dz, with dz never
+ * leaving wasm memory (the composed ops copy it out once and back in three times). x [n, k], w [k, m],
+ * y and g [n, m]; act 1 relu, 2 tanh. The products, their k-blocks and the sums are the same as the
+ * composed path's (matmul, reluBackward / tanhBackward, sum), so the results are bit for bit equal.
+ * Outputs given as null are not computed. Returns false (nothing done) when the composed path
+ * should run: kernels off, m not a multiple of 4, or any step below its wasm threshold.
+ */
+export function wasmDenseBackward(
+  x: Float32Array, w: Float32Array, y: Float32Array, g: Float32Array, n: number, k: number, m: number, act: 1 | 2,
+  dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, minElements: number,
+): boolean {
+  if (m % 4 !== 0 || n * m < minElements || n * k * m < minMacs || n * k * m === 0) return false;
+  const K = kernels();
+  if (!K) return false;
+  const ldk = (k + 3) & ~3;
+  const nm = bytes16(n * m);
+  const yPtr = 0, dzPtr = nm, wRaw = 2 * nm, wPacked = wRaw + bytes16(k * m), dxPtr = wPacked + bytes16(m * ldk);
+  const dxRaw = dxPtr + bytes16(n * ldk), xPtr = dxRaw + bytes16(n * k), dwPtr = xPtr + bytes16(n * k), dbPtr = dwPtr + bytes16(k * m);
+  if (!reserve(K, dbPtr + bytes16(m))) return false;
+  const f32 = K.f32;
+  copy(y, 0, f32, yPtr >> 2, n * m);
+  copy(g, 0, f32, dzPtr >> 2, n * m);
+  if (act === 1) K.reluBackward(yPtr, dzPtr, dzPtr, n * m);
+  else K.tanhBackward(yPtr, dzPtr, dzPtr, n * m);
+  if (dx) {
+    // dx [n, k] = dz [n, m] w^T: w stored [k, m] is op(B) transposed; packed to [m, ldk].
+    copy(w, 0, f32, wRaw >> 2, k * m);
+    K.pack(wRaw, 4, 4 * m, wPacked, 4 * ldk, m, k);
+    const kb = kBlock(ldk);
+    for (let p0 = 0; p0 < m; p0 += kb) {
+      K.gemm(dzPtr + 4 * p0, 4 * m, 4, wPacked + p0 * 4 * ldk, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, Math.min(kb, m - p0),
+        p0 > 0 ? 1 : 0, dxPtr, 4 * ldk);
+    }
+    if (ldk === k) copy(f32, dxPtr >> 2, dx, 0, n * k);
+    else {
+      K.pack(dxPtr, 4 * ldk, 4, dxRaw, 4 * k, n, k);
+      copy(f32, dxRaw >> 2, dx, 0, n * k);
+    }
+  }
+  if (dw) {
+    // dw [k, m] = x^T dz: x stored [n, k] read transposed (row stride 4, column stride 4k).
+    copy(x, 0, f32, xPtr >> 2, n * k);
+    const kb = kBlock(m);
+    for (let p0 = 0; p0 < n; p0 += kb) {
+      K.gemm(xPtr + p0 * 4 * k, 4, 4 * k, dzPtr + p0 * 4 * m, 4 * m, dwPtr, 4 * m, k, 4 * m, Math.min(kb, n - p0),
+        p0 > 0 ? 1 : 0, dwPtr, 4 * m);
+    }
+    copy(f32, dwPtr >> 2, dw, 0, k * m);
+  }
+  if (db) {
+    K.colsum(dzPtr, dbPtr, n, 4 * m);
+    copy(f32, dbPtr >> 2, db, 0, m);
+  }
+  return true;
+}

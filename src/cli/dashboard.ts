@@ -1,8 +1,24 @@
 /** `ascent dashboard [runs-dir]`: serve the live dashboard of a runs directory until Ctrl-C. */
-import { startDashboard } from '../web/server.ts';
+import { startDashboard, type Dashboard } from '../web/server.ts';
+import { ConfigError } from '../train/setup.ts';
+
+/** Errors of listen() that mean the user's --host or --port cannot be used: usage errors (exit 2). */
+const BAD_ADDRESS: Record<string, string> = {
+  ENOTFOUND: 'is not a known host name or address', EAI_AGAIN: 'cannot be resolved now', EADDRNOTAVAIL: 'is not an address of this machine',
+  EACCES: 'needs privileges for this port', EADDRINUSE: 'is in use',
+};
 
 export async function dashboardCommand(runsDir: string | undefined, f: { port: number; host: string }): Promise<void> {
-  const d = await startDashboard({ runsDir: runsDir ?? 'runs', port: f.port, host: f.host });
+  let d: Dashboard;
+  try {
+    d = await startDashboard({ runsDir: runsDir ?? 'runs', port: f.port, host: f.host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (/in use/.test((e as Error).message) ? 'EADDRINUSE' : '');
+    if (code in BAD_ADDRESS) {
+      throw new ConfigError(`dashboard: cannot serve on --host ${f.host} --port ${f.port}: ${code === 'EADDRINUSE' || code === 'EACCES' ? `port ${f.port}` : `'${f.host}'`} ${BAD_ADDRESS[code]}${code === 'EADDRINUSE' ? '; choose another with --port (0: any free port)' : ''}`);
+    }
+    throw e;
+  }
   process.stdout.write(`dashboard for ${d.runsDir} at ${d.url} (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await d.close();

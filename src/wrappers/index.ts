@@ -10,3 +10,4 @@ export { FrameStackObservation } from './frame-stack.ts';
 export { AddRenderObservation, type AddRenderObservationOptions } from './add-render-observation.ts';
 export { MaskVelocity, VELOCITY_MASKS } from './mask-velocity.ts';
 export { Wrapper } from '../envs/env.ts';
+export { GrayscaleObservation, ResizeObservation, ScaleObservation, ChannelsFirstObservation } from './pixels.ts';

@@ -216,6 +216,7 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
       process.exit(128 + STOP_SIGNALS[sig]);
     }
     stopSignal = sig;
+    display.interrupt();
     process.stderr.write(`\nascent: interrupted${sig === 'SIGINT' ? '' : ` (${sig})`}, saving a checkpoint after the current update (${again} again to quit now)\n`);
     controller.abort();
   };

@@ -43,6 +43,8 @@ export class ProgressDisplay implements Callback {
   private steps0 = 0;
   private lastLine = -Infinity;
   private lastEval: Evaluation | null = null;
+  /** After interrupt(): nothing more is drawn. */
+  private muted = false;
 
   constructor(private readonly opts: DisplayOptions) {
     this.stream = opts.stream ?? process.stderr;
@@ -52,13 +54,19 @@ export class ProgressDisplay implements Callback {
   onStart(ctx: TrainContext): void {
     this.t0 = performance.now();
     this.steps0 = ctx.algo.steps;
-    if (!this.plain) {
-      this.bar = new cliProgress.SingleBar({
-        stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1, barCompleteChar: '\u2588', barIncompleteChar: '\u2591',
-        format: '{bar} {value}/{total} steps | {speed} steps/s | ETA {etaText} | return {ret} | eval {ev} | {losses}',
-      });
-      this.bar.start(this.opts.totalSteps, ctx.algo.steps, this.payload(ctx.algo.steps, null));
-    }
+    // A resumed run shows the evaluation it already has, not '-'.
+    this.lastEval = ctx.driver.lastEval ?? null;
+    // A resumed run's bar appears with its first update: drawn now, it would repeat the step count
+    // (with '-' for the rest) of the line the interrupted process left on the terminal.
+    if (!this.plain && ctx.algo.steps === 0) this.startBar(ctx.algo.steps);
+  }
+
+  private startBar(steps: number): void {
+    this.bar = new cliProgress.SingleBar({
+      stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1, barCompleteChar: '\u2588', barIncompleteChar: '\u2591',
+      format: '{bar} {value}/{total} steps | {speed} steps/s | ETA {etaText} | return {ret} | eval {ev} | {losses}',
+    });
+    this.bar.start(this.opts.totalSteps, steps, this.payload(steps, null));
   }
 
   private recentReturn(): number {
@@ -82,7 +90,9 @@ export class ProgressDisplay implements Callback {
     this.recent.push({ episodes: log.episodes, ret: log.returnMean });
     if (this.recent.length > (this.opts.window ?? 10)) this.recent.shift();
     if (ev) this.lastEval = ev;
+    if (this.muted) return;
     const p = this.payload(log.steps, log);
+    if (!this.plain && !this.bar) this.startBar(log.steps);
     if (this.bar) {
       this.bar.update(Math.min(log.steps, this.opts.totalSteps), p);
       return;
@@ -98,6 +108,15 @@ export class ProgressDisplay implements Callback {
 
   onEnd(_r: TrainResult): void {
     this.close();
+  }
+
+  /**
+   * Ctrl-C: stop the bar before the message is printed and draw nothing more, so the interrupted
+   * update does not redraw the bar under the message (the same line twice on the terminal).
+   */
+  interrupt(): void {
+    this.close();
+    this.muted = true;
   }
 
   /** Stop the live bar (also on errors and interrupts, so the terminal is left clean). */

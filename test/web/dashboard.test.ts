@@ -157,3 +157,29 @@ test('a run the CLI is training appears, its curve grows while it runs, and its 
     await d.close();
   }
 });
+
+test('a run with 150,000 progress rows is listed whole and drawn from at most 2000 points', { skip, timeout: 60_000 }, async () => {
+  // Before: the server's rows.push(...added) overflowed the call stack past ~130k rows and the
+  // page showed 0 rows; the whole history went out in one event.
+  const longDir = tempRunsDir();
+  const dir = writeRun(longDir, 'long', { rows: 0, checkpoint: null });
+  const lines: string[] = [];
+  for (let i = 1; i <= 150_000; i++) lines.push(JSON.stringify({ iteration: i, steps: 128 * i, returnMean: (i * 7919) % 500 }));
+  writeFileSync(join(dir, 'progress.jsonl'), lines.join('\n') + '\n');
+  const d = await startDashboard({ runsDir: longDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
+  const p = await browser.newPage();
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  try {
+    await p.goto(d.url);
+    await p.waitForFunction(() => document.querySelector('tr[data-run="long"]')?.getAttribute('data-rows') === '150000', undefined, { timeout: 45_000 });
+    await p.waitForFunction(() => Number(document.getElementById('chart')!.dataset.points) > 0);
+    const series = await points(p);
+    assert.equal(series.length, 1);
+    assert.ok(series[0].points <= 2000 && series[0].points >= 1000, `${series[0].points} points drawn`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await p.close();
+    await d.close();
+  }
+});

@@ -188,6 +188,11 @@ export class RunReader {
     }
     const status = existsSync(this.dir) ? readJson(this.root, this.dir, 'status.json', errors, false) : null;
     if (this.progressError) errors.push(this.progressError);
+    // A line without its newline is normally still being written; in a run that has stopped it
+    // is a torn write (killed mid-line, disk full): skipped, and said so.
+    if (this.partial.trim() !== '' && typeof status?.state === 'string' && status.state !== 'running') {
+      errors.push(`progress.jsonl line ${this.lineNo + 1} is incomplete (a torn write: the run stopped mid-line); skipped`);
+    }
     let checkpoints: string[] = [];
     try {
       checkpoints = readdirSync(join(this.dir, 'checkpoints')).filter((f) => f.endsWith('.ascent')).sort();

@@ -195,8 +195,8 @@ test('a FIFO named config.json does not hang the server; it is reported as not a
 test('files symlinked out of the runs directory are not read; links inside it are', async () => {
   const runsDir = tempRunsDir();
   const outside = mkdtempSync(join(tmpdir(), 'ascent-outside-'));
-  writeFileSync(join(outside, 'secret.jsonl'), `${JSON.stringify({ steps: 1, secret: 42 })}\n`);
-  writeFileSync(join(outside, 'config.json'), JSON.stringify({ algo: 'secret', env: 'secret' }));
+  writeFileSync(join(outside, 'secret.jsonl'), `${JSON.stringify({ steps: 1, secretValue: 31337 })}\n`);
+  writeFileSync(join(outside, 'config.json'), JSON.stringify({ algo: 'secretAlgo', env: 'secretEnv' }));
   const dir = writeRun(runsDir, 'linked', { rows: 0, checkpoint: null });
   spawnSync('rm', [join(dir, 'progress.jsonl'), join(dir, 'config.json')]);
   symlinkSync(join(outside, 'secret.jsonl'), join(dir, 'progress.jsonl'));
@@ -215,10 +215,23 @@ test('files symlinked out of the runs directory are not read; links inside it ar
   assert.ok(runs.linked.errors.some((e: string) => /^progress\.jsonl points outside the served directory/.test(e)), runs.linked.errors.join('; '));
   assert.ok(runs.linked.errors.some((e: string) => /^config\.json points outside the served directory/.test(e)), runs.linked.errors.join('; '));
   const one = await get(d, '/api/runs/linked');
-  assert.doesNotMatch(one.body, /secret|42/);
+  assert.doesNotMatch(one.body, /secretValue|31337|secretAlgo|secretEnv/);
   const ck = await get(d, '/api/runs/linked/checkpoints/x.ascent');
   assert.equal(ck.status, 403);
   assert.doesNotMatch(ck.body, /not yours/);
   assert.equal(runs.alias.rows, 3);
   assert.deepEqual(runs.alias.errors, []);
+});
+
+test('a torn last progress line of a run that has stopped is skipped with a warning naming the line', () => {
+  const dir = writeRun(tempRunsDir(), 'torn', { rows: 2, state: 'running', checkpoint: null });
+  writeFileSync(join(dir, 'progress.jsonl'), `${JSON.stringify(row(1, 1))}\n${JSON.stringify(row(2, 2))}\n{"iteration": 3, "ste`, { flag: 'w' });
+  const r = new RunReader('torn', dir);
+  r.poll();
+  assert.equal(r.rows.length, 2);
+  assert.deepEqual(r.summary().errors, [], 'while the run is running the line may still be completed');
+  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: 'failed', steps: 256, totalSteps: 4096, updatedAt: new Date().toISOString() }));
+  r.poll();
+  assert.deepEqual(r.summary().errors, ['progress.jsonl line 3 is incomplete (a torn write: the run stopped mid-line); skipped']);
+  assert.equal(r.rows.length, 2);
 });

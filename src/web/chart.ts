@@ -4,7 +4,12 @@
  * series in data-series), which the browser tests read.
  */
 export interface Series {
+  /** The series' identity (a run's directory name). */
   label: string;
+  /** The legend's text when it differs from label (e.g. "ppo CartPole-v1 s0"); cut at its end when too long. */
+  legend?: string;
+  /** A failed run: its legend is red and marked, and its last point gets a cross. */
+  failed?: boolean;
   color: string;
   points: [number, number][];
   /** Draw dots instead of a line (sparse series such as evaluations). */
@@ -36,7 +41,7 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
   g.font = '11px system-ui, sans-serif';
   const pts = series.flatMap((s) => s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
   canvas.dataset.points = String(pts.length);
-  canvas.dataset.series = JSON.stringify(series.map((s) => ({ label: s.label, points: s.points.length })));
+  canvas.dataset.series = JSON.stringify(series.map((s) => ({ label: s.label, points: s.points.length, legend: legendText(s), failed: Boolean(s.failed) })));
   if (pts.length === 0) {
     g.fillStyle = '#888';
     g.fillText(opts.empty ?? 'no data yet', cssW / 2 - 30, cssH / 2);
@@ -83,12 +88,24 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
       ok.forEach(([x, y], k) => (k ? g.lineTo(X(x), Y(y)) : g.moveTo(X(x), Y(y))));
       g.stroke();
     }
-    // Legend: up to three columns above the plot, labels shortened to their column.
+    const last = ok.at(-1);
+    if (s.failed && last) {
+      const [cx, cy] = [X(last[0]), Y(last[1])];
+      g.lineWidth = 2.5;
+      g.beginPath(); g.moveTo(cx - 5, cy - 5); g.lineTo(cx + 5, cy + 5); g.moveTo(cx - 5, cy + 5); g.lineTo(cx + 5, cy - 5); g.stroke();
+    }
+    // Legend: up to three columns above the plot, labels cut at their end to fit the column, so that
+    // what tells runs apart (algo, env, seed) comes first and stays.
     const cols = Math.min(3, series.length), col = (cssW - L) / cols, lx = L + (i % cols) * col, ly = 4 + 16 * Math.floor(i / cols);
     g.fillRect(lx, ly, 10, 10);
-    g.fillStyle = '#222';
-    let label = s.label;
-    while (label.length > 4 && g.measureText(label).width > col - 22) label = `…${label.slice(2)}`;
+    g.fillStyle = s.failed ? '#b91c1c' : '#222';
+    let label = legendText(s);
+    while (label.length > 4 && g.measureText(label).width > col - 22) label = `${label.slice(0, -2)}…`;
     g.fillText(label, lx + 14, ly + 9);
   });
+}
+
+/** The legend's text: the series' legend (or label), with "failed" for a failed run. */
+export function legendText(s: Series): string {
+  return `${s.failed ? '✗ ' : ''}${s.legend ?? s.label}${s.failed ? ' (failed)' : ''}`;
 }

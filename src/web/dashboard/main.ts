@@ -62,6 +62,11 @@ function renderTable(): void {
     first.append(box);
     tr.append(first, name, cell(s.state ?? '?'), cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`), cell(fmt(lastOf(r.rows, 'returnMean'))), cell(fmt(maxOf(r.rows, 'evalMean'))));
     if (s.errors.length) tr.classList.add('has-error');
+    if (s.state === 'failed') {
+      // A failed run stands out in the table as in the chart's legend.
+      tr.classList.add('failed');
+      tr.children[2].className = 'err';
+    }
     return tr;
   }));
   $('no-runs').hidden = runs.size > 0;
@@ -77,10 +82,31 @@ function renderMetrics(): void {
   }
 }
 
+/**
+ * Legend names: algo, env and seed first ("ppo CartPole-v1 s0"), so runs of different algorithms on
+ * one env differ at a glance; runs that would share a name add what is left of their directory name.
+ */
+export function legendNames(summaries: RunSummary[]): string[] {
+  const base = summaries.map((s) => (s.algo && s.env ? `${s.algo} ${s.env}${s.seed !== null ? ` s${s.seed}` : ''}` : s.name));
+  const rest = summaries.map((s) => s.name.replace(`${s.algo}-${s.env}-s${s.seed}-`, ''));
+  return base.map((b, i) => {
+    const s = summaries[i];
+    const twins = base.flatMap((x, j) => (x === b ? [j] : []));
+    if (b === s.name || twins.length === 1) return b;
+    if (rest[i] === s.name) return `${b} (${s.name})`;
+    // The run directory's <YYYYmmdd-HHMMSS>: the time alone when the twins share the day.
+    const m = /^(\d{8})-(\d\d)(\d\d)(\d\d)(.*)$/.exec(rest[i]);
+    const sameDay = m && twins.every((j) => rest[j].startsWith(m[1]));
+    return `${b} ${m && sameDay ? `${m[2]}:${m[3]}:${m[4]}${m[5]}` : rest[i]}`;
+  });
+}
+
 function renderChart(): void {
   const metric = $<HTMLSelectElement>('metric').value || 'returnMean';
-  const series: Series[] = [...runs.values()].filter((r) => r.shown).map((r) => ({
-    label: r.summary.name, color: r.color, dots: metric.startsWith('eval'),
+  const shown = [...runs.values()].filter((r) => r.shown);
+  const names = legendNames(shown.map((r) => r.summary));
+  const series: Series[] = shown.map((r, i) => ({
+    label: r.summary.name, legend: names[i], failed: r.summary.state === 'failed', color: r.color, dots: metric.startsWith('eval'),
     // Long histories are drawn from at most MAX_CHART_POINTS points (min/max per bucket, the last kept).
     points: downsampleMinMax(r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number])) as [number, number][],
   }));

@@ -1,8 +1,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ascent, tempDir } from './helpers.ts';
+
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 import { decodePng } from '../../src/cli/png.ts';
 import { COLORS, layoutPlot } from '../../src/cli/plot/layout.ts';
 import { groupCurves, loadCurve } from '../../src/cli/plot/data.ts';
@@ -155,6 +157,9 @@ test('runs of different envs get one panel each, with their own y axis', () => {
 
   const p = ascent(['plot', root, '--out', 'f.png', '--width', '900', '--height', '420'], root);
   assert.equal(p.code, 0, p.stderr);
+  // Kept for a look: test-artifacts/plot-panels.png (and the default-size figure of the test below).
+  mkdirSync(ARTIFACTS, { recursive: true });
+  copyFileSync(join(root, 'f.png'), join(ARTIFACTS, 'plot-panels.png'));
   const { width, height, rgb } = decodePng(new Uint8Array(readFileSync(join(root, 'f.png'))));
   assert.deepEqual([width, height], [900, 420]);
   const groups = groupCurves([join(root, 'cp0'), join(root, 'cp1'), join(root, 'pd0')].map((d) => loadCurve(d, 'steps', 'returnMean')));
@@ -184,6 +189,8 @@ test('a failed run is marked at its last point; the legend says where the mean s
   assert.ok(Math.abs(Number(marks[0][2]) + 5 - run[0]) < 0.1 && Math.abs(Number(marks[0][3]) + 5 - run[1]) < 0.1);
   // The PNG draws the cross in the group's colour around the same point.
   ascent(['plot', root, '--out', 'm.png'], root);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  copyFileSync(join(root, 'm.png'), join(ARTIFACTS, 'plot-failed-run.png'));
   const { width, rgb } = decodePng(new Uint8Array(readFileSync(join(root, 'm.png'))));
   const [cx, cy] = [Math.round(run[0]), Math.round(run[1])];
   const at = (x: number, y: number) => [...rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];

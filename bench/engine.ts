@@ -2,7 +2,10 @@
 // clipped surrogate + value + entropy, Adam) at batch 64/512/4096 and policy inference at batch 1/64,
 // for Ascent and its opponents side by side in one run, with identical weights and data.
 // Reports medians (interleaved sampling, so machine load hits every engine alike) and the ratio
-// opponent / Ascent (> 1: Ascent is faster). Then 10,000 consecutive Ascent updates with heap and RSS
+// opponent / Ascent (> 1: Ascent is faster). Then (issue 12) one SAC update at HalfCheetah sizes
+// (256x256 ReLU, batch 256) and at RLtools' Pendulum sizes (64x64, batch 100) against the same update
+// jitted in JAX on the CPU (bench/opponents/jax-sac.ts; skipped with the reason when no Python has
+// jax), CPU and wall time per update. Then 10,000 consecutive Ascent updates with heap and RSS
 // before and after, to show the tape leaves nothing behind.
 //   npm run bench:engine            (writes bench/results/engine.json)
 //   BENCH_QUICK=1 npm run bench:engine   (fewer samples, no memory run)

@@ -245,6 +245,30 @@ class RunStore {
   }
 }
 
+/**
+ * `{...head, "rows": [...]}` written in bounded pieces as the socket accepts them, so that a long
+ * history is never one string per request (a client that does not read holds one piece).
+ */
+function jsonRows(res: ServerResponse, head: Record<string, unknown>, rows: Row[], per: number): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  const open = JSON.stringify(head);
+  let i = 0;
+  const end = rows.length;
+  const pump = (): void => {
+    while (i < end && !res.destroyed) {
+      const piece = (i === 0 ? '' : ',') + rows.slice(i, Math.min(end, i + per)).map((r) => JSON.stringify(r)).join(',');
+      i += per;
+      if (!res.write(piece)) {
+        res.once('drain', pump);
+        return;
+      }
+    }
+    if (!res.destroyed) res.end(']}');
+  };
+  res.write(`${open.slice(0, -1)}${open.length > 2 ? ',' : ''}"rows":[`);
+  pump();
+}
+
 async function ensureAssets(dir: string): Promise<string | null> {
   if (existsSync(join(dir, 'dashboard', 'main.js')) && existsSync(join(dir, 'train', 'worker.js'))) return null;
   try {
@@ -297,7 +321,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
         const dir = inside(runsDir, [name]);
         const reader = store.readers.get(name);
         if (!reader || !existsSync(dir)) return json(res, 404, { error: `no run '${name}' in ${runsDir}` });
-        if (parts.length === 3) return json(res, 200, { run: reader.summary(), rows: reader.rows });
+        if (parts.length === 3) return jsonRows(res, { run: reader.summary() }, reader.rows, store.rowsPerEvent);
         if (parts.length === 5 && parts[3] === 'checkpoints' && parts[4].endsWith('.ascent')) {
           const file = inside(runsDir, [name, 'checkpoints', parts[4]]);
           if (!existsSync(file)) return json(res, 404, { error: `run '${name}' has no checkpoints/${parts[4]}` });

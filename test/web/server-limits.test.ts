@@ -235,3 +235,14 @@ test('a torn last progress line of a run that has stopped is skipped with a warn
   assert.deepEqual(r.summary().errors, ['progress.jsonl line 3 is incomplete (a torn write: the run stopped mid-line); skipped']);
   assert.equal(r.rows.length, 2);
 });
+
+test('GET /api/runs/<run> of a long history is written in pieces and parses whole', async () => {
+  const runsDir = tempRunsDir();
+  bigRun(runsDir, 'long', 30_000);
+  writeRun(runsDir, 'empty-rows', { rows: 0, checkpoint: null });
+  const d = await start(runsDir, { rowsPerEvent: 1000 });
+  const r = JSON.parse((await get(d, '/api/runs/long')).body);
+  assert.equal(r.run.name, 'long');
+  assert.deepEqual(r.rows.map((x: any) => x.iteration), Array.from({ length: 30_000 }, (_, i) => i + 1));
+  assert.deepEqual(JSON.parse((await get(d, '/api/runs/empty-rows')).body).rows, []);
+});

@@ -175,7 +175,13 @@ export function estimateMemory(config: Record<string, any>, dims: EnvDims): Memo
     parts.push({ what: `${label} activations over ${batch} rows`, bytes: copies * batch * width * ACTIVATION_BYTES, largest: batch * Math.max(0, ...sizes.slice(1)) });
   };
   const policyHidden = list(config.policy?.hidden);
-  if (config.policy && typeof config.policy === 'object') {
+  const cell = n(config.policy?.hiddenSize);
+  if (cell > 0) {
+    // A recurrent policy: an LSTM/GRU cell (4 gates of [input + state] -> state, as one matrix), then heads.
+    net('recurrent cell', [obs + cell, 4 * cell], rows);
+    net('policy head', [cell, ...list(config.policy.headHidden), dims.actOutputs], rows);
+    net('value head', [cell, ...list(config.policy.headHidden), 1], rows);
+  } else if (config.policy && typeof config.policy === 'object') {
     net('policy', [obs, ...policyHidden, dims.actOutputs], rows);
     // REINFORCE's value baseline uses the policy's hidden sizes.
     if (!('valueHidden' in config) && config.baseline === 'value') net('value function', [obs, ...policyHidden, 1], rows);

@@ -189,6 +189,10 @@ test('estimateMemory: hand-counted parameters, batches and buffers', async () =>
   const sac = Object.fromEntries(estimateMemory({ numEnvs: 1, bufferSize: 1000, batchSize: 4, hidden: [2] }, { ...dims, actOutputs: 1 }).map((p) => [p.what, p.bytes]));
   assert.equal(sac['replay buffer of bufferSize 1000'], 1000 * ((2 * 4 + 1 + 1) * 4 + 2));
   assert.equal(sac['Q networks [5, 2, 1] parameters'], 4 * ((5 + 1) * 2 + (2 + 1)) * 40);
+  // A recurrent policy: the cell's four gates as one [obs + h, 4h] matrix.
+  const rec = Object.fromEntries(estimateMemory({ numEnvs: 1, nSteps: 8, policy: { hiddenSize: 3, headHidden: [] } }, dims).map((p) => [p.what, p.bytes]));
+  assert.equal(rec['recurrent cell [7, 12] parameters'], (7 + 1) * 12 * 40);
+  assert.equal(rec['policy head [3, 2] parameters'], (3 + 1) * 2 * 40);
   assert.throws(() => checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048 - 1), /^RangeError: x: this config needs about 1\.95 MiB of memory, more than the 1\.95 MiB available \(1000 environments: 1\.95 MiB\)/);
   checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048);
   // One tensor holds at most 2^29 numbers: rows * width of an activation, or a weight matrix.

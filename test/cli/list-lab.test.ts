@@ -55,5 +55,5 @@ test('lab estimators prints the estimator table; lab importance the IS tables', 
   assert.match(i.stdout, /^T\s+ESS\/N exact/m);
   const bad = ascent(['lab', 'estimators', '--batches', '1'], cwd);
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /--batches must be an integer in 2..2^53 - 1, got '1'/);
+  assert.match(bad.stderr, /--batches must be an integer in 2\.\.\S+, got '1'/);
 });

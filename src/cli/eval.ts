@@ -32,7 +32,8 @@ export async function evalCommand(path: string, f: EvalFlags): Promise<void> {
   try {
     const ev = runEvaluation(algo, (ck.state.meta as any)?.iteration ?? 0, episodes, seed, deterministic);
     const mode = deterministic ? 'greedy' : 'stochastic';
-    const threshold = spec(ck.env).rewardThreshold ?? null;
+    // The threshold the run trained to (a preset's or --threshold), else the env's registered one.
+    const threshold = ck.run.threshold ?? spec(ck.env).rewardThreshold ?? null;
     const shownCk = relative(process.cwd(), ckPath) || ckPath;
     process.stdout.write(`${ck.algo} on ${ck.env}, ${shownCk} (${ck.steps} steps)\n`);
     process.stdout.write(`return ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)} over ${episodes} episodes (${mode}, seeds ${seed}..${seed + episodes - 1}), ` +

@@ -134,6 +134,12 @@ test('the threshold in force is named at the start and, when it ends the run, in
   const p = ascent(['train', 'trpo', 'Pendulum-v1', '--stop-at', '1', '--set', 'nSteps=16', '--eval-episodes', '1'], c);
   assert.equal(p.code, 0, p.stderr);
   assert.match(p.stderr, /^threshold -200 from the preset: training stops/m);
+  // eval judges by the run's threshold too (Pendulum-v1 registers none).
+  const trpoRun = join(c, 'runs', readdirSync(join(c, 'runs')).find((n) => n.startsWith('trpo-'))!);
+  const ev = ascent(['eval', trpoRun, '--episodes', '1'], c);
+  assert.equal(ev.code, 0, ev.stderr);
+  assert.match(ev.stdout, /; threshold -200: (solved|not reached)$/m);
+
   const n = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=64', '--steps', '64', '--eval-episodes', '1', '--threshold', 'none'], c);
   assert.match(n.stderr, /^no threshold: training runs to the step budget$/m);
 });

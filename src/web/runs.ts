@@ -10,6 +10,7 @@
  */
 import { closeSync, constants, existsSync, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
+import { LOCK_FILE, runLiveness } from '../train/node/lock.ts';
 
 /** A file the dashboard will not read: not a regular file, outside the root, or too large. */
 export class UnsafeFileError extends Error {
@@ -73,6 +74,11 @@ export interface RunSummary {
   updatedAt: string | null;
   checkpoints: string[];
   rows: number;
+  /**
+   * For a run whose status says 'running': whether a training process holds its lock (false: it
+   * was killed, status.json could not be updated; null: held on another host, or not running).
+   */
+  live: boolean | null;
   /** Problems reading this run (missing or corrupt files), one line each. */
   errors: string[];
 }
@@ -188,9 +194,19 @@ export class RunReader {
     }
     const status = existsSync(this.dir) ? readJson(this.root, this.dir, 'status.json', errors, false) : null;
     if (this.progressError) errors.push(this.progressError);
+    let live: boolean | null = null;
+    // Only a lock left behind proves a death: runs written before locks existed (or by other tools) have none.
+    if (status?.state === 'running' && existsSync(join(this.dir, LOCK_FILE))) {
+      try {
+        live = runLiveness(this.dir).live;
+      } catch {
+        live = null;
+      }
+      if (live === false) errors.push(`status.json says 'running' but no process holds the run (${LOCK_FILE}): it was killed; continue it with 'ascent train --resume'`);
+    }
     // A line without its newline is normally still being written; in a run that has stopped it
     // is a torn write (killed mid-line, disk full): skipped, and said so.
-    if (this.partial.trim() !== '' && typeof status?.state === 'string' && status.state !== 'running') {
+    if (this.partial.trim() !== '' && typeof status?.state === 'string' && (status.state !== 'running' || live === false)) {
       errors.push(`progress.jsonl line ${this.lineNo + 1} is incomplete (a torn write: the run stopped mid-line); skipped`);
     }
     let checkpoints: string[] = [];
@@ -203,7 +219,7 @@ export class RunReader {
     return {
       name: this.name, algo: str(c?.algo), env: str(c?.env), seed: num(c?.config?.seed),
       state: str(status?.state), steps: num(status?.steps) ?? num(this.rows.at(-1)?.steps), totalSteps: num(status?.totalSteps) ?? num(c?.run?.totalSteps),
-      updatedAt: str(status?.updatedAt), checkpoints, rows: this.rows.length, errors,
+      updatedAt: str(status?.updatedAt), checkpoints, rows: this.rows.length, live, errors,
     };
   }
 }

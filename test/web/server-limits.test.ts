@@ -246,3 +246,26 @@ test('GET /api/runs/<run> of a long history is written in pieces and parses whol
   assert.deepEqual(r.rows.map((x: any) => x.iteration), Array.from({ length: 30_000 }, (_, i) => i + 1));
   assert.deepEqual(JSON.parse((await get(d, '/api/runs/empty-rows')).body).rows, []);
 });
+
+test("a run whose status says 'running' but whose process is gone is reported dead", async () => {
+  const runsDir = tempRunsDir();
+  const dir = writeRun(runsDir, 'killed', { rows: 2, state: 'running', checkpoint: null });
+  writeFileSync(join(dir, 'progress.jsonl'), `${JSON.stringify(row(1, 1))}\n{"iteration": 2, "st`);
+  const { hostname } = await import('node:os');
+  // A lock left by a process that no longer exists (pid 2^22 + 1 is above Linux's default pid_max).
+  writeFileSync(join(dir, 'train.lock'), JSON.stringify({ pid: 4194305, host: hostname(), startedAt: new Date().toISOString() }));
+  const alive = writeRun(runsDir, 'alive', { rows: 1, state: 'running', checkpoint: null });
+  writeFileSync(join(alive, 'train.lock'), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+  writeRun(runsDir, 'no-lock', { rows: 1, state: 'running', checkpoint: null }); // written before locks existed: not judged
+  const d = await start(runsDir);
+  const runs = Object.fromEntries(JSON.parse((await get(d, '/api/runs')).body).runs.map((r: any) => [r.name, r]));
+  assert.equal(runs.killed.live, false);
+  assert.deepEqual(runs.killed.errors, [
+    "status.json says 'running' but no process holds the run (train.lock): it was killed; continue it with 'ascent train --resume'",
+    'progress.jsonl line 2 is incomplete (a torn write: the run stopped mid-line); skipped',
+  ]);
+  assert.equal(runs.alive.live, true);
+  assert.deepEqual(runs.alive.errors, []);
+  assert.equal(runs['no-lock'].live, null);
+  assert.deepEqual(runs['no-lock'].errors, []);
+});

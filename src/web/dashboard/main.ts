@@ -60,7 +60,7 @@ function renderTable(): void {
     if (s.errors.length) name.append(Object.assign(document.createElement('div'), { className: 'err run-error', textContent: s.errors.join('\n') }));
     const first = document.createElement('td');
     first.append(box);
-    tr.append(first, name, cell(s.state ?? '?'), cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`), cell(fmt(lastOf(r.rows, 'returnMean'))), cell(fmt(maxOf(r.rows, 'evalMean'))));
+    tr.append(first, name, cell(s.state === 'running' && s.live === false ? 'dead' : s.state ?? '?'), cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`), cell(fmt(lastOf(r.rows, 'returnMean'))), cell(fmt(maxOf(r.rows, 'evalMean'))));
     if (s.errors.length) tr.classList.add('has-error');
     if (s.state === 'failed') {
       // A failed run stands out in the table as in the chart's legend.

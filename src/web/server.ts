@@ -110,6 +110,7 @@ class Client {
       this.flush();
     });
     res.on('close', () => this.close());
+    res.on('error', () => this.close()); // a reset connection: nothing more to send
   }
 
   send(event: string, data: unknown): void {

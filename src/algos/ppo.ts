@@ -21,7 +21,7 @@ import {
   Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad,
 } from '../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation } from '../nn/index.ts';
-import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { makePolicy, makeValueFunction, type ValueModel, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import { standardize, makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
@@ -100,7 +100,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   readonly config: PpoConfig;
   readonly env: SyncVectorEnv;
   readonly policy: Policy;
-  readonly value: ValueFunction;
+  readonly value: ValueModel;
   readonly collector: Collector;
   /** pi_old: a frozen copy of the policy, for the exact KL of the adaptive-KL objective. */
   private readonly oldPolicy: Policy;
@@ -127,7 +127,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
-    this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
+    this.value = makeValueFunction(this.env.singleObservationSpace, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
     this.rng = rng.split();
     this.params = [...this.policy.parameters(), ...this.value.parameters()];

@@ -10,6 +10,7 @@ import { Tensor, reshape } from '../tensor/index.ts';
 import { MLP, Module, type Activation } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
 import { Box, Discrete, type Space } from '../envs/index.ts';
+import { CnnPolicy, CnnValueFunction, type EncoderKind } from './cnn.ts';
 
 export interface NetworkOptions {
   /** Hidden layer sizes (default [64, 64], as SB3 and CleanRL use for classic control). */
@@ -175,12 +176,44 @@ export class ValueFunction extends Module {
 
 export type PolicyKind = 'auto' | 'categorical' | 'gaussian';
 
+/** What collectors and algorithms need of a value function (ValueFunction, CnnValueFunction). */
+export interface ValueModel extends Module {
+  readonly obsDim: number;
+  /** Values [B] on the tape. */
+  forward(obs: Tensor): Tensor;
+  /** Values off the tape. */
+  predict(obs: Float32Array, batch: number): Float32Array;
+}
+
+/** An image observation space [C, H, W] (channels first), or null. */
+export function imageShapeOf(space: Space<any>): [number, number, number] | null {
+  return space instanceof Box && space.shape.length === 3 ? [space.shape[0], space.shape[1], space.shape[2]] : null;
+}
+
+/** V for an env's observations: an MLP on flat Boxes, a CNN on images [C, H, W]. */
+export function makeValueFunction(observationSpace: Space<any>, rng: Rng, opts: NetworkOptions & { encoder?: EncoderKind } = {}): ValueModel {
+  const img = imageShapeOf(observationSpace);
+  if (img) return new CnnValueFunction(img, rng, { encoder: opts.encoder });
+  if (!(observationSpace instanceof Box) || observationSpace.shape.length !== 1) {
+    throw new RangeError(`makeValueFunction: observations must be a flat Box [n] or an image Box [C, H, W], got ${observationSpace.toString()}`);
+  }
+  return new ValueFunction(observationSpace.shape[0], rng, opts);
+}
+
 /** The policy that fits an env's spaces, with a clear error when the requested kind does not. */
 export function makePolicy(
-  observationSpace: Space<any>, actionSpace: Space<any>, rng: Rng, opts: GaussianOptions & { kind?: PolicyKind } = {},
+  observationSpace: Space<any>, actionSpace: Space<any>, rng: Rng, opts: GaussianOptions & { kind?: PolicyKind; encoder?: EncoderKind } = {},
 ): Policy {
+  const img = imageShapeOf(observationSpace);
+  if (img) {
+    // Images [C, H, W]: a CNN encoder (channels first: wrap HWC frames in ChannelsFirstObservation).
+    const kind = opts.kind ?? 'auto';
+    if (actionSpace instanceof Discrete && kind !== 'gaussian') return new CnnPolicy(img, { discrete: actionSpace.n }, rng, opts);
+    if (actionSpace instanceof Box && actionSpace.shape.length === 1 && kind !== 'categorical') return new CnnPolicy(img, { continuous: actionSpace.shape[0] }, rng, opts);
+    throw new RangeError(`makePolicy: a '${kind}' image policy cannot act in ${actionSpace.toString()}`);
+  }
   if (!(observationSpace instanceof Box) || observationSpace.shape.length !== 1) {
-    throw new RangeError(`makePolicy: observations must be a flat Box [n] (wrap the env in FlattenObservation), got ${observationSpace.toString()}`);
+    throw new RangeError(`makePolicy: observations must be a flat Box [n] or an image Box [C, H, W] (wrap the env in FlattenObservation), got ${observationSpace.toString()}`);
   }
   const obsDim = observationSpace.shape[0];
   const kind = opts.kind ?? 'auto';

@@ -9,7 +9,7 @@ import type { Rng, RngState } from '../rng/index.ts';
 import type { VectorEnv } from '../vector/types.ts';
 import { Discrete } from '../envs/index.ts';
 import type { Policy } from '../policies/index.ts';
-import type { ValueFunction } from '../policies/index.ts';
+import type { ValueModel } from '../policies/index.ts';
 
 export interface Rollout {
   T: number;
@@ -52,7 +52,7 @@ export interface CollectorState {
 }
 
 export interface CollectorOptions {
-  value?: ValueFunction;
+  value?: Pick<ValueModel, 'predict'>;
   /** Seed for the first reset (env i gets seed + i). */
   seed?: number;
 }

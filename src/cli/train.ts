@@ -204,6 +204,14 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     algo.close();
     throw e;
   }
+  // Progress rows are buffered (RunWriter.flush): written on every checkpoint and at the end by the
+  // writer, and here on a signal, an error and process.exit.
+  const flushQuietly = () => {
+    try {
+      writer.flush();
+    } catch { /* a full disk: the rows after the last checkpoint are what a resume drops anyway */ }
+  };
+  process.on('exit', flushQuietly);
   const display = new ProgressDisplay({ totalSteps: info.run.totalSteps, plain: f.plain });
   const controller = new AbortController();
   let stopSignal: StopSignal | null = null;
@@ -211,6 +219,8 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     // A hang-up closed the terminal: writing to it must not crash the checkpoint being saved.
     if (sig === 'SIGHUP') for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
     const again = sig === 'SIGINT' ? 'Ctrl-C' : sig;
+    // Between updates (the driver yields at most every 20 ms): the buffered progress rows reach the disk.
+    flushQuietly();
     if (stopSignal) {
       process.stderr.write(`\nascent: second ${again}, exiting without saving\n`);
       process.exit(128 + STOP_SIGNALS[sig]);
@@ -244,6 +254,7 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     throw e;
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);
+    process.off('exit', flushQuietly);
   }
   algo.close();
   const secs = (performance.now() - t0) / 1000;

@@ -123,3 +123,17 @@ test('bad driver options are rejected with the option name', async () => {
   await assert.rejects(train(new FakeAlgo(), { totalSteps: 0 }), /'totalSteps' must be an integer >= 1, got 0/);
   await assert.rejects(train(new FakeAlgo(), { totalSteps: 10, evalEvery: 1.5 }), /'evalEvery' must be an integer >= 0, got 1.5/);
 });
+
+test('short updates do not each wait for a timer, and a stop request from a timer still lands between updates', async () => {
+  // Before issue 12 the loop awaited setTimeout(0) (>= 1 ms) after every update: 3000 updates took >= 3 s.
+  const algo = new FakeAlgo();
+  const t0 = performance.now();
+  const res = await train(algo, { totalSteps: 300_000, evalEvery: 0, finalEval: false });
+  assert.equal(res.updates, 3000);
+  assert.ok(performance.now() - t0 < 2500, `3000 instant updates took ${(performance.now() - t0).toFixed(0)} ms`);
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 30);
+  const r2 = await train(new FakeAlgo(), { totalSteps: Number.MAX_SAFE_INTEGER - 1000, evalEvery: 0, signal: ac.signal });
+  assert.equal(r2.reason, 'interrupted');
+  await assert.rejects(train(new FakeAlgo(), { totalSteps: 100, yieldMs: -1 }), /'yieldMs' must be a number >= 0, got -1/);
+});

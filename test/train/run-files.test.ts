@@ -188,3 +188,40 @@ test('runLiveness does not block on a FIFO named train.lock (the dashboard calls
   assert.equal(l.holder, null);
   assert.ok(Date.now() - t0 < 1000);
 });
+
+test('RunWriter buffers progress rows: appended after flushMs or at a checkpoint, status.json at most once per flushMs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-buf-'));
+  mkdirSync(join(dir, 'checkpoints'));
+  let clock = 0;
+  const info = { algo: 'fake', env: 'E', config: {}, run: { totalSteps: 1000, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 } };
+  const w = new RunWriter(dir, info, 0, { flushMs: 1000, now: () => clock });
+  const algo = { steps: 0 } as any;
+  const ctx = { algo, driver: {} as any, stop() {} };
+  w.onStart(ctx);
+  const statusSteps = () => JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).steps;
+  const rows = () => existsSync(join(dir, 'progress.jsonl')) ? parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).map((r) => r.steps) : [];
+  const log = (steps: number) => ({ iteration: steps / 10, steps, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN });
+  for (let s = 10; s <= 50; s += 10) { clock += 100; w.onUpdate(log(s), ctx, null); }
+  assert.deepEqual(rows(), [], 'nothing appended within flushMs');
+  assert.equal(w.pendingRows, 5);
+  assert.equal(statusSteps(), 0, 'status.json not rewritten within flushMs');
+  clock += 600;
+  w.onUpdate(log(60), ctx, null);
+  assert.deepEqual(rows(), [10, 20, 30, 40, 50, 60]);
+  assert.equal(readFileSync(join(dir, 'progress.csv'), 'utf8').split('\n').length, 8, 'header, 6 rows, final newline');
+  assert.equal(statusSteps(), 60);
+  clock += 10;
+  w.onUpdate(log(70), ctx, null);
+  assert.deepEqual(rows(), [10, 20, 30, 40, 50, 60]);
+  // A checkpoint puts every row before it on disk first: a resume trims to the checkpoint's step.
+  w.onCheckpoint({ kind: 'last', state: { tensors: [], meta: {} }, driver: {} as any, steps: 70 });
+  assert.deepEqual(rows(), [10, 20, 30, 40, 50, 60, 70]);
+  assert.equal(statusSteps(), 70);
+  w.onUpdate(log(80), ctx, null);
+  w.onEnd({ reason: 'steps', steps: 80, updates: 8, final: null, driver: {} as any });
+  assert.deepEqual(rows(), [10, 20, 30, 40, 50, 60, 70, 80]);
+  const events = readdirSync(dir).filter((f) => f.startsWith('events.out'));
+  const steps = parseRecords(new Uint8Array(readFileSync(join(dir, events[0])))).slice(1).map((r) => Number(decodeEvent(r).step));
+  assert.deepEqual(steps, [10, 20, 30, 40, 50, 60, 70, 80]);
+  assert.throws(() => new RunWriter(dir, info, 0, { flushMs: NaN }), /'flushMs' must be a number >= 0, got NaN/);
+});

@@ -43,6 +43,8 @@ export class ProgressDisplay implements Callback {
   private steps0 = 0;
   private lastLine = -Infinity;
   private lastEval: Evaluation | null = null;
+  /** The last update not yet drawn on the bar. */
+  private pendingLog: UpdateLog | null = null;
   /** After interrupt(): nothing more is drawn. */
   private muted = false;
 
@@ -91,14 +93,19 @@ export class ProgressDisplay implements Callback {
     if (this.recent.length > (this.opts.window ?? 10)) this.recent.shift();
     if (ev) this.lastEval = ev;
     if (this.muted) return;
-    const p = this.payload(log.steps, log);
-    if (!this.plain && !this.bar) this.startBar(log.steps);
-    if (this.bar) {
-      this.bar.update(Math.min(log.steps, this.opts.totalSteps), p);
+    const now = performance.now() / 1000;
+    if (!this.plain) {
+      // The bar redraws 5 times a second: building its payload per update would cost more than a small update.
+      this.pendingLog = log;
+      if (this.bar && !ev && now - this.lastLine < 0.2) return;
+      this.lastLine = now;
+      this.pendingLog = null;
+      if (!this.bar) this.startBar(log.steps);
+      this.bar!.update(Math.min(log.steps, this.opts.totalSteps), this.payload(log.steps, log));
       return;
     }
-    const now = performance.now() / 1000;
     if (ev || now - this.lastLine >= (this.opts.every ?? 5)) {
+      const p = this.payload(log.steps, log);
       this.lastLine = now;
       const pct = ((100 * log.steps) / this.opts.totalSteps).toFixed(0).padStart(3);
       this.stream.write(`[${pct}%] steps ${log.steps}/${this.opts.totalSteps}  ${p.speed} steps/s  ETA ${p.etaText}  return ${p.ret}` +
@@ -107,6 +114,8 @@ export class ProgressDisplay implements Callback {
   }
 
   onEnd(_r: TrainResult): void {
+    const log = this.pendingLog;
+    if (log && this.bar && !this.muted) this.bar.update(Math.min(log.steps, this.opts.totalSteps), this.payload(log.steps, log));
     this.close();
   }
 

@@ -1,6 +1,7 @@
 /**
  * The run directory (docs/run-directory.md): a Callback that writes what the driver reports.
- * Node-only. Progress rows are appended as they come; checkpoints and status are replaced atomically.
+ * Node-only. Progress rows and events are buffered and appended at least once a second (and at
+ * every checkpoint and the end); checkpoints and status are replaced atomically.
  */
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, truncateSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -98,14 +99,41 @@ export function trimEvents(dir: string, steps: number): string[] {
   return cut;
 }
 
+export interface RunWriterOptions {
+  /** Milliseconds between appends of buffered progress rows and rewrites of status.json. Default 1000. */
+  flushMs?: number;
+  /** Buffered bytes (progress and events together) that force an append. Default 256 KiB. */
+  flushBytes?: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
 export class RunWriter implements Callback {
   readonly dir: string;
   private csvColumns: string[] | null = null;
   private readonly eventsFile: string;
   /** Environment steps at the last update written. */
   steps = 0;
+  // Rows waiting to be appended: writing three files per update costs more CPU than a small
+  // update itself (issue 12). A crash loses at most flushMs of rows, all after the last checkpoint.
+  private jsonlBuf: string[] = [];
+  private csvBuf: string[] = [];
+  private eventsBuf: Uint8Array[] = [];
+  private bufBytes = 0;
+  private lastFlush: number;
+  private lastStatus = -Infinity;
+  private readonly flushMs: number;
+  private readonly flushBytes: number;
+  private readonly now: () => number;
 
-  constructor(dir: string, private readonly info: CheckpointInfo, startSteps = 0) {
+  constructor(dir: string, private readonly info: CheckpointInfo, startSteps = 0, opts: RunWriterOptions = {}) {
+    this.flushMs = opts.flushMs ?? 1000;
+    this.flushBytes = opts.flushBytes ?? 256 * 1024;
+    for (const [k, v] of [['flushMs', this.flushMs], ['flushBytes', this.flushBytes]] as const) {
+      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`RunWriter: '${k}' must be a number >= 0, got ${v}`);
+    }
+    this.now = opts.now ?? (() => performance.now());
+    this.lastFlush = this.now();
     this.dir = dir;
     this.steps = startSteps;
     const csv = join(dir, 'progress.csv');
@@ -137,6 +165,10 @@ export class RunWriter implements Callback {
    */
   recordFailure(error: string, warn: (message: string) => void = warnStderr): boolean {
     const text = this.statusText('failed', { error });
+    // The rows logged before the failure (on a full disk this can tear the last one: readers and a resume drop it).
+    try {
+      this.flush();
+    } catch { /* the status below matters more */ }
     try {
       this.status('failed', { error });
       return true;
@@ -159,31 +191,72 @@ export class RunWriter implements Callback {
   onStart(ctx: TrainContext): void {
     this.steps = ctx.algo.steps;
     this.status('running');
+    this.lastStatus = this.now();
   }
 
   onUpdate(log: UpdateLog, _ctx: TrainContext, ev: Evaluation | null): void {
     this.steps = log.steps;
     const row = progressRow(log, ev);
-    appendFileSync(join(this.dir, 'progress.jsonl'), JSON.stringify(row) + '\n');
-    this.appendCsv(row);
-    appendFileSync(this.eventsFile, scalarRecord(log.steps, tensorboardScalars(row), Date.now() / 1000));
-    this.status('running');
+    const line = JSON.stringify(row) + '\n';
+    this.jsonlBuf.push(line);
+    this.bufferCsv(row);
+    const rec = scalarRecord(log.steps, tensorboardScalars(row), Date.now() / 1000);
+    this.eventsBuf.push(rec);
+    this.bufBytes += 2 * line.length + rec.length;
+    const t = this.now();
+    if (this.bufBytes >= this.flushBytes || t - this.lastFlush >= this.flushMs) this.flush();
+    // status.json at most once per flushMs: readers poll it, and an atomic rewrite per update is a file created and renamed.
+    if (t - this.lastStatus >= this.flushMs) {
+      this.status('running');
+      this.lastStatus = t;
+    }
   }
 
-  private appendCsv(row: ProgressRow): void {
-    const path = join(this.dir, 'progress.csv');
+  private bufferCsv(row: ProgressRow): void {
     if (!this.csvColumns) {
       this.csvColumns = Object.keys(row);
-      appendFileSync(path, this.csvColumns.join(',') + '\n');
+      this.csvBuf.push(this.csvColumns.join(',') + '\n');
     }
-    appendFileSync(path, csvLine(this.csvColumns, row) + '\n');
+    this.csvBuf.push(csvLine(this.csvColumns, row) + '\n');
+  }
+
+  /**
+   * Append the buffered progress rows and events (one write per file). Called on a timer or size
+   * inside onUpdate, before every checkpoint, at the end, and by the CLI on a signal or an error.
+   */
+  flush(): void {
+    this.lastFlush = this.now();
+    if (this.jsonlBuf.length) {
+      const jl = this.jsonlBuf.join(''), csv = this.csvBuf.join('');
+      this.jsonlBuf = [];
+      this.csvBuf = [];
+      appendFileSync(join(this.dir, 'progress.jsonl'), jl);
+      appendFileSync(join(this.dir, 'progress.csv'), csv);
+    }
+    if (this.eventsBuf.length) {
+      const parts = this.eventsBuf;
+      this.eventsBuf = [];
+      appendFileSync(this.eventsFile, parts.length === 1 ? parts[0] : Buffer.concat(parts));
+    }
+    this.bufBytes = 0;
+  }
+
+  /** Rows not yet appended (tests). */
+  get pendingRows(): number {
+    return this.jsonlBuf.length;
   }
 
   onCheckpoint(snap: Snapshot): void {
+    // Progress up to the checkpoint is on disk before the checkpoint is: a resume trims to the
+    // checkpoint's step and must find every row before it.
+    this.flush();
     atomicWrite(join(this.dir, CHECKPOINT_FILE[snap.kind]), encodeCheckpoint(snap, this.info));
+    this.status('running');
+    this.lastStatus = this.now();
   }
 
   onEnd(result: TrainResult): void {
+    this.flush();
     this.steps = result.steps;
     if (result.final) {
       const f = result.final;

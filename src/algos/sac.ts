@@ -252,7 +252,8 @@ export class SacLearner {
     return this.arena.run(() => this.step(b, rng));
   }
 
-  private readonly arena = new BufferArena();
+  /** The steps' buffer arena (its `allocations` counter is how tests see a steady state allocate nothing). */
+  readonly arena = new BufferArena();
 
   private step(b: ReplayBatch, rng: Rng): SacStepLog {
     const c = this.c, B = b.size, D = this.obsDim, W = D + this.actDim;

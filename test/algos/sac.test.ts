@@ -197,3 +197,22 @@ test('SAC actor loss for fixed weights and noise equals a float64 computation (t
   }
   assert.ok(Math.abs(log.actorLoss - loss) < 1e-4 * Math.max(1, Math.abs(loss)), `actor loss ${log.actorLoss}, float64 ${loss}`);
 });
+
+test('SAC steps allocate no typed arrays in steady state (BufferArena), and Polyak moves targets by tau exactly', async () => {
+  const { SacLearner } = await import('../../src/algos/sac.ts');
+  const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, hidden: [8, 8] });
+  const rows = Array.from({ length: 16 }, (_, i) => ({ obs: [i / 16, 0.5, -0.3], act: [0.2 - i / 32], r: i / 8, next: [0.1, i / 20, 0.3], terminated: i === 3, truncated: false }));
+  const b = batchOf(rows);
+  const rng = new Rng(3);
+  L.train(b as any, rng);
+  const after1 = L.arena.allocations;
+  assert.ok(after1 > 10, `the first step fills the arena (${after1} buffers)`);
+  for (let i = 0; i < 5; i++) L.train(b as any, rng);
+  assert.equal(L.arena.allocations, after1, 'steps 2-6 reuse every buffer');
+  // tau 0.5 between hand-set values: exact in float32.
+  const t = L.criticTarget.q1.parameters()[0], s = L.critic.q1.parameters()[0];
+  t.data.fill(1);
+  s.data.fill(3);
+  L.polyak(0.5);
+  assert.deepEqual(Array.from(t.data.slice(0, 4)), [2, 2, 2, 2]);
+});

@@ -12,7 +12,7 @@
  * RecordEpisodeStatistics' `episode` (optional) do not cross threads. getState()/setState() move
  * the envs' snapshots (JSON, in chunks) through shared memory, in SyncVectorEnv's layout.
  */
-import { make, registeredIds, type MakeOptions } from '../envs/registry.ts';
+import { ensureEnv, make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { checkActions, resetPlan, spaceDims, VectorCore, type BatchArrays, type ResetPlan } from './core.ts';
@@ -168,6 +168,7 @@ export class AsyncVectorEnv implements VectorEnv {
     // The main thread needs the spaces too; import the setup modules here only if the id is unknown
     // (a module that creates the vector env at top level would otherwise import itself and deadlock).
     if (!registeredIds().includes(opts.envId)) for (const m of opts.setupModules ?? []) await import(m);
+    await ensureEnv(opts.envId);
     const probe = make(opts.envId, opts.makeOptions);
     const { obsDim, actDim } = spaceDims(probe.observationSpace, probe.actionSpace, 'AsyncVectorEnv');
     const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;

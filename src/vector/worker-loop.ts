@@ -2,7 +2,7 @@
  * The worker side of AsyncVectorEnv, independent of the platform: it makes envs lo..hi-1, reports
  * 'ready' (or the error) through `post`, then serves commands from shared memory until CLOSE.
  */
-import { make } from '../envs/registry.ts';
+import { ensureEnv, make } from '../envs/registry.ts';
 import type { Env } from '../envs/env.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import { VectorCore, type BatchArrays } from './core.ts';
@@ -33,6 +33,7 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
   let core: VectorCore;
   try {
     for (const m of init.setupModules) await import(m);
+    await ensureEnv(init.envId); // a deferred family (MuJoCo) loads its module in this thread too
     const envs: Env<any, any>[] = [];
     for (let i = init.lo; i < init.hi; i++) {
       const e = make(init.envId, init.makeOptions);

@@ -15,7 +15,7 @@
  * is not a local name for this server (DNS rebinding).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunReader, UnsafeFileError, listRunNames, readRegularInside, type Row, type RunSummary } from './runs.ts';
@@ -270,8 +270,29 @@ function jsonRows(res: ServerResponse, head: Record<string, unknown>, rows: Row[
   pump();
 }
 
+/** The bundles the pages load; a build missing one (an older build, before the lab page) is redone. */
+const BUNDLES = ['dashboard/main.js', 'train/worker.js', 'lab/main.js', 'lab/worker.js'];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when every bundle exists and, in a checkout, none is older than the sources it bundles. */
+function assetsCurrent(dir: string): boolean {
+  if (!BUNDLES.every((b) => existsSync(join(dir, b)))) return false;
+  const sources = join(ROOT, 'src');
+  if (!existsSync(sources)) return true;
+  const built = Math.min(...BUNDLES.map((b) => statSync(join(dir, b)).mtimeMs));
+  return built >= newestMtime(sources);
+}
+
 async function ensureAssets(dir: string): Promise<string | null> {
-  if (existsSync(join(dir, 'dashboard', 'main.js')) && existsSync(join(dir, 'train', 'worker.js'))) return null;
+  if (assetsCurrent(dir)) return null;
   try {
     const build = join(ROOT, 'scripts', 'build-web.mjs');
     const { buildWeb } = await import(pathToFileURL(build).href);

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { appendFileSync, mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
 import { RunReader } from '../../src/web/runs.ts';
@@ -185,4 +185,19 @@ test('a runs directory that does not exist is reported, and the port must be val
     await d.close();
   }
   await assert.rejects(startDashboard({ runsDir, port: 70000 }), /port must be an integer in 0\.\.65535, got 70000/);
+});
+
+test('a built page set that lacks a bundle (an older build, before the lab page) is rebuilt on start', async () => {
+  const dir = join(tempRunsDir(), 'assets');
+  for (const b of ['dashboard/main.js', 'train/worker.js']) {
+    mkdirSync(join(dir, b, '..'), { recursive: true });
+    writeFileSync(join(dir, b), '// an older build\n');
+  }
+  const d = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: dir, pollMs: 100 });
+  try {
+    assert.ok(existsSync(join(dir, 'lab', 'worker.js')), 'the lab page was built');
+    assert.ok(!readFileSync(join(dir, 'dashboard', 'main.js'), 'utf8').startsWith('// an older build'));
+  } finally {
+    await d.close();
+  }
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The `ascent` command. It runs the compiled lib/ when that build is newer than every file in src/
+// The `ascent` command. An installed package runs its compiled lib/. In a checkout (where tsx, a
+// dev dependency, is installed) it runs lib/ when that build is newer than every file in src/
 // (`npm install` builds it), and otherwise the TypeScript sources through tsx, so a clone being
 // edited never runs stale code.
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -18,11 +19,25 @@ function newestMtime(dir) {
   return newest;
 }
 
-const compiled = existsSync(stamp) && statSync(stamp).mtimeMs >= newestMtime(join(root, 'src'));
-if (compiled && process.env.ASCENT_FROM_SOURCE !== '1') {
-  await import('../lib/cli/main.js');
-} else {
+function tsxInstalled() {
+  try {
+    import.meta.resolve('tsx/esm/api');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const built = existsSync(join(root, 'lib', 'cli', 'main.js'));
+const fromSource = tsxInstalled() && existsSync(join(root, 'src')) &&
+  (process.env.ASCENT_FROM_SOURCE === '1' || !existsSync(stamp) || statSync(stamp).mtimeMs < newestMtime(join(root, 'src')));
+if (fromSource) {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../src/cli/main.ts');
+} else if (built) {
+  await import('../lib/cli/main.js');
+} else {
+  console.error(`ascent: ${join(root, 'lib')} is not built and tsx is not installed: run 'npm install' (or 'npm run build') in ${root}`);
+  process.exit(1);
 }

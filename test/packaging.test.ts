@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,6 +86,29 @@ import('ascent-rl').then((esm) => {
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /ExperimentalWarning/, 'require(esm) warns on this Node');
     assert.deepEqual(JSON.parse(r.stdout), { steps: 32, same: true, version: pkg.version });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tsx and esbuild are dev dependencies: an installed package runs its compiled lib/ without them', (t) => {
+  assert.ok(!pkg.dependencies?.tsx && pkg.devDependencies?.tsx, 'tsx is a dev dependency');
+  assert.ok(!pkg.dependencies?.esbuild, 'esbuild is not a runtime dependency');
+  if (!existsSync(join(ROOT, 'lib', 'cli', 'main.js'))) return t.skip('lib/ is not built (npm run build)');
+  // A package root where tsx cannot be resolved: the bin copied, lib/ linked (its imports resolve
+  // from the checkout, where the runtime dependencies are), no src/.
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-no-tsx-'));
+  try {
+    mkdirSync(join(dir, 'bin'));
+    copyFileSync(join(ROOT, 'bin', 'ascent.mjs'), join(dir, 'bin', 'ascent.mjs'));
+    symlinkSync(join(ROOT, 'lib'), join(dir, 'lib'));
+    const r = spawnSync(process.execPath, [join(dir, 'bin', 'ascent.mjs'), '--version'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), pkg.version);
+    rmSync(join(dir, 'lib'));
+    const none = spawnSync(process.execPath, [join(dir, 'bin', 'ascent.mjs'), '--version'], { encoding: 'utf8' });
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /lib is not built and tsx is not installed: run 'npm install'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

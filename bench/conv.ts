@@ -24,8 +24,8 @@ function median(xs: number[]): number {
   const s = xs.slice().sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
-async function time(fn: () => unknown | Promise<unknown>, reps: number): Promise<number> {
-  await fn();
+async function time(fn: () => unknown | Promise<unknown>, reps: number, warmup = true): Promise<number> {
+  if (warmup) await fn();
   const t: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
@@ -73,6 +73,7 @@ for (const B of sizes) {
   const reps = B >= 128 ? 3 : 5;
   const fwdA = await time(() => ours(x), reps);
   const fwdT = await time(async () => { const y = tf.tidy(() => theirs(xt)); await y.data(); y.dispose(); }, reps);
+  console.log(`${String(B).padStart(5)} | forward  | ${fwdA.toFixed(1).padStart(9)} | ${fwdT.toFixed(1).padStart(12)} | ${(fwdA / fwdT).toFixed(2)}`);
   const vars = params.flatMap((p) => [p.w, p.b]);
   const bwdA = await time(() => grad(sum(ours(x)), vars), reps);
   const vt = tw.flatMap((p) => [p.w, p.b]);
@@ -82,10 +83,10 @@ for (const B of sizes) {
     const { grads, value } = tf.variableGrads(() => tf.sum(theirs(xt)) as tf.Scalar, vt as tf.Variable[]);
     await Promise.all(Object.values(grads).map((g) => g.data()));
     Object.values(grads).forEach((g) => g.dispose()); value.dispose();
-  }, reps);
+  }, 1, false); // tfjs-cpu's conv backward takes tens of seconds per batch: one timed run
   await tf.setBackend('wasm');
   for (const [pass, a, t] of [['forward', fwdA, fwdT], ['fwd+bwd', bwdA, bwdT]] as const) {
-    console.log(`${String(B).padStart(5)} | ${pass.padEnd(8)} | ${a.toFixed(1).padStart(9)} | ${t.toFixed(1).padStart(12)} | ${(a / t).toFixed(2)}`);
+    if (pass === 'fwd+bwd') console.log(`${String(B).padStart(5)} | ${pass.padEnd(8)} | ${a.toFixed(1).padStart(9)} | ${t.toFixed(1).padStart(12)} | ${(a / t).toFixed(2)}`);
     rows.push({ batch: B, pass, ascentMs: a, tfjsWasmMs: t, ratio: a / t });
   }
   xt.dispose();

@@ -95,3 +95,14 @@ test('bad sequence settings get errors naming the values', () => {
   assert.throws(() => new RecurrentPPO({ nSteps: 32, seqLen: 8, batchSize: 12 }), /'batchSize' \(12\) must be a multiple of 'seqLen' \(8\)/);
   assert.throws(() => new RecurrentPPO({ policy: { cell: 'rnn' } as any }), /'policy.cell' must be "lstm" or "gru", got "rnn"/);
 });
+
+test('an update trains every parameter, for GRU cells with a categorical head and LSTM cells with a Gaussian head', () => {
+  for (const [env, cell] of [['CartPoleMaskedVelocity-v1', 'gru'], ['PendulumMaskedVelocity-v1', 'lstm']] as const) {
+    const algo = new RecurrentPPO({ env, numEnvs: 2, nSteps: 16, seqLen: 8, batchSize: 8, epochs: 1, policy: { cell, hiddenSize: 4, headHidden: [4] } as any });
+    const before = algo.policy.namedParameters().map(([n, p]) => [n, Array.from(p.data)] as const);
+    const log = algo.update();
+    assert.ok(Number.isFinite(log.policyLoss) && Number.isFinite(log.valueLoss), JSON.stringify(log));
+    algo.policy.namedParameters().forEach(([n, p], i) => assert.ok(Array.from(p.data).some((v, k) => v !== before[i][1][k]), `${env} ${cell}: ${n} did not change`));
+    algo.close();
+  }
+});

@@ -71,7 +71,7 @@ export interface EvalResult {
  * policy when deterministic (the greedy evaluation the issues' thresholds use), else samples.
  */
 export function evaluate(
-  policy: Policy, envId: string,
+  policy: Pick<Policy, 'kind' | 'act' | 'resetState'>, envId: string,
   opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean; obsStats?: ReturnType<NormalizeObservation<any>['getStats']> } = {},
 ): EvalResult {
   const episodes = opts.episodes ?? 10;
@@ -88,6 +88,7 @@ export function evaluate(
   const returns: number[] = [], lengths: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: (opts.seed ?? 0) + ep });
+    policy.resetState?.();
     let total = 0, len = 0;
     for (;;) {
       const { actions } = policy.act(obs, 1, rng, opts.deterministic ?? true);

@@ -28,8 +28,8 @@ import { gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import { Discrete } from '../envs/index.ts';
 import {
-  standardize, makeTrainingEnvs, makeEnv, episodeLogFields, meanStd, findObsNormalizer, loadModule,
-  optimizerFromState, optimizerToState, type EvalResult, type EnvOptions,
+  standardize, makeTrainingEnvs, episodeLogFields, findObsNormalizer, loadModule, evaluate,
+  optimizerFromState, optimizerToState, type EvalResult,
 } from './common.ts';
 import { learnLoop, type LearnOptions } from './base.ts';
 import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance } from './ppo.ts';
@@ -264,43 +264,20 @@ export interface RecurrentStepper {
 
 /**
  * Episodes of a recurrent policy on a fresh env (seeds seed, seed + 1, ...): the state is carried
- * from step to step within an episode and starts from zero at each episode's first step.
+ * from step to step within an episode and starts from zero at each episode's first step. This is
+ * common.evaluate with the state kept here, so both evaluations draw the same episodes.
  */
-export function evaluateRecurrent(
-  policy: RecurrentStepper, envId: string,
-  opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean; obsStats?: ReturnType<NonNullable<ReturnType<typeof findObsNormalizer>>['getStats']> } = {},
-): EvalResult {
-  const episodes = opts.episodes ?? 10;
-  const env = makeEnv(envId, { normalizeObs: opts.normalizeObs });
-  const norm = findObsNormalizer(env);
-  if (norm) {
-    if (!opts.obsStats) throw new Error('evaluateRecurrent: normalizeObs needs the training statistics (obsStats)');
-    norm.setStats(opts.obsStats);
-    norm.updateRunningMean = false;
-  }
-  const rng = new Rng(opts.seed ?? 0, 7);
-  const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
-  const returns: number[] = [], lengths: number[] = [];
-  try {
-    for (let ep = 0; ep < episodes; ep++) {
-      let { obs } = env.reset({ seed: (opts.seed ?? 0) + ep });
-      let state = policy.initialState(1);
-      let total = 0, len = 0;
-      for (;;) {
-        const out = policy.step(obs, 1, state, null, rng, opts.deterministic ?? true);
-        state = out.state;
-        const r = env.step(policy.kind === 'categorical' ? out.actions[0] + offset : out.actions);
-        total += r.reward;
-        len++;
-        obs = r.obs;
-        if (r.terminated || r.truncated) break;
-      }
-      returns.push(total);
-      lengths.push(len);
-    }
-  } finally {
-    env.close();
-  }
-  const s = meanStd(returns);
-  return { returns, lengths, mean: s.mean, std: s.std };
+export function evaluateRecurrent(policy: RecurrentStepper, envId: string, opts: Parameters<typeof evaluate>[2] = {}): EvalResult {
+  let state: Float32Array | null = null;
+  return evaluate({
+    kind: policy.kind,
+    act(obs, batch, rng, deterministic) {
+      const out = policy.step(obs, batch, state ?? policy.initialState(batch), null, rng, deterministic);
+      state = out.state;
+      return { actions: out.actions, logProbs: new Float32Array(batch) };
+    },
+    resetState() {
+      state = null;
+    },
+  }, envId, opts);
 }

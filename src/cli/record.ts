@@ -51,6 +51,7 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
   const policy = algo.policy;
   const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
   let { obs } = env.reset({ seed });
+  policy.resetState?.();
   frame();
   let total = 0, len = 0;
   for (;;) {

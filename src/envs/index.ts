@@ -44,3 +44,4 @@ export { checkEnv, type CheckEnvOptions } from './checker.ts';
 export { Canvas, rotate, type Rgb, type Point } from './raster.ts';
 export * from './classic/index.ts';
 export * from './mujoco/index.ts';
+export * from './pixels/index.ts';

@@ -34,6 +34,8 @@ export interface Policy extends Module {
   distribution(obs: Tensor): Distribution;
   /** Sample (or, when deterministic, take the mode) off the tape; fills and returns reused buffers. */
   act(obs: Float32Array, batch: number, rng: Rng, deterministic?: boolean): ActResult;
+  /** Policies with memory: forget what `act` carried, at the start of an episode. */
+  resetState?(): void;
 }
 
 function reusable(n: number, cache: { buf?: Float32Array }): Float32Array {

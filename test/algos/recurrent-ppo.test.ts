@@ -106,3 +106,16 @@ test('an update trains every parameter, for GRU cells with a categorical head an
     algo.close();
   }
 });
+
+test('evaluate() starts every episode from a fresh state: a policy with memory gets resetState() per episode', async () => {
+  const { evaluate } = await import('../../src/algos/common.ts');
+  let resets = 0, steps = 0;
+  const policy = {
+    kind: 'categorical' as const,
+    act: () => { steps++; return { actions: Float32Array.of(steps % 2), logProbs: Float32Array.of(0) }; },
+    resetState: () => { resets++; },
+  };
+  const r = evaluate(policy, 'CartPole-v1', { episodes: 3 });
+  assert.equal(resets, 3);
+  assert.equal(steps, r.lengths.reduce((a, b) => a + b, 0));
+});

@@ -95,3 +95,8 @@ test('register a user env and make it; masked-velocity variants zero the velocit
   assert.equal(po[2], 0);
   assert.equal(spec('PendulumMaskedVelocity-v1').maxEpisodeSteps, 200);
 });
+
+test('the envs entry registers every family the CLI offers: the pixel tasks too', async () => {
+  const envs = await import('../../src/envs/index.ts');
+  for (const id of ['CartPole-v1', 'Catch-v0', 'CatchPixels-v0']) assert.ok(envs.registeredIds().includes(id), id);
+});

@@ -16,9 +16,9 @@ export interface Rollout {
   numEnvs: number;
   obsDim: number;
   actDim: number;
-  /** [T * numEnvs * obsDim]: the observation each action was taken in. */
+  /** The observation each action was taken in, T * numEnvs * obsDim numbers. */
   obs: Float32Array;
-  /** [T * numEnvs * actDim]: policy actions (discrete: the index, before any Discrete start offset). */
+  /** Policy actions, T * numEnvs * actDim numbers (discrete: the index, before any Discrete start offset). */
   actions: Float32Array;
   rewards: Float64Array;
   terminated: Uint8Array;

@@ -23,9 +23,9 @@ export interface RecurrentActor {
 
 export interface RecurrentRollout extends Rollout {
   stateSize: number;
-  /** [T * numEnvs * stateSize]: the state before each step, before the episode-start mask. */
+  /** The state before each step, before the episode-start mask: T * numEnvs * stateSize numbers. */
   states: Float32Array;
-  /** [T * numEnvs]: 1 where the step's observation is the first of an episode. */
+  /** 1 where the step's observation is the first of an episode; T * numEnvs numbers. */
   starts: Uint8Array;
 }
 

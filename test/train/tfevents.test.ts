@@ -34,3 +34,11 @@ test('parseRecords rejects a flipped byte in the data or the length', () => {
   assert.throws(() => parseRecords(bad2), /length CRC mismatch/);
   assert.throws(() => parseRecords(rec.subarray(0, rec.length - 2)), /truncated/);
 });
+
+test('one-pass Summary encoding: a tag longer than 127 bytes (two-byte lengths) and a step past 2^32 round-trip', () => {
+  const long = 'train/' + 'x'.repeat(200);
+  const ev = decodeEvent(encodeEvent({ wallTime: 12.5, step: 2 ** 40 + 3, scalars: { a: 1.5, [long]: -0.25, 'rollout/returnMean': 20.5 } }));
+  assert.equal(ev.step, 2 ** 40 + 3);
+  assert.equal(ev.wallTime, 12.5);
+  assert.deepEqual(ev.scalars, { a: 1.5, [long]: -0.25, 'rollout/returnMean': 20.5 });
+});

@@ -568,6 +568,11 @@ export class SAC implements Algorithm<SacConfig> {
     this.restoreExtra(tensors, m);
   }
 
+  /** The networks divergence is checked on (the driver's checkDivergence): actor, critics, targets. */
+  trainedModules(): Module[] {
+    return [this.learner.actor, this.learner.critic, this.learner.criticTarget];
+  }
+
   close(): void {
     this.env.close();
   }

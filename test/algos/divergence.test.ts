@@ -75,3 +75,23 @@ test('REINFORCE without a value function (valueLoss not measured) trains on', ()
     agent.close();
   }
 });
+
+test('SAC and the model-based PG check every network they train, not only the policy', async () => {
+  const { SAC } = await import('../../src/algos/sac.ts');
+  const { ModelBasedPG } = await import('../../src/algos/model-based/mbpg.ts');
+  const sac = new SAC({ env: 'Pendulum-v1', learningStarts: 1000, totalSteps: 450, logInterval: 450, hidden: [8], seed: 3 });
+  const mbpg = new ModelBasedPG({ env: 'ContinuousCartPole-v0' });
+  try {
+    const log = { iteration: 1, steps: 100, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN } as UpdateLog;
+    for (const [algo, net, name] of [[sac, sac.learner.criticTarget, 'TwinQ'], [mbpg, mbpg.value, 'ValueFunction']] as const) {
+      checkDivergence(algo, log);
+      const w = net.parameters()[0];
+      w.data[0] = NaN;
+      assert.throws(() => checkDivergence(algo, log), new RegExp(`parameter ${name}\\.\\S+\\[0\\] is NaN`));
+      w.data[0] = 0;
+    }
+  } finally {
+    sac.close();
+    mbpg.close();
+  }
+});

@@ -17,7 +17,7 @@
 import { learnLoop, type LearnOptions } from '../base.ts';
 import { Rng } from '../../rng/index.ts';
 import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, square, add } from '../../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss } from '../../nn/index.ts';
+import { Adam, clipGradNorm, checkLoss, type Module } from '../../nn/index.ts';
 import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
 import { ReplayBuffer, gae } from '../../rollout/index.ts';
 import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, type EnsembleOptions, type FitResult, type TerminationFn } from '../../models/index.ts';
@@ -246,6 +246,11 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     this.rng.setState(m.rng);
     this.iteration = m.iteration;
     this.envSteps = m.envSteps;
+  }
+
+  /** The networks divergence is checked on (the driver's checkDivergence): policy and value. */
+  trainedModules(): Module[] {
+    return [this.policy, this.value];
   }
 
   close(): void {

@@ -10,7 +10,7 @@ export const DEFAULTS: Record<SectionId, Params> = {
   importance: { alpha: 0.5, horizon: 8, N: 16, M: 300, seed: 0 },
   natural: { scale: 10, lr: 0.05, delta: 0.02, steps: 25 },
   ppo: { eps: 0.2, epochs: 10, updates: 10, seed: 0 },
-  model: { transitions: 2000, epochs: 30, maxHorizon: 50, draws: 12, seed: 0 },
+  model: { transitions: 2000, epochs: 15, maxHorizon: 50, draws: 12, seed: 0 },
   attention: { K: 6, steps: 400, batch: 64, seed: 0 },
 };
 

@@ -79,21 +79,48 @@ function worker(s: SectionId): Worker {
   if (cur && !cur.busy) return cur.w;
   cur?.w.terminate();
   const w = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-  w.onerror = (e) => showError(`the ${s} worker failed: ${e.message || 'could not start (see the console)'}`);
+  w.onerror = (e) => {
+    showError(`the ${s} worker failed: ${e.message || 'could not start (see the console)'}`);
+    workers.get(s)!.busy = false;
+    while (queue.length && active() < CONCURRENT) start(queue[0]);
+  };
   w.onmessage = (e: MessageEvent<LabResponse>) => onResult(e.data);
   workers.set(s, { w, busy: false });
   return w;
 }
 
+// At most CONCURRENT sections compute at once (this machine class has two cores): with all seven
+// started together each one's computation took up to twice as long; queued in page order, the first
+// screen's sections finish first and no computation shares its core.
+const CONCURRENT = Math.max(1, Math.min(2, navigator.hardwareConcurrency || 2));
+const queue: SectionId[] = [];
+
+function active(): number {
+  let n = 0;
+  for (const { busy } of workers.values()) if (busy) n++;
+  return n;
+}
+
 function run(s: SectionId): void {
-  const params = readParams(s);
-  const id = nextId++;
-  latest.set(s, id);
-  const w = worker(s);
-  workers.get(s)!.busy = true;
   const el = sectionEl(s);
   el.dataset.state = 'busy';
-  $('.busy', el).textContent = 'computing…';
+  latest.set(s, nextId++);
+  // A busy section restarts its worker in place (stale work is dropped); others wait their turn.
+  if (workers.get(s)?.busy || active() < CONCURRENT) start(s);
+  else {
+    if (!queue.includes(s)) queue.push(s);
+    $('.busy', el).textContent = 'queued…';
+  }
+}
+
+function start(s: SectionId): void {
+  const i = queue.indexOf(s);
+  if (i >= 0) queue.splice(i, 1);
+  const params = readParams(s);
+  const id = latest.get(s)!;
+  const w = worker(s);
+  workers.get(s)!.busy = true;
+  $('.busy', sectionEl(s)).textContent = 'computing…';
   const req: LabRequest = { id, section: s, params };
   w.postMessage(req);
 }
@@ -101,6 +128,7 @@ function run(s: SectionId): void {
 function onResult(m: LabResponse): void {
   const entry = workers.get(m.section);
   if (entry) entry.busy = false;
+  while (queue.length && active() < CONCURRENT) start(queue[0]);
   if (latest.get(m.section) !== m.id) return;
   const el = sectionEl(m.section);
   if (!m.ok) {

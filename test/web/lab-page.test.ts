@@ -6,8 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
 import { computeSection, DEFAULTS } from '../../src/web/lab/compute.ts';
@@ -96,6 +99,46 @@ test('the default numbers equal the lab\'s in Node for the same settings and see
   const att = computeSection('attention', DEFAULTS.attention) as any;
   const page7 = await json('#attention-numbers');
   for (const v of ['leaveOneOut', 'noBaseline', 'off']) assert.deepEqual(page7[v].map((x: any) => x.attendsCue), att[v].map((x: any) => x.attendsCue), v);
+});
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'ascent.mjs');
+/** Runs the `ascent lab ...` command a section prints under its plot, with --json into a temporary file; returns the JSON. */
+async function cliJson(s: SectionId): Promise<any> {
+  const text = (await page.textContent(`section[data-section=${s}] .cli`))!;
+  const m = /^ascent (lab [^(]*?)\s*(\(|$)/.exec(text.trim());
+  assert.ok(m, `section ${s} shows no ascent lab command: ${JSON.stringify(text)}`);
+  const args = m[1].split(/\s+/);
+  const out = join(mkdtempSync(join(tmpdir(), 'ascent-lab-cli-')), 'out.json');
+  args[args.indexOf('--json') + 1] = out;
+  await promisify(execFile)(process.execPath, [BIN, ...args], { timeout: 30_000 });
+  return JSON.parse(readFileSync(out, 'utf8'));
+}
+
+test('the numbers equal what the command `ascent lab ... --json` under each section gives', { skip, timeout: 60_000 }, async () => {
+  const [est, cmpCli, imp] = await Promise.all([cliJson('scatter'), cliJson('compare'), cliJson('importance')]);
+  // Section 1: the scattered estimator's row of `ascent lab estimators` with the same N, M and seed.
+  const sc = await json('#scatter-numbers');
+  const row = est.estimators.find((e: any) => e.name === 'full');
+  assert.ok(row, 'the CLI reports the full-return estimator');
+  assert.ok(close(sc.totalVariance, row.totalVariance), `scatter: ${sc.totalVariance} vs CLI ${row.totalVariance}`);
+  assert.ok(close(sc.biasSE, row.biasSE), `scatter bias/SE: ${sc.biasSE} vs CLI ${row.biasSE}`);
+  // Section 2: every estimator the page and the CLI both report.
+  const page2 = await json('#compare-table');
+  const common = cmpCli.estimators.filter((e: any) => page2[e.name]);
+  assert.ok(common.length >= 7, `estimators in both: ${common.map((e: any) => e.name)}`);
+  for (const e of common) {
+    assert.ok(close(page2[e.name].totalVariance, e.totalVariance), `${e.name}: ${page2[e.name].totalVariance} vs CLI ${e.totalVariance}`);
+    assert.ok(close(page2[e.name].mse, e.mse), `${e.name} MSE`);
+  }
+  // Section 3: the importance-sampled estimators at the page's step size.
+  const page3 = await json('#importance-table');
+  const at = imp.importance.steps.find((x: any) => x.alpha === page3.alpha);
+  assert.ok(at, `the CLI's sweep has alpha ${page3.alpha}`);
+  assert.ok(close(page3.exactEssFraction, at.exactEssFraction) && close(page3.essFraction, at.essFraction), 'ESS');
+  page3.estimators.forEach((e: any, k: number) => {
+    assert.equal(e.kind, at.estimators[k].kind);
+    assert.ok(close(e.totalVariance, at.estimators[k].totalVariance), `${e.kind}: ${e.totalVariance} vs CLI ${at.estimators[k].totalVariance}`);
+  });
 });
 
 test('moving N changes the numbers; N x variance stays flat within standard errors; the URL keeps N', { skip, timeout: 40_000 }, async () => {

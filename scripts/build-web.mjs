@@ -3,7 +3,7 @@
 //   ascent.js                  the library (engine, distributions, classic envs, algorithms, training driver)
 //   train/    index.html, main.js, worker.js (module worker), style.css   the training page
 //   dashboard/ index.html, main.js, style.css                            the runs dashboard
-//   lab/       index.html, main.js, worker.js, lab.css                   the estimator lab page
+//   lab/       index.html, main.js, worker.js, sw.js, lab.css            the estimator lab page (sw.js: offline)
 // The preset YAML files are parsed here and inlined as JSON, so the pages carry no YAML parser.
 // Usage: node scripts/build-web.mjs [--outdir dir]; or import { buildWeb } from this file.
 import { build } from 'esbuild';
@@ -46,6 +46,7 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
       'dashboard/main': join(web, 'dashboard', 'main.ts'),
       'lab/main': join(web, 'lab', 'main.ts'),
       'lab/worker': join(web, 'lab', 'worker.ts'),
+      'lab/sw': join(web, 'lab', 'sw.ts'),
     },
     outdir,
     metafile: true,

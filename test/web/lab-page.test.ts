@@ -183,3 +183,22 @@ test('a bad control value is an error in its section, not a dead page', { skip, 
   await page.waitForFunction(() => (document.querySelector('section[data-section=importance]') as HTMLElement).dataset.state === 'error', null, { timeout: 15_000 });
   assert.match((await page.textContent('section[data-section=importance] .busy'))!, /batchSize must be a positive integer, got 0/);
 });
+
+test('offline once loaded: the service worker serves the page, its bundles and a linked figure', { skip, timeout: 30_000 }, async () => {
+  const p = await browser.newPage();
+  await p.goto(`${dash.url}lab/`);
+  // Controlled once the worker has installed (precached the files) and claimed the page.
+  await p.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+  await browser.setOffline(true);
+  try {
+    await p.goto(`${dash.url}lab/?natural.scale=20`);
+    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, { timeout: 15_000 });
+    assert.equal(await p.inputValue('section[data-section=natural] [name=scale]'), '20');
+    assert.ok(Number(await p.getAttribute('#natural-plot', 'data-cells')) > 0);
+    // The page's own stylesheet came from the cache too.
+    assert.notEqual(await p.evaluate(() => getComputedStyle(document.body).fontFamily), '');
+  } finally {
+    await browser.setOffline(false);
+    await p.close();
+  }
+});

@@ -330,3 +330,5 @@ function init(): void {
 
 addEventListener('error', (e) => showError(String(e.message)));
 init();
+// Offline once loaded (sw.ts caches the page's files). Not available from file:// or plain http off localhost.
+if ('serviceWorker' in navigator) navigator.serviceWorker.register('./sw.js').catch((e) => console.warn(`lab page: no offline copy (${e})`));

@@ -6,8 +6,9 @@
 //   lab/       index.html, main.js, worker.js, sw.js, lab.css            the estimator lab page (sw.js: offline)
 // The preset YAML files are parsed here and inlined as JSON, so the pages carry no YAML parser.
 // Usage: node scripts/build-web.mjs [--outdir dir]; or import { buildWeb } from this file.
+// node scripts/build-web.mjs --lab-site dir: the lab page alone as a static folder (npm run docs does this into docs-site/lab).
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
@@ -62,7 +63,36 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
   return { outdir, sizes };
 }
 
+/**
+ * The lab page alone as a static folder (for the docs site: `npm run docs` puts it in docs-site/lab/):
+ * its bundles, page and styles side by side, every path relative, no server needed; the links to
+ * the dashboard's other pages are dropped.
+ */
+export async function buildLabSite({ outdir, quiet = false }) {
+  const web = join(root, 'src', 'web');
+  await build({
+    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, keepNames: true,
+    logLevel: quiet ? 'silent' : 'warning', external: ['node:*', 'mujoco-js'],
+    entryPoints: { main: join(web, 'lab', 'main.ts'), worker: join(web, 'lab', 'worker.ts'), sw: join(web, 'lab', 'sw.ts') },
+    outdir,
+  });
+  const html = readFileSync(join(web, 'lab', 'index.html'), 'utf8')
+    .replace('href="../style.css"', 'href="./style.css"')
+    .replace(/<a href="\.\.\/(train|dashboard)\/">[^<]*<\/a>/g, '');
+  if (html.includes('"../')) throw new Error('lab/index.html links outside its folder; the static lab site would break');
+  writeFileSync(join(outdir, 'index.html'), html);
+  copyFileSync(join(web, 'lab', 'lab.css'), join(outdir, 'lab.css'));
+  copyFileSync(join(web, 'style.css'), join(outdir, 'style.css'));
+  return { outdir };
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const lab = process.argv.indexOf('--lab-site');
+  if (lab > 0) {
+    const { outdir } = await buildLabSite({ outdir: resolve(process.argv[lab + 1]) });
+    console.log(`built the lab page as a static site in ${outdir}`);
+    process.exit(0);
+  }
   const i = process.argv.indexOf('--outdir');
   const { outdir, sizes } = await buildWeb({ outdir: i > 0 ? resolve(process.argv[i + 1]) : undefined });
   for (const [f, b] of Object.entries(sizes)) console.log(`${(b / 1024).toFixed(1).padStart(8)} KiB  ${f}`);

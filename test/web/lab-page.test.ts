@@ -7,9 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
@@ -200,5 +202,39 @@ test('offline once loaded: the service worker serves the page, its bundles and a
   } finally {
     await browser.setOffline(false);
     await p.close();
+  }
+});
+
+test('the static build (npm run docs puts it in docs-site/lab/) works from a plain folder, with relative paths', { skip, timeout: 40_000 }, async () => {
+  // @ts-expect-error: a plain .mjs script without types
+  const { buildLabSite } = await import('../../scripts/build-web.mjs');
+  const site = mkdtempSync(join(tmpdir(), 'ascent-docs-'));
+  await buildLabSite({ outdir: join(site, 'lab'), quiet: true });
+  // The docs' lectures page links a stub TypeDoc copies into media/, which forwards to ../lab/.
+  assert.match(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'lectures.md'), 'utf8'), /\]\(lab-page\.html\)/);
+  mkdirSync(join(site, 'media'));
+  writeFileSync(join(site, 'media', 'lab-page.html'), readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'lab-page.html')));
+  // A static file server under a sub-path (as a docs site is often hosted): only relative paths work here.
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
+    const file = path.startsWith('/docs/') ? join(site, path.slice(6)) + (path.endsWith('/') ? 'index.html' : '') : '';
+    if (!file || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const p = await browser.newPage();
+  const errs: string[] = [];
+  p.on('pageerror', (e) => errs.push(e.message));
+  p.on('console', (m) => { if (m.type() === 'error') errs.push(`${m.text()} (${m.location().url})`); });
+  try {
+    await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/docs/media/lab-page.html`);
+    await p.waitForURL(/\/docs\/lab\/index\.html$/, { timeout: 10_000 });
+    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, { timeout: 15_000 });
+    assert.ok(Number(await p.getAttribute('#natural-plot', 'data-cells')) > 0);
+    assert.deepEqual(errs, []);
+  } finally {
+    await p.close();
+    server.close();
   }
 });

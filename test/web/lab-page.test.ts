@@ -1,8 +1,10 @@
 /**
  * The lab page in Chromium: every section computes in its worker and draws, the numbers equal what
- * the same functions give in Node (the CLI's lab code) for the same settings and seed, moving a
+ * the same functions give in Node and what the `ascent lab ... --json` command each section prints
+ * gives (run as a subprocess) for the same settings and seed, moving a
  * control changes them (and the variance scales as 1/N within standard errors), the controls live in
- * the URL, and the page has no console errors. Screenshots go to test-artifacts/.
+ * the URL, and the page has no console errors; it works offline once loaded (service worker), and its
+ * static build (docs-site/lab/) works from a plain folder. Screenshots go to test-artifacts/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

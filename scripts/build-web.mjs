@@ -78,6 +78,7 @@ export async function buildLabSite({ outdir, quiet = false }) {
   });
   const html = readFileSync(join(web, 'lab', 'index.html'), 'utf8')
     .replace('href="../style.css"', 'href="./style.css"')
+    .replace('<head>', '<head>\n  <meta name="ascent-site" content="docs">')
     .replace(/<a href="\.\.\/(train|dashboard)\/">[^<]*<\/a>/g, '');
   if (html.includes('"../')) throw new Error('lab/index.html links outside its folder; the static lab site would break');
   writeFileSync(join(outdir, 'index.html'), html);

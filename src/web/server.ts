@@ -354,6 +354,18 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       }
       return json(res, 404, { error: `no API route ${path}` });
     }
+    if (parts[0] === 'source') {
+      // The lab page's code and guide links: the package's own TypeScript sources and docs pages,
+      // as plain text, and nothing else (regular files inside src/ or docs/, by extension).
+      const rel = parts.slice(1);
+      const top = rel[0];
+      if (!(top === 'src' || top === 'docs') || !/\.(ts|md)$/.test(rel[rel.length - 1] ?? '')) throw new Refused(404, `no source ${path}`);
+      const file = inside(ROOT, rel);
+      if (!existsSync(file)) throw new Refused(404, `no source ${path}`);
+      const bytes = readRegularInside(join(ROOT, top), file, MAX_SERVED_BYTES, path);
+      res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+      return res.end(req.method === 'HEAD' ? undefined : bytes);
+    }
     if (assetsError) {
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       return res.end(assetsError);

@@ -66,6 +66,12 @@ test('every section computes in its worker and draws; the page loads fast and lo
   assert.ok(Number(await page.getAttribute('#ppo-curve', 'data-points')) > 0);
   assert.deepEqual(errors, []);
   await page.screenshot({ path: join(ARTIFACTS, 'lab-page.png'), fullPage: true });
+  // Each section links its code and its guide: the dashboard serves them as text under /source/.
+  const hrefs = await page.$$eval('p.links a', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));
+  assert.ok(hrefs.includes('/source/docs/algorithms/reinforce.md') && hrefs.includes('/source/src/lab/estimators.ts'), JSON.stringify(hrefs));
+  const guide = await fetch(`${dash.url}source/docs/algorithms/reinforce.md`);
+  assert.equal(guide.status, 200);
+  assert.match(await guide.text(), /REINFORCE/);
 });
 
 test('the default numbers equal the lab\'s in Node for the same settings and seed', { skip, timeout: 45_000 }, async () => {
@@ -234,6 +240,10 @@ test('the static build (npm run docs puts it in docs-site/lab/) works from a pla
     await p.waitForURL(/\/docs\/lab\/index\.html$/, { timeout: 10_000 });
     await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, { timeout: 15_000 });
     assert.ok(Number(await p.getAttribute('#natural-plot', 'data-cells')) > 0);
+    // In the docs site a guide links to its built page; code paths are plain text.
+    const hrefs = await p.$$eval('p.links a', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));
+    assert.ok(hrefs.includes('../documents/algorithms_reinforce.html'), JSON.stringify(hrefs));
+    assert.ok(hrefs.every((h) => !h?.startsWith('/source/')));
     assert.deepEqual(errs, []);
   } finally {
     await p.close();

@@ -201,3 +201,15 @@ test('a built page set that lacks a bundle (an older build, before the lab page)
     await d.close();
   }
 });
+
+test('/source/ serves the package\'s own sources and docs as text, and nothing else', async () => {
+  const ok = await get('/source/src/lab/estimators.ts');
+  assert.equal(ok.status, 200);
+  assert.match(ok.type, /^text\/plain/);
+  assert.match(ok.body, /export function/);
+  assert.equal((await get('/source/docs/algorithms/ppo.md')).status, 200);
+  for (const bad of ['/source/package.json', '/source/test/web/server.test.ts', '/source/src/../package.json',
+    '/source/src/..%2f..%2fpackage.json', '/source/src/missing.ts', '/source/README.md']) {
+    assert.ok([403, 404].includes((await get(bad)).status), bad);
+  }
+});

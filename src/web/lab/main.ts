@@ -13,8 +13,17 @@ import type { ClipCurve, ClipRunRow } from '../../lab/ppo-clip.ts';
 import type { ModelBasedResult } from '../../lab/model-based.ts';
 import type { AttentionRow, AttentionVariant } from '../../lab/hard-attention.ts';
 
-/** Set to the repository's web address to turn the code and guide paths into links. */
-const REPO = '';
+/**
+ * Where a code or guide path links: served by `ascent dashboard`, to the dashboard's /source/ route
+ * (the package's sources and docs as text); in the docs site (`npm run docs`, which marks the page
+ * with <meta name="ascent-site" content="docs">), guides to their built pages and code as plain text.
+ */
+function linkFor(path: string): string | null {
+  const inDocsSite = document.querySelector('meta[name="ascent-site"]')?.getAttribute('content') === 'docs';
+  if (!inDocsSite) return `/source/${path}`;
+  const doc = /^docs\/(.+)\.md$/.exec(path);
+  return doc ? `../documents/${doc[1].replace(/\//g, '_')}.html` : null;
+}
 const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model', 'attention'];
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
 type Params = Record<string, number | string>;
@@ -310,7 +319,8 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
 
 function init(): void {
   for (const a of Array.from(document.querySelectorAll<HTMLAnchorElement>('a[data-src]'))) {
-    if (REPO) a.href = `${REPO}/blob/main/${a.dataset.src}`;
+    const href = linkFor(a.dataset.src!);
+    if (href) a.href = href;
     else a.replaceWith(Object.assign(document.createElement('code'), { textContent: a.dataset.src }));
   }
   loadUrl();

@@ -2,8 +2,8 @@
  * The README's CartPole-v1 table, measured: `ascent train <algo> CartPole-v1 --seed S` for each
  * algorithm and seed, one child process each, with the steps and greedy evaluation it printed, its
  * wall and CPU seconds and peak RSS (the child reports its own resource usage at exit), the CPU model
- * and the load average before and after. `npm run bench:readme` (about 2 minutes of CPU); writes
- * bench/results/readme-figures.json and prints the markdown table.
+ * and the load average before and after, after building lib/. `npm run bench:readme` (about 2 minutes
+ * of CPU) writes bench/results/readme-figures.json and prints the markdown table.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
@@ -20,6 +20,10 @@ const USAGE_HOOK = 'data:text/javascript,' + encodeURIComponent(
 
 interface Row { algo: string; seed: number; steps: number; wall: number; cpu: number; rssMB: number; evalMean: number; solved: boolean }
 
+// Measure what a user runs: the compiled lib/ (a stale build would make `ascent` run src/ through tsx,
+// about 30 MB more RSS and slower start-up).
+const build = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) throw new Error('npm run build failed');
 const out = mkdtempSync(path.join(tmpdir(), 'ascent-readme-figures-'));
 const load0 = loadavg();
 const rows: Row[] = [];

@@ -172,13 +172,8 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         // r - 1 - log r (Schulman, "Approximating KL divergence"), checked BEFORE the step, as SB3 does
         // (ppo.py train(): approx_kl_div > 1.5 * target_kl -> break, then the optimizer step): once the
         // steps taken so far have moved the policy past the limit, no further step is applied.
-        const r = ratio.data;
-        let k3 = 0, clipped = 0;
-        for (let i = 0; i < m; i++) {
-          k3 += r[i] - 1 - Math.log(r[i]);
-          if (Math.abs(r[i] - 1) > eps) clipped++;
-        }
-        approxKl = k3 / m;
+        const stats = ratioStats(ratio.data, eps);
+        approxKl = stats.approxKl;
         if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
           stoppedAt = epoch;
           break epochs;
@@ -200,7 +195,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
         this.opt.step(grads);
 
-        clipFraction += clipped / m;
+        clipFraction += stats.clipFraction;
         policyLoss += pg.item();
         vLossSum += vLoss.item();
         entropy += ent.item();
@@ -239,6 +234,20 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     this.rng.setState(m.rng);
     this.beta = m.beta;
   }
+}
+
+/**
+ * Diagnostics of the probability ratios r = pi(a|s) / pi_old(a|s) of one minibatch: the k3 estimate
+ * of KL(pi_old || pi), mean(r - 1 - log r) (unbiased, never negative), and the fraction of ratios
+ * outside [1 - eps, 1 + eps].
+ */
+export function ratioStats(r: ArrayLike<number>, eps: number): { approxKl: number; clipFraction: number } {
+  let k3 = 0, clipped = 0;
+  for (let i = 0; i < r.length; i++) {
+    k3 += r[i] - 1 - Math.log(r[i]);
+    if (Math.abs(r[i] - 1) > eps) clipped++;
+  }
+  return { approxKl: k3 / r.length, clipFraction: clipped / r.length };
 }
 
 /** L^CLIP as a loss to minimise: -E[min(r A, clip(r, 1 - eps, 1 + eps) A)] (PPO paper, eq. 7). */

@@ -32,7 +32,7 @@ import {
   optimizerFromState, optimizerToState, type EvalResult,
 } from './common.ts';
 import { learnLoop, type LearnOptions } from './base.ts';
-import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance } from './ppo.ts';
+import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats } from './ppo.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
@@ -172,13 +172,8 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
         if (c.normalizeAdvantages && B > 1) standardize(adv);
         const { dist, values } = this.policy.evaluateSequences(new Tensor(obs, [L, M, od]), state0, starts);
         const ratio = exp(sub(dist.logProb(act), new Tensor(lpOld, [B])));
-        const r = ratio.data;
-        let k3 = 0, clipped = 0;
-        for (let i = 0; i < B; i++) {
-          k3 += r[i] - 1 - Math.log(r[i]);
-          if (Math.abs(r[i] - 1) > eps) clipped++;
-        }
-        approxKl = k3 / B;
+        const stats = ratioStats(ratio.data, eps);
+        approxKl = stats.approxKl;
         if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
           stoppedAt = epoch;
           break epochs;
@@ -191,7 +186,7 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
         const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
         gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
         this.opt.step(grads);
-        clipFraction += clipped / B;
+        clipFraction += stats.clipFraction;
         policyLoss += pg.item();
         vLossSum += vLoss.item();
         entropy += ent.item();

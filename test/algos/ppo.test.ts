@@ -134,3 +134,12 @@ for (const seed of [0, 1, 2]) {
     assert.ok(ev.mean >= -250, `greedy mean ${ev.mean} after ${agent.steps} steps`);
   });
 }
+
+test('ratioStats: the k3 KL estimate and the clip fraction of a hand-made set of ratios', async () => {
+  const { ratioStats } = await import('../../src/algos/ppo.ts');
+  // r = 1, 2, 1/2: k3 = 0 + (1 - ln 2) + (-1/2 + ln 2) = 1/2, over 3 ratios; 2 of 3 outside [0.8, 1.2].
+  const s = ratioStats(Float32Array.of(1, 2, 0.5), 0.2);
+  assert.ok(Math.abs(s.approxKl - 1 / 6) < 1e-12, String(s.approxKl));
+  assert.equal(s.clipFraction, 2 / 3);
+  assert.equal(ratioStats([1.2, 0.8], 0.2).clipFraction, 0, 'the bounds themselves are not clipped');
+});

@@ -37,6 +37,19 @@ after(async () => {
 
 const cartPixels = (p: Page) => p.evaluate(`(${CANVAS_COLOURS})('env-canvas')`) as Promise<{ black: number; pole: number; width: number; height: number }>;
 
+/**
+ * The canvas's pixel counts once a frame shows the whole cart and pole (within 15 s of animation):
+ * an episode can end with the cart at x = +-2.4, half out of view, so one sampled frame may not.
+ */
+async function cartInView(p: Page): Promise<Awaited<ReturnType<typeof cartPixels>>> {
+  let px = await cartPixels(p);
+  for (const end = Date.now() + 15_000; !(px.black > 1500 && px.pole > 300) && Date.now() < end;) {
+    await p.waitForTimeout(50);
+    px = await cartPixels(p);
+  }
+  return px;
+}
+
 test('PPO trains CartPole-v1 in a worker to a greedy mean of at least 195; pause holds it', { skip, timeout: TRAIN_BOUND_MS + 30_000 }, async () => {
   await page.goto(`${dash.url}train/`);
   assert.equal(await page.inputValue('#env'), 'CartPole-v1');
@@ -62,7 +75,7 @@ test('PPO trains CartPole-v1 in a worker to a greedy mean of at least 195; pause
 
 test('the canvas shows the cart and the pole of the policy being trained', { skip }, async () => {
   await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
-  const px = await cartPixels(page);
+  const px = await cartInView(page);
   assert.deepEqual([px.width, px.height], [600, 400]);
   assert.ok(px.black > 1500, `black (cart and track) pixels: ${px.black}`);
   assert.ok(px.pole > 300, `pole pixels: ${px.pole}`);
@@ -96,8 +109,8 @@ test('a saved file loads back and plays: its first episode is the evaluation\'s 
   // The first episode may end with the cart at the edge of the view (x = +-2.4 terminates): look at
   // the canvas a few steps into the next episode, where every start state is near the centre.
   await page.waitForFunction(() => Number(document.getElementById('episode-return')!.textContent) >= 3, null, { timeout: 30_000 });
+  const px = await cartInView(page);
   await page.screenshot({ path: join(ARTIFACTS, 'train-loaded.png') });
-  const px = await cartPixels(page);
   assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
 });
 

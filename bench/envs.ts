@@ -8,6 +8,7 @@
  *     (BenchHeavyCartPole-v1), where worker threads pay off.
  * Each figure is the best of 3 timed windows after a warm-up. Prints a table, writes bench/results/envs.json.
  */
+import { measure } from './measure.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { isMainThread, Worker } from 'node:worker_threads';
@@ -39,24 +40,6 @@ function actionTable(env: Env<any, any>, n = 4096): (number | Float32Array)[] {
   return Array.from({ length: n }, () => (env.actionSpace instanceof Discrete ? rng.int(env.actionSpace.n) : Float32Array.of(rng.uniform(-1, 1))));
 }
 
-/** Steps/s of `run(k)` (which does k steps), best of 3 windows. */
-function measure(run: (k: number) => void, chunk: number): number {
-  const warmEnd = performance.now() + WINDOW_MS / 2;
-  while (performance.now() < warmEnd) run(chunk);
-  let best = 0;
-  for (let w = 0; w < 3; w++) {
-    let steps = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < WINDOW_MS) {
-      run(chunk);
-      steps += chunk;
-      t = performance.now();
-    }
-    best = Math.max(best, (steps / (t - t0)) * 1000);
-  }
-  return best;
-}
 
 function rawRate(env: Env<any, any>): number {
   const acts = actionTable(env);
@@ -68,7 +51,7 @@ function rawRate(env: Env<any, any>): number {
       const r = env.step(acts[i++ & mask]);
       if (r.terminated || r.truncated) env.reset();
     }
-  }, 10_000);
+  }, 10_000, WINDOW_MS);
 }
 
 function vectorRate(v: VectorEnv, discrete: boolean, chunkSteps = 20_000): number {
@@ -83,7 +66,7 @@ function vectorRate(v: VectorEnv, discrete: boolean, chunkSteps = 20_000): numbe
   const chunk = Math.max(1, Math.round(chunkSteps / v.numEnvs));
   return measure((k) => {
     for (let s = 0; s < k; s++) v.step(tables[i++ & 63]);
-  }, chunk) * v.numEnvs;
+  }, chunk, WINDOW_MS) * v.numEnvs;
 }
 
 /**

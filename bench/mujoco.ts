@@ -9,6 +9,7 @@
  * Actions are uniform in the action box from a fixed table. Each figure is the best of 3 timed
  * windows after a warm-up. Prints a table, writes bench/results/mujoco.json.
  */
+import { measure } from './measure.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { make, type Env } from '../src/envs/index.ts';
@@ -20,23 +21,6 @@ import { Rng } from '../src/rng/index.ts';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 400);
 const REGISTER = new URL('../src/envs/mujoco/register.ts', import.meta.url).href;
 
-function measure(run: (k: number) => void, chunk: number): number {
-  const warmEnd = performance.now() + WINDOW_MS / 2;
-  while (performance.now() < warmEnd) run(chunk);
-  let best = 0;
-  for (let w = 0; w < 3; w++) {
-    let steps = 0;
-    const t0 = performance.now();
-    let t = t0;
-    while (t - t0 < WINDOW_MS) {
-      run(chunk);
-      steps += chunk;
-      t = performance.now();
-    }
-    best = Math.max(best, (steps / (t - t0)) * 1000);
-  }
-  return best;
-}
 
 function actionTable(env: Env<any, any>, n = 1024): Float32Array[] {
   const rng = new Rng(1);
@@ -53,7 +37,7 @@ function envRate(env: Env<any, any>): number {
       const r = env.step(acts[i++ & 1023]);
       if (r.terminated || r.truncated) env.reset();
     }
-  }, 200);
+  }, 200, WINDOW_MS);
 }
 
 /** mj_step calls/s on the env's model, ctrl from the action table, no task code around it. */
@@ -71,7 +55,7 @@ function bareRate(env: MujocoEnv): number {
     }
     // keep the state bounded: start over from the initial state now and then
     env.reset();
-  }, 1000);
+  }, 1000, WINDOW_MS);
 }
 
 function vectorRate(v: VectorEnv, chunkSteps = 400): number {
@@ -82,7 +66,7 @@ function vectorRate(v: VectorEnv, chunkSteps = 400): number {
   const chunk = Math.max(1, Math.round(chunkSteps / v.numEnvs));
   return measure((k) => {
     for (let s = 0; s < k; s++) v.step(tables[i++ & 31]);
-  }, chunk) * v.numEnvs;
+  }, chunk, WINDOW_MS) * v.numEnvs;
 }
 
 const fmt = (x: number) => `${(x / 1e3).toFixed(1)} k`;

@@ -20,7 +20,7 @@ import { Rng } from '../rng/index.ts';
 import {
   Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad,
 } from '../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation } from '../nn/index.ts';
+import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
@@ -189,11 +189,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         }
         const vLoss = valueLoss(this.value.forward(obs), ret, vOld, c.clipRangeVf);
         const ent = mean(dist.entropy());
-        const loss = ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef);
-        checkLoss(loss, 'ppo loss', this.iteration);
-        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
-        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
-        this.opt.step(grads);
+        gradNorm = descend(ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef), this.params, this.opt, c.maxGradNorm, 'ppo loss', this.iteration);
 
         clipFraction += stats.clipFraction;
         policyLoss += pg.item();
@@ -271,6 +267,19 @@ export function valueLoss(v: Tensor, returns: Float32Array, oldValues: Float32Ar
     vl = maximum(vl, square(sub(vClipped, R)));
   }
   return mean(vl);
+}
+
+/**
+ * One optimiser step on `loss`: checked finite (naming `what` and the update), differentiated,
+ * clipped to `maxGradNorm` in global norm when it is > 0, applied. Returns the norm before clipping
+ * (0 when not clipped).
+ */
+export function descend(loss: Tensor, params: Tensor[], opt: Optimizer, maxGradNorm: number, what: string, iteration: number): number {
+  checkLoss(loss, what, iteration);
+  const grads = grad(loss, params, { allowUnused: true }) as Tensor[];
+  const norm = maxGradNorm > 0 ? clipGradNorm(grads, maxGradNorm) : 0;
+  opt.step(grads);
+  return norm;
 }
 
 /** L = L_pg + vfCoef L_V - entCoef H: the entropy bonus lowers the loss of a more random policy. */

@@ -20,8 +20,8 @@
  * cells for classic control (lstm_hidden_size 64, net_arch pi=[64], vf=[64]).
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, grad, mean, exp, sub } from '../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation, type CellKind, type Module, type Optimizer } from '../nn/index.ts';
+import { Tensor, mean, exp, sub } from '../tensor/index.ts';
+import { Adam, makeSchedule, type Schedule, type Activation, type CellKind, type Module, type Optimizer } from '../nn/index.ts';
 import { makeRecurrentPolicy, RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
@@ -32,7 +32,7 @@ import {
   optimizerFromState, optimizerToState, type EvalResult,
 } from './common.ts';
 import { learnLoop, type LearnOptions } from './base.ts';
-import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats } from './ppo.ts';
+import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats, descend } from './ppo.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
@@ -181,11 +181,7 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
         const pg = clippedSurrogateLoss(ratio, new Tensor(adv, [B]), eps);
         const vLoss = valueLoss(values, ret, vOld, c.clipRangeVf);
         const ent = mean(dist.entropy());
-        const loss = ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef);
-        checkLoss(loss, 'recurrent-ppo loss', this.iteration);
-        const grads = grad(loss, this.params, { allowUnused: true }) as Tensor[];
-        gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
-        this.opt.step(grads);
+        gradNorm = descend(ppoLoss(pg, vLoss, ent, c.vfCoef, c.entCoef), this.params, this.opt, c.maxGradNorm, 'recurrent-ppo loss', this.iteration);
         clipFraction += stats.clipFraction;
         policyLoss += pg.item();
         vLossSum += vLoss.item();

@@ -16,7 +16,16 @@ import { startDashboard } from '../src/web/server.ts';
 import { throughput, type StartRequest } from '../src/web/train/session.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 
 function preset(algo: string, env: string): Record<string, unknown> {
@@ -51,10 +60,11 @@ async function main() {
   // One worker for every browser run (its JIT warms up as Node's does across runs).
   await page.evaluate(() => {
     const w = new Worker('/train/worker.js', { type: 'module' });
-    (globalThis as any).benchRun = (req: unknown) => new Promise((resolve, reject) => {
-      w.onmessage = (e) => (e.data.type === 'bench' ? resolve(e.data.result) : e.data.type === 'error' ? reject(new Error(e.data.message)) : undefined);
-      w.postMessage({ type: 'bench', req });
-    });
+    (globalThis as any).benchRun = (req: unknown) =>
+      new Promise((resolve, reject) => {
+        w.onmessage = (e) => (e.data.type === 'bench' ? resolve(e.data.result) : e.data.type === 'error' ? reject(new Error(e.data.message)) : undefined);
+        w.postMessage({ type: 'bench', req });
+      });
   });
   const inBrowser = (req: StartRequest & { steps: number }) => page.evaluate((r) => (globalThis as any).benchRun(r), req) as Promise<Result>;
   const inNode = async (req: StartRequest & { steps: number }) => throughput(req);
@@ -66,15 +76,27 @@ async function main() {
     const warm = { ...req, steps: Math.min(4096, req.steps) };
     await inNode(warm);
     await inBrowser(warm);
-    const node: Result[] = [], browser: Result[] = [];
+    const node: Result[] = [],
+      browser: Result[] = [];
     for (let i = 0; i < REPEATS; i++) {
       node.push(await inNode(req));
       browser.push(await inBrowser(req));
     }
     const best = (rs: Result[]) => rs.reduce((a, b) => (b.stepsPerSecond > a.stepsPerSecond ? b : a));
-    const n = best(node), b = best(browser);
-    rows.push({ algo: c.algo, env: c.env, label, steps: n.steps, updates: n.updates, nodeStepsPerSecond: n.stepsPerSecond, browserStepsPerSecond: b.stepsPerSecond, ratio: b.stepsPerSecond / n.stepsPerSecond,
-      nodeRuns: node.map((r) => r.stepsPerSecond), browserRuns: browser.map((r) => r.stepsPerSecond) });
+    const n = best(node),
+      b = best(browser);
+    rows.push({
+      algo: c.algo,
+      env: c.env,
+      label,
+      steps: n.steps,
+      updates: n.updates,
+      nodeStepsPerSecond: n.stepsPerSecond,
+      browserStepsPerSecond: b.stepsPerSecond,
+      ratio: b.stepsPerSecond / n.stepsPerSecond,
+      nodeRuns: node.map((r) => r.stepsPerSecond),
+      browserRuns: browser.map((r) => r.stepsPerSecond),
+    });
   }
   await ctx.close();
   await dash.close();
@@ -82,12 +104,21 @@ async function main() {
   const chromiumVersion = execFileSync(CHROMIUM, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   console.log(`training throughput, env steps/s (best of ${REPEATS}; browser = module Web Worker in ${chromiumVersion}; Node ${process.version})\n`);
   const head = ['algorithm', 'env', 'steps', 'Node', 'browser', 'browser/Node'];
-  const table = rows.map((r) => [`${r.algo} (${r.label})`, r.env, String(r.steps), r.nodeStepsPerSecond.toFixed(0), r.browserStepsPerSecond.toFixed(0), r.ratio.toFixed(2)]);
+  const table = rows.map((r) => [
+    `${r.algo} (${r.label})`,
+    r.env,
+    String(r.steps),
+    r.nodeStepsPerSecond.toFixed(0),
+    r.browserStepsPerSecond.toFixed(0),
+    r.ratio.toFixed(2),
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
   for (const line of [head, w.map((n) => '-'.repeat(n)), ...table]) console.log(line.map((s, i) => (i < 2 ? s.padEnd(w[i]) : s.padStart(w[i]))).join('  '));
   // Other jobs share this machine: the 1-minute load average says how contended the timings were.
   const load = { before: loadBefore, after: loadavg()[0] };
-  console.log(`\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${cpus().length} CPUs; every run: bench/results/browser.json`);
+  console.log(
+    `\nload average (1 min) ${load.before.toFixed(2)} before, ${load.after.toFixed(2)} after, on ${cpus().length} CPUs; every run: bench/results/browser.json`,
+  );
   const out = { date: new Date().toISOString(), node: process.version, chromium: chromiumVersion, cpus: cpus().length, load, repeats: REPEATS, rows };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/browser.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');

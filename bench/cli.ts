@@ -19,21 +19,26 @@ const arg = (name: string, def?: string) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : def;
 };
-const steps = Number(arg('--steps', '50000')), reps = Number(arg('--reps', '3'));
+const steps = Number(arg('--steps', '50000')),
+  reps = Number(arg('--reps', '3'));
 const old = arg('--old');
 // Settings over the preset on both sides, e.g. --set '{"nSteps":4,"epochs":1}': many short updates, where per-update overhead shows.
 const sets: Record<string, number> = JSON.parse(arg('--set', '{}')!);
 const out = arg('--out');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const hook = join(root, 'bench/cli/cpu-hook.mjs');
-const ENV = 'CartPole-v1', SEED = 0, EPISODES = 1;
+const ENV = 'CartPole-v1',
+  SEED = 0,
+  EPISODES = 1;
 
 function cpuOf(args: string[], cwd: string): { cpuSeconds: number; wallSeconds: number; stdout: string } {
   const tmp = mkdtempSync(join(tmpdir(), 'ascent-bench-cli-'));
   const cpuFile = join(tmp, 'cpu.json');
   const t0 = performance.now();
   const r = spawnSync(process.execPath, ['--import', hook, ...args], {
-    cwd: tmp, encoding: 'utf8', env: { ...process.env, ASCENT_BENCH_CPU_OUT: cpuFile, ASCENT_FROM_SOURCE: '1', FORCE_COLOR: '0' },
+    cwd: tmp,
+    encoding: 'utf8',
+    env: { ...process.env, ASCENT_BENCH_CPU_OUT: cpuFile, ASCENT_FROM_SOURCE: '1', FORCE_COLOR: '0' },
   });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${args.join(' ')} (in ${cwd}) exited ${r.status}: ${r.stderr}`);
@@ -42,8 +47,26 @@ function cpuOf(args: string[], cwd: string): { cpuSeconds: number; wallSeconds: 
   return { cpuSeconds: cpu, wallSeconds: wall, stdout: r.stdout };
 }
 
-const cliArgs = (checkout: string) => [join(checkout, 'bin/ascent.mjs'), 'train', 'ppo', ENV, '--steps', String(steps), '--seed', String(SEED),
-  '--eval-every', '0', '--eval-episodes', String(EPISODES), '--threshold', 'none', '--plain', '--out', 'runs', ...Object.entries(sets).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+const cliArgs = (checkout: string) => [
+  join(checkout, 'bin/ascent.mjs'),
+  'train',
+  'ppo',
+  ENV,
+  '--steps',
+  String(steps),
+  '--seed',
+  String(SEED),
+  '--eval-every',
+  '0',
+  '--eval-episodes',
+  String(EPISODES),
+  '--threshold',
+  'none',
+  '--plain',
+  '--out',
+  'runs',
+  ...Object.entries(sets).flatMap(([k, v]) => ['--set', `${k}=${v}`]),
+];
 const variants: [string, () => string[]][] = [
   ['library', () => [join(root, 'bench/cli/library-run.mjs'), ENV, String(steps), String(SEED), String(EPISODES), 'learn', JSON.stringify(sets)]],
   ['driver', () => [join(root, 'bench/cli/library-run.mjs'), ENV, String(steps), String(SEED), String(EPISODES), 'driver', JSON.stringify(sets)]],
@@ -53,8 +76,8 @@ if (old) variants.push(['cli-old', () => cliArgs(resolve(old))]);
 
 const samples: Record<string, number[]> = Object.fromEntries(variants.map(([n]) => [n, []]));
 /** The final evaluation's return of each run: equal on every side when the work is identical. */
-const evalReturn = (name: string, stdout: string) => name === 'library' || name === 'driver' ? JSON.parse(stdout.trim().split('\n').at(-1)!).evalMean
-  : Number(/^evaluation .*: return (\S+)/m.exec(stdout)?.[1]);
+const evalReturn = (name: string, stdout: string) =>
+  name === 'library' || name === 'driver' ? JSON.parse(stdout.trim().split('\n').at(-1)!).evalMean : Number(/^evaluation .*: return (\S+)/m.exec(stdout)?.[1]);
 const returns = new Set<number>();
 const loads: number[] = [];
 for (let rep = 0; rep < reps; rep++) {
@@ -73,14 +96,25 @@ const lib = median(samples.library);
 // SMT siblings), so the least of several runs is the steadiest estimate of its own cost.
 const libMin = Math.min(...samples.library);
 const rows = variants.map(([name]) => ({
-  name, cpuSecondsMedian: median(samples[name]), cpuSecondsMin: Math.min(...samples[name]), cpuSeconds: samples[name],
-  ratioToLibrary: median(samples[name]) / lib, minRatioToLibrary: Math.min(...samples[name]) / libMin,
+  name,
+  cpuSecondsMedian: median(samples[name]),
+  cpuSecondsMin: Math.min(...samples[name]),
+  cpuSeconds: samples[name],
+  ratioToLibrary: median(samples[name]) / lib,
+  minRatioToLibrary: Math.min(...samples[name]) / libMin,
 }));
-for (const r of rows) console.log(`${r.name.padEnd(8)} median ${r.cpuSecondsMedian.toFixed(2)} s CPU (${r.ratioToLibrary.toFixed(3)}x library), min ${r.cpuSecondsMin.toFixed(2)} s (${r.minRatioToLibrary.toFixed(3)}x)`);
+for (const r of rows)
+  console.log(
+    `${r.name.padEnd(8)} median ${r.cpuSecondsMedian.toFixed(2)} s CPU (${r.ratioToLibrary.toFixed(3)}x library), min ${r.cpuSecondsMin.toFixed(2)} s (${r.minRatioToLibrary.toFixed(3)}x)`,
+  );
 const result = {
-  bench: 'cli-vs-library', work: `ppo ${ENV} preset${Object.keys(sets).length ? ' with ' + JSON.stringify(sets) : ''}, ${steps} steps, seed ${SEED}, no evaluation but one final greedy episode`,
-  finalEvalReturns: [...returns], target: 'cli within 1.05x of library (issue 12)', rows,
+  bench: 'cli-vs-library',
+  work: `ppo ${ENV} preset${Object.keys(sets).length ? ' with ' + JSON.stringify(sets) : ''}, ${steps} steps, seed ${SEED}, no evaluation but one final greedy episode`,
+  finalEvalReturns: [...returns],
+  target: 'cli within 1.05x of library (issue 12)',
+  rows,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, load: { min: Math.min(...loads), max: Math.max(...loads) } },
-  date: new Date().toISOString(), command: `node --import tsx bench/cli.ts ${process.argv.slice(2).join(' ')}`,
+  date: new Date().toISOString(),
+  command: `node --import tsx bench/cli.ts ${process.argv.slice(2).join(' ')}`,
 };
 if (out) writeFileSync(out, JSON.stringify(result, null, 1) + '\n');

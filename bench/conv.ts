@@ -16,8 +16,15 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../src/rng/index.ts';
 import { Tensor, grad, sum, relu, conv2d } from '../src/tensor/index.ts';
 
-const LAYERS = [[4, 32, 8, 4], [32, 64, 4, 2], [64, 64, 3, 1]] as const;
-const batches = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const LAYERS = [
+  [4, 32, 8, 4],
+  [32, 64, 4, 2],
+  [64, 64, 3, 1],
+] as const;
+const batches = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const sizes = batches.length ? batches : [32, 64];
 
 function median(xs: number[]): number {
@@ -53,13 +60,14 @@ await tf.setBackend('wasm');
 const tw = params.map(({ w, b }, i) => {
   const [c, o, k] = LAYERS[i];
   const hwio = new Float32Array(w.size);
-  for (let oo = 0; oo < o; oo++) for (let cc = 0; cc < c; cc++) for (let y = 0; y < k; y++) for (let x = 0; x < k; x++)
-    hwio[((y * k + x) * c + cc) * o + oo] = w.data[((oo * c + cc) * k + y) * k + x];
+  for (let oo = 0; oo < o; oo++)
+    for (let cc = 0; cc < c; cc++)
+      for (let y = 0; y < k; y++) for (let x = 0; x < k; x++) hwio[((y * k + x) * c + cc) * o + oo] = w.data[((oo * c + cc) * k + y) * k + x];
   return { w: tf.variable(tf.tensor4d(hwio, [k, k, c, o])), b: tf.variable(tf.tensor1d(b.data as Float32Array)) };
 });
 const theirs = (x: tf.Tensor4D) => {
   let h = x;
-  LAYERS.forEach(([, , , s], i) => (h = tf.relu(tf.add(tf.conv2d(h, tw[i].w as tf.Tensor4D, s, "valid"), tw[i].b)) as tf.Tensor4D));
+  LAYERS.forEach(([, , , s], i) => (h = tf.relu(tf.add(tf.conv2d(h, tw[i].w as tf.Tensor4D, s, 'valid'), tw[i].b)) as tf.Tensor4D));
   return h;
 };
 
@@ -72,21 +80,34 @@ for (const B of sizes) {
   const xt = tf.tensor4d(xd, [B, 4, 84, 84]).transpose([0, 2, 3, 1]) as tf.Tensor4D;
   const reps = B >= 128 ? 3 : 5;
   const fwdA = await time(() => ours(x), reps);
-  const fwdT = await time(async () => { const y = tf.tidy(() => theirs(xt)); await y.data(); y.dispose(); }, reps);
+  const fwdT = await time(async () => {
+    const y = tf.tidy(() => theirs(xt));
+    await y.data();
+    y.dispose();
+  }, reps);
   console.log(`${String(B).padStart(5)} | forward  | ${fwdA.toFixed(1).padStart(9)} | ${fwdT.toFixed(1).padStart(12)} | ${(fwdA / fwdT).toFixed(2)}`);
   const vars = params.flatMap((p) => [p.w, p.b]);
   const bwdA = await time(() => grad(sum(ours(x)), vars), reps);
   const vt = tw.flatMap((p) => [p.w, p.b]);
   // tfjs-wasm 4.22 has no Conv2DBackpropFilter kernel: its backward is timed on the cpu backend.
   await tf.setBackend('cpu');
-  const bwdT = await time(async () => {
-    const { grads, value } = tf.variableGrads(() => tf.sum(theirs(xt)) as tf.Scalar, vt as tf.Variable[]);
-    await Promise.all(Object.values(grads).map((g) => g.data()));
-    Object.values(grads).forEach((g) => g.dispose()); value.dispose();
-  }, 1, false); // tfjs-cpu's conv backward takes tens of seconds per batch: one timed run
+  const bwdT = await time(
+    async () => {
+      const { grads, value } = tf.variableGrads(() => tf.sum(theirs(xt)) as tf.Scalar, vt as tf.Variable[]);
+      await Promise.all(Object.values(grads).map((g) => g.data()));
+      Object.values(grads).forEach((g) => g.dispose());
+      value.dispose();
+    },
+    1,
+    false,
+  ); // tfjs-cpu's conv backward takes tens of seconds per batch: one timed run
   await tf.setBackend('wasm');
-  for (const [pass, a, t] of [['forward', fwdA, fwdT], ['fwd+bwd', bwdA, bwdT]] as const) {
-    if (pass === 'fwd+bwd') console.log(`${String(B).padStart(5)} | ${pass.padEnd(8)} | ${a.toFixed(1).padStart(9)} | ${t.toFixed(1).padStart(12)} | ${(a / t).toFixed(2)}`);
+  for (const [pass, a, t] of [
+    ['forward', fwdA, fwdT],
+    ['fwd+bwd', bwdA, bwdT],
+  ] as const) {
+    if (pass === 'fwd+bwd')
+      console.log(`${String(B).padStart(5)} | ${pass.padEnd(8)} | ${a.toFixed(1).padStart(9)} | ${t.toFixed(1).padStart(12)} | ${(a / t).toFixed(2)}`);
     rows.push({ batch: B, pass, ascentMs: a, tfjsWasmMs: t, ratio: a / t });
   }
   xt.dispose();

@@ -12,7 +12,17 @@
 //   BENCH_ONLY=sac npm run bench:engine  (only the SAC update rows; writes bench/results/engine-sac.json)
 import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
-import { createOpponents, measureInterleaved, formatTiming, initParams, referenceLoss, makePpoBatch, PPO_BATCHES, INFERENCE_BATCHES, type Timing } from './opponents/index.ts';
+import {
+  createOpponents,
+  measureInterleaved,
+  formatTiming,
+  initParams,
+  referenceLoss,
+  makePpoBatch,
+  PPO_BATCHES,
+  INFERENCE_BATCHES,
+  type Timing,
+} from './opponents/index.ts';
 import { ascentPpoUpdate, ascentInference } from './engine/ascent.ts';
 import { kernelInfo } from '../src/tensor/index.ts';
 import { ascentSacUpdate } from './engine/sac.ts';
@@ -81,9 +91,16 @@ for (const o of opponents) await o.dispose();
 // update in a Python server process), CPU and wall time per update. Each round takes one sample of
 // each engine (enough updates to last ~50 ms), so load from other processes falls on both alike.
 type SacRow = {
-  workload: string; size: string; batch: number; hidden: number[]; samples: number; updatesPerSample: number;
-  ascent: { cpuMs: number; wallMs: number; cpuMinMs: number }; jax?: { cpuMs: number; wallMs: number; cpuMinMs: number };
-  ratios?: { cpu: number; wall: number }; losses: { ascent: [number, number]; jax?: [number, number] };
+  workload: string;
+  size: string;
+  batch: number;
+  hidden: number[];
+  samples: number;
+  updatesPerSample: number;
+  ascent: { cpuMs: number; wallMs: number; cpuMinMs: number };
+  jax?: { cpuMs: number; wallMs: number; cpuMinMs: number };
+  ratios?: { cpu: number; wall: number };
+  losses: { ascent: [number, number]; jax?: [number, number] };
 };
 const sacRows: SacRow[] = [];
 let jaxInfo: Record<string, unknown> = {};
@@ -110,13 +127,15 @@ if (only !== 'ppo') {
     // Warm-up (JIT of both sides), then calls per sample so that a sample lasts ~50 ms.
     const t0 = performance.now();
     let n = 0;
-    while (performance.now() - t0 < (quick ? 500 : 1500)) (ascent(), n++);
+    while (performance.now() - t0 < (quick ? 500 : 1500)) ascent(), n++;
     const per = Math.max(1, Math.round(50 / ((performance.now() - t0) / n)));
     if (jax) await jax.run(per * 3);
     const rounds = quick ? 8 : 25;
-    const a = { cpu: [] as number[], wall: [] as number[] }, jx = { cpu: [] as number[], wall: [] as number[] };
+    const a = { cpu: [] as number[], wall: [] as number[] },
+      jx = { cpu: [] as number[], wall: [] as number[] };
     for (let r = 0; r < rounds; r++) {
-      const c0 = process.cpuUsage(), w0 = performance.now();
+      const c0 = process.cpuUsage(),
+        w0 = performance.now();
       for (let i = 0; i < per; i++) ascent();
       const c = process.cpuUsage(c0);
       a.wall.push((performance.now() - w0) / per);
@@ -128,11 +147,21 @@ if (only !== 'ppo') {
       }
     }
     jax?.close();
-    const med = (x: number[]) => quantile([...x].sort((p, q) => p - q), 0.5);
+    const med = (x: number[]) =>
+      quantile(
+        [...x].sort((p, q) => p - q),
+        0.5,
+      );
     const stats = (x: { cpu: number[]; wall: number[] }) => ({ cpuMs: med(x.cpu), wallMs: med(x.wall), cpuMinMs: Math.min(...x.cpu) });
     const row: SacRow = {
-      workload: 'sac-update', size: size.name, batch: size.batch, hidden: size.hidden, samples: rounds, updatesPerSample: per,
-      ascent: stats(a), losses,
+      workload: 'sac-update',
+      size: size.name,
+      batch: size.batch,
+      hidden: size.hidden,
+      samples: rounds,
+      updatesPerSample: per,
+      ascent: stats(a),
+      losses,
     };
     if (jax) {
       row.jax = stats(jx);
@@ -163,7 +192,15 @@ if (!quick && only !== 'sac') {
   for (let i = 0; i < 10_000; i++) update();
   const seconds = (performance.now() - t0) / 1000;
   const after = snap();
-  memory = { updates: 10_000, seconds, heapBeforeMB: before.heapMB, heapAfterMB: after.heapMB, rssBeforeMB: before.rssMB, rssAfterMB: after.rssMB, gcExposed: gc ? 1 : 0 };
+  memory = {
+    updates: 10_000,
+    seconds,
+    heapBeforeMB: before.heapMB,
+    heapAfterMB: after.heapMB,
+    rssBeforeMB: before.rssMB,
+    rssAfterMB: after.rssMB,
+    gcExposed: gc ? 1 : 0,
+  };
   console.log(
     `\nmemory over 10,000 updates (B=64, ${seconds.toFixed(1)} s): heap ${before.heapMB.toFixed(1)} -> ${after.heapMB.toFixed(1)} MB, ` +
       `RSS ${before.rssMB.toFixed(1)} -> ${after.rssMB.toFixed(1)} MB${gc ? '' : ' (run with --expose-gc for exact heap figures)'}`,

@@ -40,18 +40,21 @@ function actionTable(env: Env<any, any>, n = 4096): (number | Float32Array)[] {
   return Array.from({ length: n }, () => (env.actionSpace instanceof Discrete ? rng.int(env.actionSpace.n) : Float32Array.of(rng.uniform(-1, 1))));
 }
 
-
 function rawRate(env: Env<any, any>): number {
   const acts = actionTable(env);
   const mask = acts.length - 1;
   let i = 0;
   env.reset({ seed: 0 });
-  return measure((k) => {
-    for (let s = 0; s < k; s++) {
-      const r = env.step(acts[i++ & mask]);
-      if (r.terminated || r.truncated) env.reset();
-    }
-  }, 10_000, WINDOW_MS);
+  return measure(
+    (k) => {
+      for (let s = 0; s < k; s++) {
+        const r = env.step(acts[i++ & mask]);
+        if (r.terminated || r.truncated) env.reset();
+      }
+    },
+    10_000,
+    WINDOW_MS,
+  );
 }
 
 function vectorRate(v: VectorEnv, discrete: boolean, chunkSteps = 20_000): number {
@@ -64,9 +67,15 @@ function vectorRate(v: VectorEnv, discrete: boolean, chunkSteps = 20_000): numbe
   let i = 0;
   v.reset({ seed: 0 });
   const chunk = Math.max(1, Math.round(chunkSteps / v.numEnvs));
-  return measure((k) => {
-    for (let s = 0; s < k; s++) v.step(tables[i++ & 63]);
-  }, chunk, WINDOW_MS) * v.numEnvs;
+  return (
+    measure(
+      (k) => {
+        for (let s = 0; s < k; s++) v.step(tables[i++ & 63]);
+      },
+      chunk,
+      WINDOW_MS,
+    ) * v.numEnvs
+  );
 }
 
 /**

@@ -10,8 +10,19 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  compareEstimators, fmt, formatEssVsHorizon, formatImportanceLabReport, formatLabReport, randomMDP, riverSwim, runEssVsHorizon,
-  runEstimatorLab, runImportanceLab, table, type EstimatorSpec, type LabOptions,
+  compareEstimators,
+  fmt,
+  formatEssVsHorizon,
+  formatImportanceLabReport,
+  formatLabReport,
+  randomMDP,
+  riverSwim,
+  runEssVsHorizon,
+  runEstimatorLab,
+  runImportanceLab,
+  table,
+  type EstimatorSpec,
+  type LabOptions,
 } from '../src/lab/index.ts';
 
 const quick = process.argv.includes('--quick');
@@ -29,10 +40,13 @@ function timed<T>(label: string, f: () => T): { value: T; seconds: number } {
 const labs: Record<string, LabOptions> = {
   'random-stationary': { mdp: randomMDP({ numStates: 8, numActions: 4, horizon: 20, seed }), seed, batchSize: 32, numBatches: scale(10000) },
   'random-markov': {
-    mdp: randomMDP({ numStates: 8, numActions: 4, horizon: 20, gamma: 0.95, seed }), timeDependent: true,
-    seed, batchSize: 32, numBatches: scale(10000),
+    mdp: randomMDP({ numStates: 8, numActions: 4, horizon: 20, gamma: 0.95, seed }),
+    timeDependent: true,
+    seed,
+    batchSize: 32,
+    numBatches: scale(10000),
   },
-  'riverswim': { mdp: riverSwim(6, 20), seed, batchSize: 32, numBatches: scale(10000) },
+  riverswim: { mdp: riverSwim(6, 20), seed, batchSize: 32, numBatches: scale(10000) },
 };
 
 const results: Record<string, unknown> = {};
@@ -47,12 +61,16 @@ for (const [name, opts] of Object.entries(labs)) {
 // The optimal baseline against the mean baselines at the batch size people use (N = 16), paired on
 // the same batches: mean difference of squared errors and its standard error (negative: optimal wins).
 const small: EstimatorSpec[] = [
-  { returns: 'full', baseline: 'mean' }, { returns: 'full', baseline: 'mean', leaveOneOut: true },
-  { returns: 'full', baseline: 'mean', previous: true }, { returns: 'full', baseline: 'optimal', leaveOneOut: true },
+  { returns: 'full', baseline: 'mean' },
+  { returns: 'full', baseline: 'mean', leaveOneOut: true },
+  { returns: 'full', baseline: 'mean', previous: true },
+  { returns: 'full', baseline: 'optimal', leaveOneOut: true },
   { returns: 'full', baseline: 'optimal', previous: true },
 ];
 const pairs: [string, string][] = [
-  ['full+optimal(prev)', 'full+mean(prev)'], ['full+optimal(prev)', 'full+mean(LOO)'], ['full+optimal(prev)', 'full+mean'],
+  ['full+optimal(prev)', 'full+mean(prev)'],
+  ['full+optimal(prev)', 'full+mean(LOO)'],
+  ['full+optimal(prev)', 'full+mean'],
   ['full+optimal(LOO)', 'full+mean(LOO)'],
 ];
 const optimalVsMean: Record<string, { a: string; b: string; mean: number; se: number; z: number }[]> = {};
@@ -72,24 +90,45 @@ console.log('Optimal vs mean baseline at N = 16: paired MSE difference (negative
 console.log(table(['lab', 'pair', 'MSE diff', 'SE', 'z'], n16.value) + '\n');
 seconds.optimalVsMeanN16 = n16.seconds;
 
-const is = timed('importance', () => runImportanceLab({
-  mdp: randomMDP({ numStates: 5, numActions: 3, horizon: 10, seed }), seed, batchSize: 32, numBatches: scale(20000),
-  stepSizes: [0, 0.1, 0.25, 0.5, 1, 2],
-}));
+const is = timed('importance', () =>
+  runImportanceLab({
+    mdp: randomMDP({ numStates: 5, numActions: 3, horizon: 10, seed }),
+    seed,
+    batchSize: 32,
+    numBatches: scale(20000),
+    stepSizes: [0, 0.1, 0.25, 0.5, 1, 2],
+  }),
+);
 console.log(formatImportanceLabReport(is.value));
 seconds.importance = is.seconds;
 
 const essOpts = { horizons: [2, 5, 10, 20, 40, 80], mdp: { numStates: 5, numActions: 3 }, alpha: 0.3, seed, batchSize: 32, numBatches: scale(2000) };
 const ess = timed('ess-vs-horizon', () => runEssVsHorizon(essOpts));
-console.log(formatEssVsHorizon(ess.value, `ESS of whole-trajectory weights against T: random MDP S=5 A=3, stationary policy, theta' = theta + 0.3 u, N = 32, M = ${essOpts.numBatches}`));
+console.log(
+  formatEssVsHorizon(
+    ess.value,
+    `ESS of whole-trajectory weights against T: random MDP S=5 A=3, stationary policy, theta' = theta + 0.3 u, N = 32, M = ${essOpts.numBatches}`,
+  ),
+);
 seconds.essVsHorizon = ess.seconds;
 
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'lab.json');
 mkdirSync(dirname(out), { recursive: true });
-const json = JSON.stringify({
-  date: new Date().toISOString(), node: process.version, quick, seed, seconds,
-  estimatorLabs: results, optimalVsMeanN16: optimalVsMean, importance: is.value, essVsHorizon: { options: essOpts, rows: ess.value },
-}, null, 1);
+const json = JSON.stringify(
+  {
+    date: new Date().toISOString(),
+    node: process.version,
+    quick,
+    seed,
+    seconds,
+    estimatorLabs: results,
+    optimalVsMeanN16: optimalVsMean,
+    importance: is.value,
+    essVsHorizon: { options: essOpts, rows: ess.value },
+  },
+  null,
+  1,
+);
 writeFileSync(out + '.tmp', json);
 renameSync(out + '.tmp', out);
 console.log(`\nwrote ${out}`);

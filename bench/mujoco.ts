@@ -21,7 +21,6 @@ import { Rng } from '../src/rng/index.ts';
 const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 400);
 const REGISTER = new URL('../src/envs/mujoco/register.ts', import.meta.url).href;
 
-
 function actionTable(env: Env<any, any>, n = 1024): Float32Array[] {
   const rng = new Rng(1);
   const box = env.actionSpace as unknown as { low: ArrayLike<number>; high: ArrayLike<number>; shape: number[] };
@@ -32,12 +31,16 @@ function envRate(env: Env<any, any>): number {
   const acts = actionTable(env);
   let i = 0;
   env.reset({ seed: 0 });
-  return measure((k) => {
-    for (let s = 0; s < k; s++) {
-      const r = env.step(acts[i++ & 1023]);
-      if (r.terminated || r.truncated) env.reset();
-    }
-  }, 200, WINDOW_MS);
+  return measure(
+    (k) => {
+      for (let s = 0; s < k; s++) {
+        const r = env.step(acts[i++ & 1023]);
+        if (r.terminated || r.truncated) env.reset();
+      }
+    },
+    200,
+    WINDOW_MS,
+  );
 }
 
 /** mj_step calls/s on the env's model, ctrl from the action table, no task code around it. */
@@ -47,15 +50,19 @@ function bareRate(env: MujocoEnv): number {
   env.reset({ seed: 0 });
   const mj = sim.mj as unknown as { mj_step(m: unknown, d: unknown): void };
   let i = 0;
-  return measure((k) => {
-    const ctrl = sim.ctrl;
-    for (let s = 0; s < k; s++) {
-      if ((s & 7) === 0) ctrl.set(acts[i++ & 1023]);
-      mj.mj_step(sim.model, sim.data);
-    }
-    // keep the state bounded: start over from the initial state now and then
-    env.reset();
-  }, 1000, WINDOW_MS);
+  return measure(
+    (k) => {
+      const ctrl = sim.ctrl;
+      for (let s = 0; s < k; s++) {
+        if ((s & 7) === 0) ctrl.set(acts[i++ & 1023]);
+        mj.mj_step(sim.model, sim.data);
+      }
+      // keep the state bounded: start over from the initial state now and then
+      env.reset();
+    },
+    1000,
+    WINDOW_MS,
+  );
 }
 
 function vectorRate(v: VectorEnv, chunkSteps = 400): number {
@@ -64,9 +71,15 @@ function vectorRate(v: VectorEnv, chunkSteps = 400): number {
   let i = 0;
   v.reset({ seed: 0 });
   const chunk = Math.max(1, Math.round(chunkSteps / v.numEnvs));
-  return measure((k) => {
-    for (let s = 0; s < k; s++) v.step(tables[i++ & 31]);
-  }, chunk, WINDOW_MS) * v.numEnvs;
+  return (
+    measure(
+      (k) => {
+        for (let s = 0; s < k; s++) v.step(tables[i++ & 31]);
+      },
+      chunk,
+      WINDOW_MS,
+    ) * v.numEnvs
+  );
 }
 
 const fmt = (x: number) => `${(x / 1e3).toFixed(1)} k`;
@@ -86,8 +99,17 @@ async function main(): Promise<void> {
     const wrapped = new RecordEpisodeStatistics(make(id));
     const w = envRate(wrapped);
     wrapped.close();
-    single.push({ env: id, frameSkip: raw.frameSkip, mjStepPerSec: Math.round(bare), bareEnvStepsPerSec: Math.round(perEnvStep), rawStepsPerSec: Math.round(r), wrappedStepsPerSec: Math.round(w) });
-    console.log(`${id.padEnd(26)} ${fmt(bare).padStart(9)}   ${fmt(perEnvStep).padStart(11)}   ${fmt(r).padStart(7)}   ${fmt(w).padStart(7)}   ${(r / perEnvStep).toFixed(2).padStart(8)}   ${(w / r).toFixed(2).padStart(11)}`);
+    single.push({
+      env: id,
+      frameSkip: raw.frameSkip,
+      mjStepPerSec: Math.round(bare),
+      bareEnvStepsPerSec: Math.round(perEnvStep),
+      rawStepsPerSec: Math.round(r),
+      wrappedStepsPerSec: Math.round(w),
+    });
+    console.log(
+      `${id.padEnd(26)} ${fmt(bare).padStart(9)}   ${fmt(perEnvStep).padStart(11)}   ${fmt(r).padStart(7)}   ${fmt(w).padStart(7)}   ${(r / perEnvStep).toFixed(2).padStart(8)}   ${(w / r).toFixed(2).padStart(11)}`,
+    );
   }
 
   const vec: Record<string, number | string>[] = [];
@@ -111,8 +133,16 @@ async function main(): Promise<void> {
     }
   }
   const out = {
-    bench: 'mujoco', date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model,
-    loadAverage: loadavg(), windowMs: WINDOW_MS, mujoco: 'mujoco-js 0.0.7 (MuJoCo 3.3.8 WebAssembly)', single, vector: vec,
+    bench: 'mujoco',
+    date: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    loadAverage: loadavg(),
+    windowMs: WINDOW_MS,
+    mujoco: 'mujoco-js 0.0.7 (MuJoCo 3.3.8 WebAssembly)',
+    single,
+    vector: vec,
   };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/mujoco.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');

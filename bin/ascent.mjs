@@ -29,7 +29,9 @@ function tsxInstalled() {
 }
 
 const built = existsSync(join(root, 'lib', 'cli', 'main.js'));
-const fromSource = tsxInstalled() && existsSync(join(root, 'src')) &&
+const fromSource =
+  tsxInstalled() &&
+  existsSync(join(root, 'src')) &&
   (process.env.ASCENT_FROM_SOURCE === '1' || !existsSync(stamp) || statSync(stamp).mtimeMs < newestMtime(join(root, 'src')));
 if (fromSource) {
   const { register } = await import('tsx/esm/api');

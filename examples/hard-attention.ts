@@ -13,7 +13,9 @@ import { Categorical } from '../src/distributions/index.ts';
 import { surrogateLoss } from '../src/estimators/index.ts';
 
 export function makeBatch(rng: Rng, n: number, K: number) {
-  const cue = new Float32Array(n * K), slots = new Float32Array(n * K), labels = new Float32Array(n);
+  const cue = new Float32Array(n * K),
+    slots = new Float32Array(n * K),
+    labels = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const k = rng.int(K);
     cue[i * K + k] = 1;
@@ -25,7 +27,9 @@ export function makeBatch(rng: Rng, n: number, K: number) {
 
 /** `scoreFunction: false` trains the classifier alone (the control: the choice of slot cannot learn). */
 export function trainHardAttention(opts: { K?: number; steps?: number; batch?: number; seed?: number; scoreFunction?: boolean } = {}) {
-  const K = opts.K ?? 6, steps = opts.steps ?? 400, n = opts.batch ?? 64;
+  const K = opts.K ?? 6,
+    steps = opts.steps ?? 400,
+    n = opts.batch ?? 64;
   const rng = new Rng(opts.seed ?? 0);
   const where = new MLP([K, 32, K], rng.split(), { outputGain: 0.01 });
   const what = new MLP([K + 1, 32, 1], rng.split());
@@ -41,13 +45,14 @@ export function trainHardAttention(opts: { K?: number; steps?: number; batch?: n
     const cost = add(softplus(logit), neg(mul(y, logit)));
     return { attention, z, logit, cost };
   };
-  const accuracy = () => noGrad(() => {
-    const b = makeBatch(rng, n, K);
-    const { logit } = forward(b, true);
-    let ok = 0;
-    for (let i = 0; i < n; i++) if ((logit.data[i] > 0 ? 1 : 0) === b.labels[i]) ok++;
-    return ok / n;
-  });
+  const accuracy = () =>
+    noGrad(() => {
+      const b = makeBatch(rng, n, K);
+      const { logit } = forward(b, true);
+      let ok = 0;
+      for (let i = 0; i < n; i++) if ((logit.data[i] > 0 ? 1 : 0) === b.labels[i]) ok++;
+      return ok / n;
+    });
   const history: { step: number; accuracy: number; attendsCue: number }[] = [];
   for (let s = 0; s <= steps; s++) {
     const b = makeBatch(rng, n, K);
@@ -67,6 +72,8 @@ export function trainHardAttention(opts: { K?: number; steps?: number; batch?: n
 // Run as a script: print the learning curve.
 if (import.meta.url === `file://${process.argv[1]}`) {
   for (const h of trainHardAttention()) {
-    console.log(`step ${String(h.step).padStart(4)}  greedy accuracy ${(100 * h.accuracy).toFixed(1)}%  samples attending the cued slot ${(100 * h.attendsCue).toFixed(1)}%`);
+    console.log(
+      `step ${String(h.step).padStart(4)}  greedy accuracy ${(100 * h.accuracy).toFixed(1)}%  samples attending the cued slot ${(100 * h.attendsCue).toFixed(1)}%`,
+    );
   }
 }

@@ -8,7 +8,9 @@ console.log(`REINFORCE on CartPole-v1 (seed ${seed}): rewardToGo + value baselin
 agent.learn({
   onUpdate: (l) => {
     if (l.iteration % 5 === 0) {
-      console.log(`update ${String(l.iteration).padStart(3)}  steps ${String(l.steps).padStart(7)}  ${l.seconds.toFixed(1).padStart(5)} s  return ${l.returnMean.toFixed(1).padStart(6)}  entropy ${l.entropy.toFixed(3)}`);
+      console.log(
+        `update ${String(l.iteration).padStart(3)}  steps ${String(l.steps).padStart(7)}  ${l.seconds.toFixed(1).padStart(5)} s  return ${l.returnMean.toFixed(1).padStart(6)}  entropy ${l.entropy.toFixed(3)}`,
+      );
     }
   },
   stop: (l) => l.returnMean >= 490 && agent.evaluate({ episodes: 10 }).mean >= 475,

@@ -19,7 +19,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 function readPresets() {
   const dir = join(root, 'presets');
   const out = {};
-  for (const f of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const doc = parse(readFileSync(join(dir, f), 'utf8'));
     out[doc.algo] = doc.presets ?? {};
   }
@@ -29,9 +31,15 @@ function readPresets() {
 export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = true, quiet = false } = {}) {
   const web = join(root, 'src', 'web');
   const common = {
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify, sourcemap: false,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify,
+    sourcemap: false,
     // Env and wrapper snapshots are tagged with class names (checked on restore), so minifying must keep them.
-    keepNames: true, logLevel: quiet ? 'silent' : 'warning',
+    keepNames: true,
+    logLevel: quiet ? 'silent' : 'warning',
     define: { __ASCENT_PRESETS__: JSON.stringify(readPresets()) },
     // The Node-only vector adapters are loaded through computed specifiers; never pull them in.
     // mujoco-js (loaded by a dynamic import in envs/mujoco/sim.ts) imports Node's 'module': keep it
@@ -71,8 +79,14 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
 export async function buildLabSite({ outdir, quiet = false }) {
   const web = join(root, 'src', 'web');
   await build({
-    bundle: true, format: 'esm', platform: 'browser', target: 'es2022', minify: true, keepNames: true,
-    logLevel: quiet ? 'silent' : 'warning', external: ['node:*', 'mujoco-js'],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    keepNames: true,
+    logLevel: quiet ? 'silent' : 'warning',
+    external: ['node:*', 'mujoco-js'],
     entryPoints: { main: join(web, 'lab', 'main.ts'), worker: join(web, 'lab', 'worker.ts'), sw: join(web, 'lab', 'sw.ts') },
     outdir,
   });
@@ -97,5 +111,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const i = process.argv.indexOf('--outdir');
   const { outdir, sizes } = await buildWeb({ outdir: i > 0 ? resolve(process.argv[i + 1]) : undefined });
   for (const [f, b] of Object.entries(sizes)) console.log(`${(b / 1024).toFixed(1).padStart(8)} KiB  ${f}`);
-  console.log(`built ${outdir} (${Object.keys(sizes).length} bundles; ${readdirSync(outdir).filter((f) => statSync(join(outdir, f)).isDirectory()).join(', ')})`);
+  console.log(
+    `built ${outdir} (${Object.keys(sizes).length} bundles; ${readdirSync(outdir)
+      .filter((f) => statSync(join(outdir, f)).isDirectory())
+      .join(', ')})`,
+  );
 }

@@ -20,8 +20,11 @@ function lineMapper(rev, file) {
   } catch {
     return () => null;
   }
-  const hunks = [...diff.matchAll(/^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/gm)]
-    .map((m) => ({ a: +m[1], b: m[2] === undefined ? 1 : +m[2], d: m[4] === undefined ? 1 : +m[4] }));
+  const hunks = [...diff.matchAll(/^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/gm)].map((m) => ({
+    a: +m[1],
+    b: m[2] === undefined ? 1 : +m[2],
+    d: m[4] === undefined ? 1 : +m[4],
+  }));
   return (n) => {
     let offset = 0;
     for (const { a, b, d } of hunks) {
@@ -58,19 +61,41 @@ for (const page of pages('docs')) {
   const rev = lastCommit(page);
   const out = md.replace(REF, (whole, file, a, b, sep, anchor) => {
     let lines;
-    try { lines = readFileSync(file, 'utf8').split('\n'); } catch { unresolved.push(`${page}: ${file} (no such file)`); return whole; }
-    const from = Number(a), to = Number(b ?? a);
-    if (lines.slice(from - 1, to).join('\n').includes(anchor)) return whole;
+    try {
+      lines = readFileSync(file, 'utf8').split('\n');
+    } catch {
+      unresolved.push(`${page}: ${file} (no such file)`);
+      return whole;
+    }
+    const from = Number(a),
+      to = Number(b ?? a);
+    if (
+      lines
+        .slice(from - 1, to)
+        .join('\n')
+        .includes(anchor)
+    )
+      return whole;
     // First: follow the edits made to the file since the page was last committed.
     if (rev) {
       const map = lineMapper(rev, file);
-      const nf = map(from), nt = map(to), len = to - from;
+      const nf = map(from),
+        nt = map(to),
+        len = to - from;
       // Lines inserted inside the range (or at its edge) stretch it: keep its length, anchored at the
       // start or else at the end, whichever holds the quoted text.
-      const tries = [[nf, nt], [nf, nf === null ? null : nf + len], [nt === null ? null : nt - len, nt]]
-        .filter(([f, t]) => f !== null && t !== null && f >= 1 && t - f === len);
+      const tries = [
+        [nf, nt],
+        [nf, nf === null ? null : nf + len],
+        [nt === null ? null : nt - len, nt],
+      ].filter(([f, t]) => f !== null && t !== null && f >= 1 && t - f === len);
       for (const [f, t] of tries) {
-        if (lines.slice(f - 1, t).join('\n').includes(anchor)) {
+        if (
+          lines
+            .slice(f - 1, t)
+            .join('\n')
+            .includes(anchor)
+        ) {
           moved++;
           return `\`${file}:${f}${b ? `-${t}` : ''}\`${sep}\`${anchor}\``;
         }
@@ -85,7 +110,8 @@ for (const page of pages('docs')) {
       unresolved.push(`${page}: ${file}:${a}${b ? `-${b}` : ''} \`${anchor}\` (${shifts.length ? 'found at several lines' : 'not in the file'})`);
       return whole;
     }
-    const nf = from + chosen[0], nt = to + chosen[0];
+    const nf = from + chosen[0],
+      nt = to + chosen[0];
     moved++;
     return `\`${file}:${nf}${b ? `-${nt}` : ''}\`${sep}\`${anchor}\``;
   });

@@ -5,6 +5,7 @@ export default async function* audit(source) {
   for await (const ev of source) {
     if (ev.type !== 'test:pass' && ev.type !== 'test:fail') continue;
     const d = ev.data;
-    yield JSON.stringify({ pass: ev.type === 'test:pass', name: d.name, file: d.file, nesting: d.nesting, skip: Boolean(d.skip), todo: Boolean(d.todo) }) + '\n';
+    yield JSON.stringify({ pass: ev.type === 'test:pass', name: d.name, file: d.file, nesting: d.nesting, skip: Boolean(d.skip), todo: Boolean(d.todo) }) +
+      '\n';
   }
 }

@@ -39,7 +39,9 @@ export function shellCommands(markdown: string): string[][] {
 /** The run directories under `out`, oldest first (by modification time). */
 export function runsIn(out: string): string[] {
   if (!existsSync(out)) return [];
-  return readdirSync(out).map((d) => join(out, d)).filter((d) => statSync(d).isDirectory())
+  return readdirSync(out)
+    .map((d) => join(out, d))
+    .filter((d) => statSync(d).isDirectory())
     .sort((a, b) => statSync(a).mtimeMs - statSync(b).mtimeMs);
 }
 
@@ -82,7 +84,10 @@ export async function runAscentCommands(commands: string[][], o: RunOptions): Pr
         child.stdout!.on('data', (d) => {
           out += d;
           const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-          if (m) { clearTimeout(timer); resolve(m[1]); }
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1]);
+          }
         });
       });
       const res = await fetch(`${url}api/runs`);

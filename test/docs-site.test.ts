@@ -15,7 +15,13 @@ test('the docs site builds with no warning, with the guides and the API referenc
   try {
     const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'typedoc', 'bin', 'typedoc'), '--out', out], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-    for (const page of ['index.html', 'documents/getting-started.html', 'documents/algorithms_ppo.html', 'classes/index.PPO.html', 'classes/index.AsyncVectorEnv.html']) {
+    for (const page of [
+      'index.html',
+      'documents/getting-started.html',
+      'documents/algorithms_ppo.html',
+      'classes/index.PPO.html',
+      'classes/index.AsyncVectorEnv.html',
+    ]) {
       assert.ok(existsSync(join(out, page)), `${page} was built`);
     }
   } finally {

@@ -15,10 +15,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ROOT, fencedBlocks, runAscentCommands, runTsSample, shellCommands } from './doc-commands.ts';
 
 function markdownFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? markdownFiles(p) : p.endsWith('.md') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((n) => {
+      const p = join(dir, n);
+      return statSync(p).isDirectory() ? markdownFiles(p) : p.endsWith('.md') ? [p] : [];
+    });
 }
 
 const DOCS = markdownFiles(join(ROOT, 'docs'));
@@ -36,7 +38,12 @@ export function headingAnchors(md: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
   for (const m of md.replace(/^```[\s\S]*?^```/gm, '').matchAll(/^#{1,6}\s+(.+?)\s*#*$/gm)) {
-    const base = m[1].replace(/`/g, '').toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').trim().replace(/\s/g, '-');
+    const base = m[1]
+      .replace(/`/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -46,12 +53,12 @@ export function headingAnchors(md: string): Set<string> {
 
 /** Relative link targets [text](target) of a page, without external URLs. */
 export function relativeLinks(md: string): string[] {
-  return [...prose(md).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1])
-    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
+  return [...prose(md).matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
 
 test('headingAnchors and relativeLinks follow GitHub on a hand-made page', () => {
-  const md = '# Getting started\n## The `ascent` command: train, eval\n## Train\n## Train\n```sh\n# not a heading\n```\n' +
+  const md =
+    '# Getting started\n## The `ascent` command: train, eval\n## Train\n## Train\n```sh\n# not a heading\n```\n' +
     '[a](b.md) [c](https://x.org) [d](#train-1) `[e](f.md)` [g](../h.md#top "title")\n';
   assert.deepEqual([...headingAnchors(md)], ['getting-started', 'the-ascent-command-train-eval', 'train', 'train-1']);
   assert.deepEqual(relativeLinks(md), ['b.md', '#train-1', '../h.md#top']);
@@ -63,7 +70,10 @@ test('every relative link in README.md and docs/ resolves to a file, and every #
     for (const link of relativeLinks(read(page))) {
       const [path, anchor] = link.split('#');
       const target = path ? resolve(dirname(page), decodeURIComponent(path)) : page;
-      if (!existsSync(target)) { broken.push(`${rel(page)}: ${link} (no such file)`); continue; }
+      if (!existsSync(target)) {
+        broken.push(`${rel(page)}: ${link} (no such file)`);
+        continue;
+      }
       if (anchor && target.endsWith('.md') && !headingAnchors(read(target)).has(anchor)) broken.push(`${rel(page)}: ${link} (no heading #${anchor})`);
     }
   }
@@ -78,11 +88,24 @@ test('every `file:lines` reference in docs/ points inside the file, at lines hol
     for (const m of md.matchAll(/`((?:src|test|bench|examples|scripts|presets)\/[\w./-]+):(\d+)(?:-(\d+))?`(?:,?\s*`([^`]+)`)?/g)) {
       const [, file, a, b, anchor] = m;
       const where = `${rel(page)}: ${file}:${a}${b ? `-${b}` : ''}`;
-      if (!existsSync(join(ROOT, file))) { problems.push(`${where}: no such file`); continue; }
+      if (!existsSync(join(ROOT, file))) {
+        problems.push(`${where}: no such file`);
+        continue;
+      }
       const lines = read(join(ROOT, file)).split('\n');
-      const from = Number(a), to = Number(b ?? a);
-      if (!(from >= 1 && from <= to && to <= lines.length)) { problems.push(`${where}: the file has ${lines.length} lines`); continue; }
-      if (anchor && !lines.slice(from - 1, to).join('\n').includes(anchor)) {
+      const from = Number(a),
+        to = Number(b ?? a);
+      if (!(from >= 1 && from <= to && to <= lines.length)) {
+        problems.push(`${where}: the file has ${lines.length} lines`);
+        continue;
+      }
+      if (
+        anchor &&
+        !lines
+          .slice(from - 1, to)
+          .join('\n')
+          .includes(anchor)
+      ) {
         const now = lines.flatMap((l, i) => (l.includes(anchor) ? [i + 1] : []));
         problems.push(`${where}: does not contain \`${anchor}\` (${now.length ? `found at line ${now.join(', ')}` : 'not in the file'})`);
       }
@@ -133,15 +156,34 @@ test('the ```ts samples of README.md and docs/ type-check against the published 
   const dir = join(ROOT, `.doc-typecheck-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
-    const files = PAGES.flatMap((page) => fencedBlocks(read(page), 'ts').map((code, i) => {
-      const f = join(dir, `${rel(page).replace(/\W+/g, '-')}-${i + 1}.mts`);
-      writeFileSync(f, code);
-      return f;
-    }));
+    const files = PAGES.flatMap((page) =>
+      fencedBlocks(read(page), 'ts').map((code, i) => {
+        const f = join(dir, `${rel(page).replace(/\W+/g, '-')}-${i + 1}.mts`);
+        writeFileSync(f, code);
+        return f;
+      }),
+    );
     assert.ok(files.length >= 3, `only ${files.length} samples found`);
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
-      '--target', 'es2022', '--skipLibCheck', '--types', 'node', ...files], { cwd: ROOT, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--target',
+        'es2022',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        ...files,
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, `a sample does not type-check (the file names say which page and sample):\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,13 +13,40 @@ const root = new URL('..', import.meta.url).pathname;
 /** The names a user's own training loop (or a Gymnasium script moved to Ascent) imports from the entry. */
 const NEEDED = [
   // envs, spaces, wrappers
-  'make', 'register', 'checkEnv', 'BaseEnv', 'Wrapper', 'Box', 'Discrete', 'flatten', 'unflatten', 'flattenSpace',
-  'TimeLimit', 'RecordEpisodeStatistics', 'NormalizeObservation', 'NormalizeReward', 'ClipAction', 'RescaleAction',
-  'FrameStackObservation', 'FlattenObservation',
+  'make',
+  'register',
+  'checkEnv',
+  'BaseEnv',
+  'Wrapper',
+  'Box',
+  'Discrete',
+  'flatten',
+  'unflatten',
+  'flattenSpace',
+  'TimeLimit',
+  'RecordEpisodeStatistics',
+  'NormalizeObservation',
+  'NormalizeReward',
+  'ClipAction',
+  'RescaleAction',
+  'FrameStackObservation',
+  'FlattenObservation',
   // vector envs and the factory (gymnasium.vector, gymnasium.make_vec)
-  'SyncVectorEnv', 'AsyncVectorEnv', 'makeVec', 'runWorker',
+  'SyncVectorEnv',
+  'AsyncVectorEnv',
+  'makeVec',
+  'runWorker',
   // rollouts, policies, algorithms, the training driver
-  'Collector', 'Rng', 'Tensor', 'Adam', 'PPO', 'Reinforce', 'TRPO', 'SAC', 'ALGORITHMS', 'train',
+  'Collector',
+  'Rng',
+  'Tensor',
+  'Adam',
+  'PPO',
+  'Reinforce',
+  'TRPO',
+  'SAC',
+  'ALGORITHMS',
+  'train',
 ];
 
 test('the package entry exports the vector envs, the vector factory and the algorithms', () => {
@@ -37,11 +64,13 @@ test("package.json's exports map points the bare 'ascent-rl' at lib/, which the 
 });
 
 function newestSource(dir: string): number {
-  return Math.max(...readdirSync(dir).map((n) => {
-    const p = join(dir, n);
-    const s = statSync(p);
-    return s.isDirectory() ? newestSource(p) : s.mtimeMs;
-  }));
+  return Math.max(
+    ...readdirSync(dir).map((n) => {
+      const p = join(dir, n);
+      const s = statSync(p);
+      return s.isDirectory() ? newestSource(p) : s.mtimeMs;
+    }),
+  );
 }
 
 test("import ... from 'ascent-rl' (the built lib/) exports the same names as src/index.ts", async (t) => {
@@ -66,12 +95,15 @@ test('a training loop built from the entry alone: makeVec, SyncVectorEnv, AsyncV
   const asyncEnv = await makeVec('CartPole-v1', 2, { vectorizationMode: 'async', numWorkers: 1, recordEpisodeStatistics: true });
   assert.ok(asyncEnv instanceof AsyncVectorEnv);
   try {
-    const a = sync.reset({ seed: [3, 4] }), b = direct.reset({ seed: 3 }), c = asyncEnv.reset({ seed: 3 });
+    const a = sync.reset({ seed: [3, 4] }),
+      b = direct.reset({ seed: 3 }),
+      c = asyncEnv.reset({ seed: 3 });
     assert.deepEqual(Array.from(a.obs), Array.from(b.obs));
     assert.deepEqual(Array.from(c.obs), Array.from(b.obs));
     for (let t = 0; t < 20; t++) {
       const acts = [t % 2, (t + 1) % 2];
-      const x: VectorStepResult = sync.step(acts), y: VectorStepResult = asyncEnv.step(acts);
+      const x: VectorStepResult = sync.step(acts),
+        y: VectorStepResult = asyncEnv.step(acts);
       assert.deepEqual(Array.from(x.obs), Array.from(y.obs));
       assert.deepEqual(Array.from(x.rewards), Array.from(y.rewards));
     }

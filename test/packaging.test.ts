@@ -17,13 +17,17 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
 /** Whether version `v` (e.g. "20.19.3") lies in one of the ranges this package writes: ^X.Y.Z or >=X.Y.Z, joined by ||. */
 export function inRange(v: string, range: string): boolean {
   const num = (s: string) => s.split('.').map(Number);
-  const cmp = (a: number[], b: number[]) => (a[0] - b[0]) || (a[1] - b[1]) || (a[2] - b[2]);
-  return range.split('||').map((r) => r.trim()).some((r) => {
-    const m = /^(\^|>=)(\d+\.\d+\.\d+)$/.exec(r);
-    if (!m) throw new Error(`engines range: expected ^X.Y.Z or >=X.Y.Z joined by ||, got ${JSON.stringify(r)}`);
-    const lo = num(m[2]), x = num(v);
-    return cmp(x, lo) >= 0 && (m[1] === '>=' || x[0] === lo[0]);
-  });
+  const cmp = (a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
+  return range
+    .split('||')
+    .map((r) => r.trim())
+    .some((r) => {
+      const m = /^(\^|>=)(\d+\.\d+\.\d+)$/.exec(r);
+      if (!m) throw new Error(`engines range: expected ^X.Y.Z or >=X.Y.Z joined by ||, got ${JSON.stringify(r)}`);
+      const lo = num(m[2]),
+        x = num(v);
+      return cmp(x, lo) >= 0 && (m[1] === '>=' || x[0] === lo[0]);
+    });
 }
 
 test('engines admits exactly the Node versions that load the package by import and by require', () => {
@@ -44,8 +48,20 @@ test('npm pack publishes the library, the command, the presets, the dashboard pa
   const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const files = (JSON.parse(r.stdout)[0].files as { path: string }[]).map((f) => f.path);
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'bin/ascent.mjs', 'scripts/build.mjs', 'scripts/build-web.mjs',
-    'presets/ppo.yaml', 'presets/reinforce.yaml', 'presets/trpo.yaml', 'presets/sac.yaml', 'presets/mbpo.yaml', 'src/index.ts']) {
+  for (const f of [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    'bin/ascent.mjs',
+    'scripts/build.mjs',
+    'scripts/build-web.mjs',
+    'presets/ppo.yaml',
+    'presets/reinforce.yaml',
+    'presets/trpo.yaml',
+    'presets/sac.yaml',
+    'presets/mbpo.yaml',
+    'src/index.ts',
+  ]) {
     assert.ok(files.includes(f), `${f} is not in the package`);
   }
   if (existsSync(join(ROOT, 'lib/index.js'))) {
@@ -57,14 +73,15 @@ test('npm pack publishes the library, the command, the presets, the dashboard pa
   if (existsSync(join(ROOT, 'dist/web/dashboard/main.js'))) {
     for (const f of ['dist/web/dashboard/main.js', 'dist/web/train/worker.js']) assert.ok(files.includes(f), `${f} is not in the package`);
   }
-  const unwanted = files.filter((f) => /^(test|bench|node_modules|runs|docs-site|examples|\.ci)\//.test(f)
-    || /^scripts\/(record-|run-tests|test-audit)/.test(f) || f.startsWith('.'));
+  const unwanted = files.filter(
+    (f) => /^(test|bench|node_modules|runs|docs-site|examples|\.ci)\//.test(f) || /^scripts\/(record-|run-tests|test-audit)/.test(f) || f.startsWith('.'),
+  );
   assert.deepEqual(unwanted, [], 'files that should not be published');
 });
 
 test("require('ascent-rl') works from a CommonJS file, and import() gives the same module", { timeout: 60_000 }, (t) => {
   if (!existsSync(join(ROOT, 'lib/index.js'))) {
-    t.skip('lib/ is missing: run `npm run build` to check require(\'ascent-rl\')');
+    t.skip("lib/ is missing: run `npm run build` to check require('ascent-rl')");
     return;
   }
   // A .cjs file inside the repository resolves 'ascent-rl' to this package through "exports"
@@ -72,7 +89,9 @@ test("require('ascent-rl') works from a CommonJS file, and import() gives the sa
   const dir = join(ROOT, `.packaging-test-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'consumer.cjs');
-  writeFileSync(file, `
+  writeFileSync(
+    file,
+    `
 const ascent = require('ascent-rl');
 const agent = new ascent.PPO({ env: 'CartPole-v1', seed: 0, numEnvs: 2, nSteps: 16, batchSize: 32, epochs: 1 });
 const log = agent.update();
@@ -80,7 +99,8 @@ agent.close();
 import('ascent-rl').then((esm) => {
   console.log(JSON.stringify({ steps: log.steps, same: esm.PPO === ascent.PPO, version: require('ascent-rl/package.json').version }));
 });
-`);
+`,
+  );
   try {
     const r = spawnSync(process.execPath, [file], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);

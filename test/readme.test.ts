@@ -26,11 +26,14 @@ test('the README shows its two set-up commands and the ascent commands', () => {
 });
 
 test('every `npx ascent` command in the README runs as written', { timeout: 600_000 }, async () => {
-  const { resumed } = await runAscentCommands(commands.filter((c) => c[0] === 'npx'), { steps: STEPS, page: 'README.md' });
+  const { resumed } = await runAscentCommands(
+    commands.filter((c) => c[0] === 'npx'),
+    { steps: STEPS, page: 'README.md' },
+  );
   assert.ok(resumed, 'the README resumes a run');
 });
 
-test('the README\'s code example runs against the package entry', { timeout: 300_000 }, () => {
+test("the README's code example runs against the package entry", { timeout: 300_000 }, () => {
   const [code] = blocks('ts');
   assert.match(code, /from 'ascent-rl'/);
   assert.match(code, /totalSteps: 100_000/);
@@ -39,7 +42,7 @@ test('the README\'s code example runs against the package entry', { timeout: 300
   assert.match(r.stdout, /mean/);
 });
 
-test('`npx ascent` finds the command in a checkout (what the README\'s first line relies on)', () => {
+test("`npx ascent` finds the command in a checkout (what the README's first line relies on)", () => {
   const r = spawnSync('npx', ['--no-install', 'ascent', '--version'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /\d+\.\d+\.\d+/);

@@ -3,8 +3,24 @@
 // hidden layers as MLP.forward computes them (linearAct: the tanh inside the gemm call), and each
 // update in a BufferArena so that its tape reuses the previous update's buffers (issue 12).
 import {
-  Tensor, BufferArena, linear, linearAct, logSoftmax, takeAlongAxis, reshape, exp, sub, mul, minimum, clip, mean, square, sum,
-  neg, add, grad,
+  Tensor,
+  BufferArena,
+  linear,
+  linearAct,
+  logSoftmax,
+  takeAlongAxis,
+  reshape,
+  exp,
+  sub,
+  mul,
+  minimum,
+  clip,
+  mean,
+  square,
+  sum,
+  neg,
+  add,
+  grad,
 } from '../../src/tensor/index.ts';
 import { Adam, MLP } from '../../src/nn/index.ts';
 import { Rng } from '../../src/rng/index.ts';
@@ -66,8 +82,12 @@ export function ascentInference(batch: number, seed: number, params?: ParamArray
   return () => {
     const logits = policy.predict(obs, batch);
     for (let i = 0; i < batch; i++) {
-      const a = logits[2 * i], b = logits[2 * i + 1], m = a > b ? a : b;
-      const ea = Math.exp(a - m), eb = Math.exp(b - m), z = ea + eb;
+      const a = logits[2 * i],
+        b = logits[2 * i + 1],
+        m = a > b ? a : b;
+      const ea = Math.exp(a - m),
+        eb = Math.exp(b - m),
+        z = ea + eb;
       probs[2 * i] = ea / z;
       probs[2 * i + 1] = eb / z;
     }

@@ -45,8 +45,13 @@ export interface SacWorkload {
   q2: Layers;
   /** Targets start as copies of the critics (as SB3 and sac.ts do). */
   data: {
-    obs: Float32Array; actions: Float32Array; rewards: Float32Array; nextObs: Float32Array;
-    terminated: Float32Array; eps1: Float32Array; eps2: Float32Array;
+    obs: Float32Array;
+    actions: Float32Array;
+    rewards: Float32Array;
+    nextObs: Float32Array;
+    terminated: Float32Array;
+    eps1: Float32Array;
+    eps2: Float32Array;
   };
 }
 
@@ -54,7 +59,9 @@ export interface SacWorkload {
 function initLayers(sizes: number[], rng: Rng, outScale: number): Layers {
   const out: Layers = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
-    const fanIn = sizes[i], fanOut = sizes[i + 1], lim = Math.sqrt(6 / (fanIn + fanOut)) * (i + 2 === sizes.length ? outScale : 1);
+    const fanIn = sizes[i],
+      fanOut = sizes[i + 1],
+      lim = Math.sqrt(6 / (fanIn + fanOut)) * (i + 2 === sizes.length ? outScale : 1);
     out.push(rng.fillUniform(new Float32Array(fanIn * fanOut), -lim, lim) as Float32Array);
     out.push(rng.fillUniform(new Float32Array(fanOut), -0.1, 0.1) as Float32Array);
   }

@@ -42,17 +42,26 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}):
   const { obs: O, act: A, batch: B } = w.size;
   const W = O + A;
   const actor = mlp(actorSizes(w.size), w.actor);
-  const q1 = mlp(criticSizes(w.size), w.q1), q2 = mlp(criticSizes(w.size), w.q2);
-  const t1 = mlp(criticSizes(w.size), w.q1), t2 = mlp(criticSizes(w.size), w.q2);
+  const q1 = mlp(criticSizes(w.size), w.q1),
+    q2 = mlp(criticSizes(w.size), w.q2);
+  const t1 = mlp(criticSizes(w.size), w.q1),
+    t2 = mlp(criticSizes(w.size), w.q2);
   const logAlpha = Tensor.param(new Float32Array(1), [1], 'logAlpha');
-  const actorParams = actor.parameters(), criticParams = [...q1.parameters(), ...q2.parameters()];
+  const actorParams = actor.parameters(),
+    criticParams = [...q1.parameters(), ...q2.parameters()];
   const targetParams = [...t1.parameters(), ...t2.parameters()];
   const opt = { lr: SAC.lr, beta1: SAC.beta1, beta2: SAC.beta2, eps: SAC.eps };
-  const actorOpt = new Adam(actorParams, opt), criticOpt = new Adam(criticParams, opt), alphaOpt = new Adam([logAlpha], opt);
-  const d = w.data, targetEntropy = -A;
+  const actorOpt = new Adam(actorParams, opt),
+    criticOpt = new Adam(criticParams, opt),
+    alphaOpt = new Adam([logAlpha], opt);
+  const d = w.data,
+    targetEntropy = -A;
   // Hands rsample the fixed noise eps1 in place of a generator's draw.
   const eps1 = { fillNormal: (out: Float32Array) => (out.set(d.eps1), out) } as unknown as Rng;
-  const sa = new Float32Array(B * W), saNext = new Float32Array(B * W), nextLogp = new Float32Array(B), y = new Float32Array(B);
+  const sa = new Float32Array(B * W),
+    saNext = new Float32Array(B * W),
+    nextLogp = new Float32Array(B),
+    y = new Float32Array(B);
   for (let i = 0; i < B; i++) {
     for (let j = 0; j < O; j++) sa[i * W + j] = d.obs[i * O + j];
     for (let j = 0; j < A; j++) sa[i * W + O + j] = d.actions[i * A + j];
@@ -79,18 +88,22 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}):
         const m = pn[i * 2 * A + k];
         let ls = pn[i * 2 * A + A + k];
         ls = ls < SAC.logStdMin ? SAC.logStdMin : ls > SAC.logStdMax ? SAC.logStdMax : ls;
-        const z = d.eps2[i * A + k], u = m + Math.exp(ls) * z;
+        const z = d.eps2[i * A + k],
+          u = m + Math.exp(ls) * z;
         saNext[i * W + O + k] = Math.tanh(u);
         lp += -0.5 * z * z - ls - HALF_LOG_2PI - logDetTanh(u);
       }
       nextLogp[i] = lp;
     }
-    const y1 = t1.predict(saNext, B), y2 = t2.predict(saNext, B);
+    const y1 = t1.predict(saNext, B),
+      y2 = t2.predict(saNext, B);
     for (let i = 0; i < B; i++) y[i] = d.rewards[i] + (d.terminated[i] ? 0 : SAC.gamma * (Math.min(y1[i], y2[i]) - alpha * nextLogp[i]));
 
     // Critic step.
-    const saT = new Tensor(sa, [B, W]), yT = new Tensor(y, [B, 1]);
-    const c1 = q1.forward(saT), c2 = q2.forward(saT);
+    const saT = new Tensor(sa, [B, W]),
+      yT = new Tensor(y, [B, 1]);
+    const c1 = q1.forward(saT),
+      c2 = q2.forward(saT);
     const criticLoss = mul(add(mean(square(sub(c1, yT))), mean(square(sub(c2, yT)))), 0.5);
     criticOpt.step(grad(criticLoss, criticParams));
 

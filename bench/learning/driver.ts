@@ -32,7 +32,11 @@ export function runChild(spec: RunSpec, log = true): Promise<RunResult> {
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const last = out.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+      const last = out
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .pop();
       if (code !== 0 || !last) return reject(new Error(`run-one ${spec.name} seed ${spec.seed} exited with ${code}`));
       resolve(JSON.parse(last) as RunResult);
     });
@@ -63,8 +67,12 @@ export function fmtSummary(s: Summary, digits = 0, scale = 1): string {
 export function machine() {
   const c = cpus();
   return {
-    cpu: c[0]?.model ?? 'unknown', cores: c.length, memGB: +(totalmem() / 2 ** 30).toFixed(1),
-    node: process.version, platform: `${process.platform}-${process.arch}`, nodeFlags: NODE_FLAGS,
+    cpu: c[0]?.model ?? 'unknown',
+    cores: c.length,
+    memGB: +(totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    nodeFlags: NODE_FLAGS,
     loadavg: loadavg().map((x) => +x.toFixed(2)),
   };
 }

@@ -29,25 +29,42 @@ const common = { env: 'CartPole-v1', threshold: 475, gate: 400, evalInterval: 20
  * estimator equal, the difference left is the engine: per-step tfjs gradients vs one batched pass.
  */
 const EXAMPLE_IN_ASCENT = {
-  numEnvs: 4, batchEpisodes: TFJS_EXAMPLE.gamesPerIteration, batchSteps: 0, returns: 'rewardToGo', baseline: 'none',
-  normalizeAdvantages: true, gamma: TFJS_EXAMPLE.discountRate, lr: TFJS_EXAMPLE.learningRate, maxGradNorm: 0,
+  numEnvs: 4,
+  batchEpisodes: TFJS_EXAMPLE.gamesPerIteration,
+  batchSteps: 0,
+  returns: 'rewardToGo',
+  baseline: 'none',
+  normalizeAdvantages: true,
+  gamma: TFJS_EXAMPLE.discountRate,
+  lr: TFJS_EXAMPLE.learningRate,
+  maxGradNorm: 0,
   policy: { kind: 'auto', hidden: [TFJS_EXAMPLE.hidden], activation: 'elu', logStd: 'learned', logStdInit: 0 },
 };
 const sides: { label: string; spec: (seed: number) => RunSpec }[] = [
   { label: 'ascent-reinforce', spec: (seed) => ({ ...common, name: 'ascent-reinforce', impl: 'ascent', algo: 'reinforce', config: {}, seed }) },
-  { label: 'ascent, example settings', spec: (seed) => ({ ...common, name: 'ascent-example-settings', impl: 'ascent', algo: 'reinforce', config: EXAMPLE_IN_ASCENT, seed }) },
-  { label: `tfjs-${backend} example`, spec: (seed) => ({ ...common, name: `tfjs-${backend}-example`, impl: 'tfjs-cartpole', tfjs: { backend, ...TFJS_EXAMPLE }, seed }) },
+  {
+    label: 'ascent, example settings',
+    spec: (seed) => ({ ...common, name: 'ascent-example-settings', impl: 'ascent', algo: 'reinforce', config: EXAMPLE_IN_ASCENT, seed }),
+  },
+  {
+    label: `tfjs-${backend} example`,
+    spec: (seed) => ({ ...common, name: `tfjs-${backend}-example`, impl: 'tfjs-cartpole', tfjs: { backend, ...TFJS_EXAMPLE }, seed }),
+  },
 ];
 
 const before = machine();
 console.log(`REINFORCE vs the tfjs cart-pole example on CartPole-v1 (greedy >= 475), ${seeds} seeds, budget ${budget} steps / ${maxSeconds} s`);
-console.log(`machine: ${before.cpu}, ${before.cores} cores, load ${before.loadavg.join(' ')}${before.nodeFlags.length ? `; child node flags ${before.nodeFlags.join(' ')}` : ''}`);
+console.log(
+  `machine: ${before.cpu}, ${before.cores} cores, load ${before.loadavg.join(' ')}${before.nodeFlags.length ? `; child node flags ${before.nodeFlags.join(' ')}` : ''}`,
+);
 const runs: Record<string, RunResult[]> = Object.fromEntries(sides.map((s) => [s.label, []]));
 for (let seed = 0; seed < seeds; seed++) {
   for (const side of sides) {
     const r = await runChild(side.spec(seed));
     runs[side.label].push(r);
-    console.log(`${side.label} seed ${seed}: ${r.reached ? `reached at ${r.stepsToThreshold} steps, ${r.secondsToThreshold} s` : `censored (${r.stoppedBy}) at ${r.steps} steps, ${r.trainSeconds} s, best greedy ${r.bestEval ?? '-'}`}; peak RSS ${r.maxRssMB} MB`);
+    console.log(
+      `${side.label} seed ${seed}: ${r.reached ? `reached at ${r.stepsToThreshold} steps, ${r.secondsToThreshold} s` : `censored (${r.stoppedBy}) at ${r.steps} steps, ${r.trainSeconds} s, best greedy ${r.bestEval ?? '-'}`}; peak RSS ${r.maxRssMB} MB`,
+    );
   }
 }
 
@@ -55,7 +72,8 @@ const rows = sides.map((s) => {
   const rs = runs[s.label];
   const ok = rs.filter((r) => r.reached);
   return [
-    s.label, `${ok.length}/${rs.length}`,
+    s.label,
+    `${ok.length}/${rs.length}`,
     fmtSummary(summarise(ok.map((r) => r.stepsToThreshold!)), 0, 1000) + 'k',
     fmtSummary(summarise(ok.map((r) => r.secondsToThreshold!)), 1),
     fmtSummary(summarise(rs.map((r) => r.steps / r.trainSeconds)), 0),
@@ -87,8 +105,16 @@ const after = machine();
 console.log(`load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')} (${after.cores} cores shared with other jobs)`);
 
 const file = writeResult(flag('out') ?? 'learning-reinforce-vs-tfjs', {
-  bench: 'learning/reinforce-vs-tfjs', date: new Date().toISOString(), machine: { ...before, loadavgAfter: after.loadavg },
-  protocol: { ...common, seeds, tfjs: { backend, ...TFJS_EXAMPLE }, ascent: { 'ascent-reinforce': 'REINFORCE_DEFAULTS', 'ascent, example settings': EXAMPLE_IN_ASCENT } },
-  runs, ratios: ratioRows,
+  bench: 'learning/reinforce-vs-tfjs',
+  date: new Date().toISOString(),
+  machine: { ...before, loadavgAfter: after.loadavg },
+  protocol: {
+    ...common,
+    seeds,
+    tfjs: { backend, ...TFJS_EXAMPLE },
+    ascent: { 'ascent-reinforce': 'REINFORCE_DEFAULTS', 'ascent, example settings': EXAMPLE_IN_ASCENT },
+  },
+  runs,
+  ratios: ratioRows,
 });
 console.log(`wrote ${file}`);

@@ -27,14 +27,27 @@ if (algoName !== 'sac' && algoName !== 'ppo') throw new Error(`--algo: expected 
 
 /** RLtools' setting; lr 1e-3 as rl-baselines3-zoo's Pendulum SAC, learning after 100 random steps (SB3's default). */
 export const RLTOOLS_SAC_PENDULUM = {
-  env: 'Pendulum-v1', totalSteps: 10_000, hidden: [64, 64], batchSize: 100, trainFreq: 1, gradientSteps: 1,
-  learningStarts: 100, lr: 1e-3, logInterval: 1000,
+  env: 'Pendulum-v1',
+  totalSteps: 10_000,
+  hidden: [64, 64],
+  batchSize: 100,
+  trainFreq: 1,
+  gradientSteps: 1,
+  learningStarts: 100,
+  lr: 1e-3,
+  logInterval: 1000,
 };
 
 /** RLtools' PPO Pendulum sizes; the rest (gamma, GAE, lr) are Ascent's PPO defaults: this row is about CPU time. */
 export const RLTOOLS_PPO_PENDULUM = {
-  env: 'Pendulum-v1', numEnvs: 4, nSteps: 1024, totalSteps: 4 * 1024 * 75, batchSize: 256, epochs: 2,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'relu', logStd: 'learned', logStdInit: 0 }, valueHidden: [64, 64],
+  env: 'Pendulum-v1',
+  numEnvs: 4,
+  nSteps: 1024,
+  totalSteps: 4 * 1024 * 75,
+  batchSize: 256,
+  epochs: 2,
+  policy: { kind: 'auto', hidden: [64, 64], activation: 'relu', logStd: 'learned', logStdInit: 0 },
+  valueHidden: [64, 64],
 };
 
 const config = algoName === 'sac' ? RLTOOLS_SAC_PENDULUM : RLTOOLS_PPO_PENDULUM;
@@ -43,9 +56,11 @@ const rows = [];
 for (const seed of seeds) {
   const algo = new Algo({ ...config, seed });
   const load0 = loadavg()[0];
-  const c0 = process.cpuUsage(), t0 = performance.now();
+  const c0 = process.cpuUsage(),
+    t0 = performance.now();
   algo.learn();
-  const c = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0),
+    wall = (performance.now() - t0) / 1000;
   const ev = algo.evaluate({ episodes: 10, seed: 100 });
   algo.close();
   const row = { seed, cpuSeconds: (c.user + c.system) / 1e6, wallSeconds: wall, evalMean: ev.mean, load: [load0, loadavg()[0]] };
@@ -53,8 +68,12 @@ for (const seed of seeds) {
   console.log(JSON.stringify(row));
 }
 const result = {
-  bench: `${algoName} on Pendulum-v1, RLtools' setting`, src, config, rows,
-  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version }, date: new Date().toISOString(),
+  bench: `${algoName} on Pendulum-v1, RLtools' setting`,
+  src,
+  config,
+  rows,
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+  date: new Date().toISOString(),
   command: `node --import tsx bench/learning/rltools-pendulum.ts ${process.argv.slice(2).join(' ')}`,
 };
 if (out) writeFileSync(out, JSON.stringify(result, null, 1) + '\n');

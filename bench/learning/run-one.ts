@@ -112,7 +112,9 @@ export class Protocol {
       }
     }
     if (this.updates % 10 === 0) {
-      console.log(`  ${s.name} seed ${s.seed}: ${steps} steps, ${this.trainSeconds().toFixed(1)} s, train return ${Number.isFinite(returnMean) ? returnMean.toFixed(1) : '-'}, best greedy ${this.bestEval?.toFixed(1) ?? '-'}`);
+      console.log(
+        `  ${s.name} seed ${s.seed}: ${steps} steps, ${this.trainSeconds().toFixed(1)} s, train return ${Number.isFinite(returnMean) ? returnMean.toFixed(1) : '-'}, best greedy ${this.bestEval?.toFixed(1) ?? '-'}`,
+      );
     }
     if (steps >= s.budget) return true;
     if (s.maxSeconds && (performance.now() - this.t0) / 1000 >= s.maxSeconds) {
@@ -125,14 +127,27 @@ export class Protocol {
   result(steps: number, finalEval: RunResult['finalEval'], loadavgStart: number[]): RunResult {
     const s = this.spec;
     return {
-      name: s.name, seed: s.seed, env: s.env, threshold: s.threshold, budget: s.budget,
-      reached: this.reachedAt !== null, stoppedBy: this.stoppedBy,
-      stepsToThreshold: this.reachedAt?.steps ?? null, secondsToThreshold: this.reachedAt ? +this.reachedAt.seconds.toFixed(2) : null,
-      steps, trainSeconds: +this.trainSeconds().toFixed(2), evalSeconds: +(this.evalMs / 1000).toFixed(2),
+      name: s.name,
+      seed: s.seed,
+      env: s.env,
+      threshold: s.threshold,
+      budget: s.budget,
+      reached: this.reachedAt !== null,
+      stoppedBy: this.stoppedBy,
+      stepsToThreshold: this.reachedAt?.steps ?? null,
+      secondsToThreshold: this.reachedAt ? +this.reachedAt.seconds.toFixed(2) : null,
+      steps,
+      trainSeconds: +this.trainSeconds().toFixed(2),
+      evalSeconds: +(this.evalMs / 1000).toFixed(2),
       wallSeconds: +((performance.now() - this.t0) / 1000).toFixed(2),
-      updates: this.updates, evaluations: this.evaluations, bestEval: this.bestEval, finalEval,
-      maxRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1), sampledRssMB: +(this.rssMax / 2 ** 20).toFixed(1),
-      loadavgStart, loadavgEnd: loadavg().map((x) => +x.toFixed(2)),
+      updates: this.updates,
+      evaluations: this.evaluations,
+      bestEval: this.bestEval,
+      finalEval,
+      maxRssMB: +(process.resourceUsage().maxRSS / 1024).toFixed(1),
+      sampledRssMB: +(this.rssMax / 2 ** 20).toFixed(1),
+      loadavgStart,
+      loadavgEnd: loadavg().map((x) => +x.toFixed(2)),
     };
   }
 }
@@ -141,10 +156,14 @@ function makeAscent(spec: RunSpec): OnPolicyAlgorithm<any> {
   // totalSteps is the budget: schedules (linear lr and clip) anneal over it, as the Zoo's n_timesteps.
   const config = { ...spec.config, env: spec.env, seed: spec.seed, totalSteps: Math.max(1, spec.budget) };
   switch (spec.algo) {
-    case 'reinforce': return new Reinforce(config);
-    case 'ppo': return new PPO(config);
-    case 'trpo': return new TRPO(config);
-    default: throw new Error(`run-one: unknown algo ${JSON.stringify(spec.algo)}; expected reinforce, ppo or trpo`);
+    case 'reinforce':
+      return new Reinforce(config);
+    case 'ppo':
+      return new PPO(config);
+    case 'trpo':
+      return new TRPO(config);
+    default:
+      throw new Error(`run-one: unknown algo ${JSON.stringify(spec.algo)}; expected reinforce, ppo or trpo`);
   }
 }
 
@@ -158,8 +177,8 @@ async function runAscent(spec: RunSpec): Promise<RunResult> {
     return p.result(0, { mean: NaN, std: NaN, episodes: 0 }, load);
   }
   agent.learn({
-    stop: (log) => p.afterUpdate(log.steps, log.episodes > 0 ? log.returnMean : -Infinity,
-      (episodes, seed) => agent.evaluate({ episodes, seed, deterministic: true }).mean),
+    stop: (log) =>
+      p.afterUpdate(log.steps, log.episodes > 0 ? log.returnMean : -Infinity, (episodes, seed) => agent.evaluate({ episodes, seed, deterministic: true }).mean),
   });
   const steps = agent.steps;
   const fin = agent.evaluate({ episodes: 10, seed: 100, deterministic: true });
@@ -171,10 +190,11 @@ async function main() {
   const arg = process.argv[2];
   if (!arg) throw new Error(`usage: node --import tsx bench/learning/run-one.ts '<RunSpec JSON>'`);
   const spec = JSON.parse(arg) as RunSpec;
-  const result = spec.impl === 'ascent'
-    ? await runAscent(spec)
-    // tfjs loads only for its own runs: importing it costs ~150 MB of RSS an Ascent run must not carry.
-    : await (await import('./tfjs-cartpole.ts')).runTfjsCartPole(spec, (s) => new Protocol(s));
+  const result =
+    spec.impl === 'ascent'
+      ? await runAscent(spec)
+      : // tfjs loads only for its own runs: importing it costs ~150 MB of RSS an Ascent run must not carry.
+        await (await import('./tfjs-cartpole.ts')).runTfjsCartPole(spec, (s) => new Protocol(s));
   console.log(JSON.stringify(result));
 }
 

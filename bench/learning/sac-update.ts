@@ -17,7 +17,8 @@ const calls = Number(arg('--calls') ?? 3000);
 const { SAC } = await import(pathToFileURL(`${src}/algos/sac.ts`).href);
 const algo = new SAC({ env: 'Pendulum-v1', totalSteps: 1000, hidden: [64, 64], batchSize: 100, learningStarts: 100, lr: 1e-3, logInterval: 1000, seed: 0 });
 algo.learn();
-const learner = algo.learner, rng = algo.rng;
+const learner = algo.learner,
+  rng = algo.rng;
 const b = algo.replay.sample(100, rng);
 for (let i = 0; i < 200; i++) learner.train(b, rng);
 const c0 = process.cpuUsage();

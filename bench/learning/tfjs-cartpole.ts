@@ -32,7 +32,11 @@ export interface TfjsCartPoleOptions {
 }
 
 export const TFJS_EXAMPLE: Omit<TfjsCartPoleOptions, 'backend'> = {
-  hidden: 4, gamesPerIteration: 20, maxStepsPerGame: 500, discountRate: 0.95, learningRate: 0.05,
+  hidden: 4,
+  gamesPerIteration: 20,
+  maxStepsPerGame: 500,
+  discountRate: 0.95,
+  learningRate: 0.05,
 };
 
 async function useBackend(backend: 'cpu' | 'wasm'): Promise<void> {
@@ -80,8 +84,14 @@ function discountAndNormalise(games: number[][], gamma: number): Float32Array[] 
     for (let t = rs.length - 1; t >= 0; t--) out[t] = g = rs[t] + gamma * g;
     return out;
   });
-  let n = 0, sum = 0, sq = 0;
-  for (const d of disc) for (const x of d) { n++; sum += x; }
+  let n = 0,
+    sum = 0,
+    sq = 0;
+  for (const d of disc)
+    for (const x of d) {
+      n++;
+      sum += x;
+    }
   const mean = sum / n;
   for (const d of disc) for (const x of d) sq += (x - mean) ** 2;
   const std = Math.sqrt(sq / n) || 1;
@@ -156,7 +166,10 @@ export async function runTfjsCartPole(spec: RunSpec, protocol: (s: RunSpec) => P
     const adv = discountAndNormalise(rewards, o.discountRate);
     const flat = new Float32Array(adv.reduce((a, d) => a + d.length, 0));
     let k = 0;
-    for (const d of adv) { flat.set(d, k); k += d.length; }
+    for (const d of adv) {
+      flat.set(d, k);
+      k += d.length;
+    }
     const scaled: Record<string, tf.Tensor> = {};
     tf.tidy(() => {
       names.forEach((n, i) => {
@@ -171,7 +184,8 @@ export async function runTfjsCartPole(spec: RunSpec, protocol: (s: RunSpec) => P
     const meanLength = rewards.reduce((a, rs) => a + rs.length, 0) / rewards.length;
     if (p.afterUpdate(steps, meanLength, (n, seed) => mean(greedy(n, seed)))) break;
   }
-  const fin = greedy(10, 100), m = mean(fin);
+  const fin = greedy(10, 100),
+    m = mean(fin);
   env.close();
   return p.result(steps, { mean: m, std: Math.sqrt(mean(fin.map((x) => (x - m) ** 2))), episodes: 10 }, load);
 }

@@ -45,11 +45,16 @@ export async function startJaxSac(python: string, w: SacWorkload): Promise<JaxSa
     return JSON.parse(r.value);
   };
   const arr = (a: Float32Array) => Array.from(a);
-  child.stdin.write(JSON.stringify({
-    size: w.size, constants: SAC,
-    actor: w.actor.map(arr), q1: w.q1.map(arr), q2: w.q2.map(arr),
-    data: Object.fromEntries(Object.entries(w.data).map(([k, v]) => [k, arr(v)])),
-  }) + '\n');
+  child.stdin.write(
+    JSON.stringify({
+      size: w.size,
+      constants: SAC,
+      actor: w.actor.map(arr),
+      q1: w.q1.map(arr),
+      q2: w.q2.map(arr),
+      data: Object.fromEntries(Object.entries(w.data).map(([k, v]) => [k, arr(v)])),
+    }) + '\n',
+  );
   const first = await next();
   return {
     first,

@@ -38,7 +38,14 @@ function ppoLoss(p: Params, obs: np.Array, actions: np.Array, oldLogProb: np.Arr
  * with eps added to sqrt(v_hat), as tf.train.adam does). t counts steps already taken.
  */
 function ppoStep(p: Params, m: Params, v: Params, t: np.Array, obs: np.Array, actions: np.Array, oldLogProb: np.Array, adv: np.Array, ret: np.Array) {
-  const [loss, g] = valueAndGrad(ppoLoss)(p.map((x) => x.ref), obs, actions, oldLogProb, adv, ret);
+  const [loss, g] = valueAndGrad(ppoLoss)(
+    p.map((x) => x.ref),
+    obs,
+    actions,
+    oldLogProb,
+    adv,
+    ret,
+  );
   const t1 = t.add(1);
   const bc1 = np.power(PPO.beta1, t1.ref).neg().add(1);
   const bc2 = np.power(PPO.beta2, t1.ref).neg().add(1);
@@ -58,8 +65,7 @@ function policyProbs(p: Params, x: np.Array): np.Array {
   return nn.softmax(np.matmul(trunk(p, x), p[4]).add(p[5]), -1);
 }
 
-const toArrays = (params: ParamArrays): Params =>
-  params.map((x, i) => np.array(x, { shape: [...PARAM_SPECS[i].shape] }));
+const toArrays = (params: ParamArrays): Params => params.map((x, i) => np.array(x, { shape: [...PARAM_SPECS[i].shape] }));
 
 /**
  * Counts live wasm buffers by wrapping the backend's malloc/incRef/decRef. jax-js exports no memory

@@ -41,8 +41,10 @@ export function createTfjsOpponent(backend: TfjsBackend): Opponent {
     if (backend === 'wasm') pointWasmAtNodeModules();
     if (!(await tf.setBackend(backend))) throw new Error(`tfjs-${backend}: tf.setBackend('${backend}') failed`);
   };
-  const withBackend = <T>(run: () => T): (() => T | Promise<T>) =>
-    () => (tf.getBackend() === backend ? run() : activate().then(run));
+  const withBackend =
+    <T>(run: () => T): (() => T | Promise<T>) =>
+    () =>
+      tf.getBackend() === backend ? run() : activate().then(run);
 
   const track = <F extends { release(): void }>(fn: F, free: () => void): F => {
     fn.release = () => {

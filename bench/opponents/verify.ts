@@ -55,9 +55,9 @@ export async function verifyOpponent(opp: Opponent, { seed = 7, leakSteps = 1000
   if (opp.memory && leakSteps > 0) {
     const u = await opp.ppoUpdate(64, seed);
     const inf = await opp.inference(1, seed);
-    for (let i = 0; i < 10; i++) (await call(u), await call(inf));
+    for (let i = 0; i < 10; i++) await call(u), await call(inf);
     const before = JSON.stringify(opp.memory());
-    for (let i = 0; i < leakSteps; i++) (await call(u), await call(inf));
+    for (let i = 0; i < leakSteps; i++) await call(u), await call(inf);
     const after = JSON.stringify(opp.memory());
     check(before === after, `live tensors/buffers unchanged over ${leakSteps} updates + inferences: ${before} -> ${after}`);
     u.release();

@@ -39,9 +39,7 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 /** Throws unless params has the 8 arrays of PARAM_SPECS, in order, with the right lengths. */
 export function checkParams(params: ParamArrays): void {
   if (params.length !== PARAM_SPECS.length) {
-    throw new Error(
-      `params: expected ${PARAM_SPECS.length} Float32Arrays (${PARAM_SPECS.map((p) => p.name).join(', ')}), got ${params.length}`,
-    );
+    throw new Error(`params: expected ${PARAM_SPECS.length} Float32Arrays (${PARAM_SPECS.map((p) => p.name).join(', ')}), got ${params.length}`);
   }
   PARAM_SPECS.forEach(({ name, shape }, i) => {
     const p = params[i];

@@ -26,9 +26,19 @@ const CHECKED_LOG = /loss$|^gradNorm$|^entropy$/i;
 /** Training diverged: names the update, the step count and the quantity that left its range. */
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
-  constructor(readonly iteration: number, readonly steps: number, readonly quantity: string, readonly value: number, readonly bound = PARAM_BOUND) {
-    super(`training diverged at update ${iteration} (${steps} steps): ${quantity} is ${value}` +
-      (Number.isFinite(value) ? ` (|value| above the bound ${bound}); lower the learning rate` : '; lower the learning rate or check the environment\'s rewards'));
+  constructor(
+    readonly iteration: number,
+    readonly steps: number,
+    readonly quantity: string,
+    readonly value: number,
+    readonly bound = PARAM_BOUND,
+  ) {
+    super(
+      `training diverged at update ${iteration} (${steps} steps): ${quantity} is ${value}` +
+        (Number.isFinite(value)
+          ? ` (|value| above the bound ${bound}); lower the learning rate`
+          : "; lower the learning rate or check the environment's rewards"),
+    );
   }
 }
 
@@ -50,7 +60,8 @@ export function checkDivergence(algo: Pick<Algorithm, 'policy'> & Partial<Traine
   for (const m of modules) {
     for (const [name, p] of m.namedParameters()) {
       const d = p.data;
-      let worst = 0, at = -1;
+      let worst = 0,
+        at = -1;
       for (let i = 0; i < d.length; i++) {
         const a = Math.abs(d[i]);
         // !(a <= worst) also catches NaN.
@@ -86,7 +97,11 @@ export interface LearnOptions {
  * The training loop every algorithm shares: update until `totalSteps`, or until `stop` says so.
  * A diverged update (see checkDivergence) throws a DivergenceError.
  */
-export function learnLoop(algo: { update(): UpdateLog; readonly steps: number } & Pick<Algorithm, 'policy'> & Partial<TrainedModules>, totalSteps: number, opts: LearnOptions = {}): UpdateLog[] {
+export function learnLoop(
+  algo: { update(): UpdateLog; readonly steps: number } & Pick<Algorithm, 'policy'> & Partial<TrainedModules>,
+  totalSteps: number,
+  opts: LearnOptions = {},
+): UpdateLog[] {
   const logs: UpdateLog[] = [];
   while (algo.steps < totalSteps) {
     const log = algo.update();
@@ -157,9 +172,13 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
     return {
       tensors: [...modules.flatMap((m) => m.namedParameters()), ...opts.flatMap(([, o]) => o.tensors)],
       meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.seconds(),
+        algo: this.name,
+        config: this.config,
+        iteration: this.iteration,
+        seconds: this.seconds(),
         optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
-        collector: this.collector.getState(), ...this.extraState(),
+        collector: this.collector.getState(),
+        ...this.extraState(),
       },
     };
   }

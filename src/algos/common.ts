@@ -1,8 +1,13 @@
 /** Pieces every on-policy algorithm shares: building its envs, evaluation, batching helpers. */
 import { make, type Env } from '../envs/index.ts';
 import {
-  FrameStackObservation, FlattenObservation, RecordEpisodeStatistics, NormalizeObservation, NormalizeReward,
-  TransformObservation, TransformReward,
+  FrameStackObservation,
+  FlattenObservation,
+  RecordEpisodeStatistics,
+  NormalizeObservation,
+  NormalizeReward,
+  TransformObservation,
+  TransformReward,
 } from '../wrappers/index.ts';
 import { SyncVectorEnv } from '../vector/sync.ts';
 import type { Rollout } from '../rollout/index.ts';
@@ -35,10 +40,14 @@ export function makeEnv(id: string, opts: EnvOptions = {}): Env<Float32Array, an
   env = new RecordEpisodeStatistics(env);
   if (opts.normalizeObs) {
     env = new NormalizeObservation(env);
-    env = new TransformObservation(env, (o: Float32Array) => {
-      for (let i = 0; i < o.length; i++) o[i] = o[i] < -10 ? -10 : o[i] > 10 ? 10 : o[i];
-      return o;
-    }, env.observationSpace);
+    env = new TransformObservation(
+      env,
+      (o: Float32Array) => {
+        for (let i = 0; i < o.length; i++) o[i] = o[i] < -10 ? -10 : o[i] > 10 ? 10 : o[i];
+        return o;
+      },
+      env.observationSpace,
+    );
   }
   if (opts.normalizeReward) {
     env = new NormalizeReward(env, opts.gamma ?? 0.99);
@@ -56,7 +65,10 @@ export function findObsNormalizer(env: Env<any, any>): NormalizeObservation<any>
 /** numEnvs copies in one thread, with same-step autoreset (what the collector needs). */
 export function makeTrainingEnvs(id: string, numEnvs: number, opts: EnvOptions = {}): SyncVectorEnv {
   if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new RangeError(`numEnvs must be a positive integer, got ${numEnvs}`);
-  return new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => makeEnv(id, opts)), { autoresetMode: 'same-step' });
+  return new SyncVectorEnv(
+    Array.from({ length: numEnvs }, () => () => makeEnv(id, opts)),
+    { autoresetMode: 'same-step' },
+  );
 }
 
 export interface EvalResult {
@@ -71,7 +83,8 @@ export interface EvalResult {
  * policy when deterministic (the greedy evaluation the issues' thresholds use), else samples.
  */
 export function evaluate(
-  policy: Pick<Policy, 'kind' | 'act' | 'resetState'>, envId: string,
+  policy: Pick<Policy, 'kind' | 'act' | 'resetState'>,
+  envId: string,
   opts: EnvOptions & { episodes?: number; seed?: number; deterministic?: boolean; obsStats?: ReturnType<NormalizeObservation<any>['getStats']> } = {},
 ): EvalResult {
   const episodes = opts.episodes ?? 10;
@@ -85,11 +98,13 @@ export function evaluate(
   }
   const rng = new Rng(opts.seed ?? 0, 7);
   const offset = env.actionSpace instanceof Discrete ? env.actionSpace.start : 0;
-  const returns: number[] = [], lengths: number[] = [];
+  const returns: number[] = [],
+    lengths: number[] = [];
   for (let ep = 0; ep < episodes; ep++) {
     let { obs } = env.reset({ seed: (opts.seed ?? 0) + ep });
     policy.resetState?.();
-    let total = 0, len = 0;
+    let total = 0,
+      len = 0;
     for (;;) {
       const { actions } = policy.act(obs, 1, rng, opts.deterministic ?? true);
       const r = env.step(policy.kind === 'categorical' ? actions[0] + offset : actions);
@@ -135,7 +150,10 @@ export function episodeIndex(ro: Rollout, mask: Uint8Array): { ids: Int32Array; 
     let current = -1;
     for (let t = 0; t < ro.T; t++) {
       const i = t * n + e;
-      if (!mask[i]) { current = -1; continue; }
+      if (!mask[i]) {
+        current = -1;
+        continue;
+      }
       if (current < 0) current = count++;
       ids[i] = current;
       if (ro.terminated[i] || ro.truncated[i]) current = -1;

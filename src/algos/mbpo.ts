@@ -17,7 +17,15 @@
  */
 import { Rng } from '../rng/index.ts';
 import { ReplayBuffer, type ReplayBatch } from '../rollout/index.ts';
-import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, branchedRollout, type EnsembleOptions, type FitResult, type TerminationFn } from '../models/index.ts';
+import {
+  GaussianEnsemble,
+  ENSEMBLE_DEFAULTS,
+  terminationFn,
+  branchedRollout,
+  type EnsembleOptions,
+  type FitResult,
+  type TerminationFn,
+} from '../models/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import { optimizerFromState, optimizerToState } from './common.ts';
 import { SAC, SAC_DEFAULTS, bufferMeta, bufferTensors, restoreBuffer, type SacConfig, type SacStepLog } from './sac.ts';
@@ -63,8 +71,16 @@ export const MBPO_DEFAULTS: MbpoConfig = {
 /** mbrl-lib overrides/mbpo_cartpole.yaml, on this project's ContinuousCartPole-v0. */
 export const MBPO_PRESETS: Record<string, Partial<MbpoConfig>> = {
   'ContinuousCartPole-v0': {
-    env: 'ContinuousCartPole-v0', totalSteps: 5000, epochLength: 200, modelTrainFreq: 200, rolloutsPerStep: 400,
-    rolloutSchedule: [1, 15, 1, 1], gradientSteps: 20, learningStarts: 200, targetEntropy: -0.05, targetUpdateInterval: 4,
+    env: 'ContinuousCartPole-v0',
+    totalSteps: 5000,
+    epochLength: 200,
+    modelTrainFreq: 200,
+    rolloutsPerStep: 400,
+    rolloutSchedule: [1, 15, 1, 1],
+    gradientSteps: 20,
+    learningStarts: 200,
+    targetEntropy: -0.05,
+    targetUpdateInterval: 4,
     model: { ...ENSEMBLE_DEFAULTS, numElites: 5, weightDecay: 5e-5 },
   },
 };
@@ -82,13 +98,26 @@ export class MBPO extends SAC {
 
   constructor(config: Partial<MbpoConfig> = {}) {
     super(config, 'mbpo', MBPO_DEFAULTS);
-    const c = resolveConfig('mbpo', this.config, {}, {
-      realRatio: must.unit, modelTrainFreq: must.positiveInt, rolloutsPerStep: must.positiveInt, epochLength: must.positiveInt,
-      retainEpochs: must.positiveInt, modelBatchSize: must.positiveInt, validationRatio: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
-      patience: must.positiveInt, modelMaxEpochs: must.positiveInt,
-      rolloutSchedule: (v: number[]) => (v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
-        ? null : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength'),
-    });
+    const c = resolveConfig(
+      'mbpo',
+      this.config,
+      {},
+      {
+        realRatio: must.unit,
+        modelTrainFreq: must.positiveInt,
+        rolloutsPerStep: must.positiveInt,
+        epochLength: must.positiveInt,
+        retainEpochs: must.positiveInt,
+        modelBatchSize: must.positiveInt,
+        validationRatio: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
+        patience: must.positiveInt,
+        modelMaxEpochs: must.positiveInt,
+        rolloutSchedule: (v: number[]) =>
+          v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
+            ? null
+            : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength',
+      },
+    );
     const limit = this.env.envs[0].spec?.maxEpisodeSteps;
     const maxLen = c.rolloutSchedule[3];
     if (limit !== undefined && maxLen > limit) {
@@ -100,8 +129,18 @@ export class MBPO extends SAC {
     const perEpoch = c.rolloutsPerStep * c.epochLength;
     this.modelBuffer = new ReplayBuffer(this.env.obsDim, this.env.actDim, maxLen * perEpoch * c.retainEpochs);
     this.modelRng = rng.split();
-    const B = c.batchSize, D = this.env.obsDim, A = this.env.actDim;
-    this.mixed = { size: B, obs: new Float32Array(B * D), actions: new Float32Array(B * A), rewards: new Float32Array(B), nextObs: new Float32Array(B * D), terminated: new Uint8Array(B), truncated: new Uint8Array(B) };
+    const B = c.batchSize,
+      D = this.env.obsDim,
+      A = this.env.actDim;
+    this.mixed = {
+      size: B,
+      obs: new Float32Array(B * D),
+      actions: new Float32Array(B * A),
+      rewards: new Float32Array(B),
+      nextObs: new Float32Array(B * D),
+      terminated: new Uint8Array(B),
+      truncated: new Uint8Array(B),
+    };
   }
 
   /** k for the current epoch (MBPO's linear schedule). */
@@ -114,13 +153,16 @@ export class MBPO extends SAC {
 
   /** Refit the ensemble on all real data, then branch model rollouts into D_model. */
   refit(): void {
-    const c = this.config, rb = this.replay, n = rb.size;
+    const c = this.config,
+      rb = this.replay,
+      n = rb.size;
     this.lastFit = this.model.fit(
       { n, obs: rb.obs, actions: rb.actions, nextObs: rb.nextObs, rewards: rb.rewards },
       { validationRatio: c.validationRatio, batchSize: c.modelBatchSize, patience: c.patience, maxEpochs: c.modelMaxEpochs },
     );
     this.rolloutLength = this.scheduledLength();
-    const B = c.rolloutsPerStep * c.modelTrainFreq, D = rb.obsDim;
+    const B = c.rolloutsPerStep * c.modelTrainFreq,
+      D = rb.obsDim;
     const start = new Float32Array(B * D);
     for (let i = 0; i < B; i++) {
       const j = this.modelRng.int(n);
@@ -128,12 +170,23 @@ export class MBPO extends SAC {
     }
     const logp = new Float32Array(B);
     const policy = (obs: Float32Array, m: number, act: Float32Array) => this.policy.sampleUnit(obs, m, this.modelRng, false, act, logp);
-    this.rolloutStats = branchedRollout(this.model, policy, this.termination, start, B, this.rolloutLength, this.modelRng, this.modelBuffer, this.env.envs[0].spec?.maxEpisodeSteps);
+    this.rolloutStats = branchedRollout(
+      this.model,
+      policy,
+      this.termination,
+      start,
+      B,
+      this.rolloutLength,
+      this.modelRng,
+      this.modelBuffer,
+      this.env.envs[0].spec?.maxEpisodeSteps,
+    );
   }
 
   /** realRatio of the batch from D_env, the rest from D_model (all real while D_model is empty). */
   private mixedBatch(): ReplayBatch {
-    const B = this.config.batchSize, b = this.mixed;
+    const B = this.config.batchSize,
+      b = this.mixed;
     const nReal = this.modelBuffer.size === 0 ? B : Math.round(this.config.realRatio * B);
     for (let k = 0; k < B; k++) {
       if (k < nReal) this.replay.copyRow(this.rng.int(this.replay.size), b, k);
@@ -157,8 +210,13 @@ export class MBPO extends SAC {
     const log = super.update();
     const f = this.lastFit;
     return {
-      ...log, rolloutLength: this.rolloutLength, modelBufferSize: this.modelBuffer.size, rolloutMeanLength: this.rolloutStats.meanLength,
-      ...(f ? { modelHoldoutMse: mean(f.elites.map((e) => f.holdoutMse[e])), modelHoldoutNll: mean(f.elites.map((e) => f.holdoutNll[e])), modelEpochs: f.epochs } : {}),
+      ...log,
+      rolloutLength: this.rolloutLength,
+      modelBufferSize: this.modelBuffer.size,
+      rolloutMeanLength: this.rolloutStats.meanLength,
+      ...(f
+        ? { modelHoldoutMse: mean(f.elites.map((e) => f.holdoutMse[e])), modelHoldoutNll: mean(f.elites.map((e) => f.holdoutNll[e])), modelEpochs: f.epochs }
+        : {}),
     };
   }
 
@@ -169,7 +227,13 @@ export class MBPO extends SAC {
 
   protected override extraMeta(): Record<string, unknown> {
     const modelOpts = Object.fromEntries(this.model.optimizers().map(([name, o]) => [name, optimizerToState(name, o).meta]));
-    return { model: this.model.getMeta(), modelOpts, modelBuffer: bufferMeta(this.modelBuffer), modelRng: this.modelRng.getState(), rolloutLength: this.rolloutLength };
+    return {
+      model: this.model.getMeta(),
+      modelOpts,
+      modelBuffer: bufferMeta(this.modelBuffer),
+      modelRng: this.modelRng.getState(),
+      rolloutLength: this.rolloutLength,
+    };
   }
 
   protected override restoreExtra(tensors: Map<string, Tensor>, m: Record<string, any>): void {

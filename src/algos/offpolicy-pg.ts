@@ -64,7 +64,12 @@ export const OFFPOLICY_PG_DEFAULTS: OffPolicyPgConfig = {
 
 /** Per-step coefficients c_t of the estimator (see the file comment), given log-ratios per step. */
 export function importanceCoefficients(
-  kind: Weighting, logRatio: Float64Array, rewards: ArrayLike<number>, episodes: Int32Array[], gamma: number, baseline = 0,
+  kind: Weighting,
+  logRatio: Float64Array,
+  rewards: ArrayLike<number>,
+  episodes: Int32Array[],
+  gamma: number,
+  baseline = 0,
 ): Float64Array {
   const c = new Float64Array(logRatio.length);
   for (const steps of episodes) {
@@ -80,7 +85,8 @@ export function importanceCoefficients(
       continue;
     }
     // Backward recursions: G_t = r_t + gamma G_{t+1}; P_t = r_t W_t + gamma P_{t+1} (per-decision).
-    let G = 0, P = 0;
+    let G = 0,
+      P = 0;
     for (let k = L - 1; k >= 0; k--) {
       const r = rewards[steps[k]];
       G = r + gamma * G;
@@ -99,7 +105,9 @@ export function importanceCoefficients(
 export function weightDiagnostics(logW: ArrayLike<number>): { ess: number; maxOverMean: number } {
   let m = -Infinity;
   for (let i = 0; i < logW.length; i++) m = Math.max(m, logW[i]);
-  let s = 0, s2 = 0, mx = 0;
+  let s = 0,
+    s2 = 0,
+    mx = 0;
   for (let i = 0; i < logW.length; i++) {
     const w = Math.exp(logW[i] - m);
     s += w;
@@ -129,9 +137,17 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
   constructor(config: Partial<OffPolicyPgConfig> = {}) {
     super();
     const c = (this.config = resolveConfig('offpolicy-pg', OFFPOLICY_PG_DEFAULTS, config, {
-      seed: must.nonNegativeInt, numEnvs: must.positiveInt, batchEpisodes: must.positiveInt, reuseSteps: must.positiveInt,
-      weighting: must.oneOf('trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'), baseline: must.oneOf('none', 'mean'),
-      gamma: must.unit, lr: must.nonNegative, maxGradNorm: must.nonNegative, frameStack: must.positiveInt, totalSteps: must.positiveInt,
+      seed: must.nonNegativeInt,
+      numEnvs: must.positiveInt,
+      batchEpisodes: must.positiveInt,
+      reuseSteps: must.positiveInt,
+      weighting: must.oneOf('trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'),
+      baseline: must.oneOf('none', 'mean'),
+      gamma: must.unit,
+      lr: must.nonNegative,
+      maxGradNorm: must.nonNegative,
+      frameStack: must.positiveInt,
+      totalSteps: must.positiveInt,
     }));
     if (c.batchEpisodes % c.numEnvs !== 0) {
       throw new RangeError(`offpolicy-pg: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);
@@ -199,8 +215,11 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      policyLoss: last.loss, essFraction: after.ess / ro.episodes.length, maxOverMeanWeight: after.maxOverMean,
-      lastStepEssFraction: last.ess / ro.episodes.length, gradNorm: last.gradNorm,
+      policyLoss: last.loss,
+      essFraction: after.ess / ro.episodes.length,
+      maxOverMeanWeight: after.maxOverMean,
+      lastStepEssFraction: last.ess / ro.episodes.length,
+      gradNorm: last.gradNorm,
     };
   }
 

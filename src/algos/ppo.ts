@@ -17,9 +17,7 @@
  * networks for the policy and a separate value network.
  */
 import { Rng } from '../rng/index.ts';
-import {
-  Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad,
-} from '../tensor/index.ts';
+import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad } from '../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
@@ -114,17 +112,40 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   constructor(config: Partial<PpoConfig> = {}) {
     super();
     const c = (this.config = resolveConfig('ppo', PPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, batchSize: must.positiveInt, epochs: must.positiveInt,
-      gamma: must.unit, gaeLambda: must.unit, objective: must.oneOf('clip', 'adaptiveKl'), clipRange: must.positive,
-      clipSchedule: must.oneOf('constant', 'linear'), clipRangeVf: must.nonNegative, klTarget: must.positive, klBetaInit: must.nonNegative,
-      entCoef: must.nonNegative, vfCoef: must.nonNegative, maxGradNorm: must.nonNegative, lr: must.nonNegative,
-      lrSchedule: must.oneOf('constant', 'linear', 'cosine'), targetKl: must.nonNegative, frameStack: must.positiveInt, totalSteps: must.positiveInt,
+      seed: must.nonNegativeInt,
+      numEnvs: must.positiveInt,
+      nSteps: must.positiveInt,
+      batchSize: must.positiveInt,
+      epochs: must.positiveInt,
+      gamma: must.unit,
+      gaeLambda: must.unit,
+      objective: must.oneOf('clip', 'adaptiveKl'),
+      clipRange: must.positive,
+      clipSchedule: must.oneOf('constant', 'linear'),
+      clipRangeVf: must.nonNegative,
+      klTarget: must.positive,
+      klBetaInit: must.nonNegative,
+      entCoef: must.nonNegative,
+      vfCoef: must.nonNegative,
+      maxGradNorm: must.nonNegative,
+      lr: must.nonNegative,
+      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
+      targetKl: must.nonNegative,
+      frameStack: must.positiveInt,
+      totalSteps: must.positiveInt,
     }));
     if (c.batchSize > c.nSteps * c.numEnvs) {
-      throw new RangeError(`ppo: 'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`);
+      throw new RangeError(
+        `ppo: 'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`,
+      );
     }
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, {
+      frameStack: c.frameStack,
+      normalizeObs: c.normalizeObs,
+      normalizeReward: c.normalizeReward,
+      gamma: c.gamma,
+    });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
     this.value = makeValueFunction(this.env.singleObservationSpace, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
@@ -145,13 +166,22 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     const ro = this.collector.collect(c.nSteps);
     const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
     const { advantages, returns } = gae(steps, ro.values!, {
-      gamma: c.gamma, lambda: c.gaeLambda, finalValues: ro.finalValues!, lastValues: ro.lastValues!,
+      gamma: c.gamma,
+      lambda: c.gaeLambda,
+      finalValues: ro.finalValues!,
+      lastValues: ro.lastValues!,
     });
     const B = ro.T * ro.numEnvs;
     const oldValues = ro.values!;
     this.oldPolicy.parameters().forEach((p, i) => p.data.set(this.policy.parameters()[i].data));
 
-    let approxKl = 0, clipFraction = 0, policyLoss = 0, vLossSum = 0, entropy = 0, gradNorm = 0, n = 0;
+    let approxKl = 0,
+      clipFraction = 0,
+      policyLoss = 0,
+      vLossSum = 0,
+      entropy = 0,
+      gradNorm = 0,
+      n = 0;
     let stoppedAt = c.epochs;
     epochs: for (let epoch = 0; epoch < c.epochs; epoch++) {
       const perm = this.rng.permutation(B);
@@ -160,7 +190,10 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         const m = idx.length;
         const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [m, ro.obsDim]);
         const act = gatherRows(ro.actions, ro.actDim, idx);
-        const adv = pick(advantages, idx), ret = pick(returns, idx), vOld = pick(oldValues, idx), lpOld = pick(ro.logProbs, idx);
+        const adv = pick(advantages, idx),
+          ret = pick(returns, idx),
+          vOld = pick(oldValues, idx),
+          lpOld = pick(ro.logProbs, idx);
         if (c.normalizeAdvantages && m > 1) standardize(adv);
         const A = new Tensor(adv, [m]);
 
@@ -212,9 +245,17 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      policyLoss: policyLoss / n, valueLoss: vLossSum / n, entropy: entropy / n, approxKl, clipFraction: clipFraction / n,
-      explainedVariance: explainedVariance(oldValues, returns), gradNorm, lr: this.opt.lr, clipRange: eps,
-      epochs: stoppedAt, ...(c.objective === 'adaptiveKl' ? { klBeta: this.beta, kl: klAfter } : {}),
+      policyLoss: policyLoss / n,
+      valueLoss: vLossSum / n,
+      entropy: entropy / n,
+      approxKl,
+      clipFraction: clipFraction / n,
+      explainedVariance: explainedVariance(oldValues, returns),
+      gradNorm,
+      lr: this.opt.lr,
+      clipRange: eps,
+      epochs: stoppedAt,
+      ...(c.objective === 'adaptiveKl' ? { klBeta: this.beta, kl: klAfter } : {}),
     };
   }
 
@@ -238,7 +279,8 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
  * outside [1 - eps, 1 + eps].
  */
 export function ratioStats(r: ArrayLike<number>, eps: number): { approxKl: number; clipFraction: number } {
-  let k3 = 0, clipped = 0;
+  let k3 = 0,
+    clipped = 0;
   for (let i = 0; i < r.length; i++) {
     k3 += r[i] - 1 - Math.log(r[i]);
     if (Math.abs(r[i] - 1) > eps) clipped++;
@@ -293,11 +335,9 @@ function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
   return out;
 }
 
-
 /** 1 - Var[R - V] / Var[R]: how much of the returns' variance the value function explains. */
 export function explainedVariance(values: ArrayLike<number>, returns: ArrayLike<number>): number {
   const diff = Array.from(returns, (r, i) => r - values[i]);
   const vr = meanStd(returns).std ** 2;
   return vr === 0 ? NaN : 1 - meanStd(diff).std ** 2 / vr;
 }
-

@@ -22,14 +22,20 @@
 import { Rng } from '../rng/index.ts';
 import { Tensor, mean, exp, sub } from '../tensor/index.ts';
 import { Adam, makeSchedule, type Schedule, type Activation, type CellKind, type Module, type Optimizer } from '../nn/index.ts';
-import { makeRecurrentPolicy, RecurrentActorCritic } from '../policies/recurrent.ts';
+import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
-import { Discrete } from '../envs/index.ts';
 import {
-  standardize, makeTrainingEnvs, episodeLogFields, findObsNormalizer, loadModule, evaluate,
-  optimizerFromState, optimizerToState, type EvalResult,
+  standardize,
+  makeTrainingEnvs,
+  episodeLogFields,
+  findObsNormalizer,
+  loadModule,
+  evaluate,
+  optimizerFromState,
+  optimizerToState,
+  type EvalResult,
 } from './common.ts';
 import { learnLoop, type LearnOptions } from './base.ts';
 import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats, descend } from './ppo.ts';
@@ -108,18 +114,35 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
 
   constructor(config: Partial<RecurrentPpoConfig> = {}) {
     const c = (this.config = resolveConfig('recurrent-ppo', RECURRENT_PPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, seqLen: must.positiveInt, batchSize: must.positiveInt,
-      epochs: must.positiveInt, gamma: must.unit, gaeLambda: must.unit, clipRange: must.positive, clipSchedule: must.oneOf('constant', 'linear'),
-      clipRangeVf: must.nonNegative, entCoef: must.nonNegative, vfCoef: must.nonNegative, maxGradNorm: must.nonNegative, lr: must.nonNegative,
-      lrSchedule: must.oneOf('constant', 'linear', 'cosine'), targetKl: must.nonNegative, totalSteps: must.positiveInt,
+      seed: must.nonNegativeInt,
+      numEnvs: must.positiveInt,
+      nSteps: must.positiveInt,
+      seqLen: must.positiveInt,
+      batchSize: must.positiveInt,
+      epochs: must.positiveInt,
+      gamma: must.unit,
+      gaeLambda: must.unit,
+      clipRange: must.positive,
+      clipSchedule: must.oneOf('constant', 'linear'),
+      clipRangeVf: must.nonNegative,
+      entCoef: must.nonNegative,
+      vfCoef: must.nonNegative,
+      maxGradNorm: must.nonNegative,
+      lr: must.nonNegative,
+      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
+      targetKl: must.nonNegative,
+      totalSteps: must.positiveInt,
     }));
     if (c.nSteps % c.seqLen !== 0) {
       throw new RangeError(`recurrent-ppo: 'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps`);
     }
     if (c.batchSize % c.seqLen !== 0 || c.batchSize > c.nSteps * c.numEnvs) {
-      throw new RangeError(`recurrent-ppo: 'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`);
+      throw new RangeError(
+        `recurrent-ppo: 'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`,
+      );
     }
-    if (!['lstm', 'gru'].includes(c.policy.cell)) throw new RangeError(`recurrent-ppo: 'policy.cell' must be "lstm" or "gru", got ${JSON.stringify(c.policy.cell)}`);
+    if (!['lstm', 'gru'].includes(c.policy.cell))
+      throw new RangeError(`recurrent-ppo: 'policy.cell' must be "lstm" or "gru", got ${JSON.stringify(c.policy.cell)}`);
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
     this.policy = makeRecurrentPolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
@@ -142,23 +165,43 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     const eps = this.clipAt(progress);
     const ro = this.collector.collect(c.nSteps);
     const { advantages, returns } = gae(ro, ro.values!, { gamma: c.gamma, lambda: c.gaeLambda, finalValues: ro.finalValues!, lastValues: ro.lastValues! });
-    const n = ro.numEnvs, L = c.seqLen, od = ro.obsDim, ad = ro.actDim, S = ro.stateSize;
-    const perEnv = c.nSteps / L, numSeqs = n * perEnv, M = c.batchSize / L;
+    const n = ro.numEnvs,
+      L = c.seqLen,
+      od = ro.obsDim,
+      ad = ro.actDim,
+      S = ro.stateSize;
+    const perEnv = c.nSteps / L,
+      numSeqs = n * perEnv,
+      M = c.batchSize / L;
 
-    let approxKl = 0, clipFraction = 0, policyLoss = 0, vLossSum = 0, entropy = 0, gradNorm = 0, updates = 0;
+    let approxKl = 0,
+      clipFraction = 0,
+      policyLoss = 0,
+      vLossSum = 0,
+      entropy = 0,
+      gradNorm = 0,
+      updates = 0;
     let stoppedAt = c.epochs;
     epochs: for (let epoch = 0; epoch < c.epochs; epoch++) {
       const perm = this.rng.permutation(numSeqs);
       for (let s = 0; s + M <= numSeqs; s += M) {
         // Gather M sequences time-major: row (t, j) of the minibatch is step k*L + t of env e.
-        const obs = new Float32Array(L * M * od), act = new Float32Array(L * M * ad), starts = new Uint8Array(L * M);
-        const adv = new Float32Array(L * M), ret = new Float32Array(L * M), vOld = new Float32Array(L * M), lpOld = new Float32Array(L * M);
+        const obs = new Float32Array(L * M * od),
+          act = new Float32Array(L * M * ad),
+          starts = new Uint8Array(L * M);
+        const adv = new Float32Array(L * M),
+          ret = new Float32Array(L * M),
+          vOld = new Float32Array(L * M),
+          lpOld = new Float32Array(L * M);
         const state0 = new Float32Array(M * S);
         for (let j = 0; j < M; j++) {
-          const q = perm[s + j], e = q % n, k = (q - e) / n;
-          state0.set(ro.states.subarray(((k * L) * n + e) * S, ((k * L) * n + e + 1) * S), j * S);
+          const q = perm[s + j],
+            e = q % n,
+            k = (q - e) / n;
+          state0.set(ro.states.subarray((k * L * n + e) * S, (k * L * n + e + 1) * S), j * S);
           for (let t = 0; t < L; t++) {
-            const src = (k * L + t) * n + e, dst = t * M + j;
+            const src = (k * L + t) * n + e,
+              dst = t * M + j;
             obs.set(ro.obs.subarray(src * od, (src + 1) * od), dst * od);
             act.set(ro.actions.subarray(src * ad, (src + 1) * ad), dst * ad);
             starts[dst] = ro.starts[src];
@@ -192,10 +235,20 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     this.iteration++;
     const u = Math.max(1, updates);
     return {
-      iteration: this.iteration, steps: this.collector.steps, seconds: this.seconds(),
+      iteration: this.iteration,
+      steps: this.collector.steps,
+      seconds: this.seconds(),
       ...episodeLogFields(ro, this.collector),
-      policyLoss: policyLoss / u, valueLoss: vLossSum / u, entropy: entropy / u, approxKl, clipFraction: clipFraction / u,
-      explainedVariance: explainedVariance(ro.values!, returns), gradNorm, lr: this.opt.lr, clipRange: eps, epochs: stoppedAt,
+      policyLoss: policyLoss / u,
+      valueLoss: vLossSum / u,
+      entropy: entropy / u,
+      approxKl,
+      clipFraction: clipFraction / u,
+      explainedVariance: explainedVariance(ro.values!, returns),
+      gradNorm,
+      lr: this.opt.lr,
+      clipRange: eps,
+      epochs: stoppedAt,
     };
   }
 
@@ -222,8 +275,13 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     return {
       tensors: [...this.policy.namedParameters(), ...o.tensors],
       meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.seconds(), optimizers: { opt: o.meta },
-        collector: this.collector.getState(), rng: this.rng.getState(),
+        algo: this.name,
+        config: this.config,
+        iteration: this.iteration,
+        seconds: this.seconds(),
+        optimizers: { opt: o.meta },
+        collector: this.collector.getState(),
+        rng: this.rng.getState(),
       },
     };
   }
@@ -250,7 +308,14 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
 export interface RecurrentStepper {
   readonly kind: 'categorical' | 'gaussian';
   initialState(B: number): Float32Array;
-  step(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null, rng: Rng, deterministic?: boolean): { actions: Float32Array; state: Float32Array };
+  step(
+    obs: Float32Array,
+    B: number,
+    state: Float32Array,
+    starts: ArrayLike<number> | null,
+    rng: Rng,
+    deterministic?: boolean,
+  ): { actions: Float32Array; state: Float32Array };
 }
 
 /**
@@ -260,15 +325,19 @@ export interface RecurrentStepper {
  */
 export function evaluateRecurrent(policy: RecurrentStepper, envId: string, opts: Parameters<typeof evaluate>[2] = {}): EvalResult {
   let state: Float32Array | null = null;
-  return evaluate({
-    kind: policy.kind,
-    act(obs, batch, rng, deterministic) {
-      const out = policy.step(obs, batch, state ?? policy.initialState(batch), null, rng, deterministic);
-      state = out.state;
-      return { actions: out.actions, logProbs: new Float32Array(batch) };
+  return evaluate(
+    {
+      kind: policy.kind,
+      act(obs, batch, rng, deterministic) {
+        const out = policy.step(obs, batch, state ?? policy.initialState(batch), null, rng, deterministic);
+        state = out.state;
+        return { actions: out.actions, logProbs: new Float32Array(batch) };
+      },
+      resetState() {
+        state = null;
+      },
     },
-    resetState() {
-      state = null;
-    },
-  }, envId, opts);
+    envId,
+    opts,
+  );
 }

@@ -22,7 +22,7 @@
  * (unbiased) and far less noisy than a leave-one-out estimate from the batch itself.
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, grad, mul, mean, sum, neg, noGrad, type Data } from '../tensor/index.ts';
+import { Tensor, grad, mul, mean, sum, neg, noGrad } from '../tensor/index.ts';
 import { Adam, clipGradNorm, mse, checkLoss, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
 import { Collector, OptimalBaseline, episodeReturns, rewardToGo, gae, type OptimalBaselineState, type Rollout } from '../rollout/index.ts';
@@ -111,7 +111,10 @@ export type ReinforceWeighting = Pick<ReinforceConfig, 'returns' | 'baseline' | 
  * round(batchSteps / (numEnvs * L)) with L the mean length of `recent` (earlier episodes; 1 episode
  * per env when there are none). 0 means a fixed-step batch (reward-to-go).
  */
-export function episodesPerEnv(c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>, recent: readonly { length: number }[]): number {
+export function episodesPerEnv(
+  c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>,
+  recent: readonly { length: number }[],
+): number {
   if (c.batchEpisodes > 0) return c.batchEpisodes / c.numEnvs;
   if (c.returns !== 'full') return 0;
   if (recent.length === 0) return 1;
@@ -130,7 +133,10 @@ export function collectBatch(collector: Collector, c: Pick<ReinforceConfig, 'ret
  * divisor D of the gradient (1/D) sum_t score_t * weight_t: the number of episodes for 'full' (the
  * lecture's (1/N) sum_i), the number of steps for 'rewardToGo'.
  */
-export function reinforceWeights(ro: Rollout, c: ReinforceWeighting): { weights: Float64Array; mask: Uint8Array; targets: Float64Array | null; divisor: number } {
+export function reinforceWeights(
+  ro: Rollout,
+  c: ReinforceWeighting,
+): { weights: Float64Array; mask: Uint8Array; targets: Float64Array | null; divisor: number } {
   const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
   const boot = { finalValues: ro.finalValues ?? undefined, lastValues: ro.lastValues ?? undefined };
   const mask = ro.mask.slice();
@@ -140,8 +146,10 @@ export function reinforceWeights(ro: Rollout, c: ReinforceWeighting): { weights:
   if (c.returns === 'full') {
     const er = episodeReturns(steps, c.gamma, { unfinished: 'exclude', continuing: ro.continuing, finalValues: boot.finalValues });
     if (er.numEpisodes === 0) {
-      throw new Error(`reinforce: returns 'full' needs whole episodes, but this batch of ${ro.T} steps per env holds none finished; ` +
-        `collect whole episodes with 'batchEpisodes'`);
+      throw new Error(
+        `reinforce: returns 'full' needs whole episodes, but this batch of ${ro.T} steps per env holds none finished; ` +
+          `collect whole episodes with 'batchEpisodes'`,
+      );
     }
     for (let i = 0; i < mask.length; i++) mask[i] &= er.mask[i];
     weights = er.returns;
@@ -156,11 +164,22 @@ export function reinforceWeights(ro: Rollout, c: ReinforceWeighting): { weights:
   if (c.baseline === 'mean') {
     // The batch's average return: per episode for 'full', per step for reward-to-go.
     const { ids, count } = episodeIndex(ro, mask);
-    let s = 0, n = 0;
+    let s = 0,
+      n = 0;
     if (c.returns === 'full') {
       const seen = new Uint8Array(count);
-      for (let i = 0; i < ids.length; i++) if (ids[i] >= 0 && !seen[ids[i]]) { seen[ids[i]] = 1; s += weights[i]; n++; }
-    } else for (let i = 0; i < mask.length; i++) if (mask[i]) { s += weights[i]; n++; }
+      for (let i = 0; i < ids.length; i++)
+        if (ids[i] >= 0 && !seen[ids[i]]) {
+          seen[ids[i]] = 1;
+          s += weights[i];
+          n++;
+        }
+    } else
+      for (let i = 0; i < mask.length; i++)
+        if (mask[i]) {
+          s += weights[i];
+          n++;
+        }
     const b = s / n;
     weights = weights.map((x) => x - b);
   } else if (c.baseline === 'value') {
@@ -191,10 +210,21 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   constructor(config: Partial<ReinforceConfig> = {}) {
     super();
     const c = (this.config = resolveConfig('reinforce', REINFORCE_DEFAULTS, config, {
-      numEnvs: must.positiveInt, frameStack: must.positiveInt, batchSteps: must.nonNegativeInt, batchEpisodes: must.nonNegativeInt,
-      returns: must.oneOf('full', 'rewardToGo'), baseline: must.oneOf('none', 'mean', 'optimal', 'value'),
-      gaeLambda: must.unit, gamma: must.unit, lr: must.nonNegative, lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
-      maxGradNorm: must.nonNegative, valueLr: must.nonNegative, valueIters: must.nonNegativeInt, totalSteps: must.positiveInt, seed: must.nonNegativeInt,
+      numEnvs: must.positiveInt,
+      frameStack: must.positiveInt,
+      batchSteps: must.nonNegativeInt,
+      batchEpisodes: must.nonNegativeInt,
+      returns: must.oneOf('full', 'rewardToGo'),
+      baseline: must.oneOf('none', 'mean', 'optimal', 'value'),
+      gaeLambda: must.unit,
+      gamma: must.unit,
+      lr: must.nonNegative,
+      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
+      maxGradNorm: must.nonNegative,
+      valueLr: must.nonNegative,
+      valueIters: must.nonNegativeInt,
+      totalSteps: must.positiveInt,
+      seed: must.nonNegativeInt,
     }));
     if (c.batchEpisodes === 0 && c.batchSteps === 0) throw new RangeError(`reinforce: set 'batchSteps' or 'batchEpisodes' (both are 0)`);
     if (c.batchEpisodes % c.numEnvs !== 0) {
@@ -206,7 +236,8 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
-    this.value = c.baseline === 'value' ? new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.policy.hidden, activation: c.policy.activation }) : null;
+    this.value =
+      c.baseline === 'value' ? new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.policy.hidden, activation: c.policy.activation }) : null;
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value ?? undefined, seed: c.seed });
     this.piOpt = new Adam(this.policy.parameters(), { lr: c.lr });
     this.vOpt = this.value ? new Adam(this.value.parameters(), { lr: c.valueLr }) : null;
@@ -261,7 +292,11 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      policyLoss, valueLoss, entropy, gradNorm, lr: this.piOpt.lr,
+      policyLoss,
+      valueLoss,
+      entropy,
+      gradNorm,
+      lr: this.piOpt.lr,
     };
   }
 
@@ -284,7 +319,10 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]);
       const g = grad(sum(this.policy.distribution(obs).logProb(gatherRows(ro.actions, ro.actDim, idx))), params);
       let off = i * d;
-      for (const t of g) { scores.set(t.data, off); off += t.size; }
+      for (const t of g) {
+        scores.set(t.data, off);
+        off += t.size;
+      }
       R[i] = returns[steps[0]];
     });
     const b = this.optimal!.baseline();
@@ -319,4 +357,3 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     return { modules: this.value ? [this.policy, this.value] : [this.policy], optimizers };
   }
 }
-

@@ -64,13 +64,21 @@ export class SquashedGaussianActor extends Module implements Policy {
   private logps = new Float32Array(0);
   private unit = new Float32Array(0);
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly low: Float32Array, readonly high: Float32Array, rng: Rng, readonly opts: ActorOptions) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly low: Float32Array,
+    readonly high: Float32Array,
+    rng: Rng,
+    readonly opts: ActorOptions,
+  ) {
     super();
     this.net = new MLP([obsDim, ...opts.hidden, 2 * actDim], rng, { activation: opts.activation, outputGain: 0.01 });
   }
 
   distribution(obs: Tensor): SquashedGaussian {
-    const out = this.net.forward(obs), D = this.actDim;
+    const out = this.net.forward(obs),
+      D = this.actDim;
     return new SquashedGaussian(slice(out, 1, 0, D), clip(slice(out, 1, D, 2 * D), this.opts.logStdMin, this.opts.logStdMax));
   }
 
@@ -79,7 +87,10 @@ export class SquashedGaussianActor extends Module implements Policy {
    * tanh(mu) when deterministic, with the log-density of that point).
    */
   sampleUnit(obs: Float32Array, batch: number, rng: Rng, deterministic: boolean, actions: Float32Array, logProbs: Float32Array): void {
-    const D = this.actDim, out = this.net.predict(obs, batch), lo = this.opts.logStdMin, hi = this.opts.logStdMax;
+    const D = this.actDim,
+      out = this.net.predict(obs, batch),
+      lo = this.opts.logStdMin,
+      hi = this.opts.logStdMax;
     for (let i = 0; i < batch; i++) {
       let lp = 0;
       for (let d = 0; d < D; d++) {
@@ -126,7 +137,12 @@ export class TwinQ extends Module {
   readonly q1: MLP;
   readonly q2: MLP;
 
-  constructor(readonly inDim: number, hidden: number[], activation: Activation, rng: Rng) {
+  constructor(
+    readonly inDim: number,
+    hidden: number[],
+    activation: Activation,
+    rng: Rng,
+  ) {
     super();
     this.q1 = new MLP([inDim, ...hidden, 1], rng, { activation });
     this.q2 = new MLP([inDim, ...hidden, 1], rng, { activation });
@@ -188,8 +204,20 @@ export class SacLearner {
   private nextLogp = new Float32Array(0);
   private y = new Float32Array(0);
 
-  constructor(readonly obsDim: number, readonly actDim: number, low: Float32Array, high: Float32Array, rng: Rng, readonly c: SacCoreConfig) {
-    this.actor = new SquashedGaussianActor(obsDim, actDim, low, high, rng.split(), { hidden: c.hidden, activation: c.activation, logStdMin: c.logStdMin, logStdMax: c.logStdMax });
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    low: Float32Array,
+    high: Float32Array,
+    rng: Rng,
+    readonly c: SacCoreConfig,
+  ) {
+    this.actor = new SquashedGaussianActor(obsDim, actDim, low, high, rng.split(), {
+      hidden: c.hidden,
+      activation: c.activation,
+      logStdMin: c.logStdMin,
+      logStdMax: c.logStdMax,
+    });
     const qRng = rng.split();
     this.critic = new TwinQ(obsDim + actDim, c.hidden, c.activation, qRng);
     this.criticTarget = new TwinQ(obsDim + actDim, c.hidden, c.activation, new Rng(0));
@@ -219,7 +247,10 @@ export class SacLearner {
 
   /** [s, a] rows into this.sa. */
   private joinSA(obs: Float32Array, act: Float32Array, B: number): Float32Array {
-    const D = this.obsDim, A = this.actDim, W = D + A, sa = this.sa;
+    const D = this.obsDim,
+      A = this.actDim,
+      W = D + A,
+      sa = this.sa;
     for (let i = 0; i < B; i++) {
       for (let j = 0; j < D; j++) sa[i * W + j] = obs[i * D + j];
       for (let j = 0; j < A; j++) sa[i * W + D + j] = act[i * A + j];
@@ -237,7 +268,8 @@ export class SacLearner {
     this.buffers(B);
     this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
     const saNext = this.joinSA(b.nextObs, this.nextAct, B);
-    const t1 = this.criticTarget.q1.predict(saNext, B), t2 = this.criticTarget.q2.predict(saNext, B);
+    const t1 = this.criticTarget.q1.predict(saNext, B),
+      t2 = this.criticTarget.q2.predict(saNext, B);
     const y = this.y;
     for (let i = 0; i < B; i++) y[i] = softTarget(b.rewards[i], b.terminated[i] !== 0, Math.min(t1[i], t2[i]), this.nextLogp[i], alpha, this.c.gamma);
     return y;
@@ -256,7 +288,10 @@ export class SacLearner {
   readonly arena = new BufferArena();
 
   private step(b: ReplayBatch, rng: Rng): SacStepLog {
-    const c = this.c, B = b.size, D = this.obsDim, W = D + this.actDim;
+    const c = this.c,
+      B = b.size,
+      D = this.obsDim,
+      W = D + this.actDim;
     this.buffers(B);
     const alpha = this.alpha;
 
@@ -264,7 +299,8 @@ export class SacLearner {
     const obsT = new Tensor(b.obs, [B, D]);
     const dist = this.actor.distribution(obsT);
     const { action, logProb } = dist.rsample(rng);
-    let alphaLoss = 0, entropy = 0;
+    let alphaLoss = 0,
+      entropy = 0;
     for (let i = 0; i < B; i++) entropy -= logProb.data[i];
     entropy /= B;
     if (c.autoAlpha) {
@@ -279,7 +315,8 @@ export class SacLearner {
     // Critic step.
     const sa = new Tensor(this.joinSA(b.obs, b.actions, B), [B, W]);
     const yT = new Tensor(y, [B, 1]);
-    const q1 = this.critic.q1.forward(sa), q2 = this.critic.q2.forward(sa);
+    const q1 = this.critic.q1.forward(sa),
+      q2 = this.critic.q2.forward(sa);
     const criticLoss = mul(add(mean(square(sub(q1, yT))), mean(square(sub(q2, yT)))), 0.5);
     checkLoss(criticLoss, 'sac critic loss', this.gradSteps);
     this.criticOpt.step(grad(criticLoss, this.criticParams));
@@ -313,15 +350,26 @@ export class SacLearner {
   /** Modules and optimizers, in checkpoint order. */
   parts(): { modules: Module[]; optimizers: [string, Adam][] } {
     const alpha = new (class extends Module {
-      constructor(private readonly p: Tensor) { super(); }
-      namedParameters(): [string, Tensor][] { return [['logAlpha', this.p]]; }
+      constructor(private readonly p: Tensor) {
+        super();
+      }
+      namedParameters(): [string, Tensor][] {
+        return [['logAlpha', this.p]];
+      }
     })(this.logAlpha);
-    const prefixed = (prefix: string, m: Module) => new (class extends Module {
-      namedParameters(): [string, Tensor][] { return m.namedParameters().map(([n, p]) => [`${prefix}.${n}`, p] as [string, Tensor]); }
-    })();
+    const prefixed = (prefix: string, m: Module) =>
+      new (class extends Module {
+        namedParameters(): [string, Tensor][] {
+          return m.namedParameters().map(([n, p]) => [`${prefix}.${n}`, p] as [string, Tensor]);
+        }
+      })();
     return {
       modules: [this.actor, prefixed('critic', this.critic), prefixed('criticTarget', this.criticTarget), alpha],
-      optimizers: [['actorOpt', this.actorOpt], ['criticOpt', this.criticOpt], ['alphaOpt', this.alphaOpt]],
+      optimizers: [
+        ['actorOpt', this.actorOpt],
+        ['criticOpt', this.criticOpt],
+        ['alphaOpt', this.alphaOpt],
+      ],
     };
   }
 }
@@ -377,10 +425,21 @@ export const SAC_PRESETS: Record<string, Partial<SacConfig>> = {
 };
 
 export const SAC_CHECKS: Checks<SacConfig> = {
-  seed: must.nonNegativeInt, numEnvs: must.positiveInt, bufferSize: must.positiveInt, batchSize: must.positiveInt,
-  learningStarts: must.nonNegativeInt, trainFreq: must.positiveInt, gradientSteps: must.nonNegativeInt, gamma: must.unit,
-  tau: must.unit, lr: must.nonNegative, alphaInit: must.positive, targetUpdateInterval: must.positiveInt,
-  activation: must.oneOf('tanh', 'relu', 'elu', 'sigmoid'), logInterval: must.positiveInt, totalSteps: must.positiveInt,
+  seed: must.nonNegativeInt,
+  numEnvs: must.positiveInt,
+  bufferSize: must.positiveInt,
+  batchSize: must.positiveInt,
+  learningStarts: must.nonNegativeInt,
+  trainFreq: must.positiveInt,
+  gradientSteps: must.nonNegativeInt,
+  gamma: must.unit,
+  tau: must.unit,
+  lr: must.nonNegative,
+  alphaInit: must.positive,
+  targetUpdateInterval: must.positiveInt,
+  activation: must.oneOf('tanh', 'relu', 'elu', 'sigmoid'),
+  logInterval: must.positiveInt,
+  totalSteps: must.positiveInt,
   targetEntropy: (v) => (v === null || Number.isFinite(v) ? null : 'must be null (-|A|) or a number'),
   hidden: (v) => (Array.isArray(v) && v.length > 0 && v.every((h) => Number.isInteger(h) && h > 0) ? null : 'must be a non-empty array of positive integers'),
 };
@@ -388,9 +447,11 @@ export const SAC_CHECKS: Checks<SacConfig> = {
 /** The Box bounds of a continuous env, or an error naming the space. */
 export function boxBounds(algo: string, space: unknown): { low: Float32Array; high: Float32Array } {
   if (!(space instanceof Box)) throw new TypeError(`${algo}: needs a continuous (Box) action space, got ${String(space)}`);
-  const low = Float32Array.from(space.low as ArrayLike<number>), high = Float32Array.from(space.high as ArrayLike<number>);
+  const low = Float32Array.from(space.low as ArrayLike<number>),
+    high = Float32Array.from(space.high as ArrayLike<number>);
   for (let i = 0; i < low.length; i++) {
-    if (!Number.isFinite(low[i]) || !Number.isFinite(high[i])) throw new RangeError(`${algo}: the action space ${String(space)} must be bounded to rescale [-1, 1] actions`);
+    if (!Number.isFinite(low[i]) || !Number.isFinite(high[i]))
+      throw new RangeError(`${algo}: the action space ${String(space)} must be bounded to rescale [-1, 1] actions`);
   }
   return { low, high };
 }
@@ -442,7 +503,10 @@ export class SAC implements Algorithm<SacConfig> {
 
   /** Take one vector step: random before learningStarts, else a sample of pi; store the transitions. */
   protected envStep(): number {
-    const c = this.config, N = c.numEnvs, D = this.env.obsDim, A = this.env.actDim;
+    const c = this.config,
+      N = c.numEnvs,
+      D = this.env.obsDim,
+      A = this.env.actDim;
     if (this.envSteps < c.learningStarts) for (let i = 0; i < N * A; i++) this.unit[i] = this.actRng.uniform(-1, 1);
     else this.policy.sampleUnit(this.obs, N, this.actRng, false, this.unit, this.logp);
     const r = this.env.step(this.policy.toEnv(this.unit, N, this.envAct));
@@ -451,7 +515,14 @@ export class SAC implements Algorithm<SacConfig> {
       const done = r.terminated[e] === 1 || r.truncated[e] === 1;
       // The real final observation of a finished episode; r.obs already holds the next episode's first one.
       const next = done ? r.finalObs!.subarray(e * D, (e + 1) * D) : r.obs.subarray(e * D, (e + 1) * D);
-      this.replay.add(this.obs.subarray(e * D, (e + 1) * D), this.unit.subarray(e * A, (e + 1) * A), r.rewards[e], next, r.terminated[e] === 1, r.truncated[e] === 1);
+      this.replay.add(
+        this.obs.subarray(e * D, (e + 1) * D),
+        this.unit.subarray(e * A, (e + 1) * A),
+        r.rewards[e],
+        next,
+        r.terminated[e] === 1,
+        r.truncated[e] === 1,
+      );
       this.epReturn[e] += r.rewards[e];
       this.epLength[e]++;
       if (done) {
@@ -497,8 +568,13 @@ export class SAC implements Algorithm<SacConfig> {
   protected logFields(episodes: number) {
     const r = meanStd(this.recent.map((e) => e.return));
     return {
-      iteration: this.iteration, steps: this.envSteps, seconds: this.seconds(), episodes,
-      returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
+      iteration: this.iteration,
+      steps: this.envSteps,
+      seconds: this.seconds(),
+      episodes,
+      returnMean: r.mean,
+      returnStd: r.std,
+      lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
     };
   }
 
@@ -522,14 +598,29 @@ export class SAC implements Algorithm<SacConfig> {
     const opts = optimizers.map(([name, o]) => [name, optimizerToState(name, o)] as const);
     const env = this.env as unknown as { getState?(): unknown };
     return {
-      tensors: [...modules.flatMap((m) => m.namedParameters()), ...opts.flatMap(([, o]) => o.tensors), ...bufferTensors('replay', this.replay), ...this.extraTensors()],
+      tensors: [
+        ...modules.flatMap((m) => m.namedParameters()),
+        ...opts.flatMap(([, o]) => o.tensors),
+        ...bufferTensors('replay', this.replay),
+        ...this.extraTensors(),
+      ],
       meta: {
-        algo: this.name, config: this.config, iteration: this.iteration, seconds: this.seconds(), envSteps: this.envSteps,
-        gradSteps: this.learner.gradSteps, optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
+        algo: this.name,
+        config: this.config,
+        iteration: this.iteration,
+        seconds: this.seconds(),
+        envSteps: this.envSteps,
+        gradSteps: this.learner.gradSteps,
+        optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
         replay: bufferMeta(this.replay),
-        rng: this.rng.getState(), actRng: this.actRng.getState(), obs: Array.from(this.obs),
-        epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength), recent: this.recent,
-        env: env.getState ? env.getState() : null, ...this.extraMeta(),
+        rng: this.rng.getState(),
+        actRng: this.actRng.getState(),
+        obs: Array.from(this.obs),
+        epReturn: Array.from(this.epReturn),
+        epLength: Array.from(this.epLength),
+        recent: this.recent,
+        env: env.getState ? env.getState() : null,
+        ...this.extraMeta(),
       },
     };
   }
@@ -580,7 +671,9 @@ export class SAC implements Algorithm<SacConfig> {
 
 /** A replay buffer's held rows as checkpoint tensors, and its flags and position as JSON. */
 export function bufferTensors(prefix: string, rb: ReplayBuffer): [string, Tensor][] {
-  const n = rb.size, D = rb.obsDim, A = rb.actDim;
+  const n = rb.size,
+    D = rb.obsDim,
+    A = rb.actDim;
   return [
     [`${prefix}.obs`, new Tensor(rb.obs.slice(0, n * D), [n * D])],
     [`${prefix}.actions`, new Tensor(rb.actions.slice(0, n * A), [n * A])],
@@ -590,7 +683,12 @@ export function bufferTensors(prefix: string, rb: ReplayBuffer): [string, Tensor
 }
 
 export function bufferMeta(rb: ReplayBuffer): Record<string, unknown> {
-  return { ...rb.getState(), capacity: rb.capacity, terminated: Array.from(rb.terminated.subarray(0, rb.size)), truncated: Array.from(rb.truncated.subarray(0, rb.size)) };
+  return {
+    ...rb.getState(),
+    capacity: rb.capacity,
+    terminated: Array.from(rb.terminated.subarray(0, rb.size)),
+    truncated: Array.from(rb.truncated.subarray(0, rb.size)),
+  };
 }
 
 export function restoreBuffer(prefix: string, rb: ReplayBuffer, tensors: Map<string, Tensor>, m: any): void {

@@ -84,7 +84,8 @@ export const TRPO_DEFAULTS: TrpoConfig = {
  */
 export function conjugateGradient(Av: (v: Float64Array) => Float64Array, b: Float64Array, iters: number, tol = 1e-10): Float64Array {
   const x = new Float64Array(b.length);
-  const r = b.slice(), p = b.slice();
+  const r = b.slice(),
+    p = b.slice();
   let rr = dot(r, r);
   for (let k = 0; k < iters && rr > tol; k++) {
     const Ap = Av(p);
@@ -178,15 +179,19 @@ export interface TrustRegionStep {
  * restores theta_old.
  */
 export function trustRegionStep(
-  g: Float64Array, Fv: (v: Float64Array) => Float64Array, surrogate0: number,
-  trial: (step: Float64Array) => { surrogate: number; kl: number }, o: TrustRegionOptions,
+  g: Float64Array,
+  Fv: (v: Float64Array) => Float64Array,
+  surrogate0: number,
+  trial: (step: Float64Array) => { surrogate: number; kl: number },
+  o: TrustRegionOptions,
 ): TrustRegionStep {
   const x = conjugateGradient(Fv, g, o.cgIters);
   const xFx = dot(x, Fv(x));
   const scale = xFx > 0 ? Math.sqrt((2 * o.targetKl) / xFx) : 0;
   const gx = dot(g, x);
   const step = new Float64Array(x.length);
-  let frac = 1, backtracks = 0;
+  let frac = 1,
+    backtracks = 0;
   for (let k = 0; k < (o.lineSearch ? o.lineSearchSteps : 1); k++) {
     for (let i = 0; i < x.length; i++) step[i] = frac * scale * x[i];
     const { surrogate, kl } = trial(step);
@@ -214,13 +219,29 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
   constructor(config: Partial<TrpoConfig> = {}) {
     super();
     const c = (this.config = resolveConfig('trpo', TRPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt, numEnvs: must.positiveInt, nSteps: must.positiveInt, gamma: must.unit, gaeLambda: must.unit,
-      targetKl: must.positive, cgIters: must.positiveInt, cgDamping: must.nonNegative, lineSearchShrink: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
-      lineSearchSteps: must.positiveInt, valueLr: must.nonNegative, valueEpochs: must.nonNegativeInt, valueBatchSize: must.positiveInt,
-      frameStack: must.positiveInt, totalSteps: must.positiveInt,
+      seed: must.nonNegativeInt,
+      numEnvs: must.positiveInt,
+      nSteps: must.positiveInt,
+      gamma: must.unit,
+      gaeLambda: must.unit,
+      targetKl: must.positive,
+      cgIters: must.positiveInt,
+      cgDamping: must.nonNegative,
+      lineSearchShrink: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
+      lineSearchSteps: must.positiveInt,
+      valueLr: must.nonNegative,
+      valueEpochs: must.nonNegativeInt,
+      valueBatchSize: must.positiveInt,
+      frameStack: must.positiveInt,
+      totalSteps: must.positiveInt,
     }));
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, {
+      frameStack: c.frameStack,
+      normalizeObs: c.normalizeObs,
+      normalizeReward: c.normalizeReward,
+      gamma: c.gamma,
+    });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
     this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
@@ -259,7 +280,8 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     const trial = (step: Float64Array) => {
       let o = 0;
       params.forEach((p, k) => {
-        const d = p.data, o0 = old[k];
+        const d = p.data,
+          o0 = old[k];
         for (let i = 0; i < d.length; i++) d[i] = o0[i] + step[o + i];
         o += p.size;
       });
@@ -289,8 +311,15 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     return {
       ...this.counters(),
       ...episodeLogFields(ro, this.collector),
-      kl: tr.kl, surrogateImprovement: tr.improvement, expectedImprovement: tr.expectedImprovement, stepFraction: tr.fraction,
-      accepted: tr.accepted ? 1 : 0, backtracks: tr.backtracks, valueLoss, entropy, explainedVariance: explainedVariance(ro.values!, returns),
+      kl: tr.kl,
+      surrogateImprovement: tr.improvement,
+      expectedImprovement: tr.expectedImprovement,
+      stepFraction: tr.fraction,
+      accepted: tr.accepted ? 1 : 0,
+      backtracks: tr.backtracks,
+      valueLoss,
+      entropy,
+      explainedVariance: explainedVariance(ro.values!, returns),
     };
   }
 

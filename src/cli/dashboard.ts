@@ -4,8 +4,11 @@ import { ConfigError } from '../train/setup.ts';
 
 /** Errors of listen() that mean the user's --host or --port cannot be used: usage errors (exit 2). */
 const BAD_ADDRESS: Record<string, string> = {
-  ENOTFOUND: 'is not a known host name or address', EAI_AGAIN: 'cannot be resolved now', EADDRNOTAVAIL: 'is not an address of this machine',
-  EACCES: 'needs privileges for this port', EADDRINUSE: 'is in use',
+  ENOTFOUND: 'is not a known host name or address',
+  EAI_AGAIN: 'cannot be resolved now',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+  EACCES: 'needs privileges for this port',
+  EADDRINUSE: 'is in use',
 };
 
 export async function dashboardCommand(runsDir: string | undefined, f: { port: number; host: string }): Promise<void> {
@@ -15,7 +18,9 @@ export async function dashboardCommand(runsDir: string | undefined, f: { port: n
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (/in use/.test((e as Error).message) ? 'EADDRINUSE' : '');
     if (code in BAD_ADDRESS) {
-      throw new ConfigError(`dashboard: cannot serve on --host ${f.host} --port ${f.port}: ${code === 'EADDRINUSE' || code === 'EACCES' ? `port ${f.port}` : `'${f.host}'`} ${BAD_ADDRESS[code]}${code === 'EADDRINUSE' ? '; choose another with --port (0: any free port)' : ''}`);
+      throw new ConfigError(
+        `dashboard: cannot serve on --host ${f.host} --port ${f.port}: ${code === 'EADDRINUSE' || code === 'EACCES' ? `port ${f.port}` : `'${f.host}'`} ${BAD_ADDRESS[code]}${code === 'EADDRINUSE' ? '; choose another with --port (0: any free port)' : ''}`,
+      );
     }
     throw e;
   }

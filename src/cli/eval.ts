@@ -36,12 +36,26 @@ export async function evalCommand(path: string, f: EvalFlags): Promise<void> {
     const threshold = ck.run.threshold ?? spec(ck.env).rewardThreshold ?? null;
     const shownCk = relative(process.cwd(), ckPath) || ckPath;
     process.stdout.write(`${ck.algo} on ${ck.env}, ${shownCk} (${ck.steps} steps)\n`);
-    process.stdout.write(`return ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)} over ${episodes} episodes (${mode}, seeds ${seed}..${seed + episodes - 1}), ` +
-      `mean length ${fmtNum(ev.lengthMean, 4)}${threshold !== null ? `; threshold ${threshold}: ${ev.mean >= threshold ? 'solved' : 'not reached'}` : ''}\n`);
+    process.stdout.write(
+      `return ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)} over ${episodes} episodes (${mode}, seeds ${seed}..${seed + episodes - 1}), ` +
+        `mean length ${fmtNum(ev.lengthMean, 4)}${threshold !== null ? `; threshold ${threshold}: ${ev.mean >= threshold ? 'solved' : 'not reached'}` : ''}\n`,
+    );
     const result = {
-      algo: ck.algo, env: ck.env, checkpoint: ckPath, steps: ck.steps, episodes, seed, deterministic,
-      mean: ev.mean, std: ev.std, lengthMean: ev.lengthMean, threshold, solved: threshold !== null ? ev.mean >= threshold : null,
-      returns: ev.returns, lengths: ev.lengths, evaluatedAt: new Date().toISOString(),
+      algo: ck.algo,
+      env: ck.env,
+      checkpoint: ckPath,
+      steps: ck.steps,
+      episodes,
+      seed,
+      deterministic,
+      mean: ev.mean,
+      std: ev.std,
+      lengthMean: ev.lengthMean,
+      threshold,
+      solved: threshold !== null ? ev.mean >= threshold : null,
+      returns: ev.returns,
+      lengths: ev.lengths,
+      evaluatedAt: new Date().toISOString(),
     };
     const kind = basename(ckPath).replace(/\.ascent$/, '');
     const out = f.json ?? join(runDirOf(ckPath), `eval-${kind}-${mode}-s${seed}-n${episodes}.json`);

@@ -42,13 +42,20 @@ const cubeIndex = (r: number, g: number, b: number) => (((r * 7 + 127) / 255) <<
 /** LZW-compress palette indices with 8-bit symbols into GIF data sub-blocks. */
 export function lzwEncode(indices: Uint8Array, minCodeSize = 8): Uint8Array {
   const out = new ByteSink();
-  const clear = 1 << minCodeSize, eoi = clear + 1;
-  let size = minCodeSize + 1, next = eoi + 1;
+  const clear = 1 << minCodeSize,
+    eoi = clear + 1;
+  let size = minCodeSize + 1,
+    next = eoi + 1;
   let table = new Map<number, number>();
-  let acc = 0, nbits = 0;
+  let acc = 0,
+    nbits = 0;
   const block: number[] = [];
   const flushBlock = () => {
-    if (block.length) { out.byte(block.length); out.push(...block); block.length = 0; }
+    if (block.length) {
+      out.byte(block.length);
+      out.push(...block);
+      block.length = 0;
+    }
   };
   const emit = (code: number) => {
     acc |= code << nbits;
@@ -66,7 +73,10 @@ export function lzwEncode(indices: Uint8Array, minCodeSize = 8): Uint8Array {
     const k = indices[i];
     const key = (prefix << 8) | k;
     const code = table.get(key);
-    if (code !== undefined) { prefix = code; continue; }
+    if (code !== undefined) {
+      prefix = code;
+      continue;
+    }
     emit(prefix);
     if (next === 4096) {
       // Dictionary full: start over (the decoder resets on the clear code).
@@ -109,7 +119,11 @@ export class GifWriter {
   private readonly idx: Uint8Array;
   frames = 0;
 
-  constructor(readonly width: number, readonly height: number, private readonly opts: GifOptions = {}) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    private readonly opts: GifOptions = {},
+  ) {
     this.idx = new Uint8Array(width * height);
   }
 
@@ -118,14 +132,19 @@ export class GifWriter {
     if (f.width !== this.width || f.height !== this.height) {
       throw new RangeError(`GifWriter: frames must share one size, got ${f.width}x${f.height} and ${this.width}x${this.height}`);
     }
-    const d = f.data, idx = this.idx;
+    const d = f.data,
+      idx = this.idx;
     if (!this.cube) {
       // New colours of this frame, added only if they all fit.
       const added: number[] = [];
       for (let i = 0; i < d.length; i += 3) {
         const key = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
         if (!this.colors.has(key)) {
-          if (this.colors.size === 256) { for (const k of added) this.colors.delete(k); this.cube = true; break; }
+          if (this.colors.size === 256) {
+            for (const k of added) this.colors.delete(k);
+            this.cube = true;
+            break;
+          }
           this.colors.set(key, this.colors.size);
           added.push(key);
         }
@@ -173,7 +192,10 @@ export class GifWriter {
     const parts = [head.finish(), ...this.chunks, Uint8Array.of(0x3b)];
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let o = 0;
-    for (const p of parts) { out.set(p, o); o += p.length; }
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
     return out;
   }
 }
@@ -188,13 +210,15 @@ export function encodeGif(frames: RgbFrame[], opts: GifOptions = {}): Uint8Array
 /** Nearest-neighbour rescale of a frame (to keep recorded GIFs small). */
 export function scaleFrame(f: RgbFrame, scale: number): RgbFrame {
   if (scale === 1) return f;
-  const w = Math.max(1, Math.round(f.width * scale)), h = Math.max(1, Math.round(f.height * scale));
+  const w = Math.max(1, Math.round(f.width * scale)),
+    h = Math.max(1, Math.round(f.height * scale));
   const data = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) {
     const sy = Math.min(f.height - 1, Math.floor(y / scale));
     for (let x = 0; x < w; x++) {
       const sx = Math.min(f.width - 1, Math.floor(x / scale));
-      const si = (sy * f.width + sx) * 3, di = (y * w + x) * 3;
+      const si = (sy * f.width + sx) * 3,
+        di = (y * w + x) * 3;
       data[di] = f.data[si];
       data[di + 1] = f.data[si + 1];
       data[di + 2] = f.data[si + 2];

@@ -1,7 +1,14 @@
 /** `ascent lab estimators` and `ascent lab importance`: the estimator lab's tables. */
 import { writeFileSync } from 'node:fs';
 import {
-  formatEssVsHorizon, formatImportanceLabReport, formatLabReport, randomMDP, riverSwim, runEssVsHorizon, runEstimatorLab, runImportanceLab,
+  formatEssVsHorizon,
+  formatImportanceLabReport,
+  formatLabReport,
+  randomMDP,
+  riverSwim,
+  runEssVsHorizon,
+  runEstimatorLab,
+  runImportanceLab,
 } from '../lab/index.ts';
 import { ConfigError } from '../train/setup.ts';
 
@@ -23,12 +30,22 @@ function run<T>(f: () => T): T {
 }
 
 export function labEstimatorsCommand(o: {
-  seed: number; batches: number; batchSize: number; states: number; actions: number; horizon: number; mdp: string; timeDependent?: boolean; json?: string;
+  seed: number;
+  batches: number;
+  batchSize: number;
+  states: number;
+  actions: number;
+  horizon: number;
+  mdp: string;
+  timeDependent?: boolean;
+  json?: string;
 }): void {
   if (o.mdp !== 'random' && o.mdp !== 'riverswim') throw new ConfigError(`--mdp must be 'random' or 'riverswim', got '${o.mdp}'`);
-  const mdp = run(() => (o.mdp === 'riverswim'
-    ? riverSwim(Math.max(3, o.states), o.horizon)
-    : randomMDP({ numStates: o.states, numActions: o.actions, horizon: o.horizon, seed: o.seed })));
+  const mdp = run(() =>
+    o.mdp === 'riverswim'
+      ? riverSwim(Math.max(3, o.states), o.horizon)
+      : randomMDP({ numStates: o.states, numActions: o.actions, horizon: o.horizon, seed: o.seed }),
+  );
   const t0 = performance.now();
   const report = run(() => runEstimatorLab({ mdp, seed: o.seed, batchSize: o.batchSize, numBatches: o.batches, timeDependent: o.timeDependent ?? false }));
   process.stdout.write(formatLabReport(report) + `\n(${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);

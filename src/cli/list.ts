@@ -49,15 +49,36 @@ export async function listCommand(opts: ListFlags): Promise<void> {
   }
   const out: string[] = [];
   if (!opts.presets) {
-    out.push('Algorithms', table(['name', 'actions', 'description'], algos.map((a) => [a.name, a.actionSpaces.join('+'), a.description])), '');
+    out.push(
+      'Algorithms',
+      table(
+        ['name', 'actions', 'description'],
+        algos.map((a) => [a.name, a.actionSpaces.join('+'), a.description]),
+      ),
+      '',
+    );
     const presetSets = (id: string) => presets.some((p) => p.env === id && p.thresholdFrom === 'preset');
-    out.push('Environments (threshold: the registered reward threshold; presets may set their own)',
-      table(['id', 'observation', 'action', 'max steps', 'threshold'], envs.map((e) => [
-        e.id, e.observation, e.action, e.maxEpisodeSteps === null ? '-' : String(e.maxEpisodeSteps),
-        e.rewardThreshold !== null ? String(e.rewardThreshold) : presetSets(e.id) ? '- (presets set one)' : '-',
-      ])), '');
+    out.push(
+      'Environments (threshold: the registered reward threshold; presets may set their own)',
+      table(
+        ['id', 'observation', 'action', 'max steps', 'threshold'],
+        envs.map((e) => [
+          e.id,
+          e.observation,
+          e.action,
+          e.maxEpisodeSteps === null ? '-' : String(e.maxEpisodeSteps),
+          e.rewardThreshold !== null ? String(e.rewardThreshold) : presetSets(e.id) ? '- (presets set one)' : '-',
+        ]),
+      ),
+      '',
+    );
   }
-  const rows = presets.map((p) => [p.algo, p.env, p.threshold === null ? 'none' : `${p.threshold} (${p.thresholdFrom === 'preset' ? 'preset' : 'env'})`, p.source]);
+  const rows = presets.map((p) => [
+    p.algo,
+    p.env,
+    p.threshold === null ? 'none' : `${p.threshold} (${p.thresholdFrom === 'preset' ? 'preset' : 'env'})`,
+    p.source,
+  ]);
   let shownRows = rows;
   if (!opts.verbose && rows.length) {
     // The source column gets what the terminal has left (at least 30 characters); --verbose prints it whole.
@@ -65,8 +86,11 @@ export async function listCommand(opts: ListFlags): Promise<void> {
     const room = Math.max(30, width() - used);
     shownRows = rows.map((r) => [r[0], r[1], r[2], truncate(r[3], room)]);
   }
-  out.push('Presets (ascent train <algo> <env> uses them; threshold: where training stops, --threshold none to train on)',
-    presets.length ? table(['algo', 'env', 'threshold', 'source'], shownRows) : '(none)');
-  if (shownRows !== rows && shownRows.some((r, i) => r[3] !== rows[i][3])) out.push('(sources cut to the terminal width: ascent list --presets --verbose prints them whole)');
+  out.push(
+    'Presets (ascent train <algo> <env> uses them; threshold: where training stops, --threshold none to train on)',
+    presets.length ? table(['algo', 'env', 'threshold', 'source'], shownRows) : '(none)',
+  );
+  if (shownRows !== rows && shownRows.some((r, i) => r[3] !== rows[i][3]))
+    out.push('(sources cut to the terminal width: ascent list --presets --verbose prints them whole)');
   process.stdout.write(out.join('\n') + '\n');
 }

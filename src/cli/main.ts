@@ -30,17 +30,24 @@ export function buildProgram(argv: string[] = []): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     // Inherited by the subcommands: options that must be given say so.
-    .configureHelp({ optionDescription: (o) => `${o.description}${o.mandatory ? ' (required)' : ''}${o.defaultValue !== undefined && !o.negate && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && !o.defaultValue.length) ? ` (default: ${JSON.stringify(o.defaultValue)})` : ''}` })
-    .addHelpText('after', `
+    .configureHelp({
+      optionDescription: (o) =>
+        `${o.description}${o.mandatory ? ' (required)' : ''}${o.defaultValue !== undefined && !o.negate && typeof o.defaultValue !== 'boolean' && !(Array.isArray(o.defaultValue) && !o.defaultValue.length) ? ` (default: ${JSON.stringify(o.defaultValue)})` : ''}`,
+    })
+    .addHelpText(
+      'after',
+      `
 Examples:
   ascent train ppo CartPole-v1                      train with the tuned preset until the threshold
   ascent train reinforce CartPole-v1 --seed 1 --set lr=1e-3 --set policy.hidden=[32,32]
   ascent train --resume runs/<run>                  continue an interrupted run
   ascent eval runs/<run> --episodes 20 --record cartpole.gif
   ascent plot runs --out curves.svg                 learning curves of every run under runs/
-  ascent list                                       algorithms, environments, presets`);
+  ascent list                                       algorithms, environments, presets`,
+    );
 
-  program.command('train')
+  program
+    .command('train')
     .description('train an algorithm on an environment (uses the tuned preset for the pair when there is one)')
     .argument('[algo]', 'algorithm name (see ascent list)')
     .argument('[env]', 'environment id, e.g. CartPole-v1')
@@ -53,7 +60,9 @@ Examples:
     .option('--eval-every <steps>', 'greedy evaluation every this many steps (0: only at the end)', int('eval-every', 0, STEPS_MAX))
     .option('--eval-episodes <n>', 'episodes per evaluation', int('eval-episodes', 1, 1_000_000))
     // 'none' stays a string: commander turns a parser's null into ''.
-    .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", (v) => (v === 'none' || v === 'off' ? 'none' : num('threshold')(v)))
+    .option('--threshold <return>', "stop when the evaluation mean reaches this ('none': never; default: the env's reward threshold)", (v) =>
+      v === 'none' || v === 'off' ? 'none' : num('threshold')(v),
+    )
     .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every', 0, STEPS_MAX))
     .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1, STEPS_MAX))
     .option('--resume <run-dir>', 'continue the run saved in this directory')
@@ -64,7 +73,8 @@ Examples:
     .hook('preAction', (cmd) => loadEnvsFor(cmd.args[1], cmd.opts().resume))
     .action(trainCommand);
 
-  program.command('eval')
+  program
+    .command('eval')
     .description('evaluate a saved agent: mean ± std over episodes, JSON, optional GIF of an episode')
     .argument('<path>', 'run directory or .ascent checkpoint')
     .option('--episodes <n>', "episodes (default: the run's evaluation episodes)", int('episodes', 1, 1_000_000))
@@ -73,29 +83,41 @@ Examples:
     .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
     .option('--json <file>', 'where to write the result (default: eval-<...>.json in the run directory)', outFile('json'))
     .option('--record <out.gif>', 'render the first episode to an animated GIF', outFile('record'))
-    .option('--scale <f>', 'scale of the recorded frames', (v) => { const n = num('scale')(v); if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`); return n; }, 1)
+    .option(
+      '--scale <f>',
+      'scale of the recorded frames',
+      (v) => {
+        const n = num('scale')(v);
+        if (n === null || !(n > 0 && n <= 4)) throw new ConfigError(`--scale must be in (0, 4], got '${v}'`);
+        return n;
+      },
+      1,
+    )
     .action(evalCommand);
 
-  program.command('plot')
+  program
+    .command('plot')
     .description('learning curves of one or more runs (mean and spread across runs of the same algo and env)')
     .argument('<runs...>', 'run directories (or a parent directory holding runs)')
     .requiredOption('--out <file>', 'output .svg or .png', outFile('out'))
     .option('--x <axis>', "x axis: 'steps', 'seconds', or any numeric progress column (e.g. horizon)", 'steps')
-    .option('--y <metric>', "progress column: returnMean, evalMean, or any logged metric", 'returnMean')
+    .option('--y <metric>', 'progress column: returnMean, evalMean, or any logged metric', 'returnMean')
     .option('--log-y', 'plot log10 of the y values (for variances spanning many decades)')
     .option('--width <px>', 'image width', int('width', 200, 20000), 800)
     .option('--height <px>', 'image height', int('height', 150, 20000), 500)
     .option('--title <text>', 'plot title')
     .action(plotCommand);
 
-  program.command('list')
+  program
+    .command('list')
     .description('algorithms, environments (spaces, limits, thresholds) and presets')
     .option('--json', 'machine-readable output')
     .option('--presets', 'only the presets table')
     .option('--verbose', 'full preset sources (cut to the terminal width otherwise)')
     .action(listCommand);
 
-  program.command('dashboard')
+  program
+    .command('dashboard')
     .description('serve a live dashboard of the runs in a directory (curves while they train, checkpoints played in the page)')
     .argument('[runs-dir]', 'directory of run directories', 'runs')
     .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
@@ -103,7 +125,8 @@ Examples:
     .action(dashboardCommand);
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
-  lab.command('estimators')
+  lab
+    .command('estimators')
     .description('bias and variance of REINFORCE estimators (returns, reward-to-go, baselines, GAE)')
     .option('--seed <n>', 'seed of the MDP, policy and samples', int('seed', 0, SEED_MAX), 0)
     .option('--batches <n>', 'independent batches M', int('batches', 2, 100_000), 1000)
@@ -115,7 +138,8 @@ Examples:
     .option('--time-dependent', 'one logit table per time step')
     .option('--json <file>', 'also write the report as JSON', outFile('json'))
     .action(labEstimatorsCommand);
-  lab.command('importance')
+  lab
+    .command('importance')
     .description('importance-sampled gradients away from the sampling policy, and ESS against the horizon')
     .option('--seed <n>', 'seed', int('seed', 0, SEED_MAX), 0)
     .option('--batches <n>', 'independent batches M', int('batches', 2, 100_000), 1000)
@@ -146,7 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     // An unexpected failure (a non-finite loss, a bug): the message, and the stack with ASCENT_DEBUG=1.
     const err = e as Error;
-    process.stderr.write(`ascent: error: ${process.env.ASCENT_DEBUG === '1' ? err?.stack ?? String(e) : err?.message ?? String(e)}\n`);
+    process.stderr.write(`ascent: error: ${process.env.ASCENT_DEBUG === '1' ? (err?.stack ?? String(e)) : (err?.message ?? String(e))}\n`);
     return 1;
   }
 }

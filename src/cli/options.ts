@@ -10,13 +10,15 @@ import { ConfigError } from '../train/setup.ts';
  * An integer option in min..max, exactly as written: '9007199254740993' is refused rather than
  * rounded to 2^53, '1e30' rather than accepted as an "integer" no counter can reach.
  */
-export const int = (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
-  const n = Number(v);
-  if (!/^\s*[+-]?\d+(e\d+)?\s*$/i.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(`--${name} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : max}, got '${v}'`);
-  }
-  return n;
-};
+export const int =
+  (name: string, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string) => {
+    const n = Number(v);
+    if (!/^\s*[+-]?\d+(e\d+)?\s*$/i.test(v) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ConfigError(`--${name} must be an integer in ${min}..${max === Number.MAX_SAFE_INTEGER ? '2^53 - 1' : max}, got '${v}'`);
+    }
+    return n;
+  };
 
 export const num = (name: string) => (v: string) => {
   if (v === 'none' || v === 'off') return null;
@@ -27,8 +29,16 @@ export const num = (name: string) => (v: string) => {
 
 // statfs(2) f_type values of kernel pseudo-filesystems (linux/magic.h): files there are not files.
 const PSEUDO_FS: Record<number, string> = {
-  0x9fa0: 'proc', 0x62656572: 'sysfs', 0x27e0eb: 'cgroup', 0x63677270: 'cgroup2', 0x64626720: 'debugfs',
-  0x73636673: 'securityfs', 0x1cd1: 'devpts', 0x74726163: 'tracefs', 0xcafe4a11: 'bpf', 0x42494e4d: 'binfmt_misc',
+  40864: 'proc',
+  1650812274: 'sysfs',
+  2613483: 'cgroup',
+  1667723888: 'cgroup2',
+  1684170528: 'debugfs',
+  1935894131: 'securityfs',
+  7377: 'devpts',
+  1953653091: 'tracefs',
+  3405662737: 'bpf',
+  1112100429: 'binfmt_misc',
 };
 
 /**
@@ -55,7 +65,9 @@ export function outFile(name: string) {
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
-    } catch { /* a new file */ }
+    } catch {
+      /* a new file */
+    }
     if (isDir || /[/\\]$/.test(v)) throw new ConfigError(`--${name} must name a file, but ${v} is a directory`);
     const parent = dirname(p);
     try {
@@ -93,7 +105,9 @@ function writableDir(name: string, v: string, p: string, mayCreate: boolean): vo
   let fsType: number | null = null;
   try {
     fsType = Number(statfsSync(p).type);
-  } catch { /* statfs unsupported here: the access check still runs */ }
+  } catch {
+    /* statfs unsupported here: the access check still runs */
+  }
   const pseudo = fsType !== null ? PSEUDO_FS[fsType] : undefined;
   if (pseudo || p === '/dev' || (p.startsWith('/dev/') && !p.startsWith('/dev/shm'))) {
     throw new ConfigError(`--${name} ${v}: ${p} is a special filesystem (${pseudo ?? 'devices'}), not a place for output`);

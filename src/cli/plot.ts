@@ -19,7 +19,8 @@ export interface PlotFlags {
 
 const X_LABELS: Record<string, string> = { steps: 'environment steps', seconds: 'wall-clock seconds' };
 const Y_LABELS: Record<string, string> = {
-  returnMean: 'return (training episodes)', evalMean: 'greedy evaluation return',
+  returnMean: 'return (training episodes)',
+  evalMean: 'greedy evaluation return',
 };
 
 export function plotCommand(paths: string[], f: PlotFlags): void {
@@ -31,14 +32,19 @@ export function plotCommand(paths: string[], f: PlotFlags): void {
   const groups = groupCurves(runs);
   const title = f.title ?? (groups.length === 1 ? groups[0].label : 'learning curves');
   const layout = layoutPlot(groups, {
-    width: f.width, height: f.height, title, xLabel: X_LABELS[f.x] ?? f.x,
-    yLabel: f.logY ? `log10 ${Y_LABELS[f.y] ?? f.y}` : Y_LABELS[f.y] ?? f.y,
+    width: f.width,
+    height: f.height,
+    title,
+    xLabel: X_LABELS[f.x] ?? f.x,
+    yLabel: f.logY ? `log10 ${Y_LABELS[f.y] ?? f.y}` : (Y_LABELS[f.y] ?? f.y),
   });
   if (fmt === 'svg') writeFileSync(f.out, renderSvg(layout));
   else {
     const cv = renderRaster(layout);
     writeFileSync(f.out, encodePng(cv.width, cv.height, cv.data));
   }
-  process.stdout.write(`plotted ${runs.length} run${runs.length === 1 ? '' : 's'} in ${groups.length} group${groups.length === 1 ? '' : 's'} ` +
-    `(${groups.map((g) => `${g.label}: ${g.runs.length}`).join('; ')}) to ${f.out}\n`);
+  process.stdout.write(
+    `plotted ${runs.length} run${runs.length === 1 ? '' : 's'} in ${groups.length} group${groups.length === 1 ? '' : 's'} ` +
+      `(${groups.map((g) => `${g.label}: ${g.runs.length}`).join('; ')}) to ${f.out}\n`,
+  );
 }

@@ -29,7 +29,10 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
   const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -37,7 +40,9 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
 export function decodePng(bytes: Uint8Array): { width: number; height: number; rgb: Uint8Array } {
   for (let i = 0; i < 8; i++) if (bytes[i] !== SIGNATURE[i]) throw new Error('PNG: bad signature');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let p = 8, width = 0, height = 0;
+  let p = 8,
+    width = 0,
+    height = 0;
   const idat: Uint8Array[] = [];
   while (p < bytes.length) {
     const len = dv.getUint32(p);

@@ -23,19 +23,27 @@ export interface RecordedEpisode {
  * Each frame goes to `onFrame` as soon as it is drawn (and its pixels may be overwritten after the
  * call returns): an encoder that consumes it there keeps memory flat however long the episode.
  */
-export function recordEpisode(algo: Algorithm, envId: string, config: Record<string, unknown>, seed: number, deterministic: boolean,
-  onFrame: (frame: RgbFrame) => void, maxFrames = 2000): RecordedEpisode {
+export function recordEpisode(
+  algo: Algorithm,
+  envId: string,
+  config: Record<string, unknown>,
+  seed: number,
+  deterministic: boolean,
+  onFrame: (frame: RgbFrame) => void,
+  maxFrames = 2000,
+): RecordedEpisode {
   const env = makeEnv(envId, { frameStack: (config.frameStack as number | undefined) ?? 1, normalizeObs: Boolean(config.normalizeObs) });
   const norm = findObsNormalizer(env);
   if (norm) {
     // The training statistics live in the algorithm's own envs.
-    const train = findObsNormalizer(((algo as any).env?.envs?.[0]) ?? null);
+    const train = findObsNormalizer((algo as any).env?.envs?.[0] ?? null);
     if (!train) throw new ConfigError(`--record: ${algo.name} normalises observations but its statistics are not reachable for recording`);
     norm.setStats(train.getStats());
     norm.updateRunningMean = false;
   }
   const view = make(envId, { renderMode: 'rgb_array', maxEpisodeSteps: null, orderEnforce: false });
-  const src = env.unwrapped as unknown as Partial<StatefulEnv>, dst = view.unwrapped as unknown as Partial<StatefulEnv>;
+  const src = env.unwrapped as unknown as Partial<StatefulEnv>,
+    dst = view.unwrapped as unknown as Partial<StatefulEnv>;
   if (typeof src.getState !== 'function' || typeof dst.setState !== 'function') {
     throw new ConfigError(`--record: ${envId} does not expose its state (getState/setState), so it cannot be rendered alongside evaluation`);
   }
@@ -53,7 +61,8 @@ export function recordEpisode(algo: Algorithm, envId: string, config: Record<str
   let { obs } = env.reset({ seed });
   policy.resetState?.();
   frame();
-  let total = 0, len = 0;
+  let total = 0,
+    len = 0;
   for (;;) {
     const { actions } = policy.act(obs, 1, rng, deterministic);
     const action = policy.kind === 'categorical' ? actions[0] + offset : actions;

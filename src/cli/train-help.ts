@@ -18,15 +18,23 @@ function flatten(obj: Record<string, unknown>, prefix = ''): [string, unknown][]
 
 export function trainHelpKeys(algo: string | null): string {
   const names = Object.keys(ALGORITHMS).sort();
-  const entry = algo ? ALGORITHMS[algo] ?? ALGORITHMS[algo.toLowerCase()] : undefined;
+  const entry = algo ? (ALGORITHMS[algo] ?? ALGORITHMS[algo.toLowerCase()]) : undefined;
   if (!entry) {
     const unknown = algo ? `\nUnknown algorithm '${algo}'; closest: ${closestNames(algo, names).join(', ')}.` : '';
-    return `${unknown}\nConfig keys (--set key=value, --config file.yaml): ascent train <algo> --help lists them with their defaults\n` +
-      `(algorithms: ${names.join(', ')}; e.g. ascent train ppo --help).`;
+    return (
+      `${unknown}\nConfig keys (--set key=value, --config file.yaml): ascent train <algo> --help lists them with their defaults\n` +
+      `(algorithms: ${names.join(', ')}; e.g. ascent train ppo --help).`
+    );
   }
   const flagOf = Object.fromEntries(Object.entries(FLAG_KEYS).map(([flag, key]) => [key, flag]));
-  const rows = flatten(entry.defaults).map(([k, v]) => [k, v === undefined ? '-' : JSON.stringify(v), flagOf[k] ? `(also --${flagOf[k]})` : k === 'env' ? '(the <env> argument)' : '']);
+  const rows = flatten(entry.defaults).map(([k, v]) => [
+    k,
+    v === undefined ? '-' : JSON.stringify(v),
+    flagOf[k] ? `(also --${flagOf[k]})` : k === 'env' ? '(the <env> argument)' : '',
+  ]);
   const w = Math.max(...rows.map((r) => r[0].length));
-  return `\nConfig keys of ${entry.name} (--set key=value, or a --config YAML file; a preset for the env changes some defaults, see ascent list):\n` +
-    rows.map(([k, v, f]) => `  ${k.padEnd(w)}  ${v}${f ? '  ' + f : ''}`).join('\n');
+  return (
+    `\nConfig keys of ${entry.name} (--set key=value, or a --config YAML file; a preset for the env changes some defaults, see ascent list):\n` +
+    rows.map(([k, v, f]) => `  ${k.padEnd(w)}  ${v}${f ? '  ' + f : ''}`).join('\n')
+  );
 }

@@ -67,7 +67,8 @@ interface Prepared {
 }
 
 function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
-  if (!algoName || !envId) throw new ConfigError("train needs an algorithm and an environment, e.g. 'ascent train reinforce CartPole-v1' (or --resume <run-dir>)");
+  if (!algoName || !envId)
+    throw new ConfigError("train needs an algorithm and an environment, e.g. 'ascent train reinforce CartPole-v1' (or --resume <run-dir>)");
   const entry = algorithmEntry(algoName);
   checkEnvId(envId);
   checkActionSpace(entry, envId);
@@ -82,17 +83,23 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
     }
   }
   const config = buildConfig(entry, envId, {
-    preset: preset?.config, file: f.config ? readConfigFile(f.config) : undefined, sets, flags: { seed: f.seed, steps: f.steps, envs: f.envs },
+    preset: preset?.config,
+    file: f.config ? readConfigFile(f.config) : undefined,
+    sets,
+    flags: { seed: f.seed, steps: f.steps, envs: f.envs },
   });
   const totalSteps = (config.totalSteps as number | undefined) ?? f.steps;
   if (totalSteps === undefined) throw new ConfigError(`${entry.name} has no 'totalSteps' setting: give --steps`);
   const seed = (config.seed as number | undefined) ?? f.seed ?? 0;
   const evalEvery = f.evalEvery ?? preset?.run.evalEvery ?? defaultEvalEvery(totalSteps);
-  const inForce = f.threshold !== undefined
-    ? { threshold: f.threshold === 'none' ? null : f.threshold, from: f.threshold === 'none' ? null : 'flag' as const }
-    : presetThreshold(preset, spec(envId).rewardThreshold);
+  const inForce =
+    f.threshold !== undefined
+      ? { threshold: f.threshold === 'none' ? null : f.threshold, from: f.threshold === 'none' ? null : ('flag' as const) }
+      : presetThreshold(preset, spec(envId).rewardThreshold);
   const run: RunSettings = {
-    totalSteps, evalEvery, evalEpisodes: f.evalEpisodes ?? preset?.run.evalEpisodes ?? 10,
+    totalSteps,
+    evalEvery,
+    evalEpisodes: f.evalEpisodes ?? preset?.run.evalEpisodes ?? 10,
     // Evaluation episodes are seeded apart from the training envs (seed + i).
     evalSeed: seed + 1000,
     threshold: inForce.threshold,
@@ -105,11 +112,24 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
     dir = createRunDir(f.out, entry.name, envId, seed);
     lock = acquireRunLock(dir);
     const info: CheckpointInfo = { algo: entry.name, env: envId, config, run };
-    atomicWrite(join(dir, 'config.json'), JSON.stringify({
-      ...info, preset: preset ? { file: preset.file, source: preset.source } : null, thresholdFrom: inForce.from,
-      ascentVersion: ASCENT_VERSION, node: process.version, host: hostname(), startTime: new Date().toISOString(),
-      command: ['ascent', 'train', ...process.argv.slice(3)],
-    }, null, 1) + '\n', { fsync: false });
+    atomicWrite(
+      join(dir, 'config.json'),
+      JSON.stringify(
+        {
+          ...info,
+          preset: preset ? { file: preset.file, source: preset.source } : null,
+          thresholdFrom: inForce.from,
+          ascentVersion: ASCENT_VERSION,
+          node: process.version,
+          host: hostname(),
+          startTime: new Date().toISOString(),
+          command: ['ascent', 'train', ...process.argv.slice(3)],
+        },
+        null,
+        1,
+      ) + '\n',
+      { fsync: false },
+    );
     return { algo, dir, info, resume: null, lock, thresholdFrom: inForce.from };
   } catch (e) {
     lock?.release();
@@ -159,7 +179,9 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
     try {
       const from = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).thresholdFrom;
       if (from in THRESHOLD_FROM) thresholdFrom = from;
-    } catch { /* an older or damaged config.json: the origin is not shown */ }
+    } catch {
+      /* an older or damaged config.json: the origin is not shown */
+    }
   }
   if (f.checkpointEvery !== undefined) run.checkpointEvery = f.checkpointEvery;
   const algo = restoreAlgorithm(ck, path, config);
@@ -182,7 +204,7 @@ type StopSignal = keyof typeof STOP_SIGNALS;
 
 export async function trainCommand(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<void> {
   const p = f.resume ? prepareResume(algoName, envId, f) : prepareNew(algoName, envId, f);
-  const { algo, dir, info, lock } = p;
+  const { lock } = p;
   // Released on every way out, process.exit included; SIGKILL leaves it behind, and a dead pid makes it stale.
   const releaseOnExit = () => lock.release();
   process.on('exit', releaseOnExit);
@@ -209,7 +231,9 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   const flushQuietly = () => {
     try {
       writer.flush();
-    } catch { /* a full disk: the rows after the last checkpoint are what a resume drops anyway */ }
+    } catch {
+      /* a full disk: the rows after the last checkpoint are what a resume drops anyway */
+    }
   };
   process.on('exit', flushQuietly);
   const display = new ProgressDisplay({ totalSteps: info.run.totalSteps, plain: f.plain });
@@ -227,23 +251,37 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     }
     stopSignal = sig;
     display.interrupt();
-    process.stderr.write(`\nascent: interrupted${sig === 'SIGINT' ? '' : ` (${sig})`}, saving a checkpoint after the current update (${again} again to quit now)\n`);
+    process.stderr.write(
+      `\nascent: interrupted${sig === 'SIGINT' ? '' : ` (${sig})`}, saving a checkpoint after the current update (${again} again to quit now)\n`,
+    );
     controller.abort();
   };
   const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((sig) => [sig, () => onSignal(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, h);
-  process.stderr.write(`${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
-    `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`);
+  process.stderr.write(
+    `${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
+      `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`,
+  );
   const th = info.run.threshold;
-  process.stderr.write(th === null ? 'no threshold: training runs to the step budget\n'
-    : `${thresholdText(th, p.thresholdFrom)}: training stops when a greedy evaluation reaches it (--threshold none to train to the step budget)\n`);
+  process.stderr.write(
+    th === null
+      ? 'no threshold: training runs to the step budget\n'
+      : `${thresholdText(th, p.thresholdFrom)}: training stops when a greedy evaluation reaches it (--threshold none to train to the step budget)\n`,
+  );
   const t0 = performance.now();
   let result: TrainResult;
   try {
     result = await train(algo, {
-      totalSteps: info.run.totalSteps, evalEvery: info.run.evalEvery, evalEpisodes: info.run.evalEpisodes, evalSeed: info.run.evalSeed,
-      threshold: info.run.threshold, checkpointEvery: info.run.checkpointEvery, stopAt: f.stopAt,
-      callbacks: [writer, display], signal: controller.signal, resume: p.resume ?? undefined,
+      totalSteps: info.run.totalSteps,
+      evalEvery: info.run.evalEvery,
+      evalEpisodes: info.run.evalEpisodes,
+      evalSeed: info.run.evalSeed,
+      threshold: info.run.threshold,
+      checkpointEvery: info.run.checkpointEvery,
+      stopAt: f.stopAt,
+      callbacks: [writer, display],
+      signal: controller.signal,
+      resume: p.resume ?? undefined,
     });
   } catch (e) {
     display.close();
@@ -259,17 +297,27 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   algo.close();
   const secs = (performance.now() - t0) / 1000;
   const out = process.stdout;
-  const why = { steps: 'step budget reached', threshold: `stopped: ${thresholdText(info.run.threshold!, p.thresholdFrom)} reached`, callback: 'stopped by a callback',
-    interrupted: 'interrupted', stopAt: `paused at --stop-at ${f.stopAt}` }[result.reason];
-  out.write(`${why}: ${result.steps} steps, ${result.updates} updates in ${secs.toFixed(1)} s` +
-    `${result.reason === 'threshold' && result.steps < info.run.totalSteps ? ' (--threshold none to train on)' : ''}\n`);
+  const why = {
+    steps: 'step budget reached',
+    threshold: `stopped: ${thresholdText(info.run.threshold!, p.thresholdFrom)} reached`,
+    callback: 'stopped by a callback',
+    interrupted: 'interrupted',
+    stopAt: `paused at --stop-at ${f.stopAt}`,
+  }[result.reason];
+  out.write(
+    `${why}: ${result.steps} steps, ${result.updates} updates in ${secs.toFixed(1)} s` +
+      `${result.reason === 'threshold' && result.steps < info.run.totalSteps ? ' (--threshold none to train on)' : ''}\n`,
+  );
   if (result.final) {
     const e = result.final;
     const th = info.run.threshold;
-    out.write(`evaluation (${e.episodes} episodes, greedy, seed ${e.seed}): return ${fmtNum(e.mean, 4)} ± ${fmtNum(e.std, 3)}` +
-      `${th !== null ? ` (threshold ${th}: ${e.mean >= th ? 'solved' : 'not reached'})` : ''}\n`);
+    out.write(
+      `evaluation (${e.episodes} episodes, greedy, seed ${e.seed}): return ${fmtNum(e.mean, 4)} ± ${fmtNum(e.std, 3)}` +
+        `${th !== null ? ` (threshold ${th}: ${e.mean >= th ? 'solved' : 'not reached'})` : ''}\n`,
+    );
   }
-  if (result.driver.bestMean !== null) out.write(`best evaluation: ${fmtNum(result.driver.bestMean, 4)} at ${result.driver.bestSteps} steps (${CHECKPOINT_FILE.best})\n`);
+  if (result.driver.bestMean !== null)
+    out.write(`best evaluation: ${fmtNum(result.driver.bestMean, 4)} at ${result.driver.bestSteps} steps (${CHECKPOINT_FILE.best})\n`);
   out.write(`run saved to ${shown}\n`);
   if (result.reason === 'interrupted' || result.reason === 'stopAt') out.write(`continue with: ${invokedAs()} train --resume ${shown}\n`);
   if (result.reason === 'interrupted') process.exitCode = 128 + STOP_SIGNALS[stopSignal ?? 'SIGINT'];

@@ -4,7 +4,7 @@
  *   log p = -softplus(-l),  log(1 - p) = -softplus(l),  so  log p(x) = x l - softplus(l).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, sub, mul, sum, sigmoid, softplus } from '../tensor/index.ts';
+import { type Tensor, noGrad, sub, mul, sum, sigmoid, softplus } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { actionTensor, batchShape, checkSameKind } from './common.ts';
 
@@ -67,7 +67,8 @@ export class Bernoulli implements Distribution<Uint8Array> {
   /** KL(p || q) = sum_d [ p (l_p - l_q) + softplus(l_q) - softplus(l_p) ], [B]. */
   kl(other: Bernoulli): Tensor {
     const q = checkSameKind('Bernoulli.kl', other, Bernoulli, this.batchSize, this.eventSize);
-    const lp = this.logits, lq = q.logits;
+    const lp = this.logits,
+      lq = q.logits;
     return sum(sub(mul(sigmoid(lp), sub(lp, lq)), sub(softplus(lp), softplus(lq))), 1);
   }
 }

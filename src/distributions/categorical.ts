@@ -5,7 +5,23 @@
  * action. Logits may be -Infinity to mask out actions (their probability is exactly 0).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, isGradEnabled, logSoftmax, softmax, takeAlongAxis, reshape, exp, log, maximum, mul, sub, sum, neg, shapeStr } from '../tensor/index.ts';
+import {
+  type Tensor,
+  noGrad,
+  isGradEnabled,
+  logSoftmax,
+  softmax,
+  takeAlongAxis,
+  reshape,
+  exp,
+  log,
+  maximum,
+  mul,
+  sub,
+  sum,
+  neg,
+  shapeStr,
+} from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { batchShape, checkSameKind, flatActions, minFinite } from './common.ts';
 
@@ -60,7 +76,8 @@ export class Categorical implements Distribution<Int32Array> {
   }
 
   sample(rng: Rng): Int32Array {
-    const B = this.batchSize, K = this.numCategories;
+    const B = this.batchSize,
+      K = this.numCategories;
     const p = noGrad(() => softmax(this.logits, 1)).data;
     const out = new Int32Array(B);
     for (let b = 0; b < B; b++) {
@@ -76,7 +93,8 @@ export class Categorical implements Distribution<Int32Array> {
 
   /** log p(a_b) for one action index per row: the negative cross-entropy, [B]. */
   logProb(actions: Actions): Tensor {
-    const B = this.batchSize, K = this.numCategories;
+    const B = this.batchSize,
+      K = this.numCategories;
     const a = flatActions('Categorical.logProb', actions, B, `one action index per row, B`);
     const idx = new Int32Array(B);
     for (let b = 0; b < B; b++) {
@@ -96,7 +114,9 @@ export class Categorical implements Distribution<Int32Array> {
 
   /** The most probable action per row (the first one at ties). */
   mode(): Int32Array {
-    const B = this.batchSize, K = this.numCategories, l = this.logits.data;
+    const B = this.batchSize,
+      K = this.numCategories,
+      l = this.logits.data;
     const out = new Int32Array(B);
     for (let b = 0; b < B; b++) {
       let best = 0;
@@ -109,7 +129,8 @@ export class Categorical implements Distribution<Int32Array> {
   /** KL(this || other) = sum_k p_k (log p_k - log q_k), [B]. */
   kl(other: Categorical): Tensor {
     checkSameKind('Categorical.kl', other, Categorical, this.batchSize, this.numCategories);
-    const lp = this.logProbs(), lq = other.logProbs();
+    const lp = this.logProbs(),
+      lq = other.logProbs();
     return sum(mul(exp(lp), sub(this.finiteLog(lp), this.finiteLog(lq))), 1);
   }
 

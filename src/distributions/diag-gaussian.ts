@@ -46,8 +46,11 @@ export class DiagGaussian implements Distribution<Float32Array> {
   }
 
   sample(rng: Rng): Float32Array {
-    const B = this.batchSize, D = this.eventSize;
-    const m = this.mean.data, ls = this.logStd.data, perRow = this.logStd.shape[0] !== 1;
+    const B = this.batchSize,
+      D = this.eventSize;
+    const m = this.mean.data,
+      ls = this.logStd.data,
+      perRow = this.logStd.shape[0] !== 1;
     const out = new Float32Array(B * D);
     for (let i = 0; i < B * D; i++) out[i] = m[i] + Math.exp(ls[perRow ? i : i % D]) * rng.normal();
     return out;
@@ -71,7 +74,8 @@ export class DiagGaussian implements Distribution<Float32Array> {
 
   /** sum_d [ log std_d + (1 + log 2 pi) / 2 ], [B]. */
   entropy(): Tensor {
-    const B = this.batchSize, D = this.eventSize;
+    const B = this.batchSize,
+      D = this.eventSize;
     return add(sum(broadcastTo(this.logStd, [B, D]), 1), D * (0.5 + HALF_LOG_2PI));
   }
 

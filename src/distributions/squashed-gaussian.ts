@@ -7,7 +7,7 @@
  * (where 1 - tanh(u)^2 rounds to 0).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, add, sub, mul, tanh, softplus, sum, clip, atanh, type DType } from '../tensor/index.ts';
+import { Tensor, noGrad, add, sub, mul, tanh, softplus, sum, clip, atanh } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { actionTensor, checkSameKind, flatActions } from './common.ts';
 import { DiagGaussian, type LogStd } from './diag-gaussian.ts';
@@ -81,7 +81,9 @@ export class SquashedGaussian implements Distribution<Float32Array> {
    */
   logProb(actions: Actions, preTanh?: Actions): Tensor {
     const where = 'SquashedGaussian.logProb';
-    const B = this.batchSize, D = this.eventSize, dtype = this.mean.dtype;
+    const B = this.batchSize,
+      D = this.eventSize,
+      dtype = this.mean.dtype;
     const what = `B * D = ${B} * ${D}`;
     if (preTanh !== undefined) {
       const a = flatActions(where, actions, B * D, what);
@@ -89,9 +91,7 @@ export class SquashedGaussian implements Distribution<Float32Array> {
       const ud = u.data;
       for (let i = 0; i < a.length; i++) {
         if (!(Math.abs(Math.tanh(ud[i]) - a[i]) <= PRE_TANH_TOLERANCE)) {
-          throw new RangeError(
-            `${where}: preTanh value ${ud[i]} at flat index ${i} does not match action ${a[i]} (tanh(u) must equal the action)`,
-          );
+          throw new RangeError(`${where}: preTanh value ${ud[i]} at flat index ${i} does not match action ${a[i]} (tanh(u) must equal the action)`);
         }
       }
       return this.logProbPreTanh(u);

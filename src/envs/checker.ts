@@ -19,7 +19,11 @@ import { Box, Space } from './spaces.ts';
 function show(x: unknown): string {
   if (ArrayBuffer.isView(x)) return `${x.constructor.name}[${Array.from(x as unknown as ArrayLike<number>).join(',')}]`;
   if (Array.isArray(x)) return `[${x.map(show).join(',')}]`;
-  if (x && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${k}:${show((x as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (x && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${k}:${show((x as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return String(x);
 }
 
@@ -109,7 +113,9 @@ function checkRenderMode(env: Env<unknown, unknown>, problems: string[]): void {
   const modes: string[] = (declared as string[] | undefined) ?? [...RENDER_MODES];
   const mode = env.renderMode as unknown;
   if (mode !== null && !modes.includes(mode as string)) {
-    problems.push(`renderMode ${typeof mode === 'string' ? `'${mode}'` : show(mode)} is not among the declared render modes [${modes.join(', ')}] (it must be null or one of them)`);
+    problems.push(
+      `renderMode ${typeof mode === 'string' ? `'${mode}'` : show(mode)} is not among the declared render modes [${modes.join(', ')}] (it must be null or one of them)`,
+    );
   }
 }
 
@@ -146,5 +152,8 @@ function checkSnapshot(env: Env<unknown, unknown>, steps: number, seed: number, 
   rng.setState(g);
   const b = run(steps);
   const i = a.findIndex((x, k) => x !== b[k]);
-  if (i >= 0) problems.push(`snapshot()/restore() do not continue exactly: after restoring the snapshot (through JSON) the run differs at record ${i} (${a[i]} vs ${b[i]})`);
+  if (i >= 0)
+    problems.push(
+      `snapshot()/restore() do not continue exactly: after restoring the snapshot (through JSON) the run differs at record ${i} (${a[i]} vs ${b[i]})`,
+    );
 }

@@ -95,7 +95,7 @@ export function envName(env: Env<any, any>): string {
  * so it must say what it saves (even if nothing) before its snapshots are trusted.
  */
 function ownsMethod(obj: object, method: string): boolean {
-  return Object.prototype.hasOwnProperty.call(Object.getPrototypeOf(obj), method);
+  return Object.hasOwn(Object.getPrototypeOf(obj), method);
 }
 
 function unsupported(env: Env<any, any>): SnapshotUnsupportedError {
@@ -278,7 +278,8 @@ export class Wrapper<WObs = unknown, WAct = unknown, Obs = WObs, Act = WAct> imp
     const who = `${envName(this)}.restore`;
     checkNode(who, s, this.constructor.name);
     const inner = this.env;
-    if (typeof inner.restore !== 'function') throw new SnapshotUnsupportedError(`${envName(inner)} (inside ${this.constructor.name}) cannot restore a snapshot: it has no restore()`);
+    if (typeof inner.restore !== 'function')
+      throw new SnapshotUnsupportedError(`${envName(inner)} (inside ${this.constructor.name}) cannot restore a snapshot: it has no restore()`);
     if (!s.env) throw new Error(`${who}: the snapshot has no inner 'env' snapshot (expected one for the wrapped ${envName(inner)})`);
     inner.restore(s.env);
     this.restoreSelf(s.state);

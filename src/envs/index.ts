@@ -39,7 +39,18 @@ export {
   type Json,
   type JsonNumber,
 } from './snapshot.ts';
-export { make, register, spec, registeredIds, ensureEnv, loadAllEnvs, pendingIds, registerDeferred, type MakeOptions, type DeferredFamily } from './registry.ts';
+export {
+  make,
+  register,
+  spec,
+  registeredIds,
+  ensureEnv,
+  loadAllEnvs,
+  pendingIds,
+  registerDeferred,
+  type MakeOptions,
+  type DeferredFamily,
+} from './registry.ts';
 export { checkEnv, type CheckEnvOptions } from './checker.ts';
 export { Canvas, rotate, type Rgb, type Point } from './raster.ts';
 export * from './classic/index.ts';

@@ -11,7 +11,11 @@ export type Point = readonly [number, number];
 
 export class Canvas implements RgbFrame {
   readonly data: Uint8Array;
-  constructor(readonly width: number, readonly height: number, background: Rgb = [255, 255, 255]) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+    background: Rgb = [255, 255, 255],
+  ) {
     this.data = new Uint8Array(width * height * 3);
     this.fill(background);
   }
@@ -35,25 +39,29 @@ export class Canvas implements RgbFrame {
   }
 
   private span(py: number, x0: number, x1: number, c: Rgb): void {
-    const a = Math.max(0, x0), b = Math.min(this.width - 1, x1);
+    const a = Math.max(0, x0),
+      b = Math.min(this.width - 1, x1);
     for (let px = a; px <= b; px++) this.set(px, py, c);
   }
 
   /** Even-odd scanline fill of a simple polygon. */
   fillPolygon(pts: readonly Point[], c: Rgb): void {
     if (pts.length < 3) return;
-    let ymin = Infinity, ymax = -Infinity;
+    let ymin = Infinity,
+      ymax = -Infinity;
     for (const p of pts) {
       ymin = Math.min(ymin, p[1]);
       ymax = Math.max(ymax, p[1]);
     }
-    const y0 = Math.max(0, Math.floor(ymin)), y1 = Math.min(this.height - 1, Math.ceil(ymax));
+    const y0 = Math.max(0, Math.floor(ymin)),
+      y1 = Math.min(this.height - 1, Math.ceil(ymax));
     const xs: number[] = [];
     for (let py = y0; py <= y1; py++) {
       const yc = py + 0.5;
       xs.length = 0;
       for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-        const [xi, yi] = pts[i], [xj, yj] = pts[j];
+        const [xi, yi] = pts[i],
+          [xj, yj] = pts[j];
         if (yi <= yc !== yj <= yc) xs.push(xi + ((yc - yi) * (xj - xi)) / (yj - yi));
       }
       xs.sort((a, b) => a - b);
@@ -73,10 +81,14 @@ export class Canvas implements RgbFrame {
 
   /** One-pixel line (Bresenham) between rounded endpoints. */
   line(x0: number, y0: number, x1: number, y1: number, c: Rgb): void {
-    let ax = Math.round(x0), ay = Math.round(y0);
-    const bx = Math.round(x1), by = Math.round(y1);
-    const dx = Math.abs(bx - ax), dy = -Math.abs(by - ay);
-    const sx = ax < bx ? 1 : -1, sy = ay < by ? 1 : -1;
+    let ax = Math.round(x0),
+      ay = Math.round(y0);
+    const bx = Math.round(x1),
+      by = Math.round(y1);
+    const dx = Math.abs(bx - ax),
+      dy = -Math.abs(by - ay);
+    const sx = ax < bx ? 1 : -1,
+      sy = ay < by ? 1 : -1;
     let err = dx + dy;
     for (let guard = 0; guard < 100000; guard++) {
       this.set(ax, ay, c);
@@ -104,6 +116,7 @@ export class Canvas implements RgbFrame {
 
 /** pygame.math.Vector2.rotate_rad: counter-clockwise rotation by `a` radians, then translation. */
 export function rotate(p: Point, a: number, tx = 0, ty = 0): Point {
-  const c = Math.cos(a), s = Math.sin(a);
+  const c = Math.cos(a),
+    s = Math.sin(a);
   return [p[0] * c - p[1] * s + tx, p[0] * s + p[1] * c + ty];
 }

@@ -98,6 +98,6 @@ export function checkNode(who: string, s: unknown, kind: string): EnvSnapshot {
 
 /** JSON.stringify, shortened for error messages. */
 export function short(v: unknown): string {
-  const s = v === undefined ? 'undefined' : JSON.stringify(v) ?? String(v);
+  const s = v === undefined ? 'undefined' : (JSON.stringify(v) ?? String(v));
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }

@@ -54,7 +54,18 @@ function isNumArray(x: unknown): x is ArrayLike<number> {
  */
 const SAFE_CASTS: Record<BoxDtype | 'int64', ReadonlySet<string>> = {
   float32: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Float16Array', 'Float32Array']),
-  float64: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float16Array', 'Float32Array', 'Float64Array']),
+  float64: new Set([
+    'Int8Array',
+    'Uint8Array',
+    'Uint8ClampedArray',
+    'Int16Array',
+    'Uint16Array',
+    'Int32Array',
+    'Uint32Array',
+    'Float16Array',
+    'Float32Array',
+    'Float64Array',
+  ]),
   uint8: new Set(['Uint8Array', 'Uint8ClampedArray']),
   int64: new Set(['Int8Array', 'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array']),
 };
@@ -87,12 +98,7 @@ export class Box<T extends ArrayLike<number> = FloatArray> extends Space<T> {
   readonly dtype: BoxDtype;
   readonly size: number;
 
-  constructor(
-    low: number | ArrayLike<number>,
-    high: number | ArrayLike<number>,
-    shape?: readonly number[],
-    dtype: BoxDtype = 'float32',
-  ) {
+  constructor(low: number | ArrayLike<number>, high: number | ArrayLike<number>, shape?: readonly number[], dtype: BoxDtype = 'float32') {
     super();
     const inferred = typeof low !== 'number' ? [low.length] : typeof high !== 'number' ? [high.length] : undefined;
     const sh = shape ?? inferred;
@@ -131,8 +137,10 @@ export class Box<T extends ArrayLike<number> = FloatArray> extends Space<T> {
     const out = boxArray(this.dtype, this.size);
     const isInt = this.dtype === 'uint8';
     for (let i = 0; i < this.size; i++) {
-      const lo = this.low[i], hi = this.high[i];
-      const loF = Number.isFinite(lo), hiF = Number.isFinite(hi);
+      const lo = this.low[i],
+        hi = this.high[i];
+      const loF = Number.isFinite(lo),
+        hiF = Number.isFinite(hi);
       let v: number;
       if (loF && hiF) v = isInt ? lo + rng.int(hi - lo + 1) : rng.uniform(lo, hi);
       else if (loF) v = lo + exponential(rng);
@@ -190,7 +198,10 @@ export class Box<T extends ArrayLike<number> = FloatArray> extends Space<T> {
 
 /** Integers {start, ..., start + n - 1}. */
 export class Discrete extends Space<number> {
-  constructor(readonly n: number, readonly start = 0) {
+  constructor(
+    readonly n: number,
+    readonly start = 0,
+  ) {
     super();
     if (!Number.isInteger(n) || n <= 0) throw new Error(`Discrete: n must be a positive integer, got ${n}`);
     if (!Number.isInteger(start)) throw new Error(`Discrete: start must be an integer, got ${start}`);

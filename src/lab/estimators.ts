@@ -10,7 +10,7 @@ import type { TabularMDP } from './mdp.ts';
 import { addScore, rowOffset, type SoftmaxPolicy } from './policy.ts';
 import type { Rng } from '../rng/index.ts';
 import { sampleBatch, type TrajectoryBatch } from './sample.ts';
-import { OptimalBaseline } from '../rollout/baselines.ts';
+import type { OptimalBaseline } from '../rollout/baselines.ts';
 
 export type ReturnKind = 'full' | 'rewardToGo' | 'gae';
 export type BaselineKind = 'none' | 'mean' | 'optimal' | 'value';
@@ -153,7 +153,8 @@ export class BatchView {
   /** gamma^t A^GAE(lambda)_it, [H, N]. */
   discountedGae(lambda: number): Float64Array {
     return this.memo(`gae${lambda}`, () =>
-      discountWeights(gae(this.steps, this.values(), { gamma: this.mdp.gamma, lambda }).advantages, this.N, this.mdp.gamma));
+      discountWeights(gae(this.steps, this.values(), { gamma: this.mdp.gamma, lambda }).advantages, this.N, this.mdp.gamma),
+    );
   }
 
   /** Per-trajectory score sums g_i = sum_t grad log pi(a_it|s_it), [N, d]. */
@@ -291,8 +292,11 @@ function fixedBaseline(view: BatchView, R: Float64Array, b: Float64Array, out: F
  * (in chunks, so memory stays O(chunk * d)).
  */
 export function populationBaselines(
-  mdp: TabularMDP, policy: SoftmaxPolicy, exact: { J: number; V: Float64Array; occupancy: Float64Array; probs: Float64Array },
-  pilotTrajectories: number, rng: Rng,
+  mdp: TabularMDP,
+  policy: SoftmaxPolicy,
+  exact: { J: number; V: Float64Array; occupancy: Float64Array; probs: Float64Array },
+  pilotTrajectories: number,
+  rng: Rng,
 ): PopulationBaselines {
   const { numStates: S, horizon: H, gamma } = mdp;
   const meanRewardToGo = new Float64Array(H);
@@ -303,8 +307,9 @@ export function populationBaselines(
   }
   if (!(pilotTrajectories > 0)) return { meanReturn: exact.J, meanRewardToGo };
   const d = policy.theta.length;
-  const num = new Float64Array(d), den = new Float64Array(d);
-  for (let done = 0; done < pilotTrajectories;) {
+  const num = new Float64Array(d),
+    den = new Float64Array(d);
+  for (let done = 0; done < pilotTrajectories; ) {
     const n = Math.min(1000, pilotTrajectories - done);
     const view = new BatchView(mdp, policy, exact.probs, exact.V, sampleBatch(mdp, policy, exact.probs, n, rng));
     const g = view.trajectoryScores();

@@ -56,7 +56,8 @@ export interface ScatterResult {
  */
 export function scoreFunctionScatter(o: ScatterOptions): ScatterResult {
   checkEstimatorSpec(o.estimator);
-  const N = o.batchSize, M = o.draws;
+  const N = o.batchSize,
+    M = o.draws;
   if (!Number.isInteger(N) || N < 2) throw new RangeError(`scatter: batchSize must be an integer >= 2, got ${N}`);
   if (!Number.isInteger(M) || M < 2) throw new RangeError(`scatter: draws must be an integer >= 2, got ${M}`);
   if (o.estimator.population || o.estimator.previous) throw new RangeError('scatter: population and previous baselines are not offered here');
@@ -103,18 +104,31 @@ export function scoreFunctionScatter(o: ScatterOptions): ScatterResult {
   const points = new Float64Array(2 * M);
   let inPlane = 0;
   for (let m = 0; m < M; m++) {
-    let x = 0, y = 0;
-    for (let k = 0; k < d; k++) { x += all[m * d + k] * e1[k]; y += all[m * d + k] * e2[k]; }
+    let x = 0,
+      y = 0;
+    for (let k = 0; k < d; k++) {
+      x += all[m * d + k] * e1[k];
+      y += all[m * d + k] * e2[k];
+    }
     points[2 * m] = x;
     points[2 * m + 1] = y;
   }
-  let mx = 0, my = 0;
-  for (let k = 0; k < d; k++) { mx += mean[k] * e1[k]; my += mean[k] * e2[k]; }
+  let mx = 0,
+    my = 0;
+  for (let k = 0; k < d; k++) {
+    mx += mean[k] * e1[k];
+    my += mean[k] * e2[k];
+  }
   for (let m = 0; m < M; m++) inPlane += (points[2 * m] - mx) ** 2 + (points[2 * m + 1] - my) ** 2;
   const stats = acc.stats();
   return {
-    name: estimatorName(o.estimator), J: exact.J, gradNorm, points, mean: [mx, my],
-    planeVarianceFraction: inPlane / (M - 1) / stats.totalVariance, stats,
+    name: estimatorName(o.estimator),
+    J: exact.J,
+    gradNorm,
+    points,
+    mean: [mx, my],
+    planeVarianceFraction: inPlane / (M - 1) / stats.totalVariance,
+    stats,
   };
 }
 
@@ -155,7 +169,10 @@ export function importanceWeightSample(o: { seed: number; horizon: number; alpha
   const dirRng = new Rng(o.seed, 303);
   const u = Float64Array.from({ length: d }, () => dirRng.normal());
   const rms = Math.sqrt(u.reduce((s, x) => s + x * x, 0) / d);
-  const target = withTheta(policy, Float64Array.from(policy.theta, (x, k) => x + (o.alpha * u[k]) / rms));
+  const target = withTheta(
+    policy,
+    Float64Array.from(policy.theta, (x, k) => x + (o.alpha * u[k]) / rms),
+  );
   const n = o.trajectories;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`importanceWeightSample: trajectories must be a positive integer, got ${n}`);
   const probs = solveExact(mdp, policy).probs;
@@ -197,7 +214,8 @@ export interface NaturalPoint {
 
 export function twoParamProblem(o: NaturalGradientOptions): { mdp: TabularMDP; at(phi: [number, number]): NaturalPoint } {
   const [c0, c1] = o.scales;
-  for (const c of o.scales) if (!(c > 0 && Number.isFinite(c))) throw new RangeError(`natural gradient: scales must be positive numbers, got ${o.scales.join(', ')}`);
+  for (const c of o.scales)
+    if (!(c > 0 && Number.isFinite(c))) throw new RangeError(`natural gradient: scales must be positive numbers, got ${o.scales.join(', ')}`);
   const mdp = twoStateMDP(o.horizon ?? 5);
   const base: SoftmaxPolicy = { numStates: 2, numActions: 2, horizon: mdp.horizon, timeDependent: false, theta: new Float64Array(4) };
   return {
@@ -206,7 +224,8 @@ export function twoParamProblem(o: NaturalGradientOptions): { mdp: TabularMDP; a
       const pol = withTheta(base, Float64Array.from([0, c0 * phi[0], 0, c1 * phi[1]]));
       const ex = solveExact(mdp, pol);
       const c = [c0, c1];
-      const grad: [number, number] = [0, 0], fisher: [number, number] = [0, 0];
+      const grad: [number, number] = [0, 0],
+        fisher: [number, number] = [0, 0];
       for (let s = 0; s < 2; s++) {
         // d theta[s,1] / d phi_s = c_s; the score of theta[s,1] is 1[a=1] - p, variance p(1-p).
         grad[s] = c[s] * ex.grad[2 * s + 1];
@@ -233,7 +252,9 @@ export interface NaturalGradientResult {
   bestJ: number;
 }
 
-export function naturalGradientPaths(o: NaturalGradientOptions & { start: [number, number]; lr: number; delta: number; steps: number; gridN?: number; window?: [number, number] }): NaturalGradientResult {
+export function naturalGradientPaths(
+  o: NaturalGradientOptions & { start: [number, number]; lr: number; delta: number; steps: number; gridN?: number; window?: [number, number] },
+): NaturalGradientResult {
   const prob = twoParamProblem(o);
   if (!(o.lr > 0) || !(o.delta > 0)) throw new RangeError(`natural gradient: lr and delta must be positive, got ${o.lr}, ${o.delta}`);
   if (!Number.isInteger(o.steps) || o.steps < 0) throw new RangeError(`natural gradient: steps must be an integer >= 0, got ${o.steps}`);

@@ -26,7 +26,9 @@ export interface AttentionRow {
 }
 
 function batch(rng: Rng, n: number, K: number) {
-  const cue = new Float32Array(n * K), slots = new Float32Array(n * K), labels = new Float32Array(n);
+  const cue = new Float32Array(n * K),
+    slots = new Float32Array(n * K),
+    labels = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     const k = rng.int(K);
     cue[i * K + k] = 1;
@@ -38,12 +40,16 @@ function batch(rng: Rng, n: number, K: number) {
 
 export function trainAttention(o: { variant: AttentionVariant; K: number; steps: number; batch: number; seed: number; every?: number }): AttentionRow[] {
   const { K, steps, batch: n } = o;
-  if (!ATTENTION_VARIANTS.includes(o.variant)) throw new RangeError(`hard attention: variant must be one of ${ATTENTION_VARIANTS.join(', ')}, got ${JSON.stringify(o.variant)}`);
+  if (!ATTENTION_VARIANTS.includes(o.variant))
+    throw new RangeError(`hard attention: variant must be one of ${ATTENTION_VARIANTS.join(', ')}, got ${JSON.stringify(o.variant)}`);
   if (!Number.isInteger(K) || K < 2 || K > 64) throw new RangeError(`hard attention: K must be an integer in [2, 64], got ${K}`);
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`hard attention: steps must be a positive integer, got ${steps}`);
   if (!Number.isInteger(n) || n < 2) throw new RangeError(`hard attention: batch must be an integer >= 2, got ${n}`);
   // Same initial networks and data for every variant: only the estimator differs.
-  const init = new Rng(o.seed, 701), data = new Rng(o.seed, 702), draws = new Rng(o.seed, 703), evalData = new Rng(o.seed, 704);
+  const init = new Rng(o.seed, 701),
+    data = new Rng(o.seed, 702),
+    draws = new Rng(o.seed, 703),
+    evalData = new Rng(o.seed, 704);
   const where = new MLP([K, 32, K], init, { outputGain: 0.01 });
   const what = new MLP([K + 1, 32, 1], init);
   const params = [...where.parameters(), ...what.parameters()];
@@ -61,8 +67,10 @@ export function trainAttention(o: { variant: AttentionVariant; K: number; steps:
   for (let s = 0; s <= steps; s++) {
     const b = batch(data, n, K);
     const { attention, z, cost } = forward(b, false);
-    const loss = o.variant === 'off' ? mean(cost)
-      : surrogateLoss({ logProb: attention.logProb(z), cost, baseline: o.variant === 'leaveOneOut' ? 'leaveOneOut' : undefined });
+    const loss =
+      o.variant === 'off'
+        ? mean(cost)
+        : surrogateLoss({ logProb: attention.logProb(z), cost, baseline: o.variant === 'leaveOneOut' ? 'leaveOneOut' : undefined });
     opt.step(grad(loss, params, { allowUnused: true }));
     if (s % every === 0 || s === steps) {
       let hits = 0;

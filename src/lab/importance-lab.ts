@@ -80,7 +80,8 @@ export function runImportanceLab(opts: ImportanceLabOptions = {}): ImportanceLab
     const targetLog = policyLogProbs(target);
     const accs = IMPORTANCE_KINDS.map(() => new EstimateAccumulator(exact.grad));
     const onPolicy = new EstimateAccumulator(exact.grad);
-    const ess: number[] = [], ratio: number[] = [];
+    const ess: number[] = [],
+      ratio: number[] = [];
     // Same sampling seed for every alpha: the rows differ only by theta'.
     const rng = new Rng(seed, 202);
     const rngOn = new Rng(seed + 1000003 * (j + 1), 203);
@@ -113,7 +114,10 @@ export function runImportanceLab(opts: ImportanceLabOptions = {}): ImportanceLab
   });
   return {
     mdp: { name: mdp.name, numStates: mdp.numStates, numActions: mdp.numActions, horizon: mdp.horizon, gamma: mdp.gamma },
-    batchSize: N, numBatches: M, seed, steps,
+    batchSize: N,
+    numBatches: M,
+    seed,
+    steps,
   };
 }
 
@@ -124,15 +128,40 @@ export function formatImportanceLabReport(r: ImportanceLabReport): string {
     `var/on = total variance / that of on-policy reward-to-go sampled at theta' (same N); ESS of whole-trajectory weights`,
     '',
   ];
-  const cols = ['alpha', 'KL(traj)', 'ESS/N exact', 'ESS/N', 'max/mean w', 'estimator', 'unbiased', 'bias/SE', 'max|z|', 'rel.bias', 'total var', 'var/on', 'cos'];
+  const cols = [
+    'alpha',
+    'KL(traj)',
+    'ESS/N exact',
+    'ESS/N',
+    'max/mean w',
+    'estimator',
+    'unbiased',
+    'bias/SE',
+    'max|z|',
+    'rel.bias',
+    'total var',
+    'var/on',
+    'cos',
+  ];
   const rows: string[][] = [];
   for (const s of r.steps) {
-    s.estimators.forEach((e, j) => rows.push([
-      j === 0 ? fmt(s.alpha, 2) : '', j === 0 ? fmt(s.klTrajectory, 3) : '', j === 0 ? fmt(s.exactEssFraction, 3) : '',
-      j === 0 ? fmt(s.essFraction, 3) : '', j === 0 ? fmt(s.maxOverMean, 2) : '',
-      e.kind, e.unbiasedInTheory ? 'yes' : 'no', fmt(e.biasSE, 2), fmt(e.maxZ, 2), fmt(e.relativeBias, 3), fmt(e.totalVariance),
-      fmt(e.varianceVsOnPolicy, 2), fmt(e.meanCosine, 3),
-    ]));
+    s.estimators.forEach((e, j) =>
+      rows.push([
+        j === 0 ? fmt(s.alpha, 2) : '',
+        j === 0 ? fmt(s.klTrajectory, 3) : '',
+        j === 0 ? fmt(s.exactEssFraction, 3) : '',
+        j === 0 ? fmt(s.essFraction, 3) : '',
+        j === 0 ? fmt(s.maxOverMean, 2) : '',
+        e.kind,
+        e.unbiasedInTheory ? 'yes' : 'no',
+        fmt(e.biasSE, 2),
+        fmt(e.maxZ, 2),
+        fmt(e.relativeBias, 3),
+        fmt(e.totalVariance),
+        fmt(e.varianceVsOnPolicy, 2),
+        fmt(e.meanCosine, 3),
+      ]),
+    );
   }
   return lines.join('\n') + '\n' + table(cols, rows);
 }
@@ -168,8 +197,12 @@ export function runEssVsHorizon(opts: EssHorizonOptions = {}): EssHorizonRow[] {
     const mdp = randomMDP({ ...opts.mdp, seed: opts.mdp?.seed ?? seed, horizon: H });
     const policy = randomPolicy(mdp, { seed }); // stationary: the same theta for every H
     const r = runImportanceLab({
-      mdp, policy, stepSizes: [opts.alpha ?? 0.3], seed,
-      batchSize: opts.batchSize ?? 16, numBatches: opts.numBatches ?? 500,
+      mdp,
+      policy,
+      stepSizes: [opts.alpha ?? 0.3],
+      seed,
+      batchSize: opts.batchSize ?? 16,
+      numBatches: opts.numBatches ?? 500,
     });
     const s = r.steps[0];
     const est = (k: ImportanceKind) => s.estimators.find((e) => e.kind === k)!;
@@ -186,10 +219,20 @@ export function runEssVsHorizon(opts: EssHorizonOptions = {}): EssHorizonRow[] {
 
 export function formatEssVsHorizon(rows: EssHorizonRow[], note = ''): string {
   const cols = ['T', 'ESS/N exact', 'ESS/N sampled', 'max/mean w', 'var/on trajectory', 'var/on perDecision'];
-  return (note ? note + '\n' : '') + table(cols, rows.map((r) => [
-    String(r.horizon), fmt(r.exactEssFraction, 4), fmt(r.essFraction, 4), fmt(r.maxOverMean, 2),
-    fmt(r.trajectoryVarianceVsOnPolicy, 2), fmt(r.perDecisionVarianceVsOnPolicy, 2),
-  ]));
+  return (
+    (note ? note + '\n' : '') +
+    table(
+      cols,
+      rows.map((r) => [
+        String(r.horizon),
+        fmt(r.exactEssFraction, 4),
+        fmt(r.essFraction, 4),
+        fmt(r.maxOverMean, 2),
+        fmt(r.trajectoryVarianceVsOnPolicy, 2),
+        fmt(r.perDecisionVarianceVsOnPolicy, 2),
+      ]),
+    )
+  );
 }
 
 function randomDirection(d: number, seed: number): Float64Array {

@@ -17,7 +17,10 @@ import type { TrajectoryBatch } from './sample.ts';
 export type ImportanceKind = 'trajectory' | 'perDecision' | 'perDecisionNoFuture' | 'firstOrder';
 export const IMPORTANCE_KINDS: ImportanceKind[] = ['trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'];
 export const IMPORTANCE_UNBIASED: Record<ImportanceKind, boolean> = {
-  trajectory: true, perDecision: true, perDecisionNoFuture: false, firstOrder: false,
+  trajectory: true,
+  perDecision: true,
+  perDecisionNoFuture: false,
+  firstOrder: false,
 };
 
 /** Per-batch log-ratios and the pieces every importance-sampled estimator needs. */
@@ -118,7 +121,8 @@ export function weightDiagnostics(logW: ArrayLike<number>): WeightDiagnostics {
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, logW[i]);
   if (!Number.isFinite(max)) throw new RangeError(`weightDiagnostics: the largest log-weight is ${max}`);
-  let s1 = 0, s2 = 0;
+  let s1 = 0,
+    s2 = 0;
   for (let i = 0; i < n; i++) {
     const w = Math.exp(logW[i] - max);
     s1 += w;

@@ -4,9 +4,7 @@
  * compared with the exact gradient from dynamic programming.
  */
 import { Rng } from '../rng/index.ts';
-import {
-  BatchView, checkEstimatorSpec, estimate, estimatorName, populationBaselines, unbiasedInTheory, type EstimatorSpec,
-} from './estimators.ts';
+import { BatchView, checkEstimatorSpec, estimate, estimatorName, populationBaselines, unbiasedInTheory, type EstimatorSpec } from './estimators.ts';
 import { solveExact } from './exact.ts';
 import { randomMDP, type TabularMDP } from './mdp.ts';
 import { checkPolicy, randomPolicy, type SoftmaxPolicy } from './policy.ts';
@@ -122,7 +120,10 @@ export function runEstimatorLab(opts: LabOptions = {}): LabReport {
     pilotTrajectories: needPilot ? pilot : 0,
     exact: { J: exact.J, gradNorm: Math.sqrt(exact.grad.reduce((s, g) => s + g * g, 0)) },
     estimators: specs.map((spec, e) => ({
-      name: names[e], spec, unbiasedInTheory: unbiasedInTheory(spec), ...stats[e],
+      name: names[e],
+      spec,
+      unbiasedInTheory: unbiasedInTheory(spec),
+      ...stats[e],
       varianceRatio: stats[e].totalVariance / fullVar,
     })),
     squaredErrors: {},
@@ -139,7 +140,8 @@ export function runEstimatorLab(opts: LabOptions = {}): LabReport {
  * the total variance, so a negative mean several SEs from 0 says a has lower variance than b.
  */
 export function compareEstimators(report: LabReport, a: string, b: string): { mean: number; se: number } {
-  const sa = report.squaredErrors[a], sb = report.squaredErrors[b];
+  const sa = report.squaredErrors[a],
+    sb = report.squaredErrors[b];
   if (!sa || !sb) throw new RangeError(`compareEstimators: unknown estimator ${!sa ? a : b}; have ${Object.keys(report.squaredErrors).join(', ')}`);
   return pairedDifference(sa, sb);
 }
@@ -157,8 +159,15 @@ export function formatLabReport(r: LabReport): string {
   ];
   const cols = ['estimator', 'unbiased', 'bias/SE', 'max|z|', 'rel.bias', 'total var', 'var/full', 'MSE', 'cos'];
   const rows = r.estimators.map((e) => [
-    e.name, e.unbiasedInTheory ? 'yes' : 'no', fmt(e.biasSE, 2), fmt(e.maxZ, 2), fmt(e.relativeBias, 3),
-    fmt(e.totalVariance), fmt(e.varianceRatio, 3), fmt(e.mse), fmt(e.meanCosine, 3),
+    e.name,
+    e.unbiasedInTheory ? 'yes' : 'no',
+    fmt(e.biasSE, 2),
+    fmt(e.maxZ, 2),
+    fmt(e.relativeBias, 3),
+    fmt(e.totalVariance),
+    fmt(e.varianceRatio, 3),
+    fmt(e.mse),
+    fmt(e.meanCosine, 3),
   ]);
   return [...head, '', table(cols, rows)].join('\n');
 }

@@ -57,8 +57,14 @@ export function randomMDP(opts: RandomMDPOptions = {}): TabularMDP {
   for (let i = 0; i < rewards.length; i++) rewards[i] = rng.random();
   return checkMDP({
     name: `random(S=${S},A=${A},H=${H},seed=${seed})`,
-    numStates: S, numActions: A, horizon: H, gamma: opts.gamma ?? 1,
-    initial, transitions, rewards, rewardNoise: opts.rewardNoise ?? 0.1,
+    numStates: S,
+    numActions: A,
+    horizon: H,
+    gamma: opts.gamma ?? 1,
+    initial,
+    transitions,
+    rewards,
+    rewardNoise: opts.rewardNoise ?? 0.1,
   });
 }
 
@@ -71,14 +77,23 @@ export function randomMDP(opts: RandomMDPOptions = {}): TabularMDP {
  */
 export function riverSwim(n = 6, horizon = 20, gamma = 1): TabularMDP {
   if (!Number.isInteger(n) || n < 3) throw new RangeError(`riverSwim: n must be an integer >= 3, got ${n}`);
-  const S = n, A = 2;
+  const S = n,
+    A = 2;
   const P = new Float64Array(S * A * S);
   const at = (s: number, a: number, s2: number) => (s * A + a) * S + s2;
   for (let s = 0; s < S; s++) {
     P[at(s, 0, Math.max(0, s - 1))] = 1;
-    if (s === 0) { P[at(s, 1, 0)] = 0.4; P[at(s, 1, 1)] = 0.6; }
-    else if (s === S - 1) { P[at(s, 1, s)] = 0.6; P[at(s, 1, s - 1)] = 0.4; }
-    else { P[at(s, 1, s + 1)] = 0.3; P[at(s, 1, s)] = 0.6; P[at(s, 1, s - 1)] = 0.1; }
+    if (s === 0) {
+      P[at(s, 1, 0)] = 0.4;
+      P[at(s, 1, 1)] = 0.6;
+    } else if (s === S - 1) {
+      P[at(s, 1, s)] = 0.6;
+      P[at(s, 1, s - 1)] = 0.4;
+    } else {
+      P[at(s, 1, s + 1)] = 0.3;
+      P[at(s, 1, s)] = 0.6;
+      P[at(s, 1, s - 1)] = 0.1;
+    }
   }
   const R = new Float64Array(S * A);
   R[0 * A + 0] = 5 / 1000;
@@ -95,14 +110,25 @@ export function riverSwim(n = 6, horizon = 20, gamma = 1): TabularMDP {
  */
 export function twoStateMDP(horizon = 2, gamma = 1): TabularMDP {
   const P = new Float64Array([
-    0.8, 0.2, // s0 a0
-    0.1, 0.9, // s0 a1
-    0.2, 0.8, // s1 a0
-    0.9, 0.1, // s1 a1
+    0.8,
+    0.2, // s0 a0
+    0.1,
+    0.9, // s0 a1
+    0.2,
+    0.8, // s1 a0
+    0.9,
+    0.1, // s1 a1
   ]);
   return checkMDP({
-    name: `twoState(H=${horizon})`, numStates: 2, numActions: 2, horizon, gamma,
-    initial: new Float64Array([0.7, 0.3]), transitions: P, rewards: new Float64Array([1, 0, 0, 2]), rewardNoise: 0,
+    name: `twoState(H=${horizon})`,
+    numStates: 2,
+    numActions: 2,
+    horizon,
+    gamma,
+    initial: new Float64Array([0.7, 0.3]),
+    transitions: P,
+    rewards: new Float64Array([1, 0, 0, 2]),
+    rewardNoise: 0,
   });
 }
 
@@ -112,13 +138,17 @@ export function checkMDP(m: TabularMDP): TabularMDP {
   const posInt = (v: number, k: string) => {
     if (!Number.isInteger(v) || v <= 0) throw new RangeError(`MDP ${m.name}: ${k} must be a positive integer, got ${v}`);
   };
-  posInt(S, 'numStates'); posInt(A, 'numActions'); posInt(H, 'horizon');
+  posInt(S, 'numStates');
+  posInt(A, 'numActions');
+  posInt(H, 'horizon');
   if (!(m.gamma >= 0 && m.gamma <= 1)) throw new RangeError(`MDP ${m.name}: gamma must be in [0, 1], got ${m.gamma}`);
   if (!(m.rewardNoise >= 0)) throw new RangeError(`MDP ${m.name}: rewardNoise must be >= 0, got ${m.rewardNoise}`);
   const len = (a: Float64Array, n: number, k: string) => {
     if (a.length !== n) throw new RangeError(`MDP ${m.name}: ${k} must have length ${n}, got ${a.length}`);
   };
-  len(m.initial, S, 'initial'); len(m.transitions, S * A * S, 'transitions'); len(m.rewards, S * A, 'rewards');
+  len(m.initial, S, 'initial');
+  len(m.transitions, S * A * S, 'transitions');
+  len(m.rewards, S * A, 'rewards');
   checkDistribution(m.initial, 0, S, `MDP ${m.name}: initial`);
   for (let sa = 0; sa < S * A; sa++) {
     checkDistribution(m.transitions, sa * S, S, `MDP ${m.name}: P(.|s=${Math.floor(sa / A)},a=${sa % A})`);

@@ -46,8 +46,10 @@ export function withTheta(p: SoftmaxPolicy, theta: Float64Array): SoftmaxPolicy 
 /** Checks that the policy's shape fits the MDP. */
 export function checkPolicy(mdp: TabularMDP, p: SoftmaxPolicy): void {
   if (p.numStates !== mdp.numStates || p.numActions !== mdp.numActions || p.horizon !== mdp.horizon) {
-    throw new RangeError(`policy shape (S=${p.numStates}, A=${p.numActions}, H=${p.horizon}) does not fit MDP ${mdp.name} ` +
-      `(S=${mdp.numStates}, A=${mdp.numActions}, H=${mdp.horizon})`);
+    throw new RangeError(
+      `policy shape (S=${p.numStates}, A=${p.numActions}, H=${p.horizon}) does not fit MDP ${mdp.name} ` +
+        `(S=${mdp.numStates}, A=${mdp.numActions}, H=${mdp.horizon})`,
+    );
   }
   if (p.theta.length !== numParams(p)) throw new RangeError(`policy theta must have length ${numParams(p)}, got ${p.theta.length}`);
   for (let i = 0; i < p.theta.length; i++) {
@@ -63,7 +65,7 @@ export function policyProbs(p: SoftmaxPolicy): Float64Array {
     let max = -Infinity;
     for (let a = 0; a < A; a++) max = Math.max(max, p.theta[off + a]);
     let sum = 0;
-    for (let a = 0; a < A; a++) sum += (out[off + a] = Math.exp(p.theta[off + a] - max));
+    for (let a = 0; a < A; a++) sum += out[off + a] = Math.exp(p.theta[off + a] - max);
     for (let a = 0; a < A; a++) out[off + a] /= sum;
   }
   return out;

@@ -25,7 +25,8 @@ export function clippedObjectiveCurve(advantage: number, eps: number, ratios: Ar
   // The loss is -mean over the batch: one element per ratio, so scale by -n to read each term.
   const loss = clippedSurrogateLoss(r, A, eps);
   const [g] = grad(loss, [r]);
-  const objective = new Float64Array(n), slope = new Float64Array(n);
+  const objective = new Float64Array(n),
+    slope = new Float64Array(n);
   const gd = g.data;
   for (let i = 0; i < n; i++) {
     const ri = ratios[i];
@@ -54,7 +55,8 @@ export interface ClipRunRow {
  * per update: the fraction of samples whose ratio left [1-eps, 1+eps], per update.
  */
 export function ppoClipRun(o: { clipRange: number; epochs: number; updates: number; seed: number }): ClipRunRow[] {
-  if (!Number.isInteger(o.updates) || o.updates < 1 || o.updates > 200) throw new RangeError(`ppo clip run: updates must be an integer in [1, 200], got ${o.updates}`);
+  if (!Number.isInteger(o.updates) || o.updates < 1 || o.updates > 200)
+    throw new RangeError(`ppo clip run: updates must be an integer in [1, 200], got ${o.updates}`);
   const entry = algorithmEntry('ppo');
   const config = buildConfig(entry, 'CartPole-v1', {
     sets: { numEnvs: 8, nSteps: 32, batchSize: 256, gamma: 0.98, gaeLambda: 0.8, entCoef: 0, lr: 0.001, clipRange: o.clipRange, epochs: o.epochs },

@@ -41,7 +41,9 @@ export class EstimateAccumulator {
 
   add(x: Float64Array): void {
     const n = ++this.count;
-    let se = 0, dot = 0, xx = 0;
+    let se = 0,
+      dot = 0,
+      xx = 0;
     for (let k = 0; k < x.length; k++) {
       const delta = x[k] - this.mean[k];
       this.mean[k] += delta / n;
@@ -58,7 +60,9 @@ export class EstimateAccumulator {
   stats(): EstimateStats {
     const M = this.count;
     if (M < 2) throw new RangeError(`EstimateAccumulator: need at least 2 draws for a variance, got ${M}`);
-    let trace = 0, bias2 = 0, maxZ = 0;
+    let trace = 0,
+      bias2 = 0,
+      maxZ = 0;
     for (let k = 0; k < this.mean.length; k++) {
       const v = this.m2[k] / (M - 1);
       trace += v;
@@ -85,7 +89,8 @@ export class EstimateAccumulator {
 /** Sample mean and its standard error. */
 export function meanAndSE(xs: ArrayLike<number>): { mean: number; se: number } {
   const n = xs.length;
-  let mean = 0, m2 = 0;
+  let mean = 0,
+    m2 = 0;
   for (let i = 0; i < n; i++) {
     const d = xs[i] - mean;
     mean += d / (i + 1);

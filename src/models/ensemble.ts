@@ -12,7 +12,7 @@
  * trained on) drives early stopping (MBPO: stop when no member improved its held-out MSE by more than
  * 1% for `patience` epochs, keep each member's best weights) and elite selection (lowest held-out MSE).
  */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 import { Tensor, grad, add, sub, mul, mean, exp, square, softplus, slice, sum, concat } from '../tensor/index.ts';
 import { Adam, MLP, checkLoss, type Activation } from '../nn/index.ts';
 
@@ -32,8 +32,14 @@ export interface EnsembleOptions {
 }
 
 export const ENSEMBLE_DEFAULTS: EnsembleOptions = {
-  ensembleSize: 7, numElites: 5, hidden: [200, 200, 200, 200], activation: 'elu', lr: 1e-3, weightDecay: 5e-5,
-  maxLogVarInit: 0.5, minLogVarInit: -10,
+  ensembleSize: 7,
+  numElites: 5,
+  hidden: [200, 200, 200, 200],
+  activation: 'elu',
+  lr: 1e-3,
+  weightDecay: 5e-5,
+  maxLogVarInit: 0.5,
+  minLogVarInit: -10,
 };
 
 export interface FitOptions {
@@ -91,7 +97,12 @@ class Member {
   readonly minLogVar: Tensor;
   readonly params: Tensor[];
   readonly opt: Adam;
-  constructor(inDim: number, readonly outDim: number, rng: Rng, o: EnsembleOptions) {
+  constructor(
+    inDim: number,
+    readonly outDim: number,
+    rng: Rng,
+    o: EnsembleOptions,
+  ) {
     this.net = new MLP([inDim, ...o.hidden, 2 * outDim], rng, { activation: o.activation, init: 'xavier' });
     this.maxLogVar = Tensor.param(new Float32Array(outDim).fill(o.maxLogVarInit), [1, outDim], 'maxLogVar');
     this.minLogVar = Tensor.param(new Float32Array(outDim).fill(o.minLogVarInit), [1, outDim], 'minLogVar');
@@ -101,7 +112,8 @@ class Member {
 
   /** Normalised mean and bounded log-variance, on the tape. */
   forward(x: Tensor): { mu: Tensor; logVar: Tensor } {
-    const out = this.net.forward(x), K = this.outDim;
+    const out = this.net.forward(x),
+      K = this.outDim;
     let lv = slice(out, 1, K, 2 * K);
     lv = sub(this.maxLogVar, softplus(sub(this.maxLogVar, lv)));
     lv = add(this.minLogVar, softplus(sub(lv, this.minLogVar)));
@@ -110,7 +122,10 @@ class Member {
 
   /** The same off the tape into raw buffers [B, K] (reused by the MLP). */
   predictRaw(x: Float32Array, B: number, mu: Float32Array, logVar: Float32Array): void {
-    const out = this.net.predict(x, B), K = this.outDim, hi = this.maxLogVar.data, lo = this.minLogVar.data;
+    const out = this.net.predict(x, B),
+      K = this.outDim,
+      hi = this.maxLogVar.data,
+      lo = this.minLogVar.data;
     for (let i = 0; i < B; i++) {
       for (let k = 0; k < K; k++) {
         mu[i * K + k] = out[i * 2 * K + k];
@@ -147,16 +162,26 @@ export class GaussianEnsemble {
   fitted = false;
   private readonly rng: Rng;
 
-  constructor(readonly obsDim: number, readonly actDim: number, rng: Rng, opts: Partial<EnsembleOptions> = {}) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    rng: Rng,
+    opts: Partial<EnsembleOptions> = {},
+  ) {
     const o = (this.opts = { ...ENSEMBLE_DEFAULTS, ...opts });
-    if (!Number.isInteger(o.ensembleSize) || o.ensembleSize < 1) throw new RangeError(`GaussianEnsemble: ensembleSize must be a positive integer, got ${o.ensembleSize}`);
+    if (!Number.isInteger(o.ensembleSize) || o.ensembleSize < 1)
+      throw new RangeError(`GaussianEnsemble: ensembleSize must be a positive integer, got ${o.ensembleSize}`);
     if (!Number.isInteger(o.numElites) || o.numElites < 1 || o.numElites > o.ensembleSize) {
       throw new RangeError(`GaussianEnsemble: numElites must be an integer in [1, ensembleSize = ${o.ensembleSize}], got ${o.numElites}`);
     }
-    for (const [k, v] of [['obsDim', obsDim], ['actDim', actDim]] as const) {
+    for (const [k, v] of [
+      ['obsDim', obsDim],
+      ['actDim', actDim],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new RangeError(`GaussianEnsemble: ${k} must be a positive integer, got ${v}`);
     }
-    if (!(o.maxLogVarInit > o.minLogVarInit)) throw new RangeError(`GaussianEnsemble: maxLogVarInit (${o.maxLogVarInit}) must exceed minLogVarInit (${o.minLogVarInit})`);
+    if (!(o.maxLogVarInit > o.minLogVarInit))
+      throw new RangeError(`GaussianEnsemble: maxLogVarInit (${o.maxLogVarInit}) must exceed minLogVarInit (${o.minLogVarInit})`);
     this.inDim = obsDim + actDim;
     this.outDim = obsDim + 1;
     this.rng = rng.split();
@@ -182,7 +207,11 @@ export class GaussianEnsemble {
 
   /** Normalised [s, a] rows. */
   private inputs(obs: ArrayLike<number>, actions: ArrayLike<number>, B: number, out = new Float32Array(B * this.inDim)): Float32Array {
-    const D = this.obsDim, A = this.actDim, W = this.inDim, m = this.inNorm.mean, s = this.inNorm.std;
+    const D = this.obsDim,
+      A = this.actDim,
+      W = this.inDim,
+      m = this.inNorm.mean,
+      s = this.inNorm.std;
     for (let i = 0; i < B; i++) {
       for (let j = 0; j < D; j++) out[i * W + j] = (obs[i * D + j] - m[j]) / s[j];
       for (let j = 0; j < A; j++) out[i * W + D + j] = (actions[i * A + j] - m[D + j]) / s[D + j];
@@ -192,9 +221,14 @@ export class GaussianEnsemble {
 
   /** Fit the normalisers on the training split, then train every member with early stopping. */
   fit(data: TransitionData, o: FitOptions = {}): FitResult {
-    const n = data.n, D = this.obsDim, K = this.outDim;
+    const n = data.n,
+      D = this.obsDim,
+      K = this.outDim;
     this.checkBatch('GaussianEnsemble.fit', data.obs.subarray(0, n * D), data.actions.subarray(0, n * this.actDim), n);
-    const ratio = o.validationRatio ?? 0.2, batchSize = o.batchSize ?? 256, maxEpochs = o.maxEpochs ?? 1000, patience = o.patience ?? 5;
+    const ratio = o.validationRatio ?? 0.2,
+      batchSize = o.batchSize ?? 256,
+      maxEpochs = o.maxEpochs ?? 1000,
+      patience = o.patience ?? 5;
     if (!(ratio >= 0 && ratio < 1)) throw new RangeError(`GaussianEnsemble.fit: validationRatio must be in [0, 1), got ${ratio}`);
     const nVal = Math.min(Math.floor(n * ratio), 5000);
     const nTrain = n - nVal;
@@ -207,12 +241,14 @@ export class GaussianEnsemble {
       y[i * K + D] = data.rewards[i];
     }
     const perm = this.rng.permutation(n);
-    const trainIdx = perm.subarray(nVal), valIdx = perm.subarray(0, nVal);
+    const trainIdx = perm.subarray(nVal),
+      valIdx = perm.subarray(0, nVal);
     this.inNorm.fit(gather(x, this.inDim, trainIdx), nTrain);
     this.outNorm.fit(gather(y, K, trainIdx), nTrain);
     normalizeRows(x, this.inDim, this.inNorm);
     normalizeRows(y, K, this.outNorm);
-    const xVal = gather(x, this.inDim, valIdx), yVal = gather(y, K, valIdx);
+    const xVal = gather(x, this.inDim, valIdx),
+      yVal = gather(y, K, valIdx);
     const boot = this.members.map(() => {
       if (o.bootstrap === false) return Int32Array.from(trainIdx);
       const b = new Int32Array(nTrain);
@@ -225,13 +261,16 @@ export class GaussianEnsemble {
     const bestScore = new Array<number>(E).fill(Infinity);
     const score = (e: number) => (nVal > 0 ? this.holdout(e, xVal, yVal, nVal).mse : 0);
     for (let e = 0; e < E; e++) bestScore[e] = score(e);
-    let epochs = 0, stale = 0, trainNll = 0;
+    let epochs = 0,
+      stale = 0,
+      trainNll = 0;
     const B = Math.min(batchSize, nTrain);
     for (; epochs < maxEpochs; epochs++) {
       trainNll = 0;
       let steps = 0;
       for (let e = 0; e < E; e++) {
-        const m = this.members[e], idx = boot[e];
+        const m = this.members[e],
+          idx = boot[e];
         this.rng.shuffle(idx);
         for (let s = 0; s + B <= nTrain; s += B) {
           const rows = idx.subarray(s, s + B);
@@ -265,15 +304,23 @@ export class GaussianEnsemble {
     }
     if (nVal > 0) this.members.forEach((m, e) => m.restore(best[e]));
     const ho = this.members.map((_, e) => (nVal > 0 ? this.holdout(e, xVal, yVal, nVal) : { mse: NaN, nll: NaN }));
-    this.elites = nVal > 0
-      ? ho.map((h, e) => [h.mse, e]).sort((a, b) => a[0] - b[0]).slice(0, this.opts.numElites).map(([, e]) => e)
-      : Array.from({ length: this.opts.numElites }, (_, i) => i);
+    this.elites =
+      nVal > 0
+        ? ho
+            .map((h, e) => [h.mse, e])
+            .sort((a, b) => a[0] - b[0])
+            .slice(0, this.opts.numElites)
+            .map(([, e]) => e)
+        : Array.from({ length: this.opts.numElites }, (_, i) => i);
     this.fitted = true;
     return { epochs, trainNll, holdoutMse: ho.map((h) => h.mse), holdoutNll: ho.map((h) => h.nll), elites: this.elites.slice() };
   }
 
   private rawInputs(data: TransitionData, n: number): Float32Array {
-    const D = this.obsDim, A = this.actDim, W = this.inDim, x = new Float32Array(n * W);
+    const D = this.obsDim,
+      A = this.actDim,
+      W = this.inDim,
+      x = new Float32Array(n * W);
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < D; j++) x[i * W + j] = data.obs[i * D + j];
       for (let j = 0; j < A; j++) x[i * W + D + j] = data.actions[i * A + j];
@@ -283,9 +330,12 @@ export class GaussianEnsemble {
 
   /** Held-out MSE of the mean and Gaussian NLL per dimension (with the 1/2 log 2 pi), in normalised units. */
   private holdout(e: number, x: Float32Array, y: Float32Array, n: number): { mse: number; nll: number } {
-    const K = this.outDim, mu = new Float32Array(n * K), lv = new Float32Array(n * K);
+    const K = this.outDim,
+      mu = new Float32Array(n * K),
+      lv = new Float32Array(n * K);
     this.members[e].predictRaw(x, n, mu, lv);
-    let mse = 0, nll = 0;
+    let mse = 0,
+      nll = 0;
     for (let i = 0; i < n * K; i++) {
       const d = y[i] - mu[i];
       mse += d * d;
@@ -298,13 +348,24 @@ export class GaussianEnsemble {
    * Mean and variance of member e's prediction in original units, off the tape:
    * nextObs mean = s + delta mean, reward mean; variances [B, obsDim + 1].
    */
-  predict(e: number, obs: ArrayLike<number>, actions: ArrayLike<number>, B: number): { nextObsMean: Float32Array; rewardMean: Float32Array; variance: Float32Array } {
+  predict(
+    e: number,
+    obs: ArrayLike<number>,
+    actions: ArrayLike<number>,
+    B: number,
+  ): { nextObsMean: Float32Array; rewardMean: Float32Array; variance: Float32Array } {
     this.checkBatch('GaussianEnsemble.predict', obs, actions, B);
     if (!Number.isInteger(e) || e < 0 || e >= this.size) throw new RangeError(`GaussianEnsemble.predict: member ${e} is not in [0, ${this.size})`);
-    const D = this.obsDim, K = this.outDim, m = this.outNorm.mean, s = this.outNorm.std;
-    const mu = new Float32Array(B * K), lv = new Float32Array(B * K);
+    const D = this.obsDim,
+      K = this.outDim,
+      m = this.outNorm.mean,
+      s = this.outNorm.std;
+    const mu = new Float32Array(B * K),
+      lv = new Float32Array(B * K);
     this.members[e].predictRaw(this.inputs(obs, actions, B), B, mu, lv);
-    const nextObsMean = new Float32Array(B * D), rewardMean = new Float32Array(B), variance = new Float32Array(B * K);
+    const nextObsMean = new Float32Array(B * D),
+      rewardMean = new Float32Array(B),
+      variance = new Float32Array(B * K);
     for (let i = 0; i < B; i++) {
       for (let k = 0; k < K; k++) {
         const v = mu[i * K + k] * s[k] + m[k];
@@ -322,13 +383,18 @@ export class GaussianEnsemble {
    */
   sampleStep(obs: Float32Array, actions: Float32Array, B: number, rng: Rng, nextObs: Float32Array, rewards: Float32Array, deterministic = false): void {
     this.checkBatch('GaussianEnsemble.sampleStep', obs, actions, B);
-    const D = this.obsDim, K = this.outDim, m = this.outNorm.mean, s = this.outNorm.std;
+    const D = this.obsDim,
+      K = this.outDim,
+      m = this.outNorm.mean,
+      s = this.outNorm.std;
     const x = this.inputs(obs, actions, B);
     const which = new Int32Array(B);
     for (let i = 0; i < B; i++) which[i] = this.elites[rng.int(this.elites.length)];
-    const mu = new Float32Array(B * K), lv = new Float32Array(B * K);
+    const mu = new Float32Array(B * K),
+      lv = new Float32Array(B * K);
     // Every elite predicts the whole batch (one matrix product each), and each row keeps its member's output.
-    const muE = new Float32Array(B * K), lvE = new Float32Array(B * K);
+    const muE = new Float32Array(B * K),
+      lvE = new Float32Array(B * K);
     for (const e of new Set(which)) {
       this.members[e].predictRaw(x, B, muE, lvE);
       for (let i = 0; i < B; i++) {
@@ -354,14 +420,29 @@ export class GaussianEnsemble {
    * gradients): obs [B, obsDim], actions [B, actDim] -> next obs [B, obsDim], reward [B, 1].
    */
   meanForward(e: number, obs: Tensor, actions: Tensor): { nextObs: Tensor; reward: Tensor } {
-    const D = this.obsDim, K = this.outDim, B = obs.shape[0];
+    const D = this.obsDim,
+      K = this.outDim,
+      B = obs.shape[0];
     if (obs.rank !== 2 || obs.shape[1] !== D) throw new RangeError(`GaussianEnsemble.meanForward: obs must be [B, ${D}], got [${obs.shape}]`);
     if (actions.rank !== 2 || actions.shape[0] !== B || actions.shape[1] !== this.actDim) {
       throw new RangeError(`GaussianEnsemble.meanForward: actions must be [${B}, ${this.actDim}], got [${actions.shape}]`);
     }
-    const inM = this.inNorm.mean, inS = this.inNorm.std;
-    const xo = mul(sub(obs, new Tensor(inM.slice(0, D), [1, D])), new Tensor(inS.slice(0, D).map((v) => 1 / v), [1, D]));
-    const xa = mul(sub(actions, new Tensor(inM.slice(D), [1, this.actDim])), new Tensor(inS.slice(D).map((v) => 1 / v), [1, this.actDim]));
+    const inM = this.inNorm.mean,
+      inS = this.inNorm.std;
+    const xo = mul(
+      sub(obs, new Tensor(inM.slice(0, D), [1, D])),
+      new Tensor(
+        inS.slice(0, D).map((v) => 1 / v),
+        [1, D],
+      ),
+    );
+    const xa = mul(
+      sub(actions, new Tensor(inM.slice(D), [1, this.actDim])),
+      new Tensor(
+        inS.slice(D).map((v) => 1 / v),
+        [1, this.actDim],
+      ),
+    );
     const { mu } = this.members[e].forward(concatCols(xo, xa));
     const y = add(mul(mu, new Tensor(this.outNorm.std.slice(), [1, K])), new Tensor(this.outNorm.mean.slice(), [1, K]));
     return { nextObs: add(obs, slice(y, 1, 0, D)), reward: slice(y, 1, D, K) };
@@ -384,8 +465,13 @@ export class GaussianEnsemble {
   /** Normalisers, elites and the split RNG, for checkpoints. */
   getMeta(): Record<string, unknown> {
     return {
-      inMean: Array.from(this.inNorm.mean), inStd: Array.from(this.inNorm.std), outMean: Array.from(this.outNorm.mean),
-      outStd: Array.from(this.outNorm.std), elites: this.elites, fitted: this.fitted, rng: this.rng.getState(),
+      inMean: Array.from(this.inNorm.mean),
+      inStd: Array.from(this.inNorm.std),
+      outMean: Array.from(this.outNorm.mean),
+      outStd: Array.from(this.outNorm.std),
+      elites: this.elites,
+      fitted: this.fitted,
+      rng: this.rng.getState(),
     };
   }
 

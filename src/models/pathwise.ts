@@ -29,7 +29,16 @@ function checkArgs(where: string, model: GaussianEnsemble, startObs: Float32Arra
  * J(theta) on the tape. `noise` holds H * B * actDim standard normals (time-major): with it fixed the
  * return is a deterministic function of the policy parameters (what finite differences check).
  */
-export function pathwiseReturn(model: GaussianEnsemble, member: number, policy: ReparamPolicy, startObs: Float32Array, B: number, H: number, gamma: number, noise: Float32Array): Tensor {
+export function pathwiseReturn(
+  model: GaussianEnsemble,
+  member: number,
+  policy: ReparamPolicy,
+  startObs: Float32Array,
+  B: number,
+  H: number,
+  gamma: number,
+  noise: Float32Array,
+): Tensor {
   checkArgs('pathwiseReturn', model, startObs, B, H);
   const A = model.actDim;
   if (noise.length !== H * B * A) throw new RangeError(`pathwiseReturn: noise has ${noise.length} values; expected H ${H} x B ${B} x actDim ${A}`);
@@ -48,7 +57,16 @@ export function pathwiseReturn(model: GaussianEnsemble, member: number, policy: 
 }
 
 /** The pathwise gradient dJ/dtheta for one draw of the noise, flattened over the policy's parameters. */
-export function pathwiseGradient(model: GaussianEnsemble, member: number, policy: ReparamPolicy, startObs: Float32Array, B: number, H: number, gamma: number, rng: Rng): { J: number; grad: Float32Array } {
+export function pathwiseGradient(
+  model: GaussianEnsemble,
+  member: number,
+  policy: ReparamPolicy,
+  startObs: Float32Array,
+  B: number,
+  H: number,
+  gamma: number,
+  rng: Rng,
+): { J: number; grad: Float32Array } {
   const noise = rng.fillNormal(new Float32Array(H * B * model.actDim)) as Float32Array;
   const J = pathwiseReturn(model, member, policy, startObs, B, H, gamma, noise);
   return { J: J.item(), grad: flatten(grad(J, policy.parameters(), { allowUnused: true })) };
@@ -58,10 +76,22 @@ export function pathwiseGradient(model: GaussianEnsemble, member: number, policy
  * The likelihood-ratio gradient of the same J: roll the stochastic policy through the mean model off
  * the tape, then differentiate sum_t log pi(a_t|s_t) R_t with R_t the discounted reward-to-go.
  */
-export function likelihoodRatioGradient(model: GaussianEnsemble, member: number, policy: ReparamPolicy, startObs: Float32Array, B: number, H: number, gamma: number, rng: Rng): { J: number; grad: Float32Array } {
+export function likelihoodRatioGradient(
+  model: GaussianEnsemble,
+  member: number,
+  policy: ReparamPolicy,
+  startObs: Float32Array,
+  B: number,
+  H: number,
+  gamma: number,
+  rng: Rng,
+): { J: number; grad: Float32Array } {
   checkArgs('likelihoodRatioGradient', model, startObs, B, H);
   const D = model.obsDim;
-  const states: Float32Array[] = [], actions: Float32Array[] = [], preTanh: Float32Array[] = [], rewards: Float32Array[] = [];
+  const states: Float32Array[] = [],
+    actions: Float32Array[] = [],
+    preTanh: Float32Array[] = [],
+    rewards: Float32Array[] = [];
   let s: Float32Array = Float32Array.from(startObs);
   noGrad(() => {
     for (let t = 0; t < H; t++) {
@@ -93,6 +123,10 @@ function flatten(gs: (Tensor | null)[]): Float32Array {
   const n = gs.reduce((k, g) => k + (g ? g.size : 0), 0);
   const out = new Float32Array(n);
   let o = 0;
-  for (const g of gs) if (g) { out.set(g.data, o); o += g.size; }
+  for (const g of gs)
+    if (g) {
+      out.set(g.data, o);
+      o += g.size;
+    }
   return out;
 }

@@ -29,23 +29,40 @@ export interface BranchStats {
  * `maxEpisodeSteps`, when given, bounds k: a rollout longer than an episode cannot be branched from real data.
  */
 export function branchedRollout(
-  model: GaussianEnsemble, policy: ActionSampler, termination: TerminationFn, startObs: Float32Array, B: number, k: number,
-  rng: Rng, out: ReplayBuffer, maxEpisodeSteps?: number,
+  model: GaussianEnsemble,
+  policy: ActionSampler,
+  termination: TerminationFn,
+  startObs: Float32Array,
+  B: number,
+  k: number,
+  rng: Rng,
+  out: ReplayBuffer,
+  maxEpisodeSteps?: number,
 ): BranchStats {
-  const D = model.obsDim, A = model.actDim;
+  const D = model.obsDim,
+    A = model.actDim;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`branchedRollout: rollout length k must be a positive integer, got ${k}`);
   if (maxEpisodeSteps !== undefined && k > maxEpisodeSteps) {
     throw new RangeError(`branchedRollout: rollout length ${k} is longer than the episode limit ${maxEpisodeSteps}`);
   }
   if (startObs.length < B * D) throw new RangeError(`branchedRollout: startObs has ${startObs.length} values; expected B ${B} x obsDim ${D}`);
-  if (out.obsDim !== D || out.actDim !== A) throw new RangeError(`branchedRollout: the model buffer holds obsDim ${out.obsDim} / actDim ${out.actDim}, the model ${D} / ${A}`);
+  if (out.obsDim !== D || out.actDim !== A)
+    throw new RangeError(`branchedRollout: the model buffer holds obsDim ${out.obsDim} / actDim ${out.actDim}, the model ${D} / ${A}`);
   if (!model.fitted) throw new Error('branchedRollout: the model has not been fitted yet');
   let obs = startObs.slice(0, B * D);
-  let n = B, added = 0, terminatedCount = 0, lengthSum = 0;
-  const act = new Float32Array(B * A), next = new Float32Array(B * D), rew = new Float32Array(B);
-  const done = new Uint8Array(B), trunc = new Uint8Array(B);
+  let n = B,
+    added = 0,
+    terminatedCount = 0,
+    lengthSum = 0;
+  const act = new Float32Array(B * A),
+    next = new Float32Array(B * D),
+    rew = new Float32Array(B);
+  const done = new Uint8Array(B),
+    trunc = new Uint8Array(B);
   for (let t = 0; t < k && n > 0; t++) {
-    const a = act.subarray(0, n * A), s2 = next.subarray(0, n * D), r = rew.subarray(0, n);
+    const a = act.subarray(0, n * A),
+      s2 = next.subarray(0, n * D),
+      r = rew.subarray(0, n);
     policy(obs, n, a);
     model.sampleStep(obs, a, n, rng, s2, r);
     termination(s2, n, done);

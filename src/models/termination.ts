@@ -16,7 +16,8 @@ const never: TerminationFn = (_o, B, done) => done.fill(0, 0, B);
 const cartPole: TerminationFn = (o, B, done) => {
   const thetaMax = (12 * 2 * Math.PI) / 360;
   for (let i = 0; i < B; i++) {
-    const x = o[i * 4], theta = o[i * 4 + 2];
+    const x = o[i * 4],
+      theta = o[i * 4 + 2];
     done[i] = x < -2.4 || x > 2.4 || theta < -thetaMax || theta > thetaMax ? 1 : 0;
   }
 };
@@ -37,7 +38,9 @@ export const TERMINATION_FNS: Record<string, TerminationFn> = {
 export function terminationFn(envId: string): TerminationFn {
   const f = TERMINATION_FNS[envId];
   if (!f) {
-    throw new Error(`no termination function for '${envId}'; model-based algorithms know ${Object.keys(TERMINATION_FNS).join(', ')} (add one to TERMINATION_FNS)`);
+    throw new Error(
+      `no termination function for '${envId}'; model-based algorithms know ${Object.keys(TERMINATION_FNS).join(', ')} (add one to TERMINATION_FNS)`,
+    );
   }
   return f;
 }

@@ -3,7 +3,7 @@
  * small gains on output heads is what PPO implementations use (CleanRL, SB3); Xavier/Glorot
  * (Glorot & Bengio, 2010) is the common default elsewhere.
  */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 
 /** Recommended gains per activation (as torch.nn.init.calculate_gain). */
 export const GAINS = { identity: 1, tanh: 5 / 3, relu: Math.SQRT2, elu: Math.SQRT2, sigmoid: 1 } as const;
@@ -14,7 +14,8 @@ export const GAINS = { identity: 1, tanh: 5 / 3, relu: Math.SQRT2, elu: Math.SQR
  */
 export function orthogonal(rng: Rng, rows: number, cols: number, gain = 1): Float32Array {
   const tall = rows >= cols;
-  const n = tall ? rows : cols, k = tall ? cols : rows;
+  const n = tall ? rows : cols,
+    k = tall ? cols : rows;
   // k vectors of length n, Gram-Schmidt orthonormalised.
   const q = new Float64Array(k * n);
   rng.fillNormal(q);

@@ -1,5 +1,5 @@
 /** Losses used across algorithms, built from tensor ops (so they differentiate twice). */
-import { Tensor, sub, mul, mean, square, logSoftmax, takeAlongAxis, neg, abs, minimum, add, assertFinite } from '../tensor/index.ts';
+import { type Tensor, sub, mul, mean, square, logSoftmax, takeAlongAxis, neg, abs, minimum, add, assertFinite } from '../tensor/index.ts';
 
 /** Mean squared error. */
 export function mse(pred: Tensor, target: Tensor): Tensor {

@@ -1,5 +1,5 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh } from '../tensor/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
@@ -30,15 +30,21 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, rng: Rng, opts: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    opts: LinearOptions = {},
+  ) {
     super();
-    for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+    for (const [k, v] of [
+      ['inFeatures', inFeatures],
+      ['outFeatures', outFeatures],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Linear: ${k} must be a positive integer, got ${v}`);
     }
     const gain = opts.gain ?? 1;
-    const w = (opts.init ?? 'orthogonal') === 'orthogonal'
-      ? orthogonal(rng, inFeatures, outFeatures, gain)
-      : xavierUniform(rng, inFeatures, outFeatures, gain);
+    const w = (opts.init ?? 'orthogonal') === 'orthogonal' ? orthogonal(rng, inFeatures, outFeatures, gain) : xavierUniform(rng, inFeatures, outFeatures, gain);
     this.weight = Tensor.param(w, [inFeatures, outFeatures], 'weight');
     this.bias = opts.bias === false ? null : Tensor.param(new Float32Array(outFeatures), [outFeatures], 'bias');
   }
@@ -62,21 +68,36 @@ export class Linear extends Module {
   }
 
   namedParameters(): [string, Tensor][] {
-    return this.bias ? [['weight', this.weight], ['bias', this.bias]] : [['weight', this.weight]];
+    return this.bias
+      ? [
+          ['weight', this.weight],
+          ['bias', this.bias],
+        ]
+      : [['weight', this.weight]];
   }
 }
 
 export type Activation = 'tanh' | 'relu' | 'elu' | 'sigmoid' | 'identity';
 const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {
-  tanh, relu, elu: (x) => elu(x), sigmoid, identity: (x) => x,
+  tanh,
+  relu,
+  elu: (x) => elu(x),
+  sigmoid,
+  identity: (x) => x,
 };
 
 /** The same activations in place on raw buffers, for the tape-free inference path. */
 const RAW_ACTIVATIONS: Record<Activation, (y: Float32Array) => void> = {
-  tanh: (y) => { if (!wasmTanh(y, y)) for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]); },
+  tanh: (y) => {
+    if (!wasmTanh(y, y)) for (let i = 0; i < y.length; i++) y[i] = Math.tanh(y[i]);
+  },
   relu: (y) => reluInto(y, y),
-  elu: (y) => { for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]); },
-  sigmoid: (y) => { for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i])); },
+  elu: (y) => {
+    for (let i = 0; i < y.length; i++) if (y[i] < 0) y[i] = Math.expm1(y[i]);
+  },
+  sigmoid: (y) => {
+    for (let i = 0; i < y.length; i++) y[i] = 1 / (1 + Math.exp(-y[i]));
+  },
   identity: () => {},
 };
 
@@ -95,7 +116,11 @@ export interface MLPOptions {
 export class MLP extends Module {
   readonly layers: Linear[];
 
-  constructor(readonly sizes: number[], rng: Rng, readonly opts: MLPOptions = {}) {
+  constructor(
+    readonly sizes: number[],
+    rng: Rng,
+    readonly opts: MLPOptions = {},
+  ) {
     super();
     if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((s) => !Number.isInteger(s) || s <= 0)) {
       throw new RangeError(`MLP: sizes must be at least two positive integers [in, ..., out], got ${JSON.stringify(sizes)}`);
@@ -141,11 +166,13 @@ export class MLP extends Module {
       bufs = this.layers.map((l) => new Float32Array(batch * l.outFeatures));
       this.scratch.set(batch, bufs);
     }
-    const hidden = this.opts.activation ?? 'tanh', output = this.opts.outputActivation ?? 'identity';
+    const hidden = this.opts.activation ?? 'tanh',
+      output = this.opts.outputActivation ?? 'identity';
     let h = x;
     const last = this.layers.length - 1;
     for (let i = 0; i <= last; i++) {
-      const y = bufs[i], act = i === last ? output : hidden;
+      const y = bufs[i],
+        act = i === last ? output : hidden;
       // relu and tanh run inside the gemm call; the others after it.
       const fused = act === 'relu' ? 1 : act === 'tanh' ? 2 : 0;
       this.layers[i].forwardRaw(h, batch, y, fused);

@@ -1,5 +1,5 @@
 /** Optimizers and gradient-norm clipping. They update parameter buffers in place, off the tape. */
-import { Tensor, shapeStr } from '../tensor/index.ts';
+import { type Tensor, shapeStr } from '../tensor/index.ts';
 import { privateKernels, kernelInfo, wasmPolyak, type KernelExports } from '../tensor/wasm/index.ts';
 
 /** Bytes of n floats rounded up to whole 16-byte vectors. */
@@ -28,7 +28,8 @@ function residentState(params: Tensor[], perParam: number): ResidentState | null
   let bytes = 0;
   const offsets = params.map((p) => Array.from({ length: perParam }, () => ((bytes += vecBytes(p.size)), bytes - vecBytes(p.size))));
   const largest = Math.max(...params.map((p) => vecBytes(p.size)));
-  const scratchP = bytes, scratchG = bytes + largest;
+  const scratchP = bytes,
+    scratchG = bytes + largest;
   const k = privateKernels(scratchG + largest);
   return k ? { k, f32: new Float32Array(k.memory.buffer), offsets, scratchP, scratchG } : null;
 }
@@ -75,14 +76,20 @@ export class Adam {
   private readonly m: Float32Array[];
   private readonly v: Float32Array[];
 
-  constructor(readonly params: Tensor[], opts: AdamOptions = {}) {
+  constructor(
+    readonly params: Tensor[],
+    opts: AdamOptions = {},
+  ) {
     this.lr = opts.lr ?? 1e-3;
     this.beta1 = opts.beta1 ?? 0.9;
     this.beta2 = opts.beta2 ?? 0.999;
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0;
     checkLr('Adam', this.lr);
-    for (const [k, v] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [k, v] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(v >= 0 && v < 1)) throw new RangeError(`Adam: ${k} must be in [0, 1), got ${v}`);
     }
     if (!(this.eps > 0)) throw new RangeError(`Adam: eps must be > 0, got ${this.eps}`);
@@ -99,18 +106,26 @@ export class Adam {
     checkGrads('Adam', this.params, grads);
     checkLr('Adam', this.lr);
     this.t++;
-    const b1 = this.beta1, b2 = this.beta2, eps = this.eps;
-    const c1 = 1 - Math.pow(b1, this.t), c2 = 1 - Math.pow(b2, this.t);
-    const stepSize = this.lr / c1, decay = 1 - this.lr * this.weightDecay;
+    const b1 = this.beta1,
+      b2 = this.beta2,
+      eps = this.eps;
+    const c1 = 1 - b1 ** this.t,
+      c2 = 1 - b2 ** this.t;
+    const stepSize = this.lr / c1,
+      decay = 1 - this.lr * this.weightDecay;
     const rc2 = 1 / Math.sqrt(c2);
     // The kernels may have been turned off since construction: then the JS loop runs on the same buffers.
     const r = kernelInfo().path === 'wasm-simd' ? this.resident : null;
     for (let i = 0; i < this.params.length; i++) {
       const gt = grads[i];
       if (!gt) continue;
-      const p = this.params[i].data, g = gt.data, m = this.m[i], v = this.v[i];
+      const p = this.params[i].data,
+        g = gt.data,
+        m = this.m[i],
+        v = this.v[i];
       if (r && g instanceof Float32Array) {
-        const n = p.length, f32 = r.f32;
+        const n = p.length,
+          f32 = r.f32;
         f32.set(p, r.scratchP >> 2);
         f32.set(g, r.scratchG >> 2);
         r.k.adam(r.scratchP, r.scratchG, r.offsets[i][0], r.offsets[i][1], n, b1, b2, 1 - b1, 1 - b2, stepSize, rc2, eps, decay);
@@ -158,7 +173,10 @@ export class SGD {
   private t = 0;
   private readonly buf: Float32Array[];
 
-  constructor(readonly params: Tensor[], opts: SGDOptions = {}) {
+  constructor(
+    readonly params: Tensor[],
+    opts: SGDOptions = {},
+  ) {
     this.lr = opts.lr ?? 1e-2;
     this.momentum = opts.momentum ?? 0;
     this.nesterov = opts.nesterov ?? false;
@@ -170,11 +188,14 @@ export class SGD {
   step(grads: (Tensor | null)[]): void {
     checkGrads('SGD', this.params, grads);
     this.t++;
-    const mu = this.momentum, lr = this.lr;
+    const mu = this.momentum,
+      lr = this.lr;
     for (let i = 0; i < this.params.length; i++) {
       const gt = grads[i];
       if (!gt) continue;
-      const p = this.params[i].data, g = gt.data, b = this.buf[i];
+      const p = this.params[i].data,
+        g = gt.data,
+        b = this.buf[i];
       for (let j = 0; j < p.length; j++) {
         if (mu === 0) {
           p[j] -= lr * g[j];
@@ -243,7 +264,8 @@ export function polyak(targets: Tensor[], sources: Tensor[], tau: number): void 
     if (t.size !== sources[k].size) throw new RangeError(`polyak: source ${k} has ${sources[k].size} elements, target ${t.size}`);
   });
   for (let k = 0; k < targets.length; k++) {
-    const t = targets[k].data, s = sources[k].data;
+    const t = targets[k].data,
+      s = sources[k].data;
     if (t instanceof Float32Array && s instanceof Float32Array && wasmPolyak(t, s, tau)) continue;
     for (let j = 0; j < t.length; j++) t[j] += tau * (s[j] - t[j]);
   }

@@ -17,8 +17,25 @@
  * cell remembers by default (Jozefowicz et al., 2015, "An empirical exploration of recurrent
  * network architectures").
  */
-import { Rng } from '../rng/index.ts';
-import { Tensor, linear, matmul, sigmoid, tanh, mul, add, sub, slice, concat, noGrad, shapeStr, isGradEnabled, allocData, gemm, reshape } from '../tensor/index.ts';
+import type { Rng } from '../rng/index.ts';
+import {
+  Tensor,
+  linear,
+  matmul,
+  sigmoid,
+  tanh,
+  mul,
+  add,
+  sub,
+  slice,
+  concat,
+  noGrad,
+  shapeStr,
+  isGradEnabled,
+  allocData,
+  gemm,
+  reshape,
+} from '../tensor/index.ts';
 import { record } from '../tensor/tensor.ts';
 import { Module } from './module.ts';
 import { orthogonal } from './init.ts';
@@ -62,21 +79,33 @@ const sigma = (v: number) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1
  * createGraph pass (double backward) through it throws rather than return a wrong second derivative.
  */
 export function lstmGates(z: Tensor, c: Tensor): Tensor {
-  const B = c.shape[0], H = c.shape[1];
+  const B = c.shape[0],
+    H = c.shape[1];
   if (z.rank !== 2 || c.rank !== 2 || z.shape[0] !== B || z.shape[1] !== 4 * H) {
     throw new RangeError(`lstmGates: expected z [B, 4H] and c [B, H], got z ${shapeStr(z.shape)} and c ${shapeStr(c.shape)}`);
   }
   const dtype = z.dtype === 'float64' || c.dtype === 'float64' ? 'float64' : 'float32';
   const out = allocData(dtype, B * 2 * H);
   // Saved for the backward pass: activated gates and tanh(c').
-  const act = allocData(dtype, B * 4 * H), tc = allocData(dtype, B * H);
-  const zd = z.data, cd = c.data;
+  const act = allocData(dtype, B * 4 * H),
+    tc = allocData(dtype, B * H);
+  const zd = z.data,
+    cd = c.data;
   for (let r = 0; r < B; r++) {
-    const zo = r * 4 * H, co = r * H, oo = r * 2 * H;
+    const zo = r * 4 * H,
+      co = r * H,
+      oo = r * 2 * H;
     for (let j = 0; j < H; j++) {
-      const i = sigma(zd[zo + j]), f = sigma(zd[zo + H + j]), g = Math.tanh(zd[zo + 2 * H + j]), o = sigma(zd[zo + 3 * H + j]);
-      act[zo + j] = i; act[zo + H + j] = f; act[zo + 2 * H + j] = g; act[zo + 3 * H + j] = o;
-      const c2 = f * cd[co + j] + i * g, t = Math.tanh(c2);
+      const i = sigma(zd[zo + j]),
+        f = sigma(zd[zo + H + j]),
+        g = Math.tanh(zd[zo + 2 * H + j]),
+        o = sigma(zd[zo + 3 * H + j]);
+      act[zo + j] = i;
+      act[zo + H + j] = f;
+      act[zo + 2 * H + j] = g;
+      act[zo + 3 * H + j] = o;
+      const c2 = f * cd[co + j] + i * g,
+        t = Math.tanh(c2);
       tc[co + j] = t;
       out[oo + j] = o * t;
       out[oo + H + j] = c2;
@@ -85,11 +114,18 @@ export function lstmGates(z: Tensor, c: Tensor): Tensor {
   return record('lstmGates', new Tensor(out, [B, 2 * H]), [z, c], (G) => {
     if (isGradEnabled()) throw new Error('lstmGates: double backward (createGraph) is not supported by the fused LSTM op; use lstmStepReference');
     const gd = G.data;
-    const dz = allocData(dtype, B * 4 * H), dc = allocData(dtype, B * H);
+    const dz = allocData(dtype, B * 4 * H),
+      dc = allocData(dtype, B * H);
     for (let r = 0; r < B; r++) {
-      const zo = r * 4 * H, co = r * H, oo = r * 2 * H;
+      const zo = r * 4 * H,
+        co = r * H,
+        oo = r * 2 * H;
       for (let j = 0; j < H; j++) {
-        const i = act[zo + j], f = act[zo + H + j], g = act[zo + 2 * H + j], o = act[zo + 3 * H + j], t = tc[co + j];
+        const i = act[zo + j],
+          f = act[zo + H + j],
+          g = act[zo + 2 * H + j],
+          o = act[zo + 3 * H + j],
+          t = tc[co + j];
         const gh = gd[oo + j];
         const dcTot = gd[oo + H + j] + gh * o * (1 - t * t);
         dz[zo + j] = dcTot * g * i * (1 - i);
@@ -111,39 +147,74 @@ export function lstmGates(z: Tensor, c: Tensor): Tensor {
  * the incoming state is zeroed (and so receives no gradient). One backward pass only, as lstmGates.
  */
 export function lstmSequence(xs: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wHh: Tensor, b: Tensor, starts: ArrayLike<number> | null): Tensor {
-  const [T, B, I] = xs.shape, H = h0.shape[1];
-  if (xs.rank !== 3 || wIh.shape[0] !== I || wIh.shape[1] !== 4 * H || wHh.shape[0] !== H || wHh.shape[1] !== 4 * H || b.size !== 4 * H ||
-      h0.shape[0] !== B || c0.shape[0] !== B || c0.shape[1] !== H) {
-    throw new RangeError(`lstmSequence: expected xs [T, B, I], h0 and c0 [B, H], wIh [I, 4H], wHh [H, 4H], b [4H]; got xs ${shapeStr(xs.shape)}, ` +
-      `h0 ${shapeStr(h0.shape)}, c0 ${shapeStr(c0.shape)}, wIh ${shapeStr(wIh.shape)}, wHh ${shapeStr(wHh.shape)}, b ${shapeStr(b.shape)}`);
+  const [T, B, I] = xs.shape,
+    H = h0.shape[1];
+  if (
+    xs.rank !== 3 ||
+    wIh.shape[0] !== I ||
+    wIh.shape[1] !== 4 * H ||
+    wHh.shape[0] !== H ||
+    wHh.shape[1] !== 4 * H ||
+    b.size !== 4 * H ||
+    h0.shape[0] !== B ||
+    c0.shape[0] !== B ||
+    c0.shape[1] !== H
+  ) {
+    throw new RangeError(
+      `lstmSequence: expected xs [T, B, I], h0 and c0 [B, H], wIh [I, 4H], wHh [H, 4H], b [4H]; got xs ${shapeStr(xs.shape)}, ` +
+        `h0 ${shapeStr(h0.shape)}, c0 ${shapeStr(c0.shape)}, wIh ${shapeStr(wIh.shape)}, wHh ${shapeStr(wHh.shape)}, b ${shapeStr(b.shape)}`,
+    );
   }
   if (starts && starts.length !== T * B) throw new RangeError(`lstmSequence: ${starts.length} episode-start flags for T * B = ${T * B} steps`);
   const ins = [xs, h0, c0, wIh, wHh, b];
   const dtype = ins.some((t) => t.dtype === 'float64') ? 'float64' : 'float32';
   const as = (t: Tensor) => (t.dtype === dtype ? t.data : dtype === 'float64' ? Float64Array.from(t.data) : Float32Array.from(t.data));
-  const X = as(xs), Wih = as(wIh), Whh = as(wHh), bias = as(b);
-  const TB = T * B, G4 = 4 * H;
+  const X = as(xs),
+    Wih = as(wIh),
+    Whh = as(wHh),
+    bias = as(b);
+  const TB = T * B,
+    G4 = 4 * H;
   const Z = allocData(dtype, TB * G4); // pre-activations, then activated gates
   gemm(X, 0, Wih, 0, Z, 0, TB, I, G4, false, false, false, 0, bias);
-  const Hp = allocData(dtype, TB * H), Cp = allocData(dtype, TB * H), TC = allocData(dtype, TB * H);
+  const Hp = allocData(dtype, TB * H),
+    Cp = allocData(dtype, TB * H),
+    TC = allocData(dtype, TB * H);
   const out = allocData(dtype, TB * 2 * H);
-  const hd = as(h0), cd = as(c0);
+  const hd = as(h0),
+    cd = as(c0);
   for (let t = 0; t < T; t++) {
     // The incoming state, masked where an episode starts.
     for (let r = 0; r < B; r++) {
-      const keep = starts && starts[t * B + r] ? 0 : 1, dst = (t * B + r) * H;
+      const keep = starts?.[t * B + r] ? 0 : 1,
+        dst = (t * B + r) * H;
       for (let j = 0; j < H; j++) {
-        if (t === 0) { Hp[dst + j] = keep * hd[r * H + j]; Cp[dst + j] = keep * cd[r * H + j]; }
-        else { const src = ((t - 1) * B + r) * 2 * H; Hp[dst + j] = keep * out[src + j]; Cp[dst + j] = keep * out[src + H + j]; }
+        if (t === 0) {
+          Hp[dst + j] = keep * hd[r * H + j];
+          Cp[dst + j] = keep * cd[r * H + j];
+        } else {
+          const src = ((t - 1) * B + r) * 2 * H;
+          Hp[dst + j] = keep * out[src + j];
+          Cp[dst + j] = keep * out[src + H + j];
+        }
       }
     }
     gemm(Hp, t * B * H, Whh, 0, Z, t * B * G4, B, H, G4, false, false, true);
     for (let r = 0; r < B; r++) {
-      const zo = (t * B + r) * G4, co = (t * B + r) * H, oo = (t * B + r) * 2 * H;
+      const zo = (t * B + r) * G4,
+        co = (t * B + r) * H,
+        oo = (t * B + r) * 2 * H;
       for (let j = 0; j < H; j++) {
-        const i = sigma(Z[zo + j]), f = sigma(Z[zo + H + j]), g = Math.tanh(Z[zo + 2 * H + j]), o = sigma(Z[zo + 3 * H + j]);
-        Z[zo + j] = i; Z[zo + H + j] = f; Z[zo + 2 * H + j] = g; Z[zo + 3 * H + j] = o;
-        const c2 = f * Cp[co + j] + i * g, th = Math.tanh(c2);
+        const i = sigma(Z[zo + j]),
+          f = sigma(Z[zo + H + j]),
+          g = Math.tanh(Z[zo + 2 * H + j]),
+          o = sigma(Z[zo + 3 * H + j]);
+        Z[zo + j] = i;
+        Z[zo + H + j] = f;
+        Z[zo + 2 * H + j] = g;
+        Z[zo + 3 * H + j] = o;
+        const c2 = f * Cp[co + j] + i * g,
+          th = Math.tanh(c2);
         TC[co + j] = th;
         out[oo + j] = o * th;
         out[oo + H + j] = c2;
@@ -154,12 +225,20 @@ export function lstmSequence(xs: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wH
     if (isGradEnabled()) throw new Error('lstmSequence: double backward (createGraph) is not supported by the fused LSTM op; use lstmStepReference');
     const gd = Gt.data;
     const dZ = allocData(dtype, TB * G4);
-    const dh = allocData(dtype, B * H), dc = allocData(dtype, B * H), dhp = allocData(dtype, B * H);
+    const dh = allocData(dtype, B * H),
+      dc = allocData(dtype, B * H),
+      dhp = allocData(dtype, B * H);
     for (let t = T - 1; t >= 0; t--) {
       for (let r = 0; r < B; r++) {
-        const zo = (t * B + r) * G4, co = (t * B + r) * H, oo = (t * B + r) * 2 * H;
+        const zo = (t * B + r) * G4,
+          co = (t * B + r) * H,
+          oo = (t * B + r) * 2 * H;
         for (let j = 0; j < H; j++) {
-          const i = Z[zo + j], f = Z[zo + H + j], g = Z[zo + 2 * H + j], o = Z[zo + 3 * H + j], th = TC[co + j];
+          const i = Z[zo + j],
+            f = Z[zo + H + j],
+            g = Z[zo + 2 * H + j],
+            o = Z[zo + 3 * H + j],
+            th = TC[co + j];
           const gh = gd[oo + j] + dh[r * H + j];
           const dcTot = gd[oo + H + j] + dc[r * H + j] + gh * o * (1 - th * th);
           dZ[zo + j] = dcTot * g * i * (1 - i);
@@ -171,16 +250,31 @@ export function lstmSequence(xs: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wH
       }
       gemm(dZ, t * B * G4, Whh, 0, dhp, 0, B, G4, H, false, true);
       for (let r = 0; r < B; r++) {
-        const keep = starts && starts[t * B + r] ? 0 : 1;
-        for (let j = 0; j < H; j++) { dh[r * H + j] = keep * dhp[r * H + j]; dc[r * H + j] *= keep; }
+        const keep = starts?.[t * B + r] ? 0 : 1;
+        for (let j = 0; j < H; j++) {
+          dh[r * H + j] = keep * dhp[r * H + j];
+          dc[r * H + j] *= keep;
+        }
       }
     }
     const grads: (Tensor | null)[] = [null, null, null, null, null, null];
-    if (xs.requiresGrad) { const d = allocData(dtype, TB * I); gemm(dZ, 0, Wih, 0, d, 0, TB, G4, I, false, true); grads[0] = new Tensor(d, xs.shape); }
+    if (xs.requiresGrad) {
+      const d = allocData(dtype, TB * I);
+      gemm(dZ, 0, Wih, 0, d, 0, TB, G4, I, false, true);
+      grads[0] = new Tensor(d, xs.shape);
+    }
     if (h0.requiresGrad) grads[1] = new Tensor(dh, h0.shape);
     if (c0.requiresGrad) grads[2] = new Tensor(dc, c0.shape);
-    if (wIh.requiresGrad) { const d = allocData(dtype, I * G4); gemm(X, 0, dZ, 0, d, 0, I, TB, G4, true, false); grads[3] = new Tensor(d, wIh.shape); }
-    if (wHh.requiresGrad) { const d = allocData(dtype, H * G4); gemm(Hp, 0, dZ, 0, d, 0, H, TB, G4, true, false); grads[4] = new Tensor(d, wHh.shape); }
+    if (wIh.requiresGrad) {
+      const d = allocData(dtype, I * G4);
+      gemm(X, 0, dZ, 0, d, 0, I, TB, G4, true, false);
+      grads[3] = new Tensor(d, wIh.shape);
+    }
+    if (wHh.requiresGrad) {
+      const d = allocData(dtype, H * G4);
+      gemm(Hp, 0, dZ, 0, d, 0, H, TB, G4, true, false);
+      grads[4] = new Tensor(d, wHh.shape);
+    }
     if (b.requiresGrad) {
       const d = allocData(dtype, G4);
       for (let q = 0; q < TB; q++) for (let k = 0; k < G4; k++) d[k] += dZ[q * G4 + k];
@@ -193,7 +287,8 @@ export function lstmSequence(xs: Tensor, h0: Tensor, c0: Tensor, wIh: Tensor, wH
 /** One GRU step as a pure function of its inputs. */
 export function gruStep(x: Tensor, h: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor): Tensor {
   const H = h.shape[1];
-  const gi = linear(x, wIh, bIh), gh = linear(h, wHh, bHh);
+  const gi = linear(x, wIh, bIh),
+    gh = linear(h, wHh, bHh);
   const r = sigmoid(add(slice(gi, 1, 0, H), slice(gh, 1, 0, H)));
   const z = sigmoid(add(slice(gi, 1, H, 2 * H), slice(gh, 1, H, 2 * H)));
   const n = tanh(add(slice(gi, 1, 2 * H, 3 * H), mul(r, slice(gh, 1, 2 * H, 3 * H))));
@@ -215,7 +310,11 @@ function blockOrthogonal(rng: Rng, rows: number, H: number, gates: number, gain:
 export function maskState(s: RecurrentState, starts: ArrayLike<number> | null): RecurrentState {
   if (!starts) return s;
   let any = false;
-  for (let i = 0; i < starts.length; i++) if (starts[i]) { any = true; break; }
+  for (let i = 0; i < starts.length; i++)
+    if (starts[i]) {
+      any = true;
+      break;
+    }
   if (!any) return s;
   const B = s.h.shape[0];
   if (starts.length !== B) throw new RangeError(`maskState: ${starts.length} episode-start flags for a state of batch ${B}`);
@@ -234,9 +333,15 @@ export interface RecurrentCellOptions {
 /** An LSTM or GRU layer: one cell applied over the time axis of a sequence. */
 export abstract class RecurrentCell extends Module {
   abstract readonly kind: CellKind;
-  constructor(readonly inFeatures: number, readonly hiddenSize: number) {
+  constructor(
+    readonly inFeatures: number,
+    readonly hiddenSize: number,
+  ) {
     super();
-    for (const [k, v] of [['inFeatures', inFeatures], ['hiddenSize', hiddenSize]] as const) {
+    for (const [k, v] of [
+      ['inFeatures', inFeatures],
+      ['hiddenSize', hiddenSize],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`${new.target.name}: ${k} must be a positive integer, got ${v}`);
     }
   }
@@ -266,9 +371,12 @@ export abstract class RecurrentCell extends Module {
     }
     const [T, B] = xs.shape;
     if (state.h.shape[0] !== B || state.h.shape[1] !== this.hiddenSize) {
-      throw new RangeError(`${this.constructor.name}.forwardSequence: state h ${shapeStr(state.h.shape)} does not fit batch ${B} and hidden size ${this.hiddenSize}`);
+      throw new RangeError(
+        `${this.constructor.name}.forwardSequence: state h ${shapeStr(state.h.shape)} does not fit batch ${B} and hidden size ${this.hiddenSize}`,
+      );
     }
-    if (starts && starts.length !== T * B) throw new RangeError(`${this.constructor.name}.forwardSequence: ${starts.length} episode-start flags for T * B = ${T * B} steps`);
+    if (starts && starts.length !== T * B)
+      throw new RangeError(`${this.constructor.name}.forwardSequence: ${starts.length} episode-start flags for T * B = ${T * B} steps`);
     const outs: Tensor[] = [];
     let s = state;
     const flat = xs.reshape([T * B, this.inFeatures]);
@@ -282,7 +390,9 @@ export abstract class RecurrentCell extends Module {
 
   /** State rows to flat numbers [B * stateSize] (h then c per row), for rollout buffers and checkpoints. */
   packState(s: RecurrentState): Float32Array {
-    const B = s.h.shape[0], H = this.hiddenSize, S = this.stateSize;
+    const B = s.h.shape[0],
+      H = this.hiddenSize,
+      S = this.stateSize;
     const out = new Float32Array(B * S);
     for (let b = 0; b < B; b++) {
       out.set(s.h.data.subarray(b * H, (b + 1) * H), b * S);
@@ -293,9 +403,11 @@ export abstract class RecurrentCell extends Module {
 
   /** The inverse of packState. */
   unpackState(flat: ArrayLike<number>, B: number): RecurrentState {
-    const H = this.hiddenSize, S = this.stateSize;
+    const H = this.hiddenSize,
+      S = this.stateSize;
     if (flat.length !== B * S) throw new RangeError(`${this.constructor.name}.unpackState: ${flat.length} numbers for ${B} rows of ${S}`);
-    const h = new Float32Array(B * H), c = new Float32Array(B * H);
+    const h = new Float32Array(B * H),
+      c = new Float32Array(B * H);
     for (let b = 0; b < B; b++)
       for (let j = 0; j < H; j++) {
         h[b * H + j] = flat[b * S + j];
@@ -318,7 +430,8 @@ export class LSTMCell extends RecurrentCell {
 
   constructor(inFeatures: number, hiddenSize: number, rng: Rng, opts: RecurrentCellOptions = {}) {
     super(inFeatures, hiddenSize);
-    const H = hiddenSize, gain = opts.gain ?? 1;
+    const H = hiddenSize,
+      gain = opts.gain ?? 1;
     this.wIh = Tensor.param(blockOrthogonal(rng, inFeatures, H, 4, gain), [inFeatures, 4 * H], 'wIh');
     this.wHh = Tensor.param(blockOrthogonal(rng, H, H, 4, gain), [H, 4 * H], 'wHh');
     const b = new Float32Array(4 * H);
@@ -332,7 +445,8 @@ export class LSTMCell extends RecurrentCell {
       throw new RangeError(`LSTMCell.forwardSequence: expected input [T, B, ${this.inFeatures}], got ${shapeStr(xs.shape)}`);
     }
     if (!state.c) throw new Error('LSTMCell.forwardSequence: the state has no cell c (an LSTM state is { h, c })');
-    const [T, B] = xs.shape, H = this.hiddenSize;
+    const [T, B] = xs.shape,
+      H = this.hiddenSize;
     const hc = lstmSequence(xs, state.h, state.c, this.wIh, this.wHh, this.bias, starts);
     const last = reshape(slice(hc, 0, T - 1, T), [B, 2 * H]);
     return { out: slice(hc, 2, 0, H), state: { h: slice(last, 1, 0, H), c: slice(last, 1, H, 2 * H) } };
@@ -344,7 +458,11 @@ export class LSTMCell extends RecurrentCell {
   }
 
   namedParameters(): [string, Tensor][] {
-    return [['wIh', this.wIh], ['wHh', this.wHh], ['bias', this.bias]];
+    return [
+      ['wIh', this.wIh],
+      ['wHh', this.wHh],
+      ['bias', this.bias],
+    ];
   }
 }
 
@@ -357,7 +475,8 @@ export class GRUCell extends RecurrentCell {
 
   constructor(inFeatures: number, hiddenSize: number, rng: Rng, opts: RecurrentCellOptions = {}) {
     super(inFeatures, hiddenSize);
-    const H = hiddenSize, gain = opts.gain ?? 1;
+    const H = hiddenSize,
+      gain = opts.gain ?? 1;
     this.wIh = Tensor.param(blockOrthogonal(rng, inFeatures, H, 3, gain), [inFeatures, 3 * H], 'wIh');
     this.wHh = Tensor.param(blockOrthogonal(rng, H, H, 3, gain), [H, 3 * H], 'wHh');
     this.bIh = Tensor.param(new Float32Array(3 * H), [3 * H], 'bIh');
@@ -369,7 +488,12 @@ export class GRUCell extends RecurrentCell {
   }
 
   namedParameters(): [string, Tensor][] {
-    return [['wIh', this.wIh], ['wHh', this.wHh], ['bIh', this.bIh], ['bHh', this.bHh]];
+    return [
+      ['wIh', this.wIh],
+      ['wHh', this.wHh],
+      ['bIh', this.bIh],
+      ['bHh', this.bHh],
+    ];
   }
 }
 

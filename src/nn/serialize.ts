@@ -84,7 +84,8 @@ export function deserializeParams(bytes: Uint8Array): LoadedParams {
   if (12 + h > bytes.length) fail(`header length ${h} runs past the end of the file (${bytes.length} bytes): truncated?`);
   // The trailer covers everything before it, so it can be checked before the header is trusted.
   const intact = bytes.length >= 16 && view.getUint32(bytes.length - 4, true) === crc32(bytes.subarray(0, bytes.length - 4));
-  const mismatch = () => fail(`checksum mismatch (the CRC-32 in the last 4 bytes does not match the ${bytes.length - 4} bytes before it): the file is corrupted or was altered`);
+  const mismatch = () =>
+    fail(`checksum mismatch (the CRC-32 in the last 4 bytes does not match the ${bytes.length - 4} bytes before it): the file is corrupted or was altered`);
   let header: ParamsHeader;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + h)).replace(/\0+$/, ''));
@@ -98,9 +99,11 @@ export function deserializeParams(bytes: Uint8Array): LoadedParams {
     fail(`format version ${header.version} is newer than this library reads (${PARAMS_FORMAT_VERSION}); upgrade ascent-rl`);
   }
   if (header.version !== PARAMS_FORMAT_VERSION) {
-    fail(`format version ${header.version} is not read any more: its checksum covered the data but not the header, so an ` +
-      `altered header (a learning rate, a step count) would load unnoticed; this library reads version ${PARAMS_FORMAT_VERSION} ` +
-      `(load the file with the ascent that wrote it and save it again, or retrain)`);
+    fail(
+      `format version ${header.version} is not read any more: its checksum covered the data but not the header, so an ` +
+        `altered header (a learning rate, a step count) would load unnoticed; this library reads version ${PARAMS_FORMAT_VERSION} ` +
+        `(load the file with the ascent that wrote it and save it again, or retrain)`,
+    );
   }
   const total = header.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
   const end = 12 + h + total * 4;

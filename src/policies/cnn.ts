@@ -10,7 +10,7 @@
  * Initialisation follows SB3 and CleanRL: orthogonal with gain sqrt(2) in the encoder, 0.01 on the
  * policy head, 1 on the value head.
  */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 import { Tensor, conv2d, relu, reshape, noGrad, flattenBatch } from '../tensor/index.ts';
 import { Linear, Module, orthogonal } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
@@ -20,10 +20,22 @@ import type { ActResult, Policy } from './policy.ts';
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: number, rng: Rng,
-    readonly stride = 1, readonly padding = 0, gain = Math.SQRT2) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: number,
+    rng: Rng,
+    readonly stride = 1,
+    readonly padding = 0,
+    gain = Math.SQRT2,
+  ) {
     super();
-    for (const [k, v] of [['inChannels', inChannels], ['outChannels', outChannels], ['kernel', kernel], ['stride', stride]] as const) {
+    for (const [k, v] of [
+      ['inChannels', inChannels],
+      ['outChannels', outChannels],
+      ['kernel', kernel],
+      ['stride', stride],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`Conv2d: ${k} must be a positive integer, got ${v}`);
     }
     const fanIn = inChannels * kernel * kernel;
@@ -38,7 +50,10 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding });
   }
   namedParameters(): [string, Tensor][] {
-    return [['weight', this.weight], ['bias', this.bias]];
+    return [
+      ['weight', this.weight],
+      ['bias', this.bias],
+    ];
   }
 }
 
@@ -49,10 +64,15 @@ export class CnnEncoder extends Module {
   readonly convs: Conv2d[];
   readonly fc: Linear;
   readonly features: number;
-  constructor(readonly imageShape: [number, number, number], kind: EncoderKind, rng: Rng) {
+  constructor(
+    readonly imageShape: [number, number, number],
+    kind: EncoderKind,
+    rng: Rng,
+  ) {
     super();
     const [C, H, W] = imageShape;
-    if (![C, H, W].every((d) => Number.isInteger(d) && d > 0)) throw new RangeError(`CnnEncoder: image shape must be [C, H, W] of positive integers, got ${JSON.stringify(imageShape)}`);
+    if (![C, H, W].every((d) => Number.isInteger(d) && d > 0))
+      throw new RangeError(`CnnEncoder: image shape must be [C, H, W] of positive integers, got ${JSON.stringify(imageShape)}`);
     if (kind === 'nature') {
       this.convs = [new Conv2d(C, 32, 8, rng, 4), new Conv2d(32, 64, 4, rng, 2), new Conv2d(64, 64, 3, rng, 1)];
       this.features = 512;
@@ -62,11 +82,13 @@ export class CnnEncoder extends Module {
     } else {
       throw new RangeError(`CnnEncoder: encoder must be 'nature' or 'small', got ${JSON.stringify(kind)}`);
     }
-    let h = H, w = W;
+    let h = H,
+      w = W;
     for (const c of this.convs) {
       h = Math.floor((h + 2 * c.padding - c.kernel) / c.stride) + 1;
       w = Math.floor((w + 2 * c.padding - c.kernel) / c.stride) + 1;
-      if (h < 1 || w < 1) throw new RangeError(`CnnEncoder: images of ${H}x${W} are too small for the '${kind}' encoder (use 'small', or resize to at least 36x36 for 'nature')`);
+      if (h < 1 || w < 1)
+        throw new RangeError(`CnnEncoder: images of ${H}x${W} are too small for the '${kind}' encoder (use 'small', or resize to at least 36x36 for 'nature')`);
     }
     this.fc = new Linear(this.convs[this.convs.length - 1].outChannels * h * w, this.features, rng, { gain: Math.SQRT2 });
   }
@@ -90,7 +112,8 @@ export interface CnnOptions {
 
 function view(obs: Tensor, shape: [number, number, number]): Tensor {
   const n = shape[0] * shape[1] * shape[2];
-  if (obs.rank !== 2 || obs.shape[1] !== n) throw new RangeError(`CNN policy: expected observations [B, ${n}] (images ${shape.join('x')} flattened), got [${obs.shape.join(',')}]`);
+  if (obs.rank !== 2 || obs.shape[1] !== n)
+    throw new RangeError(`CNN policy: expected observations [B, ${n}] (images ${shape.join('x')} flattened), got [${obs.shape.join(',')}]`);
   return reshape(obs, [obs.shape[0], ...shape]);
 }
 
@@ -102,7 +125,12 @@ export class CnnPolicy extends Module implements Policy {
   readonly encoder: CnnEncoder;
   readonly head: Linear;
   readonly logStd: Tensor | null;
-  constructor(readonly imageShape: [number, number, number], action: { discrete: number } | { continuous: number }, rng: Rng, opts: CnnOptions = {}) {
+  constructor(
+    readonly imageShape: [number, number, number],
+    action: { discrete: number } | { continuous: number },
+    rng: Rng,
+    opts: CnnOptions = {},
+  ) {
     super();
     this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
     this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'small', rng);
@@ -137,7 +165,11 @@ export class CnnValueFunction extends Module {
   readonly obsDim: number;
   readonly encoder: CnnEncoder;
   readonly head: Linear;
-  constructor(readonly imageShape: [number, number, number], rng: Rng, opts: CnnOptions = {}) {
+  constructor(
+    readonly imageShape: [number, number, number],
+    rng: Rng,
+    opts: CnnOptions = {},
+  ) {
     super();
     this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
     this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'small', rng);
@@ -156,4 +188,3 @@ export class CnnValueFunction extends Module {
     ];
   }
 }
-

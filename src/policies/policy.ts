@@ -5,7 +5,7 @@
  * tape) and acts quickly off the tape (for collecting rollouts). Policies see observations, not
  * states: under partial observability they are policies on observations, as the lecture puts it.
  */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 import { Tensor, reshape } from '../tensor/index.ts';
 import { MLP, Module, type Activation } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
@@ -51,7 +51,12 @@ export class CategoricalPolicy extends Module implements Policy {
   private readonly actions: { buf?: Float32Array } = {};
   private readonly logps: { buf?: Float32Array } = {};
 
-  constructor(readonly obsDim: number, readonly nActions: number, rng: Rng, opts: NetworkOptions = {}) {
+  constructor(
+    readonly obsDim: number,
+    readonly nActions: number,
+    rng: Rng,
+    opts: NetworkOptions = {},
+  ) {
     super();
     this.net = new MLP([obsDim, ...(opts.hidden ?? [64, 64]), nActions], rng, { activation: opts.activation ?? 'tanh', outputGain: 0.01 });
   }
@@ -63,7 +68,8 @@ export class CategoricalPolicy extends Module implements Policy {
   act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
     const K = this.nActions;
     const logits = this.net.predict(obs, batch);
-    const actions = reusable(batch, this.actions), logProbs = reusable(batch, this.logps);
+    const actions = reusable(batch, this.actions),
+      logProbs = reusable(batch, this.logps);
     for (let i = 0; i < batch; i++) {
       const o = i * K;
       let m = -Infinity;
@@ -79,7 +85,10 @@ export class CategoricalPolicy extends Module implements Policy {
         a = K - 1;
         for (let k = 0; k < K; k++) {
           u -= Math.exp(logits[o + k] - m);
-          if (u < 0) { a = k; break; }
+          if (u < 0) {
+            a = k;
+            break;
+          }
         }
       }
       actions[i] = a;
@@ -111,7 +120,12 @@ export class GaussianPolicy extends Module implements Policy {
   private readonly actions: { buf?: Float32Array } = {};
   private readonly logps: { buf?: Float32Array } = {};
 
-  constructor(readonly obsDim: number, readonly actDim: number, rng: Rng, opts: GaussianOptions = {}) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    rng: Rng,
+    opts: GaussianOptions = {},
+  ) {
     super();
     const mode = opts.logStd ?? 'learned';
     if (mode !== 'learned' && mode !== 'fixed') {
@@ -130,7 +144,8 @@ export class GaussianPolicy extends Module implements Policy {
   act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
     const D = this.actDim;
     const mean = this.net.predict(obs, batch);
-    const actions = reusable(batch * D, this.actions), logProbs = reusable(batch, this.logps);
+    const actions = reusable(batch * D, this.actions),
+      logProbs = reusable(batch, this.logps);
     const ls = this.logStd.data;
     let norm = 0;
     for (let d = 0; d < D; d++) norm += ls[d] + 0.5 * Math.log(2 * Math.PI);
@@ -156,7 +171,11 @@ export class GaussianPolicy extends Module implements Policy {
 export class ValueFunction extends Module {
   readonly net: MLP;
 
-  constructor(readonly obsDim: number, rng: Rng, opts: NetworkOptions = {}) {
+  constructor(
+    readonly obsDim: number,
+    rng: Rng,
+    opts: NetworkOptions = {},
+  ) {
     super();
     this.net = new MLP([obsDim, ...(opts.hidden ?? [64, 64]), 1], rng, { activation: opts.activation ?? 'tanh', outputGain: 1 });
   }
@@ -204,18 +223,24 @@ export function makeValueFunction(observationSpace: Space<any>, rng: Rng, opts: 
 
 /** The policy that fits an env's spaces, with a clear error when the requested kind does not. */
 export function makePolicy(
-  observationSpace: Space<any>, actionSpace: Space<any>, rng: Rng, opts: GaussianOptions & { kind?: PolicyKind; encoder?: EncoderKind } = {},
+  observationSpace: Space<any>,
+  actionSpace: Space<any>,
+  rng: Rng,
+  opts: GaussianOptions & { kind?: PolicyKind; encoder?: EncoderKind } = {},
 ): Policy {
   const img = imageShapeOf(observationSpace);
   if (img) {
     // Images [C, H, W]: a CNN encoder (channels first: wrap HWC frames in ChannelsFirstObservation).
     const kind = opts.kind ?? 'auto';
     if (actionSpace instanceof Discrete && kind !== 'gaussian') return new CnnPolicy(img, { discrete: actionSpace.n }, rng, opts);
-    if (actionSpace instanceof Box && actionSpace.shape.length === 1 && kind !== 'categorical') return new CnnPolicy(img, { continuous: actionSpace.shape[0] }, rng, opts);
+    if (actionSpace instanceof Box && actionSpace.shape.length === 1 && kind !== 'categorical')
+      return new CnnPolicy(img, { continuous: actionSpace.shape[0] }, rng, opts);
     throw new RangeError(`makePolicy: a '${kind}' image policy cannot act in ${actionSpace.toString()}`);
   }
   if (!(observationSpace instanceof Box) || observationSpace.shape.length !== 1) {
-    throw new RangeError(`makePolicy: observations must be a flat Box [n] or an image Box [C, H, W] (wrap the env in FlattenObservation), got ${observationSpace.toString()}`);
+    throw new RangeError(
+      `makePolicy: observations must be a flat Box [n] or an image Box [C, H, W] (wrap the env in FlattenObservation), got ${observationSpace.toString()}`,
+    );
   }
   const obsDim = observationSpace.shape[0];
   const kind = opts.kind ?? 'auto';

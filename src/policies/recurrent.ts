@@ -11,7 +11,7 @@
  * state of such rows is zeroed before the step, during collection and when sequences are replayed
  * for training alike, so training sees the exact computation that acted.
  */
-import { Rng } from '../rng/index.ts';
+import type { Rng } from '../rng/index.ts';
 import { Tensor, reshape, noGrad } from '../tensor/index.ts';
 import { MLP, Module, makeCell, maskState, type Activation, type CellKind, type RecurrentCell, type RecurrentState } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
@@ -51,10 +51,17 @@ export class RecurrentActorCritic extends Module implements Policy {
   /** The state `act` (the stateless Policy method) carries between calls; see resetState. */
   private carried: Float32Array | null = null;
 
-  constructor(readonly obsDim: number, action: { discrete: number } | { continuous: number }, rng: Rng, readonly opts: RecurrentPolicyOptions = {}) {
+  constructor(
+    readonly obsDim: number,
+    action: { discrete: number } | { continuous: number },
+    rng: Rng,
+    readonly opts: RecurrentPolicyOptions = {},
+  ) {
     super();
-    const H = opts.hiddenSize ?? 64, cell = opts.cell ?? 'lstm';
-    const head = opts.headHidden ?? [64], activation = opts.activation ?? 'tanh';
+    const H = opts.hiddenSize ?? 64,
+      cell = opts.cell ?? 'lstm';
+    const head = opts.headHidden ?? [64],
+      activation = opts.activation ?? 'tanh';
     if ('discrete' in action) {
       this.kind = 'categorical';
       this.actDim = 1;
@@ -80,8 +87,11 @@ export class RecurrentActorCritic extends Module implements Policy {
     if (packed.length !== B * this.stateSize) {
       throw new RangeError(`RecurrentActorCritic: a packed state for ${B} envs has ${B * this.stateSize} numbers, got ${packed.length}`);
     }
-    const SA = this.actor.stateSize, SC = this.critic.stateSize, S = this.stateSize;
-    const a = new Float32Array(B * SA), c = new Float32Array(B * SC);
+    const SA = this.actor.stateSize,
+      SC = this.critic.stateSize,
+      S = this.stateSize;
+    const a = new Float32Array(B * SA),
+      c = new Float32Array(B * SC);
     for (let b = 0; b < B; b++) {
       for (let j = 0; j < SA; j++) a[b * SA + j] = packed[b * S + j];
       for (let j = 0; j < SC; j++) c[b * SC + j] = packed[b * S + SA + j];
@@ -90,8 +100,11 @@ export class RecurrentActorCritic extends Module implements Policy {
   }
 
   private join(a: RecurrentState, c: RecurrentState, B: number): Float32Array {
-    const pa = this.actor.packState(a), pc = this.critic.packState(c);
-    const SA = this.actor.stateSize, SC = this.critic.stateSize, S = this.stateSize;
+    const pa = this.actor.packState(a),
+      pc = this.critic.packState(c);
+    const SA = this.actor.stateSize,
+      SC = this.critic.stateSize,
+      S = this.stateSize;
     const out = new Float32Array(B * S);
     for (let b = 0; b < B; b++) {
       out.set(pa.subarray(b * SA, (b + 1) * SA), b * S);
@@ -173,8 +186,11 @@ export class RecurrentActorCritic extends Module implements Policy {
   namedParameters(): [string, Tensor][] {
     const pre = (p: string, m: Module) => m.namedParameters().map(([n, t]) => [`${p}.${n}`, t] as [string, Tensor]);
     return [
-      ...pre('pi.cell', this.actor), ...pre('pi.head', this.piHead), ...(this.logStd ? [['pi.logStd', this.logStd] as [string, Tensor]] : []),
-      ...pre('vf.cell', this.critic), ...pre('vf.head', this.vfHead),
+      ...pre('pi.cell', this.actor),
+      ...pre('pi.head', this.piHead),
+      ...(this.logStd ? [['pi.logStd', this.logStd] as [string, Tensor]] : []),
+      ...pre('vf.cell', this.critic),
+      ...pre('vf.head', this.vfHead),
     ];
   }
 }

@@ -53,7 +53,10 @@ export class Rng {
 
   /** Next raw 32-bit unsigned integer. */
   nextUint32(): number {
-    const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;
+    const s0 = this.s0,
+      s1 = this.s1,
+      s2 = this.s2,
+      s3 = this.s3;
     const r = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
     const t = (s1 << 9) | 0;
     this.s2 = s2 ^ s0;

@@ -39,7 +39,10 @@ export class OptimalBaseline {
   /** Exponentially weighted number of trajectories seen (0: no data yet). */
   private count = 0;
 
-  constructor(readonly size: number, readonly decay = OPTIMAL_BASELINE_DECAY) {
+  constructor(
+    readonly size: number,
+    readonly decay = OPTIMAL_BASELINE_DECAY,
+  ) {
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`OptimalBaseline: size must be a positive integer, got ${size}`);
     if (!(decay >= 0 && decay <= 1)) throw new RangeError(`OptimalBaseline: decay must be in [0, 1], got ${decay}`);
     this.num = new Float64Array(size);
@@ -104,7 +107,11 @@ export class OptimalBaseline {
       throw new RangeError(`OptimalBaseline.add: scores must have length N * size = ${N} * ${this.size}, got ${scores.length}`);
     }
     const d = this.decay;
-    for (let k = 0; k < this.size; k++) { this.num[k] *= d; this.den[k] *= d; this.quad[k] *= d; }
+    for (let k = 0; k < this.size; k++) {
+      this.num[k] *= d;
+      this.den[k] *= d;
+      this.quad[k] *= d;
+    }
     this.sumReturn *= d;
     this.sumReturn2 *= d;
     this.count *= d;
@@ -125,8 +132,12 @@ export class OptimalBaseline {
 
   getState(): OptimalBaselineState {
     return {
-      num: Array.from(this.num), den: Array.from(this.den), quad: Array.from(this.quad),
-      sumReturn: this.sumReturn, sumReturn2: this.sumReturn2, count: this.count,
+      num: Array.from(this.num),
+      den: Array.from(this.den),
+      quad: Array.from(this.quad),
+      sumReturn: this.sumReturn,
+      sumReturn2: this.sumReturn2,
+      count: this.count,
     };
   }
 

@@ -69,9 +69,16 @@ export class Collector {
   /** The last 100 finished episodes (SB3's ep_info_buffer): what progress reports average over. */
   readonly recent: { return: number; length: number }[] = [];
 
-  constructor(readonly env: VectorEnv, readonly policy: Policy, readonly rng: Rng, private readonly opts: CollectorOptions = {}) {
+  constructor(
+    readonly env: VectorEnv,
+    readonly policy: Policy,
+    readonly rng: Rng,
+    private readonly opts: CollectorOptions = {},
+  ) {
     if (env.autoresetMode !== 'same-step') {
-      throw new Error(`Collector: the vector env must use autoresetMode 'same-step' (got '${env.autoresetMode}'), so truncated episodes can bootstrap from their final observation`);
+      throw new Error(
+        `Collector: the vector env must use autoresetMode 'same-step' (got '${env.autoresetMode}'), so truncated episodes can bootstrap from their final observation`,
+      );
     }
     if (env.obsDim !== policy.obsDim || env.actDim !== policy.actDim) {
       throw new RangeError(`Collector: policy expects obs ${policy.obsDim} / action ${policy.actDim} numbers, env gives ${env.obsDim} / ${env.actDim}`);
@@ -92,15 +99,22 @@ export class Collector {
   getState(): CollectorState {
     const env = this.env as VectorEnv & { getState?(): unknown };
     return {
-      steps: this.steps, obs: Array.from(this.obs), epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength),
-      continuing: Array.from(this.continuing), rng: this.rng.getState(), env: env.getState ? env.getState() : null,
+      steps: this.steps,
+      obs: Array.from(this.obs),
+      epReturn: Array.from(this.epReturn),
+      epLength: Array.from(this.epLength),
+      continuing: Array.from(this.continuing),
+      rng: this.rng.getState(),
+      env: env.getState ? env.getState() : null,
       recent: this.recent.map((e) => ({ ...e })),
     };
   }
 
   setState(s: CollectorState): void {
     if (s.obs.length !== this.obs.length || s.epReturn.length !== this.env.numEnvs) {
-      throw new Error(`Collector.setState: state is for ${s.epReturn.length} envs with ${s.obs.length} observation values; this collector has ${this.env.numEnvs} and ${this.obs.length}`);
+      throw new Error(
+        `Collector.setState: state is for ${s.epReturn.length} envs with ${s.obs.length} observation values; this collector has ${this.env.numEnvs} and ${this.obs.length}`,
+      );
     }
     const env = this.env as VectorEnv & { setState?(s: unknown): void };
     if (s.env !== null && env.setState) env.setState(s.env);
@@ -139,8 +153,20 @@ export class Collector {
 
   private run(maxT: number, quota: number | null): Rollout {
     const { env, policy, rng } = this;
-    const n = env.numEnvs, od = env.obsDim, ad = env.actDim;
-    const cols = { obs: [] as Float32Array[], actions: [] as Float32Array[], rewards: [] as Float64Array[], term: [] as Uint8Array[], trunc: [] as Uint8Array[], logp: [] as Float32Array[], values: [] as Float32Array[], finalValues: [] as Float32Array[], mask: [] as Uint8Array[] };
+    const n = env.numEnvs,
+      od = env.obsDim,
+      ad = env.actDim;
+    const cols = {
+      obs: [] as Float32Array[],
+      actions: [] as Float32Array[],
+      rewards: [] as Float64Array[],
+      term: [] as Uint8Array[],
+      trunc: [] as Uint8Array[],
+      logp: [] as Float32Array[],
+      values: [] as Float32Array[],
+      finalValues: [] as Float32Array[],
+      mask: [] as Uint8Array[],
+    };
     const done = new Int32Array(n);
     const episodes: Rollout['episodes'] = [];
     const continuing = this.continuing.slice();
@@ -194,7 +220,10 @@ export class Collector {
       return out;
     };
     return {
-      T, numEnvs: n, obsDim: od, actDim: ad,
+      T,
+      numEnvs: n,
+      obsDim: od,
+      actDim: ad,
       obs: cat(cols.obs, (l) => new Float32Array(l), n * od),
       actions: cat(cols.actions, (l) => new Float32Array(l), n * ad),
       rewards: cat(cols.rewards, (l) => new Float64Array(l), n),

@@ -15,8 +15,18 @@ export interface RecurrentActor {
   readonly actDim: number;
   readonly stateSize: number;
   initialState(B: number): Float32Array;
-  step(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null, rng: Rng, deterministic?: boolean): {
-    actions: Float32Array; logProbs: Float32Array; values: Float32Array; state: Float32Array;
+  step(
+    obs: Float32Array,
+    B: number,
+    state: Float32Array,
+    starts: ArrayLike<number> | null,
+    rng: Rng,
+    deterministic?: boolean,
+  ): {
+    actions: Float32Array;
+    logProbs: Float32Array;
+    values: Float32Array;
+    state: Float32Array;
   };
   predictValue(obs: Float32Array, B: number, state: Float32Array, starts: ArrayLike<number> | null): Float32Array;
 }
@@ -52,12 +62,19 @@ export class RecurrentCollector {
   steps = 0;
   readonly recent: { return: number; length: number }[] = [];
 
-  constructor(readonly env: VectorEnv, readonly policy: RecurrentActor, readonly rng: Rng, seed?: number) {
+  constructor(
+    readonly env: VectorEnv,
+    readonly policy: RecurrentActor,
+    readonly rng: Rng,
+    seed?: number,
+  ) {
     if (env.autoresetMode !== 'same-step') {
       throw new Error(`RecurrentCollector: the vector env must use autoresetMode 'same-step' (got '${env.autoresetMode}')`);
     }
     if (env.obsDim !== policy.obsDim || env.actDim !== policy.actDim) {
-      throw new RangeError(`RecurrentCollector: policy expects obs ${policy.obsDim} / action ${policy.actDim} numbers, env gives ${env.obsDim} / ${env.actDim}`);
+      throw new RangeError(
+        `RecurrentCollector: policy expects obs ${policy.obsDim} / action ${policy.actDim} numbers, env gives ${env.obsDim} / ${env.actDim}`,
+      );
     }
     const space = env.singleActionSpace;
     this.actionOffset = space instanceof Discrete ? space.start : 0;
@@ -72,15 +89,23 @@ export class RecurrentCollector {
   getState(): RecurrentCollectorState {
     const env = this.env as VectorEnv & { getState?(): unknown };
     return {
-      steps: this.steps, obs: Array.from(this.obs), state: Array.from(this.state), starts: Array.from(this.starts),
-      epReturn: Array.from(this.epReturn), epLength: Array.from(this.epLength), rng: this.rng.getState(),
-      env: env.getState ? env.getState() : null, recent: this.recent.map((e) => ({ ...e })),
+      steps: this.steps,
+      obs: Array.from(this.obs),
+      state: Array.from(this.state),
+      starts: Array.from(this.starts),
+      epReturn: Array.from(this.epReturn),
+      epLength: Array.from(this.epLength),
+      rng: this.rng.getState(),
+      env: env.getState ? env.getState() : null,
+      recent: this.recent.map((e) => ({ ...e })),
     };
   }
 
   setState(s: RecurrentCollectorState): void {
     if (s.obs.length !== this.obs.length || s.state.length !== this.state.length) {
-      throw new Error(`RecurrentCollector.setState: state holds ${s.obs.length} observation and ${s.state.length} recurrent numbers; this collector has ${this.obs.length} and ${this.state.length}`);
+      throw new Error(
+        `RecurrentCollector.setState: state holds ${s.obs.length} observation and ${s.state.length} recurrent numbers; this collector has ${this.obs.length} and ${this.state.length}`,
+      );
     }
     const env = this.env as VectorEnv & { setState?(s: unknown): void };
     if (s.env !== null && env.setState) env.setState(s.env);
@@ -103,11 +128,20 @@ export class RecurrentCollector {
   collect(T: number): RecurrentRollout {
     if (!Number.isInteger(T) || T <= 0) throw new RangeError(`RecurrentCollector.collect: T must be a positive integer, got ${T}`);
     const { env, policy, rng } = this;
-    const n = env.numEnvs, od = env.obsDim, ad = env.actDim, S = policy.stateSize;
-    const obs = new Float32Array(T * n * od), actions = new Float32Array(T * n * ad), rewards = new Float64Array(T * n);
-    const terminated = new Uint8Array(T * n), truncated = new Uint8Array(T * n), logProbs = new Float32Array(T * n);
-    const values = new Float32Array(T * n), finalValues = new Float32Array(T * n);
-    const states = new Float32Array(T * n * S), starts = new Uint8Array(T * n);
+    const n = env.numEnvs,
+      od = env.obsDim,
+      ad = env.actDim,
+      S = policy.stateSize;
+    const obs = new Float32Array(T * n * od),
+      actions = new Float32Array(T * n * ad),
+      rewards = new Float64Array(T * n);
+    const terminated = new Uint8Array(T * n),
+      truncated = new Uint8Array(T * n),
+      logProbs = new Float32Array(T * n);
+    const values = new Float32Array(T * n),
+      finalValues = new Float32Array(T * n);
+    const states = new Float32Array(T * n * S),
+      starts = new Uint8Array(T * n);
     const continuing = new Uint8Array(n);
     for (let e = 0; e < n; e++) continuing[e] = this.starts[e] ? 0 : 1;
     const episodes: Rollout['episodes'] = [];
@@ -148,9 +182,25 @@ export class RecurrentCollector {
       this.obs = r.obs.slice();
     }
     return {
-      T, numEnvs: n, obsDim: od, actDim: ad, obs, actions, rewards, terminated, truncated, logProbs, values, finalValues,
+      T,
+      numEnvs: n,
+      obsDim: od,
+      actDim: ad,
+      obs,
+      actions,
+      rewards,
+      terminated,
+      truncated,
+      logProbs,
+      values,
+      finalValues,
       lastValues: policy.predictValue(this.obs, n, this.state, this.starts),
-      mask: new Uint8Array(T * n).fill(1), continuing, episodes, stateSize: S, states, starts,
+      mask: new Uint8Array(T * n).fill(1),
+      continuing,
+      episodes,
+      stateSize: S,
+      states,
+      starts,
     };
   }
 }

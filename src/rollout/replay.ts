@@ -31,8 +31,16 @@ export class ReplayBuffer {
   size = 0;
   private batch: ReplayBatch | null = null;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly capacity: number) {
-    for (const [k, v] of [['obsDim', obsDim], ['actDim', actDim], ['capacity', capacity]] as const) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly capacity: number,
+  ) {
+    for (const [k, v] of [
+      ['obsDim', obsDim],
+      ['actDim', actDim],
+      ['capacity', capacity],
+    ] as const) {
       if (!Number.isInteger(v) || v <= 0) throw new RangeError(`ReplayBuffer: ${k} must be a positive integer, got ${v}`);
     }
     this.obs = new Float32Array(capacity * obsDim);
@@ -45,7 +53,8 @@ export class ReplayBuffer {
 
   /** Store one transition (copied). Oldest transitions are overwritten once the buffer is full. */
   add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean, truncated: boolean): void {
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     if (obs.length !== D || nextObs.length !== D) {
       throw new RangeError(`ReplayBuffer.add: observations must have ${D} values, got ${obs.length} and ${nextObs.length}`);
     }
@@ -65,11 +74,26 @@ export class ReplayBuffer {
   }
 
   /** Rows [start, start + n) of flat arrays, added in order (a batch of model rollout steps). */
-  addBatch(n: number, obs: Float32Array, actions: Float32Array, rewards: ArrayLike<number>, nextObs: Float32Array, terminated: ArrayLike<number>, truncated?: ArrayLike<number>): void {
-    const D = this.obsDim, A = this.actDim;
+  addBatch(
+    n: number,
+    obs: Float32Array,
+    actions: Float32Array,
+    rewards: ArrayLike<number>,
+    nextObs: Float32Array,
+    terminated: ArrayLike<number>,
+    truncated?: ArrayLike<number>,
+  ): void {
+    const D = this.obsDim,
+      A = this.actDim;
     for (let r = 0; r < n; r++) {
-      this.add(obs.subarray(r * D, (r + 1) * D), actions.subarray(r * A, (r + 1) * A), rewards[r], nextObs.subarray(r * D, (r + 1) * D),
-        terminated[r] !== 0, truncated ? truncated[r] !== 0 : false);
+      this.add(
+        obs.subarray(r * D, (r + 1) * D),
+        actions.subarray(r * A, (r + 1) * A),
+        rewards[r],
+        nextObs.subarray(r * D, (r + 1) * D),
+        terminated[r] !== 0,
+        truncated ? truncated[r] !== 0 : false,
+      );
     }
   }
 
@@ -84,7 +108,8 @@ export class ReplayBuffer {
 
   /** Copy stored transition i into row k of a batch. */
   copyRow(i: number, b: ReplayBatch, k: number): void {
-    const D = this.obsDim, A = this.actDim;
+    const D = this.obsDim,
+      A = this.actDim;
     b.obs.set(this.obs.subarray(i * D, (i + 1) * D), k * D);
     b.nextObs.set(this.nextObs.subarray(i * D, (i + 1) * D), k * D);
     b.actions.set(this.actions.subarray(i * A, (i + 1) * A), k * A);
@@ -97,8 +122,13 @@ export class ReplayBuffer {
   batchOf(n: number): ReplayBatch {
     if (!this.batch || this.batch.size !== n) {
       this.batch = {
-        size: n, obs: new Float32Array(n * this.obsDim), actions: new Float32Array(n * this.actDim), rewards: new Float32Array(n),
-        nextObs: new Float32Array(n * this.obsDim), terminated: new Uint8Array(n), truncated: new Uint8Array(n),
+        size: n,
+        obs: new Float32Array(n * this.obsDim),
+        actions: new Float32Array(n * this.actDim),
+        rewards: new Float32Array(n),
+        nextObs: new Float32Array(n * this.obsDim),
+        terminated: new Uint8Array(n),
+        truncated: new Uint8Array(n),
       };
     }
     return this.batch;

@@ -126,7 +126,10 @@ export function episodeReturns(steps: RolloutSteps, gamma: number, opts: Episode
         const i = t * n + e;
         sum += disc * rewards[i];
         disc *= gamma;
-        if (terminated[i]) { finished = true; break; }
+        if (terminated[i]) {
+          finished = true;
+          break;
+        }
         if (truncated[i]) {
           if (opts.finalValues) sum += disc * finalValue(opts.finalValues, i, 'episodeReturns');
           finished = true;
@@ -143,8 +146,10 @@ export function episodeReturns(steps: RolloutSteps, gamma: number, opts: Episode
         include = false;
       } else if (!finished) {
         if (mode === 'error') {
-          throw new Error(`episodeReturns: env ${e}'s episode starting at step ${start} did not finish within the batch (T = ${T}); ` +
-            `collect whole episodes, or pass unfinished: 'exclude' or 'bootstrap' (with lastValues)`);
+          throw new Error(
+            `episodeReturns: env ${e}'s episode starting at step ${start} did not finish within the batch (T = ${T}); ` +
+              `collect whole episodes, or pass unfinished: 'exclude' or 'bootstrap' (with lastValues)`,
+          );
         }
         if (mode === 'exclude') include = false;
         else sum += disc * opts.lastValues![e];

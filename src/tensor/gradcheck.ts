@@ -21,12 +21,10 @@ export interface GradCheckOptions {
 }
 
 /** Compare autodiff gradients of sum(f(inputs) * w) (random fixed w) with finite differences. */
-export function checkGradients(
-  f: (...xs: Tensor[]) => Tensor,
-  inputs: Tensor[],
-  opts: GradCheckOptions = {},
-): GradCheckResult {
-  const eps = opts.eps ?? 1e-6, atol = opts.atol ?? 1e-6, rtol = opts.rtol ?? 1e-5;
+export function checkGradients(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradCheckOptions = {}): GradCheckResult {
+  const eps = opts.eps ?? 1e-6,
+    atol = opts.atol ?? 1e-6,
+    rtol = opts.rtol ?? 1e-5;
   const xs = inputs.map((x) => new Tensor(Float64Array.from(x.data), x.shape, true));
   const out0 = f(...xs);
   // A fixed, irregular weighting so every output element matters and errors cannot cancel.

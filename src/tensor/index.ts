@@ -44,38 +44,99 @@ export function hessianVectorProduct(f: Tensor, params: Tensor[], v: Tensor[]): 
 type TL = E.TensorLike;
 declare module './tensor.ts' {
   interface Tensor {
-    add(b: TL): Tensor; sub(b: TL): Tensor; mul(b: TL): Tensor; div(b: TL): Tensor; neg(): Tensor;
-    exp(): Tensor; log(): Tensor; tanh(): Tensor; sigmoid(): Tensor; relu(): Tensor; square(): Tensor; sqrt(): Tensor;
-    pow(p: number): Tensor; abs(): Tensor; clip(lo: number, hi: number): Tensor;
-    sum(axes?: number | number[], keepDims?: boolean): Tensor; mean(axes?: number | number[], keepDims?: boolean): Tensor;
+    add(b: TL): Tensor;
+    sub(b: TL): Tensor;
+    mul(b: TL): Tensor;
+    div(b: TL): Tensor;
+    neg(): Tensor;
+    exp(): Tensor;
+    log(): Tensor;
+    tanh(): Tensor;
+    sigmoid(): Tensor;
+    relu(): Tensor;
+    square(): Tensor;
+    sqrt(): Tensor;
+    pow(p: number): Tensor;
+    abs(): Tensor;
+    clip(lo: number, hi: number): Tensor;
+    sum(axes?: number | number[], keepDims?: boolean): Tensor;
+    mean(axes?: number | number[], keepDims?: boolean): Tensor;
     max(axes?: number | number[], keepDims?: boolean): Tensor;
     matmul(b: Tensor, transA?: boolean, transB?: boolean): Tensor;
-    reshape(shape: number[]): Tensor; transpose(perm?: number[]): Tensor;
-    softmax(axis?: number): Tensor; logSoftmax(axis?: number): Tensor;
+    reshape(shape: number[]): Tensor;
+    transpose(perm?: number[]): Tensor;
+    softmax(axis?: number): Tensor;
+    logSoftmax(axis?: number): Tensor;
   }
 }
 const P = Tensor.prototype;
-P.add = function (b) { return E.add(this, b); };
-P.sub = function (b) { return E.sub(this, b); };
-P.mul = function (b) { return E.mul(this, b); };
-P.div = function (b) { return E.div(this, b); };
-P.neg = function () { return E.neg(this); };
-P.exp = function () { return E.exp(this); };
-P.log = function () { return E.log(this); };
-P.tanh = function () { return E.tanh(this); };
-P.sigmoid = function () { return E.sigmoid(this); };
-P.relu = function () { return E.relu(this); };
-P.square = function () { return E.square(this); };
-P.sqrt = function () { return E.sqrt(this); };
-P.pow = function (p) { return E.pow(this, p); };
-P.abs = function () { return E.abs(this); };
-P.clip = function (lo, hi) { return E.clip(this, lo, hi); };
-P.sum = function (axes, keep) { return R.sum(this, axes, keep); };
-P.mean = function (axes, keep) { return R.mean(this, axes, keep); };
-P.max = function (axes, keep) { return R.max(this, axes, keep); };
-P.matmul = function (b, ta, tb) { return L.matmul(this, b, ta, tb); };
-P.reshape = function (shape) { return S.reshape(this, shape); };
-P.transpose = function (perm) { return S.transpose(this, perm); };
-P.softmax = function (axis) { return R.softmax(this, axis); };
-P.logSoftmax = function (axis) { return R.logSoftmax(this, axis); };
+P.add = function (b) {
+  return E.add(this, b);
+};
+P.sub = function (b) {
+  return E.sub(this, b);
+};
+P.mul = function (b) {
+  return E.mul(this, b);
+};
+P.div = function (b) {
+  return E.div(this, b);
+};
+P.neg = function () {
+  return E.neg(this);
+};
+P.exp = function () {
+  return E.exp(this);
+};
+P.log = function () {
+  return E.log(this);
+};
+P.tanh = function () {
+  return E.tanh(this);
+};
+P.sigmoid = function () {
+  return E.sigmoid(this);
+};
+P.relu = function () {
+  return E.relu(this);
+};
+P.square = function () {
+  return E.square(this);
+};
+P.sqrt = function () {
+  return E.sqrt(this);
+};
+P.pow = function (p) {
+  return E.pow(this, p);
+};
+P.abs = function () {
+  return E.abs(this);
+};
+P.clip = function (lo, hi) {
+  return E.clip(this, lo, hi);
+};
+P.sum = function (axes, keep) {
+  return R.sum(this, axes, keep);
+};
+P.mean = function (axes, keep) {
+  return R.mean(this, axes, keep);
+};
+P.max = function (axes, keep) {
+  return R.max(this, axes, keep);
+};
+P.matmul = function (b, ta, tb) {
+  return L.matmul(this, b, ta, tb);
+};
+P.reshape = function (shape) {
+  return S.reshape(this, shape);
+};
+P.transpose = function (perm) {
+  return S.transpose(this, perm);
+};
+P.softmax = function (axis) {
+  return R.softmax(this, axis);
+};
+P.logSoftmax = function (axis) {
+  return R.logSoftmax(this, axis);
+};
 export * from './ops/conv.ts';

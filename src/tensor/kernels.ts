@@ -14,14 +14,30 @@ import { wasmGemm, wasmRelu, wasmReluBackward, wasmTanh, wasmColSum, type GemmAc
  * A is stored [m,k] (or [k,m] when transA), B is stored [k,n] (or [n,k] when transB).
  */
 export function gemm(
-  A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate = false, act: GemmActivation = 0,
+  A: Data,
+  aOff: number,
+  B: Data,
+  bOff: number,
+  C: Data,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate = false,
+  act: GemmActivation = 0,
   bias?: Data,
 ): void {
   // Large float32 products run in WebAssembly SIMD when available (see wasm/gemm.ts).
-  if (A instanceof Float32Array && B instanceof Float32Array && C instanceof Float32Array &&
-      (bias === undefined || bias instanceof Float32Array) &&
-      wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate, act, bias)) return;
+  if (
+    A instanceof Float32Array &&
+    B instanceof Float32Array &&
+    C instanceof Float32Array &&
+    (bias === undefined || bias instanceof Float32Array) &&
+    wasmGemm(A, aOff, B, bOff, C, cOff, m, k, n, transA, transB, accumulate, act, bias)
+  )
+    return;
   if (bias) {
     const row = bias.length === n ? bias : bias.subarray(0, n);
     for (let i = 0; i < m; i++) C.set(row, cOff + i * n);
@@ -35,8 +51,18 @@ export function gemm(
 }
 
 function gemmJs(
-  A: Data, aOff: number, B: Data, bOff: number, C: Data, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean,
+  A: Data,
+  aOff: number,
+  B: Data,
+  bOff: number,
+  C: Data,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
 ): void {
   if (!accumulate) C.fill(0, cOff, cOff + m * n);
   if (!transA && !transB) {
@@ -46,8 +72,14 @@ function gemmJs(
       const ai = aOff + i * k;
       let p = 0;
       for (; p + 3 < k; p += 4) {
-        const a0 = A[ai + p], a1 = A[ai + p + 1], a2 = A[ai + p + 2], a3 = A[ai + p + 3];
-        const b0 = bOff + p * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+        const a0 = A[ai + p],
+          a1 = A[ai + p + 1],
+          a2 = A[ai + p + 2],
+          a3 = A[ai + p + 3];
+        const b0 = bOff + p * n,
+          b1 = b0 + n,
+          b2 = b1 + n,
+          b3 = b2 + n;
         for (let j = 0; j < n; j++) {
           C[ci + j] += a0 * B[b0 + j] + a1 * B[b1 + j] + a2 * B[b2 + j] + a3 * B[b3 + j];
         }
@@ -65,7 +97,10 @@ function gemmJs(
       const ci = cOff + i * n;
       for (let j = 0; j < n; j++) {
         const bj = bOff + j * k;
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         let p = 0;
         for (; p + 3 < k; p += 4) {
           s0 += A[ai + p] * B[bj + p];
@@ -81,10 +116,13 @@ function gemmJs(
     // p-i-j: A stored [k,m]; outer products of row p of A and row p of B, two rows at a time.
     let p = 0;
     for (; p + 1 < k; p += 2) {
-      const ap = aOff + p * m, aq = ap + m;
-      const bp = bOff + p * n, bq = bp + n;
+      const ap = aOff + p * m,
+        aq = ap + m;
+      const bp = bOff + p * n,
+        bq = bp + n;
       for (let i = 0; i < m; i++) {
-        const a0 = A[ap + i], a1 = A[aq + i];
+        const a0 = A[ap + i],
+          a1 = A[aq + i];
         const ci = cOff + i * n;
         for (let j = 0; j < n; j++) C[ci + j] += a0 * B[bp + j] + a1 * B[bq + j];
       }
@@ -217,7 +255,8 @@ export function maxAxis(src: Data, dst: Data, outer: number, len: number, inner:
 
 /** Views shape as [outer, len, inner] around `axis`. */
 export function splitAt(shape: Shape, axis: number): [number, number, number] {
-  let outer = 1, inner = 1;
+  let outer = 1,
+    inner = 1;
   for (let i = 0; i < axis; i++) outer *= shape[i];
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
   return [outer, shape[axis], inner];
@@ -232,7 +271,8 @@ export function reluInto(src: Data, dst: Data): void {
   const n = dst.length;
   if (src instanceof Float32Array && dst instanceof Float32Array && wasmRelu(src, dst)) return;
   if (src instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
-    const si = new Int32Array(src.buffer, src.byteOffset, n), di = new Int32Array(dst.buffer, dst.byteOffset, n);
+    const si = new Int32Array(src.buffer, src.byteOffset, n),
+      di = new Int32Array(dst.buffer, dst.byteOffset, n);
     for (let i = 0; i < n; i++) {
       const b = si[i];
       const nan = (0x7f800000 - (b & 0x7fffffff)) >> 31; // -1 where NaN (magnitude bits above +Inf's)
@@ -251,7 +291,8 @@ export function reluBackwardInto(x: Data, g: Data, dst: Data): void {
   const n = dst.length;
   if (x instanceof Float32Array && g instanceof Float32Array && dst instanceof Float32Array && wasmReluBackward(x, g, dst)) return;
   if (x instanceof Float32Array && g instanceof Float32Array && dst instanceof Float32Array && n >= 64) {
-    const xi = new Int32Array(x.buffer, x.byteOffset, n), gi = new Int32Array(g.buffer, g.byteOffset, n);
+    const xi = new Int32Array(x.buffer, x.byteOffset, n),
+      gi = new Int32Array(g.buffer, g.byteOffset, n);
     const di = new Int32Array(dst.buffer, dst.byteOffset, n);
     for (let i = 0; i < n; i++) {
       const b = xi[i];

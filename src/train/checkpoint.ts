@@ -40,8 +40,17 @@ export interface Checkpoint extends CheckpointInfo {
 
 export function encodeCheckpoint(snap: Snapshot, info: CheckpointInfo, savedAt = new Date()): Uint8Array {
   return serializeParams(snap.state.tensors, {
-    format: 'ascent-checkpoint', version: CHECKPOINT_VERSION, algo: info.algo, env: info.env, config: info.config,
-    steps: snap.steps, kind: snap.kind, savedAt: savedAt.toISOString(), run: info.run, driver: snap.driver, state: snap.state.meta,
+    format: 'ascent-checkpoint',
+    version: CHECKPOINT_VERSION,
+    algo: info.algo,
+    env: info.env,
+    config: info.config,
+    steps: snap.steps,
+    kind: snap.kind,
+    savedAt: savedAt.toISOString(),
+    run: info.run,
+    driver: snap.driver,
+    state: snap.state.meta,
   });
 }
 
@@ -55,7 +64,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   if (m.version > CHECKPOINT_VERSION) throw new Error(`checkpoint version ${m.version} is newer than this ascent reads (${CHECKPOINT_VERSION})`);
   for (const k of ['algo', 'env', 'config', 'run', 'driver', 'state']) if (m[k] === undefined) throw new Error(`checkpoint metadata lacks '${k}'`);
   return {
-    algo: m.algo, env: m.env, config: m.config, run: m.run, kind: m.kind, steps: m.steps, savedAt: m.savedAt, driver: m.driver,
+    algo: m.algo,
+    env: m.env,
+    config: m.config,
+    run: m.run,
+    kind: m.kind,
+    steps: m.steps,
+    savedAt: m.savedAt,
+    driver: m.driver,
     state: { tensors: header.tensors.map((t) => [t.name, tensors.get(t.name)!]), meta: m.state },
   };
 }

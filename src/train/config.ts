@@ -35,7 +35,9 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
     // Own keys only: `k in defaults` would accept 'toString' or 'constructor' from the prototype.
     if (!Object.hasOwn(defaults, k)) {
       const near = closestNames(k, valid, 1, Math.max(2, Math.floor(k.length / 2)));
-      throw new RangeError(`${name}: unknown config key '${key}'${near.length ? ` (did you mean '${path ? path + '.' : ''}${near[0]}'?)` : ''}; valid keys: ${valid.map((x) => (path ? `${path}.${x}` : x)).join(', ')}`);
+      throw new RangeError(
+        `${name}: unknown config key '${key}'${near.length ? ` (did you mean '${path ? path + '.' : ''}${near[0]}'?)` : ''}; valid keys: ${valid.map((x) => (path ? `${path}.${x}` : x)).join(', ')}`,
+      );
     }
     if (v === undefined) continue;
     const d = (defaults as any)[k];
@@ -80,7 +82,10 @@ export const must = {
   positive: (v: number) => (v > 0 ? null : 'must be > 0'),
   nonNegative: (v: number) => (v >= 0 ? null : 'must be >= 0'),
   unit: (v: number) => (v >= 0 && v <= 1 ? null : 'must be in [0, 1]'),
-  oneOf: (...opts: unknown[]) => (v: unknown) => (opts.includes(v) ? null : `must be one of ${opts.map((o) => JSON.stringify(o)).join(', ')}`),
+  oneOf:
+    (...opts: unknown[]) =>
+    (v: unknown) =>
+      opts.includes(v) ? null : `must be one of ${opts.map((o) => JSON.stringify(o)).join(', ')}`,
 };
 
 /** What the memory estimate needs to know about the environment. */
@@ -99,7 +104,12 @@ export function envDims(id: string): EnvDims {
   try {
     const size = (s: unknown) => (s instanceof Discrete ? 1 : s instanceof Box ? s.shape.reduce((a, b) => a * b, 1) : 1);
     const a = env.actionSpace;
-    return { obsDim: size(env.observationSpace), actDim: size(a), actOutputs: a instanceof Discrete ? a.n : size(a), maxEpisodeSteps: spec(id).maxEpisodeSteps ?? null };
+    return {
+      obsDim: size(env.observationSpace),
+      actDim: size(a),
+      actOutputs: a instanceof Discrete ? a.n : size(a),
+      maxEpisodeSteps: spec(id).maxEpisodeSteps ?? null,
+    };
   } finally {
     env.close();
   }
@@ -156,23 +166,37 @@ export function estimateMemory(config: Record<string, any>, dims: EnvDims): Memo
   const episode = dims.maxEpisodeSteps ?? 1000;
   parts.push({ what: `${envs} environments`, bytes: envs * ENV_BYTES, largest: envs * obs });
   // Rows of the largest on-policy batch (collected, then pushed through the networks at once).
-  let rows = 0, rowsWhy = '';
-  const more = (r: number, why: string) => { if (r > rows) { rows = r; rowsWhy = why; } };
+  let rows = 0,
+    rowsWhy = '';
+  const more = (r: number, why: string) => {
+    if (r > rows) {
+      rows = r;
+      rowsWhy = why;
+    }
+  };
   if ('nSteps' in config) more(envs * n(config.nSteps), `numEnvs * nSteps = ${envs} * ${n(config.nSteps)} steps`);
-  if ('batchSteps' in config && n(config.batchSteps) > 0) more(n(config.batchSteps) + envs * episode, `batchSteps ${n(config.batchSteps)} (+ unfinished episodes)`);
-  if ('batchEpisodes' in config && n(config.batchEpisodes) > 0) more(n(config.batchEpisodes) * n(config.reuseSteps, 1) * episode, `batchEpisodes ${n(config.batchEpisodes)} of up to ${episode} steps`);
+  if ('batchSteps' in config && n(config.batchSteps) > 0)
+    more(n(config.batchSteps) + envs * episode, `batchSteps ${n(config.batchSteps)} (+ unfinished episodes)`);
+  if ('batchEpisodes' in config && n(config.batchEpisodes) > 0)
+    more(n(config.batchEpisodes) * n(config.reuseSteps, 1) * episode, `batchEpisodes ${n(config.batchEpisodes)} of up to ${episode} steps`);
   if ('branches' in config) more(n(config.branches) * n(config.horizon), `branches * horizon = ${n(config.branches)} * ${n(config.horizon)}`);
   if ('batchSize' in config) more(n(config.batchSize), `batchSize ${n(config.batchSize)}`);
-  if (rows > 0 && !('bufferSize' in config)) parts.push({ what: `the rollout batch (${rowsWhy})`, bytes: rows * (2 * (obs + act) * 4 + 64), largest: rows * obs });
+  if (rows > 0 && !('bufferSize' in config))
+    parts.push({ what: `the rollout batch (${rowsWhy})`, bytes: rows * (2 * (obs + act) * 4 + 64), largest: rows * obs });
   const net = (label: string, sizes: number[], batch: number, copies = 1) => {
-    let params = 0, matrix = 0;
+    let params = 0,
+      matrix = 0;
     for (let i = 1; i < sizes.length; i++) {
       params += (sizes[i - 1] + 1) * sizes[i];
       matrix = Math.max(matrix, sizes[i - 1] * sizes[i]);
     }
     const width = sizes.slice(1).reduce((a, b) => a + b, 0);
     parts.push({ what: `${label} [${sizes.join(', ')}] parameters`, bytes: copies * params * PARAM_BYTES, largest: matrix });
-    parts.push({ what: `${label} activations over ${batch} rows`, bytes: copies * batch * width * ACTIVATION_BYTES, largest: batch * Math.max(0, ...sizes.slice(1)) });
+    parts.push({
+      what: `${label} activations over ${batch} rows`,
+      bytes: copies * batch * width * ACTIVATION_BYTES,
+      largest: batch * Math.max(0, ...sizes.slice(1)),
+    });
   };
   const policyHidden = list(config.policy?.hidden);
   const cell = n(config.policy?.hiddenSize);
@@ -201,7 +225,8 @@ export function estimateMemory(config: Record<string, any>, dims: EnvDims): Memo
     net(`model ensemble (${k})`, [obs + act, ...list(config.model.hidden), 2 * (obs + 1)], n(config.modelBatchSize, 256), k);
   }
   const row = (2 * obs + act + 1) * 4 + 2;
-  if ('bufferSize' in config) parts.push({ what: `replay buffer of bufferSize ${n(config.bufferSize)}`, bytes: n(config.bufferSize) * row, largest: n(config.bufferSize) * obs });
+  if ('bufferSize' in config)
+    parts.push({ what: `replay buffer of bufferSize ${n(config.bufferSize)}`, bytes: n(config.bufferSize) * row, largest: n(config.bufferSize) * obs });
   if ('rolloutsPerStep' in config) {
     const cap = list(config.rolloutSchedule)[3] * n(config.rolloutsPerStep) * n(config.epochLength) * n(config.retainEpochs, 1);
     parts.push({ what: `model replay buffer of ${cap} transitions`, bytes: cap * row, largest: cap * obs });
@@ -220,12 +245,19 @@ export function checkMemory(name: string, config: Record<string, any>, dims: Env
   const parts = estimateMemory(config, dims);
   const total = parts.reduce((a, p) => a + p.bytes, 0);
   if (!(total <= limit)) {
-    const top = [...parts].sort((a, b) => b.bytes - a.bytes).slice(0, 2).filter((p) => p.bytes > 0.1 * total);
-    throw new RangeError(`${name}: this config needs about ${gb(total)} of memory, more than the ${gb(limit)} available ` +
-      `(${top.map((p) => `${p.what}: ${gb(p.bytes)}`).join('; ')}); make it smaller`);
+    const top = [...parts]
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 2)
+      .filter((p) => p.bytes > 0.1 * total);
+    throw new RangeError(
+      `${name}: this config needs about ${gb(total)} of memory, more than the ${gb(limit)} available ` +
+        `(${top.map((p) => `${p.what}: ${gb(p.bytes)}`).join('; ')}); make it smaller`,
+    );
   }
   const big = parts.reduce((a, p) => (p.largest > a.largest ? p : a), parts[0]);
   if (big && big.largest > MAX_TENSOR_ELEMENTS) {
-    throw new RangeError(`${name}: ${big.what} would need one array of ${big.largest} numbers, more than the ${MAX_TENSOR_ELEMENTS} (2^29) one tensor can hold; make it smaller`);
+    throw new RangeError(
+      `${name}: ${big.what} would need one array of ${big.largest} numbers, more than the ${MAX_TENSOR_ELEMENTS} (2^29) one tensor can hold; make it smaller`,
+    );
   }
 }

@@ -105,10 +105,15 @@ export interface TrainResult {
 }
 
 export function initialDriverState(opts: Pick<TrainOptions, 'evalEvery' | 'checkpointEvery'>, steps = 0): DriverState {
-  const ev = opts.evalEvery ?? 10_000, ck = opts.checkpointEvery ?? 0;
+  const ev = opts.evalEvery ?? 10_000,
+    ck = opts.checkpointEvery ?? 0;
   return {
-    nextEval: ev > 0 ? steps + ev : null, nextCheckpoint: ck > 0 ? steps + ck : null,
-    bestMean: null, bestSteps: null, evaluations: 0, lastEval: null,
+    nextEval: ev > 0 ? steps + ev : null,
+    nextCheckpoint: ck > 0 ? steps + ck : null,
+    bestMean: null,
+    bestSteps: null,
+    evaluations: 0,
+    lastEval: null,
   };
 }
 
@@ -164,8 +169,14 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
   for (const cb of cbs) await cb.onStart?.(ctx);
   let reason: StopReason = 'steps';
   while (algo.steps < opts.totalSteps) {
-    if (opts.signal?.aborted) { reason = 'interrupted'; break; }
-    if (opts.stopAt !== undefined && algo.steps >= opts.stopAt) { reason = 'stopAt'; break; }
+    if (opts.signal?.aborted) {
+      reason = 'interrupted';
+      break;
+    }
+    if (opts.stopAt !== undefined && algo.steps >= opts.stopAt) {
+      reason = 'stopAt';
+      break;
+    }
     const log = algo.update();
     // A diverged update stops the run here (DivergenceError names the update, steps and quantity).
     checkDivergence(algo, log);
@@ -184,15 +195,31 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
       }
       const r = await evaluateNow();
       evaluation = r.ev;
-      if (r.stop) { stop = true; reason = 'callback'; }
+      if (r.stop) {
+        stop = true;
+        reason = 'callback';
+      }
       // As before the final evaluation moved here: only a scheduled evaluation stops at the threshold.
-      if (scheduled && threshold !== null && r.ev.mean >= threshold) { stop = true; reason = 'threshold'; }
+      if (scheduled && threshold !== null && r.ev.mean >= threshold) {
+        stop = true;
+        reason = 'threshold';
+      }
     }
-    for (const cb of cbs) if ((await cb.onUpdate?.(log, ctx, evaluation)) === true) { stop = true; reason = 'callback'; }
-    if (stopRequested) { stop = true; reason = 'callback'; }
+    for (const cb of cbs)
+      if ((await cb.onUpdate?.(log, ctx, evaluation)) === true) {
+        stop = true;
+        reason = 'callback';
+      }
+    if (stopRequested) {
+      stop = true;
+      reason = 'callback';
+    }
     const ckDue = d.nextCheckpoint !== null && algo.steps >= d.nextCheckpoint;
-    if (ckDue) while (d.nextCheckpoint! <= algo.steps) d.nextCheckpoint! += opts.checkpointEvery!;
-    if (ckDue || evaluation) { await snapshot('last'); savedLast = algo.steps; }
+    if (ckDue) while ((d.nextCheckpoint as number) <= algo.steps) d.nextCheckpoint = (d.nextCheckpoint as number) + (opts.checkpointEvery as number);
+    if (ckDue || evaluation) {
+      await snapshot('last');
+      savedLast = algo.steps;
+    }
     if (stop) break;
     // Let signal handlers and timers run between updates; a setTimeout waits >= 1 ms (4 ms nested in
     // browsers), which per update would dominate SAC's one-step updates.

@@ -21,7 +21,8 @@ export class ForbiddenKeyError extends RangeError {
 
 /** Throws a ForbiddenKeyError naming `path` when `key` is one of FORBIDDEN_KEYS. */
 export function checkKey(key: string, path = key): void {
-  if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(`config key '${path}' is not allowed ('__proto__', 'constructor' and 'prototype' are never settings)`);
+  if (FORBIDDEN_KEYS.has(key))
+    throw new ForbiddenKeyError(`config key '${path}' is not allowed ('__proto__', 'constructor' and 'prototype' are never settings)`);
 }
 
 /** Parse one `key=value` into [dotted path, value]. */

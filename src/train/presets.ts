@@ -93,14 +93,19 @@ export type ThresholdSource = 'flag' | 'preset' | 'env';
 
 /** Words for messages: "threshold -200 from the preset". */
 export const THRESHOLD_FROM: Record<ThresholdSource, string> = {
-  flag: 'from --threshold', preset: 'from the preset', env: 'from the env registry',
+  flag: 'from --threshold',
+  preset: 'from the preset',
+  env: 'from the env registry',
 };
 
 /**
  * The threshold a run of this pair stops at without `--threshold`: the preset's when it sets one
  * (null included: the preset turns it off), else the env's registered reward threshold.
  */
-export function presetThreshold(preset: Pick<Preset, 'run'> | null, envThreshold: number | null | undefined): { threshold: number | null; from: ThresholdSource | null } {
+export function presetThreshold(
+  preset: Pick<Preset, 'run'> | null,
+  envThreshold: number | null | undefined,
+): { threshold: number | null; from: ThresholdSource | null } {
   if (preset && preset.run.threshold !== undefined) return { threshold: preset.run.threshold, from: preset.run.threshold === null ? null : 'preset' };
   return envThreshold !== undefined && envThreshold !== null ? { threshold: envThreshold, from: 'env' } : { threshold: null, from: null };
 }

@@ -45,7 +45,8 @@ export function spaceSummary(space: Space<any>): string {
   if (!(space instanceof Box)) return String(space);
   const shape = `(${space.shape.join(', ')}${space.shape.length === 1 ? ',' : ''})`;
   const same = (a: Float64Array) => a.length > 0 && a.every((v) => v === a[0]);
-  const bounds = same(space.low) && same(space.high) && Number.isFinite(space.low[0]) ? ` [${+space.low[0].toPrecision(6)}, ${+space.high[0].toPrecision(6)}]` : '';
+  const bounds =
+    same(space.low) && same(space.high) && Number.isFinite(space.low[0]) ? ` [${+space.low[0].toPrecision(6)}, ${+space.high[0].toPrecision(6)}]` : '';
   return `Box${shape}${bounds} ${space.dtype}`;
 }
 
@@ -64,8 +65,13 @@ export function describeEnv(id: string): EnvSummary {
   const env = make(id);
   try {
     return {
-      id, observation: spaceSummary(env.observationSpace), action: spaceSummary(env.actionSpace), actionKind: actionKind(env.actionSpace),
-      maxEpisodeSteps: s.maxEpisodeSteps ?? null, rewardThreshold: s.rewardThreshold ?? null, description: s.description,
+      id,
+      observation: spaceSummary(env.observationSpace),
+      action: spaceSummary(env.actionSpace),
+      actionKind: actionKind(env.actionSpace),
+      maxEpisodeSteps: s.maxEpisodeSteps ?? null,
+      rewardThreshold: s.rewardThreshold ?? null,
+      description: s.description,
     };
   } finally {
     env.close();
@@ -78,8 +84,10 @@ export function checkActionSpace(entry: AlgorithmEntry, envId: string): void {
     // Envs that fit, nearest by name first (CartPole-v1 -> ContinuousCartPole-v0); velocity-masked variants only by exact interest.
     const fitting = registeredIds().filter((id) => !/MaskedVelocity/.test(id) && (entry.actionSpaces as string[]).includes(describeEnv(id).actionKind));
     const tries = closestNames(envId, fitting, 2);
-    throw new ConfigError(`${entry.name} does not support ${envId}'s ${d.actionKind} action space ${d.action}; it supports ${entry.actionSpaces.join(' and ')} actions` +
-      `${tries.length ? `: try ${tries.join(' or ')}` : ''} (ascent list shows each env's action space)`);
+    throw new ConfigError(
+      `${entry.name} does not support ${envId}'s ${d.actionKind} action space ${d.action}; it supports ${entry.actionSpaces.join(' and ')} actions` +
+        `${tries.length ? `: try ${tries.join(' or ')}` : ''} (ascent list shows each env's action space)`,
+    );
   }
 }
 
@@ -103,7 +111,8 @@ export function buildConfig(entry: AlgorithmEntry, envId: string, layers: Config
     if (!(key in entry.defaults)) throw new ConfigError(`--${flag}: algorithm '${entry.name}' has no '${key}' setting`);
     merged[key] = v;
   }
-  if ('env' in merged && merged.env !== envId) throw new ConfigError(`config sets env '${merged.env}' but the command names '${envId}'; give the env on the command line only`);
+  if ('env' in merged && merged.env !== envId)
+    throw new ConfigError(`config sets env '${merged.env}' but the command names '${envId}'; give the env on the command line only`);
   if ('env' in entry.defaults) merged.env = envId;
   try {
     return resolveConfig(entry.name, entry.defaults, merged) as ConfigObject;

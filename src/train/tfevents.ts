@@ -193,7 +193,8 @@ export function decodeEvent(data: Uint8Array): TfEvent {
       e.scalars = {};
       for (const v of fields(f.bytes!)) {
         if (v.field !== 1 || v.wire !== 2) continue;
-        let tag = '', value = NaN;
+        let tag = '',
+          value = NaN;
         for (const x of fields(v.bytes!)) {
           if (x.field === 1 && x.wire === 2) tag = dec.decode(x.bytes);
           else if (x.field === 2 && x.wire === 5) value = x.dv!.getFloat32(0, true);
@@ -205,12 +206,19 @@ export function decodeEvent(data: Uint8Array): TfEvent {
   return e;
 }
 
-interface Field { field: number; wire: number; int?: bigint; bytes?: Uint8Array; dv?: DataView }
+interface Field {
+  field: number;
+  wire: number;
+  int?: bigint;
+  bytes?: Uint8Array;
+  dv?: DataView;
+}
 
 function* fields(b: Uint8Array): Generator<Field> {
   let p = 0;
   const varint = (): bigint => {
-    let x = 0n, shift = 0n;
+    let x = 0n,
+      shift = 0n;
     for (;;) {
       if (p >= b.length) throw new Error('protobuf: truncated varint');
       const byte = b[p++];
@@ -227,12 +235,19 @@ function* fields(b: Uint8Array): Generator<Field> {
   };
   while (p < b.length) {
     const key = Number(varint());
-    const field = key >>> 3, wire = key & 7;
+    const field = key >>> 3,
+      wire = key & 7;
     if (wire === 0) yield { field, wire, int: varint() };
-    else if (wire === 1) { const s = slice(8); yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 8) }; }
-    else if (wire === 2) { const s = slice(Number(varint())); yield { field, wire, bytes: s }; }
-    else if (wire === 5) { const s = slice(4); yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 4) }; }
-    else throw new Error(`protobuf: unsupported wire type ${wire}`);
+    else if (wire === 1) {
+      const s = slice(8);
+      yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 8) };
+    } else if (wire === 2) {
+      const s = slice(Number(varint()));
+      yield { field, wire, bytes: s };
+    } else if (wire === 5) {
+      const s = slice(4);
+      yield { field, wire, bytes: s, dv: new DataView(s.buffer, s.byteOffset, 4) };
+    } else throw new Error(`protobuf: unsupported wire type ${wire}`);
   }
 }
 

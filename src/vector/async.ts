@@ -171,7 +171,8 @@ export class AsyncVectorEnv implements VectorEnv {
     await ensureEnv(opts.envId);
     const probe = make(opts.envId, opts.makeOptions);
     const { obsDim, actDim } = spaceDims(probe.observationSpace, probe.actionSpace, 'AsyncVectorEnv');
-    const obsSpace = probe.observationSpace, actSpace = probe.actionSpace;
+    const obsSpace = probe.observationSpace,
+      actSpace = probe.actionSpace;
     probe.close();
     const sab = (bytes: number) => new SharedArrayBuffer(bytes);
     const shared: SharedBatch = {
@@ -210,7 +211,13 @@ export class AsyncVectorEnv implements VectorEnv {
     const spawner = opts.spawner ?? (await defaultSpawner());
     const handles = inits.map((init) => spawner(init));
     try {
-      await Promise.all(handles.map((h, w) => h.ready.catch((e: Error) => Promise.reject(new Error(`AsyncVectorEnv: worker ${w} (envs ${inits[w].lo}..${inits[w].hi - 1}) failed to start: ${e.message}`)))));
+      await Promise.all(
+        handles.map((h, w) =>
+          h.ready.catch((e: Error) =>
+            Promise.reject(new Error(`AsyncVectorEnv: worker ${w} (envs ${inits[w].lo}..${inits[w].hi - 1}) failed to start: ${e.message}`)),
+          ),
+        ),
+      );
     } catch (e) {
       await Promise.all(handles.map((h) => h.terminate().catch(() => undefined)));
       throw e;
@@ -230,7 +237,8 @@ export class AsyncVectorEnv implements VectorEnv {
 
   /** Posts `cmd` to worker w; returns the sequence number its answer will carry. */
   private send(w: number, cmd: number): number {
-    const c = this.ctrl, o = w * CTRL_STRIDE;
+    const c = this.ctrl,
+      o = w * CTRL_STRIDE;
     Atomics.store(c, o + CMD, cmd);
     const seq = Atomics.add(c, o + SEQ, 1) + 1;
     Atomics.notify(c, o + SEQ);
@@ -239,7 +247,8 @@ export class AsyncVectorEnv implements VectorEnv {
 
   /** Waits for worker w's answer to `seq`; returns its error, or null. */
   private answer(w: number, seq: number): Error | null {
-    const c = this.ctrl, o = w * CTRL_STRIDE;
+    const c = this.ctrl,
+      o = w * CTRL_STRIDE;
     let done = Atomics.load(c, o + DONE);
     while (done !== seq) {
       if (!waitChange(c, o + DONE, done, this.spin, this.timeoutMs)) {
@@ -260,7 +269,10 @@ export class AsyncVectorEnv implements VectorEnv {
     if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
     if (cmd === CMD_RESET) {
       const bytes = new TextEncoder().encode(JSON.stringify({ seeds: plan!.seeds, options: plan!.options, mask: plan!.mask && Array.from(plan!.mask) }));
-      if (bytes.length > PAYLOAD_BYTES) throw new Error(`AsyncVectorEnv.reset: the seeds and options take ${bytes.length} bytes as JSON, more than the ${PAYLOAD_BYTES} a reset can carry to a worker`);
+      if (bytes.length > PAYLOAD_BYTES)
+        throw new Error(
+          `AsyncVectorEnv.reset: the seeds and options take ${bytes.length} bytes as JSON, more than the ${PAYLOAD_BYTES} a reset can carry to a worker`,
+        );
       for (let w = 0; w < this.numWorkers; w++) {
         this.payload.set(bytes, w * PAYLOAD_BYTES);
         this.ctrl[w * CTRL_STRIDE + ARG_LEN] = bytes.length;
@@ -290,13 +302,16 @@ export class AsyncVectorEnv implements VectorEnv {
 
   /** Worker w's envs' snapshot, fetched in PAYLOAD_BYTES chunks. */
   private fetchSnapshot(w: number): { autoreset: number[]; envs: EnvSnapshot[] } {
-    const c = this.ctrl, o = w * CTRL_STRIDE, region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
+    const c = this.ctrl,
+      o = w * CTRL_STRIDE,
+      region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
     let bytes = new Uint8Array(0);
     for (let off = 0; ; ) {
       c[o + ARG_OFFSET] = off;
       const e = this.answer(w, this.send(w, CMD_SNAPSHOT));
       if (e) throw e;
-      const len = c[o + ARG_LEN], total = c[o + ARG_TOTAL];
+      const len = c[o + ARG_LEN],
+        total = c[o + ARG_TOTAL];
       if (off === 0) bytes = new Uint8Array(total);
       bytes.set(region.subarray(0, len), off);
       off += len;
@@ -307,7 +322,9 @@ export class AsyncVectorEnv implements VectorEnv {
 
   /** Sends a block's snapshot to worker w in PAYLOAD_BYTES chunks; the worker restores at the last one. */
   private sendSnapshot(w: number, block: { autoreset: number[]; envs: EnvSnapshot[] }): void {
-    const c = this.ctrl, o = w * CTRL_STRIDE, region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
+    const c = this.ctrl,
+      o = w * CTRL_STRIDE,
+      region = this.payload.subarray(w * PAYLOAD_BYTES, (w + 1) * PAYLOAD_BYTES);
     const bytes = new TextEncoder().encode(JSON.stringify(block));
     for (let off = 0; off < bytes.length; off += PAYLOAD_BYTES) {
       const chunk = bytes.subarray(off, off + PAYLOAD_BYTES);
@@ -332,7 +349,14 @@ export class AsyncVectorEnv implements VectorEnv {
   snapshot(): VectorEnvState {
     if (this.closed) throw new Error('AsyncVectorEnv: used after close()');
     const blocks = [...(this.mainCore ? [this.mainCore.snapshot()] : []), ...this.ranges.map((_, w) => this.fetchSnapshot(w))];
-    return makeVectorState(this.autoresetMode, this.numEnvs, this.obsDim, this.batch.obs, blocks.flatMap((b) => b.autoreset), blocks.flatMap((b) => b.envs));
+    return makeVectorState(
+      this.autoresetMode,
+      this.numEnvs,
+      this.obsDim,
+      this.batch.obs,
+      blocks.flatMap((b) => b.autoreset),
+      blocks.flatMap((b) => b.envs),
+    );
   }
 
   /** Why getState() returns null (the first env that cannot snapshot itself), or null if it does not. */

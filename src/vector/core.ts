@@ -98,7 +98,9 @@ export class VectorCore {
 
   /** `actions` is the full batch (global rows). */
   step(b: BatchArrays, actions: ArrayLike<number>): void {
-    const d = this.obsDim, k = this.actDim, same = this.mode === 'same-step';
+    const d = this.obsDim,
+      k = this.actDim,
+      same = this.mode === 'same-step';
     for (let i = 0; i < this.envs.length; i++) {
       const row = this.offset + i;
       const env = this.envs[i];
@@ -181,7 +183,9 @@ export class VectorCore {
   restore(s: { autoreset: number[]; envs: EnvSnapshot[] }): void {
     const n = this.envs.length;
     if (!Array.isArray(s?.envs) || s.envs.length !== n || !Array.isArray(s.autoreset) || s.autoreset.length !== n) {
-      throw new Error(`${this.who}: expected snapshots of ${n} envs (envs and autoreset arrays of length ${n}), got ${s?.envs?.length} env snapshots and ${s?.autoreset?.length} autoreset flags`);
+      throw new Error(
+        `${this.who}: expected snapshots of ${n} envs (envs and autoreset arrays of length ${n}), got ${s?.envs?.length} env snapshots and ${s?.autoreset?.length} autoreset flags`,
+      );
     }
     s.autoreset.forEach((f, i) => {
       if (f !== 0 && f !== 1) throw new Error(`${this.who}: env ${this.offset + i}: autoreset flag must be 0 or 1, got ${JSON.stringify(f)}`);
@@ -229,7 +233,10 @@ export function resetPlan(who: string, numEnvs: number, args: VectorResetArgs = 
       return s;
     });
   } else if (isSeed(seed)) seeds = Array.from({ length: numEnvs }, (_, i) => seed + i);
-  else throw new Error(`${who}: seed must be a non-negative integer or a list of numEnvs=${numEnvs} seeds, got ${typeof seed === 'number' ? seed : JSON.stringify(seed)}`);
+  else
+    throw new Error(
+      `${who}: seed must be a non-negative integer or a list of numEnvs=${numEnvs} seeds, got ${typeof seed === 'number' ? seed : JSON.stringify(seed)}`,
+    );
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new Error(`${who}: options must be an object, got ${JSON.stringify(options)}`);
   }
@@ -242,7 +249,8 @@ export function resetPlan(who: string, numEnvs: number, args: VectorResetArgs = 
     throw new Error(`${who}: options.reset_mask must be numEnvs=${numEnvs} booleans (an array of booleans or a Uint8Array of 0/1), got ${shown}`);
   }
   const mask = Uint8Array.from(m as ArrayLike<number | boolean>, (v) => (v ? 1 : 0));
-  if (!mask.some((v) => v === 1)) throw new Error(`${who}: options.reset_mask must select at least one sub-env, got ${JSON.stringify(Array.from(m as ArrayLike<unknown>))}`);
+  if (!mask.some((v) => v === 1))
+    throw new Error(`${who}: options.reset_mask must select at least one sub-env, got ${JSON.stringify(Array.from(m as ArrayLike<unknown>))}`);
   return { seeds, options: rest, mask };
 }
 

@@ -15,7 +15,14 @@ export interface MakeVecOptions {
 
 export async function makeVec(id: string, numEnvs: number, opts: MakeVecOptions = {}): Promise<SyncVectorEnv | AsyncVectorEnv> {
   if (opts.vectorizationMode === 'async') {
-    return AsyncVectorEnv.create({ envId: id, numEnvs, numWorkers: opts.numWorkers, makeOptions: opts.makeOptions, autoresetMode: opts.autoresetMode, recordEpisodeStatistics: opts.recordEpisodeStatistics });
+    return AsyncVectorEnv.create({
+      envId: id,
+      numEnvs,
+      numWorkers: opts.numWorkers,
+      makeOptions: opts.makeOptions,
+      autoresetMode: opts.autoresetMode,
+      recordEpisodeStatistics: opts.recordEpisodeStatistics,
+    });
   }
   const fns = Array.from({ length: numEnvs }, () => () => {
     const e = make(id, opts.makeOptions);

@@ -11,10 +11,10 @@ export const nodeWorkerSpawner: WorkerSpawner = (init: WorkerInit): WorkerHandle
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(`./node-worker-entry${fromSource ? '.ts' : '.js'}`, import.meta.url);
   const w = fromSource
-    ? new Worker(
-        `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`,
-        { eval: true, workerData: init },
-      )
+    ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); })`, {
+        eval: true,
+        workerData: init,
+      })
     : new Worker(entry, { workerData: init });
   const exited = new Promise<number>((resolve) => w.once('exit', resolve));
   const ready = new Promise<void>((resolve, reject) => {

@@ -8,19 +8,30 @@ import type { AutoresetMode } from './types.ts';
 import type { MakeOptions } from '../envs/registry.ts';
 
 export const CTRL_STRIDE = 16;
-export const SEQ = 0, CMD = 1, DONE = 2, STATUS = 3, ERR_LEN = 4;
+export const SEQ = 0,
+  CMD = 1,
+  DONE = 2,
+  STATUS = 3,
+  ERR_LEN = 4;
 /** Snapshot transfer: byte offset of the chunk, its length, the whole JSON text's length. */
-export const ARG_OFFSET = 5, ARG_LEN = 6, ARG_TOTAL = 7;
+export const ARG_OFFSET = 5,
+  ARG_LEN = 6,
+  ARG_TOTAL = 7;
 /** CMD_RESET: the reset's seeds, options and mask (ResetPlan) as UTF-8 JSON of ARG_LEN bytes in the worker's payload region. */
-export const CMD_RESET = 1, CMD_STEP = 2, CMD_CLOSE = 3;
+export const CMD_RESET = 1,
+  CMD_STEP = 2,
+  CMD_CLOSE = 3;
 /**
  * Snapshots travel as UTF-8 JSON in PAYLOAD_BYTES chunks through the worker's payload region.
  * CMD_SNAPSHOT: the worker snapshots its envs at offset 0 and answers chunk ARG_OFFSET (writing
  * ARG_LEN and ARG_TOTAL). CMD_RESTORE: the main thread sends chunk [ARG_OFFSET, +ARG_LEN) of
  * ARG_TOTAL bytes; the worker restores once it has them all.
  */
-export const CMD_SNAPSHOT = 4, CMD_RESTORE = 5;
-export const STATUS_OK = 0, STATUS_ERROR = 1, STATUS_UNSUPPORTED = 2;
+export const CMD_SNAPSHOT = 4,
+  CMD_RESTORE = 5;
+export const STATUS_OK = 0,
+  STATUS_ERROR = 1,
+  STATUS_UNSUPPORTED = 2;
 export const ERR_BYTES = 8192;
 export const PAYLOAD_BYTES = 65536;
 

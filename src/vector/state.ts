@@ -2,7 +2,14 @@
 import { decodeNumbers, encodeNumbers, short, type EnvSnapshot } from '../envs/snapshot.ts';
 import type { AutoresetMode, VectorEnvState } from './types.ts';
 
-export function makeVectorState(mode: AutoresetMode, numEnvs: number, obsDim: number, obs: Float32Array, autoreset: number[], envs: EnvSnapshot[]): VectorEnvState {
+export function makeVectorState(
+  mode: AutoresetMode,
+  numEnvs: number,
+  obsDim: number,
+  obs: Float32Array,
+  autoreset: number[],
+  envs: EnvSnapshot[],
+): VectorEnvState {
   return { kind: 'vector-env', numEnvs, obsDim, autoresetMode: mode, obs: encodeNumbers(obs), autoreset, envs };
 }
 

@@ -8,8 +8,26 @@ import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.t
 import { VectorCore, type BatchArrays } from './core.ts';
 import { SnapshotUnsupportedError } from '../envs/snapshot.ts';
 import {
-  ARG_LEN, ARG_OFFSET, ARG_TOTAL, CMD, CMD_CLOSE, CMD_RESET, CMD_RESTORE, CMD_SNAPSHOT, CMD_STEP, CTRL_STRIDE, DONE, ERR_BYTES, ERR_LEN,
-  PAYLOAD_BYTES, SEQ, STATUS, STATUS_ERROR, STATUS_UNSUPPORTED, waitChange, type WorkerInit,
+  ARG_LEN,
+  ARG_OFFSET,
+  ARG_TOTAL,
+  CMD,
+  CMD_CLOSE,
+  CMD_RESET,
+  CMD_RESTORE,
+  CMD_SNAPSHOT,
+  CMD_STEP,
+  CTRL_STRIDE,
+  DONE,
+  ERR_BYTES,
+  ERR_LEN,
+  PAYLOAD_BYTES,
+  SEQ,
+  STATUS,
+  STATUS_ERROR,
+  STATUS_UNSUPPORTED,
+  waitChange,
+  type WorkerInit,
 } from './protocol.ts';
 
 /** Copies RecordEpisodeStatistics' info.episode of each env into the shared arrays (r, l, t per row). */
@@ -76,8 +94,7 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
       else if (cmd === CMD_RESET) {
         const plan = JSON.parse(new TextDecoder().decode(payload.slice(0, ctrl[ARG_LEN])));
         core.reset(b, { seeds: plan.seeds, options: plan.options, mask: plan.mask && Uint8Array.from(plan.mask) });
-      }
-      else if (cmd === CMD_CLOSE) core.close();
+      } else if (cmd === CMD_CLOSE) core.close();
       if (cmd === CMD_STEP || cmd === CMD_RESET) writeEpisodeStats(core, same && cmd === CMD_STEP, episode, episodeMask);
       if (cmd === CMD_SNAPSHOT) {
         const off = ctrl[ARG_OFFSET];
@@ -88,7 +105,9 @@ export async function runWorker(init: WorkerInit, post: (m: WorkerMessage) => vo
         ctrl[ARG_TOTAL] = outgoing.length;
         if (off + chunk.length >= outgoing.length) outgoing = new Uint8Array(0);
       } else if (cmd === CMD_RESTORE) {
-        const off = ctrl[ARG_OFFSET], len = ctrl[ARG_LEN], total = ctrl[ARG_TOTAL];
+        const off = ctrl[ARG_OFFSET],
+          len = ctrl[ARG_LEN],
+          total = ctrl[ARG_TOTAL];
         if (off === 0) incoming = new Uint8Array(total);
         incoming.set(payload.subarray(0, len), off);
         if (off + len >= total) {

@@ -20,7 +20,10 @@ export class Playback {
   private debt = 0;
   private holdUntil = 0;
 
-  constructor(private readonly canvas: HTMLCanvasElement, private readonly hooks: PlaybackHooks = {}) {}
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly hooks: PlaybackHooks = {},
+  ) {}
 
   play(player: Player): void {
     this.player = player;
@@ -40,7 +43,10 @@ export class Playback {
   private tick = (now: number): void => {
     this.raf = requestAnimationFrame(this.tick);
     const p = this.player;
-    if (!p || now < this.holdUntil) { this.last = now; return; }
+    if (!p || now < this.holdUntil) {
+      this.last = now;
+      return;
+    }
     this.debt = Math.min(this.debt + ((now - this.last) / 1000) * 50 * this.speed, 200);
     this.last = now;
     try {

@@ -30,7 +30,8 @@ function fmt(v: number): string {
 
 export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { xLabel?: string; yLabel?: string; empty?: string } = {}): void {
   const dpr = globalThis.devicePixelRatio || 1;
-  const cssW = canvas.clientWidth || 600, cssH = canvas.clientHeight || 300;
+  const cssW = canvas.clientWidth || 600,
+    cssH = canvas.clientHeight || 300;
   if (canvas.width !== Math.round(cssW * dpr) || canvas.height !== Math.round(cssH * dpr)) {
     canvas.width = Math.round(cssW * dpr);
     canvas.height = Math.round(cssH * dpr);
@@ -48,7 +49,10 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
     return;
   }
   // Loops, not Math.min(...pts): a spread of more than ~130k arguments overflows the call stack.
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    x1 = -Infinity,
+    y0 = Infinity,
+    y1 = -Infinity;
   for (const [x, y] of pts) {
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
@@ -56,23 +60,36 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
     if (y > y1) y1 = y;
   }
   if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) { y0 -= 1; y1 += 1; }
+  if (y1 === y0) {
+    y0 -= 1;
+    y1 += 1;
+  }
   const pad = (y1 - y0) * 0.05;
   y0 -= pad;
   y1 += pad;
-  const L = 52, R = 10, T = 12 + 16 * Math.ceil(series.length / 3) + (opts.yLabel ? 12 : 0), B = 32;
+  const L = 52,
+    R = 10,
+    T = 12 + 16 * Math.ceil(series.length / 3) + (opts.yLabel ? 12 : 0),
+    B = 32;
   const X = (x: number) => L + ((x - x0) / (x1 - x0)) * (cssW - L - R);
   const Y = (y: number) => cssH - B - ((y - y0) / (y1 - y0)) * (cssH - T - B);
   g.strokeStyle = '#ddd';
   g.fillStyle = '#555';
   g.lineWidth = 1;
-  const ys = niceStep(y1 - y0, 5), xs = niceStep(x1 - x0, 6);
+  const ys = niceStep(y1 - y0, 5),
+    xs = niceStep(x1 - x0, 6);
   for (let v = Math.ceil(y0 / ys) * ys; v <= y1; v += ys) {
-    g.beginPath(); g.moveTo(L, Y(v)); g.lineTo(cssW - R, Y(v)); g.stroke();
+    g.beginPath();
+    g.moveTo(L, Y(v));
+    g.lineTo(cssW - R, Y(v));
+    g.stroke();
     g.fillText(fmt(v), 4, Y(v) + 4);
   }
   for (let v = Math.ceil(x0 / xs) * xs; v <= x1; v += xs) {
-    g.beginPath(); g.moveTo(X(v), T); g.lineTo(X(v), cssH - B); g.stroke();
+    g.beginPath();
+    g.moveTo(X(v), T);
+    g.lineTo(X(v), cssH - B);
+    g.stroke();
     g.fillText(fmt(v), X(v) - 10, cssH - B + 14);
   }
   if (opts.xLabel) g.fillText(opts.xLabel, cssW - R - g.measureText(opts.xLabel).width, cssH - 4);
@@ -82,7 +99,11 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
     g.lineWidth = 2;
     const ok = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
     if (s.dots) {
-      for (const [x, y] of ok) { g.beginPath(); g.arc(X(x), Y(y), 3, 0, 2 * Math.PI); g.fill(); }
+      for (const [x, y] of ok) {
+        g.beginPath();
+        g.arc(X(x), Y(y), 3, 0, 2 * Math.PI);
+        g.fill();
+      }
     } else {
       g.beginPath();
       ok.forEach(([x, y], k) => (k ? g.lineTo(X(x), Y(y)) : g.moveTo(X(x), Y(y))));
@@ -92,11 +113,19 @@ export function drawChart(canvas: HTMLCanvasElement, series: Series[], opts: { x
     if (s.failed && last) {
       const [cx, cy] = [X(last[0]), Y(last[1])];
       g.lineWidth = 2.5;
-      g.beginPath(); g.moveTo(cx - 5, cy - 5); g.lineTo(cx + 5, cy + 5); g.moveTo(cx - 5, cy + 5); g.lineTo(cx + 5, cy - 5); g.stroke();
+      g.beginPath();
+      g.moveTo(cx - 5, cy - 5);
+      g.lineTo(cx + 5, cy + 5);
+      g.moveTo(cx - 5, cy + 5);
+      g.lineTo(cx + 5, cy - 5);
+      g.stroke();
     }
     // Legend: up to three columns above the plot, labels cut at their end to fit the column, so that
     // what tells runs apart (algo, env, seed) comes first and stays.
-    const cols = Math.min(3, series.length), col = (cssW - L) / cols, lx = L + (i % cols) * col, ly = 4 + 16 * Math.floor(i / cols);
+    const cols = Math.min(3, series.length),
+      col = (cssW - L) / cols,
+      lx = L + (i % cols) * col,
+      ly = 4 + 16 * Math.floor(i / cols);
     g.fillRect(lx, ly, 10, 10);
     g.fillStyle = s.failed ? '#b91c1c' : '#222';
     let label = legendText(s);

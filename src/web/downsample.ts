@@ -24,7 +24,8 @@ export function downsampleMinMax<P extends readonly [number, number]>(points: re
     const lo = 1 + Math.floor((b * inner) / buckets);
     const hi = 1 + Math.floor(((b + 1) * inner) / buckets); // exclusive
     if (hi <= lo) continue;
-    let iMin = lo, iMax = lo;
+    let iMin = lo,
+      iMax = lo;
     for (let i = lo + 1; i < hi; i++) {
       const y = points[i][1];
       if (y < points[iMin][1]) iMin = i;

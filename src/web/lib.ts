@@ -7,9 +7,23 @@
 export * from '../index.ts';
 export { SyncVectorEnv } from '../vector/sync.ts';
 export {
-  train, runEvaluation, initialDriverState, encodeCheckpoint, decodeCheckpoint, buildConfig, createAlgorithm,
-  algorithmEntry, describeEnv, progressRow, parseJsonl, parseCsv,
-  type TrainOptions, type TrainResult, type Callback, type Evaluation, type Checkpoint,
+  train,
+  runEvaluation,
+  initialDriverState,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  buildConfig,
+  createAlgorithm,
+  algorithmEntry,
+  describeEnv,
+  progressRow,
+  parseJsonl,
+  parseCsv,
+  type TrainOptions,
+  type TrainResult,
+  type Callback,
+  type Evaluation,
+  type Checkpoint,
 } from '../train/index.ts';
 export { Player, type PlayStep } from './player.ts';
 export { drawChart, type Series } from './chart.ts';

@@ -64,8 +64,9 @@ export class Player {
     this.env = makeEnv(ck.env, { frameStack: c.frameStack ?? 1, normalizeObs: Boolean(c.normalizeObs) });
     this.syncStats();
     const view = make(ck.env, { renderMode: 'rgb_array' });
-    const canSync = typeof (this.env.unwrapped as unknown as Partial<StatefulEnv>).getState === 'function'
-      && typeof (view.unwrapped as unknown as Partial<StatefulEnv>).setState === 'function';
+    const canSync =
+      typeof (this.env.unwrapped as unknown as Partial<StatefulEnv>).getState === 'function' &&
+      typeof (view.unwrapped as unknown as Partial<StatefulEnv>).setState === 'function';
     this.view = canSync ? view : null;
     if (!canSync) view.close();
     this.view?.reset({ seed: this.seed });
@@ -78,7 +79,10 @@ export class Player {
   load(bytes: Uint8Array): void {
     const ck = decodeCheckpoint(bytes);
     const same = ck.algo === this.checkpoint.algo && ck.env === this.checkpoint.env && JSON.stringify(ck.config) === JSON.stringify(this.checkpoint.config);
-    if (!same) throw new Error(`Player.load: checkpoint is ${ck.algo} on ${ck.env}, this player plays ${this.checkpoint.algo} on ${this.checkpoint.env}; make a new Player`);
+    if (!same)
+      throw new Error(
+        `Player.load: checkpoint is ${ck.algo} on ${ck.env}, this player plays ${this.checkpoint.algo} on ${this.checkpoint.env}; make a new Player`,
+      );
     this.algo.setState(ck.state);
     this.checkpoint = ck;
     this.syncStats();
@@ -124,7 +128,8 @@ export class Player {
 
   private render(): RgbFrame | null {
     if (!this.view) return null;
-    const src = this.env.unwrapped as unknown as StatefulEnv, dst = this.view.unwrapped as unknown as StatefulEnv;
+    const src = this.env.unwrapped as unknown as StatefulEnv,
+      dst = this.view.unwrapped as unknown as StatefulEnv;
     dst.setState(src.getState());
     return this.view.render();
   }

@@ -118,7 +118,11 @@ export class RunReader {
   private configErrors: string[] = [];
 
   /** `root`: the directory every file read must lie inside (the runs directory; default: dir's parent). */
-  constructor(readonly name: string, readonly dir: string, readonly root = join(dir, '..')) {}
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly root = join(dir, '..'),
+  ) {}
 
   /**
    * Re-read what changed. Returns the rows appended since the last call, or `reset` when the file
@@ -184,7 +188,11 @@ export class RunReader {
       errors.push(`run directory ${this.dir} does not exist`);
     } else {
       let mtime = -2;
-      try { mtime = statSync(join(this.dir, 'config.json')).mtimeMs; } catch { /* missing: readJson says so */ }
+      try {
+        mtime = statSync(join(this.dir, 'config.json')).mtimeMs;
+      } catch {
+        /* missing: readJson says so */
+      }
       if (mtime !== this.configMtime) {
         this.configErrors = [];
         this.config = readJson(this.root, this.dir, 'config.json', this.configErrors, true);
@@ -202,7 +210,8 @@ export class RunReader {
       } catch {
         live = null;
       }
-      if (live === false) errors.push(`status.json says 'running' but no process holds the run (${LOCK_FILE}): it was killed; continue it with 'ascent train --resume'`);
+      if (live === false)
+        errors.push(`status.json says 'running' but no process holds the run (${LOCK_FILE}): it was killed; continue it with 'ascent train --resume'`);
     }
     // A line without its newline is normally still being written; in a run that has stopped it
     // is a torn write (killed mid-line, disk full): skipped, and said so.
@@ -211,20 +220,36 @@ export class RunReader {
     }
     let checkpoints: string[] = [];
     try {
-      checkpoints = readdirSync(join(this.dir, 'checkpoints')).filter((f) => f.endsWith('.ascent')).sort();
-    } catch { /* none yet */ }
+      checkpoints = readdirSync(join(this.dir, 'checkpoints'))
+        .filter((f) => f.endsWith('.ascent'))
+        .sort();
+    } catch {
+      /* none yet */
+    }
     const c = this.config;
     const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
     const str = (v: unknown) => (typeof v === 'string' ? v : null);
     return {
-      name: this.name, algo: str(c?.algo), env: str(c?.env), seed: num(c?.config?.seed),
-      state: str(status?.state), steps: num(status?.steps) ?? num(this.rows.at(-1)?.steps), totalSteps: num(status?.totalSteps) ?? num(c?.run?.totalSteps),
-      updatedAt: str(status?.updatedAt), checkpoints, rows: this.rows.length, live, errors,
+      name: this.name,
+      algo: str(c?.algo),
+      env: str(c?.env),
+      seed: num(c?.config?.seed),
+      state: str(status?.state),
+      steps: num(status?.steps) ?? num(this.rows.at(-1)?.steps),
+      totalSteps: num(status?.totalSteps) ?? num(c?.run?.totalSteps),
+      updatedAt: str(status?.updatedAt),
+      checkpoints,
+      rows: this.rows.length,
+      live,
+      errors,
     };
   }
 }
 
 /** The run directories directly inside runsDir (a run is a directory; files there are ignored). */
 export function listRunNames(runsDir: string): string[] {
-  return readdirSync(runsDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort();
+  return readdirSync(runsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
 }

@@ -48,15 +48,23 @@ export interface Dashboard {
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json', '.ascent': 'application/octet-stream', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.ascent': 'application/octet-stream',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
 };
 
 /** The largest file served (a checkpoint with a replay buffer can be tens of MB). */
 const MAX_SERVED_BYTES = 1 << 30;
 
 class Refused extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -104,7 +112,10 @@ class Client {
   /** Rows of each run already sent to this client; a run missing here gets a reset first. */
   readonly sent = new Map<string, number>();
 
-  constructor(readonly res: ServerResponse, private readonly store: RunStore) {
+  constructor(
+    readonly res: ServerResponse,
+    private readonly store: RunStore,
+  ) {
     res.on('drain', () => {
       this.blocked = false;
       this.flush();
@@ -165,7 +176,11 @@ class RunStore {
   readonly clients = new Set<Client>();
   disconnected = 0;
 
-  constructor(readonly runsDir: string, readonly rowsPerEvent = ROWS_PER_EVENT, readonly clientQueueBytes = CLIENT_QUEUE_BYTES) {}
+  constructor(
+    readonly runsDir: string,
+    readonly rowsPerEvent = ROWS_PER_EVENT,
+    readonly clientQueueBytes = CLIENT_QUEUE_BYTES,
+  ) {}
 
   broadcast(event: string, data: unknown): void {
     for (const c of this.clients) c.send(event, data);
@@ -257,7 +272,12 @@ function jsonRows(res: ServerResponse, head: Record<string, unknown>, rows: Row[
   const end = rows.length;
   const pump = (): void => {
     while (i < end && !res.destroyed) {
-      const piece = (i === 0 ? '' : ',') + rows.slice(i, Math.min(end, i + per)).map((r) => JSON.stringify(r)).join(',');
+      const piece =
+        (i === 0 ? '' : ',') +
+        rows
+          .slice(i, Math.min(end, i + per))
+          .map((r) => JSON.stringify(r))
+          .join(',');
       i += per;
       if (!res.write(piece)) {
         res.once('drain', pump);
@@ -330,7 +350,11 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new Refused(405, `method ${req.method} not allowed`);
     const path = (req.url ?? '/').split('?')[0];
     if (!path.startsWith('/')) throw new Refused(400, 'bad request path');
-    const parts = path.split('/').slice(1).filter((p, i, a) => p !== '' || i === a.length - 1).map(segment);
+    const parts = path
+      .split('/')
+      .slice(1)
+      .filter((p, i, a) => p !== '' || i === a.length - 1)
+      .map(segment);
     if (parts.length === 0 || (parts.length === 1 && parts[0] === '')) {
       res.writeHead(302, { location: '/dashboard/' });
       return res.end();
@@ -370,7 +394,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
       return res.end(assetsError);
     }
-    let file = inside(assetsDir, parts.filter((p) => p !== ''));
+    let file = inside(
+      assetsDir,
+      parts.filter((p) => p !== ''),
+    );
     if (existsSync(file) && statSync(file).isDirectory()) {
       if (!path.endsWith('/')) {
         res.writeHead(301, { location: `${path}/` });
@@ -411,11 +438,12 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     port: actual,
     runsDir,
     streams: () => ({ clients: store.clients.size, bufferedBytes: [...store.clients].reduce((a, c) => a + c.buffered(), 0), disconnected: store.disconnected }),
-    close: () => new Promise<void>((ok) => {
-      clearInterval(timer);
-      for (const c of store.clients) c.res.end();
-      server.closeAllConnections?.();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        clearInterval(timer);
+        for (const c of store.clients) c.res.end();
+        server.closeAllConnections?.();
+        server.close(() => ok());
+      }),
   };
 }

@@ -67,14 +67,16 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
       if (typeof v !== 'number' && v?.length !== size) throw new Error(`RescaleAction: ${name} must be a number or ${size} numbers, got ${JSON.stringify(v)}`);
       return Float64Array.from({ length: size }, (_, i) => (typeof v === 'number' ? v : v[i]));
     };
-    const minA = raw(minAction, 'minAction'), maxA = raw(maxAction, 'maxAction');
+    const minA = raw(minAction, 'minAction'),
+      maxA = raw(maxAction, 'maxAction');
     for (let i = 0; i < size; i++) {
       if (!(minA[i] < maxA[i]) || !Number.isFinite(maxA[i] - minA[i])) {
         throw new Error(`RescaleAction: need finite minAction < maxAction, got ${minA[i]} and ${maxA[i]} at index ${i}`);
       }
     }
     if (!this.inner.isBounded()) throw new Error(`RescaleAction: the inner action space ${this.inner} must be bounded`);
-    if (opts.clip !== undefined && typeof opts.clip !== 'boolean') throw new Error(`RescaleAction: opts.clip must be a boolean, got ${JSON.stringify(opts.clip)}`);
+    if (opts.clip !== undefined && typeof opts.clip !== 'boolean')
+      throw new Error(`RescaleAction: opts.clip must be a boolean, got ${JSON.stringify(opts.clip)}`);
     this.clip = opts.clip ?? false;
     this.f32 = this.inner.dtype !== 'float64';
     const cast = this.f32 ? Math.fround : (x: number) => x;
@@ -91,7 +93,9 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
   override step(action: Act): StepResult<Obs> {
     const { low, high, size } = this.inner;
     checkLength('RescaleAction', action, size, this.actionSpace);
-    const g = this.gradient, c = this.intercept, fr = Math.fround;
+    const g = this.gradient,
+      c = this.intercept,
+      fr = Math.fround;
     let out: Act;
     if (this.f32 && action instanceof Float32Array) {
       for (let i = 0; i < size; i++) this.buf32[i] = fr(fr(action[i] - c[i]) / g[i]);
@@ -113,7 +117,11 @@ export class RescaleAction<Obs> extends Wrapper<Obs, Act, Obs, Act> {
 
 /** Applies `fn` to every action (gymnasium.wrappers.TransformAction). */
 export class TransformAction<Obs, WAct, Act> extends Wrapper<Obs, WAct, Obs, Act> {
-  constructor(env: Env<Obs, Act>, private readonly fn: (a: WAct) => Act, actionSpace?: Wrapper<Obs, WAct, Obs, Act>['actionSpace']) {
+  constructor(
+    env: Env<Obs, Act>,
+    private readonly fn: (a: WAct) => Act,
+    actionSpace?: Wrapper<Obs, WAct, Obs, Act>['actionSpace'],
+  ) {
     super(env);
     if (actionSpace) this.actionSpace = actionSpace;
   }

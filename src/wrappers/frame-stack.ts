@@ -18,7 +18,11 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
   /** One padding frame ('zero' or a number), or null for 'reset'. */
   private readonly pad: Float32Array | null;
 
-  constructor(env: Env<Vec, Act>, readonly stackSize: number, readonly padding: 'reset' | 'zero' | number = 'reset') {
+  constructor(
+    env: Env<Vec, Act>,
+    readonly stackSize: number,
+    readonly padding: 'reset' | 'zero' | number = 'reset',
+  ) {
     super(env);
     if (!Number.isInteger(stackSize) || stackSize < 1) throw new Error(`FrameStackObservation: stackSize must be an integer >= 1, got ${stackSize}`);
     const s = env.observationSpace;
@@ -72,7 +76,8 @@ export class FrameStackObservation<Act> extends Wrapper<Float32Array, Act, Vec, 
     return { frames: encodeNumbers(this.frames), head: this.head };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'FrameStackObservation.restore', o = stateObject(who, state);
+    const who = 'FrameStackObservation.restore',
+      o = stateObject(who, state);
     const frames = decodeNumbers(o.frames, this.frames.length, `${who}: state.frames (${this.stackSize} frames of ${this.dim})`);
     const head = checkInteger(o.head, `${who}: state.head`);
     if (head >= this.stackSize) throw new Error(`${who}: state.head must be < stackSize ${this.stackSize}, got ${head}`);

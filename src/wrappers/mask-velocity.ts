@@ -30,7 +30,10 @@ export class MaskVelocity<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
     if (!(space instanceof Box)) throw new Error(`MaskVelocity: needs a Box observation space, got ${String(space)}`);
     const id = typeof mask === 'string' ? mask : env.spec?.id;
     const m = Array.isArray(mask) ? mask : id !== undefined ? VELOCITY_MASKS[id] : undefined;
-    if (!m) throw new Error(`MaskVelocity: no velocity mask known for ${JSON.stringify(id)}; pass one of ${Object.keys(VELOCITY_MASKS).join(', ')} or an explicit mask`);
+    if (!m)
+      throw new Error(
+        `MaskVelocity: no velocity mask known for ${JSON.stringify(id)}; pass one of ${Object.keys(VELOCITY_MASKS).join(', ')} or an explicit mask`,
+      );
     if (m.length !== space.size) throw new Error(`MaskVelocity: mask has length ${m.length}, observation space ${space} has ${space.size}`);
     this.mask = Float32Array.from(m);
     this.out = new Float32Array(space.size);

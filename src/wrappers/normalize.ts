@@ -24,7 +24,10 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
   private readonly out: Float32Array;
   private readonly f32: boolean;
 
-  constructor(env: Env<Vec, Act>, readonly epsilon = 1e-8) {
+  constructor(
+    env: Env<Vec, Act>,
+    readonly epsilon = 1e-8,
+  ) {
     super(env);
     checkEpsilon('NormalizeObservation', epsilon);
     const space = env.observationSpace;
@@ -40,7 +43,8 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
     const { mean, var: v } = this.obsRms;
     if (this.f32) {
       // float32 throughout, as NumPy computes it for a float32 observation and float32 statistics
-      const fr = Math.fround, eps = fr(this.epsilon);
+      const fr = Math.fround,
+        eps = fr(this.epsilon);
       for (let i = 0; i < this.out.length; i++) this.out[i] = fr(obs[i] - mean[i]) / fr(Math.sqrt(fr(v[i] + eps)));
     } else {
       for (let i = 0; i < this.out.length; i++) this.out[i] = (obs[i] - mean[i]) / Math.sqrt(v[i] + this.epsilon);
@@ -68,7 +72,8 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
     return { obsRms: this.obsRms.toJson(), updateRunningMean: this.updateRunningMean };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'NormalizeObservation.restore', o = stateObject(who, state);
+    const who = 'NormalizeObservation.restore',
+      o = stateObject(who, state);
     const update = checkBoolean(o.updateRunningMean, `${who}: state.updateRunningMean`);
     this.obsRms.fromJson(o.obsRms, `${who}: state.obsRms`);
     this.updateRunningMean = update;
@@ -85,7 +90,11 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
   discountedReward = 0;
   private readonly g1 = new Float64Array(1);
 
-  constructor(env: Env<Obs, Act>, readonly gamma = 0.99, readonly epsilon = 1e-8) {
+  constructor(
+    env: Env<Obs, Act>,
+    readonly gamma = 0.99,
+    readonly epsilon = 1e-8,
+  ) {
     super(env);
     if (typeof gamma !== 'number' || !(gamma >= 0 && gamma <= 1)) throw new Error(`NormalizeReward: gamma must be a number in [0, 1], got ${gamma}`);
     checkEpsilon('NormalizeReward', epsilon);
@@ -107,7 +116,8 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
     return { returnRms: this.returnRms.toJson(), discountedReward: encodeNumber(this.discountedReward), updateRunningMean: this.updateRunningMean };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'NormalizeReward.restore', o = stateObject(who, state);
+    const who = 'NormalizeReward.restore',
+      o = stateObject(who, state);
     const update = checkBoolean(o.updateRunningMean, `${who}: state.updateRunningMean`);
     const g = decodeNumber(o.discountedReward, `${who}: state.discountedReward`);
     this.returnRms.fromJson(o.returnRms, `${who}: state.returnRms`);

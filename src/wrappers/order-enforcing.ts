@@ -3,16 +3,13 @@
  * after an episode ended (terminated or truncated) without a reset, is an error. `make` puts it
  * outside TimeLimit so that it sees time-limit truncations too.
  */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { Wrapper, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
 import { short, stateObject, type Json } from '../envs/snapshot.ts';
 
 const STATES = ['unreset', 'running', 'ended'] as const;
 
 export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
   private state: (typeof STATES)[number] = 'unreset';
-  constructor(env: Env<Obs, Act>) {
-    super(env);
-  }
   get hasReset(): boolean {
     return this.state !== 'unreset';
   }
@@ -38,7 +35,8 @@ export class OrderEnforcing<Obs, Act> extends Wrapper<Obs, Act> {
     return { state: this.state };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'OrderEnforcing.restore', s = stateObject(who, state).state;
+    const who = 'OrderEnforcing.restore',
+      s = stateObject(who, state).state;
     if (!STATES.includes(s as (typeof STATES)[number])) throw new Error(`${who}: state.state must be one of ${STATES.join(', ')}, got ${short(s)}`);
     this.state = s as (typeof STATES)[number];
   }

@@ -46,7 +46,10 @@ abstract class ImageWrapper<Act> extends Wrapper<any, Act, any, Act> {
  */
 export class GrayscaleObservation<Act> extends ImageWrapper<Act> {
   private readonly out: Pixels;
-  constructor(env: Env<any, Act>, readonly keepDim = false) {
+  constructor(
+    env: Env<any, Act>,
+    readonly keepDim = false,
+  ) {
     super(env);
     const [h, w, c] = imageShape('GrayscaleObservation', env.observationSpace);
     if (c !== 3) throw new RangeError(`GrayscaleObservation: expected RGB images [H, W, 3], got ${c} channel(s) in ${String(env.observationSpace)}`);
@@ -56,7 +59,8 @@ export class GrayscaleObservation<Act> extends ImageWrapper<Act> {
     this.out = u8 ? new Uint8Array(h * w) : new Float32Array(h * w);
   }
   protected convert(obs: Pixels): Pixels {
-    const o = this.out, round = o instanceof Uint8Array;
+    const o = this.out,
+      round = o instanceof Uint8Array;
     for (let i = 0; i < o.length; i++) {
       const y = 0.299 * obs[3 * i] + 0.587 * obs[3 * i + 1] + 0.114 * obs[3 * i + 2];
       o[i] = round ? Math.round(y) : y;
@@ -75,12 +79,17 @@ export class ResizeObservation<Act> extends ImageWrapper<Act> {
   private readonly inShape: [number, number, number];
   private readonly rows: { i: number; w: number }[][];
   private readonly cols: { i: number; w: number }[][];
-  constructor(env: Env<any, Act>, readonly shape: [number, number]) {
+  constructor(
+    env: Env<any, Act>,
+    readonly shape: [number, number],
+  ) {
     super(env);
     const [h, w, c] = (this.inShape = imageShape('ResizeObservation', env.observationSpace));
     const [oh, ow] = shape ?? [];
     if (!Number.isInteger(oh) || !Number.isInteger(ow) || oh < 1 || ow < 1 || oh > h || ow > w) {
-      throw new RangeError(`ResizeObservation: shape must be [height, width] with 1 <= height <= ${h} and 1 <= width <= ${w} (downscaling only), got ${JSON.stringify(shape)}`);
+      throw new RangeError(
+        `ResizeObservation: shape must be [height, width] with 1 <= height <= ${h} and 1 <= width <= ${w} (downscaling only), got ${JSON.stringify(shape)}`,
+      );
     }
     const box = env.observationSpace as Box<any>;
     const u8 = box.dtype === 'uint8';
@@ -91,7 +100,10 @@ export class ResizeObservation<Act> extends ImageWrapper<Act> {
     this.cols = areaWeights(w, ow);
   }
   protected convert(obs: Pixels): Pixels {
-    const [, w, c] = this.inShape, o = this.out, round = o instanceof Uint8Array, ow = this.cols.length;
+    const [, w, c] = this.inShape,
+      o = this.out,
+      round = o instanceof Uint8Array,
+      ow = this.cols.length;
     for (let y = 0; y < this.rows.length; y++)
       for (let x = 0; x < ow; x++)
         for (let k = 0; k < c; k++) {
@@ -107,7 +119,9 @@ export class ResizeObservation<Act> extends ImageWrapper<Act> {
 function areaWeights(m: number, n: number): { i: number; w: number }[][] {
   const scale = m / n;
   return Array.from({ length: n }, (_, j) => {
-    const lo = j * scale, hi = (j + 1) * scale, cells: { i: number; w: number }[] = [];
+    const lo = j * scale,
+      hi = (j + 1) * scale,
+      cells: { i: number; w: number }[] = [];
     for (let i = Math.floor(lo); i < Math.min(m, Math.ceil(hi)); i++) {
       const overlap = Math.min(hi, i + 1) - Math.max(lo, i);
       if (overlap > 1e-12) cells.push({ i, w: overlap / scale });
@@ -141,12 +155,17 @@ export class ChannelsFirstObservation<Act> extends ImageWrapper<Act> {
     const [h, w, c] = (this.hwc = imageShape('ChannelsFirstObservation', env.observationSpace));
     const box = env.observationSpace as Box<any>;
     const u8 = box.dtype === 'uint8';
-    const perm = (a: Float64Array) => { const o = new Float64Array(a.length); for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) o[k * h * w + i] = a[i * c + k]; return o; };
+    const perm = (a: Float64Array) => {
+      const o = new Float64Array(a.length);
+      for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) o[k * h * w + i] = a[i * c + k];
+      return o;
+    };
     this.observationSpace = new Box<any>(perm(box.low), perm(box.high), [c, h, w], u8 ? 'uint8' : 'float32');
     this.out = u8 ? new Uint8Array(h * w * c) : new Float32Array(h * w * c);
   }
   protected convert(obs: Pixels): Pixels {
-    const [h, w, c] = this.hwc, o = this.out;
+    const [h, w, c] = this.hwc,
+      o = this.out;
     for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) o[k * h * w + i] = obs[i * c + k];
     return o;
   }

@@ -63,13 +63,18 @@ export class RecordEpisodeStatistics<Obs, Act> extends Wrapper<Obs, Act> {
    */
   protected override snapshotSelf(): Json {
     return {
-      episodeReturn: encodeNumber(this.episodeReturn), episodeLength: this.episodeLength, episodeCount: this.episodeCount,
-      returnQueue: encodeNumbers(this.returnQueue), lengthQueue: encodeNumbers(this.lengthQueue), timeQueue: encodeNumbers(this.timeQueue),
+      episodeReturn: encodeNumber(this.episodeReturn),
+      episodeLength: this.episodeLength,
+      episodeCount: this.episodeCount,
+      returnQueue: encodeNumbers(this.returnQueue),
+      lengthQueue: encodeNumbers(this.lengthQueue),
+      timeQueue: encodeNumbers(this.timeQueue),
       elapsedMs: encodeNumber(this.now() - this.startTime),
     };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'RecordEpisodeStatistics.restore', o = stateObject(who, state);
+    const who = 'RecordEpisodeStatistics.restore',
+      o = stateObject(who, state);
     const ret = decodeNumber(o.episodeReturn, `${who}: state.episodeReturn`);
     const len = checkInteger(o.episodeLength, `${who}: state.episodeLength`);
     const count = checkInteger(o.episodeCount, `${who}: state.episodeCount`);

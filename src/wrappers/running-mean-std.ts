@@ -18,7 +18,11 @@ export class RunningMeanStd {
   readonly var: Float64Array;
   count: number;
 
-  constructor(readonly size: number, epsilon = 1e-4, readonly dtype: 'float32' | 'float64' = 'float64') {
+  constructor(
+    readonly size: number,
+    epsilon = 1e-4,
+    readonly dtype: 'float32' | 'float64' = 'float64',
+  ) {
     this.mean = new Float64Array(size);
     this.var = new Float64Array(size).fill(1);
     this.count = epsilon;
@@ -26,9 +30,12 @@ export class RunningMeanStd {
 
   /** Update from one sample (a batch of size 1: batch variance 0). */
   updateOne(x: ArrayLike<number>): void {
-    const count = this.count, tot = count + 1;
+    const count = this.count,
+      tot = count + 1;
     if (this.dtype === 'float32') {
-      const fr = Math.fround, c32 = fr(count), t32 = fr(tot);
+      const fr = Math.fround,
+        c32 = fr(count),
+        t32 = fr(tot);
       for (let i = 0; i < this.size; i++) {
         const delta = fr(fr(x[i]) - this.mean[i]);
         this.mean[i] = fr(this.mean[i] + fr(delta / t32));
@@ -41,7 +48,7 @@ export class RunningMeanStd {
     for (let i = 0; i < this.size; i++) {
       const delta = x[i] - this.mean[i];
       this.mean[i] = this.mean[i] + (delta * 1) / tot;
-      const m2 = this.var[i] * count + 0 * 1 + ((delta * delta) * count * 1) / tot;
+      const m2 = this.var[i] * count + 0 * 1 + (delta * delta * count * 1) / tot;
       this.var[i] = m2 / tot;
     }
     this.count = tot;
@@ -49,7 +56,8 @@ export class RunningMeanStd {
 
   /** Update from a batch of `n` samples stored row-major in `xs` (n x size). */
   update(xs: ArrayLike<number>, n: number): void {
-    const count = this.count, tot = count + n;
+    const count = this.count,
+      tot = count + n;
     for (let i = 0; i < this.size; i++) {
       let bm = 0;
       for (let k = 0; k < n; k++) bm += xs[k * this.size + i];
@@ -59,7 +67,7 @@ export class RunningMeanStd {
       bv /= n;
       const delta = bm - this.mean[i];
       this.mean[i] = this.mean[i] + (delta * n) / tot;
-      this.var[i] = (this.var[i] * count + bv * n + ((delta * delta) * count * n) / tot) / tot;
+      this.var[i] = (this.var[i] * count + bv * n + (delta * delta * count * n) / tot) / tot;
     }
     this.count = tot;
   }

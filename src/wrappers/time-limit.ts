@@ -4,7 +4,10 @@ import { checkInteger, stateObject, type Json } from '../envs/snapshot.ts';
 
 export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
   private elapsed = 0;
-  constructor(env: Env<Obs, Act>, readonly maxEpisodeSteps: number) {
+  constructor(
+    env: Env<Obs, Act>,
+    readonly maxEpisodeSteps: number,
+  ) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps <= 0) {
       throw new Error(`TimeLimit: maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
@@ -28,7 +31,8 @@ export class TimeLimit<Obs, Act> extends Wrapper<Obs, Act> {
     return { elapsed: this.elapsed, maxEpisodeSteps: this.maxEpisodeSteps };
   }
   protected override restoreSelf(state: Json): void {
-    const who = 'TimeLimit.restore', o = stateObject(who, state);
+    const who = 'TimeLimit.restore',
+      o = stateObject(who, state);
     if (o.maxEpisodeSteps !== this.maxEpisodeSteps) {
       throw new Error(`${who}: the snapshot is of a ${String(o.maxEpisodeSteps)}-step limit, expected ${this.maxEpisodeSteps}`);
     }

@@ -4,7 +4,11 @@ import type { Space } from '../envs/spaces.ts';
 import type { Json } from '../envs/snapshot.ts';
 
 export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs, Act> {
-  constructor(env: Env<Obs, Act>, private readonly fn: (obs: Obs) => WObs, observationSpace?: Space<WObs>) {
+  constructor(
+    env: Env<Obs, Act>,
+    private readonly fn: (obs: Obs) => WObs,
+    observationSpace?: Space<WObs>,
+  ) {
     super(env);
     if (observationSpace) this.observationSpace = observationSpace;
   }
@@ -26,7 +30,10 @@ export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs
 }
 
 export class TransformReward<Obs, Act> extends Wrapper<Obs, Act> {
-  constructor(env: Env<Obs, Act>, private readonly fn: (reward: number) => number) {
+  constructor(
+    env: Env<Obs, Act>,
+    private readonly fn: (reward: number) => number,
+  ) {
     super(env);
   }
   override step(action: Act): StepResult<Obs> {

@@ -9,20 +9,31 @@ import { DivergenceError, PARAM_BOUND, checkDivergence } from '../../src/algos/b
 import { train } from '../../src/train/driver.ts';
 import type { UpdateLog } from '../../src/algos/types.ts';
 
-const tiny = { env: 'CartPole-v1', seed: 0, numEnvs: 2, batchSteps: 64, totalSteps: 512, valueIters: 1, policy: { kind: 'auto' as const, hidden: [8], activation: 'tanh' as const, logStd: 'learned' as const, logStdInit: 0 } };
+const tiny = {
+  env: 'CartPole-v1',
+  seed: 0,
+  numEnvs: 2,
+  batchSteps: 64,
+  totalSteps: 512,
+  valueIters: 1,
+  policy: { kind: 'auto' as const, hidden: [8], activation: 'tanh' as const, logStd: 'learned' as const, logStdInit: 0 },
+};
 
 test('lr=1e9 stops learn() at update 1 with the step count and the exploded parameter named', () => {
   const agent = new Reinforce({ ...tiny, lr: 1e9 });
   try {
-    assert.throws(() => agent.learn(), (e: unknown) => {
-      assert.ok(e instanceof DivergenceError, String(e));
-      assert.equal(e.iteration, 1);
-      assert.equal(e.steps, 64);
-      assert.match(e.quantity, /^parameter CategoricalPolicy\.pi\.\d+\.(weight|bias)\[\d+\]$/);
-      assert.ok(Math.abs(e.value) > PARAM_BOUND);
-      assert.match(e.message, /^training diverged at update 1 \(64 steps\): parameter .* is -?\d.* \(\|value\| above the bound 1000000\)/);
-      return true;
-    });
+    assert.throws(
+      () => agent.learn(),
+      (e: unknown) => {
+        assert.ok(e instanceof DivergenceError, String(e));
+        assert.equal(e.iteration, 1);
+        assert.equal(e.steps, 64);
+        assert.match(e.quantity, /^parameter CategoricalPolicy\.pi\.\d+\.(weight|bias)\[\d+\]$/);
+        assert.ok(Math.abs(e.value) > PARAM_BOUND);
+        assert.match(e.message, /^training diverged at update 1 \(64 steps\): parameter .* is -?\d.* \(\|value\| above the bound 1000000\)/);
+        return true;
+      },
+    );
     assert.equal(agent.steps, 64, 'no update ran after the one that diverged');
   } finally {
     agent.close();
@@ -33,8 +44,10 @@ test('the driver stops on divergence too (the CLI and the browser page train thr
   const agent = new Reinforce({ ...tiny, lr: 1e9 });
   try {
     let updates = 0;
-    await assert.rejects(train(agent, { totalSteps: 512, evalEvery: 0, finalEval: false, callbacks: [{ onUpdate: () => void updates++ }] }),
-      /^DivergenceError: training diverged at update 1 \(64 steps\): parameter /);
+    await assert.rejects(
+      train(agent, { totalSteps: 512, evalEvery: 0, finalEval: false, callbacks: [{ onUpdate: () => void updates++ }] }),
+      /^DivergenceError: training diverged at update 1 \(64 steps\): parameter /,
+    );
     assert.equal(updates, 0, 'callbacks never saw the diverged update');
   } finally {
     agent.close();
@@ -44,7 +57,17 @@ test('the driver stops on divergence too (the CLI and the browser page train thr
 test('checkDivergence: non-finite losses, NaN and oversized parameters, and healthy updates', () => {
   const agent = new Reinforce(tiny);
   try {
-    const log = { iteration: 3, steps: 192, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN, policyLoss: 0.1, valueLoss: 2 } as UpdateLog;
+    const log = {
+      iteration: 3,
+      steps: 192,
+      seconds: 0,
+      episodes: 0,
+      returnMean: NaN,
+      returnStd: NaN,
+      lengthMean: NaN,
+      policyLoss: 0.1,
+      valueLoss: 2,
+    } as UpdateLog;
     checkDivergence(agent, log); // returns are NaN when no episode ended: not divergence
     assert.throws(() => checkDivergence(agent, { ...log, valueLoss: Infinity }), /diverged at update 3 \(192 steps\): valueLoss is Infinity/);
     // NaN in a log means "not measured" (REINFORCE without a value function logs valueLoss NaN); a
@@ -83,7 +106,10 @@ test('SAC and the model-based PG check every network they train, not only the po
   const mbpg = new ModelBasedPG({ env: 'ContinuousCartPole-v0' });
   try {
     const log = { iteration: 1, steps: 100, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN } as UpdateLog;
-    for (const [algo, net, name] of [[sac, sac.learner.criticTarget, 'TwinQ'], [mbpg, mbpg.value, 'ValueFunction']] as const) {
+    for (const [algo, net, name] of [
+      [sac, sac.learner.criticTarget, 'TwinQ'],
+      [mbpg, mbpg.value, 'ValueFunction'],
+    ] as const) {
       checkDivergence(algo, log);
       const w = net.parameters()[0];
       w.data[0] = NaN;

@@ -6,7 +6,9 @@ import { rewardToGo, episodeReturns } from '../../src/rollout/index.ts';
 
 test('importance coefficients on a hand-computed two-step episode', () => {
   // rho = [2, 0.5], r = [1, 3], gamma = 0.5: W = [2, 1].
-  const lr = Float64Array.from([Math.log(2), Math.log(0.5)]), r = [1, 3], eps = [Int32Array.from([0, 1])];
+  const lr = Float64Array.from([Math.log(2), Math.log(0.5)]),
+    r = [1, 3],
+    eps = [Int32Array.from([0, 1])];
   const close = (a: Float64Array, b: number[]) => b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < 1e-12, `${a[i]} vs ${v}`));
   close(importanceCoefficients('trajectory', lr, r, eps, 0.5), [2.5, 2.5]); // W_T (1 + 0.5*3)
   close(importanceCoefficients('perDecision', lr, r, eps, 0.5), [1 * 2 + 0.5 * 3 * 1, 3 * 1]);
@@ -24,16 +26,24 @@ test("at theta' = theta every weighting equals the on-policy REINFORCE estimator
   const used = [...ro.mask.keys()].filter((i) => ro.mask[i]);
   const reference = (w: Float64Array) => {
     const logp = algo.policy.distribution(batch.obs).logProb(batch.actions);
-    const weights = new Tensor(Float32Array.from(used, (i) => w[i]), [used.length]);
+    const weights = new Tensor(
+      Float32Array.from(used, (i) => w[i]),
+      [used.length],
+    );
     return grad(mul(neg(sum(mul(logp, weights))), 1 / batch.episodes.length), algo.policy.parameters());
   };
-  const refFull = reference(full), refRtg = reference(rtg);
+  const refFull = reference(full),
+    refRtg = reference(rtg);
   for (const kind of ['trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'] as Weighting[]) {
     (algo.config as { weighting: Weighting }).weighting = kind;
     const est = algo.estimate(batch);
     assert.ok(Math.abs(est.ess - batch.episodes.length) < 1e-6, `${kind}: ESS ${est.ess}`);
     const ref = kind === 'trajectory' ? refFull : refRtg;
-    est.grads!.forEach((g, k) => g.data.forEach((v, j) => assert.ok(Math.abs(v - ref[k].data[j]) < 1e-4 * Math.max(1, Math.abs(ref[k].data[j])), `${kind} param ${k}[${j}]: ${v} vs ${ref[k].data[j]}`)));
+    est.grads!.forEach((g, k) =>
+      g.data.forEach((v, j) =>
+        assert.ok(Math.abs(v - ref[k].data[j]) < 1e-4 * Math.max(1, Math.abs(ref[k].data[j])), `${kind} param ${k}[${j}]: ${v} vs ${ref[k].data[j]}`),
+      ),
+    );
   }
   algo.close();
 });
@@ -54,5 +64,8 @@ test('sample reuse: per-decision off-policy PG with 4 gradient steps per batch l
 });
 
 test('bad input: unknown weighting names the key and the choices', () => {
-  assert.throws(() => new OffPolicyPG({ weighting: 'pdis' as Weighting }), /'weighting' must be one of "trajectory", "perDecision", "perDecisionNoFuture", "firstOrder", got "pdis"/);
+  assert.throws(
+    () => new OffPolicyPG({ weighting: 'pdis' as Weighting }),
+    /'weighting' must be one of "trajectory", "perDecision", "perDecisionNoFuture", "firstOrder", got "pdis"/,
+  );
 });

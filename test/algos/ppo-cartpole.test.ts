@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { PPO } from '../../src/algos/ppo.ts';
 
 /** The RL Baselines3 Zoo's tuned PPO CartPole-v1 hyperparameters. */
-const ZOO_CARTPOLE = { numEnvs: 8, nSteps: 32, batchSize: 256, gaeLambda: 0.8, gamma: 0.98, epochs: 20, lr: 1e-3, lrSchedule: 'linear', clipSchedule: 'linear', entCoef: 0 } as const;
+const ZOO_CARTPOLE = {
+  numEnvs: 8,
+  nSteps: 32,
+  batchSize: 256,
+  gaeLambda: 0.8,
+  gamma: 0.98,
+  epochs: 20,
+  lr: 1e-3,
+  lrSchedule: 'linear',
+  clipSchedule: 'linear',
+  entCoef: 0,
+} as const;
 
 /**
  * Train until the greedy policy's mean return over 10 fixed episodes (seeds 100-109) reaches
@@ -32,7 +43,16 @@ for (const seed of [0, 1, 2]) {
 // the greedy return 500 on all three (before the fix: 169, 295, 342, beta down to 1e-11).
 for (const seed of [1, 2, 3]) {
   test(`the adaptive-KL objective learns CartPole-v1 and keeps it (seed ${seed})`, () => {
-    const agent = new PPO({ env: 'CartPole-v1', seed, objective: 'adaptiveKl', klTarget: 0.01, totalSteps: 40_000, ...ZOO_CARTPOLE, batchSize: 64, epochs: 10 });
+    const agent = new PPO({
+      env: 'CartPole-v1',
+      seed,
+      objective: 'adaptiveKl',
+      klTarget: 0.01,
+      totalSteps: 40_000,
+      ...ZOO_CARTPOLE,
+      batchSize: 64,
+      epochs: 10,
+    });
     const logs = agent.learn();
     const greedy = agent.evaluate({ episodes: 10, seed: 100 }).mean;
     agent.close();

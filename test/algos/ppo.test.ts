@@ -23,7 +23,8 @@ test('value clipping takes the max of the clipped and unclipped squared errors (
   //   row 4: V 2.5, V_old 0.5, R 0.5: 4, (0.7-0.5)^2 = 0.04                         -> 4
   // mean of the max: 7.53 / 4 = 1.8825 (with min instead: 0.555; unclipped: 1.785).
   const v = Tensor.param(Float32Array.of(1.5, 0.5, -2.3, 2.5), [4]);
-  const ret = Float32Array.of(2, 2, -1.5, 0.5), vOld = Float32Array.of(1, 1, -2, 0.5);
+  const ret = Float32Array.of(2, 2, -1.5, 0.5),
+    vOld = Float32Array.of(1, 1, -2, 0.5);
   const loss = valueLoss(v, ret, vOld, 0.2);
   close(loss.item(), 1.8825, 1e-5, 'clipped value loss');
   // The gradient flows only where the unclipped error is the larger: 2 (V - R) / 4, and 0 on row 1.
@@ -33,7 +34,9 @@ test('value clipping takes the max of the clipped and unclipped squared errors (
 });
 
 test('total loss: pg + vfCoef * L_V - entCoef * H, so the entropy bonus rewards a more random policy', () => {
-  const pg = Tensor.param(Float32Array.of(0.25), [1]), vl = Tensor.param(Float32Array.of(1.8825), [1]), ent = Tensor.param(Float32Array.of(0.6), [1]);
+  const pg = Tensor.param(Float32Array.of(0.25), [1]),
+    vl = Tensor.param(Float32Array.of(1.8825), [1]),
+    ent = Tensor.param(Float32Array.of(0.6), [1]);
   const loss = ppoLoss(pg, vl, ent, 0.5, 0.01);
   close(loss.item(), 0.25 + 0.5 * 1.8825 - 0.01 * 0.6, 1e-6, 'loss');
   const [gp, gv, ge] = grad(loss, [pg, vl, ent]) as Tensor[];
@@ -60,7 +63,8 @@ function stepGrads(cfg: ConstructorParameters<typeof PPO>[0]): { grads: Float32A
 test('entCoef > 0 enters the update exactly: the learned log-std gradient shifts by -entCoef, nothing else changes', () => {
   // For a diagonal Gaussian, H = sum_d (log sigma_d + (1 + log 2 pi) / 2): dH/d log sigma_d = 1.
   const cfg = { env: 'Pendulum-v1', seed: 3, nSteps: 64, batchSize: 64, epochs: 1 } as const;
-  const a = stepGrads({ ...cfg, entCoef: 0 }), b = stepGrads({ ...cfg, entCoef: 0.25 });
+  const a = stepGrads({ ...cfg, entCoef: 0 }),
+    b = stepGrads({ ...cfg, entCoef: 0.25 });
   assert.equal(a.grads.length, 1);
   const names = a.agent.policy.namedParameters().map(([n]) => n);
   const iLogStd = names.indexOf('pi.logStd');
@@ -84,7 +88,17 @@ test('target-KL early stopping checks the KL before the step (SB3), so no step i
 });
 
 test('adaptive KL: beta doubles or halves on the KL of the policy the epochs produced, over the whole batch (PPO paper, section 4)', () => {
-  const cfg = { env: 'CartPole-v1', seed: 4, objective: 'adaptiveKl', klTarget: 0.01, klBetaInit: 1, nSteps: 256, batchSize: 64, epochs: 10, lr: 1e-3 } as const;
+  const cfg = {
+    env: 'CartPole-v1',
+    seed: 4,
+    objective: 'adaptiveKl',
+    klTarget: 0.01,
+    klBetaInit: 1,
+    nSteps: 256,
+    batchSize: 64,
+    epochs: 10,
+    lr: 1e-3,
+  } as const;
   const before = new PPO(cfg); // the same seed: the same initial policy, i.e. pi_old of the first update
   const agent = new PPO(cfg);
   const collect = agent.collector.collect.bind(agent.collector);
@@ -127,7 +141,18 @@ test('bad input: negative clip range, batch larger than the rollout, KL target o
 // -187 over the 10 evaluation episodes; 10-15 CPU s each.
 for (const seed of [0, 1, 2]) {
   test(`PPO reaches -250 or better on Pendulum-v1 (greedy evaluation, seed ${seed})`, () => {
-    const agent = new PPO({ env: 'Pendulum-v1', seed, numEnvs: 4, nSteps: 1024, batchSize: 256, epochs: 10, gamma: 0.9, gaeLambda: 0.95, lr: 1e-3, totalSteps: 250_000 });
+    const agent = new PPO({
+      env: 'Pendulum-v1',
+      seed,
+      numEnvs: 4,
+      nSteps: 1024,
+      batchSize: 256,
+      epochs: 10,
+      gamma: 0.9,
+      gaeLambda: 0.95,
+      lr: 1e-3,
+      totalSteps: 250_000,
+    });
     agent.learn({ stop: (l) => l.returnMean >= -250 && agent.evaluate({ episodes: 5 }).mean >= -220 });
     const ev = agent.evaluate({ episodes: 10, seed: 100 });
     agent.close();

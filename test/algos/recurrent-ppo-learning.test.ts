@@ -6,8 +6,16 @@ import { RecurrentPPO } from '../../src/algos/recurrent-ppo.ts';
 // return of 40-50 (measured: PPO, 8 envs x 128 steps, 100k steps); a recurrent one must infer
 // the velocities from the history to do better.
 const CONFIG = {
-  env: 'CartPoleMaskedVelocity-v1', numEnvs: 8, nSteps: 128, seqLen: 16, batchSize: 256, epochs: 10,
-  lr: 3e-4, lrSchedule: 'linear' as const, normalizeObs: true, totalSteps: 200_000,
+  env: 'CartPoleMaskedVelocity-v1',
+  numEnvs: 8,
+  nSteps: 128,
+  seqLen: 16,
+  batchSize: 256,
+  epochs: 10,
+  lr: 3e-4,
+  lrSchedule: 'linear' as const,
+  normalizeObs: true,
+  totalSteps: 200_000,
 };
 
 /** Train until a greedy evaluation (5 episodes, every 10240 steps) reaches `target` or `budget` steps pass. */
@@ -33,7 +41,11 @@ test('recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches a greedy return 
   assert.ok(best >= 200, `greedy returns: ${seen.join(', ')}`);
 });
 
-test('recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches the threshold 475 within 200k steps (ASCENT_SLOW=1)', { skip: !process.env.ASCENT_SLOW && 'set ASCENT_SLOW=1' }, () => {
-  const { best, seen } = trainTo(475, 200_000);
-  assert.ok(best >= 475, `greedy returns: ${seen.join(', ')}`);
-});
+test(
+  'recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches the threshold 475 within 200k steps (ASCENT_SLOW=1)',
+  { skip: !process.env.ASCENT_SLOW && 'set ASCENT_SLOW=1' },
+  () => {
+    const { best, seen } = trainTo(475, 200_000);
+    assert.ok(best >= 475, `greedy returns: ${seen.join(', ')}`);
+  },
+);

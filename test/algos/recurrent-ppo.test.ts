@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/rng/index.ts';
 import { Tensor } from '../../src/tensor/index.ts';
 import { RecurrentPPO, evaluateRecurrent, type RecurrentStepper } from '../../src/algos/recurrent-ppo.ts';
 import type { AlgorithmState } from '../../src/algos/types.ts';
@@ -19,7 +18,10 @@ for (const env of ['CartPoleMaskedVelocity-v1', 'PendulumMaskedVelocity-v1']) {
       const algo = new RecurrentPPO({ env, numEnvs: 3, nSteps: 40, seqLen: 40, batchSize: 40, policy: { cell, hiddenSize: 8, headHidden: [8] } as any });
       algo.collector.collect(30); // start mid-episode: the stored state is then not zero
       const ro = algo.collector.collect(40);
-      assert.ok(ro.states.some((v) => v !== 0), 'states stored');
+      assert.ok(
+        ro.states.some((v) => v !== 0),
+        'states stored',
+      );
       const { logp, values } = replay(algo, ro);
       for (let i = 0; i < ro.logProbs.length; i++) {
         assert.ok(Math.abs(logp[i] - ro.logProbs[i]) < 1e-4, `logp ${i}: ${logp[i]} vs ${ro.logProbs[i]}`);
@@ -40,10 +42,14 @@ test('episode starts: the first step and every step after an episode end are fla
       const prev = (t - 1) * n + e;
       assert.equal(ro.starts[t * n + e], ro.terminated[prev] || ro.truncated[prev] ? 1 : 0, `t ${t} env ${e}`);
     }
-  assert.ok(ro.terminated.some((v) => v === 1), 'a random CartPole policy ends episodes within 64 steps');
+  assert.ok(
+    ro.terminated.some((v) => v === 1),
+    'a random CartPole policy ends episodes within 64 steps',
+  );
   // Without the flags the replay carries state across episode ends and differs from what acted.
   const obs = new Tensor(ro.obs, [64, n, ro.obsDim]);
-  const noStarts = ro.starts.slice(); noStarts.fill(0, n);
+  const noStarts = ro.starts.slice();
+  noStarts.fill(0, n);
   const wrong = algo.policy.evaluateSequences(obs, ro.states.slice(0, n * ro.stateSize), noStarts).dist.logProb(ro.actions).data;
   assert.ok(Array.from(wrong).some((v, i) => Math.abs(v - ro.logProbs[i]) > 1e-4));
   algo.close();
@@ -87,7 +93,8 @@ test('a checkpoint resumes bit for bit: the recurrent state, optimizer and RNGs 
   for (const k of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'steps'] as const) assert.equal(lb[k], la[k], k);
   a.policy.parameters().forEach((p, i) => assert.deepEqual(Array.from(b.policy.parameters()[i].data), Array.from(p.data)));
   assert.deepEqual(Array.from(b.collector.currentState), Array.from(a.collector.currentState));
-  a.close(); b.close();
+  a.close();
+  b.close();
 });
 
 test('bad sequence settings get errors naming the values', () => {
@@ -97,25 +104,42 @@ test('bad sequence settings get errors naming the values', () => {
 });
 
 test('an update trains every parameter, for GRU cells with a categorical head and LSTM cells with a Gaussian head', () => {
-  for (const [env, cell] of [['CartPoleMaskedVelocity-v1', 'gru'], ['PendulumMaskedVelocity-v1', 'lstm']] as const) {
+  for (const [env, cell] of [
+    ['CartPoleMaskedVelocity-v1', 'gru'],
+    ['PendulumMaskedVelocity-v1', 'lstm'],
+  ] as const) {
     const algo = new RecurrentPPO({ env, numEnvs: 2, nSteps: 16, seqLen: 8, batchSize: 8, epochs: 1, policy: { cell, hiddenSize: 4, headHidden: [4] } as any });
     const before = algo.policy.namedParameters().map(([n, p]) => [n, Array.from(p.data)] as const);
     const log = algo.update();
     assert.ok(Number.isFinite(log.policyLoss) && Number.isFinite(log.valueLoss), JSON.stringify(log));
-    algo.policy.namedParameters().forEach(([n, p], i) => assert.ok(Array.from(p.data).some((v, k) => v !== before[i][1][k]), `${env} ${cell}: ${n} did not change`));
+    algo.policy.namedParameters().forEach(([n, p], i) =>
+      assert.ok(
+        Array.from(p.data).some((v, k) => v !== before[i][1][k]),
+        `${env} ${cell}: ${n} did not change`,
+      ),
+    );
     algo.close();
   }
 });
 
 test('evaluate() starts every episode from a fresh state: a policy with memory gets resetState() per episode', async () => {
   const { evaluate } = await import('../../src/algos/common.ts');
-  let resets = 0, steps = 0;
+  let resets = 0,
+    steps = 0;
   const policy = {
     kind: 'categorical' as const,
-    act: () => { steps++; return { actions: Float32Array.of(steps % 2), logProbs: Float32Array.of(0) }; },
-    resetState: () => { resets++; },
+    act: () => {
+      steps++;
+      return { actions: Float32Array.of(steps % 2), logProbs: Float32Array.of(0) };
+    },
+    resetState: () => {
+      resets++;
+    },
   };
   const r = evaluate(policy, 'CartPole-v1', { episodes: 3 });
   assert.equal(resets, 3);
-  assert.equal(steps, r.lengths.reduce((a, b) => a + b, 0));
+  assert.equal(
+    steps,
+    r.lengths.reduce((a, b) => a + b, 0),
+  );
 });

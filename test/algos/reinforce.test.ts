@@ -6,7 +6,7 @@ import { CategoricalPolicy, GaussianPolicy } from '../../src/policies/index.ts';
 import { Reinforce, reinforceWeights, type ReinforceWeighting } from '../../src/algos/reinforce.ts';
 import type { Rollout } from '../../src/rollout/index.ts';
 
-const slow = process.env.ASCENT_SLOW === '1';
+const _slow = process.env.ASCENT_SLOW === '1';
 
 function batch(rng: Rng, n: number, d: number) {
   const obs = rng.fillNormal(new Float32Array(n * d)) as Float32Array;
@@ -16,7 +16,9 @@ function batch(rng: Rng, n: number, d: number) {
 
 test('pseudo-loss gradient equals the explicit score-function sum (categorical, cross-entropy form)', () => {
   const rng = new Rng(1);
-  const N = 50, D = 4, K = 3;
+  const N = 50,
+    D = 4,
+    K = 3;
   const pi = new CategoricalPolicy(D, K, rng, { hidden: [] });
   const { obs, w } = batch(rng, N, D);
   const actions = Float32Array.from({ length: N }, () => rng.int(K));
@@ -24,11 +26,15 @@ test('pseudo-loss gradient equals the explicit score-function sum (categorical, 
   const logp = pi.distribution(new Tensor(obs, [N, D])).logProb(actions);
   const [gW, gb] = grad(neg(mean(mul(logp, new Tensor(w, [N])))), pi.parameters());
   // Explicit: -(1/N) sum_t w_t * grad log pi(a_t|s_t), with grad_W = s (onehot(a) - p)^T for a linear softmax.
-  const W = pi.parameters()[0].data, b = pi.parameters()[1].data;
-  const eW = new Float64Array(D * K), eb = new Float64Array(K);
+  const W = pi.parameters()[0].data,
+    b = pi.parameters()[1].data;
+  const eW = new Float64Array(D * K),
+    eb = new Float64Array(K);
   for (let t = 0; t < N; t++) {
     const z = Array.from({ length: K }, (_, k) => b[k] + Array.from({ length: D }, (_, i) => obs[t * D + i] * W[i * K + k]).reduce((a, c) => a + c, 0));
-    const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, c) => a + c, 0);
+    const m = Math.max(...z),
+      e = z.map((v) => Math.exp(v - m)),
+      s = e.reduce((a, c) => a + c, 0);
     for (let k = 0; k < K; k++) {
       const score = (k === actions[t] ? 1 : 0) - e[k] / s;
       eb[k] -= (w[t] * score) / N;
@@ -41,18 +47,23 @@ test('pseudo-loss gradient equals the explicit score-function sum (categorical, 
 
 test('pseudo-loss gradient equals the explicit score-function sum (Gaussian, squared-error form)', () => {
   const rng = new Rng(2);
-  const N = 40, D = 3, A = 2;
+  const N = 40,
+    D = 3,
+    A = 2;
   const pi = new GaussianPolicy(D, A, rng, { hidden: [], logStdInit: -0.3 });
   const { obs, w } = batch(rng, N, D);
   const actions = rng.fillNormal(new Float32Array(N * A)) as Float32Array;
   const [gW, gb, gls] = grad(neg(mean(mul(pi.distribution(new Tensor(obs, [N, D])).logProb(actions), new Tensor(w, [N])))), pi.parameters());
   const [W, b, ls] = pi.parameters().map((p) => p.data);
-  const eW = new Float64Array(D * A), eb = new Float64Array(A), els = new Float64Array(A);
+  const eW = new Float64Array(D * A),
+    eb = new Float64Array(A),
+    els = new Float64Array(A);
   for (let t = 0; t < N; t++)
     for (let j = 0; j < A; j++) {
       let mu = b[j];
       for (let i = 0; i < D; i++) mu += obs[t * D + i] * W[i * A + j];
-      const v = Math.exp(2 * ls[j]), diff = actions[t * A + j] - mu;
+      const v = Math.exp(2 * ls[j]),
+        diff = actions[t * A + j] - mu;
       eb[j] -= (w[t] * diff) / v / N;
       for (let i = 0; i < D; i++) eW[i * A + j] -= (w[t] * obs[t * D + i] * diff) / v / N;
       els[j] -= (w[t] * ((diff * diff) / v - 1)) / N;
@@ -77,8 +88,16 @@ test('REINFORCE (reward-to-go, value baseline) reaches a greedy mean of at least
  */
 test('a Gaussian REINFORCE policy learns Pendulum-v1: greedy mean of at least -400 (random: about -1200)', () => {
   const agent = new Reinforce({
-    env: 'Pendulum-v1', seed: 0, numEnvs: 5, batchSteps: 1000, gamma: 0.95, gaeLambda: 0.95, lr: 0.01,
-    valueIters: 80, maxGradNorm: 0, totalSteps: 250_000,
+    env: 'Pendulum-v1',
+    seed: 0,
+    numEnvs: 5,
+    batchSteps: 1000,
+    gamma: 0.95,
+    gaeLambda: 0.95,
+    lr: 0.01,
+    valueIters: 80,
+    maxGradNorm: 0,
+    totalSteps: 250_000,
   });
   agent.learn({ stop: (l) => l.returnMean >= -300 && agent.evaluate({ episodes: 5 }).mean >= -300 });
   const ev = agent.evaluate({ episodes: 10, seed: 100 });
@@ -100,7 +119,14 @@ test('with frame stacking, a policy on velocity-masked CartPole learns far above
 });
 
 test('every baseline runs', () => {
-  for (const [returns, baseline] of [['full', 'none'], ['full', 'mean'], ['full', 'optimal'], ['full', 'value'], ['rewardToGo', 'mean'], ['rewardToGo', 'none']] as const) {
+  for (const [returns, baseline] of [
+    ['full', 'none'],
+    ['full', 'mean'],
+    ['full', 'optimal'],
+    ['full', 'value'],
+    ['rewardToGo', 'mean'],
+    ['rewardToGo', 'none'],
+  ] as const) {
     const a = new Reinforce({ env: 'CartPole-v1', seed: 3, returns, baseline, batchSteps: 512, totalSteps: 1024 });
     const log = a.update();
     assert.ok(Number.isFinite(log.policyLoss), `${returns}/${baseline}: policy loss ${log.policyLoss}`);
@@ -112,8 +138,14 @@ test('every baseline runs', () => {
 });
 
 test('bad input: wrong policy kind for the action space, unknown baseline, unknown keys', () => {
-  assert.throws(() => new Reinforce({ env: 'CartPole-v1', policy: { kind: 'gaussian' } as any }), /Gaussian \(continuous\) policy cannot act in the discrete action space/);
-  assert.throws(() => new Reinforce({ env: 'Pendulum-v1', policy: { kind: 'categorical' } as any }), /categorical \(discrete\) policy cannot act in the continuous action space/);
+  assert.throws(
+    () => new Reinforce({ env: 'CartPole-v1', policy: { kind: 'gaussian' } as any }),
+    /Gaussian \(continuous\) policy cannot act in the discrete action space/,
+  );
+  assert.throws(
+    () => new Reinforce({ env: 'Pendulum-v1', policy: { kind: 'categorical' } as any }),
+    /categorical \(discrete\) policy cannot act in the continuous action space/,
+  );
   assert.throws(() => new Reinforce({ baseline: 'median' as any }), /'baseline' must be one of "none", "mean", "optimal", "value", got "median"/);
   assert.throws(() => new Reinforce({ batchSize: 5 } as any), /unknown config key 'batchSize' \(did you mean 'batchSteps'\?\)/);
   assert.throws(() => new Reinforce({ returns: 'rewardToGo', baseline: 'optimal' }), /baseline 'optimal' is derived for whole-trajectory returns/);
@@ -136,10 +168,22 @@ test("the README's full-return settings run when episodes outgrow batchSteps: wh
 function handRollout(): Rollout {
   const T = 5;
   return {
-    T, numEnvs: 1, obsDim: 1, actDim: 1, obs: new Float32Array(T), actions: new Float32Array(T), logProbs: new Float32Array(T),
-    rewards: Float64Array.of(1, 2, 3, 4, 5), terminated: Uint8Array.of(0, 0, 1, 0, 0), truncated: Uint8Array.of(0, 0, 0, 0, 1),
-    values: Float32Array.of(0.5, 1, 1.5, 2, 2.5), finalValues: Float32Array.of(0, 0, 0, 0, 10), lastValues: Float32Array.of(0),
-    mask: Uint8Array.of(1, 1, 1, 1, 1), continuing: Uint8Array.of(0), episodes: [],
+    T,
+    numEnvs: 1,
+    obsDim: 1,
+    actDim: 1,
+    obs: new Float32Array(T),
+    actions: new Float32Array(T),
+    logProbs: new Float32Array(T),
+    rewards: Float64Array.of(1, 2, 3, 4, 5),
+    terminated: Uint8Array.of(0, 0, 1, 0, 0),
+    truncated: Uint8Array.of(0, 0, 0, 0, 1),
+    values: Float32Array.of(0.5, 1, 1.5, 2, 2.5),
+    finalValues: Float32Array.of(0, 0, 0, 0, 10),
+    lastValues: Float32Array.of(0),
+    mask: Uint8Array.of(1, 1, 1, 1, 1),
+    continuing: Uint8Array.of(0),
+    episodes: [],
   };
 }
 
@@ -167,7 +211,16 @@ test('REINFORCE weights on a hand-made batch: full and reward-to-go returns with
 
 test('normalizeAdvantages makes baseline none and mean identical; without it they differ', () => {
   const after = (baseline: 'none' | 'mean', normalizeAdvantages: boolean, returns: 'full' | 'rewardToGo') => {
-    const a = new Reinforce({ env: 'CartPole-v1', seed: 5, numEnvs: 2, batchSteps: 128, returns, baseline, normalizeAdvantages, policy: { hidden: [8] } as any });
+    const a = new Reinforce({
+      env: 'CartPole-v1',
+      seed: 5,
+      numEnvs: 2,
+      batchSteps: 128,
+      returns,
+      baseline,
+      normalizeAdvantages,
+      policy: { hidden: [8] } as any,
+    });
     a.update();
     const p = a.policy.parameters().flatMap((t) => Array.from(t.data));
     a.close();
@@ -183,18 +236,32 @@ test('normalizeAdvantages makes baseline none and mean identical; without it the
 
 test('the optimal baseline gradient is -(1/N) sum_i g_i (r_i - b) with b from the earlier batches', () => {
   const a = new Reinforce({
-    env: 'CartPole-v1', seed: 2, numEnvs: 2, batchEpisodes: 4, batchSteps: 0, returns: 'full', baseline: 'optimal', gamma: 0.9,
-    maxGradNorm: 0, policy: { hidden: [] } as any,
+    env: 'CartPole-v1',
+    seed: 2,
+    numEnvs: 2,
+    batchEpisodes: 4,
+    batchSteps: 0,
+    returns: 'full',
+    baseline: 'optimal',
+    gamma: 0.9,
+    maxGradNorm: 0,
+    policy: { hidden: [] } as any,
   });
   a.update(); // fills the earlier-batch estimate
   const internals = a as unknown as { optimal: { baseline(): Float64Array }; piOpt: { step(g: Tensor[]): void } };
   const b = internals.optimal.baseline();
-  assert.ok(b.some((x) => x !== 0), 'the baseline has data after one batch');
+  assert.ok(
+    b.some((x) => x !== 0),
+    'the baseline has data after one batch',
+  );
   let ro!: Rollout, grads!: Tensor[];
   const collect = a.collector.collectEpisodes.bind(a.collector);
   a.collector.collectEpisodes = (perEnv: number) => (ro = collect(perEnv));
   const step = internals.piOpt.step.bind(internals.piOpt);
-  internals.piOpt.step = (g: Tensor[]) => { grads = g.map((t) => new Tensor(Float32Array.from(t.data), t.shape)); step(g); };
+  internals.piOpt.step = (g: Tensor[]) => {
+    grads = g.map((t) => new Tensor(Float32Array.from(t.data), t.shape));
+    step(g);
+  };
   const params = a.policy.parameters();
   const before = params.map((p) => new Tensor(Float32Array.from(p.data), p.shape));
   // Parameters as they were when the batch was scored: snapshot now, restore for the reference below.
@@ -223,10 +290,12 @@ test('the optimal baseline gradient is -(1/N) sum_i g_i (r_i - b) with b from th
   }
   assert.equal(episodes, 4);
   let off = 0;
-  grads.forEach((gt) => gt.data.forEach((v) => {
-    const want = -expected[off++] / episodes;
-    assert.ok(Math.abs(v - want) <= 1e-4 * Math.max(1, Math.abs(want)), `grad[${off - 1}]: ${v} vs ${want}`);
-  }));
+  grads.forEach((gt) =>
+    gt.data.forEach((v) => {
+      const want = -expected[off++] / episodes;
+      assert.ok(Math.abs(v - want) <= 1e-4 * Math.max(1, Math.abs(want)), `grad[${off - 1}]: ${v} vs ${want}`);
+    }),
+  );
   params.forEach((p, k) => p.data.set(after[k]));
   a.close();
 });
@@ -242,11 +311,15 @@ test('full returns with the optimal baseline resume exactly: the episode count a
   b.setState({ ...state, tensors });
   assert.ok(state.meta.optimalBaseline, 'the optimal baseline estimate is saved');
   for (let i = 0; i < 2; i++) {
-    const la = a.update(), lb = b.update();
+    const la = a.update(),
+      lb = b.update();
     assert.equal(lb.steps, la.steps);
     assert.equal(lb.policyLoss, la.policyLoss);
   }
-  assert.deepEqual(b.policy.parameters().map((p) => Array.from(p.data)), a.policy.parameters().map((p) => Array.from(p.data)));
+  assert.deepEqual(
+    b.policy.parameters().map((p) => Array.from(p.data)),
+    a.policy.parameters().map((p) => Array.from(p.data)),
+  );
   a.close();
   b.close();
 });

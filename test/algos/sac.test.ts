@@ -52,7 +52,8 @@ test('SAC stores truncation with the real final observation (Pendulum) and termi
   cp.update();
   let ends = 0;
   for (let i = 0; i < cp.replay.size; i++) {
-    const x = cp.replay.nextObs[4 * i], th = cp.replay.nextObs[4 * i + 2];
+    const x = cp.replay.nextObs[4 * i],
+      th = cp.replay.nextObs[4 * i + 2];
     const out = Math.abs(x) > 2.4 || Math.abs(th) > (12 * 2 * Math.PI) / 360;
     assert.equal(cp.replay.terminated[i], out ? 1 : 0);
     assert.equal(cp.replay.truncated[i], 0);
@@ -68,13 +69,17 @@ test('SAC checkpoint: a restored run continues bit for bit', () => {
   const state = a.getState();
   const b = new SAC(cfg);
   b.setState({ tensors: state.tensors, meta: JSON.parse(JSON.stringify(state.meta)) });
-  const la = a.update(), lb = b.update();
+  const la = a.update(),
+    lb = b.update();
   assert.equal(la.criticLoss, lb.criticLoss);
   assert.deepEqual(Array.from(a.policy.parameters()[0].data), Array.from(b.policy.parameters()[0].data));
 });
 
 test('SAC config: SB3 defaults, Zoo Pendulum preset, bad values and non-Box spaces are refused', () => {
-  assert.deepEqual([SAC_DEFAULTS.lr, SAC_DEFAULTS.bufferSize, SAC_DEFAULTS.batchSize, SAC_DEFAULTS.tau, SAC_DEFAULTS.gamma, SAC_DEFAULTS.learningStarts], [3e-4, 1e6, 256, 0.005, 0.99, 100]);
+  assert.deepEqual(
+    [SAC_DEFAULTS.lr, SAC_DEFAULTS.bufferSize, SAC_DEFAULTS.batchSize, SAC_DEFAULTS.tau, SAC_DEFAULTS.gamma, SAC_DEFAULTS.learningStarts],
+    [3e-4, 1e6, 256, 0.005, 0.99, 100],
+  );
   assert.deepEqual(SAC_DEFAULTS.hidden, [256, 256]);
   assert.equal(SAC_PRESETS['Pendulum-v1'].lr, 1e-3);
   assert.throws(() => new SAC({ env: 'CartPole-v1' }), /sac: needs a continuous \(Box\) action space/);
@@ -87,7 +92,8 @@ test('SAC config: SB3 defaults, Zoo Pendulum preset, bad values and non-Box spac
 test('SAC learns Pendulum-v1 to -250 or better within 20,000 steps', { timeout: 600_000 }, () => {
   const cfg = SLOW ? { ...SAC_PRESETS['Pendulum-v1'] } : { ...SAC_PRESETS['Pendulum-v1'], hidden: [64, 64], batchSize: 128 };
   const sac = new SAC({ ...cfg, seed: 0, logInterval: 1000, totalSteps: 20_000 });
-  let reached = -1, last = -Infinity;
+  let reached = -1,
+    last = -Infinity;
   sac.learn({
     stop: (log) => {
       if (log.steps < 3000) return false;
@@ -103,10 +109,17 @@ test('SAC learns Pendulum-v1 to -250 or better within 20,000 steps', { timeout: 
 test('SAC actor: the tape-free sample log-probability equals SquashedGaussian.logProb; actions rescale to the Box', async () => {
   const { SquashedGaussianActor } = await import('../../src/algos/sac.ts');
   const { Tensor } = await import('../../src/tensor/index.ts');
-  const actor = new SquashedGaussianActor(3, 2, Float32Array.of(-2, 0), Float32Array.of(2, 10), new Rng(1), { hidden: [16], activation: 'relu', logStdMin: -20, logStdMax: 2 });
-  const B = 50, rng = new Rng(2);
+  const actor = new SquashedGaussianActor(3, 2, Float32Array.of(-2, 0), Float32Array.of(2, 10), new Rng(1), {
+    hidden: [16],
+    activation: 'relu',
+    logStdMin: -20,
+    logStdMax: 2,
+  });
+  const B = 50,
+    rng = new Rng(2);
   const obs = rng.fillNormal(new Float32Array(B * 3)) as Float32Array;
-  const a = new Float32Array(B * 2), lp = new Float32Array(B);
+  const a = new Float32Array(B * 2),
+    lp = new Float32Array(B);
   actor.sampleUnit(obs, B, new Rng(3), false, a, lp);
   const ref = actor.distribution(new Tensor(obs, [B, 3])).logProb(a).data;
   for (let i = 0; i < B; i++) assert.ok(Math.abs(ref[i] - lp[i]) < 2e-3 * Math.max(1, Math.abs(lp[i])), `row ${i}: ${lp[i]} vs ${ref[i]}`);
@@ -117,7 +130,19 @@ test('SAC actor: the tape-free sample log-probability equals SquashedGaussian.lo
 // ---------------------------------------------------------------------------------------------
 // Unit tests of the SAC losses and targets against hand and float64 computations.
 
-const CORE: SacCoreConfig = { gamma: 0.9, tau: 0.005, lr: 0, alphaInit: 0.5, autoAlpha: false, targetEntropy: null, targetUpdateInterval: 1, hidden: [8], activation: 'tanh', logStdMin: -20, logStdMax: 2 };
+const CORE: SacCoreConfig = {
+  gamma: 0.9,
+  tau: 0.005,
+  lr: 0,
+  alphaInit: 0.5,
+  autoAlpha: false,
+  targetEntropy: null,
+  targetUpdateInterval: 1,
+  hidden: [8],
+  activation: 'tanh',
+  logStdMin: -20,
+  logStdMax: 2,
+};
 
 /** A float64 forward pass of an MLP (tanh hidden layers, identity output), from its parameters. */
 function mlp64(net: { layers: { weight: { data: Float32Array; shape: number[] }; bias: { data: Float32Array } | null }[] }, x: number[]): number[] {
@@ -137,9 +162,12 @@ function mlp64(net: { layers: { weight: { data: Float32Array; shape: number[] };
 function batchOf(rows: { obs: number[]; act: number[]; r: number; next: number[]; terminated: boolean; truncated: boolean }[]) {
   return {
     size: rows.length,
-    obs: Float32Array.from(rows.flatMap((x) => x.obs)), actions: Float32Array.from(rows.flatMap((x) => x.act)),
-    rewards: Float32Array.from(rows.map((x) => x.r)), nextObs: Float32Array.from(rows.flatMap((x) => x.next)),
-    terminated: Uint8Array.from(rows.map((x) => +x.terminated)), truncated: Uint8Array.from(rows.map((x) => +x.truncated)),
+    obs: Float32Array.from(rows.flatMap((x) => x.obs)),
+    actions: Float32Array.from(rows.flatMap((x) => x.act)),
+    rewards: Float32Array.from(rows.map((x) => x.r)),
+    nextObs: Float32Array.from(rows.flatMap((x) => x.next)),
+    terminated: Uint8Array.from(rows.map((x) => +x.terminated)),
+    truncated: Uint8Array.from(rows.map((x) => +x.truncated)),
   };
 }
 
@@ -174,20 +202,33 @@ test('SAC actor loss for fixed weights and noise equals a float64 computation (t
   const L = new SacLearner(3, 2, Float32Array.of(-1, -1), Float32Array.of(1, 1), new Rng(1), { ...CORE });
   const last = L.actor.net.layers[L.actor.net.layers.length - 1];
   new Rng(8).fillNormal(last.weight.data, 0, 0.4); // mu and log sigma away from 0
-  const B = 4, D = 2, rng = new Rng(3);
+  const B = 4,
+    D = 2,
+    rng = new Rng(3);
   const obs = Array.from(rng.fillNormal(new Float32Array(B * 3)));
-  const b = batchOf(Array.from({ length: B }, (_, i) => ({ obs: obs.slice(3 * i, 3 * i + 3), act: [0.2, -0.3], r: 0, next: obs.slice(3 * i, 3 * i + 3), terminated: false, truncated: false })));
+  const b = batchOf(
+    Array.from({ length: B }, (_, i) => ({
+      obs: obs.slice(3 * i, 3 * i + 3),
+      act: [0.2, -0.3],
+      r: 0,
+      next: obs.slice(3 * i, 3 * i + 3),
+      terminated: false,
+      truncated: false,
+    })),
+  );
   const log = L.train(b as any, new Rng(21));
   // The actor's reparameterisation noise is the first B * D normals drawn from the step's rng.
   const eps = new Rng(21).fillNormal(new Float32Array(B * D));
   const alpha = L.alpha;
   let loss = 0;
   for (let i = 0; i < B; i++) {
-    const s = obs.slice(3 * i, 3 * i + 3), out = mlp64(L.actor.net as any, s);
+    const s = obs.slice(3 * i, 3 * i + 3),
+      out = mlp64(L.actor.net as any, s);
     const a: number[] = [];
     let logp = 0;
     for (let d = 0; d < D; d++) {
-      const ls = Math.min(2, Math.max(-20, out[D + d])), u = out[d] + Math.exp(ls) * eps[i * D + d];
+      const ls = Math.min(2, Math.max(-20, out[D + d])),
+        u = out[d] + Math.exp(ls) * eps[i * D + d];
       a.push(Math.tanh(u));
       // log N(u; mu, sigma) - log(1 - tanh(u)^2): the change of variables through tanh.
       logp += -0.5 * eps[i * D + d] ** 2 - ls - 0.5 * Math.log(2 * Math.PI) - Math.log(1 - Math.tanh(u) ** 2);
@@ -201,7 +242,14 @@ test('SAC actor loss for fixed weights and noise equals a float64 computation (t
 test('SAC steps allocate no typed arrays in steady state (BufferArena), and Polyak moves targets by tau exactly', async () => {
   const { SacLearner } = await import('../../src/algos/sac.ts');
   const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, hidden: [8, 8] });
-  const rows = Array.from({ length: 16 }, (_, i) => ({ obs: [i / 16, 0.5, -0.3], act: [0.2 - i / 32], r: i / 8, next: [0.1, i / 20, 0.3], terminated: i === 3, truncated: false }));
+  const rows = Array.from({ length: 16 }, (_, i) => ({
+    obs: [i / 16, 0.5, -0.3],
+    act: [0.2 - i / 32],
+    r: i / 8,
+    next: [0.1, i / 20, 0.3],
+    terminated: i === 3,
+    truncated: false,
+  }));
   const b = batchOf(rows);
   const rng = new Rng(3);
   L.train(b as any, rng);
@@ -210,7 +258,8 @@ test('SAC steps allocate no typed arrays in steady state (BufferArena), and Poly
   for (let i = 0; i < 5; i++) L.train(b as any, rng);
   assert.equal(L.arena.allocations, after1, 'steps 2-6 reuse every buffer');
   // tau 0.5 between hand-set values: exact in float32.
-  const t = L.criticTarget.q1.parameters()[0], s = L.critic.q1.parameters()[0];
+  const t = L.criticTarget.q1.parameters()[0],
+    s = L.critic.q1.parameters()[0];
   t.data.fill(1);
   s.data.fill(3);
   L.polyak(0.5);

@@ -7,7 +7,8 @@ import { TRPO, NPG, conjugateGradient, fisherVectorProduct, flattenTensors, trus
 
 function fvpAgainstFiniteDifferences(make: (rng: Rng) => Policy, obsDim: number) {
   const rng = new Rng(4);
-  const pi = make(rng), old = make(new Rng(9));
+  const pi = make(rng),
+    old = make(new Rng(9));
   old.parameters().forEach((p, i) => p.data.set(pi.parameters()[i].data));
   const obs = new Tensor(rng.fillNormal(new Float32Array(16 * obsDim)) as Float32Array, [16, obsDim]);
   const oldDist = noGrad(() => old.distribution(obs)) as unknown as { kl(o: unknown): Tensor };
@@ -27,8 +28,10 @@ function fvpAgainstFiniteDifferences(make: (rng: Rng) => Policy, obsDim: number)
     return flattenTensors(grad(mean(oldDist.kl(pi.distribution(obs))), params, { allowUnused: true }), sizes);
   };
   const eps = 3e-3;
-  const gp = gradAt(eps), gm = gradAt(-eps);
-  let err = 0, scale = 0;
+  const gp = gradAt(eps),
+    gm = gradAt(-eps);
+  let err = 0,
+    scale = 0;
   for (let i = 0; i < n; i++) {
     err = Math.max(err, Math.abs((gp[i] - gm[i]) / (2 * eps) - Fv[i]));
     scale = Math.max(scale, Math.abs(Fv[i]));
@@ -50,12 +53,14 @@ test('conjugate gradient solves a known symmetric positive definite system', () 
   const rng = new Rng(5);
   const M = rng.fillNormal(new Float64Array(n * n)) as Float64Array;
   const A = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let s = i === j ? 1 : 0;
-    for (let k = 0; k < n; k++) s += M[k * n + i] * M[k * n + j];
-    A[i * n + j] = s;
-  }
-  const Av = (v: Float64Array) => Float64Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => A[i * n + j] * v[j]).reduce((a, b) => a + b, 0));
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let s = i === j ? 1 : 0;
+      for (let k = 0; k < n; k++) s += M[k * n + i] * M[k * n + j];
+      A[i * n + j] = s;
+    }
+  const Av = (v: Float64Array) =>
+    Float64Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => A[i * n + j] * v[j]).reduce((a, b) => a + b, 0));
   const xStar = Float64Array.from([1, -2, 0.5, 3, 0, -1]);
   const x = conjugateGradient(Av, Av(xStar), n + 2);
   x.forEach((v, i) => assert.ok(Math.abs(v - xStar[i]) < 1e-8, `x[${i}] = ${v}, want ${xStar[i]}`));
@@ -66,7 +71,11 @@ test('conjugate gradient solves a known symmetric positive definite system', () 
  * 1/2 theta^T F theta (+ kl4 |theta|^4) and the surrogate g . theta - curv |theta|^2, F SPD.
  */
 function problem(opts: { curv?: number; kl4?: number } = {}) {
-  const F = [[2, 0.5, 0], [0.5, 1, 0.2], [0, 0.2, 0.5]];
+  const F = [
+    [2, 0.5, 0],
+    [0.5, 1, 0.2],
+    [0, 0.2, 0.5],
+  ];
   const g = Float64Array.of(1, -0.5, 0.25);
   const Fv = (v: Float64Array) => Float64Array.from(F, (row) => row[0] * v[0] + row[1] * v[1] + row[2] * v[2]);
   const sq = (v: Float64Array) => v.reduce((a, x) => a + x * x, 0);
@@ -152,9 +161,12 @@ test('bad input: TRPO rejects a KL target of 0 and a shrink factor outside (0, 1
   assert.throws(() => new TRPO({ lineSearchShrink: 1.5 }), /'lineSearchShrink' must be in \(0, 1\), got 1.5/);
 });
 
-test('TRPO defaults are SB3\'s (line search on, shrink 0.8 x 10, CG 15 with damping 0.1, delta 0.01); NPG has no line search', () => {
+test("TRPO defaults are SB3's (line search on, shrink 0.8 x 10, CG 15 with damping 0.1, delta 0.01); NPG has no line search", () => {
   const { targetKl, cgIters, cgDamping, lineSearch, lineSearchShrink, lineSearchSteps } = TRPO_DEFAULTS;
-  assert.deepEqual({ targetKl, cgIters, cgDamping, lineSearch, lineSearchShrink, lineSearchSteps }, { targetKl: 0.01, cgIters: 15, cgDamping: 0.1, lineSearch: true, lineSearchShrink: 0.8, lineSearchSteps: 10 });
+  assert.deepEqual(
+    { targetKl, cgIters, cgDamping, lineSearch, lineSearchShrink, lineSearchSteps },
+    { targetKl: 0.01, cgIters: 15, cgDamping: 0.1, lineSearch: true, lineSearchShrink: 0.8, lineSearchSteps: 10 },
+  );
   const npg = new NPG({ nSteps: 64 });
   assert.equal(npg.config.lineSearch, false);
   npg.close();

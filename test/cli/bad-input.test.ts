@@ -32,8 +32,14 @@ test('unknown algorithm or environment: the closest names', () => {
 });
 
 test('unknown config key: the dotted path and the valid keys', () => {
-  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'lrr=1e-3'], /unknown config key 'lrr' \(did you mean 'lr'\?\); valid keys: env, seed, numEnvs,.* totalSteps$/);
-  rejects(['train', 'reinforce', 'CartPole-v1', '--config', 'bad-key.yaml'], /unknown config key 'policy\.hiden' \(did you mean 'policy\.hidden'\?\); valid keys: policy\.kind, policy\.hidden/);
+  rejects(
+    ['train', 'reinforce', 'CartPole-v1', '--set', 'lrr=1e-3'],
+    /unknown config key 'lrr' \(did you mean 'lr'\?\); valid keys: env, seed, numEnvs,.* totalSteps$/,
+  );
+  rejects(
+    ['train', 'reinforce', 'CartPole-v1', '--config', 'bad-key.yaml'],
+    /unknown config key 'policy\.hiden' \(did you mean 'policy\.hidden'\?\); valid keys: policy\.kind, policy\.hidden/,
+  );
 });
 
 test('a value of the wrong type or range', () => {
@@ -69,12 +75,14 @@ test('--resume of a missing or corrupted checkpoint', () => {
   rejects(['train', '--resume', run, '--set', 'lr=1'], /--resume continues a run with its saved config; --set cannot change it/);
 });
 
-test('an algorithm that does not support the env\'s action space is refused', async () => {
+test("an algorithm that does not support the env's action space is refused", async () => {
   rejects(['train', 'sac', 'CartPole-v1'], /sac does not support CartPole-v1's discrete action space Discrete\(2\); it supports continuous actions/);
   const { checkActionSpace } = await import('../../src/train/setup.ts');
   const { ALGORITHMS } = await import('../../src/algos/index.ts');
-  assert.throws(() => checkActionSpace({ ...ALGORITHMS.reinforce, name: 'discrete-only', actionSpaces: ['discrete'] }, 'MountainCarContinuous-v0'),
-    /discrete-only does not support MountainCarContinuous-v0's continuous action space/);
+  assert.throws(
+    () => checkActionSpace({ ...ALGORITHMS.reinforce, name: 'discrete-only', actionSpaces: ['discrete'] }, 'MountainCarContinuous-v0'),
+    /discrete-only does not support MountainCarContinuous-v0's continuous action space/,
+  );
 });
 
 test('plot and eval bad input', () => {
@@ -124,7 +132,10 @@ test('seeds, step counts and ports must be exact integers in their documented ra
   assert.throws(() => int('steps', 1, 1e12)('1e30'), /--steps must be an integer in 1\.\.1000000000000, got '1e30'/);
   assert.throws(() => int('n')('9007199254740993'), /--n must be an integer in 0\.\.2\^53 - 1/);
   const { resolveConfig } = await import('../../src/train/config.ts');
-  assert.throws(() => resolveConfig('t', { n: 1 }, { n: 1e300 }, { n: (v: number) => (Number.isSafeInteger(v) ? null : 'must be an integer') }), /'n' must be an integer, got 1e\+300/);
+  assert.throws(
+    () => resolveConfig('t', { n: 1 }, { n: 1e300 }, { n: (v: number) => (Number.isSafeInteger(v) ? null : 'must be an integer') }),
+    /'n' must be an integer, got 1e\+300/,
+  );
   const { REINFORCE_DEFAULTS } = await import('../../src/algos/reinforce.ts');
   assert.throws(() => resolveConfig('reinforce', REINFORCE_DEFAULTS, { seed: 2 ** 32 }), /'seed' must be an integer in 0\.\.4294967295/);
 });
@@ -134,9 +145,11 @@ test('--out must be a writable directory (or a file in one), refused before anyt
   try {
     rejects(['train', 'reinforce', 'CartPole-v1', '--out', ''], /--out must name a directory, got ''/);
     rejects(['train', 'reinforce', 'CartPole-v1', '--out', 'a-file'], /--out must be a directory, but a-file is a file/);
-    if (existsSync('/proc/self')) rejects(['train', 'reinforce', 'CartPole-v1', '--out', '/proc/x'], /--out \/proc\/x: \/proc is a special filesystem \(proc\)/);
+    if (existsSync('/proc/self'))
+      rejects(['train', 'reinforce', 'CartPole-v1', '--out', '/proc/x'], /--out \/proc\/x: \/proc is a special filesystem \(proc\)/);
     const { outDir, outFile } = await import('../../src/cli/options.ts');
-    const dir = outDir('out'), file = outFile('out');
+    const dir = outDir('out'),
+      file = outFile('out');
     const at = (p: string) => join(cwd, p);
     assert.equal(dir(at('new/deeper')), at('new/deeper'), 'a directory that can be created');
     assert.throws(() => dir(at('a-file/sub')), /a-file is not a directory/);
@@ -157,7 +170,29 @@ test('--out must be a writable directory (or a file in one), refused before anyt
 
 test('a diverging run (--set lr=1e9) stops at the update that diverged and exits non-zero', () => {
   const out = tempDir();
-  const r = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'lr=1e9', '--set', 'batchSteps=64', '--set', 'policy.hidden=[8]', '--steps', '512', '--eval-every', '0', '--eval-episodes', '1', '--out', out, '--plain'], cwd);
+  const r = ascent(
+    [
+      'train',
+      'reinforce',
+      'CartPole-v1',
+      '--set',
+      'lr=1e9',
+      '--set',
+      'batchSteps=64',
+      '--set',
+      'policy.hidden=[8]',
+      '--steps',
+      '512',
+      '--eval-every',
+      '0',
+      '--eval-episodes',
+      '1',
+      '--out',
+      out,
+      '--plain',
+    ],
+    cwd,
+  );
   assert.notEqual(r.code, 0, r.stdout);
   assert.match(r.stderr, /ascent: error: training diverged at update 1 \(64 steps\): parameter \S+ is -?\d\S* \(\|value\| above the bound 1000000\)/);
   const status = JSON.parse(readFileSync(join(onlyRun(out), 'status.json'), 'utf8'));
@@ -167,42 +202,64 @@ test('a diverging run (--set lr=1e9) stops at the update that diverged and exits
 
 test('configs that cannot fit in memory are refused in one line before anything is allocated', () => {
   const t0 = Date.now();
-  rejects(['train', 'ppo', 'CartPole-v1', '--envs', '1e9'], /^ascent: ppo: this config needs about \S+ GiB of memory, more than the \S+ (GiB|MiB) available \(.*\); make it smaller$/);
+  rejects(
+    ['train', 'ppo', 'CartPole-v1', '--envs', '1e9'],
+    /^ascent: ppo: this config needs about \S+ GiB of memory, more than the \S+ (GiB|MiB) available \(.*\); make it smaller$/,
+  );
   rejects(['train', 'ppo', 'CartPole-v1', '--set', 'nSteps=1000000000'], /this config needs about .* \(.*over 8000000000 rows/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'policy.hidden=[4000000]'], /reinforce: this config needs about .*policy activations over \d+ rows/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'policy.hidden=[100000,100000]'], /policy \[4, 100000, 100000, 2\] parameters: /);
   rejects(['train', 'sac', 'Pendulum-v1', '--set', 'bufferSize=10000000000'], /replay buffer of bufferSize 10000000000: /);
   // Fits in memory on a big machine, but no single tensor can hold a [256, 4000000] activation.
-  rejects(['train', 'ppo', 'CartPole-v1', '--set', 'policy.hidden=[4000000]'], /ppo: policy activations over 256 rows would need one array of 1024000000 numbers, more than the 536870912 \(2\^29\) one tensor can hold/);
+  rejects(
+    ['train', 'ppo', 'CartPole-v1', '--set', 'policy.hidden=[4000000]'],
+    /ppo: policy activations over 256 rows would need one array of 1024000000 numbers, more than the 536870912 \(2\^29\) one tensor can hold/,
+  );
   assert.ok(Date.now() - t0 < 30_000, 'each refusal takes about a second, not the tens of seconds an out-of-memory crash took');
 });
 
 test('estimateMemory: hand-counted parameters, batches and buffers', async () => {
   const { estimateMemory, checkMemory } = await import('../../src/train/config.ts');
   const dims = { obsDim: 4, actDim: 1, actOutputs: 2, maxEpisodeSteps: 500 };
-  const parts = Object.fromEntries(estimateMemory({ numEnvs: 2, nSteps: 16, frameStack: 1, batchSize: 8, policy: { hidden: [8] }, valueHidden: [3] }, dims).map((p) => [p.what, p.bytes]));
+  const parts = Object.fromEntries(
+    estimateMemory({ numEnvs: 2, nSteps: 16, frameStack: 1, batchSize: 8, policy: { hidden: [8] }, valueHidden: [3] }, dims).map((p) => [p.what, p.bytes]),
+  );
   assert.equal(parts['2 environments'], 2 * 2048);
   assert.equal(parts['the rollout batch (numEnvs * nSteps = 2 * 16 steps)'], 32 * (2 * 5 * 4 + 64));
   assert.equal(parts['policy [4, 8, 2] parameters'], ((4 + 1) * 8 + (8 + 1) * 2) * 40);
   assert.equal(parts['policy activations over 32 rows'], 32 * (8 + 2) * 16);
   assert.equal(parts['value function [4, 3, 1] parameters'], ((4 + 1) * 3 + (3 + 1) * 1) * 40);
-  const sac = Object.fromEntries(estimateMemory({ numEnvs: 1, bufferSize: 1000, batchSize: 4, hidden: [2] }, { ...dims, actOutputs: 1 }).map((p) => [p.what, p.bytes]));
+  const sac = Object.fromEntries(
+    estimateMemory({ numEnvs: 1, bufferSize: 1000, batchSize: 4, hidden: [2] }, { ...dims, actOutputs: 1 }).map((p) => [p.what, p.bytes]),
+  );
   assert.equal(sac['replay buffer of bufferSize 1000'], 1000 * ((2 * 4 + 1 + 1) * 4 + 2));
   assert.equal(sac['Q networks [5, 2, 1] parameters'], 4 * ((5 + 1) * 2 + (2 + 1)) * 40);
   // A recurrent policy: the cell's four gates as one [obs + h, 4h] matrix.
   const rec = Object.fromEntries(estimateMemory({ numEnvs: 1, nSteps: 8, policy: { hiddenSize: 3, headHidden: [] } }, dims).map((p) => [p.what, p.bytes]));
   assert.equal(rec['recurrent cell [7, 12] parameters'], (7 + 1) * 12 * 40);
   assert.equal(rec['policy head [3, 2] parameters'], (3 + 1) * 2 * 40);
-  assert.throws(() => checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048 - 1), /^RangeError: x: this config needs about 1\.95 MiB of memory, more than the 1\.95 MiB available \(1000 environments: 1\.95 MiB\)/);
+  assert.throws(
+    () => checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048 - 1),
+    /^RangeError: x: this config needs about 1\.95 MiB of memory, more than the 1\.95 MiB available \(1000 environments: 1\.95 MiB\)/,
+  );
   checkMemory('x', { numEnvs: 1000 }, dims, 1000 * 2048);
   // One tensor holds at most 2^29 numbers: rows * width of an activation, or a weight matrix.
   checkMemory('x', { policy: { hidden: [2 ** 26] }, batchSize: 8 }, dims, Infinity);
-  assert.throws(() => checkMemory('x', { policy: { hidden: [2 ** 27] }, batchSize: 8 }, dims, Infinity), /policy activations over 8 rows would need one array of 1073741824 numbers/);
-  assert.throws(() => checkMemory('x', { policy: { hidden: [2 ** 27 + 1] }, batchSize: 1 }, dims, Infinity), /policy \[4, 134217729, 2\] parameters would need one array of 536870916 numbers/);
+  assert.throws(
+    () => checkMemory('x', { policy: { hidden: [2 ** 27] }, batchSize: 8 }, dims, Infinity),
+    /policy activations over 8 rows would need one array of 1073741824 numbers/,
+  );
+  assert.throws(
+    () => checkMemory('x', { policy: { hidden: [2 ** 27 + 1] }, batchSize: 1 }, dims, Infinity),
+    /policy \[4, 134217729, 2\] parameters would need one array of 536870916 numbers/,
+  );
 });
 
 test('usage errors exit 2 everywhere: an unusable --host or a --port in use, counts past a sane maximum', async () => {
-  rejects(['dashboard', '--host', '999.1.1.1', '--port', '0'], /^ascent: dashboard: cannot serve on --host 999\.1\.1\.1 --port 0: '999\.1\.1\.1' is not a known host name or address$/);
+  rejects(
+    ['dashboard', '--host', '999.1.1.1', '--port', '0'],
+    /^ascent: dashboard: cannot serve on --host 999\.1\.1\.1 --port 0: '999\.1\.1\.1' is not a known host name or address$/,
+  );
   const { createServer } = await import('node:net');
   const busy = createServer();
   await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', ok));
@@ -212,7 +269,10 @@ test('usage errors exit 2 everywhere: an unusable --host or a --port in use, cou
     const { ascentAsync } = await import('./helpers.ts');
     const r = await ascentAsync(['dashboard', cwd, '--port', String(port)], cwd).done;
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, new RegExp(`^ascent: dashboard: cannot serve on --host 127\\.0\\.0\\.1 --port ${port}: port ${port} is in use; choose another with --port`));
+    assert.match(
+      r.stderr,
+      new RegExp(`^ascent: dashboard: cannot serve on --host 127\\.0\\.0\\.1 --port ${port}: port ${port} is in use; choose another with --port`),
+    );
   } finally {
     busy.close();
   }

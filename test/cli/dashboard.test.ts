@@ -11,12 +11,15 @@ test('ascent dashboard serves the runs directory on 127.0.0.1 and stops cleanly 
     child.stdout!.on('data', (d) => {
       out += d;
       const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     });
   });
   const res = await fetch(`${url}api/runs`);
   assert.equal(res.status, 200);
-  const body = await res.json() as { runs: unknown[]; error: unknown };
+  const body = (await res.json()) as { runs: unknown[]; error: unknown };
   assert.deepEqual(body.runs, []);
   assert.equal((await fetch(`${url}runs/..%2f..%2fetc%2fpasswd`)).status, 403);
   child.kill('SIGINT');

@@ -8,16 +8,26 @@ import { make } from '../../src/envs/index.ts';
 function lzwDecode(blocks: Uint8Array, minCodeSize: number, n: number): Uint8Array {
   const bytes: number[] = [];
   for (let p = 0; blocks[p] !== 0; p += blocks[p] + 1) bytes.push(...blocks.subarray(p + 1, p + 1 + blocks[p]));
-  const clear = 1 << minCodeSize, eoi = clear + 1;
-  let size = minCodeSize + 1, dict: number[][] = [], prev: number[] | null = null;
-  const reset = () => { dict = Array.from({ length: eoi + 1 }, (_, i) => [i]); size = minCodeSize + 1; prev = null; };
+  const clear = 1 << minCodeSize,
+    eoi = clear + 1;
+  let size = minCodeSize + 1,
+    dict: number[][] = [],
+    prev: number[] | null = null;
+  const reset = () => {
+    dict = Array.from({ length: eoi + 1 }, (_, i) => [i]);
+    size = minCodeSize + 1;
+    prev = null;
+  };
   reset();
   const out: number[] = [];
   let bit = 0;
   while (bit + size <= bytes.length * 8) {
     let code = 0;
     for (let i = 0; i < size; i++, bit++) code |= ((bytes[bit >> 3] >> (bit & 7)) & 1) << i;
-    if (code === clear) { reset(); continue; }
+    if (code === clear) {
+      reset();
+      continue;
+    }
     if (code === eoi) break;
     let entry: number[];
     if (code < dict.length) entry = dict[code];
@@ -43,10 +53,15 @@ test('LZW round-trips through an independent decoder, including dictionary reset
 test('a GIF of rendered CartPole frames decodes back to the same pixels', () => {
   const env = make('CartPole-v1', { renderMode: 'rgb_array' });
   env.reset({ seed: 0 });
-  const frames = [0, 1, 1, 0].map((a) => { env.step(a); const f = env.render(); return { ...f, data: f.data.slice() }; });
+  const frames = [0, 1, 1, 0].map((a) => {
+    env.step(a);
+    const f = env.render();
+    return { ...f, data: f.data.slice() };
+  });
   const gif = encodeGif(frames, { delayCs: 2 });
   assert.equal(new TextDecoder().decode(gif.subarray(0, 6)), 'GIF89a');
-  const w = gif[6] | (gif[7] << 8), h = gif[8] | (gif[9] << 8);
+  const w = gif[6] | (gif[7] << 8),
+    h = gif[8] | (gif[9] << 8);
   assert.deepEqual([w, h], [frames[0].width, frames[0].height]);
   const palette = gif.subarray(13, 13 + 768);
   // Walk the blocks: NETSCAPE loop extension, then per frame a graphic control extension and an image.
@@ -71,7 +86,8 @@ test('a GIF of rendered CartPole frames decodes back to the same pixels', () => 
 
 /** Each image of a GIF as RGB through its local or the global colour table (blocks walked as the GIF89a specification lays them out). */
 function decodeGifFrames(gif: Uint8Array): Uint8Array[] {
-  const w = gif[6] | (gif[7] << 8), h = gif[8] | (gif[9] << 8);
+  const w = gif[6] | (gif[7] << 8),
+    h = gif[8] | (gif[9] << 8);
   const global = gif.subarray(13, 13 + 768);
   let p = 13 + 768 + 19;
   const out: Uint8Array[] = [];
@@ -82,7 +98,10 @@ function decodeGifFrames(gif: Uint8Array): Uint8Array[] {
     const flags = gif[p + 9];
     p += 10;
     let table = global;
-    if (flags & 0x80) { table = gif.subarray(p, p + 3 * (2 << (flags & 7))); p += table.length; }
+    if (flags & 0x80) {
+      table = gif.subarray(p, p + 3 * (2 << (flags & 7)));
+      p += table.length;
+    }
     const min = gif[p++];
     let end = p;
     while (gif[end] !== 0) end += gif[end] + 1;
@@ -98,9 +117,11 @@ function decodeGifFrames(gif: Uint8Array): Uint8Array[] {
 test('GifWriter encodes each frame as it is added: the caller can reuse the pixel buffer', () => {
   const env = make('CartPole-v1', { renderMode: 'rgb_array' });
   env.reset({ seed: 0 });
-  const w = 600, h = 400;
+  const w = 600,
+    h = 400;
   const writer = new GifWriter(w, h, { delayCs: 2 });
-  const buf = new Uint8Array(w * h * 3), copies: Uint8Array[] = [];
+  const buf = new Uint8Array(w * h * 3),
+    copies: Uint8Array[] = [];
   for (const a of [0, 1, 1, 0, 1]) {
     env.step(a);
     buf.set(env.render().data);
@@ -113,7 +134,8 @@ test('GifWriter encodes each frame as it is added: the caller can reuse the pixe
 });
 
 test('a frame that overflows the 256-colour palette gets a local 3-3-2 table; earlier frames stay exact', () => {
-  const w = 40, h = 10;
+  const w = 40,
+    h = 10;
   const few = new Uint8Array(w * h * 3).fill(200);
   const many = Uint8Array.from({ length: w * h * 3 }, (_, i) => (i * 89) & 0xff);
   const writer = new GifWriter(w, h);

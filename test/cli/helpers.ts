@@ -30,7 +30,8 @@ export function ascent(args: string[], cwd: string, extraEnv: Record<string, str
 /** Start the command without waiting (for signals). */
 export function ascentAsync(args: string[], cwd: string) {
   const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
-  let stdout = '', stderr = '';
+  let stdout = '',
+    stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));

@@ -46,7 +46,7 @@ test('list shows the threshold in force for each preset, and cuts the sources to
 test('lab estimators prints the estimator table; lab importance the IS tables', () => {
   const r = ascent(['lab', 'estimators', '--batches', '40', '--seed', '2'], cwd);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /Estimator lab: [^]*M = 40 batches, seed 2/);
+  assert.match(r.stdout, /Estimator lab: [\s\S]*M = 40 batches, seed 2/);
   assert.match(r.stdout, /^estimator\s+unbiased\s+bias\/SE/m);
   assert.match(r.stdout, /^full\s+yes/m);
   const i = ascent(['lab', 'importance', '--batches', '20', '--steps', '0,0.5', '--horizons', '2,5'], cwd);

@@ -10,8 +10,23 @@ import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 
 const load = (dir: string) => decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoints', 'last.ascent'))));
 
-const ARGS = ['ppo', 'InvertedPendulum-v5', '--no-preset', '--set', 'nSteps=32', '--set', 'batchSize=32', '--steps', '64',
-  '--eval-episodes', '1', '--seed', '3', '--threshold', 'none'];
+const ARGS = [
+  'ppo',
+  'InvertedPendulum-v5',
+  '--no-preset',
+  '--set',
+  'nSteps=32',
+  '--set',
+  'batchSize=32',
+  '--steps',
+  '64',
+  '--eval-episodes',
+  '1',
+  '--seed',
+  '3',
+  '--threshold',
+  'none',
+];
 
 test('train, resume and eval a MuJoCo task', () => {
   const cwd = tempDir();
@@ -25,10 +40,12 @@ test('train, resume and eval a MuJoCo task', () => {
   // MuJoCo states and the NumPy generators of the envs, which reset many times in 64 steps.
   const whole = ascent(['train', ...ARGS, '--out', 'whole'], cwd);
   assert.equal(whole.code, 0, whole.stderr);
-  const a = load(onlyRun(join(cwd, 'whole'))), b = load(dir);
+  const a = load(onlyRun(join(cwd, 'whole'))),
+    b = load(dir);
   assert.equal(b.steps, 64);
   for (let i = 0; i < a.state.tensors.length; i++) {
-    const [name, x] = a.state.tensors[i], y = b.state.tensors[i][1];
+    const [name, x] = a.state.tensors[i],
+      y = b.state.tensors[i][1];
     assert.deepEqual(Array.from(y.data), Array.from(x.data), name);
   }
   const ev = ascent(['eval', dir, '--episodes', '2', '--record', 'ip.gif'], cwd);
@@ -45,7 +62,12 @@ test('list shows the eleven MuJoCo tasks with their spaces, limits and threshold
   const byId = new Map(j.environments.map((e: { id: string }) => [e.id, e]));
   for (const id of MUJOCO_IDS) assert.ok(byId.has(id), id);
   assert.deepEqual(byId.get('Hopper-v5'), {
-    id: 'Hopper-v5', observation: 'Box(11,) float64', action: 'Box(3,) [-1, 1] float32', actionKind: 'continuous', maxEpisodeSteps: 1000, rewardThreshold: 3800,
+    id: 'Hopper-v5',
+    observation: 'Box(11,) float64',
+    action: 'Box(3,) [-1, 1] float32',
+    actionKind: 'continuous',
+    maxEpisodeSteps: 1000,
+    rewardThreshold: 3800,
   });
 });
 

@@ -14,7 +14,13 @@ function fakeRun(root: string, name: string, algo: string, slope: number): strin
   const dir = join(root, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo, env: 'CartPole-v1', config: {}, run: {} }));
-  const rows = Array.from({ length: 20 }, (_, i) => ({ iteration: i + 1, steps: (i + 1) * 1000, seconds: (i + 1) * 0.5, returnMean: 10 + slope * i, evalMean: i % 5 === 4 ? 20 + slope * i : null }));
+  const rows = Array.from({ length: 20 }, (_, i) => ({
+    iteration: i + 1,
+    steps: (i + 1) * 1000,
+    seconds: (i + 1) * 0.5,
+    returnMean: 10 + slope * i,
+    evalMean: i % 5 === 4 ? 20 + slope * i : null,
+  }));
   writeFileSync(join(dir, 'progress.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
   return dir;
 }
@@ -31,7 +37,10 @@ test('plot writes an SVG with axes, one curve per run, and a mean with spread pe
   assert.equal((svg.match(/class="axis x"/g) ?? []).length, 1);
   assert.equal((svg.match(/class="axis y"/g) ?? []).length, 1);
   assert.equal((svg.match(/class="run"/g) ?? []).length, 3);
-  assert.deepEqual([...svg.matchAll(/data-run="([^"]+)"/g)].map((m) => m[1]), ['r1', 'r2', 'p1']);
+  assert.deepEqual(
+    [...svg.matchAll(/data-run="([^"]+)"/g)].map((m) => m[1]),
+    ['r1', 'r2', 'p1'],
+  );
   assert.equal((svg.match(/class="mean"/g) ?? []).length, 2);
   assert.equal((svg.match(/class="spread"/g) ?? []).length, 2);
   assert.match(svg, /class="legend" data-text="reinforce CartPole-v1: 2 runs, mean ± std"/);
@@ -42,14 +51,17 @@ test('plot writes an SVG with axes, one curve per run, and a mean with spread pe
   assert.match(svg, /class="tick y" data-text="400"/);
   // The mean of the two REINFORCE runs at the last step is (10 + 95 + 10 + 133) / 2 = 124: the path's last point sits at that height.
   // Tick labels are placed with their cap height (7 font pixels at scale 2) centred on the tick.
-  const ticks = [...svg.matchAll(/class="tick y" data-text="(-?[\d.k]+)" aria-label="[^"]*" transform="translate\([\d.]+,([\d.]+)\)"/g)].map((m) => [Number(m[2]) + 7, Number(m[1])]);
+  const ticks = [...svg.matchAll(/class="tick y" data-text="(-?[\d.k]+)" aria-label="[^"]*" transform="translate\([\d.]+,([\d.]+)\)"/g)].map((m) => [
+    Number(m[2]) + 7,
+    Number(m[1]),
+  ]);
   const [[p0, v0], [p1, v1]] = [ticks[0], ticks[ticks.length - 1]];
   const meanPath = /class="mean" d="([^"]+)"/.exec(svg)![1];
   const lastY = Number(meanPath.split(',').at(-1));
   assert.ok(Math.abs(v0 + ((lastY - p0) * (v1 - v0)) / (p1 - p0) - 124) < 0.5, `mean at the end ${lastY}`);
 });
 
-test('plot writes a PNG of the requested size with axes and each group\'s colour', () => {
+test("plot writes a PNG of the requested size with axes and each group's colour", () => {
   const r = ascent(['plot', ...runs, '--out', 'curves.png', '--width', '640', '--height', '400', '--x', 'seconds', '--y', 'evalMean'], cwd);
   assert.equal(r.code, 0, r.stderr);
   const { width, height, rgb } = decodePng(new Uint8Array(readFileSync(join(cwd, 'curves.png'))));
@@ -57,10 +69,15 @@ test('plot writes a PNG of the requested size with axes and each group\'s colour
   const px = (x: number, y: number) => [rgb[(y * width + x) * 3], rgb[(y * width + x) * 3 + 1], rgb[(y * width + x) * 3 + 2]];
   // Axes: black lines along the left and bottom edges of the plot area.
   const groups = groupCurves(runs.map((d) => loadCurve(d, 'seconds', 'evalMean')));
-  const a = layoutPlot(groups, { width: 640, height: 400, title: 'learning curves', xLabel: 'wall-clock seconds', yLabel: 'greedy evaluation return' }).panels[0].area;
+  const a = layoutPlot(groups, { width: 640, height: 400, title: 'learning curves', xLabel: 'wall-clock seconds', yLabel: 'greedy evaluation return' })
+    .panels[0].area;
   for (let y = a.y0 + 5; y < a.y1; y += 15) assert.deepEqual(px(a.x0, y), [0, 0, 0], `y axis at row ${y}`);
   for (let x = a.x0 + 5; x < a.x1; x += 25) assert.deepEqual(px(x, a.y1), [0, 0, 0], `x axis at column ${x}`);
-  const count = (c: number[]) => { let n = 0; for (let i = 0; i < rgb.length; i += 3) if (rgb[i] === c[0] && rgb[i + 1] === c[1] && rgb[i + 2] === c[2]) n++; return n; };
+  const count = (c: number[]) => {
+    let n = 0;
+    for (let i = 0; i < rgb.length; i += 3) if (rgb[i] === c[0] && rgb[i + 1] === c[1] && rgb[i + 2] === c[2]) n++;
+    return n;
+  };
   assert.ok(count(COLORS[0]) > 300, 'the REINFORCE mean line');
   assert.ok(count(COLORS[1]) > 300, 'the PPO mean line');
   assert.equal(count(COLORS[2]), 0, 'no third group');
@@ -75,7 +92,15 @@ test('plot finds runs inside a parent directory', () => {
 
 test('the mean and spread cover only the steps every run of the group reached', async () => {
   const { groupCurves } = await import('../../src/cli/plot/data.ts');
-  const run = (name: string, n: number, y: number) => ({ dir: name, name, algo: 'a', env: 'E-v0', failed: false, xs: Array.from({ length: n }, (_, i) => (i + 1) * 10), ys: Array(n).fill(y) });
+  const run = (name: string, n: number, y: number) => ({
+    dir: name,
+    name,
+    algo: 'a',
+    env: 'E-v0',
+    failed: false,
+    xs: Array.from({ length: n }, (_, i) => (i + 1) * 10),
+    ys: Array(n).fill(y),
+  });
   const [g] = groupCurves([run('long', 10, 1), run('short', 4, 3)], 5);
   assert.deepEqual(g.grid, [10, 17.5, 25, 32.5, 40]);
   assert.deepEqual(g.mean, [2, 2, 2, 2, 2]);
@@ -84,7 +109,10 @@ test('the mean and spread cover only the steps every run of the group reached', 
 
 test('plot takes any numeric column as x and can plot log10 of y (the model-based diagnostics against horizon)', () => {
   const root = tempDir();
-  for (const [name, scale] of [['pathwise', 1], ['likelihood-ratio', 100]] as const) {
+  for (const [name, scale] of [
+    ['pathwise', 1],
+    ['likelihood-ratio', 100],
+  ] as const) {
     const d = join(root, name);
     mkdirSync(d);
     writeFileSync(join(d, 'config.json'), JSON.stringify({ algo: name, env: 'Pendulum-v1 model' }));
@@ -111,7 +139,10 @@ test('plot skips a torn last progress line with a warning naming the file and li
   const r = ascent(['plot', dir, '--out', 'torn.svg'], root);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /plotted 1 run in 1 group/);
-  assert.equal(r.stderr, `ascent: warning: ${join(dir, 'progress.jsonl')} line 21: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)\n`);
+  assert.equal(
+    r.stderr,
+    `ascent: warning: ${join(dir, 'progress.jsonl')} line 21: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)\n`,
+  );
   const svg = readFileSync(join(root, 'torn.svg'), 'utf8');
   assert.match(svg, /class="tick x" data-text="20k"/);
 
@@ -141,8 +172,14 @@ test('runs of different envs get one panel each, with their own y axis', () => {
   const r = ascent(['plot', root, '--out', 'f.svg'], root);
   assert.equal(r.code, 0, r.stderr);
   const svg = readFileSync(join(root, 'f.svg'), 'utf8');
-  assert.deepEqual([...svg.matchAll(/class="panel" data-env="([^"]+)"/g)].map((m) => m[1]), ['CartPole-v1', 'Pendulum-v1']);
-  assert.deepEqual([...svg.matchAll(/class="panel-title" data-text="([^"]+)"/g)].map((m) => m[1]), ['CartPole-v1', 'Pendulum-v1']);
+  assert.deepEqual(
+    [...svg.matchAll(/class="panel" data-env="([^"]+)"/g)].map((m) => m[1]),
+    ['CartPole-v1', 'Pendulum-v1'],
+  );
+  assert.deepEqual(
+    [...svg.matchAll(/class="panel-title" data-text="([^"]+)"/g)].map((m) => m[1]),
+    ['CartPole-v1', 'Pendulum-v1'],
+  );
   assert.equal((svg.match(/class="axis y"/g) ?? []).length, 2);
   // CartPole's axis is not flattened by Pendulum's -1.5k: its ticks stay within 0..400.
   const cartPole = svg.slice(0, svg.indexOf('data-env="Pendulum-v1"'));
@@ -150,7 +187,10 @@ test('runs of different envs get one panel each, with their own y axis', () => {
   const yTicks = [...svg.matchAll(/class="tick y" data-text="([^"]+)"/g)].map((m) => m[1]);
   const cut = yTicks.indexOf('-1.6k');
   assert.deepEqual(yTicks.slice(0, cut), ['0', '50', '100', '150', '200', '250', '300', '350', '400']);
-  assert.ok(yTicks.slice(cut).every((t) => t.startsWith('-')), yTicks.join(' '));
+  assert.ok(
+    yTicks.slice(cut).every((t) => t.startsWith('-')),
+    yTicks.join(' '),
+  );
   // Colours by algorithm, the same in every panel; legends name the algorithm (the env is the panel's title).
   assert.match(svg, /class="legend" data-text="ppo: 1 run"/);
   assert.match(svg, /class="legend" data-text="trpo: 1 run"/);
@@ -163,7 +203,13 @@ test('runs of different envs get one panel each, with their own y axis', () => {
   const { width, height, rgb } = decodePng(new Uint8Array(readFileSync(join(root, 'f.png'))));
   assert.deepEqual([width, height], [900, 420]);
   const groups = groupCurves([join(root, 'cp0'), join(root, 'cp1'), join(root, 'pd0')].map((d) => loadCurve(d, 'steps', 'returnMean')));
-  const panels = layoutPlot(groups, { width: 900, height: 420, title: 'learning curves', xLabel: 'environment steps', yLabel: 'return (training episodes)' }).panels;
+  const panels = layoutPlot(groups, {
+    width: 900,
+    height: 420,
+    title: 'learning curves',
+    xLabel: 'environment steps',
+    yLabel: 'return (training episodes)',
+  }).panels;
   assert.equal(panels.length, 2);
   assert.ok(panels[0].area.x1 < panels[1].area.x0, 'side by side');
   const px = (x: number, y: number) => [...rgb.subarray((y * width + x) * 3, (y * width + x) * 3 + 3)];
@@ -183,7 +229,10 @@ test('a failed run is marked at its last point; the legend says where the mean s
   const legend = [...svg.matchAll(/class="legend" data-text="([^"]+)"/g)].map((m) => m[1]).join(' ');
   assert.equal(legend, 'ppo CartPole-v1: 2 runs, mean ± std to 12k (shortest run); 1 failed ×');
   const marks = [...svg.matchAll(/class="failed" data-run="([^"]+)" d="M([\d.]+),([\d.]+)/g)];
-  assert.deepEqual(marks.map((m) => m[1]), ['b']);
+  assert.deepEqual(
+    marks.map((m) => m[1]),
+    ['b'],
+  );
   // The cross is centred on the run's last point.
   const run = /class="run" data-run="b" d="([^"]+)"/.exec(svg)![1].split('L').at(-1)!.split(',').map(Number);
   assert.ok(Math.abs(Number(marks[0][2]) + 5 - run[0]) < 0.1 && Math.abs(Number(marks[0][3]) + 5 - run[1]) < 0.1);
@@ -202,7 +251,12 @@ test('a failed run is marked at its last point; the legend says where the mean s
 test('PNG and SVG draw text with the same typeface: the same pixels, lower case included', async () => {
   const { glyph } = await import('../../src/cli/plot/font.ts');
   assert.notDeepEqual(glyph('a'), glyph('A'));
-  assert.ok(glyph('g').slice(7).some((row) => row !== 0), 'g descends below the baseline');
+  assert.ok(
+    glyph('g')
+      .slice(7)
+      .some((row) => row !== 0),
+    'g descends below the baseline',
+  );
   const root = tempDir();
   envRun(root, 'a', 'ppo', 'CartPole-v1', 10, 10, 10);
   ascent(['plot', root, '--out', 't.svg', '--title', 'Readable title'], root);
@@ -216,7 +270,8 @@ test('PNG and SVG draw text with the same typeface: the same pixels, lower case 
   let area = 0;
   for (const [x, y, w, h] of rects) {
     area += w * h;
-    for (let dy = 0; dy < h; dy++) for (let dx = 0; dx < w; dx++) assert.ok(black(Number(m[1]) + x + dx, Number(m[2]) + y + dy), `title pixel ${x + dx},${y + dy}`);
+    for (let dy = 0; dy < h; dy++)
+      for (let dx = 0; dx < w; dx++) assert.ok(black(Number(m[1]) + x + dx, Number(m[2]) + y + dy), `title pixel ${x + dx},${y + dy}`);
   }
   let inked = 0;
   for (let y = 0; y < 34; y++) for (let x = 0; x < width; x++) if (black(x, y)) inked++;

@@ -15,40 +15,53 @@ const CASES: [string, string[]][] = [
 const load = (dir: string) => decodeCheckpoint(new Uint8Array(readFileSync(join(dir, 'checkpoints', 'last.ascent'))));
 const rows = (dir: string) => parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).map(({ seconds, ...r }) => r);
 
-for (const [algo, ARGS] of CASES) test(`${algo}: a run paused with --stop-at and resumed ends where an uninterrupted run ends`, async (t) => {
-  const cwd = tempDir();
-  const whole = ascent(['train', ...ARGS, '--out', 'whole'], cwd);
-  assert.equal(whole.code, 0, whole.stderr);
-  const paused = ascent(['train', ...ARGS, '--out', 'parts', '--stop-at', '512'], cwd);
-  assert.equal(paused.code, 0, paused.stderr);
-  assert.match(paused.stdout, /paused at --stop-at 512: 512 steps/);
-  const dir = onlyRun(join(cwd, 'parts'));
-  assert.equal(readJson(join(dir, 'status.json')).state, 'interrupted');
-  assert.equal(load(dir).steps, 512);
-  const resumed = ascent(['train', '--resume', dir], cwd);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stderr, new RegExp(`resuming ${algo} on CartPole-v1 from 512 steps`));
-  assert.equal(readJson(join(dir, 'status.json')).state, 'finished');
+for (const [algo, ARGS] of CASES)
+  test(`${algo}: a run paused with --stop-at and resumed ends where an uninterrupted run ends`, async (t) => {
+    const cwd = tempDir();
+    const whole = ascent(['train', ...ARGS, '--out', 'whole'], cwd);
+    assert.equal(whole.code, 0, whole.stderr);
+    const paused = ascent(['train', ...ARGS, '--out', 'parts', '--stop-at', '512'], cwd);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, /paused at --stop-at 512: 512 steps/);
+    const dir = onlyRun(join(cwd, 'parts'));
+    assert.equal(readJson(join(dir, 'status.json')).state, 'interrupted');
+    assert.equal(load(dir).steps, 512);
+    const resumed = ascent(['train', '--resume', dir], cwd);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stderr, new RegExp(`resuming ${algo} on CartPole-v1 from 512 steps`));
+    assert.equal(readJson(join(dir, 'status.json')).state, 'finished');
 
-  const a = load(onlyRun(join(cwd, 'whole'))), b = load(dir);
-  assert.equal(b.steps, 1024);
-  assert.deepEqual(b.state.tensors.map(([n]) => n), a.state.tensors.map(([n]) => n));
-  // Progress files continue: the resumed run appended rows 3 and 4 to the CSV and the JSONL alike.
-  assert.deepEqual(rows(dir).map((r) => r.steps), [256, 512, 768, 1024]);
-  assert.deepEqual(parseCsv(readFileSync(join(dir, 'progress.csv'), 'utf8')), parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')));
-  assert.deepEqual(rows(dir).slice(0, 2), rows(onlyRun(join(cwd, 'whole'))).slice(0, 2));
+    const a = load(onlyRun(join(cwd, 'whole'))),
+      b = load(dir);
+    assert.equal(b.steps, 1024);
+    assert.deepEqual(
+      b.state.tensors.map(([n]) => n),
+      a.state.tensors.map(([n]) => n),
+    );
+    // Progress files continue: the resumed run appended rows 3 and 4 to the CSV and the JSONL alike.
+    assert.deepEqual(
+      rows(dir).map((r) => r.steps),
+      [256, 512, 768, 1024],
+    );
+    assert.deepEqual(parseCsv(readFileSync(join(dir, 'progress.csv'), 'utf8')), parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')));
+    assert.deepEqual(rows(dir).slice(0, 2), rows(onlyRun(join(cwd, 'whole'))).slice(0, 2));
 
-  // Exactness needs the envs' physical state in the checkpoint (the vector env's snapshot).
-  const envSnapshot = (b.state.meta as any)?.collector?.env ?? null;
-  await t.test('parameters, optimizer state and progress equal the uninterrupted run bit for bit', () => {
-    assert.notEqual(envSnapshot, null, 'the checkpoint holds the vector env snapshot');
-    for (let i = 0; i < a.state.tensors.length; i++) {
-      const [name, x] = a.state.tensors[i], y = b.state.tensors[i][1];
-      assert.deepEqual(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength), Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength), name);
-    }
-    assert.deepEqual(rows(dir), rows(onlyRun(join(cwd, 'whole'))));
+    // Exactness needs the envs' physical state in the checkpoint (the vector env's snapshot).
+    const envSnapshot = (b.state.meta as any)?.collector?.env ?? null;
+    await t.test('parameters, optimizer state and progress equal the uninterrupted run bit for bit', () => {
+      assert.notEqual(envSnapshot, null, 'the checkpoint holds the vector env snapshot');
+      for (let i = 0; i < a.state.tensors.length; i++) {
+        const [name, x] = a.state.tensors[i],
+          y = b.state.tensors[i][1];
+        assert.deepEqual(
+          Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength),
+          Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength),
+          name,
+        );
+      }
+      assert.deepEqual(rows(dir), rows(onlyRun(join(cwd, 'whole'))));
+    });
   });
-});
 
 test('Ctrl-C (SIGINT) mid-run saves a checkpoint, marks the run interrupted, exits 130; --resume continues it', async (t) => {
   const cwd = tempDir();
@@ -62,8 +75,13 @@ test('Ctrl-C (SIGINT) mid-run saves a checkpoint, marks the run interrupted, exi
     try {
       dir = onlyRun(join(cwd, 'runs'));
       if (existsSync(join(dir, 'progress.jsonl')) && readFileSync(join(dir, 'progress.jsonl'), 'utf8').split('\n').length > 3) break;
-    } catch { /* not created yet */ }
-    if (Date.now() > deadline) { run.child.kill('SIGKILL'); assert.fail('the run logged nothing within 30 s'); }
+    } catch {
+      /* not created yet */
+    }
+    if (Date.now() > deadline) {
+      run.child.kill('SIGKILL');
+      assert.fail('the run logged nothing within 30 s');
+    }
   }
   run.child.kill('SIGINT');
   const r = await run.done;
@@ -81,14 +99,21 @@ test('Ctrl-C (SIGINT) mid-run saves a checkpoint, marks the run interrupted, exi
   assert.equal(resumed.code, 0, resumed.stderr);
   const after = rows(dir);
   assert.deepEqual(after.slice(0, logged.length), logged);
-  assert.deepEqual(after.slice(logged.length).map((x) => x.steps), [ck.steps + 256, ck.steps + 512]);
-  assert.deepEqual(after.map((x) => x.iteration), after.map((_, i) => i + 1));
+  assert.deepEqual(
+    after.slice(logged.length).map((x) => x.steps),
+    [ck.steps + 256, ck.steps + 512],
+  );
+  assert.deepEqual(
+    after.map((x) => x.iteration),
+    after.map((_, i) => i + 1),
+  );
   assert.equal(load(dir).steps, ck.steps + 512);
 
   // The interrupted-and-resumed run matches one that ran straight to the same step count.
   const straight = ascent([...LONG, '--out', 'straight', '--stop-at', String(ck.steps + 512)], cwd);
   assert.equal(straight.code, 0, straight.stderr);
-  const a = load(onlyRun(join(cwd, 'straight'))), b = load(dir);
+  const a = load(onlyRun(join(cwd, 'straight'))),
+    b = load(dir);
   const envSnapshot = (b.state.meta as any)?.collector?.env ?? null;
   await t.test('equal to an uninterrupted run bit for bit', () => {
     assert.notEqual(envSnapshot, null, 'the checkpoint holds the vector env snapshot');

@@ -28,12 +28,17 @@ async function waitForRows(dir: () => string, rows: number, what: string, checkp
       const d = dir();
       const p = join(d, 'progress.jsonl');
       if (existsSync(p) && readFileSync(p, 'utf8').split('\n').length > rows && (!checkpoint || existsSync(join(d, 'checkpoints', 'last.ascent')))) return d;
-    } catch { /* not created yet */ }
+    } catch {
+      /* not created yet */
+    }
     if (Date.now() > deadline) assert.fail(`${what}: nothing logged within 60 s`);
   }
 }
 
-for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [signal, code] of [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   test(`${signal} saves a checkpoint, marks the run interrupted and exits ${code}, like Ctrl-C`, async () => {
     const cwd = tempDir();
     const run = ascentAsync(LONG, cwd);
@@ -59,25 +64,37 @@ test('two --resume of one run directory at once: one trains, the other refuses w
   const first = ascent([...LONG, '--stop-at', '512'], cwd);
   assert.equal(first.code, 0, first.stderr);
   const dir = onlyRun(join(cwd, 'runs'));
-  const a = ascentAsync(['train', '--resume', dir], cwd), b = ascentAsync(['train', '--resume', dir], cwd);
+  const a = ascentAsync(['train', '--resume', dir], cwd),
+    b = ascentAsync(['train', '--resume', dir], cwd);
   // Exactly one of them exits 2 at once; the other trains until it is stopped.
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => {
-    a.child.kill('SIGKILL');
-    b.child.kill('SIGKILL');
-    reject(new Error('both resumed processes were still training after 60 s'));
-  }, 60_000)));
-  const loser = await Promise.race([a.done.then((r) => ({ r, winner: b })), b.done.then((r) => ({ r, winner: a })), timeout]).finally(() => clearTimeout(timer));
+  const timeout = new Promise<never>(
+    (_, reject) =>
+      (timer = setTimeout(() => {
+        a.child.kill('SIGKILL');
+        b.child.kill('SIGKILL');
+        reject(new Error('both resumed processes were still training after 60 s'));
+      }, 60_000)),
+  );
+  const loser = await Promise.race([a.done.then((r) => ({ r, winner: b })), b.done.then((r) => ({ r, winner: a })), timeout]).finally(() =>
+    clearTimeout(timer),
+  );
   assert.equal(loser.r.code, 2, loser.r.stderr);
   const holder = loser.winner.child.pid;
-  assert.match(loser.r.stderr, new RegExp(`^ascent: ${dir.replace(/[.]/g, '\\.')} is in use by another training process \\(pid ${holder} on ${hostname()}, since [0-9T:.Z-]+\\)\\n$`));
+  assert.match(
+    loser.r.stderr,
+    new RegExp(`^ascent: ${dir.replace(/[.]/g, '\\.')} is in use by another training process \\(pid ${holder} on ${hostname()}, since [0-9T:.Z-]+\\)\\n$`),
+  );
   await waitForRows(() => dir, 4, 'the resumed run');
   loser.winner.child.kill('SIGTERM');
   const w = await loser.winner.done;
   assert.equal(w.code, 143, w.stderr);
   // Rows were appended by one process only: consecutive updates, no step logged twice.
   const steps = rowSteps(dir);
-  assert.deepEqual(steps, steps.map((_, i) => 256 * (i + 1)));
+  assert.deepEqual(
+    steps,
+    steps.map((_, i) => 256 * (i + 1)),
+  );
   assert.equal(ckSteps(dir), steps.at(-1));
 });
 
@@ -114,13 +131,20 @@ test('after SIGKILL: readers see a dead run, and --resume cleans up temp files, 
   assert.equal(readRunStatus(dir).state, 'interrupted');
 
   const steps = rowSteps(dir);
-  assert.deepEqual(steps, steps.map((_, i) => 256 * (i + 1)), 'each update logged once');
+  assert.deepEqual(
+    steps,
+    steps.map((_, i) => 256 * (i + 1)),
+    'each update logged once',
+  );
   assert.equal(steps.at(-1), ck + 768);
   assert.deepEqual(parseCsv(readFileSync(join(dir, 'progress.csv'), 'utf8')), parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')));
   // TensorBoard: across both event files, every step once, the same steps as the progress rows.
   const files = eventFiles(dir);
   assert.equal(files.length, 2);
   const events = files.flatMap((f) => parseRecords(new Uint8Array(readFileSync(f))).map(decodeEvent)).filter((e) => e.scalars);
-  assert.deepEqual(events.map((e) => e.step), steps);
+  assert.deepEqual(
+    events.map((e) => e.step),
+    steps,
+  );
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ['last.ascent']);
 });

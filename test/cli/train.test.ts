@@ -60,8 +60,14 @@ test('progress.csv and progress.jsonl agree row for row, with evaluation columns
   const csv = parseCsv(readFileSync(join(dir, 'progress.csv'), 'utf8'));
   assert.equal(jl.length, 4);
   assert.deepEqual(csv, jl);
-  assert.deepEqual(jl.map((x) => x.steps), [256, 512, 768, 1024]);
-  assert.deepEqual(jl.map((x) => x.evalMean !== null), [false, true, false, true]);
+  assert.deepEqual(
+    jl.map((x) => x.steps),
+    [256, 512, 768, 1024],
+  );
+  assert.deepEqual(
+    jl.map((x) => x.evalMean !== null),
+    [false, true, false, true],
+  );
   for (const k of ['iteration', 'seconds', 'returnMean', 'policyLoss', 'valueLoss', 'entropy', 'evalStd']) assert.ok(k in jl[0], k);
   assert.equal(jl[3].evalMean, readJson(join(dir, 'eval.json')).mean);
 });
@@ -114,9 +120,12 @@ test('eval --record writes an animated GIF of one episode', () => {
   assert.equal(Number(m[1]), readJson(join(dir, 'eval.json')).returns[0]);
 });
 
-test("--threshold none trains to the step budget even when an evaluation scores well", () => {
+test('--threshold none trains to the step budget even when an evaluation scores well', () => {
   const d = tempDir();
-  const res = ascent(['train', 'ppo', 'CartPole-v1', '--steps', '1024', '--set', 'nSteps=32', '--eval-every', '256', '--eval-episodes', '2', '--threshold', 'none'], d);
+  const res = ascent(
+    ['train', 'ppo', 'CartPole-v1', '--steps', '1024', '--set', 'nSteps=32', '--eval-every', '256', '--eval-episodes', '2', '--threshold', 'none'],
+    d,
+  );
   assert.equal(res.code, 0, res.stderr);
   assert.match(res.stdout, /step budget reached: 1024 steps/);
   assert.doesNotMatch(res.stdout, /threshold/);
@@ -124,9 +133,15 @@ test("--threshold none trains to the step budget even when an evaluation scores 
 
 test('the threshold in force is named at the start and, when it ends the run, in the final line', () => {
   const c = tempDir();
-  const r = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=256', '--steps', '2048', '--eval-every', '256', '--eval-episodes', '1', '--threshold', '5'], c);
+  const r = ascent(
+    ['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=256', '--steps', '2048', '--eval-every', '256', '--eval-episodes', '1', '--threshold', '5'],
+    c,
+  );
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^threshold 5 from --threshold: training stops when a greedy evaluation reaches it \(--threshold none to train to the step budget\)$/m);
+  assert.match(
+    r.stderr,
+    /^threshold 5 from --threshold: training stops when a greedy evaluation reaches it \(--threshold none to train to the step budget\)$/m,
+  );
   assert.match(r.stdout, /^stopped: threshold 5 from --threshold reached: 256 steps, 1 updates in [\d.]+ s \(--threshold none to train on\)$/m);
   assert.equal(readJson(join(onlyRun(join(c, 'runs')), 'config.json')).thresholdFrom, 'flag');
   // The registry's threshold (CartPole-v1: 475) and a preset's (Pendulum-v1 has none registered; the TRPO preset stops at -200).
@@ -150,7 +165,10 @@ test('a run shorter than evalEvery logs its final evaluation in the last progres
   assert.equal(t.code, 0, t.stderr);
   const d = onlyRun(join(c, 'runs'));
   const jl = parseJsonl(readFileSync(join(d, 'progress.jsonl'), 'utf8'));
-  assert.deepEqual(jl.map((x) => x.evalMean !== null), [false, true]);
+  assert.deepEqual(
+    jl.map((x) => x.evalMean !== null),
+    [false, true],
+  );
   assert.equal(jl[1].evalMean, readJson(join(d, 'eval.json')).mean);
   assert.equal(jl[1].evalEpisodes, 2);
   const p = ascent(['plot', d, '--out', 'e.svg', '--y', 'evalMean'], c);
@@ -174,7 +192,11 @@ test('eval --record encodes frames as they come: a 201-frame Pendulum GIF (150 M
   assert.equal(tr.code, 0, tr.stderr);
   const d = onlyRun(join(c, 'runs'));
   // 500x500 RGB frames: 750 kB each, 151 MB for the episode; holding them measured 289 MB peak, streaming 146 MB.
-  const r = spawnSync('/usr/bin/time', ['-f', 'peak %M kB', process.execPath, BIN, 'eval', d, '--episodes', '1', '--record', 'p.gif'], { cwd: c, encoding: 'utf8', env: userEnv() });
+  const r = spawnSync('/usr/bin/time', ['-f', 'peak %M kB', process.execPath, BIN, 'eval', d, '--episodes', '1', '--record', 'p.gif'], {
+    cwd: c,
+    encoding: 'utf8',
+    env: userEnv(),
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /recorded episode \(seed 1000, return [-\d.]+, 200 steps, 201 frames\)/);
   const peak = Number(/peak (\d+) kB/.exec(r.stderr)![1]);

@@ -5,25 +5,41 @@ import { Tensor } from '../../src/tensor/index.ts';
 import { Bernoulli } from '../../src/distributions/index.ts';
 import { rand, tile, assertWithinSe, assertClose, assertGradients, rows } from './helpers.ts';
 
-const B = 3, D = 4;
+const B = 3,
+  D = 4;
 const sig = (l: number) => 1 / (1 + Math.exp(-l));
 
 /** Closed forms from p = sigmoid(l) in plain float64 arithmetic. */
 const ref = {
   logProb: (x: number[][], l: number[][]) => x.map((r, b) => r.reduce((s, v, d) => s + Math.log(v ? sig(l[b][d]) : 1 - sig(l[b][d])), 0)),
-  entropy: (l: number[][]) => l.map((r) => r.reduce((s, v) => { const p = sig(v); return s - p * Math.log(p) - (1 - p) * Math.log(1 - p); }, 0)),
+  entropy: (l: number[][]) =>
+    l.map((r) =>
+      r.reduce((s, v) => {
+        const p = sig(v);
+        return s - p * Math.log(p) - (1 - p) * Math.log(1 - p);
+      }, 0),
+    ),
   kl: (lp: number[][], lq: number[][]) =>
-    lp.map((r, b) => r.reduce((s, v, d) => {
-      const p = sig(v), q = sig(lq[b][d]);
-      return s + p * Math.log(p / q) + (1 - p) * Math.log((1 - p) / (1 - q));
-    }, 0)),
+    lp.map((r, b) =>
+      r.reduce((s, v, d) => {
+        const p = sig(v),
+          q = sig(lq[b][d]);
+        return s + p * Math.log(p / q) + (1 - p) * Math.log((1 - p) / (1 - q));
+      }, 0),
+    ),
 };
 
 test('Bernoulli logProb, entropy and kl match the closed forms (float64)', () => {
   const rng = new Rng(41);
-  const l = rand(rng, [B, D], -3, 3), lq = rand(rng, [B, D], -3, 3);
-  const x = [[1, 0, 0, 1], [0, 0, 1, 1], [1, 1, 1, 0]];
-  const p = new Bernoulli(l), q = new Bernoulli(lq);
+  const l = rand(rng, [B, D], -3, 3),
+    lq = rand(rng, [B, D], -3, 3);
+  const x = [
+    [1, 0, 0, 1],
+    [0, 0, 1, 1],
+    [1, 1, 1, 0],
+  ];
+  const p = new Bernoulli(l),
+    q = new Bernoulli(lq);
   assertClose(p.logProb(x.flat()).data, ref.logProb(x, rows(l)), 1e-12, 'logProb');
   assertClose(p.logProb(Uint8Array.from(x.flat())).data, ref.logProb(x, rows(l)), 1e-12, 'logProb (Uint8Array)');
   assertClose(p.entropy().data, ref.entropy(rows(l)), 1e-12, 'entropy');
@@ -46,19 +62,36 @@ test('Bernoulli stays finite and exact at extreme logits (float32 and float64)',
 
 test('Bernoulli samples match the probabilities; E[-log p(x)] = entropy; E_p[log p - log q] = kl', () => {
   const N = 20000;
-  const lrow = [-1.2, 0.3, 2.0, 0], lqrow = [0.5, 0.5, -0.5, 1];
-  const p = new Bernoulli(tile(lrow, N)), q = new Bernoulli(tile(lqrow, N));
+  const lrow = [-1.2, 0.3, 2.0, 0],
+    lqrow = [0.5, 0.5, -0.5, 1];
+  const p = new Bernoulli(tile(lrow, N)),
+    q = new Bernoulli(tile(lqrow, N));
   const x = p.sample(new Rng(42));
   assert.ok(x instanceof Uint8Array && x.length === N * D);
-  for (let d = 0; d < D; d++) assertWithinSe(Array.from({ length: N }, (_, i) => x[i * D + d]), sig(lrow[d]), `frequency of dim ${d}`);
-  const lp = p.logProb(x).data, lq = q.logProb(x).data;
-  assertWithinSe(Array.from(lp, (v) => -v), p.entropy().data[0], 'E[-log p(x)] vs entropy');
-  assertWithinSe(Array.from(lp, (v, i) => v - lq[i]), p.kl(q).data[0], 'E_p[log p - log q] vs kl');
+  for (let d = 0; d < D; d++)
+    assertWithinSe(
+      Array.from({ length: N }, (_, i) => x[i * D + d]),
+      sig(lrow[d]),
+      `frequency of dim ${d}`,
+    );
+  const lp = p.logProb(x).data,
+    lq = q.logProb(x).data;
+  assertWithinSe(
+    Array.from(lp, (v) => -v),
+    p.entropy().data[0],
+    'E[-log p(x)] vs entropy',
+  );
+  assertWithinSe(
+    Array.from(lp, (v, i) => v - lq[i]),
+    p.kl(q).data[0],
+    'E_p[log p - log q] vs kl',
+  );
 });
 
 test('gradients of Bernoulli logProb, entropy and kl match finite differences', () => {
   const rng = new Rng(43);
-  const l = rand(rng, [B, D], -3, 3), lq = rand(rng, [B, D], -3, 3);
+  const l = rand(rng, [B, D], -3, 3),
+    lq = rand(rng, [B, D], -3, 3);
   const x = [1, 0, 0, 1, 0, 0, 1, 1, 1, 1, 1, 0];
   assertGradients((t) => new Bernoulli(t).logProb(x), [l], 'logProb');
   assertGradients((t) => new Bernoulli(t).entropy(), [l], 'entropy');

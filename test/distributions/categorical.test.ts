@@ -5,7 +5,8 @@ import { Tensor, noGrad, grad, hessianVectorProduct, sum, softmax } from '../../
 import { Categorical } from '../../src/distributions/index.ts';
 import { rand, tile, assertWithinSe, assertClose, assertGradients, logSumExp, rows } from './helpers.ts';
 
-const B = 4, K = 5;
+const B = 4,
+  K = 5;
 
 /** Closed forms in plain float64 arithmetic, independent of the tensor engine. */
 function ref(logits: number[][]) {
@@ -17,12 +18,20 @@ function ref(logits: number[][]) {
 
 test('Categorical logProb, entropy and kl match the closed forms (float64)', () => {
   const rng = new Rng(1);
-  const lp = rand(rng, [B, K], -3, 3), lq = rand(rng, [B, K], -3, 3);
-  const p = new Categorical(lp), q = new Categorical(lq);
-  const rp = ref(rows(lp)), rq = ref(rows(lq));
+  const lp = rand(rng, [B, K], -3, 3),
+    lq = rand(rng, [B, K], -3, 3);
+  const p = new Categorical(lp),
+    q = new Categorical(lq);
+  const rp = ref(rows(lp)),
+    rq = ref(rows(lq));
   const actions = [0, 4, 2, 3];
   assert.deepEqual(p.logProb(actions).shape, [B]);
-  assertClose(p.logProb(actions).data, actions.map((a, b) => rp.logp[b][a]), 1e-12, 'logProb');
+  assertClose(
+    p.logProb(actions).data,
+    actions.map((a, b) => rp.logp[b][a]),
+    1e-12,
+    'logProb',
+  );
   assertClose(p.entropy().data, rp.entropy, 1e-12, 'entropy');
   assertClose(p.kl(q).data, rp.kl(rq.logp), 1e-12, 'kl');
   assertClose(p.probs().data, rp.logp.flat().map(Math.exp), 1e-12, 'probs');
@@ -45,9 +54,11 @@ test('Categorical.fromProbs gives the same distribution, and float32 agrees with
 
 test('Categorical samples match the probabilities; E[-log p(a)] = entropy; E_p[log p - log q] = kl', () => {
   const rng = new Rng(3);
-  const rowP = [1.0, -0.5, 0.3, 2.0, -2.0], rowQ = [0.2, 0.1, -1.0, 1.0, 0.5];
+  const rowP = [1.0, -0.5, 0.3, 2.0, -2.0],
+    rowQ = [0.2, 0.1, -1.0, 1.0, 0.5];
   const N = 20000;
-  const p = new Categorical(tile(rowP, N)), q = new Categorical(tile(rowQ, N));
+  const p = new Categorical(tile(rowP, N)),
+    q = new Categorical(tile(rowQ, N));
   const a = p.sample(rng);
   assert.ok(a instanceof Int32Array && a.length === N);
   const probs = rowP.map((x) => Math.exp(x - logSumExp(rowP)));
@@ -55,9 +66,18 @@ test('Categorical samples match the probabilities; E[-log p(a)] = entropy; E_p[l
     const hits = Array.from(a, (x) => (x === k ? 1 : 0));
     assertWithinSe(hits, probs[k], `frequency of action ${k}`);
   }
-  const lp = p.logProb(a).data, lq = q.logProb(a).data;
-  assertWithinSe(Array.from(lp, (x) => -x), p.entropy().data[0], 'E[-log p(a)] vs entropy');
-  assertWithinSe(Array.from(lp, (x, i) => x - lq[i]), p.kl(q).data[0], 'E_p[log p - log q] vs kl');
+  const lp = p.logProb(a).data,
+    lq = q.logProb(a).data;
+  assertWithinSe(
+    Array.from(lp, (x) => -x),
+    p.entropy().data[0],
+    'E[-log p(a)] vs entropy',
+  );
+  assertWithinSe(
+    Array.from(lp, (x, i) => x - lq[i]),
+    p.kl(q).data[0],
+    'E_p[log p - log q] vs kl',
+  );
 });
 
 test('Categorical sampling is reproducible from the seed', () => {
@@ -73,7 +93,8 @@ test('Categorical mode is the arg-max (first at ties)', () => {
 
 test('gradients of Categorical logProb, entropy, kl and probs match finite differences', () => {
   const rng = new Rng(5);
-  const lp = rand(rng, [B, K]), lq = rand(rng, [B, K]);
+  const lp = rand(rng, [B, K]),
+    lq = rand(rng, [B, K]);
   const actions = [1, 0, 4, 2];
   assertGradients((l) => new Categorical(l).logProb(actions), [lp], 'logProb');
   assertGradients((l) => new Categorical(l).entropy(), [lp], 'entropy');
@@ -92,7 +113,8 @@ test('Hessian of the Categorical KL at p = q is the Fisher diag(p) - p p^T (per 
   const [hv] = hessianVectorProduct(f, [theta], [v]);
   // The reverse direction KL(p_theta || p_old) has the same Hessian at theta = theta_old.
   const [hv2] = hessianVectorProduct(sum(new Categorical(theta).kl(old)), [theta], [v]);
-  const P = rows(noGrad(() => softmax(logits, 1))), V = rows(v);
+  const P = rows(noGrad(() => softmax(logits, 1))),
+    V = rows(v);
   const expected = P.flatMap((p, b) => {
     const pv = p.reduce((s, pk, k) => s + pk * V[b][k], 0);
     return p.map((pk, k) => pk * V[b][k] - pk * pv);
@@ -127,7 +149,12 @@ test('a Categorical first used under noGrad still gives gradients afterwards', (
   noGrad(() => p.entropy()); // e.g. logged before the loss is built
   const [g] = grad(sum(p.logProb([1])), [logits]);
   const probs = [0.1, 0.5, -0.3].map((x) => Math.exp(x - logSumExp([0.1, 0.5, -0.3])));
-  assertClose(g.data, probs.map((q, k) => (k === 1 ? 1 : 0) - q), 1e-12, 'd log p(1) / d logits');
+  assertClose(
+    g.data,
+    probs.map((q, k) => (k === 1 ? 1 : 0) - q),
+    1e-12,
+    'd log p(1) / d logits',
+  );
 });
 
 test('Categorical with +Infinity logits: the +Infinity entries share the mass (the limit); NaN logits refuse to sample', () => {

@@ -5,7 +5,8 @@ import { Tensor, grad, sum } from '../../src/tensor/index.ts';
 import { DiagGaussian } from '../../src/distributions/index.ts';
 import { rand, tile, assertWithinSe, assertClose, assertGradients, rows } from './helpers.ts';
 
-const B = 3, D = 2;
+const B = 3,
+  D = 2;
 const LOG_2PI = Math.log(2 * Math.PI);
 
 /** Closed forms in plain float64 arithmetic; s holds log-std per [b][d]. */
@@ -16,7 +17,8 @@ const ref = {
   kl: (mp: number[][], sp: number[][], mq: number[][], sq: number[][]) =>
     mp.map((r, b) =>
       r.reduce((acc, m, d) => {
-        const vp = Math.exp(2 * sp[b][d]), vq = Math.exp(2 * sq[b][d]);
+        const vp = Math.exp(2 * sp[b][d]),
+          vq = Math.exp(2 * sq[b][d]);
         return acc + sq[b][d] - sp[b][d] + (vp + (m - mq[b][d]) ** 2) / (2 * vq) - 0.5;
       }, 0),
     ),
@@ -40,9 +42,12 @@ const forms: [string, number | number[] | Tensor][] = [
 for (const [name, ls] of forms) {
   test(`DiagGaussian (${name} log-std): logProb, entropy and kl match the closed forms`, () => {
     const rng = new Rng(12);
-    const m = rand(rng, [B, D]), mq = rand(rng, [B, D]), a = rand(rng, [B, D], -3, 3);
+    const m = rand(rng, [B, D]),
+      mq = rand(rng, [B, D]),
+      a = rand(rng, [B, D], -3, 3);
     const lq = rand(rng, [B, D], -1, 0.5);
-    const p = new DiagGaussian(m, ls), q = new DiagGaussian(mq, lq);
+    const p = new DiagGaussian(m, ls),
+      q = new DiagGaussian(mq, lq);
     const s = logStdRows(ls);
     assertClose(p.logProb(a).data, ref.logProb(rows(a), rows(m), s), 1e-12, 'logProb (Tensor actions)');
     assertClose(p.logProb(Float32Array.from(a.data)).data, ref.logProb(rows(a), rows(m), s), 1e-6, 'logProb (Float32Array actions)');
@@ -56,10 +61,12 @@ for (const [name, ls] of forms) {
 
 test('with a fixed std the DiagGaussian log-likelihood is the squared error up to a constant', () => {
   const rng = new Rng(13);
-  const m = rand(rng, [8, 3]), a = rand(rng, [8, 3]);
+  const m = rand(rng, [8, 3]),
+    a = rand(rng, [8, 3]);
   const sigma = 0.5;
   const lp = DiagGaussian.withStd(m, sigma).logProb(a).data;
-  const A = rows(a), M = rows(m);
+  const A = rows(a),
+    M = rows(m);
   const c = -3 * (Math.log(sigma) + 0.5 * LOG_2PI);
   A.forEach((r, b) => {
     const se = r.reduce((acc, x, d) => acc + (x - M[b][d]) ** 2, 0);
@@ -69,8 +76,10 @@ test('with a fixed std the DiagGaussian log-likelihood is the squared error up t
 
 test('DiagGaussian samples and rsamples have the right mean and variance; E[-log p] = entropy; E_p[log p - log q] = kl', () => {
   const N = 20000;
-  const mu = [0.7, -1.2], logStd = [-0.3, 0.4];
-  const p = new DiagGaussian(tile(mu, N), logStd), q = new DiagGaussian(tile([0, -1], N), [0.1, 0.1]);
+  const mu = [0.7, -1.2],
+    logStd = [-0.3, 0.4];
+  const p = new DiagGaussian(tile(mu, N), logStd),
+    q = new DiagGaussian(tile([0, -1], N), [0.1, 0.1]);
   for (const [kind, x] of [
     ['sample', p.sample(new Rng(14))],
     ['rsample', p.rsample(new Rng(15)).data],
@@ -80,13 +89,26 @@ test('DiagGaussian samples and rsamples have the right mean and variance; E[-log
       const col = Array.from({ length: N }, (_, i) => x[i * D + d]);
       assertWithinSe(col, mu[d], `${kind} mean of dim ${d}`);
       // Var of (x - mu)^2 for a normal is 2 sigma^4.
-      assertWithinSe(col.map((v) => (v - mu[d]) ** 2), Math.exp(2 * logStd[d]), `${kind} variance of dim ${d}`);
+      assertWithinSe(
+        col.map((v) => (v - mu[d]) ** 2),
+        Math.exp(2 * logStd[d]),
+        `${kind} variance of dim ${d}`,
+      );
     }
   }
   const a = p.sample(new Rng(16));
-  const lp = p.logProb(a).data, lq = q.logProb(a).data;
-  assertWithinSe(Array.from(lp, (v) => -v), p.entropy().data[0], 'E[-log p(a)] vs entropy');
-  assertWithinSe(Array.from(lp, (v, i) => v - lq[i]), p.kl(q).data[0], 'E_p[log p - log q] vs kl');
+  const lp = p.logProb(a).data,
+    lq = q.logProb(a).data;
+  assertWithinSe(
+    Array.from(lp, (v) => -v),
+    p.entropy().data[0],
+    'E[-log p(a)] vs entropy',
+  );
+  assertWithinSe(
+    Array.from(lp, (v, i) => v - lq[i]),
+    p.kl(q).data[0],
+    'E_p[log p - log q] vs kl',
+  );
 });
 
 test('DiagGaussian.rsample is mean + std * eps: its gradients are 1 for the mean and (x - mean) for the log-std', () => {
@@ -101,8 +123,12 @@ test('DiagGaussian.rsample is mean + std * eps: its gradients are 1 for the mean
 
 test('gradients of DiagGaussian logProb, entropy, kl and rsample match finite differences', () => {
   const rng = new Rng(18);
-  const m = rand(rng, [B, D]), mq = rand(rng, [B, D]), a = rand(rng, [B, D], -2, 2);
-  const lsD = rand(rng, [D], -1, 0.5), lsBD = rand(rng, [B, D], -1, 0.5), lq = rand(rng, [B, D], -1, 0.5);
+  const m = rand(rng, [B, D]),
+    mq = rand(rng, [B, D]),
+    a = rand(rng, [B, D], -2, 2);
+  const lsD = rand(rng, [D], -1, 0.5),
+    lsBD = rand(rng, [B, D], -1, 0.5),
+    lq = rand(rng, [B, D], -1, 0.5);
   assertGradients((mm, s, aa) => new DiagGaussian(mm, s).logProb(aa), [m, lsD, a], 'logProb wrt mean, log-std [D], actions');
   assertGradients((mm, s) => new DiagGaussian(mm, s).logProb(a), [m, lsBD], 'logProb wrt mean, log-std [B, D]');
   assertGradients((mm) => new DiagGaussian(mm, 0.3).logProb(a), [m], 'logProb with fixed std');
@@ -111,10 +137,14 @@ test('gradients of DiagGaussian logProb, entropy, kl and rsample match finite di
   assertGradients((m1, s1, m2, s2) => new DiagGaussian(m1, s1).kl(new DiagGaussian(m2, s2)), [m, lsD, mq, lq], 'kl wrt all parameters');
   assertGradients((mm, s) => new DiagGaussian(mm, s).rsample(new Rng(19)), [m, lsD], 'rsample');
   // The pathwise log-prob of an rsample: gradients flow through the sample as well.
-  assertGradients((mm, s) => {
-    const p = new DiagGaussian(mm, s);
-    return p.logProb(p.rsample(new Rng(20)));
-  }, [m, lsBD], 'logProb(rsample)');
+  assertGradients(
+    (mm, s) => {
+      const p = new DiagGaussian(mm, s);
+      return p.logProb(p.rsample(new Rng(20)));
+    },
+    [m, lsBD],
+    'logProb(rsample)',
+  );
 });
 
 test('DiagGaussian sampling is reproducible from the seed and mode is the mean', () => {

@@ -1,6 +1,6 @@
 /** Shared test helpers for the distribution suites (not a test file itself). */
 import assert from 'node:assert/strict';
-import { Rng } from '../../src/rng/index.ts';
+import type { Rng } from '../../src/rng/index.ts';
 import { Tensor, checkGradients } from '../../src/tensor/index.ts';
 
 /** A float64 tensor of uniform values in [lo, hi). */

@@ -80,7 +80,10 @@ test('array actions are read in float64 before the float32 distribution sees the
   // An action of exactly +-1 has density 0; it is read as the nearest value inside (-1, 1) of its precision.
   const edge = p.logProb(new Tensor(Float32Array.of(1, -1), [2, 1])).data;
   const inside = 1 - 2 ** -24;
-  for (const [i, s] of [[0, 1], [1, -1]]) {
+  for (const [i, s] of [
+    [0, 1],
+    [1, -1],
+  ]) {
     const ref = fromA(s * inside, means[i], logStds[i]);
     assert.ok(Math.abs(edge[i] - ref) <= 1e-5 * Math.abs(ref), `a = ${s}: ${edge[i]} vs ${ref}`);
   }

@@ -5,7 +5,8 @@ import { Tensor, noGrad } from '../../src/tensor/index.ts';
 import { SquashedGaussian, logDetTanh } from '../../src/distributions/index.ts';
 import { rand, tile, assertWithinSe, assertClose, assertGradients, rows } from './helpers.ts';
 
-const B = 3, D = 2;
+const B = 3,
+  D = 2;
 const LOG_2PI = Math.log(2 * Math.PI);
 const normalLogPdf = (u: number, m: number, s: number) => -0.5 * ((u - m) / Math.exp(s)) ** 2 - s - 0.5 * LOG_2PI;
 
@@ -26,7 +27,9 @@ function integrate1d(mu: number, logStd: number, f: (a: number, logp: number) =>
 
 test('SquashedGaussian logProb equals the change-of-variables formula', () => {
   const rng = new Rng(31);
-  const m = rand(rng, [B, D]), ls = rand(rng, [B, D], -1, 0.5), a = rand(rng, [B, D], -0.99, 0.99);
+  const m = rand(rng, [B, D]),
+    ls = rand(rng, [B, D], -1, 0.5),
+    a = rand(rng, [B, D], -0.99, 0.99);
   const p = new SquashedGaussian(m, ls);
   assertClose(p.logProb(a).data, refLogProb(rows(a), rows(m), rows(ls)), 1e-10, 'logProb');
   assert.deepEqual(p.logProb(a).shape, [B]);
@@ -34,10 +37,13 @@ test('SquashedGaussian logProb equals the change-of-variables formula', () => {
 
 test('SquashedGaussian.rsample returns tanh(u) and the log-prob computed from u', () => {
   const rng = new Rng(32);
-  const m = rand(rng, [B, D]), ls = rand(rng, [B, D], -1, 0.5);
+  const m = rand(rng, [B, D]),
+    ls = rand(rng, [B, D], -1, 0.5);
   const p = new SquashedGaussian(m, ls);
   const { action, logProb, preTanh } = p.rsample(new Rng(33));
-  const U = rows(preTanh), M = rows(m), S = rows(ls);
+  const U = rows(preTanh),
+    M = rows(m),
+    S = rows(ls);
   assertClose(action.data, Array.from(preTanh.data, Math.tanh), 1e-15, 'action = tanh(u)');
   const direct = U.map((r, b) => r.reduce((acc, u, d) => acc + normalLogPdf(u, M[b][d], S[b][d]) - Math.log(1 - Math.tanh(u) ** 2), 0));
   assertClose(logProb.data, direct, 1e-10, 'rsample logProb');
@@ -58,14 +64,22 @@ test('the log-determinant 2 (log 2 - u - softplus(-2u)) is exact and stays finit
 });
 
 test('the 1-D SquashedGaussian density integrates to 1 and its entropy matches numerical integration', () => {
-  for (const [mu, logStd] of [[0.3, -0.2], [1.5, 0.2], [-0.8, -1.5]]) {
+  for (const [mu, logStd] of [
+    [0.3, -0.2],
+    [1.5, 0.2],
+    [-0.8, -1.5],
+  ]) {
     const mass = integrate1d(mu, logStd, (_, lp) => Math.exp(lp));
     assert.ok(Math.abs(mass - 1) < 1e-4, `mu ${mu}, log-std ${logStd}: integral ${mass}`);
     const h = integrate1d(mu, logStd, (_, lp) => -Math.exp(lp) * lp);
     const p = new SquashedGaussian(tile([mu], 20000), [logStd]);
     const est = p.entropyEstimate(new Rng(34)).data; // one draw per row: 20000 independent estimates
     assertWithinSe(est, h, `entropyEstimate, mu ${mu}`);
-    assertWithinSe(Array.from(p.logProb(p.sample(new Rng(35))).data, (v) => -v), h, `E[-log p(a)], mu ${mu}`);
+    assertWithinSe(
+      Array.from(p.logProb(p.sample(new Rng(35))).data, (v) => -v),
+      h,
+      `E[-log p(a)], mu ${mu}`,
+    );
     const mean = integrate1d(mu, logStd, (a, lp) => a * Math.exp(lp));
     assertWithinSe(p.sample(new Rng(36)), mean, `sample mean, mu ${mu}`);
   }
@@ -77,14 +91,21 @@ test('SquashedGaussian kl is the pre-squash Gaussian KL and matches E_p[log p(a)
   const q = new SquashedGaussian(tile([0.0, -0.2], N), [-0.2, -0.3]);
   assertClose(p.kl(q).data, p.base.kl(q.base).data, 0, 'kl = base kl');
   const a = p.sample(new Rng(37));
-  const lp = p.logProb(a).data, lq = q.logProb(a).data;
-  assertWithinSe(Array.from(lp, (v, i) => v - lq[i]), p.kl(q).data[0], 'E_p[log p - log q] vs kl');
+  const lp = p.logProb(a).data,
+    lq = q.logProb(a).data;
+  assertWithinSe(
+    Array.from(lp, (v, i) => v - lq[i]),
+    p.kl(q).data[0],
+    'E_p[log p - log q] vs kl',
+  );
   assertClose(p.kl(p).data.subarray(0, 3), [0, 0, 0], 1e-15, 'kl(p, p)');
 });
 
 test('gradients of SquashedGaussian rsample, logProb, entropyEstimate and kl match finite differences', () => {
   const rng = new Rng(38);
-  const m = rand(rng, [B, D]), ls = rand(rng, [D], -1, 0.5), lsBD = rand(rng, [B, D], -1, 0.5);
+  const m = rand(rng, [B, D]),
+    ls = rand(rng, [D], -1, 0.5),
+    lsBD = rand(rng, [B, D], -1, 0.5);
   const a = rand(rng, [B, D], -0.95, 0.95);
   assertGradients((mm, s) => new SquashedGaussian(mm, s).rsample(new Rng(39)).action, [m, ls], 'rsample action');
   assertGradients((mm, s) => new SquashedGaussian(mm, s).rsample(new Rng(39)).logProb, [m, lsBD], 'rsample logProb');

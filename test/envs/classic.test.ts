@@ -1,14 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  AcrobotEnv,
-  CartPoleEnv,
-  MountainCarContinuousEnv,
-  MountainCarEnv,
-  PendulumEnv,
-  angleNormalize,
-  floorMod,
-} from '../../src/envs/index.ts';
+import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv, angleNormalize, floorMod } from '../../src/envs/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 
 type AnyEnv = CartPoleEnv | AcrobotEnv | MountainCarEnv | MountainCarContinuousEnv | PendulumEnv;
@@ -17,16 +9,39 @@ type AnyEnv = CartPoleEnv | AcrobotEnv | MountainCarEnv | MountainCarContinuousE
 const RESET_RANGES: [string, () => AnyEnv, [number, number][]][] = [
   ['CartPole-v1', () => new CartPoleEnv(), Array(4).fill([-0.05, 0.05])],
   ['Acrobot-v1', () => new AcrobotEnv(), Array(4).fill([-0.1, 0.1])],
-  ['MountainCar-v0', () => new MountainCarEnv(), [[-0.6, -0.4], [0, 0]]],
-  ['MountainCarContinuous-v0', () => new MountainCarContinuousEnv(), [[-0.6, -0.4], [0, 0]]],
-  ['Pendulum-v1', () => new PendulumEnv(), [[-Math.PI, Math.PI], [-1, 1]]],
+  [
+    'MountainCar-v0',
+    () => new MountainCarEnv(),
+    [
+      [-0.6, -0.4],
+      [0, 0],
+    ],
+  ],
+  [
+    'MountainCarContinuous-v0',
+    () => new MountainCarContinuousEnv(),
+    [
+      [-0.6, -0.4],
+      [0, 0],
+    ],
+  ],
+  [
+    'Pendulum-v1',
+    () => new PendulumEnv(),
+    [
+      [-Math.PI, Math.PI],
+      [-1, 1],
+    ],
+  ],
 ];
 
 for (const [id, mk, ranges] of RESET_RANGES) {
   test(`${id}: reset states are uniform over Gymnasium's ranges`, () => {
     const env = mk();
     const n = 2000;
-    const mean = ranges.map(() => 0), min = ranges.map(() => Infinity), max = ranges.map(() => -Infinity);
+    const mean = ranges.map(() => 0),
+      min = ranges.map(() => Infinity),
+      max = ranges.map(() => -Infinity);
     env.reset({ seed: 42 });
     for (let k = 0; k < n; k++) {
       env.reset();
@@ -96,23 +111,27 @@ test('bad input: discrete out of range, wrong length or NaN continuous action, w
 });
 
 test('continuous actions outside the Box are clipped inside the env (reward uses the raw action, as Gymnasium)', () => {
-  const p1 = new PendulumEnv(), p2 = new PendulumEnv();
+  const p1 = new PendulumEnv(),
+    p2 = new PendulumEnv();
   for (const p of [p1, p2]) {
     p.reset({ seed: 0 });
     p.setState([1, 0.5]);
   }
   const r1 = p1.step([5]);
-  const o1 = Array.from(r1.obs), rew1 = r1.reward;
+  const o1 = Array.from(r1.obs),
+    rew1 = r1.reward;
   const r2 = p2.step([2]);
   assert.deepEqual(o1, Array.from(r2.obs));
   assert.equal(rew1, r2.reward, 'Pendulum costs use the clipped torque');
-  const m1 = new MountainCarContinuousEnv(), m2 = new MountainCarContinuousEnv();
+  const m1 = new MountainCarContinuousEnv(),
+    m2 = new MountainCarContinuousEnv();
   for (const m of [m1, m2]) {
     m.reset({ seed: 0 });
     m.setState([-0.5, 0]);
   }
   const a = m1.step([3]);
-  const ao = Array.from(a.obs), ar = a.reward;
+  const ao = Array.from(a.obs),
+    ar = a.reward;
   const b = m2.step([1]);
   assert.deepEqual(ao, Array.from(b.obs));
   assert.ok(Math.abs(ar - -0.9) < 1e-12 && Math.abs(b.reward - -0.1) < 1e-12, 'reward is -0.1 * action^2 of the unclipped action');

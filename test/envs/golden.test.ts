@@ -9,12 +9,23 @@ import { make } from '../../src/envs/index.ts';
 import { replay, type RecordedEpisode } from './replay.ts';
 
 const dir = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 
-interface GoldenEpisode extends RecordedEpisode { length: number; ended_by: 'terminated' | 'truncated' | 'cap' }
+interface GoldenEpisode extends RecordedEpisode {
+  length: number;
+  ended_by: 'terminated' | 'truncated' | 'cap';
+}
 
 if (files.length === 0) {
-  test('golden rollouts', { skip: `../shared/golden/ not found at ${dir}: golden tests skipped (test/envs/physics.test.ts still replays the transitions kept in the repository)` }, () => {});
+  test(
+    'golden rollouts',
+    { skip: `../shared/golden/ not found at ${dir}: golden tests skipped (test/envs/physics.test.ts still replays the transitions kept in the repository)` },
+    () => {},
+  );
 }
 
 for (const file of files) {

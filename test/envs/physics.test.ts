@@ -9,11 +9,15 @@ import { fileURLToPath } from 'node:url';
 import { replay, type RecordedEpisode } from './replay.ts';
 
 const dir = fileURLToPath(new URL('../fixtures/physics/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 test('the repository holds recorded transitions for every classic-control env', () => {
-  assert.deepEqual(files.map((f) => f.replace(/\.json$/, '')),
-    ['Acrobot-v1', 'CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1']);
+  assert.deepEqual(
+    files.map((f) => f.replace(/\.json$/, '')),
+    ['Acrobot-v1', 'CartPole-v1', 'MountainCar-v0', 'MountainCarContinuous-v0', 'Pendulum-v1'],
+  );
 });
 
 for (const file of files) {

@@ -10,7 +10,8 @@ test('Catch: the ball falls one row per step; +1 when the paddle is under it at 
   assert.equal(obs[1], 0);
   assert.equal(obs[2], 0.5); // paddle in the middle of 5 columns
   // Move the paddle under the ball, then stay.
-  let paddle = 2, r;
+  let paddle = 2,
+    r;
   for (let t = 0; t < 9; t++) {
     const a = paddle < ballCol ? 2 : paddle > ballCol ? 0 : 1;
     paddle += a - 1;
@@ -27,13 +28,18 @@ test('Catch: the ball falls one row per step; +1 when the paddle is under it at 
 });
 
 test('CatchPixels: the same game as an image with ball and paddle at 1; the registry makes both twins', () => {
-  const px = make('CatchPixels-v0'), st = make('Catch-v0');
-  const a = px.reset({ seed: 5 }).obs as Float32Array, b = st.reset({ seed: 5 }).obs as Float32Array;
+  const px = make('CatchPixels-v0'),
+    st = make('Catch-v0');
+  const a = px.reset({ seed: 5 }).obs as Float32Array,
+    b = st.reset({ seed: 5 }).obs as Float32Array;
   assert.equal(a.length, 50);
   const ballCol = Math.round(b[0] * 4);
   assert.equal(a[ballCol], 1);
   assert.equal(a[9 * 5 + 2], 1);
-  assert.equal(a.reduce((s, v) => s + v, 0), 2);
+  assert.equal(
+    a.reduce((s, v) => s + v, 0),
+    2,
+  );
   assert.throws(() => new CatchEnv({ obsType: 'rgb' as 'state' }), /obsType must be 'state' or 'pixels', got "rgb"/);
   assert.throws(() => new CatchEnv().reset().obs && new CatchEnv().step(1), /call reset\(\) before step\(\)/);
 });

@@ -2,11 +2,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BaseEnv, Box, Canvas, Discrete, EMPTY_INFO, checkEnv, make, type ResetArgs, type StepResult } from '../../src/envs/index.ts';
 
-const pixel = (f: { width: number; data: Uint8Array }, x: number, row: number) => Array.from(f.data.subarray((row * f.width + x) * 3, (row * f.width + x) * 3 + 3));
+const pixel = (f: { width: number; data: Uint8Array }, x: number, row: number) =>
+  Array.from(f.data.subarray((row * f.width + x) * 3, (row * f.width + x) * 3 + 3));
 
 test('rasteriser: polygon fill covers pixel centres, circle, line; y-up coordinates', () => {
   const c = new Canvas(10, 10);
-  c.fillPolygon([[2, 2], [2, 5], [6, 5], [6, 2]], [255, 0, 0]);
+  c.fillPolygon(
+    [
+      [2, 2],
+      [2, 5],
+      [6, 5],
+      [6, 2],
+    ],
+    [255, 0, 0],
+  );
   let red = 0;
   for (let i = 0; i < c.data.length; i += 3) if (c.data[i] === 255 && c.data[i + 1] === 0) red++;
   assert.equal(red, 12, 'a 4 x 3 rectangle covers 12 pixel centres');
@@ -18,7 +27,7 @@ test('rasteriser: polygon fill covers pixel centres, circle, line; y-up coordina
   assert.deepEqual(pixel(c, 9, 9), [0, 0, 0]);
 });
 
-test('every classic env renders an RGB frame of Gymnasium\'s size that changes with the state', () => {
+test("every classic env renders an RGB frame of Gymnasium's size that changes with the state", () => {
   const sizes: Record<string, [number, number]> = {
     'CartPole-v1': [600, 400],
     'Acrobot-v1': [500, 500],
@@ -65,13 +74,16 @@ test('checkEnv accepts the classic envs and reports a broken user env', () => {
       return { obs: Float32Array.of(this.t, 0), reward: NaN, terminated: 0 as unknown as boolean, truncated: false, info: EMPTY_INFO };
     }
   }
-  assert.throws(() => checkEnv(new Broken()), (e: Error) => {
-    assert.match(e.message, /obs should be a Float32Array/);
-    assert.match(e.message, /is not in the observation space/);
-    assert.match(e.message, /reward must be a finite number/);
-    assert.match(e.message, /terminated must be a boolean/);
-    return true;
-  });
+  assert.throws(
+    () => checkEnv(new Broken()),
+    (e: Error) => {
+      assert.match(e.message, /obs should be a Float32Array/);
+      assert.match(e.message, /is not in the observation space/);
+      assert.match(e.message, /reward must be a finite number/);
+      assert.match(e.message, /terminated must be a boolean/);
+      return true;
+    },
+  );
 
   class Nondeterministic extends BaseEnv<Float32Array, number> {
     readonly observationSpace = new Box<Float32Array>(0, 1, [1]);

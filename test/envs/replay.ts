@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { make } from '../../src/envs/index.ts';
 import type { StatefulEnv } from '../../src/envs/classic/index.ts';
 
-export interface RecordedStep { obs: number[]; reward: number; terminated: boolean; truncated: boolean; state: number[] }
+export interface RecordedStep {
+  obs: number[];
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  state: number[];
+}
 
 export interface RecordedEpisode {
   seed: number;

@@ -15,7 +15,12 @@ import type { StatefulEnv } from '../../src/envs/classic/index.ts';
 const F32_ULP_TOL: Record<string, boolean> = { 'Acrobot-v1': true };
 const ulp32 = (v: number) => 2 ** (Math.floor(Math.log2(Math.abs(v) || 2 ** -126)) - 23);
 
-interface RecordedReset { seed: number | null; options: Record<string, number> | null; obs: number[]; state: number[] }
+interface RecordedReset {
+  seed: number | null;
+  options: Record<string, number> | null;
+  obs: number[];
+  state: number[];
+}
 const facts = JSON.parse(readFileSync(new URL('../fixtures/resets/classic.json', import.meta.url), 'utf8')) as { envs: Record<string, RecordedReset[][]> };
 
 for (const [id, sequences] of Object.entries(facts.envs)) {
@@ -35,19 +40,30 @@ for (const [id, sequences] of Object.entries(facts.envs)) {
 }
 
 const dir = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
-const golden = existsSync(dir) ? readdirSync(dir).filter((f) => /^[\w-]+-v\d+\.json$/.test(f)).sort() : [];
-test('golden initial states: reset({ seed }) reproduces initial_obs and initial_state', { skip: golden.length === 0 && `../shared/golden/ not found at ${dir}` }, () => {
-  for (const file of golden) {
-    const data = JSON.parse(readFileSync(dir + file, 'utf8')) as { env_id: string; episodes: { seed: number; initial_obs: number[]; initial_state: number[] }[] };
-    const env = make(data.env_id);
-    for (const ep of data.episodes) {
-      const { obs } = env.reset({ seed: ep.seed });
-      assert.deepEqual(Array.from((env.unwrapped as unknown as StatefulEnv).getState()), ep.initial_state, `${file} seed ${ep.seed}: state`);
-      assert.deepEqual(Array.from(obs as ArrayLike<number>), ep.initial_obs, `${file} seed ${ep.seed}: obs`);
+const golden = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => /^[\w-]+-v\d+\.json$/.test(f))
+      .sort()
+  : [];
+test(
+  'golden initial states: reset({ seed }) reproduces initial_obs and initial_state',
+  { skip: golden.length === 0 && `../shared/golden/ not found at ${dir}` },
+  () => {
+    for (const file of golden) {
+      const data = JSON.parse(readFileSync(dir + file, 'utf8')) as {
+        env_id: string;
+        episodes: { seed: number; initial_obs: number[]; initial_state: number[] }[];
+      };
+      const env = make(data.env_id);
+      for (const ep of data.episodes) {
+        const { obs } = env.reset({ seed: ep.seed });
+        assert.deepEqual(Array.from((env.unwrapped as unknown as StatefulEnv).getState()), ep.initial_state, `${file} seed ${ep.seed}: state`);
+        assert.deepEqual(Array.from(obs as ArrayLike<number>), ep.initial_obs, `${file} seed ${ep.seed}: obs`);
+      }
+      env.close();
     }
-    env.close();
-  }
-});
+  },
+);
 
 test('a snapshot carries the NumPy generator; a malformed one is refused naming the field', () => {
   const a = make('Pendulum-v1');
@@ -59,5 +75,8 @@ test('a snapshot carries the NumPy generator; a malformed one is refused naming 
   let inner = snap;
   while (inner.env) inner = inner.env;
   inner.state.np = { state: 'xyz', inc: '1' };
-  assert.throws(() => make('Pendulum-v1').restore!(snap), /Pendulum-v1\.restore: bad state\.np \{"state":"xyz","inc":"1"\}: NumpyGenerator\.fromState: expected/);
+  assert.throws(
+    () => make('Pendulum-v1').restore!(snap),
+    /Pendulum-v1\.restore: bad state\.np \{"state":"xyz","inc":"1"\}: NumpyGenerator\.fromState: expected/,
+  );
 });

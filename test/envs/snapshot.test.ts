@@ -130,7 +130,10 @@ test('bad snapshots: another env, a wrong state length, another step limit, not 
   const s = viaJson(cart.snapshot!());
   (s.env!.env!.state as { s: number[] }).s.pop();
   assert.throws(() => make('CartPole-v1').restore!(s), /CartPole-v1\.restore: state\.s \[x, x_dot, theta, theta_dot\]: expected 4 numbers, got 3/);
-  assert.throws(() => make('CartPole-v1', { maxEpisodeSteps: 100 }).restore!(cart.snapshot!()), /TimeLimit\.restore: the snapshot is of a 500-step limit, expected 100/);
+  assert.throws(
+    () => make('CartPole-v1', { maxEpisodeSteps: 100 }).restore!(cart.snapshot!()),
+    /TimeLimit\.restore: the snapshot is of a 500-step limit, expected 100/,
+  );
   assert.throws(() => make('CartPole-v1').restore!({ state: 1 } as unknown as EnvSnapshot), /OrderEnforcing\(CartPole-v1\)\.restore: expected an env snapshot/);
   const noRng = viaJson(cart.snapshot!());
   delete noRng.env!.env!.rng;
@@ -160,7 +163,10 @@ class CountingCartPole extends CartPoleEnv {
 }
 
 test('an env class that does not define its own snapshotSelf cannot snapshot itself, and says so', () => {
-  assert.throws(() => new NoSnapshotEnv().snapshot(), (e: Error) => e instanceof SnapshotUnsupportedError && /NoSnapshotEnv cannot snapshot itself/.test(e.message));
+  assert.throws(
+    () => new NoSnapshotEnv().snapshot(),
+    (e: Error) => e instanceof SnapshotUnsupportedError && /NoSnapshotEnv cannot snapshot itself/.test(e.message),
+  );
   assert.throws(() => new CountingCartPole().snapshot(), /CountingCartPole cannot snapshot itself: CountingCartPole does not define its own snapshotSelf/);
   assert.throws(() => new CountingCartPole().restore(new CartPoleEnv().snapshot()), SnapshotUnsupportedError);
 });
@@ -187,6 +193,9 @@ class ForgetfulCartPole extends CartPoleEnv {
 
 test('checkEnv replays from a JSON snapshot: exact envs pass, an env that forgets state in its snapshot is reported', () => {
   for (const id of CLASSIC) checkEnv(make(id));
-  assert.throws(() => checkEnv(new ForgetfulCartPole()), /snapshot\(\)\/restore\(\) do not continue exactly: after restoring the snapshot \(through JSON\) the run differs at record/);
+  assert.throws(
+    () => checkEnv(new ForgetfulCartPole()),
+    /snapshot\(\)\/restore\(\) do not continue exactly: after restoring the snapshot \(through JSON\) the run differs at record/,
+  );
   checkEnv(new NoSnapshotEnv()); // no snapshot support is not a problem
 });

@@ -26,7 +26,8 @@ test('Box sampling follows Gymnasium: uniform, exponential for half-bounded, nor
   const b = new Box([0, 5, -Infinity], [1, Infinity, Infinity], [3], 'float64');
   const rng = new Rng(7);
   const n = 20000;
-  const sum = [0, 0, 0], sq = [0, 0, 0];
+  const sum = [0, 0, 0],
+    sq = [0, 0, 0];
   for (let i = 0; i < n; i++) {
     const s = b.sample(rng);
     assert.ok(s instanceof Float64Array);
@@ -80,7 +81,14 @@ test('Tuple and Dict (keys sorted as in Gymnasium) flatten and unflatten', () =>
 // Differential facts recorded from Gymnasium (test/fixtures/gymnasium/spaces.json, scripts/record-gymnasium-facts.py).
 const spaceFacts = JSON.parse(readFileSync(new URL('../fixtures/gymnasium/spaces.json', import.meta.url), 'utf8'));
 const typed: Record<string, new (a: number[]) => ArrayLike<number>> = {
-  int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
 };
 
 test('Box.contains and MultiDiscrete.contains decide by dtype as Gymnasium does (np.can_cast)', () => {

@@ -17,7 +17,10 @@ function estimates(rng: Rng, batches: number, n: number, baseline?: 'leaveOneOut
     const logits = mul(add(theta, Tensor.zeros([n, 4])), 1);
     const dist = new Categorical(logits);
     const z = dist.sample(rng);
-    const cost = Tensor.from(Array.from(z, (k) => f[k]), [n]);
+    const cost = Tensor.from(
+      Array.from(z, (k) => f[k]),
+      [n],
+    );
     const [g] = grad(surrogateLoss({ logProb: dist.logProb(z), cost, baseline }), [theta]);
     out.push(Array.from(g.data));
   }
@@ -25,15 +28,19 @@ function estimates(rng: Rng, batches: number, n: number, baseline?: 'leaveOneOut
 }
 
 function meanVar(xs: number[][]) {
-  const d = xs[0].length, n = xs.length;
-  const m = new Array(d).fill(0), v = new Array(d).fill(0);
+  const d = xs[0].length,
+    n = xs.length;
+  const m = new Array(d).fill(0),
+    v = new Array(d).fill(0);
   for (const x of xs) x.forEach((xi, i) => (m[i] += xi / n));
   for (const x of xs) x.forEach((xi, i) => (v[i] += (xi - m[i]) ** 2 / (n - 1)));
   return { m, v };
 }
 
 test('the score-function estimator of a discrete latent variable is unbiased, and a baseline lowers its variance', () => {
-  const z = theta0.map(Math.exp), Z = z.reduce((a, b) => a + b, 0), p = z.map((v) => v / Z);
+  const z = theta0.map(Math.exp),
+    Z = z.reduce((a, b) => a + b, 0),
+    p = z.map((v) => v / Z);
   const Ef = p.reduce((s, pi, k) => s + pi * f[k], 0);
   const exact = p.map((pi, k) => pi * (f[k] - Ef));
   const plain = meanVar(estimates(new Rng(1), 2000, 16));
@@ -47,19 +54,30 @@ test('the score-function estimator of a discrete latent variable is unbiased, an
 
 test('for a Gaussian, score-function and pathwise estimates agree in mean; the pathwise one has lower variance', () => {
   // d/dmu E_{x ~ N(mu, 1)}[x^2] = 2 mu.
-  const mu0 = 0.7, n = 8, B = 3000;
+  const mu0 = 0.7,
+    n = 8,
+    B = 3000;
   const rng = new Rng(3);
-  const sf: number[][] = [], pw: number[][] = [];
+  const sf: number[][] = [],
+    pw: number[][] = [];
   for (let b = 0; b < B; b++) {
-    const mu = new Tensor(Float32Array.from({ length: n }, () => mu0), [n, 1], true);
+    const mu = new Tensor(
+      Float32Array.from({ length: n }, () => mu0),
+      [n, 1],
+      true,
+    );
     const d = new DiagGaussian(mu, 0);
     const x = d.sample(rng);
-    const cost = Tensor.from(Array.from(x, (v) => v * v), [n]);
+    const cost = Tensor.from(
+      Array.from(x, (v) => v * v),
+      [n],
+    );
     sf.push([sum(grad(surrogateLoss({ logProb: d.logProb(x), cost }), [mu])[0]).item()]);
     const xr = d.rsample(rng);
     pw.push([sum(grad(mean(sum(square(xr), 1)), [mu])[0]).item()]);
   }
-  const a = meanVar(sf), b = meanVar(pw);
+  const a = meanVar(sf),
+    b = meanVar(pw);
   assert.ok(Math.abs(a.m[0] - 2 * mu0) < 4 * Math.sqrt(a.v[0] / B), `score function ${a.m[0]}`);
   assert.ok(Math.abs(b.m[0] - 2 * mu0) < 4 * Math.sqrt(b.v[0] / B), `pathwise ${b.m[0]}`);
   assert.ok(b.v[0] < a.v[0] / 3, `pathwise variance ${b.v[0]} vs score function ${a.v[0]}`);
@@ -90,6 +108,12 @@ test('DiCE: magicBox evaluates to 1 and its second derivative is the score-funct
 test('bad input: mismatched sizes and a leave-one-out baseline with one sample', () => {
   const lp = new Tensor(new Float32Array(3), [3], true);
   assert.throws(() => surrogateLoss({ logProb: lp, cost: Tensor.zeros([4]) }), /logProb has 3 values, cost has 4/);
-  assert.throws(() => surrogateLoss({ logProb: new Tensor(new Float32Array(1), [1], true), cost: Tensor.zeros([1]), baseline: 'leaveOneOut' }), /at least 2 samples/);
-  assert.throws(() => surrogateLoss({ logProb: lp, cost: Tensor.zeros([3]), baseline: Tensor.zeros([2]) }), /baseline has 2 values; expected 1 or one per sample \(3\)/);
+  assert.throws(
+    () => surrogateLoss({ logProb: new Tensor(new Float32Array(1), [1], true), cost: Tensor.zeros([1]), baseline: 'leaveOneOut' }),
+    /at least 2 samples/,
+  );
+  assert.throws(
+    () => surrogateLoss({ logProb: lp, cost: Tensor.zeros([3]), baseline: Tensor.zeros([2]) }),
+    /baseline has 2 values; expected 1 or one per sample \(3\)/,
+  );
 });

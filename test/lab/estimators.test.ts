@@ -2,16 +2,29 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import {
-  BatchView, compareEstimators, estimate, formatLabReport, randomMDP, randomPolicy, riverSwim, runEstimatorLab,
-  sampleBatch, solveExact, type LabReport,
+  BatchView,
+  compareEstimators,
+  estimate,
+  formatLabReport,
+  randomMDP,
+  randomPolicy,
+  riverSwim,
+  runEstimatorLab,
+  sampleBatch,
+  solveExact,
+  type LabReport,
 } from '../../src/lab/index.ts';
 
 // Fixed seeds; batch counts chosen so that every assertion passes with a wide margin (see the
 // printed table when one fails).
 const stationary = runEstimatorLab({ mdp: randomMDP({ seed: 1 }), seed: 1, batchSize: 64, numBatches: 1500, pilotTrajectories: 20000 });
 const markov = runEstimatorLab({
-  mdp: randomMDP({ numStates: 4, numActions: 3, horizon: 8, gamma: 0.9, seed: 2 }), timeDependent: true,
-  seed: 2, batchSize: 16, numBatches: 2000, pilotTrajectories: 20000,
+  mdp: randomMDP({ numStates: 4, numActions: 3, horizon: 8, gamma: 0.9, seed: 2 }),
+  timeDependent: true,
+  seed: 2,
+  batchSize: 16,
+  numBatches: 2000,
+  pilotTrajectories: 20000,
 });
 // RiverSwim's reward is rare and far away: heavy-tailed returns, so it checks unbiasedness and the
 // effect of causality; variance orderings between baselines are asserted on the two random MDPs.
@@ -72,15 +85,21 @@ test('the optimal baseline has no higher variance than the mean baseline', () =>
  */
 test('at N = 16 the optimal baseline from previous batches beats the unbiased mean baselines', () => {
   const estimators = [
-    { returns: 'full', baseline: 'mean' }, { returns: 'full', baseline: 'mean', leaveOneOut: true },
-    { returns: 'full', baseline: 'mean', previous: true }, { returns: 'full', baseline: 'optimal', leaveOneOut: true },
+    { returns: 'full', baseline: 'mean' },
+    { returns: 'full', baseline: 'mean', leaveOneOut: true },
+    { returns: 'full', baseline: 'mean', previous: true },
+    { returns: 'full', baseline: 'optimal', leaveOneOut: true },
     { returns: 'full', baseline: 'optimal', previous: true },
   ] as const;
   const labs = [
     runEstimatorLab({ mdp: randomMDP({ seed: 1 }), seed: 1, batchSize: 16, numBatches: 3000, estimators: [...estimators] }),
     runEstimatorLab({
-      mdp: randomMDP({ numStates: 4, numActions: 3, horizon: 8, gamma: 0.9, seed: 2 }), timeDependent: true,
-      seed: 2, batchSize: 16, numBatches: 3000, estimators: [...estimators],
+      mdp: randomMDP({ numStates: 4, numActions: 3, horizon: 8, gamma: 0.9, seed: 2 }),
+      timeDependent: true,
+      seed: 2,
+      batchSize: 16,
+      numBatches: 3000,
+      estimators: [...estimators],
     }),
   ];
   for (const r of labs) {
@@ -129,12 +148,27 @@ test('report: table lists every estimator, JSON round-trips without the per-batc
 
 test('bad estimator options are refused with a message naming the problem', () => {
   const small = { numBatches: 2, batchSize: 2 };
-  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'optimal' }] }), /'optimal' is defined for returns 'full' only/);
+  assert.throws(
+    () => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'optimal' }] }),
+    /'optimal' is defined for returns 'full' only/,
+  );
   assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'gae' }] }), /lambda must be a number in \[0, 1\], got undefined/);
-  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'median' as never }] }), /baseline must be 'none', 'mean', 'optimal' or 'value', got "median"/);
+  assert.throws(
+    () => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'median' as never }] }),
+    /baseline must be 'none', 'mean', 'optimal' or 'value', got "median"/,
+  );
   assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full' }, { returns: 'full' }] }), /full is listed twice/);
   assert.throws(() => runEstimatorLab({ numBatches: 1 }), /numBatches must be an integer >= 2, got 1/);
-  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'value', population: true }] }), /apply to baselines 'mean' and 'optimal' only/);
-  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'mean', population: true, leaveOneOut: true }] }), /choose one of leaveOneOut, population and previous/);
-  assert.throws(() => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'mean', previous: true }] }), /previous applies to returns 'full' only, got returns 'rewardToGo'/);
+  assert.throws(
+    () => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'value', population: true }] }),
+    /apply to baselines 'mean' and 'optimal' only/,
+  );
+  assert.throws(
+    () => runEstimatorLab({ ...small, estimators: [{ returns: 'full', baseline: 'mean', population: true, leaveOneOut: true }] }),
+    /choose one of leaveOneOut, population and previous/,
+  );
+  assert.throws(
+    () => runEstimatorLab({ ...small, estimators: [{ returns: 'rewardToGo', baseline: 'mean', previous: true }] }),
+    /previous applies to returns 'full' only, got returns 'rewardToGo'/,
+  );
 });

@@ -2,7 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import {
-  exactJ, randomMDP, randomPolicy, riverSwim, sampleBatch, solveExact, twoStateMDP, withTheta, checkMDP, meanAndSE,
+  exactJ,
+  randomMDP,
+  randomPolicy,
+  riverSwim,
+  sampleBatch,
+  solveExact,
+  twoStateMDP,
+  withTheta,
+  checkMDP,
+  meanAndSE,
   type SoftmaxPolicy,
 } from '../../src/lab/index.ts';
 
@@ -21,10 +30,13 @@ test('J of the two-state MDP under the uniform policy matches the hand computati
 function checkFiniteDifferences(policy: SoftmaxPolicy, mdp: ReturnType<typeof randomMDP>): void {
   const { grad } = solveExact(mdp, policy);
   const h = 1e-5;
-  let maxErr = 0, maxG = 0;
+  let maxErr = 0,
+    maxG = 0;
   for (let k = 0; k < policy.theta.length; k++) {
-    const plus = Float64Array.from(policy.theta); plus[k] += h;
-    const minus = Float64Array.from(policy.theta); minus[k] -= h;
+    const plus = Float64Array.from(policy.theta);
+    plus[k] += h;
+    const minus = Float64Array.from(policy.theta);
+    minus[k] -= h;
     const fd = (exactJ(mdp, withTheta(policy, plus)) - exactJ(mdp, withTheta(policy, minus))) / (2 * h);
     maxErr = Math.max(maxErr, Math.abs(fd - grad[k]));
     maxG = Math.max(maxG, Math.abs(grad[k]));

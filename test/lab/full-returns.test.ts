@@ -21,7 +21,10 @@ import type { Policy } from '../../src/policies/index.ts';
  * action 1 risky (20%, reward 1): episodes last from 1 to H = 40 steps, 7.93 on average.
  */
 function endingMDP(): TabularMDP {
-  const S = 4, A = 2, H = 40, end = 3;
+  const S = 4,
+    A = 2,
+    H = 40,
+    end = 3;
   const rng = new Rng(5, 1);
   const P = new Float64Array(S * A * S);
   const R = new Float64Array(S * A);
@@ -37,8 +40,15 @@ function endingMDP(): TabularMDP {
   }
   for (let a = 0; a < A; a++) P[(end * A + a) * S + end] = 1;
   return checkMDP({
-    name: 'ending', numStates: S, numActions: A, horizon: H, gamma: 1, rewardNoise: 0,
-    initial: new Float64Array([0.5, 0.3, 0.2, 0]), transitions: P, rewards: R,
+    name: 'ending',
+    numStates: S,
+    numActions: A,
+    horizon: H,
+    gamma: 1,
+    rewardNoise: 0,
+    initial: new Float64Array([0.5, 0.3, 0.2, 0]),
+    transitions: P,
+    rewards: R,
   });
 }
 
@@ -48,7 +58,10 @@ class TabularEnv extends BaseEnv<Float32Array, number> {
   readonly actionSpace: Discrete;
   private s = 0;
   private t = 0;
-  constructor(readonly mdp: TabularMDP, private readonly end: number) {
+  constructor(
+    readonly mdp: TabularMDP,
+    private readonly end: number,
+  ) {
     super();
     this.observationSpace = new Box(0, mdp.numStates - 1, [1]) as Box<Float32Array>;
     this.actionSpace = new Discrete(mdp.numActions);
@@ -69,11 +82,14 @@ class TabularEnv extends BaseEnv<Float32Array, number> {
 }
 
 /** A tabular softmax policy with the Policy interface the Collector uses (act only). */
-function tabularPolicy(probs: Float64Array, S: number, A: number): Policy {
+function tabularPolicy(probs: Float64Array, _S: number, A: number): Policy {
   return {
-    kind: 'categorical', obsDim: 1, actDim: 1,
+    kind: 'categorical',
+    obsDim: 1,
+    actDim: 1,
     act(obs: Float32Array, batch: number, rng: Rng) {
-      const actions = new Float32Array(batch), logProbs = new Float32Array(batch);
+      const actions = new Float32Array(batch),
+        logProbs = new Float32Array(batch);
       for (let e = 0; e < batch; e++) {
         const off = obs[e] * A;
         actions[e] = rng.categorical(probs, off, A);
@@ -91,12 +107,16 @@ function measure(batchSteps: number, M: number) {
   const exact = solveExact(mdp, policy);
   const probs = policyProbs(policy);
   const numEnvs = 4;
-  const env = new SyncVectorEnv(Array.from({ length: numEnvs }, () => () => new TabularEnv(mdp, 3)), { autoresetMode: 'same-step' });
+  const env = new SyncVectorEnv(
+    Array.from({ length: numEnvs }, () => () => new TabularEnv(mdp, 3)),
+    { autoresetMode: 'same-step' },
+  );
   const collector = new Collector(env, tabularPolicy(probs, mdp.numStates, mdp.numActions), new Rng(11), { seed: 7 });
   const c = { returns: 'full' as const, baseline: 'none' as const, gamma: 1, gaeLambda: 1, batchSteps, batchEpisodes: 0, numEnvs };
   const acc = new EstimateAccumulator(exact.grad);
   const est = new Float64Array(policy.theta.length);
-  let keptLength = 0, kept = 0;
+  let keptLength = 0,
+    kept = 0;
   for (let m = 0; m < M; m++) {
     const ro = collectBatch(collector, c);
     const { weights, mask, divisor } = reinforceWeights(ro, c);

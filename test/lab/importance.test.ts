@@ -2,8 +2,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import {
-  BatchView, ImportanceView, IMPORTANCE_KINDS, estimate, exactSecondMoment, formatImportanceLabReport, meanAndSE,
-  policyLogProbs, policyProbs, randomMDP, randomPolicy, runEssVsHorizon, runImportanceLab, sampleBatch, solveExact, twoStateMDP, weightDiagnostics,
+  BatchView,
+  ImportanceView,
+  IMPORTANCE_KINDS,
+  estimate,
+  exactSecondMoment,
+  formatImportanceLabReport,
+  meanAndSE,
+  policyLogProbs,
+  policyProbs,
+  randomMDP,
+  randomPolicy,
+  runEssVsHorizon,
+  runImportanceLab,
+  sampleBatch,
+  solveExact,
+  twoStateMDP,
+  weightDiagnostics,
   withTheta,
 } from '../../src/lab/index.ts';
 
@@ -35,7 +50,10 @@ test("at theta' = theta every importance-sampled estimator equals its on-policy 
 // forms are unbiased at any alpha; the first-order form (no state-marginal ratio) is not.
 const lab = runImportanceLab({
   mdp: randomMDP({ seed: 1, horizon: 5, numStates: 4, numActions: 3, rewardNoise: 0 }),
-  seed: 1, batchSize: 16, numBatches: 4000, stepSizes: [0, 0.3, 1],
+  seed: 1,
+  batchSize: 16,
+  numBatches: 4000,
+  stepSizes: [0, 0.3, 1],
 });
 
 test("the unbiased importance-sampled estimators are unbiased for theta' != theta", () => {
@@ -46,7 +64,7 @@ test("the unbiased importance-sampled estimators are unbiased for theta' != thet
   }
 });
 
-test('the first-order (per-step ratio) estimator is visibly biased once theta\' is far from theta', () => {
+test("the first-order (per-step ratio) estimator is visibly biased once theta' is far from theta", () => {
   const far = lab.steps.find((s) => s.alpha === 1)!;
   const fo = far.estimators.find((e) => e.kind === 'firstOrder')!;
   assert.ok(fo.maxZ > 8, `first-order max z ${fo.maxZ}\n${formatImportanceLabReport(lab)}`);
@@ -55,7 +73,7 @@ test('the first-order (per-step ratio) estimator is visibly biased once theta\' 
   assert.ok(here.biasSE < 4 && here.maxZ < 5);
 });
 
-test('weights degenerate as theta\' moves away: exact and sampled ESS fall, variance grows', () => {
+test("weights degenerate as theta' moves away: exact and sampled ESS fall, variance grows", () => {
   const [s0, s1, s2] = lab.steps;
   assert.equal(s0.exactEssFraction, 1);
   assert.ok(s1.exactEssFraction < 1 && s2.exactEssFraction < s1.exactEssFraction);
@@ -67,8 +85,12 @@ test('weights degenerate as theta\' moves away: exact and sampled ESS fall, vari
 test('exact E[W^2] by dynamic programming matches the sampled mean of squared trajectory weights', () => {
   const mdp = randomMDP({ seed: 2, horizon: 6 });
   const policy = randomPolicy(mdp, { seed: 2 });
-  const target = withTheta(policy, Float64Array.from(policy.theta, (x, k) => x + 0.8 * Math.sin(k + 1)));
-  const b = solveExact(mdp, policy), t = solveExact(mdp, target);
+  const target = withTheta(
+    policy,
+    Float64Array.from(policy.theta, (x, k) => x + 0.8 * Math.sin(k + 1)),
+  );
+  const b = solveExact(mdp, policy),
+    t = solveExact(mdp, target);
   const batch = sampleBatch(mdp, policy, b.probs, 40000, new Rng(3));
   const iv = new ImportanceView(mdp, target, t.probs, policyLogProbs(target), policyLogProbs(policy), batch);
   const w = iv.trajectoryWeights();
@@ -84,7 +106,8 @@ test('ESS shrinks geometrically with the horizon for a fixed per-step policy cha
   assert.ok(rows[0].exactEssFraction > rows[1].exactEssFraction && rows[1].exactEssFraction > rows[2].exactEssFraction);
   // Geometric: the log of 1/E[W^2] is close to linear in T (per-step factor within 2x between the two spans).
   const rate = (a: number, b: number) => Math.log(rows[a].exactEssFraction / rows[b].exactEssFraction) / (rows[b].horizon - rows[a].horizon);
-  const r1 = rate(0, 1), r2 = rate(1, 2);
+  const r1 = rate(0, 1),
+    r2 = rate(1, 2);
   assert.ok(r1 > 0 && r2 > 0 && r2 / r1 > 0.5 && r2 / r1 < 2, `per-step log decay ${r1} then ${r2}`);
 });
 
@@ -111,8 +134,8 @@ test('per-decision weights on a hand-computed three-step trajectory (each reward
   const cum = Array.from(iv.logCumRatio, Math.exp);
   [1.6, 0.64, 0.96].forEach((w, t) => assert.ok(Math.abs(cum[t] - w) < 1e-12, `W_${t}: ${cum[t]} vs ${w}`));
   // Estimate = sum_t c_t * score'_t, score'_t[s_t, b] = 1[b = a_t] - pi'(b|s_t); pi' rows (0.8, 0.2), (0.25, 0.75).
-  const fromCoefficients = (c: number[]) => Float64Array.of(
-    c[0] * (1 - 0.8) + c[1] * (0 - 0.8), c[0] * (0 - 0.2) + c[1] * (1 - 0.2), c[2] * (0 - 0.25), c[2] * (1 - 0.75));
+  const fromCoefficients = (c: number[]) =>
+    Float64Array.of(c[0] * (1 - 0.8) + c[1] * (0 - 0.8), c[0] * (0 - 0.2) + c[1] * (1 - 0.2), c[2] * (0 - 0.25), c[2] * (1 - 0.75));
   // perDecision: c_t = sum_{t' >= t} gamma^t' r_t' W_t' = (1.6 + 0.25*2*0.96, 0.48, 0.48); with the
   // whole-trajectory weight W_2 in place of W_t' it would be 0.96 * (1.5, 0.5, 0.5).
   const cases: [string, number[]][] = [

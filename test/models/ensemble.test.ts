@@ -8,10 +8,17 @@ import { grad } from '../../src/tensor/index.ts';
 
 /** s' = s + [0.3 sin(2a), 0.2 s0 - 0.1 s1] + N(0, 0.01^2), r = 1 - s0^2 + N(0, 0.05^2). */
 function knownData(n: number, rng: Rng): TransitionData {
-  const obs = new Float32Array(n * 2), actions = new Float32Array(n), nextObs = new Float32Array(n * 2), rewards = new Float32Array(n);
+  const obs = new Float32Array(n * 2),
+    actions = new Float32Array(n),
+    nextObs = new Float32Array(n * 2),
+    rewards = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const s0 = rng.uniform(-1, 1), s1 = rng.uniform(-1, 1), a = rng.uniform(-1, 1);
-    obs[2 * i] = s0; obs[2 * i + 1] = s1; actions[i] = a;
+    const s0 = rng.uniform(-1, 1),
+      s1 = rng.uniform(-1, 1),
+      a = rng.uniform(-1, 1);
+    obs[2 * i] = s0;
+    obs[2 * i + 1] = s1;
+    actions[i] = a;
     nextObs[2 * i] = s0 + 0.3 * Math.sin(2 * a) + rng.normal(0, 0.01);
     nextObs[2 * i + 1] = s1 + 0.2 * s0 - 0.1 * s1 + rng.normal(0, 0.01);
     rewards[i] = 1 - s0 * s0 + rng.normal(0, 0.05);
@@ -19,7 +26,16 @@ function knownData(n: number, rng: Rng): TransitionData {
   return { n, obs, actions, nextObs, rewards };
 }
 
-const small = { ensembleSize: 3, numElites: 2, hidden: [32, 32], activation: 'tanh' as const, lr: 3e-3, weightDecay: 0, maxLogVarInit: 0.5, minLogVarInit: -10 };
+const small = {
+  ensembleSize: 3,
+  numElites: 2,
+  hidden: [32, 32],
+  activation: 'tanh' as const,
+  lr: 3e-3,
+  weightDecay: 0,
+  maxLogVarInit: 0.5,
+  minLogVarInit: -10,
+};
 
 test('ensemble learns a known function: held-out NLL far below the N(0,1) baseline, elites ranked by held-out MSE', () => {
   const model = new GaussianEnsemble(2, 1, new Rng(1), small);
@@ -34,8 +50,13 @@ test('ensemble learns a known function: held-out NLL far below the N(0,1) baseli
   let err = 0;
   const p = model.predict(fit.elites[0], test.obs, test.actions, 200);
   for (let i = 0; i < 200; i++) {
-    const s0 = test.obs[2 * i], s1 = test.obs[2 * i + 1], a = test.actions[i];
-    err += (p.nextObsMean[2 * i] - (s0 + 0.3 * Math.sin(2 * a))) ** 2 + (p.nextObsMean[2 * i + 1] - (s1 + 0.2 * s0 - 0.1 * s1)) ** 2 + (p.rewardMean[i] - (1 - s0 * s0)) ** 2;
+    const s0 = test.obs[2 * i],
+      s1 = test.obs[2 * i + 1],
+      a = test.actions[i];
+    err +=
+      (p.nextObsMean[2 * i] - (s0 + 0.3 * Math.sin(2 * a))) ** 2 +
+      (p.nextObsMean[2 * i + 1] - (s1 + 0.2 * s0 - 0.1 * s1)) ** 2 +
+      (p.rewardMean[i] - (1 - s0 * s0)) ** 2;
   }
   assert.ok(Math.sqrt(err / 600) < 0.05, `RMS error of the mean ${Math.sqrt(err / 600)}`);
 });
@@ -51,14 +72,21 @@ test('bad input: ensemble size 0, observations of the wrong size, rollout longer
   const pol = (_o: Float32Array, B: number, a: Float32Array) => a.fill(0, 0, B);
   assert.throws(() => branchedRollout(model, pol, terminationFn('Pendulum-v1'), new Float32Array(2), 1, 3, new Rng(0), buf), /has not been fitted/);
   model.fit(knownData(50, new Rng(0)), { maxEpochs: 1 });
-  assert.throws(() => branchedRollout(model, pol, terminationFn('Pendulum-v1'), new Float32Array(2), 1, 201, new Rng(0), buf, 200), /rollout length 201 is longer than the episode limit 200/);
+  assert.throws(
+    () => branchedRollout(model, pol, terminationFn('Pendulum-v1'), new Float32Array(2), 1, 201, new Rng(0), buf, 200),
+    /rollout length 201 is longer than the episode limit 200/,
+  );
   assert.throws(() => terminationFn('Hopper-v4'), /no termination function for 'Hopper-v4'/);
 });
 
 test('model-rollout buffer: terminated where the termination function says so, truncated only on the k-th step, branches stop at termination', () => {
   // Cart-pole-shaped data where x moves by +0.5 a step: branches starting near x = 1 cross 2.4 within k = 5.
-  const n = 400, rng = new Rng(4);
-  const obs = new Float32Array(n * 4), actions = new Float32Array(n), nextObs = new Float32Array(n * 4), rewards = new Float32Array(n).fill(1);
+  const n = 400,
+    rng = new Rng(4);
+  const obs = new Float32Array(n * 4),
+    actions = new Float32Array(n),
+    nextObs = new Float32Array(n * 4),
+    rewards = new Float32Array(n).fill(1);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < 4; j++) obs[4 * i + j] = j === 0 ? rng.uniform(-3, 3) : rng.uniform(-0.05, 0.05);
     actions[i] = rng.uniform(-1, 1);
@@ -66,16 +94,20 @@ test('model-rollout buffer: terminated where the termination function says so, t
   }
   const model = new GaussianEnsemble(4, 1, new Rng(5), { ...small, ensembleSize: 2, numElites: 2 });
   model.fit({ n, obs, actions, nextObs, rewards }, { maxEpochs: 80, batchSize: 32 });
-  const B = 50, k = 5, start = new Float32Array(B * 4);
+  const B = 50,
+    k = 5,
+    start = new Float32Array(B * 4);
   for (let b = 0; b < B; b++) start[4 * b] = -2 + (3 * b) / B; // x from -2 to 1
   const buf = new ReplayBuffer(4, 1, 1000);
   const pol = (_o: Float32Array, m: number, a: Float32Array) => a.fill(0, 0, m);
   const stats = branchedRollout(model, pol, terminationFn('ContinuousCartPole-v0'), start, B, k, new Rng(6), buf);
   assert.equal(stats.added, buf.size);
-  let term = 0, trunc = 0;
+  let term = 0,
+    trunc = 0;
   const thetaMax = (12 * 2 * Math.PI) / 360;
   for (let i = 0; i < buf.size; i++) {
-    const x = buf.nextObs[4 * i], th = buf.nextObs[4 * i + 2];
+    const x = buf.nextObs[4 * i],
+      th = buf.nextObs[4 * i + 2];
     const terminal = Math.abs(x) > 2.4 || Math.abs(th) > thetaMax;
     assert.equal(buf.terminated[i], terminal ? 1 : 0, `row ${i}: x' = ${x}`);
     assert.ok(!(buf.terminated[i] && buf.truncated[i]), `row ${i} is both terminated and truncated`);
@@ -93,11 +125,18 @@ test('model-rollout buffer: terminated where the termination function says so, t
 test('pathwise gradient of a short model rollout matches central finite differences', () => {
   const model = new GaussianEnsemble(2, 1, new Rng(7), small);
   model.fit(knownData(300, new Rng(8)), { maxEpochs: 10, batchSize: 64 });
-  const actor = new SquashedGaussianActor(2, 1, Float32Array.of(-1), Float32Array.of(1), new Rng(9), { hidden: [8], activation: 'tanh', logStdMin: -5, logStdMax: 2 });
+  const actor = new SquashedGaussianActor(2, 1, Float32Array.of(-1), Float32Array.of(1), new Rng(9), {
+    hidden: [8],
+    activation: 'tanh',
+    logStdMin: -5,
+    logStdMax: 2,
+  });
   // Larger output weights than the 0.01 init, so actions matter.
   const rng = new Rng(10);
   for (const p of actor.parameters()) for (let i = 0; i < p.size; i++) p.data[i] += rng.normal(0, 0.3);
-  const B = 4, H = 3, start = new Float32Array(B * 2);
+  const B = 4,
+    H = 3,
+    start = new Float32Array(B * 2);
   for (let i = 0; i < start.length; i++) start[i] = rng.uniform(-0.5, 0.5);
   const noise = rng.fillNormal(new Float32Array(H * B)) as Float32Array;
   const J = () => pathwiseReturn(model, 0, actor, start, B, H, 0.9, noise);
@@ -107,9 +146,12 @@ test('pathwise gradient of a short model rollout matches central finite differen
   let checked = 0;
   for (let k = 0; k < params.length; k++) {
     for (const i of [0, params[k].size - 1]) {
-      const p = params[k].data, old = p[i];
-      p[i] = old + h; const up = J().item();
-      p[i] = old - h; const down = J().item();
+      const p = params[k].data,
+        old = p[i];
+      p[i] = old + h;
+      const up = J().item();
+      p[i] = old - h;
+      const down = J().item();
       p[i] = old;
       const fd = (up - down) / (2 * h);
       assert.ok(Math.abs(fd - g[k].data[i]) <= 0.03 * Math.abs(fd) + 2e-3, `param ${k}[${i}]: autodiff ${g[k].data[i]} vs finite difference ${fd}`);
@@ -117,5 +159,8 @@ test('pathwise gradient of a short model rollout matches central finite differen
     }
   }
   assert.ok(checked >= 8);
-  assert.ok(g.some((t) => t.data.some((v) => Math.abs(v) > 1e-3)), 'the gradient should not vanish');
+  assert.ok(
+    g.some((t) => t.data.some((v) => Math.abs(v) > 1e-3)),
+    'the gradient should not vanish',
+  );
 });

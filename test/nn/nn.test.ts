@@ -3,13 +3,31 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, sum, square, mul, noGrad, softmax } from '../../src/tensor/index.ts';
 import {
-  MLP, Linear, Adam, SGD, clipGradNorm, globalNorm, orthogonal, linearSchedule as linear, cosineSchedule as cosine, makeSchedule,
-  serializeParams, deserializeParams, loadParamsInto, mse, crossEntropy, checkLoss,
+  MLP,
+  Linear,
+  Adam,
+  SGD,
+  clipGradNorm,
+  globalNorm,
+  orthogonal,
+  linearSchedule as linear,
+  cosineSchedule as cosine,
+  makeSchedule,
+  serializeParams,
+  deserializeParams,
+  loadParamsInto,
+  mse,
+  crossEntropy,
+  checkLoss,
 } from '../../src/nn/index.ts';
 
 test('orthogonal init has orthonormal columns (tall) and rows (wide), scaled by the gain', () => {
   const rng = new Rng(1);
-  for (const [r, c] of [[8, 3], [3, 8], [5, 5]]) {
+  for (const [r, c] of [
+    [8, 3],
+    [3, 8],
+    [5, 5],
+  ]) {
     const w = orthogonal(rng, r, c, 2);
     const k = Math.min(r, c);
     for (let i = 0; i < k; i++)
@@ -28,8 +46,9 @@ test('Adam takes the bias-corrected first step lr * sign(g) and matches a hand-c
   assert.ok(Math.abs(p.data[0] - 0.9) < 1e-6 && Math.abs(p.data[1] + 1.9) < 1e-6);
   opt.step([Tensor.from([1, 1])]);
   // m = 0.09*0.5 + 0.1*1 ... computed in float64 by hand:
-  const m = 0.9 * 0.1 * 0.5 + 0.1 * 1, v = 0.999 * 0.001 * 0.25 + 0.001 * 1;
-  const expected = 0.9 - (0.1 * m / (1 - 0.81)) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
+  const m = 0.9 * 0.1 * 0.5 + 0.1 * 1,
+    v = 0.999 * 0.001 * 0.25 + 0.001 * 1;
+  const expected = 0.9 - (0.1 * m) / (1 - 0.81) / (Math.sqrt(v / (1 - 0.999 ** 2)) + 1e-8);
   assert.ok(Math.abs(p.data[0] - expected) < 1e-6, `${p.data[0]} vs ${expected}`);
 });
 
@@ -83,12 +102,14 @@ test('an MLP trained with Adam fits a 1-D regression (sin) to low error', () => 
   const rng = new Rng(11);
   const net = new MLP([1, 32, 32, 1], rng, { activation: 'tanh' });
   const n = 128;
-  const x = new Float32Array(n), y = new Float32Array(n);
+  const x = new Float32Array(n),
+    y = new Float32Array(n);
   for (let i = 0; i < n; i++) {
     x[i] = -3 + (6 * i) / (n - 1);
     y[i] = Math.sin(x[i]);
   }
-  const X = new Tensor(x, [n, 1]), Y = new Tensor(y, [n, 1]);
+  const X = new Tensor(x, [n, 1]),
+    Y = new Tensor(y, [n, 1]);
   const opt = new Adam(net.parameters(), { lr: 0.01 });
   let loss = Infinity;
   for (let it = 0; it < 800; it++) {
@@ -106,7 +127,8 @@ test('an MLP classifier trained with Adam separates two interleaved spirals', ()
   const x = new Float32Array(2 * n);
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const c = i % 2, r = 0.2 + (1.8 * Math.floor(i / 2)) / (n / 2);
+    const c = i % 2,
+      r = 0.2 + (1.8 * Math.floor(i / 2)) / (n / 2);
     const a = 2.2 * r + Math.PI * c;
     x[2 * i] = r * Math.cos(a) + rng.normal(0, 0.03);
     x[2 * i + 1] = r * Math.sin(a) + rng.normal(0, 0.03);

@@ -16,7 +16,9 @@ test('LSTM step matches the equations computed by hand (H = 1, one input)', () =
   const wIh = Tensor.from([0.5, -0.3, 0.8, 0.1], [1, 4], 'float64');
   const wHh = Tensor.from([0.2, 0.4, -0.6, 0.7], [1, 4], 'float64');
   const b = Tensor.from([0.1, 1, -0.2, 0.05], [4], 'float64');
-  const x = 0.9, h = -0.4, c = 0.3;
+  const x = 0.9,
+    h = -0.4,
+    c = 0.3;
   const out = lstmStep(Tensor.from([x], [1, 1], 'float64'), Tensor.from([h], [1, 1], 'float64'), Tensor.from([c], [1, 1], 'float64'), wIh, wHh, b);
   const pre = [0, 1, 2, 3].map((k) => x * wIh.data[k] + h * wHh.data[k] + b.data[k]);
   const c2 = sig(pre[1]) * c + sig(pre[0]) * Math.tanh(pre[2]);
@@ -31,9 +33,11 @@ test('GRU step matches the equations computed by hand (H = 1, one input)', () =>
   const wHh = Tensor.from([0.2, 0.4, -0.6], [1, 3], 'float64');
   const bIh = Tensor.from([0.1, -0.2, 0.3], [3], 'float64');
   const bHh = Tensor.from([-0.1, 0.25, 0.15], [3], 'float64');
-  const x = 0.9, h = -0.4;
+  const x = 0.9,
+    h = -0.4;
   const out = gruStep(Tensor.from([x], [1, 1], 'float64'), Tensor.from([h], [1, 1], 'float64'), wIh, wHh, bIh, bHh);
-  const r = sig(x * 0.5 + 0.1 + h * 0.2 - 0.1), z = sig(x * -0.3 - 0.2 + h * 0.4 + 0.25);
+  const r = sig(x * 0.5 + 0.1 + h * 0.2 - 0.1),
+    z = sig(x * -0.3 - 0.2 + h * 0.4 + 0.25);
   const n = Math.tanh(x * 0.8 + 0.3 + r * (h * -0.6 + 0.15));
   const want = (1 - z) * n + z * h;
   assert.ok(Math.abs(out.data[0] - want) < 1e-12, `${out.data[0]} vs ${want}`);
@@ -55,17 +59,28 @@ function unrollLstm(T: number, B: number, starts: number[]) {
 
 test('LSTM gradients through 4 steps (with an episode start inside) match float64 finite differences', () => {
   const rng = new Rng(1);
-  const T = 4, B = 3, I = 2, H = 3;
+  const T = 4,
+    B = 3,
+    I = 2,
+    H = 3;
   const starts = [1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0];
   const r = checkGradients(unrollLstm(T, B, starts), [
-    randn(rng, [T * B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H]),
+    randn(rng, [T * B, I]),
+    randn(rng, [B, H]),
+    randn(rng, [B, H]),
+    randn(rng, [I, 4 * H]),
+    randn(rng, [H, 4 * H]),
+    randn(rng, [4 * H]),
   ]);
   assert.ok(r.ok, JSON.stringify(r));
 });
 
 test('GRU gradients through 4 steps (with an episode start inside) match float64 finite differences', () => {
   const rng = new Rng(2);
-  const T = 4, B = 3, I = 2, H = 3;
+  const T = 4,
+    B = 3,
+    I = 2,
+    H = 3;
   const starts = [0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0];
   const f = (xs: Tensor, h0: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor) => {
     let h = h0;
@@ -78,7 +93,12 @@ test('GRU gradients through 4 steps (with an episode start inside) match float64
     return concat(hs, 0);
   };
   const r = checkGradients(f, [
-    randn(rng, [T * B, I]), randn(rng, [B, H]), randn(rng, [I, 3 * H]), randn(rng, [H, 3 * H]), randn(rng, [3 * H]), randn(rng, [3 * H]),
+    randn(rng, [T * B, I]),
+    randn(rng, [B, H]),
+    randn(rng, [I, 3 * H]),
+    randn(rng, [H, 3 * H]),
+    randn(rng, [3 * H]),
+    randn(rng, [3 * H]),
   ]);
   assert.ok(r.ok, JSON.stringify(r));
 });
@@ -92,17 +112,24 @@ test('an episode start cuts the gradient: the loss after a start does not depend
   const cut = cell.forwardSequence(xs, { h: h0, c: c0 }, [0, 1, 0]);
   const last = slice(cut.out, 0, 2, 3);
   const g = grad(sum(last), [h0, c0], { allowUnused: true });
-  assert.ok(g.every((gi) => gi === null || gi.data.every((v) => v === 0)), 'state before the start must get no gradient');
+  assert.ok(
+    g.every((gi) => gi === null || gi.data.every((v) => v === 0)),
+    'state before the start must get no gradient',
+  );
   const kept = cell.forwardSequence(xs, { h: h0, c: c0 }, [0, 0, 0]);
   const g2 = grad(sum(slice(kept.out, 0, 2, 3)), [h0]);
-  assert.ok(g2[0].data.some((v) => v !== 0), 'without the start the state does get a gradient');
+  assert.ok(
+    g2[0].data.some((v) => v !== 0),
+    'without the start the state does get a gradient',
+  );
 });
 
 test('forwardSequence equals stepping the cell by hand, for LSTM and GRU', () => {
   for (const kind of ['lstm', 'gru'] as const) {
     const rng = new Rng(4);
     const cell = makeCell(kind, 3, 5, rng);
-    const T = 3, B = 2;
+    const T = 3,
+      B = 2;
     const xs = Tensor.from(rng.fillNormal(new Float32Array(T * B * 3)), [T, B, 3]);
     const starts = [1, 1, 0, 1, 0, 0];
     const seq = cell.forwardSequence(xs, cell.initialState(B), starts);
@@ -146,23 +173,35 @@ test('bad sizes and inputs get errors naming the value and the expected form', (
 
 test('fused LSTM step: the same values and gradients as the composed ops, in float64 and in float32', () => {
   const rng = new Rng(6);
-  const B = 5, I = 3, H = 4;
+  const B = 5,
+    I = 3,
+    H = 4;
   const ins64 = [randn(rng, [B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])];
-  const w = Tensor.from(Array.from({ length: B * H }, (_, k) => Math.sin(k + 1)), [B, H], 'float64');
+  const w = Tensor.from(
+    Array.from({ length: B * H }, (_, k) => Math.sin(k + 1)),
+    [B, H],
+    'float64',
+  );
   const run = (step: typeof lstmStep, ins: Tensor[]) => {
     const xs = ins.map((t) => Tensor.param(t.data.slice() as Float32Array, t.shape));
     const o = step(xs[0], xs[1], xs[2], xs[3], xs[4], xs[5]);
     const loss = sum(mul(o.h, w.dtype === xs[0].dtype ? w : Tensor.from(w.data, w.shape))).add(sum(mul(o.c, o.c)));
     return { h: Array.from(o.h.data), c: Array.from(o.c.data), g: grad(loss, xs).map((t) => Array.from(t.data)) };
   };
-  const ref = run(lstmStepReference, ins64), fused = run(lstmStep, ins64);
+  const ref = run(lstmStepReference, ins64),
+    fused = run(lstmStep, ins64);
   const close = (a: number[], b: number[], tol: number, what: string) =>
     a.forEach((v, k) => assert.ok(Math.abs(v - b[k]) <= tol * (1 + Math.abs(b[k])), `${what}[${k}]: ${v} vs ${b[k]}`));
-  close(fused.h, ref.h, 1e-12, 'h64'); close(fused.c, ref.c, 1e-12, 'c64');
+  close(fused.h, ref.h, 1e-12, 'h64');
+  close(fused.c, ref.c, 1e-12, 'c64');
   fused.g.forEach((g, i) => close(g, ref.g[i], 1e-12, `grad64 ${i}`));
   // The float32 fast path against the float64 reference.
-  const f32 = run(lstmStep, ins64.map((t) => new Tensor(Float32Array.from(t.data), t.shape)));
-  close(f32.h, ref.h, 1e-5, 'h32'); close(f32.c, ref.c, 1e-5, 'c32');
+  const f32 = run(
+    lstmStep,
+    ins64.map((t) => new Tensor(Float32Array.from(t.data), t.shape)),
+  );
+  close(f32.h, ref.h, 1e-5, 'h32');
+  close(f32.c, ref.c, 1e-5, 'c32');
   f32.g.forEach((g, i) => close(g, ref.g[i], 1e-4, `grad32 ${i}`));
 });
 
@@ -176,26 +215,37 @@ test('fused LSTM step refuses double backward instead of returning a wrong secon
 
 test('fused LSTM sequence op: float64 finite differences through 5 steps with episode starts', () => {
   const rng = new Rng(8);
-  const T = 5, B = 2, I = 3, H = 3;
+  const T = 5,
+    B = 2,
+    I = 3,
+    H = 3;
   const starts = [1, 1, 0, 0, 0, 1, 0, 0, 1, 0];
-  const r = checkGradients((xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, starts), [
-    randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H]),
-  ]);
+  const r = checkGradients(
+    (xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, starts),
+    [randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])],
+  );
   assert.ok(r.ok, JSON.stringify(r));
   // h0 and c0 still get gradients where the first step does not start an episode.
-  const r2 = checkGradients((xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, null), [
-    randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H]),
-  ]);
+  const r2 = checkGradients(
+    (xs, h0, c0, wIh, wHh, b) => lstmSequence(xs, h0, c0, wIh, wHh, b, null),
+    [randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])],
+  );
   assert.ok(r2.ok, JSON.stringify(r2));
 });
 
 test('fused LSTM sequence op: the same values and float32 gradients as unrolling the composed step', () => {
   const rng = new Rng(9);
-  const T = 6, B = 3, I = 2, H = 4;
+  const T = 6,
+    B = 3,
+    I = 2,
+    H = 4;
   const starts = Array.from({ length: T * B }, (_, k) => (k < B || k % 7 === 0 ? 1 : 0));
   const base = [randn(rng, [T, B, I]), randn(rng, [B, H]), randn(rng, [B, H]), randn(rng, [I, 4 * H]), randn(rng, [H, 4 * H]), randn(rng, [4 * H])];
   const params = () => base.map((t) => Tensor.param(Float32Array.from(t.data), t.shape));
-  const wts = Tensor.from(Array.from({ length: T * B * 2 * H }, (_, k) => Math.cos(k)), [T, B, 2 * H]);
+  const wts = Tensor.from(
+    Array.from({ length: T * B * 2 * H }, (_, k) => Math.cos(k)),
+    [T, B, 2 * H],
+  );
   const a = params();
   const fused = lstmSequence(a[0], a[1], a[2], a[3], a[4], a[5], starts);
   const ga = grad(sum(mul(fused, wts)), a);
@@ -203,13 +253,19 @@ test('fused LSTM sequence op: the same values and float32 gradients as unrolling
   const ref = unrollLstm(T, B, starts)(p[0].reshape([T * B, I]), p[1], p[2], p[3], p[4], p[5]);
   // unrollLstm concatenates [h_0; c_0; h_1; ...] along rows: lay the weights out the same way.
   const w2 = new Float32Array(T * 2 * B * H);
-  for (let t = 0; t < T; t++) for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) {
-    w2[((2 * t) * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + j];
-    w2[((2 * t + 1) * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + H + j];
-  }
+  for (let t = 0; t < T; t++)
+    for (let r = 0; r < B; r++)
+      for (let j = 0; j < H; j++) {
+        w2[(2 * t * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + j];
+        w2[((2 * t + 1) * B + r) * H + j] = wts.data[(t * B + r) * 2 * H + H + j];
+      }
   const gp = grad(sum(mul(ref, new Tensor(w2, ref.shape))), p);
-  for (let t = 0; t < T; t++) for (let r = 0; r < B; r++) for (let j = 0; j < H; j++) {
-    assert.ok(Math.abs(fused.data[(t * B + r) * 2 * H + j] - ref.data[((2 * t) * B + r) * H + j]) < 1e-5, `h ${t},${r},${j}`);
-  }
-  ga.forEach((g, i) => g.data.forEach((v, k) => assert.ok(Math.abs(v - gp[i].data[k]) < 1e-4 * (1 + Math.abs(v)), `grad ${i}[${k}]: ${v} vs ${gp[i].data[k]}`)));
+  for (let t = 0; t < T; t++)
+    for (let r = 0; r < B; r++)
+      for (let j = 0; j < H; j++) {
+        assert.ok(Math.abs(fused.data[(t * B + r) * 2 * H + j] - ref.data[(2 * t * B + r) * H + j]) < 1e-5, `h ${t},${r},${j}`);
+      }
+  ga.forEach((g, i) =>
+    g.data.forEach((v, k) => assert.ok(Math.abs(v - gp[i].data[k]) < 1e-4 * (1 + Math.abs(v)), `grad ${i}[${k}]: ${v} vs ${gp[i].data[k]}`)),
+  );
 });

@@ -17,14 +17,19 @@ function spread(net: { layers: { weight: Tensor; bias: Tensor | null }[] }, rng:
 }
 
 function checkAct(policy: Policy, obsDim: number, toDistAction: (a: Float32Array) => Float32Array = (a) => a) {
-  const B = 64, rng = new Rng(11);
+  const B = 64,
+    rng = new Rng(11);
   const obs = rng.fillNormal(new Float32Array(B * obsDim)) as Float32Array;
   for (const deterministic of [false, true]) {
     const { actions, logProbs } = policy.act(obs, B, new Rng(5), deterministic);
-    const a = toDistAction(Float32Array.from(actions)), lp = Float32Array.from(logProbs);
+    const a = toDistAction(Float32Array.from(actions)),
+      lp = Float32Array.from(logProbs);
     const ref = policy.distribution(new Tensor(obs, [B, obsDim])).logProb(a).data;
     for (let i = 0; i < B; i++) {
-      assert.ok(Math.abs(lp[i] - ref[i]) <= 1e-4 * Math.max(1, Math.abs(ref[i])), `${deterministic ? 'mode' : 'sample'} row ${i}: act() ${lp[i]}, logProb ${ref[i]}`);
+      assert.ok(
+        Math.abs(lp[i] - ref[i]) <= 1e-4 * Math.max(1, Math.abs(ref[i])),
+        `${deterministic ? 'mode' : 'sample'} row ${i}: act() ${lp[i]}, logProb ${ref[i]}`,
+      );
     }
   }
 }
@@ -49,7 +54,8 @@ test('Gaussian policy with a fixed log-std: act() log-probabilities equal logPro
 });
 
 test('state-dependent squashed Gaussian (SAC actor): act() log-probabilities equal logProb of the unit action', () => {
-  const low = Float32Array.of(-2, 0), high = Float32Array.of(2, 10);
+  const low = Float32Array.of(-2, 0),
+    high = Float32Array.of(2, 10);
   const pi = new SquashedGaussianActor(3, 2, low, high, new Rng(1), { hidden: [16], activation: 'relu', logStdMin: -20, logStdMax: 2 });
   spread(pi.net, new Rng(6), 0.3);
   // act() returns actions in the env's Box; the distribution lives on [-1, 1]^D. The recorded

@@ -38,7 +38,10 @@ test('makePolicy and makeValueFunction pick CNNs for images [C, H, W] and MLPs f
   assert.ok(makeValueFunction(new Box(0, 1, [3]), new Rng(0)) instanceof ValueFunction);
   const { actions, logProbs } = p.act(new Float32Array(2 * 50), 2, new Rng(1));
   assert.equal(actions.length, 2);
-  assert.ok(logProbs.every((l) => Math.abs(l - Math.log(1 / 3)) < 0.05), 'near-uniform at init (head gain 0.01)');
+  assert.ok(
+    logProbs.every((l) => Math.abs(l - Math.log(1 / 3)) < 0.05),
+    'near-uniform at init (head gain 0.01)',
+  );
   assert.throws(() => p.distribution(Tensor.zeros([2, 49])), /expected observations \[B, 50\] \(images 1x10x5 flattened\), got \[2,49\]/);
 });
 

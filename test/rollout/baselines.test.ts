@@ -14,7 +14,8 @@ test('optimal baseline: b_k = sum g_k^2 r / sum g_k^2 on a hand-computed batch, 
   // o_1 = 4*4 / 4 = 4; parameter 2 never moved: the mean return 7.
   close(b.ratios(), [9.4, 4, 7], 'ratios');
   // Shrinkage towards m = 7 with v = Var(r) = 9 and n_k = (sum g^2)^2 / sum g^4: n_0 = 10^2 / (1 + 81), n_1 = 4^2 / 16 = 1.
-  const s0 = 2.4 * 2.4, s1 = 9;
+  const s0 = 2.4 * 2.4,
+    s1 = 9;
   close(b.baseline(), [7 + (2.4 * s0) / (s0 + 9 / (100 / 82)), 7 - (3 * s1) / (s1 + 9 / 1), 7], 'baseline');
   assert.equal(b.meanReturn(), 7);
 });

@@ -77,7 +77,11 @@ test('gae with lambda = 1 is reward-to-go minus V, with lambda = 0 the TD residu
   const values = new Float64Array([2, 1, 3, 2, 1, 3]);
   const rtg = rewardToGo(twoEnvs, 0.9, { finalValues, lastValues });
   const a1 = gae(twoEnvs, values, { gamma: 0.9, lambda: 1, finalValues, lastValues }).advantages;
-  close(a1, [...rtg].map((g, i) => g - values[i]), 1e-12);
+  close(
+    a1,
+    [...rtg].map((g, i) => g - values[i]),
+    1e-12,
+  );
   const a0 = gae(twoEnvs, values, { gamma: 0.9, lambda: 0, finalValues, lastValues }).advantages;
   close(a0, [1.7, 0.8, 7, 2.7, 3.6, 2], 1e-12);
 });
@@ -91,7 +95,7 @@ test('bad input gives errors that name the problem', () => {
   assert.throws(() => rewardToGo({ ...twoEnvs, numEnvs: 4 }, 0.9), /not a multiple of numEnvs = 4/);
   assert.throws(() => rewardToGo({ ...twoEnvs, terminated: new Uint8Array(5) }, 0.9), /terminated must be a Uint8Array of length 6/);
   assert.throws(() => rewardToGo(twoEnvs, 1.1), /gamma must be in \[0, 1\], got 1.1/);
-  assert.throws(() => rewardToGo(twoEnvs, 0.9, { finalValues: new Float64Array(6) , lastValues: [1] }), /lastValues must have length numEnvs = 2, got 1/);
+  assert.throws(() => rewardToGo(twoEnvs, 0.9, { finalValues: new Float64Array(6), lastValues: [1] }), /lastValues must have length numEnvs = 2, got 1/);
   assert.throws(() => rewardToGo(twoEnvs, 0.9, { finalValues: new Float64Array(6).fill(NaN) }), /finalValues\[2\] is NaN at a truncated step/);
   assert.throws(() => episodeReturns(twoEnvs, 0.9, { unfinished: 'bootstrap' }), /needs lastValues/);
 });

@@ -22,7 +22,8 @@ function assertDistinctBuffers(gs: (Tensor | null)[], others: Tensor[] = []): vo
 }
 
 test('clipping the gradients of sum(p1 + p2) to norm 1 gives norm 1 and the right values', () => {
-  const p1 = param([1, 2, 3]), p2 = param([4, 5, 6]);
+  const p1 = param([1, 2, 3]),
+    p2 = param([4, 5, 6]);
   const g = grad(T.sum(T.add(p1, p2)), [p1, p2]);
   assertDistinctBuffers(g, [p1, p2]);
   const before = clipGradNorm(g, 1);
@@ -44,7 +45,9 @@ test('clipGradNorm scales each gradient by maxNorm / norm exactly once', () => {
 });
 
 test('identity-like backward passes (sub, reshape, broadcast without reduction, a sum of a sum) give owned buffers', () => {
-  const p1 = param([1, 2, 3, 4], [2, 2]), p2 = param([5, 6, 7, 8], [2, 2]), p3 = param([1, 1, 1, 1]);
+  const p1 = param([1, 2, 3, 4], [2, 2]),
+    p2 = param([5, 6, 7, 8], [2, 2]),
+    p3 = param([1, 1, 1, 1]);
   const cases: [string, () => Tensor, Tensor[]][] = [
     ['sub', () => T.sum(T.sub(p1, p2)), [p1, p2]],
     ['reshape + add', () => T.sum(T.add(T.reshape(p1, [4]), p3)), [p1, p3]],
@@ -62,7 +65,8 @@ test('identity-like backward passes (sub, reshape, broadcast without reduction, 
 });
 
 test('a caller-provided seed is never returned as a gradient', () => {
-  const p1 = param([1, 2]), p2 = param([3, 4]);
+  const p1 = param([1, 2]),
+    p2 = param([3, 4]);
   const y = T.add(p1, p2);
   const seed = Tensor.from([0.5, -1]);
   const g = gradients(y, [p1, p2, y], { seed });
@@ -71,7 +75,8 @@ test('a caller-provided seed is never returned as a gradient', () => {
 });
 
 test('gradients through createGraph stay distinct and differentiable', () => {
-  const p1 = T.Tensor.param(Float64Array.from([1, 2]), [2]), p2 = T.Tensor.param(Float64Array.from([3, 4]), [2]);
+  const p1 = T.Tensor.param(Float64Array.from([1, 2]), [2]),
+    p2 = T.Tensor.param(Float64Array.from([3, 4]), [2]);
   const f = T.sum(T.square(T.add(p1, p2)));
   const g = gradients(f, [p1, p2], { createGraph: true }) as Tensor[];
   assertDistinctBuffers(g, [p1, p2]);
@@ -82,9 +87,12 @@ test('gradients through createGraph stay distinct and differentiable', () => {
 
 test('Adam and SGD on gradients reached through p1 + p2 update each parameter once', () => {
   for (const make of [(ps: Tensor[]) => new Adam(ps, { lr: 0.1 }), (ps: Tensor[]) => new SGD(ps, { lr: 0.1, momentum: 0.9 })]) {
-    const a1 = param([1, 2]), a2 = param([3, 4]);
-    const b1 = param([1, 2]), b2 = param([3, 4]);
-    const optA = make([a1, a2]), optB = make([b1, b2]);
+    const a1 = param([1, 2]),
+      a2 = param([3, 4]);
+    const b1 = param([1, 2]),
+      b2 = param([3, 4]);
+    const optA = make([a1, a2]),
+      optB = make([b1, b2]);
     for (let k = 0; k < 3; k++) {
       const ga = grad(T.sum(T.add(a1, a2)), [a1, a2]);
       clipGradNorm(ga, 1);
@@ -93,14 +101,18 @@ test('Adam and SGD on gradients reached through p1 + p2 update each parameter on
       const v = 1 / 2;
       optB.step([Tensor.from([v, v]), Tensor.from([v, v])]);
     }
-    for (const [x, y] of [[a1, b1], [a2, b2]]) {
+    for (const [x, y] of [
+      [a1, b1],
+      [a2, b2],
+    ]) {
       for (let i = 0; i < 2; i++) assert.ok(Math.abs(x.data[i] - y.data[i]) < 1e-6, `${x.data} vs ${y.data}`);
     }
   }
 });
 
 test('backward() accumulates into separate .grad buffers for p1 + p2', () => {
-  const p1 = param([1, 2]), p2 = param([3, 4]);
+  const p1 = param([1, 2]),
+    p2 = param([3, 4]);
   T.sum(T.add(p1, p2)).backward();
   T.sum(T.mul(T.add(p1, p2), 2)).backward();
   assert.notEqual(p1.grad!.data.buffer, p2.grad!.data.buffer);

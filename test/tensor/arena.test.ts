@@ -43,7 +43,9 @@ function countTypedArrays(fn: () => void): number {
 }
 
 test('an update inside arena.run allocates no typed arrays in steady state, and computes the same losses', () => {
-  const plain = makeUpdate(4), pooled = makeUpdate(4), arena = new BufferArena();
+  const plain = makeUpdate(4),
+    pooled = makeUpdate(4),
+    arena = new BufferArena();
   for (let i = 0; i < 3; i++) assert.equal(arena.run(pooled), plain(), `update ${i}`);
   const held = arena.allocations;
   assert.ok(held > 20, `the first run allocated its buffers (${held})`);
@@ -76,13 +78,22 @@ test('arena tensors are valid until the next run; runs do not nest; clear drops 
 
 test('arena buffers handed to ops that write every element are not zeroed, and nothing stale leaks into results', () => {
   const arena = new BufferArena();
-  const x = new Tensor(Float32Array.from({ length: 600 }, (_, i) => i - 300), [20, 30]);
-  const w = new Tensor(Float32Array.from({ length: 30 * 40 }, (_, i) => ((i % 7) - 3) / 10), [30, 40]);
-  const run = (s: number) => arena.run(() => {
-    const h = T.linearAct(T.mul(x, s), w, undefined, 'relu');
-    return Float32Array.from(T.add(T.exp(T.neg(T.matmul(h, w, false, true))), T.square(h).data.length).data);
-  });
-  const first = run(1), other = run(-2), again = run(1);
+  const x = new Tensor(
+    Float32Array.from({ length: 600 }, (_, i) => i - 300),
+    [20, 30],
+  );
+  const w = new Tensor(
+    Float32Array.from({ length: 30 * 40 }, (_, i) => ((i % 7) - 3) / 10),
+    [30, 40],
+  );
+  const run = (s: number) =>
+    arena.run(() => {
+      const h = T.linearAct(T.mul(x, s), w, undefined, 'relu');
+      return Float32Array.from(T.add(T.exp(T.neg(T.matmul(h, w, false, true))), T.square(h).data.length).data);
+    });
+  const first = run(1),
+    other = run(-2),
+    again = run(1);
   assert.deepEqual(again, first, 'a run after a different one gives the same values');
   assert.notDeepEqual(other, first);
 });

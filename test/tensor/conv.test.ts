@@ -13,8 +13,10 @@ function randn(rng: Rng, shape: number[], dtype: 'float32' | 'float64' = 'float6
 
 /** The textbook definition, one output at a time. */
 function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: number): number[][][][] {
-  const [N, C, H, W] = x.shape, [O, , kh, kw] = w.shape;
-  const OH = Math.floor((H + 2 * pad - kh) / stride) + 1, OW = Math.floor((W + 2 * pad - kw) / stride) + 1;
+  const [N, C, H, W] = x.shape,
+    [O, , kh, kw] = w.shape;
+  const OH = Math.floor((H + 2 * pad - kh) / stride) + 1,
+    OW = Math.floor((W + 2 * pad - kw) / stride) + 1;
   const at = (t: Tensor, i: number[]) => t.data[i.reduce((p, v, k) => p * t.shape[k] + v, 0)];
   const out: number[][][][] = [];
   for (let n = 0; n < N; n++) {
@@ -28,7 +30,8 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: 
           for (let c = 0; c < C; c++)
             for (let ky = 0; ky < kh; ky++)
               for (let kx = 0; kx < kw; kx++) {
-                const iy = oy * stride - pad + ky, ix = ox * stride - pad + kx;
+                const iy = oy * stride - pad + ky,
+                  ix = ox * stride - pad + kx;
                 if (iy >= 0 && iy < H && ix >= 0 && ix < W) s += at(x, [n, c, iy, ix]) * at(w, [o, c, ky, kx]);
               }
           out[n][o][oy].push(s);
@@ -41,8 +44,15 @@ function naiveConv(x: Tensor, w: Tensor, b: Tensor | null, stride: number, pad: 
 
 test('conv2d equals the direct definition for strides 1-3 and paddings 0-2', () => {
   const rng = new Rng(1);
-  for (const [stride, pad, kh, kw] of [[1, 0, 3, 3], [2, 1, 3, 3], [3, 2, 4, 2], [1, 1, 1, 1]]) {
-    const x = randn(rng, [2, 3, 7, 6]), w = randn(rng, [4, 3, kh, kw]), b = randn(rng, [4]);
+  for (const [stride, pad, kh, kw] of [
+    [1, 0, 3, 3],
+    [2, 1, 3, 3],
+    [3, 2, 4, 2],
+    [1, 1, 1, 1],
+  ]) {
+    const x = randn(rng, [2, 3, 7, 6]),
+      w = randn(rng, [4, 3, kh, kw]),
+      b = randn(rng, [4]);
     const y = conv2d(x, w, b, { stride, padding: pad });
     const want = naiveConv(x, w, b, stride, pad);
     assert.deepEqual(y.shape, [2, 4, want[0][0].length, want[0][0][0].length]);
@@ -53,16 +63,21 @@ test('conv2d equals the direct definition for strides 1-3 and paddings 0-2', () 
 
 test('conv2d gradients (input, filters, bias) match float64 finite differences, with stride and padding', () => {
   const rng = new Rng(2);
-  const r = checkGradients((x, w, b) => tanh(conv2d(x, w, b, { stride: 2, padding: 1 })), [randn(rng, [2, 2, 5, 4]), randn(rng, [3, 2, 3, 3]), randn(rng, [3])]);
+  const r = checkGradients(
+    (x, w, b) => tanh(conv2d(x, w, b, { stride: 2, padding: 1 })),
+    [randn(rng, [2, 2, 5, 4]), randn(rng, [3, 2, 3, 3]), randn(rng, [3])],
+  );
   assert.ok(r.ok, JSON.stringify(r));
 });
 
 test('conv2d is differentiable twice: the gradient of a gradient matches finite differences', () => {
   const rng = new Rng(3);
-  const x0 = randn(rng, [1, 2, 4, 4]), w0 = randn(rng, [2, 2, 3, 3]);
+  const x0 = randn(rng, [1, 2, 4, 4]),
+    w0 = randn(rng, [2, 2, 3, 3]);
   // s(w) = sum((d loss / d x)^2) with loss = sum(conv(x, w)^2): ds/dw needs im2col's and col2im's backward passes.
   const s = (wd: Float64Array, createGraph: boolean) => {
-    const x = new Tensor(x0.data, x0.shape, true), w = new Tensor(wd, w0.shape, true);
+    const x = new Tensor(x0.data, x0.shape, true),
+      w = new Tensor(wd, w0.shape, true);
     const y = conv2d(x, w, undefined, { stride: 1, padding: 1 });
     const [gx] = grad(sum(mul(y, y)), [x], { createGraph });
     return { v: sum(mul(gx, gx)), w };
@@ -71,8 +86,10 @@ test('conv2d is differentiable twice: the gradient of a gradient matches finite 
   const [analytic] = grad(v, [w]);
   const eps = 1e-6;
   for (let i = 0; i < w0.size; i++) {
-    const up = (w0.data as Float64Array).slice(); up[i] += eps;
-    const dn = (w0.data as Float64Array).slice(); dn[i] -= eps;
+    const up = (w0.data as Float64Array).slice();
+    up[i] += eps;
+    const dn = (w0.data as Float64Array).slice();
+    dn[i] -= eps;
     const numeric = (s(up, false).v.item() - s(dn, false).v.item()) / (2 * eps);
     assert.ok(Math.abs(analytic.data[i] - numeric) < 1e-5 * (1 + Math.abs(numeric)), `[${i}] ${analytic.data[i]} vs ${numeric}`);
   }
@@ -80,7 +97,9 @@ test('conv2d is differentiable twice: the gradient of a gradient matches finite 
 
 test('conv2d in float32 (the fast path) agrees with float64 to float32 precision', () => {
   const rng = new Rng(4);
-  const x = randn(rng, [4, 4, 12, 12]), w = randn(rng, [8, 4, 3, 3]), b = randn(rng, [8]);
+  const x = randn(rng, [4, 4, 12, 12]),
+    w = randn(rng, [8, 4, 3, 3]),
+    b = randn(rng, [8]);
   const f32 = (t: Tensor) => Tensor.param(Float32Array.from(t.data), t.shape);
   const f64 = (t: Tensor) => new Tensor(Float64Array.from(t.data), t.shape, true);
   const run = (conv: (t: Tensor) => Tensor) => {
@@ -89,9 +108,12 @@ test('conv2d in float32 (the fast path) agrees with float64 to float32 precision
     const g = grad(sum(mul(y, y)), ins);
     return { y: y.data, g: g.map((t) => t.data) };
   };
-  const a = run(f32), e = run(f64);
+  const a = run(f32),
+    e = run(f64);
   for (let i = 0; i < e.y.length; i++) assert.ok(Math.abs(a.y[i] - e.y[i]) < 1e-4 * (1 + Math.abs(e.y[i])), `y[${i}]`);
-  e.g.forEach((ge, k) => { for (let i = 0; i < ge.length; i++) assert.ok(Math.abs(a.g[k][i] - ge[i]) < 1e-3 * (1 + Math.abs(ge[i])), `grad ${k}[${i}]: ${a.g[k][i]} vs ${ge[i]}`); });
+  e.g.forEach((ge, k) => {
+    for (let i = 0; i < ge.length; i++) assert.ok(Math.abs(a.g[k][i] - ge[i]) < 1e-3 * (1 + Math.abs(ge[i])), `grad ${k}[${i}]: ${a.g[k][i]} vs ${ge[i]}`);
+  });
 });
 
 test('max pooling: values by hand, gradient to the first maximum, finite differences', () => {

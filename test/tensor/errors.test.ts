@@ -42,7 +42,8 @@ test('grad with respect to an unused input is an error unless allowed', () => {
 test('forward values: stable softmax/logSumExp at large logits, softplus, sigmoid extremes', () => {
   const x = Tensor.from([1000, 1001, 1002], [1, 3], 'float64');
   const p = T.softmax(x).data;
-  const e = [Math.exp(-2), Math.exp(-1), 1], z = e[0] + e[1] + e[2];
+  const e = [Math.exp(-2), Math.exp(-1), 1],
+    z = e[0] + e[1] + e[2];
   p.forEach((v, i) => assert.ok(Math.abs(v - e[i] / z) < 1e-12));
   assert.ok(Math.abs(T.logSumExp(x).item() - (1002 + Math.log(z))) < 1e-9);
   assert.equal(T.softplus(Tensor.from([1000], [1], 'float64')).item(), 1000);

@@ -54,7 +54,10 @@ function checkF32(name: string, f: (...xs: Tensor[]) => Tensor, shapes: number[]
         const scale = num.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
         for (let j = 0; j < x.size; j++) {
           const err = Math.abs(g32[i].data[j] - num[j]);
-          assert.ok(err <= 2e-4 * scale + 1e-4 * Math.abs(num[j]), `${name}: input ${i} element ${j}: float32 ${g32[i].data[j]}, float64 ${num[j]} (scale ${scale})`);
+          assert.ok(
+            err <= 2e-4 * scale + 1e-4 * Math.abs(num[j]),
+            `${name}: input ${i} element ${j}: float32 ${g32[i].data[j]}, float64 ${num[j]} (scale ${scale})`,
+          );
         }
       });
     });
@@ -62,16 +65,34 @@ function checkF32(name: string, f: (...xs: Tensor[]) => Tensor, shapes: number[]
 }
 
 // 16x24x12 = 4,608 multiply-adds forward; the backward products (g B^T, A^T g) are as large.
-for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+for (const [tA, tB] of [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+]) {
   checkF32(`tanh(matmul) 16x24x12 transA=${tA} transB=${tB}`, (a, b) => T.tanh(T.matmul(a, b, tA, tB)), [tA ? [24, 16] : [16, 24], tB ? [12, 24] : [24, 12]]);
 }
-checkF32('batched matmul [3,12,20]x[3,20,8]', (a, b) => T.matmul(a, b), [[3, 12, 20], [3, 20, 8]]);
-checkF32('a two-layer tanh MLP (linear, tanh, linear) on a batch of 32', (x, w1, b1, w2, b2) =>
-  T.linear(T.tanh(T.linear(x, w1, b1)), w2, b2), [[32, 6], [6, 24], [24], [24, 5], [5]]);
+checkF32('batched matmul [3,12,20]x[3,20,8]', (a, b) => T.matmul(a, b), [
+  [3, 12, 20],
+  [3, 20, 8],
+]);
+checkF32('a two-layer tanh MLP (linear, tanh, linear) on a batch of 32', (x, w1, b1, w2, b2) => T.linear(T.tanh(T.linear(x, w1, b1)), w2, b2), [
+  [32, 6],
+  [6, 24],
+  [24],
+  [24, 5],
+  [5],
+]);
 for (const act of ['relu', 'tanh'] as const) {
   // 32x24 = 768 outputs: above the elementwise kernels' 512 as well as gemm's threshold.
-  checkF32(`a two-layer MLP of fused linearAct(${act}) layers on a batch of 32`, (x, w1, b1, w2, b2) =>
-    T.linearAct(T.linearAct(x, w1, b1, act), w2, b2, act), [[32, 6], [6, 24], [24], [24, 24], [24]]);
+  checkF32(`a two-layer MLP of fused linearAct(${act}) layers on a batch of 32`, (x, w1, b1, w2, b2) => T.linearAct(T.linearAct(x, w1, b1, act), w2, b2, act), [
+    [32, 6],
+    [6, 24],
+    [24],
+    [24, 24],
+    [24],
+  ]);
 }
 checkF32('tanh of 300 elements, scaled into its large-|x| branch', (x) => T.tanh(T.mul(x, 4)), [[300]]);
 

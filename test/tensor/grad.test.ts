@@ -30,8 +30,12 @@ function check(name: string, f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]) {
 
 // Binary ops, same shape and broadcasting ([3,4] with [4], [3,1], scalar, [2,1,4] with [3,1]).
 const binaries: [string, (a: Tensor, b: Tensor) => Tensor, boolean][] = [
-  ['add', T.add, false], ['sub', T.sub, false], ['mul', T.mul, false], ['div', T.div, true],
-  ['minimum', T.minimum, false], ['maximum', T.maximum, false],
+  ['add', T.add, false],
+  ['sub', T.sub, false],
+  ['mul', T.mul, false],
+  ['div', T.div, true],
+  ['minimum', T.minimum, false],
+  ['maximum', T.maximum, false],
 ];
 for (const [name, f, positive] of binaries) {
   const mk = positive ? pos : rand;
@@ -96,17 +100,26 @@ check('broadcastTo', (x) => T.broadcastTo(x, [3, 2, 4]), [rand([2, 1])]);
 
 test('second order: Hessian-vector product of a tanh MLP loss matches finite differences of the gradient', () => {
   const x = rand([5, 3]);
-  const w1 = rand([3, 4]), w2 = rand([4, 2]);
+  const w1 = rand([3, 4]),
+    w2 = rand([4, 2]);
   const params = [w1, w2].map((p) => new Tensor(p.data, p.shape, true));
   const loss = (ps: Tensor[]) => T.sum(T.logSoftmax(T.matmul(T.tanh(T.matmul(x, ps[0])), ps[1])));
   const v = params.map((p) => rand(p.shape));
   const hv = T.hessianVectorProduct(loss(params), params, v);
   const eps = 1e-5;
   const gradAt = (sign: number) => {
-    const ps = params.map((p, i) => new Tensor(p.data.map((d, j) => d + sign * eps * v[i].data[j]), p.shape, true));
+    const ps = params.map(
+      (p, i) =>
+        new Tensor(
+          p.data.map((d, j) => d + sign * eps * v[i].data[j]),
+          p.shape,
+          true,
+        ),
+    );
     return T.grad(loss(ps), ps);
   };
-  const gp = gradAt(1), gm = gradAt(-1);
+  const gp = gradAt(1),
+    gm = gradAt(-1);
   for (let i = 0; i < params.length; i++)
     for (let j = 0; j < params[i].size; j++) {
       const fd = (gp[i].data[j] - gm[i].data[j]) / (2 * eps);
@@ -122,10 +135,15 @@ test('second order: every op in a chain of softplus, sigmoid, exp, division is t
   const [hv] = T.hessianVectorProduct(f(xt), [xt], [v]);
   const eps = 1e-5;
   const g = (s: number) => {
-    const p = new Tensor(x.data.map((d, j) => d + s * eps * v.data[j]), [4], true);
+    const p = new Tensor(
+      x.data.map((d, j) => d + s * eps * v.data[j]),
+      [4],
+      true,
+    );
     return T.grad(f(p), [p])[0];
   };
-  const gp = g(1), gm = g(-1);
+  const gp = g(1),
+    gm = g(-1);
   for (let j = 0; j < 4; j++) assert.ok(Math.abs((gp.data[j] - gm.data[j]) / (2 * eps) - hv.data[j]) < 1e-6);
 });
 

@@ -12,7 +12,10 @@ import { Categorical } from '../../src/distributions/index.ts';
 const f32 = (v: number[], shape = [v.length]) => new Tensor(Float32Array.from(v), shape, true);
 const f64 = (v: number[], shape = [v.length]) => new Tensor(Float64Array.from(v), shape, true);
 const same = (got: ArrayLike<number>, want: number[], what: string) =>
-  assert.ok(want.length === got.length && want.every((w, i) => Object.is(w, got[i]) || (w === 0 && got[i] === 0)), `${what}: got [${Array.from(got)}], want [${want}]`);
+  assert.ok(
+    want.length === got.length && want.every((w, i) => Object.is(w, got[i]) || (w === 0 && got[i] === 0)),
+    `${what}: got [${Array.from(got)}], want [${want}]`,
+  );
 
 test('relu keeps NaN (value and gradient) on the float32 bit path, the scalar path and float64', () => {
   const tiny = 2 ** -149; // the smallest float32 denormal
@@ -40,30 +43,46 @@ test('relu keeps NaN (value and gradient) on the float32 bit path, the scalar pa
 
 test('relu equals max(x, 0) on random float32 data (bit path) and its gradient is the 0/1 mask times g', () => {
   const n = 1000;
-  const x = new Tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 10 ** ((i % 7) - 3)), [n], true);
+  const x = new Tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7) * 10 ** ((i % 7) - 3)),
+    [n],
+    true,
+  );
   const y = T.relu(x);
   for (let i = 0; i < n; i++) assert.equal(y.data[i], Math.max(x.data[i], 0));
-  const w = new Tensor(Float32Array.from({ length: n }, (_, i) => Math.cos(i)), [n]);
+  const w = new Tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.cos(i)),
+    [n],
+  );
   const [g] = grad(T.sum(T.mul(y, w)), [x]);
   for (let i = 0; i < n; i++) assert.equal(g.data[i], x.data[i] > 0 ? w.data[i] : 0);
 });
 
 test('minimum and maximum give NaN when either operand is NaN, in every broadcasting case, with NaN gradients', () => {
-  for (const [op, name] of [[T.minimum, 'minimum'], [T.maximum, 'maximum']] as const) {
+  for (const [op, name] of [
+    [T.minimum, 'minimum'],
+    [T.maximum, 'maximum'],
+  ] as const) {
     same(op(f32([NaN, 2, 3]), f32([1, NaN, 0])).data, [NaN, NaN, name === 'minimum' ? 0 : 3], `${name} same shape`);
     same(op(f32([NaN, 2]), 1).data, [NaN, name === 'minimum' ? 1 : 2], `${name}(tensor, scalar)`);
     same(op(1, f32([NaN, 2])).data, [NaN, name === 'minimum' ? 1 : 2], `${name}(scalar, tensor)`);
     same(op(f32([0, 2]), NaN).data, [NaN, NaN], `${name}(tensor, NaN)`);
     same(op(NaN, f32([0, 2])).data, [NaN, NaN], `${name}(NaN, tensor)`);
     same(op(f32([NaN, 1], [2, 1]), f32([5, 0, -5], [1, 3])).data, [NaN, NaN, NaN, ...(name === 'minimum' ? [1, 0, -5] : [5, 1, 1])], `${name} broadcast`);
-    const a = f64([NaN, 1, 4]), b = f64([2, NaN, 3]);
+    const a = f64([NaN, 1, 4]),
+      b = f64([2, NaN, 3]);
     const [ga, gb] = grad(T.sum(op(a, b)), [a, b]);
     same(ga.data, [NaN, NaN, name === 'minimum' ? 0 : 1], `${name} gradient wrt a`);
     same(gb.data, [NaN, NaN, name === 'minimum' ? 1 : 0], `${name} gradient wrt b`);
   }
   // Ties still send the gradient to the first operand.
-  const a = f64([1]), b = f64([1]);
-  same(grad(T.sum(T.minimum(a, b)), [a, b]).map((g) => g.data[0]), [1, 0], 'tie');
+  const a = f64([1]),
+    b = f64([1]);
+  same(
+    grad(T.sum(T.minimum(a, b)), [a, b]).map((g) => g.data[0]),
+    [1, 0],
+    'tie',
+  );
 });
 
 test('logSumExp: a row holding +Inf is +Inf with gradient on the +Inf entries; a row of -Inf is -Inf; NaN stays NaN', () => {
@@ -102,7 +121,9 @@ test('abs, sign, clip, where and max reductions keep NaN in values and gradients
 });
 
 test('matmul propagates NaN to exactly the affected row and column, on the JS path and in WebAssembly', () => {
-  const m = 16, k = 16, n = 16;
+  const m = 16,
+    k = 16,
+    n = 16;
   const A = Float32Array.from({ length: m * k }, (_, i) => Math.sin(i));
   const B = Float32Array.from({ length: k * n }, (_, i) => Math.cos(i));
   A[3 * k + 5] = NaN; // row 3 of the product
@@ -136,7 +157,11 @@ test('the tanh op keeps NaN on large float32 tensors (the WebAssembly kernel whe
 
 test('Categorical logProb, entropy and kl of NaN logits are NaN in that row only', () => {
   const d = new Categorical(Tensor.from([NaN, 0, 1, 2], [2, 2]));
-  for (const [what, v] of [['logProb', d.logProb([0, 1])], ['entropy', d.entropy()], ['kl', d.kl(d)]] as const) {
+  for (const [what, v] of [
+    ['logProb', d.logProb([0, 1])],
+    ['entropy', d.entropy()],
+    ['kl', d.kl(d)],
+  ] as const) {
     assert.ok(Number.isNaN(v.data[0]) && Number.isFinite(v.data[1]), `${what}: ${Array.from(v.data)}`);
   }
 });

@@ -5,7 +5,16 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { reluInto, reluBackwardInto, sumAxis } from '../../src/tensor/kernels.ts';
 import { Tensor } from '../../src/tensor/index.ts';
-import { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmColSum, setWasmKernels, setWasmEltwiseThreshold, kernelInfo, privateKernels } from '../../src/tensor/wasm/index.ts';
+import {
+  wasmRelu,
+  wasmReluBackward,
+  wasmTanhBackward,
+  wasmColSum,
+  setWasmKernels,
+  setWasmEltwiseThreshold,
+  kernelInfo,
+  privateKernels,
+} from '../../src/tensor/wasm/index.ts';
 import { Adam, polyak } from '../../src/nn/index.ts';
 
 const info = kernelInfo();
@@ -38,8 +47,12 @@ test('wasm relu and relu-backward equal the JS branchless loops (NaN, -0, Inf, o
   setWasmEltwiseThreshold(0);
   try {
     for (const n of [1, 3, 4, 5, 17, 64, 513, 4099]) {
-      const x = data(n, n), g = data(n, n + 1);
-      const yw = new Float32Array(n), yj = new Float32Array(n), dw = new Float32Array(n), dj = new Float32Array(n);
+      const x = data(n, n),
+        g = data(n, n + 1);
+      const yw = new Float32Array(n),
+        yj = new Float32Array(n),
+        dw = new Float32Array(n),
+        dj = new Float32Array(n);
       assert.ok(wasmRelu(x, yw), 'wasm path taken');
       withKernels(false, () => reluInto(x, yj));
       sameValues(yw, yj, `relu n=${n}`);
@@ -77,10 +90,12 @@ function adamRun(on: boolean, steps: number, opts = { lr: 0.01, weightDecay: 0.1
 }
 
 test('Adam with moments resident in wasm memory matches the JS loop to float32 rounding', wasmOnly, () => {
-  const w = adamRun(true, 10), j = adamRun(false, 10);
+  const w = adamRun(true, 10),
+    j = adamRun(false, 10);
   for (let i = 0; i < w.params.length; i++) {
     for (let e = 0; e < w.params[i].length; e++) {
-      const a = w.params[i][e], b = j.params[i][e];
+      const a = w.params[i][e],
+        b = j.params[i][e];
       assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `param ${i}[${e}]: wasm ${a}, JS ${b}`);
     }
   }
@@ -88,14 +103,18 @@ test('Adam with moments resident in wasm memory matches the JS loop to float32 r
   for (let i = 0; i < w.state.length; i++) {
     const scale = j.state[i].reduce((s, v) => Math.max(s, Math.abs(v)), 0);
     for (let e = 0; e < w.state[i].length; e++) {
-      const a = w.state[i][e], b = j.state[i][e];
+      const a = w.state[i][e],
+        b = j.state[i][e];
       assert.ok(Math.abs(a - b) <= 1e-6 * scale, `moment ${i}[${e}]: wasm ${a}, JS ${b}`);
     }
   }
 });
 
 test('Adam keeps working on its resident moments when the kernels are turned off, and a NaN gradient gives NaN', () => {
-  const p = Tensor.param(Float32Array.from({ length: 40 }, (_, i) => i / 10), [40]);
+  const p = Tensor.param(
+    Float32Array.from({ length: 40 }, (_, i) => i / 10),
+    [40],
+  );
   const opt = new Adam([p], { lr: 0.1 });
   opt.step([new Tensor(new Float32Array(40).fill(1), [40])]);
   withKernels(false, () => opt.step([new Tensor(new Float32Array(40).fill(1), [40])]));
@@ -134,7 +153,8 @@ test('polyak: t += tau (s - t) over parameter lists, wasm and JS alike; bad inpu
 });
 
 test('privateKernels gives separate memories', wasmOnly, () => {
-  const a = privateKernels(1 << 16)!, b = privateKernels(1 << 16)!;
+  const a = privateKernels(1 << 16)!,
+    b = privateKernels(1 << 16)!;
   new Float32Array(a.memory.buffer)[0] = 1;
   assert.equal(new Float32Array(b.memory.buffer)[0], 0);
 });
@@ -142,9 +162,16 @@ test('privateKernels gives separate memories', wasmOnly, () => {
 test('wasm column sums equal sumAxis in JS bit for bit (row order kept), NaN kept', wasmOnly, () => {
   setWasmEltwiseThreshold(0);
   try {
-    for (const [rows, cols] of [[1, 4], [3, 8], [256, 256], [100, 64], [7, 4]]) {
+    for (const [rows, cols] of [
+      [1, 4],
+      [3, 8],
+      [256, 256],
+      [100, 64],
+      [7, 4],
+    ]) {
       const src = data(rows * cols, rows + cols);
-      const w = new Float32Array(cols).fill(7), j = new Float32Array(cols);
+      const w = new Float32Array(cols).fill(7),
+        j = new Float32Array(cols);
       assert.ok(wasmColSum(src, w, rows, cols), 'wasm path taken');
       withKernels(false, () => sumAxis(src, j, 1, rows, cols));
       sameValues(w, j, `colsum ${rows}x${cols}`);
@@ -159,8 +186,10 @@ test('wasm tanh backward g (1 - y^2) is within |g| 2^-23 + 1 ulp of the JS loop 
   setWasmEltwiseThreshold(0);
   try {
     for (const n of [1, 5, 64, 1027]) {
-      const y = new Rng(n).fillUniform(new Float32Array(n), -1, 1) as Float32Array, g = data(n, n + 3);
-      const w = new Float32Array(n), j = new Float32Array(n);
+      const y = new Rng(n).fillUniform(new Float32Array(n), -1, 1) as Float32Array,
+        g = data(n, n + 3);
+      const w = new Float32Array(n),
+        j = new Float32Array(n);
       assert.ok(wasmTanhBackward(y, g, w), 'wasm path taken');
       for (let i = 0; i < n; i++) j[i] = g[i] * (1 - y[i] * y[i]);
       for (let i = 0; i < n; i++) {

@@ -28,14 +28,29 @@ function withKernels<T>(on: boolean, fn: () => T): T {
 }
 
 /** The exact product in float64 and, per element, sum |a||b| (the scale of its rounding error). */
-function reference(A: Float32Array, aOff: number, B: Float32Array, bOff: number, C0: Float32Array, cOff: number,
-  m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean) {
-  const exact = new Float64Array(m * n), scale = new Float64Array(m * n);
+function reference(
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C0: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+  tA: boolean,
+  tB: boolean,
+  acc: boolean,
+) {
+  const exact = new Float64Array(m * n),
+    scale = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
-      let s = acc ? C0[cOff + i * n + j] : 0, t = Math.abs(s);
+      let s = acc ? C0[cOff + i * n + j] : 0,
+        t = Math.abs(s);
       for (let p = 0; p < k; p++) {
-        const a = A[aOff + (tA ? p * m + i : i * k + p)], b = B[bOff + (tB ? j * k + p : p * n + j)];
+        const a = A[aOff + (tA ? p * m + i : i * k + p)],
+          b = B[bOff + (tB ? j * k + p : p * n + j)];
         s += a * b;
         t += Math.abs(a * b);
       }
@@ -49,12 +64,17 @@ function reference(A: Float32Array, aOff: number, B: Float32Array, bOff: number,
 /** Runs one product through the wasm kernel (forced) and checks it against float64 and the JS gemm. */
 function checkProduct(m: number, k: number, n: number, tA: boolean, tB: boolean, acc: boolean, batch = 1) {
   // Offsets into batched buffers: the product used is the last matrix of `batch`.
-  const aOff = (batch - 1) * m * k, bOff = (batch - 1) * k * n, cOff = (batch - 1) * m * n;
-  const A = new Float32Array(batch * m * k), B = new Float32Array(batch * k * n), C0 = new Float32Array(batch * m * n);
+  const aOff = (batch - 1) * m * k,
+    bOff = (batch - 1) * k * n,
+    cOff = (batch - 1) * m * n;
+  const A = new Float32Array(batch * m * k),
+    B = new Float32Array(batch * k * n),
+    C0 = new Float32Array(batch * m * n);
   rng.fillUniform(A, -1, 1);
   rng.fillUniform(B, -1, 1);
   rng.fillUniform(C0, -1, 1);
-  const Cw = C0.slice(), Cj = C0.slice();
+  const Cw = C0.slice(),
+    Cj = C0.slice();
   setWasmGemmThreshold(0);
   try {
     assert.ok(wasmGemm(A, aOff, B, bOff, Cw, cOff, m, k, n, tA, tB, acc), 'wasm path taken');
@@ -67,7 +87,8 @@ function checkProduct(m: number, k: number, n: number, tA: boolean, tB: boolean,
   const eps = 2 ** -24;
   for (let e = 0; e < m * n; e++) {
     const tol = (k + 2) * eps * scale[e] + 1e-30;
-    const w = Cw[cOff + e], js = Cj[cOff + e];
+    const w = Cw[cOff + e],
+      js = Cj[cOff + e];
     assert.ok(Math.abs(w - exact[e]) <= tol, `wasm C[${e}] = ${w}, exact ${exact[e]} (${m}x${k}x${n} tA=${tA} tB=${tB} acc=${acc})`);
     assert.ok(Math.abs(w - js) <= 2 * tol, `wasm C[${e}] = ${w} vs js ${js}`);
   }
@@ -86,7 +107,12 @@ test('LEB128 encodings match the specification examples', () => {
 
 test('the emitted gemm modules validate, with and without relaxed fma', () => {
   assert.ok(WebAssembly.validate(buildKernelModule({ mr: 4, nv: 2, fma: false })));
-  for (const [mr, nv] of [[1, 1], [3, 3], [6, 2]]) assert.ok(WebAssembly.validate(buildKernelModule({ mr, nv, fma: false })), `${mr}x${nv}`);
+  for (const [mr, nv] of [
+    [1, 1],
+    [3, 3],
+    [6, 2],
+  ])
+    assert.ok(WebAssembly.validate(buildKernelModule({ mr, nv, fma: false })), `${mr}x${nv}`);
   // Relaxed SIMD may be missing (Node 20): then the module must fail validation, not crash.
   assert.equal(typeof WebAssembly.validate(buildKernelModule({ mr: 4, nv: 2, fma: true })), 'boolean');
 });
@@ -96,7 +122,15 @@ test('SIMD is available in this runtime and the wasm path is active', { skip: /d
   assert.equal(kernelInfo().path, 'wasm-simd', kernelInfo().reason);
 });
 
-const sizes: [number, number, number][] = [[1, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 12], [65, 63, 17], [2, 300, 3], [7, 513, 33]];
+const sizes: [number, number, number][] = [
+  [1, 1, 1],
+  [3, 5, 7],
+  [4, 8, 8],
+  [5, 9, 12],
+  [65, 63, 17],
+  [2, 300, 3],
+  [7, 513, 33],
+];
 for (const [m, k, n] of sizes) {
   for (const tA of [false, true]) {
     for (const tB of [false, true]) {
@@ -129,7 +163,8 @@ test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and rep
       checkProduct(23, 256, 256, true, false, false);
       const A = new Rng(1).fillUniform(new Float32Array(64 * 96), -1, 1) as Float32Array;
       const B = new Rng(2).fillUniform(new Float32Array(96 * 40), -1, 1) as Float32Array;
-      const C1 = new Float32Array(64 * 40), C2 = new Float32Array(64 * 40);
+      const C1 = new Float32Array(64 * 40),
+        C2 = new Float32Array(64 * 40);
       gemm(A, 0, B, 0, C1, 0, 64, 96, 40, false, false);
       gemm(A, 0, B, 0, C2, 0, 64, 96, 40, false, false);
       assert.deepEqual(C1, C2);
@@ -141,12 +176,19 @@ test('relaxed-SIMD fma and plain SIMD gemms both meet the float32 bound, and rep
 });
 
 test('gemm with a bias row: C = 1 b + A B (then relu or tanh) equals the JS path, padded widths and several k-blocks', () => {
-  for (const [m, k, n] of [[5, 9, 12], [7, 300, 6], [33, 17, 1], [256, 256, 256], [3, 70, 3]]) {
+  for (const [m, k, n] of [
+    [5, 9, 12],
+    [7, 300, 6],
+    [33, 17, 1],
+    [256, 256, 256],
+    [3, 70, 3],
+  ]) {
     for (const act of [0, 1, 2] as const) {
       const A = new Rng(m).fillUniform(new Float32Array(m * k), -1, 1) as Float32Array;
       const B = new Rng(k).fillUniform(new Float32Array(k * n), -1, 1) as Float32Array;
       const b = new Rng(n).fillUniform(new Float32Array(n), -1, 1) as Float32Array;
-      const Cw = new Float32Array(m * n).fill(9), Cj = new Float32Array(m * n).fill(9);
+      const Cw = new Float32Array(m * n).fill(9),
+        Cj = new Float32Array(m * n).fill(9);
       setWasmGemmThreshold(0);
       try {
         gemm(A, 0, B, 0, Cw, 0, m, k, n, false, false, true, act, b); // accumulate is ignored with a bias
@@ -156,7 +198,8 @@ test('gemm with a bias row: C = 1 b + A B (then relu or tanh) equals the JS path
       withKernels(false, () => gemm(A, 0, B, 0, Cj, 0, m, k, n, false, false, false, act, b));
       const ref = reference(A, 0, B, 0, new Float32Array(m * n), 0, m, k, n, false, false, false);
       for (let e = 0; e < m * n; e++) {
-        const z = ref.exact[e] + b[e % n], tol = (k + 3) * 2 ** -24 * (ref.scale[e] + Math.abs(b[e % n])) + 1e-30;
+        const z = ref.exact[e] + b[e % n],
+          tol = (k + 3) * 2 ** -24 * (ref.scale[e] + Math.abs(b[e % n])) + 1e-30;
         const want = act === 1 ? Math.max(z, 0) : act === 2 ? Math.tanh(z) : z;
         assert.ok(Math.abs(Cw[e] - want) <= tol + (act === 2 ? 2e-7 : 0), `${m}x${k}x${n} act ${act}: C[${e}] = ${Cw[e]}, want ${want}`);
         assert.ok(Math.abs(Cw[e] - Cj[e]) <= 2 * tol + (act === 2 ? 4e-7 : 0), `${m}x${k}x${n} act ${act}: wasm ${Cw[e]} vs JS ${Cj[e]}`);
@@ -179,7 +222,10 @@ test('setWasmKernels(false) falls back to JS, which still computes the product, 
     const B = Float32Array.from({ length: 64 * 64 }, (_, i) => (i % 5) - 2);
     const C = new Float32Array(64 * 64);
     assert.equal(wasmGemm(A, 0, B, 0, C, 0, 64, 64, 64, false, false, false), false);
-    assert.ok(C.every((v) => v === 0), 'the disabled kernel wrote nothing');
+    assert.ok(
+      C.every((v) => v === 0),
+      'the disabled kernel wrote nothing',
+    );
     gemm(A, 0, B, 0, C, 0, 64, 64, 64, false, false, false);
     let s = 0;
     for (let p = 0; p < 64; p++) s += A[p] * B[p * 64];
@@ -190,9 +236,12 @@ test('setWasmKernels(false) falls back to JS, which still computes the product, 
 });
 
 test('small products stay on the JS path; float64 data never goes to wasm', () => {
-  const A = new Float32Array(4), B = new Float32Array(4), C = new Float32Array(4);
+  const A = new Float32Array(4),
+    B = new Float32Array(4),
+    C = new Float32Array(4);
   assert.equal(wasmGemm(A, 0, B, 0, C, 0, 2, 2, 2, false, false, false), false);
-  const A64 = new Float64Array(64 * 64).fill(0.5), C64 = new Float64Array(64 * 64);
+  const A64 = new Float64Array(64 * 64).fill(0.5),
+    C64 = new Float64Array(64 * 64);
   gemm(A64, 0, A64, 0, C64, 0, 64, 64, 64, false, false, false);
   assert.equal(C64[0], 16);
   assert.throws(() => setWasmGemmThreshold(-1), /multiply-adds >= 0, got -1/);
@@ -200,7 +249,8 @@ test('small products stay on the JS path; float64 data never goes to wasm', () =
 
 /** Distance in units in the last place between two float32 values (via their ordered bit patterns). */
 function ulpDistance(a: Float32Array, b: Float32Array): Int32Array {
-  const ia = new Int32Array(a.buffer, a.byteOffset, a.length), ib = new Int32Array(b.buffer, b.byteOffset, b.length);
+  const ia = new Int32Array(a.buffer, a.byteOffset, a.length),
+    ib = new Int32Array(b.buffer, b.byteOffset, b.length);
   const ord = (v: number) => (v < 0 ? -(v & 0x7fffffff) : v);
   return Int32Array.from(ia, (v, i) => Math.abs(ord(v) - ord(ib[i])));
 }
@@ -209,10 +259,12 @@ test('wasm tanh is within 1 ulp of Math.tanh over a strided sweep of all float32
   setWasmTanhThreshold(0);
   try {
     // Every 1021st bit pattern below +Infinity (2.1M inputs), alternating signs.
-    const step = 1021, n = Math.floor(0x7f800000 / step);
+    const step = 1021,
+      n = Math.floor(0x7f800000 / step);
     const bits = Int32Array.from({ length: n }, (_, i) => (i * step) | ((i & 1) << 31));
     const x = new Float32Array(bits.buffer);
-    const y = new Float32Array(n), ref = Float32Array.from(x, Math.tanh);
+    const y = new Float32Array(n),
+      ref = Float32Array.from(x, Math.tanh);
     assert.ok(wasmTanh(x, y));
     const d = ulpDistance(y, ref);
     let worst = 0;
@@ -241,7 +293,12 @@ test('wasm tanh: special values, odd sizes, and the branch boundary', wasmOnly, 
     // Sizes that are not whole vectors: nothing past the end of dst changes.
     for (const n of [1, 2, 3, 5, 7]) {
       const dst = new Float32Array(n + 1).fill(42);
-      assert.ok(wasmTanh(Float32Array.from({ length: n }, (_, i) => i - 2), dst.subarray(0, n)));
+      assert.ok(
+        wasmTanh(
+          Float32Array.from({ length: n }, (_, i) => i - 2),
+          dst.subarray(0, n),
+        ),
+      );
       assert.equal(dst[n], 42);
       for (let i = 0; i < n; i++) assert.ok(Math.abs(dst[i] - Math.tanh(i - 2)) <= 1.2e-7);
     }

@@ -10,11 +10,15 @@ import { initialDriverState, type Snapshot } from '../../src/train/driver.ts';
 import { readCheckpoint } from '../../src/train/node/load.ts';
 
 const INFO: CheckpointInfo = {
-  algo: 'reinforce', env: 'CartPole-v1', config: { lr: 0.001, seed: 3 },
+  algo: 'reinforce',
+  env: 'CartPole-v1',
+  config: { lr: 0.001, seed: 3 },
   run: { totalSteps: 40000, evalEvery: 1000, evalEpisodes: 3, evalSeed: 1003, threshold: 475, checkpointEvery: 0 },
 };
 const snap = (steps = 20224): Snapshot => ({
-  kind: 'last', steps, driver: initialDriverState({ evalEvery: 1000 }, steps),
+  kind: 'last',
+  steps,
+  driver: initialDriverState({ evalEvery: 1000 }, steps),
   state: { tensors: [['policy.0.weight', new Tensor(new Float32Array([0.5, -1.25, 2, 3]), [2, 2])]], meta: { iteration: 79 } },
 });
 
@@ -34,7 +38,11 @@ test('the checksum covers the JSON header: an altered learning rate or step coun
   const ck = decodeCheckpoint(bytes);
   assert.equal(ck.config.lr, 0.001);
   assert.equal(ck.steps, 20224);
-  for (const [from, to] of [['"lr":0.001', '"lr":0.003'], ['"steps":20224', '"steps":20225'], ['"iteration":79', '"iteration":78']]) {
+  for (const [from, to] of [
+    ['"lr":0.001', '"lr":0.003'],
+    ['"steps":20224', '"steps":20225'],
+    ['"iteration":79', '"iteration":78'],
+  ]) {
     assert.throws(() => decodeCheckpoint(edit(bytes, from, to)), /checksum mismatch.*corrupted or was altered/, `${from} -> ${to}`);
   }
   // Data and the trailer itself are covered as before.
@@ -48,13 +56,22 @@ test('reading an altered checkpoint from disk names the file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ascent-ck-'));
   const path = join(dir, 'last.ascent');
   writeFileSync(path, edit(encodeCheckpoint(snap(), INFO), '"lr":0.001', '"lr":0.003'));
-  assert.throws(() => readCheckpoint(path), (e: Error) => e.message.includes(`checkpoint ${path} is unusable`) && /checksum mismatch/.test(e.message));
+  assert.throws(
+    () => readCheckpoint(path),
+    (e: Error) => e.message.includes(`checkpoint ${path} is unusable`) && /checksum mismatch/.test(e.message),
+  );
 });
 
 test('a version 1 file (checksum over the data only) is refused with a message saying why', () => {
   // The version 1 layout: magic, header length, header JSON with a CRC-32 of the data, data, no trailer.
   const data = new Uint8Array(new Float32Array([1, 2]).buffer);
-  const header = { format: 'ascent-params', version: 1, tensors: [{ name: 'w', shape: [2], offset: 0 }], crc32: crc32(data), meta: { format: 'ascent-checkpoint' } };
+  const header = {
+    format: 'ascent-params',
+    version: 1,
+    tensors: [{ name: 'w', shape: [2], offset: 0 }],
+    crc32: crc32(data),
+    meta: { format: 'ascent-checkpoint' },
+  };
   const json = Buffer.from(JSON.stringify(header).padEnd(Math.ceil(JSON.stringify(header).length / 4) * 4, ' '));
   const v1 = new Uint8Array(12 + json.length + data.length);
   v1.set(Buffer.from('ASCENTP\n'));

@@ -6,7 +6,12 @@ import { ProgressDisplay } from '../../src/train/node/display.ts';
 /** A terminal-like stream that records what the progress bar writes. */
 function fakeTty() {
   const s = { out: '' };
-  const stream = new Writable({ write(c, _e, cb) { s.out += c.toString(); cb(); } }) as any;
+  const stream = new Writable({
+    write(c, _e, cb) {
+      s.out += c.toString();
+      cb();
+    },
+  }) as any;
   Object.assign(stream, { isTTY: true, columns: 200, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
   return { stream, s };
 }
@@ -14,7 +19,7 @@ function fakeTty() {
 const log = (steps: number) => ({ iteration: steps / 100, steps, seconds: 1, episodes: 2, returnMean: 10, returnStd: 0, lengthMean: 5 });
 const evaluation = { steps: 500, iteration: 5, episodes: 2, seed: 0, deterministic: true, mean: 42, std: 1, lengthMean: 9, returns: [], lengths: [] };
 
-test('a resumed run does not redraw the checkpoint\'s step count with empty values, and keeps its last evaluation', (t) => {
+test("a resumed run does not redraw the checkpoint's step count with empty values, and keeps its last evaluation", (t) => {
   const { stream, s } = fakeTty();
   const d = new ProgressDisplay({ totalSteps: 1000, stream });
   // A failed assertion must not leave the bar's timer holding the process.

@@ -16,7 +16,16 @@ class FakeAlgo implements Algorithm {
   update(): UpdateLog {
     this.steps += 100;
     this.iteration++;
-    return { iteration: this.iteration, steps: this.steps, seconds: 0, episodes: 1, returnMean: this.steps, returnStd: 0, lengthMean: 1, loss: 1 / this.iteration };
+    return {
+      iteration: this.iteration,
+      steps: this.steps,
+      seconds: 0,
+      episodes: 1,
+      returnMean: this.steps,
+      returnStd: 0,
+      lengthMean: 1,
+      loss: 1 / this.iteration,
+    };
   }
   evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}) {
     this.evalCalls.push(opts);
@@ -53,11 +62,28 @@ test('the loop evaluates every evalEvery steps with the same seed, keeps best an
   const res = await train(algo, { totalSteps: 500, evalEvery: 200, evalEpisodes: 3, evalSeed: 42, threshold: null, callbacks: [r.cb] });
   assert.equal(res.reason, 'steps');
   assert.equal(res.steps, 500);
-  assert.deepEqual(r.evals.map((e) => e.steps), [200, 400, 500]);
+  assert.deepEqual(
+    r.evals.map((e) => e.steps),
+    [200, 400, 500],
+  );
   assert.ok(algo.evalCalls.every((c) => c.seed === 42 && c.episodes === 3 && c.deterministic === true));
   assert.deepEqual(r.events, [
-    'start', 'update 100', 'eval 200', 'ckpt best 200', 'update 200 +eval', 'ckpt last 200', 'update 300',
-    'eval 400', 'ckpt best 400', 'update 400 +eval', 'ckpt last 400', 'eval 500', 'ckpt best 500', 'update 500 +eval', 'ckpt last 500', 'end steps',
+    'start',
+    'update 100',
+    'eval 200',
+    'ckpt best 200',
+    'update 200 +eval',
+    'ckpt last 200',
+    'update 300',
+    'eval 400',
+    'ckpt best 400',
+    'update 400 +eval',
+    'ckpt last 400',
+    'eval 500',
+    'ckpt best 500',
+    'update 500 +eval',
+    'ckpt last 500',
+    'end steps',
   ]);
   assert.equal(res.final?.mean, 50);
   assert.equal(res.driver.bestMean, 50);
@@ -88,19 +114,33 @@ test('checkpointEvery saves last on schedule; a callback returning true stops', 
   const stopper: Callback = { onUpdate: (log) => log.steps >= 700 };
   const res = await train(algo, { totalSteps: 10_000, evalEvery: 0, checkpointEvery: 250, callbacks: [r.cb, stopper] });
   assert.equal(res.reason, 'callback');
-  assert.deepEqual(r.snaps.filter((s) => s.kind === 'last').map((s) => s.steps), [300, 500, 700]);
-  assert.deepEqual(r.evals.map((e) => e.steps), [700]);
+  assert.deepEqual(
+    r.snaps.filter((s) => s.kind === 'last').map((s) => s.steps),
+    [300, 500, 700],
+  );
+  assert.deepEqual(
+    r.evals.map((e) => e.steps),
+    [700],
+  );
 });
 
 test('an aborted signal stops at the next update boundary with reason interrupted and a last snapshot', async () => {
   const algo = new FakeAlgo();
   const r = recorder();
   const ac = new AbortController();
-  const res = await train(algo, { totalSteps: 10_000, evalEvery: 0, signal: ac.signal, callbacks: [r.cb, { onUpdate: (l) => void (l.steps === 300 && ac.abort()) }] });
+  const res = await train(algo, {
+    totalSteps: 10_000,
+    evalEvery: 0,
+    signal: ac.signal,
+    callbacks: [r.cb, { onUpdate: (l) => void (l.steps === 300 && ac.abort()) }],
+  });
   assert.equal(res.reason, 'interrupted');
   assert.equal(res.steps, 300);
   assert.equal(res.final, null);
-  assert.deepEqual(r.snaps.map((s) => `${s.kind} ${s.steps}`), ['last 300']);
+  assert.deepEqual(
+    r.snaps.map((s) => `${s.kind} ${s.steps}`),
+    ['last 300'],
+  );
 });
 
 test('stopAt then resume with the saved driver state evaluates at the same steps as one uninterrupted run', async () => {
@@ -115,7 +155,10 @@ test('stopAt then resume with the saved driver state evaluates at the same steps
   b.setState(last.state);
   const second = recorder();
   await train(b, { totalSteps: 1000, evalEvery: 300, threshold: null, resume: last.driver, callbacks: [second.cb] });
-  assert.deepEqual([...first.evals, ...second.evals].map((e) => e.steps), whole.evals.map((e) => e.steps));
+  assert.deepEqual(
+    [...first.evals, ...second.evals].map((e) => e.steps),
+    whole.evals.map((e) => e.steps),
+  );
   assert.equal(b.steps, 1000);
 });
 

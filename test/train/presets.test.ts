@@ -30,8 +30,10 @@ test('the REINFORCE CartPole preset is the documented defaults', async () => {
 test('bad preset files are errors naming the file and the key', () => {
   const f = (text: string) => () => parsePresetFile(text, 'presets/x.yaml', ctx);
   assert.throws(f('algo: a2c\npresets: {}'), /presets\/x\.yaml: 'algo': no registered algorithm 'a2c'/);
-  assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { lrr: 1 }'),
-    /presets\/x\.yaml: 'presets\.CartPole-v1\.config': reinforce: unknown config key 'lrr' \(did you mean 'lr'\?\)/);
+  assert.throws(
+    f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { lrr: 1 }'),
+    /presets\/x\.yaml: 'presets\.CartPole-v1\.config': reinforce: unknown config key 'lrr' \(did you mean 'lr'\?\)/,
+  );
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    config: { lr: 1 }'), /'presets\.CartPole-v1\.source': every preset must cite its source/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v7:\n    source: s'), /'presets\.CartPole-v7': no registered environment/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    run: { evalEvry: 5 }'), /'presets\.CartPole-v1\.run\.evalEvry': unknown key/);

@@ -19,7 +19,8 @@ test('run directories are named algo-env-s<seed>-<time> and never reused', () =>
   const out = mkdtempSync(join(tmpdir(), 'ascent-out-'));
   const when = new Date(2026, 0, 2, 3, 4, 5);
   assert.equal(timestamp(when), '20260102-030405');
-  const a = createRunDir(out, 'ppo', 'CartPole-v1', 7, when), b = createRunDir(out, 'ppo', 'CartPole-v1', 7, when);
+  const a = createRunDir(out, 'ppo', 'CartPole-v1', 7, when),
+    b = createRunDir(out, 'ppo', 'CartPole-v1', 7, when);
   assert.deepEqual([a, b], [join(out, 'ppo-CartPole-v1-s7-20260102-030405'), join(out, 'ppo-CartPole-v1-s7-20260102-030405-2')]);
   assert.deepEqual(readdirSync(a), ['checkpoints']);
 });
@@ -45,7 +46,9 @@ test('a checkpoint write that fails halfway (disk full) leaves the previous chec
   const run = { totalSteps: 1000, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 };
   const writer = new RunWriter(dir, { algo: 'reinforce', env: 'CartPole-v1', config: {}, run });
   const snap = (steps: number) => ({
-    kind: 'last' as const, steps, driver: initialDriverState({}, steps),
+    kind: 'last' as const,
+    steps,
+    driver: initialDriverState({}, steps),
     state: { tensors: [['w', new Tensor(new Float32Array(4096).fill(steps), [4096])]] as [string, InstanceType<typeof Tensor>][], meta: {} },
   });
   const path = join(dir, CHECKPOINT_FILE.last);

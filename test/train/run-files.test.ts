@@ -23,7 +23,10 @@ test('progress reader: a torn last line is skipped with a warning naming file an
   assert.deepEqual(warnings, ['run/progress.jsonl line 4: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)']);
   // A zero-filled tail (what some filesystems leave after a crash) followed by a newline is torn too.
   assert.deepEqual(readProgressJsonl('{"steps":1}\n\0\0\0\n', 'f').rows, [{ steps: 1 }]);
-  assert.throws(() => readProgressJsonl('{"steps":1}\n{"ste\n{"steps":3}\n', 'run/progress.jsonl'), /^ProgressFileError: run\/progress\.jsonl line 2 is not valid JSON/);
+  assert.throws(
+    () => readProgressJsonl('{"steps":1}\n{"ste\n{"steps":3}\n', 'run/progress.jsonl'),
+    /^ProgressFileError: run\/progress\.jsonl line 2 is not valid JSON/,
+  );
   assert.throws(() => readProgressJsonl('[1]\n{"steps":3}\n', 'p.jsonl'), /p\.jsonl line 1 is not a JSON object/);
   assert.throws(() => parseJsonl('{"steps":1}\n{"ste', 'p.jsonl'), /p\.jsonl line 2 is not valid JSON/);
   assert.deepEqual(readProgressJsonl('', 'f'), { rows: [], torn: null });
@@ -38,7 +41,9 @@ test('resuming drops a torn last line from both progress files, rebuilding the C
   trimProgress(dir, 768, (m) => warnings.push(m));
   assert.equal(readFileSync(join(dir, 'progress.jsonl'), 'utf8'), rows.map((r) => JSON.stringify(r) + '\n').join(''));
   assert.equal(readFileSync(join(dir, 'progress.csv'), 'utf8'), 'steps,returnMean,evalMean\n256,25.6,\n512,51.2,\n768,76.8,\n');
-  assert.deepEqual(warnings, [`${join(dir, 'progress.jsonl')} line 4: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)`]);
+  assert.deepEqual(warnings, [
+    `${join(dir, 'progress.jsonl')} line 4: skipped a torn last line (an incomplete write: the disk filled up or the process was killed)`,
+  ]);
   trimProgress(dir, 256);
   assert.equal(readFileSync(join(dir, 'progress.csv'), 'utf8'), 'steps,returnMean,evalMean\n256,25.6,\n');
   writeFileSync(join(dir, 'progress.jsonl'), '{"steps":1}\n{"st\n{"steps":3}\n');
@@ -51,7 +56,11 @@ test('trimEvents cuts each event file back to the records at or before the check
     const parts = [fileVersionRecord(1), ...steps.map((s) => scalarRecord(s, { 'rollout/returnMean': s / 100 }, 2)), tail];
     writeFileSync(join(dir, name), Buffer.concat(parts));
   };
-  const steps = (name: string) => parseRecords(new Uint8Array(readFileSync(join(dir, name)))).map(decodeEvent).filter((e) => e.scalars).map((e) => e.step);
+  const steps = (name: string) =>
+    parseRecords(new Uint8Array(readFileSync(join(dir, name))))
+      .map(decodeEvent)
+      .filter((e) => e.scalars)
+      .map((e) => e.step);
   file('events.out.tfevents.100.h', [256, 512, 768, 1024]);
   file('events.out.tfevents.200.h', [1280, 1536], scalarRecord(1792, { x: 1 }, 3).subarray(0, 20));
   assert.throws(() => parseRecords(new Uint8Array(readFileSync(join(dir, 'events.out.tfevents.200.h')))), /truncated/);
@@ -70,7 +79,11 @@ test('the run lock: one holder, a one-line refusal naming the directory and pid,
   assert.deepEqual(Object.keys(held), ['pid', 'host', 'startedAt']);
   assert.equal(held.pid, process.pid);
   assert.equal(held.host, hostname());
-  assert.throws(() => acquireRunLock(dir), (e: Error) => e.name === 'ConfigError' && e.message === `${dir} is in use by another training process (pid ${process.pid} on ${hostname()}, since ${held.startedAt})`);
+  assert.throws(
+    () => acquireRunLock(dir),
+    (e: Error) =>
+      e.name === 'ConfigError' && e.message === `${dir} is in use by another training process (pid ${process.pid} on ${hostname()}, since ${held.startedAt})`,
+  );
   assert.deepEqual(runLiveness(dir), { live: true, holder: held });
   lock.release();
   assert.equal(existsSync(join(dir, LOCK_FILE)), false);
@@ -126,7 +139,8 @@ test('recording a failure on a full disk falls back to rewriting status.json in 
   let full = 'temp';
   // ENOSPC for new files (atomicWrite's temporary file); with full = 'all', for every open for writing.
   t.mock.method(fs, 'openSync', (p: string, flags: string, ...rest: unknown[]) => {
-    if (flags !== 'r' && (full === 'all' || String(p).endsWith('.tmp'))) throw Object.assign(new Error(`ENOSPC: no space left on device, open '${p}'`), { code: 'ENOSPC' });
+    if (flags !== 'r' && (full === 'all' || String(p).endsWith('.tmp')))
+      throw Object.assign(new Error(`ENOSPC: no space left on device, open '${p}'`), { code: 'ENOSPC' });
     return (realOpen as any)(p, flags, ...rest);
   });
   syncBuiltinESMExports();
@@ -138,7 +152,10 @@ test('recording a failure on a full disk falls back to rewriting status.json in 
     assert.equal(s.error, 'policy loss is NaN');
     full = 'all';
     const warnings: string[] = [];
-    assert.equal(w.recordFailure('second', (m) => warnings.push(m)), false);
+    assert.equal(
+      w.recordFailure('second', (m) => warnings.push(m)),
+      false,
+    );
     assert.match(warnings[0], /could not record the failure in .*status\.json \(ENOSPC\)/);
   } finally {
     t.mock.restoreAll();
@@ -146,20 +163,32 @@ test('recording a failure on a full disk falls back to rewriting status.json in 
   }
 });
 
-test('stale temporary files: only atomicWrite\'s, only of processes that are gone (or too old)', () => {
+test("stale temporary files: only atomicWrite's, only of processes that are gone (or too old)", () => {
   const dir = tmp();
   mkdirSync(join(dir, 'checkpoints'));
-  const dead = deadPid(), live = process.ppid;
+  const dead = deadPid(),
+    live = process.ppid;
   const files = {
-    [`checkpoints/.last.ascent.${dead}.tmp`]: true, [`.status.json.${dead}.tmp`]: true, [`.progress.jsonl.${dead}.tmp`]: true,
-    [`checkpoints/.last.ascent.${live}.tmp`]: false, 'notes.tmp': false, '.last.ascent.tmp': false, 'checkpoints/last.ascent': false,
+    [`checkpoints/.last.ascent.${dead}.tmp`]: true,
+    [`.status.json.${dead}.tmp`]: true,
+    [`.progress.jsonl.${dead}.tmp`]: true,
+    [`checkpoints/.last.ascent.${live}.tmp`]: false,
+    'notes.tmp': false,
+    '.last.ascent.tmp': false,
+    'checkpoints/last.ascent': false,
     [`.old.json.${live}.tmp`]: true,
   };
   for (const f of Object.keys(files)) writeFileSync(join(dir, f), 'x');
   const day = (Date.now() - 2 * 86400_000) / 1000;
   utimesSync(join(dir, `.old.json.${live}.tmp`), day, day);
   const removed = removeStaleTempFiles([dir, join(dir, 'checkpoints')]);
-  assert.deepEqual(removed.sort(), Object.entries(files).filter(([, gone]) => gone).map(([f]) => join(dir, f)).sort());
+  assert.deepEqual(
+    removed.sort(),
+    Object.entries(files)
+      .filter(([, gone]) => gone)
+      .map(([f]) => join(dir, f))
+      .sort(),
+  );
   for (const [f, gone] of Object.entries(files)) assert.equal(existsSync(join(dir, f)), !gone, f);
 });
 
@@ -167,7 +196,9 @@ test('a lock that cannot be written (full disk) is not left behind empty', async
   const fs = (await import('node:fs')).default;
   const { syncBuiltinESMExports } = await import('node:module');
   const dir = tmp();
-  t.mock.method(fs, 'writeSync', () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); });
+  t.mock.method(fs, 'writeSync', () => {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+  });
   syncBuiltinESMExports();
   try {
     assert.throws(() => acquireRunLock(dir), /ENOSPC/);
@@ -193,15 +224,23 @@ test('RunWriter buffers progress rows: appended after flushMs or at a checkpoint
   const dir = mkdtempSync(join(tmpdir(), 'ascent-buf-'));
   mkdirSync(join(dir, 'checkpoints'));
   let clock = 0;
-  const info = { algo: 'fake', env: 'E', config: {}, run: { totalSteps: 1000, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 } };
+  const info = {
+    algo: 'fake',
+    env: 'E',
+    config: {},
+    run: { totalSteps: 1000, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 },
+  };
   const w = new RunWriter(dir, info, 0, { flushMs: 1000, now: () => clock });
   const algo = { steps: 0 } as any;
   const ctx = { algo, driver: {} as any, stop() {} };
   w.onStart(ctx);
   const statusSteps = () => JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).steps;
-  const rows = () => existsSync(join(dir, 'progress.jsonl')) ? parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).map((r) => r.steps) : [];
+  const rows = () => (existsSync(join(dir, 'progress.jsonl')) ? parseJsonl(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).map((r) => r.steps) : []);
   const log = (steps: number) => ({ iteration: steps / 10, steps, seconds: 0, episodes: 0, returnMean: NaN, returnStd: NaN, lengthMean: NaN });
-  for (let s = 10; s <= 50; s += 10) { clock += 100; w.onUpdate(log(s), ctx, null); }
+  for (let s = 10; s <= 50; s += 10) {
+    clock += 100;
+    w.onUpdate(log(s), ctx, null);
+  }
   assert.deepEqual(rows(), [], 'nothing appended within flushMs');
   assert.equal(w.pendingRows, 5);
   assert.equal(statusSteps(), 0, 'status.json not rewritten within flushMs');
@@ -221,7 +260,9 @@ test('RunWriter buffers progress rows: appended after flushMs or at a checkpoint
   w.onEnd({ reason: 'steps', steps: 80, updates: 8, final: null, driver: {} as any });
   assert.deepEqual(rows(), [10, 20, 30, 40, 50, 60, 70, 80]);
   const events = readdirSync(dir).filter((f) => f.startsWith('events.out'));
-  const steps = parseRecords(new Uint8Array(readFileSync(join(dir, events[0])))).slice(1).map((r) => Number(decodeEvent(r).step));
+  const steps = parseRecords(new Uint8Array(readFileSync(join(dir, events[0]))))
+    .slice(1)
+    .map((r) => Number(decodeEvent(r).step));
   assert.deepEqual(steps, [10, 20, 30, 40, 50, 60, 70, 80]);
   assert.throws(() => new RunWriter(dir, info, 0, { flushMs: NaN }), /'flushMs' must be a number >= 0, got NaN/);
 });

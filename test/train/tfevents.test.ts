@@ -10,7 +10,10 @@ test('CRC-32C matches the standard check value and TFRecord masking', () => {
 });
 
 test('an event round-trips through the protobuf encoding and record framing', () => {
-  const bytes = new Uint8Array([...fileVersionRecord(1700000000.5), ...scalarRecord(4096, { 'rollout/returnMean': 21.5, 'train/loss': -0.125 }, 1700000001.25)]);
+  const bytes = new Uint8Array([
+    ...fileVersionRecord(1700000000.5),
+    ...scalarRecord(4096, { 'rollout/returnMean': 21.5, 'train/loss': -0.125 }, 1700000001.25),
+  ]);
   const events = parseRecords(bytes).map(decodeEvent);
   assert.equal(events.length, 2);
   assert.equal(events[0].fileVersion, 'brain.Event:2');

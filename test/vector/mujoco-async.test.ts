@@ -12,11 +12,13 @@ test('AsyncVectorEnv makes MuJoCo envs in its workers and matches SyncVectorEnv'
   await loadMujoco();
   const sv = new SyncVectorEnv([0, 1].map(() => () => make('InvertedPendulum-v5')));
   try {
-    const a = av.reset({ seed: 3 }), s = sv.reset({ seed: 3 });
+    const a = av.reset({ seed: 3 }),
+      s = sv.reset({ seed: 3 });
     assert.deepEqual(Array.from(a.obs), Array.from(s.obs));
     const act = Float32Array.of(0.5, -0.25);
     for (let t = 0; t < 5; t++) {
-      const ra = av.step(act), rs = sv.step(act);
+      const ra = av.step(act),
+        rs = sv.step(act);
       assert.deepEqual(Array.from(ra.obs), Array.from(rs.obs), `step ${t}`);
       assert.deepEqual(Array.from(ra.rewards), Array.from(rs.rewards), `step ${t}`);
     }

@@ -17,7 +17,11 @@ function stack(id: string): Env<Float32Array, any> {
   return new NormalizeReward(e);
 }
 
-const vec = (id: string, mode: AutoresetMode) => new SyncVectorEnv(Array.from({ length: N }, () => () => stack(id)), { autoresetMode: mode });
+const vec = (id: string, mode: AutoresetMode) =>
+  new SyncVectorEnv(
+    Array.from({ length: N }, () => () => stack(id)),
+    { autoresetMode: mode },
+  );
 
 function run(v: SyncVectorEnv, rng: Rng, n: number, box: boolean): string[] {
   const out: string[] = [];
@@ -54,7 +58,10 @@ for (const mode of ['next-step', 'same-step'] as const) {
       assert.deepEqual(b.getState()!.obs, snap.obs, 'the last observations are restored');
       const expected = run(a, rng, 50, box);
       const got = run(b, Rng.fromState(rngAt), 50, box);
-      assert.ok(expected.some((l) => /episode/.test(l)), 'the continuation finishes episodes');
+      assert.ok(
+        expected.some((l) => /episode/.test(l)),
+        'the continuation finishes episodes',
+      );
       assert.deepEqual(got, expected);
       assert.deepEqual(b.getState(), a.getState());
     });
@@ -65,12 +72,20 @@ test('SyncVectorEnv.setState: bad snapshots are refused with the env index and w
   const a = vec('CartPole-v1', 'same-step');
   a.reset({ seed: 0 });
   const s = viaJson(a.getState()!);
-  assert.throws(() => new SyncVectorEnv([() => stack('CartPole-v1')], { autoresetMode: 'same-step' }).setState(s), /SyncVectorEnv\.setState: the snapshot is of 3 envs with 4 observation values each, expected 1 envs with 4/);
+  assert.throws(
+    () => new SyncVectorEnv([() => stack('CartPole-v1')], { autoresetMode: 'same-step' }).setState(s),
+    /SyncVectorEnv\.setState: the snapshot is of 3 envs with 4 observation values each, expected 1 envs with 4/,
+  );
   assert.throws(() => vec('CartPole-v1', 'next-step').setState(s), /the snapshot is of autoresetMode 'same-step', this vector env uses 'next-step'/);
   assert.throws(() => vec('CartPole-v1', 'same-step').setState({ ...s, envs: s.envs.slice(1) }), /expected 3 env snapshots and autoreset flags, got 2 and 3/);
   assert.throws(() => vec('CartPole-v1', 'same-step').setState(null as never), /expected a vector env snapshot \{ kind: 'vector-env'/);
-  const mixed = new SyncVectorEnv([() => stack('CartPole-v1'), () => stack('CartPole-v1'), () => stack('CartPoleMaskedVelocity-v1')], { autoresetMode: 'same-step' });
-  assert.throws(() => mixed.setState(s), /SyncVectorEnv: env 2: MaskVelocity\(CartPoleMaskedVelocity-v1\)\.restore: the snapshot is of 'CartPoleEnv', expected 'MaskVelocity'/);
+  const mixed = new SyncVectorEnv([() => stack('CartPole-v1'), () => stack('CartPole-v1'), () => stack('CartPoleMaskedVelocity-v1')], {
+    autoresetMode: 'same-step',
+  });
+  assert.throws(
+    () => mixed.setState(s),
+    /SyncVectorEnv: env 2: MaskVelocity\(CartPoleMaskedVelocity-v1\)\.restore: the snapshot is of 'CartPoleEnv', expected 'MaskVelocity'/,
+  );
   const bad = viaJson(s);
   bad.autoreset[1] = 7;
   assert.throws(() => vec('CartPole-v1', 'same-step').setState(bad), /env 1: autoreset flag must be 0 or 1, got 7/);
@@ -109,7 +124,10 @@ for (const mainThreadShare of [false, true]) {
       stepAll([av], rng, 25);
       const snap = viaJson(av.getState()!);
       assert.equal(snap.envs.length, 4);
-      assert.deepEqual(snap.envs.map((e) => e.kind), ['RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics']);
+      assert.deepEqual(
+        snap.envs.map((e) => e.kind),
+        ['RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics', 'RecordEpisodeStatistics'],
+      );
       av2.setState(snap);
       (sv as SyncVectorEnv).setState(snap);
       const [x, y, z] = stepAll([av, av2, sv as SyncVectorEnv], rng, 40);

@@ -8,22 +8,52 @@ import { ScriptedEnv } from '../wrappers/scripted.ts';
 const arr = (a: ArrayLike<number>) => Array.from(a);
 
 test('SyncVectorEnv next-step autoreset (Gymnasium 1.x default): the step after the end resets', () => {
-  const e0 = new ScriptedEnv(2), e1 = new ScriptedEnv(3);
+  const e0 = new ScriptedEnv(2),
+    e1 = new ScriptedEnv(3);
   const v = new SyncVectorEnv([() => e0, () => e1]);
   assert.equal(v.autoresetMode, 'next-step');
   assert.deepEqual(arr(v.reset({ seed: 10 }).obs), [0, 0]);
   assert.deepEqual([e0.seeds, e1.seeds], [[10], [11]], 'env i is seeded with seed + i');
   let r = v.step([0.5, 0.5]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated)], [[1, 1], [1, 1], [0, 0]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated)],
+    [
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ],
+  );
   r = v.step([0.5, 0.5]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated)], [[2, 2], [2, 2], [1, 0]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated)],
+    [
+      [2, 2],
+      [2, 2],
+      [1, 0],
+    ],
+  );
   assert.equal(r.finalObs, null);
   r = v.step([1.5, 0.5]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated), arr(r.truncated)], [[0, 3], [0, 3], [0, 1], [0, 0]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated), arr(r.truncated)],
+    [
+      [0, 3],
+      [0, 3],
+      [0, 1],
+      [0, 0],
+    ],
+  );
   assert.equal(e0.actions.length, 2, 'the reset step ignores its action');
   assert.deepEqual(e0.seeds, [10, undefined], 'autoreset does not reseed');
   r = v.step([0.5, 0.5]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated)], [[1, 0], [1, 0], [0, 0]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated)],
+    [
+      [1, 0],
+      [1, 0],
+      [0, 0],
+    ],
+  );
   assert.deepEqual(r.infos[1], { resetInfo: 2 });
 });
 
@@ -32,13 +62,28 @@ test('SyncVectorEnv same-step autoreset: reset within the step, final obs and in
   v.reset();
   v.step([0, 0]);
   let r = v.step([0, 0]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated)], [[0, 2], [2, 2], [1, 0]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated)],
+    [
+      [0, 2],
+      [2, 2],
+      [1, 0],
+    ],
+  );
   assert.deepEqual(arr(r.finalMask!), [1, 0]);
   assert.equal(r.finalObs![0], 2);
   assert.deepEqual(r.finalInfos, [{}, null]);
   assert.deepEqual(r.infos[0], { resetInfo: 2 });
   r = v.step([0, 0]);
-  assert.deepEqual([arr(r.obs), arr(r.rewards), arr(r.terminated), arr(r.finalMask!)], [[1, 0], [1, 3], [0, 1], [0, 1]]);
+  assert.deepEqual(
+    [arr(r.obs), arr(r.rewards), arr(r.terminated), arr(r.finalMask!)],
+    [
+      [1, 0],
+      [1, 3],
+      [0, 1],
+      [0, 1],
+    ],
+  );
   assert.equal(r.finalObs![1], 3);
 });
 
@@ -56,13 +101,15 @@ test('SyncVectorEnv batches Box actions and names the env of a failing step', ()
 });
 
 function compare(a: VectorEnv, b: VectorEnv, steps: number, seed: number): void {
-  const ra = a.reset({ seed }), rb = b.reset({ seed });
+  const ra = a.reset({ seed }),
+    rb = b.reset({ seed });
   assert.deepEqual(arr(ra.obs), arr(rb.obs));
   const rng = new Rng(seed);
   const acts = new Float64Array(a.numEnvs);
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < acts.length; i++) acts[i] = rng.int(2);
-    const x = a.step(acts), y = b.step(acts);
+    const x = a.step(acts),
+      y = b.step(acts);
     assert.deepEqual(arr(x.obs), arr(y.obs), `obs at step ${t}`);
     assert.deepEqual(arr(x.rewards), arr(y.rewards));
     assert.deepEqual(arr(x.terminated), arr(y.terminated));
@@ -87,7 +134,7 @@ for (const mode of ['next-step', 'same-step'] as const) {
       for (let t = 0; t < 200; t++) {
         const r = av.step([1, 1, 1, 1, 1]);
         const infos = mode === 'same-step' ? r.finalInfos! : r.infos;
-        for (const info of infos) if (info && info.episode) episodes++;
+        for (const info of infos) if (info?.episode) episodes++;
       }
       assert.ok(episodes > 5, `saw ${episodes} episode records`);
     } finally {
@@ -114,13 +161,17 @@ test('AsyncVectorEnv surfaces a worker exception naming the env, shuts down clea
 
 test('AsyncVectorEnv with a main-thread share batches Box actions like SyncVectorEnv (Pendulum-v1, same-step)', async () => {
   const av = await AsyncVectorEnv.create({ envId: 'Pendulum-v1', numEnvs: 3, numWorkers: 1, mainThreadShare: true, autoresetMode: 'same-step' });
-  const sv = new SyncVectorEnv([0, 1, 2].map(() => () => make('Pendulum-v1')), { autoresetMode: 'same-step' });
+  const sv = new SyncVectorEnv(
+    [0, 1, 2].map(() => () => make('Pendulum-v1')),
+    { autoresetMode: 'same-step' },
+  );
   try {
     assert.deepEqual(arr(av.reset({ seed: 9 }).obs), arr(sv.reset({ seed: 9 }).obs));
     const rng = new Rng(1);
     for (let t = 0; t < 250; t++) {
       const acts = Float32Array.from({ length: 3 }, () => rng.uniform(-3, 3));
-      const x = av.step(acts), y = sv.step(acts);
+      const x = av.step(acts),
+        y = sv.step(acts);
       assert.deepEqual(arr(x.obs), arr(y.obs));
       assert.deepEqual(arr(x.rewards), arr(y.rewards));
       assert.deepEqual(arr(x.truncated), arr(y.truncated));

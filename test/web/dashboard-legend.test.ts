@@ -54,18 +54,24 @@ test('legend names lead with algo, env and seed; a failed run is marked in the l
   await page.goto(dash.url);
   await page.waitForFunction(() => JSON.parse(document.getElementById('chart')!.dataset.series ?? '[]').length === 3);
   const series = await page.$eval('#chart', (c) => JSON.parse((c as HTMLCanvasElement).dataset.series!));
-  assert.deepEqual(series.map((s: any) => [s.legend, s.failed]), [
-    ['ppo CartPole-v1 s0 06:10:00', false],
-    ['ppo CartPole-v1 s0 06:20:00', false],
-    ['✗ trpo CartPole-v1 s0 (failed)', true],
-  ]);
+  assert.deepEqual(
+    series.map((s: any) => [s.legend, s.failed]),
+    [
+      ['ppo CartPole-v1 s0 06:10:00', false],
+      ['ppo CartPole-v1 s0 06:20:00', false],
+      ['✗ trpo CartPole-v1 s0 (failed)', true],
+    ],
+  );
   const drawn: string[] = await page.evaluate(() => (globalThis as any).__chartText);
   const legends = drawn.filter((t) => /CartPole|…/.test(t)).slice(-3);
   assert.equal(legends.length, 3, drawn.join(' | '));
   for (const [i, prefix] of ['ppo CartPole', 'ppo CartPole', '✗ trpo CartPole'].entries()) {
     assert.ok(legends[i].startsWith(prefix), `legend ${i} drawn as '${legends[i]}'`);
   }
-  assert.ok(legends.some((t) => t.endsWith('…')), 'a long name is cut at its end');
+  assert.ok(
+    legends.some((t) => t.endsWith('…')),
+    'a long name is cut at its end',
+  );
   assert.equal(await page.$eval('tr[data-run="trpo-CartPole-v1-s0-20261126-061500"]', (tr) => tr.classList.contains('failed')), true);
   assert.equal(await page.$eval('tr[data-run="ppo-CartPole-v1-s0-20261126-061000"]', (tr) => tr.classList.contains('failed')), false);
   await page.locator('#chart').screenshot({ path: join(ARTIFACTS, 'dashboard-legend.png') });

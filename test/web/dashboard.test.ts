@@ -80,7 +80,7 @@ test('plays a checkpoint on the canvas: the cart and pole are drawn', { skip }, 
   await page.selectOption('#speed', '4');
   await page.click('#play');
   await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
-  const px = await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`) as { black: number; pole: number; width: number };
+  const px = (await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`)) as { black: number; pole: number; width: number };
   assert.equal(px.width, 600);
   assert.ok(px.black > 1500, `black (cart and track) pixels: ${px.black}`);
   assert.ok(px.pole > 300, `pole pixels: ${px.pole}`);
@@ -95,14 +95,14 @@ test('corrupt files show as errors on their run; a corrupt checkpoint shows an e
   await page.selectOption('#play-ckpt', 'best.ascent');
   await page.click('#play');
   await page.waitForSelector('#play-error:not([hidden])');
-  assert.match(await page.textContent('#play-error') ?? '', /cannot play ppo-CartPole-v1-s0-corrupt\/best\.ascent: .*(CRC|checksum)/i);
+  assert.match((await page.textContent('#play-error')) ?? '', /cannot play ppo-CartPole-v1-s0-corrupt\/best\.ascent: .*(CRC|checksum)/i);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-corrupt.png') });
 });
 
 test('a run that does not exist is an error in the page', { skip }, async () => {
   await page.goto(`${dash.url}dashboard/#run=no-such-run`);
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error') ?? '', /no run 'no-such-run' in /);
+  assert.match((await page.textContent('#error')) ?? '', /no run 'no-such-run' in /);
   // The other runs are still listed below the message.
   await page.waitForSelector('tr[data-run="ppo-CartPole-v1-s0-a"]');
 });
@@ -112,7 +112,7 @@ test('a runs directory that does not exist is an error in the page', { skip }, a
   try {
     await page.goto(d.url);
     await page.waitForSelector('#error:not([hidden])');
-    assert.match(await page.textContent('#error') ?? '', /runs directory .*missing does not exist/);
+    assert.match((await page.textContent('#error')) ?? '', /runs directory .*missing does not exist/);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-missing-dir.png') });
   } finally {
     await d.close();
@@ -122,41 +122,52 @@ test('a runs directory that does not exist is an error in the page', { skip }, a
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'ascent.mjs');
 
-test('a run the CLI is training appears, its curve grows while it runs, and its checkpoint plays', { skip: skip || (!existsSync(CLI) && 'bin/ascent.mjs is absent'), timeout: 90_000 }, async () => {
-  const out = tempRunsDir();
-  const d = await startDashboard({ runsDir: out, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
-  const child = spawn(process.execPath, [CLI, 'train', 'ppo', 'CartPole-v1', '--steps', '40000', '--threshold', '1000', '--eval-every', '10000', '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c) => (stderr += c));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  try {
-    await page.goto(d.url);
-    // While the CLI trains, the row says running and its row count grows.
-    const seen = new Set<number>();
-    await page.waitForSelector('tr[data-run^="ppo-CartPole-v1-s0-"]', { timeout: 30_000 });
-    for (let i = 0; i < 400 && seen.size < 3; i++) {
-      const [state, rows] = await page.$eval('tr[data-run^="ppo-CartPole-v1-s0-"]', (tr) => [tr.children[2].textContent, Number((tr as HTMLElement).dataset.rows)] as const);
-      if (state === 'running' && rows > 0) seen.add(rows);
-      if (state === 'finished') break;
-      await page.waitForTimeout(50);
+test(
+  'a run the CLI is training appears, its curve grows while it runs, and its checkpoint plays',
+  { skip: skip || (!existsSync(CLI) && 'bin/ascent.mjs is absent'), timeout: 90_000 },
+  async () => {
+    const out = tempRunsDir();
+    const d = await startDashboard({ runsDir: out, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'train', 'ppo', 'CartPole-v1', '--steps', '40000', '--threshold', '1000', '--eval-every', '10000', '--out', out],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      await page.goto(d.url);
+      // While the CLI trains, the row says running and its row count grows.
+      const seen = new Set<number>();
+      await page.waitForSelector('tr[data-run^="ppo-CartPole-v1-s0-"]', { timeout: 30_000 });
+      for (let i = 0; i < 400 && seen.size < 3; i++) {
+        const [state, rows] = await page.$eval(
+          'tr[data-run^="ppo-CartPole-v1-s0-"]',
+          (tr) => [tr.children[2].textContent, Number((tr as HTMLElement).dataset.rows)] as const,
+        );
+        if (state === 'running' && rows > 0) seen.add(rows);
+        if (state === 'finished') break;
+        await page.waitForTimeout(50);
+      }
+      assert.ok(seen.size >= 2, `row counts seen while running: ${[...seen].join(', ')}`);
+      assert.equal(await exited, 0, stderr);
+      await page.waitForFunction(() => document.querySelector('tr[data-run^="ppo-CartPole-v1-s0-"] td:nth-child(3)')?.textContent === 'finished');
+      const series = await points(page);
+      assert.ok(series[0].points > 100, `points: ${series[0].points}`);
+      await page.selectOption('#play-ckpt', 'best.ascent');
+      await page.click('#play');
+      await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
+      const px = (await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`)) as { black: number; pole: number };
+      assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
+      assert.equal(await page.isHidden('#play-error'), true, (await page.textContent('#play-error')) ?? '');
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-cli-run.png') });
+    } finally {
+      child.kill();
+      await d.close();
     }
-    assert.ok(seen.size >= 2, `row counts seen while running: ${[...seen].join(', ')}`);
-    assert.equal(await exited, 0, stderr);
-    await page.waitForFunction(() => document.querySelector('tr[data-run^="ppo-CartPole-v1-s0-"] td:nth-child(3)')?.textContent === 'finished');
-    const series = await points(page);
-    assert.ok(series[0].points > 100, `points: ${series[0].points}`);
-    await page.selectOption('#play-ckpt', 'best.ascent');
-    await page.click('#play');
-    await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-');
-    const px = await page.evaluate(`(${CANVAS_COLOURS})('play-canvas')`) as { black: number; pole: number };
-    assert.ok(px.black > 1500 && px.pole > 300, JSON.stringify(px));
-    assert.equal(await page.isHidden('#play-error'), true, await page.textContent('#play-error') ?? '');
-    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-cli-run.png') });
-  } finally {
-    child.kill();
-    await d.close();
-  }
-});
+  },
+);
 
 test('a run with 150,000 progress rows is listed whole and drawn from at most 2000 points', { skip, timeout: 60_000 }, async () => {
   // Before: the server's rows.push(...added) overflowed the call stack past ~130k rows and the

@@ -12,8 +12,16 @@ import { encodeCheckpoint, type RunSettings } from '../../src/train/checkpoint.t
 import { initialDriverState } from '../../src/train/driver.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 export const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
 export function skipBrowser(): string | false {
@@ -24,7 +32,12 @@ export async function launch() {
   const { chromium } = await import('playwright-core');
   const profile = mkdtempSync(join(tmpdir(), 'ascent-chromium-'));
   // A fresh profile per launch; launchPersistentContext takes it as --user-data-dir.
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+  });
 }
 
 let built: Promise<string> | null = null;
@@ -48,7 +61,10 @@ export function ppoCheckpoint(updates = 1, seed = 0): Uint8Array {
   const config = buildConfig(entry, 'CartPole-v1', { sets: { numEnvs: 2, nSteps: 64, batchSize: 64, epochs: 2 }, flags: { seed, steps: RUN.totalSteps } });
   const algo = createAlgorithm(entry, config);
   for (let i = 0; i < updates; i++) algo.update();
-  const bytes = encodeCheckpoint({ kind: 'last', state: algo.getState(), driver: initialDriverState(RUN), steps: algo.steps }, { algo: 'ppo', env: 'CartPole-v1', config, run: RUN });
+  const bytes = encodeCheckpoint(
+    { kind: 'last', state: algo.getState(), driver: initialDriverState(RUN), steps: algo.steps },
+    { algo: 'ppo', env: 'CartPole-v1', config, run: RUN },
+  );
   algo.close();
   return bytes;
 }
@@ -58,17 +74,44 @@ export function tempRunsDir(): string {
 }
 
 export function row(i: number, ret: number): Record<string, number | null> {
-  return { iteration: i, steps: 128 * i, seconds: 0.1 * i, episodes: 3, returnMean: ret, returnStd: 1, lengthMean: ret, policyLoss: -0.01, evalMean: i % 4 === 0 ? ret + 5 : null, evalStd: null, evalLengthMean: null, evalEpisodes: null };
+  return {
+    iteration: i,
+    steps: 128 * i,
+    seconds: 0.1 * i,
+    episodes: 3,
+    returnMean: ret,
+    returnStd: 1,
+    lengthMean: ret,
+    policyLoss: -0.01,
+    evalMean: i % 4 === 0 ? ret + 5 : null,
+    evalStd: null,
+    evalLengthMean: null,
+    evalEpisodes: null,
+  };
 }
 
 /** A run directory as the CLI writes it; `rows` progress rows; checkpoint bytes for last.ascent (and best). */
 export function writeRun(runsDir: string, name: string, opts: { rows?: number; state?: string; checkpoint?: Uint8Array | null } = {}): string {
   const dir = join(runsDir, name);
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo: 'ppo', env: 'CartPole-v1', config: { seed: 0, env: 'CartPole-v1' }, run: RUN, preset: null, ascentVersion: '0.1.0', startTime: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      algo: 'ppo',
+      env: 'CartPole-v1',
+      config: { seed: 0, env: 'CartPole-v1' },
+      run: RUN,
+      preset: null,
+      ascentVersion: '0.1.0',
+      startTime: new Date().toISOString(),
+    }),
+  );
   const n = opts.rows ?? 10;
   writeFileSync(join(dir, 'progress.jsonl'), Array.from({ length: n }, (_, i) => JSON.stringify(row(i + 1, 20 + 10 * i)) + '\n').join(''));
-  writeFileSync(join(dir, 'status.json'), JSON.stringify({ state: opts.state ?? 'finished', steps: 128 * n, totalSteps: RUN.totalSteps, updatedAt: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, 'status.json'),
+    JSON.stringify({ state: opts.state ?? 'finished', steps: 128 * n, totalSteps: RUN.totalSteps, updatedAt: new Date().toISOString() }),
+  );
   if (opts.checkpoint !== null) {
     const ck = opts.checkpoint ?? ppoCheckpoint();
     writeFileSync(join(dir, 'checkpoints', 'last.ascent'), ck);

@@ -35,7 +35,9 @@ before(async () => {
   browser = await launch();
   page = await browser.newPage();
   page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
 });
 after(async () => {
   await browser?.close();
@@ -45,11 +47,16 @@ after(async () => {
 const runs = (s: SectionId) => page.getAttribute(`section[data-section=${s}]`, 'data-runs').then(Number);
 const json = async (sel: string) => JSON.parse((await page.getAttribute(sel, 'data-json'))!);
 /** Waits until section s has drawn more than `before` results. */
-const drawn = (s: SectionId, before: number) => page.waitForFunction(([s, n]) => {
-  const el = document.querySelector(`section[data-section=${s}]`) as HTMLElement;
-  if (el.dataset.state === 'error') throw new Error(el.querySelector('.busy')!.textContent!);
-  return Number(el.dataset.runs ?? 0) > n;
-}, [s, before] as const, { timeout: 30_000 });
+const drawn = (s: SectionId, before: number) =>
+  page.waitForFunction(
+    ([s, n]) => {
+      const el = document.querySelector(`section[data-section=${s}]`) as HTMLElement;
+      if (el.dataset.state === 'error') throw new Error(el.querySelector('.busy')!.textContent!);
+      return Number(el.dataset.runs ?? 0) > n;
+    },
+    [s, before] as const,
+    { timeout: 30_000 },
+  );
 const close = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol * (1 + Math.abs(b));
 
 test('every section computes in its worker and draws; the page loads fast and logs no errors', { skip, timeout: 60_000 }, async () => {
@@ -74,7 +81,7 @@ test('every section computes in its worker and draws; the page loads fast and lo
   assert.match(await guide.text(), /REINFORCE/);
 });
 
-test('the default numbers equal the lab\'s in Node for the same settings and seed', { skip, timeout: 45_000 }, async () => {
+test("the default numbers equal the lab's in Node for the same settings and seed", { skip, timeout: 45_000 }, async () => {
   const sc = computeSection('scatter', DEFAULTS.scatter) as any;
   const page1 = await json('#scatter-numbers');
   // Chromium's V8 and Node's may round transcendental functions differently in the last bit: 1e-9 relative.
@@ -83,7 +90,8 @@ test('the default numbers equal the lab\'s in Node for the same settings and see
   assert.ok(close(page1.biasSE, sc.stats.biasSE));
   const cmp = computeSection('compare', DEFAULTS.compare) as any;
   const page2 = await json('#compare-table');
-  for (const e of cmp.estimators) assert.ok(close(page2[e.name].totalVariance, e.totalVariance), `${e.name}: ${page2[e.name].totalVariance} vs ${e.totalVariance}`);
+  for (const e of cmp.estimators)
+    assert.ok(close(page2[e.name].totalVariance, e.totalVariance), `${e.name}: ${page2[e.name].totalVariance} vs ${e.totalVariance}`);
   const imp = computeSection('importance', DEFAULTS.importance) as any;
   const page3 = await json('#importance-table');
   const at = imp.sweep.steps.find((s: any) => s.alpha === DEFAULTS.importance.alpha);
@@ -97,10 +105,17 @@ test('the default numbers equal the lab\'s in Node for the same settings and see
   const page5 = await json('#ppo-numbers');
   assert.ok(close(page5.slopeAtOne, 1, 1e-6), `dL/dr = A = 1 at r = 1 (float32 tape): ${page5.slopeAtOne}`);
   // The same PPO run (seeded, same engine code) in the worker and in Node.
-  page5.run.forEach((row: any, i: number) => assert.ok(close(row.clipFraction, ppo.run[i].clipFraction, 1e-6), `update ${i + 1}: ${row.clipFraction} vs ${ppo.run[i].clipFraction}`));
+  page5.run.forEach((row: any, i: number) =>
+    assert.ok(close(row.clipFraction, ppo.run[i].clipFraction, 1e-6), `update ${i + 1}: ${row.clipFraction} vs ${ppo.run[i].clipFraction}`),
+  );
   const mb = computeSection('model', DEFAULTS.model) as any;
   const page6 = await json('#model-numbers');
-  page6.gradients.forEach((g: any, i: number) => assert.ok(close(g.totalVariance, mb.gradients[i].totalVariance, 1e-6), `${g.estimator} H ${g.horizon}: ${g.totalVariance} vs ${mb.gradients[i].totalVariance}`));
+  page6.gradients.forEach((g: any, i: number) =>
+    assert.ok(
+      close(g.totalVariance, mb.gradients[i].totalVariance, 1e-6),
+      `${g.estimator} H ${g.horizon}: ${g.totalVariance} vs ${mb.gradients[i].totalVariance}`,
+    ),
+  );
   page6.compounding.forEach((c: any, i: number) => assert.ok(close(c.changed, mb.compounding[i].changed, 1e-6), `model error H ${c.horizon}`));
   // The claims: the pathwise gradient's variance grows by orders of magnitude with H; the changed policy's model error outgrows the data policy's.
   const pw = page6.gradients.filter((g: any) => g.estimator === 'pathwise');
@@ -108,7 +123,12 @@ test('the default numbers equal the lab\'s in Node for the same settings and see
   assert.ok(page6.compounding.at(-1).changed > 2 * page6.compounding.at(-1).behaviour);
   const att = computeSection('attention', DEFAULTS.attention) as any;
   const page7 = await json('#attention-numbers');
-  for (const v of ['leaveOneOut', 'noBaseline', 'off']) assert.deepEqual(page7[v].map((x: any) => x.attendsCue), att[v].map((x: any) => x.attendsCue), v);
+  for (const v of ['leaveOneOut', 'noBaseline', 'off'])
+    assert.deepEqual(
+      page7[v].map((x: any) => x.attendsCue),
+      att[v].map((x: any) => x.attendsCue),
+      v,
+    );
 });
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'ascent.mjs');
@@ -160,15 +180,20 @@ test('moving N changes the numbers; N x variance stays flat within standard erro
   const after = await json('#compare-table');
   const node = computeSection('compare', { ...DEFAULTS.compare, N: 64 }) as any;
   for (const name of ['full', 'rewardToGo', 'rewardToGo+value']) {
-    const a = before[name], b = after[name];
+    const a = before[name],
+      b = after[name];
     assert.notEqual(a.totalVariance, b.totalVariance);
     assert.ok(close(b.totalVariance, node.estimators.find((e: any) => e.name === name).totalVariance), name);
-    const diff = 16 * a.mse - 64 * b.mse, se = Math.hypot(16 * a.mseSE, 64 * b.mseSE);
+    const diff = 16 * a.mse - 64 * b.mse,
+      se = Math.hypot(16 * a.mseSE, 64 * b.mseSE);
     assert.ok(Math.abs(diff) < 3 * se, `${name}: 16 MSE(16) - 64 MSE(64) = ${diff}, SE ${se}`);
   }
   // Section 1's slider: 2^k trajectories per estimate.
   const m = await runs('scatter');
-  await page.$eval('section[data-section=scatter] [name=N]', (el) => { (el as HTMLInputElement).value = '6'; el.dispatchEvent(new Event('input', { bubbles: true })); });
+  await page.$eval('section[data-section=scatter] [name=N]', (el) => {
+    (el as HTMLInputElement).value = '6';
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
   await drawn('scatter', m);
   const sc = await json('#scatter-numbers');
   const node1 = computeSection('scatter', { ...DEFAULTS.scatter, N: 64 }) as any;
@@ -190,7 +215,9 @@ test('moving N changes the numbers; N x variance stays flat within standard erro
 
 test('a bad control value is an error in its section, not a dead page', { skip, timeout: 20_000 }, async () => {
   await page.fill('section[data-section=importance] [name=N]', '0');
-  await page.waitForFunction(() => (document.querySelector('section[data-section=importance]') as HTMLElement).dataset.state === 'error', null, { timeout: 15_000 });
+  await page.waitForFunction(() => (document.querySelector('section[data-section=importance]') as HTMLElement).dataset.state === 'error', null, {
+    timeout: 15_000,
+  });
   assert.match((await page.textContent('section[data-section=importance] .busy'))!, /batchSize must be a positive integer, got 0/);
 });
 
@@ -202,7 +229,9 @@ test('offline once loaded: the service worker serves the page, its bundles and a
   await browser.setOffline(true);
   try {
     await p.goto(`${dash.url}lab/?natural.scale=20`);
-    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, { timeout: 15_000 });
+    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, {
+      timeout: 15_000,
+    });
     assert.equal(await p.inputValue('section[data-section=natural] [name=scale]'), '20');
     assert.ok(Number(await p.getAttribute('#natural-plot', 'data-cells')) > 0);
     // The page's own stylesheet came from the cache too.
@@ -227,18 +256,25 @@ test('the static build (npm run docs puts it in docs-site/lab/) works from a pla
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url!, 'http://x').pathname);
     const file = path.startsWith('/docs/') ? join(site, path.slice(6)) + (path.endsWith('/') ? 'index.html' : '') : '';
-    if (!file || !existsSync(file)) { res.writeHead(404).end(); return; }
+    if (!file || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const p = await browser.newPage();
   const errs: string[] = [];
   p.on('pageerror', (e) => errs.push(e.message));
-  p.on('console', (m) => { if (m.type() === 'error') errs.push(`${m.text()} (${m.location().url})`); });
+  p.on('console', (m) => {
+    if (m.type() === 'error') errs.push(`${m.text()} (${m.location().url})`);
+  });
   try {
     await p.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/docs/media/lab-page.html`);
     await p.waitForURL(/\/docs\/lab\/index\.html$/, { timeout: 10_000 });
-    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, { timeout: 15_000 });
+    await p.waitForFunction(() => Number((document.querySelector('section[data-section=natural]') as HTMLElement).dataset.runs ?? 0) > 0, null, {
+      timeout: 15_000,
+    });
     assert.ok(Number(await p.getAttribute('#natural-plot', 'data-cells')) > 0);
     // In the docs site a guide links to its built page; code paths are plain text.
     const hrefs = await p.$$eval('p.links a', (as) => as.map((a) => (a as HTMLAnchorElement).getAttribute('href')));

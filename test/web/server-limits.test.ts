@@ -40,7 +40,9 @@ function get(d: Dashboard, path: string): Promise<{ status: number; body: string
       res.setEncoding('utf8');
       res.on('data', (c) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject).end();
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -63,7 +65,7 @@ test('a history of 200,000 rows is read whole (push(...rows) overflowed the call
   assert.deepEqual(r.summary().errors, []);
 });
 
-test('downsampleMinMax keeps at most max points, the first and the last, and every bucket\'s extremes', () => {
+test("downsampleMinMax keeps at most max points, the first and the last, and every bucket's extremes", () => {
   const pts: [number, number][] = Array.from({ length: 200_000 }, (_, i) => [i, Math.sin(i / 1000)]);
   pts[123_457][1] = 50; // a spike
   pts[77_777][1] = -50; // a dip
@@ -75,8 +77,26 @@ test('downsampleMinMax keeps at most max points, the first and the last, and eve
   assert.ok(d.some((p) => p[1] === 50) && d.some((p) => p[1] === -50), 'spikes survive');
   for (let i = 1; i < d.length; i++) assert.ok(d[i][0] > d[i - 1][0], 'order kept');
   // Hand-checked small case: 10 points, max 6 -> 2 buckets of 4 interior points each.
-  const small: [number, number][] = [[0, 0], [1, 5], [2, -1], [3, 2], [4, 3], [5, 9], [6, -4], [7, 1], [8, 0], [9, 7]];
-  assert.deepEqual(downsampleMinMax(small, 6), [[0, 0], [1, 5], [2, -1], [5, 9], [6, -4], [9, 7]]);
+  const small: [number, number][] = [
+    [0, 0],
+    [1, 5],
+    [2, -1],
+    [3, 2],
+    [4, 3],
+    [5, 9],
+    [6, -4],
+    [7, 1],
+    [8, 0],
+    [9, 7],
+  ];
+  assert.deepEqual(downsampleMinMax(small, 6), [
+    [0, 0],
+    [1, 5],
+    [2, -1],
+    [5, 9],
+    [6, -4],
+    [9, 7],
+  ]);
   const short = pts.slice(0, 10);
   assert.equal(downsampleMinMax(short), short, 'short series are returned as they are');
   assert.throws(() => downsampleMinMax(pts, 3), /max must be at least 4, got 3/);
@@ -122,13 +142,22 @@ test('a long history streams in bounded events that rebuild it exactly, then liv
   assert.equal(chunks.length, 25);
   assert.ok(chunks.every((e) => e.data.rows.length <= 1000));
   assert.equal(chunks.filter((e) => e.data.reset).length, 1, 'only the first chunk resets');
-  assert.deepEqual(rows.map((r) => r.iteration), Array.from({ length: 25_000 }, (_, i) => i + 1));
+  assert.deepEqual(
+    rows.map((r) => r.iteration),
+    Array.from({ length: 25_000 }, (_, i) => i + 1),
+  );
   // A resumed run rewrites the file shorter: subscribers get a reset with the new rows.
   const live = readEvents(d, (ev) => ev.some((e) => e.event === 'rows' && e.data.reset && e.data.rows.length === 3));
   await new Promise((r) => setTimeout(r, 100));
   writeFileSync(join(dir, 'progress.jsonl'), [1, 2, 3].map((i) => JSON.stringify(row(i, 1)) + '\n').join(''));
   const ev2 = await live;
-  assert.deepEqual(ev2.filter((e) => e.event === 'rows').at(-1)!.data.rows.map((r: any) => r.iteration), [1, 2, 3]);
+  assert.deepEqual(
+    ev2
+      .filter((e) => e.event === 'rows')
+      .at(-1)!
+      .data.rows.map((r: any) => r.iteration),
+    [1, 2, 3],
+  );
 });
 
 test('40 event-stream clients that never read hold bounded memory; a slow one is dropped', async () => {
@@ -212,8 +241,14 @@ test('files symlinked out of the runs directory are not read; links inside it ar
   const runs = Object.fromEntries(JSON.parse((await get(d, '/api/runs')).body).runs.map((r: any) => [r.name, r]));
   assert.equal(runs.linked.rows, 0);
   assert.equal(runs.linked.algo, null);
-  assert.ok(runs.linked.errors.some((e: string) => /^progress\.jsonl points outside the served directory/.test(e)), runs.linked.errors.join('; '));
-  assert.ok(runs.linked.errors.some((e: string) => /^config\.json points outside the served directory/.test(e)), runs.linked.errors.join('; '));
+  assert.ok(
+    runs.linked.errors.some((e: string) => /^progress\.jsonl points outside the served directory/.test(e)),
+    runs.linked.errors.join('; '),
+  );
+  assert.ok(
+    runs.linked.errors.some((e: string) => /^config\.json points outside the served directory/.test(e)),
+    runs.linked.errors.join('; '),
+  );
   const one = await get(d, '/api/runs/linked');
   assert.doesNotMatch(one.body, /secretValue|31337|secretAlgo|secretEnv/);
   const ck = await get(d, '/api/runs/linked/checkpoints/x.ascent');
@@ -243,7 +278,10 @@ test('GET /api/runs/<run> of a long history is written in pieces and parses whol
   const d = await start(runsDir, { rowsPerEvent: 1000 });
   const r = JSON.parse((await get(d, '/api/runs/long')).body);
   assert.equal(r.run.name, 'long');
-  assert.deepEqual(r.rows.map((x: any) => x.iteration), Array.from({ length: 30_000 }, (_, i) => i + 1));
+  assert.deepEqual(
+    r.rows.map((x: any) => x.iteration),
+    Array.from({ length: 30_000 }, (_, i) => i + 1),
+  );
   assert.deepEqual(JSON.parse((await get(d, '/api/runs/empty-rows')).body).rows, []);
 });
 

@@ -34,7 +34,10 @@ before(async () => {
   writeRun(runsDir, 'good', { rows: 5, checkpoint: ck });
   const bad = writeRun(runsDir, 'corrupt', { rows: 3, checkpoint: null });
   writeFileSync(join(bad, 'config.json'), '{"algo": "ppo", ');
-  writeFileSync(join(bad, 'progress.jsonl'), `${JSON.stringify({ steps: 1, returnMean: 9 })}\nnot json at all\n${JSON.stringify({ steps: 3, returnMean: 9 })}\n`);
+  writeFileSync(
+    join(bad, 'progress.jsonl'),
+    `${JSON.stringify({ steps: 1, returnMean: 9 })}\nnot json at all\n${JSON.stringify({ steps: 3, returnMean: 9 })}\n`,
+  );
   mkdirSync(join(runsDir, 'empty'));
   writeFileSync(join(runsDir, 'secret.txt'), 'not a run');
   dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 50 });
@@ -62,8 +65,14 @@ test('lists runs with their summaries; missing and corrupt files are errors on t
   assert.equal(by.good.rows, 5);
   assert.deepEqual(by.good.checkpoints, ['best.ascent', 'last.ascent']);
   assert.deepEqual(by.good.errors, []);
-  assert.ok(by.corrupt.errors.some((e: string) => /config\.json is corrupt/.test(e)), by.corrupt.errors.join('; '));
-  assert.ok(by.corrupt.errors.some((e: string) => /progress\.jsonl line 2 is corrupt/.test(e)), by.corrupt.errors.join('; '));
+  assert.ok(
+    by.corrupt.errors.some((e: string) => /config\.json is corrupt/.test(e)),
+    by.corrupt.errors.join('; '),
+  );
+  assert.ok(
+    by.corrupt.errors.some((e: string) => /progress\.jsonl line 2 is corrupt/.test(e)),
+    by.corrupt.errors.join('; '),
+  );
   assert.equal(by.corrupt.rows, 1, 'rows before the bad line are kept');
   assert.ok(by.empty.errors.includes('config.json is missing'));
   const one = JSON.parse((await get('/api/runs/good')).body);
@@ -83,10 +92,19 @@ test('a run that does not exist is a 404 naming it; checkpoints are served as by
 
 test('refuses paths outside the runs and assets directories, plain or encoded', async () => {
   const attempts = [
-    '/api/runs/../../etc/passwd', '/api/runs/..', '/api/runs/%2e%2e', '/api/runs/%2E%2E/%2E%2E/etc/passwd',
-    '/api/runs/..%2f..%2fetc%2fpasswd', '/api/runs/good%2f..%2f..%2fsecret.txt', '/api/runs/good/checkpoints/..%2f..%2fconfig.json',
-    '/api/runs/..%5c..%5csecret.txt', '/api/runs/%00', '/train/../../package.json', '/train/..%2f..%2fpackage.json',
-    '/%2e%2e/%2e%2e/package.json', '/dashboard/%2e%2e%2f%2e%2e%2fpackage.json',
+    '/api/runs/../../etc/passwd',
+    '/api/runs/..',
+    '/api/runs/%2e%2e',
+    '/api/runs/%2E%2E/%2E%2E/etc/passwd',
+    '/api/runs/..%2f..%2fetc%2fpasswd',
+    '/api/runs/good%2f..%2f..%2fsecret.txt',
+    '/api/runs/good/checkpoints/..%2f..%2fconfig.json',
+    '/api/runs/..%5c..%5csecret.txt',
+    '/api/runs/%00',
+    '/train/../../package.json',
+    '/train/..%2f..%2fpackage.json',
+    '/%2e%2e/%2e%2e/package.json',
+    '/dashboard/%2e%2e%2f%2e%2e%2fpackage.json',
   ];
   for (const path of attempts) {
     const r = await get(path);
@@ -99,12 +117,15 @@ test('refuses paths outside the runs and assets directories, plain or encoded', 
 });
 
 test('refuses a Host header that is not a local name for this server (DNS rebinding)', async () => {
-  const status = (hostHeader: string) => new Promise<number>((resolve, reject) => {
-    request({ host: '127.0.0.1', port: dash.port, path: '/api/runs', headers: { host: hostHeader } }, (res) => {
-      res.resume();
-      resolve(res.statusCode!);
-    }).on('error', reject).end();
-  });
+  const status = (hostHeader: string) =>
+    new Promise<number>((resolve, reject) => {
+      request({ host: '127.0.0.1', port: dash.port, path: '/api/runs', headers: { host: hostHeader } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+        .on('error', reject)
+        .end();
+    });
   assert.equal(await status(`evil.example:${dash.port}`), 403);
   assert.equal(await status('127.0.0.1:1'), 403);
   assert.equal(await status(`localhost:${dash.port}`), 200);
@@ -137,7 +158,10 @@ test('server-sent events: a snapshot of every run, then rows as they are appende
           events.push({ event: ev, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]) });
           const appended = events.filter((e) => e.event === 'rows' && e.data.name === 'good' && !e.data.reset);
           const born = events.some((e) => e.event === 'rows' && e.data.name === 'fresh');
-          if (appended.length && born) { req.destroy(); resolve(); }
+          if (appended.length && born) {
+            req.destroy();
+            resolve();
+          }
         }
       });
     });
@@ -152,7 +176,10 @@ test('server-sent events: a snapshot of every run, then rows as they are appende
   const snap = events.find((e) => e.event === 'rows' && e.data.name === 'good' && e.data.reset)!;
   assert.ok(snap.data.rows.length >= 5);
   const added = events.filter((e) => e.event === 'rows' && e.data.name === 'good' && !e.data.reset).flatMap((e) => e.data.rows);
-  assert.deepEqual(added.map((r: any) => r.iteration), [6, 7]);
+  assert.deepEqual(
+    added.map((r: any) => r.iteration),
+    [6, 7],
+  );
   assert.ok(events.some((e) => e.event === 'run' && e.data.name === 'fresh' && e.data.state === 'running'));
 });
 
@@ -175,11 +202,13 @@ test('a progress line still being written is held back until its newline arrives
 test('a runs directory that does not exist is reported, and the port must be valid', async () => {
   const d = await startDashboard({ runsDir: join(runsDir, 'nope', 'deeper'), port: 0, assetsDir: await buildAssets() });
   try {
-    const r = await new Promise<string>((resolve) => request({ host: '127.0.0.1', port: d.port, path: '/api/runs' }, (res) => {
-      let b = '';
-      res.on('data', (c) => (b += c));
-      res.on('end', () => resolve(b));
-    }).end());
+    const r = await new Promise<string>((resolve) =>
+      request({ host: '127.0.0.1', port: d.port, path: '/api/runs' }, (res) => {
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve(b));
+      }).end(),
+    );
     assert.match(JSON.parse(r).error, /runs directory .*nope.deeper does not exist/);
   } finally {
     await d.close();
@@ -202,14 +231,20 @@ test('a built page set that lacks a bundle (an older build, before the lab page)
   }
 });
 
-test('/source/ serves the package\'s own sources and docs as text, and nothing else', async () => {
+test("/source/ serves the package's own sources and docs as text, and nothing else", async () => {
   const ok = await get('/source/src/lab/estimators.ts');
   assert.equal(ok.status, 200);
   assert.match(ok.type, /^text\/plain/);
   assert.match(ok.body, /export function/);
   assert.equal((await get('/source/docs/algorithms/ppo.md')).status, 200);
-  for (const bad of ['/source/package.json', '/source/test/web/server.test.ts', '/source/src/../package.json',
-    '/source/src/..%2f..%2fpackage.json', '/source/src/missing.ts', '/source/README.md']) {
+  for (const bad of [
+    '/source/package.json',
+    '/source/test/web/server.test.ts',
+    '/source/src/../package.json',
+    '/source/src/..%2f..%2fpackage.json',
+    '/source/src/missing.ts',
+    '/source/README.md',
+  ]) {
     assert.ok([403, 404].includes((await get(bad)).status), bad);
   }
 });

@@ -43,7 +43,7 @@ const cartPixels = (p: Page) => p.evaluate(`(${CANVAS_COLOURS})('env-canvas')`) 
  */
 async function cartInView(p: Page): Promise<Awaited<ReturnType<typeof cartPixels>>> {
   let px = await cartPixels(p);
-  for (const end = Date.now() + 15_000; !(px.black > 1500 && px.pole > 300) && Date.now() < end;) {
+  for (const end = Date.now() + 15_000; !(px.black > 1500 && px.pole > 300) && Date.now() < end; ) {
     await p.waitForTimeout(50);
     px = await cartPixels(p);
   }
@@ -69,7 +69,7 @@ test('PPO trains CartPole-v1 in a worker to a greedy mean of at least 195; pause
   await page.waitForFunction(() => document.body.dataset.reason === 'threshold', null, { timeout: TRAIN_BOUND_MS });
   const mean = Number(await page.getAttribute('#eval-mean', 'data-value'));
   assert.ok(mean >= 195, `greedy evaluation mean ${mean}`);
-  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error') ?? '');
+  assert.equal(await page.isHidden('#error'), true, (await page.textContent('#error')) ?? '');
   await page.screenshot({ path: join(ARTIFACTS, 'train-done.png') });
 });
 
@@ -81,7 +81,7 @@ test('the canvas shows the cart and the pole of the policy being trained', { ski
   assert.ok(px.pole > 300, `pole pixels: ${px.pole}`);
 });
 
-test('Save downloads a checkpoint that decodes in Node with the run\'s evaluation', { skip }, async () => {
+test("Save downloads a checkpoint that decodes in Node with the run's evaluation", { skip }, async () => {
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
   assert.match(download.suggestedFilename(), /^ppo-CartPole-v1-s0-\d+\.ascent$/);
   const path = join(ARTIFACTS, download.suggestedFilename());
@@ -97,7 +97,7 @@ test('Save downloads a checkpoint that decodes in Node with the run\'s evaluatio
   await page.waitForFunction(() => (document.getElementById('stored') as HTMLSelectElement).options.length > 1);
 });
 
-test('a saved file loads back and plays: its first episode is the evaluation\'s first episode', { skip }, async () => {
+test("a saved file loads back and plays: its first episode is the evaluation's first episode", { skip }, async () => {
   assert.ok(saved, 'needs the saved policy');
   await page.reload();
   await page.setInputFiles('#load-file', saved.path);
@@ -124,7 +124,7 @@ test('Continue training picks the loaded run up where it stopped', { skip }, asy
   assert.ok(done >= from + 4096 && done < from + 4096 + 256, `steps ${done} after resuming at ${from}`);
   // 16 updates of 8 x 32 steps were logged, not a run from zero.
   assert.equal(await page.getAttribute('#steps-done', 'data-updates'), '16');
-  assert.equal(await page.isHidden('#error'), true, await page.textContent('#error') ?? '');
+  assert.equal(await page.isHidden('#error'), true, (await page.textContent('#error')) ?? '');
 });
 
 test('a policy saved in the browser (IndexedDB) loads back; a corrupt file is an error in the page', { skip }, async () => {
@@ -139,7 +139,7 @@ test('a policy saved in the browser (IndexedDB) loads back; a corrupt file is an
   writeFileSync(badPath, bad);
   await page.setInputFiles('#load-file', badPath);
   await page.waitForSelector('#error:not([hidden])');
-  assert.match(await page.textContent('#error') ?? '', /cannot load corrupt\.ascent: .*checksum mismatch/);
+  assert.match((await page.textContent('#error')) ?? '', /cannot load corrupt\.ascent: .*checksum mismatch/);
   await page.screenshot({ path: join(ARTIFACTS, 'train-corrupt.png') });
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
 });

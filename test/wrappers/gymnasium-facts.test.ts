@@ -40,7 +40,10 @@ test('RescaleAction follows Gymnasium 1.x: affine map, no clip, float32 in float
   const c = new RescaleAction(inner2, 0, 1, { clip: true });
   c.reset();
   for (const a of f.inputs) c.step([a]);
-  assert.deepEqual(inner2.actions, f.float64_outputs.map((v: number) => Math.min(Math.max(v, -1), 1)));
+  assert.deepEqual(
+    inner2.actions,
+    f.float64_outputs.map((v: number) => Math.min(Math.max(v, -1), 1)),
+  );
 });
 
 test('RescaleAction on MountainCarContinuous-v0 with out-of-range actions: Gymnasium rewards and observations', () => {
@@ -124,7 +127,7 @@ test('NormalizeObservation epsilon <= 0 and NormalizeReward gamma outside [0, 1]
   assert.doesNotThrow(() => new NormalizeReward(make('CartPole-v1'), 0));
 });
 
-test("String(env) prints the wrapper chain as Gymnasium does (env-checker-and-str.json)", () => {
+test('String(env) prints the wrapper chain as Gymnasium does (env-checker-and-str.json)', () => {
   const f = facts('env-checker-and-str.json');
   const base = new CartPoleEnv();
   base.spec = make('CartPole-v1').spec;

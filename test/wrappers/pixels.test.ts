@@ -9,9 +9,18 @@ import { CatchEnv } from '../../src/envs/pixels/catch.ts';
 /** An env whose observation is a fixed image (to test the wrappers on known pixels). */
 class ImageEnv extends BaseEnv<Uint8Array, number> {
   readonly actionSpace = new Discrete(1);
-  constructor(readonly observationSpace: Box<Uint8Array>, private readonly img: Uint8Array) { super(); }
-  reset() { return { obs: this.img, info: {} }; }
-  step(): StepResult<Uint8Array> { return this.stepResult(this.img, 0, false); }
+  constructor(
+    readonly observationSpace: Box<Uint8Array>,
+    private readonly img: Uint8Array,
+  ) {
+    super();
+  }
+  reset() {
+    return { obs: this.img, info: {} };
+  }
+  step(): StepResult<Uint8Array> {
+    return this.stepResult(this.img, 0, false);
+  }
 }
 
 test('GrayscaleObservation: BT.601 luma by hand, rounded for uint8; keepDim adds a channel axis', () => {
@@ -44,18 +53,21 @@ test('ScaleObservation and ChannelsFirstObservation: /255 and HWC -> CHW', () =>
   assert.throws(() => new ScaleObservation(s as any), /expected a uint8 Box of pixels/);
 });
 
-test('the Gymnasium-style pipeline on rendered Catch gives exactly CatchPixels\' observations', () => {
+test("the Gymnasium-style pipeline on rendered Catch gives exactly CatchPixels' observations", () => {
   const pixels = new CatchEnv({ obsType: 'pixels' });
   const rendered = new CatchEnv({ renderMode: 'rgb_array', cellPixels: 4 });
   const pipe = new ChannelsFirstObservation(new ScaleObservation(new ResizeObservation(new GrayscaleObservation(new AddRenderObservation(rendered)), [10, 5])));
   assert.deepEqual((pipe.observationSpace as Box).shape, [1, 10, 5]);
   for (let seed = 0; seed < 3; seed++) {
-    let a = pixels.reset({ seed }).obs, b = pipe.reset({ seed }).obs as Float32Array;
+    let a = pixels.reset({ seed }).obs,
+      b = pipe.reset({ seed }).obs as Float32Array;
     for (let t = 0; ; t++) {
       assert.deepEqual(Array.from(b), Array.from(a), `seed ${seed} step ${t}`);
       const act = (seed + t) % 3;
-      const ra = pixels.step(act), rb = pipe.step(act);
-      a = ra.obs; b = rb.obs as Float32Array;
+      const ra = pixels.step(act),
+        rb = pipe.step(act);
+      a = ra.obs;
+      b = rb.obs as Float32Array;
       assert.equal(rb.reward, ra.reward);
       if (ra.terminated) break;
     }

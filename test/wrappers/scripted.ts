@@ -11,7 +11,11 @@ export class ScriptedEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
   private k = 0;
   private readonly o: Float32Array;
 
-  constructor(readonly length = 3, readonly dim = 1, readonly base = 0) {
+  constructor(
+    readonly length = 3,
+    readonly dim = 1,
+    readonly base = 0,
+  ) {
     super();
     this.observationSpace = new Box<Float32Array>(-1000, 1000, [dim]);
     this.o = new Float32Array(dim);

@@ -69,20 +69,40 @@ test('a stack of every wrapper: snapshot, JSON round trip, restore into a fresh 
   const kinds: string[] = [];
   for (let s: EnvSnapshot | undefined = snap; s; s = s.env) kinds.push(s.kind);
   assert.deepEqual(kinds, [
-    'TransformAction', 'ClipAction', 'RescaleAction', 'TransformReward', 'NormalizeReward', 'TransformObservation', 'NormalizeObservation',
-    'RecordEpisodeStatistics', 'FlattenObservation', 'FrameStackObservation', 'MaskVelocity', 'OrderEnforcing', 'TimeLimit', 'PendulumEnv',
+    'TransformAction',
+    'ClipAction',
+    'RescaleAction',
+    'TransformReward',
+    'NormalizeReward',
+    'TransformObservation',
+    'NormalizeObservation',
+    'RecordEpisodeStatistics',
+    'FlattenObservation',
+    'FrameStackObservation',
+    'MaskVelocity',
+    'OrderEnforcing',
+    'TimeLimit',
+    'PendulumEnv',
   ]);
-  const rngAt = rng.getState(), clockAt = clock.ms;
+  const rngAt = rng.getState(),
+    clockAt = clock.ms;
   const b = fullStack();
   b.restore!(snap);
   const expected = run(a, rng, 45);
   clock.ms = clockAt;
   const got = run(b, Rng.fromState(rngAt), 45);
-  assert.ok(expected.some((x) => (x as unknown[])[0] === 'reset'), 'the continuation crosses episode ends');
-  assert.ok(expected.some((x) => (x as unknown[])[4] !== null), 'and reports episode statistics');
+  assert.ok(
+    expected.some((x) => (x as unknown[])[0] === 'reset'),
+    'the continuation crosses episode ends',
+  );
+  assert.ok(
+    expected.some((x) => (x as unknown[])[4] !== null),
+    'and reports episode statistics',
+  );
   assert.deepEqual(got, expected);
   assert.deepEqual(b.snapshot!(), a.snapshot!());
-  const ra = find(a, RecordEpisodeStatistics), rb = find(b, RecordEpisodeStatistics);
+  const ra = find(a, RecordEpisodeStatistics),
+    rb = find(b, RecordEpisodeStatistics);
   assert.deepEqual([rb.returnQueue, rb.lengthQueue, rb.timeQueue, rb.episodeCount], [ra.returnQueue, ra.lengthQueue, ra.timeQueue, ra.episodeCount]);
   assert.deepEqual(find(b, NormalizeReward).getStats(), find(a, NormalizeReward).getStats());
 });
@@ -151,7 +171,10 @@ test('bad wrapper snapshots name the wrapper and what was expected', () => {
   norm.reset({ seed: 0 });
   const ns = viaJson(norm.snapshot());
   (ns.state as { obsRms: { mean: number[] } }).obsRms.mean = [1, 2];
-  assert.throws(() => new NormalizeObservation(make('CartPole-v1')).restore(ns), /NormalizeObservation\.restore: state\.obsRms: mean: expected 4 numbers, got 2/);
+  assert.throws(
+    () => new NormalizeObservation(make('CartPole-v1')).restore(ns),
+    /NormalizeObservation\.restore: state\.obsRms: mean: expected 4 numbers, got 2/,
+  );
 });
 
 /** A user wrapper with state that does not declare it: snapshots must refuse, not silently drop `count`. */
@@ -164,7 +187,10 @@ class CountSteps<O, A> extends Wrapper<O, A> {
 }
 
 test('a wrapper subclass without its own snapshotSelf, or an inner env without snapshot(), cannot snapshot', () => {
-  assert.throws(() => new CountSteps(make('CartPole-v1')).snapshot(), (e: Error) => e instanceof SnapshotUnsupportedError && /CountSteps\(CartPole-v1\) cannot snapshot itself/.test(e.message));
+  assert.throws(
+    () => new CountSteps(make('CartPole-v1')).snapshot(),
+    (e: Error) => e instanceof SnapshotUnsupportedError && /CountSteps\(CartPole-v1\) cannot snapshot itself/.test(e.message),
+  );
   const plain = { observationSpace: null, actionSpace: null, spec: null, renderMode: null } as unknown as Env<any, any>;
   assert.throws(() => new TimeLimit(plain, 5).snapshot(), /Object \(inside TimeLimit\) cannot snapshot itself: it has no snapshot\(\)\/restore\(\)/);
   // A plain Wrapper is a pass-through and snapshots as one.

@@ -37,7 +37,8 @@ test('RunningMeanStd: Gymnasium start (mean 0, var 1, count 1e-4) and hand-compu
 test('NormalizeObservation: hand-computed first value, convergence, freezing, export and restore', () => {
   const env = new NormalizeObservation(new ScriptedEnv(100, 1, 2));
   const o0 = env.reset().obs[0];
-  const mean = 2 / 1.0001, v = (1e-4 + (4 * 1e-4) / 1.0001) / 1.0001;
+  const mean = 2 / 1.0001,
+    v = (1e-4 + (4 * 1e-4) / 1.0001) / 1.0001;
   close(o0, (2 - mean) / Math.sqrt(v + 1e-8), 1e-5); // float32 statistics: agreement to float32 precision
   for (let t = 0; t < 99; t++) env.step([0]);
   // obs were 2, 3, ..., 101: mean 51.5, population variance (100^2 - 1) / 12
@@ -56,7 +57,12 @@ test('NormalizeObservation: hand-computed first value, convergence, freezing, ex
 });
 
 test('NormalizeObservation on float32 obs matches Gymnasium + NumPy 2 (float32 statistics) bit for bit', () => {
-  const seq = [[0.1, -3.7], [0.25, 2.2], [-1.3, 0.4], [7.5, 1e-3]];
+  const seq = [
+    [0.1, -3.7],
+    [0.25, 2.2],
+    [-1.3, 0.4],
+    [7.5, 1e-3],
+  ];
   class ListEnv extends BaseEnv<Float32Array, number> {
     readonly observationSpace = new Box<Float32Array>(-10, 10, [2]);
     readonly actionSpace = new Discrete(1);
@@ -94,7 +100,9 @@ test('NormalizeReward: discounted-return statistics, no mean subtraction, G rese
   // reward 2 and terminated: Gymnasium's G = G * gamma * (1 - terminated) + r drops the old G: G = 2
   const r2 = env.step([0]);
   assert.equal(env.discountedReward, 2);
-  const m1 = 1 / 1.0001, d = 2 - m1, tot = 2.0001;
+  const m1 = 1 / 1.0001,
+    d = 2 - m1,
+    tot = 2.0001;
   const v2 = (v1 * 1.0001 + (d * d * 1.0001) / tot) / tot;
   close(r2.reward, 2 / Math.sqrt(v2 + 1e-8));
   assert.equal(r2.terminated, true);

@@ -54,9 +54,26 @@ export interface MbpgConfig {
 }
 
 export const MBPG_DEFAULTS: MbpgConfig = {
-  env: 'Pendulum-v1', seed: 0, realSteps: 200, horizon: 100, branches: 32, pgIterations: 10, epochs: 5, batchSize: 256,
-  gamma: 0.99, gaeLambda: 0.95, clipRange: 0.2, lr: 1e-3, maxGradNorm: 0.5, vfCoef: 0.5, hidden: [64, 64], logStdInit: 0,
-  model: { ...ENSEMBLE_DEFAULTS, ensembleSize: 5, numElites: 4, hidden: [128, 128] }, modelBatchSize: 64, modelMaxEpochs: 200, patience: 10,
+  env: 'Pendulum-v1',
+  seed: 0,
+  realSteps: 200,
+  horizon: 100,
+  branches: 32,
+  pgIterations: 10,
+  epochs: 5,
+  batchSize: 256,
+  gamma: 0.99,
+  gaeLambda: 0.95,
+  clipRange: 0.2,
+  lr: 1e-3,
+  maxGradNorm: 0.5,
+  vfCoef: 0.5,
+  hidden: [64, 64],
+  logStdInit: 0,
+  model: { ...ENSEMBLE_DEFAULTS, ensembleSize: 5, numElites: 4, hidden: [128, 128] },
+  modelBatchSize: 64,
+  modelMaxEpochs: 200,
+  patience: 10,
   totalSteps: 5000,
 };
 
@@ -85,18 +102,33 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
 
   constructor(config: Partial<MbpgConfig> = {}) {
     const c = (this.config = resolveConfig('mbpg', MBPG_DEFAULTS, config, {
-      seed: must.nonNegativeInt, realSteps: must.positiveInt, horizon: must.positiveInt, branches: must.positiveInt, pgIterations: must.positiveInt,
-      epochs: must.positiveInt, batchSize: must.positiveInt, gamma: must.unit, gaeLambda: must.unit, clipRange: must.positive, lr: must.nonNegative,
-      maxGradNorm: must.positive, vfCoef: must.nonNegative, modelBatchSize: must.positiveInt, modelMaxEpochs: must.positiveInt, patience: must.positiveInt,
+      seed: must.nonNegativeInt,
+      realSteps: must.positiveInt,
+      horizon: must.positiveInt,
+      branches: must.positiveInt,
+      pgIterations: must.positiveInt,
+      epochs: must.positiveInt,
+      batchSize: must.positiveInt,
+      gamma: must.unit,
+      gaeLambda: must.unit,
+      clipRange: must.positive,
+      lr: must.nonNegative,
+      maxGradNorm: must.positive,
+      vfCoef: must.nonNegative,
+      modelBatchSize: must.positiveInt,
+      modelMaxEpochs: must.positiveInt,
+      patience: must.positiveInt,
       totalSteps: must.positiveInt,
     }));
     this.env = make(c.env);
     const limit = this.env.spec?.maxEpisodeSteps;
-    if (limit !== undefined && c.horizon > limit) throw new RangeError(`mbpg: rollout length ${c.horizon} ('horizon') is longer than ${c.env}'s episode limit of ${limit} steps`);
+    if (limit !== undefined && c.horizon > limit)
+      throw new RangeError(`mbpg: rollout length ${c.horizon} ('horizon') is longer than ${c.env}'s episode limit of ${limit} steps`);
     ({ low: this.low, high: this.high } = boxBounds('mbpg', this.env.actionSpace));
     this.termination = terminationFn(c.env);
     const rng = new Rng(c.seed);
-    const obsDim = (this.env.observationSpace as unknown as { shape: number[] }).shape[0], actDim = this.low.length;
+    const obsDim = (this.env.observationSpace as unknown as { shape: number[] }).shape[0],
+      actDim = this.low.length;
     this.policy = new GaussianPolicy(obsDim, actDim, rng.split(), { hidden: c.hidden, activation: 'tanh', logStdInit: c.logStdInit });
     this.value = new ValueFunction(obsDim, rng.split(), { hidden: c.hidden });
     this.model = new GaussianEnsemble(obsDim, actDim, rng.split(), c.model);
@@ -140,13 +172,26 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
 
   /** H x B model steps, time-major, with the policy's log-probabilities and the values. */
   private modelRollout() {
-    const c = this.config, H = c.horizon, B = c.branches, D = this.model.obsDim, A = this.model.actDim;
-    const obs = new Float32Array(H * B * D), act = new Float32Array(H * B * A), logp = new Float32Array(H * B);
-    const rewards = new Float64Array(H * B), terminated = new Uint8Array(H * B), truncated = new Uint8Array(H * B);
+    const c = this.config,
+      H = c.horizon,
+      B = c.branches,
+      D = this.model.obsDim,
+      A = this.model.actDim;
+    const obs = new Float32Array(H * B * D),
+      act = new Float32Array(H * B * A),
+      logp = new Float32Array(H * B);
+    const rewards = new Float64Array(H * B),
+      terminated = new Uint8Array(H * B),
+      truncated = new Uint8Array(H * B);
     const s = new Float32Array(B * D);
-    const draw = (b: number) => { const j = this.rng.int(this.real.size); s.set(this.real.obs.subarray(j * D, (j + 1) * D), b * D); };
+    const draw = (b: number) => {
+      const j = this.rng.int(this.real.size);
+      s.set(this.real.obs.subarray(j * D, (j + 1) * D), b * D);
+    };
     for (let b = 0; b < B; b++) draw(b);
-    const next = new Float32Array(B * D), r = new Float32Array(B), done = new Uint8Array(B);
+    const next = new Float32Array(B * D),
+      r = new Float32Array(B),
+      done = new Uint8Array(B);
     for (let t = 0; t < H; t++) {
       const res = this.policy.act(s, B, this.rng);
       const a = this.clipAction(res.actions);
@@ -170,27 +215,56 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
   update(): UpdateLog {
     const c = this.config;
     const episodes = this.collectReal(c.realSteps);
-    this.lastFit = this.model.fit({ n: this.real.size, obs: this.real.obs, actions: this.real.actions, nextObs: this.real.nextObs, rewards: this.real.rewards },
-      { batchSize: c.modelBatchSize, maxEpochs: c.modelMaxEpochs, patience: c.patience });
-    let policyLoss = 0, valueLoss = 0, modelReturn = 0, n = 0;
-    const D = this.model.obsDim, A = this.model.actDim, N = c.horizon * c.branches;
+    this.lastFit = this.model.fit(
+      { n: this.real.size, obs: this.real.obs, actions: this.real.actions, nextObs: this.real.nextObs, rewards: this.real.rewards },
+      { batchSize: c.modelBatchSize, maxEpochs: c.modelMaxEpochs, patience: c.patience },
+    );
+    let policyLoss = 0,
+      valueLoss = 0,
+      modelReturn = 0,
+      n = 0;
+    const D = this.model.obsDim,
+      A = this.model.actDim,
+      N = c.horizon * c.branches;
     for (let it = 0; it < c.pgIterations; it++) {
       const ro = this.modelRollout();
-      const { advantages, returns } = gae({ rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: c.branches }, ro.values,
-        { gamma: c.gamma, lambda: c.gaeLambda, lastValues: ro.lastValues });
-      modelReturn += meanStd(ro.rewards).mean * c.horizon / c.pgIterations;
+      const { advantages, returns } = gae({ rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: c.branches }, ro.values, {
+        gamma: c.gamma,
+        lambda: c.gaeLambda,
+        lastValues: ro.lastValues,
+      });
+      modelReturn += (meanStd(ro.rewards).mean * c.horizon) / c.pgIterations;
       for (let epoch = 0; epoch < c.epochs; epoch++) {
         const perm = this.rng.permutation(N);
         for (let k = 0; k + c.batchSize <= N; k += c.batchSize) {
-          const idx = perm.subarray(k, k + c.batchSize), m = idx.length;
+          const idx = perm.subarray(k, k + c.batchSize),
+            m = idx.length;
           const adv = Float32Array.from(idx, (i) => advantages[i]);
           const { mean: am, std: as } = meanStd(adv);
           for (let i = 0; i < m; i++) adv[i] = (adv[i] - am) / (as + 1e-8);
           const o = new Tensor(gatherRows(ro.obs, D, idx), [m, D]);
-          const ratio = exp(sub(this.policy.distribution(o).logProb(gatherRows(ro.act, A, idx)), new Tensor(Float32Array.from(idx, (i) => ro.logp[i]), [m])));
+          const ratio = exp(
+            sub(
+              this.policy.distribution(o).logProb(gatherRows(ro.act, A, idx)),
+              new Tensor(
+                Float32Array.from(idx, (i) => ro.logp[i]),
+                [m],
+              ),
+            ),
+          );
           const At = new Tensor(adv, [m]);
           const pg = neg(mean(minimum(mul(ratio, At), mul(clip(ratio, 1 - c.clipRange, 1 + c.clipRange), At))));
-          const vl = mean(square(sub(this.value.forward(o), new Tensor(Float32Array.from(idx, (i) => returns[i]), [m]))));
+          const vl = mean(
+            square(
+              sub(
+                this.value.forward(o),
+                new Tensor(
+                  Float32Array.from(idx, (i) => returns[i]),
+                  [m],
+                ),
+              ),
+            ),
+          );
           const loss = add(pg, mul(vl, c.vfCoef));
           checkLoss(loss, 'mbpg loss', this.iteration);
           const g = grad(loss, this.params, { allowUnused: true }) as Tensor[];
@@ -206,9 +280,17 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     const r = meanStd(this.recent.map((e) => e.return));
     const f = this.lastFit;
     return {
-      iteration: this.iteration, steps: this.envSteps, seconds: (performance.now() - this.start) / 1000, episodes,
-      returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
-      policyLoss: policyLoss / n, valueLoss: valueLoss / n, modelReturn, modelSteps: N * c.pgIterations,
+      iteration: this.iteration,
+      steps: this.envSteps,
+      seconds: (performance.now() - this.start) / 1000,
+      episodes,
+      returnMean: r.mean,
+      returnStd: r.std,
+      lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
+      policyLoss: policyLoss / n,
+      valueLoss: valueLoss / n,
+      modelReturn,
+      modelSteps: N * c.pgIterations,
       modelHoldoutMse: f.elites.reduce((s, e) => s + f.holdoutMse[e], 0) / f.elites.length,
     };
   }
@@ -225,10 +307,25 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
   getState(): AlgorithmState {
     const o = optimizerToState('opt', this.opt);
     return {
-      tensors: [...this.policy.namedParameters(), ...this.value.namedParameters(), ...this.model.namedParameters(), ...o.tensors, ...bufferTensors('real', this.real),
-        ...this.model.optimizers().flatMap(([name, mo]) => optimizerToState(name, mo).tensors)],
-      meta: { algo: this.name, config: this.config, iteration: this.iteration, envSteps: this.envSteps, opt: o.meta, model: this.model.getMeta(), rng: this.rng.getState(), real: bufferMeta(this.real),
-        modelOpts: Object.fromEntries(this.model.optimizers().map(([name, mo]) => [name, optimizerToState(name, mo).meta])) },
+      tensors: [
+        ...this.policy.namedParameters(),
+        ...this.value.namedParameters(),
+        ...this.model.namedParameters(),
+        ...o.tensors,
+        ...bufferTensors('real', this.real),
+        ...this.model.optimizers().flatMap(([name, mo]) => optimizerToState(name, mo).tensors),
+      ],
+      meta: {
+        algo: this.name,
+        config: this.config,
+        iteration: this.iteration,
+        envSteps: this.envSteps,
+        opt: o.meta,
+        model: this.model.getMeta(),
+        rng: this.rng.getState(),
+        real: bufferMeta(this.real),
+        modelOpts: Object.fromEntries(this.model.optimizers().map(([name, mo]) => [name, optimizerToState(name, mo).meta])),
+      },
     };
   }
 

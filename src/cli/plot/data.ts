@@ -36,8 +36,14 @@ export function findRunDirs(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     if (!existsSync(p) || !statSync(p).isDirectory()) throw new ConfigError(`plot: no such run directory ${p}`);
-    if (existsSync(join(p, 'config.json'))) { out.push(p); continue; }
-    const kids = readdirSync(p).map((k) => join(p, k)).filter((k) => statSync(k).isDirectory() && existsSync(join(k, 'config.json'))).sort();
+    if (existsSync(join(p, 'config.json'))) {
+      out.push(p);
+      continue;
+    }
+    const kids = readdirSync(p)
+      .map((k) => join(p, k))
+      .filter((k) => statSync(k).isDirectory() && existsSync(join(k, 'config.json')))
+      .sort();
     if (kids.length === 0) throw new ConfigError(`plot: ${p} is not a run directory (no config.json) and holds none`);
     out.push(...kids);
   }
@@ -58,11 +64,15 @@ export function loadCurve(dir: string, x: string, y: string, logY = false): RunC
       throw new ConfigError(`plot: ${dir} has no column '${col}'; columns: ${Object.keys(rows[0]).join(', ')}`);
     }
   }
-  const xs: number[] = [], ys: number[] = [];
+  const xs: number[] = [],
+    ys: number[] = [];
   for (const r of rows) {
     const xv = r[x];
     const yv = logY && typeof r[y] === 'number' ? (r[y] > 0 ? Math.log10(r[y]) : NaN) : r[y];
-    if (typeof xv === 'number' && typeof yv === 'number' && Number.isFinite(xv) && Number.isFinite(yv)) { xs.push(xv); ys.push(yv); }
+    if (typeof xv === 'number' && typeof yv === 'number' && Number.isFinite(xv) && Number.isFinite(yv)) {
+      xs.push(xv);
+      ys.push(yv);
+    }
   }
   const state = readRunStatus(dir).state;
   return { dir, name: basename(dir), algo: String(cfg.algo), env: String(cfg.env), xs, ys, failed: state === 'failed' || state === 'dead' };
@@ -70,10 +80,12 @@ export function loadCurve(dir: string, x: string, y: string, logY = false): RunC
 
 function interp(xs: number[], ys: number[], x: number): number {
   if (x < xs[0] || x > xs[xs.length - 1]) return NaN;
-  let lo = 0, hi = xs.length - 1;
+  let lo = 0,
+    hi = xs.length - 1;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    if (xs[mid] <= x) lo = mid; else hi = mid;
+    if (xs[mid] <= x) lo = mid;
+    else hi = mid;
   }
   if (xs[hi] === xs[lo]) return ys[lo];
   const t = (x - xs[lo]) / (xs[hi] - xs[lo]);
@@ -92,8 +104,12 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
     const usable = rs.filter((r) => r.xs.length > 0);
     // The mean and spread cover the x range every run reaches: past a run's end (a run stopped at its
     // threshold, say) an average over fewer runs would jump. Each run's own line shows the rest.
-    const lo = Math.max(...usable.map((r) => r.xs[0])), hi = Math.min(...usable.map((r) => r.xs[r.xs.length - 1]));
-    const grid: number[] = [], mean: number[] = [], std: number[] = [], count: number[] = [];
+    const lo = Math.max(...usable.map((r) => r.xs[0])),
+      hi = Math.min(...usable.map((r) => r.xs[r.xs.length - 1]));
+    const grid: number[] = [],
+      mean: number[] = [],
+      std: number[] = [],
+      count: number[] = [];
     if (usable.length && hi >= lo) {
       for (let i = 0; i < points; i++) {
         const x = points === 1 || hi === lo ? lo : lo + ((hi - lo) * i) / (points - 1);
@@ -116,11 +132,15 @@ export function groupCurves(runs: RunCurve[], points = 120): Group[] {
  * above hi: among steps giving 3 to `maxTicks` intervals, the one that wastes the least axis.
  */
 export function niceTicks(lo: number, hi: number, maxTicks = 8): number[] {
-  if (!(hi > lo)) { hi = lo + 1; lo = lo - 1; }
+  if (!(hi > lo)) {
+    hi = lo + 1;
+    lo = lo - 1;
+  }
   const p = 10 ** Math.floor(Math.log10((hi - lo) / maxTicks));
   let best: { step: number; first: number; last: number } | null = null;
   for (const step of [1, 2, 5, 10, 20, 50, 100].map((m) => m * p)) {
-    const first = Math.floor(lo / step + 1e-9), last = Math.ceil(hi / step - 1e-9);
+    const first = Math.floor(lo / step + 1e-9),
+      last = Math.ceil(hi / step - 1e-9);
     const n = last - first;
     if (n < 3 && best) continue;
     if (n > maxTicks) continue;
@@ -128,7 +148,10 @@ export function niceTicks(lo: number, hi: number, maxTicks = 8): number[] {
   }
   const { step, first, last } = best!;
   const out: number[] = [];
-  for (let k = first; k <= last; k++) { const v = k * step; out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12)); }
+  for (let k = first; k <= last; k++) {
+    const v = k * step;
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : +v.toPrecision(12));
+  }
   return out;
 }
 

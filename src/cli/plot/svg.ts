@@ -13,7 +13,9 @@ const path = (pts: Pt[], close = false) => pts.map((p, i) => `${i ? 'L' : 'M'}${
 /** The font's pixel runs of `text` as one path in text-local coordinates (x along the text, y down). */
 function textPath(text: string, bold = false): string {
   const s = FONT_SCALE;
-  return textRuns(text, bold).map(([c, r, n]) => `M${c * s},${r * s}h${n * s}v${s}h-${n * s}z`).join('');
+  return textRuns(text, bold)
+    .map(([c, r, n]) => `M${c * s},${r * s}h${n * s}v${s}h-${n * s}z`)
+    .join('');
 }
 
 export function renderSvg(l: Layout): string {
@@ -30,11 +32,17 @@ export function renderSvg(l: Layout): string {
     for (const g of p.series) {
       s.push(`<g class="group" data-label="${esc(g.label)}" clip-path="url(#area${k})" shape-rendering="auto">`);
       if (g.band.length) s.push(`<path class="spread" d="${path(g.band, true)}" fill="${rgb(g.color)}" fill-opacity="0.2" stroke="none"/>`);
-      for (const r of g.runs) s.push(`<path class="run" data-run="${esc(r.name)}" d="${path(r.points)}" fill="none" stroke="${rgb(g.color)}" stroke-opacity="0.35" stroke-width="1"/>`);
+      for (const r of g.runs)
+        s.push(
+          `<path class="run" data-run="${esc(r.name)}" d="${path(r.points)}" fill="none" stroke="${rgb(g.color)}" stroke-opacity="0.35" stroke-width="1"/>`,
+        );
       if (g.mean.length) s.push(`<path class="mean" d="${path(g.mean)}" fill="none" stroke="${rgb(g.color)}" stroke-width="2.2"/>`);
       for (const r of g.runs) {
         const last = r.failed ? r.points.at(-1) : undefined;
-        if (last) s.push(`<path class="failed" data-run="${esc(r.name)}" d="M${last[0] - 5},${last[1] - 5}l10,10M${last[0] - 5},${last[1] + 5}l10,-10" stroke="${rgb(g.color)}" stroke-width="3"/>`);
+        if (last)
+          s.push(
+            `<path class="failed" data-run="${esc(r.name)}" d="M${last[0] - 5},${last[1] - 5}l10,10M${last[0] - 5},${last[1] + 5}l10,-10" stroke="${rgb(g.color)}" stroke-width="3"/>`,
+          );
       }
       s.push('</g>');
     }

@@ -12,7 +12,14 @@ import { drawAcrobot } from './render.ts';
 
 const ID = 'Acrobot-v1';
 const DT = 0.2;
-const M1 = 1.0, M2 = 1.0, L1 = 1.0, LC1 = 0.5, LC2 = 0.5, I1 = 1.0, I2 = 1.0, G = 9.8;
+const M1 = 1.0,
+  M2 = 1.0,
+  L1 = 1.0,
+  LC1 = 0.5,
+  LC2 = 0.5,
+  I1 = 1.0,
+  I2 = 1.0,
+  G = 9.8;
 const PI = Math.PI;
 export const ACROBOT_MAX_VEL_1 = 4 * PI;
 export const ACROBOT_MAX_VEL_2 = 9 * PI;
@@ -20,7 +27,8 @@ const AVAIL_TORQUE = [-1.0, 0.0, 1.0];
 
 /** Writes d/dt of [theta1, theta2, dtheta1, dtheta2] (torque `a` held constant) into `out`. */
 function dsdt(t1: number, t2: number, dt1: number, dt2: number, a: number, out: Float64Array): void {
-  const cos2 = Math.cos(t2), sin2 = Math.sin(t2);
+  const cos2 = Math.cos(t2),
+    sin2 = Math.sin(t2);
   const d1 = M1 * LC1 ** 2 + M2 * (L1 ** 2 + LC2 ** 2 + 2 * L1 * LC2 * cos2) + I1 + I2;
   const d2 = M2 * (LC2 ** 2 + L1 * LC2 * cos2) + I2;
   const phi2 = M2 * LC2 * G * Math.cos(t1 + t2 - PI / 2.0);
@@ -76,9 +84,14 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   step(action: number): StepResult<Float32Array> {
     if (action !== 0 && action !== 1 && action !== 2) throw badDiscreteAction(ID, action, this.actionSpace);
     if (!this.hasState) throw notReset(ID);
-    const s = this.s, k1 = this.k1, k2 = this.k2, k3 = this.k3, k4 = this.k4;
+    const s = this.s,
+      k1 = this.k1,
+      k2 = this.k2,
+      k3 = this.k3,
+      k4 = this.k4;
     const a = AVAIL_TORQUE[action];
-    const dt = DT - 0, dt2 = dt / 2.0; // rk4 over t = [0, dt]
+    const dt = DT - 0,
+      dt2 = dt / 2.0; // rk4 over t = [0, dt]
     dsdt(s[0], s[1], s[2], s[3], a, k1);
     dsdt(s[0] + dt2 * k1[0], s[1] + dt2 * k1[1], s[2] + dt2 * k1[2], s[3] + dt2 * k1[3], a, k2);
     dsdt(s[0] + dt2 * k2[0], s[1] + dt2 * k2[1], s[2] + dt2 * k2[2], s[3] + dt2 * k2[3], a, k3);
@@ -95,7 +108,8 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   private writeObs(): void {
-    const s = this.s, o = this.obs;
+    const s = this.s,
+      o = this.obs;
     o[0] = Math.cos(s[0]);
     o[1] = Math.sin(s[0]);
     o[2] = Math.cos(s[1]);
@@ -121,7 +135,8 @@ export class AcrobotEnv extends BaseEnv<Float32Array, number> {
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     const s = decodeNumbers(o.s, 4, `${who}: state.s [${AcrobotEnv.STATE_NAMES.join(', ')}]`);
     this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);

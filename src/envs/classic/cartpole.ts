@@ -82,8 +82,7 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
     this.thetaDot = td + TAU * thetaacc;
     this.x = x;
     this.theta = theta;
-    const terminated =
-      x < -CARTPOLE_X_THRESHOLD || x > CARTPOLE_X_THRESHOLD || theta < -CARTPOLE_THETA_THRESHOLD || theta > CARTPOLE_THETA_THRESHOLD;
+    const terminated = x < -CARTPOLE_X_THRESHOLD || x > CARTPOLE_X_THRESHOLD || theta < -CARTPOLE_THETA_THRESHOLD || theta > CARTPOLE_THETA_THRESHOLD;
     let reward: number;
     if (!terminated) reward = this.suttonBarto ? 0.0 : 1.0;
     else if (this.stepsBeyondTerminated < 0) {
@@ -120,11 +119,17 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
 
   /** Snapshot: the float64 state, whether reset was called, and the steps past termination. */
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.x, this.xDot, this.theta, this.thetaDot]), hasState: this.hasState, stepsBeyondTerminated: this.stepsBeyondTerminated, np: numpyState(this.np) };
+    return {
+      s: encodeNumbers([this.x, this.xDot, this.theta, this.thetaDot]),
+      hasState: this.hasState,
+      stepsBeyondTerminated: this.stepsBeyondTerminated,
+      np: numpyState(this.np),
+    };
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     const s = decodeNumbers(o.s, 4, `${who}: state.s [${CartPoleEnv.STATE_NAMES.join(', ')}]`);
     const hasState = checkBoolean(o.hasState, `${who}: state.hasState`);
     const beyond = checkInteger(o.stepsBeyondTerminated, `${who}: state.stepsBeyondTerminated`, -1);

@@ -10,7 +10,9 @@ function show(v: unknown): string {
 }
 
 export function badDiscreteAction(envId: string, action: unknown, space: Discrete): Error {
-  return new Error(`${envId}: action ${show(action)} is not in the action space ${space} (expected an integer in [${space.start}, ${space.start + space.n - 1}])`);
+  return new Error(
+    `${envId}: action ${show(action)} is not in the action space ${space} (expected an integer in [${space.start}, ${space.start + space.n - 1}])`,
+  );
 }
 
 /**
@@ -47,12 +49,7 @@ export function notReset(envId: string): Error {
 }
 
 /** gymnasium.envs.classic_control.utils.maybe_parse_reset_bounds: options.low / options.high. */
-export function resetBounds(
-  envId: string,
-  options: Record<string, unknown> | undefined,
-  low: number,
-  high: number,
-): [number, number] {
+export function resetBounds(envId: string, options: Record<string, unknown> | undefined, low: number, high: number): [number, number] {
   if (!options) return [low, high];
   const lo = 'low' in options ? options.low : low;
   const hi = 'high' in options ? options.high : high;

@@ -17,10 +17,16 @@ import { drawCartPole } from './render.ts';
 
 const ID = 'ContinuousCartPole-v0';
 // Gymnasium cartpole.py / mbrl-lib cartpole_continuous.py constants.
-const GRAVITY = 9.8, MASSCART = 1.0, MASSPOLE = 0.1, TOTAL_MASS = MASSPOLE + MASSCART;
+const GRAVITY = 9.8,
+  MASSCART = 1.0,
+  MASSPOLE = 0.1,
+  TOTAL_MASS = MASSPOLE + MASSCART;
 const LENGTH = 0.5; // half the pole's length
-const POLEMASS_LENGTH = MASSPOLE * LENGTH, FORCE_MAG = 10.0, TAU = 0.02;
-const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360, X_THRESHOLD = 2.4;
+const POLEMASS_LENGTH = MASSPOLE * LENGTH,
+  FORCE_MAG = 10.0,
+  TAU = 0.02;
+const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360,
+  X_THRESHOLD = 2.4;
 const F32_MAX = 3.4028234663852886e38;
 
 export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | number[]> {
@@ -57,11 +63,13 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
     if (!this.hasState) throw notReset(ID);
     const force = FORCE_MAG * Math.min(1, Math.max(-1, a));
     const [x0, xDot, th0, thDot] = this.s;
-    const cos = Math.cos(th0), sin = Math.sin(th0);
+    const cos = Math.cos(th0),
+      sin = Math.sin(th0);
     const temp = (force + POLEMASS_LENGTH * thDot * thDot * sin) / TOTAL_MASS;
     const thetaAcc = (GRAVITY * sin - cos * temp) / (LENGTH * (4.0 / 3.0 - (MASSPOLE * cos * cos) / TOTAL_MASS));
     const xAcc = temp - (POLEMASS_LENGTH * thetaAcc * cos) / TOTAL_MASS;
-    const x = x0 + TAU * xDot, theta = th0 + TAU * thDot;
+    const x = x0 + TAU * xDot,
+      theta = th0 + TAU * thDot;
     this.s = [x, xDot + TAU * xAcc, theta, thDot + TAU * thetaAcc];
     const terminated = x < -X_THRESHOLD || x > X_THRESHOLD || theta < -THETA_THRESHOLD || theta > THETA_THRESHOLD;
     let reward = 1.0;
@@ -97,7 +105,8 @@ export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | 
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     this.s = decodeNumbers(o.s, 4, `${who}: state.s [${ContinuousCartPoleEnv.STATE_NAMES.join(', ')}]`);
     this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);

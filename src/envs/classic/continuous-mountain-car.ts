@@ -16,7 +16,12 @@ import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawMountainCar } from './render.ts';
 
 const ID = 'MountainCarContinuous-v0';
-const MIN_A = -1.0, MAX_A = 1.0, MIN_P = -1.2, MAX_P = 0.6, MAX_V = 0.07, POWER = 0.0015;
+const MIN_A = -1.0,
+  MAX_A = 1.0,
+  MIN_P = -1.2,
+  MAX_P = 0.6,
+  MAX_V = 0.07,
+  POWER = 0.0015;
 const fr = Math.fround;
 
 export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array | number[]> {
@@ -53,7 +58,8 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     const a = scalarAction(ID, action, this.actionSpace);
     if (!this.hasState) throw notReset(ID);
     const f32 = this.f32;
-    let position = this.position, velocity = this.velocity;
+    let position = this.position,
+      velocity = this.velocity;
     // force = min(max(action[0], -1.0), 1.0): stays the float32 action unless a Python bound is chosen.
     const clipped = a < MIN_A || a > MAX_A;
     const force = a < MIN_A ? MIN_A : a > MAX_A ? MAX_A : a;
@@ -86,7 +92,7 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
     if ((posF32 ? position === fr(MIN_P) : position === MIN_P) && velocity < 0) velocity = 0;
     const terminated = (posF32 ? position >= fr(this.goalPosition) : position >= this.goalPosition) && velocity >= this.goalVelocity;
     let reward = terminated ? 100.0 : 0;
-    reward -= Math.pow(a, 2) * 0.1;
+    reward -= a ** 2 * 0.1;
     this.position = fr(position);
     this.velocity = fr(velocity);
     this.f32 = true;
@@ -120,7 +126,8 @@ export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarContinuousEnv.STATE_NAMES.join(', ')}]`);
     const f32 = checkBoolean(o.f32, `${who}: state.f32`);
     this.np = numpyFromState(who, o.np);

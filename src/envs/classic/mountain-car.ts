@@ -81,7 +81,8 @@ export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${MountainCarEnv.STATE_NAMES.join(', ')}]`);
     this.np = numpyFromState(who, o.np);
     this.hasState = checkBoolean(o.hasState, `${who}: state.hasState`);

@@ -11,8 +11,13 @@ import type { NumpyGenerator } from '../mujoco/numpy-random.ts';
 import { drawPendulum } from './render.ts';
 
 const ID = 'Pendulum-v1';
-const MAX_SPEED = 8, MAX_TORQUE = 2.0, DT = 0.05, M = 1.0, L = 1.0;
-const DEFAULT_X = Math.PI, DEFAULT_Y = 1.0;
+const MAX_SPEED = 8,
+  MAX_TORQUE = 2.0,
+  DT = 0.05,
+  M = 1.0,
+  L = 1.0;
+const DEFAULT_X = Math.PI,
+  DEFAULT_Y = 1.0;
 const fr = Math.fround;
 
 /** Gymnasium's angle_normalize: into [-pi, pi) with a floored modulo. */
@@ -58,7 +63,8 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
   step(action: Float32Array | number[]): StepResult<Float32Array> {
     const a = scalarAction(ID, action, this.actionSpace);
     if (!this.hasState) throw notReset(ID);
-    const th = this.theta, thdot = this.thetaDot;
+    const th = this.theta,
+      thdot = this.thetaDot;
     const u = Math.min(Math.max(a, -MAX_TORQUE), MAX_TORQUE); // float32 clip, stays float32
     this.lastU = u;
     const an = angleNormalize(th);
@@ -92,11 +98,17 @@ export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> 
 
   /** Snapshot: the state, and the last torque (the rendered frame shows it). */
   protected override snapshotSelf(): Json {
-    return { s: encodeNumbers([this.theta, this.thetaDot]), lastU: this.lastU === null ? null : encodeNumber(this.lastU), hasState: this.hasState, np: numpyState(this.np) };
+    return {
+      s: encodeNumbers([this.theta, this.thetaDot]),
+      lastU: this.lastU === null ? null : encodeNumber(this.lastU),
+      hasState: this.hasState,
+      np: numpyState(this.np),
+    };
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${ID}.restore`, o = stateObject(who, state);
+    const who = `${ID}.restore`,
+      o = stateObject(who, state);
     const s = decodeNumbers(o.s, 2, `${who}: state.s [${PendulumEnv.STATE_NAMES.join(', ')}]`);
     const lastU = o.lastU === null ? null : decodeNumber(o.lastU, `${who}: state.lastU`);
     this.np = numpyFromState(who, o.np);

@@ -8,15 +8,39 @@ import { Canvas, rotate, type Point } from '../raster.ts';
 const BLACK = [0, 0, 0] as const;
 
 export function drawCartPole(x: number, theta: number, xThreshold: number, halfLength: number): RgbFrame {
-  const W = 600, H = 400;
+  const W = 600,
+    H = 400;
   const cv = new Canvas(W, H);
   const scale = W / (xThreshold * 2);
-  const polewidth = 10.0, polelen = scale * (2 * halfLength), cartwidth = 50.0, cartheight = 30.0;
-  const cartx = x * scale + W / 2.0, carty = 100, axleoffset = cartheight / 4.0;
+  const polewidth = 10.0,
+    polelen = scale * (2 * halfLength),
+    cartwidth = 50.0,
+    cartheight = 30.0;
+  const cartx = x * scale + W / 2.0,
+    carty = 100,
+    axleoffset = cartheight / 4.0;
   const [l, r, t, b] = [-cartwidth / 2, cartwidth / 2, cartheight / 2, -cartheight / 2];
-  cv.fillPolygon([[l + cartx, b + carty], [l + cartx, t + carty], [r + cartx, t + carty], [r + cartx, b + carty]], BLACK);
-  const pl = -polewidth / 2, pr = polewidth / 2, pt = polelen - polewidth / 2, pb = -polewidth / 2;
-  const pole = ([[pl, pb], [pl, pt], [pr, pt], [pr, pb]] as Point[]).map((p) => rotate(p, -theta, cartx, carty + axleoffset));
+  cv.fillPolygon(
+    [
+      [l + cartx, b + carty],
+      [l + cartx, t + carty],
+      [r + cartx, t + carty],
+      [r + cartx, b + carty],
+    ],
+    BLACK,
+  );
+  const pl = -polewidth / 2,
+    pr = polewidth / 2,
+    pt = polelen - polewidth / 2,
+    pb = -polewidth / 2;
+  const pole = (
+    [
+      [pl, pb],
+      [pl, pt],
+      [pr, pt],
+      [pr, pb],
+    ] as Point[]
+  ).map((p) => rotate(p, -theta, cartx, carty + axleoffset));
   cv.fillPolygon(pole, [202, 152, 101]);
   cv.fillCircle(cartx, carty + axleoffset, Math.trunc(polewidth / 2), [129, 132, 203]);
   cv.line(0, carty, W, carty, BLACK);
@@ -26,17 +50,32 @@ export function drawCartPole(x: number, theta: number, xThreshold: number, halfL
 export function drawAcrobot(s: ArrayLike<number>): RgbFrame {
   const D = 500;
   const cv = new Canvas(D, D);
-  const scale = D / (2.2 * 2), offset = D / 2;
+  const scale = D / (2.2 * 2),
+    offset = D / 2;
   const p1: Point = [-Math.cos(s[0]) * scale, Math.sin(s[0]) * scale];
   const p2: Point = [p1[0] - Math.cos(s[0] + s[1]) * scale, p1[1] + Math.sin(s[0] + s[1]) * scale];
   // Gymnasium swaps the coordinates of the joint positions ([:, ::-1]).
-  const joints: Point[] = [[0, 0], [p1[1], p1[0]], [p2[1], p2[0]]];
+  const joints: Point[] = [
+    [0, 0],
+    [p1[1], p1[0]],
+    [p2[1], p2[0]],
+  ];
   const thetas = [s[0] - Math.PI / 2, s[0] + s[1] - Math.PI / 2];
   cv.line(-2.2 * scale + offset, scale + offset, 2.2 * scale + offset, scale + offset, BLACK);
   for (let k = 0; k < 2; k++) {
-    const x = joints[k][0] + offset, y = joints[k][1] + offset;
-    const llen = scale, t = 0.1 * scale, b = -0.1 * scale;
-    const link = ([[0, b], [0, t], [llen, t], [llen, b]] as Point[]).map((p) => rotate(p, thetas[k], x, y));
+    const x = joints[k][0] + offset,
+      y = joints[k][1] + offset;
+    const llen = scale,
+      t = 0.1 * scale,
+      b = -0.1 * scale;
+    const link = (
+      [
+        [0, b],
+        [0, t],
+        [llen, t],
+        [llen, b],
+      ] as Point[]
+    ).map((p) => rotate(p, thetas[k], x, y));
     cv.fillPolygon(link, [0, 204, 204]);
     cv.fillCircle(x, y, Math.trunc(0.1 * scale), [204, 204, 0]);
   }
@@ -46,7 +85,10 @@ export function drawAcrobot(s: ArrayLike<number>): RgbFrame {
 const height = (x: number) => Math.sin(3 * x) * 0.45 + 0.55;
 
 export function drawMountainCar(pos: number, goal: number): RgbFrame {
-  const W = 600, H = 400, minP = -1.2, maxP = 0.6;
+  const W = 600,
+    H = 400,
+    minP = -1.2,
+    maxP = 0.6;
   const cv = new Canvas(W, H);
   const scale = W / (maxP - minP);
   const curve: Point[] = [];
@@ -55,17 +97,40 @@ export function drawMountainCar(pos: number, goal: number): RgbFrame {
     curve.push([(x - minP) * scale, height(x) * scale]);
   }
   cv.polyline(curve, BLACK);
-  const clearance = 10, carwidth = 40, carheight = 20, ang = Math.cos(3 * pos);
-  const cx = (pos - minP) * scale, cy = clearance + height(pos) * scale;
+  const clearance = 10,
+    carwidth = 40,
+    carheight = 20,
+    ang = Math.cos(3 * pos);
+  const cx = (pos - minP) * scale,
+    cy = clearance + height(pos) * scale;
   const [l, r, t, b] = [-carwidth / 2, carwidth / 2, carheight, 0];
-  cv.fillPolygon(([[l, b], [l, t], [r, t], [r, b]] as Point[]).map((p) => rotate(p, ang, cx, cy)), BLACK);
+  cv.fillPolygon(
+    (
+      [
+        [l, b],
+        [l, t],
+        [r, t],
+        [r, b],
+      ] as Point[]
+    ).map((p) => rotate(p, ang, cx, cy)),
+    BLACK,
+  );
   for (const w of [carwidth / 4, -carwidth / 4]) {
     const [wx, wy] = rotate([w, 0], ang, cx, cy);
     cv.fillCircle(Math.trunc(wx), Math.trunc(wy), Math.trunc(carheight / 2.5), [128, 128, 128]);
   }
-  const flagx = Math.trunc((goal - minP) * scale), flagy1 = Math.trunc(height(goal) * scale), flagy2 = flagy1 + 50;
+  const flagx = Math.trunc((goal - minP) * scale),
+    flagy1 = Math.trunc(height(goal) * scale),
+    flagy2 = flagy1 + 50;
   cv.line(flagx, flagy1, flagx, flagy2, BLACK);
-  cv.fillPolygon([[flagx, flagy2], [flagx, flagy2 - 10], [flagx + 25, flagy2 - 5]], [204, 204, 0]);
+  cv.fillPolygon(
+    [
+      [flagx, flagy2],
+      [flagx, flagy2 - 10],
+      [flagx + 25, flagy2 - 5],
+    ],
+    [204, 204, 0],
+  );
   return cv.toFrame();
 }
 
@@ -76,7 +141,9 @@ export function drawMountainCar(pos: number, goal: number): RgbFrame {
 function drawTorqueArrow(cv: Canvas, cx: number, cy: number, u: number, scale: number): void {
   const r = (scale * Math.abs(u)) / 4;
   if (r < 2) return;
-  const dir = u > 0 ? 1 : -1, a0 = -Math.PI / 2, span = 1.5 * Math.PI;
+  const dir = u > 0 ? 1 : -1,
+    a0 = -Math.PI / 2,
+    span = 1.5 * Math.PI;
   const steps = Math.max(12, Math.ceil(span * r)); // about one dot per pixel of arc
   const grey = [60, 60, 60] as const;
   for (let k = 0; k <= steps; k++) {
@@ -84,8 +151,10 @@ function drawTorqueArrow(cv: Canvas, cx: number, cy: number, u: number, scale: n
     cv.fillCircle(cx + r * Math.cos(a), cy + r * Math.sin(a), 1, grey);
   }
   const end = a0 + dir * span;
-  const ex = cx + r * Math.cos(end), ey = cy + r * Math.sin(end);
-  const tx = -Math.sin(end) * dir, ty = Math.cos(end) * dir; // tangent in the direction of travel
+  const ex = cx + r * Math.cos(end),
+    ey = cy + r * Math.sin(end);
+  const tx = -Math.sin(end) * dir,
+    ty = Math.cos(end) * dir; // tangent in the direction of travel
   const h = Math.max(4, r / 4);
   cv.fillPolygon(
     [
@@ -100,12 +169,24 @@ function drawTorqueArrow(cv: Canvas, cx: number, cy: number, u: number, scale: n
 export function drawPendulum(theta: number, lastU: number | null = null): RgbFrame {
   const D = 500;
   const cv = new Canvas(D, D);
-  const scale = D / (2.2 * 2), offset = Math.floor(D / 2);
-  const rodLength = scale, rodWidth = 0.2 * scale;
+  const scale = D / (2.2 * 2),
+    offset = Math.floor(D / 2);
+  const rodLength = scale,
+    rodWidth = 0.2 * scale;
   const [l, r, t, b] = [0, rodLength, rodWidth / 2, -rodWidth / 2];
   const a = theta + Math.PI / 2;
   const red = [204, 77, 77] as const;
-  cv.fillPolygon(([[l, b], [l, t], [r, t], [r, b]] as Point[]).map((p) => rotate(p, a, offset, offset)), red);
+  cv.fillPolygon(
+    (
+      [
+        [l, b],
+        [l, t],
+        [r, t],
+        [r, b],
+      ] as Point[]
+    ).map((p) => rotate(p, a, offset, offset)),
+    red,
+  );
   cv.fillCircle(offset, offset, Math.trunc(rodWidth / 2), red);
   const [ex, ey] = rotate([rodLength, 0], a, offset, offset);
   cv.fillCircle(Math.trunc(ex), Math.trunc(ey), Math.trunc(rodWidth / 2), red);

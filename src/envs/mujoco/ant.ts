@@ -90,13 +90,16 @@ export class AntEnv extends MujocoEnv {
 
   /** clip(cfrc_ext, contactForceRange), all bodies. */
   private contactForces(): Float64Array {
-    const raw = this.sim.d('cfrc_ext'), [lo, hi] = this.options.contactForceRange;
+    const raw = this.sim.d('cfrc_ext'),
+      [lo, hi] = this.options.contactForceRange;
     for (let i = 0; i < this.clipped.length; i++) this.clipped[i] = clip(raw[i], lo, hi);
     return this.clipped;
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     let k = 0;
     for (let i = this.options.excludeCurrentPositionsFromObservation ? 2 : 0; i < this.sim.nq; i++) o[k++] = p[i];
     for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
@@ -107,7 +110,8 @@ export class AntEnv extends MujocoEnv {
   }
 
   get isHealthy(): boolean {
-    const p = this.sim.qpos, v = this.sim.qvel;
+    const p = this.sim.qpos,
+      v = this.sim.qvel;
     for (let i = 0; i < this.sim.nq; i++) if (!Number.isFinite(p[i])) return false;
     for (let i = 0; i < this.sim.nv; i++) if (!Number.isFinite(v[i])) return false;
     const [lo, hi] = this.options.healthyZRange;
@@ -115,14 +119,17 @@ export class AntEnv extends MujocoEnv {
   }
 
   protected override beforeStep(): Float64Array {
-    const x = this.sim.d('xpos'), b = 3 * this.options.mainBody;
+    const x = this.sim.d('xpos'),
+      b = 3 * this.options.mainBody;
     return Float64Array.of(x[b], x[b + 1]);
   }
 
   protected afterStep(action: Float64Array, before: Float64Array): { reward: number; terminated: boolean; info: Info } {
     const o = this.options;
-    const x = this.sim.d('xpos'), b = 3 * o.mainBody;
-    const xVelocity = (x[b] - before[0]) / this.dt, yVelocity = (x[b + 1] - before[1]) / this.dt;
+    const x = this.sim.d('xpos'),
+      b = 3 * o.mainBody;
+    const xVelocity = (x[b] - before[0]) / this.dt,
+      yVelocity = (x[b + 1] - before[1]) / this.dt;
     const healthy = this.isHealthy;
     const forward = xVelocity * o.forwardRewardWeight;
     const survive = healthy ? o.healthyReward : 0;
@@ -151,7 +158,9 @@ export class AntEnv extends MujocoEnv {
   }
 
   private distanceFromOrigin(): number {
-    const p = this.sim.qpos, dx = p[0] - this.initQpos[0], dy = p[1] - this.initQpos[1];
+    const p = this.sim.qpos,
+      dx = p[0] - this.initQpos[0],
+      dy = p[1] - this.initQpos[1];
     return Math.sqrt(dx * dx + dy * dy);
   }
 

@@ -70,7 +70,7 @@ export function numpySum(a: ArrayLike<number>, start = 0, n = a.length - start):
     const r = [a[start], a[start + 1], a[start + 2], a[start + 3], a[start + 4], a[start + 5], a[start + 6], a[start + 7]];
     let i = 8;
     for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[start + i + j];
-    let s = (r[0] + r[1] + (r[2] + r[3])) + (r[4] + r[5] + (r[6] + r[7]));
+    let s = r[0] + r[1] + (r[2] + r[3]) + (r[4] + r[5] + (r[6] + r[7]));
     for (; i < n; i++) s += a[start + i];
     return s;
   }
@@ -132,7 +132,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
     this.action = new Float64Array(this.sim.nu);
     this.observationSpace = new Box<Float64Array>(-Infinity, Infinity, [cfg.obsDim], 'float64');
     const range = this.sim.m('actuator_ctrlrange');
-    const low: number[] = [], high: number[] = [];
+    const low: number[] = [],
+      high: number[] = [];
     for (let i = 0; i < this.sim.nu; i++) {
       low.push(range[2 * i]);
       high.push(range[2 * i + 1]);
@@ -261,7 +262,8 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = `${this.id}.restore`, o = stateObject(who, state);
+    const who = `${this.id}.restore`,
+      o = stateObject(who, state);
     const { nq, nv } = this.sim;
     const s = decodeNumbers(o.state, nq + 2 * nv, `${who}: state.state [qpos, qvel, qacc_warmstart]`);
     const obs = decodeNumbers(o.obs, this.obs.length, `${who}: state.obs`);

@@ -33,7 +33,13 @@ export class HalfCheetahEnv extends MujocoEnv {
       resetNoiseScale: 'number',
       excludeCurrentPositionsFromObservation: 'boolean',
     });
-    super({ id: ID, xml: HALF_CHEETAH_XML, frameSkip: o.frameSkip, obsDim: o.excludeCurrentPositionsFromObservation ? 17 : 18, renderMode: opts.renderMode ?? null });
+    super({
+      id: ID,
+      xml: HALF_CHEETAH_XML,
+      frameSkip: o.frameSkip,
+      obsDim: o.excludeCurrentPositionsFromObservation ? 17 : 18,
+      renderMode: opts.renderMode ?? null,
+    });
     this.options = Object.freeze(o);
   }
 
@@ -53,7 +59,9 @@ export class HalfCheetahEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     let k = 0;
     for (let i = this.options.excludeCurrentPositionsFromObservation ? 1 : 0; i < this.sim.nq; i++) o[k++] = p[i];
     for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];

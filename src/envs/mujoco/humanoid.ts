@@ -46,11 +46,14 @@ const OBS_DEFAULTS = {
   includeCfrcExtInObservation: true,
 };
 
-const NQ = 24, NV = 23, NBODY = 14;
+const NQ = 24,
+  NV = 23,
+  NBODY = 14;
 
 function obsDim(o: ObsOptions): number {
   return (
-    NQ - (o.excludeCurrentPositionsFromObservation ? 2 : 0) +
+    NQ -
+    (o.excludeCurrentPositionsFromObservation ? 2 : 0) +
     NV +
     (o.includeCinertInObservation ? 10 * (NBODY - 1) : 0) +
     (o.includeCvelInObservation ? 6 * (NBODY - 1) : 0) +
@@ -75,7 +78,9 @@ abstract class HumanoidBase<O extends ObsOptions & { frameSkip: number }> extend
   }
 
   protected writeObs(): void {
-    const o = this.options, out = this.obs, sim = this.sim;
+    const o = this.options,
+      out = this.obs,
+      sim = this.sim;
     let k = 0;
     const copy = (a: Float64Array, from: number, to: number) => {
       for (let i = from; i < to; i++) out[k++] = a[i];
@@ -153,7 +158,8 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   /** Gymnasium's mass_center: Σ body_mass·xipos / Σ body_mass, (x, y). */
   private massCenter(): Float64Array {
     const x = this.sim.d('xipos');
-    let sx = 0, sy = 0;
+    let sx = 0,
+      sy = 0;
     for (let b = 0; b < NBODY; b++) {
       sx = b === 0 ? this.mass[b] * x[0] : sx + this.mass[b] * x[3 * b];
       sy = b === 0 ? this.mass[b] * x[1] : sy + this.mass[b] * x[3 * b + 1];
@@ -162,7 +168,8 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   }
 
   get isHealthy(): boolean {
-    const z = this.sim.qpos[2], [lo, hi] = this.options.healthyZRange;
+    const z = this.sim.qpos[2],
+      [lo, hi] = this.options.healthyZRange;
     return lo < z && z < hi;
   }
 
@@ -173,7 +180,8 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   protected afterStep(action: Float64Array, before: Float64Array): { reward: number; terminated: boolean; info: Info } {
     const o = this.options;
     const after = this.massCenter();
-    const xVelocity = (after[0] - before[0]) / this.dt, yVelocity = (after[1] - before[1]) / this.dt;
+    const xVelocity = (after[0] - before[0]) / this.dt,
+      yVelocity = (after[1] - before[1]) / this.dt;
     const healthy = this.isHealthy;
     const forward = o.forwardRewardWeight * xVelocity;
     const survive = healthy ? o.healthyReward : 0;
@@ -197,7 +205,9 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   }
 
   protected override resetInfo(): Info {
-    const p = this.sim.qpos, dx = p[0] - this.initQpos[0], dy = p[1] - this.initQpos[1];
+    const p = this.sim.qpos,
+      dx = p[0] - this.initQpos[0],
+      dy = p[1] - this.initQpos[1];
     return { x_position: p[0], y_position: p[1], ...this.tendonInfo(), distance_from_origin: Math.sqrt(dx * dx + dy * dy) };
   }
 }

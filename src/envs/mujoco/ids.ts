@@ -4,6 +4,15 @@
  * request (`ensureEnv`). MUJOCO_SPECS (index.ts) registers exactly these.
  */
 export const MUJOCO_IDS = [
-  'InvertedPendulum-v5', 'InvertedDoublePendulum-v5', 'Hopper-v5', 'Walker2d-v5', 'HalfCheetah-v5', 'Swimmer-v5',
-  'Ant-v5', 'Humanoid-v5', 'HumanoidStandup-v5', 'Reacher-v5', 'Pusher-v5',
+  'InvertedPendulum-v5',
+  'InvertedDoublePendulum-v5',
+  'Hopper-v5',
+  'Walker2d-v5',
+  'HalfCheetah-v5',
+  'Swimmer-v5',
+  'Ant-v5',
+  'Humanoid-v5',
+  'HumanoidStandup-v5',
+  'Reacher-v5',
+  'Pusher-v5',
 ] as const;

@@ -35,7 +35,8 @@ export { HumanoidEnv, HumanoidStandupEnv, type HumanoidOptions, type HumanoidSta
 export { MODELS } from './models/index.ts';
 
 type Ctor = new (opts: Record<string, unknown>) => unknown;
-const task = (C: Ctor) => (k: Record<string, unknown>) => new C({ ...k, renderMode: (k.renderMode ?? null) as RenderMode | null }) as ReturnType<EnvSpec['entryPoint']>;
+const task = (C: Ctor) => (k: Record<string, unknown>) =>
+  new C({ ...k, renderMode: (k.renderMode ?? null) as RenderMode | null }) as ReturnType<EnvSpec['entryPoint']>;
 
 /** Gymnasium 1.x's registrations of the v5 tasks (gymnasium/envs/__init__.py): ids, step limits, reward thresholds. */
 export const MUJOCO_SPECS: EnvSpec[] = [

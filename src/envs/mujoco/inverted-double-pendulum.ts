@@ -49,7 +49,9 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     o[0] = p[0];
     o[1] = Math.sin(p[1]);
     o[2] = Math.sin(p[2]);
@@ -62,7 +64,8 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   protected afterStep(): { reward: number; terminated: boolean; info: Info } {
     // site_xpos is that of the last substep's forward pass (no mj_forward after stepping, as in Gymnasium).
     const tip = this.sim.d('site_xpos');
-    const x = tip[0], y = tip[2];
+    const x = tip[0],
+      y = tip[2];
     const terminated = y <= 1;
     const v = this.sim.qvel;
     const distPenalty = 0.01 * (x * x) + (y - 2) * (y - 2);

@@ -44,7 +44,8 @@ export class InvertedPendulumEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel;
+    const p = this.sim.qpos,
+      v = this.sim.qvel;
     this.obs[0] = p[0];
     this.obs[1] = p[1];
     this.obs[2] = v[0];

@@ -18,8 +18,13 @@ const M64 = (1n << 64n) - 1n;
 const M128 = (1n << 128n) - 1n;
 
 // SeedSequence constants (bit_generator.pyx).
-const INIT_A = 0x43b0d7e5, MULT_A = 0x931e8875, INIT_B = 0x8b51f9dd, MULT_B = 0x58f38ded;
-const MIX_MULT_L = 0xca01f9dd, MIX_MULT_R = 0x4973f715, POOL_SIZE = 4;
+const INIT_A = 0x43b0d7e5,
+  MULT_A = 0x931e8875,
+  INIT_B = 0x8b51f9dd,
+  MULT_B = 0x58f38ded;
+const MIX_MULT_L = 0xca01f9dd,
+  MIX_MULT_R = 0x4973f715,
+  POOL_SIZE = 4;
 
 /** A non-negative integer seed as little-endian uint32 words (NumPy's _int_to_uint32_array). */
 function seedWords(seed: number | bigint): number[] {
@@ -134,8 +139,10 @@ export class NumpyGenerator {
   /** PCG64's next_uint64: XSL-RR output of the advanced state. */
   nextUint64(): bigint {
     this.step();
-    const hi = this.state >> 64n, lo = this.state & M64;
-    const x = hi ^ lo, rot = hi >> 58n;
+    const hi = this.state >> 64n,
+      lo = this.state & M64;
+    const x = hi ^ lo,
+      rot = hi >> 58n;
     return ((x >> rot) | (x << ((64n - rot) & 63n))) & M64;
   }
 

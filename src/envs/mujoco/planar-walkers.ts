@@ -43,7 +43,9 @@ abstract class PlanarWalkerEnv<O extends WalkerOptions> extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     const skip = this.options.excludeCurrentPositionsFromObservation ? 1 : 0;
     let k = 0;
     for (let i = skip; i < this.sim.nq; i++) o[k++] = p[i];
@@ -55,7 +57,8 @@ abstract class PlanarWalkerEnv<O extends WalkerOptions> extends MujocoEnv {
   }
 
   protected afterStep(action: Float64Array, before: Float64Array): { reward: number; terminated: boolean; info: Info } {
-    const o = this.options, p = this.sim.qpos;
+    const o = this.options,
+      p = this.sim.qpos;
     const xVelocity = (p[0] - before[0]) / this.dt;
     const healthy = this.isHealthy;
     const forward = o.forwardRewardWeight * xVelocity;
@@ -131,7 +134,9 @@ export class HopperEnv extends PlanarWalkerEnv<typeof HOPPER_DEFAULTS> {
 
   /** z in healthyZRange, angle in healthyAngleRange, every entry of (qpos[2:], qvel) in healthyStateRange (all open). */
   get isHealthy(): boolean {
-    const o = this.options, p = this.sim.qpos, v = this.sim.qvel;
+    const o = this.options,
+      p = this.sim.qpos,
+      v = this.sim.qvel;
     const [lo, hi] = o.healthyStateRange;
     for (let i = 2; i < this.sim.nq; i++) if (!OPEN(lo, p[i], hi)) return false;
     for (let i = 0; i < this.sim.nv; i++) if (!OPEN(lo, v[i], hi)) return false;
@@ -171,7 +176,8 @@ export class Walker2dEnv extends PlanarWalkerEnv<typeof WALKER_DEFAULTS> {
 
   /** z in healthyZRange and angle in healthyAngleRange (open intervals). */
   get isHealthy(): boolean {
-    const o = this.options, p = this.sim.qpos;
+    const o = this.options,
+      p = this.sim.qpos;
     return OPEN(o.healthyZRange[0], p[1], o.healthyZRange[1]) && OPEN(o.healthyAngleRange[0], p[2], o.healthyAngleRange[1]);
   }
 }

@@ -28,7 +28,12 @@ export class PusherEnv extends MujocoEnv {
   private readonly bodies: { tips: number; object: number; goal: number };
 
   constructor(opts: PusherOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger', rewardNearWeight: 'number', rewardDistWeight: 'number', rewardControlWeight: 'number' });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
+      frameSkip: 'positiveInteger',
+      rewardNearWeight: 'number',
+      rewardDistWeight: 'number',
+      rewardControlWeight: 'number',
+    });
     super({ id: ID, xml: PUSHER_XML, frameSkip: o.frameSkip, obsDim: 23, renderMode: opts.renderMode ?? null });
     this.options = Object.freeze(o);
     this.bodies = { tips: this.sim.id('body', 'tips_arm'), object: this.sim.id('body', 'object'), goal: this.sim.id('body', 'goal') };
@@ -60,7 +65,10 @@ export class PusherEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, x = this.sim.d('xpos'), o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      x = this.sim.d('xpos'),
+      o = this.obs;
     for (let i = 0; i < 7; i++) {
       o[i] = p[i];
       o[7 + i] = v[i];
@@ -74,14 +82,22 @@ export class PusherEnv extends MujocoEnv {
   }
 
   protected afterStep(action: Float64Array): { reward: number; terminated: boolean; info: Info } {
-    const x = this.sim.d('xpos'), { tips, object, goal } = this.bodies, o = this.options;
+    const x = this.sim.d('xpos'),
+      { tips, object, goal } = this.bodies,
+      o = this.options;
     const dist = (a: number, b: number) => {
-      const d0 = x[3 * a] - x[3 * b], d1 = x[3 * a + 1] - x[3 * b + 1], d2 = x[3 * a + 2] - x[3 * b + 2];
+      const d0 = x[3 * a] - x[3 * b],
+        d1 = x[3 * a + 1] - x[3 * b + 1],
+        d2 = x[3 * a + 2] - x[3 * b + 2];
       return Math.sqrt(d0 * d0 + d1 * d1 + d2 * d2);
     };
     const rewardNear = -dist(object, tips) * o.rewardNearWeight;
     const rewardDist = -dist(object, goal) * o.rewardDistWeight;
     const rewardCtrl = -sumOfSquares(action) * o.rewardControlWeight;
-    return { reward: rewardDist + rewardCtrl + rewardNear, terminated: false, info: { reward_dist: rewardDist, reward_ctrl: rewardCtrl, reward_near: rewardNear } };
+    return {
+      reward: rewardDist + rewardCtrl + rewardNear,
+      terminated: false,
+      info: { reward_dist: rewardDist, reward_ctrl: rewardCtrl, reward_near: rewardNear },
+    };
   }
 }

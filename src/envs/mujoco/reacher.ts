@@ -28,7 +28,11 @@ export class ReacherEnv extends MujocoEnv {
   private readonly target: number;
 
   constructor(opts: ReacherOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger', rewardDistWeight: 'number', rewardControlWeight: 'number' });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
+      frameSkip: 'positiveInteger',
+      rewardDistWeight: 'number',
+      rewardControlWeight: 'number',
+    });
     super({ id: ID, xml: REACHER_XML, frameSkip: o.frameSkip, obsDim: 10, renderMode: opts.renderMode ?? null });
     this.options = Object.freeze(o);
     this.fingertip = this.sim.id('body', 'fingertip');
@@ -60,12 +64,16 @@ export class ReacherEnv extends MujocoEnv {
 
   /** fingertip - target (body xpos). */
   private delta(): [number, number, number] {
-    const x = this.sim.d('xpos'), f = 3 * this.fingertip, t = 3 * this.target;
+    const x = this.sim.d('xpos'),
+      f = 3 * this.fingertip,
+      t = 3 * this.target;
     return [x[f] - x[t], x[f + 1] - x[t + 1], x[f + 2] - x[t + 2]];
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     o[0] = Math.cos(p[0]);
     o[1] = Math.cos(p[1]);
     o[2] = Math.sin(p[0]);

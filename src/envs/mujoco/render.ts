@@ -37,7 +37,12 @@ export const DEFAULT_CAMERAS: Record<string, CameraConfig> = {
 };
 
 /** mjtGeom values. */
-const PLANE = 0, SPHERE = 2, CAPSULE = 3, ELLIPSOID = 4, CYLINDER = 5, BOX = 6;
+const PLANE = 0,
+  SPHERE = 2,
+  CAPSULE = 3,
+  ELLIPSOID = 4,
+  CYLINDER = 5,
+  BOX = 6;
 /** Gymnasium's MujocoRenderer default size. */
 export const RENDER_SIZE = 480;
 const FOVY_DEG = 45; // vis.global.fovy of every v5 model (model-facts.json)
@@ -45,7 +50,8 @@ const NEAR = 0.02;
 const SEG = 16; // segments around a round geom
 const RINGS = 8; // rings from pole to pole of a sphere
 /** Half-width of the floor drawn around the camera's lookat (m), and the checker tile size. */
-const FLOOR_HALF = 12, TILE = 1;
+const FLOOR_HALF = 12,
+  TILE = 1;
 
 type V3 = [number, number, number];
 /** Triangles as flat [x0, y0, z0, x1, ..., z2] in the geom's frame. */
@@ -57,7 +63,8 @@ function tri(out: number[], a: V3, b: V3, c: V3): void {
 
 /** A unit sphere's point at latitude index i (0..RINGS) and longitude j, scaled by (rx, ry, rz) and lifted by dz. */
 function spherePoint(i: number, j: number, rx: number, ry: number, rz: number, dz = 0): V3 {
-  const th = (Math.PI * i) / RINGS, ph = (2 * Math.PI * j) / SEG;
+  const th = (Math.PI * i) / RINGS,
+    ph = (2 * Math.PI * j) / SEG;
   return [rx * Math.sin(th) * Math.cos(ph), ry * Math.sin(th) * Math.sin(ph), rz * Math.cos(th) + dz];
 }
 
@@ -65,8 +72,10 @@ function ellipsoidMesh(rx: number, ry: number, rz: number): Mesh {
   const t: number[] = [];
   for (let i = 0; i < RINGS; i++) {
     for (let j = 0; j < SEG; j++) {
-      const a = spherePoint(i, j, rx, ry, rz), b = spherePoint(i + 1, j, rx, ry, rz);
-      const c = spherePoint(i + 1, j + 1, rx, ry, rz), d = spherePoint(i, j + 1, rx, ry, rz);
+      const a = spherePoint(i, j, rx, ry, rz),
+        b = spherePoint(i + 1, j, rx, ry, rz);
+      const c = spherePoint(i + 1, j + 1, rx, ry, rz),
+        d = spherePoint(i, j + 1, rx, ry, rz);
       if (i > 0) tri(t, a, b, d);
       if (i < RINGS - 1) tri(t, b, c, d);
     }
@@ -91,9 +100,14 @@ function roundMesh(r: number, h: number, capsule: boolean): Mesh {
     for (let i = 0; i < half; i++) {
       for (let j = 0; j < SEG; j++) {
         // upper hemisphere (rings 0..half) lifted by h, lower (half..RINGS) lowered by h
-        for (const [i0, dz] of [[i, h], [i + half, -h]] as const) {
-          const a = spherePoint(i0, j, r, r, r, dz), b = spherePoint(i0 + 1, j, r, r, r, dz);
-          const c = spherePoint(i0 + 1, j + 1, r, r, r, dz), d = spherePoint(i0, j + 1, r, r, r, dz);
+        for (const [i0, dz] of [
+          [i, h],
+          [i + half, -h],
+        ] as const) {
+          const a = spherePoint(i0, j, r, r, r, dz),
+            b = spherePoint(i0 + 1, j, r, r, r, dz);
+          const c = spherePoint(i0 + 1, j + 1, r, r, r, dz),
+            d = spherePoint(i0, j + 1, r, r, r, dz);
           if (i0 > 0) tri(t, a, b, d);
           if (i0 < RINGS - 1) tri(t, b, c, d);
         }
@@ -108,9 +122,12 @@ function boxMesh(x: number, y: number, z: number): Mesh {
   const p = (sx: number, sy: number, sz: number): V3 => [sx * x, sy * y, sz * z];
   // each face as two triangles: (axis, sign)
   for (const s of [-1, 1]) {
-    tri(t, p(s, -1, -1), p(s, 1, -1), p(s, 1, 1)); tri(t, p(s, -1, -1), p(s, 1, 1), p(s, -1, 1));
-    tri(t, p(-1, s, -1), p(1, s, -1), p(1, s, 1)); tri(t, p(-1, s, -1), p(1, s, 1), p(-1, s, 1));
-    tri(t, p(-1, -1, s), p(1, -1, s), p(1, 1, s)); tri(t, p(-1, -1, s), p(1, 1, s), p(-1, 1, s));
+    tri(t, p(s, -1, -1), p(s, 1, -1), p(s, 1, 1));
+    tri(t, p(s, -1, -1), p(s, 1, 1), p(s, -1, 1));
+    tri(t, p(-1, s, -1), p(1, s, -1), p(1, s, 1));
+    tri(t, p(-1, s, -1), p(1, s, 1), p(-1, s, 1));
+    tri(t, p(-1, -1, s), p(1, -1, s), p(1, 1, s));
+    tri(t, p(-1, -1, s), p(1, 1, s), p(-1, 1, s));
   }
   return Float64Array.from(t);
 }
@@ -118,12 +135,18 @@ function boxMesh(x: number, y: number, z: number): Mesh {
 /** The mesh of geom `g` of type `type` and size (3 numbers), or null for types drawn otherwise. */
 export function geomMesh(type: number, size: ArrayLike<number>): Mesh | null {
   switch (type) {
-    case SPHERE: return ellipsoidMesh(size[0], size[0], size[0]);
-    case ELLIPSOID: return ellipsoidMesh(size[0], size[1], size[2]);
-    case CAPSULE: return roundMesh(size[0], size[1], true);
-    case CYLINDER: return roundMesh(size[0], size[1], false);
-    case BOX: return boxMesh(size[0], size[1], size[2]);
-    default: return null;
+    case SPHERE:
+      return ellipsoidMesh(size[0], size[0], size[0]);
+    case ELLIPSOID:
+      return ellipsoidMesh(size[0], size[1], size[2]);
+    case CAPSULE:
+      return roundMesh(size[0], size[1], true);
+    case CYLINDER:
+      return roundMesh(size[0], size[1], false);
+    case BOX:
+      return boxMesh(size[0], size[1], size[2]);
+    default:
+      return null;
   }
 }
 
@@ -136,8 +159,12 @@ export interface CameraPose {
 }
 
 export function freeCamera(lookat: readonly number[], distance: number, azimuthDeg: number, elevationDeg: number): CameraPose {
-  const az = (azimuthDeg * Math.PI) / 180, el = (elevationDeg * Math.PI) / 180;
-  const ca = Math.cos(az), sa = Math.sin(az), ce = Math.cos(el), se = Math.sin(el);
+  const az = (azimuthDeg * Math.PI) / 180,
+    el = (elevationDeg * Math.PI) / 180;
+  const ca = Math.cos(az),
+    sa = Math.sin(az),
+    ce = Math.cos(el),
+    se = Math.sin(el);
   const forward: V3 = [ce * ca, ce * sa, se];
   const up: V3 = [-se * ca, -se * sa, ce];
   const right: V3 = [forward[1] * up[2] - forward[2] * up[1], forward[2] * up[0] - forward[0] * up[2], forward[0] * up[1] - forward[1] * up[0]];
@@ -150,7 +177,10 @@ class Raster implements RgbFrame {
   readonly data: Uint8Array;
   private readonly invDepth: Float32Array;
   readonly focal: number;
-  constructor(readonly width: number, readonly height: number) {
+  constructor(
+    readonly width: number,
+    readonly height: number,
+  ) {
     this.data = new Uint8Array(width * height * 3);
     this.invDepth = new Float32Array(width * height);
     this.focal = height / 2 / Math.tan((FOVY_DEG * Math.PI) / 360);
@@ -166,15 +196,23 @@ class Raster implements RgbFrame {
   triangle(x0: number, y0: number, w0: number, x1: number, y1: number, w1: number, x2: number, y2: number, w2: number, c: readonly number[]): void {
     const area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0);
     if (area === 0 || !Number.isFinite(area)) return;
-    const minX = Math.max(0, Math.floor(Math.min(x0, x1, x2))), maxX = Math.min(this.width - 1, Math.ceil(Math.max(x0, x1, x2)));
-    const minY = Math.max(0, Math.floor(Math.min(y0, y1, y2))), maxY = Math.min(this.height - 1, Math.ceil(Math.max(y0, y1, y2)));
+    const minX = Math.max(0, Math.floor(Math.min(x0, x1, x2))),
+      maxX = Math.min(this.width - 1, Math.ceil(Math.max(x0, x1, x2)));
+    const minY = Math.max(0, Math.floor(Math.min(y0, y1, y2))),
+      maxY = Math.min(this.height - 1, Math.ceil(Math.max(y0, y1, y2)));
     const inv = 1 / area;
     // barycentric weights are affine in x: step them along the row
-    const d0 = -(y2 - y1) * inv, d1 = -(y0 - y2) * inv;
-    const data = this.data, depth = this.invDepth, W = this.width;
-    const r = c[0], g = c[1], b = c[2];
+    const d0 = -(y2 - y1) * inv,
+      d1 = -(y0 - y2) * inv;
+    const data = this.data,
+      depth = this.invDepth,
+      W = this.width;
+    const r = c[0],
+      g = c[1],
+      b = c[2];
     for (let py = minY; py <= maxY; py++) {
-      const y = py + 0.5, x = minX + 0.5;
+      const y = py + 0.5,
+        x = minX + 0.5;
       let b0 = ((x1 - x) * (y2 - y) - (x2 - x) * (y1 - y)) * inv;
       let b1 = ((x2 - x) * (y0 - y) - (x0 - x) * (y2 - y)) * inv;
       for (let px = minX; px <= maxX; px++, b0 += d0, b1 += d1) {
@@ -199,9 +237,15 @@ export class MujocoRenderer {
   private lookat: V3 | null = null;
   private distance = 0;
 
-  constructor(private readonly sim: MjSim, cfg: CameraConfig, readonly width = RENDER_SIZE, readonly height = RENDER_SIZE) {
+  constructor(
+    private readonly sim: MjSim,
+    cfg: CameraConfig,
+    readonly width = RENDER_SIZE,
+    readonly height = RENDER_SIZE,
+  ) {
     this.cfg = cfg;
-    const type = sim.m('geom_type'), size = sim.m('geom_size');
+    const type = sim.m('geom_type'),
+      size = sim.m('geom_size');
     for (let g = 0; g < type.length; g++) this.meshes.push(geomMesh(type[g], size.subarray(3 * g, 3 * g + 3)));
   }
 
@@ -232,8 +276,11 @@ export class MujocoRenderer {
   render(): RgbFrame {
     const cam = this.camera();
     const out = new Raster(this.width, this.height);
-    const type = this.sim.m('geom_type'), rgba = this.sim.m('geom_rgba'), group = this.sim.m('geom_group');
-    const xpos = this.sim.d('geom_xpos'), xmat = this.sim.d('geom_xmat');
+    const type = this.sim.m('geom_type'),
+      rgba = this.sim.m('geom_rgba'),
+      group = this.sim.m('geom_group');
+    const xpos = this.sim.d('geom_xpos'),
+      xmat = this.sim.d('geom_xmat');
     const buf = new Float64Array(9);
     for (let g = 0; g < type.length; g++) {
       if (rgba[4 * g + 3] === 0 || group[g] > 2) continue; // invisible, or outside MuJoCo's default geom groups 0-2
@@ -244,10 +291,13 @@ export class MujocoRenderer {
       }
       const mesh = this.meshes[g];
       if (!mesh) continue;
-      const R = xmat.subarray(9 * g, 9 * g + 9), p = xpos.subarray(3 * g, 3 * g + 3);
+      const R = xmat.subarray(9 * g, 9 * g + 9),
+        p = xpos.subarray(3 * g, 3 * g + 3);
       for (let t = 0; t < mesh.length; t += 9) {
         for (let v = 0; v < 3; v++) {
-          const x = mesh[t + 3 * v], y = mesh[t + 3 * v + 1], z = mesh[t + 3 * v + 2];
+          const x = mesh[t + 3 * v],
+            y = mesh[t + 3 * v + 1],
+            z = mesh[t + 3 * v + 2];
           buf[3 * v] = p[0] + R[0] * x + R[1] * y + R[2] * z;
           buf[3 * v + 1] = p[1] + R[3] * x + R[4] * y + R[5] * z;
           buf[3 * v + 2] = p[2] + R[6] * x + R[7] * y + R[8] * z;
@@ -260,11 +310,14 @@ export class MujocoRenderer {
 
   /** A plane as checker tiles around the lookat (size 0 = infinite in MuJoCo), in its own frame. */
   private floor(out: Raster, cam: CameraPose, g: number, colour: number[]): void {
-    const R = this.sim.d('geom_xmat').subarray(9 * g, 9 * g + 9), p = this.sim.d('geom_xpos').subarray(3 * g, 3 * g + 3);
+    const R = this.sim.d('geom_xmat').subarray(9 * g, 9 * g + 9),
+      p = this.sim.d('geom_xpos').subarray(3 * g, 3 * g + 3);
     const size = this.sim.m('geom_size');
-    const hx = size[3 * g] > 0 ? size[3 * g] : Infinity, hy = size[3 * g + 1] > 0 ? size[3 * g + 1] : Infinity;
+    const hx = size[3 * g] > 0 ? size[3 * g] : Infinity,
+      hy = size[3 * g + 1] > 0 ? size[3 * g + 1] : Infinity;
     const look = [cam.pos[0] + cam.forward[0] * this.distance, cam.pos[1] + cam.forward[1] * this.distance];
-    const cx = Math.round(look[0] / TILE) * TILE, cy = Math.round(look[1] / TILE) * TILE;
+    const cx = Math.round(look[0] / TILE) * TILE,
+      cy = Math.round(look[1] / TILE) * TILE;
     const dark = colour.map((c) => c * 0.8);
     const buf = new Float64Array(9);
     const put = (v: number, x: number, y: number) => {
@@ -274,12 +327,19 @@ export class MujocoRenderer {
     };
     for (let x = cx - FLOOR_HALF; x < cx + FLOOR_HALF; x += TILE) {
       for (let y = cy - FLOOR_HALF; y < cy + FLOOR_HALF; y += TILE) {
-        const x0 = Math.max(x, -hx), x1 = Math.min(x + TILE, hx), y0 = Math.max(y, -hy), y1 = Math.min(y + TILE, hy);
+        const x0 = Math.max(x, -hx),
+          x1 = Math.min(x + TILE, hx),
+          y0 = Math.max(y, -hy),
+          y1 = Math.min(y + TILE, hy);
         if (x0 >= x1 || y0 >= y1) continue;
         const c = (Math.round(x / TILE) + Math.round(y / TILE)) % 2 === 0 ? colour : dark;
-        put(0, x0, y0); put(1, x1, y0); put(2, x1, y1);
+        put(0, x0, y0);
+        put(1, x1, y0);
+        put(2, x1, y1);
         this.worldTriangle(out, cam, buf, c);
-        put(0, x0, y0); put(1, x1, y1); put(2, x0, y1);
+        put(0, x0, y0);
+        put(1, x1, y1);
+        put(2, x0, y1);
         this.worldTriangle(out, cam, buf, c);
       }
     }
@@ -289,7 +349,9 @@ export class MujocoRenderer {
   private worldTriangle(out: Raster, cam: CameraPose, w: Float64Array, colour: number[]): void {
     const s = new Array<number>(9);
     for (let v = 0; v < 3; v++) {
-      const dx = w[3 * v] - cam.pos[0], dy = w[3 * v + 1] - cam.pos[1], dz = w[3 * v + 2] - cam.pos[2];
+      const dx = w[3 * v] - cam.pos[0],
+        dy = w[3 * v + 1] - cam.pos[1],
+        dz = w[3 * v + 2] - cam.pos[2];
       const zc = dx * cam.forward[0] + dy * cam.forward[1] + dz * cam.forward[2];
       if (zc < NEAR) return; // no clipping: triangles reaching behind the near plane are dropped
       const xc = dx * cam.right[0] + dy * cam.right[1] + dz * cam.right[2];
@@ -299,15 +361,28 @@ export class MujocoRenderer {
       s[3 * v + 2] = 1 / zc;
     }
     // face normal (either side faces the viewer: meshes are drawn two-sided)
-    const ax = w[3] - w[0], ay = w[4] - w[1], az = w[5] - w[2], bx = w[6] - w[0], by = w[7] - w[1], bz = w[8] - w[2];
-    let nx = ay * bz - az * by, ny = az * bx - ax * bz, nz = ax * by - ay * bx;
+    const ax = w[3] - w[0],
+      ay = w[4] - w[1],
+      az = w[5] - w[2],
+      bx = w[6] - w[0],
+      by = w[7] - w[1],
+      bz = w[8] - w[2];
+    let nx = ay * bz - az * by,
+      ny = az * bx - ax * bz,
+      nz = ax * by - ay * bx;
     const len = Math.hypot(nx, ny, nz);
     if (len === 0) return;
-    nx /= len; ny /= len; nz /= len;
+    nx /= len;
+    ny /= len;
+    nz /= len;
     const head = Math.abs(nx * cam.forward[0] + ny * cam.forward[1] + nz * cam.forward[2]);
     const top = Math.abs(nz);
     const light = Math.min(1, 0.25 + 0.5 * head + 0.35 * top);
-    const c = [Math.round(255 * Math.min(1, colour[0] * light)), Math.round(255 * Math.min(1, colour[1] * light)), Math.round(255 * Math.min(1, colour[2] * light))];
+    const c = [
+      Math.round(255 * Math.min(1, colour[0] * light)),
+      Math.round(255 * Math.min(1, colour[1] * light)),
+      Math.round(255 * Math.min(1, colour[2] * light)),
+    ];
     out.triangle(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], c);
   }
 }

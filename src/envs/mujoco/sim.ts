@@ -186,7 +186,8 @@ export class MjSim {
 
   /** Gymnasium's set_state: write qpos and qvel (and, if given, the solver warm start), then mj_forward. */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>, qaccWarmstart?: ArrayLike<number>): void {
-    const p = this.qpos, v = this.qvel;
+    const p = this.qpos,
+      v = this.qvel;
     for (let i = 0; i < this.nq; i++) p[i] = qpos[i];
     for (let i = 0; i < this.nv; i++) v[i] = qvel[i];
     if (qaccWarmstart) {

@@ -53,7 +53,9 @@ export class SwimmerEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos, v = this.sim.qvel, o = this.obs;
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
     let k = 0;
     for (let i = this.options.excludeCurrentPositionsFromObservation ? 2 : 0; i < this.sim.nq; i++) o[k++] = p[i];
     for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
@@ -65,8 +67,10 @@ export class SwimmerEnv extends MujocoEnv {
 
   protected afterStep(action: Float64Array, before: Float64Array): { reward: number; terminated: boolean; info: Info } {
     const p = this.sim.qpos;
-    const x = p[0], y = p[1];
-    const xVelocity = (x - before[0]) / this.dt, yVelocity = (y - before[1]) / this.dt;
+    const x = p[0],
+      y = p[1];
+    const xVelocity = (x - before[0]) / this.dt,
+      yVelocity = (y - before[1]) / this.dt;
     const forward = this.options.forwardRewardWeight * xVelocity;
     const ctrlCost = this.options.ctrlCostWeight * sumOfSquares(action);
     return {

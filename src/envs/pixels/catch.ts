@@ -42,15 +42,17 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
     this.columns = opts.columns ?? 5;
     this.cellPixels = opts.cellPixels ?? 4;
     this.obsType = opts.obsType ?? 'state';
-    for (const [k, v, min] of [['rows', this.rows, 2], ['columns', this.columns, 2], ['cellPixels', this.cellPixels, 1]] as const) {
+    for (const [k, v, min] of [
+      ['rows', this.rows, 2],
+      ['columns', this.columns, 2],
+      ['cellPixels', this.cellPixels, 1],
+    ] as const) {
       if (!Number.isInteger(v) || v < min) throw new RangeError(`CatchEnv: ${k} must be an integer >= ${min}, got ${v}`);
     }
     if (this.obsType !== 'state' && this.obsType !== 'pixels') {
       throw new RangeError(`CatchEnv: obsType must be 'state' or 'pixels', got ${JSON.stringify(this.obsType)}`);
     }
-    this.observationSpace = this.obsType === 'state'
-      ? new Box<Float32Array>(0, 1, [3])
-      : new Box<Float32Array>(0, 1, [1, this.rows, this.columns]);
+    this.observationSpace = this.obsType === 'state' ? new Box<Float32Array>(0, 1, [3]) : new Box<Float32Array>(0, 1, [1, this.rows, this.columns]);
     this.obs = new Float32Array(this.observationSpace.size);
   }
 
@@ -89,7 +91,9 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
   }
 
   override render(): RgbFrame {
-    const k = this.cellPixels, width = this.columns * k, height = this.rows * k;
+    const k = this.cellPixels,
+      width = this.columns * k,
+      height = this.rows * k;
     const data = new Uint8Array(width * height * 3);
     const cell = (r: number, c: number, v: number) => {
       for (let y = r * k; y < (r + 1) * k; y++) data.fill(v, (y * width + c * k) * 3, (y * width + (c + 1) * k) * 3);
@@ -104,7 +108,8 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
   }
 
   protected override restoreSelf(state: Json): void {
-    const who = 'CatchEnv.restore', o = stateObject(who, state);
+    const who = 'CatchEnv.restore',
+      o = stateObject(who, state);
     this.ballRow = checkInteger(o.ballRow, `${who}: state.ballRow`, 0);
     this.ballCol = checkInteger(o.ballCol, `${who}: state.ballCol`, 0);
     this.paddleCol = checkInteger(o.paddleCol, `${who}: state.paddleCol`, 0);

@@ -9,8 +9,16 @@ export { CatchEnv, type CatchOptions } from './catch.ts';
 
 if (!registeredIds().includes('Catch-v0')) {
   // Rows - 1 steps per episode; the return is +1 or -1, so a threshold of 0.9 is a 95% catch rate.
-  register({ id: 'Catch-v0', entryPoint: (k) => new CatchEnv({ ...k, obsType: 'state' }), rewardThreshold: 0.9,
-    description: 'bsuite catch on a 10x5 board; observation [ball column, ball row, paddle column]' });
-  register({ id: 'CatchPixels-v0', entryPoint: (k) => new CatchEnv({ ...k, obsType: 'pixels' }), rewardThreshold: 0.9,
-    description: 'bsuite catch on a 10x5 board; observation the board as a [1, 10, 5] grayscale image' });
+  register({
+    id: 'Catch-v0',
+    entryPoint: (k) => new CatchEnv({ ...k, obsType: 'state' }),
+    rewardThreshold: 0.9,
+    description: 'bsuite catch on a 10x5 board; observation [ball column, ball row, paddle column]',
+  });
+  register({
+    id: 'CatchPixels-v0',
+    entryPoint: (k) => new CatchEnv({ ...k, obsType: 'pixels' }),
+    rewardThreshold: 0.9,
+    description: 'bsuite catch on a 10x5 board; observation the board as a [1, 10, 5] grayscale image',
+  });
 }

@@ -17,15 +17,32 @@ export interface Conv2dOptions {
   padding?: number;
 }
 
-interface Geometry { N: number; C: number; H: number; W: number; kh: number; kw: number; stride: number; pad: number; OH: number; OW: number }
+interface Geometry {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  stride: number;
+  pad: number;
+  OH: number;
+  OW: number;
+}
 
 function geometry(op: string, x: Tensor, kh: number, kw: number, stride: number, pad: number): Geometry {
   if (x.rank !== 4) throw new RangeError(`${op}: expected an input [N, C, H, W], got ${shapeStr(x.shape)}`);
-  for (const [k, v, min] of [['kernel height', kh, 1], ['kernel width', kw, 1], ['stride', stride, 1], ['padding', pad, 0]] as const) {
+  for (const [k, v, min] of [
+    ['kernel height', kh, 1],
+    ['kernel width', kw, 1],
+    ['stride', stride, 1],
+    ['padding', pad, 0],
+  ] as const) {
     if (!Number.isInteger(v) || v < min) throw new RangeError(`${op}: ${k} must be an integer >= ${min}, got ${v}`);
   }
   const [N, C, H, W] = x.shape;
-  const OH = Math.floor((H + 2 * pad - kh) / stride) + 1, OW = Math.floor((W + 2 * pad - kw) / stride) + 1;
+  const OH = Math.floor((H + 2 * pad - kh) / stride) + 1,
+    OW = Math.floor((W + 2 * pad - kw) / stride) + 1;
   if (OH < 1 || OW < 1) {
     throw new RangeError(`${op}: a ${kh}x${kw} kernel with padding ${pad} does not fit an input of ${H}x${W} (shape ${shapeStr(x.shape)})`);
   }
@@ -54,7 +71,10 @@ function im2colG(x: Tensor, g: Geometry): Tensor {
           const base = (n * C + c) * H;
           for (let ky = 0; ky < kh; ky++) {
             const iy = oy * stride - pad + ky;
-            if (iy < 0 || iy >= H) { p += kw; continue; }
+            if (iy < 0 || iy >= H) {
+              p += kw;
+              continue;
+            }
             const row = (base + iy) * W;
             for (let kx = 0; kx < kw; kx++, p++) {
               const ix = ox * stride - pad + kx;
@@ -80,7 +100,10 @@ function col2imG(cols: Tensor, g: Geometry): Tensor {
           const base = (n * C + c) * H;
           for (let ky = 0; ky < kh; ky++) {
             const iy = oy * stride - pad + ky;
-            if (iy < 0 || iy >= H) { p += kw; continue; }
+            if (iy < 0 || iy >= H) {
+              p += kw;
+              continue;
+            }
             const row = (base + iy) * W;
             for (let kx = 0; kx < kw; kx++, p++) {
               const ix = ox * stride - pad + kx;
@@ -121,16 +144,22 @@ export function maxPool2d(x: Tensor, kernel: number, stride = kernel, padding = 
   for (let nc = 0; nc < N * C; nc++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
-        let best = -Infinity, at = -1;
+        let best = -Infinity,
+          at = -1;
         for (let ky = 0; ky < kernel; ky++) {
           const iy = oy * stride - padding + ky;
           if (iy < 0 || iy >= H) continue;
           for (let kx = 0; kx < kernel; kx++) {
             const ix = ox * stride - padding + kx;
             if (ix < 0 || ix >= W) continue;
-            const i = (nc * H + iy) * W + ix, v = s[i];
+            const i = (nc * H + iy) * W + ix,
+              v = s[i];
             // NaN wins (v !== v) so that a NaN upstream is not hidden by the pooling.
-            if (v > best || v !== v || at < 0) { best = v; at = i; if (v !== v) break; }
+            if (v > best || v !== v || at < 0) {
+              best = v;
+              at = i;
+              if (v !== v) break;
+            }
           }
         }
         const q = (nc * OH + oy) * OW + ox;
@@ -142,7 +171,10 @@ export function maxPool2d(x: Tensor, kernel: number, stride = kernel, padding = 
 
 /** out[arg[q]] += g[q]: maxPool2d's backward; linear in g, its own adjoint is the gather by arg. */
 function scatterPicked(gr: Tensor, arg: Int32Array, shape: number[]): Tensor {
-  const o = allocData(gr.dtype, shape.reduce((a, b) => a * b, 1));
+  const o = allocData(
+    gr.dtype,
+    shape.reduce((a, b) => a * b, 1),
+  );
   for (let q = 0; q < arg.length; q++) o[arg[q]] += gr.data[q];
   return record('maxPool2dBackward', new Tensor(o, shape), [gr], (gg) => {
     const p = allocData(gg.dtype, arg.length);

@@ -27,8 +27,7 @@ export function broadcastOrThrow(op: string, a: Tensor, b: Tensor): number[] {
   const s = broadcastShapes(a.shape, b.shape);
   if (!s) {
     throw new RangeError(
-      `${op}: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} do not broadcast ` +
-        `(trailing dimensions must be equal or 1; reshape one operand)`,
+      `${op}: shapes ${shapeStr(a.shape)} and ${shapeStr(b.shape)} do not broadcast ` + `(trailing dimensions must be equal or 1; reshape one operand)`,
     );
   }
   return s;
@@ -42,11 +41,17 @@ export function expandData(x: Tensor, shape: number[], n: number): Data {
   return d;
 }
 
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MIN = 4, MAX = 5;
+const ADD = 0,
+  SUB = 1,
+  MUL = 2,
+  DIV = 3,
+  MIN = 4,
+  MAX = 5;
 
 function binary(op: string, code: number, ta: TensorLike, tb: TensorLike): [Tensor, Tensor, Tensor] {
   const dt = dtypeOf(ta, tb);
-  const a = lift(ta, dt), b = lift(tb, dt);
+  const a = lift(ta, dt),
+    b = lift(tb, dt);
   const shape = broadcastOrThrow(op, a, b);
   const n = sizeOf(shape);
   const o = allocData(dt, n, false); // every element is written below
@@ -59,13 +64,33 @@ function binary(op: string, code: number, ta: TensorLike, tb: TensorLike): [Tens
 function sameLoop(code: number, a: Data, b: Data, o: Data): void {
   const n = o.length;
   switch (code) {
-    case ADD: for (let i = 0; i < n; i++) o[i] = a[i] + b[i]; break;
-    case SUB: for (let i = 0; i < n; i++) o[i] = a[i] - b[i]; break;
-    case MUL: for (let i = 0; i < n; i++) o[i] = a[i] * b[i]; break;
-    case DIV: for (let i = 0; i < n; i++) o[i] = a[i] / b[i]; break;
+    case ADD:
+      for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
+      break;
+    case SUB:
+      for (let i = 0; i < n; i++) o[i] = a[i] - b[i];
+      break;
+    case MUL:
+      for (let i = 0; i < n; i++) o[i] = a[i] * b[i];
+      break;
+    case DIV:
+      for (let i = 0; i < n; i++) o[i] = a[i] / b[i];
+      break;
     // NaN in either operand gives NaN (x !== x only for NaN); ties take the first operand.
-    case MIN: for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; o[i] = x <= y || x !== x ? x : y; } break;
-    case MAX: for (let i = 0; i < n; i++) { const x = a[i], y = b[i]; o[i] = x >= y || x !== x ? x : y; } break;
+    case MIN:
+      for (let i = 0; i < n; i++) {
+        const x = a[i],
+          y = b[i];
+        o[i] = x <= y || x !== x ? x : y;
+      }
+      break;
+    case MAX:
+      for (let i = 0; i < n; i++) {
+        const x = a[i],
+          y = b[i];
+        o[i] = x >= y || x !== x ? x : y;
+      }
+      break;
   }
 }
 
@@ -73,20 +98,49 @@ function sameLoop(code: number, a: Data, b: Data, o: Data): void {
 function scalarLoop(code: number, a: Data, s: number, o: Data, swap: boolean): void {
   const n = o.length;
   switch (code) {
-    case ADD: for (let i = 0; i < n; i++) o[i] = a[i] + s; break;
-    case SUB: if (swap) for (let i = 0; i < n; i++) o[i] = s - a[i]; else for (let i = 0; i < n; i++) o[i] = a[i] - s; break;
-    case MUL: for (let i = 0; i < n; i++) o[i] = a[i] * s; break;
-    case DIV: if (swap) for (let i = 0; i < n; i++) o[i] = s / a[i]; else { const r = 1 / s; for (let i = 0; i < n; i++) o[i] = a[i] * r; } break;
+    case ADD:
+      for (let i = 0; i < n; i++) o[i] = a[i] + s;
+      break;
+    case SUB:
+      if (swap) for (let i = 0; i < n; i++) o[i] = s - a[i];
+      else for (let i = 0; i < n; i++) o[i] = a[i] - s;
+      break;
+    case MUL:
+      for (let i = 0; i < n; i++) o[i] = a[i] * s;
+      break;
+    case DIV:
+      if (swap) for (let i = 0; i < n; i++) o[i] = s / a[i];
+      else {
+        const r = 1 / s;
+        for (let i = 0; i < n; i++) o[i] = a[i] * r;
+      }
+      break;
     // With s not NaN, each form below yields x when x is NaN, and the first operand at ties.
     case MIN:
       if (s !== s) o.fill(s);
-      else if (swap) for (let i = 0; i < n; i++) { const x = a[i]; o[i] = s <= x ? s : x; }
-      else for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x > s ? s : x; }
+      else if (swap)
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          o[i] = s <= x ? s : x;
+        }
+      else
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          o[i] = x > s ? s : x;
+        }
       break;
     case MAX:
       if (s !== s) o.fill(s);
-      else if (swap) for (let i = 0; i < n; i++) { const x = a[i]; o[i] = s >= x ? s : x; }
-      else for (let i = 0; i < n; i++) { const x = a[i]; o[i] = x < s ? s : x; }
+      else if (swap)
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          o[i] = s >= x ? s : x;
+        }
+      else
+        for (let i = 0; i < n; i++) {
+          const x = a[i];
+          o[i] = x < s ? s : x;
+        }
       break;
   }
 }
@@ -103,10 +157,7 @@ export function sub(x: TensorLike, y: TensorLike): Tensor {
 
 export function mul(x: TensorLike, y: TensorLike): Tensor {
   const [a, b, out] = binary('mul', MUL, x, y);
-  return record('mul', out, [a, b], (g) => [
-    a.requiresGrad ? sumTo(mul(g, b), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, a), b.shape) : null,
-  ]);
+  return record('mul', out, [a, b], (g) => [a.requiresGrad ? sumTo(mul(g, b), a.shape) : null, b.requiresGrad ? sumTo(mul(g, a), b.shape) : null]);
 }
 
 export function div(x: TensorLike, y: TensorLike): Tensor {
@@ -137,18 +188,25 @@ export function maximum(x: TensorLike, y: TensorLike): Tensor {
 
 /** 1 where minimum/maximum took the first operand, 0 where the second, NaN where either is NaN. */
 function pickFirst(a: Tensor, b: Tensor, code: number): Tensor {
-  const m = compare(a, b, code), md = m.data;
-  const ad = expandData(a, m.shape, m.size), bd = expandData(b, m.shape, m.size);
+  const m = compare(a, b, code),
+    md = m.data;
+  const ad = expandData(a, m.shape, m.size),
+    bd = expandData(b, m.shape, m.size);
   for (let i = 0; i < md.length; i++) if (ad[i] !== ad[i] || bd[i] !== bd[i]) md[i] = NaN;
   return m;
 }
 
 // --- comparisons: constant 0/1 masks, no gradient ---
-const GT = 0, GE = 1, LT = 2, LE = 3, EQ = 4;
+const GT = 0,
+  GE = 1,
+  LT = 2,
+  LE = 3,
+  EQ = 4;
 
 function compare(ta: TensorLike, tb: TensorLike, code: number): Tensor {
   const dt = dtypeOf(ta, tb);
-  const a = lift(ta, dt), b = lift(tb, dt);
+  const a = lift(ta, dt),
+    b = lift(tb, dt);
   const shape = broadcastOrThrow('compare', a, b);
   const n = sizeOf(shape);
   const ad = expandData(a, shape, n);
@@ -156,21 +214,39 @@ function compare(ta: TensorLike, tb: TensorLike, code: number): Tensor {
   if (b.size === 1) {
     const v = b.data[0];
     switch (code) {
-      case GT: for (let i = 0; i < n; i++) o[i] = ad[i] > v ? 1 : 0; break;
-      case GE: for (let i = 0; i < n; i++) o[i] = ad[i] >= v ? 1 : 0; break;
-      case LT: for (let i = 0; i < n; i++) o[i] = ad[i] < v ? 1 : 0; break;
-      case LE: for (let i = 0; i < n; i++) o[i] = ad[i] <= v ? 1 : 0; break;
-      default: for (let i = 0; i < n; i++) o[i] = ad[i] === v ? 1 : 0;
+      case GT:
+        for (let i = 0; i < n; i++) o[i] = ad[i] > v ? 1 : 0;
+        break;
+      case GE:
+        for (let i = 0; i < n; i++) o[i] = ad[i] >= v ? 1 : 0;
+        break;
+      case LT:
+        for (let i = 0; i < n; i++) o[i] = ad[i] < v ? 1 : 0;
+        break;
+      case LE:
+        for (let i = 0; i < n; i++) o[i] = ad[i] <= v ? 1 : 0;
+        break;
+      default:
+        for (let i = 0; i < n; i++) o[i] = ad[i] === v ? 1 : 0;
     }
     return new Tensor(o, shape);
   }
   const bd = expandData(b, shape, n);
   switch (code) {
-    case GT: for (let i = 0; i < n; i++) o[i] = ad[i] > bd[i] ? 1 : 0; break;
-    case GE: for (let i = 0; i < n; i++) o[i] = ad[i] >= bd[i] ? 1 : 0; break;
-    case LT: for (let i = 0; i < n; i++) o[i] = ad[i] < bd[i] ? 1 : 0; break;
-    case LE: for (let i = 0; i < n; i++) o[i] = ad[i] <= bd[i] ? 1 : 0; break;
-    default: for (let i = 0; i < n; i++) o[i] = ad[i] === bd[i] ? 1 : 0;
+    case GT:
+      for (let i = 0; i < n; i++) o[i] = ad[i] > bd[i] ? 1 : 0;
+      break;
+    case GE:
+      for (let i = 0; i < n; i++) o[i] = ad[i] >= bd[i] ? 1 : 0;
+      break;
+    case LT:
+      for (let i = 0; i < n; i++) o[i] = ad[i] < bd[i] ? 1 : 0;
+      break;
+    case LE:
+      for (let i = 0; i < n; i++) o[i] = ad[i] <= bd[i] ? 1 : 0;
+      break;
+    default:
+      for (let i = 0; i < n; i++) o[i] = ad[i] === bd[i] ? 1 : 0;
   }
   return new Tensor(o, shape);
 }
@@ -184,14 +260,20 @@ export const equal = (a: TensorLike, b: TensorLike) => compare(a, b, EQ);
 /** cond ? a : b elementwise; `cond` is a 0/1 tensor (no gradient flows to it); a NaN condition gives NaN. */
 export function where(cond: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const dt = dtypeOf(x, y);
-  const a = lift(x, dt), b = lift(y, dt);
+  const a = lift(x, dt),
+    b = lift(y, dt);
   const s1 = broadcastOrThrow('where', a, b);
   const shape = broadcastShapes(cond.shape, s1);
   if (!shape) throw new RangeError(`where: condition shape ${shapeStr(cond.shape)} does not broadcast with ${shapeStr(s1)}`);
   const n = sizeOf(shape);
-  const c = expandData(cond, shape, n), ad = expandData(a, shape, n), bd = expandData(b, shape, n);
+  const c = expandData(cond, shape, n),
+    ad = expandData(a, shape, n),
+    bd = expandData(b, shape, n);
   const o = allocData(dt, n);
-  for (let i = 0; i < n; i++) { const ci = c[i]; o[i] = ci === 0 ? bd[i] : ci === ci ? ad[i] : ci; }
+  for (let i = 0; i < n; i++) {
+    const ci = c[i];
+    o[i] = ci === 0 ? bd[i] : ci === ci ? ad[i] : ci;
+  }
   return record('where', new Tensor(o, shape), [a, b], (g) => [
     a.requiresGrad ? sumTo(where(cond, g, 0), a.shape) : null,
     b.requiresGrad ? sumTo(where(cond, 0, g), b.shape) : null,
@@ -205,39 +287,45 @@ function unaryOut(x: Tensor): Data {
 }
 
 export function neg(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = -s[i];
   return record('neg', new Tensor(o, x.shape), [x], (g) => [neg(g)]);
 }
 
 export function exp(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.exp(s[i]);
   const out = new Tensor(o, x.shape);
   return record('exp', out, [x], (g) => [mul(g, out)]);
 }
 
 export function log(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.log(s[i]);
   return record('log', new Tensor(o, x.shape), [x], (g) => [div(g, x)]);
 }
 
 export function log1p(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.log1p(s[i]);
   return record('log1p', new Tensor(o, x.shape), [x], (g) => [div(g, add(x, 1))]);
 }
 
 export function sqrt(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.sqrt(s[i]);
   const out = new Tensor(o, x.shape);
   return record('sqrt', out, [x], (g) => [div(mul(g, 0.5), out)]);
 }
 
 export function square(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = s[i] * s[i];
   return record('square', new Tensor(o, x.shape), [x], (g) => [mul(g, mul(x, 2))]);
 }
@@ -245,13 +333,15 @@ export function square(x: Tensor): Tensor {
 /** x ** p for a constant exponent p. */
 export function pow(x: Tensor, p: number): Tensor {
   if (p === 2) return square(x);
-  const s = x.data, o = unaryOut(x);
-  for (let i = 0; i < o.length; i++) o[i] = Math.pow(s[i], p);
+  const s = x.data,
+    o = unaryOut(x);
+  for (let i = 0; i < o.length; i++) o[i] = s[i] ** p;
   return record('pow', new Tensor(o, x.shape), [x], (g) => [mul(g, mul(pow(x, p - 1), p))]);
 }
 
 export function tanh(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   // Large float32 inputs: WebAssembly SIMD tanh (within 1 ulp of Math.tanh, see wasm/tanh-kernel.ts).
   if (!(s instanceof Float32Array && o instanceof Float32Array && wasmTanh(s, o))) {
     for (let i = 0; i < o.length; i++) o[i] = Math.tanh(s[i]);
@@ -262,7 +352,9 @@ export function tanh(x: Tensor): Tensor {
 
 /** g * (1 - y^2): tanh's backward fused into one pass; differentiable in y and g. */
 export function tanhBackward(y: Tensor, g: Tensor): Tensor {
-  const yd = y.data, gd = g.data, o = unaryOut(g);
+  const yd = y.data,
+    gd = g.data,
+    o = unaryOut(g);
   // Large float32 data: WebAssembly SIMD. Float32 arithmetic: y^2 rounds, so the result is within
   // |g| 2^-23 + 1 ulp of the float64-then-round loop (the rounding already in y is as large).
   if (!(yd instanceof Float32Array && gd instanceof Float32Array && o instanceof Float32Array && wasmTanhBackward(yd, gd, o))) {
@@ -279,19 +371,24 @@ export function tanhBackward(y: Tensor, g: Tensor): Tensor {
  * the result is too (what the squashed Gaussian needs for actions near the bounds). atanh(+-1) = +-Inf.
  */
 export function atanh(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.atanh(s[i]);
   // 1 / ((1 - x)(1 + x)): 1 - x is exact near 1, where 1 - x^2 would round.
   return record('atanh', new Tensor(o, x.shape), [x], (g) => [div(g, mul(sub(1, x), add(x, 1)))]);
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) {
     const v = s[i];
     // Stable for large |v|: never exponentiates a positive number.
     if (v >= 0) o[i] = 1 / (1 + Math.exp(-v));
-    else { const e = Math.exp(v); o[i] = e / (1 + e); }
+    else {
+      const e = Math.exp(v);
+      o[i] = e / (1 + e);
+    }
   }
   const out = new Tensor(o, x.shape);
   return record('sigmoid', out, [x], (g) => [mul(g, sub(out, square(out)))]);
@@ -313,7 +410,8 @@ export function reluBackward(x: Tensor, g: Tensor): Tensor {
 
 /** ELU: x for x > 0, alpha (e^x - 1) otherwise. */
 export function elu(x: Tensor, alpha = 1): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = s[i] > 0 ? s[i] : alpha * Math.expm1(s[i]);
   const out = new Tensor(o, x.shape);
   return record('elu', out, [x], (g) => [mul(g, where(greater(x, 0), 1, add(out, alpha)))]);
@@ -321,7 +419,8 @@ export function elu(x: Tensor, alpha = 1): Tensor {
 
 /** log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so it never overflows. */
 export function softplus(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) {
     const v = s[i];
     o[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
@@ -331,13 +430,18 @@ export function softplus(x: Tensor): Tensor {
 
 /** -1, 0 or 1 by the sign of x (signed zeros kept), NaN for NaN: a constant (its derivative is 0 almost everywhere). */
 export function sign(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
-  for (let i = 0; i < o.length; i++) { const v = s[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : v; }
+  const s = x.data,
+    o = unaryOut(x);
+  for (let i = 0; i < o.length; i++) {
+    const v = s[i];
+    o[i] = v > 0 ? 1 : v < 0 ? -1 : v;
+  }
   return record('sign', new Tensor(o, x.shape), [], () => []);
 }
 
 export function abs(x: Tensor): Tensor {
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = Math.abs(s[i]);
   return record('abs', new Tensor(o, x.shape), [x], (g) => [mul(g, sign(x))]);
 }
@@ -345,11 +449,15 @@ export function abs(x: Tensor): Tensor {
 /** Clamp to [lo, hi] (NaN stays NaN); the gradient passes where lo <= x <= hi (as in PyTorch) and is NaN where x is. */
 export function clip(x: Tensor, lo: number, hi: number): Tensor {
   if (!(lo <= hi)) throw new RangeError(`clip: lower bound ${lo} must not exceed upper bound ${hi}`);
-  const s = x.data, o = unaryOut(x);
+  const s = x.data,
+    o = unaryOut(x);
   for (let i = 0; i < o.length; i++) o[i] = s[i] < lo ? lo : s[i] > hi ? hi : s[i];
   return record('clip', new Tensor(o, x.shape), [x], (g) => {
     const m = allocData(x.dtype, x.size);
-    for (let i = 0; i < m.length; i++) { const v = s[i]; m[i] = v >= lo && v <= hi ? 1 : v === v ? 0 : v; }
+    for (let i = 0; i < m.length; i++) {
+      const v = s[i];
+      m[i] = v >= lo && v <= hi ? 1 : v === v ? 0 : v;
+    }
     return [mul(g, new Tensor(m, x.shape))];
   });
 }

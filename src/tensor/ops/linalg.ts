@@ -21,12 +21,14 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     const out = matmul(reshape(a, [-1, a.shape[a.rank - 1]]), b, false, transB);
     return reshape(out, [...lead, out.shape[1]]);
   }
-  const ra = a.rank, rb = b.rank;
+  const ra = a.rank,
+    rb = b.rank;
   const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
   const k = transA ? a.shape[ra - 2] : a.shape[ra - 1];
   const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
   const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
-  const batchA = a.shape.slice(0, -2), batchB = b.shape.slice(0, -2);
+  const batchA = a.shape.slice(0, -2),
+    batchB = b.shape.slice(0, -2);
   if (k !== kb || batchA.length !== batchB.length || batchA.some((d, i) => d !== batchB[i])) {
     throw new RangeError(
       `matmul: shapes ${shapeStr(a.shape)}${transA ? 'ᵀ' : ''} and ${shapeStr(b.shape)}${transB ? 'ᵀ' : ''} do not match ` +
@@ -50,8 +52,7 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
     throw new RangeError(
-      `linear: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` +
-        (b ? `, b ${shapeStr(b.shape)}` : ''),
+      `linear: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
     );
   }
   const [n, k] = x.shape;
@@ -63,7 +64,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
   return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
     x.requiresGrad ? matmul(g, w, false, true) : null,
     w.requiresGrad ? matmul(x, g, true, false) : null,
-    b && b.requiresGrad ? sum(g, 0) : null,
+    b?.requiresGrad ? sum(g, 0) : null,
   ]);
 }
 
@@ -81,8 +82,7 @@ export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: Fuse
   if (!(act in ACT_CODE)) throw new RangeError(`linearAct: activation must be 'relu' or 'tanh', got ${String(act)}`);
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
     throw new RangeError(
-      `linearAct: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` +
-        (b ? `, b ${shapeStr(b.shape)}` : ''),
+      `linearAct: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
     );
   }
   const [n, k] = x.shape;
@@ -95,20 +95,15 @@ export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: Fuse
   return record(`linear+${act}`, out, inputs, (g) => {
     // A first-order backward of float32 data: all of it in one visit to wasm memory, bit for bit
     // what the ops below compute. With createGraph (gradients enabled here) the ops record a graph.
-    if (!isGradEnabled() && o instanceof Float32Array && x.data instanceof Float32Array && w.data instanceof Float32Array &&
-        g.data instanceof Float32Array) {
+    if (!isGradEnabled() && o instanceof Float32Array && x.data instanceof Float32Array && w.data instanceof Float32Array && g.data instanceof Float32Array) {
       const dx = x.requiresGrad ? (allocData('float32', n * k, false) as Float32Array) : null;
       const dw = w.requiresGrad ? (allocData('float32', k * m, false) as Float32Array) : null;
-      const db = b && b.requiresGrad ? (allocData('float32', m, false) as Float32Array) : null;
+      const db = b?.requiresGrad ? (allocData('float32', m, false) as Float32Array) : null;
       if (wasmDenseBackward(x.data, w.data, o, g.data, n, k, m, ACT_CODE[act], dx, dw, db, eltwiseThreshold())) {
         return [dx && new Tensor(dx, x.shape), dw && new Tensor(dw, w.shape), db && new Tensor(db, [m])];
       }
     }
     const dz = act === 'relu' ? reluBackward(out, g) : tanhBackward(out, g);
-    return [
-      x.requiresGrad ? matmul(dz, w, false, true) : null,
-      w.requiresGrad ? matmul(x, dz, true, false) : null,
-      b && b.requiresGrad ? sum(dz, 0) : null,
-    ];
+    return [x.requiresGrad ? matmul(dz, w, false, true) : null, w.requiresGrad ? matmul(x, dz, true, false) : null, b?.requiresGrad ? sum(dz, 0) : null];
   });
 }

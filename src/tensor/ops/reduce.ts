@@ -85,9 +85,7 @@ export function logSumExp(x: Tensor, axis = -1, keepDims = false): Tensor {
       o[i * inner + c] = m === -Infinity || m === Infinity ? m : m + Math.log(z);
     }
   const kept = keptShape(x.shape, [ax]);
-  return record('logSumExp', new Tensor(o, finalShape(x.shape, [ax], keepDims)), [x], (g) => [
-    mul(broadcastTo(reshape(g, kept), x.shape), softmax(x, ax)),
-  ]);
+  return record('logSumExp', new Tensor(o, finalShape(x.shape, [ax], keepDims)), [x], (g) => [mul(broadcastTo(reshape(g, kept), x.shape), softmax(x, ax))]);
 }
 
 /**

@@ -33,7 +33,7 @@ export function sumTo(x: Tensor, shape: Shape): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const lead = x.rank - shape.length;
   let data = x.data;
-  let cur = x.shape.slice();
+  const cur = x.shape.slice();
   // Reduce axes from the last to the first so earlier axis numbers stay valid.
   for (let ax = x.rank - 1; ax >= 0; ax--) {
     const target = ax < lead ? 1 : shape[ax - lead];
@@ -201,7 +201,8 @@ export function scatterAdd(x: Tensor, indices: ArrayLike<number>, axis: number, 
   const s = x.data;
   for (let i = 0; i < outer; i++) {
     for (let j = 0; j < k; j++) {
-      const dst = (i * len + indices[j]) * inner, src = (i * k + j) * inner;
+      const dst = (i * len + indices[j]) * inner,
+        src = (i * k + j) * inner;
       for (let c = 0; c < inner; c++) o[dst + c] += s[src + c];
     }
   }

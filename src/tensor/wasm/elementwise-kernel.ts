@@ -19,8 +19,12 @@ import { Type, type Func } from './emitter.ts';
 
 /** Emits `for (i = 0; i < n; i += 4) body(byte offset)` over a counter starting at 0. */
 function vectorLoop(f: Func, n: number, body: (off: number) => void): void {
-  const off = f.local(Type.i32), end = f.local(Type.i32);
-  f.get(n).i32(1).i32LtS().if(() => f.return());
+  const off = f.local(Type.i32),
+    end = f.local(Type.i32);
+  f.get(n)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.get(n).i32(2).i32Shl().set(end);
   f.i32(0).set(off);
   f.loop(() => {
@@ -57,10 +61,22 @@ export function emitReluBackward(f: Func): void {
 
 export function emitAdam(f: Func): void {
   const [p, g, m, v, n, b1, b2, oneMinusB1, oneMinusB2, stepSize, rc2, eps, decay] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
-  const splat = (x: number) => { const l = f.local(Type.v128); f.get(x).f32x4Splat().set(l); return l; };
-  const vb1 = splat(b1), vb2 = splat(b2), vStep = splat(stepSize), vRc2 = splat(rc2), vEps = splat(eps), vDecay = splat(decay);
-  const c1 = splat(oneMinusB1), c2 = splat(oneMinusB2);
-  const gv = f.local(Type.v128), mv = f.local(Type.v128), vv = f.local(Type.v128);
+  const splat = (x: number) => {
+    const l = f.local(Type.v128);
+    f.get(x).f32x4Splat().set(l);
+    return l;
+  };
+  const vb1 = splat(b1),
+    vb2 = splat(b2),
+    vStep = splat(stepSize),
+    vRc2 = splat(rc2),
+    vEps = splat(eps),
+    vDecay = splat(decay);
+  const c1 = splat(oneMinusB1),
+    c2 = splat(oneMinusB2);
+  const gv = f.local(Type.v128),
+    mv = f.local(Type.v128),
+    vv = f.local(Type.v128);
   vectorLoop(f, n, (off) => {
     f.get(g).get(off).i32Add().v128Load().set(gv);
     f.get(m).get(off).i32Add();
@@ -80,7 +96,8 @@ export function emitAdam(f: Func): void {
 
 export function emitPolyak(f: Func): void {
   const [t, s, n, tau] = [0, 1, 2, 3];
-  const vt = f.local(Type.v128), vTau = f.local(Type.v128);
+  const vt = f.local(Type.v128),
+    vTau = f.local(Type.v128);
   f.get(tau).f32x4Splat().set(vTau);
   vectorLoop(f, n, (off) => {
     f.get(t).get(off).i32Add();
@@ -97,14 +114,21 @@ export function emitPolyak(f: Func): void {
  */
 export function emitColSum(f: Func): void {
   const [src, dst, rows, rowBytes] = [0, 1, 2, 3];
-  const j = f.local(Type.i32), r = f.local(Type.i32);
-  f.get(rowBytes).i32(1).i32LtS().if(() => f.return());
+  const j = f.local(Type.i32),
+    r = f.local(Type.i32);
+  f.get(rowBytes)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.i32(0).set(j);
   f.loop(() => {
     f.get(dst).get(j).i32Add().v128Zero().v128Store();
     f.get(j).i32(16).i32Add().tee(j).get(rowBytes).i32LtS().brIf(0);
   });
-  f.get(rows).i32(1).i32LtS().if(() => f.return());
+  f.get(rows)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.i32(0).set(r);
   f.loop(() => {
     f.i32(0).set(j);

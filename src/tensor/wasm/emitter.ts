@@ -53,7 +53,11 @@ const SIMD = 0xfd;
 export class Func {
   readonly code: number[] = [];
   private readonly locals: Type[] = [];
-  constructor(readonly name: string, readonly params: Type[], readonly results: Type[] = []) {}
+  constructor(
+    readonly name: string,
+    readonly params: Type[],
+    readonly results: Type[] = [],
+  ) {}
 
   local(type: Type): number {
     this.locals.push(type);
@@ -74,95 +78,208 @@ export class Func {
   }
 
   // Control. Blocks take a closure for their body so nesting mirrors the source.
-  block(body: () => void): this { this.op(0x02, 0x40); body(); return this.op(0x0b); }
-  loop(body: () => void): this { this.op(0x03, 0x40); body(); return this.op(0x0b); }
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
   /** if (pop i32) then ... [else ...] end */
   if(then: () => void, otherwise?: () => void): this {
     this.op(0x04, 0x40);
     then();
-    if (otherwise) { this.op(0x05); otherwise(); }
+    if (otherwise) {
+      this.op(0x05);
+      otherwise();
+    }
     return this.op(0x0b);
   }
-  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
-  return(): this { return this.op(0x0f); }
-  select(): this { return this.op(0x1b); }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
+  return(): this {
+    return this.op(0x0f);
+  }
+  select(): this {
+    return this.op(0x1b);
+  }
 
   // Locals.
-  get(i: number): this { return this.op(0x20, ...uleb(i)); }
-  set(i: number): this { return this.op(0x21, ...uleb(i)); }
-  tee(i: number): this { return this.op(0x22, ...uleb(i)); }
+  get(i: number): this {
+    return this.op(0x20, ...uleb(i));
+  }
+  set(i: number): this {
+    return this.op(0x21, ...uleb(i));
+  }
+  tee(i: number): this {
+    return this.op(0x22, ...uleb(i));
+  }
 
   // i32.
-  i32(v: number): this { return this.op(0x41, ...sleb(v)); }
-  i32Eqz(): this { return this.op(0x45); }
-  i32Ne(): this { return this.op(0x47); }
-  i32LtS(): this { return this.op(0x48); }
-  i32GtS(): this { return this.op(0x4a); }
-  i32LeS(): this { return this.op(0x4c); }
-  i32GeS(): this { return this.op(0x4e); }
-  i32Add(): this { return this.op(0x6a); }
-  i32Sub(): this { return this.op(0x6b); }
-  i32Mul(): this { return this.op(0x6c); }
-  i32Or(): this { return this.op(0x72); }
-  i32Shl(): this { return this.op(0x74); }
+  i32(v: number): this {
+    return this.op(0x41, ...sleb(v));
+  }
+  i32Eqz(): this {
+    return this.op(0x45);
+  }
+  i32Ne(): this {
+    return this.op(0x47);
+  }
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  i32GtS(): this {
+    return this.op(0x4a);
+  }
+  i32LeS(): this {
+    return this.op(0x4c);
+  }
+  i32GeS(): this {
+    return this.op(0x4e);
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32Or(): this {
+    return this.op(0x72);
+  }
+  i32Shl(): this {
+    return this.op(0x74);
+  }
 
   // f32 scalars.
   f32(v: number): this {
     const b = new Uint8Array(new Float32Array([v]).buffer);
     return this.op(0x43, ...b);
   }
-  f32Load(offset = 0): this { return this.mem(0x2a, offset, 2, false); }
-  f32Store(offset = 0): this { return this.mem(0x38, offset, 2, false); }
-  f32Add(): this { return this.op(0x92); }
-  f32Mul(): this { return this.op(0x94); }
+  f32Load(offset = 0): this {
+    return this.mem(0x2a, offset, 2, false);
+  }
+  f32Store(offset = 0): this {
+    return this.mem(0x38, offset, 2, false);
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Mul(): this {
+    return this.op(0x94);
+  }
 
   // v128 memory and constants.
-  v128Load(offset = 0): this { return this.mem(0x00, offset, 4, true); }
+  v128Load(offset = 0): this {
+    return this.mem(0x00, offset, 4, true);
+  }
   /** Load one f32 and broadcast it to all four lanes. */
-  v128Load32Splat(offset = 0): this { return this.mem(0x09, offset, 2, true); }
-  v128Store(offset = 0): this { return this.mem(0x0b, offset, 4, true); }
-  v128Zero(): this { return this.simd(0x0c, ...new Array<number>(16).fill(0)); }
+  v128Load32Splat(offset = 0): this {
+    return this.mem(0x09, offset, 2, true);
+  }
+  v128Store(offset = 0): this {
+    return this.mem(0x0b, offset, 4, true);
+  }
+  v128Zero(): this {
+    return this.simd(0x0c, ...new Array<number>(16).fill(0));
+  }
   f32x4Const(v: number): this {
     const b = new Uint8Array(new Float32Array([v, v, v, v]).buffer);
     return this.simd(0x0c, ...b);
   }
 
   // f32x4 arithmetic and comparisons.
-  f32x4Splat(): this { return this.simd(0x13); }
-  f32x4Abs(): this { return this.simd(0xe0); }
-  f32x4Add(): this { return this.simd(0xe4); }
-  f32x4Sub(): this { return this.simd(0xe5); }
-  f32x4Mul(): this { return this.simd(0xe6); }
-  f32x4Div(): this { return this.simd(0xe7); }
-  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  f32x4Abs(): this {
+    return this.simd(0xe0);
+  }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  f32x4Min(): this {
+    return this.simd(0xe8);
+  }
   /** Pseudo-minimum b < a ? b : a (one x86 minps; a NaN in a passes through). */
-  f32x4Pmin(): this { return this.simd(0xea); }
-  f32x4Max(): this { return this.simd(0xe9); }
-  f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Pmin(): this {
+    return this.simd(0xea);
+  }
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  f32x4Gt(): this {
+    return this.simd(0x44);
+  }
   /** Lane mask of a != b: all ones where either lane is NaN (a NaN test with a == b). */
-  f32x4Ne(): this { return this.simd(0x42); }
-  f32x4Sqrt(): this { return this.simd(0xe3); }
-  f32x4Lt(): this { return this.simd(0x43); }
+  f32x4Ne(): this {
+    return this.simd(0x42);
+  }
+  f32x4Sqrt(): this {
+    return this.simd(0xe3);
+  }
+  f32x4Lt(): this {
+    return this.simd(0x43);
+  }
   /** Round to nearest, ties to even. */
-  f32x4Nearest(): this { return this.simd(0x6a); }
-  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
-  i32x4Add(): this { return this.simd(0xae); }
-  i32x4Sub(): this { return this.simd(0xb1); }
+  f32x4Nearest(): this {
+    return this.simd(0x6a);
+  }
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
+  i32x4Sub(): this {
+    return this.simd(0xb1);
+  }
   /** Shift each lane left by the i32 on top of the stack. */
-  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
   i32x4Const(v: number): this {
     const b = new Uint8Array(new Int32Array([v, v, v, v]).buffer);
     return this.simd(0x0c, ...b);
   }
-  v128And(): this { return this.simd(0x4e); }
-  v128AndNot(): this { return this.simd(0x4f); }
-  v128Or(): this { return this.simd(0x50); }
-  v128Xor(): this { return this.simd(0x51); }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
+  v128AndNot(): this {
+    return this.simd(0x4f);
+  }
+  v128Or(): this {
+    return this.simd(0x50);
+  }
+  v128Xor(): this {
+    return this.simd(0x51);
+  }
   /** bitselect(a, b, mask): bits of a where mask is 1, of b elsewhere. */
-  v128Bitselect(): this { return this.simd(0x52); }
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
   /** Relaxed SIMD a*b+c (fused or not, by platform); only in modules built when it validates. */
-  f32x4RelaxedMadd(): this { return this.simd(0x105); }
+  f32x4RelaxedMadd(): this {
+    return this.simd(0x105);
+  }
 
   /** The code-section entry: local declarations (grouped runs of one type) and the body. */
   encode(): number[] {
@@ -203,7 +320,14 @@ export class ModuleBuilder {
     ]);
     const code = vec(this.funcs.map((f) => f.encode()));
     return new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00, // magic, version 1
       ...section(1, types),
       ...section(3, funcIdx),
       ...section(5, memory),

@@ -74,7 +74,9 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
   f.get(cRow).i32(mr).i32Mul().set(cStep);
   f.get(initRow).i32(mr).i32Mul().set(initStep);
   // r*aRow and r*cRow for r < mr, so the tile's rows are one add away from the row pointer.
-  const aOff: number[] = [], cOff: number[] = [], initOff: number[] = [];
+  const aOff: number[] = [],
+    cOff: number[] = [],
+    initOff: number[] = [];
   for (let r = 1; r < mr; r++) {
     aOff[r] = f.local(Type.i32);
     cOff[r] = f.local(Type.i32);
@@ -99,8 +101,16 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vecs; v++) {
         f.get(load).if(
-          () => { rowAddr(initI, initOff, r); f.get(j).i32Add().v128Load(16 * v).set(acc[r][v]); },
-          () => { f.v128Zero().set(acc[r][v]); },
+          () => {
+            rowAddr(initI, initOff, r);
+            f.get(j)
+              .i32Add()
+              .v128Load(16 * v)
+              .set(acc[r][v]);
+          },
+          () => {
+            f.v128Zero().set(acc[r][v]);
+          },
         );
       }
     }
@@ -108,7 +118,10 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
     f.get(b).get(j).i32Add().set(bp);
     f.get(k).set(p);
     f.loop(() => {
-      for (let v = 0; v < vecs; v++) f.get(bp).v128Load(16 * v).set(bv[v]);
+      for (let v = 0; v < vecs; v++)
+        f.get(bp)
+          .v128Load(16 * v)
+          .set(bv[v]);
       for (let r = 0; r < rows; r++) {
         rowAddr(ap, aOff, r);
         f.v128Load32Splat().set(av);
@@ -124,7 +137,10 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
     for (let r = 0; r < rows; r++) {
       for (let v = 0; v < vecs; v++) {
         rowAddr(cI, cOff, r);
-        f.get(j).i32Add().get(acc[r][v]).v128Store(16 * v);
+        f.get(j)
+          .i32Add()
+          .get(acc[r][v])
+          .v128Store(16 * v);
       }
     }
   };
@@ -132,38 +148,60 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
   /** All column tiles of `rows` rows starting at row i: whole nv-vector tiles, then single vectors. */
   const rowPanel = (rows: number) => {
     f.i32(0).set(j);
-    f.block(() => f.loop(() => {
-      f.get(j).i32(16 * nv).i32Add().get(nBytes).i32GtS().brIf(1);
-      tile(rows, nv);
-      f.get(j).i32(16 * nv).i32Add().set(j).br(0);
-    }));
+    f.block(() =>
+      f.loop(() => {
+        f.get(j)
+          .i32(16 * nv)
+          .i32Add()
+          .get(nBytes)
+          .i32GtS()
+          .brIf(1);
+        tile(rows, nv);
+        f.get(j)
+          .i32(16 * nv)
+          .i32Add()
+          .set(j)
+          .br(0);
+      }),
+    );
     if (nv > 1) {
-      f.block(() => f.loop(() => {
-        f.get(j).get(nBytes).i32GeS().brIf(1);
-        tile(rows, 1);
-        f.get(j).i32(16).i32Add().set(j).br(0);
-      }));
+      f.block(() =>
+        f.loop(() => {
+          f.get(j).get(nBytes).i32GeS().brIf(1);
+          tile(rows, 1);
+          f.get(j).i32(16).i32Add().set(j).br(0);
+        }),
+      );
     }
   };
 
-  f.get(k).i32(1).i32LtS().if(() => f.return());
+  f.get(k)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.i32(0).set(i);
   f.get(a).set(aI);
   f.get(c).set(cI);
   f.get(init).set(initI);
-  f.block(() => f.loop(() => {
-    f.get(i).i32(mr).i32Add().get(m).i32GtS().brIf(1);
-    rowPanel(mr);
-    f.get(i).i32(mr).i32Add().set(i);
-    f.get(aI).get(aStep).i32Add().set(aI);
-    f.get(cI).get(cStep).i32Add().set(cI);
-    f.get(initI).get(initStep).i32Add().set(initI);
-    f.br(0);
-  }));
+  f.block(() =>
+    f.loop(() => {
+      f.get(i).i32(mr).i32Add().get(m).i32GtS().brIf(1);
+      rowPanel(mr);
+      f.get(i).i32(mr).i32Add().set(i);
+      f.get(aI).get(aStep).i32Add().set(aI);
+      f.get(cI).get(cStep).i32Add().set(cI);
+      f.get(initI).get(initStep).i32Add().set(initI);
+      f.br(0);
+    }),
+  );
   // The m % mr leftover rows, one generated panel per possible count.
   f.get(m).get(i).i32Sub().set(rest);
   for (let rows = 1; rows < mr; rows++) {
-    f.get(rest).i32(rows).i32Sub().i32Eqz().if(() => rowPanel(rows));
+    f.get(rest)
+      .i32(rows)
+      .i32Sub()
+      .i32Eqz()
+      .if(() => rowPanel(rows));
   }
 }
 
@@ -174,26 +212,33 @@ function emitPack(f: Func): void {
   const d = f.local(Type.i32);
   const end = f.local(Type.i32);
   const rowEnd = f.local(Type.i32);
-  f.get(rows).i32(1).i32LtS().if(() => f.return());
+  f.get(rows)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.i32(0).set(r);
   f.loop(() => {
     f.get(src).get(r).get(rs).i32Mul().i32Add().set(s);
     f.get(dst).get(r).get(ld).i32Mul().i32Add().set(d);
     f.get(d).get(cols).i32(2).i32Shl().i32Add().set(end);
     f.get(d).get(ld).i32Add().set(rowEnd);
-    f.block(() => f.loop(() => {
-      f.get(d).get(end).i32GeS().brIf(1);
-      f.get(d).get(s).f32Load().f32Store();
-      f.get(s).get(cs).i32Add().set(s);
-      f.get(d).i32(4).i32Add().set(d);
-      f.br(0);
-    }));
-    f.block(() => f.loop(() => {
-      f.get(d).get(rowEnd).i32GeS().brIf(1);
-      f.get(d).f32(0).f32Store();
-      f.get(d).i32(4).i32Add().set(d);
-      f.br(0);
-    }));
+    f.block(() =>
+      f.loop(() => {
+        f.get(d).get(end).i32GeS().brIf(1);
+        f.get(d).get(s).f32Load().f32Store();
+        f.get(s).get(cs).i32Add().set(s);
+        f.get(d).i32(4).i32Add().set(d);
+        f.br(0);
+      }),
+    );
+    f.block(() =>
+      f.loop(() => {
+        f.get(d).get(rowEnd).i32GeS().brIf(1);
+        f.get(d).f32(0).f32Store();
+        f.get(d).i32(4).i32Add().set(d);
+        f.br(0);
+      }),
+    );
     f.get(r).i32(1).i32Add().tee(r).get(rows).i32LtS().brIf(0);
   });
 }

@@ -40,8 +40,19 @@ export type GemmActivation = 0 | 1 | 2;
  * Returns false (having done nothing) when the call should take the JS path instead.
  */
 export function wasmGemm(
-  A: Float32Array, aOff: number, B: Float32Array, bOff: number, C: Float32Array, cOff: number,
-  m: number, k: number, n: number, transA: boolean, transB: boolean, accumulate: boolean, act: GemmActivation = 0,
+  A: Float32Array,
+  aOff: number,
+  B: Float32Array,
+  bOff: number,
+  C: Float32Array,
+  cOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  accumulate: boolean,
+  act: GemmActivation = 0,
   bias?: Float32Array,
 ): boolean {
   if (m * k * n < minMacs || m * k * n === 0) return false;
@@ -49,9 +60,15 @@ export function wasmGemm(
   if (!K) return false;
   const ld = (n + 3) & ~3; // padded row length of B and C
   const padded = ld !== n;
-  const aBytes = bytes16(m * k), bBytes = bytes16(k * ld), cBytes = bytes16(m * ld);
+  const aBytes = bytes16(m * k),
+    bBytes = bytes16(k * ld),
+    cBytes = bytes16(m * ld);
   const rawBytes = transB || padded ? bytes16(Math.max(k * n, m * n)) : 0;
-  const aPtr = 0, bPtr = aBytes, cPtr = bPtr + bBytes, rawPtr = cPtr + cBytes, biasPtr = rawPtr + rawBytes;
+  const aPtr = 0,
+    bPtr = aBytes,
+    cPtr = bPtr + bBytes,
+    rawPtr = cPtr + cBytes,
+    biasPtr = rawPtr + rawBytes;
   if (!reserve(K, biasPtr + (bias ? bytes16(ld) : 0))) return false;
   const f32 = K.f32;
   if (bias) {
@@ -76,14 +93,28 @@ export function wasmGemm(
   }
 
   // op(A)(i, p) is A[i*k + p], or A[p*m + i] when transA.
-  const aRow = transA ? 4 : 4 * k, aCol = transA ? 4 * m : 4;
+  const aRow = transA ? 4 : 4 * k,
+    aCol = transA ? 4 * m : 4;
   const kb = kBlock(ld);
   for (let p0 = 0; p0 < k; p0 += kb) {
     const kc = Math.min(kb, k - p0);
     // The first block starts from C (accumulate), the bias row, or zero; later blocks from C.
     const fromBias = bias !== undefined && p0 === 0;
-    K.gemm(aPtr + p0 * aCol, aRow, aCol, bPtr + p0 * 4 * ld, 4 * ld, cPtr, 4 * ld, m, 4 * ld, kc,
-      accumulate || fromBias || p0 > 0 ? 1 : 0, fromBias ? biasPtr : cPtr, fromBias ? 0 : 4 * ld);
+    K.gemm(
+      aPtr + p0 * aCol,
+      aRow,
+      aCol,
+      bPtr + p0 * 4 * ld,
+      4 * ld,
+      cPtr,
+      4 * ld,
+      m,
+      4 * ld,
+      kc,
+      accumulate || fromBias || p0 > 0 ? 1 : 0,
+      fromBias ? biasPtr : cPtr,
+      fromBias ? 0 : 4 * ld,
+    );
   }
 
   // The activation while C is still in wasm memory (the pad columns are computed and dropped).
@@ -107,16 +138,33 @@ export function wasmGemm(
  * should run: kernels off, m not a multiple of 4, or any step below its wasm threshold.
  */
 export function wasmDenseBackward(
-  x: Float32Array, w: Float32Array, y: Float32Array, g: Float32Array, n: number, k: number, m: number, act: 1 | 2,
-  dx: Float32Array | null, dw: Float32Array | null, db: Float32Array | null, minElements: number,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  g: Float32Array,
+  n: number,
+  k: number,
+  m: number,
+  act: 1 | 2,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+  minElements: number,
 ): boolean {
   if (m % 4 !== 0 || n * m < minElements || n * k * m < minMacs || n * k * m === 0) return false;
   const K = kernels();
   if (!K) return false;
   const ldk = (k + 3) & ~3;
   const nm = bytes16(n * m);
-  const yPtr = 0, dzPtr = nm, wRaw = 2 * nm, wPacked = wRaw + bytes16(k * m), dxPtr = wPacked + bytes16(m * ldk);
-  const dxRaw = dxPtr + bytes16(n * ldk), xPtr = dxRaw + bytes16(n * k), dwPtr = xPtr + bytes16(n * k), dbPtr = dwPtr + bytes16(k * m);
+  const yPtr = 0,
+    dzPtr = nm,
+    wRaw = 2 * nm,
+    wPacked = wRaw + bytes16(k * m),
+    dxPtr = wPacked + bytes16(m * ldk);
+  const dxRaw = dxPtr + bytes16(n * ldk),
+    xPtr = dxRaw + bytes16(n * k),
+    dwPtr = xPtr + bytes16(n * k),
+    dbPtr = dwPtr + bytes16(k * m);
   if (!reserve(K, dbPtr + bytes16(m))) return false;
   const f32 = K.f32;
   copy(y, 0, f32, yPtr >> 2, n * m);
@@ -129,8 +177,7 @@ export function wasmDenseBackward(
     K.pack(wRaw, 4, 4 * m, wPacked, 4 * ldk, m, k);
     const kb = kBlock(ldk);
     for (let p0 = 0; p0 < m; p0 += kb) {
-      K.gemm(dzPtr + 4 * p0, 4 * m, 4, wPacked + p0 * 4 * ldk, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, Math.min(kb, m - p0),
-        p0 > 0 ? 1 : 0, dxPtr, 4 * ldk);
+      K.gemm(dzPtr + 4 * p0, 4 * m, 4, wPacked + p0 * 4 * ldk, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, dxPtr, 4 * ldk);
     }
     if (ldk === k) copy(f32, dxPtr >> 2, dx, 0, n * k);
     else {
@@ -143,8 +190,7 @@ export function wasmDenseBackward(
     copy(x, 0, f32, xPtr >> 2, n * k);
     const kb = kBlock(m);
     for (let p0 = 0; p0 < n; p0 += kb) {
-      K.gemm(xPtr + p0 * 4 * k, 4, 4 * k, dzPtr + p0 * 4 * m, 4 * m, dwPtr, 4 * m, k, 4 * m, Math.min(kb, n - p0),
-        p0 > 0 ? 1 : 0, dwPtr, 4 * m);
+      K.gemm(xPtr + p0 * 4 * k, 4, 4 * k, dzPtr + p0 * 4 * m, 4 * m, dwPtr, 4 * m, k, 4 * m, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, dwPtr, 4 * m);
     }
     copy(f32, dwPtr >> 2, dw, 0, k * m);
   }

@@ -5,13 +5,39 @@
  */
 import { buildKernelModule, type GemmShape } from './gemm-kernel.ts';
 
-type GemmFn = (a: number, aRow: number, aCol: number, b: number, bRow: number, c: number, cRow: number,
-  m: number, nBytes: number, k: number, load: number, init: number, initRow: number) => void;
+type GemmFn = (
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  bRow: number,
+  c: number,
+  cRow: number,
+  m: number,
+  nBytes: number,
+  k: number,
+  load: number,
+  init: number,
+  initRow: number,
+) => void;
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;
 type ReluBackwardFn = (y: number, g: number, dst: number, n: number) => void;
-type AdamFn = (p: number, g: number, m: number, v: number, n: number,
-  b1: number, b2: number, c1: number, c2: number, stepSize: number, rc2: number, eps: number, decay: number) => void;
+type AdamFn = (
+  p: number,
+  g: number,
+  m: number,
+  v: number,
+  n: number,
+  b1: number,
+  b2: number,
+  c1: number,
+  c2: number,
+  stepSize: number,
+  rc2: number,
+  eps: number,
+  decay: number,
+) => void;
 type PolyakFn = (t: number, s: number, n: number, tau: number) => void;
 
 /** The exports of one instance of the kernel module (see gemm-kernel.ts and elementwise-kernel.ts). */
@@ -72,8 +98,19 @@ function tryBuild(tile: GemmShape): Kernels | null {
   const module = new WebAssembly.Module(bytes);
   const e = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
   return {
-    memory: e.memory, f32: new Float32Array(e.memory.buffer), gemm: e.gemm, pack: e.pack, tanh: e.tanh, relu: e.relu,
-    reluBackward: e.reluBackward, adam: e.adam, polyak: e.polyak, colsum: e.colsum, tanhBackward: e.tanhBackward, fma: tile.fma, module,
+    memory: e.memory,
+    f32: new Float32Array(e.memory.buffer),
+    gemm: e.gemm,
+    pack: e.pack,
+    tanh: e.tanh,
+    relu: e.relu,
+    reluBackward: e.reluBackward,
+    adam: e.adam,
+    polyak: e.polyak,
+    colsum: e.colsum,
+    tanhBackward: e.tanhBackward,
+    fma: tile.fma,
+    module,
   };
 }
 

@@ -17,12 +17,11 @@ import { Type, type Func } from './emitter.ts';
 
 /** Odd part coefficients, P(u) = sum P[i] u^i with u = x^2. */
 const P = [
-  -0.3333333134651184, 0.13333262503147125, -0.053953904658555984, 0.021759482100605965,
-  -0.008451040834188461, 0.0027593025006353855, -0.0005204275948926806,
+  -0.3333333134651184, 0.13333262503147125, -0.053953904658555984, 0.021759482100605965, -0.008451040834188461, 0.0027593025006353855, -0.0005204275948926806,
 ];
 /** ln 2 split so n * LN2_HI is exact for the n used here (Cody & Waite, "Software Manual for the Elementary Functions", 1980). */
 const LN2_HI = 0.693359375;
-const LN2_LO = -2.12194440e-4;
+const LN2_LO = -2.1219444e-4;
 const SMALL = 0.9;
 /** 1.5 * 2^23: adding it rounds a float of magnitude < 2^22 to an integer held in the low mantissa bits. */
 const MAGIC = 12582912;
@@ -32,8 +31,14 @@ const CLAMP = 9.1;
 export function emitTanh(f: Func): void {
   const [src, dst, n] = [0, 1, 2];
   const end = f.local(Type.i32);
-  const x = f.local(Type.v128), ax = f.local(Type.v128), u = f.local(Type.v128), acc = f.local(Type.v128);
-  const nf = f.local(Type.v128), r = f.local(Type.v128), small = f.local(Type.v128), nb = f.local(Type.v128);
+  const x = f.local(Type.v128),
+    ax = f.local(Type.v128),
+    u = f.local(Type.v128),
+    acc = f.local(Type.v128);
+  const nf = f.local(Type.v128),
+    r = f.local(Type.v128),
+    small = f.local(Type.v128),
+    nb = f.local(Type.v128);
 
   /** acc = c[last]; acc = acc * v + c[i] for i descending (Horner). */
   const horner = (coef: number[], v: number) => {
@@ -41,7 +46,10 @@ export function emitTanh(f: Func): void {
     for (let i = coef.length - 2; i >= 0; i--) f.get(acc).get(v).f32x4Mul().f32x4Const(coef[i]).f32x4Add().set(acc);
   };
 
-  f.get(n).i32(1).i32LtS().if(() => f.return());
+  f.get(n)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
   f.get(src).get(n).i32(2).i32Shl().i32Add().set(end);
   f.loop(() => {
     f.get(src).v128Load().set(x);
@@ -60,7 +68,11 @@ export function emitTanh(f: Func): void {
     horner([1, 1, 1 / 2, 1 / 6, 1 / 24, 1 / 120, 1 / 720, 1 / 5040], r);
     // e = exp(r) * 2^n, with 2^n's bits (n + 127) << 23; then 1 - 2/(e+1).
     f.get(acc);
-    f.get(nb).i32x4Const(MAGIC_BITS - 127).i32x4Sub().i32(23).i32x4Shl();
+    f.get(nb)
+      .i32x4Const(MAGIC_BITS - 127)
+      .i32x4Sub()
+      .i32(23)
+      .i32x4Shl();
     f.f32x4Mul().set(acc);
     f.f32x4Const(1).f32x4Const(2).get(acc).f32x4Const(1).f32x4Add().f32x4Div().f32x4Sub().set(r);
     // Blend: small where |x| < SMALL (false for NaN, whose large branch is NaN too); x's sign bit.

@@ -65,15 +65,26 @@ export class ProgressDisplay implements Callback {
 
   private startBar(steps: number): void {
     this.bar = new cliProgress.SingleBar({
-      stream: this.stream, barsize: 24, hideCursor: true, fps: 5, etaBuffer: 1, barCompleteChar: '\u2588', barIncompleteChar: '\u2591',
+      stream: this.stream,
+      barsize: 24,
+      hideCursor: true,
+      fps: 5,
+      etaBuffer: 1,
+      barCompleteChar: '\u2588',
+      barIncompleteChar: '\u2591',
       format: '{bar} {value}/{total} steps | {speed} steps/s | ETA {etaText} | return {ret} | eval {ev} | {losses}',
     });
     this.bar.start(this.opts.totalSteps, steps, this.payload(steps, null));
   }
 
   private recentReturn(): number {
-    let s = 0, n = 0;
-    for (const r of this.recent) if (r.episodes > 0 && Number.isFinite(r.ret)) { s += r.ret * r.episodes; n += r.episodes; }
+    let s = 0,
+      n = 0;
+    for (const r of this.recent)
+      if (r.episodes > 0 && Number.isFinite(r.ret)) {
+        s += r.ret * r.episodes;
+        n += r.episodes;
+      }
     return n ? s / n : NaN;
   }
 
@@ -81,10 +92,18 @@ export class ProgressDisplay implements Callback {
     const secs = (performance.now() - this.t0) / 1000;
     const speed = secs > 0 ? (steps - this.steps0) / secs : NaN;
     const eta = speed > 0 ? (this.opts.totalSteps - steps) / speed : NaN;
-    const losses = log ? Object.entries(log).filter(([k]) => LOSS_KEYS.test(k)).map(([k, v]) => `${k} ${fmtNum(v)}`).join('  ') : '';
+    const losses = log
+      ? Object.entries(log)
+          .filter(([k]) => LOSS_KEYS.test(k))
+          .map(([k, v]) => `${k} ${fmtNum(v)}`)
+          .join('  ')
+      : '';
     return {
-      speed: fmtNum(speed, 3), etaText: fmtDuration(eta), ret: fmtNum(this.recentReturn(), 4),
-      ev: this.lastEval ? `${fmtNum(this.lastEval.mean, 4)}` : '-', losses,
+      speed: fmtNum(speed, 3),
+      etaText: fmtDuration(eta),
+      ret: fmtNum(this.recentReturn(), 4),
+      ev: this.lastEval ? `${fmtNum(this.lastEval.mean, 4)}` : '-',
+      losses,
     };
   }
 
@@ -108,8 +127,10 @@ export class ProgressDisplay implements Callback {
       const p = this.payload(log.steps, log);
       this.lastLine = now;
       const pct = ((100 * log.steps) / this.opts.totalSteps).toFixed(0).padStart(3);
-      this.stream.write(`[${pct}%] steps ${log.steps}/${this.opts.totalSteps}  ${p.speed} steps/s  ETA ${p.etaText}  return ${p.ret}` +
-        `${ev ? `  eval ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)}` : ''}${p.losses ? '  ' + p.losses : ''}\n`);
+      this.stream.write(
+        `[${pct}%] steps ${log.steps}/${this.opts.totalSteps}  ${p.speed} steps/s  ETA ${p.etaText}  return ${p.ret}` +
+          `${ev ? `  eval ${fmtNum(ev.mean, 4)} ± ${fmtNum(ev.std, 3)}` : ''}${p.losses ? '  ' + p.losses : ''}\n`,
+      );
     }
   }
 

@@ -93,7 +93,8 @@ function holderAlive(path: string, h: LockHolder | null): boolean | null {
   if (h.host !== hostname()) return null;
   if (!pidAlive(h.pid)) return false;
   // A pid reused by a process that started after the lock was taken (a restarted container) is not the holder.
-  const started = processStartMs(h.pid), locked = Date.parse(h.startedAt);
+  const started = processStartMs(h.pid),
+    locked = Date.parse(h.startedAt);
   return !(started !== null && Number.isFinite(locked) && started > locked + 2000);
 }
 
@@ -130,7 +131,11 @@ export function acquireRunLock(dir: string, now = new Date()): RunLock {
         released = true;
         const h = readHolder(path);
         if (h && h.pid === me.pid && h.startedAt === me.startedAt) {
-          try { unlinkSync(path); } catch { /* already gone */ }
+          try {
+            unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
         }
       };
       return { path, holder: me, release };
@@ -153,9 +158,17 @@ export function acquireRunLock(dir: string, now = new Date()): RunLock {
     const moved = readHolder(aside);
     if (holder && (!moved || moved.pid !== holder.pid || moved.startedAt !== holder.startedAt)) {
       // We moved a fresh lock another process took in the meantime: put it back (link fails if a third one exists).
-      try { linkSync(aside, path); } catch { /* the newer lock stays */ }
+      try {
+        linkSync(aside, path);
+      } catch {
+        /* the newer lock stays */
+      }
     }
-    try { unlinkSync(aside); } catch { /* gone */ }
+    try {
+      unlinkSync(aside);
+    } catch {
+      /* gone */
+    }
   }
   throw new ConfigError(`${dir}: could not take ${LOCK_FILE} (other processes keep taking it)`);
 }
@@ -199,7 +212,8 @@ export function removeStaleTempFiles(dirs: string[], maxAgeMs = 24 * 3600_000): 
     for (const name of names) {
       const m = TEMP_RE.exec(name);
       if (!m) continue;
-      const p = join(d, name), pid = Number(m[2]);
+      const p = join(d, name),
+        pid = Number(m[2]);
       let old = false;
       try {
         const st = statSync(p);
@@ -212,7 +226,9 @@ export function removeStaleTempFiles(dirs: string[], maxAgeMs = 24 * 3600_000): 
         try {
           unlinkSync(p);
           removed.push(p);
-        } catch { /* gone already */ }
+        } catch {
+          /* gone already */
+        }
       }
     }
   }

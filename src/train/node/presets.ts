@@ -14,7 +14,9 @@ export function loadPresets(dir = PRESET_DIR): Preset[] {
   // Pending ids too: MuJoCo's tasks register only once their WebAssembly module is loaded.
   const ctx = { algorithms: ALGORITHMS, envIds: [...registeredIds(), ...pendingIds()] };
   const out: Preset[] = [];
-  for (const f of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()) {
     const path = join(dir, f);
     // The shipped zoo is named by its place in the package; other directories by their path.
     const shown = dir === PRESET_DIR ? `presets/${f}` : path;

@@ -61,7 +61,8 @@ export const warnStderr = (message: string): void => void process.stderr.write(`
  * (the same values, columns from its header), so a torn CSV line cannot survive either.
  */
 export function trimProgress(dir: string, steps: number, warn: (message: string) => void = warnStderr): void {
-  const jl = join(dir, 'progress.jsonl'), csv = join(dir, 'progress.csv');
+  const jl = join(dir, 'progress.jsonl'),
+    csv = join(dir, 'progress.csv');
   if (existsSync(jl)) {
     const keep = readProgressJsonl(readFileSync(jl, 'utf8'), jl, warn).rows.filter((r) => typeof r.steps === 'number' && r.steps <= steps);
     atomicWrite(jl, keep.map((r) => JSON.stringify(r) + '\n').join(''), { fsync: false });
@@ -126,10 +127,18 @@ export class RunWriter implements Callback {
   private readonly flushBytes: number;
   private readonly now: () => number;
 
-  constructor(dir: string, private readonly info: CheckpointInfo, startSteps = 0, opts: RunWriterOptions = {}) {
+  constructor(
+    dir: string,
+    private readonly info: CheckpointInfo,
+    startSteps = 0,
+    opts: RunWriterOptions = {},
+  ) {
     this.flushMs = opts.flushMs ?? 1000;
     this.flushBytes = opts.flushBytes ?? 256 * 1024;
-    for (const [k, v] of [['flushMs', this.flushMs], ['flushBytes', this.flushBytes]] as const) {
+    for (const [k, v] of [
+      ['flushMs', this.flushMs],
+      ['flushBytes', this.flushBytes],
+    ] as const) {
       if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`RunWriter: '${k}' must be a number >= 0, got ${v}`);
     }
     this.now = opts.now ?? (() => performance.now());
@@ -168,7 +177,9 @@ export class RunWriter implements Callback {
     // The rows logged before the failure (on a full disk this can tear the last one: readers and a resume drop it).
     try {
       this.flush();
-    } catch { /* the status below matters more */ }
+    } catch {
+      /* the status below matters more */
+    }
     try {
       this.status('failed', { error });
       return true;
@@ -227,7 +238,8 @@ export class RunWriter implements Callback {
   flush(): void {
     this.lastFlush = this.now();
     if (this.jsonlBuf.length) {
-      const jl = this.jsonlBuf.join(''), csv = this.csvBuf.join('');
+      const jl = this.jsonlBuf.join(''),
+        csv = this.csvBuf.join('');
       this.jsonlBuf = [];
       this.csvBuf = [];
       appendFileSync(join(this.dir, 'progress.jsonl'), jl);
@@ -261,12 +273,31 @@ export class RunWriter implements Callback {
     if (result.final) {
       const f = result.final;
       const threshold = this.info.run.threshold;
-      atomicWrite(join(this.dir, 'eval.json'), JSON.stringify({
-        algo: this.info.algo, env: this.info.env, checkpoint: CHECKPOINT_FILE.last, steps: f.steps, episodes: f.episodes, seed: f.seed,
-        deterministic: f.deterministic, mean: f.mean, std: f.std, lengthMean: f.lengthMean, threshold,
-        solved: threshold !== null ? f.mean >= threshold : null, reason: result.reason, returns: f.returns, lengths: f.lengths,
-        evaluatedAt: new Date().toISOString(),
-      }, null, 1) + '\n');
+      atomicWrite(
+        join(this.dir, 'eval.json'),
+        JSON.stringify(
+          {
+            algo: this.info.algo,
+            env: this.info.env,
+            checkpoint: CHECKPOINT_FILE.last,
+            steps: f.steps,
+            episodes: f.episodes,
+            seed: f.seed,
+            deterministic: f.deterministic,
+            mean: f.mean,
+            std: f.std,
+            lengthMean: f.lengthMean,
+            threshold,
+            solved: threshold !== null ? f.mean >= threshold : null,
+            reason: result.reason,
+            returns: f.returns,
+            lengths: f.lengths,
+            evaluatedAt: new Date().toISOString(),
+          },
+          null,
+          1,
+        ) + '\n',
+      );
     }
     this.status(result.reason === 'interrupted' || result.reason === 'stopAt' ? 'interrupted' : 'finished', { reason: result.reason });
   }
@@ -296,12 +327,17 @@ export function readRunStatus(dir: string): RunReport {
   let status: RunStatus | null = null;
   try {
     status = JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8'));
-  } catch { /* missing or unreadable */ }
+  } catch {
+    /* missing or unreadable */
+  }
   const liveness = runLiveness(dir);
-  const state = status?.state === 'running' && liveness.live === false ? 'dead' : status?.state ?? null;
+  const state = status?.state === 'running' && liveness.live === false ? 'dead' : (status?.state ?? null);
   return { status, state, liveness };
 }
 
 export function eventFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.')).sort().map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('events.out.tfevents.'))
+    .sort()
+    .map((f) => join(dir, f));
 }

@@ -11,7 +11,12 @@ import type { Row, RunSummary } from '../runs.ts';
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#78716c', '#ca8a04'];
 
-interface RunView { summary: RunSummary; rows: Row[]; color: string; shown: boolean }
+interface RunView {
+  summary: RunSummary;
+  rows: Row[];
+  color: string;
+  shown: boolean;
+}
 const runs = new Map<string, RunView>();
 let colorIndex = 0;
 const wanted = new URLSearchParams(location.hash.slice(1)).get('run');
@@ -27,7 +32,10 @@ function showProblem(kind: keyof typeof problems, msg: string | null): void {
   showError([problems.dir, problems.run].filter(Boolean).join('\n') || null);
 }
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(+v.toFixed(1)));
-const lastOf = (rows: Row[], k: string) => { for (let i = rows.length - 1; i >= 0; i--) if (rows[i][k] != null) return rows[i][k]; return null; };
+const lastOf = (rows: Row[], k: string) => {
+  for (let i = rows.length - 1; i >= 0; i--) if (rows[i][k] != null) return rows[i][k];
+  return null;
+};
 const maxOf = (rows: Row[], k: string) => rows.reduce<number | null>((m, r) => (r[k] != null && (m === null || r[k]! > m) ? r[k] : m), null);
 
 // Rendering is batched to one pass per animation frame however many events arrive.
@@ -46,29 +54,47 @@ function render(): void {
 
 function renderTable(): void {
   const body = $('runs');
-  body.replaceChildren(...[...runs.values()].map((r) => {
-    const s = r.summary;
-    const tr = document.createElement('tr');
-    tr.dataset.run = s.name;
-    tr.dataset.rows = String(r.rows.length);
-    const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: r.shown });
-    box.onchange = () => { r.shown = box.checked; render(); };
-    const cell = (text: string, cls = '') => Object.assign(document.createElement('td'), { textContent: text, className: cls });
-    const name = document.createElement('td');
-    name.innerHTML = `<span class="swatch" style="background:${r.color}"></span>`;
-    name.append(s.name, Object.assign(document.createElement('div'), { className: 'muted', textContent: [s.algo, s.env, s.seed !== null ? `seed ${s.seed}` : ''].filter(Boolean).join(' · ') }));
-    if (s.errors.length) name.append(Object.assign(document.createElement('div'), { className: 'err run-error', textContent: s.errors.join('\n') }));
-    const first = document.createElement('td');
-    first.append(box);
-    tr.append(first, name, cell(s.state === 'running' && s.live === false ? 'dead' : s.state ?? '?'), cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`), cell(fmt(lastOf(r.rows, 'returnMean'))), cell(fmt(maxOf(r.rows, 'evalMean'))));
-    if (s.errors.length) tr.classList.add('has-error');
-    if (s.state === 'failed') {
-      // A failed run stands out in the table as in the chart's legend.
-      tr.classList.add('failed');
-      tr.children[2].className = 'err';
-    }
-    return tr;
-  }));
+  body.replaceChildren(
+    ...[...runs.values()].map((r) => {
+      const s = r.summary;
+      const tr = document.createElement('tr');
+      tr.dataset.run = s.name;
+      tr.dataset.rows = String(r.rows.length);
+      const box = Object.assign(document.createElement('input'), { type: 'checkbox', checked: r.shown });
+      box.onchange = () => {
+        r.shown = box.checked;
+        render();
+      };
+      const cell = (text: string, cls = '') => Object.assign(document.createElement('td'), { textContent: text, className: cls });
+      const name = document.createElement('td');
+      name.innerHTML = `<span class="swatch" style="background:${r.color}"></span>`;
+      name.append(
+        s.name,
+        Object.assign(document.createElement('div'), {
+          className: 'muted',
+          textContent: [s.algo, s.env, s.seed !== null ? `seed ${s.seed}` : ''].filter(Boolean).join(' · '),
+        }),
+      );
+      if (s.errors.length) name.append(Object.assign(document.createElement('div'), { className: 'err run-error', textContent: s.errors.join('\n') }));
+      const first = document.createElement('td');
+      first.append(box);
+      tr.append(
+        first,
+        name,
+        cell(s.state === 'running' && s.live === false ? 'dead' : (s.state ?? '?')),
+        cell(`${s.steps ?? '-'}${s.totalSteps ? ` / ${s.totalSteps}` : ''}`),
+        cell(fmt(lastOf(r.rows, 'returnMean'))),
+        cell(fmt(maxOf(r.rows, 'evalMean'))),
+      );
+      if (s.errors.length) tr.classList.add('has-error');
+      if (s.state === 'failed') {
+        // A failed run stands out in the table as in the chart's legend.
+        tr.classList.add('failed');
+        tr.children[2].className = 'err';
+      }
+      return tr;
+    }),
+  );
   $('no-runs').hidden = runs.size > 0;
 }
 
@@ -106,9 +132,16 @@ function renderChart(): void {
   const shown = [...runs.values()].filter((r) => r.shown);
   const names = legendNames(shown.map((r) => r.summary));
   const series: Series[] = shown.map((r, i) => ({
-    label: r.summary.name, legend: names[i], failed: r.summary.state === 'failed', color: r.color, dots: metric.startsWith('eval'),
+    label: r.summary.name,
+    legend: names[i],
+    failed: r.summary.state === 'failed',
+    color: r.color,
+    dots: metric.startsWith('eval'),
     // Long histories are drawn from at most MAX_CHART_POINTS points (min/max per bucket, the last kept).
-    points: downsampleMinMax(r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number])) as [number, number][],
+    points: downsampleMinMax(r.rows.filter((row) => row[metric] != null && row.steps != null).map((row) => [row.steps!, row[metric]!] as [number, number])) as [
+      number,
+      number,
+    ][],
   }));
   drawChart($<HTMLCanvasElement>('chart'), series, { xLabel: 'env steps', yLabel: metric, empty: runs.size ? `no ${metric} values yet` : 'no runs' });
 }
@@ -135,8 +168,14 @@ $('play-run').onchange = render;
 function connect(): void {
   const es = new EventSource('/api/events');
   const on = (ev: string, f: (d: any) => void) => es.addEventListener(ev, (e) => f(JSON.parse((e as MessageEvent).data)));
-  es.onopen = () => { $('conn').textContent = 'live'; document.body.dataset.live = '1'; };
-  es.onerror = () => { $('conn').textContent = 'disconnected: retrying…'; delete document.body.dataset.live; };
+  es.onopen = () => {
+    $('conn').textContent = 'live';
+    document.body.dataset.live = '1';
+  };
+  es.onerror = () => {
+    $('conn').textContent = 'disconnected: retrying…';
+    delete document.body.dataset.live;
+  };
   // 'dir' opens every (re)connection's snapshot: start from a clean slate.
   on('dir', (d: { runsDir: string; error: string | null }) => {
     runs.clear();
@@ -159,29 +198,41 @@ function connect(): void {
     else for (const row of d.rows) r.rows.push(row);
     render();
   });
-  on('removed', (d: { name: string }) => { runs.delete(d.name); render(); });
+  on('removed', (d: { name: string }) => {
+    runs.delete(d.name);
+    render();
+  });
 }
 connect();
 
 // A run named in the address (#run=<name>) that does not exist is an error on the page.
 if (wanted) {
-  fetch(`/api/runs/${encodeURIComponent(wanted)}`).then(async (res) => {
-    if (!res.ok) showProblem('run', (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
-  }).catch((e) => showProblem('run', `cannot reach the dashboard server: ${e.message}`));
+  fetch(`/api/runs/${encodeURIComponent(wanted)}`)
+    .then(async (res) => {
+      if (!res.ok) showProblem('run', (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
+    })
+    .catch((e) => showProblem('run', `cannot reach the dashboard server: ${e.message}`));
 }
 
 // Playing a checkpoint.
 const playback = new Playback($<HTMLCanvasElement>('play-canvas'), {
-  onStep: (p) => { $('episode').textContent = String(p.episodes.length + 1); $('episode-return').textContent = fmt(p.episodeReturn); },
+  onStep: (p) => {
+    $('episode').textContent = String(p.episodes.length + 1);
+    $('episode-return').textContent = fmt(p.episodeReturn);
+  },
   onEpisode: (p) => {
-    $('played').textContent = `returns: ${p.episodes.slice(-5).map((e) => fmt(e.return)).join(', ')}`;
+    $('played').textContent = `returns: ${p.episodes
+      .slice(-5)
+      .map((e) => fmt(e.return))
+      .join(', ')}`;
     $('played').dataset.returns = JSON.stringify(p.episodes.map((e) => e.return));
   },
   onError: (e) => showError(`playing failed: ${e.message}`, $('play-error')),
 });
 $<HTMLSelectElement>('speed').onchange = (e) => (playback.speed = Number((e.target as HTMLSelectElement).value));
 $('play').onclick = async () => {
-  const run = $<HTMLSelectElement>('play-run').value, ck = $<HTMLSelectElement>('play-ckpt').value;
+  const run = $<HTMLSelectElement>('play-run').value,
+    ck = $<HTMLSelectElement>('play-ckpt').value;
   showError(null, $('play-error'));
   if (!run || !ck) return showError('no run with a checkpoint to play yet', $('play-error'));
   try {

@@ -3,8 +3,17 @@
  * runs the same functions in Node to check the page's numbers. Only the library's own code.
  */
 import {
-  comparisonEstimators, estimatorName, importanceWeightSample, labMDP, naturalGradientPaths, runEssVsHorizon,
-  runEstimatorLab, runImportanceLab, randomMDP, scoreFunctionScatter, type EstimatorSpec,
+  comparisonEstimators,
+  estimatorName,
+  importanceWeightSample,
+  labMDP,
+  naturalGradientPaths,
+  runEssVsHorizon,
+  runEstimatorLab,
+  runImportanceLab,
+  randomMDP,
+  scoreFunctionScatter,
+  type EstimatorSpec,
 } from '../../lab/index.ts';
 import { clippedObjectiveCurve, ppoClipRun } from '../../lab/ppo-clip.ts';
 import { modelBasedDiagnostics } from '../../lab/model-based.ts';
@@ -43,7 +52,11 @@ export function computeSection(section: SectionId, p: Params): unknown {
       return { ...r, chosen: estimatorName({ returns: 'gae', lambda }) };
     }
     case 'importance': {
-      const seed = num(p, 'seed'), alpha = num(p, 'alpha'), H = num(p, 'horizon'), N = num(p, 'N'), M = num(p, 'M');
+      const seed = num(p, 'seed'),
+        alpha = num(p, 'alpha'),
+        H = num(p, 'horizon'),
+        N = num(p, 'N'),
+        M = num(p, 'M');
       const stepSizes = [...new Set([...ALPHA_SWEEP, alpha])].sort((a, b) => a - b);
       const mdp = randomMDP({ seed, horizon: H });
       const sweep = runImportanceLab({ mdp, seed, batchSize: N, numBatches: M, stepSizes });
@@ -67,7 +80,10 @@ export function computeSection(section: SectionId, p: Params): unknown {
     case 'model': {
       const maxH = num(p, 'maxHorizon');
       return modelBasedDiagnostics({
-        seed: num(p, 'seed'), transitions: num(p, 'transitions'), epochs: num(p, 'epochs'), draws: num(p, 'draws'),
+        seed: num(p, 'seed'),
+        transitions: num(p, 'transitions'),
+        epochs: num(p, 'epochs'),
+        draws: num(p, 'draws'),
         horizons: MODEL_HORIZONS.filter((h) => h <= maxH),
       });
     }

@@ -174,18 +174,33 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
     // Fixed axes for a given estimator: the spread an N = 2 cloud has (variance scales as 1/N).
     const planeVar = r.planeVarianceFraction * r.stats.totalVariance;
     const R = Math.max(2.5 * Math.sqrt((planeVar * N) / 2), 1.2 * r.gradNorm);
-    scatter($<SVGSVGElement>('#scatter-plot'), r.points, [
-      { x: r.gradNorm, y: 0, label: 'exact ∇J', color: '#d62728' },
-      { x: r.mean[0], y: r.mean[1], label: `mean of ${r.points.length / 2} estimates`, color: '#222' },
-    ], { x0: r.gradNorm - R, x1: r.gradNorm + R, y0: -R, y1: R }, { xLabel: 'along ∇J', yLabel: 'largest spread ⟂ ∇J' });
+    scatter(
+      $<SVGSVGElement>('#scatter-plot'),
+      r.points,
+      [
+        { x: r.gradNorm, y: 0, label: 'exact ∇J', color: '#d62728' },
+        { x: r.mean[0], y: r.mean[1], label: `mean of ${r.points.length / 2} estimates`, color: '#222' },
+      ],
+      { x0: r.gradNorm - R, x1: r.gradNorm + R, y0: -R, y1: R },
+      { xLabel: 'along ∇J', yLabel: 'largest spread ⟂ ∇J' },
+    );
     const s = r.stats;
     const box = $('#scatter-numbers');
-    box.innerHTML = table(['quantity', 'value'], [
-      ['estimator', r.name], ['exact J', f(r.J, 4)], ['exact ‖∇J‖', f(r.gradNorm, 4)], ['N trajectories per estimate', N],
-      ['bias / SE (≈ 1: unbiased)', f(s.biasSE, 2)], ['max |z| over coordinates', f(s.maxZ, 2)],
-      ['total variance tr Cov', f(s.totalVariance, 4)], ['N × tr Cov (flat in N)', f(N * s.totalVariance, 3)],
-      ['mean cos(estimate, ∇J)', f(s.meanCosine, 3)], ['variance in this plane', `${(100 * r.planeVarianceFraction).toFixed(0)}%`],
-    ]);
+    box.innerHTML = table(
+      ['quantity', 'value'],
+      [
+        ['estimator', r.name],
+        ['exact J', f(r.J, 4)],
+        ['exact ‖∇J‖', f(r.gradNorm, 4)],
+        ['N trajectories per estimate', N],
+        ['bias / SE (≈ 1: unbiased)', f(s.biasSE, 2)],
+        ['max |z| over coordinates', f(s.maxZ, 2)],
+        ['total variance tr Cov', f(s.totalVariance, 4)],
+        ['N × tr Cov (flat in N)', f(N * s.totalVariance, 3)],
+        ['mean cos(estimate, ∇J)', f(s.meanCosine, 3)],
+        ['variance in this plane', `${(100 * r.planeVarianceFraction).toFixed(0)}%`],
+      ],
+    );
     box.dataset.json = JSON.stringify({ name: r.name, J: r.J, gradNorm: r.gradNorm, ...s });
     setCli('scatter', `ascent lab estimators --batch-size ${N} --batches ${p.M} --seed ${p.seed} --json lab.json   (row '${r.name}')`);
   }) as never,
@@ -194,108 +209,226 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
     const full = r.estimators.find((e) => e.name === 'full')!;
     const shown = r.estimators.filter((e) => !e.name.startsWith('gae(') || e.name === r.chosen);
     const bars: Bar[] = shown.map((e, k) => ({
-      label: e.name, value: e.mse / full.mse, lo: Math.max(1e-9, (e.mse - e.mseSE) / full.mse), hi: (e.mse + e.mseSE) / full.mse,
-      color: e.name.startsWith('gae(') ? '#2ca02c' : e.name.startsWith('rewardToGo') ? ['#ff7f0e', '#f5a55a', '#f8c48f'][k % 3] : ['#1f77b4', '#5a9bd0', '#8fbbe0'][k % 3],
+      label: e.name,
+      value: e.mse / full.mse,
+      lo: Math.max(1e-9, (e.mse - e.mseSE) / full.mse),
+      hi: (e.mse + e.mseSE) / full.mse,
+      color: e.name.startsWith('gae(')
+        ? '#2ca02c'
+        : e.name.startsWith('rewardToGo')
+          ? ['#ff7f0e', '#f5a55a', '#f8c48f'][k % 3]
+          : ['#1f77b4', '#5a9bd0', '#8fbbe0'][k % 3],
     }));
     logBars($<SVGSVGElement>('#compare-bars'), bars, 'MSE / MSE of full REINFORCE (log scale, ±1 SE)');
-    const gae = r.estimators.filter((e) => e.name.startsWith('gae(')).map((e) => [e.spec.lambda!, e] as const).sort((a, b) => a[0] - b[0]);
+    const gae = r.estimators
+      .filter((e) => e.name.startsWith('gae('))
+      .map((e) => [e.spec.lambda!, e] as const)
+      .sort((a, b) => a[0] - b[0]);
     const lam = Number(p.lambda);
-    drawChart($<HTMLCanvasElement>('#compare-gae'), [
-      { label: 'GAE(λ)', color: '#2ca02c', points: gae.map(([l, e]) => [l, e.totalVariance / full.totalVariance]) },
-      { label: 'reward-to-go − V', color: '#ff7f0e', points: [0, 1].map((x): [number, number] => [x, r.estimators.find((e) => e.name === 'rewardToGo+value')!.totalVariance / full.totalVariance]) },
-      { label: `λ = ${lam}`, color: '#d62728', dots: true, points: gae.filter(([l]) => l === lam).map(([l, e]) => [l, e.totalVariance / full.totalVariance]) },
-    ], { xLabel: 'λ', yLabel: 'variance relative to full REINFORCE' });
+    drawChart(
+      $<HTMLCanvasElement>('#compare-gae'),
+      [
+        { label: 'GAE(λ)', color: '#2ca02c', points: gae.map(([l, e]) => [l, e.totalVariance / full.totalVariance]) },
+        {
+          label: 'reward-to-go − V',
+          color: '#ff7f0e',
+          points: [0, 1].map((x): [number, number] => [x, r.estimators.find((e) => e.name === 'rewardToGo+value')!.totalVariance / full.totalVariance]),
+        },
+        {
+          label: `λ = ${lam}`,
+          color: '#d62728',
+          dots: true,
+          points: gae.filter(([l]) => l === lam).map(([l, e]) => [l, e.totalVariance / full.totalVariance]),
+        },
+      ],
+      { xLabel: 'λ', yLabel: 'variance relative to full REINFORCE' },
+    );
     const box = $('#compare-table');
-    box.innerHTML = `<p class="muted">${r.mdp.name}; N = ${r.batchSize}, M = ${r.numBatches} batches, seed ${r.seed}; exact J = ${f(r.exact.J, 4)}, ‖∇J‖ = ${f(r.exact.gradNorm, 4)}. GAE(λ) for λ in ${GAE_SWEEP.join(', ')} are in the curve.</p>` +
-      table(['estimator', 'unbiased in theory', 'bias/SE', 'rel. bias', 'total variance', 'var / full', 'MSE ± SE', 'mean cos'],
-        shown.map((e) => [e.name, e.unbiasedInTheory ? 'yes' : 'no', f(e.biasSE, 2), f(e.relativeBias, 3), f(e.totalVariance, 4), f(e.varianceRatio, 3), `${f(e.mse, 4)} ± ${f(e.mseSE, 4)}`, f(e.meanCosine, 3)]));
-    box.dataset.json = JSON.stringify(Object.fromEntries(r.estimators.map((e) => [e.name, { totalVariance: e.totalVariance, biasSE: e.biasSE, mse: e.mse, mseSE: e.mseSE, varianceRatio: e.varianceRatio }])));
+    box.innerHTML =
+      `<p class="muted">${r.mdp.name}; N = ${r.batchSize}, M = ${r.numBatches} batches, seed ${r.seed}; exact J = ${f(r.exact.J, 4)}, ‖∇J‖ = ${f(r.exact.gradNorm, 4)}. GAE(λ) for λ in ${GAE_SWEEP.join(', ')} are in the curve.</p>` +
+      table(
+        ['estimator', 'unbiased in theory', 'bias/SE', 'rel. bias', 'total variance', 'var / full', 'MSE ± SE', 'mean cos'],
+        shown.map((e) => [
+          e.name,
+          e.unbiasedInTheory ? 'yes' : 'no',
+          f(e.biasSE, 2),
+          f(e.relativeBias, 3),
+          f(e.totalVariance, 4),
+          f(e.varianceRatio, 3),
+          `${f(e.mse, 4)} ± ${f(e.mseSE, 4)}`,
+          f(e.meanCosine, 3),
+        ]),
+      );
+    box.dataset.json = JSON.stringify(
+      Object.fromEntries(
+        r.estimators.map((e) => [e.name, { totalVariance: e.totalVariance, biasSE: e.biasSE, mse: e.mse, mseSE: e.mseSE, varianceRatio: e.varianceRatio }]),
+      ),
+    );
     box.dataset.exact = JSON.stringify(r.exact);
-    setCli('compare', `ascent lab estimators${p.mdp === 'riverswim' ? ' --mdp riverswim' : ''} --batch-size ${p.N} --batches ${p.M} --seed ${p.seed} --json lab.json   (GAE rows for λ = 0, 0.5, 0.95)`);
+    setCli(
+      'compare',
+      `ascent lab estimators${p.mdp === 'riverswim' ? ' --mdp riverswim' : ''} --batch-size ${p.N} --batches ${p.M} --seed ${p.seed} --json lab.json   (GAE rows for λ = 0, 0.5, 0.95)`,
+    );
   }) as never,
 
   importance: ((r: { sweep: ImportanceLabReport; weights: ImportanceWeightsResult; ess: EssHorizonRow[] }, p: Params) => {
     const kinds = r.sweep.steps[0].estimators.map((e) => e.kind);
-    drawChart($<HTMLCanvasElement>('#importance-bias'), kinds.map((k, j): Series => ({
-      label: k, color: COLORS[j], points: r.sweep.steps.map((s) => [s.alpha, s.estimators[j].biasSE]),
-    })), { xLabel: 'α (policy move)', yLabel: 'bias / SE' });
-    histograms($<SVGSVGElement>('#importance-hist'), [
-      { label: `whole trajectory W (H = ${r.weights.horizon})`, color: COLORS[0], xs: r.weights.trajectory },
-      { label: 'per-decision W_t', color: COLORS[1], xs: r.weights.perDecision },
-      { label: 'first-order ρ_t', color: COLORS[3], xs: r.weights.firstOrder },
-    ], 40, `log10 weight at α = ${r.weights.alpha}`);
-    drawChart($<HTMLCanvasElement>('#importance-ess'), [
-      { label: 'ESS/N exact', color: COLORS[0], points: r.ess.map((e) => [e.horizon, e.exactEssFraction]) },
-      { label: 'ESS/N sampled', color: COLORS[1], dots: true, points: r.ess.map((e) => [e.horizon, e.essFraction]) },
-    ], { xLabel: 'horizon H', yLabel: `ESS / N at α = ${p.alpha}` });
+    drawChart(
+      $<HTMLCanvasElement>('#importance-bias'),
+      kinds.map(
+        (k, j): Series => ({
+          label: k,
+          color: COLORS[j],
+          points: r.sweep.steps.map((s) => [s.alpha, s.estimators[j].biasSE]),
+        }),
+      ),
+      { xLabel: 'α (policy move)', yLabel: 'bias / SE' },
+    );
+    histograms(
+      $<SVGSVGElement>('#importance-hist'),
+      [
+        { label: `whole trajectory W (H = ${r.weights.horizon})`, color: COLORS[0], xs: r.weights.trajectory },
+        { label: 'per-decision W_t', color: COLORS[1], xs: r.weights.perDecision },
+        { label: 'first-order ρ_t', color: COLORS[3], xs: r.weights.firstOrder },
+      ],
+      40,
+      `log10 weight at α = ${r.weights.alpha}`,
+    );
+    drawChart(
+      $<HTMLCanvasElement>('#importance-ess'),
+      [
+        { label: 'ESS/N exact', color: COLORS[0], points: r.ess.map((e) => [e.horizon, e.exactEssFraction]) },
+        { label: 'ESS/N sampled', color: COLORS[1], dots: true, points: r.ess.map((e) => [e.horizon, e.essFraction]) },
+      ],
+      { xLabel: 'horizon H', yLabel: `ESS / N at α = ${p.alpha}` },
+    );
     const at = r.sweep.steps.find((s) => s.alpha === Number(p.alpha))!;
     const box = $('#importance-table');
-    box.innerHTML = `<p class="muted">${r.sweep.mdp.name}; α = ${at.alpha}: trajectory KL ${f(at.klTrajectory, 4)}, ESS/N exact ${f(at.exactEssFraction, 3)}, sampled ${f(at.essFraction, 3)}, max/mean weight ${f(at.maxOverMean, 2)}. α sweep: ${ALPHA_SWEEP.join(', ')}; ESS horizons ${HORIZON_SWEEP.join(', ')}.</p>` +
-      table(['estimator', 'unbiased in theory', 'bias/SE', 'rel. bias', 'total variance', 'var / on-policy', 'mean cos'],
-        at.estimators.map((e) => [e.kind, e.unbiasedInTheory ? 'yes' : 'no', f(e.biasSE, 2), f(e.relativeBias, 3), f(e.totalVariance, 4), f(e.varianceVsOnPolicy, 2), f(e.meanCosine, 3)]));
-    box.dataset.json = JSON.stringify({ alpha: at.alpha, exactEssFraction: at.exactEssFraction, essFraction: at.essFraction, estimators: at.estimators.map((e) => ({ kind: e.kind, biasSE: e.biasSE, totalVariance: e.totalVariance })), ess: r.ess });
-    setCli('importance', Number(p.horizon) === 8
-      ? `ascent lab importance --batch-size ${p.N} --batches ${p.M} --seed ${p.seed} --steps ${[...new Set([...ALPHA_SWEEP, Number(p.alpha)])].sort((a, b) => a - b).join(',')} --json imp.json   (the ESS table matches at α = 0.3)`
-      : 'the CLI samples at horizon 8 only; set H = 8 to compare');
+    box.innerHTML =
+      `<p class="muted">${r.sweep.mdp.name}; α = ${at.alpha}: trajectory KL ${f(at.klTrajectory, 4)}, ESS/N exact ${f(at.exactEssFraction, 3)}, sampled ${f(at.essFraction, 3)}, max/mean weight ${f(at.maxOverMean, 2)}. α sweep: ${ALPHA_SWEEP.join(', ')}; ESS horizons ${HORIZON_SWEEP.join(', ')}.</p>` +
+      table(
+        ['estimator', 'unbiased in theory', 'bias/SE', 'rel. bias', 'total variance', 'var / on-policy', 'mean cos'],
+        at.estimators.map((e) => [
+          e.kind,
+          e.unbiasedInTheory ? 'yes' : 'no',
+          f(e.biasSE, 2),
+          f(e.relativeBias, 3),
+          f(e.totalVariance, 4),
+          f(e.varianceVsOnPolicy, 2),
+          f(e.meanCosine, 3),
+        ]),
+      );
+    box.dataset.json = JSON.stringify({
+      alpha: at.alpha,
+      exactEssFraction: at.exactEssFraction,
+      essFraction: at.essFraction,
+      estimators: at.estimators.map((e) => ({ kind: e.kind, biasSE: e.biasSE, totalVariance: e.totalVariance })),
+      ess: r.ess,
+    });
+    setCli(
+      'importance',
+      Number(p.horizon) === 8
+        ? `ascent lab importance --batch-size ${p.N} --batches ${p.M} --seed ${p.seed} --steps ${[...new Set([...ALPHA_SWEEP, Number(p.alpha)])].sort((a, b) => a - b).join(',')} --json imp.json   (the ESS table matches at α = 0.3)`
+        : 'the CLI samples at horizon 8 only; set H = 8 to compare',
+    );
   }) as never,
 
   natural: ((r: NaturalGradientResult, p: Params) => {
     const s = r.start;
-    const delta = Number(p.delta), lr = Number(p.lr);
+    const delta = Number(p.delta),
+      lr = Number(p.lr);
     const gn = Math.hypot(...s.grad);
-    heatmap($<SVGSVGElement>('#natural-plot'), r.grid, [
-      { label: `vanilla gradient (lr ${lr})`, color: '#ff7f0e', pts: r.vanilla.map((q) => q.phi) },
-      { label: `natural gradient (KL step δ = ${delta})`, color: '#1f4fd0', pts: r.natural.map((q) => q.phi) },
-    ], [
-      { cx: s.phi[0], cy: s.phi[1], rx: lr * gn, ry: lr * gn, color: '#ff7f0e' },
-      { cx: s.phi[0], cy: s.phi[1], rx: Math.sqrt((2 * delta) / s.fisher[0]), ry: Math.sqrt((2 * delta) / s.fisher[1]), color: '#1f4fd0' },
-    ], { xLabel: 'φ₀ (scale 1)', yLabel: `φ₁ (scale ${p.scale})` });
-    const v = r.vanilla[r.vanilla.length - 1], n = r.natural[r.natural.length - 1];
+    heatmap(
+      $<SVGSVGElement>('#natural-plot'),
+      r.grid,
+      [
+        { label: `vanilla gradient (lr ${lr})`, color: '#ff7f0e', pts: r.vanilla.map((q) => q.phi) },
+        { label: `natural gradient (KL step δ = ${delta})`, color: '#1f4fd0', pts: r.natural.map((q) => q.phi) },
+      ],
+      [
+        { cx: s.phi[0], cy: s.phi[1], rx: lr * gn, ry: lr * gn, color: '#ff7f0e' },
+        { cx: s.phi[0], cy: s.phi[1], rx: Math.sqrt((2 * delta) / s.fisher[0]), ry: Math.sqrt((2 * delta) / s.fisher[1]), color: '#1f4fd0' },
+      ],
+      { xLabel: 'φ₀ (scale 1)', yLabel: `φ₁ (scale ${p.scale})` },
+    );
+    const v = r.vanilla[r.vanilla.length - 1],
+      n = r.natural[r.natural.length - 1];
     const box = $('#natural-numbers');
-    box.innerHTML = table(['at the start φ = (' + s.phi.map((x) => f(x, 3)).join(', ') + ')', 'value'], [
-      ['J', f(s.J, 4)], ['∇J (vanilla)', s.grad.map((x) => f(x, 4)).join(', ')], ['Fisher diag F', s.fisher.map((x) => f(x, 4)).join(', ')],
-      ['F⁻¹∇J (natural)', s.natural.map((x) => f(x, 4)).join(', ')],
-      [`J after ${p.steps} vanilla steps`, f(v.J, 4)], [`J after ${p.steps} natural steps`, f(n.J, 4)], ['best J on the grid', f(r.bestJ, 4)],
-    ]);
+    box.innerHTML = table(
+      ['at the start φ = (' + s.phi.map((x) => f(x, 3)).join(', ') + ')', 'value'],
+      [
+        ['J', f(s.J, 4)],
+        ['∇J (vanilla)', s.grad.map((x) => f(x, 4)).join(', ')],
+        ['Fisher diag F', s.fisher.map((x) => f(x, 4)).join(', ')],
+        ['F⁻¹∇J (natural)', s.natural.map((x) => f(x, 4)).join(', ')],
+        [`J after ${p.steps} vanilla steps`, f(v.J, 4)],
+        [`J after ${p.steps} natural steps`, f(n.J, 4)],
+        ['best J on the grid', f(r.bestJ, 4)],
+      ],
+    );
     box.dataset.json = JSON.stringify({ start: s, vanillaJ: v.J, naturalJ: n.J, bestJ: r.bestJ });
   }) as never,
 
   ppo: ((r: { positive: ClipCurve; negative: ClipCurve; run: ClipRunRow[] }, p: Params) => {
     const pts = (c: ClipCurve, y: Float64Array) => Array.from(c.ratios, (x, i) => [x, y[i]] as [number, number]);
-    drawChart($<HTMLCanvasElement>('#ppo-curve'), [
-      { label: 'L_clip, A = +1', color: COLORS[0], points: pts(r.positive, r.positive.objective) },
-      { label: 'L_clip, A = −1', color: COLORS[3], points: pts(r.negative, r.negative.objective) },
-      { label: 'slope, A = +1', color: '#9cc3ff', points: pts(r.positive, r.positive.slope) },
-      { label: 'slope, A = −1', color: '#f0a0a0', points: pts(r.negative, r.negative.slope) },
-    ], { xLabel: `ratio r (ε = ${p.eps})`, yLabel: 'objective and its slope' });
-    drawChart($<HTMLCanvasElement>('#ppo-run'), [
-      { label: 'clip fraction', color: COLORS[0], points: r.run.map((x) => [x.update, x.clipFraction]) },
-      { label: 'approx KL', color: COLORS[1], points: r.run.map((x) => [x.update, x.approxKl]) },
-    ], { xLabel: 'update', yLabel: `PPO on CartPole-v1, ${p.epochs} epochs per update` });
+    drawChart(
+      $<HTMLCanvasElement>('#ppo-curve'),
+      [
+        { label: 'L_clip, A = +1', color: COLORS[0], points: pts(r.positive, r.positive.objective) },
+        { label: 'L_clip, A = −1', color: COLORS[3], points: pts(r.negative, r.negative.objective) },
+        { label: 'slope, A = +1', color: '#9cc3ff', points: pts(r.positive, r.positive.slope) },
+        { label: 'slope, A = −1', color: '#f0a0a0', points: pts(r.negative, r.negative.slope) },
+      ],
+      { xLabel: `ratio r (ε = ${p.eps})`, yLabel: 'objective and its slope' },
+    );
+    drawChart(
+      $<HTMLCanvasElement>('#ppo-run'),
+      [
+        { label: 'clip fraction', color: COLORS[0], points: r.run.map((x) => [x.update, x.clipFraction]) },
+        { label: 'approx KL', color: COLORS[1], points: r.run.map((x) => [x.update, x.approxKl]) },
+      ],
+      { xLabel: 'update', yLabel: `PPO on CartPole-v1, ${p.epochs} epochs per update` },
+    );
     const box = $('#ppo-numbers');
     const mean = r.run.reduce((s, x) => s + x.clipFraction, 0) / r.run.length;
-    box.innerHTML = `<p>mean clip fraction ${f(mean, 3)} over ${r.run.length} updates; last episode return mean ${f(r.run[r.run.length - 1].returnMean, 1)}</p>` +
-      table(['update', 'env steps', 'clip fraction', 'approx KL', 'return mean'], r.run.map((x) => [x.update, x.steps, f(x.clipFraction, 3), f(x.approxKl, 4), f(x.returnMean, 1)]));
+    box.innerHTML =
+      `<p>mean clip fraction ${f(mean, 3)} over ${r.run.length} updates; last episode return mean ${f(r.run[r.run.length - 1].returnMean, 1)}</p>` +
+      table(
+        ['update', 'env steps', 'clip fraction', 'approx KL', 'return mean'],
+        r.run.map((x) => [x.update, x.steps, f(x.clipFraction, 3), f(x.approxKl, 4), f(x.returnMean, 1)]),
+      );
     box.dataset.json = JSON.stringify({ meanClipFraction: mean, run: r.run, slopeAtOne: r.positive.slope[80] });
   }) as never,
 
   model: ((r: ModelBasedResult) => {
     const rows = (e: string) => r.gradients.filter((g) => g.estimator === e);
-    drawChart($<HTMLCanvasElement>('#model-grad'), [
-      { label: 'pathwise', color: COLORS[0], points: rows('pathwise').map((g) => [g.horizon, Math.log10(g.relStd)]) },
-      { label: 'likelihood ratio', color: COLORS[1], points: rows('likelihood-ratio').map((g) => [g.horizon, Math.log10(g.relStd)]) },
-    ], { xLabel: 'horizon H', yLabel: 'log10 (std of one draw / norm of the mean gradient)' });
-    drawChart($<HTMLCanvasElement>('#model-error'), [
-      { label: 'the data\'s policy', color: COLORS[2], points: r.compounding.map((c) => [c.horizon, c.behaviour]) },
-      { label: 'a changed policy', color: COLORS[3], points: r.compounding.map((c) => [c.horizon, c.changed]) },
-    ], { xLabel: 'horizon H', yLabel: 'model vs real state distance' });
+    drawChart(
+      $<HTMLCanvasElement>('#model-grad'),
+      [
+        { label: 'pathwise', color: COLORS[0], points: rows('pathwise').map((g) => [g.horizon, Math.log10(g.relStd)]) },
+        { label: 'likelihood ratio', color: COLORS[1], points: rows('likelihood-ratio').map((g) => [g.horizon, Math.log10(g.relStd)]) },
+      ],
+      { xLabel: 'horizon H', yLabel: 'log10 (std of one draw / norm of the mean gradient)' },
+    );
+    drawChart(
+      $<HTMLCanvasElement>('#model-error'),
+      [
+        { label: "the data's policy", color: COLORS[2], points: r.compounding.map((c) => [c.horizon, c.behaviour]) },
+        { label: 'a changed policy', color: COLORS[3], points: r.compounding.map((c) => [c.horizon, c.changed]) },
+      ],
+      { xLabel: 'horizon H', yLabel: 'model vs real state distance' },
+    );
     const box = $('#model-numbers');
-    box.innerHTML = `<p class="muted">model: 3-member ensemble (64×64 ELU), ${r.fit.epochs} epochs, held-out MSE ${f(r.fit.holdoutMse, 4)}; computed in ${r.seconds.toFixed(1)} s</p>` +
-      table(['H', 'pathwise tr Cov', 'pathwise std/‖mean‖', 'LR tr Cov', 'LR std/‖mean‖', 'model error (data policy)', 'model error (changed)'],
+    box.innerHTML =
+      `<p class="muted">model: 3-member ensemble (64×64 ELU), ${r.fit.epochs} epochs, held-out MSE ${f(r.fit.holdoutMse, 4)}; computed in ${r.seconds.toFixed(1)} s</p>` +
+      table(
+        ['H', 'pathwise tr Cov', 'pathwise std/‖mean‖', 'LR tr Cov', 'LR std/‖mean‖', 'model error (data policy)', 'model error (changed)'],
         r.compounding.map((c) => {
-          const pw = rows('pathwise').find((g) => g.horizon === c.horizon)!, lr = rows('likelihood-ratio').find((g) => g.horizon === c.horizon)!;
+          const pw = rows('pathwise').find((g) => g.horizon === c.horizon)!,
+            lr = rows('likelihood-ratio').find((g) => g.horizon === c.horizon)!;
           return [c.horizon, f(pw.totalVariance, 4), f(pw.relStd, 3), f(lr.totalVariance, 4), f(lr.relStd, 3), f(c.behaviour, 4), f(c.changed, 4)];
-        }));
+        }),
+      );
     box.dataset.json = JSON.stringify({ gradients: r.gradients, compounding: r.compounding, fit: r.fit });
   }) as never,
 
@@ -305,14 +438,22 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
       ['noBaseline', 'score function, no baseline', COLORS[1]],
       ['off', 'no score function (control)', '#888'],
     ];
-    drawChart($<HTMLCanvasElement>('#attention-cue'), names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.attendsCue]) })),
-      { xLabel: 'training step', yLabel: 'sampled glimpses on the cued slot' });
-    drawChart($<HTMLCanvasElement>('#attention-acc'), names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.accuracy]) })),
-      { xLabel: 'training step', yLabel: 'greedy accuracy (fresh batch)' });
+    drawChart(
+      $<HTMLCanvasElement>('#attention-cue'),
+      names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.attendsCue]) })),
+      { xLabel: 'training step', yLabel: 'sampled glimpses on the cued slot' },
+    );
+    drawChart(
+      $<HTMLCanvasElement>('#attention-acc'),
+      names.map(([v, label, color]) => ({ label, color, points: r[v].map((x) => [x.step, x.accuracy]) })),
+      { xLabel: 'training step', yLabel: 'greedy accuracy (fresh batch)' },
+    );
     const first = (rows: AttentionRow[]) => rows.find((x) => x.attendsCue >= 0.9)?.step;
     const box = $('#attention-numbers');
-    box.innerHTML = table(['estimator for the choice', 'first step with ≥ 90% glimpses on the cue', 'final greedy accuracy'],
-      names.map(([v, label]) => [label, first(r[v]) ?? `not within ${p.steps}`, f(r[v][r[v].length - 1].accuracy, 3)]));
+    box.innerHTML = table(
+      ['estimator for the choice', 'first step with ≥ 90% glimpses on the cue', 'final greedy accuracy'],
+      names.map(([v, label]) => [label, first(r[v]) ?? `not within ${p.steps}`, f(r[v][r[v].length - 1].accuracy, 3)]),
+    );
     box.dataset.json = JSON.stringify(r);
   }) as never,
 };
@@ -331,7 +472,10 @@ function init(): void {
       i.addEventListener('input', () => {
         showOutput(i);
         clearTimeout(timer);
-        timer = setTimeout(() => { saveUrl(); run(s); }, 200);
+        timer = setTimeout(() => {
+          saveUrl();
+          run(s);
+        }, 200);
       });
     }
     run(s);

@@ -5,7 +5,12 @@
  */
 const NS = 'http://www.w3.org/2000/svg';
 
-export interface Frame { x0: number; x1: number; y0: number; y1: number; }
+export interface Frame {
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+}
 
 function el(tag: string, attrs: Record<string, string | number>, parent?: Element): SVGElement {
   const e = document.createElementNS(NS, tag);
@@ -20,7 +25,9 @@ function text(parent: Element, x: number, y: number, s: string, attrs: Record<st
 
 export function niceTicks(a: number, b: number, n = 5): number[] {
   const span = b - a || 1;
-  const raw = span / n, mag = 10 ** Math.floor(Math.log10(raw)), f = raw / mag;
+  const raw = span / n,
+    mag = 10 ** Math.floor(Math.log10(raw)),
+    f = raw / mag;
   const step = (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
   const out: number[] = [];
   for (let v = Math.ceil(a / step) * step; v <= b + 1e-12 * span; v += step) out.push(+v.toPrecision(12));
@@ -32,9 +39,13 @@ export const short = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && M
 /** Axes in an SVG of size w x h; returns the data-to-pixel maps. */
 export function axes(svg: SVGSVGElement, f: Frame, o: { xLabel?: string; yLabel?: string; logX?: boolean } = {}) {
   svg.replaceChildren();
-  const w = svg.clientWidth || 560, h = svg.clientHeight || 320;
+  const w = svg.clientWidth || 560,
+    h = svg.clientHeight || 320;
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
-  const L = 56, R = 12, T = 14, B = 34;
+  const L = 56,
+    R = 12,
+    T = 14,
+    B = 34;
   const X = (x: number) => L + ((x - f.x0) / (f.x1 - f.x0)) * (w - L - R);
   const Y = (y: number) => h - B - ((y - f.y0) / (f.y1 - f.y0)) * (h - T - B);
   const g = el('g', {}, svg);
@@ -52,11 +63,18 @@ export function axes(svg: SVGSVGElement, f: Frame, o: { xLabel?: string; yLabel?
   return { X, Y, w, h, L, R, T, B, g };
 }
 
-export function scatter(svg: SVGSVGElement, pts: ArrayLike<number>, marks: { x: number; y: number; label: string; color: string }[], f: Frame, o: { xLabel?: string; yLabel?: string } = {}): void {
+export function scatter(
+  svg: SVGSVGElement,
+  pts: ArrayLike<number>,
+  marks: { x: number; y: number; label: string; color: string }[],
+  f: Frame,
+  o: { xLabel?: string; yLabel?: string } = {},
+): void {
   const { X, Y, g } = axes(svg, f, o);
   let shown = 0;
   for (let i = 0; i + 1 < pts.length; i += 2) {
-    const x = pts[i], y = pts[i + 1];
+    const x = pts[i],
+      y = pts[i + 1];
     if (x < f.x0 || x > f.x1 || y < f.y0 || y > f.y1) continue;
     el('circle', { cx: X(x), cy: Y(y), r: 2.2, fill: '#4a7bd0', 'fill-opacity': 0.45 }, g);
     shown++;
@@ -69,16 +87,27 @@ export function scatter(svg: SVGSVGElement, pts: ArrayLike<number>, marks: { x: 
   svg.dataset.shown = String(shown);
 }
 
-export interface Bar { label: string; value: number; lo: number; hi: number; color: string; }
+export interface Bar {
+  label: string;
+  value: number;
+  lo: number;
+  hi: number;
+  color: string;
+}
 
 /** Horizontal bars on a log10 axis (values > 0), whiskers lo..hi. */
 export function logBars(svg: SVGSVGElement, bars: Bar[], xLabel: string): void {
   const vals = bars.flatMap((b) => [b.value, b.lo, b.hi]).filter((v) => v > 0);
-  const x0 = Math.floor(Math.log10(Math.min(...vals)) * 2) / 2 - 0.5, x1 = Math.ceil(Math.log10(Math.max(...vals)) * 2) / 2;
-  const w = svg.clientWidth || 560, h = svg.clientHeight || 320;
+  const x0 = Math.floor(Math.log10(Math.min(...vals)) * 2) / 2 - 0.5,
+    x1 = Math.ceil(Math.log10(Math.max(...vals)) * 2) / 2;
+  const w = svg.clientWidth || 560,
+    h = svg.clientHeight || 320;
   svg.replaceChildren();
   svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
-  const L = 170, R = 14, T = 8, B = 30;
+  const L = 170,
+    R = 14,
+    T = 8,
+    B = 30;
   const X = (v: number) => L + ((Math.log10(Math.max(v, 10 ** x0)) - x0) / (x1 - x0 || 1)) * (w - L - R);
   const rowH = (h - T - B) / bars.length;
   for (let e = Math.ceil(x0); e <= x1; e++) {
@@ -89,7 +118,11 @@ export function logBars(svg: SVGSVGElement, bars: Bar[], xLabel: string): void {
   bars.forEach((b, i) => {
     const y = T + i * rowH;
     el('rect', { x: L, y: y + rowH * 0.2, width: Math.max(1, X(b.value) - L), height: rowH * 0.6, fill: b.color }, svg);
-    el('path', { d: `M${X(b.lo)},${y + rowH / 2}H${X(b.hi)}M${X(b.lo)},${y + rowH * 0.3}v${rowH * 0.4}M${X(b.hi)},${y + rowH * 0.3}v${rowH * 0.4}`, stroke: '#222' }, svg);
+    el(
+      'path',
+      { d: `M${X(b.lo)},${y + rowH / 2}H${X(b.hi)}M${X(b.lo)},${y + rowH * 0.3}v${rowH * 0.4}M${X(b.hi)},${y + rowH * 0.3}v${rowH * 0.4}`, stroke: '#222' },
+      svg,
+    );
     text(svg, 4, y + rowH / 2 + 4, b.label);
   });
   svg.dataset.bars = JSON.stringify(bars.map((b) => [b.label, b.value]));
@@ -97,9 +130,17 @@ export function logBars(svg: SVGSVGElement, bars: Bar[], xLabel: string): void {
 
 /** Overlaid histograms of several samples over shared bins; heights are fractions of each sample. */
 export function histograms(svg: SVGSVGElement, samples: { label: string; color: string; xs: ArrayLike<number> }[], bins: number, xLabel: string): void {
-  let lo = Infinity, hi = -Infinity;
-  for (const s of samples) for (let i = 0; i < s.xs.length; i++) { lo = Math.min(lo, s.xs[i]); hi = Math.max(hi, s.xs[i]); }
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const s of samples)
+    for (let i = 0; i < s.xs.length; i++) {
+      lo = Math.min(lo, s.xs[i]);
+      hi = Math.max(hi, s.xs[i]);
+    }
+  if (hi - lo < 1e-9) {
+    lo -= 0.5;
+    hi += 0.5;
+  }
   const width = (hi - lo) / bins;
   const counts = samples.map((s) => {
     const c = new Float64Array(bins);
@@ -119,24 +160,43 @@ export function histograms(svg: SVGSVGElement, samples: { label: string; color: 
 }
 
 /** A heatmap of a row-major grid (rows = y) with polylines and ellipses over it. */
-export function heatmap(svg: SVGSVGElement, grid: { lo: [number, number]; hi: [number, number]; n: number; J: ArrayLike<number> },
-  paths: { label: string; color: string; pts: [number, number][] }[], ellipses: { cx: number; cy: number; rx: number; ry: number; color: string }[],
-  o: { xLabel?: string; yLabel?: string }): void {
+export function heatmap(
+  svg: SVGSVGElement,
+  grid: { lo: [number, number]; hi: [number, number]; n: number; J: ArrayLike<number> },
+  paths: { label: string; color: string; pts: [number, number][] }[],
+  ellipses: { cx: number; cy: number; rx: number; ry: number; color: string }[],
+  o: { xLabel?: string; yLabel?: string },
+): void {
   const f = { x0: grid.lo[0], x1: grid.hi[0], y0: grid.lo[1], y1: grid.hi[1] };
   const { X, Y, g } = axes(svg, f, o);
   const { n, J } = grid;
-  let jmin = Infinity, jmax = -Infinity;
-  for (let i = 0; i < J.length; i++) { jmin = Math.min(jmin, J[i]); jmax = Math.max(jmax, J[i]); }
-  const dx = (f.x1 - f.x0) / (n - 1), dy = (f.y1 - f.y0) / (n - 1);
+  let jmin = Infinity,
+    jmax = -Infinity;
+  for (let i = 0; i < J.length; i++) {
+    jmin = Math.min(jmin, J[i]);
+    jmax = Math.max(jmax, J[i]);
+  }
+  const dx = (f.x1 - f.x0) / (n - 1),
+    dy = (f.y1 - f.y0) / (n - 1);
   const cells = el('g', {}, g);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const u = (J[i * n + j] - jmin) / (jmax - jmin || 1);
       // Light yellow (low J) to dark green (high J), in 10 bands so the level sets read as contours.
       const b = Math.floor(u * 9.999) / 9;
-      const x = f.x0 + (j - 0.5) * dx, y = f.y0 + (i + 0.5) * dy;
-      el('rect', { x: X(Math.max(f.x0, x)), y: Y(Math.min(f.y1, y)), width: Math.abs(X(x + dx) - X(x)) + 0.5, height: Math.abs(Y(y) - Y(y + dy)) + 0.5,
-        fill: `rgb(${Math.round(250 - 200 * b)},${Math.round(245 - 105 * b)},${Math.round(200 - 130 * b)})` }, cells);
+      const x = f.x0 + (j - 0.5) * dx,
+        y = f.y0 + (i + 0.5) * dy;
+      el(
+        'rect',
+        {
+          x: X(Math.max(f.x0, x)),
+          y: Y(Math.min(f.y1, y)),
+          width: Math.abs(X(x + dx) - X(x)) + 0.5,
+          height: Math.abs(Y(y) - Y(y + dy)) + 0.5,
+          fill: `rgb(${Math.round(250 - 200 * b)},${Math.round(245 - 105 * b)},${Math.round(200 - 130 * b)})`,
+        },
+        cells,
+      );
     }
   }
   g.appendChild(cells);
@@ -146,12 +206,29 @@ export function heatmap(svg: SVGSVGElement, grid: { lo: [number, number]; hi: [n
   const defs = el('defs', {}, g);
   el('rect', { x: X(f.x0), y: Y(f.y1), width: X(f.x1) - X(f.x0), height: Y(f.y0) - Y(f.y1) }, el('clipPath', { id: clipId }, defs));
   const over = el('g', { 'clip-path': `url(#${clipId})` }, g);
-  for (const e of ellipses) el('ellipse', { cx: X(e.cx), cy: Y(e.cy), rx: Math.abs(X(e.cx + e.rx) - X(e.cx)), ry: Math.abs(Y(e.cy + e.ry) - Y(e.cy)), fill: 'none', stroke: e.color, 'stroke-width': 2 }, over);
+  for (const e of ellipses)
+    el(
+      'ellipse',
+      {
+        cx: X(e.cx),
+        cy: Y(e.cy),
+        rx: Math.abs(X(e.cx + e.rx) - X(e.cx)),
+        ry: Math.abs(Y(e.cy + e.ry) - Y(e.cy)),
+        fill: 'none',
+        stroke: e.color,
+        'stroke-width': 2,
+      },
+      over,
+    );
   paths.forEach((p, k) => {
     // Far outside the window (a saturating policy) points are pulled in to keep the SVG numbers sane.
-    const c = ([x, y]: [number, number]) => `${X(Math.max(f.x0 - 10 * (f.x1 - f.x0), Math.min(f.x1 + 10 * (f.x1 - f.x0), x)))},${Y(Math.max(f.y0 - 10 * (f.y1 - f.y0), Math.min(f.y1 + 10 * (f.y1 - f.y0), y)))}`;
+    const c = ([x, y]: [number, number]) =>
+      `${X(Math.max(f.x0 - 10 * (f.x1 - f.x0), Math.min(f.x1 + 10 * (f.x1 - f.x0), x)))},${Y(Math.max(f.y0 - 10 * (f.y1 - f.y0), Math.min(f.y1 + 10 * (f.y1 - f.y0), y)))}`;
     el('polyline', { points: p.pts.map(c).join(' '), fill: 'none', stroke: p.color, 'stroke-width': 2.5 }, over);
-    for (const q of p.pts) { const [cx, cy] = c(q).split(','); el('circle', { cx, cy, r: 2.5, fill: p.color }, over); }
+    for (const q of p.pts) {
+      const [cx, cy] = c(q).split(',');
+      el('circle', { cx, cy, r: 2.5, fill: p.color }, over);
+    }
     const ly = Y(f.y0) - 24 - 16 * (paths.length - 1 - k);
     el('rect', { x: X(f.x0) + 4, y: ly - 11, width: 8 + 7 * p.label.length, height: 15, fill: '#fff', 'fill-opacity': 0.8 }, g);
     text(g, X(f.x0) + 8, ly, p.label, { fill: p.color, 'font-weight': 'bold' });

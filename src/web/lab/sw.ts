@@ -20,13 +20,17 @@ const sw = self as unknown as {
 
 async function precache(): Promise<void> {
   const cache = await caches.open(CACHE);
-  await Promise.all(ASSETS.map(async (a) => {
-    const url = new URL(a, sw.location.href);
-    try {
-      const res = await fetch(url, { cache: 'no-cache' });
-      if (res.ok) await cache.put(url, res);
-    } catch { /* offline or absent: cached on its first successful fetch instead */ }
-  }));
+  await Promise.all(
+    ASSETS.map(async (a) => {
+      const url = new URL(a, sw.location.href);
+      try {
+        const res = await fetch(url, { cache: 'no-cache' });
+        if (res.ok) await cache.put(url, res);
+      } catch {
+        /* offline or absent: cached on its first successful fetch instead */
+      }
+    }),
+  );
 }
 
 async function networkFirst(req: Request): Promise<Response> {

@@ -13,10 +13,14 @@ import { savePolicy, listPolicies, loadPolicy } from './store.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const envSel = $<HTMLSelectElement>('env'), algoSel = $<HTMLSelectElement>('algo');
-const stepsIn = $<HTMLInputElement>('steps'), seedIn = $<HTMLInputElement>('seed'), thrIn = $<HTMLInputElement>('threshold');
+const envSel = $<HTMLSelectElement>('env'),
+  algoSel = $<HTMLSelectElement>('algo');
+const stepsIn = $<HTMLInputElement>('steps'),
+  seedIn = $<HTMLInputElement>('seed'),
+  thrIn = $<HTMLInputElement>('threshold');
 const btn = (id: string) => $<HTMLButtonElement>(id);
-const errBox = $('error'), chart = $<HTMLCanvasElement>('chart');
+const errBox = $('error'),
+  chart = $<HTMLCanvasElement>('chart');
 
 function showError(msg: string | null): void {
   errBox.hidden = !msg;
@@ -65,9 +69,15 @@ redraw();
 let policyBytes: Uint8Array | null = null;
 let liveMode = true;
 const playback = new Playback($<HTMLCanvasElement>('env-canvas'), {
-  onStep: (p) => { $('episode').textContent = String(p.episodes.length + 1); $('episode-return').textContent = fmt(p.episodeReturn); },
+  onStep: (p) => {
+    $('episode').textContent = String(p.episodes.length + 1);
+    $('episode-return').textContent = fmt(p.episodeReturn);
+  },
   onEpisode: (p) => {
-    const last = p.episodes.slice(-5).map((e) => fmt(e.return)).join(', ');
+    const last = p.episodes
+      .slice(-5)
+      .map((e) => fmt(e.return))
+      .join(', ');
     $('played').textContent = `last returns: ${last}`;
     $('played').dataset.returns = JSON.stringify(p.episodes.map((e) => e.return));
   },
@@ -135,7 +145,13 @@ function onWorker(m: FromWorker): void {
         btn('save').disabled = btn('save-idb').disabled = false;
         try {
           const p = playback.player;
-          if (p && p.checkpoint.algo === started?.algo && p.checkpoint.env === started?.env && JSON.stringify(p.checkpoint.config) === JSON.stringify(started?.config)) p.load(m.bytes);
+          if (
+            p &&
+            p.checkpoint.algo === started?.algo &&
+            p.checkpoint.env === started?.env &&
+            JSON.stringify(p.checkpoint.config) === JSON.stringify(started?.config)
+          )
+            p.load(m.bytes);
           else playBytes(m.bytes, 'training');
           $('policy-name').textContent = `training: ${started?.algo} on ${started?.env}, ${m.steps} steps`;
         } catch (err) {
@@ -143,7 +159,11 @@ function onWorker(m: FromWorker): void {
         }
       } else {
         const name = `${started?.algo}-${started?.env}-s${seedIn.value}-${m.steps}`;
-        if (pendingSave === 'idb') savePolicy(name, m.bytes).then(refreshStored).then(() => setStatus(`saved '${name}' in this browser`)).catch((e) => showError(e.message));
+        if (pendingSave === 'idb')
+          savePolicy(name, m.bytes)
+            .then(refreshStored)
+            .then(() => setStatus(`saved '${name}' in this browser`))
+            .catch((e) => showError(e.message));
         else download(`${name}.ascent`, m.bytes);
         pendingSave = null;
       }
@@ -201,7 +221,8 @@ function startWorker(req: (ToWorker & { type: 'start' })['req']): void {
 /** Steps and threshold from the inputs, or null after showing what is wrong. */
 function budget(): { steps: number; seed: number; threshold: number | null } | null {
   showError(null);
-  const steps = Number(stepsIn.value), seed = Number(seedIn.value);
+  const steps = Number(stepsIn.value),
+    seed = Number(seedIn.value);
   if (!Number.isInteger(steps) || steps < 1) return showError(`Steps must be a positive whole number, got '${stepsIn.value}'`), null;
   if (!Number.isInteger(seed) || seed < 0) return showError(`Seed must be a whole number >= 0, got '${seedIn.value}'`), null;
   const threshold = thrIn.value.trim() === '' ? null : Number(thrIn.value);
@@ -222,8 +243,14 @@ btn('pause').onclick = () => {
   if (pause) setStatus('pausing'); // the worker holds at the end of the current update and says so
   send({ type: pause ? 'pause' : 'resume' });
 };
-btn('save').onclick = () => { pendingSave = 'download'; send({ type: 'save' }); };
-btn('save-idb').onclick = () => { pendingSave = 'idb'; send({ type: 'save' }); };
+btn('save').onclick = () => {
+  pendingSave = 'download';
+  send({ type: 'save' });
+};
+btn('save-idb').onclick = () => {
+  pendingSave = 'idb';
+  send({ type: 'save' });
+};
 btn('play').onclick = () => {
   if (!policyBytes) return;
   try {

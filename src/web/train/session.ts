@@ -33,8 +33,13 @@ export function resolveRun(req: StartRequest): CheckpointInfo & { source: string
   checkActionSpace(entry, req.env);
   const preset = presetFor(entry.name, req.env);
   const seed = req.seed ?? 0;
-  const config = buildConfig(entry, req.env, { preset: preset?.config, sets: req.overrides, flags: { seed, ...(req.totalSteps ? { steps: req.totalSteps } : {}) } });
-  const threshold = req.threshold !== undefined ? req.threshold : preset?.run?.threshold !== undefined ? preset.run.threshold : spec(req.env).rewardThreshold ?? null;
+  const config = buildConfig(entry, req.env, {
+    preset: preset?.config,
+    sets: req.overrides,
+    flags: { seed, ...(req.totalSteps ? { steps: req.totalSteps } : {}) },
+  });
+  const threshold =
+    req.threshold !== undefined ? req.threshold : preset?.run?.threshold !== undefined ? preset.run.threshold : (spec(req.env).rewardThreshold ?? null);
   const run: RunSettings = {
     totalSteps: config.totalSteps as number,
     evalEvery: req.evalEvery ?? preset?.run?.evalEvery ?? 10_000,
@@ -93,21 +98,28 @@ export class TrainingSession {
   run(events: SessionEvents = {}): Promise<TrainResult> {
     const r = this.info.run;
     return train(this.algo, {
-      totalSteps: r.totalSteps, evalEvery: r.evalEvery, evalEpisodes: r.evalEpisodes, evalSeed: r.evalSeed, threshold: r.threshold,
-      signal: this.abort.signal, resume: this.resumeFrom,
-      callbacks: [{
-        onStart: (ctx) => void (this.driver = ctx.driver),
-        onEvaluation: (ev) => void events.onEvaluation?.(ev),
-        onUpdate: async (log, _ctx, ev) => {
-          events.onUpdate?.(log, ev);
-          // Pausing waits here, at an update boundary, where getState() is consistent (a pause asked
-          // for during an update takes effect after it, so onPause says when it really holds).
-          if (!this.paused || this.abort.signal.aborted) return;
-          events.onPause?.(true);
-          while (this.paused && !this.abort.signal.aborted) await new Promise<void>((res) => (this.wake = res));
-          events.onPause?.(false);
+      totalSteps: r.totalSteps,
+      evalEvery: r.evalEvery,
+      evalEpisodes: r.evalEpisodes,
+      evalSeed: r.evalSeed,
+      threshold: r.threshold,
+      signal: this.abort.signal,
+      resume: this.resumeFrom,
+      callbacks: [
+        {
+          onStart: (ctx) => void (this.driver = ctx.driver),
+          onEvaluation: (ev) => void events.onEvaluation?.(ev),
+          onUpdate: async (log, _ctx, ev) => {
+            events.onUpdate?.(log, ev);
+            // Pausing waits here, at an update boundary, where getState() is consistent (a pause asked
+            // for during an update takes effect after it, so onPause says when it really holds).
+            if (!this.paused || this.abort.signal.aborted) return;
+            events.onPause?.(true);
+            while (this.paused && !this.abort.signal.aborted) await new Promise<void>((res) => (this.wake = res));
+            events.onPause?.(false);
+          },
         },
-      }],
+      ],
     });
   }
 

@@ -1,5 +1,6 @@
 /** Policies kept in the browser: IndexedDB database 'ascent', object store 'policies' (name -> { bytes, savedAt }). */
-const DB = 'ascent', STORE = 'policies';
+const DB = 'ascent',
+  STORE = 'policies';
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {

@@ -45,16 +45,27 @@ scope.onmessage = (e) => {
   const fail = (err: unknown) => post({ type: 'error', message: (err as Error)?.message ?? String(err) });
   try {
     switch (m.type) {
-      case 'start': start(m).catch(fail); break;
-      case 'pause': session?.pause(); break;
-      case 'resume': session?.resume(); break;
-      case 'stop': session?.stop(); break;
+      case 'start':
+        start(m).catch(fail);
+        break;
+      case 'pause':
+        session?.pause();
+        break;
+      case 'resume':
+        session?.resume();
+        break;
+      case 'stop':
+        session?.stop();
+        break;
       case 'save':
         if (!session) throw new Error('nothing to save: start training first');
         sendCheckpoint(session, 'save');
         break;
-      case 'bench': post({ type: 'bench', result: throughput(m.req) }); break;
-      default: throw new Error(`unknown message ${JSON.stringify((m as { type?: unknown }).type)}`);
+      case 'bench':
+        post({ type: 'bench', result: throughput(m.req) });
+        break;
+      default:
+        throw new Error(`unknown message ${JSON.stringify((m as { type?: unknown }).type)}`);
     }
   } catch (err) {
     fail(err);

@@ -69,10 +69,16 @@ test('bad actions fail with the env, the value and the expected form', async () 
 
 test('unknown or malformed constructor options fail naming the env and the accepted options', async () => {
   await loadMujoco();
-  assert.throws(() => make('Hopper-v5', { kwargs: { ctrl_cost_weight: 1 } }), /Hopper-v5: unknown option "ctrl_cost_weight"; the options are renderMode, frameSkip, forwardRewardWeight, ctrlCostWeight/);
+  assert.throws(
+    () => make('Hopper-v5', { kwargs: { ctrl_cost_weight: 1 } }),
+    /Hopper-v5: unknown option "ctrl_cost_weight"; the options are renderMode, frameSkip, forwardRewardWeight, ctrlCostWeight/,
+  );
   assert.throws(() => make('Walker2d-v5', { kwargs: { healthyZRange: [1] } }), /Walker2d-v5: option healthyZRange must be an interval \[low, high\]/);
   assert.throws(() => make('Walker2d-v5', { kwargs: { healthyZRange: [2, 1] } }), /low <= high/);
-  assert.throws(() => make('HalfCheetah-v5', { kwargs: { ctrlCostWeight: 'big' } }), /HalfCheetah-v5: option ctrlCostWeight must be a finite number, got "big"/);
+  assert.throws(
+    () => make('HalfCheetah-v5', { kwargs: { ctrlCostWeight: 'big' } }),
+    /HalfCheetah-v5: option ctrlCostWeight must be a finite number, got "big"/,
+  );
   assert.throws(() => make('Swimmer-v5', { kwargs: { frameSkip: 0 } }), /option frameSkip must be a positive integer/);
   assert.throws(() => make('InvertedPendulum-v5', { kwargs: { excludeCurrentPositionsFromObservation: false } }), /unknown option/);
   assert.throws(() => make('Hopper-v5', { kwargs: { terminateWhenUnhealthy: 1 } }), /must be true or false/);
@@ -113,7 +119,12 @@ test('getState/setState hold qpos, qvel and qacc_warmstart: a restored state ste
     const b = [];
     for (let t = 5; t < 10; t++) b.push(Array.from(env.step(act(t)).obs));
     assert.deepEqual(b, a, id);
-    assert.throws(() => raw.setState(s.subarray(1)), new RegExp(`${id}.setState: expected ${s.length} numbers \\[qpos \\(${raw.sim.nq}\\), qvel \\(${raw.sim.nv}\\), qacc_warmstart \\(${raw.sim.nv}\\)\\], got ${s.length - 1} values`));
+    assert.throws(
+      () => raw.setState(s.subarray(1)),
+      new RegExp(
+        `${id}.setState: expected ${s.length} numbers \\[qpos \\(${raw.sim.nq}\\), qvel \\(${raw.sim.nv}\\), qacc_warmstart \\(${raw.sim.nv}\\)\\], got ${s.length - 1} values`,
+      ),
+    );
     assert.throws(() => raw.setPhysicsState([NaN, ...Array(raw.sim.nq - 1).fill(0)], new Array(raw.sim.nv).fill(0)), /qpos\[0\] must be a number, got NaN/);
     assert.throws(() => raw.setPhysicsState([0], new Array(raw.sim.nv).fill(0)), new RegExp(`qpos must have ${raw.sim.nq} numbers, got 1 values`));
     env.close();
@@ -191,5 +202,8 @@ test('MjSim names a missing body and a model MuJoCo cannot compile', async () =>
   const sim = new MjSim('Hopper-v5', HOPPER_XML);
   assert.throws(() => sim.id('body', 'nose'), /Hopper-v5: the model has no body named "nose"/);
   sim.close();
-  assert.throws(() => new MjSim('Broken-v0', '<mujoco><worldbody><geom type="nonsense"/></worldbody></mujoco>'), /Broken-v0: MuJoCo could not compile the MJCF model/);
+  assert.throws(
+    () => new MjSim('Broken-v0', '<mujoco><worldbody><geom type="nonsense"/></worldbody></mujoco>'),
+    /Broken-v0: MuJoCo could not compile the MJCF model/,
+  );
 });

@@ -42,7 +42,7 @@ export function close(what: string, got: ArrayLike<number> | number, want: Array
   const w = typeof want === 'number' ? [want] : Array.from(want);
   assert.equal(g.length, w.length, `${what}: length ${g.length}, want ${w.length}`);
   for (let i = 0; i < w.length; i++) {
-    const ok = Math.abs(g[i] - w[i]) <= tol.atol + tol.rtol * Math.abs(w[i]) || (g[i] === w[i]);
+    const ok = Math.abs(g[i] - w[i]) <= tol.atol + tol.rtol * Math.abs(w[i]) || g[i] === w[i];
     if (!ok) assert.fail(`${what}[${i}]: got ${g[i]}, want ${w[i]} (diff ${g[i] - w[i]}, atol ${tol.atol}, rtol ${tol.rtol})`);
   }
 }

@@ -36,5 +36,8 @@ test('ensureEnv loads MuJoCo for its ids only, and rejects unknown ids with the 
 });
 
 test('MUJOCO_IDS are the ids MUJOCO_SPECS registers', () => {
-  assert.deepEqual(MUJOCO_SPECS.map((s) => s.id), [...MUJOCO_IDS]);
+  assert.deepEqual(
+    MUJOCO_SPECS.map((s) => s.id),
+    [...MUJOCO_IDS],
+  );
 });

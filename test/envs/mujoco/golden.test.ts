@@ -14,7 +14,17 @@ import { checkOneStep, close, closeObs, HUMANOID_FREE, oneStepTols, uniform, typ
 
 const dir = fileURLToPath(new URL('../../../../shared/golden/mujoco/', import.meta.url));
 
-interface Step { action: number[]; obs: number[]; reward: number; terminated: boolean; truncated: boolean; info: Record<string, number>; qpos: number[]; qvel: number[]; qacc_warmstart: number[] }
+interface Step {
+  action: number[];
+  obs: number[];
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+  info: Record<string, number>;
+  qpos: number[];
+  qvel: number[];
+  qacc_warmstart: number[];
+}
 interface Episode {
   seed: number;
   initial_obs: number[];
@@ -30,7 +40,11 @@ interface Episode {
 const FREE = uniform({ atol: 1e-9, rtol: 0 });
 
 if (!existsSync(dir)) {
-  test('MuJoCo golden replays', { skip: `${dir} not found: golden MuJoCo tests skipped (physics.test.ts checks the transitions kept in the repository)` }, () => {});
+  test(
+    'MuJoCo golden replays',
+    { skip: `${dir} not found: golden MuJoCo tests skipped (physics.test.ts checks the transitions kept in the repository)` },
+    () => {},
+  );
 } else {
   await loadMujoco();
   for (const { id } of MUJOCO_SPECS) {
@@ -82,7 +96,11 @@ if (!existsSync(dir)) {
             // one step from every recorded state
             for (let t = 0; t < ep.steps.length; t++) {
               const prev = t > 0 ? ep.steps[t - 1] : null;
-              const start = prev ?? { qpos: ep.start_state?.qpos ?? ep.initial_qpos, qvel: ep.start_state?.qvel ?? ep.initial_qvel, qacc_warmstart: ep.initial_qvel.map(() => 0) };
+              const start = prev ?? {
+                qpos: ep.start_state?.qpos ?? ep.initial_qpos,
+                qvel: ep.start_state?.qvel ?? ep.initial_qvel,
+                qacc_warmstart: ep.initial_qvel.map(() => 0),
+              };
               const tr: Transition = { ...ep.steps[t], before: { qpos: start.qpos, qvel: start.qvel, qacc_warmstart: start.qacc_warmstart } };
               // step t-1 (checked just before) left the lagged derived fields Gymnasium had
               checkOneStep(raw, tr, `${name} step ${t}`, oneStepTols(id), t > 0);

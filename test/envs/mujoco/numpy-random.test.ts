@@ -19,11 +19,20 @@ for (const d of facts.seeds) {
   test(`NumPy default_rng(${d.seed}): raw outputs, random, uniform and standard_normal match NumPy exactly`, () => {
     const seed = BigInt(d.seed);
     let g = new NumpyGenerator(seed);
-    assert.deepEqual(d.raw_uint64.map(() => g.nextUint64().toString()), d.raw_uint64);
+    assert.deepEqual(
+      d.raw_uint64.map(() => g.nextUint64().toString()),
+      d.raw_uint64,
+    );
     g = new NumpyGenerator(seed);
-    assert.deepEqual(d.random.map(() => g.random()), d.random);
+    assert.deepEqual(
+      d.random.map(() => g.random()),
+      d.random,
+    );
     g = new NumpyGenerator(seed);
-    assert.deepEqual(d['uniform_m0.1_0.25'].map(() => g.uniform(-0.1, 0.25)), d['uniform_m0.1_0.25']);
+    assert.deepEqual(
+      d['uniform_m0.1_0.25'].map(() => g.uniform(-0.1, 0.25)),
+      d['uniform_m0.1_0.25'],
+    );
     g = new NumpyGenerator(seed);
     const normals = d.standard_normal.map(() => g.standardNormal());
     assert.deepEqual(normals, d.standard_normal);

@@ -38,7 +38,7 @@ for (const { id } of MUJOCO_SPECS) {
         // Gymnasium had (see checkOneStep); at the start of a later run they are unknown, and the
         // quantities computed from them (Ant's and Humanoid's velocities) are left out.
         const lagged = tr.t > 0 && tr.follows_previous;
-        checkOneStep(raw, tr, what, oneStepTols(id), lagged, tr.t > 0 && !lagged ? LAGGED[id] ?? [] : []);
+        checkOneStep(raw, tr, what, oneStepTols(id), lagged, tr.t > 0 && !lagged ? (LAGGED[id] ?? []) : []);
       }
     } finally {
       env.close();

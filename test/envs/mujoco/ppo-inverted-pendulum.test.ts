@@ -8,7 +8,18 @@ import { PPO } from '../../../src/algos/ppo.ts';
 
 test('PPO reaches a greedy 1000 on InvertedPendulum-v5', async () => {
   await loadMujoco();
-  const agent = new PPO({ env: 'InvertedPendulum-v5', seed: 0, numEnvs: 4, nSteps: 256, batchSize: 256, epochs: 10, gamma: 0.99, gaeLambda: 0.95, lr: 1e-3, totalSteps: 200_000 });
+  const agent = new PPO({
+    env: 'InvertedPendulum-v5',
+    seed: 0,
+    numEnvs: 4,
+    nSteps: 256,
+    batchSize: 256,
+    epochs: 10,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    lr: 1e-3,
+    totalSteps: 200_000,
+  });
   try {
     agent.learn({ stop: (l) => l.returnMean >= 900 && agent.evaluate({ episodes: 3 }).mean >= 1000 });
     const ev = agent.evaluate({ episodes: 5, seed: 100 });

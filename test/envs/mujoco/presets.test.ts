@@ -9,7 +9,11 @@ import { MUJOCO_IDS } from '../../../src/envs/mujoco/ids.ts';
 test('MuJoCo presets: PPO (CleanRL) on all eleven tasks, SAC and TRPO (RL Zoo) on the locomotion tasks', () => {
   assert.ok(pendingIds().includes('Hopper-v5'), 'MuJoCo is not loaded in this process');
   const presets = loadPresets().filter((p) => (MUJOCO_IDS as readonly string[]).includes(p.env));
-  const by = (algo: string) => presets.filter((p) => p.algo === algo).map((p) => p.env).sort();
+  const by = (algo: string) =>
+    presets
+      .filter((p) => p.algo === algo)
+      .map((p) => p.env)
+      .sort();
   assert.deepEqual(by('ppo'), [...MUJOCO_IDS].sort());
   const locomotion = ['Ant-v5', 'HalfCheetah-v5', 'Hopper-v5', 'Humanoid-v5', 'Swimmer-v5', 'Walker2d-v5'];
   assert.deepEqual(by('sac'), locomotion);
@@ -19,7 +23,15 @@ test('MuJoCo presets: PPO (CleanRL) on all eleven tasks, SAC and TRPO (RL Zoo) o
   }
   const hopper = presets.find((p) => p.algo === 'ppo' && p.env === 'Hopper-v5')!;
   assert.deepEqual(
-    [hopper.config.nSteps, hopper.config.batchSize, hopper.config.lrSchedule, hopper.config.clipRangeVf, hopper.config.normalizeObs, hopper.config.normalizeReward, hopper.config.totalSteps],
+    [
+      hopper.config.nSteps,
+      hopper.config.batchSize,
+      hopper.config.lrSchedule,
+      hopper.config.clipRangeVf,
+      hopper.config.normalizeObs,
+      hopper.config.normalizeReward,
+      hopper.config.totalSteps,
+    ],
     [2048, 64, 'linear', 0.2, true, true, 1_000_000],
   );
   assert.equal(presets.find((p) => p.algo === 'trpo' && p.env === 'HalfCheetah-v5')!.config.targetKl, 0.04);

@@ -40,10 +40,11 @@ test('InvertedPendulum and Hopper frames: size, sky, the bodies where the camera
   const px = (fr: typeof f, x: number, y: number) => Array.from(fr.data.subarray((y * fr.width + x) * 3, (y * fr.width + x) * 3 + 3));
   const body = (fr: typeof f) => {
     const cols: number[] = [];
-    for (let y = 0; y < fr.height; y += 4) for (let x = 0; x < fr.width; x++) {
-      const [r, g, b] = px(fr, x, y);
-      if (r > g + 20 && g > b + 20) cols.push(x);
-    }
+    for (let y = 0; y < fr.height; y += 4)
+      for (let x = 0; x < fr.width; x++) {
+        const [r, g, b] = px(fr, x, y);
+        if (r > g + 20 && g > b + 20) cols.push(x);
+      }
     return cols;
   };
   const cols = body(f);

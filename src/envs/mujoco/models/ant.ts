@@ -1,7 +1,17 @@
 import { floorAssets } from './assets.ts';
 
 /** One leg of the ant: a thigh from the torso, a hip (yaw) and an ankle hinge, as in Gymnasium's ant.xml. */
-function leg(body: string, aux: string, sx: number, sy: number, hip: string, ankle: string, ankleAxis: string, ankleRange: string, g: [string, string, string]): string {
+function leg(
+  body: string,
+  aux: string,
+  sx: number,
+  sy: number,
+  hip: string,
+  ankle: string,
+  ankleAxis: string,
+  ankleRange: string,
+  g: [string, string, string],
+): string {
   return `<body name="${body}" pos="0 0 0">
         <geom name="${g[0]}" type="capsule" fromto="0 0 0 ${0.2 * sx} ${0.2 * sy} 0" size="0.08"/>
         <body name="${aux}" pos="${0.2 * sx} ${0.2 * sy} 0">

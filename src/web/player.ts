@@ -5,13 +5,16 @@
  * training observation statistics frozen), with the same seeds and sampler stream as evaluate():
  * episode i starts from reset({ seed: seed + i }) and actions come from Rng(seed, 7). So with the
  * run's evalSeed the first played episode is the evaluation's first episode, step for step. Frames
- * come from a second, rendering instance of the env that is handed the first one's physical state.
+ * come from a second, rendering instance of the env that is handed the first one's physical state:
+ * its rgb_array frames (`frame()`), or for MuJoCo tasks in a browser its simulation (`physics()`),
+ * which a three.js view draws (web/mujoco/view.ts).
  */
 import { ALGORITHMS } from '../algos/index.ts';
 import { makeEnv, findObsNormalizer } from '../algos/common.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { make, Discrete, type Env, type RgbFrame } from '../envs/index.ts';
 import type { StatefulEnv } from '../envs/classic/index.ts';
+import type { MjSim } from '../envs/mujoco/sim.ts';
 import { Rng } from '../rng/index.ts';
 import { decodeCheckpoint, type Checkpoint } from '../train/checkpoint.ts';
 
@@ -28,6 +31,11 @@ export interface PlayerOptions {
   seed?: number;
   /** Greedy actions (the mode), as evaluation; default true. */
   deterministic?: boolean;
+  /**
+   * 'rgb_array' (default): `frame()` renders pictures. 'physics': no pictures; `physics()` gives the
+   * rendering instance's MuJoCo simulation for a view to draw (MuJoCo tasks only).
+   */
+  frames?: 'rgb_array' | 'physics';
 }
 
 function restore(ck: Checkpoint): Algorithm {
@@ -52,6 +60,9 @@ export class Player {
   private readonly rng: Rng;
   private readonly offset: number;
   private obs: Float32Array;
+  private readonly frames: 'rgb_array' | 'physics';
+  /** The view holds an episode's final state (synced before the reset): do not sync until the next step. */
+  private held = false;
 
   /** Decode (checksum verified) and restore a checkpoint; throws a one-line error for a bad file. */
   constructor(bytes: Uint8Array, opts: PlayerOptions = {}) {
@@ -63,7 +74,10 @@ export class Player {
     const c = ck.config as { frameStack?: number; normalizeObs?: boolean };
     this.env = makeEnv(ck.env, { frameStack: c.frameStack ?? 1, normalizeObs: Boolean(c.normalizeObs) });
     this.syncStats();
-    const view = make(ck.env, { renderMode: 'rgb_array' });
+    this.frames = opts.frames ?? 'rgb_array';
+    if (this.frames !== 'rgb_array' && this.frames !== 'physics')
+      throw new Error(`Player: frames must be 'rgb_array' or 'physics', got ${JSON.stringify(opts.frames)}`);
+    const view = make(ck.env, { renderMode: this.frames === 'rgb_array' ? 'rgb_array' : null });
     const canSync =
       typeof (this.env.unwrapped as unknown as Partial<StatefulEnv>).getState === 'function' &&
       typeof (view.unwrapped as unknown as Partial<StatefulEnv>).setState === 'function';
@@ -109,12 +123,17 @@ export class Player {
       this.episodes.push({ return: this.episodeReturn, length: this.episodeLength });
       this.episodeReturn = 0;
       this.episodeLength = 0;
-      // Render the final state before the reset replaces it.
-      this.lastFrame = this.render();
+      // Render (or hold, for physics()) the final state before the reset replaces it.
+      if (this.frames === 'rgb_array') this.lastFrame = this.render();
+      else if (this.view) {
+        this.syncView();
+        this.held = true;
+      }
       this.obs = this.env.reset({ seed: this.seed + this.episodes.length }).obs;
     } else {
       this.obs = r.obs;
       this.lastFrame = null;
+      this.held = false;
     }
     return out;
   }
@@ -123,14 +142,33 @@ export class Player {
 
   /** The current frame (after an episode's last step: that step's final state), or null if the env cannot be rendered. */
   frame(): RgbFrame | null {
+    if (this.frames !== 'rgb_array') return null;
     return this.lastFrame ?? this.render();
+  }
+
+  /**
+   * With `frames: 'physics'`: the rendering instance's MuJoCo simulation, in the current state
+   * (after an episode's last step: that step's final state, as `frame()`), positions and derived
+   * fields computed (mj_forward); null for envs that are not MuJoCo or with `frames: 'rgb_array'`.
+   * The simulation belongs to the player: valid until `close()`.
+   */
+  physics(): MjSim | null {
+    if (this.frames !== 'physics' || !this.view) return null;
+    const sim = (this.view.unwrapped as unknown as { sim?: MjSim }).sim;
+    if (!sim) return null;
+    if (!this.held) this.syncView();
+    return sim;
+  }
+
+  private syncView(): void {
+    const src = this.env.unwrapped as unknown as StatefulEnv,
+      dst = this.view!.unwrapped as unknown as StatefulEnv;
+    dst.setState(src.getState());
   }
 
   private render(): RgbFrame | null {
     if (!this.view) return null;
-    const src = this.env.unwrapped as unknown as StatefulEnv,
-      dst = this.view.unwrapped as unknown as StatefulEnv;
-    dst.setState(src.getState());
+    this.syncView();
     return this.view.render();
   }
 

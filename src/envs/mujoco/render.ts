@@ -45,7 +45,7 @@ const PLANE = 0,
   BOX = 6;
 /** Gymnasium's MujocoRenderer default size. */
 export const RENDER_SIZE = 480;
-const FOVY_DEG = 45; // vis.global.fovy of every v5 model (model-facts.json)
+export const FOVY_DEG = 45; // vis.global.fovy of every v5 model (model-facts.json)
 const NEAR = 0.02;
 const SEG = 16; // segments around a round geom
 const RINGS = 8; // rings from pole to pole of a sphere
@@ -230,29 +230,25 @@ class Raster implements RgbFrame {
   }
 }
 
-/** Renders one MjSim from a task's default camera. */
-export class MujocoRenderer {
-  private readonly meshes: (Mesh | null)[] = [];
-  private readonly cfg: CameraConfig;
+/**
+ * Gymnasium's default free camera for one MjSim: set up on the first call (as Gymnasium's viewer
+ * is, on its first frame) and then tracking `trackbodyid`. Shared by this rasteriser and the
+ * browser's three.js view (src/web/mujoco/), so both frame a task the same way.
+ */
+export class TrackingCamera {
   private lookat: V3 | null = null;
-  private distance = 0;
+  /** Distance from the lookat point (the model's extent unless the task's config sets it). */
+  distance = 0;
 
   constructor(
     private readonly sim: MjSim,
-    cfg: CameraConfig,
-    readonly width = RENDER_SIZE,
-    readonly height = RENDER_SIZE,
-  ) {
-    this.cfg = cfg;
-    const type = sim.m('geom_type'),
-      size = sim.m('geom_size');
-    for (let g = 0; g < type.length; g++) this.meshes.push(geomMesh(type[g], size.subarray(3 * g, 3 * g + 3)));
-  }
+    readonly cfg: CameraConfig,
+  ) {}
 
-  /** The camera for the current state (initialised on the first frame, as Gymnasium's viewer is). */
-  camera(): CameraPose {
-    const xpos = this.sim.d('geom_xpos');
+  /** The camera for the current state. */
+  pose(): CameraPose {
     if (this.lookat === null) {
+      const xpos = this.sim.d('geom_xpos');
       const n = xpos.length / 3;
       const med = (axis: number) => {
         const v = Array.from({ length: n }, (_, g) => xpos[3 * g + axis]).sort((a, b) => a - b);
@@ -271,6 +267,29 @@ export class MujocoRenderer {
       look[1] = com[3 * body + 1];
     }
     return freeCamera(look, this.distance, this.cfg.azimuth ?? 90, this.cfg.elevation ?? -45);
+  }
+}
+
+/** Renders one MjSim from a task's default camera. */
+export class MujocoRenderer {
+  private readonly meshes: (Mesh | null)[] = [];
+  private readonly tracking: TrackingCamera;
+
+  constructor(
+    private readonly sim: MjSim,
+    cfg: CameraConfig,
+    readonly width = RENDER_SIZE,
+    readonly height = RENDER_SIZE,
+  ) {
+    this.tracking = new TrackingCamera(sim, cfg);
+    const type = sim.m('geom_type'),
+      size = sim.m('geom_size');
+    for (let g = 0; g < type.length; g++) this.meshes.push(geomMesh(type[g], size.subarray(3 * g, 3 * g + 3)));
+  }
+
+  /** The camera for the current state (initialised on the first frame, as Gymnasium's viewer is). */
+  camera(): CameraPose {
+    return this.tracking.pose();
   }
 
   render(): RgbFrame {
@@ -315,7 +334,8 @@ export class MujocoRenderer {
     const size = this.sim.m('geom_size');
     const hx = size[3 * g] > 0 ? size[3 * g] : Infinity,
       hy = size[3 * g + 1] > 0 ? size[3 * g + 1] : Infinity;
-    const look = [cam.pos[0] + cam.forward[0] * this.distance, cam.pos[1] + cam.forward[1] * this.distance];
+    const d = this.tracking.distance;
+    const look = [cam.pos[0] + cam.forward[0] * d, cam.pos[1] + cam.forward[1] * d];
     const cx = Math.round(look[0] / TILE) * TILE,
       cy = Math.round(look[1] / TILE) * TILE;
     const dark = colour.map((c) => c * 0.8);

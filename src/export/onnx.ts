@@ -1,0 +1,232 @@
+/**
+ * ONNX export of a described policy (spec.ts): one graph from raw observations to the greedy action,
+ * with the run's observation normalisation folded in, plus the distribution's parameters and V(o).
+ *
+ * IR version 8 and opset 17 (ONNX 1.12): loaded by onnxruntime-node and onnxruntime-web 1.30, and
+ * by every runtime of the last years. Field numbers are those of onnx/onnx.proto; the graph uses
+ * only Gemm, the activations, Sub/Div/Clip, ArgMax, Slice, Shape/Expand, Squeeze, Add/Mul, Identity.
+ *
+ *   inputs:  obs [batch, obsDim] float32 (what the environment returns, before normalisation)
+ *   outputs: action   [batch] int64 (discrete: argmax + Discrete.start) or [batch, D] float32
+ *            logits   [batch, K]                      categorical
+ *            mean, log_std [batch, D]                 Gaussian (log_std is state-independent)
+ *            mean, log_std, squashed_mean [batch, D]  SAC's tanh-Gaussian (mean and log_std before
+ *                                                     the tanh; action = low + (tanh(mean) + 1)(high - low)/2)
+ *            value    [batch]                         when the algorithm has a state-value function
+ */
+import { ProtoWriter } from './protobuf.ts';
+import type { DenseLayer, PolicyDescription } from './spec.ts';
+
+export const ONNX_IR_VERSION = 8;
+export const ONNX_OPSET = 17;
+
+// TensorProto.DataType
+const FLOAT = 1;
+const INT64 = 7;
+// AttributeProto.AttributeType
+const ATTR_INT = 2;
+
+interface Node {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  attrs?: Record<string, number>;
+}
+
+interface Initializer {
+  name: string;
+  dims: number[];
+  type: typeof FLOAT | typeof INT64;
+  data: ArrayLike<number>;
+}
+
+interface ValueInfo {
+  name: string;
+  type: typeof FLOAT | typeof INT64;
+  /** A number, or a symbolic dimension's name. */
+  shape: (number | string)[];
+  doc?: string;
+}
+
+/** Collects nodes and constants with unique names. */
+class GraphBuilder {
+  readonly nodes: Node[] = [];
+  readonly initializers: Initializer[] = [];
+  private n = 0;
+
+  constant(name: string, data: ArrayLike<number>, dims: number[], type: typeof FLOAT | typeof INT64 = FLOAT): string {
+    if (this.initializers.some((i) => i.name === name)) throw new Error(`onnx: duplicate constant ${name}`);
+    this.initializers.push({ name, dims, type, data });
+    return name;
+  }
+
+  op(op: string, inputs: string[], attrs?: Record<string, number>, output?: string): string {
+    const out = output ?? `${op.toLowerCase()}_${this.n++}`;
+    this.nodes.push({ op, inputs, outputs: [out], attrs });
+    return out;
+  }
+
+  /** Dense layers (Gemm: y = x W + b, W [in, out] as stored) with their activations. */
+  dense(prefix: string, layers: DenseLayer[], x: string): string {
+    let h = x;
+    layers.forEach((l, i) => {
+      const w = this.constant(`${prefix}.${i}.weight`, l.weight, [l.inFeatures, l.outFeatures]);
+      const b = this.constant(`${prefix}.${i}.bias`, l.bias, [l.outFeatures]);
+      h = this.op('Gemm', [h, w, b]);
+      switch (l.activation) {
+        case 'identity':
+          break;
+        case 'tanh':
+          h = this.op('Tanh', [h]);
+          break;
+        case 'relu':
+          h = this.op('Relu', [h]);
+          break;
+        case 'sigmoid':
+          h = this.op('Sigmoid', [h]);
+          break;
+        case 'elu':
+          // ONNX Elu's default alpha is 1, the library's elu.
+          h = this.op('Elu', [h]);
+          break;
+        default:
+          throw new Error(`onnx: no ONNX operator for activation '${l.activation}'`);
+      }
+    });
+    return h;
+  }
+}
+
+export interface OnnxOptions {
+  /** 'all' (default): the action, the distribution's parameters and the value; 'action': the action only. */
+  outputs?: 'all' | 'action';
+  /** ModelProto.producer_version (the CLI passes the package version; this module reads no files). */
+  producerVersion?: string;
+}
+
+/** The graph of a described policy, encoded as an ONNX ModelProto. */
+export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array {
+  const all = (opts.outputs ?? 'all') === 'all';
+  const g = new GraphBuilder();
+  const B = 'batch';
+  const outputs: ValueInfo[] = [];
+
+  let x = 'obs';
+  if (d.obsNorm) {
+    const z = d.obsNorm;
+    const mean = g.constant('obs_norm.mean', z.mean, [d.obsDim]);
+    const std = g.constant('obs_norm.std', z.std, [d.obsDim]);
+    const lo = g.constant('obs_norm.clip_min', [-z.clip], []);
+    const hi = g.constant('obs_norm.clip_max', [z.clip], []);
+    x = g.op('Clip', [g.op('Div', [g.op('Sub', [x, mean]), std]), lo, hi], undefined, 'obs_normalized');
+  }
+  const out = g.dense('pi', d.layers, x);
+  const h = d.head;
+  if (h.kind === 'categorical') {
+    const logits = g.op('Identity', [out], undefined, 'logits');
+    let action = g.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
+    if (h.start !== 0) action = g.op('Add', [action, g.constant('action_start', [h.start], [], INT64)]);
+    g.op('Identity', [action], undefined, 'action');
+    outputs.push({ name: 'action', type: INT64, shape: [B], doc: `greedy action: argmax of the logits${h.start ? ` + ${h.start}` : ''}` });
+    if (all) outputs.push({ name: 'logits', type: FLOAT, shape: [B, h.nActions], doc: 'logits of the categorical distribution' });
+  } else if (h.kind === 'gaussian') {
+    const mean = g.op('Identity', [out], undefined, 'mean');
+    g.op('Identity', [mean], undefined, 'action');
+    outputs.push({ name: 'action', type: FLOAT, shape: [B, h.actDim], doc: 'greedy action: the Gaussian mean (unclipped, as the library acts)' });
+    if (all) {
+      const ls = g.constant('pi.log_std', h.logStd, [h.actDim]);
+      g.op('Expand', [ls, g.op('Shape', [mean])], undefined, 'log_std');
+      outputs.push(
+        { name: 'mean', type: FLOAT, shape: [B, h.actDim] },
+        { name: 'log_std', type: FLOAT, shape: [B, h.actDim], doc: 'state-independent log standard deviation' },
+      );
+    }
+  } else {
+    const D = h.actDim;
+    const i64 = (name: string, v: number) => g.constant(name, [v], [1], INT64);
+    const axes = i64('slice.axes', 1);
+    const mean = g.op('Slice', [out, i64('slice.mean_start', 0), i64('slice.mean_end', D), axes], undefined, 'mean');
+    const squashed = g.op('Tanh', [mean], undefined, 'squashed_mean');
+    // SB3's unscale_action: low + (a + 1) (high - low) / 2.
+    const half = g.constant(
+      'action.half_range',
+      Float32Array.from(h.low, (lo, j) => 0.5 * (h.high[j] - lo)),
+      [D],
+    );
+    const low = g.constant('action.low', h.low, [D]);
+    const one = g.constant('one', [1], []);
+    g.op('Add', [g.op('Mul', [g.op('Add', [squashed, one]), half]), low], undefined, 'action');
+    outputs.push({ name: 'action', type: FLOAT, shape: [B, D], doc: 'greedy action: tanh(mean) rescaled to the action space' });
+    if (all) {
+      const raw = g.op('Slice', [out, i64('slice.log_std_start', D), i64('slice.log_std_end', 2 * D), axes]);
+      g.op('Clip', [raw, g.constant('log_std.min', [h.logStdMin], []), g.constant('log_std.max', [h.logStdMax], [])], undefined, 'log_std');
+      outputs.push(
+        { name: 'mean', type: FLOAT, shape: [B, D], doc: 'mean of the Gaussian before the tanh' },
+        { name: 'log_std', type: FLOAT, shape: [B, D], doc: 'log standard deviation before the tanh (clipped as in training)' },
+        { name: 'squashed_mean', type: FLOAT, shape: [B, D], doc: 'tanh(mean), in [-1, 1]' },
+      );
+    }
+  }
+  if (all && d.value) {
+    const v = g.dense('vf', d.value, x);
+    g.op('Squeeze', [v, g.constant('value.axes', [1], [1], INT64)], undefined, 'value');
+    outputs.push({ name: 'value', type: FLOAT, shape: [B], doc: 'state value V(o)' });
+  }
+
+  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: 'raw observations, as the environment returns them' }];
+  const meta: Record<string, string> = {
+    'ascent.algo': d.algo,
+    'ascent.env': d.env,
+    'ascent.policy': h.kind,
+    'ascent.obs_normalization': d.obsNorm ? `folded in: (obs - mean) / sqrt(var + eps), clipped to [-${d.obsNorm.clip}, ${d.obsNorm.clip}]` : 'none',
+  };
+  return encodeModel(g, inputs, outputs, `${d.algo} ${d.env} policy`, meta, opts.producerVersion ?? '');
+}
+
+function writeTensor(w: ProtoWriter, t: Initializer): void {
+  w.int64s(1, t.dims);
+  w.int(2, t.type);
+  w.string(8, t.name);
+  // raw_data: little-endian bytes of the values.
+  const arr = t.type === FLOAT ? Float32Array.from(t.data) : BigInt64Array.from(Array.from(t.data, (v) => BigInt(v)));
+  w.bytes(9, new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+}
+
+function writeValueInfo(w: ProtoWriter, v: ValueInfo): void {
+  w.string(1, v.name);
+  w.message(2, (type) =>
+    type.message(1, (tensor) => {
+      tensor.int(1, v.type);
+      tensor.message(2, (shape) => {
+        for (const dim of v.shape) shape.message(1, (dd) => (typeof dim === 'number' ? dd.int(1, dim) : dd.string(2, dim)));
+      });
+    }),
+  );
+  if (v.doc) w.string(3, v.doc);
+}
+
+function encodeModel(g: GraphBuilder, inputs: ValueInfo[], outputs: ValueInfo[], name: string, meta: Record<string, string>, version: string): Uint8Array {
+  const m = new ProtoWriter();
+  m.int(1, ONNX_IR_VERSION);
+  m.string(2, 'ascent-rl');
+  if (version) m.string(3, version);
+  m.string(6, 'policy exported by ascent: greedy action from raw observations');
+  m.message(7, (graph) => {
+    g.nodes.forEach((n, i) => {
+      graph.message(1, (node) => {
+        for (const s of n.inputs) node.string(1, s);
+        for (const s of n.outputs) node.string(2, s);
+        node.string(3, `${n.op}_${i}`);
+        node.string(4, n.op);
+        for (const [k, v] of Object.entries(n.attrs ?? {})) node.message(5, (a) => a.string(1, k).int(3, v).int(20, ATTR_INT));
+      });
+    });
+    graph.string(2, name);
+    for (const t of g.initializers) graph.message(5, (tw) => writeTensor(tw, t));
+    for (const v of inputs) graph.message(11, (vw) => writeValueInfo(vw, v));
+    for (const v of outputs) graph.message(12, (vw) => writeValueInfo(vw, v));
+  });
+  m.message(8, (op) => op.string(1, '').int(2, ONNX_OPSET));
+  for (const [k, v] of Object.entries(meta)) m.message(14, (e) => e.string(1, k).string(2, v));
+  return m.finish();
+}

@@ -1,0 +1,174 @@
+/**
+ * What an exporter needs of a trained agent, read once from the live algorithm: the observation
+ * normalisation the run applies (frozen training statistics), the policy network's layers, the
+ * action head (categorical, Gaussian or tanh-squashed Gaussian) and the value network when there is
+ * one. Every format (ONNX, TensorFlow.js, the zero-dependency runner) writes from this description,
+ * so they all compute the same function as the library's greedy `act`.
+ */
+import { MLP, type Activation } from '../nn/index.ts';
+import { CategoricalPolicy, GaussianPolicy, type Policy } from '../policies/index.ts';
+import { findObsNormalizer } from '../algos/common.ts';
+import type { Algorithm } from '../algos/types.ts';
+import { Discrete } from '../envs/index.ts';
+
+/** The formats `exportPolicy` writes. */
+export const EXPORT_FORMATS = ['onnx', 'tfjs', 'ascent-runner'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Which formats can carry each kind of policy (for the error naming the ones that support it). */
+export const FORMATS_FOR: Record<string, readonly ExportFormat[]> = {
+  CategoricalPolicy: EXPORT_FORMATS,
+  GaussianPolicy: EXPORT_FORMATS,
+  SquashedGaussianActor: EXPORT_FORMATS,
+};
+
+/**
+ * The clip applied after observation normalisation: [-10, 10] (makeEnv in src/algos/common.ts,
+ * after CleanRL's ppo_continuous_action and SB3's VecNormalize clip_obs = 10).
+ */
+export const OBS_CLIP = 10;
+
+export interface DenseLayer {
+  inFeatures: number;
+  outFeatures: number;
+  /** Row-major [inFeatures, outFeatures] (y = x W + b, the library's layout). */
+  weight: Float32Array;
+  bias: Float32Array;
+  activation: Activation;
+}
+
+export interface ObsNormalization {
+  /** Running mean of the training observations (float32). */
+  mean: Float32Array;
+  /** sqrt(var + epsilon), rounded to float32 exactly as NormalizeObservation computes it. */
+  std: Float32Array;
+  /** Symmetric clip after normalising. */
+  clip: number;
+}
+
+export type ActionHead =
+  | { kind: 'categorical'; nActions: number /** Discrete.start: added to the argmax. */; start: number }
+  | { kind: 'gaussian'; actDim: number /** State-independent log-std. */; logStd: Float32Array }
+  | {
+      kind: 'squashed-gaussian';
+      actDim: number;
+      /** The Box the unit action tanh(mu) is rescaled to. */
+      low: Float32Array;
+      high: Float32Array;
+      logStdMin: number;
+      logStdMax: number;
+    };
+
+export interface PolicyDescription {
+  algo: string;
+  env: string;
+  obsDim: number;
+  obsNorm: ObsNormalization | null;
+  /** The policy network: logits, the Gaussian mean, or [mu, log-std] for the squashed Gaussian. */
+  layers: DenseLayer[];
+  head: ActionHead;
+  /** V(o), when the algorithm trains a state-value function on the same observations. */
+  value: DenseLayer[] | null;
+}
+
+/** A policy this format cannot carry: names the policy and the formats that can. */
+export class UnsupportedPolicyError extends Error {
+  override name = 'UnsupportedPolicyError';
+}
+
+export function unsupported(policyName: string, format: string): UnsupportedPolicyError {
+  const ok = FORMATS_FOR[policyName];
+  const where = ok?.length
+    ? `formats that support it: ${ok.join(', ')}`
+    : `no export format supports it yet (supported: ${Object.keys(FORMATS_FOR).join(', ')})`;
+  return new UnsupportedPolicyError(`cannot export a ${policyName} policy to ${format}: ${where}`);
+}
+
+function mlpLayers(net: MLP): DenseLayer[] {
+  const hidden = net.opts.activation ?? 'tanh',
+    output = net.opts.outputActivation ?? 'identity';
+  return net.layers.map((l, i) => ({
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+    weight: Float32Array.from(l.weight.data),
+    bias: l.bias ? Float32Array.from(l.bias.data) : new Float32Array(l.outFeatures),
+    activation: i === net.layers.length - 1 ? output : hidden,
+  }));
+}
+
+/** The tanh-squashed Gaussian actor of SAC and MBPO, recognised by its shape (its file may move). */
+function isSquashedActor(
+  p: any,
+): p is { net: MLP; actDim: number; obsDim: number; low: Float32Array; high: Float32Array; opts: { logStdMin: number; logStdMax: number } } {
+  return (
+    p?.constructor?.name === 'SquashedGaussianActor' &&
+    p.net instanceof MLP &&
+    p.net.outFeatures === 2 * p.actDim &&
+    p.low instanceof Float32Array &&
+    p.high instanceof Float32Array &&
+    typeof p.opts?.logStdMin === 'number' &&
+    typeof p.opts?.logStdMax === 'number'
+  );
+}
+
+/** The policy part of a description, or an UnsupportedPolicyError naming the policy. */
+export function describeNetwork(policy: Policy, format: string): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> {
+  if (policy instanceof CategoricalPolicy) {
+    return { obsDim: policy.obsDim, layers: mlpLayers(policy.net), head: { kind: 'categorical', nActions: policy.nActions, start: 0 } };
+  }
+  if (policy instanceof GaussianPolicy) {
+    return {
+      obsDim: policy.obsDim,
+      layers: mlpLayers(policy.net),
+      head: { kind: 'gaussian', actDim: policy.actDim, logStd: Float32Array.from(policy.logStd.data) },
+    };
+  }
+  if (isSquashedActor(policy)) {
+    return {
+      obsDim: policy.obsDim,
+      layers: mlpLayers(policy.net),
+      head: {
+        kind: 'squashed-gaussian',
+        actDim: policy.actDim,
+        low: Float32Array.from(policy.low),
+        high: Float32Array.from(policy.high),
+        logStdMin: policy.opts.logStdMin,
+        logStdMax: policy.opts.logStdMax,
+      },
+    };
+  }
+  throw unsupported((policy as object)?.constructor?.name ?? typeof policy, format);
+}
+
+/**
+ * Describe a trained algorithm's greedy policy for export. `format` only words the error for a
+ * policy the exporters do not handle.
+ */
+export function describePolicy(algo: Algorithm, format: string = 'onnx', names: { algo?: string; env?: string } = {}): PolicyDescription {
+  const net = describeNetwork(algo.policy, format);
+  const a = algo as any;
+  const config = (a.config ?? {}) as { env?: string; normalizeObs?: boolean };
+  const envId = names.env ?? config.env ?? 'unknown';
+  // The env the algorithm trains on: its action space (Discrete.start) and observation statistics.
+  const env = a.env?.envs?.[0] ?? a.env ?? null;
+  let obsNorm: ObsNormalization | null = null;
+  if (config.normalizeObs) {
+    const norm = env ? findObsNormalizer(env) : null;
+    if (!norm) throw new Error(`export: ${names.algo ?? algo.name} trains with normalizeObs, but its NormalizeObservation wrapper was not found`);
+    const { mean, var: v } = norm.getStats();
+    const fr = Math.fround,
+      eps = fr(norm.epsilon);
+    // NormalizeObservation divides by fr(sqrt(fr(var + eps))) for float32 spaces; float64 ones differ by < 1 ulp of float32.
+    obsNorm = {
+      mean: Float32Array.from(mean),
+      std: Float32Array.from(v, (x) => fr(Math.sqrt(fr(x + eps)))),
+      clip: OBS_CLIP,
+    };
+  }
+  if (net.head.kind === 'categorical') {
+    const space = env?.actionSpace ?? a.env?.singleActionSpace;
+    if (space instanceof Discrete) net.head.start = space.start;
+  }
+  const value = a.value?.net instanceof MLP && a.value.obsDim === net.obsDim ? mlpLayers(a.value.net) : null;
+  return { algo: names.algo ?? algo.name, env: envId, obsDim: net.obsDim, obsNorm, layers: net.layers, head: net.head, value };
+}

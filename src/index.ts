@@ -39,3 +39,5 @@ export * as lab from './lab/index.ts';
 export * as estimators from './estimators/index.ts';
 export * from './models/index.ts';
 export * from './train/index.ts';
+// Trained policies out of the library: ONNX, TensorFlow.js, the zero-dependency runner.
+export * from './export/index.ts';

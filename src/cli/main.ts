@@ -11,6 +11,7 @@ import { ForbiddenKeyError } from '../train/overrides.ts';
 import { int, num, outDir, outFile } from './options.ts';
 import { trainCommand } from './train.ts';
 import { evalCommand } from './eval.ts';
+import { exportCommand, exportFormat } from './export.ts';
 import { plotCommand } from './plot.ts';
 import { listCommand } from './list.ts';
 import { loadEnvsFor } from './load-envs.ts';
@@ -42,6 +43,7 @@ Examples:
   ascent train reinforce CartPole-v1 --seed 1 --set lr=1e-3 --set policy.hidden=[32,32]
   ascent train --resume runs/<run>                  continue an interrupted run
   ascent eval runs/<run> --episodes 20 --record cartpole.gif
+  ascent export runs/<run> --format onnx --out policy.onnx
   ascent plot runs --out curves.svg                 learning curves of every run under runs/
   ascent list                                       algorithms, environments, presets`,
     );
@@ -94,6 +96,16 @@ Examples:
       1,
     )
     .action(evalCommand);
+
+  program
+    .command('export')
+    .description('export a trained policy: ONNX, a TensorFlow.js LayersModel, or a zero-dependency ES module runner')
+    .argument('<path>', 'run directory or .ascent checkpoint')
+    .requiredOption('--format <format>', 'onnx, tfjs or ascent-runner', exportFormat)
+    .requiredOption('--out <path>', 'output: a .onnx file; a directory for tfjs (model.json, weights.bin) and ascent-runner (policy.mjs, policy.bin)')
+    .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
+    .option('--action-only', 'onnx: output only the greedy action (no distribution parameters, no value)')
+    .action(exportCommand);
 
   program
     .command('plot')

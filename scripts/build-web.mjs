@@ -4,6 +4,9 @@
 //   train/    index.html, main.js, worker.js (module worker), style.css   the training page
 //   dashboard/ index.html, main.js, style.css                            the runs dashboard
 //   lab/       index.html, main.js, worker.js, sw.js, lab.css            the estimator lab page (sw.js: offline)
+//   mujoco/    mujoco_wasm.js   mujoco-js's single-file module (WebAssembly inlined), which the pages
+//              import from '../mujoco/mujoco_wasm.js' when a MuJoCo task is played (ascent.js keeps
+//              the bare 'mujoco-js' import, for an import map or a bundler of the user's)
 // The preset YAML files are parsed here and inlined as JSON, so the pages carry no YAML parser.
 // Usage: node scripts/build-web.mjs [--outdir dir]; or import { buildWeb } from this file.
 // node scripts/build-web.mjs --lab-site dir: the lab page alone as a static folder (npm run docs does this into docs-site/lab).
@@ -46,10 +49,19 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
     // out of the bundles, so loadMujoco() fails with its own message in a browser instead of the build.
     external: ['node:*', 'mujoco-js'],
   };
+  const library = await build({ ...common, entryPoints: { ascent: join(web, 'lib.ts') }, outdir, metafile: true });
+  // The pages sit one folder down, next to mujoco/: their dynamic import('mujoco-js') points there.
+  const mujocoBesidePages = {
+    name: 'mujoco-beside-pages',
+    setup(b) {
+      b.onResolve({ filter: /^mujoco-js$/ }, () => ({ path: '../mujoco/mujoco_wasm.js', external: true }));
+    },
+  };
   const result = await build({
     ...common,
+    external: ['node:*'],
+    plugins: [mujocoBesidePages],
     entryPoints: {
-      ascent: join(web, 'lib.ts'),
       'train/main': join(web, 'train', 'main.ts'),
       'train/worker': join(web, 'train', 'worker.ts'),
       'dashboard/main': join(web, 'dashboard', 'main.ts'),
@@ -65,8 +77,11 @@ export async function buildWeb({ outdir = join(root, 'dist', 'web'), minify = tr
     for (const f of readdirSync(join(web, page))) if (/\.(html|css)$/.test(f)) copyFileSync(join(web, page, f), join(outdir, page, f));
   }
   copyFileSync(join(web, 'style.css'), join(outdir, 'style.css'));
-  const sizes = Object.fromEntries(Object.entries(result.metafile.outputs).map(([f, o]) => [f, o.bytes]));
-  const nodeImports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.filter((i) => i.path.startsWith('node:')).map((i) => i.path));
+  mkdirSync(join(outdir, 'mujoco'), { recursive: true });
+  copyFileSync(join(dirname(fileURLToPath(import.meta.resolve('mujoco-js'))), 'mujoco_wasm.js'), join(outdir, 'mujoco', 'mujoco_wasm.js'));
+  const outputs = { ...library.metafile.outputs, ...result.metafile.outputs };
+  const sizes = Object.fromEntries(Object.entries(outputs).map(([f, o]) => [f, o.bytes]));
+  const nodeImports = Object.values(outputs).flatMap((o) => o.imports.filter((i) => i.path.startsWith('node:')).map((i) => i.path));
   if (nodeImports.length) throw new Error(`browser bundle imports Node modules: ${[...new Set(nodeImports)].join(', ')}`);
   return { outdir, sizes };
 }

@@ -10,6 +10,8 @@ export interface PlaybackHooks {
   onStep?(player: Player): void;
   onEpisode?(player: Player): void;
   onError?(err: Error): void;
+  /** Draws the player's state where it has no rgb_array frames (a MuJoCo task's three.js view). */
+  onDraw?(player: Player): void;
 }
 
 export class Playback {
@@ -29,6 +31,7 @@ export class Playback {
     this.player = player;
     const f = player.frame();
     if (f) drawFrame(this.canvas, f);
+    this.hooks.onDraw?.(player);
     if (!this.raf) {
       this.last = performance.now();
       this.raf = requestAnimationFrame(this.tick);
@@ -63,6 +66,7 @@ export class Playback {
       }
       const f = p.frame();
       if (f) drawFrame(this.canvas, f);
+      this.hooks.onDraw?.(p);
     } catch (err) {
       this.stop();
       this.hooks.onError?.(err as Error);

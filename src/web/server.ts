@@ -291,7 +291,7 @@ function jsonRows(res: ServerResponse, head: Record<string, unknown>, rows: Row[
 }
 
 /** The bundles the pages load; a build missing one (an older build, before the lab page) is redone. */
-const BUNDLES = ['dashboard/main.js', 'train/worker.js', 'lab/main.js', 'lab/worker.js', 'lab/sw.js'];
+const BUNDLES = ['dashboard/main.js', 'train/worker.js', 'lab/main.js', 'lab/worker.js', 'lab/sw.js', 'mujoco/mujoco_wasm.js'];
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -25,7 +25,7 @@ test('every drawn geom is at geom_xpos with orientation geom_xmat, after random 
     const sim = (env.unwrapped as MujocoEnv).sim;
     const view = new MujocoScene(sim, DEFAULT_CAMERAS[id]);
     const rng = new Rng(1);
-    const n = env.actionSpace.shape[0];
+    const n = sim.nu;
     for (let t = 0; t < 15; t++) {
       const r = env.step(Float32Array.from({ length: n }, () => rng.uniform(-1, 1)));
       if (r.terminated || r.truncated) break;

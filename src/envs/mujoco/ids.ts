@@ -16,3 +16,8 @@ export const MUJOCO_IDS = [
   'Reacher-v5',
   'Pusher-v5',
 ] as const;
+
+/** True for the id of one of Gymnasium's MuJoCo v5 tasks. */
+export function isMujocoId(id: string): boolean {
+  return (MUJOCO_IDS as readonly string[]).includes(id);
+}

@@ -1,12 +1,18 @@
 /**
  * The runs dashboard: the list of runs (live over server-sent events), their learning curves
  * overlaid, and a checkpoint's policy played on a canvas (fetched, decoded and run in the page).
+ * MuJoCo tasks load mujoco-js (../mujoco/mujoco_wasm.js) when first played and are drawn with
+ * three.js on a WebGL canvas of their own (web/mujoco/view.ts).
  */
 import { drawChart, type Series } from '../chart.ts';
 import { downsampleMinMax } from '../downsample.ts';
 import { Player } from '../player.ts';
 import { Playback } from '../animate.ts';
 import type { Row, RunSummary } from '../runs.ts';
+import { ensureEnv } from '../../envs/registry.ts';
+import { isMujocoId } from '../../envs/mujoco/ids.ts';
+import { decodeCheckpoint } from '../../train/checkpoint.ts';
+import { MujocoView } from '../mujoco/view.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#78716c', '#ca8a04'];
@@ -228,7 +234,17 @@ const playback = new Playback($<HTMLCanvasElement>('play-canvas'), {
     $('played').dataset.returns = JSON.stringify(p.episodes.map((e) => e.return));
   },
   onError: (e) => showError(`playing failed: ${e.message}`, $('play-error')),
+  // physics() brings the player's view simulation to the current state; the view draws it.
+  onDraw: (p) => {
+    if (view3d && p.physics()) view3d.draw();
+  },
 });
+// The three.js view of MuJoCo tasks: made on the first MuJoCo checkpoint played (one WebGL context).
+let view3d: MujocoView | null = null;
+function showCanvas(three: boolean): void {
+  $('play-canvas').hidden = three;
+  $('play-3d').hidden = !three;
+}
 $<HTMLSelectElement>('speed').onchange = (e) => (playback.speed = Number((e.target as HTMLSelectElement).value));
 $('play').onclick = async () => {
   const run = $<HTMLSelectElement>('play-run').value,
@@ -238,8 +254,20 @@ $('play').onclick = async () => {
   try {
     const res = await fetch(`/api/runs/${encodeURIComponent(run)}/checkpoints/${encodeURIComponent(ck)}`);
     if (!res.ok) throw new Error((await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
-    const player = new Player(new Uint8Array(await res.arrayBuffer()));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const env = decodeCheckpoint(bytes).env;
+    const mujoco = isMujocoId(env);
+    if (mujoco) {
+      $('play-name').textContent = `${run}/${ck}: loading MuJoCo…`;
+      await ensureEnv(env);
+      view3d ??= new MujocoView($<HTMLCanvasElement>('play-3d'));
+    }
+    const player = new Player(bytes, { frames: mujoco ? 'physics' : 'rgb_array' });
+    playback.stop();
+    view3d?.clear();
     playback.player?.close();
+    if (mujoco) view3d!.show(player.physics()!, env);
+    showCanvas(mujoco);
     $('played').textContent = '';
     delete $('played').dataset.returns;
     $('play-name').textContent = `${run}/${ck}: ${player.checkpoint.algo} on ${player.checkpoint.env}, ${player.checkpoint.steps} steps`;
@@ -248,6 +276,8 @@ $('play').onclick = async () => {
     playback.stop();
     playback.player?.close();
     playback.player = null;
+    view3d?.clear();
+    showCanvas(false);
     const cv = $<HTMLCanvasElement>('play-canvas');
     cv.getContext('2d')!.clearRect(0, 0, cv.width, cv.height);
     showError(`cannot play ${run}/${ck}: ${(e as Error).message}`, $('play-error'));

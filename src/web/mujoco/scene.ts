@@ -28,6 +28,7 @@ import {
   RGBAFormat,
   Scene,
   SphereGeometry,
+  SRGBColorSpace,
   Vector3,
 } from 'three';
 import { FOVY_DEG, TrackingCamera, type CameraConfig } from '../../envs/mujoco/render.ts';
@@ -42,8 +43,13 @@ const FLOOR_EXTENT = 200,
   TILE = 1;
 /** MuJoCo's default geom colour: a geom with a material and this rgba takes the material's. */
 const DEFAULT_RGBA = [0.5, 0.5, 0.5, 1];
-/** The rasteriser's background, lighter at the top (MuJoCo's default gradient skybox, flat). */
-export const BACKGROUND = new Color(66 / 255, 83 / 255, 103 / 255);
+/**
+ * MuJoCo's colours are shown as they are (no gamma), so they are taken as sRGB here, which three.js
+ * converts to its linear working space and back on output.
+ */
+const srgb = (r: number, g: number, b: number) => new Color().setRGB(r, g, b, SRGBColorSpace);
+/** The rasteriser's background at mid-height (MuJoCo's default gradient skybox, flat). */
+export const BACKGROUND = srgb(66 / 255, 83 / 255, 103 / 255);
 
 /** The geometry of a geom in its own frame (three's y-axis shapes turned onto MuJoCo's z), or null. */
 export function geomGeometry(type: number, size: ArrayLike<number>): BufferGeometry | null {
@@ -76,6 +82,7 @@ function checker(rgba: number[], repeatX: number, repeatY: number): DataTexture 
   t.minFilter = NearestFilter;
   t.wrapS = t.wrapT = RepeatWrapping;
   t.repeat.set(repeatX / 2, repeatY / 2);
+  t.colorSpace = SRGBColorSpace;
   t.needsUpdate = true;
   return t;
 }
@@ -132,7 +139,7 @@ export class MujocoScene {
         this.geoms.push(null);
         continue;
       }
-      const material = new MeshLambertMaterial({ color: new Color(colour[0], colour[1], colour[2]), side: DoubleSide });
+      const material = new MeshLambertMaterial({ color: srgb(colour[0], colour[1], colour[2]), side: DoubleSide });
       if (colour[3] < 1) Object.assign(material, { transparent: true, opacity: colour[3] });
       let geometry: BufferGeometry | null;
       if (type[g] === GEOM.plane) {

@@ -20,11 +20,20 @@
  * g_i = sum_t grad log pi(a_t | s_t) (so it needs whole trajectories: returns 'full'). It is estimated
  * from earlier batches (rollout/baselines.ts), so it is independent of the batch it is used on
  * (unbiased) and far less noisy than a leave-one-out estimate from the batch itself.
+ *
+ * policy.cell 'lstm' or 'gru' makes the policy one on the observation history, pi(a_t | o_1..o_t)
+ * (the lecture's answer to partial observability): the recurrent collector carries the cell's state
+ * from step to step and zeroes it at episode starts, and the pseudo-loss replays the whole batch
+ * through the cell from its first stored state, so the gradient of log pi(a_t | o_1..o_t) reaches
+ * back through every earlier step of the episode (untruncated for 'full' returns, which collect
+ * whole episodes). The value baseline is then the recurrent critic V(o_1..o_t) of the same module.
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, grad, mul, mean, sum, neg, noGrad } from '../tensor/index.ts';
+import { Tensor, grad, mul, mean, sum, neg, noGrad, square, sub } from '../tensor/index.ts';
 import { Adam, clipGradNorm, mse, checkLoss, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
+import { RecurrentCollector, type RecurrentRollout } from '../rollout/recurrent.ts';
 import { Collector, OptimalBaseline, episodeReturns, rewardToGo, gae, type OptimalBaselineState, type Rollout } from '../rollout/index.ts';
 import type { Activation } from '../nn/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
@@ -73,7 +82,20 @@ export interface ReinforceConfig {
   valueLr: number;
   /** Full-batch regression steps on V per iteration (Spinning Up's VPG uses 80). */
   valueIters: number;
-  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
+  /**
+   * cell: 'none' (an MLP on the current observation) or 'lstm' / 'gru' (a recurrent policy on the
+   * observation history, its cell of hiddenSize units followed by `hidden` layers; needs logStd 'learned').
+   */
+  policy: {
+    kind: PolicyKind;
+    hidden: number[];
+    activation: Activation;
+    logStd: LogStdMode;
+    logStdInit: number;
+    /** Optional in the type so that configs written before it still type-check; resolved to 'none'. */
+    cell?: 'none' | 'lstm' | 'gru';
+    hiddenSize?: number;
+  };
   totalSteps: number;
 }
 
@@ -98,7 +120,7 @@ export const REINFORCE_DEFAULTS: ReinforceConfig = {
   maxGradNorm: 0.5,
   valueLr: 1e-3,
   valueIters: 40,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
+  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0, cell: 'none', hiddenSize: 64 },
   totalSteps: 200_000,
 };
 
@@ -123,7 +145,10 @@ export function episodesPerEnv(
 }
 
 /** One batch as REINFORCE collects it: whole episodes for 'full' returns (see episodesPerEnv), else batchSteps. */
-export function collectBatch(collector: Collector, c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>): Rollout {
+export function collectBatch<R extends Rollout>(
+  collector: Pick<Collector, 'recent'> & { collect(T: number): R; collectEpisodes(perEnv: number): R },
+  c: Pick<ReinforceConfig, 'returns' | 'batchSteps' | 'batchEpisodes' | 'numEnvs'>,
+): R {
   const perEnv = episodesPerEnv(c, collector.recent);
   return perEnv > 0 ? collector.collectEpisodes(perEnv) : collector.collect(Math.ceil(c.batchSteps / c.numEnvs));
 }
@@ -194,6 +219,38 @@ export function reinforceWeights(
   return { weights, mask, targets, divisor };
 }
 
+/**
+ * The pseudo-loss of a recurrent policy, -(1/D) sum_t w_t log pi(a_t | o_1..o_t): the whole rollout
+ * replayed through the cell from its first stored state (episode starts inside it zero the state),
+ * so each log-probability is differentiated through every earlier step of its episode. `w` has one
+ * weight per row of the rollout (0 on rows not used).
+ */
+export function recurrentPseudoLoss(policy: RecurrentActorCritic, ro: RecurrentRollout, w: Float32Array, divisor: number): Tensor {
+  if (w.length !== ro.T * ro.numEnvs) throw new RangeError(`recurrentPseudoLoss: expected ${ro.T * ro.numEnvs} weights (one per row), got ${w.length}`);
+  const logp = policy.evaluateRollout(ro).dist.logProb(ro.actions);
+  return neg(mul(sum(mul(logp, new Tensor(w, [w.length]))), 1 / divisor));
+}
+
+/** The recurrent policy and collector REINFORCE uses with policy.cell 'lstm' or 'gru'. */
+function makeRecurrentReinforce(env: SyncVectorEnv, c: ReinforceConfig, rng: Rng): { policy: RecurrentActorCritic; collector: RecurrentCollector } {
+  const p = c.policy;
+  if (c.baseline === 'optimal') {
+    throw new RangeError(`reinforce: baseline 'optimal' is not implemented for a recurrent policy (policy.cell '${p.cell}'); use 'value', 'mean' or 'none'`);
+  }
+  if (p.logStd !== 'learned') throw new RangeError(`reinforce: a recurrent policy (policy.cell '${p.cell}') needs policy.logStd 'learned', got '${p.logStd}'`);
+  const policy = makeRecurrentPolicy(env.singleObservationSpace, env.singleActionSpace, rng.split(), {
+    cell: p.cell as 'lstm' | 'gru',
+    hiddenSize: p.hiddenSize,
+    headHidden: p.hidden,
+    activation: p.activation,
+    logStdInit: p.logStdInit,
+  });
+  if (p.kind !== 'auto' && p.kind !== policy.kind) {
+    throw new RangeError(`reinforce: a '${p.kind}' policy cannot act in the action space ${env.singleActionSpace.toString()}; use '${policy.kind}' or 'auto'`);
+  }
+  return { policy, collector: new RecurrentCollector(env, policy, rng.split(), c.seed) };
+}
+
 export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   readonly name = 'reinforce';
   readonly config: ReinforceConfig;
@@ -201,6 +258,8 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   readonly policy: Policy;
   readonly value: ValueFunction | null;
   readonly collector: Collector;
+  /** policy.cell 'lstm' / 'gru': the recurrent actor-critic and its collector (this.policy and this.collector are they). */
+  readonly recurrent: { policy: RecurrentActorCritic; collector: RecurrentCollector } | null = null;
   private readonly piOpt: Adam;
   private readonly vOpt: Adam | null;
   private readonly lrAt: Schedule;
@@ -225,6 +284,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       valueIters: must.nonNegativeInt,
       totalSteps: must.positiveInt,
       seed: must.nonNegativeInt,
+      policy: { cell: must.oneOf('none', 'lstm', 'gru'), hiddenSize: must.positiveInt },
     }));
     if (c.batchEpisodes === 0 && c.batchSteps === 0) throw new RangeError(`reinforce: set 'batchSteps' or 'batchEpisodes' (both are 0)`);
     if (c.batchEpisodes % c.numEnvs !== 0) {
@@ -235,19 +295,32 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     }
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
+    const kind = c.lrSchedule;
+    this.lrAt = makeSchedule(kind === 'constant' ? c.lr : { kind, start: c.lr }, 'reinforce.lr');
+    if (c.policy.cell && c.policy.cell !== 'none') {
+      const r = makeRecurrentReinforce(this.env, c, rng);
+      this.recurrent = r;
+      this.policy = r.policy;
+      this.value = null;
+      // The base class reads steps, recent episodes and get/setState, which both collectors have.
+      this.collector = r.collector as unknown as Collector;
+      this.piOpt = new Adam(r.policy.actorParameters(), { lr: c.lr });
+      this.vOpt = c.baseline === 'value' ? new Adam(r.policy.criticParameters(), { lr: c.valueLr }) : null;
+      this.optimal = null;
+      return;
+    }
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.value =
       c.baseline === 'value' ? new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.policy.hidden, activation: c.policy.activation }) : null;
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value ?? undefined, seed: c.seed });
     this.piOpt = new Adam(this.policy.parameters(), { lr: c.lr });
     this.vOpt = this.value ? new Adam(this.value.parameters(), { lr: c.valueLr }) : null;
-    const kind = c.lrSchedule;
-    this.lrAt = makeSchedule(kind === 'constant' ? c.lr : { kind, start: c.lr }, 'reinforce.lr');
     this.optimal = c.baseline === 'optimal' ? new OptimalBaseline(this.policy.parameters().reduce((n, p) => n + p.size, 0)) : null;
   }
 
   /** One iteration: collect a batch, estimate the gradient, step the policy, fit V. */
   update(): UpdateLog {
+    if (this.recurrent) return this.updateRecurrent(this.recurrent.policy, this.recurrent.collector);
     const c = this.config;
     const ro = collectBatch(this.collector, c);
     const { weights, mask, targets, divisor } = reinforceWeights(ro, c);
@@ -298,6 +371,49 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       gradNorm,
       lr: this.piOpt.lr,
     };
+  }
+
+  /**
+   * update() for a recurrent policy: the same weights, the pseudo-loss over the whole batch replayed
+   * through the cell (recurrentPseudoLoss), and V(o_1..o_t) fitted by backpropagation through time.
+   */
+  private updateRecurrent(policy: RecurrentActorCritic, collector: RecurrentCollector): UpdateLog {
+    const c = this.config;
+    const ro = collectBatch(collector, c);
+    const { weights, mask, targets, divisor } = reinforceWeights(ro, c);
+    const idx = maskedIndices(mask);
+    const w = new Float32Array(idx.length);
+    for (let j = 0; j < idx.length; j++) w[j] = weights[idx[j]];
+    if (c.normalizeAdvantages) standardize(w);
+    const N = ro.T * ro.numEnvs;
+    const wAll = new Float32Array(N); // 0 on unused rows
+    for (let j = 0; j < idx.length; j++) wAll[idx[j]] = w[j];
+    // Averages over the used rows only.
+    const used = new Tensor(
+      Float32Array.from(mask, (m) => m / idx.length),
+      [N],
+    );
+
+    this.piOpt.lr = this.lrAt(Math.min(1, collector.steps / c.totalSteps));
+    const loss = recurrentPseudoLoss(policy, ro, wAll, divisor);
+    checkLoss(loss, 'reinforce policy loss', this.iteration);
+    const grads = grad(loss, policy.actorParameters());
+    const gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
+    this.piOpt.step(grads);
+    const entropy = noGrad(() => sum(mul(policy.evaluateRollout(ro).dist.entropy(), used)).item());
+
+    let valueLoss = NaN;
+    if (this.vOpt && targets) {
+      const y = new Tensor(Float32Array.from(targets), [N]);
+      for (let k = 0; k < c.valueIters; k++) {
+        const l = sum(mul(square(sub(policy.valuesOfRollout(ro), y)), used));
+        checkLoss(l, 'reinforce value loss', this.iteration);
+        valueLoss = l.item();
+        this.vOpt.step(grad(l, policy.criticParameters()));
+      }
+    }
+    this.iteration++;
+    return { ...this.counters(), ...episodeLogFields(ro, collector), policyLoss: loss.item(), valueLoss, entropy, gradNorm, lr: this.piOpt.lr };
   }
 
   /**

@@ -162,6 +162,35 @@ export class RecurrentActorCritic extends Module implements Policy {
     };
   }
 
+  /**
+   * Replay a whole rollout (time-major T * B rows, as the recurrent collector stores it) from the
+   * state stored at its first step: backpropagation through every step of the rollout, with the
+   * episode starts inside it zeroing the state. When the rollout begins at episode starts (whole
+   * episodes), the gradient runs through whole episodes, untruncated.
+   */
+  evaluateRollout(ro: { T: number; numEnvs: number; obs: Float32Array; states: Float32Array; starts: Uint8Array }): { dist: Distribution; values: Tensor } {
+    const { T, numEnvs: B } = ro;
+    return this.evaluateSequences(new Tensor(ro.obs, [T, B, this.obsDim]), ro.states.subarray(0, B * this.stateSize), ro.starts);
+  }
+
+  /** V(o_1..o_t) of every row of a rollout, the critic alone replayed as in evaluateRollout. */
+  valuesOfRollout(ro: { T: number; numEnvs: number; obs: Float32Array; states: Float32Array; starts: Uint8Array }): Tensor {
+    const { T, numEnvs: B } = ro;
+    const { c } = this.split(ro.states.subarray(0, B * this.stateSize), B);
+    const fc = this.critic.forwardSequence(new Tensor(ro.obs, [T, B, this.obsDim]), c, ro.starts).out;
+    return reshape(this.vfHead.forward(reshape(fc, [T * B, this.critic.hiddenSize])), [-1]);
+  }
+
+  /** The actor's parameters: its cell, head and log-std (what a policy-gradient step moves). */
+  actorParameters(): Tensor[] {
+    return [...this.actor.parameters(), ...this.piHead.parameters(), ...(this.logStd ? [this.logStd] : [])];
+  }
+
+  /** The critic's parameters: its cell and head. */
+  criticParameters(): Tensor[] {
+    return [...this.critic.parameters(), ...this.vfHead.parameters()];
+  }
+
   /** Policy.distribution: one step from the zero state (each row a fresh episode). */
   distribution(obs: Tensor): Distribution {
     const B = obs.shape[0];

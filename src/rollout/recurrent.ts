@@ -127,38 +127,70 @@ export class RecurrentCollector {
   /** T steps of every env, continuing episodes (and the policy's state) across calls. */
   collect(T: number): RecurrentRollout {
     if (!Number.isInteger(T) || T <= 0) throw new RangeError(`RecurrentCollector.collect: T must be a positive integer, got ${T}`);
+    return this.run(T, null);
+  }
+
+  /**
+   * Whole episodes, as Collector.collectEpisodes: resets every env and zeroes every state, then
+   * steps until each env has finished `perEnv` episodes (steps after an env's quota are masked out),
+   * or `maxSteps`. Every env's first row is then an episode start, so a replay of the rollout from
+   * its first stored state backpropagates through whole episodes.
+   */
+  collectEpisodes(perEnv: number, maxSteps = 1_000_000): RecurrentRollout {
+    if (!Number.isInteger(perEnv) || perEnv <= 0) {
+      throw new RangeError(`RecurrentCollector.collectEpisodes: perEnv must be a positive integer, got ${perEnv}`);
+    }
+    this.obs = this.env.reset().obs.slice();
+    this.state = this.policy.initialState(this.env.numEnvs);
+    this.starts.fill(1);
+    this.epReturn.fill(0);
+    this.epLength.fill(0);
+    return this.run(maxSteps, perEnv);
+  }
+
+  private run(maxT: number, quota: number | null): RecurrentRollout {
     const { env, policy, rng } = this;
     const n = env.numEnvs,
       od = env.obsDim,
       ad = env.actDim,
       S = policy.stateSize;
-    const obs = new Float32Array(T * n * od),
-      actions = new Float32Array(T * n * ad),
-      rewards = new Float64Array(T * n);
-    const terminated = new Uint8Array(T * n),
-      truncated = new Uint8Array(T * n),
-      logProbs = new Float32Array(T * n);
-    const values = new Float32Array(T * n),
-      finalValues = new Float32Array(T * n);
-    const states = new Float32Array(T * n * S),
-      starts = new Uint8Array(T * n);
+    const cols = {
+      obs: [] as Float32Array[],
+      actions: [] as Float32Array[],
+      rewards: [] as Float64Array[],
+      terminated: [] as Uint8Array[],
+      truncated: [] as Uint8Array[],
+      logProbs: [] as Float32Array[],
+      values: [] as Float32Array[],
+      finalValues: [] as Float32Array[],
+      states: [] as Float32Array[],
+      starts: [] as Uint8Array[],
+      mask: [] as Uint8Array[],
+    };
     const continuing = new Uint8Array(n);
     for (let e = 0; e < n; e++) continuing[e] = this.starts[e] ? 0 : 1;
+    const done = new Int32Array(n);
     const episodes: Rollout['episodes'] = [];
-    for (let t = 0; t < T; t++) {
-      obs.set(this.obs, t * n * od);
-      states.set(this.state, t * n * S);
-      starts.set(this.starts, t * n);
+    let T = 0;
+    for (; T < maxT; T++) {
+      if (quota !== null && done.every((d) => d >= quota)) break;
+      const mask = new Uint8Array(n);
+      for (let e = 0; e < n; e++) mask[e] = quota === null || done[e] < quota ? 1 : 0;
+      cols.obs.push(this.obs);
+      cols.states.push(this.state);
+      cols.starts.push(this.starts.slice());
+      cols.mask.push(mask);
       const out = policy.step(this.obs, n, this.state, this.starts, rng);
-      actions.set(out.actions, t * n * ad);
-      logProbs.set(out.logProbs, t * n);
-      values.set(out.values, t * n);
+      cols.actions.push(out.actions);
+      cols.logProbs.push(out.logProbs);
+      cols.values.push(out.values);
       for (let i = 0; i < out.actions.length; i++) this.envActions[i] = out.actions[i] + this.actionOffset;
       const r = env.step(this.envActions);
       this.steps += n;
-      rewards.set(r.rewards, t * n);
-      terminated.set(r.terminated, t * n);
-      truncated.set(r.truncated, t * n);
+      cols.rewards.push(r.rewards.slice());
+      cols.terminated.push(r.terminated.slice());
+      cols.truncated.push(r.truncated.slice());
+      const finalValues = new Float32Array(n);
       let anyTrunc = false;
       for (let e = 0; e < n; e++) if (r.truncated[e] && !r.terminated[e]) anyTrunc = true;
       // V(o'_final) continues the episode's history: the state after this step, unmasked.
@@ -169,38 +201,49 @@ export class RecurrentCollector {
         const ended = r.terminated[e] || r.truncated[e];
         this.starts[e] = ended ? 1 : 0;
         if (!ended) continue;
-        if (fv && r.truncated[e] && !r.terminated[e]) finalValues[t * n + e] = fv[e];
-        const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
-        const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
-        episodes.push(ep);
-        this.recent.push(ep);
-        if (this.recent.length > 100) this.recent.shift();
+        if (fv && r.truncated[e] && !r.terminated[e]) finalValues[e] = fv[e];
+        if (mask[e]) {
+          const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
+          const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
+          episodes.push(ep);
+          this.recent.push(ep);
+          if (this.recent.length > 100) this.recent.shift();
+        }
         this.epReturn[e] = 0;
         this.epLength[e] = 0;
+        done[e]++;
       }
+      cols.finalValues.push(finalValues);
       this.state = out.state;
       this.obs = r.obs.slice();
     }
+    const cat = <A extends Float32Array | Float64Array | Uint8Array>(parts: A[], make: (len: number) => A, width: number): A => {
+      const out = make(T * width);
+      parts.forEach((p, t) => out.set(p, t * width));
+      return out;
+    };
+    const f32 = (l: number) => new Float32Array(l),
+      u8 = (l: number) => new Uint8Array(l);
     return {
       T,
       numEnvs: n,
       obsDim: od,
       actDim: ad,
-      obs,
-      actions,
-      rewards,
-      terminated,
-      truncated,
-      logProbs,
-      values,
-      finalValues,
+      obs: cat(cols.obs, f32, n * od),
+      actions: cat(cols.actions, f32, n * ad),
+      rewards: cat(cols.rewards, (l) => new Float64Array(l), n),
+      terminated: cat(cols.terminated, u8, n),
+      truncated: cat(cols.truncated, u8, n),
+      logProbs: cat(cols.logProbs, f32, n),
+      values: cat(cols.values, f32, n),
+      finalValues: cat(cols.finalValues, f32, n),
       lastValues: policy.predictValue(this.obs, n, this.state, this.starts),
-      mask: new Uint8Array(T * n).fill(1),
+      mask: cat(cols.mask, u8, n),
       continuing,
       episodes,
       stateSize: S,
-      states,
-      starts,
+      states: cat(cols.states, f32, n * S),
+      starts: cat(cols.starts, u8, n),
     };
   }
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Rng } from '../../src/rng/index.ts';
 import { make } from '../../src/envs/index.ts';
 import { GaussianEnsemble, pathwiseGradient, likelihoodRatioGradient } from '../../src/models/index.ts';
-import { SquashedGaussianActor } from '../../src/algos/sac.ts';
+import { SquashedGaussianActor } from '../../src/policies/actor-critic.ts';
 
 const rng = new Rng(0);
 const ENV = 'Pendulum-v1';

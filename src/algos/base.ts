@@ -1,8 +1,11 @@
 /**
- * What the on-policy algorithms share: the training loop, evaluation, timing, and checkpoints made
- * of their modules, optimizers and a little JSON. An algorithm file then holds only its update.
+ * What every algorithm shares (BaseAlgorithm): the training loop, evaluation, the update counter
+ * and wall clock, and checkpoints made of its modules, optimizers, extra tensors and a little JSON.
+ * OnPolicyAlgorithm adds the Collector's state. An algorithm file then holds only its update (and,
+ * for an off-policy one such as SAC, the loop that fills its replay buffer).
  */
 import type { Module, Optimizer } from '../nn/index.ts';
+import type { Tensor } from '../tensor/index.ts';
 import type { Policy } from '../policies/index.ts';
 import type { Collector } from '../rollout/index.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
@@ -113,12 +116,26 @@ export function learnLoop(
   return logs;
 }
 
-export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorithm<C>, TrainedModules {
+/** The checkpoint part of one piece of an algorithm: named tensors and JSON. */
+export interface StatePart {
+  tensors: [string, Tensor][];
+  meta: Record<string, unknown>;
+}
+
+/**
+ * The shared base of every algorithm. A subclass supplies update(), the modules and optimizers it
+ * trains (checkpointParts), the state of its data loop (loopState/restoreLoop: a collector, or an
+ * env loop and its replay buffer) and its own extra state (extraState/extraTensors/restoreExtra).
+ * A checkpoint is, in order: the modules' parameters, the optimizers' moments, the loop's tensors,
+ * the extra tensors; and JSON {algo, config, iteration, seconds, optimizers, ...loop, ...extra}.
+ */
+export abstract class BaseAlgorithm<C extends { env: string; totalSteps: number }> implements Algorithm<C>, TrainedModules {
   abstract readonly name: string;
   abstract readonly config: C;
-  abstract readonly env: SyncVectorEnv;
+  abstract readonly env: { close(): void };
   abstract readonly policy: Policy;
-  abstract readonly collector: Collector;
+  /** Environment steps taken so far (all envs). */
+  abstract get steps(): number;
   iteration = 0;
   private start = performance.now();
   private priorSeconds = 0;
@@ -128,16 +145,24 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
   /** Modules and named optimizers a checkpoint holds, in a fixed order. */
   protected abstract checkpointParts(): { modules: Module[]; optimizers: [string, Optimizer][] };
 
+  /** The data loop's state (the collector's, or the env loop's and its replay buffer's). */
+  protected loopState(): StatePart {
+    return { tensors: [], meta: {} };
+  }
+
+  protected restoreLoop(_meta: Record<string, any>, _tensors: Map<string, Tensor>): void {}
+
   /** Algorithm-specific JSON state (RNG streams, adaptive coefficients) and its restoration. */
   protected extraState(): Record<string, unknown> {
     return {};
   }
 
-  protected restoreExtra(_meta: Record<string, unknown>): void {}
-
-  get steps(): number {
-    return this.collector.steps;
+  /** Algorithm-specific tensors beyond modules and optimizers (a learned model, a second buffer). */
+  protected extraTensors(): [string, Tensor][] {
+    return [];
   }
+
+  protected restoreExtra(_meta: Record<string, any>, _tensors: Map<string, Tensor>): void {}
 
   /** The modules this algorithm trains (those its checkpoints hold). */
   trainedModules(): Module[] {
@@ -151,7 +176,7 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
 
   /** The counters every update log starts with. */
   protected counters(): Pick<UpdateLog, 'iteration' | 'steps' | 'seconds'> {
-    return { iteration: this.iteration, steps: this.collector.steps, seconds: this.seconds() };
+    return { iteration: this.iteration, steps: this.steps, seconds: this.seconds() };
   }
 
   /** Train until the config's totalSteps, or until `stop` says so. */
@@ -159,25 +184,24 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
     return learnLoop(this, this.config.totalSteps, opts);
   }
 
-  /** Greedy (or stochastic) evaluation on fresh envs, with the training observation statistics frozen. */
+  /** Greedy (or stochastic) evaluation on fresh envs. */
   evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    const c = this.config;
-    const norm = findObsNormalizer(this.env.envs[0]);
-    return evaluate(this.policy, c.env, { ...opts, frameStack: c.frameStack, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
+    return evaluate(this.policy, this.config.env, opts);
   }
 
   getState(): AlgorithmState {
     const { modules, optimizers } = this.checkpointParts();
     const opts = optimizers.map(([name, o]) => [name, optimizerToState(name, o)] as const);
+    const loop = this.loopState();
     return {
-      tensors: [...modules.flatMap((m) => m.namedParameters()), ...opts.flatMap(([, o]) => o.tensors)],
+      tensors: [...modules.flatMap((m) => m.namedParameters()), ...opts.flatMap(([, o]) => o.tensors), ...loop.tensors, ...this.extraTensors()],
       meta: {
         algo: this.name,
         config: this.config,
         iteration: this.iteration,
         seconds: this.seconds(),
         optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
-        collector: this.collector.getState(),
+        ...loop.meta,
         ...this.extraState(),
       },
     };
@@ -190,8 +214,8 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
     const { modules, optimizers } = this.checkpointParts();
     for (const mod of modules) loadModule(mod, tensors);
     for (const [name, o] of optimizers) optimizerFromState(name, o, tensors, m.optimizers?.[name]);
-    this.collector.setState(m.collector);
-    this.restoreExtra(m);
+    this.restoreLoop(m, tensors);
+    this.restoreExtra(m, tensors);
     this.iteration = m.iteration;
     this.priorSeconds = m.seconds;
     this.start = performance.now();
@@ -199,5 +223,30 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig> implements Algorit
 
   close(): void {
     this.env.close();
+  }
+}
+
+/** An on-policy algorithm: a Collector gathers each update's batch with the current policy. */
+export abstract class OnPolicyAlgorithm<C extends BaseConfig> extends BaseAlgorithm<C> {
+  abstract override readonly env: SyncVectorEnv;
+  abstract readonly collector: Collector;
+
+  get steps(): number {
+    return this.collector.steps;
+  }
+
+  protected override loopState(): StatePart {
+    return { tensors: [], meta: { collector: this.collector.getState() } };
+  }
+
+  protected override restoreLoop(meta: Record<string, any>): void {
+    this.collector.setState(meta.collector);
+  }
+
+  /** Greedy (or stochastic) evaluation on fresh envs, with the training observation statistics frozen. */
+  override evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+    const c = this.config;
+    const norm = findObsNormalizer(this.env.envs[0]);
+    return evaluate(this.policy, c.env, { ...opts, frameStack: c.frameStack, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
   }
 }

@@ -15,7 +15,7 @@ import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
 import { Tensor } from '../tensor/index.ts';
 import type { Module, OptimizerState } from '../nn/index.ts';
-import { Discrete } from '../envs/index.ts';
+import { Box, Discrete } from '../envs/index.ts';
 
 export interface EnvOptions {
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
@@ -69,6 +69,18 @@ export function makeTrainingEnvs(id: string, numEnvs: number, opts: EnvOptions =
     Array.from({ length: numEnvs }, () => () => makeEnv(id, opts)),
     { autoresetMode: 'same-step' },
   );
+}
+
+/** The Box bounds of a continuous env, or an error naming the space. */
+export function boxBounds(algo: string, space: unknown): { low: Float32Array; high: Float32Array } {
+  if (!(space instanceof Box)) throw new TypeError(`${algo}: needs a continuous (Box) action space, got ${String(space)}`);
+  const low = Float32Array.from(space.low as ArrayLike<number>),
+    high = Float32Array.from(space.high as ArrayLike<number>);
+  for (let i = 0; i < low.length; i++) {
+    if (!Number.isFinite(low[i]) || !Number.isFinite(high[i]))
+      throw new RangeError(`${algo}: the action space ${String(space)} must be bounded to rescale [-1, 1] actions`);
+  }
+  return { low, high };
 }
 
 export interface EvalResult {

@@ -18,6 +18,7 @@ export * from './reinforce.ts';
 export * from './ppo.ts';
 export * from './trpo.ts';
 export * from './offpolicy-pg.ts';
+export * from './sac-learner.ts';
 export * from './sac.ts';
 export * from './mbpo.ts';
 export * from './model-based/mbpg.ts';

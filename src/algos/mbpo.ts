@@ -16,7 +16,7 @@
  * with MBPO's 7-member / 5-elite ensemble.
  */
 import { Rng } from '../rng/index.ts';
-import { ReplayBuffer, type ReplayBatch } from '../rollout/index.ts';
+import { ReplayBuffer, replayMeta, replayTensors, restoreReplay, type ReplayBatch } from '../rollout/index.ts';
 import {
   GaussianEnsemble,
   ENSEMBLE_DEFAULTS,
@@ -28,7 +28,8 @@ import {
 } from '../models/index.ts';
 import { resolveConfig, must } from '../train/config.ts';
 import { optimizerFromState, optimizerToState } from './common.ts';
-import { SAC, SAC_DEFAULTS, bufferMeta, bufferTensors, restoreBuffer, type SacConfig, type SacStepLog } from './sac.ts';
+import { SAC, SAC_DEFAULTS, type SacConfig } from './sac.ts';
+import type { SacStepLog } from './sac-learner.ts';
 import type { Tensor } from '../tensor/index.ts';
 import type { UpdateLog } from './types.ts';
 
@@ -222,21 +223,21 @@ export class MBPO extends SAC {
 
   protected override extraTensors(): [string, Tensor][] {
     const opts = this.model.optimizers().flatMap(([name, o]) => optimizerToState(name, o).tensors);
-    return [...this.model.namedParameters(), ...opts, ...bufferTensors('modelBuffer', this.modelBuffer)];
+    return [...this.model.namedParameters(), ...opts, ...replayTensors('modelBuffer', this.modelBuffer)];
   }
 
-  protected override extraMeta(): Record<string, unknown> {
+  protected override extraState(): Record<string, unknown> {
     const modelOpts = Object.fromEntries(this.model.optimizers().map(([name, o]) => [name, optimizerToState(name, o).meta]));
     return {
       model: this.model.getMeta(),
       modelOpts,
-      modelBuffer: bufferMeta(this.modelBuffer),
+      modelBuffer: replayMeta(this.modelBuffer),
       modelRng: this.modelRng.getState(),
       rolloutLength: this.rolloutLength,
     };
   }
 
-  protected override restoreExtra(tensors: Map<string, Tensor>, m: Record<string, any>): void {
+  protected override restoreExtra(m: Record<string, any>, tensors: Map<string, Tensor>): void {
     for (const [name, p] of this.model.namedParameters()) {
       const t = tensors.get(name);
       if (!t) throw new Error(`checkpoint: missing model parameter '${name}'`);
@@ -244,7 +245,7 @@ export class MBPO extends SAC {
     }
     for (const [name, o] of this.model.optimizers()) optimizerFromState(name, o, tensors, m.modelOpts?.[name]);
     this.model.setMeta(m.model);
-    restoreBuffer('modelBuffer', this.modelBuffer, tensors, m.modelBuffer);
+    restoreReplay('modelBuffer', this.modelBuffer, tensors, m.modelBuffer);
     this.modelRng.setState(m.modelRng);
     this.rolloutLength = m.rolloutLength;
   }

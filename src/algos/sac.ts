@@ -1,381 +1,28 @@
 /**
- * Soft Actor-Critic: the networks and the gradient step (Haarnoja et al. 2018, arXiv:1812.05905),
- * shared by SAC (real data only) and MBPO (a mix of real and model data):
+ * Soft Actor-Critic (Haarnoja et al. 2018, arXiv:1812.05905): the off-policy loop.
  *
- *   y        = r + gamma (1 - terminated) (min_i Q'_i(s', a') - alpha log pi(a'|s')),  a' ~ pi(.|s')
- *   L_Q      = 1/2 sum_i E[(Q_i(s, a) - y)^2]
- *   L_pi     = E[alpha log pi(a~|s) - min_i Q_i(s, a~)],  a~ = tanh(mu + sigma eps) (reparameterised)
- *   L_alpha  = -E[log alpha (log pi(a~|s) + H_target)],  H_target = -|A|
- *   Q'_i    <- (1 - tau) Q'_i + tau Q_i
+ *   for each env step:
+ *     a ~ pi(.|s) (uniform before learningStarts); step the envs; store (s, a, r, s', terminated, truncated)
+ *     every trainFreq steps: gradientSteps updates of the SacLearner on uniform replay batches
  *
- * The order within a step is SB3's (sac.py train()): alpha from before its own update is used for the
- * target and the actor loss; critic step, then actor step on the updated critics, then Polyak.
- * Targets and next actions are computed off the tape on raw buffers (MLP.predict): no graph is built
- * for what is not differentiated.
+ * The actor and critics are in src/policies/actor-critic.ts, the losses and the gradient step in
+ * sac-learner.ts, the replay buffer in src/rollout/replay.ts; the counters, timer, learn() and the
+ * checkpoint plumbing are BaseAlgorithm's (base.ts). MBPO extends this loop with model data.
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../tensor/index.ts';
-import { Adam, MLP, Module, checkLoss, polyak, type Activation } from '../nn/index.ts';
-import { SquashedGaussian } from '../distributions/index.ts';
-import type { Policy, ActResult } from '../policies/index.ts';
-import { ReplayBuffer, type ReplayBatch } from '../rollout/index.ts';
-import { Box } from '../envs/index.ts';
+import type { Module, Optimizer } from '../nn/index.ts';
+import type { Tensor } from '../tensor/index.ts';
+import type { SquashedGaussianActor } from '../policies/actor-critic.ts';
+import { ReplayBuffer, replayMeta, replayTensors, restoreReplay } from '../rollout/index.ts';
 import { resolveConfig, must, type Checks } from '../train/config.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
-import { makeTrainingEnvs, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, type EvalResult } from './common.ts';
-import { learnLoop, type LearnOptions } from './base.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
-/** log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)): finite for large |u|. */
-function logDetTanh(u: number): number {
-  const x = -2 * u;
-  const softplus = x > 20 ? x : Math.log1p(Math.exp(x));
-  return 2 * (Math.LN2 - u - softplus);
-}
-
-/**
- * y = r + gamma (1 - terminated) (min_i Q'_i(s', a') - alpha log pi(a'|s')) (SAC's soft Bellman
- * target). Truncation is not an argument on purpose: a time limit is not the MDP's end, so a
- * truncated transition bootstraps (Gymnasium's terminated/truncated semantics).
- */
-export function softTarget(reward: number, terminated: boolean, minQNext: number, nextLogProb: number, alpha: number, gamma: number): number {
-  return reward + (terminated ? 0 : gamma * (minQNext - alpha * nextLogProb));
-}
-
-export interface ActorOptions {
-  hidden: number[];
-  activation: Activation;
-  /** Bounds of the state-dependent log-std (SB3: LOG_STD_MIN = -20, LOG_STD_MAX = 2). */
-  logStdMin: number;
-  logStdMax: number;
-}
-
-/**
- * pi(a|s) = tanh(N(mu(s), sigma(s)^2)) on [-1, 1]^D, with mu and log sigma from one MLP's two heads.
- * act() returns actions rescaled to the env's Box [low, high] (what the env and evaluation need);
- * distribution() and sampleUnit() stay in [-1, 1] (what the losses and the replay buffer use).
- */
-export class SquashedGaussianActor extends Module implements Policy {
-  readonly kind = 'gaussian';
-  readonly net: MLP;
-  private actions = new Float32Array(0);
-  private logps = new Float32Array(0);
-  private unit = new Float32Array(0);
-
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly low: Float32Array,
-    readonly high: Float32Array,
-    rng: Rng,
-    readonly opts: ActorOptions,
-  ) {
-    super();
-    this.net = new MLP([obsDim, ...opts.hidden, 2 * actDim], rng, { activation: opts.activation, outputGain: 0.01 });
-  }
-
-  distribution(obs: Tensor): SquashedGaussian {
-    const out = this.net.forward(obs),
-      D = this.actDim;
-    return new SquashedGaussian(slice(out, 1, 0, D), clip(slice(out, 1, D, 2 * D), this.opts.logStdMin, this.opts.logStdMax));
-  }
-
-  /**
-   * Off the tape: actions in [-1, 1] into `actions` and log pi(a|s) into `logProbs` (mean action
-   * tanh(mu) when deterministic, with the log-density of that point).
-   */
-  sampleUnit(obs: Float32Array, batch: number, rng: Rng, deterministic: boolean, actions: Float32Array, logProbs: Float32Array): void {
-    const D = this.actDim,
-      out = this.net.predict(obs, batch),
-      lo = this.opts.logStdMin,
-      hi = this.opts.logStdMax;
-    for (let i = 0; i < batch; i++) {
-      let lp = 0;
-      for (let d = 0; d < D; d++) {
-        const m = out[i * 2 * D + d];
-        let ls = out[i * 2 * D + D + d];
-        ls = ls < lo ? lo : ls > hi ? hi : ls;
-        const z = deterministic ? 0 : rng.normal();
-        const u = m + Math.exp(ls) * z;
-        actions[i * D + d] = Math.tanh(u);
-        lp += -0.5 * z * z - ls - HALF_LOG_2PI - logDetTanh(u);
-      }
-      logProbs[i] = lp;
-    }
-  }
-
-  /** Unit actions [-1, 1] -> the env's bounds: low + (a + 1) (high - low) / 2 (SB3 unscale_action). */
-  toEnv(unit: Float32Array, batch: number, out: Float32Array): Float32Array {
-    const D = this.actDim;
-    for (let i = 0; i < batch * D; i++) {
-      const d = i % D;
-      out[i] = this.low[d] + 0.5 * (unit[i] + 1) * (this.high[d] - this.low[d]);
-    }
-    return out;
-  }
-
-  act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
-    const n = batch * this.actDim;
-    if (this.unit.length !== n) {
-      this.unit = new Float32Array(n);
-      this.actions = new Float32Array(n);
-      this.logps = new Float32Array(batch);
-    }
-    this.sampleUnit(obs, batch, rng, deterministic, this.unit, this.logps);
-    return { actions: this.toEnv(this.unit, batch, this.actions), logProbs: this.logps };
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return this.net.namedParameters().map(([n, p]) => [`pi.${n}`, p] as [string, Tensor]);
-  }
-}
-
-/** Twin soft Q networks Q_1, Q_2 on [s, a]. */
-export class TwinQ extends Module {
-  readonly q1: MLP;
-  readonly q2: MLP;
-
-  constructor(
-    readonly inDim: number,
-    hidden: number[],
-    activation: Activation,
-    rng: Rng,
-  ) {
-    super();
-    this.q1 = new MLP([inDim, ...hidden, 1], rng, { activation });
-    this.q2 = new MLP([inDim, ...hidden, 1], rng, { activation });
-  }
-
-  namedParameters(): [string, Tensor][] {
-    return [
-      ...this.q1.namedParameters().map(([n, p]) => [`q1.${n}`, p] as [string, Tensor]),
-      ...this.q2.namedParameters().map(([n, p]) => [`q2.${n}`, p] as [string, Tensor]),
-    ];
-  }
-}
-
-export interface SacCoreConfig {
-  gamma: number;
-  tau: number;
-  lr: number;
-  /** Initial entropy temperature alpha (SB3 'auto' starts at 1). */
-  alphaInit: number;
-  /** Learn alpha towards targetEntropy; false keeps alphaInit. */
-  autoAlpha: boolean;
-  /** null: -|A| (SB3's 'auto'). */
-  targetEntropy: number | null;
-  /** Polyak-update the targets every this many gradient steps (SB3 target_update_interval). */
-  targetUpdateInterval: number;
-  hidden: number[];
-  activation: Activation;
-  logStdMin: number;
-  logStdMax: number;
-}
-
-export interface SacStepLog {
-  criticLoss: number;
-  actorLoss: number;
-  alpha: number;
-  alphaLoss: number;
-  entropy: number;
-  qMean: number;
-}
-
-/** The SAC learner: networks, optimizers and one gradient step on a batch of transitions. */
-export class SacLearner {
-  readonly actor: SquashedGaussianActor;
-  readonly critic: TwinQ;
-  readonly criticTarget: TwinQ;
-  readonly logAlpha: Tensor;
-  readonly actorOpt: Adam;
-  readonly criticOpt: Adam;
-  readonly alphaOpt: Adam;
-  readonly targetEntropy: number;
-  gradSteps = 0;
-  private readonly actorParams: Tensor[];
-  private readonly criticParams: Tensor[];
-  private readonly targetParams: Tensor[];
-  // Reused raw buffers (batch-size dependent).
-  private B = -1;
-  private sa = new Float32Array(0);
-  private nextAct = new Float32Array(0);
-  private nextLogp = new Float32Array(0);
-  private y = new Float32Array(0);
-
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    low: Float32Array,
-    high: Float32Array,
-    rng: Rng,
-    readonly c: SacCoreConfig,
-  ) {
-    this.actor = new SquashedGaussianActor(obsDim, actDim, low, high, rng.split(), {
-      hidden: c.hidden,
-      activation: c.activation,
-      logStdMin: c.logStdMin,
-      logStdMax: c.logStdMax,
-    });
-    const qRng = rng.split();
-    this.critic = new TwinQ(obsDim + actDim, c.hidden, c.activation, qRng);
-    this.criticTarget = new TwinQ(obsDim + actDim, c.hidden, c.activation, new Rng(0));
-    this.actorParams = this.actor.parameters();
-    this.criticParams = this.critic.parameters();
-    this.targetParams = this.criticTarget.parameters();
-    this.targetParams.forEach((p, i) => p.data.set(this.criticParams[i].data));
-    this.logAlpha = Tensor.param(Float32Array.of(Math.log(c.alphaInit)), [1], 'logAlpha');
-    this.targetEntropy = c.targetEntropy ?? -actDim;
-    this.actorOpt = new Adam(this.actorParams, { lr: c.lr });
-    this.criticOpt = new Adam(this.criticParams, { lr: c.lr });
-    this.alphaOpt = new Adam([this.logAlpha], { lr: c.lr });
-  }
-
-  get alpha(): number {
-    return Math.exp(this.logAlpha.data[0]);
-  }
-
-  private buffers(B: number): void {
-    if (B === this.B) return;
-    this.B = B;
-    this.sa = new Float32Array(B * (this.obsDim + this.actDim));
-    this.nextAct = new Float32Array(B * this.actDim);
-    this.nextLogp = new Float32Array(B);
-    this.y = new Float32Array(B);
-  }
-
-  /** [s, a] rows into this.sa. */
-  private joinSA(obs: Float32Array, act: Float32Array, B: number): Float32Array {
-    const D = this.obsDim,
-      A = this.actDim,
-      W = D + A,
-      sa = this.sa;
-    for (let i = 0; i < B; i++) {
-      for (let j = 0; j < D; j++) sa[i * W + j] = obs[i * D + j];
-      for (let j = 0; j < A; j++) sa[i * W + D + j] = act[i * A + j];
-    }
-    return sa;
-  }
-
-  /**
-   * The soft targets y of a batch, off the tape (into a reused buffer): a' ~ pi(.|s') drawn from
-   * `rng`, then softTarget with the target critics. Only `terminated` zeroes the bootstrap; a
-   * truncated transition (a time limit outside the MDP) bootstraps from s' like any other.
-   */
-  targets(b: ReplayBatch, rng: Rng, alpha = this.alpha): Float32Array {
-    const B = b.size;
-    this.buffers(B);
-    this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
-    const saNext = this.joinSA(b.nextObs, this.nextAct, B);
-    const t1 = this.criticTarget.q1.predict(saNext, B),
-      t2 = this.criticTarget.q2.predict(saNext, B);
-    const y = this.y;
-    for (let i = 0; i < B; i++) y[i] = softTarget(b.rewards[i], b.terminated[i] !== 0, Math.min(t1[i], t2[i]), this.nextLogp[i], alpha, this.c.gamma);
-    return y;
-  }
-
-  /**
-   * One SAC gradient step on a batch (actions in [-1, 1]); `rng` draws the reparameterisation noise.
-   * The step runs in a BufferArena: from the second step on its tape reuses the previous step's
-   * buffers (issue 12: allocation and GC were ~10% of an update). Nothing made inside outlives it.
-   */
-  train(b: ReplayBatch, rng: Rng): SacStepLog {
-    return this.arena.run(() => this.step(b, rng));
-  }
-
-  /** The steps' buffer arena (its `allocations` counter is how tests see a steady state allocate nothing). */
-  readonly arena = new BufferArena();
-
-  private step(b: ReplayBatch, rng: Rng): SacStepLog {
-    const c = this.c,
-      B = b.size,
-      D = this.obsDim,
-      W = D + this.actDim;
-    this.buffers(B);
-    const alpha = this.alpha;
-
-    // Actor sample on s (on the tape): feeds both the alpha loss and, after the critic step, the actor loss.
-    const obsT = new Tensor(b.obs, [B, D]);
-    const dist = this.actor.distribution(obsT);
-    const { action, logProb } = dist.rsample(rng);
-    let alphaLoss = 0,
-      entropy = 0;
-    for (let i = 0; i < B; i++) entropy -= logProb.data[i];
-    entropy /= B;
-    if (c.autoAlpha) {
-      // d/d log(alpha) of -E[log alpha (log pi + H_target)] = -(E[log pi] + H_target), computed directly.
-      const g = entropy - this.targetEntropy;
-      alphaLoss = -this.logAlpha.data[0] * (-entropy + this.targetEntropy);
-      this.alphaOpt.step([new Tensor(Float32Array.of(g), [1])]);
-    }
-
-    const y = this.targets(b, rng, alpha);
-
-    // Critic step.
-    const sa = new Tensor(this.joinSA(b.obs, b.actions, B), [B, W]);
-    const yT = new Tensor(y, [B, 1]);
-    const q1 = this.critic.q1.forward(sa),
-      q2 = this.critic.q2.forward(sa);
-    const criticLoss = mul(add(mean(square(sub(q1, yT))), mean(square(sub(q2, yT)))), 0.5);
-    checkLoss(criticLoss, 'sac critic loss', this.gradSteps);
-    this.criticOpt.step(grad(criticLoss, this.criticParams));
-    let qMean = 0;
-    for (let i = 0; i < B; i++) qMean += q1.data[i];
-
-    // Actor step through the updated critics (their parameters are not updated by this loss).
-    // The critics' parameters are frozen for this pass, so the tape skips their weight gradients.
-    for (const p of this.criticParams) p.requiresGrad = false;
-    let actorLoss: Tensor;
-    try {
-      const saPi = concat([obsT, action], 1);
-      const qPi = minimum(this.critic.q1.forward(saPi), this.critic.q2.forward(saPi));
-      actorLoss = mean(sub(mul(logProb, alpha), reshape(qPi, [B])));
-      checkLoss(actorLoss, 'sac actor loss', this.gradSteps);
-      this.actorOpt.step(grad(actorLoss, this.actorParams));
-    } finally {
-      for (const p of this.criticParams) p.requiresGrad = true;
-    }
-
-    this.gradSteps++;
-    if (this.gradSteps % c.targetUpdateInterval === 0) this.polyak(c.tau);
-    return { criticLoss: criticLoss.item(), actorLoss: actorLoss.item(), alpha, alphaLoss, entropy, qMean: qMean / B };
-  }
-
-  /** theta' <- (1 - tau) theta' + tau theta (nn's polyak: WebAssembly SIMD over each float32 buffer). */
-  polyak(tau: number): void {
-    polyak(this.targetParams, this.criticParams, tau);
-  }
-
-  /** Modules and optimizers, in checkpoint order. */
-  parts(): { modules: Module[]; optimizers: [string, Adam][] } {
-    const alpha = new (class extends Module {
-      constructor(private readonly p: Tensor) {
-        super();
-      }
-      namedParameters(): [string, Tensor][] {
-        return [['logAlpha', this.p]];
-      }
-    })(this.logAlpha);
-    const prefixed = (prefix: string, m: Module) =>
-      new (class extends Module {
-        namedParameters(): [string, Tensor][] {
-          return m.namedParameters().map(([n, p]) => [`${prefix}.${n}`, p] as [string, Tensor]);
-        }
-      })();
-    return {
-      modules: [this.actor, prefixed('critic', this.critic), prefixed('criticTarget', this.criticTarget), alpha],
-      optimizers: [
-        ['actorOpt', this.actorOpt],
-        ['criticOpt', this.criticOpt],
-        ['alphaOpt', this.alphaOpt],
-      ],
-    };
-  }
-}
+import { boxBounds, makeTrainingEnvs, meanStd } from './common.ts';
+import { BaseAlgorithm, type StatePart } from './base.ts';
+import { SacLearner, type SacCoreConfig, type SacStepLog } from './sac-learner.ts';
+import type { UpdateLog } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
-// The SAC algorithm: its own off-policy step loop around the learner.
+// Configuration.
 
 export interface SacConfig extends SacCoreConfig {
   env: string;
@@ -444,26 +91,16 @@ export const SAC_CHECKS: Checks<SacConfig> = {
   hidden: (v) => (Array.isArray(v) && v.length > 0 && v.every((h) => Number.isInteger(h) && h > 0) ? null : 'must be a non-empty array of positive integers'),
 };
 
-/** The Box bounds of a continuous env, or an error naming the space. */
-export function boxBounds(algo: string, space: unknown): { low: Float32Array; high: Float32Array } {
-  if (!(space instanceof Box)) throw new TypeError(`${algo}: needs a continuous (Box) action space, got ${String(space)}`);
-  const low = Float32Array.from(space.low as ArrayLike<number>),
-    high = Float32Array.from(space.high as ArrayLike<number>);
-  for (let i = 0; i < low.length; i++) {
-    if (!Number.isFinite(low[i]) || !Number.isFinite(high[i]))
-      throw new RangeError(`${algo}: the action space ${String(space)} must be bounded to rescale [-1, 1] actions`);
-  }
-  return { low, high };
-}
+// ---------------------------------------------------------------------------------------------
+// The loop.
 
-export class SAC implements Algorithm<SacConfig> {
+export class SAC extends BaseAlgorithm<SacConfig> {
   readonly name: string = 'sac';
   readonly config: SacConfig;
   readonly env: SyncVectorEnv;
   readonly learner: SacLearner;
   readonly replay: ReplayBuffer;
   readonly policy: SquashedGaussianActor;
-  iteration = 0;
   protected envSteps = 0;
   protected readonly rng: Rng;
   protected readonly actRng: Rng;
@@ -474,10 +111,9 @@ export class SAC implements Algorithm<SacConfig> {
   private readonly epReturn: Float64Array;
   private readonly epLength: Int32Array;
   protected recent: { return: number; length: number }[] = [];
-  private start = performance.now();
-  private priorSeconds = 0;
 
   constructor(config: Partial<SacConfig> = {}, name = 'sac', defaults: SacConfig = SAC_DEFAULTS) {
+    super();
     this.name = name;
     const c = (this.config = resolveConfig(name, defaults, config, SAC_CHECKS));
     const rng = new Rng(c.seed);
@@ -565,54 +201,26 @@ export class SAC implements Algorithm<SacConfig> {
     return { ...this.logFields(episodes), ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])), gradSteps: this.learner.gradSteps };
   }
 
+  /** The counters and the episode statistics over the last 100 episodes. */
   protected logFields(episodes: number) {
     const r = meanStd(this.recent.map((e) => e.return));
-    return {
-      iteration: this.iteration,
-      steps: this.envSteps,
-      seconds: this.seconds(),
-      episodes,
-      returnMean: r.mean,
-      returnStd: r.std,
-      lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
-    };
+    return { ...this.counters(), episodes, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(this.recent.map((e) => e.length)).mean };
   }
 
-  protected seconds(): number {
-    return this.priorSeconds + (performance.now() - this.start) / 1000;
+  /** Modules and optimizers, in checkpoint order: actor, critics, target critics, alpha. */
+  protected checkpointParts(): { modules: Module[]; optimizers: [string, Optimizer][] } {
+    return this.learner.parts();
   }
 
-  /** Train until totalSteps, or until `stop` says so after an update. */
-  learn(opts: LearnOptions = {}): UpdateLog[] {
-    return learnLoop(this, this.config.totalSteps, opts);
-  }
-
-  /** Deterministic evaluation (tanh of the mean) on fresh envs, as SB3's evaluate_policy. */
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    return evaluate(this.policy, this.config.env, opts);
-  }
-
-  /** Parameters, optimizer moments, the replay buffer's held transitions, RNG streams and counters. */
-  getState(): AlgorithmState {
-    const { modules, optimizers } = this.learner.parts();
-    const opts = optimizers.map(([name, o]) => [name, optimizerToState(name, o)] as const);
+  /** The replay buffer's held transitions, the RNG streams, the env loop's observations and episodes. */
+  protected override loopState(): StatePart {
     const env = this.env as unknown as { getState?(): unknown };
     return {
-      tensors: [
-        ...modules.flatMap((m) => m.namedParameters()),
-        ...opts.flatMap(([, o]) => o.tensors),
-        ...bufferTensors('replay', this.replay),
-        ...this.extraTensors(),
-      ],
+      tensors: replayTensors('replay', this.replay),
       meta: {
-        algo: this.name,
-        config: this.config,
-        iteration: this.iteration,
-        seconds: this.seconds(),
         envSteps: this.envSteps,
         gradSteps: this.learner.gradSteps,
-        optimizers: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])),
-        replay: bufferMeta(this.replay),
+        replay: replayMeta(this.replay),
         rng: this.rng.getState(),
         actRng: this.actRng.getState(),
         obs: Array.from(this.obs),
@@ -620,29 +228,12 @@ export class SAC implements Algorithm<SacConfig> {
         epLength: Array.from(this.epLength),
         recent: this.recent,
         env: env.getState ? env.getState() : null,
-        ...this.extraMeta(),
       },
     };
   }
 
-  protected extraTensors(): [string, Tensor][] {
-    return [];
-  }
-
-  protected extraMeta(): Record<string, unknown> {
-    return {};
-  }
-
-  protected restoreExtra(_tensors: Map<string, Tensor>, _meta: Record<string, any>): void {}
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as Record<string, any>;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    const { modules, optimizers } = this.learner.parts();
-    for (const mod of modules) loadModule(mod, tensors);
-    for (const [name, o] of optimizers) optimizerFromState(name, o, tensors, m.optimizers?.[name]);
-    restoreBuffer('replay', this.replay, tensors, m.replay);
+  protected override restoreLoop(m: Record<string, any>, tensors: Map<string, Tensor>): void {
+    restoreReplay('replay', this.replay, tensors, m.replay);
     this.rng.setState(m.rng);
     this.actRng.setState(m.actRng);
     this.obs.set(m.obs);
@@ -653,52 +244,10 @@ export class SAC implements Algorithm<SacConfig> {
     if (m.env !== null && env.setState) env.setState(m.env);
     this.envSteps = m.envSteps;
     this.learner.gradSteps = m.gradSteps;
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-    this.restoreExtra(tensors, m);
   }
 
   /** The networks divergence is checked on (the driver's checkDivergence): actor, critics, targets. */
-  trainedModules(): Module[] {
+  override trainedModules(): Module[] {
     return [this.learner.actor, this.learner.critic, this.learner.criticTarget];
   }
-
-  close(): void {
-    this.env.close();
-  }
-}
-
-/** A replay buffer's held rows as checkpoint tensors, and its flags and position as JSON. */
-export function bufferTensors(prefix: string, rb: ReplayBuffer): [string, Tensor][] {
-  const n = rb.size,
-    D = rb.obsDim,
-    A = rb.actDim;
-  return [
-    [`${prefix}.obs`, new Tensor(rb.obs.slice(0, n * D), [n * D])],
-    [`${prefix}.actions`, new Tensor(rb.actions.slice(0, n * A), [n * A])],
-    [`${prefix}.rewards`, new Tensor(rb.rewards.slice(0, n), [n])],
-    [`${prefix}.nextObs`, new Tensor(rb.nextObs.slice(0, n * D), [n * D])],
-  ];
-}
-
-export function bufferMeta(rb: ReplayBuffer): Record<string, unknown> {
-  return {
-    ...rb.getState(),
-    capacity: rb.capacity,
-    terminated: Array.from(rb.terminated.subarray(0, rb.size)),
-    truncated: Array.from(rb.truncated.subarray(0, rb.size)),
-  };
-}
-
-export function restoreBuffer(prefix: string, rb: ReplayBuffer, tensors: Map<string, Tensor>, m: any): void {
-  if (!m || m.capacity !== rb.capacity) throw new Error(`checkpoint: buffer '${prefix}' capacity ${m?.capacity} differs from this run's ${rb.capacity}`);
-  for (const k of ['obs', 'actions', 'rewards', 'nextObs'] as const) {
-    const t = tensors.get(`${prefix}.${k}`);
-    if (!t) throw new Error(`checkpoint: missing buffer tensor '${prefix}.${k}'`);
-    rb[k].set(t.data);
-  }
-  rb.terminated.set(m.terminated);
-  rb.truncated.set(m.truncated);
-  rb.setState(m);
 }

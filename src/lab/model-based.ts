@@ -10,7 +10,7 @@
 import { Rng } from '../rng/index.ts';
 import { make } from '../envs/index.ts';
 import { GaussianEnsemble, likelihoodRatioGradient, pathwiseGradient } from '../models/index.ts';
-import { SquashedGaussianActor } from '../algos/sac.ts';
+import { SquashedGaussianActor } from '../policies/actor-critic.ts';
 
 export interface ModelBasedOptions {
   seed: number;

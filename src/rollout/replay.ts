@@ -6,6 +6,7 @@
  * observation, never the first observation of the next episode.
  */
 import type { Rng } from '../rng/index.ts';
+import { Tensor } from '../tensor/index.ts';
 
 /** A sampled minibatch; the arrays are reused by the next sample() with the same batch size. */
 export interface ReplayBatch {
@@ -151,4 +152,42 @@ export class ReplayBuffer {
     this.pos = s.pos;
     this.size = s.size;
   }
+}
+
+// Checkpoints: the held rows as tensors, the flags and the ring position as JSON (SAC, MBPO, mbpg).
+
+/** A replay buffer's held rows as checkpoint tensors named `${prefix}.obs`, ... (the first `size` rows only). */
+export function replayTensors(prefix: string, rb: ReplayBuffer): [string, Tensor][] {
+  const n = rb.size,
+    D = rb.obsDim,
+    A = rb.actDim;
+  return [
+    [`${prefix}.obs`, new Tensor(rb.obs.slice(0, n * D), [n * D])],
+    [`${prefix}.actions`, new Tensor(rb.actions.slice(0, n * A), [n * A])],
+    [`${prefix}.rewards`, new Tensor(rb.rewards.slice(0, n), [n])],
+    [`${prefix}.nextObs`, new Tensor(rb.nextObs.slice(0, n * D), [n * D])],
+  ];
+}
+
+/** The JSON half of a replay buffer's checkpoint (see replayTensors). */
+export function replayMeta(rb: ReplayBuffer): Record<string, unknown> {
+  return {
+    ...rb.getState(),
+    capacity: rb.capacity,
+    terminated: Array.from(rb.terminated.subarray(0, rb.size)),
+    truncated: Array.from(rb.truncated.subarray(0, rb.size)),
+  };
+}
+
+/** Refill a replay buffer from replayTensors' tensors and replayMeta's JSON (same capacity required). */
+export function restoreReplay(prefix: string, rb: ReplayBuffer, tensors: Map<string, Tensor>, m: any): void {
+  if (!m || m.capacity !== rb.capacity) throw new Error(`checkpoint: buffer '${prefix}' capacity ${m?.capacity} differs from this run's ${rb.capacity}`);
+  for (const k of ['obs', 'actions', 'rewards', 'nextObs'] as const) {
+    const t = tensors.get(`${prefix}.${k}`);
+    if (!t) throw new Error(`checkpoint: missing buffer tensor '${prefix}.${k}'`);
+    rb[k].set(t.data);
+  }
+  rb.terminated.set(m.terminated);
+  rb.truncated.set(m.truncated);
+  rb.setState(m);
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SAC, SAC_DEFAULTS, SAC_PRESETS, type SacCoreConfig } from '../../src/algos/sac.ts';
+import { SAC, SAC_DEFAULTS, SAC_PRESETS } from '../../src/algos/sac.ts';
+import type { SacCoreConfig } from '../../src/algos/sac-learner.ts';
 import { make } from '../../src/envs/index.ts';
 import { ReplayBuffer } from '../../src/rollout/index.ts';
 import { Rng } from '../../src/rng/index.ts';
@@ -107,7 +108,7 @@ test('SAC learns Pendulum-v1 to -250 or better within 20,000 steps', { timeout: 
 });
 
 test('SAC actor: the tape-free sample log-probability equals SquashedGaussian.logProb; actions rescale to the Box', async () => {
-  const { SquashedGaussianActor } = await import('../../src/algos/sac.ts');
+  const { SquashedGaussianActor } = await import('../../src/policies/actor-critic.ts');
   const { Tensor } = await import('../../src/tensor/index.ts');
   const actor = new SquashedGaussianActor(3, 2, Float32Array.of(-2, 0), Float32Array.of(2, 10), new Rng(1), {
     hidden: [16],
@@ -172,14 +173,14 @@ function batchOf(rows: { obs: number[]; act: number[]; r: number; next: number[]
 }
 
 test('soft target: terminated transitions do not bootstrap, truncated ones do (hand-computed)', async () => {
-  const { softTarget } = await import('../../src/algos/sac.ts');
+  const { softTarget } = await import('../../src/algos/sac-learner.ts');
   // y = r + gamma (1 - terminated) (min Q' - alpha log pi) = 1 + 0.99 (5 - 0.2 * -2) = 6.346
   assert.equal(softTarget(1, true, 5, -2, 0.2, 0.99), 1);
   assert.ok(Math.abs(softTarget(1, false, 5, -2, 0.2, 0.99) - 6.346) < 1e-12);
 });
 
 test('SAC critic targets on a batch: terminated -> r; truncated bootstraps exactly like a mid-episode step', async () => {
-  const { SacLearner } = await import('../../src/algos/sac.ts');
+  const { SacLearner } = await import('../../src/algos/sac-learner.ts');
   // A near-deterministic actor (sigma = e^-20) so that a' = tanh(mu(s')) for every row.
   const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, logStdMin: -20, logStdMax: -20 });
   const next = [0.3, -0.2, 0.5];
@@ -197,7 +198,7 @@ test('SAC critic targets on a batch: terminated -> r; truncated bootstraps exact
 });
 
 test('SAC actor loss for fixed weights and noise equals a float64 computation (tanh log-det included)', async () => {
-  const { SacLearner } = await import('../../src/algos/sac.ts');
+  const { SacLearner } = await import('../../src/algos/sac-learner.ts');
   // lr 0: the step changes nothing, so the logged actor loss is the loss at these weights.
   const L = new SacLearner(3, 2, Float32Array.of(-1, -1), Float32Array.of(1, 1), new Rng(1), { ...CORE });
   const last = L.actor.net.layers[L.actor.net.layers.length - 1];
@@ -240,7 +241,7 @@ test('SAC actor loss for fixed weights and noise equals a float64 computation (t
 });
 
 test('SAC steps allocate no typed arrays in steady state (BufferArena), and Polyak moves targets by tau exactly', async () => {
-  const { SacLearner } = await import('../../src/algos/sac.ts');
+  const { SacLearner } = await import('../../src/algos/sac-learner.ts');
   const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, hidden: [8, 8] });
   const rows = Array.from({ length: 16 }, (_, i) => ({
     obs: [i / 16, 0.5, -0.3],

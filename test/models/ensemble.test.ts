@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { GaussianEnsemble, branchedRollout, terminationFn, pathwiseReturn, type TransitionData } from '../../src/models/index.ts';
 import { ReplayBuffer } from '../../src/rollout/index.ts';
-import { SquashedGaussianActor } from '../../src/algos/sac.ts';
+import { SquashedGaussianActor } from '../../src/policies/actor-critic.ts';
 import { grad } from '../../src/tensor/index.ts';
 
 /** s' = s + [0.3 sin(2a), 0.2 s0 - 0.1 s1] + N(0, 0.01^2), r = 1 - s0^2 + N(0, 0.05^2). */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor } from '../../src/tensor/index.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from '../../src/policies/index.ts';
-import { SquashedGaussianActor } from '../../src/algos/sac.ts';
+import { SquashedGaussianActor } from '../../src/policies/actor-critic.ts';
 
 // The log-probabilities act() records (pi_old's, the denominators of PPO/TRPO ratios and importance
 // weights) must be those of distribution().logProb for the same actions: act() computes them off the

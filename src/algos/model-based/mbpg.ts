@@ -19,12 +19,11 @@ import { Rng } from '../../rng/index.ts';
 import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, square, add } from '../../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss, type Module } from '../../nn/index.ts';
 import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
-import { ReplayBuffer, gae } from '../../rollout/index.ts';
+import { ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
 import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, type EnsembleOptions, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
 import { resolveConfig, must } from '../../train/config.ts';
-import { evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, type EvalResult } from '../common.ts';
-import { boxBounds, bufferTensors, bufferMeta, restoreBuffer } from '../sac.ts';
+import { boxBounds, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, type EvalResult } from '../common.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from '../types.ts';
 
 export interface MbpgConfig {
@@ -312,7 +311,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
         ...this.value.namedParameters(),
         ...this.model.namedParameters(),
         ...o.tensors,
-        ...bufferTensors('real', this.real),
+        ...replayTensors('real', this.real),
         ...this.model.optimizers().flatMap(([name, mo]) => optimizerToState(name, mo).tensors),
       ],
       meta: {
@@ -323,7 +322,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
         opt: o.meta,
         model: this.model.getMeta(),
         rng: this.rng.getState(),
-        real: bufferMeta(this.real),
+        real: replayMeta(this.real),
         modelOpts: Object.fromEntries(this.model.optimizers().map(([name, mo]) => [name, optimizerToState(name, mo).meta])),
       },
     };
@@ -339,7 +338,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     optimizerFromState('opt', this.opt, t, m.opt);
     for (const [name, mo] of this.model.optimizers()) optimizerFromState(name, mo, t, m.modelOpts?.[name]);
     this.model.setMeta(m.model);
-    restoreBuffer('real', this.real, t, m.real);
+    restoreReplay('real', this.real, t, m.real);
     this.rng.setState(m.rng);
     this.iteration = m.iteration;
     this.envSteps = m.envSteps;

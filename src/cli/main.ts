@@ -18,6 +18,8 @@ import { loadEnvsFor } from './load-envs.ts';
 import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
 import { trainHelpKeys } from './train-help.ts';
+import { sweepCommand } from './sweep.ts';
+import { workerCommand } from './worker.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -135,6 +137,43 @@ Examples:
     .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .action(dashboardCommand);
+
+  // Sweeps: on this machine's cores, or on a Redis queue (--redis) served by `ascent worker`s.
+  const redisOptions = (cmd: Command) =>
+    cmd
+      .option('--tls-ca <file.pem>', 'rediss://: the certificate authority of the server (default: the system roots)')
+      .option('--tls-servername <name>', "rediss://: the name the server's certificate must carry (default: the URL's host)")
+      .option('--tls-insecure', 'rediss://: accept any server certificate (testing only)');
+  redisOptions(
+    program
+      .command('sweep')
+      .description(
+        'seeds x settings from a YAML file (grid or random search), trained here or by workers (--redis); sweep status <sweep>: scores and the best configuration',
+      )
+      .argument('<file.yaml|status>', "the sweep file, or 'status'")
+      .argument('[sweep]', 'with status: the sweep id or its file')
+      .option(
+        '--redis <url>',
+        'enqueue on this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS; password also from ASCENT_REDIS_PASSWORD) and collect the results; default: run the jobs on this machine',
+      )
+      .option('--jobs <n>', 'without --redis: jobs trained at once (default: the number of cores)', int('jobs', 1, 1024))
+      .option('--out <dir>', 'parent of the sweep directory (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
+      .option('--no-wait', 'with --redis: enqueue and return (print the sweep id)')
+      .option('--json', 'with status: machine-readable output'),
+  ).action(sweepCommand);
+
+  redisOptions(
+    program
+      .command('worker')
+      .description('take sweep jobs from a Redis queue and train them (checkpoints and results with checksums go back to the queue)')
+      .requiredOption(
+        '--redis <url>',
+        'the Redis of the sweeps (redis://[user:password@]host[:port][/db], rediss:// for TLS; password also from ASCENT_REDIS_PASSWORD)',
+      )
+      .option('--jobs <n>', 'jobs trained at once', int('jobs', 1, 1024), 1)
+      .option('--out <dir>', 'parent of the run directories (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
+      .option('--lock-ms <ms>', "milliseconds after which a silent worker's job is handed to another", int('lock-ms', 1000, 3_600_000), 30_000),
+  ).action(workerCommand);
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
   lab

@@ -1,0 +1,41 @@
+/**
+ * `ascent worker --redis URL`: take sweep jobs from the queue, train each with `ascent train` (run
+ * directories under --out), upload checkpoints while training and results with checksums at the
+ * end. Ctrl-C or SIGTERM: the running jobs save a checkpoint and go back to the queue; a second
+ * signal exits at once (the queue hands the jobs out again once their locks expire).
+ */
+import { connectRedis, redisTarget, type RedisFlags } from '../distributed/redis.ts';
+import { runWorker } from '../distributed/queue.ts';
+
+export interface WorkerFlags extends RedisFlags {
+  redis: string;
+  jobs: number;
+  out: string;
+  lockMs: number;
+}
+
+export async function workerCommand(f: WorkerFlags): Promise<void> {
+  const target = redisTarget(f.redis, f);
+  const redis = await connectRedis(target, { persistent: true });
+  const say = (line: string) => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      say(`second ${sig}: exiting now; the jobs go back to the queue when their locks expire`);
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
+    say(`${sig}: the running jobs save checkpoints and go back to the queue (${sig} again to quit now)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  say(`worker on ${target.shown}: ${f.jobs} job${f.jobs === 1 ? '' : 's'} at a time, run directories under ${f.out}`);
+  try {
+    await runWorker(redis, target, { out: f.out, concurrency: f.jobs, lockMs: f.lockMs, log: say }, controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    redis.disconnect();
+  }
+  say('worker stopped');
+}

@@ -58,11 +58,15 @@ export function loadPolicy(bytes) {
       x[i] = v;
     }
     for (const l of layers) {
-      for (let o = 0; o < l.m; o++) {
-        let s = l.b[o];
-        for (let i = 0; i < l.n; i++) s += x[i] * l.w[i * l.m + o];
-        y[o] = l.f(s);
+      // y = x W + b, W row-major [n, m]: rows in order, so the inner loop reads W contiguously.
+      const m = l.m, w = l.w;
+      for (let o = 0; o < m; o++) y[o] = l.b[o];
+      for (let i = 0; i < l.n; i++) {
+        const xi = x[i];
+        if (xi === 0) continue; // ReLU zeros
+        for (let o = 0, r = i * m; o < m; o++) y[o] += xi * w[r + o];
       }
+      for (let o = 0; o < m; o++) y[o] = l.f(y[o]);
       [x, y] = [y, x];
     }
     return x;

@@ -1,6 +1,16 @@
 /** Shape ops: broadcasting and its adjoint, reshape, transpose, concat, slice, gathers. */
-import { Tensor, record, allocData, sizeOf, shapeStr, type Shape } from '../tensor.ts';
+import { Tensor, record, allocData, sizeOf, shapeStr, type Shape, type Data } from '../tensor.ts';
 import { broadcastInto, broadcastShapes, stridesOf, sumAxis, splitAt } from '../kernels.ts';
+
+/**
+ * dst[dOff..dOff+len) = src[sOff..sOff+len). Short runs copy in a loop: a subarray view per run
+ * costs more than the copy itself (slice, concat and their adjoints copy one short run per row:
+ * a [100, 2] slice into [100, 1] made 100 views; issue 12, per-op overhead at small sizes).
+ */
+function copyRun(src: Data, sOff: number, dst: Data, dOff: number, len: number): void {
+  if (len < 64) for (let i = 0; i < len; i++) dst[dOff + i] = src[sOff + i];
+  else dst.set(src.subarray(sOff, sOff + len), dOff);
+}
 
 /** Normalise a possibly negative axis, with an error naming the op. */
 export function axisOf(op: string, axis: number, rank: number): number {
@@ -121,7 +131,7 @@ export function concat(xs: Tensor[], axis = 0): Tensor {
   let pos = 0;
   for (const x of xs) {
     const w = x.shape[ax] * inner;
-    for (let i = 0; i < outer; i++) o.set(x.data.subarray(i * w, (i + 1) * w), i * rowOut + pos);
+    for (let i = 0; i < outer; i++) copyRun(x.data, i * w, o, i * rowOut + pos, w);
     pos += w;
   }
   return record('concat', new Tensor(o, shape), xs, (g) => {
@@ -148,7 +158,7 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const w = (end - start) * inner;
   for (let i = 0; i < outer; i++) {
     const src = i * len * inner + start * inner;
-    o.set(x.data.subarray(src, src + w), i * w);
+    copyRun(x.data, src, o, i * w, w);
   }
   return record('slice', new Tensor(o, shape), [x], (g) => [padAxis(g, ax, start, len)]);
 }
@@ -160,7 +170,7 @@ export function padAxis(x: Tensor, axis: number, start: number, len: number): Te
   shape[axis] = len;
   const o = allocData(x.dtype, sizeOf(shape));
   const w = n * inner;
-  for (let i = 0; i < outer; i++) o.set(x.data.subarray(i * w, (i + 1) * w), i * len * inner + start * inner);
+  for (let i = 0; i < outer; i++) copyRun(x.data, i * w, o, i * len * inner + start * inner, w);
   return record('padAxis', new Tensor(o, shape), [x], (g) => [slice(g, axis, start, start + n)]);
 }
 
@@ -186,7 +196,7 @@ export function gather(x: Tensor, idx: ArrayLike<number>, axis = 0): Tensor {
   for (let i = 0; i < outer; i++) {
     for (let j = 0; j < k; j++) {
       const src = (i * len + indices[j]) * inner;
-      o.set(x.data.subarray(src, src + inner), (i * k + j) * inner);
+      copyRun(x.data, src, o, (i * k + j) * inner, inner);
     }
   }
   return record('gather', new Tensor(o, shape), [x], (g) => [scatterAdd(g, indices, ax, len)]);

@@ -1,6 +1,6 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh } from '../tensor/index.ts';
+import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh, mlp, FusedMlpKernels, type MlpLayerActivation } from '../tensor/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
@@ -186,12 +186,29 @@ export class MLP extends Module {
     if (x.rank !== 2 || x.shape[1] !== this.inFeatures) {
       throw new RangeError(`MLP.forward: expected input [batch, ${this.inFeatures}], got [${x.shape.join(',')}]`);
     }
-    let h = x;
     const last = this.layers.length - 1;
-    const act = this.opts.activation ?? 'tanh';
+    const act = this.opts.activation ?? 'tanh',
+      outAct = this.opts.outputActivation ?? 'identity';
+    // relu/tanh hidden layers and a relu/tanh/identity output: the whole network as one op
+    // (tensor/ops/mlp.ts), which falls back to the per-layer ops itself for float64 or without wasm.
+    if ((act === 'relu' || act === 'tanh') && (outAct === 'relu' || outAct === 'tanh' || outAct === 'identity')) {
+      this.fused ??= new FusedMlpKernels(this.sizes);
+      const acts: MlpLayerActivation[] = this.layers.map((_, i) => (i === last ? outAct : act));
+      return mlp(
+        x,
+        this.layers.map((l) => l.weight),
+        this.layers.map((l) => l.bias),
+        acts,
+        this.fused,
+      );
+    }
+    let h = x;
     for (let i = 0; i < last; i++) h = this.layers[i].forwardAct(h, act);
-    return this.layers[last].forwardAct(h, this.opts.outputActivation ?? 'identity');
+    return this.layers[last].forwardAct(h, outAct);
   }
+
+  /** The network's WebAssembly state for the whole-MLP op (made on first use). */
+  private fused: FusedMlpKernels | undefined;
 
   namedParameters(): [string, Tensor][] {
     return this.layers.flatMap((l, i) => l.namedParameters().map(([n, p]) => [`${i}.${n}`, p] as [string, Tensor]));

@@ -15,6 +15,7 @@ export * from './ops/elementwise.ts';
 export * from './ops/reduce.ts';
 export * from './ops/shape.ts';
 export * from './ops/linalg.ts';
+export * from './ops/mlp.ts';
 export { checkGradients, type GradCheckResult, type GradCheckOptions } from './gradcheck.ts';
 export { gemm } from './kernels.ts';
 export { setWasmKernels, kernelInfo, wasmTanh, type KernelInfo } from './wasm/index.ts';

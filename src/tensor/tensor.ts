@@ -36,6 +36,17 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Run `fn` recording ops on the tape even inside noGrad (an op's backward that rebuilds a graph). */
+export function withGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

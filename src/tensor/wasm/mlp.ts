@@ -1,0 +1,272 @@
+/**
+ * A whole multilayer perceptron's forward and backward in one visit to WebAssembly memory (issue 12:
+ * at 64-unit layers and batch 100, copies into and out of the shared kernel memory moved 2.1 MB per
+ * SAC update, and every layer paid the JS cost of its own ops).
+ *
+ * Each MLP owns a private kernel instance (runtime.ts's privateKernels). The forward copies x, the
+ * weights and biases in once, runs every layer there (gemm with the bias, then relu or tanh in place)
+ * and copies out only the output; the hidden activations stay in that memory for the backward, which
+ * runs act', dW = h^T dz, db = column sums and dx = dz W^T layer after layer without leaving it.
+ *
+ * The products use the same kernel, packing and k-blocks as gemm.ts (wasmGemm, wasmDenseBackward),
+ * so values and gradients are bit for bit those of the per-layer ops whenever each of those ops runs
+ * in WebAssembly.
+ *
+ * One forward's activations are resident at a time. A second forward of the same MLP while the first
+ * one's backward has not run (two forwards on the tape) first saves the resident one to a JS buffer,
+ * and its backward copies it back in: correct in every order, fast in the usual one.
+ */
+import { allocData } from '../tensor.ts';
+import { kernels, privateKernels, bytes16, copy, type KernelExports } from './runtime.ts';
+
+/** Rows of B per k-block, as gemm.ts (the same blocks give the same float32 sums). */
+const kBlock = (ld: number) => Math.max(64, Math.min(256, Math.floor(32768 / ld)));
+const pad4 = (n: number) => (n + 3) & ~3;
+
+/** 0 identity, 1 relu, 2 tanh. */
+export type MlpActivation = 0 | 1 | 2;
+
+/** Byte offsets of one batch size's regions. */
+interface Layout {
+  n: number;
+  x: number;
+  /** Per layer: packed weights [in, ld(out)], bias [ld(out)], activations [n, ld(out)]. */
+  w: number[];
+  b: number[];
+  y: number[];
+  /** End of what a forward leaves for its backward (x, weights, activations). */
+  saved: number;
+  /** Scratch: W^T packed, two gradient buffers, dW, db, and a raw buffer for unpadding. */
+  wt: number;
+  g0: number;
+  g1: number;
+  dw: number;
+  db: number;
+  raw: number;
+  end: number;
+}
+
+/** One forward on the tape: whose activations are resident, or where they were saved. */
+export interface MlpForwardToken {
+  layout: Layout;
+  /** The resident region [0, layout.saved) copied out when another forward needed the memory. */
+  saved: Float32Array | null;
+  /** No backward will come (nothing on the tape needed it): its memory may be reused freely. */
+  done: boolean;
+}
+
+export class FusedMlpKernels {
+  private k: KernelExports | null = null;
+  private f32 = new Float32Array(0);
+  private layout: Layout | null = null;
+  private resident: MlpForwardToken | null = null;
+  /** sizes[0] inputs, sizes[i] outputs of layer i. */
+  constructor(readonly sizes: readonly number[]) {}
+
+  private plan(n: number): Layout {
+    if (this.layout?.n === n) return this.layout;
+    const s = this.sizes,
+      L = s.length - 1;
+    let at = 0;
+    const take = (floats: number) => ((at += bytes16(floats)), at - bytes16(floats));
+    const x = take(n * s[0]);
+    const w: number[] = [],
+      b: number[] = [],
+      y: number[] = [];
+    for (let i = 1; i <= L; i++) {
+      w.push(take(s[i - 1] * pad4(s[i])));
+      b.push(take(pad4(s[i])));
+      y.push(take(n * pad4(s[i])));
+    }
+    const saved = at;
+    let maxLd = 0,
+      maxWt = 0,
+      maxW = 0;
+    for (let i = 0; i <= L; i++) maxLd = Math.max(maxLd, pad4(s[i]));
+    for (let i = 1; i <= L; i++) {
+      maxWt = Math.max(maxWt, s[i] * pad4(s[i - 1]));
+      maxW = Math.max(maxW, s[i - 1] * pad4(s[i]));
+    }
+    const wt = take(maxWt),
+      g0 = take(n * maxLd),
+      g1 = take(n * maxLd),
+      dw = take(maxW),
+      db = take(maxLd),
+      raw = take(Math.max(n * maxLd, maxW));
+    return (this.layout = { n, x, w, b, y, saved, wt, g0, g1, dw, db, raw, end: at });
+  }
+
+  /** The private instance with room for `bytes` (grown in place: resident data is kept). */
+  private memory(bytes: number): KernelExports | null {
+    if (!kernels()) return null; // the kernels were turned off: the caller takes the per-layer path
+    if (!this.k) this.k = privateKernels(bytes);
+    const k = this.k;
+    if (!k) return null;
+    const have = k.memory.buffer.byteLength;
+    if (have < bytes) {
+      try {
+        k.memory.grow(Math.ceil((bytes - have) / 65536));
+      } catch {
+        return null;
+      }
+    }
+    if (this.f32.buffer !== k.memory.buffer) this.f32 = new Float32Array(k.memory.buffer);
+    return k;
+  }
+
+  /** Save the resident forward (if its backward may still come) before its memory is reused. */
+  private evict(): void {
+    const r = this.resident;
+    if (r && !r.done && r.saved === null) {
+      const len = r.layout.saved >> 2;
+      r.saved = allocData('float32', len, false) as Float32Array; // from the running arena, if any
+      r.saved.set(this.f32.subarray(0, len));
+    }
+    this.resident = null;
+  }
+
+  /**
+   * out [n, sizes[L]] = the MLP of x [n, sizes[0]]; `ws[i]` [in, out] row-major, `bs[i]` [out] or
+   * null. Returns the token its backward needs, or null (nothing done) when the kernels are off.
+   */
+  forward(x: Float32Array, n: number, ws: Float32Array[], bs: (Float32Array | null)[], acts: MlpActivation[], out: Float32Array): MlpForwardToken | null {
+    const s = this.sizes,
+      L = s.length - 1;
+    if (this.resident && (this.resident.layout.n !== n || !this.resident.done)) this.evict();
+    const lay = this.plan(n);
+    const k = this.memory(lay.end);
+    if (!k) return null;
+    const f32 = this.f32;
+    copy(x, 0, f32, lay.x >> 2, n * s[0]);
+    let a = lay.x,
+      aRow = 4 * s[0];
+    for (let i = 0; i < L; i++) {
+      const kIn = s[i],
+        m = s[i + 1],
+        ld = pad4(m);
+      if (ld === m) copy(ws[i], 0, f32, lay.w[i] >> 2, kIn * m);
+      else {
+        copy(ws[i], 0, f32, lay.raw >> 2, kIn * m);
+        k.pack(lay.raw, 4 * m, 4, lay.w[i], 4 * ld, kIn, m);
+      }
+      const bias = bs[i];
+      if (bias) copy(bias, 0, f32, lay.b[i] >> 2, m);
+      f32.fill(0, (lay.b[i] >> 2) + (bias ? m : 0), (lay.b[i] >> 2) + ld);
+      const kb = kBlock(ld),
+        c = lay.y[i];
+      for (let p0 = 0; p0 < kIn; p0 += kb) {
+        const first = p0 === 0;
+        k.gemm(a + p0 * 4, aRow, 4, lay.w[i] + p0 * 4 * ld, 4 * ld, c, 4 * ld, n, 4 * ld, Math.min(kb, kIn - p0), 1, first ? lay.b[i] : c, first ? 0 : 4 * ld);
+      }
+      if (acts[i] === 1) k.relu(c, c, n * ld);
+      else if (acts[i] === 2) k.tanh(c, c, n * ld);
+      a = c;
+      aRow = 4 * ld;
+    }
+    const m = s[L],
+      ld = pad4(m);
+    if (ld === m) copy(f32, lay.y[L - 1] >> 2, out, 0, n * m);
+    else {
+      k.pack(lay.y[L - 1], 4 * ld, 4, lay.raw, 4 * m, n, m);
+      copy(f32, lay.raw >> 2, out, 0, n * m);
+    }
+    const token: MlpForwardToken = { layout: lay, saved: null, done: false };
+    this.resident = token;
+    return token;
+  }
+
+  /**
+   * The gradients of a forward given g = dL/d out [n, sizes[L]]: dx [n, sizes[0]] and each layer's
+   * dW and db, into the arrays given (null: not wanted). Returns false (nothing done) when the kernels
+   * are off.
+   */
+  backward(
+    token: MlpForwardToken,
+    g: Float32Array,
+    acts: MlpActivation[],
+    dx: Float32Array | null,
+    dws: (Float32Array | null)[],
+    dbs: (Float32Array | null)[],
+  ): boolean {
+    const s = this.sizes,
+      L = s.length - 1,
+      lay = token.layout,
+      n = lay.n;
+    if (this.resident !== token) {
+      if (token.saved === null) return false; // saved nowhere: cannot happen while the token is live
+      this.evict();
+      this.layout = lay;
+      if (!this.memory(lay.end)) return false;
+      this.f32.set(token.saved, 0);
+      token.saved = null;
+      this.resident = token;
+    }
+    const k = this.memory(lay.end);
+    if (!k) return false;
+    const f32 = this.f32;
+    // G: dL/d y_L, rows padded to whole vectors.
+    let G = lay.g0,
+      G2 = lay.g1;
+    const mL = s[L],
+      ldL = pad4(mL);
+    if (ldL === mL) copy(g, 0, f32, G >> 2, n * mL);
+    else {
+      copy(g, 0, f32, lay.raw >> 2, n * mL);
+      k.pack(lay.raw, 4 * mL, 4, G, 4 * ldL, n, mL);
+    }
+    for (let i = L - 1; i >= 0; i--) {
+      const kIn = s[i],
+        m = s[i + 1],
+        ld = pad4(m),
+        y = lay.y[i];
+      // dz = act'(y) g, in place (y is the layer's output: relu' and tanh' are functions of it).
+      if (acts[i] === 1) k.reluBackward(y, G, G, n * ld);
+      else if (acts[i] === 2) k.tanhBackward(y, G, G, n * ld);
+      // The layer's input h: x (row stride 4 in) or the previous layer's output (4 ld(in)).
+      const h = i === 0 ? lay.x : lay.y[i - 1],
+        hRow = i === 0 ? 4 * kIn : 4 * pad4(kIn);
+      const dw = dws[i];
+      if (dw) {
+        // dW [in, ld] = h^T dz: h read transposed, k-blocks over the batch.
+        const kb = kBlock(ld);
+        for (let p0 = 0; p0 < n; p0 += kb) {
+          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld);
+        }
+        if (ld === m) copy(f32, lay.dw >> 2, dw, 0, kIn * m);
+        else {
+          k.pack(lay.dw, 4 * ld, 4, lay.raw, 4 * m, kIn, m);
+          copy(f32, lay.raw >> 2, dw, 0, kIn * m);
+        }
+      }
+      const db = dbs[i];
+      if (db && m === 1) {
+        // One column: summed in float64 and rounded once, as kernels.ts's sumAxis does for it.
+        let sum = 0;
+        for (let r = 0, at = G >> 2; r < n; r++, at += ld) sum += f32[at];
+        db[0] = sum;
+      } else if (db) {
+        k.colsum(G, lay.db, n, 4 * ld);
+        copy(f32, lay.db >> 2, db, 0, m);
+      }
+      if (i === 0 && !dx) break;
+      // dh [n, ld(in)] = dz W^T: W^T packed [m, ld(in)] from the packed weights [in, ld].
+      const ldIn = pad4(kIn);
+      k.pack(lay.w[i], 4, 4 * ld, lay.wt, 4 * ldIn, m, kIn);
+      const kb = kBlock(ldIn);
+      for (let p0 = 0; p0 < m; p0 += kb) {
+        k.gemm(G + 4 * p0, 4 * ld, 4, lay.wt + p0 * 4 * ldIn, 4 * ldIn, G2, 4 * ldIn, n, 4 * ldIn, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, G2, 4 * ldIn);
+      }
+      [G, G2] = [G2, G];
+    }
+    if (dx) {
+      const m = s[0],
+        ld = pad4(m);
+      if (ld === m) copy(f32, G >> 2, dx, 0, n * m);
+      else {
+        k.pack(G, 4 * ld, 4, lay.raw, 4 * m, n, m);
+        copy(f32, lay.raw >> 2, dx, 0, n * m);
+      }
+    }
+    return true;
+  }
+}

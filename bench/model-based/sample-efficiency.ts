@@ -8,7 +8,7 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { PPO } from '../../src/algos/ppo.ts';
 import { SAC, SAC_PRESETS } from '../../src/algos/sac.ts';
-import { MBPO } from '../../src/algos/mbpo.ts';
+import { MBPO } from '../../src/algos/model-based/mbpo.ts';
 import type { Algorithm, UpdateLog } from '../../src/algos/types.ts';
 
 const [env = 'Pendulum-v1', thr = '-250', nSeeds = '3', max = '100000'] = process.argv.slice(2);

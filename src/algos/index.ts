@@ -7,7 +7,7 @@ import { PPO, PPO_DEFAULTS } from './ppo.ts';
 import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
 import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
 import { SAC, SAC_DEFAULTS } from './sac.ts';
-import { MBPO, MBPO_DEFAULTS } from './mbpo.ts';
+import { MBPO, MBPO_DEFAULTS } from './model-based/mbpo.ts';
 import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
 import { RecurrentPPO, RECURRENT_PPO_DEFAULTS } from './recurrent-ppo.ts';
 
@@ -20,7 +20,7 @@ export * from './trpo.ts';
 export * from './offpolicy-pg.ts';
 export * from './sac-learner.ts';
 export * from './sac.ts';
-export * from './mbpo.ts';
+export * from './model-based/mbpo.ts';
 export * from './model-based/mbpg.ts';
 export * from './recurrent-ppo.ts';
 

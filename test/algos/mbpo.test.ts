@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MBPO, MBPO_DEFAULTS, type MbpoConfig } from '../../src/algos/mbpo.ts';
+import { MBPO, MBPO_DEFAULTS, type MbpoConfig } from '../../src/algos/model-based/mbpo.ts';
 
 const SLOW = process.env.ASCENT_SLOW === '1';
 

@@ -15,8 +15,8 @@
  * real ratio 0.05, 20 SAC updates per step, 400 model rollouts per step, model retrained every 250 steps)
  * with MBPO's 7-member / 5-elite ensemble.
  */
-import { Rng } from '../rng/index.ts';
-import { ReplayBuffer, replayMeta, replayTensors, restoreReplay, type ReplayBatch } from '../rollout/index.ts';
+import { Rng } from '../../rng/index.ts';
+import { ReplayBuffer, replayMeta, replayTensors, restoreReplay, type ReplayBatch } from '../../rollout/index.ts';
 import {
   GaussianEnsemble,
   ENSEMBLE_DEFAULTS,
@@ -25,13 +25,13 @@ import {
   type EnsembleOptions,
   type FitResult,
   type TerminationFn,
-} from '../models/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
-import { optimizerFromState, optimizerToState } from './common.ts';
-import { SAC, SAC_DEFAULTS, type SacConfig } from './sac.ts';
-import type { SacStepLog } from './sac-learner.ts';
-import type { Tensor } from '../tensor/index.ts';
-import type { UpdateLog } from './types.ts';
+} from '../../models/index.ts';
+import { resolveConfig, must } from '../../train/config.ts';
+import { optimizerFromState, optimizerToState } from '../common.ts';
+import { SAC, SAC_DEFAULTS, type SacConfig } from '../sac.ts';
+import type { SacStepLog } from '../sac-learner.ts';
+import type { Tensor } from '../../tensor/index.ts';
+import type { UpdateLog } from '../types.ts';
 
 export interface MbpoConfig extends SacConfig {
   /** Fraction of each SAC batch drawn from real data. */

@@ -13,9 +13,12 @@
  *            mean, log_std, squashed_mean [batch, D]  SAC's tanh-Gaussian (mean and log_std before
  *                                                     the tanh; action = low + (tanh(mean) + 1)(high - low)/2)
  *            value    [batch]                         when the algorithm has a state-value function
+ *
+ * Recurrent policies (LSTM/GRU) take a second input, state [batch, S] (zeros at an episode's start),
+ * and return state_out, the state to feed back at the next step.
  */
 import { ProtoWriter } from './protobuf.ts';
-import type { DenseLayer, PolicyDescription } from './spec.ts';
+import type { CellWeights, DenseLayer, PolicyDescription } from './spec.ts';
 
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
@@ -58,6 +61,43 @@ class GraphBuilder {
     if (this.initializers.some((i) => i.name === name)) throw new Error(`onnx: duplicate constant ${name}`);
     this.initializers.push({ name, dims, type, data });
     return name;
+  }
+
+  /** An int64 vector constant with a generated name (Slice bounds, axes). */
+  ints(values: number[]): string {
+    return this.constant(`const_${this.n++}`, values, [values.length], INT64);
+  }
+
+  /** Columns [from, to) of a [batch, n] tensor. */
+  columns(x: string, from: number, to: number): string {
+    return this.op('Slice', [x, this.ints([from]), this.ints([to]), this.ints([1])]);
+  }
+
+  /**
+   * One LSTM or GRU step in the library's equations and gate order (src/nn/recurrent.ts): x [B, in],
+   * h and c [B, H] -> h' (and c').
+   */
+  cellStep(prefix: string, kind: 'lstm' | 'gru', cw: CellWeights, H: number, x: string, h: string, c: string | null): { h: string; c: string | null } {
+    const G = kind === 'lstm' ? 4 : 3;
+    const wIh = this.constant(`${prefix}.wIh`, cw.wIh, [cw.inFeatures, G * H]);
+    const wHh = this.constant(`${prefix}.wHh`, cw.wHh, [H, G * H]);
+    if (kind === 'lstm') {
+      // z = x W_ih + b + h W_hh; c' = sigma(f) c + sigma(i) tanh(g); h' = sigma(o) tanh(c')
+      const z = this.op('Add', [this.op('Gemm', [x, wIh, this.constant(`${prefix}.bias`, cw.bias, [4 * H])]), this.op('MatMul', [h, wHh])]);
+      const i = this.op('Sigmoid', [this.columns(z, 0, H)]);
+      const f = this.op('Sigmoid', [this.columns(z, H, 2 * H)]);
+      const g = this.op('Tanh', [this.columns(z, 2 * H, 3 * H)]);
+      const o = this.op('Sigmoid', [this.columns(z, 3 * H, 4 * H)]);
+      const c2 = this.op('Add', [this.op('Mul', [f, c!]), this.op('Mul', [i, g])]);
+      return { h: this.op('Mul', [o, this.op('Tanh', [c2])]), c: c2 };
+    }
+    // r, z = sigma(gi + gh); n = tanh(gi_n + r gh_n); h' = n + z (h - n)
+    const gi = this.op('Gemm', [x, wIh, this.constant(`${prefix}.bIh`, cw.bias, [3 * H])]);
+    const gh = this.op('Gemm', [h, wHh, this.constant(`${prefix}.bHh`, cw.bHh!, [3 * H])]);
+    const r = this.op('Sigmoid', [this.op('Add', [this.columns(gi, 0, H), this.columns(gh, 0, H)])]);
+    const zg = this.op('Sigmoid', [this.op('Add', [this.columns(gi, H, 2 * H), this.columns(gh, H, 2 * H)])]);
+    const n = this.op('Tanh', [this.op('Add', [this.columns(gi, 2 * H, 3 * H), this.op('Mul', [r, this.columns(gh, 2 * H, 3 * H)])])]);
+    return { h: this.op('Add', [n, this.op('Mul', [zg, this.op('Sub', [h, n])])]), c: null };
   }
 
   op(op: string, inputs: string[], attrs?: Record<string, number>, output?: string): string {
@@ -120,7 +160,32 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     const hi = g.constant('obs_norm.clip_max', [z.clip], []);
     x = g.op('Clip', [g.op('Div', [g.op('Sub', [x, mean]), std]), lo, hi], undefined, 'obs_normalized');
   }
-  const out = g.dense('pi', d.layers, x);
+  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: 'raw observations, as the environment returns them' }];
+  // Recurrent policies: the packed state [actor h, (c), critic h, (c)] in, the next state out.
+  let piIn = x,
+    vfIn = x,
+    nextState: string | null = null;
+  const rec = d.recurrent;
+  if (rec) {
+    const H = rec.hiddenSize,
+      lstm = rec.cell === 'lstm',
+      SA = rec.stateSize / 2;
+    inputs.push({
+      name: 'state',
+      type: FLOAT,
+      shape: [B, rec.stateSize],
+      doc: `the state after the previous step (zeros at an episode's start): [actor h${lstm ? ', c' : ''}, critic h${lstm ? ', c' : ''}]`,
+    });
+    const part = (off: number) => ({ h: g.columns('state', off, off + H), c: lstm ? g.columns('state', off + H, off + 2 * H) : null });
+    const a0 = part(0),
+      c0 = part(SA);
+    const a = g.cellStep('pi.cell', rec.cell, rec.actor, H, x, a0.h, a0.c);
+    const c = g.cellStep('vf.cell', rec.cell, rec.critic, H, x, c0.h, c0.c);
+    piIn = a.h;
+    vfIn = c.h;
+    nextState = g.op('Concat', lstm ? [a.h, a.c!, c.h, c.c!] : [a.h, c.h], { axis: 1 }, 'state_out');
+  }
+  const out = g.dense('pi', d.layers, piIn);
   const h = d.head;
   if (h.kind === 'categorical') {
     const logits = g.op('Identity', [out], undefined, 'logits');
@@ -168,16 +233,16 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     }
   }
   if (all && d.value) {
-    const v = g.dense('vf', d.value, x);
+    const v = g.dense('vf', d.value, vfIn);
     g.op('Squeeze', [v, g.constant('value.axes', [1], [1], INT64)], undefined, 'value');
     outputs.push({ name: 'value', type: FLOAT, shape: [B], doc: 'state value V(o)' });
   }
+  if (nextState) outputs.push({ name: 'state_out', type: FLOAT, shape: [B, rec!.stateSize], doc: 'the state after this step: feed it back as state' });
 
-  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: 'raw observations, as the environment returns them' }];
   const meta: Record<string, string> = {
     'ascent.algo': d.algo,
     'ascent.env': d.env,
-    'ascent.policy': h.kind,
+    'ascent.policy': rec ? `${h.kind} (${rec.cell} ${rec.hiddenSize})` : h.kind,
     'ascent.obs_normalization': d.obsNorm ? `folded in: (obs - mean) / sqrt(var + eps), clipped to [-${d.obsNorm.clip}, ${d.obsNorm.clip}]` : 'none',
   };
   return encodeModel(g, inputs, outputs, `${d.algo} ${d.env} policy`, meta, opts.producerVersion ?? '');

@@ -6,7 +6,7 @@
 import { Rng } from '../rng/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import type { ValueModel } from '../policies/index.ts';
-import { describePolicy, type ActionHead, type ObsNormalization } from './spec.ts';
+import { describePolicy, type ActionHead, type ObsNormalization, type RecurrentSpec } from './spec.ts';
 
 export interface Prediction {
   /** Greedy actions: [batch] (discrete, with Discrete.start added) or [batch * D]. */
@@ -20,6 +20,8 @@ export interface Prediction {
   squashedMean?: Float32Array;
   /** V(o) when the algorithm has a state-value function. [batch]. */
   value?: Float32Array;
+  /** Recurrent policies: the packed state after this step [batch * stateSize]. */
+  state?: Float32Array;
 }
 
 /** Greedy outputs of one algorithm's policy; construct once, call predict per batch. */
@@ -28,6 +30,7 @@ export class Predictor {
   private readonly norm: ObsNormalization | null;
   private readonly head: ActionHead;
   private readonly hasValue: boolean;
+  private readonly recurrent: RecurrentSpec | null;
   private readonly rng = new Rng(0);
   private readonly scratch: { buf: Float32Array } = { buf: new Float32Array(0) };
 
@@ -37,6 +40,7 @@ export class Predictor {
     this.norm = d.obsNorm;
     this.head = d.head;
     this.hasValue = d.value !== null;
+    this.recurrent = d.recurrent;
   }
 
   /** The observations the policy sees: normalised and clipped as in training (a reused buffer). */
@@ -62,18 +66,37 @@ export class Predictor {
     return a;
   }
 
-  predict(obs: Float32Array, batch = 1): Prediction {
+  /**
+   * Every output for a batch of raw observations. Recurrent policies step from `state` (the packed
+   * state of the previous step; zeros, an episode's start, when omitted) and return the next one.
+   */
+  predict(obs: Float32Array, batch = 1, state?: Float32Array): Prediction {
     const x = this.normalize(obs, batch);
     const policy = this.algo.policy as any;
-    const out: Prediction = { action: Float32Array.from(this.act(obs, batch)) };
     const h = this.head;
-    if (h.kind === 'categorical') out.logits = Float32Array.from(policy.net.predict(x, batch));
+    let out: Prediction;
+    let raw: Float32Array;
+    if (this.recurrent) {
+      const S = this.recurrent.stateSize,
+        H = this.recurrent.hiddenSize;
+      const r = policy.step(x, batch, state ?? new Float32Array(batch * S), null, this.rng, true);
+      // The actor's h' leads each row of the packed state: the head's input.
+      const features = new Float32Array(batch * H);
+      for (let b = 0; b < batch; b++) features.set(r.state.subarray(b * S, b * S + H), b * H);
+      raw = Float32Array.from(policy.piHead.predict(features, batch));
+      out = { action: Float32Array.from(r.actions), value: Float32Array.from(r.values), state: Float32Array.from(r.state) };
+      if (h.kind === 'categorical' && h.start !== 0) for (let i = 0; i < batch; i++) out.action[i] += h.start;
+    } else {
+      out = { action: Float32Array.from(this.act(obs, batch)) };
+      raw = Float32Array.from(policy.net.predict(x, batch));
+      if (this.hasValue) out.value = Float32Array.from((this.algo as unknown as { value: ValueModel }).value.predict(x, batch));
+    }
+    if (h.kind === 'categorical') out.logits = raw;
     else if (h.kind === 'gaussian') {
-      out.mean = Float32Array.from(policy.net.predict(x, batch));
+      out.mean = raw;
       out.logStd = Float32Array.from({ length: batch * h.actDim }, (_, i) => h.logStd[i % h.actDim]);
     } else {
-      const D = h.actDim,
-        raw = policy.net.predict(x, batch) as Float32Array;
+      const D = h.actDim;
       out.mean = new Float32Array(batch * D);
       out.logStd = new Float32Array(batch * D);
       out.squashedMean = new Float32Array(batch * D);
@@ -87,7 +110,6 @@ export class Predictor {
         }
       }
     }
-    if (this.hasValue) out.value = Float32Array.from((this.algo as unknown as { value: ValueModel }).value.predict(x, batch));
     return out;
   }
 }

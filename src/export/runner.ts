@@ -7,7 +7,7 @@
  * the action head, and where each tensor starts), zero padding to a multiple of 4, then every tensor
  * as float32 little-endian.
  */
-import type { DenseLayer, PolicyDescription } from './spec.ts';
+import { unsupported, type DenseLayer, type PolicyDescription } from './spec.ts';
 
 export const RUNNER_MODULE_FILE = 'policy.mjs';
 export const RUNNER_WEIGHTS_FILE = 'policy.bin';
@@ -89,6 +89,7 @@ export function loadPolicy(bytes) {
 
 /** policy.bin for a described policy. */
 export function toRunnerWeights(d: PolicyDescription): Uint8Array {
+  if (d.recurrent) throw unsupported('RecurrentActorCritic', 'ascent-runner');
   const tensors: Record<string, [number, number]> = {};
   const chunks: ArrayLike<number>[] = [];
   let size = 0;

@@ -20,6 +20,8 @@ export const FORMATS_FOR: Record<string, readonly ExportFormat[]> = {
   CategoricalPolicy: EXPORT_FORMATS,
   GaussianPolicy: EXPORT_FORMATS,
   SquashedGaussianActor: EXPORT_FORMATS,
+  // The state becomes an extra input and output: only ONNX carries it.
+  RecurrentActorCritic: ['onnx'],
 };
 
 /**
@@ -59,6 +61,30 @@ export type ActionHead =
       logStdMax: number;
     };
 
+/** One LSTM or GRU cell in PyTorch's gate layout (src/nn/recurrent.ts): W [in, G H], gates i f g o / r z n. */
+export interface CellWeights {
+  inFeatures: number;
+  wIh: Float32Array;
+  wHh: Float32Array;
+  /** LSTM: the one bias [4H]; GRU: b_ih [3H] (b_hh in bHh). */
+  bias: Float32Array;
+  bHh: Float32Array | null;
+}
+
+/**
+ * A recurrent actor-critic (src/policies/recurrent.ts): the actor's and the critic's cells, each
+ * followed by its head (`layers` and `value`). The state of one env is packed as the library packs
+ * it: [actor h, (actor c), critic h, (critic c)].
+ */
+export interface RecurrentSpec {
+  cell: 'lstm' | 'gru';
+  hiddenSize: number;
+  /** Numbers per env of the packed state. */
+  stateSize: number;
+  actor: CellWeights;
+  critic: CellWeights;
+}
+
 export interface PolicyDescription {
   algo: string;
   env: string;
@@ -69,6 +95,8 @@ export interface PolicyDescription {
   head: ActionHead;
   /** V(o), when the algorithm trains a state-value function on the same observations. */
   value: DenseLayer[] | null;
+  /** Recurrent policies: the cells before `layers` (actor) and `value` (critic); null for MLPs. */
+  recurrent: RecurrentSpec | null;
 }
 
 /** A policy this format cannot carry: names the policy and the formats that can. */
@@ -111,8 +139,45 @@ function isSquashedActor(
   );
 }
 
+function cellWeights(cell: any): CellWeights {
+  const copy = (t: any) => Float32Array.from(t.data as Float32Array);
+  return cell.kind === 'lstm'
+    ? { inFeatures: cell.inFeatures, wIh: copy(cell.wIh), wHh: copy(cell.wHh), bias: copy(cell.bias), bHh: null }
+    : { inFeatures: cell.inFeatures, wIh: copy(cell.wIh), wHh: copy(cell.wHh), bias: copy(cell.bIh), bHh: copy(cell.bHh) };
+}
+
+/** The recurrent actor-critic, recognised by its parts (its file belongs to the recurrent work). */
+function isRecurrent(p: any): boolean {
+  return (
+    p?.constructor?.name === 'RecurrentActorCritic' &&
+    p.piHead instanceof MLP &&
+    p.vfHead instanceof MLP &&
+    ['lstm', 'gru'].includes(p.actor?.kind) &&
+    p.critic?.kind === p.actor.kind &&
+    p.actor.hiddenSize === p.critic.hiddenSize
+  );
+}
+
 /** The policy part of a description, or an UnsupportedPolicyError naming the policy. */
-export function describeNetwork(policy: Policy, format: string): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> {
+export function describeNetwork(
+  policy: Policy,
+  format: string,
+): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> & Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> {
+  if (isRecurrent(policy)) {
+    if (format !== 'onnx') throw unsupported('RecurrentActorCritic', format);
+    const p = policy as any;
+    const head: ActionHead =
+      p.kind === 'categorical'
+        ? { kind: 'categorical', nActions: p.piHead.outFeatures, start: 0 }
+        : { kind: 'gaussian', actDim: p.actDim, logStd: Float32Array.from(p.logStd.data) };
+    return {
+      obsDim: p.obsDim,
+      layers: mlpLayers(p.piHead),
+      head,
+      value: mlpLayers(p.vfHead),
+      recurrent: { cell: p.actor.kind, hiddenSize: p.actor.hiddenSize, stateSize: p.stateSize, actor: cellWeights(p.actor), critic: cellWeights(p.critic) },
+    };
+  }
   if (policy instanceof CategoricalPolicy) {
     return { obsDim: policy.obsDim, layers: mlpLayers(policy.net), head: { kind: 'categorical', nActions: policy.nActions, start: 0 } };
   }
@@ -169,6 +234,15 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     const space = env?.actionSpace ?? a.env?.singleActionSpace;
     if (space instanceof Discrete) net.head.start = space.start;
   }
-  const value = a.value?.net instanceof MLP && a.value.obsDim === net.obsDim ? mlpLayers(a.value.net) : null;
-  return { algo: names.algo ?? algo.name, env: envId, obsDim: net.obsDim, obsNorm, layers: net.layers, head: net.head, value };
+  const value = net.value ?? (a.value?.net instanceof MLP && a.value.obsDim === net.obsDim ? mlpLayers(a.value.net) : null);
+  return {
+    algo: names.algo ?? algo.name,
+    env: envId,
+    obsDim: net.obsDim,
+    obsNorm,
+    layers: net.layers,
+    head: net.head,
+    value,
+    recurrent: net.recurrent ?? null,
+  };
 }

@@ -8,7 +8,7 @@
  * together compute clip((obs - mean) / std, -c, c). SAC's tanh-Gaussian keeps the mean half of its
  * last layer, a tanh, and a diagonal Dense that rescales [-1, 1] to the action space.
  */
-import type { DenseLayer, PolicyDescription } from './spec.ts';
+import { unsupported, type DenseLayer, type PolicyDescription } from './spec.ts';
 
 export const TFJS_MODEL_FILE = 'model.json';
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
@@ -36,6 +36,7 @@ function diagonal(values: ArrayLike<number>): Float32Array {
 
 /** The described policy as a TensorFlow.js LayersModel. */
 export function toTfjs(d: PolicyDescription, producer = 'ascent-rl'): TfjsModel {
+  if (d.recurrent) throw unsupported('RecurrentActorCritic', 'tfjs');
   const layers: KerasLayer[] = [];
   const specs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
   const chunks: Float32Array[] = [];

@@ -1,6 +1,7 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import type { Rng } from '../rng/index.ts';
 import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh, mlp, FusedMlpKernels, type MlpLayerActivation } from '../tensor/index.ts';
+import { wasmGemmThreshold } from '../tensor/wasm/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
@@ -78,6 +79,7 @@ export class Linear extends Module {
 }
 
 export type Activation = 'tanh' | 'relu' | 'elu' | 'sigmoid' | 'identity';
+const ACT_CODE = { identity: 0, relu: 1, tanh: 2 } as Record<Activation, 0 | 1 | 2>;
 const ACTIVATIONS: Record<Activation, (x: Tensor) => Tensor> = {
   tanh,
   relu,
@@ -168,8 +170,27 @@ export class MLP extends Module {
     }
     const hidden = this.opts.activation ?? 'tanh',
       output = this.opts.outputActivation ?? 'identity';
-    let h = x;
     const last = this.layers.length - 1;
+    // The whole network in one visit to wasm memory (its own instance: a forward on the tape keeps
+    // its activations resident in this.fused) when every layer would run in wasm anyway, so the
+    // result is bit for bit the per-layer one.
+    if (this.fusable() && this.layers.every((l) => batch * l.inFeatures * l.outFeatures >= wasmGemmThreshold())) {
+      this.fusedPredict ??= new FusedMlpKernels(this.sizes);
+      const acts = this.layers.map((_, i) => ACT_CODE[i === last ? output : hidden]);
+      const token = this.fusedPredict.forward(
+        x,
+        batch,
+        this.layers.map((l) => l.weight.data as Float32Array),
+        this.layers.map((l) => (l.bias ? (l.bias.data as Float32Array) : null)),
+        acts,
+        bufs[last],
+      );
+      if (token) {
+        token.done = true;
+        return bufs[last];
+      }
+    }
+    let h = x;
     for (let i = 0; i <= last; i++) {
       const y = bufs[i],
         act = i === last ? output : hidden;
@@ -191,9 +212,9 @@ export class MLP extends Module {
       outAct = this.opts.outputActivation ?? 'identity';
     // relu/tanh hidden layers and a relu/tanh/identity output: the whole network as one op
     // (tensor/ops/mlp.ts), which falls back to the per-layer ops itself for float64 or without wasm.
-    if ((act === 'relu' || act === 'tanh') && (outAct === 'relu' || outAct === 'tanh' || outAct === 'identity')) {
+    if (this.fusable()) {
       this.fused ??= new FusedMlpKernels(this.sizes);
-      const acts: MlpLayerActivation[] = this.layers.map((_, i) => (i === last ? outAct : act));
+      const acts = this.layers.map((_, i) => (i === last ? outAct : act)) as MlpLayerActivation[];
       return mlp(
         x,
         this.layers.map((l) => l.weight),
@@ -207,8 +228,20 @@ export class MLP extends Module {
     return this.layers[last].forwardAct(h, outAct);
   }
 
-  /** The network's WebAssembly state for the whole-MLP op (made on first use). */
+  /** The network's WebAssembly state for the whole-MLP op (made on first use), and predict's. */
   private fused: FusedMlpKernels | undefined;
+  private fusedPredict: FusedMlpKernels | undefined;
+
+  /** relu/tanh hidden layers, a relu/tanh/identity output, float32 parameters: the fused kernels apply. */
+  private fusable(): boolean {
+    const act = this.opts.activation ?? 'tanh',
+      out = this.opts.outputActivation ?? 'identity';
+    return (
+      (act === 'relu' || act === 'tanh') &&
+      (out === 'relu' || out === 'tanh' || out === 'identity') &&
+      this.layers.every((l) => l.weight.data instanceof Float32Array)
+    );
+  }
 
   namedParameters(): [string, Tensor][] {
     return this.layers.flatMap((l, i) => l.namedParameters().map(([n, p]) => [`${i}.${n}`, p] as [string, Tensor]));

@@ -191,3 +191,19 @@ test('mlp names bad layers, shapes and activations', () => {
   assert.throws(() => mlp(param([4, 3]), [ws[1], ws[0]], bs, ['relu', 'identity'], kernels), /layer 0 expects w \[3, 8\]/);
   assert.throws(() => mlp(param([4, 3]), ws.slice(0, 1), bs, ['relu'], kernels), /expected 2 layers/);
 });
+
+test('MLP.predict (off the tape) equals the per-layer forward bit for bit, also alternating with forwards on the tape', () => {
+  const m = new MLP([4, 64, 64, 1], new Rng(2), { activation: 'relu' });
+  const ws = m.layers.map((l) => l.weight),
+    bs = m.layers.map((l) => l.bias);
+  const x = param([100, 4], false);
+  const ref = mlpLayers(x, ws, bs, hidden('relu', 3)).data;
+  const onTape = m.forward(x); // its activations resident while predict runs
+  same(m.predict(x.data as Float32Array, 100), ref, 'predict, batch 100');
+  same(onTape.data, ref, 'forward');
+  const [gw] = grad(T.sum(onTape), [ws[0]]);
+  same(gw.data, grad(T.sum(mlpLayers(x, ws, bs, hidden('relu', 3))), [ws[0]])[0].data, 'gradient of the forward after a predict');
+  // batch 1: the per-layer path (its smallest products run in JS)
+  const x1 = param([1, 4], false);
+  same(m.predict(x1.data as Float32Array, 1), mlpLayers(x1, ws, bs, hidden('relu', 3)).data, 'predict, batch 1');
+});

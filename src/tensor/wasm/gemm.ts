@@ -30,6 +30,9 @@ export function setWasmGemmThreshold(macs = DEFAULT_MIN_MACS): void {
   minMacs = macs;
 }
 
+/** The current threshold (multiply-adds) of the wasm gemm. */
+export const wasmGemmThreshold = () => minMacs;
+
 /** An activation applied to C after the product: 0 none, 1 relu (kernels.ts's reluInto), 2 tanh. */
 export type GemmActivation = 0 | 1 | 2;
 

@@ -4,7 +4,7 @@
  * code as the fallback where SIMD is missing or the kernels are turned off.
  */
 export { setWasmKernels, setWasmFma, kernelInfo, type KernelInfo } from './runtime.ts';
-export { wasmGemm, wasmDenseBackward, setWasmGemmThreshold, type GemmActivation } from './gemm.ts';
+export { wasmGemm, wasmDenseBackward, setWasmGemmThreshold, wasmGemmThreshold, type GemmActivation } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmColSum, setWasmEltwiseThreshold, eltwiseThreshold } from './elementwise.ts';
 export { privateKernels, type KernelExports } from './runtime.ts';

@@ -16,10 +16,11 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, sum, neg, noGrad } from '../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss, type Activation } from '../nn/index.ts';
-import { makePolicy, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Adam, clipGradNorm, checkLoss } from '../nn/index.ts';
+import { makePolicy, type Policy } from '../policies/index.ts';
 import { Collector, type Rollout } from '../rollout/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, choice, type ConfigOf } from '../config/schema.ts';
+import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
 import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, episodeLogFields } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
@@ -27,40 +28,27 @@ import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export type Weighting = 'trajectory' | 'perDecision' | 'perDecisionNoFuture' | 'firstOrder';
 
-export interface OffPolicyPgConfig {
-  env: string;
-  seed: number;
-  numEnvs: number;
-  /** Whole episodes per batch (a multiple of numEnvs). */
-  batchEpisodes: number;
-  /** Gradient steps per batch: 1 is on-policy REINFORCE; more reuse the samples through the weights. */
-  reuseSteps: number;
-  weighting: Weighting;
-  /** 'mean': subtract the batch's mean return (a constant baseline keeps the unbiased forms unbiased). */
-  baseline: 'none' | 'mean';
-  gamma: number;
-  lr: number;
-  maxGradNorm: number;
-  frameStack: number;
-  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
-  totalSteps: number;
-}
+export const OFFPOLICY_PG_CONFIG = defineConfig('offpolicy-pg', {
+  env: envField('CartPole-v1'),
+  seed: seed(),
+  numEnvs: int(8, 'environments stepped together', { source: 'Ascent (test/algos/offpolicy-pg.test.ts)' }),
+  batchEpisodes: int(16, 'whole episodes per batch (a multiple of numEnvs)', { source: 'Ascent' }),
+  reuseSteps: int(4, 'gradient steps per batch: 1 is on-policy REINFORCE; more reuse it through the weights', { source: 'Ascent' }),
+  weighting: choice(['trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'], 'perDecision', 'importance weights (2)', {
+    source: 'per-decision: Precup et al. 2000',
+  }),
+  baseline: choice(['none', 'mean'], 'mean', "(3) 'mean': subtract the batch's mean return (keeps the unbiased forms unbiased)"),
+  gamma: num(0.99, 'discount γ', 'unit'),
+  lr: num(3e-3, "Adam's step size", 'nonNegative', { source: 'Ascent, as REINFORCE' }),
+  maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
+  frameStack: frameStack(),
+  policy: mlpPolicy(),
+  totalSteps: steps(200_000),
+});
 
-export const OFFPOLICY_PG_DEFAULTS: OffPolicyPgConfig = {
-  env: 'CartPole-v1',
-  seed: 0,
-  numEnvs: 8,
-  batchEpisodes: 16,
-  reuseSteps: 4,
-  weighting: 'perDecision',
-  baseline: 'mean',
-  gamma: 0.99,
-  lr: 3e-3,
-  maxGradNorm: 0.5,
-  frameStack: 1,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
-  totalSteps: 200_000,
-};
+/** Ascent's own defaults (docs/algorithms/offpolicy-pg.md); every key is in OFFPOLICY_PG_CONFIG. */
+export type OffPolicyPgConfig = ConfigOf<typeof OFFPOLICY_PG_CONFIG>;
+export const OFFPOLICY_PG_DEFAULTS: OffPolicyPgConfig = OFFPOLICY_PG_CONFIG.defaults;
 
 /** Per-step coefficients c_t of the estimator (see the file comment), given log-ratios per step. */
 export function importanceCoefficients(
@@ -136,19 +124,7 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
 
   constructor(config: Partial<OffPolicyPgConfig> = {}) {
     super();
-    const c = (this.config = resolveConfig('offpolicy-pg', OFFPOLICY_PG_DEFAULTS, config, {
-      seed: must.nonNegativeInt,
-      numEnvs: must.positiveInt,
-      batchEpisodes: must.positiveInt,
-      reuseSteps: must.positiveInt,
-      weighting: must.oneOf('trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'),
-      baseline: must.oneOf('none', 'mean'),
-      gamma: must.unit,
-      lr: must.nonNegative,
-      maxGradNorm: must.nonNegative,
-      frameStack: must.positiveInt,
-      totalSteps: must.positiveInt,
-    }));
+    const c = (this.config = OFFPOLICY_PG_CONFIG.resolve(config));
     if (c.batchEpisodes % c.numEnvs !== 0) {
       throw new RangeError(`offpolicy-pg: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);
     }

@@ -18,80 +18,52 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad } from '../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Activation, type Optimizer } from '../nn/index.ts';
-import { makePolicy, makeValueFunction, type ValueModel, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Optimizer } from '../nn/index.ts';
+import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, widths, type ConfigOf } from '../config/schema.ts';
+import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export interface PpoConfig {
-  env: string;
-  seed: number;
-  numEnvs: number;
-  /** Steps per env per update (SB3 n_steps); the batch is nSteps * numEnvs. */
-  nSteps: number;
-  /** Minibatch size (SB3 batch_size). */
-  batchSize: number;
-  epochs: number;
-  gamma: number;
-  gaeLambda: number;
-  /** 'clip': the clipped surrogate; 'adaptiveKl': the KL-penalised surrogate with adaptive beta. */
-  objective: 'clip' | 'adaptiveKl';
-  clipRange: number;
-  clipSchedule: 'constant' | 'linear';
-  /** Clip the value update around the old values by this much; 0 = unclipped. */
-  clipRangeVf: number;
-  /** adaptiveKl: the KL each update aims at, and beta's initial value. */
-  klTarget: number;
-  klBetaInit: number;
-  entCoef: number;
-  vfCoef: number;
-  maxGradNorm: number;
-  lr: number;
-  lrSchedule: 'constant' | 'linear' | 'cosine';
-  /** Stop an update's epochs, before the next step, once the approximate KL exceeds 1.5 * targetKl (SB3); 0 = never. */
-  targetKl: number;
-  normalizeAdvantages: boolean;
-  normalizeObs: boolean;
-  normalizeReward: boolean;
-  frameStack: number;
-  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
-  valueHidden: number[];
-  totalSteps: number;
-}
+export const PPO_CONFIG = defineConfig('ppo', {
+  env: envField('CartPole-v1'),
+  seed: seed(),
+  numEnvs: int(1, 'environments stepped together', { source: 'SB3 n_envs' }),
+  nSteps: int(2048, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3 n_steps' }),
+  batchSize: int(64, 'minibatch size (at most nSteps * numEnvs)', { source: 'SB3 batch_size' }),
+  epochs: int(10, 'passes over the batch per update', { source: 'SB3 n_epochs' }),
+  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
+  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3, GAE paper' }),
+  objective: choice(['clip', 'adaptiveKl'], 'clip', "'clip': the clipped surrogate (5); 'adaptiveKl': the KL-penalised surrogate (5')", {
+    source: 'PPO paper, sections 3 and 4',
+  }),
+  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'PPO paper, SB3' }),
+  clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps", { source: 'SB3 / RL Zoo' }),
+  clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', {
+    source: 'SB3 clip_range_vf (None)',
+  }),
+  klTarget: num(0.01, 'adaptiveKl: d_targ, the KL each update aims at', 'positive', { source: 'PPO paper, section 4' }),
+  klBetaInit: num(1, "adaptiveKl: β's initial value", 'nonNegative', { source: 'PPO paper, section 4' }),
+  entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3 ent_coef' }),
+  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 vf_coef' }),
+  maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3' }),
+  lr: num(3e-4, "Adam's step size (ε 1e-5 as SB3 and CleanRL)", 'nonNegative', { source: 'SB3' }),
+  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done', { source: 'SB3' }),
+  targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3 target_kl (None)' }),
+  normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3' }),
+  ...normalization(),
+  frameStack: frameStack(),
+  policy: mlpPolicy(),
+  valueHidden: widths([64, 64], 'hidden layer widths of the separate value network', { source: 'SB3' }),
+  totalSteps: steps(100_000),
+});
 
-export const PPO_DEFAULTS: PpoConfig = {
-  env: 'CartPole-v1',
-  seed: 0,
-  numEnvs: 1,
-  nSteps: 2048,
-  batchSize: 64,
-  epochs: 10,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  objective: 'clip',
-  clipRange: 0.2,
-  clipSchedule: 'constant',
-  clipRangeVf: 0,
-  klTarget: 0.01,
-  klBetaInit: 1,
-  entCoef: 0,
-  vfCoef: 0.5,
-  maxGradNorm: 0.5,
-  lr: 3e-4,
-  lrSchedule: 'constant',
-  targetKl: 0,
-  normalizeAdvantages: true,
-  normalizeObs: false,
-  normalizeReward: false,
-  frameStack: 1,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
-  valueHidden: [64, 64],
-  totalSteps: 100_000,
-};
+/** Defaults are Stable-Baselines3's PPO defaults (see the file comment); every key is in PPO_CONFIG. */
+export type PpoConfig = ConfigOf<typeof PPO_CONFIG>;
+export const PPO_DEFAULTS: PpoConfig = PPO_CONFIG.defaults;
 
 export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   readonly name = 'ppo';
@@ -111,29 +83,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
 
   constructor(config: Partial<PpoConfig> = {}) {
     super();
-    const c = (this.config = resolveConfig('ppo', PPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt,
-      numEnvs: must.positiveInt,
-      nSteps: must.positiveInt,
-      batchSize: must.positiveInt,
-      epochs: must.positiveInt,
-      gamma: must.unit,
-      gaeLambda: must.unit,
-      objective: must.oneOf('clip', 'adaptiveKl'),
-      clipRange: must.positive,
-      clipSchedule: must.oneOf('constant', 'linear'),
-      clipRangeVf: must.nonNegative,
-      klTarget: must.positive,
-      klBetaInit: must.nonNegative,
-      entCoef: must.nonNegative,
-      vfCoef: must.nonNegative,
-      maxGradNorm: must.nonNegative,
-      lr: must.nonNegative,
-      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
-      targetKl: must.nonNegative,
-      frameStack: must.positiveInt,
-      totalSteps: must.positiveInt,
-    }));
+    const c = (this.config = PPO_CONFIG.resolve(config));
     if (c.batchSize > c.nSteps * c.numEnvs) {
       throw new RangeError(
         `ppo: 'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`,

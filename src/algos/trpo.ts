@@ -15,10 +15,11 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, exp, sub, sum, add, noGrad } from '../tensor/index.ts';
-import { Adam, mse, checkLoss, type Activation } from '../nn/index.ts';
-import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { Adam, mse, checkLoss } from '../nn/index.ts';
+import { makePolicy, ValueFunction, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, bool, widths, type ConfigOf } from '../config/schema.ts';
+import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { makeTrainingEnvs, gatherRows, episodeLogFields, standardize } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import { explainedVariance } from './ppo.ts';
@@ -26,57 +27,35 @@ import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import type { Distribution } from '../distributions/index.ts';
 
-export interface TrpoConfig {
-  env: string;
-  seed: number;
-  numEnvs: number;
-  nSteps: number;
-  gamma: number;
-  gaeLambda: number;
-  /** The trust region: the largest mean KL(pi_old || pi) an update may take. */
-  targetKl: number;
-  cgIters: number;
-  cgDamping: number;
-  /** false: the natural policy gradient step, without line search. */
-  lineSearch: boolean;
-  lineSearchShrink: number;
-  lineSearchSteps: number;
-  valueLr: number;
-  valueEpochs: number;
-  valueBatchSize: number;
-  normalizeAdvantages: boolean;
-  normalizeObs: boolean;
-  normalizeReward: boolean;
-  frameStack: number;
-  policy: { kind: PolicyKind; hidden: number[]; activation: Activation; logStd: LogStdMode; logStdInit: number };
-  valueHidden: number[];
-  totalSteps: number;
-}
+export const TRPO_CONFIG = defineConfig('trpo', {
+  env: envField('CartPole-v1'),
+  seed: seed(),
+  numEnvs: int(1, 'environments stepped together; the batch is numEnvs * nSteps', { source: 'SB3' }),
+  nSteps: int(2048, 'steps per env per update', { source: 'SB3 n_steps' }),
+  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
+  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3' }),
+  targetKl: num(0.01, 'δ, the trust region: the largest mean KL(π_old ‖ π) an update may take', 'positive', {
+    source: "SB3 target_kl, the TRPO paper's 0.01",
+  }),
+  cgIters: int(15, 'conjugate-gradient steps', { source: 'SB3 cg_max_steps' }),
+  cgDamping: num(0.1, 'damping added to the Fisher matrix F', 'nonNegative', { source: 'SB3 cg_damping' }),
+  lineSearch: bool(true, 'backtracking line search on the KL and the surrogate; false: the natural policy gradient step'),
+  lineSearchShrink: num(0.8, 'backtracking factor', 'openUnit', { source: 'SB3 line_search_shrinking_factor' }),
+  lineSearchSteps: int(10, 'backtracking tries', { source: 'SB3 line_search_max_iter' }),
+  valueLr: num(1e-3, "the value network's Adam step size", 'nonNegative', { source: 'SB3 learning_rate' }),
+  valueEpochs: int(10, 'value regression passes over the batch per update', { min: 0, source: 'SB3 n_critic_updates' }),
+  valueBatchSize: int(128, 'value regression minibatch size', { source: 'SB3 batch_size' }),
+  normalizeAdvantages: bool(true, 'standardise the advantages over the batch', { source: 'SB3' }),
+  ...normalization(),
+  frameStack: frameStack(),
+  policy: mlpPolicy('SB3: 64x64 tanh, learned log-std'),
+  valueHidden: widths([64, 64], 'hidden layer widths of the value network', { source: 'SB3' }),
+  totalSteps: steps(100_000),
+});
 
-export const TRPO_DEFAULTS: TrpoConfig = {
-  env: 'CartPole-v1',
-  seed: 0,
-  numEnvs: 1,
-  nSteps: 2048,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  targetKl: 0.01,
-  cgIters: 15,
-  cgDamping: 0.1,
-  lineSearch: true,
-  lineSearchShrink: 0.8,
-  lineSearchSteps: 10,
-  valueLr: 1e-3,
-  valueEpochs: 10,
-  valueBatchSize: 128,
-  normalizeAdvantages: true,
-  normalizeObs: false,
-  normalizeReward: false,
-  frameStack: 1,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0 },
-  valueHidden: [64, 64],
-  totalSteps: 100_000,
-};
+/** Stable-Baselines3-contrib's TRPO defaults; every key is in TRPO_CONFIG (npg uses the same keys). */
+export type TrpoConfig = ConfigOf<typeof TRPO_CONFIG>;
+export const TRPO_DEFAULTS: TrpoConfig = TRPO_CONFIG.defaults;
 
 /**
  * Solve A x = b for symmetric positive definite A given as a product `Av`, by conjugate gradient
@@ -218,23 +197,7 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
 
   constructor(config: Partial<TrpoConfig> = {}) {
     super();
-    const c = (this.config = resolveConfig('trpo', TRPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt,
-      numEnvs: must.positiveInt,
-      nSteps: must.positiveInt,
-      gamma: must.unit,
-      gaeLambda: must.unit,
-      targetKl: must.positive,
-      cgIters: must.positiveInt,
-      cgDamping: must.nonNegative,
-      lineSearchShrink: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
-      lineSearchSteps: must.positiveInt,
-      valueLr: must.nonNegative,
-      valueEpochs: must.nonNegativeInt,
-      valueBatchSize: must.positiveInt,
-      frameStack: must.positiveInt,
-      totalSteps: must.positiveInt,
-    }));
+    const c = (this.config = TRPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, {
       frameStack: c.frameStack,

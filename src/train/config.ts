@@ -16,7 +16,8 @@ export const SEED_MAX = 2 ** 32 - 1;
 /** The largest step count a config or flag accepts (10^12: years at this library's speed, and exact in a double). */
 export const STEPS_MAX = 1e12;
 
-export type Checks<C> = Partial<Record<keyof C, (v: any) => string | null>>;
+/** Range rules by key: a function returning an error fragment or null, or the rules of a nested object. */
+export type Checks<C> = Partial<{ [K in keyof C]: ((v: any) => string | null) | Checks<C[K]> }>;
 
 /**
  * defaults ⊕ overrides, checked: every key must exist in defaults, every value must have the type of
@@ -49,7 +50,8 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
       }
       if (want === 'number' && !Number.isFinite(v)) throw new RangeError(`${name}: '${key}' must be a finite number, got ${v}`);
       if (want === 'object' && got === 'object') {
-        out[k] = resolveConfig(name, d, v, {}, key);
+        const inner = (checks as Record<string, unknown>)[k];
+        out[k] = resolveConfig(name, d, v, inner && typeof inner === 'object' ? (inner as Checks<any>) : {}, key);
         continue;
       }
     }
@@ -65,7 +67,8 @@ export function resolveConfig<C extends Record<string, any>>(name: string, defau
     const why = must.steps(out.totalSteps);
     if (why) throw new RangeError(`${name}: 'totalSteps' ${why}, got ${JSON.stringify(out.totalSteps)}`);
   }
-  for (const [k, check] of Object.entries(checks) as [string, (v: any) => string | null][]) {
+  for (const [k, check] of Object.entries(checks)) {
+    if (typeof check !== 'function') continue; // a nested object's rules, applied above when it is set
     const why = check(out[k]);
     if (why) throw new RangeError(`${name}: '${path ? path + '.' : ''}${k}' ${why}, got ${JSON.stringify(out[k])}`);
   }
@@ -199,7 +202,8 @@ export function estimateMemory(config: Record<string, any>, dims: EnvDims): Memo
     });
   };
   const policyHidden = list(config.policy?.hidden);
-  const cell = n(config.policy?.hiddenSize);
+  // REINFORCE's policy has hiddenSize with cell 'none' (an MLP): only a cell makes it recurrent.
+  const cell = config.policy?.cell === 'none' ? 0 : n(config.policy?.hiddenSize);
   if (cell > 0) {
     // A recurrent policy: an LSTM/GRU cell (4 gates of [input + state] -> state, as one matrix), then heads.
     net('recurrent cell', [obs + cell, 4 * cell], rows);

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  defineConfig,
+  extendConfig,
+  fieldsOf,
+  group,
+  int,
+  num,
+  choice,
+  widths,
+  seed,
+  steps,
+  custom,
+  withDefault,
+  type ConfigOf,
+} from '../../src/config/schema.ts';
+
+const T = defineConfig('toy', {
+  seed: seed(),
+  n: int(4, 'how many'),
+  skip: int(0, 'how many to skip', { min: 0 }),
+  gamma: num(0.9, 'discount', 'unit', { source: 'a paper' }),
+  mode: choice(['a', 'b'], 'a', 'the mode'),
+  net: group({ hidden: widths([8], 'widths'), cell: choice(['lstm', 'gru'], 'lstm', 'cell', { expected: 'must be "lstm" or "gru"' }) }, 'a net'),
+  totalSteps: steps(100),
+});
+
+test('defaults, type and key order come from the schema', () => {
+  assert.deepEqual(T.defaults, { seed: 0, n: 4, skip: 0, gamma: 0.9, mode: 'a', net: { hidden: [8], cell: 'lstm' }, totalSteps: 100 });
+  const c: ConfigOf<typeof T> = T.resolve({ n: 2, net: { hidden: [3, 3] } as never });
+  assert.deepEqual(c.net, { hidden: [3, 3], cell: 'lstm' });
+  assert.equal(c.n, 2);
+  assert.deepEqual(
+    fieldsOf(T.shape).map(([k]) => k),
+    ['seed', 'n', 'skip', 'gamma', 'mode', 'net.hidden', 'net.cell', 'totalSteps'],
+  );
+  // Each read of defaults is a fresh copy: mutating one config never changes the next.
+  T.defaults.net.hidden.push(99);
+  assert.deepEqual(T.defaults.net.hidden, [8]);
+});
+
+test('bad values: one line naming the algorithm, the key, the value and the rule', () => {
+  assert.throws(() => T.resolve({ n: 0 }), /^RangeError: toy: 'n' must be a positive integer \(at most 2\^53 - 1\), got 0$/);
+  assert.throws(() => T.resolve({ skip: 1.5 }), /toy: 'skip' must be a non-negative integer/);
+  assert.throws(() => T.resolve({ gamma: 1.5 }), /toy: 'gamma' must be in \[0, 1\], got 1.5/);
+  assert.throws(() => T.resolve({ gamma: 'high' as never }), /toy: 'gamma' must be a number, got "high"/);
+  assert.throws(() => T.resolve({ mode: 'c' as never }), /toy: 'mode' must be one of "a", "b", got "c"/);
+  assert.throws(() => T.resolve({ seed: 2 ** 32 }), /toy: 'seed' must be an integer in 0\.\.4294967295/);
+  assert.throws(() => T.resolve({ totalSteps: 1e30 }), /'totalSteps' must be an integer in 1\.\.1000000000000, got 1e\+30/);
+  assert.throws(() => T.resolve({ gama: 1 } as never), /toy: unknown config key 'gama' \(did you mean 'gamma'\?\)/);
+  // Nested keys are checked by the group's rules, with the dotted path.
+  assert.throws(() => T.resolve({ net: { cell: 'rnn' } } as never), /toy: 'net.cell' must be "lstm" or "gru", got "rnn"/);
+  assert.throws(() => T.resolve({ net: { hidden: [0] } } as never), /toy: 'net.hidden' must be an array of positive integers, got \[0\]/);
+  assert.throws(() => T.resolve({ net: { width: 3 } } as never), /unknown config key 'net.width'/);
+});
+
+test('a schema whose default breaks its own rule, or a key without a description, fails when it is defined', () => {
+  assert.throws(() => defineConfig('bad', { gamma: num(1.5, 'discount', 'unit') }), /bad: the schema's default for 'gamma' must be in \[0, 1\], got 1.5/);
+  assert.throws(() => defineConfig('bad', { n: int(0, 'count') }), /default for 'n' must be a positive integer/);
+  assert.throws(() => defineConfig('bad', { net: group({ cell: choice(['lstm'], 'x' as 'lstm', 'cell') }, 'net') }), /default for 'net.cell'/);
+  assert.throws(() => defineConfig('bad', { n: int(1, ' ') }), /'n' needs a one-line description/);
+  assert.throws(() => defineConfig('bad', { n: int(1, 'two\nlines') }), /'n' needs a one-line description/);
+});
+
+test('extendConfig adds keys and replaces defaults; custom rules say their range', () => {
+  const E = extendConfig('toy2', T, {
+    n: withDefault(T.shape.n, 7, 'elsewhere'),
+    pair: custom([1, 2], 'a pair', '[lo, hi], lo <= hi', (v: number[]) => (v.length === 2 && v[0] <= v[1] ? null : 'must be [lo, hi] with lo <= hi')),
+  });
+  assert.equal(E.defaults.n, 7);
+  assert.equal(E.shape.n.source, 'elsewhere');
+  assert.equal(E.shape.n.range, 'integer >= 1');
+  assert.deepEqual(E.defaults.pair, [1, 2]);
+  assert.throws(() => E.resolve({ pair: [3, 1] }), /toy2: 'pair' must be \[lo, hi\] with lo <= hi, got \[3,1\]/);
+  assert.throws(() => E.resolve({ n: -1 }), /toy2: 'n' must be a positive integer/);
+});
+
+test("estimateMemory: a policy with hiddenSize but cell 'none' is an MLP, not a recurrent cell", async () => {
+  const { estimateMemory } = await import('../../src/train/config.ts');
+  const dims = { obsDim: 4, actDim: 1, actOutputs: 2, maxEpisodeSteps: 500 };
+  const parts = estimateMemory({ numEnvs: 1, nSteps: 8, policy: { cell: 'none', hiddenSize: 64, hidden: [8] } }, dims).map((p) => p.what);
+  assert.ok(parts.includes('policy [4, 8, 2] parameters'), parts.join('; '));
+  assert.ok(!parts.some((w) => w.startsWith('recurrent cell')), parts.join('; '));
+});

@@ -15,7 +15,7 @@ import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
 import { Tensor } from '../tensor/index.ts';
 import type { Module, OptimizerState } from '../nn/index.ts';
-import { Box, Discrete } from '../envs/index.ts';
+import { Box, Dict, Discrete } from '../envs/index.ts';
 
 export interface EnvOptions {
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
@@ -34,6 +34,8 @@ export interface EnvOptions {
  */
 export function makeEnv(id: string, opts: EnvOptions = {}): Env<Float32Array, any> {
   let env: Env<any, any> = make(id);
+  // A Dict observation (an image and a vector) becomes flat rows whose space remembers the Dict (FlatDictBox).
+  if (env.observationSpace instanceof Dict) env = new FlattenObservation(env);
   const k = opts.frameStack ?? 1;
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`frameStack must be a positive integer, got ${k}`);
   if (k > 1) env = new FlattenObservation(new FrameStackObservation(env, k));
@@ -147,6 +149,13 @@ export function maskedIndices(mask: Uint8Array): Int32Array {
 export function gatherRows(src: Float32Array, width: number, idx: Int32Array): Float32Array {
   const out = new Float32Array(idx.length * width);
   for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j] * width, (idx[j] + 1) * width), j * width);
+  return out;
+}
+
+/** src[idx[j]] for every j, as float32: one minibatch of per-step numbers (advantages, returns, log-probabilities). */
+export function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
+  const out = new Float32Array(idx.length);
+  for (let j = 0; j < idx.length; j++) out[j] = src[idx[j]];
   return out;
 }
 

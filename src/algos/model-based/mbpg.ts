@@ -16,14 +16,15 @@
  */
 import { learnLoop, type LearnOptions } from '../base.ts';
 import { Rng } from '../../rng/index.ts';
-import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, square, add } from '../../tensor/index.ts';
-import { Adam, clipGradNorm, checkLoss, type Module } from '../../nn/index.ts';
+import { Tensor, mul, exp, sub, add } from '../../tensor/index.ts';
+import { Adam, type Module } from '../../nn/index.ts';
 import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
 import { ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
 import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, type EnsembleOptions, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
 import { resolveConfig, must } from '../../train/config.ts';
-import { boxBounds, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, type EvalResult } from '../common.ts';
+import { boxBounds, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, pick, standardize, type EvalResult } from '../common.ts';
+import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from '../types.ts';
 
 export interface MbpgConfig {
@@ -219,7 +220,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
       { batchSize: c.modelBatchSize, maxEpochs: c.modelMaxEpochs, patience: c.patience },
     );
     let policyLoss = 0,
-      valueLoss = 0,
+      vLossSum = 0,
       modelReturn = 0,
       n = 0;
     const D = this.model.obsDim,
@@ -238,39 +239,18 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
         for (let k = 0; k + c.batchSize <= N; k += c.batchSize) {
           const idx = perm.subarray(k, k + c.batchSize),
             m = idx.length;
-          const adv = Float32Array.from(idx, (i) => advantages[i]);
-          const { mean: am, std: as } = meanStd(adv);
-          for (let i = 0; i < m; i++) adv[i] = (adv[i] - am) / (as + 1e-8);
+          const adv = pick(advantages, idx);
+          standardize(adv);
+          // PPO's estimator and losses (ppo.ts), on model steps: ratio, clipped surrogate, value MSE.
           const o = new Tensor(gatherRows(ro.obs, D, idx), [m, D]);
-          const ratio = exp(
-            sub(
-              this.policy.distribution(o).logProb(gatherRows(ro.act, A, idx)),
-              new Tensor(
-                Float32Array.from(idx, (i) => ro.logp[i]),
-                [m],
-              ),
-            ),
-          );
-          const At = new Tensor(adv, [m]);
-          const pg = neg(mean(minimum(mul(ratio, At), mul(clip(ratio, 1 - c.clipRange, 1 + c.clipRange), At))));
-          const vl = mean(
-            square(
-              sub(
-                this.value.forward(o),
-                new Tensor(
-                  Float32Array.from(idx, (i) => returns[i]),
-                  [m],
-                ),
-              ),
-            ),
-          );
-          const loss = add(pg, mul(vl, c.vfCoef));
-          checkLoss(loss, 'mbpg loss', this.iteration);
-          const g = grad(loss, this.params, { allowUnused: true }) as Tensor[];
-          clipGradNorm(g, c.maxGradNorm);
-          this.opt.step(g);
+          const dist = this.policy.distribution(o);
+          const ratio = exp(sub(dist.logProb(gatherRows(ro.act, A, idx)), new Tensor(pick(ro.logp, idx), [m])));
+          const pg = clippedSurrogateLoss(ratio, new Tensor(adv, [m]), c.clipRange);
+          const vl = valueLoss(this.value.forward(o), pick(returns, idx), pick(ro.values, idx), 0);
+          // PPO's total loss without the entropy bonus (mbpg has no entCoef), one clipped Adam step.
+          descend(add(pg, mul(vl, c.vfCoef)), this.params, this.opt, c.maxGradNorm, 'mbpg loss', this.iteration);
           policyLoss += pg.item();
-          valueLoss += vl.item();
+          vLossSum += vl.item();
           n++;
         }
       }
@@ -287,7 +267,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
       returnStd: r.std,
       lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
       policyLoss: policyLoss / n,
-      valueLoss: valueLoss / n,
+      valueLoss: vLossSum / n,
       modelReturn,
       modelSteps: N * c.pgIterations,
       modelHoldoutMse: f.elites.reduce((s, e) => s + f.holdoutMse[e], 0) / f.elites.length,

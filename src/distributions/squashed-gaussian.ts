@@ -7,7 +7,7 @@
  * (where 1 - tanh(u)^2 rounds to 0).
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, noGrad, add, sub, mul, tanh, softplus, sum, clip, atanh } from '../tensor/index.ts';
+import { Tensor, noGrad, add, sub, mul, tanh, softplus, sum, clip, atanh, allocData, tanhGaussianRsample } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
 import { actionTensor, checkSameKind, flatActions } from './common.ts';
 import { DiagGaussian, type LogStd } from './diag-gaussian.ts';
@@ -53,6 +53,12 @@ export class SquashedGaussian implements Distribution<Float32Array> {
 
   /** Reparameterised sample with its log-probability (what SAC's actor loss needs). */
   rsample(rng: Rng): SquashedSample {
+    // A log-std per row (SAC's actor head): three fused ops (tensor/ops/tanh-gaussian.ts) instead of
+    // about twenty, with the same noise draw.
+    if (this.logStd.shape[0] === this.batchSize) {
+      const eps = new Tensor(rng.fillNormal(allocData(this.mean.dtype, this.mean.size)), this.mean.shape);
+      return tanhGaussianRsample(this.mean, this.logStd, eps);
+    }
     const u = this.base.rsample(rng);
     return { action: tanh(u), logProb: this.logProbPreTanh(u), preTanh: u };
   }

@@ -16,6 +16,7 @@ export * from './ops/reduce.ts';
 export * from './ops/shape.ts';
 export * from './ops/linalg.ts';
 export * from './ops/mlp.ts';
+export * from './ops/tanh-gaussian.ts';
 export { checkGradients, type GradCheckResult, type GradCheckOptions } from './gradcheck.ts';
 export { gemm } from './kernels.ts';
 export { setWasmKernels, kernelInfo, wasmTanh, type KernelInfo } from './wasm/index.ts';

@@ -14,11 +14,12 @@
  *                                                     the tanh; action = low + (tanh(mean) + 1)(high - low)/2)
  *            value    [batch]                         when the algorithm has a state-value function
  *
+ * Image policies (CnnPolicy) take the flat observation [batch, C * H * W] and view it as NCHW.
  * Recurrent policies (LSTM/GRU) take a second input, state [batch, S] (zeros at an episode's start),
  * and return state_out, the state to feed back at the next step.
  */
 import { ProtoWriter } from './protobuf.ts';
-import type { CellWeights, DenseLayer, PolicyDescription } from './spec.ts';
+import type { CellWeights, ConvEncoderSpec, DenseLayer, PolicyDescription } from './spec.ts';
 
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
@@ -28,12 +29,14 @@ const FLOAT = 1;
 const INT64 = 7;
 // AttributeProto.AttributeType
 const ATTR_INT = 2;
+const ATTR_INTS = 7;
 
 interface Node {
   op: string;
   inputs: string[];
   outputs: string[];
-  attrs?: Record<string, number>;
+  /** INT or INTS attributes. */
+  attrs?: Record<string, number | number[]>;
 }
 
 interface Initializer {
@@ -100,10 +103,23 @@ class GraphBuilder {
     return { h: this.op('Add', [n, this.op('Mul', [zg, this.op('Sub', [h, n])])]), c: null };
   }
 
-  op(op: string, inputs: string[], attrs?: Record<string, number>, output?: string): string {
+  op(op: string, inputs: string[], attrs?: Record<string, number | number[]>, output?: string): string {
     const out = output ?? `${op.toLowerCase()}_${this.n++}`;
     this.nodes.push({ op, inputs, outputs: [out], attrs });
     return out;
+  }
+
+  /** A CNN encoder: the flat rows viewed as NCHW, Conv + Relu per layer, Flatten, Gemm + Relu. */
+  convEncoder(prefix: string, e: ConvEncoderSpec, x: string): string {
+    let h = this.op('Reshape', [x, this.ints([-1, ...e.imageShape])]);
+    e.convs.forEach((c, i) => {
+      const w = this.constant(`${prefix}.conv${i}.weight`, c.weight, [c.outChannels, c.inChannels, c.kernel, c.kernel]);
+      const b = this.constant(`${prefix}.conv${i}.bias`, c.bias, [c.outChannels]);
+      const p = c.padding;
+      h = this.op('Relu', [this.op('Conv', [h, w, b], { kernel_shape: [c.kernel, c.kernel], strides: [c.stride, c.stride], pads: [p, p, p, p] })]);
+    });
+    // Flatten keeps (C, H, W) row-major order, the library's flattenBatch.
+    return this.dense(`${prefix}.fc`, [e.fc], this.op('Flatten', [h], { axis: 1 }));
   }
 
   /** Dense layers (Gemm: y = x W + b, W [in, out] as stored) with their activations. */
@@ -184,6 +200,10 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     piIn = a.h;
     vfIn = c.h;
     nextState = g.op('Concat', lstm ? [a.h, a.c!, c.h, c.c!] : [a.h, c.h], { axis: 1 }, 'state_out');
+  }
+  if (d.cnn) {
+    piIn = g.convEncoder('pi.encoder', d.cnn.policy, x);
+    if (d.cnn.value) vfIn = g.convEncoder('vf.encoder', d.cnn.value, x);
   }
   const out = g.dense('pi', d.layers, piIn);
   const h = d.head;
@@ -283,7 +303,9 @@ function encodeModel(g: GraphBuilder, inputs: ValueInfo[], outputs: ValueInfo[],
         for (const s of n.outputs) node.string(2, s);
         node.string(3, `${n.op}_${i}`);
         node.string(4, n.op);
-        for (const [k, v] of Object.entries(n.attrs ?? {})) node.message(5, (a) => a.string(1, k).int(3, v).int(20, ATTR_INT));
+        for (const [k, v] of Object.entries(n.attrs ?? {})) {
+          node.message(5, (a) => (Array.isArray(v) ? a.string(1, k).int64s(8, v).int(20, ATTR_INTS) : a.string(1, k).int(3, v).int(20, ATTR_INT)));
+        }
       });
     });
     graph.string(2, name);

@@ -4,6 +4,7 @@
  * NormalizeObservation does. Every exported model is checked against this.
  */
 import { Rng } from '../rng/index.ts';
+import { Tensor, noGrad } from '../tensor/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import type { ValueModel } from '../policies/index.ts';
 import { describePolicy, type ActionHead, type ObsNormalization, type RecurrentSpec } from './spec.ts';
@@ -88,7 +89,13 @@ export class Predictor {
       if (h.kind === 'categorical' && h.start !== 0) for (let i = 0; i < batch; i++) out.action[i] += h.start;
     } else {
       out = { action: Float32Array.from(this.act(obs, batch)) };
-      raw = Float32Array.from(policy.net.predict(x, batch));
+      // MLP policies expose their network; others (CNN) give the parameters through their distribution.
+      raw = policy.net
+        ? Float32Array.from(policy.net.predict(x, batch))
+        : noGrad(() => {
+            const dist = policy.distribution(new Tensor(x, [batch, this.obsDim]));
+            return Float32Array.from((h.kind === 'categorical' ? dist.logits : dist.mean).data);
+          });
       if (this.hasValue) out.value = Float32Array.from((this.algo as unknown as { value: ValueModel }).value.predict(x, batch));
     }
     if (h.kind === 'categorical') out.logits = raw;

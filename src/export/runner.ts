@@ -90,6 +90,7 @@ export function loadPolicy(bytes) {
 /** policy.bin for a described policy. */
 export function toRunnerWeights(d: PolicyDescription): Uint8Array {
   if (d.recurrent) throw unsupported('RecurrentActorCritic', 'ascent-runner');
+  if (d.cnn) throw unsupported('CnnPolicy', 'ascent-runner');
   const tensors: Record<string, [number, number]> = {};
   const chunks: ArrayLike<number>[] = [];
   let size = 0;

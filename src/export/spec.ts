@@ -22,6 +22,8 @@ export const FORMATS_FOR: Record<string, readonly ExportFormat[]> = {
   SquashedGaussianActor: EXPORT_FORMATS,
   // The state becomes an extra input and output: only ONNX carries it.
   RecurrentActorCritic: ['onnx'],
+  // Convolutions: ONNX has Conv; the Dense-only formats do not carry them.
+  CnnPolicy: ['onnx'],
 };
 
 /**
@@ -85,6 +87,24 @@ export interface RecurrentSpec {
   critic: CellWeights;
 }
 
+/** A 2-D convolution (src/policies/cnn.ts's Conv2d): weight [O, C, k, k], symmetric zero padding, ReLU after. */
+export interface ConvLayer {
+  inChannels: number;
+  outChannels: number;
+  kernel: number;
+  stride: number;
+  padding: number;
+  weight: Float32Array;
+  bias: Float32Array;
+}
+
+/** A CNN encoder: the flat observation viewed as [C, H, W], convolutions, flatten, a ReLU dense layer. */
+export interface ConvEncoderSpec {
+  imageShape: [number, number, number];
+  convs: ConvLayer[];
+  fc: DenseLayer;
+}
+
 export interface PolicyDescription {
   algo: string;
   env: string;
@@ -97,6 +117,8 @@ export interface PolicyDescription {
   value: DenseLayer[] | null;
   /** Recurrent policies: the cells before `layers` (actor) and `value` (critic); null for MLPs. */
   recurrent: RecurrentSpec | null;
+  /** Image policies: the CNN encoders before `layers` and `value` (each network has its own). */
+  cnn: { policy: ConvEncoderSpec; value: ConvEncoderSpec | null } | null;
 }
 
 /** A policy this format cannot carry: names the policy and the formats that can. */
@@ -158,11 +180,50 @@ function isRecurrent(p: any): boolean {
   );
 }
 
+function linearLayer(l: any, activation: Activation): DenseLayer {
+  return {
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+    weight: Float32Array.from(l.weight.data as Float32Array),
+    bias: l.bias ? Float32Array.from(l.bias.data as Float32Array) : new Float32Array(l.outFeatures),
+    activation,
+  };
+}
+
+/** A CnnEncoder (convolutions, then one ReLU dense layer), recognised by its parts; null for other encoders. */
+function convEncoder(e: any): ConvEncoderSpec | null {
+  if (!Array.isArray(e?.convs) || !e.fc || !Array.isArray(e.imageShape) || e.imageShape.length !== 3) return null;
+  return {
+    imageShape: [e.imageShape[0], e.imageShape[1], e.imageShape[2]],
+    convs: e.convs.map((c: any) => ({
+      inChannels: c.inChannels,
+      outChannels: c.outChannels,
+      kernel: c.kernel,
+      stride: c.stride,
+      padding: c.padding,
+      weight: Float32Array.from(c.weight.data as Float32Array),
+      bias: Float32Array.from(c.bias.data as Float32Array),
+    })),
+    fc: linearLayer(e.fc, 'relu'),
+  };
+}
+
 /** The policy part of a description, or an UnsupportedPolicyError naming the policy. */
 export function describeNetwork(
   policy: Policy,
   format: string,
-): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> & Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> {
+): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> & Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> & { encoder?: ConvEncoderSpec } {
+  if (policy?.constructor?.name === 'CnnPolicy') {
+    const p = policy as any;
+    const encoder = convEncoder(p.encoder);
+    if (!encoder || !p.head) throw unsupported(`CnnPolicy with a ${p.encoder?.constructor?.name ?? 'different'} encoder`, format);
+    if (format !== 'onnx') throw unsupported('CnnPolicy', format);
+    const head: ActionHead =
+      p.kind === 'categorical'
+        ? { kind: 'categorical', nActions: p.head.outFeatures, start: 0 }
+        : { kind: 'gaussian', actDim: p.actDim, logStd: Float32Array.from(p.logStd.data) };
+    return { obsDim: p.obsDim, layers: [linearLayer(p.head, 'identity')], head, encoder };
+  }
   if (isRecurrent(policy)) {
     if (format !== 'onnx') throw unsupported('RecurrentActorCritic', format);
     const p = policy as any;
@@ -234,7 +295,14 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     const space = env?.actionSpace ?? a.env?.singleActionSpace;
     if (space instanceof Discrete) net.head.start = space.start;
   }
-  const value = net.value ?? (a.value?.net instanceof MLP && a.value.obsDim === net.obsDim ? mlpLayers(a.value.net) : null);
+  let value = net.value ?? (a.value?.net instanceof MLP && a.value.obsDim === net.obsDim ? mlpLayers(a.value.net) : null);
+  let cnn: PolicyDescription['cnn'] = null;
+  if (net.encoder) {
+    // An image policy's value function has its own encoder (CnnValueFunction), or is left out.
+    const ve = a.value?.constructor?.name === 'CnnValueFunction' ? convEncoder(a.value.encoder) : null;
+    value = ve && a.value.head ? [linearLayer(a.value.head, 'identity')] : null;
+    cnn = { policy: net.encoder, value: value ? ve : null };
+  }
   return {
     algo: names.algo ?? algo.name,
     env: envId,
@@ -244,5 +312,6 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     head: net.head,
     value,
     recurrent: net.recurrent ?? null,
+    cnn,
   };
 }

@@ -37,6 +37,7 @@ function diagonal(values: ArrayLike<number>): Float32Array {
 /** The described policy as a TensorFlow.js LayersModel. */
 export function toTfjs(d: PolicyDescription, producer = 'ascent-rl'): TfjsModel {
   if (d.recurrent) throw unsupported('RecurrentActorCritic', 'tfjs');
+  if (d.cnn) throw unsupported('CnnPolicy', 'tfjs');
   const layers: KerasLayer[] = [];
   const specs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
   const chunks: Float32Array[] = [];

@@ -2,10 +2,11 @@
  * algos/: the algorithms, and a registry the CLI and the browser build pick them from by name.
  */
 import type { Algorithm } from './types.ts';
+import type { ConfigSchema } from '../config/schema.ts';
 import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
-import { PPO, PPO_DEFAULTS } from './ppo.ts';
-import { TRPO, NPG, TRPO_DEFAULTS } from './trpo.ts';
-import { OffPolicyPG, OFFPOLICY_PG_DEFAULTS } from './offpolicy-pg.ts';
+import { PPO, PPO_CONFIG } from './ppo.ts';
+import { TRPO, NPG, TRPO_CONFIG } from './trpo.ts';
+import { OffPolicyPG, OFFPOLICY_PG_CONFIG } from './offpolicy-pg.ts';
 import { SAC, SAC_DEFAULTS } from './sac.ts';
 import { MBPO, MBPO_DEFAULTS } from './model-based/mbpo.ts';
 import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
@@ -29,6 +30,8 @@ export interface AlgorithmEntry {
   description: string;
   /** Documented defaults; keys a config may set (validated by resolveConfig). */
   defaults: Record<string, unknown>;
+  /** The config schema the defaults come from: ranges and descriptions for --help and the docs (src/config/schema.ts). */
+  schema?: ConfigSchema;
   /** Action spaces the algorithm can act in. */
   actionSpaces: ('discrete' | 'continuous')[];
   create(config: Record<string, unknown>): Algorithm;
@@ -45,28 +48,32 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   ppo: {
     name: 'ppo',
     description: 'Proximal Policy Optimization: clipped surrogate or adaptive KL penalty, GAE, minibatch epochs',
-    defaults: PPO_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: PPO_CONFIG.defaults,
+    schema: PPO_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new PPO(config),
   },
   trpo: {
     name: 'trpo',
     description: 'Trust Region Policy Optimization: natural gradient by conjugate gradient on exact Fisher-vector products, KL line search',
-    defaults: TRPO_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: TRPO_CONFIG.defaults,
+    schema: TRPO_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new TRPO(config),
   },
   npg: {
     name: 'npg',
     description: 'Natural policy gradient: the TRPO step from the KL constraint, without line search',
-    defaults: TRPO_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: TRPO_CONFIG.defaults,
+    schema: TRPO_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new NPG(config),
   },
   'offpolicy-pg': {
     name: 'offpolicy-pg',
     description: 'Importance-sampled policy gradient with sample reuse: whole-trajectory, per-decision or first-order weights',
-    defaults: OFFPOLICY_PG_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: OFFPOLICY_PG_CONFIG.defaults,
+    schema: OFFPOLICY_PG_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new OffPolicyPG(config),
   },

@@ -1,8 +1,10 @@
 /**
  * The config keys in `ascent train <algo> --help`: what `--set key=value` and `--config` accept,
- * with the algorithm's defaults (nested settings as dotted paths, as --set writes them).
+ * each with its default, its range or choices and a one-line description, from the algorithm's
+ * schema (nested settings as dotted paths, as --set writes them).
  */
 import { ALGORITHMS } from '../algos/index.ts';
+import { fieldsOf } from '../config/schema.ts';
 import { FLAG_KEYS } from '../train/setup.ts';
 import { closestNames } from '../util/names.ts';
 
@@ -27,14 +29,17 @@ export function trainHelpKeys(algo: string | null): string {
     );
   }
   const flagOf = Object.fromEntries(Object.entries(FLAG_KEYS).map(([flag, key]) => [key, flag]));
-  const rows = flatten(entry.defaults).map(([k, v]) => [
-    k,
-    v === undefined ? '-' : JSON.stringify(v),
-    flagOf[k] ? `(also --${flagOf[k]})` : k === 'env' ? '(the <env> argument)' : '',
-  ]);
-  const w = Math.max(...rows.map((r) => r[0].length));
+  const note = (k: string) => (flagOf[k] ? ` (also --${flagOf[k]})` : k === 'env' ? ' (the <env> argument)' : '');
+  const show = (v: unknown) => (v === undefined ? '-' : JSON.stringify(v));
+  // Algorithms registered without a schema (registerAlgorithm) still list their keys and defaults.
+  const rows = entry.schema
+    ? fieldsOf(entry.schema.shape).map(([k, f]) => [k, show(f.default), f.range, f.doc + note(k)])
+    : flatten(entry.defaults).map(([k, v]) => [k, show(v), '', note(k).trim()]);
+  const head = ['key', 'default', 'range', 'description'];
+  const w = head.map((_, i) => Math.max(head[i].length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => `  ${r.map((x, i) => (i < r.length - 1 ? x.padEnd(w[i]) : x)).join('  ')}`.trimEnd();
   return (
     `\nConfig keys of ${entry.name} (--set key=value, or a --config YAML file; a preset for the env changes some defaults, see ascent list):\n` +
-    rows.map(([k, v, f]) => `  ${k.padEnd(w)}  ${v}${f ? '  ' + f : ''}`).join('\n')
+    [head, ...rows].map(line).join('\n')
   );
 }

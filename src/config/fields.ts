@@ -8,7 +8,7 @@ import { bool, choice, group, int, num, str, widths } from './schema.ts';
 export const ACTIVATIONS = ['tanh', 'relu', 'elu', 'sigmoid', 'identity'] as const;
 
 /** The environment id; the <env> argument of `ascent train` sets it. */
-export const envField = (def: string) => str(def, 'environment id (the <env> argument of ascent train)', 'a registered env id');
+export const envField = (def: string) => str(def, 'environment id', 'a registered env id');
 
 /** The feed-forward policy of makePolicy (src/policies): a categorical or Gaussian head on an MLP. */
 export const mlpPolicy = (source = 'SB3 / CleanRL: 64x64 tanh, state-independent log-std') =>

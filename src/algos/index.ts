@@ -10,7 +10,7 @@ import { OffPolicyPG, OFFPOLICY_PG_CONFIG } from './offpolicy-pg.ts';
 import { SAC, SAC_DEFAULTS } from './sac.ts';
 import { MBPO, MBPO_DEFAULTS } from './model-based/mbpo.ts';
 import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
-import { RecurrentPPO, RECURRENT_PPO_DEFAULTS } from './recurrent-ppo.ts';
+import { RecurrentPPO, RECURRENT_PPO_CONFIG } from './recurrent-ppo.ts';
 
 export * from './types.ts';
 export * from './base.ts';
@@ -101,7 +101,8 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   'recurrent-ppo': {
     name: 'recurrent-ppo',
     description: 'PPO with LSTM/GRU policy and value: state carried through rollouts, truncated BPTT over minibatches of sequences',
-    defaults: RECURRENT_PPO_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: RECURRENT_PPO_CONFIG.defaults,
+    schema: RECURRENT_PPO_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new RecurrentPPO(config),
   },

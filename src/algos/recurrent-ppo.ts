@@ -21,11 +21,12 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, mean, exp, sub } from '../tensor/index.ts';
-import { Adam, makeSchedule, type Schedule, type Activation, type CellKind, type Module, type Optimizer } from '../nn/index.ts';
+import { Adam, makeSchedule, type Schedule, type Module, type Optimizer } from '../nn/index.ts';
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf } from '../config/schema.ts';
+import { ACTIVATIONS, envField, normalization } from '../config/fields.ts';
 import {
   standardize,
   makeTrainingEnvs,
@@ -42,60 +43,43 @@ import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export interface RecurrentPpoConfig {
-  env: string;
-  seed: number;
-  numEnvs: number;
-  /** Steps per env per update; the batch is nSteps * numEnvs. */
-  nSteps: number;
-  /** Steps per sequence (the BPTT truncation); must divide nSteps. */
-  seqLen: number;
-  /** Steps per minibatch; a multiple of seqLen (batchSize / seqLen sequences). */
-  batchSize: number;
-  epochs: number;
-  gamma: number;
-  gaeLambda: number;
-  clipRange: number;
-  clipSchedule: 'constant' | 'linear';
-  clipRangeVf: number;
-  entCoef: number;
-  vfCoef: number;
-  maxGradNorm: number;
-  lr: number;
-  lrSchedule: 'constant' | 'linear' | 'cosine';
-  targetKl: number;
-  normalizeAdvantages: boolean;
-  normalizeObs: boolean;
-  normalizeReward: boolean;
-  policy: { cell: CellKind; hiddenSize: number; headHidden: number[]; activation: Activation; logStdInit: number };
-  totalSteps: number;
-}
+export const RECURRENT_PPO_CONFIG = defineConfig('recurrent-ppo', {
+  env: envField('CartPoleMaskedVelocity-v1'),
+  seed: seed(),
+  numEnvs: int(1, 'environments stepped together', { source: 'SB3-contrib' }),
+  nSteps: int(128, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3-contrib RecurrentPPO n_steps' }),
+  seqLen: int(128, 'steps per sequence (the BPTT truncation); must divide nSteps'),
+  batchSize: int(128, 'steps per minibatch; a multiple of seqLen, at most nSteps * numEnvs', { source: 'SB3-contrib batch_size' }),
+  epochs: int(10, 'passes over the batch per update', { source: 'SB3-contrib n_epochs' }),
+  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3-contrib' }),
+  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3-contrib' }),
+  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3-contrib' }),
+  clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps"),
+  clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', { source: 'SB3-contrib (None)' }),
+  entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3-contrib' }),
+  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3-contrib' }),
+  maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3-contrib' }),
+  lr: num(3e-4, "Adam's step size", 'nonNegative', { source: 'SB3-contrib' }),
+  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
+  targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3-contrib (None)' }),
+  normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3-contrib' }),
+  ...normalization(),
+  policy: group(
+    {
+      cell: choice(['lstm', 'gru'], 'lstm', 'recurrent cell shared by policy and value', { expected: 'must be "lstm" or "gru"', source: 'SB3-contrib (LSTM)' }),
+      hiddenSize: int(64, "the cell's state size", { source: 'rl-zoo lstm_hidden_size 64 (classic control)' }),
+      headHidden: widths([64], 'hidden layer widths of the policy and value heads on the cell', { source: 'rl-zoo net_arch pi=[64], vf=[64]' }),
+      activation: choice(ACTIVATIONS, 'tanh', 'hidden-layer activation of the heads'),
+      logStdInit: num(0, "Gaussian head: the log-std's initial value", 'any'),
+    },
+    'the recurrent actor-critic',
+  ),
+  totalSteps: steps(100_000),
+});
 
-export const RECURRENT_PPO_DEFAULTS: RecurrentPpoConfig = {
-  env: 'CartPoleMaskedVelocity-v1',
-  seed: 0,
-  numEnvs: 1,
-  nSteps: 128,
-  seqLen: 128,
-  batchSize: 128,
-  epochs: 10,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  clipRange: 0.2,
-  clipSchedule: 'constant',
-  clipRangeVf: 0,
-  entCoef: 0,
-  vfCoef: 0.5,
-  maxGradNorm: 0.5,
-  lr: 3e-4,
-  lrSchedule: 'constant',
-  targetKl: 0,
-  normalizeAdvantages: true,
-  normalizeObs: false,
-  normalizeReward: false,
-  policy: { cell: 'lstm', hiddenSize: 64, headHidden: [64], activation: 'tanh', logStdInit: 0 },
-  totalSteps: 100_000,
-};
+/** SB3-contrib RecurrentPPO's defaults with rl-zoo's smaller cells (see the file comment); every key is in RECURRENT_PPO_CONFIG. */
+export type RecurrentPpoConfig = ConfigOf<typeof RECURRENT_PPO_CONFIG>;
+export const RECURRENT_PPO_DEFAULTS: RecurrentPpoConfig = RECURRENT_PPO_CONFIG.defaults;
 
 export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
   readonly name = 'recurrent-ppo';
@@ -113,26 +97,7 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
   private priorSeconds = 0;
 
   constructor(config: Partial<RecurrentPpoConfig> = {}) {
-    const c = (this.config = resolveConfig('recurrent-ppo', RECURRENT_PPO_DEFAULTS, config, {
-      seed: must.nonNegativeInt,
-      numEnvs: must.positiveInt,
-      nSteps: must.positiveInt,
-      seqLen: must.positiveInt,
-      batchSize: must.positiveInt,
-      epochs: must.positiveInt,
-      gamma: must.unit,
-      gaeLambda: must.unit,
-      clipRange: must.positive,
-      clipSchedule: must.oneOf('constant', 'linear'),
-      clipRangeVf: must.nonNegative,
-      entCoef: must.nonNegative,
-      vfCoef: must.nonNegative,
-      maxGradNorm: must.nonNegative,
-      lr: must.nonNegative,
-      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
-      targetKl: must.nonNegative,
-      totalSteps: must.positiveInt,
-    }));
+    const c = (this.config = RECURRENT_PPO_CONFIG.resolve(config));
     if (c.nSteps % c.seqLen !== 0) {
       throw new RangeError(`recurrent-ppo: 'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps`);
     }
@@ -141,8 +106,6 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
         `recurrent-ppo: 'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`,
       );
     }
-    if (!['lstm', 'gru'].includes(c.policy.cell))
-      throw new RangeError(`recurrent-ppo: 'policy.cell' must be "lstm" or "gru", got ${JSON.stringify(c.policy.cell)}`);
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
     this.policy = makeRecurrentPolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);

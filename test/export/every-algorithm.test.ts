@@ -24,7 +24,7 @@ const EXPECTED: Record<string, Record<string, unknown>> = {
 };
 
 for (const name of Object.keys(ALGORITHMS)) {
-  test(`onnx: ${name}'s policy exports, and its greedy action equals predict`, async () => {
+  test(`onnx: ${name}'s policy exports, and its greedy action equals predict`, async (t) => {
     const entry = ALGORITHMS[name];
     const env = entry.actionSpaces.includes('discrete') ? 'CartPole-v1' : 'Pendulum-v1';
     const config = EXPECTED[name] ?? { env };

@@ -21,6 +21,7 @@ export {
   MultiBinary,
   Tuple,
   Dict,
+  FlatDictBox,
   flatdim,
   flatten,
   unflatten,

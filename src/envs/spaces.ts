@@ -430,3 +430,28 @@ export function flattenSpace(space: Space): Box {
   }
   throw new Error(`flattenSpace: unsupported space ${String(space)}`);
 }
+
+/**
+ * The flat Box a Dict flattens to (what FlattenObservation makes of a Dict env), remembering the
+ * Dict: vector envs and rollouts hold flat float rows, and a policy with one encoder per key (a CNN
+ * for an image, an MLP for a vector; SB3's MultiInputPolicy) splits each row again at `offsets`
+ * (keys in the Dict's sorted order, as spaces.flatten lays them out).
+ */
+export class FlatDictBox extends Box<Float32Array> {
+  /** Where each key's numbers start in a flat row. */
+  readonly offsets: Readonly<Record<string, number>>;
+  constructor(readonly dict: Dict) {
+    const flat = flattenSpace(dict);
+    super(flat.low, flat.high, flat.shape, 'float32');
+    const offsets: Record<string, number> = {};
+    let o = 0;
+    for (const k of dict.keys) {
+      offsets[k] = o;
+      o += dict.spaces[k].flatdim;
+    }
+    this.offsets = offsets;
+  }
+  override toString(): string {
+    return `${super.toString()} flattened from ${this.dict.toString()}`;
+  }
+}

@@ -7,12 +7,18 @@
  *    64 3x3 stride 1, ReLU, then a 512-unit linear layer (SB3's NatureCNN; inputs 84x84 and up);
  *  - 'small': for small boards and frames (Catch's 10x5): 16 and 32 3x3 filters, stride 1, padding
  *    1, ReLU, then a 128-unit linear layer.
- * Initialisation follows SB3 and CleanRL: orthogonal with gain sqrt(2) in the encoder, 0.01 on the
- * policy head, 1 on the value head.
+ * 'auto' takes 'nature' for images of at least 36x36 (the smallest its convolutions accept) and
+ * 'small' below. Initialisation follows SB3 and CleanRL: orthogonal with gain sqrt(2) in the
+ * encoder, 0.01 on the policy head, 1 on the value head.
+ *
+ * Observations that are a Dict of images and vectors (flattened to a FlatDictBox) get a combined
+ * encoder, as SB3's MultiInputPolicy and CombinedExtractor: a CNN per image key, an MLP per vector
+ * key, their features concatenated, then the heads.
  */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, conv2d, relu, reshape, noGrad, flattenBatch } from '../tensor/index.ts';
-import { Linear, Module, orthogonal } from '../nn/index.ts';
+import { Tensor, conv2d, relu, reshape, noGrad, flattenBatch, slice, concat } from '../tensor/index.ts';
+import { Linear, MLP, Module, orthogonal, type Activation } from '../nn/index.ts';
+import { Box, type FlatDictBox } from '../envs/spaces.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
 import type { ActResult, Policy } from './policy.ts';
 
@@ -58,21 +64,32 @@ export class Conv2d extends Module {
 }
 
 export type EncoderKind = 'nature' | 'small';
+/** An encoder, or 'auto': 'nature' for images of at least 36x36, else 'small'. */
+export type EncoderChoice = EncoderKind | 'auto';
+
+/** The encoder an image [C, H, W] gets for a choice ('auto': NatureCNN where it fits, 36x36 and up). */
+export function resolveEncoder(choice: EncoderChoice, imageShape: readonly number[]): EncoderKind {
+  if (choice === 'auto') return imageShape[1] >= 36 && imageShape[2] >= 36 ? 'nature' : 'small';
+  if (choice !== 'nature' && choice !== 'small') throw new RangeError(`encoder must be 'nature', 'small' or 'auto', got ${JSON.stringify(choice)}`);
+  return choice;
+}
 
 /** Convolutions, ReLU, flatten, a linear layer and ReLU: image [B, C, H, W] -> features [B, features]. */
 export class CnnEncoder extends Module {
   readonly convs: Conv2d[];
   readonly fc: Linear;
   readonly features: number;
+  readonly kind: EncoderKind;
   constructor(
     readonly imageShape: [number, number, number],
-    kind: EncoderKind,
+    choice: EncoderChoice,
     rng: Rng,
   ) {
     super();
     const [C, H, W] = imageShape;
     if (![C, H, W].every((d) => Number.isInteger(d) && d > 0))
       throw new RangeError(`CnnEncoder: image shape must be [C, H, W] of positive integers, got ${JSON.stringify(imageShape)}`);
+    const kind = (this.kind = choice === 'auto' ? resolveEncoder(choice, imageShape) : choice);
     if (kind === 'nature') {
       this.convs = [new Conv2d(C, 32, 8, rng, 4), new Conv2d(32, 64, 4, rng, 2), new Conv2d(64, 64, 3, rng, 1)];
       this.features = 512;
@@ -80,7 +97,7 @@ export class CnnEncoder extends Module {
       this.convs = [new Conv2d(C, 16, 3, rng, 1, 1), new Conv2d(16, 32, 3, rng, 1, 1)];
       this.features = 128;
     } else {
-      throw new RangeError(`CnnEncoder: encoder must be 'nature' or 'small', got ${JSON.stringify(kind)}`);
+      throw new RangeError(`CnnEncoder: encoder must be 'nature', 'small' or 'auto', got ${JSON.stringify(choice)}`);
     }
     let h = H,
       w = W;
@@ -106,7 +123,7 @@ export class CnnEncoder extends Module {
 }
 
 export interface CnnOptions {
-  encoder?: EncoderKind;
+  encoder?: EncoderChoice;
   logStdInit?: number;
 }
 
@@ -133,7 +150,7 @@ export class CnnPolicy extends Module implements Policy {
   ) {
     super();
     this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
-    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'small', rng);
+    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng);
     const out = 'discrete' in action ? action.discrete : action.continuous;
     this.kind = 'discrete' in action ? 'categorical' : 'gaussian';
     this.actDim = 'discrete' in action ? 1 : action.continuous;
@@ -172,11 +189,132 @@ export class CnnValueFunction extends Module {
   ) {
     super();
     this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
-    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'small', rng);
+    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng);
     this.head = new Linear(this.encoder.features, 1, rng, { gain: 1 });
   }
   forward(obs: Tensor): Tensor {
     return reshape(this.head.forward(this.encoder.forward(view(obs, this.imageShape))), [-1]);
+  }
+  predict(obs: Float32Array, batch: number): Float32Array {
+    return noGrad(() => Float32Array.from(this.forward(new Tensor(obs, [batch, this.obsDim])).data));
+  }
+  namedParameters(): [string, Tensor][] {
+    return [
+      ...this.encoder.namedParameters().map(([n, p]) => [`vf.encoder.${n}`, p] as [string, Tensor]),
+      ...this.head.namedParameters().map(([n, p]) => [`vf.head.${n}`, p] as [string, Tensor]),
+    ];
+  }
+}
+
+export interface MultiInputOptions extends CnnOptions {
+  /** Hidden layers of the MLP on each vector key (default [64]); its last layer is the key's features. */
+  vectorHidden?: number[];
+  /** The vector MLPs' activation (default 'tanh'). */
+  activation?: Activation;
+}
+
+interface InputPart {
+  key: string;
+  offset: number;
+  size: number;
+  image: [number, number, number] | null;
+  net: CnnEncoder | MLP;
+}
+
+/**
+ * The combined encoder of a Dict observation: each image key [C, H, W] through its own CNN, each
+ * vector key [n] through its own MLP (activated output), the features concatenated in key order.
+ * Takes the flat rows [B, flatdim] a FlatDictBox describes.
+ */
+export class CombinedEncoder extends Module {
+  readonly parts: InputPart[];
+  readonly features: number;
+  readonly obsDim: number;
+  constructor(space: FlatDictBox, rng: Rng, opts: MultiInputOptions = {}) {
+    super();
+    const activation = opts.activation ?? 'tanh';
+    const hidden = opts.vectorHidden ?? [64];
+    if (hidden.length === 0) throw new RangeError('CombinedEncoder: vectorHidden needs at least one layer (its width is the features of a vector key)');
+    this.obsDim = space.size;
+    this.parts = space.dict.keys.map((key) => {
+      const sub = space.dict.spaces[key];
+      if (!(sub instanceof Box) || (sub.shape.length !== 1 && sub.shape.length !== 3)) {
+        throw new RangeError(`CombinedEncoder: key '${key}' must be an image Box [C, H, W] or a vector Box [n], got ${sub.toString()}`);
+      }
+      const image = sub.shape.length === 3 ? ([sub.shape[0], sub.shape[1], sub.shape[2]] as [number, number, number]) : null;
+      const net = image
+        ? new CnnEncoder(image, opts.encoder ?? 'auto', rng)
+        : new MLP([sub.size, ...hidden], rng, { activation, outputActivation: activation, outputGain: Math.SQRT2 });
+      return { key, offset: space.offsets[key], size: sub.size, image, net };
+    });
+    this.features = this.parts.reduce((n, p) => n + (p.net instanceof CnnEncoder ? p.net.features : hidden[hidden.length - 1]), 0);
+  }
+  forward(obs: Tensor): Tensor {
+    if (obs.rank !== 2 || obs.shape[1] !== this.obsDim)
+      throw new RangeError(`CombinedEncoder: expected observations [B, ${this.obsDim}] (a flattened Dict), got [${obs.shape.join(',')}]`);
+    const B = obs.shape[0];
+    const feats = this.parts.map((p) => {
+      const x = slice(obs, 1, p.offset, p.offset + p.size);
+      return p.image ? (p.net as CnnEncoder).forward(reshape(x, [B, ...p.image])) : (p.net as MLP).forward(x);
+    });
+    return feats.length === 1 ? feats[0] : concat(feats, 1);
+  }
+  namedParameters(): [string, Tensor][] {
+    return this.parts.flatMap((p) => p.net.namedParameters().map(([n, t]) => [`${p.key}.${n}`, t] as [string, Tensor]));
+  }
+}
+
+/** pi(a | image, vector): a categorical or diagonal Gaussian head on a CombinedEncoder. */
+export class MultiInputPolicy extends Module implements Policy {
+  readonly kind: 'categorical' | 'gaussian';
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly encoder: CombinedEncoder;
+  readonly head: Linear;
+  readonly logStd: Tensor | null;
+  constructor(space: FlatDictBox, action: { discrete: number } | { continuous: number }, rng: Rng, opts: MultiInputOptions = {}) {
+    super();
+    this.encoder = new CombinedEncoder(space, rng, opts);
+    this.obsDim = this.encoder.obsDim;
+    const out = 'discrete' in action ? action.discrete : action.continuous;
+    this.kind = 'discrete' in action ? 'categorical' : 'gaussian';
+    this.actDim = 'discrete' in action ? 1 : action.continuous;
+    this.head = new Linear(this.encoder.features, out, rng, { gain: 0.01 });
+    this.logStd = this.kind === 'gaussian' ? Tensor.param(new Float32Array(out).fill(opts.logStdInit ?? 0), [out], 'logStd') : null;
+  }
+  distribution(obs: Tensor): Distribution {
+    const out = this.head.forward(this.encoder.forward(obs));
+    return this.kind === 'categorical' ? new Categorical(out) : new DiagGaussian(out, reshape(this.logStd!, [1, this.actDim]));
+  }
+  act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
+    return noGrad(() => {
+      const d = this.distribution(new Tensor(obs, [batch, this.obsDim]));
+      const actions = Float32Array.from(deterministic ? d.mode() : d.sample(rng));
+      return { actions, logProbs: Float32Array.from(d.logProb(actions).data) };
+    });
+  }
+  namedParameters(): [string, Tensor][] {
+    return [
+      ...this.encoder.namedParameters().map(([n, p]) => [`pi.encoder.${n}`, p] as [string, Tensor]),
+      ...this.head.namedParameters().map(([n, p]) => [`pi.head.${n}`, p] as [string, Tensor]),
+      ...(this.logStd ? [['pi.logStd', this.logStd] as [string, Tensor]] : []),
+    ];
+  }
+}
+
+/** V(image, vector): its own CombinedEncoder and a linear head (output gain 1). */
+export class MultiInputValueFunction extends Module {
+  readonly obsDim: number;
+  readonly encoder: CombinedEncoder;
+  readonly head: Linear;
+  constructor(space: FlatDictBox, rng: Rng, opts: MultiInputOptions = {}) {
+    super();
+    this.encoder = new CombinedEncoder(space, rng, opts);
+    this.obsDim = this.encoder.obsDim;
+    this.head = new Linear(this.encoder.features, 1, rng, { gain: 1 });
+  }
+  forward(obs: Tensor): Tensor {
+    return reshape(this.head.forward(this.encoder.forward(obs)), [-1]);
   }
   predict(obs: Float32Array, batch: number): Float32Array {
     return noGrad(() => Float32Array.from(this.forward(new Tensor(obs, [batch, this.obsDim])).data));

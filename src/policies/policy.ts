@@ -9,8 +9,8 @@ import type { Rng } from '../rng/index.ts';
 import { Tensor, reshape } from '../tensor/index.ts';
 import { MLP, Module, type Activation } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
-import { Box, Discrete, type Space } from '../envs/index.ts';
-import { CnnPolicy, CnnValueFunction, type EncoderKind } from './cnn.ts';
+import { Box, Discrete, FlatDictBox, type Space } from '../envs/index.ts';
+import { CnnPolicy, CnnValueFunction, MultiInputPolicy, MultiInputValueFunction, type EncoderChoice } from './cnn.ts';
 
 export interface NetworkOptions {
   /** Hidden layer sizes (default [64, 64], as SB3 and CleanRL use for classic control). */
@@ -211,8 +211,11 @@ export function imageShapeOf(space: Space<any>): [number, number, number] | null
   return space instanceof Box && space.shape.length === 3 ? [space.shape[0], space.shape[1], space.shape[2]] : null;
 }
 
-/** V for an env's observations: an MLP on flat Boxes, a CNN on images [C, H, W]. */
-export function makeValueFunction(observationSpace: Space<any>, rng: Rng, opts: NetworkOptions & { encoder?: EncoderKind } = {}): ValueModel {
+/** V for an env's observations: an MLP on flat Boxes, a CNN on images [C, H, W], both on a flattened Dict of them. */
+export function makeValueFunction(observationSpace: Space<any>, rng: Rng, opts: NetworkOptions & { encoder?: EncoderChoice } = {}): ValueModel {
+  if (observationSpace instanceof FlatDictBox) {
+    return new MultiInputValueFunction(observationSpace, rng, { encoder: opts.encoder, vectorHidden: opts.hidden, activation: opts.activation });
+  }
   const img = imageShapeOf(observationSpace);
   if (img) return new CnnValueFunction(img, rng, { encoder: opts.encoder });
   if (!(observationSpace instanceof Box) || observationSpace.shape.length !== 1) {
@@ -226,8 +229,17 @@ export function makePolicy(
   observationSpace: Space<any>,
   actionSpace: Space<any>,
   rng: Rng,
-  opts: GaussianOptions & { kind?: PolicyKind; encoder?: EncoderKind } = {},
+  opts: GaussianOptions & { kind?: PolicyKind; encoder?: EncoderChoice } = {},
 ): Policy {
+  if (observationSpace instanceof FlatDictBox) {
+    // A Dict of images and vectors: a CNN per image, an MLP (opts.hidden) per vector, concatenated.
+    const kind = opts.kind ?? 'auto';
+    const mi = { encoder: opts.encoder, vectorHidden: opts.hidden, activation: opts.activation, logStdInit: opts.logStdInit };
+    if (actionSpace instanceof Discrete && kind !== 'gaussian') return new MultiInputPolicy(observationSpace, { discrete: actionSpace.n }, rng, mi);
+    if (actionSpace instanceof Box && actionSpace.shape.length === 1 && kind !== 'categorical')
+      return new MultiInputPolicy(observationSpace, { continuous: actionSpace.shape[0] }, rng, mi);
+    throw new RangeError(`makePolicy: a '${kind}' policy on a Dict observation cannot act in ${actionSpace.toString()}`);
+  }
   const img = imageShapeOf(observationSpace);
   if (img) {
     // Images [C, H, W]: a CNN encoder (channels first: wrap HWC frames in ChannelsFirstObservation).

@@ -1,6 +1,6 @@
 /** gymnasium.wrappers.FlattenObservation: observations become flat Float32Arrays (spaces.flatten). */
 import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
-import { Box, flattenSpace, type Space } from '../envs/spaces.ts';
+import { Box, Dict, FlatDictBox, flattenSpace, type Space } from '../envs/spaces.ts';
 import type { Json } from '../envs/snapshot.ts';
 
 export class FlattenObservation<Obs, Act> extends Wrapper<Float32Array, Act, Obs, Act> {
@@ -10,7 +10,8 @@ export class FlattenObservation<Obs, Act> extends Wrapper<Float32Array, Act, Obs
     super(env);
     this.inner = env.observationSpace;
     const flat = flattenSpace(this.inner);
-    this.observationSpace = new Box<Float32Array>(flat.low, flat.high, flat.shape, 'float32');
+    // A Dict's flat Box remembers the Dict, so that policies can encode each key its own way.
+    this.observationSpace = this.inner instanceof Dict ? new FlatDictBox(this.inner) : new Box<Float32Array>(flat.low, flat.high, flat.shape, 'float32');
     this.out = new Float32Array(flat.size);
   }
   private flatten(obs: Obs): Float32Array {

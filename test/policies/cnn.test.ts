@@ -14,7 +14,7 @@ test('NatureCNN on 4x84x84 frames: 64x7x7 = 3136 conv features into 512 (Mnih et
   const y = enc.forward(Tensor.zeros([2, 4, 84, 84]));
   assert.deepEqual(y.shape, [2, 512]);
   assert.throws(() => new CnnEncoder([1, 10, 5], 'nature', new Rng(0)), /images of 10x5 are too small for the 'nature' encoder/);
-  assert.throws(() => new CnnEncoder([1, 10, 5], 'big' as 'small', new Rng(0)), /encoder must be 'nature' or 'small', got "big"/);
+  assert.throws(() => new CnnEncoder([1, 10, 5], 'big' as 'small', new Rng(0)), /encoder must be 'nature', 'small' or 'auto', got "big"/);
 });
 
 test('Conv2d filters start orthogonal with gain sqrt(2) over the [fanIn, out] view', () => {

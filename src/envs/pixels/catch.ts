@@ -11,7 +11,7 @@
  *    `cellPixels` pixels per cell (ball white, paddle grey), for AddRenderObservation pipelines.
  */
 import { BaseEnv, type ResetArgs, type ResetResult, type RgbFrame, type RenderMode, type StepResult } from '../env.ts';
-import { Box, Discrete } from '../spaces.ts';
+import { Box, Dict, Discrete, type Space } from '../spaces.ts';
 import { checkInteger, stateObject, type Json } from '../snapshot.ts';
 
 export interface CatchOptions {
@@ -20,6 +20,8 @@ export interface CatchOptions {
   obsType?: 'state' | 'pixels';
   /** Pixels per board cell in render() (default 4). */
   cellPixels?: number;
+  /** Start the paddle in a random column (drawn after the ball's) instead of the middle (bsuite). */
+  randomPaddle?: boolean;
   renderMode?: RenderMode | null;
 }
 
@@ -30,6 +32,7 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
   readonly columns: number;
   readonly obsType: 'state' | 'pixels';
   readonly cellPixels: number;
+  readonly randomPaddle: boolean;
   private ballRow = 0;
   private ballCol = 0;
   private paddleCol = 0;
@@ -42,6 +45,7 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
     this.columns = opts.columns ?? 5;
     this.cellPixels = opts.cellPixels ?? 4;
     this.obsType = opts.obsType ?? 'state';
+    this.randomPaddle = opts.randomPaddle ?? false;
     for (const [k, v, min] of [
       ['rows', this.rows, 2],
       ['columns', this.columns, 2],
@@ -74,7 +78,7 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
     const rng = this.seedRng(args.seed);
     this.ballRow = 0;
     this.ballCol = rng.int(this.columns);
-    this.paddleCol = Math.floor(this.columns / 2); // bsuite starts the paddle in the middle
+    this.paddleCol = this.randomPaddle ? rng.int(this.columns) : Math.floor(this.columns / 2); // bsuite: the middle
     this.hasState = true;
     return { obs: this.writeObs(), info: {} };
   }
@@ -115,5 +119,69 @@ export class CatchEnv extends BaseEnv<Float32Array, number> {
     this.paddleCol = checkInteger(o.paddleCol, `${who}: state.paddleCol`, 0);
     this.hasState = o.hasState === true;
     this.writeObs();
+  }
+}
+
+/** CatchDict's observation: the ball as an image and the paddle as a number. */
+export interface CatchDictObs {
+  image: Float32Array;
+  vector: Float32Array;
+}
+
+/**
+ * Catch seen through two inputs, for policies that combine an image and a vector: `image` is the
+ * board [1, rows, columns] with the ball alone (at 1), `vector` is [paddle column scaled to [0, 1]].
+ * The paddle starts in a random column (randomPaddle) and the board has 6 rows by default, so
+ * neither input alone tells where to move: from a known start the ball's row would tell where a
+ * fixed policy has put the paddle, and with 9 steps (bsuite's 10 rows) a policy could first push the
+ * paddle against a wall, then find the ball; 5 steps leave no time for that.
+ */
+export class CatchDictEnv extends BaseEnv<CatchDictObs, number> {
+  /** A Dict of the two Boxes (typed by its elements). */
+  readonly observationSpace: Space<CatchDictObs>;
+  readonly actionSpace = new Discrete(3);
+  /** The game, observed as its state [ball column, ball row, paddle column] scaled to [0, 1]. */
+  readonly game: CatchEnv;
+  private readonly obs: CatchDictObs;
+
+  constructor(opts: Omit<CatchOptions, 'obsType'> = {}) {
+    super(opts.renderMode ?? null);
+    this.game = new CatchEnv({ rows: 6, ...opts, obsType: 'state', randomPaddle: true });
+    const { rows, columns } = this.game;
+    const dict = new Dict({ image: new Box<Float32Array>(0, 1, [1, rows, columns]), vector: new Box<Float32Array>(0, 1, [1]) });
+    this.observationSpace = dict as unknown as Space<CatchDictObs>;
+    this.obs = { image: new Float32Array(rows * columns), vector: new Float32Array(1) };
+  }
+
+  private split(state: Float32Array): CatchDictObs {
+    const { rows, columns } = this.game;
+    const col = Math.round(state[0] * (columns - 1)),
+      row = Math.round(state[1] * (rows - 1));
+    this.obs.image.fill(0);
+    this.obs.image[row * columns + col] = 1;
+    this.obs.vector[0] = state[2];
+    return this.obs;
+  }
+
+  reset(args: ResetArgs = {}): ResetResult<CatchDictObs> {
+    const r = this.game.reset(args);
+    return { obs: this.split(r.obs), info: r.info };
+  }
+
+  step(action: number): StepResult<CatchDictObs> {
+    const r = this.game.step(action);
+    return this.stepResult(this.split(r.obs), r.reward, r.terminated);
+  }
+
+  override render(): RgbFrame {
+    return this.game.render();
+  }
+
+  protected override snapshotSelf(): Json {
+    return this.game.snapshot() as unknown as Json;
+  }
+
+  protected override restoreSelf(state: Json): void {
+    this.game.restore(state as never);
   }
 }

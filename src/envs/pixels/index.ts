@@ -1,11 +1,12 @@
 /**
  * envs/pixels: small image-based tasks of our own, each with a state-based twin. Importing this
- * module registers them: Catch-v0 (state) and CatchPixels-v0 (a [1, 10, 5] image).
+ * module registers them: Catch-v0 (state), CatchPixels-v0 (a [1, 10, 5] image) and CatchDict-v0
+ * (a Dict: the ball as an image, the paddle as a vector).
  */
 import { register, registeredIds } from '../registry.ts';
-import { CatchEnv } from './catch.ts';
+import { CatchEnv, CatchDictEnv } from './catch.ts';
 
-export { CatchEnv, type CatchOptions } from './catch.ts';
+export { CatchEnv, CatchDictEnv, type CatchOptions, type CatchDictObs } from './catch.ts';
 
 if (!registeredIds().includes('Catch-v0')) {
   // Rows - 1 steps per episode; the return is +1 or -1, so a threshold of 0.9 is a 95% catch rate.
@@ -20,5 +21,13 @@ if (!registeredIds().includes('Catch-v0')) {
     entryPoint: (k) => new CatchEnv({ ...k, obsType: 'pixels' }),
     rewardThreshold: 0.9,
     description: 'bsuite catch on a 10x5 board; observation the board as a [1, 10, 5] grayscale image',
+  });
+}
+if (!registeredIds().includes('CatchDict-v0')) {
+  register({
+    id: 'CatchDict-v0',
+    entryPoint: (k) => new CatchDictEnv(k),
+    rewardThreshold: 0.9,
+    description: "catch on a 6x5 board, the paddle starting anywhere; observation a Dict: 'image' the ball [1, 6, 5], 'vector' the paddle column",
   });
 }

@@ -4,6 +4,7 @@
  * sources differ between algorithms are written in the algorithm's own schema.
  */
 import { bool, choice, group, int, num, str, widths } from './schema.ts';
+import { ENSEMBLE_DEFAULTS, type EnsembleOptions } from '../models/ensemble.ts';
 
 export const ACTIVATIONS = ['tanh', 'relu', 'elu', 'sigmoid', 'identity'] as const;
 
@@ -30,3 +31,21 @@ export const normalization = () => ({
   normalizeObs: bool(false, 'running mean/std normalisation of observations', { source: "CleanRL's continuous-control PPO" }),
   normalizeReward: bool(false, 'scale rewards by the running std of the discounted return', { source: "CleanRL's continuous-control PPO" }),
 });
+
+/** The probabilistic ensemble (src/models/ensemble.ts) of the model-based algorithms; `def` replaces some of its defaults. */
+export const ensembleGroup = (def: Partial<EnsembleOptions> = {}, source = 'PETS / MBPO (Chua et al. 2018; Janner et al. 2019)') => {
+  const d = { ...ENSEMBLE_DEFAULTS, ...def };
+  return group(
+    {
+      ensembleSize: int(d.ensembleSize, 'ensemble members', { source }),
+      numElites: int(d.numElites, 'members used for rollouts (lowest held-out error); at most ensembleSize', { source }),
+      hidden: widths(d.hidden, 'hidden layer widths of each member', { source }),
+      activation: choice(ACTIVATIONS, d.activation, 'hidden-layer activation', { source }),
+      lr: num(d.lr, "the model's Adam step size", 'nonNegative', { source }),
+      weightDecay: num(d.weightDecay, 'L2 weight decay of the model', 'nonNegative', { source }),
+      maxLogVarInit: num(d.maxLogVarInit, 'initial soft upper bound of the log-variance', 'any', { source: 'PETS appendix A.1' }),
+      minLogVarInit: num(d.minLogVarInit, 'initial soft lower bound of the log-variance', 'any', { source: 'PETS appendix A.1' }),
+    },
+    'the dynamics ensemble',
+  );
+};

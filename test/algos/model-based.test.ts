@@ -8,7 +8,7 @@ test('model-based PG (2.5): bad configs are refused', () => {
     /rollout length 300 \('horizon'\) is longer than ContinuousCartPole-v0's episode limit of 200 steps/,
   );
   assert.throws(() => new ModelBasedPG({ env: 'CartPole-v1' }), /mbpg: needs a continuous \(Box\) action space/);
-  assert.throws(() => new ModelBasedPG({ env: 'Pendulum-v1', model: { ensembleSize: 0 } as never }), /ensembleSize must be a positive integer, got 0/);
+  assert.throws(() => new ModelBasedPG({ env: 'Pendulum-v1', model: { ensembleSize: 0 } as never }), /mbpg: 'model.ensembleSize' must be a positive integer \(at most 2\^53 - 1\), got 0/);
 });
 
 // PPO epochs on 100-step model rollouts (32 branches, 5 rollouts per iteration) after every 200 real steps.

@@ -20,62 +20,41 @@ import { Tensor, mul, exp, sub, add } from '../../tensor/index.ts';
 import { Adam, type Module } from '../../nn/index.ts';
 import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
 import { ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
-import { GaussianEnsemble, ENSEMBLE_DEFAULTS, terminationFn, type EnsembleOptions, type FitResult, type TerminationFn } from '../../models/index.ts';
+import { GaussianEnsemble, terminationFn, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
-import { resolveConfig, must } from '../../train/config.ts';
+import { defineConfig, int, num, seed, steps, widths, type ConfigOf } from '../../config/schema.ts';
+import { envField, ensembleGroup } from '../../config/fields.ts';
 import { boxBounds, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, pick, standardize, type EvalResult } from '../common.ts';
 import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
 import type { Algorithm, AlgorithmState, UpdateLog } from '../types.ts';
 
-export interface MbpgConfig {
-  env: string;
-  seed: number;
-  /** Real env steps per iteration. */
-  realSteps: number;
-  /** Model rollout horizon H and number of parallel branches B. */
-  horizon: number;
-  branches: number;
-  pgIterations: number;
-  epochs: number;
-  batchSize: number;
-  gamma: number;
-  gaeLambda: number;
-  clipRange: number;
-  lr: number;
-  maxGradNorm: number;
-  vfCoef: number;
-  hidden: number[];
-  logStdInit: number;
-  model: EnsembleOptions;
-  modelBatchSize: number;
-  modelMaxEpochs: number;
-  patience: number;
-  totalSteps: number;
-}
+export const MBPG_CONFIG = defineConfig('mbpg', {
+  env: envField('Pendulum-v1'),
+  seed: seed(),
+  realSteps: int(200, 'real env steps per iteration'),
+  horizon: int(100, "H, the model rollout length (at most the env's episode limit)"),
+  branches: int(32, 'B, model rollouts run in parallel'),
+  pgIterations: int(10, 'model rollouts and PPO updates per iteration'),
+  epochs: int(5, 'PPO epochs over each model batch'),
+  batchSize: int(256, 'PPO minibatch size'),
+  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3 PPO' }),
+  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3 PPO' }),
+  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3 PPO' }),
+  lr: num(1e-3, "Adam's step size for policy and value", 'nonNegative'),
+  maxGradNorm: num(0.5, 'global gradient-norm clip', 'positive', { source: 'SB3 PPO' }),
+  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 PPO' }),
+  hidden: widths([64, 64], 'hidden layer widths of the policy and value networks', { source: 'SB3 / CleanRL' }),
+  logStdInit: num(0, "the Gaussian policy's initial log-std", 'any'),
+  model: ensembleGroup({ ensembleSize: 5, numElites: 4, hidden: [128, 128] }, 'Ascent: a smaller PETS ensemble for Pendulum'),
+  modelBatchSize: int(64, 'model fit minibatch size'),
+  modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
+  patience: int(10, 'model fit: epochs without a 1% held-out improvement before stopping', { source: 'MBPO (5); longer here' }),
+  totalSteps: steps(5000, 'real environment steps to train for'),
+});
 
-export const MBPG_DEFAULTS: MbpgConfig = {
-  env: 'Pendulum-v1',
-  seed: 0,
-  realSteps: 200,
-  horizon: 100,
-  branches: 32,
-  pgIterations: 10,
-  epochs: 5,
-  batchSize: 256,
-  gamma: 0.99,
-  gaeLambda: 0.95,
-  clipRange: 0.2,
-  lr: 1e-3,
-  maxGradNorm: 0.5,
-  vfCoef: 0.5,
-  hidden: [64, 64],
-  logStdInit: 0,
-  model: { ...ENSEMBLE_DEFAULTS, ensembleSize: 5, numElites: 4, hidden: [128, 128] },
-  modelBatchSize: 64,
-  modelMaxEpochs: 200,
-  patience: 10,
-  totalSteps: 5000,
-};
+/** Every key of the model-based policy gradient is in MBPG_CONFIG (docs/algorithms/mbpg.md). */
+export type MbpgConfig = ConfigOf<typeof MBPG_CONFIG>;
+export const MBPG_DEFAULTS: MbpgConfig = MBPG_CONFIG.defaults;
 
 export class ModelBasedPG implements Algorithm<MbpgConfig> {
   readonly name = 'mbpg';
@@ -101,25 +80,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
   private readonly start = performance.now();
 
   constructor(config: Partial<MbpgConfig> = {}) {
-    const c = (this.config = resolveConfig('mbpg', MBPG_DEFAULTS, config, {
-      seed: must.nonNegativeInt,
-      realSteps: must.positiveInt,
-      horizon: must.positiveInt,
-      branches: must.positiveInt,
-      pgIterations: must.positiveInt,
-      epochs: must.positiveInt,
-      batchSize: must.positiveInt,
-      gamma: must.unit,
-      gaeLambda: must.unit,
-      clipRange: must.positive,
-      lr: must.nonNegative,
-      maxGradNorm: must.positive,
-      vfCoef: must.nonNegative,
-      modelBatchSize: must.positiveInt,
-      modelMaxEpochs: must.positiveInt,
-      patience: must.positiveInt,
-      totalSteps: must.positiveInt,
-    }));
+    const c = (this.config = MBPG_CONFIG.resolve(config));
     this.env = make(c.env);
     const limit = this.env.spec?.maxEpisodeSteps;
     if (limit !== undefined && c.horizon > limit)

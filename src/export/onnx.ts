@@ -176,7 +176,8 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     const hi = g.constant('obs_norm.clip_max', [z.clip], []);
     x = g.op('Clip', [g.op('Div', [g.op('Sub', [x, mean]), std]), lo, hi], undefined, 'obs_normalized');
   }
-  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: 'raw observations, as the environment returns them' }];
+  const stacked = d.frameStack > 1 ? `; the last ${d.frameStack} observations, oldest first, concatenated (the run's frameStack)` : '';
+  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: `raw observations, as the environment returns them${stacked}` }];
   // Recurrent policies: the packed state [actor h, (c), critic h, (c)] in, the next state out.
   let piIn = x,
     vfIn = x,
@@ -263,6 +264,7 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     'ascent.algo': d.algo,
     'ascent.env': d.env,
     'ascent.policy': rec ? `${h.kind} (${rec.cell} ${rec.hiddenSize})` : h.kind,
+    'ascent.frame_stack': String(d.frameStack),
     'ascent.obs_normalization': d.obsNorm ? `folded in: (obs - mean) / sqrt(var + eps), clipped to [-${d.obsNorm.clip}, ${d.obsNorm.clip}]` : 'none',
   };
   return encodeModel(g, inputs, outputs, `${d.algo} ${d.env} policy`, meta, opts.producerVersion ?? '');

@@ -83,7 +83,7 @@ export function loadPolicy(bytes) {
     return out;
   }
 
-  return { obsDim: h.obsDim, discrete: head.kind === 'categorical', actDim: D || 1, meta: { algo: h.algo, env: h.env, policy: head.kind }, forward, act };
+  return { obsDim: h.obsDim, discrete: head.kind === 'categorical', actDim: D || 1, meta: { algo: h.algo, env: h.env, policy: head.kind, frameStack: h.frameStack }, forward, act };
 }
 `;
 
@@ -125,7 +125,19 @@ export function toRunnerWeights(d: PolicyDescription): Uint8Array {
     );
     head = { kind: h.kind, actDim: h.actDim, low: true };
   }
-  const header = { format: 'ascent-runner', version: RUNNER_FORMAT_VERSION, algo: d.algo, env: d.env, obsDim: d.obsDim, norm, head, layers, tensors, size };
+  const header = {
+    format: 'ascent-runner',
+    version: RUNNER_FORMAT_VERSION,
+    algo: d.algo,
+    env: d.env,
+    obsDim: d.obsDim,
+    frameStack: d.frameStack,
+    norm,
+    head,
+    layers,
+    tensors,
+    size,
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const start = (4 + json.length + 3) & ~3;
   const bytes = new Uint8Array(start + 4 * size);

@@ -109,6 +109,11 @@ export interface PolicyDescription {
   algo: string;
   env: string;
   obsDim: number;
+  /**
+   * Observations per input row: k > 1 when the run stacked the last k observations (FrameStack,
+   * oldest first, flattened), as the exported models then expect them.
+   */
+  frameStack: number;
   obsNorm: ObsNormalization | null;
   /** The policy network: logits, the Gaussian mean, or [mu, log-std] for the squashed Gaussian. */
   layers: DenseLayer[];
@@ -273,7 +278,7 @@ export function describeNetwork(
 export function describePolicy(algo: Algorithm, format: string = 'onnx', names: { algo?: string; env?: string } = {}): PolicyDescription {
   const net = describeNetwork(algo.policy, format);
   const a = algo as any;
-  const config = (a.config ?? {}) as { env?: string; normalizeObs?: boolean };
+  const config = (a.config ?? {}) as { env?: string; normalizeObs?: boolean; frameStack?: number };
   const envId = names.env ?? config.env ?? 'unknown';
   // The env the algorithm trains on: its action space (Discrete.start) and observation statistics.
   const env = a.env?.envs?.[0] ?? a.env ?? null;
@@ -307,6 +312,7 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     algo: names.algo ?? algo.name,
     env: envId,
     obsDim: net.obsDim,
+    frameStack: config.frameStack ?? 1,
     obsNorm,
     layers: net.layers,
     head: net.head,

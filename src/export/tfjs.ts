@@ -121,7 +121,15 @@ export function toTfjs(d: PolicyDescription, producer = 'ascent-rl'): TfjsModel 
       },
       weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: specs }],
       userDefinedMetadata: {
-        ascent: { algo: d.algo, env: d.env, policy: h.kind, input: 'raw observations', output, actionStart: h.kind === 'categorical' ? h.start : undefined },
+        ascent: {
+          algo: d.algo,
+          env: d.env,
+          policy: h.kind,
+          input: 'raw observations',
+          frameStack: d.frameStack,
+          output,
+          actionStart: h.kind === 'categorical' ? h.start : undefined,
+        },
       },
     },
     weights: new Uint8Array(all.buffer),

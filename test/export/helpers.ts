@@ -1,6 +1,6 @@
 /** Small trained agents and recorded observations for the export tests. */
 import { ALGORITHMS, type Algorithm } from '../../src/algos/index.ts';
-import { Discrete, make } from '../../src/envs/index.ts';
+import { Discrete, make, type Env } from '../../src/envs/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { Predictor } from '../../src/export/index.ts';
 
@@ -44,10 +44,10 @@ export function trainAgent(spec: (typeof AGENTS)[number]): Algorithm {
 /**
  * n raw observations of the agent's env (as the env returns them, before any normalisation), from
  * episodes where the greedy action and a uniformly random one alternate at random, so that the
- * states are those the policy visits and some it does not.
+ * states are those the policy visits and some it does not. `env` (default make(envId)) may be a
+ * wrapped stack whose observations the policy takes as they are (frame stacking).
  */
-export function recordObservations(algo: Algorithm, envId: string, n: number, seed = 11): Float32Array {
-  const env = make(envId);
+export function recordObservations(algo: Algorithm, envId: string, n: number, seed = 11, env: Env<any, any> = make(envId)): Float32Array {
   const rng = new Rng(seed);
   const predictor = new Predictor(algo);
   const dim = predictor.obsDim;

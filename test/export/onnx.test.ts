@@ -149,3 +149,26 @@ for (const spec of [AGENTS[0], AGENTS[1]]) {
     }
   });
 }
+
+test('onnx: a run with frameStack 3 exports a graph on the stacked observations (oldest first), equal to predict', async () => {
+  const algo = trainAgent({
+    label: 'ppo Pendulum-v1 frameStack 3',
+    algo: 'ppo',
+    config: { env: 'Pendulum-v1', numEnvs: 2, nSteps: 64, batchSize: 64, epochs: 1, frameStack: 3, normalizeObs: true },
+    updates: 1,
+  });
+  try {
+    const d = describePolicy(algo);
+    assert.equal(d.frameStack, 3);
+    assert.equal(d.obsDim, 9);
+    const session = await ort.InferenceSession.create(toOnnx(d));
+    // The raw stacked observations: the run's env stack without the normaliser (folded into the graph).
+    const obs = recordObservations(algo, 'Pendulum-v1', N, 5, makeEnv('Pendulum-v1', { frameStack: 3 }));
+    const r = await session.run({ obs: new ort.Tensor('float32', obs, [N, 9]) });
+    const p = new Predictor(algo).predict(obs, N);
+    assert.ok(maxAbsDiff(r.action.data as Float32Array, p.action) <= 1e-5);
+    assert.ok(maxAbsDiff(r.value.data as Float32Array, p.value!) <= 1e-5);
+  } finally {
+    algo.close();
+  }
+});

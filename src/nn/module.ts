@@ -1,7 +1,7 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import type { Rng } from '../rng/index.ts';
 import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh, mlp, FusedMlpKernels, type MlpLayerActivation } from '../tensor/index.ts';
-import { wasmGemmThreshold } from '../tensor/wasm/index.ts';
+import { wasmGemmThreshold, gemmThreadsFor } from '../tensor/wasm/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
@@ -174,7 +174,7 @@ export class MLP extends Module {
     // The whole network in one visit to wasm memory (its own instance: a forward on the tape keeps
     // its activations resident in this.fused) when every layer would run in wasm anyway, so the
     // result is bit for bit the per-layer one.
-    if (this.fusable() && this.layers.every((l) => batch * l.inFeatures * l.outFeatures >= wasmGemmThreshold())) {
+    if (this.fusable(batch) && this.layers.every((l) => batch * l.inFeatures * l.outFeatures >= wasmGemmThreshold())) {
       this.fusedPredict ??= new FusedMlpKernels(this.sizes);
       const acts = this.layers.map((_, i) => ACT_CODE[i === last ? output : hidden]);
       const token = this.fusedPredict.forward(
@@ -212,7 +212,7 @@ export class MLP extends Module {
       outAct = this.opts.outputActivation ?? 'identity';
     // relu/tanh hidden layers and a relu/tanh/identity output: the whole network as one op
     // (tensor/ops/mlp.ts), which falls back to the per-layer ops itself for float64 or without wasm.
-    if (this.fusable()) {
+    if (this.fusable(x.shape[0])) {
       this.fused ??= new FusedMlpKernels(this.sizes);
       const acts = this.layers.map((_, i) => (i === last ? outAct : act)) as MlpLayerActivation[];
       return mlp(
@@ -232,14 +232,18 @@ export class MLP extends Module {
   private fused: FusedMlpKernels | undefined;
   private fusedPredict: FusedMlpKernels | undefined;
 
-  /** relu/tanh hidden layers, a relu/tanh/identity output, float32 parameters: the fused kernels apply. */
-  private fusable(): boolean {
+  /**
+   * relu/tanh hidden layers, a relu/tanh/identity output, float32 parameters: the fused kernels
+   * apply, unless a layer of `batch` rows is large enough for the gemm threads (setGemmThreads),
+   * which the per-layer ops use and the fused kernels (private memories) do not.
+   */
+  private fusable(batch: number): boolean {
     const act = this.opts.activation ?? 'tanh',
       out = this.opts.outputActivation ?? 'identity';
     return (
       (act === 'relu' || act === 'tanh') &&
       (out === 'relu' || out === 'tanh' || out === 'identity') &&
-      this.layers.every((l) => l.weight.data instanceof Float32Array)
+      this.layers.every((l) => l.weight.data instanceof Float32Array && !gemmThreadsFor(batch * l.inFeatures * l.outFeatures))
     );
   }
 

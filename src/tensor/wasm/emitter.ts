@@ -298,10 +298,15 @@ export class Func {
 /**
  * A module of exported functions over one exported memory ("memory", defined by the module so
  * the host can grow it). Function types are not deduplicated: modules here hold a handful.
+ * With `sharedMaxPages`, the memory is instead imported as env.memory, shared (threads proposal,
+ * limits flag 0x03) with that maximum: one memory for the instances of several threads.
  */
 export class ModuleBuilder {
   private readonly funcs: Func[] = [];
-  constructor(private readonly memoryPages = 1) {}
+  constructor(
+    private readonly memoryPages = 1,
+    private readonly sharedMaxPages?: number,
+  ) {}
 
   func(name: string, params: Type[], results: Type[] = []): Func {
     const f = new Func(name, params, results);
@@ -314,6 +319,11 @@ export class ModuleBuilder {
     const types = vec(this.funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec(f.results.map((t) => [t]))]));
     const funcIdx = vec(this.funcs.map((_, i) => uleb(i)));
     const memory = vec([[0x00, ...uleb(this.memoryPages)]]);
+    const shared = this.sharedMaxPages;
+    const imports =
+      shared === undefined
+        ? []
+        : vec([[...vec(utf8('env').map((b) => [b])), ...vec(utf8('memory').map((b) => [b])), 0x02, 0x03, ...uleb(this.memoryPages), ...uleb(shared)]]);
     const exports = vec([
       [...vec(utf8('memory').map((b) => [b])), 0x02, 0x00],
       ...this.funcs.map((f, i) => [...vec(utf8(f.name).map((b) => [b])), 0x00, ...uleb(i)]),
@@ -329,8 +339,9 @@ export class ModuleBuilder {
       0x00,
       0x00, // magic, version 1
       ...section(1, types),
+      ...(shared === undefined ? [] : section(2, imports)),
       ...section(3, funcIdx),
-      ...section(5, memory),
+      ...(shared === undefined ? section(5, memory) : []),
       ...section(7, exports),
       ...section(10, code),
     ]);

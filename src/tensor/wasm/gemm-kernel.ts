@@ -40,10 +40,11 @@ export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
 
 /**
  * The kernel module: gemm and pack (this file), the elementwise tanh (tanh-kernel.ts), relu and its
- * backward, tanh's backward, Adam, Polyak and the column sum (elementwise-kernel.ts).
+ * backward, tanh's backward, Adam, Polyak and the column sum (elementwise-kernel.ts). With
+ * `sharedMaxPages` the memory is imported and shared (for threads.ts's worker threads).
  */
-export function buildKernelModule(tile: GemmShape = DEFAULT_TILE): Uint8Array<ArrayBuffer> {
-  const mod = new ModuleBuilder(1);
+export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages?: number): Uint8Array<ArrayBuffer> {
+  const mod = new ModuleBuilder(1, sharedMaxPages);
   emitGemm(mod.func('gemm', new Array<Type>(13).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
   emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));

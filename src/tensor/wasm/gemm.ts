@@ -6,7 +6,7 @@
  * the same way and copied out. k is split into blocks so a block of B stays in cache while all of
  * A's rows use it.
  */
-import { kernels, reserve, bytes16, copy } from './runtime.ts';
+import { kernels, reserve, bytes16, copy, gemmBlocked } from './runtime.ts';
 
 /**
  * Rows of B per k-block: about 128 KiB of B (inside L2) clamped to [64, 256] rows; 256 rows of 64
@@ -98,31 +98,26 @@ export function wasmGemm(
   // op(A)(i, p) is A[i*k + p], or A[p*m + i] when transA.
   const aRow = transA ? 4 : 4 * k,
     aCol = transA ? 4 * m : 4;
-  const kb = kBlock(ld);
-  for (let p0 = 0; p0 < k; p0 += kb) {
-    const kc = Math.min(kb, k - p0);
-    // The first block starts from C (accumulate), the bias row, or zero; later blocks from C.
-    const fromBias = bias !== undefined && p0 === 0;
-    K.gemm(
-      aPtr + p0 * aCol,
-      aRow,
-      aCol,
-      bPtr + p0 * 4 * ld,
-      4 * ld,
-      cPtr,
-      4 * ld,
-      m,
-      4 * ld,
-      kc,
-      accumulate || fromBias || p0 > 0 ? 1 : 0,
-      fromBias ? biasPtr : cPtr,
-      fromBias ? 0 : 4 * ld,
-    );
-  }
-
-  // The activation while C is still in wasm memory (the pad columns are computed and dropped).
-  if (act === 1) K.relu(cPtr, cPtr, m * ld);
-  else if (act === 2) K.tanh(cPtr, cPtr, m * ld);
+  // The first k-block starts from C (accumulate), the bias row, or zero; later blocks from C. Then
+  // the activation while C is still in wasm memory (the pad columns are computed and dropped).
+  gemmBlocked(
+    K,
+    aPtr,
+    aRow,
+    aCol,
+    bPtr,
+    4 * ld,
+    cPtr,
+    4 * ld,
+    m,
+    4 * ld,
+    k,
+    kBlock(ld),
+    accumulate || bias ? 1 : 0,
+    bias ? biasPtr : cPtr,
+    bias ? 0 : 4 * ld,
+    act,
+  );
   if (!padded) copy(f32, cPtr >> 2, C, cOff, m * n);
   else {
     K.pack(cPtr, 4 * ld, 4, rawPtr, 4 * n, m, n);
@@ -178,10 +173,7 @@ export function wasmDenseBackward(
     // dx [n, k] = dz [n, m] w^T: w stored [k, m] is op(B) transposed; packed to [m, ldk].
     copy(w, 0, f32, wRaw >> 2, k * m);
     K.pack(wRaw, 4, 4 * m, wPacked, 4 * ldk, m, k);
-    const kb = kBlock(ldk);
-    for (let p0 = 0; p0 < m; p0 += kb) {
-      K.gemm(dzPtr + 4 * p0, 4 * m, 4, wPacked + p0 * 4 * ldk, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, dxPtr, 4 * ldk);
-    }
+    gemmBlocked(K, dzPtr, 4 * m, 4, wPacked, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, m, kBlock(ldk), 0, dxPtr, 4 * ldk, 0);
     if (ldk === k) copy(f32, dxPtr >> 2, dx, 0, n * k);
     else {
       K.pack(dxPtr, 4 * ldk, 4, dxRaw, 4 * k, n, k);
@@ -191,10 +183,7 @@ export function wasmDenseBackward(
   if (dw) {
     // dw [k, m] = x^T dz: x stored [n, k] read transposed (row stride 4, column stride 4k).
     copy(x, 0, f32, xPtr >> 2, n * k);
-    const kb = kBlock(m);
-    for (let p0 = 0; p0 < n; p0 += kb) {
-      K.gemm(xPtr + p0 * 4 * k, 4, 4 * k, dzPtr + p0 * 4 * m, 4 * m, dwPtr, 4 * m, k, 4 * m, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, dwPtr, 4 * m);
-    }
+    gemmBlocked(K, xPtr, 4, 4 * k, dzPtr, 4 * m, dwPtr, 4 * m, k, 4 * m, n, kBlock(m), 0, dwPtr, 4 * m, 0);
     copy(f32, dwPtr >> 2, dw, 0, k * m);
   }
   if (db) {

@@ -3,7 +3,16 @@
  * our own emitter (no toolchain), used by kernels.ts and ops for large float32 data, with the JS
  * code as the fallback where SIMD is missing or the kernels are turned off.
  */
-export { setWasmKernels, setWasmFma, kernelInfo, type KernelInfo } from './runtime.ts';
+export {
+  setWasmKernels,
+  setWasmFma,
+  kernelInfo,
+  setGemmThreads,
+  setGemmThreadThreshold,
+  gemmThreadsFor,
+  gemmThreadsReady,
+  type KernelInfo,
+} from './runtime.ts';
 export { wasmGemm, wasmDenseBackward, setWasmGemmThreshold, wasmGemmThreshold, type GemmActivation } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmColSum, setWasmEltwiseThreshold, eltwiseThreshold } from './elementwise.ts';

@@ -4,6 +4,7 @@
  * validate, when ASCENT_WASM=0 is in the environment, or after setWasmKernels(false).
  */
 import { buildKernelModule, type GemmShape } from './gemm-kernel.ts';
+import { GemmThreadPool, blockedGemm, threadsUnavailable } from './threads.ts';
 
 type GemmFn = (
   a: number,
@@ -58,8 +59,10 @@ export interface Kernels extends KernelExports {
   /** A view of the memory, renewed when it grows (see `reserve`). */
   f32: Float32Array;
   fma: boolean;
-  /** The compiled module, for private instances (e.g. an optimizer's resident state). */
+  /** The compiled module with its own memory, for private instances (e.g. an optimizer's resident state). */
   module: WebAssembly.Module;
+  /** Worker threads sharing this instance's memory (setGemmThreads), or null. */
+  pool: GemmThreadPool | null;
 }
 
 /** Beyond this the kernels' memory would be too large to keep around: callers use JS. */
@@ -70,6 +73,16 @@ let unavailable = '';
 let enabled = !envDisabled('ASCENT_WASM');
 let fmaWanted = !envDisabled('ASCENT_WASM_RELAXED');
 let fmaVia: 'runtime' | 'v8 flag' | undefined;
+let threads = envThreads();
+let threadsReason = '';
+/** 1 GiB of 64 KiB pages: the maximum of a shared memory (MAX_BYTES). */
+const MAX_PAGES = 16384;
+
+function envThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const n = Number(env?.ASCENT_THREADS ?? 1);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : 1;
+}
 
 function envDisabled(name: string): boolean {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
@@ -96,8 +109,27 @@ function tryBuild(tile: GemmShape): Kernels | null {
   const bytes = buildKernelModule(tile);
   if (!WebAssembly.validate(bytes)) return null;
   const module = new WebAssembly.Module(bytes);
-  const e = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  let e = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  // With threads: the main instance over a shared memory that worker instances of the same
+  // (memory-importing) module also use; private instances keep the plain module.
+  let pool: GemmThreadPool | null = null;
+  threadsReason = '';
+  if (threads > 1) {
+    const why = threadsUnavailable();
+    if (why) threadsReason = why;
+    else {
+      try {
+        const sharedModule = new WebAssembly.Module(buildKernelModule(tile, MAX_PAGES));
+        const memory = new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+        e = new WebAssembly.Instance(sharedModule, { env: { memory } }).exports as unknown as KernelExports;
+        pool = new GemmThreadPool(sharedModule, memory, threads);
+      } catch (err) {
+        threadsReason = `starting the gemm threads failed: ${(err as Error).message}`;
+      }
+    }
+  }
   return {
+    pool,
     memory: e.memory,
     f32: new Float32Array(e.memory.buffer),
     gemm: e.gemm,
@@ -136,6 +168,71 @@ function build(): Kernels | null {
     unavailable = `building the wasm kernels failed: ${(err as Error).message}`;
     return null;
   }
+}
+
+/**
+ * Run the gemm on `n` threads (1: off, the default unless ASCENT_THREADS=n) for products of at
+ * least setGemmThreadThreshold's size: the main thread and n - 1 worker threads share the kernels'
+ * memory (threads.ts). Returns the previous count. The kernels are rebuilt on next use.
+ */
+export function setGemmThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError(`setGemmThreads: expected an integer number of threads in [1, 64], got ${n}`);
+  const prev = threads;
+  if (n !== prev) {
+    instance?.pool?.close();
+    instance = undefined;
+  }
+  threads = n;
+  return prev;
+}
+
+/**
+ * Products with fewer multiply-adds stay on one thread. Measured (bench/engine-threads.ts): see
+ * DEFAULT_THREAD_MACS.
+ */
+const DEFAULT_THREAD_MACS = 1 << 22;
+let threadMacs = DEFAULT_THREAD_MACS;
+
+/** The smallest product (m*k*n multiply-adds) split over threads; no argument restores the default. */
+export function setGemmThreadThreshold(macs = DEFAULT_THREAD_MACS): void {
+  if (!(macs >= 0)) throw new RangeError(`setGemmThreadThreshold: expected a number of multiply-adds >= 0, got ${macs}`);
+  threadMacs = macs;
+}
+
+/** Threads ready to take a band of a large gemm now (1 without threads; workers start asynchronously). */
+export function gemmThreadsReady(): number {
+  return kernels()?.pool?.readyThreads() ?? 1;
+}
+
+/** Whether a product of `macs` multiply-adds would be split over threads now. */
+export function gemmThreadsFor(macs: number): boolean {
+  return threads > 1 && macs >= threadMacs && (instance === undefined || instance?.pool != null);
+}
+
+/**
+ * gemm.ts's blocked product (k-blocks of kb, the first from init/initRow0 when load0, then act over
+ * C's rows) on the kernels' instance: split in row bands over the threads when it is large enough.
+ */
+export function gemmBlocked(
+  K: Kernels,
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  bRow: number,
+  c: number,
+  cRow: number,
+  m: number,
+  nBytes: number,
+  k: number,
+  kb: number,
+  load0: number,
+  init0: number,
+  initRow0: number,
+  act: number,
+): void {
+  if (K.pool && m >= 8 && m * k * (nBytes >> 2) >= threadMacs) K.pool.run(K, a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, kb, load0, init0, initRow0, act);
+  else blockedGemm(K, a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, kb, load0, init0, initRow0, act);
 }
 
 /** The kernels, or null when the JS path should be taken. */
@@ -208,14 +305,19 @@ export interface KernelInfo {
   fmaVia?: 'runtime' | 'v8 flag';
   /** Why the path is 'js', if it is. */
   reason?: string;
+  /** Threads the large gemms run on (1: one). */
+  threads: number;
+  /** Why fewer threads run than were asked for, if so. */
+  threadsReason?: string;
 }
 
 /** Which kernel path is active (for reports and benches). */
 export function kernelInfo(): KernelInfo {
-  if (!enabled) return { path: 'js', fma: false, reason: 'disabled (setWasmKernels(false) or ASCENT_WASM=0)' };
+  if (!enabled) return { path: 'js', fma: false, reason: 'disabled (setWasmKernels(false) or ASCENT_WASM=0)', threads: 1 };
   const k = kernels();
-  if (!k) return { path: 'js', fma: false, reason: unavailable };
-  return k.fma ? { path: 'wasm-simd', fma: true, fmaVia } : { path: 'wasm-simd', fma: false };
+  if (!k) return { path: 'js', fma: false, reason: unavailable, threads: 1 };
+  const t = k.pool ? { threads: k.pool.threads } : threads > 1 ? { threads: 1, threadsReason } : { threads: 1 };
+  return k.fma ? { path: 'wasm-simd', fma: true, fmaVia, ...t } : { path: 'wasm-simd', fma: false, ...t };
 }
 
 /** Byte size of `n` floats rounded up to 16 (keeps every region vector-aligned). */

@@ -1,18 +1,16 @@
 /**
  * A minimal protocol-buffers writer: enough of the wire format to encode ONNX models (varints,
- * length-delimited fields, packed repeated floats and int64s). Encoding is all an exporter needs;
- * nothing here parses. Wire format: https://protobuf.dev/programming-guides/encoding/
+ * length-delimited fields, packed repeated int64s; tensors go in as raw bytes). An exporter only
+ * encodes, so nothing here parses. Wire format: https://protobuf.dev/programming-guides/encoding/
  */
 
 const WIRE_VARINT = 0;
 const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
 
 const utf8 = new TextEncoder();
 
 /** Builds one message; nested messages are written by `message(field, build)`. */
 export class ProtoWriter {
-  private chunks: Uint8Array[] = [];
   private buf = new Uint8Array(256);
   private pos = 0;
 
@@ -56,15 +54,6 @@ export class ProtoWriter {
     return this;
   }
 
-  /** A 32-bit float field (AttributeProto.f). */
-  float(field: number, v: number): this {
-    this.tag(field, WIRE_FIXED32);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, v, true);
-    this.raw(b);
-    return this;
-  }
-
   bytes(field: number, b: Uint8Array): this {
     this.tag(field, WIRE_LEN);
     this.varint(b.length);
@@ -83,12 +72,6 @@ export class ProtoWriter {
     return this.bytes(field, w.finish());
   }
 
-  /** Packed repeated float (little-endian IEEE single precision). */
-  floats(field: number, values: ArrayLike<number>): this {
-    const f = Float32Array.from(values as ArrayLike<number>);
-    return this.bytes(field, new Uint8Array(f.buffer, f.byteOffset, f.byteLength));
-  }
-
   /** A nested message. */
   message(field: number, build: (w: ProtoWriter) => void): this {
     const w = new ProtoWriter();
@@ -96,16 +79,9 @@ export class ProtoWriter {
     return this.bytes(field, w.finish());
   }
 
+  /** The encoded message (a copy); the writer is left empty. */
   finish(): Uint8Array {
-    this.chunks.push(this.buf.subarray(0, this.pos));
-    const total = this.chunks.reduce((n, c) => n + c.length, 0);
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const c of this.chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    this.chunks = [];
+    const out = this.buf.slice(0, this.pos);
     this.buf = new Uint8Array(256);
     this.pos = 0;
     return out;

@@ -21,7 +21,7 @@ import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square,
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, choice, widths, type ConfigOf } from '../config/schema.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
@@ -56,7 +56,15 @@ export const PPO_CONFIG = defineConfig('ppo', {
   normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3' }),
   ...normalization(),
   frameStack: frameStack(),
-  policy: mlpPolicy(),
+  policy: group(
+    {
+      ...mlpPolicy().shape,
+      encoder: choice(['auto', 'nature', 'small'], 'auto', "image observations: the CNN encoder; 'auto' is 'nature' from 36x36 up, else 'small'", {
+        source: 'Mnih et al. 2015 (nature, SB3 NatureCNN); this project (small)',
+      }),
+    },
+    'the policy network (and, for images, the encoder the policy and the value network each get)',
+  ),
   valueHidden: widths([64, 64], 'hidden layer widths of the separate value network', { source: 'SB3' }),
   totalSteps: steps(100_000),
 });
@@ -98,7 +106,11 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
-    this.value = makeValueFunction(this.env.singleObservationSpace, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
+    this.value = makeValueFunction(this.env.singleObservationSpace, rng.split(), {
+      hidden: c.valueHidden,
+      activation: c.policy.activation,
+      encoder: c.policy.encoder,
+    });
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
     this.rng = rng.split();
     this.params = [...this.policy.parameters(), ...this.value.parameters()];

@@ -4,7 +4,8 @@ import { Rng } from '../../src/rng/index.ts';
 import { Tensor } from '../../src/tensor/index.ts';
 import { Box, Discrete } from '../../src/envs/spaces.ts';
 import { CnnEncoder, CnnPolicy, CnnValueFunction, Conv2d, makePolicy, makeValueFunction, ValueFunction } from '../../src/policies/index.ts';
-import '../../src/envs/pixels/index.ts';
+import { CatchEnv } from '../../src/envs/pixels/index.ts';
+import { register, registeredIds } from '../../src/envs/index.ts';
 import { PPO } from '../../src/algos/ppo.ts';
 
 test('NatureCNN on 4x84x84 frames: 64x7x7 = 3136 conv features into 512 (Mnih et al., 2015)', () => {
@@ -57,4 +58,50 @@ test('PPO learns Catch from pixels: a greedy catch rate of at least 95% (return 
   });
   assert.ok(best >= 0.9, `best greedy return ${best} after ${algo.steps} steps`);
   algo.close();
+});
+
+test("PPO's policy.encoder: 'nature', 'small' and 'auto' build the layers they name, in the policy and the value network", () => {
+  if (!registeredIds().includes('CatchPixels36-v0'))
+    register({ id: 'CatchPixels36-v0', entryPoint: () => new CatchEnv({ rows: 36, columns: 36, obsType: 'pixels' }) });
+  // [out, in, kernel, stride, padding] per convolution, then [in, out] of the linear layer.
+  const layers = (enc: CnnEncoder) => [
+    ...enc.convs.map((c) => [c.outChannels, c.inChannels, c.kernel, c.stride, c.padding]),
+    [enc.fc.inFeatures, enc.fc.outFeatures],
+  ];
+  // 36x36: (36 - 8) / 4 + 1 = 8, (8 - 4) / 2 + 1 = 3, 3 - 3 + 1 = 1, so 64 features reach the 512-unit layer.
+  const nature36 = [
+    [32, 1, 8, 4, 0],
+    [64, 32, 4, 2, 0],
+    [64, 64, 3, 1, 0],
+    [64, 512],
+  ];
+  // 10x5 with padding 1 keeps 10x5: 32 * 50 features into 128.
+  const small10x5 = [
+    [16, 1, 3, 1, 1],
+    [32, 16, 3, 1, 1],
+    [1600, 128],
+  ];
+  // 36x36 with padding 1: 32 * 36 * 36 features into 128 (the case where 'auto' would choose otherwise).
+  const small36 = [
+    [16, 1, 3, 1, 1],
+    [32, 16, 3, 1, 1],
+    [41472, 128],
+  ];
+  const cases = [
+    ['CatchPixels36-v0', 'small', small36],
+    ['CatchPixels36-v0', 'nature', nature36],
+    ['CatchPixels36-v0', 'auto', nature36],
+    ['CatchPixels-v0', 'small', small10x5],
+    ['CatchPixels-v0', 'auto', small10x5],
+  ] as const;
+  for (const [env, encoder, want] of cases) {
+    const algo = new PPO({ env, nSteps: 64, batchSize: 64, policy: { encoder } as any });
+    assert.ok(algo.policy instanceof CnnPolicy && algo.value instanceof CnnValueFunction);
+    assert.deepEqual(layers(algo.policy.encoder), want, `${env} ${encoder}: policy`);
+    assert.deepEqual(layers(algo.value.encoder), want, `${env} ${encoder}: value`);
+    algo.close();
+  }
+  assert.equal(new PPO({ env: 'CatchPixels-v0', nSteps: 64, batchSize: 64 }).config.policy.encoder, 'auto');
+  assert.throws(() => new PPO({ env: 'CatchPixels-v0', policy: { encoder: 'nature' } as any }), /images of 10x5 are too small for the 'nature' encoder/);
+  assert.throws(() => new PPO({ policy: { encoder: 'resnet' } as any }), /ppo: 'policy\.encoder' must be one of "auto", "nature", "small", got "resnet"/);
 });

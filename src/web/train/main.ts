@@ -1,8 +1,12 @@
 /**
  * The training page: pick an env and an algorithm, train in a module worker, watch the return
  * curve and the current policy playing, pause, save (download / IndexedDB), load and play.
+ * MuJoCo tasks load mujoco-js when chosen (here and in the worker) and play in 3D (three.js).
  */
-import { registeredIds, spec } from '../../envs/index.ts';
+import { ensureEnv, pendingIds, registeredIds, spec } from '../../envs/index.ts';
+import { isMujocoId } from '../../envs/mujoco/ids.ts';
+import { decodeCheckpoint } from '../../train/checkpoint.ts';
+import { MujocoView } from '../mujoco/view.ts';
 import { ALGORITHMS } from '../../algos/index.ts';
 import type { Evaluation } from '../../train/driver.ts';
 import { drawChart, type Series } from '../chart.ts';
@@ -33,10 +37,29 @@ function setStatus(s: string): void {
 }
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : String(+v.toFixed(1)));
 
-// Env and algorithm choices: every registered env, the algorithms that act in its action space.
-for (const id of registeredIds()) envSel.add(new Option(id, id, false, id === 'CartPole-v1'));
+// Env and algorithm choices: every registered env (MuJoCo's load when chosen), the algorithms that act in its action space.
+for (const id of [...registeredIds(), ...pendingIds()]) envSel.add(new Option(id, id, false, id === 'CartPole-v1'));
 for (const name of ['ppo', 'reinforce', 'trpo', 'npg']) if (ALGORITHMS[name]) algoSel.add(new Option(name, name, false, name === 'ppo'));
+/** Loads the env's family (MuJoCo's WebAssembly module) in this page if it is not loaded yet. */
+async function loadEnv(id: string): Promise<void> {
+  if (registeredIds().includes(id)) return;
+  setStatus('loading MuJoCo…');
+  await ensureEnv(id);
+  setStatus('idle');
+}
 function fillDefaults(): void {
+  if (!registeredIds().includes(envSel.value)) {
+    // spec() needs the env registered: load it, then fill in.
+    const id = envSel.value;
+    btn('train').disabled = true;
+    loadEnv(id)
+      .then(() => {
+        btn('train').disabled = false;
+        if (envSel.value === id) fillDefaults();
+      })
+      .catch((e) => showError(`cannot load ${id}: ${(e as Error).message}`));
+    return;
+  }
   const p = presetFor(algoSel.value, envSel.value);
   const defaults = ALGORITHMS[algoSel.value].defaults as { totalSteps?: number };
   stepsIn.value = String(p?.config.totalSteps ?? defaults.totalSteps ?? 100_000);
@@ -82,12 +105,31 @@ const playback = new Playback($<HTMLCanvasElement>('env-canvas'), {
     $('played').dataset.returns = JSON.stringify(p.episodes.map((e) => e.return));
   },
   onError: (e) => showError(`playing the policy failed: ${e.message}`),
+  // physics() brings the player's view simulation to the current state; the 3D view draws it.
+  onDraw: (p) => {
+    if (view3d && p.physics()) view3d.draw();
+  },
 });
+// The three.js view of MuJoCo tasks: made for the first MuJoCo policy played (one WebGL context).
+let view3d: MujocoView | null = null;
+function showCanvas(three: boolean): void {
+  $('env-canvas').hidden = three;
+  $('env-3d').hidden = !three;
+}
 $<HTMLSelectElement>('speed').onchange = (e) => (playback.speed = Number((e.target as HTMLSelectElement).value));
 
+/** Plays a checkpoint (MuJoCo's module must be loaded here first: loadEnv). */
 function playBytes(bytes: Uint8Array, label: string): void {
-  const player = new Player(bytes);
+  const mujoco = isMujocoId(decodeCheckpoint(bytes).env);
+  const player = new Player(bytes, { frames: mujoco ? 'physics' : 'rgb_array' });
+  playback.stop();
+  view3d?.clear();
   playback.player?.close();
+  if (mujoco) {
+    view3d ??= new MujocoView($<HTMLCanvasElement>('env-3d'));
+    view3d.show(player.physics()!, player.checkpoint.env);
+  }
+  showCanvas(mujoco);
   policyBytes = bytes;
   $('policy-name').textContent = `${label}: ${player.checkpoint.algo} on ${player.checkpoint.env}, ${player.checkpoint.steps} steps`;
   $('played').textContent = '';
@@ -261,9 +303,10 @@ btn('play').onclick = () => {
   }
 };
 
-function loadBytes(bytes: Uint8Array, label: string): void {
+async function loadBytes(bytes: Uint8Array, label: string): Promise<void> {
   try {
     showError(null);
+    await loadEnv(decodeCheckpoint(bytes).env);
     liveMode = false;
     playBytes(bytes, label);
     setStatus(`loaded ${label}`);
@@ -280,7 +323,7 @@ function loadBytes(bytes: Uint8Array, label: string): void {
 }
 $<HTMLInputElement>('load-file').onchange = async (e) => {
   const f = (e.target as HTMLInputElement).files?.[0];
-  if (f) loadBytes(new Uint8Array(await f.arrayBuffer()), f.name);
+  if (f) await loadBytes(new Uint8Array(await f.arrayBuffer()), f.name);
 };
 async function refreshStored(): Promise<void> {
   const sel = $<HTMLSelectElement>('stored');
@@ -292,7 +335,7 @@ btn('load-idb').onclick = async () => {
   const name = $<HTMLSelectElement>('stored').value;
   if (!name) return showError('choose a policy saved in this browser first');
   try {
-    loadBytes(await loadPolicy(name), name);
+    await loadBytes(await loadPolicy(name), name);
   } catch (err) {
     showError((err as Error).message);
   }

@@ -3,6 +3,8 @@
  * update, evaluations, and about twice a second the current weights for the page's player. The
  * driver yields between updates, so pause/save/stop messages are handled at update boundaries.
  */
+import { ensureEnv } from '../../envs/index.ts';
+import { decodeCheckpoint } from '../../train/checkpoint.ts';
 import { TrainingSession, throughput } from './session.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
@@ -19,6 +21,8 @@ function sendCheckpoint(s: TrainingSession, purpose: 'live' | 'save'): void {
 
 async function start(req: ToWorker & { type: 'start' }): Promise<void> {
   session?.stop();
+  // MuJoCo tasks need their WebAssembly module in this worker too (loaded once).
+  await ensureEnv('checkpoint' in req.req ? decodeCheckpoint(req.req.checkpoint).env : req.req.env);
   const s = new TrainingSession(req.req);
   session = s;
   post({ type: 'started', algo: s.info.algo, env: s.info.env, config: s.info.config, run: { ...s.info.run }, source: s.info.source });

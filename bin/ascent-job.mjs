@@ -3,8 +3,13 @@
 // process's stdin open; when the worker dies, even by SIGKILL, the pipe closes and the run stops the
 // way SIGTERM stops it (a checkpoint after the current update), so no orphan trains a job that the
 // queue hands to another worker.
-process.stdin.on('end', () => process.kill(process.pid, 'SIGTERM'));
-process.stdin.on('error', () => process.kill(process.pid, 'SIGTERM'));
+const stop = () => {
+  // The worker's ends of stdout and stderr are gone too: a write must not crash the checkpoint being saved.
+  for (const s of [process.stdout, process.stderr]) s.on('error', () => {});
+  process.kill(process.pid, 'SIGTERM');
+};
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
 process.stdin.resume();
 try {
   await import('./ascent.mjs');

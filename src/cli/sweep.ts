@@ -5,7 +5,8 @@
  * credentials) is one line and exit 2, before anything is enqueued.
  */
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { atomicWrite } from '../train/node/files.ts';
 import { join, resolve } from 'node:path';
 import { ensureEnv } from '../envs/index.ts';
 import { ConfigError } from '../train/setup.ts';
@@ -76,6 +77,9 @@ async function submitAndCollect(sweep: StoredSweep, f: SweepFlags): Promise<void
       `sweep ${sweep.id}: ${sweep.jobs.length} jobs ${added ? 'enqueued' : 'already submitted (unfinished ones re-enqueued)'} on ${target.shown}; ` +
         `workers: ascent worker --redis ${target.shown}`,
     );
+    // The collected results read like a local sweep's: `ascent sweep status <id> --out <dir>` works without Redis.
+    mkdirSync(join(f.out, sweep.id), { recursive: true });
+    atomicWrite(join(f.out, sweep.id, 'sweep.json'), JSON.stringify(sweep, null, 1) + '\n', { fsync: false });
     if (!f.wait) {
       process.stdout.write(`${sweep.id}\n`);
       return;

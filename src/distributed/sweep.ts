@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { atomicWrite } from '../train/node/files.ts';
 import { findPreset } from '../train/node/presets.ts';
 import { deepMerge, setDotted, type ConfigObject } from '../train/overrides.ts';
-import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId } from '../train/setup.ts';
+import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
 import type { StoredSweep } from './queue.ts';
 import { runJob, verifyResult, writeRunFiles, type JobProgress, type JobResult } from './run-job.ts';
 import { flatten, parseSweep, sweepJobs, type SweepSpec } from './sweep-file.ts';
@@ -38,7 +38,9 @@ function checkSweep(spec: SweepSpec, jobs: ReturnType<typeof sweepJobs>, file: s
       const swept: ConfigObject = {};
       for (const [k, v] of Object.entries(j.params)) setDotted(swept, k, v);
       sets = deepMerge(sets, swept);
-      buildConfig(entry, spec.env, { preset: preset?.config, sets, flags: { seed: j.seed, steps: spec.steps } });
+      const config = buildConfig(entry, spec.env, { preset: preset?.config, sets, flags: { seed: j.seed, steps: spec.steps } });
+      // The constructor's range checks too (a negative learning rate passes the schema), exactly as `ascent train` meets them.
+      createAlgorithm(entry, config).close();
     } catch (e) {
       const what = Object.keys(j.params).length ? ` (configuration ${j.key.split('-')[0]}: ${paramText(j.params)})` : '';
       throw new ConfigError(`${file}${what}: ${(e as Error).message}`);

@@ -3,13 +3,13 @@
  */
 import type { Algorithm } from './types.ts';
 import type { ConfigSchema } from '../config/schema.ts';
-import { Reinforce, REINFORCE_DEFAULTS } from './reinforce.ts';
+import { Reinforce, REINFORCE_CONFIG } from './reinforce.ts';
 import { PPO, PPO_CONFIG } from './ppo.ts';
 import { TRPO, NPG, TRPO_CONFIG } from './trpo.ts';
 import { OffPolicyPG, OFFPOLICY_PG_CONFIG } from './offpolicy-pg.ts';
 import { SAC, SAC_DEFAULTS } from './sac.ts';
 import { MBPO, MBPO_DEFAULTS } from './model-based/mbpo.ts';
-import { ModelBasedPG, MBPG_DEFAULTS } from './model-based/mbpg.ts';
+import { ModelBasedPG, MBPG_CONFIG } from './model-based/mbpg.ts';
 import { RecurrentPPO, RECURRENT_PPO_CONFIG } from './recurrent-ppo.ts';
 
 export * from './types.ts';
@@ -41,7 +41,8 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   reinforce: {
     name: 'reinforce',
     description: 'REINFORCE / vanilla policy gradient: full or reward-to-go returns, none/mean/optimal/value baselines, GAE',
-    defaults: REINFORCE_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: REINFORCE_CONFIG.defaults,
+    schema: REINFORCE_CONFIG,
     actionSpaces: ['discrete', 'continuous'],
     create: (config) => new Reinforce(config),
   },
@@ -94,7 +95,8 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   mbpg: {
     name: 'mbpg',
     description: 'Model-based policy gradient (version 2.5): fit an ensemble, PPO epochs on long model rollouts',
-    defaults: MBPG_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: MBPG_CONFIG.defaults,
+    schema: MBPG_CONFIG,
     actionSpaces: ['continuous'],
     create: (config) => new ModelBasedPG(config),
   },

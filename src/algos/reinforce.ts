@@ -31,98 +31,60 @@
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, sum, neg, noGrad, square, sub } from '../tensor/index.ts';
 import { Adam, clipGradNorm, mse, checkLoss, makeSchedule, type Schedule } from '../nn/index.ts';
-import { makePolicy, ValueFunction, type Policy, type PolicyKind, type LogStdMode } from '../policies/index.ts';
+import { makePolicy, ValueFunction, type Policy } from '../policies/index.ts';
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector, type RecurrentRollout } from '../rollout/recurrent.ts';
 import { Collector, OptimalBaseline, episodeReturns, rewardToGo, gae, type OptimalBaselineState, type Rollout } from '../rollout/index.ts';
-import type { Activation } from '../nn/index.ts';
-import { resolveConfig, must } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, group, type ConfigOf, type Overrides } from '../config/schema.ts';
+import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export interface ReinforceConfig {
-  env: string;
-  seed: number;
-  numEnvs: number;
-  /** Stack the last k observations (partial observability); 1 = off. */
-  frameStack: number;
-  /**
-   * Environment steps per iteration (over all envs); used when batchEpisodes is 0. With returns
-   * 'full' it is a target: whole episodes are collected, per env round(batchSteps / (numEnvs * L)) of
-   * them (at least 1), L the mean length of the last 100 episodes before the batch.
-   */
-  batchSteps: number;
-  /** Whole episodes per iteration (a multiple of numEnvs); 0 = collect batchSteps instead. */
-  batchEpisodes: number;
-  /** 'full': r(tau) on every step of whole episodes (collected whole, see batchSteps); 'rewardToGo': Q-hat_t. */
-  returns: 'full' | 'rewardToGo';
-  /**
-   * 'none'; 'mean': the batch's mean return (per episode for 'full', per step for 'rewardToGo');
-   * 'optimal': b_k = E[g_k^2 r] / E[g_k^2] per parameter from earlier batches ('full' only);
-   * 'value': a learned V(s_t). With normalizeAdvantages on (the default) 'none' and 'mean' give
-   * identical updates: set normalizeAdvantages false to compare them.
-   */
-  baseline: 'none' | 'mean' | 'optimal' | 'value';
-  /** With baseline 'value' and rewardToGo: GAE's lambda (1 = plain reward-to-go minus V). */
-  gaeLambda: number;
-  /**
-   * Standardise the per-step weights over the batch (zero mean, unit std) before the gradient. This
-   * subtracts the batch mean, which absorbs any constant baseline: with it on, baseline 'none' and
-   * 'mean' give identical updates. Set it to false to see the lecture's "no baseline" estimator.
-   * Not applied with baseline 'optimal' (a per-parameter baseline has no per-step weights to scale).
-   */
-  normalizeAdvantages: boolean;
-  gamma: number;
-  lr: number;
-  lrSchedule: 'constant' | 'linear' | 'cosine';
-  /** Global gradient-norm clip; 0 = off. */
-  maxGradNorm: number;
-  valueLr: number;
-  /** Full-batch regression steps on V per iteration (Spinning Up's VPG uses 80). */
-  valueIters: number;
-  /**
-   * cell: 'none' (an MLP on the current observation) or 'lstm' / 'gru' (a recurrent policy on the
-   * observation history, its cell of hiddenSize units followed by `hidden` layers; needs logStd 'learned').
-   */
-  policy: {
-    kind: PolicyKind;
-    hidden: number[];
-    activation: Activation;
-    logStd: LogStdMode;
-    logStdInit: number;
-    /** Optional in the type so that configs written before it still type-check; resolved to 'none'. */
-    cell?: 'none' | 'lstm' | 'gru';
-    hiddenSize?: number;
-  };
-  totalSteps: number;
-}
+export const REINFORCE_CONFIG = defineConfig('reinforce', {
+  env: envField('CartPole-v1'),
+  seed: seed(),
+  numEnvs: int(8, 'environments stepped together', { source: "Ascent's tuning on CartPole-v1" }),
+  frameStack: frameStack(),
+  batchSteps: int(2048, "steps per update when batchEpisodes is 0 (for 'full' returns a target: whole episodes)", {
+    min: 0,
+    source: "Ascent's tuning",
+  }),
+  batchEpisodes: int(0, 'whole episodes per update instead (a multiple of numEnvs); 0 = use batchSteps', { min: 0 }),
+  returns: choice(['full', 'rewardToGo'], 'rewardToGo', "(1) 'full': r(τ) on every step of whole episodes; (2) 'rewardToGo': Q̂_t", {
+    source: "the lectures' causality step",
+  }),
+  baseline: choice(['none', 'mean', 'optimal', 'value'], 'value', "(3) 'optimal' needs returns 'full'; 'value' is a learned V(s_t)", {
+    source: "Spinning Up's VPG uses a value baseline",
+  }),
+  gaeLambda: num(1, 'λ of GAE with the value baseline and rewardToGo (1 = plain reward-to-go minus V)', 'unit', { source: '1 = plain reward-to-go minus V' }),
+  normalizeAdvantages: bool(true, "(4) standardise the per-step weights (absorbs a constant baseline; not with 'optimal')", {
+    source: 'SB3 / CleanRL practice',
+  }),
+  gamma: num(0.99, 'discount γ', 'unit', { source: "Spinning Up's VPG" }),
+  lr: num(3e-3, "Adam's step size for π", 'nonNegative', { source: "higher than Spinning Up's 3e-4 for smaller batches, tuned on CartPole-v1" }),
+  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
+  maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
+  valueLr: num(1e-3, "V's Adam step size", 'nonNegative', { source: "Spinning Up's VPG (lr 1e-3)" }),
+  valueIters: int(40, 'full-batch regression steps on V per update', { min: 0, source: "Spinning Up's VPG uses 80" }),
+  policy: group(
+    {
+      ...mlpPolicy().shape,
+      cell: choice(['none', 'lstm', 'gru'], 'none', "'lstm' / 'gru': a recurrent policy on the observation history (needs logStd 'learned')"),
+      hiddenSize: int(64, "the recurrent cell's state size (with cell 'lstm' or 'gru')"),
+    },
+    'the policy network (an MLP, or a recurrent cell followed by the hidden layers)',
+  ),
+  totalSteps: steps(200_000),
+});
 
 /**
  * Defaults: Spinning Up's VPG (gamma 0.99, lambda 0.97 when GAE is on, pi lr 3e-4 there; higher here
- * with smaller batches, tuned on CartPole-v1), 64x64 tanh networks as SB3/CleanRL.
+ * with smaller batches, tuned on CartPole-v1), 64x64 tanh networks as SB3/CleanRL. Every key is in REINFORCE_CONFIG.
  */
-export const REINFORCE_DEFAULTS: ReinforceConfig = {
-  env: 'CartPole-v1',
-  seed: 0,
-  numEnvs: 8,
-  frameStack: 1,
-  batchSteps: 2048,
-  batchEpisodes: 0,
-  returns: 'rewardToGo',
-  baseline: 'value',
-  gaeLambda: 1,
-  normalizeAdvantages: true,
-  gamma: 0.99,
-  lr: 3e-3,
-  lrSchedule: 'constant',
-  maxGradNorm: 0.5,
-  valueLr: 1e-3,
-  valueIters: 40,
-  policy: { kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit: 0, cell: 'none', hiddenSize: 64 },
-  totalSteps: 200_000,
-};
+export type ReinforceConfig = ConfigOf<typeof REINFORCE_CONFIG>;
+export const REINFORCE_DEFAULTS: ReinforceConfig = REINFORCE_CONFIG.defaults;
 
 /** The return and baseline choices the weights depend on. */
 export type ReinforceWeighting = Pick<ReinforceConfig, 'returns' | 'baseline' | 'gamma' | 'gaeLambda'>;
@@ -266,26 +228,9 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   /** b_k = E[g_k^2 r] / E[g_k^2] from earlier batches (baseline 'optimal' only). */
   private readonly optimal: OptimalBaseline | null;
 
-  constructor(config: Partial<ReinforceConfig> = {}) {
+  constructor(config: Overrides<ReinforceConfig> = {}) {
     super();
-    const c = (this.config = resolveConfig('reinforce', REINFORCE_DEFAULTS, config, {
-      numEnvs: must.positiveInt,
-      frameStack: must.positiveInt,
-      batchSteps: must.nonNegativeInt,
-      batchEpisodes: must.nonNegativeInt,
-      returns: must.oneOf('full', 'rewardToGo'),
-      baseline: must.oneOf('none', 'mean', 'optimal', 'value'),
-      gaeLambda: must.unit,
-      gamma: must.unit,
-      lr: must.nonNegative,
-      lrSchedule: must.oneOf('constant', 'linear', 'cosine'),
-      maxGradNorm: must.nonNegative,
-      valueLr: must.nonNegative,
-      valueIters: must.nonNegativeInt,
-      totalSteps: must.positiveInt,
-      seed: must.nonNegativeInt,
-      policy: { cell: must.oneOf('none', 'lstm', 'gru'), hiddenSize: must.positiveInt },
-    }));
+    const c = (this.config = REINFORCE_CONFIG.resolve(config));
     if (c.batchEpisodes === 0 && c.batchSteps === 0) throw new RangeError(`reinforce: set 'batchSteps' or 'batchEpisodes' (both are 0)`);
     if (c.batchEpisodes % c.numEnvs !== 0) {
       throw new RangeError(`reinforce: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);

@@ -126,10 +126,13 @@ export interface ConfigSchema<S extends Shape = Shape> {
   readonly shape: S;
   readonly defaults: Infer<S>;
   /** Defaults ⊕ overrides, validated; errors name the algorithm, the key, the value and the rule. */
-  resolve(overrides?: Partial<Infer<S>> | Record<string, unknown>): Infer<S>;
+  resolve(overrides?: Overrides<Infer<S>> | Record<string, unknown>): Infer<S>;
 }
 
 export type ConfigOf<X> = X extends ConfigSchema<infer S> ? Infer<S> : never;
+
+/** What a caller may pass: any subset of the keys, nested groups included (`{ policy: { hidden: [32] } }`). */
+export type Overrides<C> = { [K in keyof C]?: C[K] extends readonly unknown[] ? C[K] : C[K] extends object ? Overrides<C[K]> : C[K] };
 
 function defaultsOf(shape: Shape): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -38,7 +38,7 @@ export function loadPolicy(bytes) {
   const start = (4 + n + 3) & ~3;
   const data = new Float32Array(u8.slice(start, start + 4 * h.size).buffer);
   const t = (name) => data.subarray(h.tensors[name][0], h.tensors[name][0] + h.tensors[name][1]);
-  const layers = h.layers.map((l) => ({ n: l.in, m: l.out, w: t(l.weight), b: t(l.bias), f: ACT[l.activation] }));
+  const layers = h.layers.map((l) => ({ n: l.in, m: l.out, w: Float64Array.from(t(l.weight)), b: t(l.bias), f: ACT[l.activation] }));
   const width = Math.max(h.obsDim, ...h.layers.map((l) => l.out));
   const bufs = [new Float64Array(width), new Float64Array(width)];
   const mean = h.norm && t('norm.mean'), std = h.norm && t('norm.std'), clip = h.norm && h.norm.clip;
@@ -58,16 +58,23 @@ export function loadPolicy(bytes) {
       x[i] = v;
     }
     for (const l of layers) {
-      // y = x W + b, W row-major [n, m]: rows in order, so the inner loop reads W contiguously.
-      const m = l.m, w = l.w;
-      for (let o = 0; o < m; o++) y[o] = l.b[o];
-      for (let i = 0; i < l.n; i++) {
-        const xi = x[i];
-        if (xi === 0) continue; // ReLU zeros
-        for (let o = 0, r = i * m; o < m; o++) y[o] += xi * w[r + o];
+      // y = x W + b with W row-major [n, m]: four outputs at a time accumulate in registers.
+      const n = l.n, m = l.m, w = l.w, b = l.b, f = l.f;
+      let o = 0;
+      for (; o + 4 <= m; o += 4) {
+        let s0 = b[o], s1 = b[o + 1], s2 = b[o + 2], s3 = b[o + 3];
+        for (let i = 0, r = o; i < n; i++, r += m) {
+          const xi = x[i];
+          s0 += xi * w[r]; s1 += xi * w[r + 1]; s2 += xi * w[r + 2]; s3 += xi * w[r + 3];
+        }
+        y[o] = f(s0); y[o + 1] = f(s1); y[o + 2] = f(s2); y[o + 3] = f(s3);
       }
-      for (let o = 0; o < m; o++) y[o] = l.f(y[o]);
-      [x, y] = [y, x];
+      for (; o < m; o++) {
+        let s = b[o];
+        for (let i = 0, r = o; i < n; i++, r += m) s += x[i] * w[r];
+        y[o] = f(s);
+      }
+      const t = x; x = y; y = t;
     }
     return x;
   }

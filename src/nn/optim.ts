@@ -1,6 +1,6 @@
 /** Optimizers and gradient-norm clipping. They update parameter buffers in place, off the tape. */
 import { type Tensor, shapeStr } from '../tensor/index.ts';
-import { privateKernels, kernelInfo, wasmPolyak, type KernelExports } from '../tensor/wasm/index.ts';
+import { privateKernels, wasmKernelsOn, wasmPolyak, type KernelExports } from '../tensor/wasm/index.ts';
 
 /** Bytes of n floats rounded up to whole 16-byte vectors. */
 const vecBytes = (n: number) => ((n * 4 + 15) >> 4) << 4;
@@ -115,7 +115,7 @@ export class Adam {
       decay = 1 - this.lr * this.weightDecay;
     const rc2 = 1 / Math.sqrt(c2);
     // The kernels may have been turned off since construction: then the JS loop runs on the same buffers.
-    const r = kernelInfo().path === 'wasm-simd' ? this.resident : null;
+    const r = wasmKernelsOn() ? this.resident : null;
     for (let i = 0; i < this.params.length; i++) {
       const gt = grads[i];
       if (!gt) continue;

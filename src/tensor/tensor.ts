@@ -299,23 +299,28 @@ function collectLeaves(root: Tensor): Tensor[] {
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>();
-  // Iterative DFS (networks can be deep: recurrent rollouts over long horizons).
-  const stack: [Tensor, number][] = [[root, 0]];
+  // Iterative DFS (networks can be deep: recurrent rollouts over long horizons), the stack as two
+  // parallel arrays (a tuple per visit was garbage on every backward: issue 12).
+  const tensors: Tensor[] = [root];
+  const next: number[] = [0];
   visited.add(root);
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const [t, i] = top;
-    const inputs = t.node ? t.node.inputs : [];
-    if (i < inputs.length) {
-      top[1]++;
+  while (tensors.length) {
+    const top = tensors.length - 1;
+    const t = tensors[top];
+    const inputs = t.node?.inputs;
+    const i = next[top];
+    if (inputs !== undefined && i < inputs.length) {
+      next[top] = i + 1;
       const x = inputs[i];
       if (x.requiresGrad && !visited.has(x)) {
         visited.add(x);
-        stack.push([x, 0]);
+        tensors.push(x);
+        next.push(0);
       }
     } else {
       order.push(t);
-      stack.pop();
+      tensors.pop();
+      next.pop();
     }
   }
   return order;

@@ -16,4 +16,4 @@ export {
 export { wasmGemm, wasmDenseBackward, setWasmGemmThreshold, wasmGemmThreshold, type GemmActivation } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmColSum, setWasmEltwiseThreshold, eltwiseThreshold } from './elementwise.ts';
-export { privateKernels, type KernelExports } from './runtime.ts';
+export { privateKernels, wasmKernelsOn, type KernelExports } from './runtime.ts';

@@ -235,6 +235,11 @@ export function gemmBlocked(
   else blockedGemm(K, a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, kb, load0, init0, initRow0, act);
 }
 
+/** Whether the WebAssembly kernels are in use (kernelInfo().path === 'wasm-simd', without building a report). */
+export function wasmKernelsOn(): boolean {
+  return kernels() !== null;
+}
+
 /** The kernels, or null when the JS path should be taken. */
 export function kernels(): Kernels | null {
   if (!enabled) return null;

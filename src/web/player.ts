@@ -87,6 +87,7 @@ export class Player {
     this.rng = new Rng(this.seed, 7);
     this.offset = this.env.actionSpace instanceof Discrete ? this.env.actionSpace.start : 0;
     this.obs = this.env.reset({ seed: this.seed }).obs;
+    this.algo.policy.resetState?.(); // a policy with memory starts each episode afresh, as evaluate() does
   }
 
   /** Take newer weights of the same run (same algorithm, env and config) without restarting the episode. */
@@ -130,6 +131,7 @@ export class Player {
         this.held = true;
       }
       this.obs = this.env.reset({ seed: this.seed + this.episodes.length }).obs;
+      policy.resetState?.();
     } else {
       this.obs = r.obs;
       this.lastFrame = null;

@@ -1,7 +1,9 @@
 /**
  * onnxruntime-web in Chromium: agents trained in the page with the library, exported to ONNX in the
  * page (exportPolicy is browser-safe), equal predict() within 1e-5 on 1,000 recorded observations,
- * and a 1,000-step greedy run with the ONNX policy takes the library's action at every step.
+ * and a 1,000-step greedy run with the ONNX policy takes the library's action at every step. Then
+ * the training page's own policy: trained there, saved with its Save button, exported, and run in
+ * onnxruntime-web against predict.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,11 +12,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { build } from 'esbuild';
 import type { BrowserContext } from 'playwright-core';
-import { launch, skipBrowser } from '../web/fixtures.ts';
+import { buildAssets, launch, skipBrowser, tempRunsDir } from '../web/fixtures.ts';
+import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { restoreAlgorithm } from '../../src/train/node/load.ts';
+import { describePolicy, exportPolicy, Predictor } from '../../src/export/index.ts';
+import { maxAbsDiff, recordObservations } from './helpers.ts';
 
 const skip = skipBrowser();
 const ORT_DIST = join(import.meta.dirname, '..', '..', 'node_modules', 'onnxruntime-web', 'dist');
 let server: Server;
+let dash: Dashboard;
 let browser: BrowserContext;
 let url = '';
 
@@ -53,9 +61,11 @@ before(async () => {
   const addr = server.address() as { port: number };
   url = `http://127.0.0.1:${addr.port}/`;
   browser = await launch();
+  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
 });
 after(async () => {
   await browser?.close();
+  await dash?.close();
   server?.close();
 });
 
@@ -76,5 +86,45 @@ test('onnxruntime-web in Chromium runs the ONNX export of every agent as the lib
     assert.ok(r.runSteps >= 1000);
     assert.ok(r.runActionsEqual, `${r.label}: the ONNX run took an action the library would not`);
     assert.ok(r.runMaxActionDiff <= 1e-5, `${r.label}: run actions differ by ${r.runMaxActionDiff}`);
+  }
+});
+
+test("the training page's policy, saved from the page and exported, runs in onnxruntime-web as predict says", { skip, timeout: 240_000 }, async () => {
+  const trainPage = await browser.newPage();
+  const errors: string[] = [];
+  trainPage.on('pageerror', (e) => errors.push(e.message));
+  await trainPage.goto(`${dash.url}train/`);
+  assert.equal(await trainPage.inputValue('#algo'), 'ppo');
+  await trainPage.fill('#steps', '2000');
+  await trainPage.fill('#threshold', '');
+  await trainPage.click('#train');
+  await trainPage.waitForFunction(() => document.body.dataset.reason !== undefined, undefined, { timeout: 180_000 });
+  const [download] = await Promise.all([trainPage.waitForEvent('download'), trainPage.click('#save')]);
+  const bytes = readFileSync((await download.path())!);
+  assert.deepEqual(errors, []);
+  const ck = decodeCheckpoint(new Uint8Array(bytes));
+  assert.equal(ck.env, 'CartPole-v1');
+  const algo = restoreAlgorithm(ck, 'the downloaded checkpoint');
+  try {
+    const n = 1000,
+      d = describePolicy(algo);
+    const obs = recordObservations(algo, ck.env, n);
+    const p = new Predictor(algo).predict(obs, n);
+    const onnx = exportPolicy(algo, { format: 'onnx' })[0].bytes;
+    const ortPage = await browser.newPage();
+    await ortPage.goto(url);
+    await ortPage.waitForFunction(() => (globalThis as any).exportCheckReady === true, undefined, { timeout: 60_000 });
+    const out: Record<string, number[]> = await ortPage.evaluate(([b, o, rows, dim]) => (globalThis as any).runOnnx(b, o, rows, dim), [
+      Array.from(onnx),
+      Array.from(obs),
+      n,
+      d.obsDim,
+    ] as const);
+    assert.deepEqual(Object.keys(out), ['action', 'logits', 'value']);
+    assert.deepEqual(out.action, Array.from(p.action), 'greedy actions');
+    assert.ok(maxAbsDiff(out.logits, p.logits!) <= 1e-5, `logits: ${maxAbsDiff(out.logits, p.logits!)}`);
+    assert.ok(maxAbsDiff(out.value, p.value!) <= 1e-5, `value: ${maxAbsDiff(out.value, p.value!)}`);
+  } finally {
+    algo.close();
   }
 });

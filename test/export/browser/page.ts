@@ -80,4 +80,14 @@ async function check(spec: (typeof AGENTS)[number], n: number): Promise<AgentRep
   for (const spec of AGENTS) out.push(await check(spec, n));
   return out;
 };
+/** One ONNX model run on a batch in the page: every output as plain numbers. */
+(globalThis as any).runOnnx = async (bytes: number[], obs: number[], n: number, dim: number): Promise<Record<string, number[]>> => {
+  ort.env.wasm.numThreads = 1;
+  ort.env.wasm.wasmPaths = '/ort/';
+  const session = await ort.InferenceSession.create(Uint8Array.from(bytes), { executionProviders: ['wasm'] });
+  const r = await session.run({ obs: new ort.Tensor('float32', Float32Array.from(obs), [n, dim]) });
+  const out = Object.fromEntries(session.outputNames.map((k) => [k, Array.from(r[k].data as ArrayLike<number | bigint>, Number)]));
+  await session.release();
+  return out;
+};
 (globalThis as any).exportCheckReady = true;

@@ -221,7 +221,7 @@ export function describeNetwork(
   if (policy?.constructor?.name === 'CnnPolicy') {
     const p = policy as any;
     const encoder = convEncoder(p.encoder);
-    if (!encoder || !p.head) throw unsupported(`CnnPolicy with a ${p.encoder?.constructor?.name ?? 'different'} encoder`, format);
+    if (!encoder || !p.head) throw unsupported(`CnnPolicy (${p.encoder?.constructor?.name ?? 'unknown'} encoder)`, format);
     if (format !== 'onnx') throw unsupported('CnnPolicy', format);
     const head: ActionHead =
       p.kind === 'categorical'

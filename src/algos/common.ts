@@ -10,12 +10,14 @@ import {
   TransformReward,
 } from '../wrappers/index.ts';
 import { SyncVectorEnv } from '../vector/sync.ts';
-import type { Rollout } from '../rollout/index.ts';
+import { recentSummary, type EpisodeRecord, type Rollout } from '../rollout/index.ts';
 import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
 import { Tensor } from '../tensor/index.ts';
 import type { Module, OptimizerState } from '../nn/index.ts';
+import type { GaussianEnsemble } from '../models/index.ts';
 import { Box, Dict, Discrete } from '../envs/index.ts';
+import { meanStd } from '../util/math.ts';
 
 export interface EnvOptions {
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
@@ -183,15 +185,8 @@ export function episodeIndex(ro: Rollout, mask: Uint8Array): { ids: Int32Array; 
   return { ids, count };
 }
 
-export function meanStd(x: ArrayLike<number>): { mean: number; std: number } {
-  if (x.length === 0) return { mean: NaN, std: NaN };
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i];
-  const mean = s / x.length;
-  let v = 0;
-  for (let i = 0; i < x.length; i++) v += (x[i] - mean) ** 2;
-  return { mean, std: Math.sqrt(v / x.length) };
-}
+// meanStd lives in util/math.ts (rollout/ needs it too); re-exported here for the algorithms.
+export { meanStd };
 
 /** Optimizer state as named tensors and JSON, for checkpoints. */
 export function optimizerToState(prefix: string, opt: { getState(): OptimizerState }): { tensors: [string, Tensor][]; meta: Record<string, unknown> } {
@@ -213,6 +208,26 @@ export function optimizerFromState(prefix: string, opt: { setState(s: OptimizerS
   opt.setState({ kind: meta.kind, step: meta.step, lr: meta.lr, buffers });
 }
 
+/** A dynamics ensemble's checkpoint part: its parameters and its members' optimizer moments, and JSON (MBPO, mbpg). */
+export function ensembleState(model: GaussianEnsemble): { tensors: [string, Tensor][]; meta: { model: unknown; modelOpts: Record<string, unknown> } } {
+  const opts = model.optimizers().map(([name, o]) => [name, optimizerToState(name, o)] as const);
+  return {
+    tensors: [...model.namedParameters(), ...opts.flatMap(([, o]) => o.tensors)],
+    meta: { model: model.getMeta(), modelOpts: Object.fromEntries(opts.map(([name, o]) => [name, o.meta])) },
+  };
+}
+
+/** Restore what ensembleState saved (`meta` holds its model and modelOpts keys). */
+export function restoreEnsemble(model: GaussianEnsemble, tensors: Map<string, Tensor>, meta: { model?: unknown; modelOpts?: Record<string, unknown> }): void {
+  for (const [name, p] of model.namedParameters()) {
+    const t = tensors.get(name);
+    if (!t) throw new Error(`checkpoint: missing model parameter '${name}'`);
+    p.data.set(t.data);
+  }
+  for (const [name, o] of model.optimizers()) optimizerFromState(name, o, tensors, meta.modelOpts?.[name]);
+  model.setMeta(meta.model as never);
+}
+
 /** Copy checkpoint tensors into a module's parameters (names and shapes must match). */
 export function loadModule(module: Module, tensors: Map<string, Tensor>): void {
   for (const [name, p] of module.namedParameters()) {
@@ -224,9 +239,8 @@ export function loadModule(module: Module, tensors: Map<string, Tensor>): void {
 }
 
 /** The episode fields of an UpdateLog: this update's count, and statistics over the last 100 episodes. */
-export function episodeLogFields(ro: Rollout, collector: { recent: { return: number; length: number }[] }) {
-  const r = meanStd(collector.recent.map((e) => e.return));
-  return { episodes: ro.episodes.length, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(collector.recent.map((e) => e.length)).mean };
+export function episodeLogFields(ro: Rollout, collector: { recent: EpisodeRecord[] }) {
+  return { episodes: ro.episodes.length, ...recentSummary(collector.recent) };
 }
 
 /** Standardise in place to mean 0 and standard deviation 1 (advantage normalisation). */

@@ -18,7 +18,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, sum, neg, noGrad } from '../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss } from '../nn/index.ts';
 import { makePolicy, type Policy } from '../policies/index.ts';
-import { Collector, type Rollout } from '../rollout/index.ts';
+import { Collector, weightDiagnostics, type Rollout } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, type ConfigOf } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
 import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, episodeLogFields } from './common.ts';
@@ -87,22 +87,6 @@ export function importanceCoefficients(
     }
   }
   return c;
-}
-
-/** Effective sample size (sum w)^2 / sum w^2 of weights given as logs, and the max/mean ratio. */
-export function weightDiagnostics(logW: ArrayLike<number>): { ess: number; maxOverMean: number } {
-  let m = -Infinity;
-  for (let i = 0; i < logW.length; i++) m = Math.max(m, logW[i]);
-  let s = 0,
-    s2 = 0,
-    mx = 0;
-  for (let i = 0; i < logW.length; i++) {
-    const w = Math.exp(logW[i] - m);
-    s += w;
-    s2 += w * w;
-    mx = Math.max(mx, w);
-  }
-  return { ess: (s * s) / s2, maxOverMean: mx / (s / logW.length) };
 }
 
 export interface Batch {

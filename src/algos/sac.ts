@@ -13,10 +13,10 @@ import { Rng } from '../rng/index.ts';
 import type { Module, Optimizer } from '../nn/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import type { SquashedGaussianActor } from '../policies/actor-critic.ts';
-import { ReplayBuffer, replayMeta, replayTensors, restoreReplay } from '../rollout/index.ts';
+import { EpisodeTracker, ReplayBuffer, replayMeta, replayTensors, restoreReplay, type EpisodeTrackerState } from '../rollout/index.ts';
 import { resolveConfig, must, type Checks } from '../train/config.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
-import { boxBounds, makeTrainingEnvs, meanStd } from './common.ts';
+import { boxBounds, makeTrainingEnvs } from './common.ts';
 import { BaseAlgorithm, type StatePart } from './base.ts';
 import { SacLearner, type SacCoreConfig, type SacStepLog } from './sac-learner.ts';
 import type { UpdateLog } from './types.ts';
@@ -108,9 +108,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
   private readonly unit: Float32Array;
   private readonly envAct: Float32Array;
   private readonly logp: Float32Array;
-  private readonly epReturn: Float64Array;
-  private readonly epLength: Int32Array;
-  protected recent: { return: number; length: number }[] = [];
+  protected readonly episodes: EpisodeTracker;
 
   constructor(config: Partial<SacConfig> = {}, name = 'sac', defaults: SacConfig = SAC_DEFAULTS) {
     super();
@@ -129,8 +127,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
     this.unit = new Float32Array(n);
     this.envAct = new Float32Array(n);
     this.logp = new Float32Array(c.numEnvs);
-    this.epReturn = new Float64Array(c.numEnvs);
-    this.epLength = new Int32Array(c.numEnvs);
+    this.episodes = new EpisodeTracker(c.numEnvs);
   }
 
   get steps(): number {
@@ -159,15 +156,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
         r.terminated[e] === 1,
         r.truncated[e] === 1,
       );
-      this.epReturn[e] += r.rewards[e];
-      this.epLength[e]++;
-      if (done) {
-        this.recent.push({ return: this.epReturn[e], length: this.epLength[e] });
-        if (this.recent.length > 100) this.recent.shift();
-        this.epReturn[e] = 0;
-        this.epLength[e] = 0;
-        finished++;
-      }
+      if (this.episodes.step(e, r.rewards[e], done)) finished++;
     }
     this.obs.set(r.obs);
     this.envSteps += N;
@@ -203,8 +192,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
 
   /** The counters and the episode statistics over the last 100 episodes. */
   protected logFields(episodes: number) {
-    const r = meanStd(this.recent.map((e) => e.return));
-    return { ...this.counters(), episodes, returnMean: r.mean, returnStd: r.std, lengthMean: meanStd(this.recent.map((e) => e.length)).mean };
+    return { ...this.counters(), episodes, ...this.episodes.summary() };
   }
 
   /** Modules and optimizers, in checkpoint order: actor, critics, target critics, alpha. */
@@ -224,9 +212,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
         rng: this.rng.getState(),
         actRng: this.actRng.getState(),
         obs: Array.from(this.obs),
-        epReturn: Array.from(this.epReturn),
-        epLength: Array.from(this.epLength),
-        recent: this.recent,
+        ...this.episodes.getState(),
         env: env.getState ? env.getState() : null,
       },
     };
@@ -237,9 +223,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
     this.rng.setState(m.rng);
     this.actRng.setState(m.actRng);
     this.obs.set(m.obs);
-    this.epReturn.set(m.epReturn);
-    this.epLength.set(m.epLength);
-    this.recent = m.recent;
+    this.episodes.setState(m as EpisodeTrackerState);
     const env = this.env as unknown as { setState?(s: unknown): void };
     if (m.env !== null && env.setState) env.setState(m.env);
     this.envSteps = m.envSteps;

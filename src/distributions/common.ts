@@ -1,9 +1,6 @@
 /** Checks and conversions shared by the distributions (not exported from the package). */
 import { Tensor, shapeStr, type DType } from '../tensor/index.ts';
 
-/** 0.5 * log(2 pi): the normal density's constant. */
-export const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
-
 /** The most negative finite value of a dtype: stands in for log 0 where 0 * log 0 must be 0. */
 export function minFinite(dtype: DType): number {
   return dtype === 'float64' ? -Number.MAX_VALUE : -3.4028234663852886e38;

@@ -10,7 +10,8 @@
 import type { Rng } from '../rng/index.ts';
 import { Tensor, allocData, add, sub, mul, exp, square, sum, reshape, broadcastTo, shapeStr, type DType } from '../tensor/index.ts';
 import type { Actions, Distribution } from './types.ts';
-import { HALF_LOG_2PI, actionTensor, batchShape, checkSameKind } from './common.ts';
+import { actionTensor, batchShape, checkSameKind } from './common.ts';
+import { HALF_LOG_2PI } from '../util/math.ts';
 
 export type LogStd = Tensor | number | ArrayLike<number>;
 

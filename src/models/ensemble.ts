@@ -15,8 +15,7 @@
 import type { Rng } from '../rng/index.ts';
 import { Tensor, grad, add, sub, mul, mean, exp, square, softplus, slice, sum, concat } from '../tensor/index.ts';
 import { Adam, MLP, checkLoss, type Activation } from '../nn/index.ts';
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+import { HALF_LOG_2PI } from '../util/math.ts';
 
 export interface EnsembleOptions {
   /** Members (PETS/MBPO: 7, mbrl-lib cart-pole: 7 with 5 elites). */

@@ -7,15 +7,8 @@ import type { Rng } from '../rng/index.ts';
 import { type Tensor, slice, clip } from '../tensor/index.ts';
 import { MLP, Module, type Activation } from '../nn/index.ts';
 import { SquashedGaussian } from '../distributions/index.ts';
-import { HALF_LOG_2PI } from '../util/math.ts';
+import { HALF_LOG_2PI, logDetTanh } from '../util/math.ts';
 import type { Policy, ActResult } from './policy.ts';
-
-/** log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)): finite for large |u|. */
-function logDetTanh(u: number): number {
-  const x = -2 * u;
-  const softplus = x > 20 ? x : Math.log1p(Math.exp(x));
-  return 2 * (Math.LN2 - u - softplus);
-}
 
 export interface ActorOptions {
   hidden: number[];

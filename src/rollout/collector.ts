@@ -10,6 +10,7 @@ import type { VectorEnv } from '../vector/types.ts';
 import { Discrete } from '../envs/index.ts';
 import type { Policy } from '../policies/index.ts';
 import type { ValueModel } from '../policies/index.ts';
+import { EpisodeTracker, type EpisodeRecord } from './episodes.ts';
 
 export interface Rollout {
   T: number;
@@ -60,14 +61,11 @@ export interface CollectorOptions {
 export class Collector {
   private obs: Float32Array;
   private readonly envActions: Float32Array;
-  private readonly epReturn: Float64Array;
-  private readonly epLength: Int32Array;
+  private readonly tracker: EpisodeTracker;
   private readonly continuing: Uint8Array;
   private readonly actionOffset: number;
   /** Total environment steps taken (all envs). */
   steps = 0;
-  /** The last 100 finished episodes (SB3's ep_info_buffer): what progress reports average over. */
-  readonly recent: { return: number; length: number }[] = [];
 
   constructor(
     readonly env: VectorEnv,
@@ -87,9 +85,13 @@ export class Collector {
     this.actionOffset = space instanceof Discrete ? space.start : 0;
     this.obs = env.reset({ seed: opts.seed }).obs.slice();
     this.envActions = new Float32Array(env.numEnvs * env.actDim);
-    this.epReturn = new Float64Array(env.numEnvs);
-    this.epLength = new Int32Array(env.numEnvs);
+    this.tracker = new EpisodeTracker(env.numEnvs);
     this.continuing = new Uint8Array(env.numEnvs);
+  }
+
+  /** The last 100 finished episodes (SB3's ep_info_buffer): what progress reports average over. */
+  get recent(): EpisodeRecord[] {
+    return this.tracker.recent;
   }
 
   /**
@@ -98,15 +100,16 @@ export class Collector {
    */
   getState(): CollectorState {
     const env = this.env as VectorEnv & { getState?(): unknown };
+    const episodes = this.tracker.getState();
     return {
       steps: this.steps,
       obs: Array.from(this.obs),
-      epReturn: Array.from(this.epReturn),
-      epLength: Array.from(this.epLength),
+      epReturn: episodes.epReturn,
+      epLength: episodes.epLength,
       continuing: Array.from(this.continuing),
       rng: this.rng.getState(),
       env: env.getState ? env.getState() : null,
-      recent: this.recent.map((e) => ({ ...e })),
+      recent: episodes.recent,
     };
   }
 
@@ -120,11 +123,9 @@ export class Collector {
     if (s.env !== null && env.setState) env.setState(s.env);
     this.steps = s.steps;
     this.obs = Float32Array.from(s.obs);
-    this.epReturn.set(s.epReturn);
-    this.epLength.set(s.epLength);
+    this.tracker.setState(s);
     this.continuing.set(s.continuing);
     this.rng.setState(s.rng);
-    this.recent.splice(0, this.recent.length, ...s.recent);
   }
 
   /** Current observations [numEnvs * obsDim] (a copy the collector owns). */
@@ -145,8 +146,7 @@ export class Collector {
   collectEpisodes(perEnv: number, maxSteps = 1_000_000): Rollout {
     if (!Number.isInteger(perEnv) || perEnv <= 0) throw new RangeError(`Collector.collectEpisodes: perEnv must be a positive integer, got ${perEnv}`);
     this.obs = this.env.reset().obs.slice();
-    this.epReturn.fill(0);
-    this.epLength.fill(0);
+    this.tracker.restart();
     this.continuing.fill(0);
     return this.run(maxSteps, perEnv);
   }
@@ -192,20 +192,13 @@ export class Collector {
       // One batched value call for the final observations of truncated episodes (rows of other envs unused).
       const finalV = value && r.finalObs && hasTruncation(r.terminated, r.truncated) ? value.predict(r.finalObs, n) : null;
       for (let e = 0; e < n; e++) {
-        this.epReturn[e] += r.rewards[e];
-        this.epLength[e]++;
-        if (!r.terminated[e] && !r.truncated[e]) continue;
-        if (finalV && r.truncated[e] && !r.terminated[e]) fv[e] = finalV[e];
+        const finished = r.terminated[e] === 1 || r.truncated[e] === 1;
         // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
-        const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
-        if (mask[e]) {
-          const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
-          episodes.push(ep);
-          this.recent.push(ep);
-          if (this.recent.length > 100) this.recent.shift();
-        }
-        this.epReturn[e] = 0;
-        this.epLength[e] = 0;
+        const stats = finished ? (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode : undefined;
+        const ep = this.tracker.step(e, r.rewards[e], finished, stats ? { return: stats.r, length: stats.l } : undefined, mask[e] === 1);
+        if (!ep) continue;
+        if (finalV && r.truncated[e] && !r.terminated[e]) fv[e] = finalV[e];
+        if (mask[e]) episodes.push(ep);
         done[e]++;
         this.continuing[e] = 0;
       }
@@ -213,7 +206,7 @@ export class Collector {
       this.obs = r.obs.slice();
     }
     // Envs still inside an episode continue it in the next rollout.
-    for (let e = 0; e < n; e++) this.continuing[e] = this.epLength[e] > 0 ? 1 : 0;
+    for (let e = 0; e < n; e++) this.continuing[e] = this.tracker.lengths[e] > 0 ? 1 : 0;
     const cat = <A extends Float32Array | Float64Array | Uint8Array>(parts: A[], make: (len: number) => A, width: number): A => {
       const out = make(T * width);
       parts.forEach((p, t) => out.set(p, t * width));

@@ -2,5 +2,7 @@
 export * from './returns.ts';
 export * from './collector.ts';
 export * from './replay.ts';
+export * from './episodes.ts';
+export * from './importance.ts';
 export * from './baselines.ts';
 export * from './recurrent.ts';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tensor, grad, mul, sum, neg } from '../../src/tensor/index.ts';
-import { OffPolicyPG, importanceCoefficients, weightDiagnostics, type Weighting } from '../../src/algos/offpolicy-pg.ts';
+import { OffPolicyPG, importanceCoefficients, type Weighting } from '../../src/algos/offpolicy-pg.ts';
+import { weightDiagnostics } from '../../src/rollout/importance.ts';
 import { rewardToGo, episodeReturns } from '../../src/rollout/index.ts';
 
 test('importance coefficients on a hand-computed two-step episode', () => {

@@ -27,7 +27,7 @@ import {
   type TerminationFn,
 } from '../../models/index.ts';
 import { resolveConfig, must } from '../../train/config.ts';
-import { optimizerFromState, optimizerToState } from '../common.ts';
+import { ensembleState, restoreEnsemble } from '../common.ts';
 import { SAC, SAC_DEFAULTS, type SacConfig } from '../sac.ts';
 import type { SacStepLog } from '../sac-learner.ts';
 import type { Tensor } from '../../tensor/index.ts';
@@ -222,15 +222,12 @@ export class MBPO extends SAC {
   }
 
   protected override extraTensors(): [string, Tensor][] {
-    const opts = this.model.optimizers().flatMap(([name, o]) => optimizerToState(name, o).tensors);
-    return [...this.model.namedParameters(), ...opts, ...replayTensors('modelBuffer', this.modelBuffer)];
+    return [...ensembleState(this.model).tensors, ...replayTensors('modelBuffer', this.modelBuffer)];
   }
 
   protected override extraState(): Record<string, unknown> {
-    const modelOpts = Object.fromEntries(this.model.optimizers().map(([name, o]) => [name, optimizerToState(name, o).meta]));
     return {
-      model: this.model.getMeta(),
-      modelOpts,
+      ...ensembleState(this.model).meta,
       modelBuffer: replayMeta(this.modelBuffer),
       modelRng: this.modelRng.getState(),
       rolloutLength: this.rolloutLength,
@@ -238,13 +235,7 @@ export class MBPO extends SAC {
   }
 
   protected override restoreExtra(m: Record<string, any>, tensors: Map<string, Tensor>): void {
-    for (const [name, p] of this.model.namedParameters()) {
-      const t = tensors.get(name);
-      if (!t) throw new Error(`checkpoint: missing model parameter '${name}'`);
-      p.data.set(t.data);
-    }
-    for (const [name, o] of this.model.optimizers()) optimizerFromState(name, o, tensors, m.modelOpts?.[name]);
-    this.model.setMeta(m.model);
+    restoreEnsemble(this.model, tensors, m);
     restoreReplay('modelBuffer', this.modelBuffer, tensors, m.modelBuffer);
     this.modelRng.setState(m.modelRng);
     this.rolloutLength = m.rolloutLength;

@@ -8,7 +8,10 @@ test('model-based PG (2.5): bad configs are refused', () => {
     /rollout length 300 \('horizon'\) is longer than ContinuousCartPole-v0's episode limit of 200 steps/,
   );
   assert.throws(() => new ModelBasedPG({ env: 'CartPole-v1' }), /mbpg: needs a continuous \(Box\) action space/);
-  assert.throws(() => new ModelBasedPG({ env: 'Pendulum-v1', model: { ensembleSize: 0 } as never }), /mbpg: 'model.ensembleSize' must be a positive integer \(at most 2\^53 - 1\), got 0/);
+  assert.throws(
+    () => new ModelBasedPG({ env: 'Pendulum-v1', model: { ensembleSize: 0 } as never }),
+    /mbpg: 'model.ensembleSize' must be a positive integer \(at most 2\^53 - 1\), got 0/,
+  );
 });
 
 // PPO epochs on 100-step model rollouts (32 branches, 5 rollouts per iteration) after every 200 real steps.
@@ -69,4 +72,41 @@ test('ContinuousCartPole-v0: a = +-1 reproduces CartPole-v1 actions 1 / 0 exactl
   assert.deepEqual(Array.from(e1.step([5]).obs), Array.from(e2.step([1]).obs));
   assert.throws(() => e1.step([NaN]), /NaN/);
   assert.throws(() => e1.step([0, 0]), /expected an array of length 1/);
+});
+
+test('model-based PG checkpoint: policy, value, model, optimizer, real data and counters round-trip through BaseAlgorithm', () => {
+  const cfg = {
+    env: 'Pendulum-v1',
+    seed: 3,
+    realSteps: 60,
+    horizon: 10,
+    branches: 4,
+    pgIterations: 1,
+    epochs: 1,
+    batchSize: 20,
+    modelMaxEpochs: 3,
+    totalSteps: 600,
+  };
+  const a = new ModelBasedPG(cfg);
+  a.update();
+  const s = a.getState();
+  const b = new ModelBasedPG(cfg);
+  b.setState({ tensors: s.tensors, meta: JSON.parse(JSON.stringify(s.meta)) });
+  assert.equal(b.steps, 60);
+  assert.equal(b.iteration, 1);
+  const t = b.getState();
+  const { seconds: _a, ...ma } = s.meta;
+  const { seconds: _b, ...mb } = JSON.parse(JSON.stringify(t.meta));
+  assert.deepEqual(mb, JSON.parse(JSON.stringify(ma)));
+  assert.deepEqual(
+    t.tensors.map(([n, x]) => [n, Array.from(x.data)]),
+    s.tensors.map(([n, x]) => [n, Array.from(x.data)]),
+  );
+  assert.ok(s.tensors.some(([n]) => n.startsWith('real.')) && s.tensors.some(([n]) => n.startsWith('opt.')));
+  // A checkpoint written before mbpg used BaseAlgorithm ('opt' instead of 'optimizers', no clock) still loads.
+  const { optimizers, seconds: _c, ...old } = JSON.parse(JSON.stringify(s.meta));
+  const c = new ModelBasedPG(cfg);
+  c.setState({ tensors: s.tensors, meta: { ...old, opt: optimizers.opt } });
+  assert.deepEqual(Array.from(c.policy.parameters()[0].data), Array.from(a.policy.parameters()[0].data));
+  assert.throws(() => c.setState({ tensors: s.tensors, meta: { ...s.meta, algo: 'ppo' } }), /checkpoint is for 'ppo', not 'mbpg'/);
 });

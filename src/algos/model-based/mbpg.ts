@@ -14,19 +14,19 @@
  * action space); the model is trained on the clipped env actions. With H long, the policy learns
  * from model data only, and model errors compound along the rollout (bench/model-based shows how).
  */
-import { learnLoop, type LearnOptions } from '../base.ts';
+import { BaseAlgorithm, type StatePart } from '../base.ts';
 import { Rng } from '../../rng/index.ts';
 import { Tensor, mul, exp, sub, add } from '../../tensor/index.ts';
-import { Adam, type Module } from '../../nn/index.ts';
+import { Adam, type Module, type Optimizer } from '../../nn/index.ts';
 import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
-import { ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
+import { EpisodeTracker, ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
 import { GaussianEnsemble, terminationFn, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
 import { defineConfig, int, num, seed, steps, widths, type ConfigOf } from '../../config/schema.ts';
 import { envField, ensembleGroup } from '../../config/fields.ts';
-import { boxBounds, evaluate, meanStd, loadModule, optimizerFromState, optimizerToState, gatherRows, pick, standardize, type EvalResult } from '../common.ts';
+import { boxBounds, ensembleState, gatherRows, meanStd, pick, restoreEnsemble, standardize } from '../common.ts';
 import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from '../types.ts';
+import type { AlgorithmState, UpdateLog } from '../types.ts';
 
 export const MBPG_CONFIG = defineConfig('mbpg', {
   env: envField('Pendulum-v1'),
@@ -56,7 +56,7 @@ export const MBPG_CONFIG = defineConfig('mbpg', {
 export type MbpgConfig = ConfigOf<typeof MBPG_CONFIG>;
 export const MBPG_DEFAULTS: MbpgConfig = MBPG_CONFIG.defaults;
 
-export class ModelBasedPG implements Algorithm<MbpgConfig> {
+export class ModelBasedPG extends BaseAlgorithm<MbpgConfig> {
   readonly name = 'mbpg';
   readonly config: MbpgConfig;
   readonly policy: GaussianPolicy;
@@ -65,21 +65,18 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
   readonly real: ReplayBuffer;
   readonly termination: TerminationFn;
   lastFit: FitResult | null = null;
-  iteration = 0;
+  readonly env: Env<Float32Array, any>;
   private envSteps = 0;
-  private readonly env: Env<Float32Array, any>;
   private readonly low: Float32Array;
   private readonly high: Float32Array;
   private readonly opt: Adam;
   private readonly params: Tensor[];
   private readonly rng: Rng;
   private obs: Float32Array;
-  private epReturn = 0;
-  private epLength = 0;
-  private recent: { return: number; length: number }[] = [];
-  private readonly start = performance.now();
+  private readonly episodes = new EpisodeTracker(1);
 
   constructor(config: Partial<MbpgConfig> = {}) {
+    super();
     const c = (this.config = MBPG_CONFIG.resolve(config));
     this.env = make(c.env);
     const limit = this.env.spec?.maxEpisodeSteps;
@@ -117,13 +114,7 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
       const r = this.env.step(a);
       this.real.add(this.obs, a, r.reward, r.obs, r.terminated, r.truncated);
       this.envSteps++;
-      this.epReturn += r.reward;
-      this.epLength++;
-      if (r.terminated || r.truncated) {
-        this.recent.push({ return: this.epReturn, length: this.epLength });
-        if (this.recent.length > 100) this.recent.shift();
-        this.epReturn = 0;
-        this.epLength = 0;
+      if (this.episodes.step(0, r.reward, r.terminated || r.truncated)) {
         episodes++;
         this.obs = Float32Array.from(this.env.reset().obs);
       } else this.obs = Float32Array.from(r.obs);
@@ -217,16 +208,11 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
       }
     }
     this.iteration++;
-    const r = meanStd(this.recent.map((e) => e.return));
     const f = this.lastFit;
     return {
-      iteration: this.iteration,
-      steps: this.envSteps,
-      seconds: (performance.now() - this.start) / 1000,
+      ...this.counters(),
       episodes,
-      returnMean: r.mean,
-      returnStd: r.std,
-      lengthMean: meanStd(this.recent.map((e) => e.length)).mean,
+      ...this.episodes.summary(),
       policyLoss: policyLoss / n,
       valueLoss: vLossSum / n,
       modelReturn,
@@ -235,62 +221,37 @@ export class ModelBasedPG implements Algorithm<MbpgConfig> {
     };
   }
 
-  learn(opts: LearnOptions = {}): UpdateLog[] {
-    return learnLoop(this, this.config.totalSteps, opts);
+  protected checkpointParts(): { modules: Module[]; optimizers: [string, Optimizer][] } {
+    return { modules: [this.policy, this.value], optimizers: [['opt', this.opt]] };
   }
 
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    return evaluate(this.policy, this.config.env, opts);
-  }
-
-  /** Policy, value and model parameters, the optimizer, the real data, counters and RNG (the env restarts an episode on resume). */
-  getState(): AlgorithmState {
-    const o = optimizerToState('opt', this.opt);
-    return {
-      tensors: [
-        ...this.policy.namedParameters(),
-        ...this.value.namedParameters(),
-        ...this.model.namedParameters(),
-        ...o.tensors,
-        ...replayTensors('real', this.real),
-        ...this.model.optimizers().flatMap(([name, mo]) => optimizerToState(name, mo).tensors),
-      ],
-      meta: {
-        algo: this.name,
-        config: this.config,
-        iteration: this.iteration,
-        envSteps: this.envSteps,
-        opt: o.meta,
-        model: this.model.getMeta(),
-        rng: this.rng.getState(),
-        real: replayMeta(this.real),
-        modelOpts: Object.fromEntries(this.model.optimizers().map(([name, mo]) => [name, optimizerToState(name, mo).meta])),
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
+  override setState(state: AlgorithmState): void {
     const m = state.meta as Record<string, any>;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const t = new Map(state.tensors);
-    loadModule(this.policy, t);
-    loadModule(this.value, t);
-    for (const [name, p] of this.model.namedParameters()) p.data.set(t.get(name)!.data);
-    optimizerFromState('opt', this.opt, t, m.opt);
-    for (const [name, mo] of this.model.optimizers()) optimizerFromState(name, mo, t, m.modelOpts?.[name]);
-    this.model.setMeta(m.model);
-    restoreReplay('real', this.real, t, m.real);
+    // Checkpoints from before mbpg used BaseAlgorithm kept the optimizer under 'opt' and no clock.
+    if (!m.optimizers && m.opt) state = { ...state, meta: { ...m, optimizers: { opt: m.opt }, seconds: m.seconds ?? 0 } };
+    super.setState(state);
+  }
+
+  /** The real data, the step counter and the RNG (the env itself restarts an episode on resume). */
+  protected override loopState(): StatePart {
+    return { tensors: replayTensors('real', this.real), meta: { envSteps: this.envSteps, real: replayMeta(this.real), rng: this.rng.getState() } };
+  }
+
+  protected override restoreLoop(m: Record<string, any>, tensors: Map<string, Tensor>): void {
+    restoreReplay('real', this.real, tensors, m.real);
     this.rng.setState(m.rng);
-    this.iteration = m.iteration;
     this.envSteps = m.envSteps;
   }
 
-  /** The networks divergence is checked on (the driver's checkDivergence): policy and value. */
-  trainedModules(): Module[] {
-    return [this.policy, this.value];
+  protected override extraTensors(): [string, Tensor][] {
+    return ensembleState(this.model).tensors;
   }
 
-  close(): void {
-    this.env.close();
+  protected override extraState(): Record<string, unknown> {
+    return ensembleState(this.model).meta;
+  }
+
+  protected override restoreExtra(m: Record<string, any>, tensors: Map<string, Tensor>): void {
+    restoreEnsemble(this.model, tensors, m);
   }
 }

@@ -199,12 +199,8 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     super();
     const c = (this.config = TRPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, {
-      frameStack: c.frameStack,
-      normalizeObs: c.normalizeObs,
-      normalizeReward: c.normalizeReward,
-      gamma: c.gamma,
-    });
+    // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, c);
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
     this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });

@@ -2,6 +2,7 @@
  * The training page with a MuJoCo task in Chromium: choosing InvertedPendulum-v5 loads mujoco-js in
  * the page (the CleanRL preset's budget appears), PPO trains it in the worker (which loads its own
  * copy), and the live policy plays in 3D on the WebGL canvas: the cart and pole are drawn and move.
+ * A saved MuJoCo policy loaded into a fresh page (MuJoCo not loaded yet) plays in 3D too.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,5 +76,24 @@ test('InvertedPendulum-v5 trains in the worker and its live policy plays in 3D',
   assert.ok(first.notSky > 5000, `pixels other than the sky: ${first.notSky}`);
   assert.ok(second.changed > 100, `the picture changes: ${second.changed} pixels in 1 s`);
   await page.waitForFunction(() => document.body.dataset.reason !== undefined, undefined, { timeout: 90_000 });
+  assert.deepEqual(pageErrors, []);
+});
+
+test('a saved MuJoCo policy loads into a fresh page and plays in 3D', { skip, timeout: 90_000 }, async () => {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const path = join(ARTIFACTS, download.suggestedFilename());
+  await download.saveAs(path);
+  assert.match(download.suggestedFilename(), /^ppo-InvertedPendulum-v5-s0-\d+\.ascent$/);
+  const fresh = await browser.newPage();
+  fresh.on('pageerror', (e) => pageErrors.push(e.message));
+  await fresh.goto(`${dash.url}train/`);
+  await fresh.setInputFiles('#load-file', path);
+  await fresh.waitForFunction(() => document.body.dataset.status?.startsWith('loaded'), undefined, { timeout: 60_000 });
+  await fresh.waitForFunction(() => !document.getElementById('env-3d')!.hidden && document.getElementById('episode')!.textContent !== '-');
+  assert.equal(await fresh.inputValue('#env'), 'InvertedPendulum-v5', 'the loaded run selects its env');
+  assert.equal(await fresh.isHidden('#error'), true, (await fresh.textContent('#error')) ?? '');
+  const px = (await fresh.evaluate(SAMPLE)) as { pole: number };
+  assert.ok(px.pole > 200, `pole-coloured pixels: ${px.pole}`);
+  await fresh.close();
   assert.deepEqual(pageErrors, []);
 });

@@ -196,9 +196,6 @@ export function recurrentPseudoLoss(policy: RecurrentActorCritic, ro: RecurrentR
 /** The recurrent policy and collector REINFORCE uses with policy.cell 'lstm' or 'gru'. */
 function makeRecurrentReinforce(env: SyncVectorEnv, c: ReinforceConfig, rng: Rng): { policy: RecurrentActorCritic; collector: RecurrentCollector } {
   const p = c.policy;
-  if (c.baseline === 'optimal') {
-    throw new RangeError(`reinforce: baseline 'optimal' is not implemented for a recurrent policy (policy.cell '${p.cell}'); use 'value', 'mean' or 'none'`);
-  }
   if (p.logStd !== 'learned') throw new RangeError(`reinforce: a recurrent policy (policy.cell '${p.cell}') needs policy.logStd 'learned', got '${p.logStd}'`);
   const policy = makeRecurrentPolicy(env.singleObservationSpace, env.singleActionSpace, rng.split(), {
     cell: p.cell as 'lstm' | 'gru',
@@ -251,7 +248,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       this.collector = r.collector as unknown as Collector;
       this.piOpt = new Adam(r.policy.actorParameters(), { lr: c.lr });
       this.vOpt = c.baseline === 'value' ? new Adam(r.policy.criticParameters(), { lr: c.valueLr }) : null;
-      this.optimal = null;
+      this.optimal = c.baseline === 'optimal' ? new OptimalBaseline(r.policy.actorParameters().reduce((n, p) => n + p.size, 0)) : null;
       return;
     }
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
@@ -329,7 +326,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const idx = maskedIndices(mask);
     const w = new Float32Array(idx.length);
     for (let j = 0; j < idx.length; j++) w[j] = weights[idx[j]];
-    if (c.normalizeAdvantages) standardize(w);
+    if (c.normalizeAdvantages && c.baseline !== 'optimal') standardize(w);
     const N = ro.T * ro.numEnvs;
     const wAll = new Float32Array(N); // 0 on unused rows
     for (let j = 0; j < idx.length; j++) wAll[idx[j]] = w[j];
@@ -340,9 +337,16 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     );
 
     this.piOpt.lr = this.lrAt(Math.min(1, collector.steps / c.totalSteps));
-    const loss = recurrentPseudoLoss(policy, ro, wAll, divisor);
-    checkLoss(loss, 'reinforce policy loss', this.iteration);
-    const grads = grad(loss, policy.actorParameters());
+    let grads: Tensor[];
+    let policyLoss: number;
+    if (c.baseline === 'optimal') {
+      ({ grads, loss: policyLoss } = this.optimalBaselineGradient(ro, mask, weights, divisor));
+    } else {
+      const loss = recurrentPseudoLoss(policy, ro, wAll, divisor);
+      checkLoss(loss, 'reinforce policy loss', this.iteration);
+      policyLoss = loss.item();
+      grads = grad(loss, policy.actorParameters());
+    }
     const gradNorm = c.maxGradNorm > 0 ? clipGradNorm(grads, c.maxGradNorm) : 0;
     this.piOpt.step(grads);
     const entropy = noGrad(() => sum(mul(policy.evaluateRollout(ro).dist.entropy(), used)).item());
@@ -358,7 +362,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
       }
     }
     this.iteration++;
-    return { ...this.counters(), ...episodeLogFields(ro, collector), policyLoss: loss.item(), valueLoss, entropy, gradNorm, lr: this.piOpt.lr };
+    return { ...this.counters(), ...episodeLogFields(ro, collector), policyLoss, valueLoss, entropy, gradNorm, lr: this.piOpt.lr };
   }
 
   /**
@@ -368,7 +372,8 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
    * This batch is added to the estimate afterwards. Returned negated, as the gradient of a loss to descend.
    */
   private optimalBaselineGradient(ro: Rollout, mask: Uint8Array, returns: Float64Array, divisor: number): { grads: Tensor[]; loss: number } {
-    const params = this.policy.parameters();
+    const rec = this.recurrent?.policy;
+    const params = rec ? rec.actorParameters() : this.policy.parameters();
     const { ids, count } = episodeIndex(ro, mask);
     const members: number[][] = Array.from({ length: count }, () => []);
     for (let i = 0; i < ids.length; i++) if (ids[i] >= 0) members[ids[i]].push(i);
@@ -377,8 +382,20 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     const R = new Float64Array(count);
     members.forEach((steps, i) => {
       const idx = Int32Array.from(steps);
-      const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]);
-      const g = grad(sum(this.policy.distribution(obs).logProb(gatherRows(ro.actions, ro.actDim, idx))), params);
+      const actions = gatherRows(ro.actions, ro.actDim, idx);
+      let logp: Tensor;
+      if (rec) {
+        // One env's consecutive steps, replayed through the cell from the state before the first.
+        const r = ro as RecurrentRollout,
+          S = r.stateSize;
+        const obs = new Tensor(gatherRows(r.obs, r.obsDim, idx), [idx.length, 1, r.obsDim]);
+        const starts = Uint8Array.from(idx, (k) => r.starts[k]);
+        logp = rec.evaluateSequences(obs, r.states.slice(idx[0] * S, (idx[0] + 1) * S), starts).dist.logProb(actions);
+      } else {
+        const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [idx.length, ro.obsDim]);
+        logp = this.policy.distribution(obs).logProb(actions);
+      }
+      const g = grad(sum(logp), params);
       let off = i * d;
       for (const t of g) {
         scores.set(t.data, off);

@@ -195,10 +195,33 @@ test('recurrent REINFORCE: every actor parameter moves with the policy step and 
 test('bad recurrent settings get errors naming the value', () => {
   assert.throws(() => new Reinforce({ policy: { cell: 'rnn' } as any }), /'policy\.cell' must be one of/);
   assert.throws(() => new Reinforce({ policy: { cell: 'lstm', hiddenSize: 0 } as any }), /'policy\.hiddenSize' must be a positive integer/);
-  assert.throws(
-    () => new Reinforce({ returns: 'full', baseline: 'optimal', policy: { cell: 'gru' } as any }),
-    /baseline 'optimal' is not implemented for a recurrent policy/,
-  );
   assert.throws(() => new Reinforce({ policy: { cell: 'lstm', kind: 'gaussian' } as any }), /'gaussian' policy cannot act in the action space Discrete/);
   assert.throws(() => new Reinforce({ policy: { cell: 'lstm', logStd: 'fixed' } as any }), /needs policy.logStd 'learned'/);
+});
+
+test('the optimal baseline with a recurrent policy: each episode replayed through the cell; with no earlier batch (b = 0) the step is the no-baseline step', () => {
+  const base = {
+    env: 'Cue-v0',
+    numEnvs: 2,
+    returns: 'full',
+    batchEpisodes: 6,
+    normalizeAdvantages: false,
+    policy: { cell: 'lstm', hiddenSize: 4, hidden: [4] },
+  } as const;
+  const opt = new Reinforce({ ...base, baseline: 'optimal' } as any),
+    none = new Reinforce({ ...base, baseline: 'none' } as any);
+  const params = (a: Reinforce) => a.recurrent!.policy.actorParameters().flatMap((p) => Array.from(p.data));
+  const gap = () => {
+    const [a, b] = [params(opt), params(none)];
+    return Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+  };
+  opt.update();
+  none.update();
+  // -(1/N) sum_i g_i (r_i - 0) is the pseudo-loss gradient with weight r_i on every step of episode i.
+  assert.ok(gap() < 1e-6, `after the first update the policies differ by ${gap()}`);
+  opt.update();
+  none.update();
+  assert.ok(gap() > 1e-5, `from the second batch on, b from the first batch changes the step (gap ${gap()})`);
+  opt.close();
+  none.close();
 });

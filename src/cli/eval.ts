@@ -7,7 +7,7 @@ import { runEvaluation } from '../train/driver.ts';
 import { checkpointPath, readCheckpoint, restoreAlgorithm, runDirOf } from '../train/node/load.ts';
 import { fmtNum } from '../train/node/display.ts';
 import { ConfigError } from '../train/setup.ts';
-import { GifWriter, scaleFrame } from './gif.ts';
+import { GifWriter, scaleFrame } from '../util/image/gif.ts';
 import { recordEpisode } from './record.ts';
 
 export interface EvalFlags {

@@ -4,7 +4,7 @@ import { findRunDirs, groupCurves, loadCurve } from './plot/data.ts';
 import { layoutPlot } from './plot/layout.ts';
 import { renderSvg } from './plot/svg.ts';
 import { renderRaster } from './plot/raster.ts';
-import { encodePng } from './png.ts';
+import { encodePng } from '../util/image/png.ts';
 import { ConfigError } from '../train/setup.ts';
 
 export interface PlotFlags {

@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeGif, lzwEncode, GifWriter } from '../../src/cli/gif.ts';
-import { encodePng, decodePng } from '../../src/cli/png.ts';
+import { encodeGif, lzwEncode, GifWriter } from '../../src/util/image/gif.ts';
+import { encodePng, decodePng } from '../../src/util/image/png.ts';
 import { make } from '../../src/envs/index.ts';
 
 /** An independent GIF LZW decoder written from the GIF89a specification (appendix F), for checking the encoder. */

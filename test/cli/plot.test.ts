@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ascent, tempDir } from './helpers.ts';
 
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
-import { decodePng } from '../../src/cli/png.ts';
+import { decodePng } from '../../src/util/image/png.ts';
 import { COLORS, layoutPlot } from '../../src/cli/plot/layout.ts';
 import { groupCurves, loadCurve } from '../../src/cli/plot/data.ts';
 

@@ -3,7 +3,8 @@
  * section 22 and appendix F): enough for rendered episodes of the classic-control envs, whose frames
  * use a handful of colours. Frames with more than 256 distinct colours are quantised to 3-3-2 RGB.
  */
-import type { RgbFrame } from '../envs/index.ts';
+import type { RgbFrame } from '../../envs/index.ts';
+import { concatBytes } from '../bytes.ts';
 
 class ByteSink {
   private buf = new Uint8Array(1 << 16);
@@ -189,14 +190,7 @@ export class GifWriter {
     head.push(0x03, 0x01);
     head.u16(this.opts.loop ?? 0);
     head.byte(0);
-    const parts = [head.finish(), ...this.chunks, Uint8Array.of(0x3b)];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concatBytes([head.finish(), ...this.chunks, Uint8Array.of(0x3b)]);
   }
 }
 

@@ -3,7 +3,8 @@
  * zlib-compressed scanlines (filter type 0), IEND; each chunk with its CRC-32. Node-only (node:zlib).
  */
 import { deflateSync, inflateSync } from 'node:zlib';
-import { crc32 } from '../nn/serialize.ts';
+import { crc32 } from '../../nn/serialize.ts';
+import { concatBytes } from '../bytes.ts';
 
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 
@@ -26,14 +27,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Uint8
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit depth, colour type 2 (RGB), deflate, adaptive filtering, no interlace
   const raw = new Uint8Array(height * (1 + width * 3));
   for (let y = 0; y < height; y++) raw.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (1 + width * 3) + 1);
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([Uint8Array.from(SIGNATURE), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', new Uint8Array(0))]);
 }
 
 /** Decode the PNGs encodePng writes (8-bit RGB, filter 0), checking every chunk's CRC: for tests and tools. */

@@ -10,7 +10,7 @@ import { Rng } from '../src/rng/index.ts';
 import { Tensor, grad, concat, reshape, neg, mean, mul, add, softplus, takeAlongAxis, noGrad } from '../src/tensor/index.ts';
 import { MLP, Adam } from '../src/nn/index.ts';
 import { Categorical } from '../src/distributions/index.ts';
-import { surrogateLoss } from '../src/estimators/index.ts';
+import { surrogateLoss } from '../src/score-function/index.ts';
 
 export function makeBatch(rng: Rng, n: number, K: number) {
   const cue = new Float32Array(n * K),

@@ -36,7 +36,7 @@ export * from './rollout/index.ts';
 export * from './policies/index.ts';
 export * from './algos/index.ts';
 export * as lab from './lab/index.ts';
-export * as estimators from './estimators/index.ts';
+export * as scoreFunction from './score-function/index.ts';
 export * from './models/index.ts';
 export * from './train/index.ts';
 // Trained policies out of the library: ONNX, TensorFlow.js, the zero-dependency runner.

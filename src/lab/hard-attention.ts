@@ -12,7 +12,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, grad, concat, reshape, neg, mean, mul, add, softplus, takeAlongAxis, noGrad } from '../tensor/index.ts';
 import { MLP, Adam } from '../nn/index.ts';
 import { Categorical } from '../distributions/index.ts';
-import { surrogateLoss } from '../estimators/index.ts';
+import { surrogateLoss } from '../score-function/index.ts';
 
 export type AttentionVariant = 'leaveOneOut' | 'noBaseline' | 'off';
 export const ATTENTION_VARIANTS: AttentionVariant[] = ['leaveOneOut', 'noBaseline', 'off'];

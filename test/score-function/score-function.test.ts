@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, mul, mean, sum, square, add } from '../../src/tensor/index.ts';
 import { Categorical, DiagGaussian } from '../../src/distributions/index.ts';
-import { surrogateLoss, magicBox } from '../../src/estimators/index.ts';
+import { surrogateLoss, magicBox } from '../../src/score-function/index.ts';
 
 // A discrete latent variable z ~ Categorical(softmax(theta)) and a non-differentiable cost f(z):
 // the exact gradient of E[f(z)] is p * (f - E[f]).

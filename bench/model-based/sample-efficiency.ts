@@ -7,7 +7,8 @@
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { PPO } from '../../src/algos/ppo.ts';
-import { SAC, SAC_PRESETS } from '../../src/algos/sac.ts';
+import { SAC } from '../../src/algos/sac.ts';
+import { findPreset } from '../../src/train/node/presets.ts';
 import { MBPO } from '../../src/algos/model-based/mbpo.ts';
 import type { Algorithm, UpdateLog } from '../../src/algos/types.ts';
 
@@ -18,7 +19,7 @@ const threshold = Number(thr),
 const makers: Record<string, (seed: number) => Algorithm & { learn(o: { stop?: (l: UpdateLog) => boolean }): unknown }> = {
   // PPO: the settings of test/algos/ppo.test.ts (Zoo-like: 4 envs x 1024 steps, batch 256, gamma 0.9, gae 0.95, 10 epochs, lr 1e-3).
   ppo: (seed) => new PPO({ env, seed, numEnvs: 4, nSteps: 1024, batchSize: 256, gamma: 0.9, gaeLambda: 0.95, epochs: 10, lr: 1e-3, totalSteps: maxSteps }),
-  sac: (seed) => new SAC({ ...SAC_PRESETS[env], env, seed, hidden: [64, 64], batchSize: 128, logInterval: 500, totalSteps: maxSteps }),
+  sac: (seed) => new SAC({ ...findPreset('sac', env)?.config, env, seed, hidden: [64, 64], batchSize: 128, logInterval: 500, totalSteps: maxSteps }),
   // MBPO: the settings of test/algos/mbpo.test.ts's Pendulum test.
   mbpo: (seed) =>
     new MBPO({

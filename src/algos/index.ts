@@ -7,8 +7,8 @@ import { Reinforce, REINFORCE_CONFIG } from './reinforce.ts';
 import { PPO, PPO_CONFIG } from './ppo.ts';
 import { TRPO, NPG, TRPO_CONFIG } from './trpo.ts';
 import { OffPolicyPG, OFFPOLICY_PG_CONFIG } from './offpolicy-pg.ts';
-import { SAC, SAC_DEFAULTS } from './sac.ts';
-import { MBPO, MBPO_DEFAULTS } from './model-based/mbpo.ts';
+import { SAC, SAC_CONFIG } from './sac.ts';
+import { MBPO, MBPO_CONFIG } from './model-based/mbpo.ts';
 import { ModelBasedPG, MBPG_CONFIG } from './model-based/mbpg.ts';
 import { RecurrentPPO, RECURRENT_PPO_CONFIG } from './recurrent-ppo.ts';
 
@@ -81,14 +81,16 @@ export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   sac: {
     name: 'sac',
     description: 'Soft Actor-Critic: twin Q with Polyak targets, tanh-Gaussian policy, automatic entropy temperature, replay buffer',
-    defaults: SAC_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: SAC_CONFIG.defaults,
+    schema: SAC_CONFIG,
     actionSpaces: ['continuous'],
     create: (config) => new SAC(config),
   },
   mbpo: {
     name: 'mbpo',
     description: 'Model-Based Policy Optimization: probabilistic ensemble, short branched model rollouts, SAC on mixed real/model data',
-    defaults: MBPO_DEFAULTS as unknown as Record<string, unknown>,
+    defaults: MBPO_CONFIG.defaults,
+    schema: MBPO_CONFIG,
     actionSpaces: ['continuous'],
     create: (config) => new MBPO(config),
   },

@@ -14,82 +14,50 @@ import type { Module, Optimizer } from '../nn/index.ts';
 import type { Tensor } from '../tensor/index.ts';
 import type { SquashedGaussianActor } from '../policies/actor-critic.ts';
 import { EpisodeTracker, ReplayBuffer, replayMeta, replayTensors, restoreReplay, type EpisodeTrackerState } from '../rollout/index.ts';
-import { resolveConfig, must, type Checks } from '../train/config.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, custom, widths, type ConfigOf, type ConfigSchema, type Overrides } from '../config/schema.ts';
+import { envField } from '../config/fields.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import { boxBounds, makeTrainingEnvs } from './common.ts';
 import { BaseAlgorithm, type StatePart } from './base.ts';
-import { SacLearner, type SacCoreConfig, type SacStepLog } from './sac-learner.ts';
+import { SacLearner, type SacStepLog } from './sac-learner.ts';
 import type { UpdateLog } from './types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Configuration.
 
-export interface SacConfig extends SacCoreConfig {
-  env: string;
-  seed: number;
-  /** Envs stepped together (same-step autoreset); each env step adds numEnvs transitions. */
-  numEnvs: number;
-  bufferSize: number;
-  batchSize: number;
-  /** Uniformly random actions for this many env steps before learning starts (SB3 learning_starts). */
-  learningStarts: number;
-  /** Train every trainFreq env steps, gradientSteps updates each time (updates per env step = gradientSteps / trainFreq). */
-  trainFreq: number;
-  gradientSteps: number;
-  /** Env steps per update() call (one progress row). */
-  logInterval: number;
-  totalSteps: number;
-}
+export const SAC_CONFIG = defineConfig('sac', {
+  env: envField('Pendulum-v1'),
+  seed: seed(),
+  numEnvs: int(1, 'envs stepped together (same-step autoreset); each env step adds numEnvs transitions', { source: 'SB3' }),
+  bufferSize: int(1_000_000, 'replay capacity in transitions', { source: 'SB3 buffer_size' }),
+  batchSize: int(256, 'minibatch size of each gradient step', { source: 'SB3 batch_size' }),
+  learningStarts: int(100, 'uniformly random actions for this many env steps before learning starts', { min: 0, source: 'SB3 learning_starts' }),
+  trainFreq: int(1, 'train every trainFreq env steps (gradientSteps / trainFreq updates per env step)', { source: 'SB3 train_freq' }),
+  gradientSteps: int(1, 'gradient steps each time it trains', { min: 0, source: 'SB3 gradient_steps' }),
+  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
+  tau: num(0.005, 'Polyak rate of the target critics', 'unit', { source: 'SB3 tau' }),
+  lr: num(3e-4, 'Adam step size for actor, critics and α', 'nonNegative', { source: 'SB3 learning_rate' }),
+  alphaInit: num(1, 'initial entropy temperature α', 'positive', { source: "SB3 ent_coef='auto' starts at 1" }),
+  autoAlpha: bool(true, 'learn α towards targetEntropy (5); false keeps alphaInit', { source: "SB3 ent_coef='auto'" }),
+  targetEntropy: custom<number | null>(
+    null,
+    'H_target of the temperature loss; null = -dim(A)',
+    'null or a number',
+    (v) => (v === null || Number.isFinite(v) ? null : 'must be null (-|A|) or a number'),
+    { source: "SB3 target_entropy='auto'" },
+  ),
+  targetUpdateInterval: int(1, 'gradient steps between Polyak updates', { source: 'SB3 target_update_interval' }),
+  hidden: widths([256, 256], 'hidden layer widths of the actor and each critic', { nonEmpty: true, source: 'SB3 net_arch' }),
+  activation: choice(['tanh', 'relu', 'elu', 'sigmoid'], 'relu', 'hidden-layer activation of actor and critics', { source: 'SB3 (ReLU)' }),
+  logStdMin: num(-20, "lower clamp of the actor's log σ", 'any', { source: 'SB3 LOG_STD_MIN' }),
+  logStdMax: num(2, "upper clamp of the actor's log σ", 'any', { source: 'SB3 LOG_STD_MAX' }),
+  logInterval: int(1000, 'env steps per update() call (one progress row)'),
+  totalSteps: steps(100_000),
+});
 
-/** Stable-Baselines3's SAC defaults (sac.py and SACPolicy: net_arch [256, 256], ReLU, log-std in [-20, 2]). */
-export const SAC_DEFAULTS: SacConfig = {
-  env: 'Pendulum-v1',
-  seed: 0,
-  numEnvs: 1,
-  bufferSize: 1_000_000,
-  batchSize: 256,
-  learningStarts: 100,
-  trainFreq: 1,
-  gradientSteps: 1,
-  gamma: 0.99,
-  tau: 0.005,
-  lr: 3e-4,
-  alphaInit: 1,
-  autoAlpha: true,
-  targetEntropy: null,
-  targetUpdateInterval: 1,
-  hidden: [256, 256],
-  activation: 'relu',
-  logStdMin: -20,
-  logStdMax: 2,
-  logInterval: 1000,
-  totalSteps: 100_000,
-};
-
-/** rl-baselines3-zoo hyperparams/sac.yml, Pendulum-v1: n_timesteps 20000, learning_rate 1e-3, the rest default. */
-export const SAC_PRESETS: Record<string, Partial<SacConfig>> = {
-  'Pendulum-v1': { env: 'Pendulum-v1', totalSteps: 20_000, lr: 1e-3 },
-};
-
-export const SAC_CHECKS: Checks<SacConfig> = {
-  seed: must.nonNegativeInt,
-  numEnvs: must.positiveInt,
-  bufferSize: must.positiveInt,
-  batchSize: must.positiveInt,
-  learningStarts: must.nonNegativeInt,
-  trainFreq: must.positiveInt,
-  gradientSteps: must.nonNegativeInt,
-  gamma: must.unit,
-  tau: must.unit,
-  lr: must.nonNegative,
-  alphaInit: must.positive,
-  targetUpdateInterval: must.positiveInt,
-  activation: must.oneOf('tanh', 'relu', 'elu', 'sigmoid'),
-  logInterval: must.positiveInt,
-  totalSteps: must.positiveInt,
-  targetEntropy: (v) => (v === null || Number.isFinite(v) ? null : 'must be null (-|A|) or a number'),
-  hidden: (v) => (Array.isArray(v) && v.length > 0 && v.every((h) => Number.isInteger(h) && h > 0) ? null : 'must be a non-empty array of positive integers'),
-};
+/** Stable-Baselines3's SAC defaults (sac.py and SACPolicy: net_arch [256, 256], ReLU, log-std in [-20, 2]); every key is in SAC_CONFIG. */
+export type SacConfig = ConfigOf<typeof SAC_CONFIG>;
+export const SAC_DEFAULTS: SacConfig = SAC_CONFIG.defaults;
 
 // ---------------------------------------------------------------------------------------------
 // The loop.
@@ -110,10 +78,11 @@ export class SAC extends BaseAlgorithm<SacConfig> {
   private readonly logp: Float32Array;
   protected readonly episodes: EpisodeTracker;
 
-  constructor(config: Partial<SacConfig> = {}, name = 'sac', defaults: SacConfig = SAC_DEFAULTS) {
+  /** `schema`: MBPO passes its own (SAC's keys with more settings and other defaults). */
+  constructor(config: Overrides<SacConfig> = {}, schema: ConfigSchema = SAC_CONFIG) {
     super();
-    this.name = name;
-    const c = (this.config = resolveConfig(name, defaults, config, SAC_CHECKS));
+    const name = (this.name = schema.name);
+    const c = (this.config = schema.resolve(config) as SacConfig);
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs);
     const { low, high } = boxBounds(name, this.env.singleActionSpace);

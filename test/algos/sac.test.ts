@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SAC, SAC_DEFAULTS, SAC_PRESETS } from '../../src/algos/sac.ts';
+import { SAC, SAC_DEFAULTS } from '../../src/algos/sac.ts';
+import { findPreset } from '../../src/train/node/presets.ts';
+
+/** The Zoo's Pendulum-v1 preset, read from presets/sac.yaml (the only copy). */
+const PENDULUM = findPreset('sac', 'Pendulum-v1')!.config;
 import type { SacCoreConfig } from '../../src/algos/sac-learner.ts';
 import { make } from '../../src/envs/index.ts';
 import { ReplayBuffer } from '../../src/rollout/index.ts';
@@ -82,7 +86,7 @@ test('SAC config: SB3 defaults, Zoo Pendulum preset, bad values and non-Box spac
     [3e-4, 1e6, 256, 0.005, 0.99, 100],
   );
   assert.deepEqual(SAC_DEFAULTS.hidden, [256, 256]);
-  assert.equal(SAC_PRESETS['Pendulum-v1'].lr, 1e-3);
+  assert.equal(PENDULUM.lr, 1e-3);
   assert.throws(() => new SAC({ env: 'CartPole-v1' }), /sac: needs a continuous \(Box\) action space/);
   assert.throws(() => new SAC({ tau: 2 }), /'tau' must be in \[0, 1\], got 2/);
   assert.throws(() => new SAC({ hidden: [] }), /'hidden' must be a non-empty array/);
@@ -91,7 +95,7 @@ test('SAC config: SB3 defaults, Zoo Pendulum preset, bad values and non-Box spac
 // Zoo preset (lr 1e-3) with smaller networks for CI: [64, 64] and batch 128 instead of [256, 256] / 256
 // (the full-size preset runs under ASCENT_SLOW=1). Greedy evaluation every 1000 steps from 3000.
 test('SAC learns Pendulum-v1 to -250 or better within 20,000 steps', { timeout: 600_000 }, () => {
-  const cfg = SLOW ? { ...SAC_PRESETS['Pendulum-v1'] } : { ...SAC_PRESETS['Pendulum-v1'], hidden: [64, 64], batchSize: 128 };
+  const cfg = SLOW ? { ...PENDULUM } : { ...PENDULUM, hidden: [64, 64], batchSize: 128 };
   const sac = new SAC({ ...cfg, seed: 0, logInterval: 1000, totalSteps: 20_000 });
   let reached = -1,
     last = -Infinity;

@@ -19,72 +19,48 @@ import { Rng } from '../../rng/index.ts';
 import { ReplayBuffer, replayMeta, replayTensors, restoreReplay, type ReplayBatch } from '../../rollout/index.ts';
 import {
   GaussianEnsemble,
-  ENSEMBLE_DEFAULTS,
   terminationFn,
   branchedRollout,
-  type EnsembleOptions,
   type FitResult,
   type TerminationFn,
 } from '../../models/index.ts';
-import { resolveConfig, must } from '../../train/config.ts';
+import { extendConfig, int, num, steps, custom, withDefault, type ConfigOf, type Overrides } from '../../config/schema.ts';
+import { ensembleGroup } from '../../config/fields.ts';
 import { ensembleState, restoreEnsemble } from '../common.ts';
-import { SAC, SAC_DEFAULTS, type SacConfig } from '../sac.ts';
+import { SAC, SAC_CONFIG } from '../sac.ts';
 import type { SacStepLog } from '../sac-learner.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { UpdateLog } from '../types.ts';
 
-export interface MbpoConfig extends SacConfig {
-  /** Fraction of each SAC batch drawn from real data. */
-  realRatio: number;
-  modelTrainFreq: number;
-  /** Branches started per env step (so rolloutsPerStep * modelTrainFreq per model refit). */
-  rolloutsPerStep: number;
-  /** [minEpoch, maxEpoch, minLength, maxLength]. */
-  rolloutSchedule: number[];
-  epochLength: number;
-  retainEpochs: number;
-  model: EnsembleOptions;
-  modelBatchSize: number;
-  validationRatio: number;
-  patience: number;
-  /** Upper bound on the epochs of one model fit (early stopping usually ends it sooner). */
-  modelMaxEpochs: number;
-}
+export const MBPO_CONFIG = extendConfig('mbpo', SAC_CONFIG, {
+  gradientSteps: withDefault(SAC_CONFIG.shape.gradientSteps, 20, 'mbrl-lib MBPO (20 SAC updates per env step)'),
+  learningStarts: withDefault(SAC_CONFIG.shape.learningStarts, 250, 'mbrl-lib MBPO'),
+  realRatio: num(0.05, 'fraction of each SAC batch drawn from real data (7)', 'unit', { source: 'mbrl-lib MBPO real_data_ratio' }),
+  modelTrainFreq: int(250, 'env steps between model refits', { source: 'mbrl-lib MBPO freq_train_model' }),
+  rolloutsPerStep: int(400, 'model branches started per env step (rolloutsPerStep * modelTrainFreq per refit)', { source: 'mbrl-lib MBPO' }),
+  rolloutSchedule: custom(
+    [20, 100, 1, 1],
+    'rollout length k(epoch) (5): [minEpoch, maxEpoch, minLength, maxLength], linear between the epochs',
+    'four integers, minEpoch <= maxEpoch, 1 <= minLength <= maxLength',
+    (v: number[]) =>
+      v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
+        ? null
+        : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength',
+    { source: 'mbrl-lib MBPO rollout_schedule' },
+  ),
+  epochLength: int(1000, 'env steps per epoch', { source: 'MBPO' }),
+  retainEpochs: int(1, 'epochs of model data kept in D_model', { source: 'mbrl-lib MBPO num_epochs_to_retain_sac_buffer' }),
+  model: ensembleGroup(),
+  modelBatchSize: int(256, 'model fit minibatch size (3)', { source: 'mbrl-lib MBPO' }),
+  validationRatio: num(0.2, 'fraction of D_env held out for early stopping and elites (3)', 'openUnit', { source: 'mbrl-lib MBPO' }),
+  patience: int(5, 'model fit: epochs without a 1% held-out improvement before stopping (3)', { source: 'MBPO' }),
+  modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
+  totalSteps: steps(100_000, 'real environment steps to train for'),
+});
 
-export const MBPO_DEFAULTS: MbpoConfig = {
-  ...SAC_DEFAULTS,
-  gradientSteps: 20,
-  learningStarts: 250,
-  realRatio: 0.05,
-  modelTrainFreq: 250,
-  rolloutsPerStep: 400,
-  rolloutSchedule: [20, 100, 1, 1],
-  epochLength: 1000,
-  retainEpochs: 1,
-  model: { ...ENSEMBLE_DEFAULTS },
-  modelBatchSize: 256,
-  validationRatio: 0.2,
-  patience: 5,
-  modelMaxEpochs: 200,
-  totalSteps: 100_000,
-};
-
-/** mbrl-lib overrides/mbpo_cartpole.yaml, on this project's ContinuousCartPole-v0. */
-export const MBPO_PRESETS: Record<string, Partial<MbpoConfig>> = {
-  'ContinuousCartPole-v0': {
-    env: 'ContinuousCartPole-v0',
-    totalSteps: 5000,
-    epochLength: 200,
-    modelTrainFreq: 200,
-    rolloutsPerStep: 400,
-    rolloutSchedule: [1, 15, 1, 1],
-    gradientSteps: 20,
-    learningStarts: 200,
-    targetEntropy: -0.05,
-    targetUpdateInterval: 4,
-    model: { ...ENSEMBLE_DEFAULTS, numElites: 5, weightDecay: 5e-5 },
-  },
-};
+/** mbrl-lib's MBPO configuration over SAC's defaults (see the file comment); every key is in MBPO_CONFIG. */
+export type MbpoConfig = ConfigOf<typeof MBPO_CONFIG>;
+export const MBPO_DEFAULTS: MbpoConfig = MBPO_CONFIG.defaults;
 
 export class MBPO extends SAC {
   declare readonly config: MbpoConfig;
@@ -97,28 +73,9 @@ export class MBPO extends SAC {
   private readonly mixed: ReplayBatch;
   private rolloutStats = { added: 0, terminated: 0, meanLength: 0 };
 
-  constructor(config: Partial<MbpoConfig> = {}) {
-    super(config, 'mbpo', MBPO_DEFAULTS);
-    const c = resolveConfig(
-      'mbpo',
-      this.config,
-      {},
-      {
-        realRatio: must.unit,
-        modelTrainFreq: must.positiveInt,
-        rolloutsPerStep: must.positiveInt,
-        epochLength: must.positiveInt,
-        retainEpochs: must.positiveInt,
-        modelBatchSize: must.positiveInt,
-        validationRatio: (v: number) => (v > 0 && v < 1 ? null : 'must be in (0, 1)'),
-        patience: must.positiveInt,
-        modelMaxEpochs: must.positiveInt,
-        rolloutSchedule: (v: number[]) =>
-          v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
-            ? null
-            : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength',
-      },
-    );
+  constructor(config: Overrides<MbpoConfig> = {}) {
+    super(config, MBPO_CONFIG);
+    const c = this.config;
     const limit = this.env.envs[0].spec?.maxEpisodeSteps;
     const maxLen = c.rolloutSchedule[3];
     if (limit !== undefined && maxLen > limit) {

@@ -13,6 +13,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from './config.ts';
+import type { ConfigSchema } from '../config/schema.ts';
 import { isPlainObject, type ConfigObject } from './overrides.ts';
 
 export interface PresetRunSettings {
@@ -33,7 +34,7 @@ export interface Preset {
 
 /** What the loader needs to know about algorithms and envs (passed in, to stay decoupled). */
 export interface PresetContext {
-  algorithms: Record<string, { defaults: Record<string, unknown> }>;
+  algorithms: Record<string, { defaults: Record<string, unknown>; schema?: ConfigSchema }>;
   envIds: string[];
 }
 
@@ -72,7 +73,9 @@ export function parsePresetFile(text: string, file: string, ctx: PresetContext):
     if (!isPlainObject(config)) return fail(`presets.${env}.config`, 'must be a mapping of algorithm config keys');
     if ('env' in config) fail(`presets.${env}.config.env`, 'the environment is the preset key; do not set it in config');
     try {
-      resolveConfig(algo, entry.defaults, config as any);
+      // The schema checks ranges too (gamma 1.5 is refused here, not when a run starts).
+      if (entry.schema) entry.schema.resolve(config);
+      else resolveConfig(algo, entry.defaults, config as any);
     } catch (e) {
       fail(`presets.${env}.config`, (e as Error).message);
     }

@@ -38,5 +38,14 @@ test('bad preset files are errors naming the file and the key', () => {
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v7:\n    source: s'), /'presets\.CartPole-v7': no registered environment/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    run: { evalEvry: 5 }'), /'presets\.CartPole-v1\.run\.evalEvry': unknown key/);
   assert.throws(f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { gamma: high }'), /'gamma' must be a number, got "high"/);
+  // Ranges come from the algorithm's schema: an out-of-range value is refused when the file is read.
+  assert.throws(
+    f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { gamma: 1.5 }'),
+    /presets\/x\.yaml: 'presets\.CartPole-v1\.config': reinforce: 'gamma' must be in \[0, 1\], got 1\.5/,
+  );
+  assert.throws(
+    f('algo: reinforce\npresets:\n  CartPole-v1:\n    source: s\n    config: { policy: { hidden: [0] } }'),
+    /'policy\.hidden' must be an array of positive integers/,
+  );
   assert.throws(f('algo: [unclosed'), /presets\/x\.yaml: not valid YAML/);
 });

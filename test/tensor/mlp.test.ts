@@ -58,6 +58,7 @@ for (const [sizes, n, act] of [
   [[4, 64, 64, 1], 100, 'relu'], // and critic
   [[5, 37, 48, 3], 64, 'tanh'], // widths not multiples of 4 (padded rows)
   [[17, 32, 300, 8], 600, 'relu'], // several k-blocks in dW and dx
+  [[300, 48, 4], 20, 'relu'], // two k-blocks in a relu layer's forward (relu applied as the last one is stored)
 ] as [number[], number, 'relu' | 'tanh'][]) {
   test(`mlp equals the per-layer ops bit for bit: values, dx and every dW, db (${sizes.join('-')}, batch ${n}, ${act})`, () => {
     const { ws, bs, params, kernels } = net(sizes);

@@ -187,10 +187,12 @@ export function setGemmThreads(n: number): number {
 }
 
 /**
- * Products with fewer multiply-adds stay on one thread. Measured (bench/engine-threads.ts): see
- * DEFAULT_THREAD_MACS.
+ * Products with fewer multiply-adds stay on one thread. Measured (bench/engine-threads.ts, 2-core
+ * EPYC at load ~10, 2026-11-26): 2 threads cost 2.4x the CPU at 64^3 and 1.2x at 128^3, broke
+ * even near 256^3 (wall 0.94x, CPU 0.95x) and paid from 384^3 (wall 1.2x, CPU 1.0x). 2^24 is
+ * 256^3, SAC's HalfCheetah hidden layer at batch 256.
  */
-const DEFAULT_THREAD_MACS = 1 << 22;
+const DEFAULT_THREAD_MACS = 1 << 24;
 let threadMacs = DEFAULT_THREAD_MACS;
 
 /** The smallest product (m*k*n multiply-adds) split over threads; no argument restores the default. */

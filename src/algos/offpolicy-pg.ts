@@ -19,7 +19,7 @@ import { Tensor, grad, mul, sum, neg, noGrad } from '../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss } from '../nn/index.ts';
 import { makePolicy, type Policy } from '../policies/index.ts';
 import { Collector, weightDiagnostics, type Rollout } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, choice, type ConfigOf } from '../config/schema.ts';
+import { defineConfig, int, num, seed, steps, choice, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
 import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, episodeLogFields } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
@@ -106,7 +106,7 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
   readonly collector: Collector;
   private readonly opt: Adam;
 
-  constructor(config: Partial<OffPolicyPgConfig> = {}) {
+  constructor(config: Overrides<OffPolicyPgConfig> = {}) {
     super();
     const c = (this.config = OFFPOLICY_PG_CONFIG.resolve(config));
     if (c.batchEpisodes % c.numEnvs !== 0) {

@@ -21,7 +21,7 @@ import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square,
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf } from '../config/schema.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
@@ -89,7 +89,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   private readonly rng: Rng;
   private beta: number;
 
-  constructor(config: Partial<PpoConfig> = {}) {
+  constructor(config: Overrides<PpoConfig> = {}) {
     super();
     const c = (this.config = PPO_CONFIG.resolve(config));
     if (c.batchSize > c.nSteps * c.numEnvs) {

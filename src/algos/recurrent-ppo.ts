@@ -25,7 +25,7 @@ import { Adam, makeSchedule, type Schedule, type Module, type Optimizer } from '
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf } from '../config/schema.ts';
+import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { ACTIVATIONS, envField, normalization } from '../config/fields.ts';
 import {
   standardize,
@@ -96,7 +96,7 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
   private start = performance.now();
   private priorSeconds = 0;
 
-  constructor(config: Partial<RecurrentPpoConfig> = {}) {
+  constructor(config: Overrides<RecurrentPpoConfig> = {}) {
     const c = (this.config = RECURRENT_PPO_CONFIG.resolve(config));
     if (c.nSteps % c.seqLen !== 0) {
       throw new RangeError(`recurrent-ppo: 'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps`);

@@ -18,7 +18,7 @@ import { Tensor, grad, mul, mean, exp, sub, sum, add, noGrad } from '../tensor/i
 import { Adam, mse, checkLoss } from '../nn/index.ts';
 import { makePolicy, ValueFunction, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, widths, type ConfigOf } from '../config/schema.ts';
+import { defineConfig, int, num, seed, steps, bool, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { makeTrainingEnvs, gatherRows, episodeLogFields, standardize } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
@@ -195,7 +195,7 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
   private readonly vOpt: Adam;
   private readonly rng: Rng;
 
-  constructor(config: Partial<TrpoConfig> = {}) {
+  constructor(config: Overrides<TrpoConfig> = {}) {
     super();
     const c = (this.config = TRPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
@@ -298,7 +298,7 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
 /** The natural policy gradient: TRPO's step direction and size, without the line search. */
 export class NPG extends TRPO {
   override readonly name: string = 'npg';
-  constructor(config: Partial<TrpoConfig> = {}) {
+  constructor(config: Overrides<TrpoConfig> = {}) {
     super({ ...config, lineSearch: false });
   }
 }

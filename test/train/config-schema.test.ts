@@ -14,6 +14,7 @@ import {
   custom,
   withDefault,
   type ConfigOf,
+  type Overrides,
 } from '../../src/config/schema.ts';
 
 const T = defineConfig('toy', {
@@ -82,4 +83,17 @@ test("estimateMemory: a policy with hiddenSize but cell 'none' is an MLP, not a 
   const parts = estimateMemory({ numEnvs: 1, nSteps: 8, policy: { cell: 'none', hiddenSize: 64, hidden: [8] } }, dims).map((p) => p.what);
   assert.ok(parts.includes('policy [4, 8, 2] parameters'), parts.join('; '));
   assert.ok(!parts.some((w) => w.startsWith('recurrent cell')), parts.join('; '));
+});
+
+test('the types come from the schema: nested overrides type-check, wrong types do not (npx tsc)', async () => {
+  const { PPO_CONFIG } = await import('../../src/algos/ppo.ts');
+  type Ppo = ConfigOf<typeof PPO_CONFIG>;
+  const ok: Overrides<Ppo> = { policy: { hidden: [8] }, objective: 'adaptiveKl' };
+  // @ts-expect-error objective is 'clip' | 'adaptiveKl'
+  const badChoice: Overrides<Ppo> = { objective: 'kl' };
+  // @ts-expect-error gamma is a number
+  const badType: Overrides<Ppo> = { gamma: 'high' };
+  assert.deepEqual(PPO_CONFIG.resolve(ok).policy.hidden, [8]);
+  assert.throws(() => PPO_CONFIG.resolve(badChoice), /ppo: 'objective' must be one of "clip", "adaptiveKl", got "kl"/);
+  assert.throws(() => PPO_CONFIG.resolve(badType), /ppo: 'gamma' must be a number, got "high"/);
 });

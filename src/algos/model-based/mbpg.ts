@@ -22,7 +22,7 @@ import { GaussianPolicy, ValueFunction } from '../../policies/index.ts';
 import { EpisodeTracker, ReplayBuffer, gae, replayMeta, replayTensors, restoreReplay } from '../../rollout/index.ts';
 import { GaussianEnsemble, terminationFn, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
-import { defineConfig, int, num, seed, steps, widths, type ConfigOf } from '../../config/schema.ts';
+import { defineConfig, int, num, seed, steps, widths, type ConfigOf, type Overrides } from '../../config/schema.ts';
 import { envField, ensembleGroup } from '../../config/fields.ts';
 import { boxBounds, ensembleState, gatherRows, meanStd, pick, restoreEnsemble, standardize } from '../common.ts';
 import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
@@ -75,7 +75,7 @@ export class ModelBasedPG extends BaseAlgorithm<MbpgConfig> {
   private obs: Float32Array;
   private readonly episodes = new EpisodeTracker(1);
 
-  constructor(config: Partial<MbpgConfig> = {}) {
+  constructor(config: Overrides<MbpgConfig> = {}) {
     super();
     const c = (this.config = MBPG_CONFIG.resolve(config));
     this.env = make(c.env);

@@ -1,17 +1,279 @@
 /**
  * ascent-rl: policy-gradient reinforcement learning for TypeScript.
- * The public face of the library; each folder's index.ts is the public face of its concept.
+ *
+ * The package's public API, chosen name by name: what a user needs to make and wrap environments,
+ * step them in batches, write or run a policy-gradient algorithm, train, checkpoint, evaluate and
+ * export. Implementation details (wasm kernels, checkpoint byte formats, CLI parsing, batching
+ * helpers inside the algorithms) stay importable from their folders but are not promised here.
+ * test/package-entry.test.ts holds the exact list of names.
+ *
+ * @packageDocumentation
  */
-export * from './rng/index.ts';
-export * from './tensor/index.ts';
-export * from './nn/index.ts';
-export * from './distributions/index.ts';
-export * from './envs/index.ts';
-export * from './wrappers/index.ts';
-// Vector envs (gymnasium.vector) and the factory (gymnasium.make_vec). Chosen names, not the whole
-// folder: VectorCore is an implementation detail; runWorker and the spawner types are here so a
-// browser app can run AsyncVectorEnv's workers in Web Workers. AsyncVectorEnv imports nothing
-// Node-specific (the worker_threads adapter is loaded lazily), so the browser build can carry it.
+
+/** Seeded random numbers: every random draw in Ascent takes one of these generators. */
+export { Rng, type RngState } from './rng/index.ts';
+
+/**
+ * The autodiff engine: float32 tensors, reverse-mode gradients on a tape (with double backward),
+ * the differentiable operations a loss is written with, and finite-difference gradient checks.
+ */
+export {
+  Tensor,
+  BufferArena,
+  grad,
+  gradients,
+  hessianVectorProduct,
+  noGrad,
+  isGradEnabled,
+  checkGradients,
+  setCheckNumerics,
+  shapeStr,
+  sizeOf,
+  abs,
+  add,
+  atanh,
+  avgPool2d,
+  broadcastTo,
+  clip,
+  concat,
+  conv2d,
+  div,
+  elu,
+  equal,
+  exp,
+  gather,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  linear,
+  log,
+  log1p,
+  logSoftmax,
+  logSumExp,
+  matmul,
+  max,
+  maxPool2d,
+  maximum,
+  mean,
+  minimum,
+  mul,
+  neg,
+  oneHot,
+  pow,
+  putAlongAxis,
+  relu,
+  reshape,
+  scatterAdd,
+  sigmoid,
+  sign,
+  slice,
+  softmax,
+  softplus,
+  sqrt,
+  square,
+  sub,
+  sum,
+  takeAlongAxis,
+  tanh,
+  transpose,
+  variance,
+  where,
+  type DType,
+  type Shape,
+  type Data,
+  type TensorLike,
+  type GradOptions,
+  type GradCheckOptions,
+  type GradCheckResult,
+  type Conv2dOptions,
+} from './tensor/index.ts';
+
+/** Networks and their training: modules, layers, recurrent cells, initialisers, optimisers, schedules, losses, parameter files. */
+export {
+  Module,
+  ModuleDict,
+  Linear,
+  MLP,
+  LSTMCell,
+  GRUCell,
+  RecurrentCell,
+  makeCell,
+  orthogonal,
+  xavierNormal,
+  xavierUniform,
+  Adam,
+  SGD,
+  clipGradNorm,
+  globalNorm,
+  checkLoss,
+  polyak,
+  makeSchedule,
+  constantSchedule,
+  linearSchedule,
+  cosineSchedule,
+  mse,
+  huber,
+  crossEntropy,
+  serializeParams,
+  deserializeParams,
+  loadParamsInto,
+  type Activation,
+  type Init,
+  type LinearOptions,
+  type MLPOptions,
+  type CellKind,
+  type RecurrentCellOptions,
+  type RecurrentState,
+  type Optimizer,
+  type OptimizerState,
+  type AdamOptions,
+  type SGDOptions,
+  type Schedule,
+  type ScheduleSpec,
+  type LoadedParams,
+  type ParamsHeader,
+} from './nn/index.ts';
+
+/** Action distributions: sampling, log-probabilities, entropies and exact KL divergences. */
+export {
+  Bernoulli,
+  Categorical,
+  DiagGaussian,
+  SquashedGaussian,
+  type Actions,
+  type Distribution,
+  type LogStd,
+  type SquashedSample,
+} from './distributions/index.ts';
+
+/**
+ * Environments with Gymnasium's semantics (reset/step, terminated vs truncated): the Env interface
+ * and base classes, spaces, the registry (`make`, `register`), the environment checker, the classic
+ * control tasks, the MuJoCo tasks (after `loadMujoco()`), the pixel tasks and a small raster canvas.
+ */
+export {
+  BaseEnv,
+  Wrapper,
+  Space,
+  Box,
+  Discrete,
+  MultiBinary,
+  MultiDiscrete,
+  Tuple,
+  Dict,
+  FlatDictBox,
+  flatten,
+  unflatten,
+  flatdim,
+  flattenSpace,
+  make,
+  register,
+  registeredIds,
+  spec,
+  envName,
+  checkEnv,
+  EMPTY_INFO,
+  SnapshotUnsupportedError,
+  encodeNumber,
+  decodeNumber,
+  encodeNumbers,
+  decodeNumbers,
+  NumpyGenerator,
+  Canvas,
+  CartPoleEnv,
+  AcrobotEnv,
+  MountainCarEnv,
+  MountainCarContinuousEnv,
+  PendulumEnv,
+  ContinuousCartPoleEnv,
+  CatchEnv,
+  CatchDictEnv,
+  loadMujoco,
+  loadAllEnvs,
+  ensureEnv,
+  pendingIds,
+  MUJOCO_IDS,
+  MujocoEnv,
+  MjSim,
+  AntEnv,
+  HalfCheetahEnv,
+  HopperEnv,
+  HumanoidEnv,
+  HumanoidStandupEnv,
+  InvertedDoublePendulumEnv,
+  InvertedPendulumEnv,
+  PusherEnv,
+  ReacherEnv,
+  SwimmerEnv,
+  Walker2dEnv,
+  type Env,
+  type EnvSpec,
+  type EnvSnapshot,
+  type StatefulEnv,
+  type MakeOptions,
+  type ResetArgs,
+  type ResetResult,
+  type StepResult,
+  type Info,
+  type RenderMode,
+  type RgbFrame,
+  type Rgb,
+  type Point,
+  type BoxDtype,
+  type FloatDtype,
+  type FloatArray,
+  type CheckEnvOptions,
+  type MujocoAction,
+  type MjSimOptions,
+  type CartPoleOptions,
+  type CatchOptions,
+  type CatchDictObs,
+  type AntOptions,
+  type HalfCheetahOptions,
+  type HopperOptions,
+  type HumanoidOptions,
+  type HumanoidStandupOptions,
+  type InvertedDoublePendulumOptions,
+  type InvertedPendulumOptions,
+  type PusherOptions,
+  type ReacherOptions,
+  type SwimmerOptions,
+  type Walker2dOptions,
+} from './envs/index.ts';
+
+/** Gymnasium's wrappers: time limits, episode statistics, normalisation, action rescaling, frame stacking, image observations. */
+export {
+  TimeLimit,
+  OrderEnforcing,
+  RecordEpisodeStatistics,
+  NormalizeObservation,
+  NormalizeReward,
+  RunningMeanStd,
+  ClipAction,
+  RescaleAction,
+  TransformAction,
+  TransformObservation,
+  TransformReward,
+  FlattenObservation,
+  FrameStackObservation,
+  MaskVelocity,
+  AddRenderObservation,
+  ResizeObservation,
+  GrayscaleObservation,
+  ScaleObservation,
+  ChannelsFirstObservation,
+  type EpisodeStatistics,
+  type RunningMeanStdState,
+  type AddRenderObservationOptions,
+} from './wrappers/index.ts';
+
+/**
+ * Vector envs (gymnasium.vector) and the factory (gymnasium.make_vec). VectorCore is an
+ * implementation detail; runWorker and the spawner types are here so that a browser app can run
+ * AsyncVectorEnv's workers in Web Workers. AsyncVectorEnv imports nothing Node-specific (the
+ * worker_threads adapter is loaded lazily), so the browser build can carry it.
+ */
 export {
   SyncVectorEnv,
   AsyncVectorEnv,
@@ -32,12 +294,212 @@ export {
   type WorkerMessage,
   type SharedBatch,
 } from './vector/index.ts';
-export * from './rollout/index.ts';
-export * from './policies/index.ts';
-export * from './algos/index.ts';
+
+/**
+ * Data for the losses: the on-policy collectors (time-major rollouts), the replay buffer, episode
+ * bookkeeping, and the return and advantage estimators (reward-to-go, GAE, the optimal baseline,
+ * importance-weight diagnostics).
+ */
+export {
+  Collector,
+  RecurrentCollector,
+  ReplayBuffer,
+  EpisodeTracker,
+  discountedCumsum,
+  episodeReturns,
+  rewardToGo,
+  gae,
+  OptimalBaseline,
+  weightDiagnostics,
+  type Rollout,
+  type RolloutSteps,
+  type RecurrentRollout,
+  type CollectorOptions,
+  type CollectorState,
+  type RecurrentCollectorState,
+  type ReplayBatch,
+  type EpisodeRecord,
+  type EpisodeTrackerState,
+  type Bootstrap,
+  type Numbers,
+  type EpisodeReturns,
+  type EpisodeReturnOptions,
+  type GaeOptions,
+  type GaeResult,
+  type OptimalBaselineState,
+  type WeightDiagnostics,
+} from './rollout/index.ts';
+
+/** Policies and value functions: MLP, CNN, multi-input and recurrent ones, and SAC's actor and twin critics. */
+export {
+  makePolicy,
+  makeValueFunction,
+  makeRecurrentPolicy,
+  CategoricalPolicy,
+  GaussianPolicy,
+  ValueFunction,
+  CnnPolicy,
+  CnnValueFunction,
+  CnnEncoder,
+  Conv2d,
+  MultiInputPolicy,
+  MultiInputValueFunction,
+  CombinedEncoder,
+  RecurrentActorCritic,
+  SquashedGaussianActor,
+  TwinQ,
+  type Policy,
+  type PolicyKind,
+  type ActResult,
+  type ValueModel,
+  type NetworkOptions,
+  type GaussianOptions,
+  type LogStdMode,
+  type CnnOptions,
+  type EncoderKind,
+  type EncoderChoice,
+  type MultiInputOptions,
+  type RecurrentPolicyOptions,
+  type RecurrentStep,
+  type ActorOptions,
+} from './policies/index.ts';
+
+/**
+ * The algorithms, their configurations (schema, defaults) and the registry the CLI and the
+ * browser page pick them from; the shared base classes for writing a new one; and the loss
+ * functions each is built from, so that a custom loop can reuse them.
+ */
+export {
+  ALGORITHMS,
+  registerAlgorithm,
+  Reinforce,
+  REINFORCE_CONFIG,
+  REINFORCE_DEFAULTS,
+  PPO,
+  PPO_CONFIG,
+  PPO_DEFAULTS,
+  RecurrentPPO,
+  RECURRENT_PPO_CONFIG,
+  RECURRENT_PPO_DEFAULTS,
+  TRPO,
+  NPG,
+  TRPO_CONFIG,
+  TRPO_DEFAULTS,
+  OffPolicyPG,
+  OFFPOLICY_PG_CONFIG,
+  OFFPOLICY_PG_DEFAULTS,
+  SAC,
+  SAC_CONFIG,
+  SAC_DEFAULTS,
+  SacLearner,
+  MBPO,
+  MBPO_CONFIG,
+  MBPO_DEFAULTS,
+  ModelBasedPG,
+  MBPG_CONFIG,
+  MBPG_DEFAULTS,
+  BaseAlgorithm,
+  OnPolicyAlgorithm,
+  learnLoop,
+  checkDivergence,
+  DivergenceError,
+  PARAM_BOUND,
+  evaluate,
+  makeEnv,
+  makeTrainingEnvs,
+  reinforceWeights,
+  importanceCoefficients,
+  clippedSurrogateLoss,
+  valueLoss,
+  ppoLoss,
+  descend,
+  ratioStats,
+  explainedVariance,
+  standardize,
+  conjugateGradient,
+  fisherVectorProduct,
+  trustRegionStep,
+  softTarget,
+  type Algorithm,
+  type AlgorithmEntry,
+  type AlgorithmState,
+  type UpdateLog,
+  type EvalResult,
+  type EnvOptions,
+  type LearnOptions,
+  type BaseConfig,
+  type StatePart,
+  type TrainedModules,
+  type ReinforceConfig,
+  type ReinforceWeighting,
+  type PpoConfig,
+  type RecurrentPpoConfig,
+  type TrpoConfig,
+  type TrustRegionOptions,
+  type TrustRegionStep,
+  type OffPolicyPgConfig,
+  type Weighting,
+  type SacConfig,
+  type SacCoreConfig,
+  type SacStepLog,
+  type MbpoConfig,
+  type MbpgConfig,
+} from './algos/index.ts';
+
+/** Learned dynamics: the probabilistic ensemble, branched model rollouts, termination functions, gradients through a model. */
+export {
+  GaussianEnsemble,
+  ENSEMBLE_DEFAULTS,
+  branchedRollout,
+  terminationFn,
+  TERMINATION_FNS,
+  pathwiseReturn,
+  pathwiseGradient,
+  likelihoodRatioGradient,
+  type EnsembleOptions,
+  type FitOptions,
+  type FitResult,
+  type TransitionData,
+  type TerminationFn,
+  type ActionSampler,
+  type BranchStats,
+  type ReparamPolicy,
+} from './models/index.ts';
+
+/**
+ * Training as the CLI and the browser page run it: the driver (`train`) with evaluations,
+ * thresholds, callbacks and checkpoints; configurations from presets and overrides; checkpoint
+ * encoding for exact resumption; progress files.
+ */
+export {
+  train,
+  runEvaluation,
+  createAlgorithm,
+  buildConfig,
+  ConfigError,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  CHECKPOINT_VERSION,
+  readProgressJsonl,
+  parseJsonl,
+  type TrainOptions,
+  type TrainResult,
+  type TrainContext,
+  type Callback,
+  type Evaluation,
+  type StopReason,
+  type Checkpoint,
+  type CheckpointInfo,
+  type CheckpointKind,
+  type Snapshot,
+  type ProgressRow,
+} from './train/index.ts';
+
+/** The estimator lab: tabular MDPs, exact policy gradients by dynamic programming, every estimator measured against them. */
 export * as lab from './lab/index.ts';
+
+/** Score-function (likelihood-ratio) estimators for stochastic computation graphs: surrogate losses, leave-one-out baselines, DiCE. */
 export * as scoreFunction from './score-function/index.ts';
-export * from './models/index.ts';
-export * from './train/index.ts';
-// Trained policies out of the library: ONNX, TensorFlow.js, the zero-dependency runner.
+
+/** Trained policies out of the library: ONNX, TensorFlow.js and the zero-dependency runner (src/export/index.ts is its public face). */
 export * from './export/index.ts';

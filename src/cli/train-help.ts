@@ -24,7 +24,7 @@ export function trainHelpKeys(algo: string | null): string {
   if (!entry) {
     const unknown = algo ? `\nUnknown algorithm '${algo}'; closest: ${closestNames(algo, names).join(', ')}.` : '';
     return (
-      `${unknown}\nConfig keys (--set key=value, --config file.yaml): ascent train <algo> --help lists them with their defaults\n` +
+      `${unknown}\nConfig keys (--set key=value, --config file.yaml): ascent train <algo> --help lists them with defaults, ranges and descriptions\n` +
       `(algorithms: ${names.join(', ')}; e.g. ascent train ppo --help).`
     );
   }

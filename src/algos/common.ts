@@ -243,9 +243,5 @@ export function episodeLogFields(ro: Rollout, collector: { recent: EpisodeRecord
   return { episodes: ro.episodes.length, ...recentSummary(collector.recent) };
 }
 
-/** Standardise in place to mean 0 and standard deviation 1 (advantage normalisation). */
-export function standardize(w: Float32Array): void {
-  const { mean: m, std } = meanStd(w);
-  const s = 1 / (std + 1e-8);
-  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
-}
+// standardize (advantage normalisation) lives with the advantage estimators in rollout/returns.ts.
+export { standardize } from '../rollout/index.ts';

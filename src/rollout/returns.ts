@@ -9,6 +9,7 @@
  *
  * Pure functions, Float64 accumulation, no dependency on the tensor engine.
  */
+import { meanStd } from '../util/math.ts';
 
 /** Any array of numbers: Float32Array, Float64Array or number[]. */
 export type Numbers = ArrayLike<number>;
@@ -253,6 +254,16 @@ function finalValue(finalValues: Numbers, i: number, fn: string): number {
   const v = finalValues[i];
   if (!Number.isFinite(v)) throw new RangeError(`${fn}: finalValues[${i}] is ${v} at a truncated step; expected a finite V(s'_final)`);
   return v;
+}
+
+/**
+ * Standardise in place to mean 0 and standard deviation 1 (advantage normalisation, as SB3 and
+ * CleanRL do per minibatch): the scale of the step no longer depends on the scale of the rewards.
+ */
+export function standardize(w: Float32Array): void {
+  const { mean: m, std } = meanStd(w);
+  const s = 1 / (std + 1e-8);
+  for (let i = 0; i < w.length; i++) w[i] = (w[i] - m) * s;
 }
 
 function describe(x: unknown): string {

@@ -2,13 +2,14 @@
  * The gemm kernels, written with the emitter. Two exported functions, all sizes and strides
  * in bytes:
  *
- *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow)
+ *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, relu)
  *     C[i, j] := I[i, j] + sum_p A(i, p) * B[p, j] for i < m and j < nBytes/4 (a multiple of 4),
  *     where A(i, p) is at a + i*aRow + p*aCol (any layout, so op(A) needs no copy),
  *     B is row-major (row stride bRow, rows padded to whole vectors) and C row-major (cRow).
  *     With load = 0, I = 0 (C := A B); otherwise I[i, j] is the f32 at init + i*initRow + 4j:
  *     init = c, initRow = cRow accumulates (C += A B); initRow = 0 starts every row from one
- *     vector at init (a bias: C := 1 b + A B, without tiling b into C first).
+ *     vector at init (a bias: C := 1 b + A B, without tiling b into C first). relu = 1 applies
+ *     relu to each tile as it is stored (callers pass it with the last k-block only).
  *
  *   pack(src, rs, cs, dst, ld, rows, cols)
  *     the f32 at dst + r*ld + 4c := the f32 at src + r*rs + c*cs: a strided (e.g. transposing) copy
@@ -45,7 +46,7 @@ export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
  */
 export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages?: number): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1, sharedMaxPages);
-  emitGemm(mod.func('gemm', new Array<Type>(13).fill(Type.i32)), tile);
+  emitGemm(mod.func('gemm', new Array<Type>(14).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
   emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));
   emitRelu(mod.func('relu', new Array<Type>(3).fill(Type.i32)));
@@ -58,7 +59,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages
 }
 
 function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
-  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, relu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
   const i = f.local(Type.i32); // rows done
   const aI = f.local(Type.i32); // &A(i, 0)
   const cI = f.local(Type.i32); // &C[i, 0]
@@ -135,15 +136,22 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
       f.get(bp).get(bRow).i32Add().set(bp);
       f.get(p).i32(1).i32Sub().tee(p).brIf(0);
     });
-    for (let r = 0; r < rows; r++) {
-      for (let v = 0; v < vecs; v++) {
-        rowAddr(cI, cOff, r);
-        f.get(j)
-          .i32Add()
-          .get(acc[r][v])
-          .v128Store(16 * v);
+    // Store the tile; with relu, x where x > 0 or x is NaN, else +0 (the relu kernel's lane masks,
+    // so the result is bit for bit a relu pass after), while the tile is still in registers.
+    const store = (withRelu: boolean) => {
+      for (let r = 0; r < rows; r++) {
+        for (let v = 0; v < vecs; v++) {
+          rowAddr(cI, cOff, r);
+          f.get(j).i32Add().get(acc[r][v]);
+          if (withRelu) f.get(acc[r][v]).v128Zero().f32x4Gt().get(acc[r][v]).get(acc[r][v]).f32x4Ne().v128Or().v128And();
+          f.v128Store(16 * v);
+        }
       }
-    }
+    };
+    f.get(relu).if(
+      () => store(true),
+      () => store(false),
+    );
   };
 
   /** All column tiles of `rows` rows starting at row i: whole nv-vector tiles, then single vectors. */

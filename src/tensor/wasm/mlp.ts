@@ -156,10 +156,26 @@ export class FusedMlpKernels {
         c = lay.y[i];
       for (let p0 = 0; p0 < kIn; p0 += kb) {
         const first = p0 === 0;
-        k.gemm(a + p0 * 4, aRow, 4, lay.w[i] + p0 * 4 * ld, 4 * ld, c, 4 * ld, n, 4 * ld, Math.min(kb, kIn - p0), 1, first ? lay.b[i] : c, first ? 0 : 4 * ld);
+        // relu as the last k-block's tiles are stored; tanh in a pass after
+        const relu = acts[i] === 1 && p0 + kb >= kIn ? 1 : 0;
+        k.gemm(
+          a + p0 * 4,
+          aRow,
+          4,
+          lay.w[i] + p0 * 4 * ld,
+          4 * ld,
+          c,
+          4 * ld,
+          n,
+          4 * ld,
+          Math.min(kb, kIn - p0),
+          1,
+          first ? lay.b[i] : c,
+          first ? 0 : 4 * ld,
+          relu,
+        );
       }
-      if (acts[i] === 1) k.relu(c, c, n * ld);
-      else if (acts[i] === 2) k.tanh(c, c, n * ld);
+      if (acts[i] === 2) k.tanh(c, c, n * ld);
       a = c;
       aRow = 4 * ld;
     }
@@ -230,7 +246,7 @@ export class FusedMlpKernels {
         // dW [in, ld] = h^T dz: h read transposed, k-blocks over the batch.
         const kb = kBlock(ld);
         for (let p0 = 0; p0 < n; p0 += kb) {
-          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld);
+          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld, 0);
         }
         if (ld === m) copy(f32, lay.dw >> 2, dw, 0, kIn * m);
         else {
@@ -254,7 +270,7 @@ export class FusedMlpKernels {
       k.pack(lay.w[i], 4, 4 * ld, lay.wt, 4 * ldIn, m, kIn);
       const kb = kBlock(ldIn);
       for (let p0 = 0; p0 < m; p0 += kb) {
-        k.gemm(G + 4 * p0, 4 * ld, 4, lay.wt + p0 * 4 * ldIn, 4 * ldIn, G2, 4 * ldIn, n, 4 * ldIn, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, G2, 4 * ldIn);
+        k.gemm(G + 4 * p0, 4 * ld, 4, lay.wt + p0 * 4 * ldIn, 4 * ldIn, G2, 4 * ldIn, n, 4 * ldIn, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, G2, 4 * ldIn, 0);
       }
       [G, G2] = [G2, G];
     }

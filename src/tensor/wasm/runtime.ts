@@ -20,6 +20,7 @@ type GemmFn = (
   load: number,
   init: number,
   initRow: number,
+  relu: number,
 ) => void;
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;

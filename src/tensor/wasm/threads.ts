@@ -37,10 +37,9 @@ const run = (module, memory, ctl, post) => {
     if (a === -1) break;
     for (let p0 = 0; p0 < k; p0 += kb) {
       const first = p0 === 0;
-      e.gemm(a + p0 * aCol, aRow, aCol, b + p0 * bRow, bRow, c, cRow, m, nBytes, Math.min(kb, k - p0), first ? load0 : 1, first ? init0 : c, first ? initRow0 : cRow);
+      e.gemm(a + p0 * aCol, aRow, aCol, b + p0 * bRow, bRow, c, cRow, m, nBytes, Math.min(kb, k - p0), first ? load0 : 1, first ? init0 : c, first ? initRow0 : cRow, act === 1 && p0 + kb >= k ? 1 : 0);
     }
-    if (act === 1) e.relu(c, c, (m * cRow) >> 2);
-    else if (act === 2) e.tanh(c, c, (m * cRow) >> 2);
+    if (act === 2) e.tanh(c, c, (m * cRow) >> 2);
     Atomics.store(ctl, ${DONE}, s);
     Atomics.notify(ctl, ${DONE});
   }
@@ -76,6 +75,7 @@ export interface GemmExports {
     load: number,
     init: number,
     initRow: number,
+    relu: number,
   ) => void;
   relu: (src: number, dst: number, n: number) => void;
   tanh: (src: number, dst: number, n: number) => void;
@@ -187,10 +187,10 @@ export function blockedGemm(
       first ? load0 : 1,
       first ? init0 : c,
       first ? initRow0 : cRow,
+      act === 1 && p0 + kb >= k ? 1 : 0, // relu as the last block's tiles are stored
     );
   }
-  if (act === 1) K.relu(c, c, (m * cRow) >> 2);
-  else if (act === 2) K.tanh(c, c, (m * cRow) >> 2);
+  if (act === 2) K.tanh(c, c, (m * cRow) >> 2);
 }
 
 /** Can this thread block in Atomics.wait (Node's main thread can; a browser's main thread cannot)? */

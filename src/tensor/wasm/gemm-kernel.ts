@@ -2,14 +2,15 @@
  * The gemm kernels, written with the emitter. Two exported functions, all sizes and strides
  * in bytes:
  *
- *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, relu)
+ *   gemm(a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, epi, delta)
  *     C[i, j] := I[i, j] + sum_p A(i, p) * B[p, j] for i < m and j < nBytes/4 (a multiple of 4),
  *     where A(i, p) is at a + i*aRow + p*aCol (any layout, so op(A) needs no copy),
  *     B is row-major (row stride bRow, rows padded to whole vectors) and C row-major (cRow).
  *     With load = 0, I = 0 (C := A B); otherwise I[i, j] is the f32 at init + i*initRow + 4j:
  *     init = c, initRow = cRow accumulates (C += A B); initRow = 0 starts every row from one
- *     vector at init (a bias: C := 1 b + A B, without tiling b into C first). relu = 1 applies
- *     relu to each tile as it is stored (callers pass it with the last k-block only).
+ *     vector at init (a bias: C := 1 b + A B, without tiling b into C first). epi = 1 applies
+ *     relu to each tile as it is stored; epi = 2 relu's backward at y, the f32 at C's address +
+ *     delta (callers pass either with the last k-block only).
  *
  *   pack(src, rs, cs, dst, ld, rows, cols)
  *     the f32 at dst + r*ld + 4c := the f32 at src + r*rs + c*cs: a strided (e.g. transposing) copy
@@ -46,7 +47,7 @@ export const DEFAULT_TILE: GemmShape = { mr: 4, nv: 2, fma: false };
  */
 export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages?: number): Uint8Array<ArrayBuffer> {
   const mod = new ModuleBuilder(1, sharedMaxPages);
-  emitGemm(mod.func('gemm', new Array<Type>(14).fill(Type.i32)), tile);
+  emitGemm(mod.func('gemm', new Array<Type>(15).fill(Type.i32)), tile);
   emitPack(mod.func('pack', new Array<Type>(7).fill(Type.i32)));
   emitTanh(mod.func('tanh', new Array<Type>(3).fill(Type.i32)));
   emitRelu(mod.func('relu', new Array<Type>(3).fill(Type.i32)));
@@ -59,7 +60,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages
 }
 
 function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
-  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, relu] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const [a, aRow, aCol, b, bRow, c, cRow, m, nBytes, k, load, init, initRow, epi, delta] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
   const i = f.local(Type.i32); // rows done
   const aI = f.local(Type.i32); // &A(i, 0)
   const cI = f.local(Type.i32); // &C[i, 0]
@@ -91,6 +92,7 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
   for (let r = 0; r < mr; r++) acc.push(Array.from({ length: nv }, () => f.local(Type.v128)));
   const bv = Array.from({ length: nv }, () => f.local(Type.v128));
   const av = f.local(Type.v128);
+  const yv = f.local(Type.v128); // the epilogue's y vector
 
   /** Push &A(i + r, p) or &C[i + r, j] from a row pointer and the row's offset local. */
   const rowAddr = (ptr: number, offs: number[], r: number) => {
@@ -136,21 +138,42 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
       f.get(bp).get(bRow).i32Add().set(bp);
       f.get(p).i32(1).i32Sub().tee(p).brIf(0);
     });
-    // Store the tile; with relu, x where x > 0 or x is NaN, else +0 (the relu kernel's lane masks,
-    // so the result is bit for bit a relu pass after), while the tile is still in registers.
-    const store = (withRelu: boolean) => {
+    // Store the tile, with an epilogue while it is still in registers (bit for bit the elementwise
+    // kernel it replaces): 1 relu (x where x > 0 or x is NaN, else +0); 2 relu's backward with this
+    // tile as the gradient and y at C's address + delta (g where y > 0, 0 where y <= 0, y where NaN).
+    const store = (mode: 0 | 1 | 2) => {
       for (let r = 0; r < rows; r++) {
         for (let v = 0; v < vecs; v++) {
           rowAddr(cI, cOff, r);
-          f.get(j).i32Add().get(acc[r][v]);
-          if (withRelu) f.get(acc[r][v]).v128Zero().f32x4Gt().get(acc[r][v]).get(acc[r][v]).f32x4Ne().v128Or().v128And();
+          f.get(j).i32Add();
+          if (mode === 2) {
+            rowAddr(cI, cOff, r);
+            f.get(j)
+              .i32Add()
+              .get(delta)
+              .i32Add()
+              .v128Load(16 * v)
+              .set(yv);
+            f.get(yv).get(acc[r][v]).get(yv).v128Zero().f32x4Gt().v128And().get(yv).get(yv).f32x4Ne().v128Bitselect();
+          } else {
+            f.get(acc[r][v]);
+            if (mode === 1) f.get(acc[r][v]).v128Zero().f32x4Gt().get(acc[r][v]).get(acc[r][v]).f32x4Ne().v128Or().v128And();
+          }
           f.v128Store(16 * v);
         }
       }
     };
-    f.get(relu).if(
-      () => store(true),
-      () => store(false),
+    f.get(epi).if(
+      () =>
+        f
+          .get(epi)
+          .i32(1)
+          .i32Ne()
+          .if(
+            () => store(2),
+            () => store(1),
+          ),
+      () => store(0),
     );
   };
 

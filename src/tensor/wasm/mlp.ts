@@ -173,6 +173,7 @@ export class FusedMlpKernels {
           first ? lay.b[i] : c,
           first ? 0 : 4 * ld,
           relu,
+          0,
         );
       }
       if (acts[i] === 2) k.tanh(c, c, n * ld);
@@ -230,13 +231,15 @@ export class FusedMlpKernels {
       copy(g, 0, f32, lay.raw >> 2, n * mL);
       k.pack(lay.raw, 4 * mL, 4, G, 4 * ldL, n, mL);
     }
+    let masked = false;
     for (let i = L - 1; i >= 0; i--) {
       const kIn = s[i],
         m = s[i + 1],
         ld = pad4(m),
         y = lay.y[i];
-      // dz = act'(y) g, in place (y is the layer's output: relu' and tanh' are functions of it).
-      if (acts[i] === 1) k.reluBackward(y, G, G, n * ld);
+      // dz = act'(y) g, in place (y is the layer's output: relu' and tanh' are functions of it);
+      // relu' was applied already when the layer above computed g.
+      if (acts[i] === 1 && !masked) k.reluBackward(y, G, G, n * ld);
       else if (acts[i] === 2) k.tanhBackward(y, G, G, n * ld);
       // The layer's input h: x (row stride 4 in) or the previous layer's output (4 ld(in)).
       const h = i === 0 ? lay.x : lay.y[i - 1],
@@ -246,7 +249,7 @@ export class FusedMlpKernels {
         // dW [in, ld] = h^T dz: h read transposed, k-blocks over the batch.
         const kb = kBlock(ld);
         for (let p0 = 0; p0 < n; p0 += kb) {
-          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld, 0);
+          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld, 0, 0);
         }
         if (ld === m) copy(f32, lay.dw >> 2, dw, 0, kIn * m);
         else {
@@ -269,8 +272,27 @@ export class FusedMlpKernels {
       const ldIn = pad4(kIn);
       k.pack(lay.w[i], 4, 4 * ld, lay.wt, 4 * ldIn, m, kIn);
       const kb = kBlock(ldIn);
+      // Below a relu layer, its backward as the last k-block is stored: dz = relu'(y) dh in one go.
+      masked = i > 0 && acts[i - 1] === 1;
       for (let p0 = 0; p0 < m; p0 += kb) {
-        k.gemm(G + 4 * p0, 4 * ld, 4, lay.wt + p0 * 4 * ldIn, 4 * ldIn, G2, 4 * ldIn, n, 4 * ldIn, Math.min(kb, m - p0), p0 > 0 ? 1 : 0, G2, 4 * ldIn, 0);
+        const epi = masked && p0 + kb >= m ? 2 : 0;
+        k.gemm(
+          G + 4 * p0,
+          4 * ld,
+          4,
+          lay.wt + p0 * 4 * ldIn,
+          4 * ldIn,
+          G2,
+          4 * ldIn,
+          n,
+          4 * ldIn,
+          Math.min(kb, m - p0),
+          p0 > 0 ? 1 : 0,
+          G2,
+          4 * ldIn,
+          epi,
+          epi ? lay.y[i - 1] - G2 : 0,
+        );
       }
       [G, G2] = [G2, G];
     }

@@ -20,7 +20,8 @@ type GemmFn = (
   load: number,
   init: number,
   initRow: number,
-  relu: number,
+  epi: number,
+  delta: number,
 ) => void;
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;

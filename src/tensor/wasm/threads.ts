@@ -37,7 +37,7 @@ const run = (module, memory, ctl, post) => {
     if (a === -1) break;
     for (let p0 = 0; p0 < k; p0 += kb) {
       const first = p0 === 0;
-      e.gemm(a + p0 * aCol, aRow, aCol, b + p0 * bRow, bRow, c, cRow, m, nBytes, Math.min(kb, k - p0), first ? load0 : 1, first ? init0 : c, first ? initRow0 : cRow, act === 1 && p0 + kb >= k ? 1 : 0);
+      e.gemm(a + p0 * aCol, aRow, aCol, b + p0 * bRow, bRow, c, cRow, m, nBytes, Math.min(kb, k - p0), first ? load0 : 1, first ? init0 : c, first ? initRow0 : cRow, act === 1 && p0 + kb >= k ? 1 : 0, 0);
     }
     if (act === 2) e.tanh(c, c, (m * cRow) >> 2);
     Atomics.store(ctl, ${DONE}, s);
@@ -75,7 +75,8 @@ export interface GemmExports {
     load: number,
     init: number,
     initRow: number,
-    relu: number,
+    epi: number,
+    delta: number,
   ) => void;
   relu: (src: number, dst: number, n: number) => void;
   tanh: (src: number, dst: number, n: number) => void;
@@ -188,6 +189,7 @@ export function blockedGemm(
       first ? init0 : c,
       first ? initRow0 : cRow,
       act === 1 && p0 + kb >= k ? 1 : 0, // relu as the last block's tiles are stored
+      0,
     );
   }
   if (act === 2) K.tanh(c, c, (m * cRow) >> 2);

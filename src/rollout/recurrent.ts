@@ -8,6 +8,7 @@ import type { Rng, RngState } from '../rng/index.ts';
 import type { VectorEnv } from '../vector/types.ts';
 import { Discrete } from '../envs/index.ts';
 import type { Rollout } from './collector.ts';
+import { EpisodeTracker, type EpisodeRecord } from './episodes.ts';
 
 /** What the collector needs of a recurrent actor-critic (RecurrentActorCritic implements it). */
 export interface RecurrentActor {
@@ -56,11 +57,9 @@ export class RecurrentCollector {
   private state: Float32Array;
   private starts: Uint8Array;
   private readonly envActions: Float32Array;
-  private readonly epReturn: Float64Array;
-  private readonly epLength: Int32Array;
+  private readonly tracker: EpisodeTracker;
   private readonly actionOffset: number;
   steps = 0;
-  readonly recent: { return: number; length: number }[] = [];
 
   constructor(
     readonly env: VectorEnv,
@@ -82,8 +81,12 @@ export class RecurrentCollector {
     this.state = policy.initialState(env.numEnvs);
     this.starts = new Uint8Array(env.numEnvs).fill(1);
     this.envActions = new Float32Array(env.numEnvs * env.actDim);
-    this.epReturn = new Float64Array(env.numEnvs);
-    this.epLength = new Int32Array(env.numEnvs);
+    this.tracker = new EpisodeTracker(env.numEnvs);
+  }
+
+  /** The last 100 finished episodes: what progress reports average over. */
+  get recent(): EpisodeRecord[] {
+    return this.tracker.recent;
   }
 
   getState(): RecurrentCollectorState {
@@ -93,11 +96,9 @@ export class RecurrentCollector {
       obs: Array.from(this.obs),
       state: Array.from(this.state),
       starts: Array.from(this.starts),
-      epReturn: Array.from(this.epReturn),
-      epLength: Array.from(this.epLength),
+      ...this.tracker.getState(),
       rng: this.rng.getState(),
       env: env.getState ? env.getState() : null,
-      recent: this.recent.map((e) => ({ ...e })),
     };
   }
 
@@ -113,10 +114,8 @@ export class RecurrentCollector {
     this.obs = Float32Array.from(s.obs);
     this.state = Float32Array.from(s.state);
     this.starts = Uint8Array.from(s.starts);
-    this.epReturn.set(s.epReturn);
-    this.epLength.set(s.epLength);
+    this.tracker.setState(s);
     this.rng.setState(s.rng);
-    this.recent.splice(0, this.recent.length, ...s.recent);
   }
 
   /** The state the next step starts from (packed, before the episode-start mask). */
@@ -143,8 +142,7 @@ export class RecurrentCollector {
     this.obs = this.env.reset().obs.slice();
     this.state = this.policy.initialState(this.env.numEnvs);
     this.starts.fill(1);
-    this.epReturn.fill(0);
-    this.epLength.fill(0);
+    this.tracker.restart();
     return this.run(maxSteps, perEnv);
   }
 
@@ -196,21 +194,14 @@ export class RecurrentCollector {
       // V(o'_final) continues the episode's history: the state after this step, unmasked.
       const fv = anyTrunc && r.finalObs ? policy.predictValue(r.finalObs, n, out.state, null) : null;
       for (let e = 0; e < n; e++) {
-        this.epReturn[e] += r.rewards[e];
-        this.epLength[e]++;
-        const ended = r.terminated[e] || r.truncated[e];
+        const ended = r.terminated[e] === 1 || r.truncated[e] === 1;
         this.starts[e] = ended ? 1 : 0;
-        if (!ended) continue;
+        // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
+        const stats = ended ? (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode : undefined;
+        const ep = this.tracker.step(e, r.rewards[e], ended, stats ? { return: stats.r, length: stats.l } : undefined, mask[e] === 1);
+        if (!ep) continue;
         if (fv && r.truncated[e] && !r.terminated[e]) finalValues[e] = fv[e];
-        if (mask[e]) {
-          const stats = (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode;
-          const ep = stats ? { return: stats.r, length: stats.l } : { return: this.epReturn[e], length: this.epLength[e] };
-          episodes.push(ep);
-          this.recent.push(ep);
-          if (this.recent.length > 100) this.recent.shift();
-        }
-        this.epReturn[e] = 0;
-        this.epLength[e] = 0;
+        if (mask[e]) episodes.push(ep);
         done[e]++;
       }
       cols.finalValues.push(finalValues);

@@ -11,6 +11,7 @@ import { MLP, Module, type Activation } from '../nn/index.ts';
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
 import { Box, Discrete, FlatDictBox, type Space } from '../envs/index.ts';
 import { CnnPolicy, CnnValueFunction, MultiInputPolicy, MultiInputValueFunction, type EncoderChoice } from './cnn.ts';
+import { HALF_LOG_2PI } from '../util/math.ts';
 
 export interface NetworkOptions {
   /** Hidden layer sizes (default [64, 64], as SB3 and CleanRL use for classic control). */
@@ -148,7 +149,7 @@ export class GaussianPolicy extends Module implements Policy {
       logProbs = reusable(batch, this.logps);
     const ls = this.logStd.data;
     let norm = 0;
-    for (let d = 0; d < D; d++) norm += ls[d] + 0.5 * Math.log(2 * Math.PI);
+    for (let d = 0; d < D; d++) norm += ls[d] + HALF_LOG_2PI;
     for (let i = 0; i < batch; i++) {
       let lp = -norm;
       for (let d = 0; d < D; d++) {

@@ -14,8 +14,7 @@
 import { Tensor, record, allocData, shapeStr, isGradEnabled, gradients, withGrad } from '../tensor.ts';
 import { add, mul, sub, exp, square, tanh, softplus } from './elementwise.ts';
 import { sum } from './reduce.ts';
-
-const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+import { HALF_LOG_2PI } from '../../util/math.ts';
 
 export interface TanhGaussianSample {
   /** u, [B, D]. */

@@ -208,3 +208,29 @@ test('MLP.predict (off the tape) equals the per-layer forward bit for bit, also 
   const x1 = param([1, 4], false);
   same(m.predict(x1.data as Float32Array, 1), mlpLayers(x1, ws, bs, hidden('relu', 3)).data, 'predict, batch 1');
 });
+
+test('the wasm transpose kernel (4x4 shuffle blocks) equals pack’s float-by-float transpose', async (t) => {
+  const { kernels } = await import('../../src/tensor/wasm/runtime.ts');
+  const K = kernels();
+  if (!K) return t.skip('no WebAssembly kernels here');
+  for (const [rows, cols] of [
+    [4, 4],
+    [8, 12],
+    [64, 64],
+    [12, 300],
+  ]) {
+    // src [cols, rows + 4] (a padded row), dst [rows, cols]: dst[r, c] = src[c, r]
+    const srcRow = 4 * (rows + 4),
+      dstRow = 4 * cols;
+    const src = 0,
+      a = src + cols * srcRow,
+      b = a + rows * dstRow;
+    const need = b + rows * dstRow;
+    if (K.memory.buffer.byteLength < need) K.memory.grow(Math.ceil((need - K.memory.buffer.byteLength) / 65536));
+    const f32 = new Float32Array(K.memory.buffer);
+    rng.fillUniform(f32.subarray(0, (cols * srcRow) >> 2), -1, 1);
+    K.transpose(src, srcRow, a, dstRow, rows, cols);
+    K.pack(src, 4, srcRow, b, dstRow, rows, cols);
+    same(f32.subarray(a >> 2, (a + rows * dstRow) >> 2), f32.subarray(b >> 2, (b + rows * dstRow) >> 2), `${rows}x${cols}`);
+  }
+});

@@ -276,6 +276,13 @@ export class Func {
   v128Bitselect(): this {
     return this.simd(0x52);
   }
+  /** i8x16.shuffle of the two vectors on the stack by 16 byte indices (0-15 first, 16-31 second). */
+  i8x16Shuffle(bytes: number[]): this {
+    if (bytes.length !== 16 || bytes.some((b) => !Number.isInteger(b) || b < 0 || b > 31)) {
+      throw new RangeError(`i8x16Shuffle: expected 16 byte indices in [0, 31], got [${bytes}]`);
+    }
+    return this.simd(0x0d, ...bytes);
+  }
   /** Relaxed SIMD a*b+c (fused or not, by platform); only in modules built when it validates. */
   f32x4RelaxedMadd(): this {
     return this.simd(0x105);

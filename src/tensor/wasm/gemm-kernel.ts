@@ -56,6 +56,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages
   emitPolyak(mod.func('polyak', [Type.i32, Type.i32, Type.i32, Type.f32]));
   emitColSum(mod.func('colsum', new Array<Type>(4).fill(Type.i32)));
   emitTanhBackward(mod.func('tanhBackward', new Array<Type>(4).fill(Type.i32)));
+  emitTranspose(mod.func('transpose', new Array<Type>(6).fill(Type.i32)));
   return mod.bytes();
 }
 
@@ -272,5 +273,73 @@ function emitPack(f: Func): void {
       }),
     );
     f.get(r).i32(1).i32Add().tee(r).get(rows).i32LtS().brIf(0);
+  });
+}
+
+/** f32 lanes to i8x16.shuffle byte indices (lanes 4-7 are the second vector's). */
+const lanes = (...l: number[]) => l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3]);
+
+/**
+ * transpose(src, srcRow, dst, dstRow, rows, cols): the f32 at dst + r*dstRow + 4c := the f32 at
+ * src + c*srcRow + 4r, for rows and cols multiples of 4, in 4x4 blocks of vector shuffles (pack
+ * does the same one float at a time: a weight matrix's transpose for dx = dz W^T).
+ */
+function emitTranspose(f: Func): void {
+  const [src, srcRow, dst, dstRow, rows, cols] = [0, 1, 2, 3, 4, 5];
+  const r = f.local(Type.i32),
+    c = f.local(Type.i32),
+    s = f.local(Type.i32),
+    d = f.local(Type.i32);
+  const v = [0, 1, 2, 3].map(() => f.local(Type.v128));
+  const t = [0, 1, 2, 3].map(() => f.local(Type.v128));
+  f.get(rows)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
+  f.get(cols)
+    .i32(1)
+    .i32LtS()
+    .if(() => f.return());
+  f.i32(0).set(r);
+  f.loop(() => {
+    f.i32(0).set(c);
+    f.loop(() => {
+      // s = src + c*srcRow + 4r: rows c..c+3 of src, floats r..r+3 of each
+      f.get(src).get(c).get(srcRow).i32Mul().i32Add().get(r).i32(2).i32Shl().i32Add().set(s);
+      for (let i = 0; i < 4; i++) {
+        f.get(s).v128Load().set(v[i]);
+        if (i < 3) f.get(s).get(srcRow).i32Add().set(s);
+      }
+      f.get(v[0])
+        .get(v[1])
+        .i8x16Shuffle(lanes(0, 4, 1, 5))
+        .set(t[0]);
+      f.get(v[0])
+        .get(v[1])
+        .i8x16Shuffle(lanes(2, 6, 3, 7))
+        .set(t[1]);
+      f.get(v[2])
+        .get(v[3])
+        .i8x16Shuffle(lanes(0, 4, 1, 5))
+        .set(t[2]);
+      f.get(v[2])
+        .get(v[3])
+        .i8x16Shuffle(lanes(2, 6, 3, 7))
+        .set(t[3]);
+      // d = dst + r*dstRow + 4c: rows r..r+3 of dst, floats c..c+3 of each
+      f.get(dst).get(r).get(dstRow).i32Mul().i32Add().get(c).i32(2).i32Shl().i32Add().set(d);
+      const out: [number, number, number[]][] = [
+        [0, 2, lanes(0, 1, 4, 5)],
+        [0, 2, lanes(2, 3, 6, 7)],
+        [1, 3, lanes(0, 1, 4, 5)],
+        [1, 3, lanes(2, 3, 6, 7)],
+      ];
+      out.forEach(([x, y, sh], i) => {
+        f.get(d).get(t[x]).get(t[y]).i8x16Shuffle(sh).v128Store();
+        if (i < 3) f.get(d).get(dstRow).i32Add().set(d);
+      });
+      f.get(c).i32(4).i32Add().tee(c).get(cols).i32LtS().brIf(0);
+    });
+    f.get(r).i32(4).i32Add().tee(r).get(rows).i32LtS().brIf(0);
   });
 }

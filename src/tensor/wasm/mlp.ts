@@ -270,7 +270,8 @@ export class FusedMlpKernels {
       if (i === 0 && !dx) break;
       // dh [n, ld(in)] = dz W^T: W^T packed [m, ld(in)] from the packed weights [in, ld].
       const ldIn = pad4(kIn);
-      k.pack(lay.w[i], 4, 4 * ld, lay.wt, 4 * ldIn, m, kIn);
+      if (m % 4 === 0 && kIn % 4 === 0) k.transpose(lay.w[i], 4 * ld, lay.wt, 4 * ldIn, m, kIn);
+      else k.pack(lay.w[i], 4, 4 * ld, lay.wt, 4 * ldIn, m, kIn);
       const kb = kBlock(ldIn);
       // Below a relu layer, its backward as the last k-block is stored: dz = relu'(y) dh in one go.
       masked = i > 0 && acts[i - 1] === 1;

@@ -55,6 +55,7 @@ export interface KernelExports {
   polyak: PolyakFn;
   colsum: (src: number, dst: number, rows: number, rowBytes: number) => void;
   tanhBackward: ReluBackwardFn;
+  transpose: (src: number, srcRow: number, dst: number, dstRow: number, rows: number, cols: number) => void;
 }
 
 export interface Kernels extends KernelExports {
@@ -143,6 +144,7 @@ function tryBuild(tile: GemmShape): Kernels | null {
     polyak: e.polyak,
     colsum: e.colsum,
     tanhBackward: e.tanhBackward,
+    transpose: e.transpose,
     fma: tile.fma,
     module,
   };

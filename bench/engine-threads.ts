@@ -65,7 +65,9 @@ for (const s of squares) {
   const macs = s * s * s;
   const r = await sideBySide(product(s, s, s, false, false), Math.max(4, Math.round(2e8 / macs / BLOCKS)));
   gemmRows.push({ shape: `${s}x${s}x${s}`, macs, ...r });
-  console.log(`gemm ${`${s}^3`.padEnd(6)} 1 thread ${r.one.wallUs.toFixed(1)} us wall, ${r.one.cpuUs.toFixed(1)} cpu | 2 threads ${r.two.wallUs.toFixed(1)} wall, ${r.two.cpuUs.toFixed(1)} cpu | wall x${r.wallSpeedup.toFixed(2)}, cpu x${r.cpuRatio.toFixed(2)}`);
+  console.log(
+    `gemm ${`${s}^3`.padEnd(6)} 1 thread ${r.one.wallUs.toFixed(1)} us wall, ${r.one.cpuUs.toFixed(1)} cpu | 2 threads ${r.two.wallUs.toFixed(1)} wall, ${r.two.cpuUs.toFixed(1)} cpu | wall x${r.wallSpeedup.toFixed(2)}, cpu x${r.cpuRatio.toFixed(2)}`,
+  );
 }
 // The products of one SAC update at HalfCheetah sizes (critic input 17 + 6 = 23, batch 256).
 const sacShapes: [string, number, number, number, boolean, boolean][] = [
@@ -80,7 +82,9 @@ const sacGemmRows: Record<string, unknown>[] = [];
 for (const [name, m, k, n, tA, tB] of sacShapes) {
   const r = await sideBySide(product(m, k, n, tA, tB), Math.max(4, Math.round(1e8 / (m * k * n) / BLOCKS)));
   sacGemmRows.push({ shape: name, macs: m * k * n, ...r });
-  console.log(`sac gemm ${name.padEnd(24)} wall ${r.one.wallUs.toFixed(1)} -> ${r.two.wallUs.toFixed(1)} us (x${r.wallSpeedup.toFixed(2)}), cpu x${r.cpuRatio.toFixed(2)}`);
+  console.log(
+    `sac gemm ${name.padEnd(24)} wall ${r.one.wallUs.toFixed(1)} -> ${r.two.wallUs.toFixed(1)} us (x${r.wallSpeedup.toFixed(2)}), cpu x${r.cpuRatio.toFixed(2)}`,
+  );
 }
 setGemmThreadThreshold();
 // The whole update: 1 thread (the default path: fused MLPs) vs 2 threads (per-layer ops, threaded gemms).

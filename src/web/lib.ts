@@ -29,3 +29,5 @@ export { Player, type PlayStep } from './player.ts';
 export { drawChart, type Series } from './chart.ts';
 export { drawFrame } from './frame.ts';
 export { presetFor } from './presets.ts';
+// Animated GIFs of rendered episodes, in the page as in `ascent eval --gif` (util/image/gif.ts needs no Node).
+export { GifWriter, encodeGif, scaleFrame } from '../util/image/gif.ts';

@@ -1,4 +1,9 @@
-/** Pieces every on-policy algorithm shares: building its envs, evaluation, batching helpers. */
+/**
+ * What the algorithm files share, in four groups: environments (the wrapped env stack, training
+ * envs, action bounds), evaluation, minibatches and log fields, and checkpoint parts (optimizer
+ * moments, a dynamics ensemble, module parameters). Losses live in the algorithm files; return and
+ * advantage estimators in rollout/returns.ts; the loop and checkpoint plumbing in base.ts.
+ */
 import { make, type Env } from '../envs/index.ts';
 import {
   FrameStackObservation,
@@ -18,6 +23,9 @@ import type { Module, OptimizerState } from '../nn/index.ts';
 import type { GaussianEnsemble } from '../models/index.ts';
 import { Box, Dict, Discrete } from '../envs/index.ts';
 import { meanStd } from '../util/math.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Environments.
 
 export interface EnvOptions {
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
@@ -87,6 +95,9 @@ export function boxBounds(algo: string, space: unknown): { low: Float32Array; hi
   return { low, high };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Evaluation.
+
 export interface EvalResult {
   returns: number[];
   lengths: number[];
@@ -138,6 +149,9 @@ export function evaluate(
   return { returns, lengths, mean, std };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Minibatches and log fields.
+
 /** Flat indices (t * numEnvs + e) of the steps a rollout marks as used. */
 export function maskedIndices(mask: Uint8Array): Int32Array {
   let n = 0;
@@ -185,8 +199,18 @@ export function episodeIndex(ro: Rollout, mask: Uint8Array): { ids: Int32Array; 
   return { ids, count };
 }
 
+/** The episode fields of an UpdateLog: this update's count, and statistics over the last 100 episodes. */
+export function episodeLogFields(ro: Rollout, collector: { recent: EpisodeRecord[] }) {
+  return { episodes: ro.episodes.length, ...recentSummary(collector.recent) };
+}
+
 // meanStd lives in util/math.ts (rollout/ needs it too); re-exported here for the algorithms.
 export { meanStd };
+// standardize (advantage normalisation) lives with the advantage estimators in rollout/returns.ts.
+export { standardize } from '../rollout/index.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Checkpoint parts (BaseAlgorithm assembles them; rollout/replay.ts has the replay buffer's).
 
 /** Optimizer state as named tensors and JSON, for checkpoints. */
 export function optimizerToState(prefix: string, opt: { getState(): OptimizerState }): { tensors: [string, Tensor][]; meta: Record<string, unknown> } {
@@ -237,11 +261,3 @@ export function loadModule(module: Module, tensors: Map<string, Tensor>): void {
     p.data.set(t.data);
   }
 }
-
-/** The episode fields of an UpdateLog: this update's count, and statistics over the last 100 episodes. */
-export function episodeLogFields(ro: Rollout, collector: { recent: EpisodeRecord[] }) {
-  return { episodes: ro.episodes.length, ...recentSummary(collector.recent) };
-}
-
-// standardize (advantage normalisation) lives with the advantage estimators in rollout/returns.ts.
-export { standardize } from '../rollout/index.ts';

@@ -28,23 +28,32 @@ import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export type Weighting = 'trajectory' | 'perDecision' | 'perDecisionNoFuture' | 'firstOrder';
 
-export const OFFPOLICY_PG_CONFIG = defineConfig('offpolicy-pg', {
-  env: envField('CartPole-v1'),
-  seed: seed(),
-  numEnvs: int(8, 'environments stepped together', { source: 'Ascent (test/algos/offpolicy-pg.test.ts)' }),
-  batchEpisodes: int(16, 'whole episodes per batch (a multiple of numEnvs)', { source: 'Ascent' }),
-  reuseSteps: int(4, 'gradient steps per batch: 1 is on-policy REINFORCE; more reuse it through the weights', { source: 'Ascent' }),
-  weighting: choice(['trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'], 'perDecision', 'importance weights (2)', {
-    source: 'per-decision: Precup et al. 2000',
-  }),
-  baseline: choice(['none', 'mean'], 'mean', "(3) 'mean': subtract the batch's mean return (keeps the unbiased forms unbiased)"),
-  gamma: num(0.99, 'discount γ', 'unit'),
-  lr: num(3e-3, "Adam's step size", 'nonNegative', { source: 'Ascent, as REINFORCE' }),
-  maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
-  frameStack: frameStack(),
-  policy: mlpPolicy(),
-  totalSteps: steps(200_000),
-});
+export const OFFPOLICY_PG_CONFIG = defineConfig(
+  'offpolicy-pg',
+  {
+    env: envField('CartPole-v1'),
+    seed: seed(),
+    numEnvs: int(8, 'environments stepped together', { source: 'Ascent (test/algos/offpolicy-pg.test.ts)' }),
+    batchEpisodes: int(16, 'whole episodes per batch (a multiple of numEnvs)', { source: 'Ascent' }),
+    reuseSteps: int(4, 'gradient steps per batch: 1 is on-policy REINFORCE; more reuse it through the weights', { source: 'Ascent' }),
+    weighting: choice(['trajectory', 'perDecision', 'perDecisionNoFuture', 'firstOrder'], 'perDecision', 'importance weights (2)', {
+      source: 'per-decision: Precup et al. 2000',
+    }),
+    baseline: choice(['none', 'mean'], 'mean', "(3) 'mean': subtract the batch's mean return (keeps the unbiased forms unbiased)"),
+    gamma: num(0.99, 'discount γ', 'unit'),
+    lr: num(3e-3, "Adam's step size", 'nonNegative', { source: 'Ascent, as REINFORCE' }),
+    maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
+    frameStack: frameStack(),
+    policy: mlpPolicy(),
+    totalSteps: steps(200_000),
+  },
+  [
+    {
+      says: 'batchEpisodes is a multiple of numEnvs',
+      check: (c) => (c.batchEpisodes % c.numEnvs !== 0 ? `'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})` : null),
+    },
+  ],
+);
 
 /** Ascent's own defaults (docs/algorithms/offpolicy-pg.md); every key is in OFFPOLICY_PG_CONFIG. */
 export type OffPolicyPgConfig = ConfigOf<typeof OFFPOLICY_PG_CONFIG>;
@@ -109,9 +118,6 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
   constructor(config: Overrides<OffPolicyPgConfig> = {}) {
     super();
     const c = (this.config = OFFPOLICY_PG_CONFIG.resolve(config));
-    if (c.batchEpisodes % c.numEnvs !== 0) {
-      throw new RangeError(`offpolicy-pg: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);
-    }
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);

@@ -28,46 +28,58 @@ import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export const PPO_CONFIG = defineConfig('ppo', {
-  env: envField('CartPole-v1'),
-  seed: seed(),
-  numEnvs: int(1, 'environments stepped together', { source: 'SB3 n_envs' }),
-  nSteps: int(2048, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3 n_steps' }),
-  batchSize: int(64, 'minibatch size (at most nSteps * numEnvs)', { source: 'SB3 batch_size' }),
-  epochs: int(10, 'passes over the batch per update', { source: 'SB3 n_epochs' }),
-  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
-  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3, GAE paper' }),
-  objective: choice(['clip', 'adaptiveKl'], 'clip', "'clip': the clipped surrogate (5); 'adaptiveKl': the KL-penalised surrogate (5')", {
-    source: 'PPO paper, sections 3 and 4',
-  }),
-  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'PPO paper, SB3' }),
-  clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps", { source: 'SB3 / RL Zoo' }),
-  clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', {
-    source: 'SB3 clip_range_vf (None)',
-  }),
-  klTarget: num(0.01, 'adaptiveKl: d_targ, the KL each update aims at', 'positive', { source: 'PPO paper, section 4' }),
-  klBetaInit: num(1, "adaptiveKl: β's initial value", 'nonNegative', { source: 'PPO paper, section 4' }),
-  entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3 ent_coef' }),
-  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 vf_coef' }),
-  maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3' }),
-  lr: num(3e-4, "Adam's step size (ε 1e-5 as SB3 and CleanRL)", 'nonNegative', { source: 'SB3' }),
-  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done', { source: 'SB3' }),
-  targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3 target_kl (None)' }),
-  normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3' }),
-  ...normalization(),
-  frameStack: frameStack(),
-  policy: group(
+export const PPO_CONFIG = defineConfig(
+  'ppo',
+  {
+    env: envField('CartPole-v1'),
+    seed: seed(),
+    numEnvs: int(1, 'environments stepped together', { source: 'SB3 n_envs' }),
+    nSteps: int(2048, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3 n_steps' }),
+    batchSize: int(64, 'minibatch size (at most nSteps * numEnvs)', { source: 'SB3 batch_size' }),
+    epochs: int(10, 'passes over the batch per update', { source: 'SB3 n_epochs' }),
+    gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
+    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3, GAE paper' }),
+    objective: choice(['clip', 'adaptiveKl'], 'clip', "'clip': the clipped surrogate (5); 'adaptiveKl': the KL-penalised surrogate (5')", {
+      source: 'PPO paper, sections 3 and 4',
+    }),
+    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'PPO paper, SB3' }),
+    clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps", { source: 'SB3 / RL Zoo' }),
+    clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', {
+      source: 'SB3 clip_range_vf (None)',
+    }),
+    klTarget: num(0.01, 'adaptiveKl: d_targ, the KL each update aims at', 'positive', { source: 'PPO paper, section 4' }),
+    klBetaInit: num(1, "adaptiveKl: β's initial value", 'nonNegative', { source: 'PPO paper, section 4' }),
+    entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3 ent_coef' }),
+    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 vf_coef' }),
+    maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3' }),
+    lr: num(3e-4, "Adam's step size (ε 1e-5 as SB3 and CleanRL)", 'nonNegative', { source: 'SB3' }),
+    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done', { source: 'SB3' }),
+    targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3 target_kl (None)' }),
+    normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3' }),
+    ...normalization(),
+    frameStack: frameStack(),
+    policy: group(
+      {
+        ...mlpPolicy().shape,
+        encoder: choice(['auto', 'nature', 'small'], 'auto', "image observations: the CNN encoder; 'auto' is 'nature' from 36x36 up, else 'small'", {
+          source: 'Mnih et al. 2015 (nature, SB3 NatureCNN); this project (small)',
+        }),
+      },
+      'the policy network (and, for images, the encoder the policy and the value network each get)',
+    ),
+    valueHidden: widths([64, 64], 'hidden layer widths of the separate value network', { source: 'SB3' }),
+    totalSteps: steps(100_000),
+  },
+  [
     {
-      ...mlpPolicy().shape,
-      encoder: choice(['auto', 'nature', 'small'], 'auto', "image observations: the CNN encoder; 'auto' is 'nature' from 36x36 up, else 'small'", {
-        source: 'Mnih et al. 2015 (nature, SB3 NatureCNN); this project (small)',
-      }),
+      says: 'batchSize <= nSteps * numEnvs',
+      check: (c) =>
+        c.batchSize > c.nSteps * c.numEnvs
+          ? `'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`
+          : null,
     },
-    'the policy network (and, for images, the encoder the policy and the value network each get)',
-  ),
-  valueHidden: widths([64, 64], 'hidden layer widths of the separate value network', { source: 'SB3' }),
-  totalSteps: steps(100_000),
-});
+  ],
+);
 
 /** Defaults are Stable-Baselines3's PPO defaults (see the file comment); every key is in PPO_CONFIG. */
 export type PpoConfig = ConfigOf<typeof PPO_CONFIG>;
@@ -92,11 +104,6 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
   constructor(config: Overrides<PpoConfig> = {}) {
     super();
     const c = (this.config = PPO_CONFIG.resolve(config));
-    if (c.batchSize > c.nSteps * c.numEnvs) {
-      throw new RangeError(
-        `ppo: 'batchSize' (${c.batchSize}) is larger than the rollout batch nSteps * numEnvs = ${c.nSteps * c.numEnvs}; lower 'batchSize' or raise 'nSteps'`,
-      );
-    }
     const rng = new Rng(c.seed);
     // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
     this.env = makeTrainingEnvs(c.env, c.numEnvs, c);

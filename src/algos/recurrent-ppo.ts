@@ -43,39 +43,58 @@ import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats
 import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export const RECURRENT_PPO_CONFIG = defineConfig('recurrent-ppo', {
-  env: envField('CartPoleMaskedVelocity-v1'),
-  seed: seed(),
-  numEnvs: int(1, 'environments stepped together', { source: 'SB3-contrib' }),
-  nSteps: int(128, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3-contrib RecurrentPPO n_steps' }),
-  seqLen: int(128, 'steps per sequence (the BPTT truncation); must divide nSteps'),
-  batchSize: int(128, 'steps per minibatch; a multiple of seqLen, at most nSteps * numEnvs', { source: 'SB3-contrib batch_size' }),
-  epochs: int(10, 'passes over the batch per update', { source: 'SB3-contrib n_epochs' }),
-  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3-contrib' }),
-  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3-contrib' }),
-  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3-contrib' }),
-  clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps"),
-  clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', { source: 'SB3-contrib (None)' }),
-  entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3-contrib' }),
-  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3-contrib' }),
-  maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3-contrib' }),
-  lr: num(3e-4, "Adam's step size", 'nonNegative', { source: 'SB3-contrib' }),
-  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
-  targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3-contrib (None)' }),
-  normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3-contrib' }),
-  ...normalization(),
-  policy: group(
+export const RECURRENT_PPO_CONFIG = defineConfig(
+  'recurrent-ppo',
+  {
+    env: envField('CartPoleMaskedVelocity-v1'),
+    seed: seed(),
+    numEnvs: int(1, 'environments stepped together', { source: 'SB3-contrib' }),
+    nSteps: int(128, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3-contrib RecurrentPPO n_steps' }),
+    seqLen: int(128, 'steps per sequence (the BPTT truncation); must divide nSteps'),
+    batchSize: int(128, 'steps per minibatch; a multiple of seqLen, at most nSteps * numEnvs', { source: 'SB3-contrib batch_size' }),
+    epochs: int(10, 'passes over the batch per update', { source: 'SB3-contrib n_epochs' }),
+    gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3-contrib' }),
+    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3-contrib' }),
+    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3-contrib' }),
+    clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps"),
+    clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', { source: 'SB3-contrib (None)' }),
+    entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3-contrib' }),
+    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3-contrib' }),
+    maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3-contrib' }),
+    lr: num(3e-4, "Adam's step size", 'nonNegative', { source: 'SB3-contrib' }),
+    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
+    targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3-contrib (None)' }),
+    normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3-contrib' }),
+    ...normalization(),
+    policy: group(
+      {
+        cell: choice(['lstm', 'gru'], 'lstm', 'recurrent cell shared by policy and value', {
+          expected: 'must be "lstm" or "gru"',
+          source: 'SB3-contrib (LSTM)',
+        }),
+        hiddenSize: int(64, "the cell's state size", { source: 'rl-zoo lstm_hidden_size 64 (classic control)' }),
+        headHidden: widths([64], 'hidden layer widths of the policy and value heads on the cell', { source: 'rl-zoo net_arch pi=[64], vf=[64]' }),
+        activation: choice(ACTIVATIONS, 'tanh', 'hidden-layer activation of the heads'),
+        logStdInit: num(0, "Gaussian head: the log-std's initial value", 'any'),
+      },
+      'the recurrent actor-critic',
+    ),
+    totalSteps: steps(100_000),
+  },
+  [
     {
-      cell: choice(['lstm', 'gru'], 'lstm', 'recurrent cell shared by policy and value', { expected: 'must be "lstm" or "gru"', source: 'SB3-contrib (LSTM)' }),
-      hiddenSize: int(64, "the cell's state size", { source: 'rl-zoo lstm_hidden_size 64 (classic control)' }),
-      headHidden: widths([64], 'hidden layer widths of the policy and value heads on the cell', { source: 'rl-zoo net_arch pi=[64], vf=[64]' }),
-      activation: choice(ACTIVATIONS, 'tanh', 'hidden-layer activation of the heads'),
-      logStdInit: num(0, "Gaussian head: the log-std's initial value", 'any'),
+      says: 'seqLen divides nSteps',
+      check: (c) => (c.nSteps % c.seqLen !== 0 ? `'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps` : null),
     },
-    'the recurrent actor-critic',
-  ),
-  totalSteps: steps(100_000),
-});
+    {
+      says: 'batchSize is a multiple of seqLen and <= nSteps * numEnvs',
+      check: (c) =>
+        c.batchSize % c.seqLen !== 0 || c.batchSize > c.nSteps * c.numEnvs
+          ? `'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`
+          : null,
+    },
+  ],
+);
 
 /** SB3-contrib RecurrentPPO's defaults with rl-zoo's smaller cells (see the file comment); every key is in RECURRENT_PPO_CONFIG. */
 export type RecurrentPpoConfig = ConfigOf<typeof RECURRENT_PPO_CONFIG>;
@@ -98,14 +117,6 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
 
   constructor(config: Overrides<RecurrentPpoConfig> = {}) {
     const c = (this.config = RECURRENT_PPO_CONFIG.resolve(config));
-    if (c.nSteps % c.seqLen !== 0) {
-      throw new RangeError(`recurrent-ppo: 'seqLen' (${c.seqLen}) must divide 'nSteps' (${c.nSteps}) so every sequence has seqLen steps`);
-    }
-    if (c.batchSize % c.seqLen !== 0 || c.batchSize > c.nSteps * c.numEnvs) {
-      throw new RangeError(
-        `recurrent-ppo: 'batchSize' (${c.batchSize}) must be a multiple of 'seqLen' (${c.seqLen}) and at most nSteps * numEnvs = ${c.nSteps * c.numEnvs}`,
-      );
-    }
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
     this.policy = makeRecurrentPolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);

@@ -42,42 +42,62 @@ import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
-export const REINFORCE_CONFIG = defineConfig('reinforce', {
-  env: envField('CartPole-v1'),
-  seed: seed(),
-  numEnvs: int(8, 'environments stepped together', { source: "Ascent's tuning on CartPole-v1" }),
-  frameStack: frameStack(),
-  batchSteps: int(2048, "steps per update when batchEpisodes is 0 (for 'full' returns a target: whole episodes)", {
-    min: 0,
-    source: "Ascent's tuning",
-  }),
-  batchEpisodes: int(0, 'whole episodes per update instead (a multiple of numEnvs); 0 = use batchSteps', { min: 0 }),
-  returns: choice(['full', 'rewardToGo'], 'rewardToGo', "(1) 'full': r(τ) on every step of whole episodes; (2) 'rewardToGo': Q̂_t", {
-    source: "the lectures' causality step",
-  }),
-  baseline: choice(['none', 'mean', 'optimal', 'value'], 'value', "(3) 'optimal' needs returns 'full'; 'value' is a learned V(s_t)", {
-    source: "Spinning Up's VPG uses a value baseline",
-  }),
-  gaeLambda: num(1, 'λ of GAE with the value baseline and rewardToGo (1 = plain reward-to-go minus V)', 'unit', { source: '1 = plain reward-to-go minus V' }),
-  normalizeAdvantages: bool(true, "(4) standardise the per-step weights (absorbs a constant baseline; not with 'optimal')", {
-    source: 'SB3 / CleanRL practice',
-  }),
-  gamma: num(0.99, 'discount γ', 'unit', { source: "Spinning Up's VPG" }),
-  lr: num(3e-3, "Adam's step size for π", 'nonNegative', { source: "higher than Spinning Up's 3e-4 for smaller batches, tuned on CartPole-v1" }),
-  lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
-  maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
-  valueLr: num(1e-3, "V's Adam step size", 'nonNegative', { source: "Spinning Up's VPG (lr 1e-3)" }),
-  valueIters: int(40, 'full-batch regression steps on V per update', { min: 0, source: "Spinning Up's VPG uses 80" }),
-  policy: group(
+export const REINFORCE_CONFIG = defineConfig(
+  'reinforce',
+  {
+    env: envField('CartPole-v1'),
+    seed: seed(),
+    numEnvs: int(8, 'environments stepped together', { source: "Ascent's tuning on CartPole-v1" }),
+    frameStack: frameStack(),
+    batchSteps: int(2048, "steps per update when batchEpisodes is 0 (for 'full' returns a target: whole episodes)", {
+      min: 0,
+      source: "Ascent's tuning",
+    }),
+    batchEpisodes: int(0, 'whole episodes per update instead (a multiple of numEnvs); 0 = use batchSteps', { min: 0 }),
+    returns: choice(['full', 'rewardToGo'], 'rewardToGo', "(1) 'full': r(τ) on every step of whole episodes; (2) 'rewardToGo': Q̂_t", {
+      source: "the lectures' causality step",
+    }),
+    baseline: choice(['none', 'mean', 'optimal', 'value'], 'value', "(3) 'optimal' needs returns 'full'; 'value' is a learned V(s_t)", {
+      source: "Spinning Up's VPG uses a value baseline",
+    }),
+    gaeLambda: num(1, 'λ of GAE with the value baseline and rewardToGo (1 = plain reward-to-go minus V)', 'unit', { source: '1 = plain reward-to-go minus V' }),
+    normalizeAdvantages: bool(true, "(4) standardise the per-step weights (absorbs a constant baseline; not with 'optimal')", {
+      source: 'SB3 / CleanRL practice',
+    }),
+    gamma: num(0.99, 'discount γ', 'unit', { source: "Spinning Up's VPG" }),
+    lr: num(3e-3, "Adam's step size for π", 'nonNegative', { source: "higher than Spinning Up's 3e-4 for smaller batches, tuned on CartPole-v1" }),
+    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
+    maxGradNorm: num(0.5, 'global gradient-norm clip; 0 = off', 'nonNegative', { source: 'SB3' }),
+    valueLr: num(1e-3, "V's Adam step size", 'nonNegative', { source: "Spinning Up's VPG (lr 1e-3)" }),
+    valueIters: int(40, 'full-batch regression steps on V per update', { min: 0, source: "Spinning Up's VPG uses 80" }),
+    policy: group(
+      {
+        ...mlpPolicy().shape,
+        cell: choice(['none', 'lstm', 'gru'], 'none', "'lstm' / 'gru': a recurrent policy on the observation history (needs logStd 'learned')"),
+        hiddenSize: int(64, "the recurrent cell's state size (with cell 'lstm' or 'gru')"),
+      },
+      'the policy network (an MLP, or a recurrent cell followed by the hidden layers)',
+    ),
+    totalSteps: steps(200_000),
+  },
+  [
     {
-      ...mlpPolicy().shape,
-      cell: choice(['none', 'lstm', 'gru'], 'none', "'lstm' / 'gru': a recurrent policy on the observation history (needs logStd 'learned')"),
-      hiddenSize: int(64, "the recurrent cell's state size (with cell 'lstm' or 'gru')"),
+      says: 'batchSteps or batchEpisodes > 0',
+      check: (c) => (c.batchEpisodes === 0 && c.batchSteps === 0 ? "set 'batchSteps' or 'batchEpisodes' (both are 0)" : null),
     },
-    'the policy network (an MLP, or a recurrent cell followed by the hidden layers)',
-  ),
-  totalSteps: steps(200_000),
-});
+    {
+      says: 'batchEpisodes is a multiple of numEnvs',
+      check: (c) => (c.batchEpisodes % c.numEnvs !== 0 ? `'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})` : null),
+    },
+    {
+      says: "baseline 'optimal' needs returns 'full'",
+      check: (c) =>
+        c.baseline === 'optimal' && c.returns !== 'full'
+          ? `baseline 'optimal' is derived for whole-trajectory returns; set returns: 'full' (got '${c.returns}')`
+          : null,
+    },
+  ],
+);
 
 /**
  * Defaults: Spinning Up's VPG (gamma 0.99, lambda 0.97 when GAE is on, pi lr 3e-4 there; higher here
@@ -228,13 +248,6 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
   constructor(config: Overrides<ReinforceConfig> = {}) {
     super();
     const c = (this.config = REINFORCE_CONFIG.resolve(config));
-    if (c.batchEpisodes === 0 && c.batchSteps === 0) throw new RangeError(`reinforce: set 'batchSteps' or 'batchEpisodes' (both are 0)`);
-    if (c.batchEpisodes % c.numEnvs !== 0) {
-      throw new RangeError(`reinforce: 'batchEpisodes' (${c.batchEpisodes}) must be a multiple of 'numEnvs' (${c.numEnvs})`);
-    }
-    if (c.baseline === 'optimal' && c.returns !== 'full') {
-      throw new RangeError(`reinforce: baseline 'optimal' is derived for whole-trajectory returns; set returns: 'full' (got '${c.returns}')`);
-    }
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
     const kind = c.lrSchedule;

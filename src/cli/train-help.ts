@@ -40,6 +40,7 @@ export function trainHelpKeys(algo: string | null): string {
   const line = (r: string[]) => `  ${r.map((x, i) => (i < r.length - 1 ? x.padEnd(w[i]) : x)).join('  ')}`.trimEnd();
   return (
     `\nConfig keys of ${entry.name} (--set key=value, or a --config YAML file; a preset for the env changes some defaults, see ascent list):\n` +
-    [head, ...rows].map(line).join('\n')
+    [head, ...rows].map(line).join('\n') +
+    (entry.schema?.rules.length ? `\n  between keys: ${entry.schema.rules.map((r) => r.says).join('; ')}` : '')
   );
 }

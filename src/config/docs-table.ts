@@ -13,12 +13,13 @@ import { fieldsOf, type ConfigSchema } from './schema.ts';
 const cell = (s: string) => s.replace(/\|/g, '\\|');
 const show = (v: unknown) => (typeof v === 'string' ? `\`${v}\`` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
 
-/** One markdown table: key, default, range, meaning and the default's source, in the schema's order. */
+/** One markdown table: key, default, range, meaning and the default's source, in the schema's order; then the rules between keys. */
 export function configTable(schema: ConfigSchema): string {
   const rows = fieldsOf(schema.shape).map(
     ([key, f]) => `| \`${key}\` | ${cell(show(f.default))} | ${cell(f.range)} | ${cell(f.doc)} | ${cell(f.source || '—')} |`,
   );
-  return ['| key | default | range | meaning | source of the default |', '|---|---|---|---|---|', ...rows].join('\n');
+  const table = ['| key | default | range | meaning | source of the default |', '|---|---|---|---|---|', ...rows].join('\n');
+  return schema.rules.length ? `${table}\n\nBetween keys: ${schema.rules.map((r) => r.says).join('; ')}.` : table;
 }
 
 const MARKERS = /<!-- config-table: ([\w-]+) -->\n[\s\S]*?<!-- \/config-table -->/g;

@@ -3,7 +3,7 @@
  * stacking and normalisation). Each algorithm's schema spreads them in; keys whose defaults or
  * sources differ between algorithms are written in the algorithm's own schema.
  */
-import { bool, choice, group, int, num, str, widths } from './schema.ts';
+import { bool, choice, group, int, num, str, widths, type Rule } from './schema.ts';
 import { ENSEMBLE_DEFAULTS, type EnsembleOptions } from '../models/ensemble.ts';
 
 export const ACTIVATIONS = ['tanh', 'relu', 'elu', 'sigmoid', 'identity'] as const;
@@ -48,4 +48,11 @@ export const ensembleGroup = (def: Partial<EnsembleOptions> = {}, source = 'PETS
     },
     'the dynamics ensemble',
   );
+};
+
+/** The ensemble rolls out with its elites, so there cannot be more elites than members. */
+export const ensembleRule: Rule<{ model: { numElites: number; ensembleSize: number } }> = {
+  says: 'model.numElites <= model.ensembleSize',
+  check: (c) =>
+    c.model.numElites > c.model.ensembleSize ? `'model.numElites' (${c.model.numElites}) must be at most 'model.ensembleSize' (${c.model.ensembleSize})` : null,
 };

@@ -120,10 +120,20 @@ export function group<S extends Shape>(shape: S, doc: string): Group<S> {
   return { kind: 'group', shape, doc };
 }
 
-/** An algorithm's schema: its name (for messages), its shape and the defaults derived from it. */
+/**
+ * A rule between keys (batchSize <= nSteps * numEnvs): `says` is the rule in words for --help and
+ * the docs; `check` returns the error (after "algo: ") or null.
+ */
+export interface Rule<C = any> {
+  readonly says: string;
+  check(c: C): string | null;
+}
+
+/** An algorithm's schema: its name (for messages), its shape, rules between keys and the defaults derived from it. */
 export interface ConfigSchema<S extends Shape = Shape> {
   readonly name: string;
   readonly shape: S;
+  readonly rules: readonly Rule<Infer<S>>[];
   readonly defaults: Infer<S>;
   /** Defaults ⊕ overrides, validated; errors name the algorithm, the key, the value and the rule. */
   resolve(overrides?: Overrides<Infer<S>> | Record<string, unknown>): Infer<S>;
@@ -161,29 +171,44 @@ export function fieldsOf(shape: Shape, prefix = ''): [string, Field<unknown>][] 
 }
 
 /**
- * Builds an algorithm's schema. A default that breaks its own rule is a bug in the schema, caught
- * here when the module loads (a test imports every algorithm) rather than by a user.
+ * Builds an algorithm's schema. A default that breaks its own rule, or defaults that break a rule
+ * between keys, are a bug in the schema, caught here when the module loads (a test imports every
+ * algorithm) rather than by a user.
  */
-export function defineConfig<const S extends Shape>(name: string, shape: S): ConfigSchema<S> {
+export function defineConfig<const S extends Shape>(name: string, shape: S, rules: readonly Rule<Infer<S>>[] = []): ConfigSchema<S> {
   for (const [key, f] of fieldsOf(shape)) {
     const why = f.check(f.default);
     if (why) throw new Error(`${name}: the schema's default for '${key}' ${why}, got ${JSON.stringify(f.default)}`);
     if (!f.doc.trim() || f.doc.includes('\n')) throw new Error(`${name}: '${key}' needs a one-line description`);
   }
   const checks = checksOf(shape);
+  const applyRules = (c: Infer<S>) => {
+    for (const r of rules) {
+      const why = r.check(c);
+      if (why) throw new RangeError(`${name}: ${why}`);
+    }
+    return c;
+  };
+  applyRules(defaultsOf(shape) as Infer<S>);
   return {
     name,
     shape,
+    rules,
     get defaults() {
       return defaultsOf(shape) as Infer<S>;
     },
-    resolve: (overrides = {}) => resolveConfig(name, defaultsOf(shape), overrides as Record<string, unknown>, checks) as Infer<S>,
+    resolve: (overrides = {}) => applyRules(resolveConfig(name, defaultsOf(shape), overrides as Record<string, unknown>, checks) as Infer<S>),
   };
 }
 
 /** A schema with more keys, or some keys replaced (MBPO over SAC: other defaults, extra settings). */
-export function extendConfig<S extends Shape, const E extends Shape>(name: string, base: ConfigSchema<S>, more: E): ConfigSchema<Omit<S, keyof E> & E> {
-  return defineConfig(name, { ...base.shape, ...more } as Omit<S, keyof E> & E);
+export function extendConfig<S extends Shape, const E extends Shape>(
+  name: string,
+  base: ConfigSchema<S>,
+  more: E,
+  rules: readonly Rule<Infer<Omit<S, keyof E> & E>>[] = [],
+): ConfigSchema<Omit<S, keyof E> & E> {
+  return defineConfig(name, { ...base.shape, ...more } as Omit<S, keyof E> & E, [...(base.rules as Rule[]), ...rules]);
 }
 
 /** The same field with another default (and optionally its source): presets and derived algorithms. */

@@ -17,6 +17,7 @@ test('ascent train <algo> --help: every key of every schema with its default, ra
       const row = new RegExp(`^ {2}${quote(key)}\\s+${quote(JSON.stringify(f.default))}\\s+${quote(f.range)}\\s+${quote(f.doc)}`, 'm');
       assert.match(help, row, `${entry.name}: ${key}`);
     }
+    for (const r of entry.schema!.rules) assert.ok(help.includes(r.says), `${entry.name}: rule '${r.says}' in the help`);
     // The registry's defaults are the schema's.
     assert.deepEqual(entry.defaults, entry.schema!.defaults, entry.name);
   }

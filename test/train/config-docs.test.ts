@@ -42,4 +42,6 @@ test('configTable: one row per key, default, range, meaning and source; a change
   const changed = defineConfig('toy', { ...S.shape, n: int(4, 'how many', { source: 'a paper' }) });
   assert.notEqual(updateConfigTables(fresh, { toy: changed }), fresh);
   assert.throws(() => updateConfigTables(page, {}, 'x.md'), /x\.md: config-table 'toy' names no algorithm with a schema/);
+  const ruled = defineConfig('toy', S.shape, [{ says: 'n >= 1 when x > 0', check: () => null }]);
+  assert.match(configTable(ruled), /\| `x` \| 0\.5 \| \[0, 1\] \| a rate \| — \|\n\nBetween keys: n >= 1 when x > 0\.$/);
 });

@@ -97,3 +97,27 @@ test('the types come from the schema: nested overrides type-check, wrong types d
   assert.throws(() => PPO_CONFIG.resolve(badChoice), /ppo: 'objective' must be one of "clip", "adaptiveKl", got "kl"/);
   assert.throws(() => PPO_CONFIG.resolve(badType), /ppo: 'gamma' must be a number, got "high"/);
 });
+
+test('rules between keys: checked after the ranges, inherited by extendConfig, and a default that breaks one fails at definition', () => {
+  const shape = { n: int(8, 'batch'), k: int(4, 'minibatch') };
+  const rules = [{ says: 'k <= n', check: (c: { n: number; k: number }) => (c.k > c.n ? `'k' (${c.k}) is larger than 'n' (${c.n})` : null) }];
+  const R = defineConfig('toy', shape, rules);
+  assert.equal(R.resolve({ k: 8 }).k, 8);
+  assert.throws(() => R.resolve({ k: 9 }), /^RangeError: toy: 'k' \(9\) is larger than 'n' \(8\)$/);
+  // Ranges first: a bad value is named by its own rule, not by a rule between keys.
+  assert.throws(() => R.resolve({ k: 0 }), /toy: 'k' must be a positive integer/);
+  const E = extendConfig('toy2', R, { m: int(1, 'more') });
+  assert.throws(() => E.resolve({ n: 2 }), /toy2: 'k' \(4\) is larger than 'n' \(2\)/);
+  assert.throws(() => defineConfig('bad', { n: int(2, 'batch'), k: int(4, 'minibatch') }, rules), /bad: 'k' \(4\) is larger than 'n' \(2\)/);
+});
+
+test('mbpg and mbpo: no more elites than ensemble members, checked by the config', async () => {
+  const { MBPG_CONFIG } = await import('../../src/algos/model-based/mbpg.ts');
+  const { MBPO_CONFIG } = await import('../../src/algos/model-based/mbpo.ts');
+  assert.throws(
+    () => MBPG_CONFIG.resolve({ model: { numElites: 9 } }),
+    /^RangeError: mbpg: 'model\.numElites' \(9\) must be at most 'model\.ensembleSize' \(5\)$/,
+  );
+  assert.throws(() => MBPO_CONFIG.resolve({ model: { ensembleSize: 3 } }), /mbpo: 'model\.numElites' \(5\) must be at most 'model\.ensembleSize' \(3\)/);
+  assert.equal(MBPO_CONFIG.resolve({ model: { ensembleSize: 5 } }).model.numElites, 5);
+});

@@ -23,34 +23,38 @@ import { EpisodeTracker, ReplayBuffer, gae, replayMeta, replayTensors, restoreRe
 import { GaussianEnsemble, terminationFn, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
 import { defineConfig, int, num, seed, steps, widths, type ConfigOf, type Overrides } from '../../config/schema.ts';
-import { envField, ensembleGroup } from '../../config/fields.ts';
+import { envField, ensembleGroup, ensembleRule } from '../../config/fields.ts';
 import { boxBounds, ensembleState, gatherRows, meanStd, pick, restoreEnsemble, standardize } from '../common.ts';
 import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
 import type { AlgorithmState, UpdateLog } from '../types.ts';
 
-export const MBPG_CONFIG = defineConfig('mbpg', {
-  env: envField('Pendulum-v1'),
-  seed: seed(),
-  realSteps: int(200, 'real env steps per iteration'),
-  horizon: int(100, "H, the model rollout length (at most the env's episode limit)"),
-  branches: int(32, 'B, model rollouts run in parallel'),
-  pgIterations: int(10, 'model rollouts and PPO updates per iteration'),
-  epochs: int(5, 'PPO epochs over each model batch'),
-  batchSize: int(256, 'PPO minibatch size'),
-  gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3 PPO' }),
-  gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3 PPO' }),
-  clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3 PPO' }),
-  lr: num(1e-3, "Adam's step size for policy and value", 'nonNegative'),
-  maxGradNorm: num(0.5, 'global gradient-norm clip', 'positive', { source: 'SB3 PPO' }),
-  vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 PPO' }),
-  hidden: widths([64, 64], 'hidden layer widths of the policy and value networks', { source: 'SB3 / CleanRL' }),
-  logStdInit: num(0, "the Gaussian policy's initial log-std", 'any'),
-  model: ensembleGroup({ ensembleSize: 5, numElites: 4, hidden: [128, 128] }, 'Ascent: a smaller PETS ensemble for Pendulum'),
-  modelBatchSize: int(64, 'model fit minibatch size'),
-  modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
-  patience: int(10, 'model fit: epochs without a 1% held-out improvement before stopping', { source: 'MBPO (5); longer here' }),
-  totalSteps: steps(5000, 'real environment steps to train for'),
-});
+export const MBPG_CONFIG = defineConfig(
+  'mbpg',
+  {
+    env: envField('Pendulum-v1'),
+    seed: seed(),
+    realSteps: int(200, 'real env steps per iteration'),
+    horizon: int(100, "H, the model rollout length (at most the env's episode limit)"),
+    branches: int(32, 'B, model rollouts run in parallel'),
+    pgIterations: int(10, 'model rollouts and PPO updates per iteration'),
+    epochs: int(5, 'PPO epochs over each model batch'),
+    batchSize: int(256, 'PPO minibatch size'),
+    gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3 PPO' }),
+    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3 PPO' }),
+    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3 PPO' }),
+    lr: num(1e-3, "Adam's step size for policy and value", 'nonNegative'),
+    maxGradNorm: num(0.5, 'global gradient-norm clip', 'positive', { source: 'SB3 PPO' }),
+    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 PPO' }),
+    hidden: widths([64, 64], 'hidden layer widths of the policy and value networks', { source: 'SB3 / CleanRL' }),
+    logStdInit: num(0, "the Gaussian policy's initial log-std", 'any'),
+    model: ensembleGroup({ ensembleSize: 5, numElites: 4, hidden: [128, 128] }, 'Ascent: a smaller PETS ensemble for Pendulum'),
+    modelBatchSize: int(64, 'model fit minibatch size'),
+    modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
+    patience: int(10, 'model fit: epochs without a 1% held-out improvement before stopping', { source: 'MBPO (5); longer here' }),
+    totalSteps: steps(5000, 'real environment steps to train for'),
+  },
+  [ensembleRule],
+);
 
 /** Every key of the model-based policy gradient is in MBPG_CONFIG (docs/algorithms/mbpg.md). */
 export type MbpgConfig = ConfigOf<typeof MBPG_CONFIG>;

@@ -17,46 +17,45 @@
  */
 import { Rng } from '../../rng/index.ts';
 import { ReplayBuffer, replayMeta, replayTensors, restoreReplay, type ReplayBatch } from '../../rollout/index.ts';
-import {
-  GaussianEnsemble,
-  terminationFn,
-  branchedRollout,
-  type FitResult,
-  type TerminationFn,
-} from '../../models/index.ts';
+import { GaussianEnsemble, terminationFn, branchedRollout, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { extendConfig, int, num, steps, custom, withDefault, type ConfigOf, type Overrides } from '../../config/schema.ts';
-import { ensembleGroup } from '../../config/fields.ts';
+import { ensembleGroup, ensembleRule } from '../../config/fields.ts';
 import { ensembleState, restoreEnsemble } from '../common.ts';
 import { SAC, SAC_CONFIG } from '../sac.ts';
 import type { SacStepLog } from '../sac-learner.ts';
 import type { Tensor } from '../../tensor/index.ts';
 import type { UpdateLog } from '../types.ts';
 
-export const MBPO_CONFIG = extendConfig('mbpo', SAC_CONFIG, {
-  gradientSteps: withDefault(SAC_CONFIG.shape.gradientSteps, 20, 'mbrl-lib MBPO (20 SAC updates per env step)'),
-  learningStarts: withDefault(SAC_CONFIG.shape.learningStarts, 250, 'mbrl-lib MBPO'),
-  realRatio: num(0.05, 'fraction of each SAC batch drawn from real data (7)', 'unit', { source: 'mbrl-lib MBPO real_data_ratio' }),
-  modelTrainFreq: int(250, 'env steps between model refits', { source: 'mbrl-lib MBPO freq_train_model' }),
-  rolloutsPerStep: int(400, 'model branches started per env step (rolloutsPerStep * modelTrainFreq per refit)', { source: 'mbrl-lib MBPO' }),
-  rolloutSchedule: custom(
-    [20, 100, 1, 1],
-    'rollout length k(epoch) (5): [minEpoch, maxEpoch, minLength, maxLength], linear between the epochs',
-    'four integers, minEpoch <= maxEpoch, 1 <= minLength <= maxLength',
-    (v: number[]) =>
-      v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
-        ? null
-        : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength',
-    { source: 'mbrl-lib MBPO rollout_schedule' },
-  ),
-  epochLength: int(1000, 'env steps per epoch', { source: 'MBPO' }),
-  retainEpochs: int(1, 'epochs of model data kept in D_model', { source: 'mbrl-lib MBPO num_epochs_to_retain_sac_buffer' }),
-  model: ensembleGroup(),
-  modelBatchSize: int(256, 'model fit minibatch size (3)', { source: 'mbrl-lib MBPO' }),
-  validationRatio: num(0.2, 'fraction of D_env held out for early stopping and elites (3)', 'openUnit', { source: 'mbrl-lib MBPO' }),
-  patience: int(5, 'model fit: epochs without a 1% held-out improvement before stopping (3)', { source: 'MBPO' }),
-  modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
-  totalSteps: steps(100_000, 'real environment steps to train for'),
-});
+export const MBPO_CONFIG = extendConfig(
+  'mbpo',
+  SAC_CONFIG,
+  {
+    gradientSteps: withDefault(SAC_CONFIG.shape.gradientSteps, 20, 'mbrl-lib MBPO (20 SAC updates per env step)'),
+    learningStarts: withDefault(SAC_CONFIG.shape.learningStarts, 250, 'mbrl-lib MBPO'),
+    realRatio: num(0.05, 'fraction of each SAC batch drawn from real data (7)', 'unit', { source: 'mbrl-lib MBPO real_data_ratio' }),
+    modelTrainFreq: int(250, 'env steps between model refits', { source: 'mbrl-lib MBPO freq_train_model' }),
+    rolloutsPerStep: int(400, 'model branches started per env step (rolloutsPerStep * modelTrainFreq per refit)', { source: 'mbrl-lib MBPO' }),
+    rolloutSchedule: custom(
+      [20, 100, 1, 1],
+      'rollout length k(epoch) (5): [minEpoch, maxEpoch, minLength, maxLength], linear between the epochs',
+      'four integers, minEpoch <= maxEpoch, 1 <= minLength <= maxLength',
+      (v: number[]) =>
+        v.length === 4 && v.every((x) => Number.isInteger(x) && x >= 0) && v[0] <= v[1] && v[2] >= 1 && v[2] <= v[3]
+          ? null
+          : 'must be [minEpoch, maxEpoch, minLength, maxLength] integers with minEpoch <= maxEpoch and 1 <= minLength <= maxLength',
+      { source: 'mbrl-lib MBPO rollout_schedule' },
+    ),
+    epochLength: int(1000, 'env steps per epoch', { source: 'MBPO' }),
+    retainEpochs: int(1, 'epochs of model data kept in D_model', { source: 'mbrl-lib MBPO num_epochs_to_retain_sac_buffer' }),
+    model: ensembleGroup(),
+    modelBatchSize: int(256, 'model fit minibatch size (3)', { source: 'mbrl-lib MBPO' }),
+    validationRatio: num(0.2, 'fraction of D_env held out for early stopping and elites (3)', 'openUnit', { source: 'mbrl-lib MBPO' }),
+    patience: int(5, 'model fit: epochs without a 1% held-out improvement before stopping (3)', { source: 'MBPO' }),
+    modelMaxEpochs: int(200, 'upper bound on the epochs of one model fit (early stopping usually ends it sooner)'),
+    totalSteps: steps(100_000, 'real environment steps to train for'),
+  },
+  [ensembleRule],
+);
 
 /** mbrl-lib's MBPO configuration over SAC's defaults (see the file comment); every key is in MBPO_CONFIG. */
 export type MbpoConfig = ConfigOf<typeof MBPO_CONFIG>;

@@ -4,9 +4,10 @@
  * SAC update, and every layer paid the JS cost of its own ops).
  *
  * Each MLP owns a private kernel instance (runtime.ts's privateKernels). The forward copies x, the
- * weights and biases in once, runs every layer there (gemm with the bias, then relu or tanh in place)
- * and copies out only the output; the hidden activations stay in that memory for the backward, which
- * runs act', dW = h^T dz, db = column sums and dx = dz W^T layer after layer without leaving it.
+ * weights and biases in once, runs every layer there (gemm with the bias; relu as the tiles are
+ * stored, tanh in a pass after) and copies out only the output; the hidden activations stay in that
+ * memory for the backward, which runs act', dW = h^T dz, db = column sums and dx = dz W^T (with
+ * relu' of the layer below applied as it is stored) layer after layer without leaving it.
  *
  * The products use the same kernel, packing and k-blocks as gemm.ts (wasmGemm, wasmDenseBackward),
  * so values and gradients are bit for bit those of the per-layer ops whenever each of those ops runs

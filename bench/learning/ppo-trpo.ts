@@ -11,8 +11,17 @@
  */
 import { fmtSummary, flag, machine, printTable, runChild, summarise, writeResult } from './driver.ts';
 import type { RunResult, RunSpec } from './run-one.ts';
+import { findPreset } from '../../src/train/node/presets.ts';
 
 type Preset = Omit<RunSpec, 'seed' | 'name' | 'impl'> & { source: string; defaultOn: boolean };
+
+/** A tuned preset's config as presets/<algo>.yaml holds it (the one copy); totalSteps comes from the budget. */
+function fromPreset(algo: string, env: string): Record<string, unknown> {
+  const p = findPreset(algo, env);
+  if (!p) throw new Error(`bench: no ${algo} preset for ${env} in presets/`);
+  const { totalSteps: _, ...config } = p.config;
+  return config;
+}
 
 const tanh64 = (logStdInit = 0) => ({ kind: 'auto', hidden: [64, 64], activation: 'tanh', logStd: 'learned', logStdInit });
 
@@ -53,19 +62,7 @@ export const PRESETS: Record<string, Preset> = {
     budget: 100_000,
     defaultOn: true,
     source: 'rl-baselines3-zoo ppo.yml CartPole-v1',
-    config: {
-      numEnvs: 8,
-      nSteps: 32,
-      batchSize: 256,
-      gaeLambda: 0.8,
-      gamma: 0.98,
-      epochs: 20,
-      lr: 1e-3,
-      lrSchedule: 'linear',
-      clipRange: 0.2,
-      clipSchedule: 'linear',
-      entCoef: 0,
-    },
+    config: fromPreset('ppo', 'CartPole-v1'),
   },
   // RLtools, include/rl_tools/rl/zoo/ppo/pendulum-v1.h: 4 envs x 1024 steps, batch 256, 2 epochs,
   // GAMMA 0.95, 64-unit actor and critic, STEP_LIMIT 74 (~300k steps), ACTION_ENTROPY_COEFFICIENT 1.0;
@@ -121,7 +118,7 @@ export const PRESETS: Record<string, Preset> = {
     budget: 100_000,
     defaultOn: true,
     source: 'rl-baselines3-zoo trpo.yml Pendulum-v1 (no gSDE)',
-    config: { numEnvs: 2, nSteps: 1024, gamma: 0.9, valueEpochs: 15 },
+    config: fromPreset('trpo', 'Pendulum-v1'),
   },
 };
 

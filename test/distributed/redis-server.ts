@@ -30,20 +30,22 @@ export class TestRedis {
     readonly port: number,
     readonly dir: string,
     readonly password: string | null,
+    readonly bind: string[],
   ) {}
 
-  static async start(opts: { password?: string } = {}): Promise<TestRedis> {
-    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'ascent-redis-')), opts.password ?? null);
+  /** `bind`: the addresses to listen on (default 127.0.0.1 only); the port is free on 127.0.0.1. */
+  static async start(opts: { password?: string; bind?: string[] } = {}): Promise<TestRedis> {
+    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'ascent-redis-')), opts.password ?? null, opts.bind ?? ['127.0.0.1']);
     await r.startProcess();
     return r;
   }
 
   get url(): string {
-    return `redis://${this.password ? `:${this.password}@` : ''}127.0.0.1:${this.port}`;
+    return `redis://${this.password ? `:${this.password}@` : ''}${this.bind[0]}:${this.port}`;
   }
 
   async startProcess(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    const args = ['--port', String(this.port), '--bind', ...this.bind, '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
     if (this.password) args.push('--requirepass', this.password);
     const p = spawn(REDIS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = p;

@@ -36,10 +36,12 @@ const PRESETS: Record<string, Preset> = {
     note: 'LSTM 64, heads [64], BPTT over 16-step sequences (the CI test settings)',
   },
   'reinforce-stack4': { algo: 'reinforce', config: { ...REINFORCE_BASE, frameStack: 4 }, note: 'reward-to-go, value baseline, 4 frames' },
+  // lr 1e-2: on seed 0 (2026-11-26) lr 3e-3 got a best greedy 286 in 200k steps, LSTM 64 at 3e-3
+  // reached 475 at 266k, lr 1e-2 reached 483 at 92k.
   'reinforce-lstm': {
     algo: 'reinforce',
-    config: { ...REINFORCE_BASE, policy: { cell: 'lstm', hiddenSize: 32, hidden: [32] } },
-    note: 'reward-to-go, recurrent value baseline, LSTM 32, BPTT through the whole batch',
+    config: { ...REINFORCE_BASE, lr: 1e-2, policy: { cell: 'lstm', hiddenSize: 32, hidden: [32] } },
+    note: 'reward-to-go, recurrent value baseline, LSTM 32, lr 1e-2, BPTT through the whole batch',
   },
 };
 

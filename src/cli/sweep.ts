@@ -112,6 +112,8 @@ async function collect(redis: import('ioredis').Redis, sweep: StoredSweep, f: Sw
           have.add(k);
           results.push(r);
           say(`${k}: final return ${r.final ? r.final.mean.toFixed(2) : '-'} (${have.size}/${sweep.jobs.length})`);
+          const kept = Object.keys(r.run.files).filter((rel) => r.run.files[rel].data === null);
+          if (kept.length) say(`${k}: ${kept.join(', ')} over the upload limit: on ${r.host} only (its SHA-256 is in result.json)`);
         }
         failed = await redis.hgetall(key.failed(sweep.id));
       } catch (e) {

@@ -125,6 +125,7 @@ export interface WorkerOptions {
  */
 export async function runWorker(redis: Redis, target: RedisTarget, o: WorkerOptions, signal: AbortSignal): Promise<void> {
   const sweeps = new Map<string, StoredSweep>();
+  const tooBig = new Set<string>();
   const name = `${hostname()}:${process.pid}`;
   const processor = async (job: Job, token?: string) => {
     const { sweep: id, index } = job.data as { sweep: string; index: number };
@@ -147,6 +148,12 @@ export async function runWorker(redis: Redis, target: RedisTarget, o: WorkerOpti
       signal,
       onProgress: (p) => job.updateProgress({ ...p, worker: name }).then(() => {}),
       onCheckpoint: async (f) => {
+        // Over the upload limit: a retry on this machine resumes from its disk, elsewhere from the start.
+        if (f.files['checkpoints/last.ascent']?.data === null) {
+          if (!tooBig.has(j.key)) o.log(`${id}/${j.key}: the checkpoint is over the upload limit (ASCENT_SWEEP_UPLOAD_MB); it stays on this machine`);
+          tooBig.add(j.key);
+          return;
+        }
         await redis.eval(SAVE_CKPT, 2, key.ckpt(id), key.ckptSteps(id), j.key, String(f.steps), JSON.stringify(f));
       },
     });

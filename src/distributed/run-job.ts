@@ -20,12 +20,27 @@ import { trainArgs, type SweepJob, type SweepSpec } from './sweep-file.ts';
 /** bin/ascent-job.mjs: `ascent` that stops (with a checkpoint) when its parent's pipe closes. */
 const JOB_BIN = fileURLToPath(new URL('../../bin/ascent-job.mjs', import.meta.url));
 
-/** A run directory's files (base64) with their SHA-256, at a checkpoint. */
+/**
+ * A run directory's files (base64) with their SHA-256, at a checkpoint. `data` is null for a file
+ * over the upload limit (uploadLimit): its hash travels, its bytes stay on the worker's disk.
+ */
 export interface RunFiles {
   run: string;
   /** Environment steps of checkpoints/last.ascent. */
   steps: number;
-  files: Record<string, { sha256: string; data: string }>;
+  files: Record<string, { sha256: string; data: string | null }>;
+}
+
+/**
+ * Bytes above which a file is not uploaded (ASCENT_SWEEP_UPLOAD_MB, default 64): a checkpoint
+ * holding a large replay buffer (SAC keeps up to 1M transitions) must not exceed Redis's 512 MB
+ * string limit or fill its memory.
+ */
+export function uploadLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = env.ASCENT_SWEEP_UPLOAD_MB === undefined ? 64 : Number(env.ASCENT_SWEEP_UPLOAD_MB);
+  if (!(Number.isFinite(mb) && mb >= 0 && mb <= 384))
+    throw new RangeError(`ASCENT_SWEEP_UPLOAD_MB must be a number of megabytes in 0..384, got '${env.ASCENT_SWEEP_UPLOAD_MB}'`);
+  return mb * 1024 * 1024;
 }
 
 export interface JobResult {
@@ -66,13 +81,14 @@ export function resultChecksum(r: Omit<JobResult, 'checksum'> | JobResult): stri
 export function verifyResult(r: JobResult): void {
   if (resultChecksum(r) !== r.checksum) throw new Error(`result of job ${r.sweep}/${r.key}: checksum mismatch`);
   for (const [f, { sha256: h, data }] of Object.entries(r.run.files))
-    if (sha256(Buffer.from(data, 'base64')) !== h) throw new Error(`result of job ${r.sweep}/${r.key}: ${f} does not match its SHA-256`);
+    if (data !== null && sha256(Buffer.from(data, 'base64')) !== h) throw new Error(`result of job ${r.sweep}/${r.key}: ${f} does not match its SHA-256`);
 }
 
-/** Write a snapshot's files into <jobDir>/<run>/ (atomically, each file). */
+/** Write a snapshot's files into <jobDir>/<run>/ (atomically, each file; those not uploaded are left out). */
 export function writeRunFiles(jobDir: string, snap: RunFiles): string {
   const dir = join(jobDir, snap.run);
   for (const [rel, { data }] of Object.entries(snap.files)) {
+    if (data === null) continue;
     const path = join(dir, rel);
     if (!path.startsWith(dir + sep)) throw new Error(`run files: '${rel}' leaves the run directory`);
     mkdirSync(dirname(path), { recursive: true });
@@ -83,11 +99,11 @@ export function writeRunFiles(jobDir: string, snap: RunFiles): string {
 }
 
 /** Every file of a run directory but its lock and temporary files; the checkpoint is read first (rows after it are trimmed on resume). */
-export function readRunFiles(runDir: string): RunFiles {
+export function readRunFiles(runDir: string, limit = uploadLimit()): RunFiles {
   const last = join(runDir, CHECKPOINT_FILE.last);
   const lastBytes = readFileSync(last);
   const files: RunFiles['files'] = {};
-  const add = (rel: string, bytes: Buffer) => (files[rel] = { sha256: sha256(bytes), data: bytes.toString('base64') });
+  const add = (rel: string, bytes: Buffer) => (files[rel] = { sha256: sha256(bytes), data: bytes.length > limit ? null : bytes.toString('base64') });
   add(CHECKPOINT_FILE.last, lastBytes);
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {

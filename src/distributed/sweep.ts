@@ -74,6 +74,7 @@ export function saveResult(out: string, r: JobResult): void {
   const missing = Object.fromEntries(
     Object.entries(r.run.files).filter(([rel, f]) => {
       const p = join(runDir, rel);
+      if (f.data === null) return false;
       return !existsSync(p) || createHash('sha256').update(readFileSync(p)).digest('hex') !== f.sha256;
     }),
   );
@@ -81,9 +82,10 @@ export function saveResult(out: string, r: JobResult): void {
   atomicWrite(resultPath(out, r.sweep, r.key), JSON.stringify(stripData(r), null, 1) + '\n', { fsync: false });
 }
 
-/** A result without its files' bytes (their hashes stay). */
+/** A result without its files' bytes (their hashes stay; null still marks a file that was not uploaded). */
 export function stripData(r: JobResult): JobResult {
-  return { ...r, run: { ...r.run, files: Object.fromEntries(Object.entries(r.run.files).map(([k, f]) => [k, { sha256: f.sha256, data: '' }])) } };
+  const files = Object.fromEntries(Object.entries(r.run.files).map(([k, f]) => [k, { sha256: f.sha256, data: f.data === null ? null : '' }]));
+  return { ...r, run: { ...r.run, files } };
 }
 
 export function readLocalResults(out: string, id: string): JobResult[] {

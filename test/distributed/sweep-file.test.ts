@@ -3,7 +3,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSweep, sweepJobs, sweepConfigs, trainArgs, flatten } from '../../src/distributed/sweep-file.ts';
 import { redisTarget } from '../../src/distributed/redis.ts';
-import { resultChecksum, verifyResult, sha256, type JobResult } from '../../src/distributed/run-job.ts';
+import { readRunFiles, resultChecksum, uploadLimit, verifyResult, writeRunFiles, sha256, type JobResult } from '../../src/distributed/run-job.ts';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { algorithmEntry, buildConfig, createAlgorithm } from '../../src/train/setup.ts';
+import { encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { summarize, sweepId, statusText } from '../../src/distributed/sweep.ts';
 import type { StoredSweep } from '../../src/distributed/queue.ts';
 
@@ -228,4 +233,35 @@ test('the score table: mean and std over seeds of the final return per configura
   );
   assert.match(text, /\nc1 +lr=0\.2 +2\/2 +30\.00 ± 10\.00 +44\.00\n/);
   assert.match(text, /best configuration: c1 lr=0\.2: final return 30\.00 ± 10\.00 over 2 seeds\n$/);
+});
+
+test('files over the upload limit travel as their hash only: the result verifies and the copy leaves them out', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-upload-'));
+  const run = join(dir, 'job', 'run-1');
+  mkdirSync(join(run, 'checkpoints'), { recursive: true });
+  // A real checkpoint (readRunFiles reads its step count) and a small progress file.
+  const algo = createAlgorithm(algorithmEntry('reinforce'), buildConfig(algorithmEntry('reinforce'), 'CartPole-v1', { sets: { batchSteps: 64 } }));
+  const info = {
+    algo: 'reinforce',
+    env: 'CartPole-v1',
+    config: {},
+    run: { totalSteps: 64, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 },
+  };
+  const driver = { nextEval: null, nextCheckpoint: null, bestMean: null, bestSteps: null, evaluations: 0, lastEval: null };
+  const ck = encodeCheckpoint({ kind: 'last', state: algo.getState(), driver, steps: 0 }, info);
+  algo.close();
+  writeFileSync(join(run, 'checkpoints', 'last.ascent'), ck);
+  writeFileSync(join(run, 'progress.csv'), 'steps\n64\n');
+  const small = readRunFiles(run, ck.length - 1);
+  assert.equal(small.files['checkpoints/last.ascent'].data, null);
+  assert.equal(small.files['checkpoints/last.ascent'].sha256, sha256(ck));
+  assert.equal(Buffer.from(small.files['progress.csv'].data!, 'base64').toString(), 'steps\n64\n');
+  assert.notEqual(readRunFiles(run, ck.length).files['checkpoints/last.ascent'].data, null);
+  const { checksum: _, ...rest } = { ...result('c0-s0', 0, 0, 1, 1), run: small };
+  verifyResult({ ...rest, checksum: resultChecksum(rest) });
+  const copy = writeRunFiles(join(dir, 'elsewhere'), small);
+  assert.deepEqual(readdirSync(copy).sort(), ['checkpoints', 'progress.csv']);
+  assert.deepEqual(readdirSync(join(copy, 'checkpoints')), []);
+  assert.throws(() => uploadLimit({ ASCENT_SWEEP_UPLOAD_MB: 'lots' }), /ASCENT_SWEEP_UPLOAD_MB must be a number of megabytes in 0\.\.384, got 'lots'/);
+  assert.equal(uploadLimit({}), 64 * 1024 * 1024);
 });

@@ -124,7 +124,7 @@ test('a sweep on Redis with 2 workers finishes every job through a SIGKILLed wor
     assert.equal(r.steps, 6144);
     assert.ok(r.final && Number.isFinite(r.final.mean));
     const collected = join(cwd, 'collected', sweepId, r.key, r.run.run);
-    for (const [f, { data }] of Object.entries(r.run.files)) assert.deepEqual(readFileSync(join(collected, f)), Buffer.from(data, 'base64'), f);
+    for (const [f, { data }] of Object.entries(r.run.files)) assert.deepEqual(readFileSync(join(collected, f)), Buffer.from(data!, 'base64'), f);
   }
   // No checkpoint snapshot is left behind for finished jobs.
   assert.equal(await db.hlen(key.ckpt(sweepId)), 0);

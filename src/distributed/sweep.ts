@@ -138,6 +138,7 @@ export async function runLocal(
   return failed;
 }
 
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 const fmt = (x: number | null | undefined, d = 2) => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : '-');
 
 export interface ConfigSummary {
@@ -180,7 +181,7 @@ export function statusText(sweep: StoredSweep, results: JobResult[], failed: Rec
   const n = sweep.jobs.length;
   const nf = Object.keys(failed).length;
   lines.push(
-    `sweep ${sweep.id}: ${sweep.spec.algo} on ${sweep.spec.env}, ${sweep.spec.steps} steps, ${rows.length} configurations x ${sweep.spec.seeds.length} seeds = ${n} jobs`,
+    `sweep ${sweep.id}: ${sweep.spec.algo} on ${sweep.spec.env}, ${sweep.spec.steps} steps, ${plural(rows.length, 'configuration')} x ${plural(sweep.spec.seeds.length, 'seed')} = ${plural(n, 'job')}`,
   );
   lines.push(`${results.length}/${n} finished, ${Object.keys(running).length} running, ${nf} failed`);
   for (const [k, p] of Object.entries(running)) lines.push(`  running ${k}: ${p.steps}/${p.totalSteps} steps`);

@@ -69,6 +69,8 @@ export function describeRedisError(e: unknown, shown: string): string {
   const msg = (err?.message ?? String(e)).split('\n')[0];
   if (/NOAUTH/.test(msg)) return `Redis at ${shown} requires a password (redis://:password@host:port, or ASCENT_REDIS_PASSWORD)`;
   if (/WRONGPASS|invalid password|NOPERM|invalid username/i.test(msg)) return `Redis at ${shown} refused the credentials (${msg})`;
+  if (/certificate|CERT_|self[- ]signed/i.test(`${err?.code ?? ''} ${msg}`))
+    return `the TLS certificate of Redis at ${shown} is not accepted (${msg}); give its authority with --tls-ca <file.pem> (or --tls-servername)`;
   if (err?.code === 'ECONNREFUSED') return `cannot reach Redis at ${shown}: connection refused (is redis-server running there?)`;
   if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN') return `cannot reach Redis at ${shown}: unknown host`;
   if (err?.code === 'ETIMEDOUT' || /timed? ?out/i.test(msg)) return `cannot reach Redis at ${shown}: connection timed out`;

@@ -4,7 +4,7 @@
  * directory, and an optional password. Skips (returns null) when Debian's redis-server is absent.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,42 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A certificate authority and a server certificate for localhost and 127.0.0.1, made with openssl
+ * in `dir`; null when openssl is missing or fails.
+ */
+export function makeTestCertificates(dir: string): TlsFiles | null {
+  const run = (args: string[]) => spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' }).status === 0;
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  const ok =
+    run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=ascent-test-ca']) &&
+    run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']) &&
+    run([
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'server.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    ]);
+  return ok ? { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') } : null;
+}
+
 export class TestRedis {
   proc: ChildProcess | null = null;
   private constructor(
@@ -31,21 +67,46 @@ export class TestRedis {
     readonly dir: string,
     readonly password: string | null,
     readonly bind: string[],
+    readonly tls: TlsFiles | null,
   ) {}
 
   /** `bind`: the addresses to listen on (default 127.0.0.1 only); the port is free on 127.0.0.1. */
-  static async start(opts: { password?: string; bind?: string[] } = {}): Promise<TestRedis> {
-    const r = new TestRedis(await freePort(), mkdtempSync(join(tmpdir(), 'ascent-redis-')), opts.password ?? null, opts.bind ?? ['127.0.0.1']);
+  /** `tls`: serve TLS only (rediss://localhost:port) with this certificate. */
+  static async start(opts: { password?: string; bind?: string[]; tls?: TlsFiles } = {}): Promise<TestRedis> {
+    const r = new TestRedis(
+      await freePort(),
+      mkdtempSync(join(tmpdir(), 'ascent-redis-')),
+      opts.password ?? null,
+      opts.bind ?? ['127.0.0.1'],
+      opts.tls ?? null,
+    );
     await r.startProcess();
     return r;
   }
 
   get url(): string {
+    if (this.tls) return `rediss://${this.password ? `:${this.password}@` : ''}localhost:${this.port}`;
     return `redis://${this.password ? `:${this.password}@` : ''}${this.bind[0]}:${this.port}`;
   }
 
   async startProcess(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', ...this.bind, '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
+    const port = this.tls
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          this.tls.cert,
+          '--tls-key-file',
+          this.tls.key,
+          '--tls-ca-cert-file',
+          this.tls.ca,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(this.port)];
+    const args = [...port, '--bind', ...this.bind, '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''];
     if (this.password) args.push('--requirepass', this.password);
     const p = spawn(REDIS_SERVER!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = p;

@@ -6,7 +6,7 @@
  * so they all compute the same function as the library's greedy `act`.
  */
 import { MLP, type Activation } from '../nn/index.ts';
-import { CategoricalPolicy, GaussianPolicy, type Policy } from '../policies/index.ts';
+import { CategoricalPolicy, CnnPolicy, CnnValueFunction, GaussianPolicy, RecurrentActorCritic, SquashedGaussianActor, type Policy } from '../policies/index.ts';
 import { findObsNormalizer } from '../algos/common.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { Discrete } from '../envs/index.ts';
@@ -151,12 +151,12 @@ function mlpLayers(net: MLP): DenseLayer[] {
   }));
 }
 
-/** The tanh-squashed Gaussian actor of SAC and MBPO, recognised by its shape (its file may move). */
+/** The tanh-squashed Gaussian actor of SAC and MBPO, with the parts the exporters read. */
 function isSquashedActor(
   p: any,
 ): p is { net: MLP; actDim: number; obsDim: number; low: Float32Array; high: Float32Array; opts: { logStdMin: number; logStdMax: number } } {
   return (
-    p?.constructor?.name === 'SquashedGaussianActor' &&
+    p instanceof SquashedGaussianActor &&
     p.net instanceof MLP &&
     p.net.outFeatures === 2 * p.actDim &&
     p.low instanceof Float32Array &&
@@ -173,10 +173,10 @@ function cellWeights(cell: any): CellWeights {
     : { inFeatures: cell.inFeatures, wIh: copy(cell.wIh), wHh: copy(cell.wHh), bias: copy(cell.bIh), bHh: copy(cell.bHh) };
 }
 
-/** The recurrent actor-critic, recognised by its parts (its file belongs to the recurrent work). */
+/** The recurrent actor-critic with one LSTM or GRU cell kind for actor and critic. */
 function isRecurrent(p: any): boolean {
   return (
-    p?.constructor?.name === 'RecurrentActorCritic' &&
+    p instanceof RecurrentActorCritic &&
     p.piHead instanceof MLP &&
     p.vfHead instanceof MLP &&
     ['lstm', 'gru'].includes(p.actor?.kind) &&
@@ -218,7 +218,7 @@ export function describeNetwork(
   policy: Policy,
   format: string,
 ): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> & Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> & { encoder?: ConvEncoderSpec } {
-  if (policy?.constructor?.name === 'CnnPolicy') {
+  if (policy instanceof CnnPolicy) {
     const p = policy as any;
     const encoder = convEncoder(p.encoder);
     if (!encoder || !p.head) throw unsupported(`CnnPolicy (${p.encoder?.constructor?.name ?? 'unknown'} encoder)`, format);
@@ -304,7 +304,7 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
   let cnn: PolicyDescription['cnn'] = null;
   if (net.encoder) {
     // An image policy's value function has its own encoder (CnnValueFunction), or is left out.
-    const ve = a.value?.constructor?.name === 'CnnValueFunction' ? convEncoder(a.value.encoder) : null;
+    const ve = a.value instanceof CnnValueFunction ? convEncoder(a.value.encoder) : null;
     value = ve && a.value.head ? [linearLayer(a.value.head, 'identity')] : null;
     cnn = { policy: net.encoder, value: value ? ve : null };
   }

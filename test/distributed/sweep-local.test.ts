@@ -4,9 +4,9 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ascent, tempDir } from '../cli/helpers.ts';
+import { ascent, ascentAsync, tempDir } from '../cli/helpers.ts';
 import { verifyResult, type JobResult } from '../../src/distributed/run-job.ts';
 
 // REINFORCE, 2 learning rates x 1 seed, 512 steps: a few seconds each.
@@ -61,4 +61,51 @@ test('a sweep without --redis trains every job here, writes run directories and 
   const json = JSON.parse(ascent(['sweep', 'status', id, '--out', 'out', '--json'], cwd).stdout);
   assert.equal(json.results.length, 2);
   assert.equal(json.best.config, json.configurations[0].mean >= json.configurations[1].mean ? 0 : 1);
+});
+
+test('a local sweep stopped with Ctrl-C continues from its checkpoints when run again', { timeout: 120_000 }, async () => {
+  const cwd = tempDir('ascent-sweep-local-stop-');
+  // One long PPO job (2 epochs, 800 updates of 256 steps), checkpointed every 16 updates.
+  writeFileSync(
+    join(cwd, 'long.yaml'),
+    'algo: ppo\nenv: CartPole-v1\nsteps: 204800\nseeds: [2]\nset: { epochs: 2 }\nrun: { evalEvery: 0, evalEpisodes: 1, threshold: none, checkpointEvery: 4096 }\n',
+  );
+  const { child, done } = ascentAsync(['sweep', 'long.yaml', '--out', 'out'], cwd);
+  const jobDir = () => {
+    const [id] = readdirSync(join(cwd, 'out'));
+    return join(cwd, 'out', id, 'c0-s2');
+  };
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      const run = readdirSync(jobDir())[0];
+      if (existsSync(join(jobDir(), run, 'checkpoints', 'last.ascent'))) break;
+    } catch {
+      /* not there yet */
+    }
+  }
+  child.kill('SIGINT');
+  const stopped = await done;
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /c0-s2: interrupted at \d+ steps \(run the sweep again to continue\)/);
+  const run = join(jobDir(), readdirSync(jobDir())[0]);
+  const at = JSON.parse(readFileSync(join(run, 'status.json'), 'utf8'));
+  assert.equal(at.state, 'interrupted');
+  assert.ok(at.steps > 0 && at.steps < 204_800);
+  const again = ascent(['sweep', 'long.yaml', '--out', 'out'], cwd);
+  assert.equal(again.code, 0, again.stderr);
+  const res = JSON.parse(readFileSync(join(jobDir(), 'result.json'), 'utf8')) as JobResult;
+  assert.equal(res.resumed, 1);
+  assert.equal(res.steps, 204_800);
+  assert.equal(res.run.run, run.split('/').pop());
+  // One run directory: the resume continued it rather than starting over.
+  assert.deepEqual(readdirSync(jobDir()).sort(), [res.run.run, 'result.json']);
+  const rows = readFileSync(join(run, 'progress.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).steps as number);
+  assert.deepEqual(
+    rows,
+    Array.from({ length: 800 }, (_, i) => 256 * (i + 1)),
+  );
 });

@@ -18,7 +18,7 @@ import { loadEnvsFor } from './load-envs.ts';
 import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
 import { trainHelpKeys } from './train-help.ts';
-import { sweepCommand } from './sweep.ts';
+import { SWEEP_HELP, sweepCommand } from './sweep.ts';
 import { workerCommand } from './worker.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -159,7 +159,8 @@ Examples:
       .option('--jobs <n>', 'without --redis: jobs trained at once (default: the number of cores)', int('jobs', 1, 1024))
       .option('--out <dir>', 'parent of the sweep directory (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
       .option('--no-wait', 'with --redis: enqueue and return (print the sweep id)')
-      .option('--json', 'with status: machine-readable output'),
+      .option('--json', 'with status: machine-readable output')
+      .addHelpText('after', SWEEP_HELP),
   ).action(sweepCommand);
 
   redisOptions(

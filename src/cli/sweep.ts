@@ -23,6 +23,24 @@ export interface SweepFlags extends RedisFlags {
   json?: boolean;
 }
 
+/** `ascent sweep --help`: the file format by example. */
+export const SWEEP_HELP = `
+A sweep file (YAML; grid: every combination; random: 'search: random' and 'samples: N'):
+  algo: ppo
+  env: CartPole-v1
+  steps: 100000                  # environment steps of each run
+  seeds: 3                       # or a list: [0, 1, 2]
+  set: { numEnvs: 8 }            # settings of every run (like --set)
+  params:                        # swept settings (dotted keys)
+    lr: [1.0e-3, 3.0e-4]         # random search also takes {uniform|loguniform|int: [lo, hi]}, {categorical: [...]}
+  run: { evalEvery: 10000, evalEpisodes: 10, threshold: none, checkpointEvery: 5000 }
+
+Examples:
+  ascent sweep lr.yaml                                 every job on this machine's cores
+  ascent sweep lr.yaml --redis redis://:pw@host:6379   enqueue, wait, collect under runs/<sweep>/
+  ascent worker --redis redis://:pw@host:6379          on each machine that trains
+  ascent sweep status lr.yaml --redis redis://:pw@host:6379`;
+
 const say = (line: string) => void process.stderr.write(`${line}\n`);
 
 export async function sweepCommand(fileOrStatus: string, sweepArg: string | undefined, f: SweepFlags): Promise<void> {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { algorithmEntry, buildConfig, createAlgorithm } from '../../src/train/setup.ts';
 import { encodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { SWEEP_HELP } from '../../src/cli/sweep.ts';
 import { summarize, sweepId, statusText } from '../../src/distributed/sweep.ts';
 import type { StoredSweep } from '../../src/distributed/queue.ts';
 
@@ -264,4 +265,14 @@ test('files over the upload limit travel as their hash only: the result verifies
   assert.deepEqual(readdirSync(join(copy, 'checkpoints')), []);
   assert.throws(() => uploadLimit({ ASCENT_SWEEP_UPLOAD_MB: 'lots' }), /ASCENT_SWEEP_UPLOAD_MB must be a number of megabytes in 0\.\.384, got 'lots'/);
   assert.equal(uploadLimit({}), 64 * 1024 * 1024);
+});
+
+test("the sweep file in 'ascent sweep --help' is a valid sweep", () => {
+  const text = SWEEP_HELP.trim().split('\n\n')[0].split('\n').slice(1).join('\n');
+  const s = parseSweep(text, 'lr.yaml');
+  assert.deepEqual(
+    [s.algo, s.env, s.steps, s.seeds, s.params, s.set, s.run.threshold],
+    ['ppo', 'CartPole-v1', 100000, [0, 1, 2], { lr: [1e-3, 3e-4] }, { numEnvs: 8 }, 'none'],
+  );
+  assert.equal(sweepJobs(s).length, 6);
 });

@@ -146,12 +146,15 @@ export class SAC extends BaseAlgorithm<SacConfig> {
     const until = Math.min(c.totalSteps, this.envSteps + c.logInterval);
     let episodes = 0;
     const sums: Record<string, number> = {};
-    let n = 0;
+    let n = 0,
+      keys: string[] | null = null;
     do {
       episodes += this.envStep();
-      const log = this.trainStep();
+      const log = this.trainStep() as Record<string, number> | null;
       if (log) {
-        for (const [k, v] of Object.entries(log)) sums[k] = (sums[k] ?? 0) + v;
+        // The keys once per update() rather than an entries array per step (issue 12: per-step overhead).
+        keys ??= Object.keys(log);
+        for (const k of keys) sums[k] = (sums[k] ?? 0) + log[k];
         n++;
       }
     } while (this.envSteps < until);

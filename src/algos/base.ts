@@ -83,7 +83,8 @@ export function checkDivergence(algo: Pick<Algorithm, 'policy'> & Partial<Traine
 
 export interface BaseConfig {
   env: string;
-  frameStack: number;
+  /** Absent where the algorithm does not stack frames (recurrent-ppo): 1. */
+  frameStack?: number;
   totalSteps: number;
   normalizeObs?: boolean;
 }
@@ -226,10 +227,17 @@ export abstract class BaseAlgorithm<C extends { env: string; totalSteps: number 
   }
 }
 
+/** What OnPolicyAlgorithm needs of its collector (Collector, RecurrentCollector): steps and checkpoint state. */
+export interface OnPolicyCollector {
+  readonly steps: number;
+  getState(): unknown;
+  setState(state: any): void;
+}
+
 /** An on-policy algorithm: a Collector gathers each update's batch with the current policy. */
-export abstract class OnPolicyAlgorithm<C extends BaseConfig> extends BaseAlgorithm<C> {
+export abstract class OnPolicyAlgorithm<C extends BaseConfig, K extends OnPolicyCollector = Collector> extends BaseAlgorithm<C> {
   abstract override readonly env: SyncVectorEnv;
-  abstract readonly collector: Collector;
+  abstract readonly collector: K;
 
   get steps(): number {
     return this.collector.steps;

@@ -21,26 +21,16 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, mean, exp, sub } from '../tensor/index.ts';
-import { Adam, makeSchedule, type Schedule, type Module, type Optimizer } from '../nn/index.ts';
+import { Adam, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { ACTIVATIONS, envField, normalization } from '../config/fields.ts';
-import {
-  standardize,
-  makeTrainingEnvs,
-  episodeLogFields,
-  findObsNormalizer,
-  loadModule,
-  evaluate,
-  optimizerFromState,
-  optimizerToState,
-  type EvalResult,
-} from './common.ts';
-import { learnLoop, type LearnOptions } from './base.ts';
+import { standardize, makeTrainingEnvs, episodeLogFields, findObsNormalizer, evaluate, type EvalResult } from './common.ts';
+import { OnPolicyAlgorithm } from './base.ts';
 import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats, descend } from './ppo.ts';
-import type { Algorithm, AlgorithmState, UpdateLog } from './types.ts';
+import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
 export const RECURRENT_PPO_CONFIG = defineConfig(
@@ -100,22 +90,20 @@ export const RECURRENT_PPO_CONFIG = defineConfig(
 export type RecurrentPpoConfig = ConfigOf<typeof RECURRENT_PPO_CONFIG>;
 export const RECURRENT_PPO_DEFAULTS: RecurrentPpoConfig = RECURRENT_PPO_CONFIG.defaults;
 
-export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
+export class RecurrentPPO extends OnPolicyAlgorithm<RecurrentPpoConfig, RecurrentCollector> {
   readonly name = 'recurrent-ppo';
   readonly config: RecurrentPpoConfig;
   readonly env: SyncVectorEnv;
   readonly policy: RecurrentActorCritic;
   readonly collector: RecurrentCollector;
-  iteration = 0;
   private readonly opt: Adam;
   private readonly params: Tensor[];
   private readonly lrAt: Schedule;
   private readonly clipAt: Schedule;
   private readonly rng: Rng;
-  private start = performance.now();
-  private priorSeconds = 0;
 
   constructor(config: Overrides<RecurrentPpoConfig> = {}) {
+    super();
     const c = (this.config = RECURRENT_PPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
     this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
@@ -126,10 +114,6 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     this.opt = new Adam(this.params, { lr: c.lr, eps: 1e-5 });
     this.lrAt = makeSchedule(c.lrSchedule === 'constant' ? c.lr : { kind: c.lrSchedule, start: c.lr }, 'recurrent-ppo.lr');
     this.clipAt = makeSchedule(c.clipSchedule === 'constant' ? c.clipRange : { kind: 'linear', start: c.clipRange }, 'recurrent-ppo.clipRange');
-  }
-
-  get steps(): number {
-    return this.collector.steps;
   }
 
   update(): UpdateLog {
@@ -209,9 +193,7 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     this.iteration++;
     const u = Math.max(1, updates);
     return {
-      iteration: this.iteration,
-      steps: this.collector.steps,
-      seconds: this.seconds(),
+      ...this.counters(),
       ...episodeLogFields(ro, this.collector),
       policyLoss: policyLoss / u,
       valueLoss: vLossSum / u,
@@ -226,55 +208,23 @@ export class RecurrentPPO implements Algorithm<RecurrentPpoConfig> {
     };
   }
 
-  private seconds(): number {
-    return this.priorSeconds + (performance.now() - this.start) / 1000;
+  protected checkpointParts() {
+    return { modules: [this.policy], optimizers: [['opt', this.opt]] as [string, Adam][] };
   }
 
-  trainedModules(): Module[] {
-    return [this.policy];
+  protected override extraState() {
+    return { rng: this.rng.getState() };
   }
 
-  learn(opts: LearnOptions = {}): UpdateLog[] {
-    return learnLoop(this, this.config.totalSteps, opts);
+  protected override restoreExtra(m: Record<string, any>): void {
+    this.rng.setState(m.rng);
   }
 
-  evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
+  /** Evaluation carries the cells' state through each episode (evaluateRecurrent), observation statistics frozen. */
+  override evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
     const c = this.config;
     const norm = findObsNormalizer(this.env.envs[0]);
     return evaluateRecurrent(this.policy, c.env, { ...opts, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
-  }
-
-  getState(): AlgorithmState {
-    const o = optimizerToState('opt', this.opt);
-    return {
-      tensors: [...this.policy.namedParameters(), ...o.tensors],
-      meta: {
-        algo: this.name,
-        config: this.config,
-        iteration: this.iteration,
-        seconds: this.seconds(),
-        optimizers: { opt: o.meta },
-        collector: this.collector.getState(),
-        rng: this.rng.getState(),
-      },
-    };
-  }
-
-  setState(state: AlgorithmState): void {
-    const m = state.meta as Record<string, any>;
-    if (m.algo !== this.name) throw new Error(`checkpoint is for '${m.algo}', not '${this.name}'`);
-    const tensors = new Map(state.tensors);
-    loadModule(this.policy, tensors);
-    optimizerFromState('opt', this.opt as Optimizer & Adam, tensors, m.optimizers?.opt);
-    this.collector.setState(m.collector);
-    this.rng.setState(m.rng);
-    this.iteration = m.iteration;
-    this.priorSeconds = m.seconds;
-    this.start = performance.now();
-  }
-
-  close(): void {
-    this.env.close();
   }
 }
 

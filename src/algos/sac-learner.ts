@@ -16,6 +16,8 @@
  */
 import { Rng } from '../rng/index.ts';
 import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat } from '../tensor/index.ts';
+import { allocData, gradients, isGradEnabled, record, withGrad } from '../tensor/tensor.ts';
+import { sumAxis } from '../tensor/kernels.ts';
 import { Adam, Module, checkLoss, polyak, type Activation } from '../nn/index.ts';
 import { SquashedGaussianActor, TwinQ } from '../policies/actor-critic.ts';
 import type { ReplayBatch } from '../rollout/index.ts';
@@ -27,6 +29,63 @@ import type { ReplayBatch } from '../rollout/index.ts';
  */
 export function softTarget(reward: number, terminated: boolean, minQNext: number, nextLogProb: number, alpha: number, gamma: number): number {
   return reward + (terminated ? 0 : gamma * (minQNext - alpha * nextLogProb));
+}
+
+/** L_Q = 1/2 (mean((q1 - y)^2) + mean((q2 - y)^2)) from the elementwise ops (the reference twinCriticLoss matches). */
+export function twinCriticLossOps(q1: Tensor, q2: Tensor, y: Tensor): Tensor {
+  return mul(add(mean(square(sub(q1, y))), mean(square(sub(q2, y)))), 0.5);
+}
+
+/**
+ * twinCriticLossOps as one op on the tape (issue 12: at batch 100 its ten ops and their backward
+ * closures were per-step overhead). Bit for bit the same float32 arithmetic in the same order:
+ * forward mean = sum (sumAxis) * f32(1/B), backward dL/dq_i = f32(f32(f32(g/2) f32(1/B)) * 2 (q_i - y)).
+ * q1, q2, y are [B, 1]; d1, d2 are caller-owned scratch of B floats. A backward that must itself
+ * be differentiated (createGraph) differentiates twinCriticLossOps instead.
+ */
+export function twinCriticLoss(q1: Tensor, q2: Tensor, y: Tensor, d1: Float32Array, d2: Float32Array): Tensor {
+  const B = q1.size;
+  const a = q1.data,
+    b = q2.data,
+    t = y.data;
+  if (
+    !(a instanceof Float32Array && b instanceof Float32Array && t instanceof Float32Array) ||
+    q2.size !== B ||
+    y.size !== B ||
+    d1.length < B ||
+    d2.length < B
+  ) {
+    return twinCriticLossOps(q1, q2, y);
+  }
+  const s = allocData('float32', 2, false) as Float32Array;
+  for (let i = 0; i < B; i++) {
+    d1[i] = a[i] - t[i];
+    d2[i] = b[i] - t[i];
+  }
+  // The squares are summed by the same sumAxis as sum() over a [B, 1] tensor.
+  const sq = allocData('float32', 2 * B, false) as Float32Array;
+  for (let i = 0; i < B; i++) {
+    sq[i] = d1[i] * d1[i];
+    sq[B + i] = d2[i] * d2[i];
+  }
+  sumAxis(sq.subarray(0, B), s.subarray(0, 1), 1, B, 1);
+  sumAxis(sq.subarray(B), s.subarray(1), 1, B, 1);
+  const f = Math.fround,
+    invB = f(1 / B);
+  const out = allocData('float32', 1, false) as Float32Array;
+  out[0] = f(f(f(s[0] * invB) + f(s[1] * invB)) * 0.5);
+  return record('twinCriticLoss', new Tensor(out, []), [q1, q2], (g) => {
+    if (isGradEnabled() || !(g.data instanceof Float32Array)) {
+      const createGraph = isGradEnabled();
+      return withGrad(() => gradients(twinCriticLossOps(q1, q2, y), [q1, q2], { seed: g, createGraph, allowUnused: true }));
+    }
+    const c = f(f(g.data[0] * 0.5) * invB);
+    const g1 = q1.requiresGrad ? (allocData('float32', B, false) as Float32Array) : null,
+      g2 = q2.requiresGrad ? (allocData('float32', B, false) as Float32Array) : null;
+    if (g1) for (let i = 0; i < B; i++) g1[i] = c * f(2 * d1[i]);
+    if (g2) for (let i = 0; i < B; i++) g2[i] = c * f(2 * d2[i]);
+    return [g1 && new Tensor(g1, q1.shape), g2 && new Tensor(g2, q2.shape)];
+  });
 }
 
 export interface SacCoreConfig {
@@ -76,6 +135,8 @@ export class SacLearner {
   private nextAct = new Float32Array(0);
   private nextLogp = new Float32Array(0);
   private y = new Float32Array(0);
+  private d1 = new Float32Array(0);
+  private d2 = new Float32Array(0);
 
   constructor(
     readonly obsDim: number,
@@ -116,6 +177,8 @@ export class SacLearner {
     this.nextAct = new Float32Array(B * this.actDim);
     this.nextLogp = new Float32Array(B);
     this.y = new Float32Array(B);
+    this.d1 = new Float32Array(B);
+    this.d2 = new Float32Array(B);
   }
 
   /** [s, a] rows into this.sa. */
@@ -190,7 +253,7 @@ export class SacLearner {
     const yT = new Tensor(y, [B, 1]);
     const q1 = this.critic.q1.forward(sa),
       q2 = this.critic.q2.forward(sa);
-    const criticLoss = mul(add(mean(square(sub(q1, yT))), mean(square(sub(q2, yT)))), 0.5);
+    const criticLoss = twinCriticLoss(q1, q2, yT, this.d1, this.d2);
     checkLoss(criticLoss, 'sac critic loss', this.gradSteps);
     this.criticOpt.step(grad(criticLoss, this.criticParams));
     let qMean = 0;

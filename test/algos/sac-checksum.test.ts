@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SAC } from '../../src/algos/sac.ts';
+import { twinCriticLoss, twinCriticLossOps } from '../../src/algos/sac-learner.ts';
+import { Tensor, grad, sum } from '../../src/tensor/index.ts';
+import { Rng } from '../../src/rng/index.ts';
 
 /**
  * A short SAC run's (at RLtools' Pendulum sizes: 64x64, batch 100) final parameters, hashed bit for bit (issue 12): speed work on the SAC learner,
@@ -22,4 +25,33 @@ export function sacParamsHash(): string {
 
 test('SAC: a 300-step run ends on the pinned parameters, bit for bit', () => {
   assert.equal(sacParamsHash(), 'db98477f649df42a4567139f78e220dcaa254d5d60f9d678dfbc2ead6feb4dd6');
+});
+
+test('twinCriticLoss: value and gradients bit for bit those of the elementwise ops (B = 1, 3, 100)', () => {
+  for (const B of [1, 3, 100]) {
+    const rng = new Rng(B);
+    const q1 = Tensor.param(
+        Float32Array.from({ length: B }, () => rng.normal() * 10),
+        [B, 1],
+      ),
+      q2 = Tensor.param(
+        Float32Array.from({ length: B }, () => rng.normal() * 10),
+        [B, 1],
+      ),
+      y = new Tensor(
+        Float32Array.from({ length: B }, () => rng.normal() * 10),
+        [B, 1],
+      );
+    const ref = twinCriticLossOps(q1, q2, y),
+      fused = twinCriticLoss(q1, q2, y, new Float32Array(B), new Float32Array(B));
+    assert.equal(fused.data[0], ref.data[0]);
+    const [r1, r2] = grad(ref, [q1, q2]),
+      [f1, f2] = grad(fused, [q1, q2]);
+    assert.deepEqual(Array.from(f1.data), Array.from(r1.data));
+    assert.deepEqual(Array.from(f2.data), Array.from(r2.data));
+    // Differentiated twice (createGraph): d/dq1 of sum(dL/dq1) = 1/B per element.
+    const [h1] = grad(fused, [q1], { createGraph: true });
+    const [hh] = grad(sum(h1), [q1]);
+    assert.ok(Array.from(hh.data).every((v) => Math.abs(v - 1 / B) < 1e-6));
+  }
 });

@@ -88,6 +88,62 @@ export function twinCriticLoss(q1: Tensor, q2: Tensor, y: Tensor, d1: Float32Arr
   });
 }
 
+/** L_pi = mean(alpha log pi - min(q1, q2)) from the elementwise ops (the reference sacActorLoss matches). */
+export function sacActorLossOps(logProb: Tensor, q1: Tensor, q2: Tensor, alpha: number): Tensor {
+  return mean(sub(mul(logProb, alpha), reshape(minimum(q1, q2), [logProb.size])));
+}
+
+/**
+ * sacActorLossOps as one op on the tape (issue 12: six small ops per step), bit for bit: alpha is
+ * rounded to float32 as the ops lift it, the minimum takes q1 at ties and NaN from either, the sum
+ * runs through the same sumAxis, and the gradients are the ops' products, signed zeros included.
+ * logProb is [B], q1 and q2 [B, 1]; mask is caller-owned scratch of B floats.
+ */
+export function sacActorLoss(logProb: Tensor, q1: Tensor, q2: Tensor, alpha: number, e: Float32Array, mask: Float32Array): Tensor {
+  const B = logProb.size;
+  const lp = logProb.data,
+    a = q1.data,
+    b = q2.data;
+  if (
+    !(lp instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array) ||
+    q1.size !== B ||
+    q2.size !== B ||
+    e.length < B ||
+    mask.length < B
+  ) {
+    return sacActorLossOps(logProb, q1, q2, alpha);
+  }
+  const f = Math.fround,
+    A = f(alpha),
+    invB = f(1 / B);
+  for (let i = 0; i < B; i++) {
+    const x = a[i],
+      y = b[i];
+    // minimum's value and pickFirst's mask (1 where q1 was taken, NaN where either is NaN).
+    mask[i] = x !== x || y !== y ? NaN : x <= y ? 1 : 0;
+    e[i] = f(lp[i] * A) - (x <= y || x !== x ? x : y);
+  }
+  const s = allocData('float32', 1, false) as Float32Array;
+  sumAxis(e.subarray(0, B), s, 1, B, 1);
+  const out = allocData('float32', 1, false) as Float32Array;
+  out[0] = s[0] * invB;
+  return record('sacActorLoss', new Tensor(out, []), [logProb, q1, q2], (g) => {
+    if (isGradEnabled() || !(g.data instanceof Float32Array)) {
+      const createGraph = isGradEnabled();
+      return withGrad(() => gradients(sacActorLossOps(logProb, q1, q2, alpha), [logProb, q1, q2], { seed: g, createGraph, allowUnused: true }));
+    }
+    const gm = f(g.data[0] * invB),
+      nq = -gm;
+    const gl = logProb.requiresGrad ? (allocData('float32', B, false) as Float32Array) : null,
+      g1 = q1.requiresGrad ? (allocData('float32', B, false) as Float32Array) : null,
+      g2 = q2.requiresGrad ? (allocData('float32', B, false) as Float32Array) : null;
+    if (gl) gl.fill(gm * A);
+    if (g1) for (let i = 0; i < B; i++) g1[i] = nq * mask[i];
+    if (g2) for (let i = 0; i < B; i++) g2[i] = nq * (1 - mask[i]);
+    return [gl && new Tensor(gl, logProb.shape), g1 && new Tensor(g1, q1.shape), g2 && new Tensor(g2, q2.shape)];
+  });
+}
+
 export interface SacCoreConfig {
   gamma: number;
   tau: number;
@@ -265,8 +321,8 @@ export class SacLearner {
     let actorLoss: Tensor;
     try {
       const saPi = concat([obsT, action], 1);
-      const qPi = minimum(this.critic.q1.forward(saPi), this.critic.q2.forward(saPi));
-      actorLoss = mean(sub(mul(logProb, alpha), reshape(qPi, [B])));
+      // d1 and d2 are free again (the critic loss's backward has run): the actor loss's scratch.
+      actorLoss = sacActorLoss(logProb, this.critic.q1.forward(saPi), this.critic.q2.forward(saPi), alpha, this.d1, this.d2);
       checkLoss(actorLoss, 'sac actor loss', this.gradSteps);
       this.actorOpt.step(grad(actorLoss, this.actorParams));
     } finally {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SAC } from '../../src/algos/sac.ts';
-import { twinCriticLoss, twinCriticLossOps } from '../../src/algos/sac-learner.ts';
+import { sacActorLoss, sacActorLossOps, twinCriticLoss, twinCriticLossOps } from '../../src/algos/sac-learner.ts';
 import { Tensor, grad, sum } from '../../src/tensor/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 
@@ -53,5 +53,35 @@ test('twinCriticLoss: value and gradients bit for bit those of the elementwise o
     const [h1] = grad(fused, [q1], { createGraph: true });
     const [hh] = grad(sum(h1), [q1]);
     assert.ok(Array.from(hh.data).every((v) => Math.abs(v - 1 / B) < 1e-6));
+  }
+});
+
+test('sacActorLoss: value and gradients bit for bit those of the elementwise ops, ties and signed zeros included', () => {
+  const same = (x: ArrayLike<number>, y: ArrayLike<number>) =>
+    assert.ok(
+      Array.from(x).every((v, i) => Object.is(v, y[i])),
+      `${Array.from(x)} vs ${Array.from(y)}`,
+    );
+  for (const B of [1, 3, 100]) {
+    const rng = new Rng(10 + B);
+    const lp = Tensor.param(
+        Float32Array.from({ length: B }, () => rng.normal() * 3),
+        [B],
+      ),
+      q1 = Tensor.param(
+        Float32Array.from({ length: B }, () => rng.normal() * 10),
+        [B, 1],
+      ),
+      q2 = Tensor.param(
+        Float32Array.from({ length: B }, (_, i) => (i % 3 === 0 ? q1.data[i] : rng.normal() * 10)),
+        [B, 1],
+      );
+    const alpha = 0.1 + rng.uniform(0, 1);
+    const ref = sacActorLossOps(lp, q1, q2, alpha),
+      fused = sacActorLoss(lp, q1, q2, alpha, new Float32Array(B), new Float32Array(B));
+    assert.equal(fused.data[0], ref.data[0]);
+    const r = grad(ref, [lp, q1, q2]),
+      fg = grad(fused, [lp, q1, q2]);
+    for (let k = 0; k < 3; k++) same(fg[k].data, r[k].data);
   }
 });

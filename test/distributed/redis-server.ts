@@ -4,7 +4,8 @@
  * directory, and an optional password. Skips (returns null) when Debian's redis-server is absent.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,4 +143,21 @@ export class TestRedis {
     await this.stopProcess();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * SIGSTOP the process training in `run` (its train.lock names it) and return its pid; the run must
+ * still be going (a run that already finished would make the test prove nothing).
+ */
+export function freezeRun(run: string): number {
+  let pid: number;
+  try {
+    pid = JSON.parse(readFileSync(join(run, 'train.lock'), 'utf8')).pid;
+  } catch {
+    throw new Error(`${run} has no train.lock: the job finished before the test could stop it mid-way`);
+  }
+  process.kill(pid, 'SIGSTOP');
+  const st = JSON.parse(readFileSync(join(run, 'status.json'), 'utf8'));
+  assert.equal(st.state, 'running', `${run} finished before the test could stop it mid-way`);
+  return pid;
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { BIN, tempDir, userEnv } from '../cli/helpers.ts';
-import { SKIP_REDIS, TestRedis } from './redis-server.ts';
+import { freezeRun, SKIP_REDIS, TestRedis } from './redis-server.ts';
 import { jobId, key, PREFIX, QUEUE, type StoredSweep } from '../../src/distributed/queue.ts';
 import { verifyResult, type JobResult } from '../../src/distributed/run-job.ts';
 import { runLiveness } from '../../src/train/node/lock.ts';
@@ -21,16 +21,17 @@ import { trainArgs } from '../../src/distributed/sweep-file.ts';
 
 // 3 seeds x 2 learning rates; PPO's CartPole preset (8 envs x 32 steps = 256 steps per update) with 2 epochs to keep it short
 // (a job trains for a second or two; the ~4 s start of `ascent train` from TypeScript sources dominates).
+// The test freezes the job it kills, so how fast it trains does not decide where the kill lands.
 const SWEEP = `
 name: lr
 algo: ppo
 env: CartPole-v1
-steps: 6144
+steps: 12288
 seeds: 3
 set: { epochs: 2 }
 params:
   lr: [1.0e-3, 3.0e-4]
-run: { evalEvery: 3072, evalEpisodes: 2, threshold: none, checkpointEvery: 512 }
+run: { evalEvery: 6144, evalEpisodes: 2, threshold: none, checkpointEvery: 1024 }
 `;
 
 interface Proc {
@@ -85,18 +86,12 @@ test('a sweep on Redis with 2 workers finishes every job through a SIGKILLed wor
   const killedKey = await until('worker A to start a job', () => /\/(c\d-s\d): starting/.exec(a.out())?.[1]);
   const sweepId = /(lr-[0-9a-f]{8})\//.exec(a.out())![1];
   const ckSteps = await until('a checkpoint upload', async () => Number((await db.hget(key.ckptSteps(sweepId), killedKey)) ?? 0), 60_000);
-  // ... while it trains on (at most half done), so the kill lands mid-job.
+  // Freeze its `ascent train` child (pid from the run's train.lock) so that the kill lands mid-job however fast it trains.
   const aJob = join(cwd, 'host-a', sweepId, killedKey);
-  await until('worker A mid-job', () => {
-    try {
-      const st = JSON.parse(readFileSync(join(runIn(aJob), 'status.json'), 'utf8'));
-      return st.state === 'running' && st.steps <= 3072;
-    } catch {
-      return false;
-    }
-  });
+  const child = freezeRun(runIn(aJob));
   a.child.kill('SIGKILL');
   await a.exited;
+  process.kill(child, 'SIGCONT');
   // Its `ascent train` child sees the closed pipe, saves a checkpoint and exits: no orphan keeps training.
   await until('the orphaned child to exit', () => readdirSync(aJob).every((d) => runLiveness(join(aJob, d)).live !== true), 20_000);
   const orphanRun = runIn(aJob);
@@ -121,7 +116,7 @@ test('a sweep on Redis with 2 workers finishes every job through a SIGKILLed wor
   const results = Object.values(raw).map((s) => JSON.parse(s) as JobResult);
   for (const r of results) {
     verifyResult(r);
-    assert.equal(r.steps, 6144);
+    assert.equal(r.steps, 12288);
     assert.ok(r.final && Number.isFinite(r.final.mean));
     const collected = join(cwd, 'collected', sweepId, r.key, r.run.run);
     for (const [f, { data }] of Object.entries(r.run.files)) assert.deepEqual(readFileSync(join(collected, f)), Buffer.from(data!, 'base64'), f);
@@ -133,7 +128,7 @@ test('a sweep on Redis with 2 workers finishes every job through a SIGKILLed wor
   // evaluation are those of the same run trained without interruption.
   const killed = results.find((r) => r.key === killedKey)!;
   assert.equal(killed.resumed, 1);
-  assert.ok(ckSteps >= 512);
+  assert.ok(ckSteps >= 1024);
   const sweep = JSON.parse(readFileSync(join(cwd, 'collected', sweepId, 'sweep.json'), 'utf8')) as StoredSweep;
   assert.deepEqual(sweep, JSON.parse((await db.get(key.sweep(sweepId)))!));
   const job = sweep.jobs.find((j) => j.key === killedKey)!;

@@ -6,14 +6,18 @@
  * greedy evaluation to show that the policy learned.
  *
  *   node --import tsx bench/learning/rltools-pendulum.ts [--algo sac|ppo] [--src <dir>] [--seeds 0,1] [--out <json>]
+ *   node --import tsx bench/learning/rltools-pendulum.ts --ab <old src dir> [--rounds 3] [--algo ...] [--seeds ...] [--out <json>]
  *
  * `--src` loads the algorithm from another checkout's src/ (e.g. a `git worktree` of an older
- * commit), so old and new run side by side on the same machine and load.
+ * commit), so old and new run side by side on the same machine and load. `--ab` alternates old
+ * (that dir) and new (--src or this checkout) in child processes, one seed at a time, and reports
+ * new/old CPU ratios per pair (load drifts; adjacent pairs see about the same).
  */
-import { cpus, loadavg } from 'node:os';
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { spawnSync } from 'node:child_process';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -51,6 +55,50 @@ export const RLTOOLS_PPO_PENDULUM = {
 };
 
 const config = algoName === 'sac' ? RLTOOLS_SAC_PENDULUM : RLTOOLS_PPO_PENDULUM;
+const abOld = arg('--ab');
+if (abOld !== undefined) {
+  const rounds = Number(arg('--rounds') ?? '2');
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: expected a positive integer, got ${arg('--rounds')}`);
+  const runs: Record<'old' | 'new', unknown[]> = { old: [], new: [] },
+    ratios: number[] = [];
+  const one = (dir: string, seed: number) => {
+    const tmp = join(tmpdir(), `rltools-ab-${process.pid}.json`);
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', new URL(import.meta.url).pathname, '--algo', algoName, '--src', dir, '--seeds', String(seed), '--out', tmp],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    if (r.status !== 0) throw new Error(`--ab: the run of ${dir} seed ${seed} exited with ${r.status}`);
+    return JSON.parse(readFileSync(tmp, 'utf8')).rows[0];
+  };
+  for (let k = 0; k < rounds; k++) {
+    for (const seed of seeds) {
+      const o = one(resolve(abOld), seed),
+        n = one(src, seed);
+      runs.old.push(o);
+      runs.new.push(n);
+      ratios.push(n.cpuSeconds / o.cpuSeconds);
+      console.log(JSON.stringify({ round: k, seed, old: o.cpuSeconds, new: n.cpuSeconds, ratio: ratios.at(-1), evalOld: o.evalMean, evalNew: n.evalMean }));
+    }
+  }
+  const result = {
+    bench: `${algoName} on Pendulum-v1, RLtools' setting, old and new alternated`,
+    old: resolve(abOld),
+    new: src,
+    config,
+    runs,
+    ratios,
+    meanRatio: ratios.reduce((a, b) => a + b, 0) / ratios.length,
+    machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+    date: new Date().toISOString(),
+    command: `node --import tsx bench/learning/rltools-pendulum.ts ${process.argv.slice(2).join(' ')}`,
+  };
+  console.log(`mean new/old CPU ratio ${result.meanRatio.toFixed(3)}`);
+  if (out) writeFileSync(out, JSON.stringify(result, null, 1) + '\n');
+  process.exit(0);
+}
 const Algo = algoName === 'sac' ? (await import(pathToFileURL(`${src}/algos/sac.ts`).href)).SAC : (await import(pathToFileURL(`${src}/algos/ppo.ts`).href)).PPO;
 const rows = [];
 for (const seed of seeds) {

@@ -21,41 +21,30 @@ import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square,
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../policies/index.ts';
 import { Collector, gae, standardize } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
+import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
+import { envField, frameStack, mlpPolicy, normalization, ppoFields } from '../config/fields.ts';
 import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
+
+const PPO_FIELDS = ppoFields('SB3', 2048);
 
 export const PPO_CONFIG = defineConfig(
   'ppo',
   {
     env: envField('CartPole-v1'),
     seed: seed(),
-    numEnvs: int(1, 'environments stepped together', { source: 'SB3 n_envs' }),
-    nSteps: int(2048, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3 n_steps' }),
+    ...PPO_FIELDS.rollout,
     batchSize: int(64, 'minibatch size (at most nSteps * numEnvs)', { source: 'SB3 batch_size' }),
-    epochs: int(10, 'passes over the batch per update', { source: 'SB3 n_epochs' }),
-    gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3' }),
-    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3, GAE paper' }),
+    ...PPO_FIELDS.epochsAndGae,
     objective: choice(['clip', 'adaptiveKl'], 'clip', "'clip': the clipped surrogate (5); 'adaptiveKl': the KL-penalised surrogate (5')", {
       source: 'PPO paper, sections 3 and 4',
     }),
-    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'PPO paper, SB3' }),
-    clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps", { source: 'SB3 / RL Zoo' }),
-    clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', {
-      source: 'SB3 clip_range_vf (None)',
-    }),
+    ...PPO_FIELDS.clip,
     klTarget: num(0.01, 'adaptiveKl: d_targ, the KL each update aims at', 'positive', { source: 'PPO paper, section 4' }),
     klBetaInit: num(1, "adaptiveKl: β's initial value", 'nonNegative', { source: 'PPO paper, section 4' }),
-    entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3 ent_coef' }),
-    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3 vf_coef' }),
-    maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3' }),
-    lr: num(3e-4, "Adam's step size (ε 1e-5 as SB3 and CleanRL)", 'nonNegative', { source: 'SB3' }),
-    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done', { source: 'SB3' }),
-    targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3 target_kl (None)' }),
-    normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3' }),
+    ...PPO_FIELDS.step,
     ...normalization(),
     frameStack: frameStack(),
     policy: group(

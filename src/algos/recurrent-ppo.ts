@@ -25,36 +25,31 @@ import { Adam, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
 import { RecurrentCollector } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
-import { defineConfig, int, num, seed, steps, bool, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { ACTIVATIONS, envField, normalization } from '../config/fields.ts';
+import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
+import { ACTIVATIONS, envField, normalization, ppoFields } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, episodeLogFields, findObsNormalizer, evaluate, type EvalResult } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats, descend } from './ppo.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 
+/**
+ * SB3-contrib's RecurrentPPO has PPO's parameters with the same defaults (but n_steps). What still
+ * looks like PPO_CONFIG below (name, env, seed) is every schema's header, with this algorithm's values.
+ */
+const PPO_FIELDS = ppoFields('SB3-contrib', 128);
+
 export const RECURRENT_PPO_CONFIG = defineConfig(
   'recurrent-ppo',
   {
     env: envField('CartPoleMaskedVelocity-v1'),
     seed: seed(),
-    numEnvs: int(1, 'environments stepped together', { source: 'SB3-contrib' }),
-    nSteps: int(128, 'steps per env per update; the batch is nSteps * numEnvs', { source: 'SB3-contrib RecurrentPPO n_steps' }),
+    ...PPO_FIELDS.rollout,
     seqLen: int(128, 'steps per sequence (the BPTT truncation); must divide nSteps'),
     batchSize: int(128, 'steps per minibatch; a multiple of seqLen, at most nSteps * numEnvs', { source: 'SB3-contrib batch_size' }),
-    epochs: int(10, 'passes over the batch per update', { source: 'SB3-contrib n_epochs' }),
-    gamma: num(0.99, 'discount γ', 'unit', { source: 'SB3-contrib' }),
-    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: 'SB3-contrib' }),
-    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: 'SB3-contrib' }),
-    clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps"),
-    clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', { source: 'SB3-contrib (None)' }),
-    entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: 'SB3-contrib' }),
-    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: 'SB3-contrib' }),
-    maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: 'SB3-contrib' }),
-    lr: num(3e-4, "Adam's step size", 'nonNegative', { source: 'SB3-contrib' }),
-    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done'),
-    targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: 'SB3-contrib (None)' }),
-    normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: 'SB3-contrib' }),
+    ...PPO_FIELDS.epochsAndGae,
+    ...PPO_FIELDS.clip,
+    ...PPO_FIELDS.step,
     ...normalization(),
     policy: group(
       {

@@ -32,6 +32,40 @@ export const normalization = () => ({
   normalizeReward: bool(false, 'scale rewards by the running std of the discounted return', { source: "CleanRL's continuous-control PPO" }),
 });
 
+/**
+ * PPO's settings that ppo and recurrent-ppo share: GAE, the clipped surrogate, the loss weights and
+ * the optimiser step. `lib` names where the defaults come from: SB3's PPO, or SB3-contrib's
+ * RecurrentPPO, which has the same parameters and defaults (but nSteps). In parts so that each schema
+ * keeps its own key order (ppo puts `objective` and the KL penalty's keys between them).
+ */
+export const ppoFields = (lib: 'SB3' | 'SB3-contrib', nSteps: number) => ({
+  rollout: {
+    numEnvs: int(1, 'environments stepped together', { source: `${lib} n_envs` }),
+    nSteps: int(nSteps, 'steps per env per update; the batch is nSteps * numEnvs', { source: `${lib} n_steps` }),
+  },
+  epochsAndGae: {
+    epochs: int(10, 'passes over the batch per update', { source: `${lib} n_epochs` }),
+    gamma: num(0.99, 'discount γ', 'unit', { source: lib }),
+    gaeLambda: num(0.95, 'GAE λ', 'unit', { source: `${lib}, GAE paper` }),
+  },
+  clip: {
+    clipRange: num(0.2, 'ε, the clip range of the probability ratio', 'positive', { source: `PPO paper, ${lib}` }),
+    clipSchedule: choice(['constant', 'linear'], 'constant', "'linear': ε decays to 0 over totalSteps", { source: `${lib} / RL Zoo` }),
+    clipRangeVf: num(0, 'ε_V: clip the value update around the old values by this much; 0 = unclipped', 'nonNegative', {
+      source: `${lib} clip_range_vf (None)`,
+    }),
+  },
+  step: {
+    entCoef: num(0, 'c_H, the entropy bonus coefficient', 'nonNegative', { source: `${lib} ent_coef` }),
+    vfCoef: num(0.5, 'c_V, the value loss coefficient', 'nonNegative', { source: `${lib} vf_coef` }),
+    maxGradNorm: num(0.5, 'global gradient-norm clip', 'nonNegative', { source: lib }),
+    lr: num(3e-4, "Adam's step size (ε 1e-5 as SB3 and CleanRL)", 'nonNegative', { source: lib }),
+    lrSchedule: choice(['constant', 'linear', 'cosine'], 'constant', 'lr over the fraction of totalSteps done', { source: lib }),
+    targetKl: num(0, 'stop the epochs once the approximate KL exceeds 1.5 * targetKl; 0 = never', 'nonNegative', { source: `${lib} target_kl (None)` }),
+    normalizeAdvantages: bool(true, 'standardise the advantages per minibatch', { source: lib }),
+  },
+});
+
 /** The probabilistic ensemble (src/models/ensemble.ts) of the model-based algorithms; `def` replaces some of its defaults. */
 export const ensembleGroup = (def: Partial<EnsembleOptions> = {}, source = 'PETS / MBPO (Chua et al. 2018; Janner et al. 2019)') => {
   const d = { ...ENSEMBLE_DEFAULTS, ...def };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Tensor } from '../../src/tensor/index.ts';
-import { RecurrentPPO } from '../../src/algos/recurrent-ppo.ts';
+import { RecurrentPPO, RECURRENT_PPO_DEFAULTS } from '../../src/algos/recurrent-ppo.ts';
 
 /**
  * A checkpoint written by RecurrentPPO before it moved onto OnPolicyAlgorithm (commit 9bef1fa's
@@ -40,4 +40,31 @@ test("getState() writes the same tensor names, shapes and meta keys as the fixtu
   );
   assert.deepEqual(Object.keys(s.meta), Object.keys(fixture.state.meta));
   algo.close();
+});
+
+test("the defaults are SB3-contrib RecurrentPPO's (PPO's settings come from config/fields.ts's ppoFields)", () => {
+  const { policy, env, seed, totalSteps, ...rest } = RECURRENT_PPO_DEFAULTS;
+  assert.deepEqual(rest, {
+    numEnvs: 1,
+    nSteps: 128,
+    seqLen: 128,
+    batchSize: 128,
+    epochs: 10,
+    gamma: 0.99,
+    gaeLambda: 0.95,
+    clipRange: 0.2,
+    clipSchedule: 'constant',
+    clipRangeVf: 0,
+    entCoef: 0,
+    vfCoef: 0.5,
+    maxGradNorm: 0.5,
+    lr: 3e-4,
+    lrSchedule: 'constant',
+    targetKl: 0,
+    normalizeAdvantages: true,
+    normalizeObs: false,
+    normalizeReward: false,
+  });
+  assert.deepEqual(Object.keys(RECURRENT_PPO_DEFAULTS).slice(0, 6), ['env', 'seed', 'numEnvs', 'nSteps', 'seqLen', 'batchSize']);
+  assert.deepEqual([env, seed, totalSteps, policy.cell, policy.hiddenSize], ['CartPoleMaskedVelocity-v1', 0, 100_000, 'lstm', 64]);
 });

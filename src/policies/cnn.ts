@@ -134,31 +134,34 @@ function view(obs: Tensor, shape: [number, number, number]): Tensor {
   return reshape(obs, [obs.shape[0], ...shape]);
 }
 
-/** pi(a | image): categorical (Discrete) or diagonal Gaussian (Box) head on a CNN encoder. */
-export class CnnPolicy extends Module implements Policy {
+/**
+ * pi(a | obs): a categorical (Discrete) or diagonal Gaussian (Box) linear head (gain 0.01) on an
+ * encoder's features. CnnPolicy and MultiInputPolicy differ only in their encoder and in how the
+ * flat observation rows reach it (`encode`).
+ */
+abstract class EncoderPolicy<E extends Module & { readonly features: number }> extends Module implements Policy {
   readonly kind: 'categorical' | 'gaussian';
-  readonly obsDim: number;
   readonly actDim: number;
-  readonly encoder: CnnEncoder;
   readonly head: Linear;
   readonly logStd: Tensor | null;
   constructor(
-    readonly imageShape: [number, number, number],
+    readonly encoder: E,
+    readonly obsDim: number,
     action: { discrete: number } | { continuous: number },
     rng: Rng,
-    opts: CnnOptions = {},
+    logStdInit = 0,
   ) {
     super();
-    this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
-    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng);
     const out = 'discrete' in action ? action.discrete : action.continuous;
     this.kind = 'discrete' in action ? 'categorical' : 'gaussian';
     this.actDim = 'discrete' in action ? 1 : action.continuous;
-    this.head = new Linear(this.encoder.features, out, rng, { gain: 0.01 });
-    this.logStd = this.kind === 'gaussian' ? Tensor.param(new Float32Array(out).fill(opts.logStdInit ?? 0), [out], 'logStd') : null;
+    this.head = new Linear(encoder.features, out, rng, { gain: 0.01 });
+    this.logStd = this.kind === 'gaussian' ? Tensor.param(new Float32Array(out).fill(logStdInit), [out], 'logStd') : null;
   }
+  /** The encoder's features of flat observation rows [B, obsDim]. */
+  protected abstract encode(obs: Tensor): Tensor;
   distribution(obs: Tensor): Distribution {
-    const out = this.head.forward(this.encoder.forward(view(obs, this.imageShape)));
+    const out = this.head.forward(this.encode(obs));
     return this.kind === 'categorical' ? new Categorical(out) : new DiagGaussian(out, reshape(this.logStd!, [1, this.actDim]));
   }
   act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
@@ -177,23 +180,20 @@ export class CnnPolicy extends Module implements Policy {
   }
 }
 
-/** V(image): its own CNN encoder and a linear head (output gain 1). */
-export class CnnValueFunction extends Module {
-  readonly obsDim: number;
-  readonly encoder: CnnEncoder;
+/** V(obs): a linear head (output gain 1) on an encoder of its own; CnnValueFunction and MultiInputValueFunction. */
+abstract class EncoderValueFunction<E extends Module & { readonly features: number }> extends Module {
   readonly head: Linear;
   constructor(
-    readonly imageShape: [number, number, number],
+    readonly encoder: E,
+    readonly obsDim: number,
     rng: Rng,
-    opts: CnnOptions = {},
   ) {
     super();
-    this.obsDim = imageShape[0] * imageShape[1] * imageShape[2];
-    this.encoder = new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng);
-    this.head = new Linear(this.encoder.features, 1, rng, { gain: 1 });
+    this.head = new Linear(encoder.features, 1, rng, { gain: 1 });
   }
+  protected abstract encode(obs: Tensor): Tensor;
   forward(obs: Tensor): Tensor {
-    return reshape(this.head.forward(this.encoder.forward(view(obs, this.imageShape))), [-1]);
+    return reshape(this.head.forward(this.encode(obs)), [-1]);
   }
   predict(obs: Float32Array, batch: number): Float32Array {
     return noGrad(() => Float32Array.from(this.forward(new Tensor(obs, [batch, this.obsDim])).data));
@@ -203,6 +203,35 @@ export class CnnValueFunction extends Module {
       ...this.encoder.namedParameters().map(([n, p]) => [`vf.encoder.${n}`, p] as [string, Tensor]),
       ...this.head.namedParameters().map(([n, p]) => [`vf.head.${n}`, p] as [string, Tensor]),
     ];
+  }
+}
+
+/** pi(a | image): categorical (Discrete) or diagonal Gaussian (Box) head on a CNN encoder. */
+export class CnnPolicy extends EncoderPolicy<CnnEncoder> {
+  constructor(
+    readonly imageShape: [number, number, number],
+    action: { discrete: number } | { continuous: number },
+    rng: Rng,
+    opts: CnnOptions = {},
+  ) {
+    super(new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng), imageShape[0] * imageShape[1] * imageShape[2], action, rng, opts.logStdInit);
+  }
+  protected encode(obs: Tensor): Tensor {
+    return this.encoder.forward(view(obs, this.imageShape));
+  }
+}
+
+/** V(image): its own CNN encoder and a linear head (output gain 1). */
+export class CnnValueFunction extends EncoderValueFunction<CnnEncoder> {
+  constructor(
+    readonly imageShape: [number, number, number],
+    rng: Rng,
+    opts: CnnOptions = {},
+  ) {
+    super(new CnnEncoder(imageShape, opts.encoder ?? 'auto', rng), imageShape[0] * imageShape[1] * imageShape[2], rng);
+  }
+  protected encode(obs: Tensor): Tensor {
+    return this.encoder.forward(view(obs, this.imageShape));
   }
 }
 
@@ -265,64 +294,23 @@ export class CombinedEncoder extends Module {
 }
 
 /** pi(a | image, vector): a categorical or diagonal Gaussian head on a CombinedEncoder. */
-export class MultiInputPolicy extends Module implements Policy {
-  readonly kind: 'categorical' | 'gaussian';
-  readonly obsDim: number;
-  readonly actDim: number;
-  readonly encoder: CombinedEncoder;
-  readonly head: Linear;
-  readonly logStd: Tensor | null;
+export class MultiInputPolicy extends EncoderPolicy<CombinedEncoder> {
   constructor(space: FlatDictBox, action: { discrete: number } | { continuous: number }, rng: Rng, opts: MultiInputOptions = {}) {
-    super();
-    this.encoder = new CombinedEncoder(space, rng, opts);
-    this.obsDim = this.encoder.obsDim;
-    const out = 'discrete' in action ? action.discrete : action.continuous;
-    this.kind = 'discrete' in action ? 'categorical' : 'gaussian';
-    this.actDim = 'discrete' in action ? 1 : action.continuous;
-    this.head = new Linear(this.encoder.features, out, rng, { gain: 0.01 });
-    this.logStd = this.kind === 'gaussian' ? Tensor.param(new Float32Array(out).fill(opts.logStdInit ?? 0), [out], 'logStd') : null;
+    const encoder = new CombinedEncoder(space, rng, opts);
+    super(encoder, encoder.obsDim, action, rng, opts.logStdInit);
   }
-  distribution(obs: Tensor): Distribution {
-    const out = this.head.forward(this.encoder.forward(obs));
-    return this.kind === 'categorical' ? new Categorical(out) : new DiagGaussian(out, reshape(this.logStd!, [1, this.actDim]));
-  }
-  act(obs: Float32Array, batch: number, rng: Rng, deterministic = false): ActResult {
-    return noGrad(() => {
-      const d = this.distribution(new Tensor(obs, [batch, this.obsDim]));
-      const actions = Float32Array.from(deterministic ? d.mode() : d.sample(rng));
-      return { actions, logProbs: Float32Array.from(d.logProb(actions).data) };
-    });
-  }
-  namedParameters(): [string, Tensor][] {
-    return [
-      ...this.encoder.namedParameters().map(([n, p]) => [`pi.encoder.${n}`, p] as [string, Tensor]),
-      ...this.head.namedParameters().map(([n, p]) => [`pi.head.${n}`, p] as [string, Tensor]),
-      ...(this.logStd ? [['pi.logStd', this.logStd] as [string, Tensor]] : []),
-    ];
+  protected encode(obs: Tensor): Tensor {
+    return this.encoder.forward(obs);
   }
 }
 
 /** V(image, vector): its own CombinedEncoder and a linear head (output gain 1). */
-export class MultiInputValueFunction extends Module {
-  readonly obsDim: number;
-  readonly encoder: CombinedEncoder;
-  readonly head: Linear;
+export class MultiInputValueFunction extends EncoderValueFunction<CombinedEncoder> {
   constructor(space: FlatDictBox, rng: Rng, opts: MultiInputOptions = {}) {
-    super();
-    this.encoder = new CombinedEncoder(space, rng, opts);
-    this.obsDim = this.encoder.obsDim;
-    this.head = new Linear(this.encoder.features, 1, rng, { gain: 1 });
+    const encoder = new CombinedEncoder(space, rng, opts);
+    super(encoder, encoder.obsDim, rng);
   }
-  forward(obs: Tensor): Tensor {
-    return reshape(this.head.forward(this.encoder.forward(obs)), [-1]);
-  }
-  predict(obs: Float32Array, batch: number): Float32Array {
-    return noGrad(() => Float32Array.from(this.forward(new Tensor(obs, [batch, this.obsDim])).data));
-  }
-  namedParameters(): [string, Tensor][] {
-    return [
-      ...this.encoder.namedParameters().map(([n, p]) => [`vf.encoder.${n}`, p] as [string, Tensor]),
-      ...this.head.namedParameters().map(([n, p]) => [`vf.head.${n}`, p] as [string, Tensor]),
-    ];
+  protected encode(obs: Tensor): Tensor {
+    return this.encoder.forward(obs);
   }
 }

@@ -23,7 +23,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, mean, exp, sub } from '../tensor/index.ts';
 import { Adam, makeSchedule, type Schedule } from '../nn/index.ts';
 import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recurrent.ts';
-import { RecurrentCollector } from '../rollout/recurrent.ts';
+import { RecurrentCollector, type RecurrentActor } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { ACTIVATIONS, envField, normalization, ppoFields } from '../config/fields.ts';
@@ -223,18 +223,14 @@ export class RecurrentPPO extends OnPolicyAlgorithm<RecurrentPpoConfig, Recurren
   }
 }
 
-/** What evaluation needs of a recurrent policy: one step from a packed state. */
+/**
+ * What evaluation needs of a recurrent policy: RecurrentActor's initialState and step (of whose
+ * result it reads only the actions and the state), and the head's kind.
+ */
 export interface RecurrentStepper {
   readonly kind: 'categorical' | 'gaussian';
-  initialState(B: number): Float32Array;
-  step(
-    obs: Float32Array,
-    B: number,
-    state: Float32Array,
-    starts: ArrayLike<number> | null,
-    rng: Rng,
-    deterministic?: boolean,
-  ): { actions: Float32Array; state: Float32Array };
+  initialState: RecurrentActor['initialState'];
+  step(...args: Parameters<RecurrentActor['step']>): Pick<ReturnType<RecurrentActor['step']>, 'actions' | 'state'>;
 }
 
 /**

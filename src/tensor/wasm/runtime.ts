@@ -4,25 +4,9 @@
  * validate, when ASCENT_WASM=0 is in the environment, or after setWasmKernels(false).
  */
 import { buildKernelModule, type GemmShape } from './gemm-kernel.ts';
-import { GemmThreadPool, blockedGemm, threadsUnavailable } from './threads.ts';
+import { GemmThreadPool, blockedGemm, threadsUnavailable, type GemmExports } from './threads.ts';
 
-type GemmFn = (
-  a: number,
-  aRow: number,
-  aCol: number,
-  b: number,
-  bRow: number,
-  c: number,
-  cRow: number,
-  m: number,
-  nBytes: number,
-  k: number,
-  load: number,
-  init: number,
-  initRow: number,
-  epi: number,
-  delta: number,
-) => void;
+type GemmFn = GemmExports['gemm'];
 type PackFn = (src: number, rs: number, cs: number, dst: number, ld: number, rows: number, cols: number) => void;
 type TanhFn = (src: number, dst: number, n: number) => void;
 type ReluBackwardFn = (y: number, g: number, dst: number, n: number) => void;
@@ -218,6 +202,8 @@ export function gemmThreadsFor(macs: number): boolean {
 /**
  * gemm.ts's blocked product (k-blocks of kb, the first from init/initRow0 when load0, then act over
  * C's rows) on the kernels' instance: split in row bands over the threads when it is large enough.
+ * Its positional parameters repeat in GemmThreadPool.run and blockedGemm on purpose: a call per gemm
+ * passes them without building an argument object.
  */
 export function gemmBlocked(
   K: Kernels,

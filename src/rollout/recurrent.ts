@@ -146,6 +146,13 @@ export class RecurrentCollector {
     return this.run(maxSteps, perEnv);
   }
 
+  /**
+   * The loop of Collector.run with the cells' state threaded through it. It stays a loop of its
+   * own, alike in shape (the columns, the episode bookkeeping, the concatenation), because every
+   * step differs: the policy steps from and returns a state, the state and episode starts are
+   * stored, and V(o'_final) is predicted from the state after the step; folding these into
+   * Collector would put a recurrent branch into every feed-forward step.
+   */
   private run(maxT: number, quota: number | null): RecurrentRollout {
     const { env, policy, rng } = this;
     const n = env.numEnvs,

@@ -82,10 +82,7 @@ export class AntEnv extends MujocoEnv {
   }
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.options.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + s * np.standardNormal());
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.options.resetNoiseScale, 'normal');
   }
 
   /** clip(cfrc_ext, contactForceRange), all bodies. */
@@ -97,12 +94,8 @@ export class AntEnv extends MujocoEnv {
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos,
-      v = this.sim.qvel,
-      o = this.obs;
-    let k = 0;
-    for (let i = this.options.excludeCurrentPositionsFromObservation ? 2 : 0; i < this.sim.nq; i++) o[k++] = p[i];
-    for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
+    let k = this.writePositionsAndVelocities(this.options.excludeCurrentPositionsFromObservation ? 2 : 0);
+    const o = this.obs;
     if (this.options.includeCfrcExtInObservation) {
       const c = this.contactForces();
       for (let i = 6; i < c.length; i++) o[k++] = c[i];

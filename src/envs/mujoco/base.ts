@@ -151,6 +151,31 @@ export abstract class MujocoEnv extends BaseEnv<Float64Array, MujocoAction> {
   protected beforeStep(): Float64Array {
     return EMPTY;
   }
+  /**
+   * The reset_model most Gymnasium MuJoCo tasks share: init_qpos + U(-s, s) per coordinate, then
+   * init_qvel + U(-s, s) ('uniform') or + s * N(0, 1) ('normal'). The draw order (all of qpos, then
+   * all of qvel) is NumPy's and the golden tests depend on it.
+   */
+  protected resetWithNoise(np: NumpyGenerator, s: number, velocityNoise: 'uniform' | 'normal'): void {
+    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
+    const qvel =
+      velocityNoise === 'uniform' ? Array.from(this.initQvel, (x) => x + np.uniform(-s, s)) : Array.from(this.initQvel, (x) => x + s * np.standardNormal());
+    this.sim.setState(qpos, qvel);
+  }
+  /**
+   * obs = [qpos[skip:], qvel] (qvel clipped to +-velocityClip when given), the head of most tasks'
+   * _get_obs; returns the next free index of this.obs.
+   */
+  protected writePositionsAndVelocities(skip: number, velocityClip?: number): number {
+    const p = this.sim.qpos,
+      v = this.sim.qvel,
+      o = this.obs;
+    let k = 0;
+    for (let i = skip; i < this.sim.nq; i++) o[k++] = p[i];
+    if (velocityClip === undefined) for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
+    else for (let i = 0; i < this.sim.nv; i++) o[k++] = clip(v[i], -velocityClip, velocityClip);
+    return k;
+  }
   /** Gymnasium's _get_reset_info (default {}). */
   protected resetInfo(): Info {
     return {};

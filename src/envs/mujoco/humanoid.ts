@@ -71,10 +71,7 @@ abstract class HumanoidBase<O extends ObsOptions & { frameSkip: number }> extend
   }
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.options.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + np.uniform(-s, s));
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.options.resetNoiseScale, 'uniform');
   }
 
   protected writeObs(): void {

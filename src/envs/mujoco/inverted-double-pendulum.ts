@@ -42,10 +42,7 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   }
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + np.standardNormal() * s);
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.resetNoiseScale, 'normal');
   }
 
   protected writeObs(): void {

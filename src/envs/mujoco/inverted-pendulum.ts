@@ -37,10 +37,7 @@ export class InvertedPendulumEnv extends MujocoEnv {
   }
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + np.uniform(-s, s));
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.resetNoiseScale, 'uniform');
   }
 
   protected writeObs(): void {

@@ -6,7 +6,7 @@
  */
 import type { Info, RenderMode } from '../env.ts';
 import type { Json } from '../snapshot.ts';
-import { clip, MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
+import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { HOPPER_XML } from './models/hopper.ts';
 import { WALKER2D_XML } from './models/walker2d.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -36,20 +36,11 @@ abstract class PlanarWalkerEnv<O extends WalkerOptions> extends MujocoEnv {
   abstract get isHealthy(): boolean;
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.options.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + np.uniform(-s, s));
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.options.resetNoiseScale, 'uniform');
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos,
-      v = this.sim.qvel,
-      o = this.obs;
-    const skip = this.options.excludeCurrentPositionsFromObservation ? 1 : 0;
-    let k = 0;
-    for (let i = skip; i < this.sim.nq; i++) o[k++] = p[i];
-    for (let i = 0; i < this.sim.nv; i++) o[k++] = clip(v[i], -10, 10);
+    this.writePositionsAndVelocities(this.options.excludeCurrentPositionsFromObservation ? 1 : 0, 10);
   }
 
   protected override beforeStep(): Float64Array {

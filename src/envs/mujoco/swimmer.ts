@@ -46,19 +46,11 @@ export class SwimmerEnv extends MujocoEnv {
   }
 
   protected resetModel(np: NumpyGenerator): void {
-    const s = this.options.resetNoiseScale;
-    const qpos = Array.from(this.initQpos, (x) => x + np.uniform(-s, s));
-    const qvel = Array.from(this.initQvel, (x) => x + np.uniform(-s, s));
-    this.sim.setState(qpos, qvel);
+    this.resetWithNoise(np, this.options.resetNoiseScale, 'uniform');
   }
 
   protected writeObs(): void {
-    const p = this.sim.qpos,
-      v = this.sim.qvel,
-      o = this.obs;
-    let k = 0;
-    for (let i = this.options.excludeCurrentPositionsFromObservation ? 2 : 0; i < this.sim.nq; i++) o[k++] = p[i];
-    for (let i = 0; i < this.sim.nv; i++) o[k++] = v[i];
+    this.writePositionsAndVelocities(this.options.excludeCurrentPositionsFromObservation ? 2 : 0);
   }
 
   protected override beforeStep(): Float64Array {

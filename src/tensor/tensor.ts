@@ -27,19 +27,18 @@ let inBackwardOf: string | null = null;
 
 /** Run `fn` without recording ops on the tape (inference, optimizer steps, target computations). */
 export function noGrad<T>(fn: () => T): T {
-  const prev = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = prev;
-  }
+  return gradSetTo(false, fn);
 }
 
 /** Run `fn` recording ops on the tape even inside noGrad (an op's backward that rebuilds a graph). */
 export function withGrad<T>(fn: () => T): T {
+  return gradSetTo(true, fn);
+}
+
+/** Run `fn` with recording set to `on`, restoring the previous setting even when `fn` throws. */
+function gradSetTo<T>(on: boolean, fn: () => T): T {
   const prev = gradEnabled;
-  gradEnabled = true;
+  gradEnabled = on;
   try {
     return fn();
   } finally {

@@ -35,21 +35,16 @@ export function wasmRelu(src: Float32Array, dst: Float32Array): boolean {
 
 /** dst = relu's backward of g at y (see kernels.ts's reluBackwardInto); false when JS should do it. */
 export function wasmReluBackward(y: Float32Array, g: Float32Array, dst: Float32Array): boolean {
-  const n = dst.length;
-  if (n < minSize || n === 0 || y.length < n || g.length < n) return false;
-  const K = kernels();
-  if (!K) return false;
-  const bytes = bytes16(n);
-  if (!reserve(K, 2 * bytes)) return false;
-  copy(y, 0, K.f32, 0, n);
-  copy(g, 0, K.f32, bytes >> 2, n);
-  K.reluBackward(0, bytes, bytes, n);
-  copy(K.f32, bytes >> 2, dst, 0, n);
-  return true;
+  return backwardAtOutput('reluBackward', y, g, dst);
 }
 
 /** dst = g (1 - y^2) (tanh's backward at its output y) in float32 arithmetic; false when JS should do it. */
 export function wasmTanhBackward(y: Float32Array, g: Float32Array, dst: Float32Array): boolean {
+  return backwardAtOutput('tanhBackward', y, g, dst);
+}
+
+/** An activation's backward from its output y and gradient g: the kernel reads y and g, writes over g. */
+function backwardAtOutput(kernel: 'reluBackward' | 'tanhBackward', y: Float32Array, g: Float32Array, dst: Float32Array): boolean {
   const n = dst.length;
   if (n < minSize || n === 0 || y.length < n || g.length < n) return false;
   const K = kernels();
@@ -58,7 +53,7 @@ export function wasmTanhBackward(y: Float32Array, g: Float32Array, dst: Float32A
   if (!reserve(K, 2 * bytes)) return false;
   copy(y, 0, K.f32, 0, n);
   copy(g, 0, K.f32, bytes >> 2, n);
-  K.tanhBackward(0, bytes, bytes, n);
+  K[kernel](0, bytes, bytes, n);
   copy(K.f32, bytes >> 2, dst, 0, n);
   return true;
 }

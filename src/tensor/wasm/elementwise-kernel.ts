@@ -21,10 +21,7 @@ import { Type, type Func } from './emitter.ts';
 function vectorLoop(f: Func, n: number, body: (off: number) => void): void {
   const off = f.local(Type.i32),
     end = f.local(Type.i32);
-  f.get(n)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(n);
   f.get(n).i32(2).i32Shl().set(end);
   f.i32(0).set(off);
   f.loop(() => {
@@ -116,19 +113,13 @@ export function emitColSum(f: Func): void {
   const [src, dst, rows, rowBytes] = [0, 1, 2, 3];
   const j = f.local(Type.i32),
     r = f.local(Type.i32);
-  f.get(rowBytes)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(rowBytes);
   f.i32(0).set(j);
   f.loop(() => {
     f.get(dst).get(j).i32Add().v128Zero().v128Store();
     f.get(j).i32(16).i32Add().tee(j).get(rowBytes).i32LtS().brIf(0);
   });
-  f.get(rows)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(rows);
   f.i32(0).set(r);
   f.loop(() => {
     f.i32(0).set(j);

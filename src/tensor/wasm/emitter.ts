@@ -107,6 +107,13 @@ export class Func {
   return(): this {
     return this.op(0x0f);
   }
+  /** `if (local < 1) return`: a kernel's guard against an empty count. */
+  returnIfBelowOne(local: number): this {
+    return this.get(local)
+      .i32(1)
+      .i32LtS()
+      .if(() => this.return());
+  }
   select(): this {
     return this.op(0x1b);
   }

@@ -46,10 +46,7 @@ export function emitTanh(f: Func): void {
     for (let i = coef.length - 2; i >= 0; i--) f.get(acc).get(v).f32x4Mul().f32x4Const(coef[i]).f32x4Add().set(acc);
   };
 
-  f.get(n)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(n);
   f.get(src).get(n).i32(2).i32Shl().i32Add().set(end);
   f.loop(() => {
     f.get(src).v128Load().set(x);

@@ -208,10 +208,7 @@ function emitGemm(f: Func, { mr, nv, fma }: GemmShape): void {
     }
   };
 
-  f.get(k)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(k);
   f.i32(0).set(i);
   f.get(a).set(aI);
   f.get(c).set(cI);
@@ -245,10 +242,7 @@ function emitPack(f: Func): void {
   const d = f.local(Type.i32);
   const end = f.local(Type.i32);
   const rowEnd = f.local(Type.i32);
-  f.get(rows)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(rows);
   f.i32(0).set(r);
   f.loop(() => {
     f.get(src).get(r).get(rs).i32Mul().i32Add().set(s);
@@ -292,14 +286,8 @@ function emitTranspose(f: Func): void {
     d = f.local(Type.i32);
   const v = [0, 1, 2, 3].map(() => f.local(Type.v128));
   const t = [0, 1, 2, 3].map(() => f.local(Type.v128));
-  f.get(rows)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
-  f.get(cols)
-    .i32(1)
-    .i32LtS()
-    .if(() => f.return());
+  f.returnIfBelowOne(rows);
+  f.returnIfBelowOne(cols);
   f.i32(0).set(r);
   f.loop(() => {
     f.i32(0).set(c);
@@ -310,22 +298,14 @@ function emitTranspose(f: Func): void {
         f.get(s).v128Load().set(v[i]);
         if (i < 3) f.get(s).get(srcRow).i32Add().set(s);
       }
-      f.get(v[0])
-        .get(v[1])
-        .i8x16Shuffle(lanes(0, 4, 1, 5))
-        .set(t[0]);
-      f.get(v[0])
-        .get(v[1])
-        .i8x16Shuffle(lanes(2, 6, 3, 7))
-        .set(t[1]);
-      f.get(v[2])
-        .get(v[3])
-        .i8x16Shuffle(lanes(0, 4, 1, 5))
-        .set(t[2]);
-      f.get(v[2])
-        .get(v[3])
-        .i8x16Shuffle(lanes(2, 6, 3, 7))
-        .set(t[3]);
+      // t[i] interleaves two of the loaded rows: [x, y, lanes], the first pass of a 4x4 transpose.
+      const mix: [number, number, number[]][] = [
+        [0, 1, lanes(0, 4, 1, 5)],
+        [0, 1, lanes(2, 6, 3, 7)],
+        [2, 3, lanes(0, 4, 1, 5)],
+        [2, 3, lanes(2, 6, 3, 7)],
+      ];
+      mix.forEach(([x, y, sh], i) => f.get(v[x]).get(v[y]).i8x16Shuffle(sh).set(t[i]));
       // d = dst + r*dstRow + 4c: rows r..r+3 of dst, floats c..c+3 of each
       f.get(dst).get(r).get(dstRow).i32Mul().i32Add().get(c).i32(2).i32Shl().i32Add().set(d);
       const out: [number, number, number[]][] = [

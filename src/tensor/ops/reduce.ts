@@ -1,5 +1,5 @@
 /** Reductions and the softmax family (numerically stable, along any axis). */
-import { Tensor, record, allocData, sizeOf } from '../tensor.ts';
+import { Tensor, record, allocData, sizeOf, type Data } from '../tensor.ts';
 import { sumAxis, maxAxis, splitAt } from '../kernels.ts';
 import { axisOf, reshape, broadcastTo } from './shape.ts';
 import { mul, sub, div, equal, exp } from './elementwise.ts';
@@ -21,19 +21,28 @@ function finalShape(shape: number[], axes: number[], keepDims: boolean): number[
   return keepDims ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
 }
 
-/** Sum over `axes` (all axes by default). */
-export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
-  const ax = axesOf('sum', axes, x.rank);
+/**
+ * x reduced by `kernel` over each of `axes` (sorted), last axis first, kept as size-1 axes; always a
+ * new buffer, even for no axes.
+ */
+function reduceAxes(x: Tensor, ax: number[], kernel: typeof sumAxis): Data {
   let data = x.data;
   const cur = x.shape.slice();
   for (let k = ax.length - 1; k >= 0; k--) {
     const [outer, len, inner] = splitAt(cur, ax[k]);
     const next = allocData(x.dtype, outer * inner);
-    sumAxis(data, next, outer, len, inner);
+    kernel(data, next, outer, len, inner);
     data = next;
     cur[ax[k]] = 1;
   }
   if (data === x.data) (data = allocData(x.dtype, x.size)).set(x.data);
+  return data;
+}
+
+/** Sum over `axes` (all axes by default). */
+export function sum(x: Tensor, axes?: Axes, keepDims = false): Tensor {
+  const ax = axesOf('sum', axes, x.rank);
+  const data = reduceAxes(x, ax, sumAxis);
   const kept = keptShape(x.shape, ax);
   return record('sum', new Tensor(data, finalShape(x.shape, ax, keepDims)), [x], (g) => [broadcastTo(reshape(g, kept), x.shape)]);
 }
@@ -47,16 +56,7 @@ export function mean(x: Tensor, axes?: Axes, keepDims = false): Tensor {
 /** Maximum over `axes`; ties share the gradient equally. */
 export function max(x: Tensor, axes?: Axes, keepDims = false): Tensor {
   const ax = axesOf('max', axes, x.rank);
-  let data = x.data;
-  const cur = x.shape.slice();
-  for (let k = ax.length - 1; k >= 0; k--) {
-    const [outer, len, inner] = splitAt(cur, ax[k]);
-    const next = allocData(x.dtype, outer * inner);
-    maxAxis(data, next, outer, len, inner);
-    data = next;
-    cur[ax[k]] = 1;
-  }
-  if (data === x.data) (data = allocData(x.dtype, x.size)).set(x.data);
+  const data = reduceAxes(x, ax, maxAxis);
   const kept = keptShape(x.shape, ax);
   const out = new Tensor(data, finalShape(x.shape, ax, keepDims));
   return record('max', out, [x], (g) => {

@@ -59,6 +59,16 @@ export function checkPolicy(mdp: TabularMDP, p: SoftmaxPolicy): void {
 
 /** Softmax of every logit row: a table laid out like theta. */
 export function policyProbs(p: SoftmaxPolicy): Float64Array {
+  return softmaxRows(p, false);
+}
+
+/** log-softmax of every logit row (stable: subtracts the row max). */
+export function policyLogProbs(p: SoftmaxPolicy): Float64Array {
+  return softmaxRows(p, true);
+}
+
+/** Softmax (or log-softmax when `log`) of every logit row, each shifted by its max. */
+function softmaxRows(p: SoftmaxPolicy, log: boolean): Float64Array {
   const out = new Float64Array(p.theta.length);
   const A = p.numActions;
   for (let off = 0; off < out.length; off += A) {
@@ -66,22 +76,10 @@ export function policyProbs(p: SoftmaxPolicy): Float64Array {
     for (let a = 0; a < A; a++) max = Math.max(max, p.theta[off + a]);
     let sum = 0;
     for (let a = 0; a < A; a++) sum += out[off + a] = Math.exp(p.theta[off + a] - max);
-    for (let a = 0; a < A; a++) out[off + a] /= sum;
-  }
-  return out;
-}
-
-/** log-softmax of every logit row (stable: subtracts the row max). */
-export function policyLogProbs(p: SoftmaxPolicy): Float64Array {
-  const out = new Float64Array(p.theta.length);
-  const A = p.numActions;
-  for (let off = 0; off < out.length; off += A) {
-    let max = -Infinity;
-    for (let a = 0; a < A; a++) max = Math.max(max, p.theta[off + a]);
-    let sum = 0;
-    for (let a = 0; a < A; a++) sum += Math.exp(p.theta[off + a] - max);
-    const lse = max + Math.log(sum);
-    for (let a = 0; a < A; a++) out[off + a] = p.theta[off + a] - lse;
+    if (log) {
+      const lse = max + Math.log(sum);
+      for (let a = 0; a < A; a++) out[off + a] = p.theta[off + a] - lse;
+    } else for (let a = 0; a < A; a++) out[off + a] /= sum;
   }
   return out;
 }

@@ -98,6 +98,19 @@ function ownsMethod(obj: object, method: string): boolean {
   return Object.hasOwn(Object.getPrototypeOf(obj), method);
 }
 
+/**
+ * Declares that `cls` adds no state to its parent's snapshot, so its own snapshotSelf/restoreSelf
+ * are the parent's (call it from a `static {}` block of the class). One line instead of two
+ * overrides that only call super.
+ */
+export function snapshotsLikeParent(cls: { readonly prototype: object; readonly name: string }): void {
+  const parent = Object.getPrototypeOf(cls.prototype) as Record<string, unknown>;
+  for (const method of ['snapshotSelf', 'restoreSelf']) {
+    if (typeof parent[method] !== 'function') throw new Error(`snapshotsLikeParent(${cls.name}): the parent class defines no ${method}()`);
+    Object.defineProperty(cls.prototype, method, { value: parent[method], writable: true, configurable: true });
+  }
+}
+
 function unsupported(env: Env<any, any>): SnapshotUnsupportedError {
   const cls = (env as object).constructor?.name ?? 'env';
   return new SnapshotUnsupportedError(

@@ -20,6 +20,7 @@ import {
   type StepResult,
 } from '../../src/envs/index.ts';
 import { Rng } from '../../src/rng/index.ts';
+import { snapshotsLikeParent } from '../../src/envs/env.ts';
 
 /** A JSON round trip, as a checkpoint file does it. */
 const viaJson = (s: EnvSnapshot): EnvSnapshot => JSON.parse(JSON.stringify(s));
@@ -169,6 +170,26 @@ test('an env class that does not define its own snapshotSelf cannot snapshot its
   );
   assert.throws(() => new CountingCartPole().snapshot(), /CountingCartPole cannot snapshot itself: CountingCartPole does not define its own snapshotSelf/);
   assert.throws(() => new CountingCartPole().restore(new CartPoleEnv().snapshot()), SnapshotUnsupportedError);
+});
+
+/** Adds no state and says so in one line: its snapshot is CartPole's. */
+class RenamedCartPole extends CartPoleEnv {
+  static {
+    snapshotsLikeParent(RenamedCartPole);
+  }
+}
+
+test('snapshotsLikeParent: the class snapshots and restores as its parent; a parent without snapshots is refused', () => {
+  const a = new RenamedCartPole();
+  a.reset({ seed: 3 });
+  a.step(1);
+  const snap = JSON.parse(JSON.stringify(a.snapshot()));
+  assert.equal(snap.kind, 'RenamedCartPole');
+  const b = new RenamedCartPole();
+  b.restore(snap);
+  assert.deepEqual(b.step(0), a.step(0));
+  class Bare extends NoSnapshotEnv {}
+  assert.throws(() => snapshotsLikeParent(Bare), /^Error: snapshotsLikeParent\(Bare\): the parent class defines no snapshotSelf\(\)$/);
 });
 
 /** Saves its physics but forgets a counter the reward depends on: a snapshot that does not resume exactly. */

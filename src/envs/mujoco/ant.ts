@@ -7,8 +7,7 @@
  * so "before" is that of the previous step, as in Gymnasium. Reset noise: U(-s, s) on qpos,
  * s·N(0, 1) on qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { clip, MujocoEnv, numpySum, parseOptions, sumOfSquares } from './base.ts';
 import { ANT_XML } from './models/ant.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -74,11 +73,8 @@ export class AntEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's. */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(AntEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

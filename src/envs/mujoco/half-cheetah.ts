@@ -3,8 +3,7 @@
  * - w_c·Σa²; obs = qpos[1:], qvel (no clipping); never terminates. Reset noise: U(-s, s) on qpos,
  * s·N(0, 1) on qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { HALF_CHEETAH_XML } from './models/half-cheetah.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -44,11 +43,8 @@ export class HalfCheetahEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(HalfCheetahEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

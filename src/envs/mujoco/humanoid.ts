@@ -11,8 +11,7 @@
  * terminates. Its uphCostWeight is accepted and, as in Gymnasium 1.4.0, not applied.
  * Reset noise U(-s, s) on qpos then qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { clip, MujocoEnv, numpySum, parseOptions, sumOfSquares, type OptionKind } from './base.ts';
 import { HUMANOID_STANDUP_XML, HUMANOID_XML } from './models/humanoid.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -145,11 +144,8 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   }
 
   /** No state beyond MujocoEnv's (which keeps the lagged mass centre). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(HumanoidEnv);
   }
 
   /** Gymnasium's mass_center: Σ body_mass·xipos / Σ body_mass, (x, y). */
@@ -244,11 +240,8 @@ export class HumanoidStandupEnv extends HumanoidBase<typeof STANDUP_DEFAULTS> {
   }
 
   /** No state beyond MujocoEnv's. */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(HumanoidStandupEnv);
   }
 
   protected afterStep(action: Float64Array): { reward: number; terminated: boolean; info: Info } {

@@ -5,8 +5,7 @@
  * - (1e-3 v1² + 5e-3 v2²) with (x, _, y) the tip site; terminated when y <= 1. Reset noise:
  * U(-s, s) on qpos, s·N(0, 1) on qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { clip, MujocoEnv, parseOptions } from './base.ts';
 import { INVERTED_DOUBLE_PENDULUM_XML } from './models/inverted-double-pendulum.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -34,11 +33,8 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(InvertedDoublePendulumEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

@@ -3,8 +3,7 @@
  * cart. obs = (qpos, qvel); reward 1 per step, 0 on the terminating step; terminated when the
  * observation is not finite or |hinge angle| > 0.2. Reset noise U(-s, s) on qpos then qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions } from './base.ts';
 import { INVERTED_PENDULUM_XML } from './models/inverted-pendulum.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -29,11 +28,8 @@ export class InvertedPendulumEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(InvertedPendulumEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

@@ -4,8 +4,7 @@
  * obs = qpos[1:] (qpos[0:] when positions are included), clip(qvel, ±10); terminated when unhealthy
  * (if terminateWhenUnhealthy). Reset noise U(-s, s) on qpos then qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { HOPPER_XML } from './models/hopper.ts';
 import { WALKER2D_XML } from './models/walker2d.ts';
@@ -116,11 +115,8 @@ export class HopperEnv extends PlanarWalkerEnv<typeof HOPPER_DEFAULTS> {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(HopperEnv);
   }
 
   /** z in healthyZRange, angle in healthyAngleRange, every entry of (qpos[2:], qvel) in healthyStateRange (all open). */
@@ -158,11 +154,8 @@ export class Walker2dEnv extends PlanarWalkerEnv<typeof WALKER_DEFAULTS> {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(Walker2dEnv);
   }
 
   /** z in healthyZRange and angle in healthyAngleRange (open intervals). */

@@ -5,8 +5,7 @@
  * (TimeLimit 100). Reset: the arm at qpos0; the object drawn as (U(-0.3, 0), U(-0.2, 0.2)) until
  * its distance to the goal (the origin) exceeds 0.17; U(-0.005, 0.005) on the arm's velocities.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { PUSHER_XML } from './models/pusher.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -40,11 +39,8 @@ export class PusherEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the object and goal are qpos[7:11]). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(PusherEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

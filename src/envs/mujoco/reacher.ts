@@ -5,8 +5,7 @@
  * never terminates (TimeLimit 50). Reset: U(-0.1, 0.1) on qpos; the target redrawn as
  * U(-0.2, 0.2)² until its norm is below 0.2; U(-0.005, 0.005) on the arm's velocities.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { REACHER_XML } from './models/reacher.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -40,11 +39,8 @@ export class ReacherEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the goal is qpos[2:4]). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(ReacherEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

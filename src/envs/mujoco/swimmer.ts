@@ -3,8 +3,7 @@
  * reward = w_f·x_velocity - w_c·Σa²; obs = qpos[2:], qvel; never terminates. Reset noise U(-s, s)
  * on qpos then qvel.
  */
-import type { Info, RenderMode } from '../env.ts';
-import type { Json } from '../snapshot.ts';
+import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
 import { MujocoEnv, parseOptions, sumOfSquares } from './base.ts';
 import { SWIMMER_XML } from './models/swimmer.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
@@ -38,11 +37,8 @@ export class SwimmerEnv extends MujocoEnv {
   }
 
   /** No state beyond MujocoEnv's (the options are fixed at construction). */
-  protected override snapshotSelf(): Json {
-    return super.snapshotSelf();
-  }
-  protected override restoreSelf(state: Json): void {
-    super.restoreSelf(state);
+  static {
+    snapshotsLikeParent(SwimmerEnv);
   }
 
   protected resetModel(np: NumpyGenerator): void {

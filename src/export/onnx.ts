@@ -129,29 +129,17 @@ class GraphBuilder {
       const w = this.constant(`${prefix}.${i}.weight`, l.weight, [l.inFeatures, l.outFeatures]);
       const b = this.constant(`${prefix}.${i}.bias`, l.bias, [l.outFeatures]);
       h = this.op('Gemm', [h, w, b]);
-      switch (l.activation) {
-        case 'identity':
-          break;
-        case 'tanh':
-          h = this.op('Tanh', [h]);
-          break;
-        case 'relu':
-          h = this.op('Relu', [h]);
-          break;
-        case 'sigmoid':
-          h = this.op('Sigmoid', [h]);
-          break;
-        case 'elu':
-          // ONNX Elu's default alpha is 1, the library's elu.
-          h = this.op('Elu', [h]);
-          break;
-        default:
-          throw new Error(`onnx: no ONNX operator for activation '${l.activation}'`);
-      }
+      if (l.activation === 'identity') return;
+      const op = Object.hasOwn(ONNX_ACTIVATION, l.activation) ? ONNX_ACTIVATION[l.activation] : undefined;
+      if (!op) throw new Error(`onnx: no ONNX operator for activation '${l.activation}'`);
+      h = this.op(op, [h]);
     });
     return h;
   }
 }
+
+/** The ONNX operator of each activation; ONNX Elu's default alpha is 1, the library's elu. */
+const ONNX_ACTIVATION: Record<string, string> = { tanh: 'Tanh', relu: 'Relu', sigmoid: 'Sigmoid', elu: 'Elu' };
 
 export interface OnnxOptions {
   /** 'all' (default): the action, the distribution's parameters and the value; 'action': the action only. */

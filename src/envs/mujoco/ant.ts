@@ -51,20 +51,7 @@ export class AntEnv extends MujocoEnv {
   private readonly clipped: Float64Array;
 
   constructor(opts: AntOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
-      frameSkip: 'positiveInteger',
-      forwardRewardWeight: 'number',
-      ctrlCostWeight: 'number',
-      contactCostWeight: 'number',
-      healthyReward: 'number',
-      mainBody: 'positiveInteger',
-      terminateWhenUnhealthy: 'boolean',
-      healthyZRange: 'interval',
-      contactForceRange: 'interval',
-      resetNoiseScale: 'number',
-      excludeCurrentPositionsFromObservation: 'boolean',
-      includeCfrcExtInObservation: 'boolean',
-    });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger', mainBody: 'positiveInteger' });
     const obsDim = 15 - (o.excludeCurrentPositionsFromObservation ? 2 : 0) + 14 + (o.includeCfrcExtInObservation ? 78 : 0);
     super({ id: ID, xml: ANT_XML, frameSkip: o.frameSkip, obsDim, renderMode: opts.renderMode ?? null, postConstraint: true });
     if (o.mainBody >= this.sim.model.nbody) throw new Error(`${ID}: option mainBody must be a body index in 1..${this.sim.model.nbody - 1}, got ${o.mainBody}`);

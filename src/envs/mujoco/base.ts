@@ -26,13 +26,15 @@ export type OptionKind = 'number' | 'extended' | 'boolean' | 'interval' | 'posit
 
 /**
  * Constructor options: unknown names and values of the wrong form fail with an error naming the env,
- * the option and the accepted names (Gymnasium's v5 keyword arguments, in camelCase).
+ * the option and the accepted names (Gymnasium's v5 keyword arguments, in camelCase). An option's
+ * kind is its default's type (boolean, [lo, hi] interval, finite number) unless `kinds` says
+ * otherwise (e.g. frameSkip: 'positiveInteger').
  */
 export function parseOptions<T extends Record<string, unknown>>(
   id: string,
   given: Record<string, unknown> | undefined,
   defaults: T,
-  kinds: { [K in keyof T]: OptionKind },
+  kinds: { [K in keyof T]?: OptionKind } = {},
 ): T {
   const out: Record<string, unknown> = { ...defaults };
   for (const [key, value] of Object.entries(given ?? {})) {
@@ -41,7 +43,7 @@ export function parseOptions<T extends Record<string, unknown>>(
       throw new Error(`${id}: unknown option ${JSON.stringify(key)}; the options are renderMode, ${Object.keys(defaults).join(', ')}`);
     }
     if (value === undefined) continue;
-    const kind = kinds[key as keyof T];
+    const kind = kinds[key as keyof T] ?? kindOf(defaults[key]);
     const bad = (form: string) => new Error(`${id}: option ${key} must be ${form}, got ${show(value)}`);
     if (kind === 'boolean') {
       if (typeof value !== 'boolean') throw bad('true or false');
@@ -57,6 +59,10 @@ export function parseOptions<T extends Record<string, unknown>>(
     out[key] = value;
   }
   return out as T;
+}
+
+function kindOf(value: unknown): OptionKind {
+  return typeof value === 'boolean' ? 'boolean' : Array.isArray(value) ? 'interval' : 'number';
 }
 
 /** np.sum of a float64 array: NumPy's pairwise summation (8 partial sums for 8 <= n <= 128). */

@@ -25,13 +25,7 @@ export class HalfCheetahEnv extends MujocoEnv {
   readonly options: Readonly<typeof DEFAULTS>;
 
   constructor(opts: HalfCheetahOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
-      frameSkip: 'positiveInteger',
-      forwardRewardWeight: 'number',
-      ctrlCostWeight: 'number',
-      resetNoiseScale: 'number',
-      excludeCurrentPositionsFromObservation: 'boolean',
-    });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({
       id: ID,
       xml: HALF_CHEETAH_XML,

@@ -12,7 +12,7 @@
  * Reset noise U(-s, s) on qpos then qvel.
  */
 import { snapshotsLikeParent, type Info, type RenderMode } from '../env.ts';
-import { clip, MujocoEnv, numpySum, parseOptions, sumOfSquares, type OptionKind } from './base.ts';
+import { clip, MujocoEnv, numpySum, parseOptions, sumOfSquares } from './base.ts';
 import { HUMANOID_STANDUP_XML, HUMANOID_XML } from './models/humanoid.ts';
 import type { NumpyGenerator } from './numpy-random.ts';
 
@@ -24,16 +24,6 @@ interface ObsOptions {
   includeQfrcActuatorInObservation: boolean;
   includeCfrcExtInObservation: boolean;
 }
-
-const OBS_KINDS = {
-  frameSkip: 'positiveInteger',
-  resetNoiseScale: 'number',
-  excludeCurrentPositionsFromObservation: 'boolean',
-  includeCinertInObservation: 'boolean',
-  includeCvelInObservation: 'boolean',
-  includeQfrcActuatorInObservation: 'boolean',
-  includeCfrcExtInObservation: 'boolean',
-} as const;
 
 const OBS_DEFAULTS = {
   frameSkip: 5,
@@ -127,17 +117,7 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   private readonly totalMass: number;
 
   constructor(opts: HumanoidOptions = {}) {
-    const kinds: Record<keyof typeof HUMANOID_DEFAULTS, OptionKind> = {
-      ...OBS_KINDS,
-      forwardRewardWeight: 'number',
-      ctrlCostWeight: 'number',
-      contactCostWeight: 'number',
-      contactCostRange: 'interval',
-      healthyReward: 'number',
-      terminateWhenUnhealthy: 'boolean',
-      healthyZRange: 'interval',
-    };
-    const o = parseOptions('Humanoid-v5', opts as Record<string, unknown>, HUMANOID_DEFAULTS, kinds);
+    const o = parseOptions('Humanoid-v5', opts as Record<string, unknown>, HUMANOID_DEFAULTS, { frameSkip: 'positiveInteger' });
     super('Humanoid-v5', HUMANOID_XML, o, opts.renderMode ?? null);
     this.mass = this.sim.m('body_mass').slice();
     this.totalMass = numpySum(this.mass);
@@ -227,14 +207,7 @@ export class HumanoidStandupEnv extends HumanoidBase<typeof STANDUP_DEFAULTS> {
   private readonly timestep: number;
 
   constructor(opts: HumanoidStandupOptions = {}) {
-    const kinds: Record<keyof typeof STANDUP_DEFAULTS, OptionKind> = {
-      ...OBS_KINDS,
-      uphCostWeight: 'number',
-      ctrlCostWeight: 'number',
-      impactCostWeight: 'number',
-      impactCostRange: 'interval',
-    };
-    const o = parseOptions('HumanoidStandup-v5', opts as Record<string, unknown>, STANDUP_DEFAULTS, kinds);
+    const o = parseOptions('HumanoidStandup-v5', opts as Record<string, unknown>, STANDUP_DEFAULTS, { frameSkip: 'positiveInteger' });
     super('HumanoidStandup-v5', HUMANOID_STANDUP_XML, o, opts.renderMode ?? null);
     this.timestep = this.sim.timestep;
   }

@@ -26,7 +26,7 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
   readonly resetNoiseScale: number;
 
   constructor(opts: InvertedDoublePendulumOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger', healthyReward: 'number', resetNoiseScale: 'number' });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({ id: ID, xml: INVERTED_DOUBLE_PENDULUM_XML, frameSkip: o.frameSkip, obsDim: 9, renderMode: opts.renderMode ?? null });
     this.healthyReward = o.healthyReward;
     this.resetNoiseScale = o.resetNoiseScale;

@@ -22,7 +22,7 @@ export class InvertedPendulumEnv extends MujocoEnv {
   readonly resetNoiseScale: number;
 
   constructor(opts: InvertedPendulumOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger', resetNoiseScale: 'number' });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({ id: ID, xml: INVERTED_PENDULUM_XML, frameSkip: o.frameSkip, obsDim: 4, renderMode: opts.renderMode ?? null });
     this.resetNoiseScale = o.resetNoiseScale;
   }

@@ -96,21 +96,10 @@ const HOPPER_DEFAULTS = {
   resetNoiseScale: 5e-3,
   excludeCurrentPositionsFromObservation: true,
 };
-const WALKER_KINDS = {
-  frameSkip: 'positiveInteger',
-  forwardRewardWeight: 'number',
-  ctrlCostWeight: 'number',
-  healthyReward: 'number',
-  terminateWhenUnhealthy: 'boolean',
-  healthyZRange: 'interval',
-  healthyAngleRange: 'interval',
-  resetNoiseScale: 'number',
-  excludeCurrentPositionsFromObservation: 'boolean',
-} as const;
 
 export class HopperEnv extends PlanarWalkerEnv<typeof HOPPER_DEFAULTS> {
   constructor(opts: HopperOptions = {}) {
-    const o = parseOptions('Hopper-v5', opts as Record<string, unknown>, HOPPER_DEFAULTS, { ...WALKER_KINDS, healthyStateRange: 'interval' });
+    const o = parseOptions('Hopper-v5', opts as Record<string, unknown>, HOPPER_DEFAULTS, { frameSkip: 'positiveInteger' });
     super('Hopper-v5', HOPPER_XML, o, opts.renderMode ?? null);
   }
 
@@ -149,7 +138,7 @@ const WALKER_DEFAULTS = {
 
 export class Walker2dEnv extends PlanarWalkerEnv<typeof WALKER_DEFAULTS> {
   constructor(opts: Walker2dOptions = {}) {
-    const o = parseOptions('Walker2d-v5', opts as Record<string, unknown>, WALKER_DEFAULTS, WALKER_KINDS);
+    const o = parseOptions('Walker2d-v5', opts as Record<string, unknown>, WALKER_DEFAULTS, { frameSkip: 'positiveInteger' });
     super('Walker2d-v5', WALKER2D_XML, o, opts.renderMode ?? null);
   }
 

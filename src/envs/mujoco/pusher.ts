@@ -27,12 +27,7 @@ export class PusherEnv extends MujocoEnv {
   private readonly bodies: { tips: number; object: number; goal: number };
 
   constructor(opts: PusherOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
-      frameSkip: 'positiveInteger',
-      rewardNearWeight: 'number',
-      rewardDistWeight: 'number',
-      rewardControlWeight: 'number',
-    });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({ id: ID, xml: PUSHER_XML, frameSkip: o.frameSkip, obsDim: 23, renderMode: opts.renderMode ?? null });
     this.options = Object.freeze(o);
     this.bodies = { tips: this.sim.id('body', 'tips_arm'), object: this.sim.id('body', 'object'), goal: this.sim.id('body', 'goal') };

@@ -27,11 +27,7 @@ export class ReacherEnv extends MujocoEnv {
   private readonly target: number;
 
   constructor(opts: ReacherOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
-      frameSkip: 'positiveInteger',
-      rewardDistWeight: 'number',
-      rewardControlWeight: 'number',
-    });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({ id: ID, xml: REACHER_XML, frameSkip: o.frameSkip, obsDim: 10, renderMode: opts.renderMode ?? null });
     this.options = Object.freeze(o);
     this.fingertip = this.sim.id('body', 'fingertip');

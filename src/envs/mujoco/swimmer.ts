@@ -25,13 +25,7 @@ export class SwimmerEnv extends MujocoEnv {
   readonly options: Readonly<typeof DEFAULTS>;
 
   constructor(opts: SwimmerOptions = {}) {
-    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, {
-      frameSkip: 'positiveInteger',
-      forwardRewardWeight: 'number',
-      ctrlCostWeight: 'number',
-      resetNoiseScale: 'number',
-      excludeCurrentPositionsFromObservation: 'boolean',
-    });
+    const o = parseOptions(ID, opts as Record<string, unknown>, DEFAULTS, { frameSkip: 'positiveInteger' });
     super({ id: ID, xml: SWIMMER_XML, frameSkip: o.frameSkip, obsDim: o.excludeCurrentPositionsFromObservation ? 8 : 10, renderMode: opts.renderMode ?? null });
     this.options = Object.freeze(o);
   }

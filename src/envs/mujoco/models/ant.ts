@@ -25,6 +25,7 @@ function leg(
       </body>`;
 }
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Ant-v5's model: a sphere torso (free joint, margin 0.01) with four legs of two capsules, hips
  * within ±30° and ankles within 30..70°; eight motors of gear 150, ctrl in [-1, 1]; density 5, all

@@ -1,5 +1,6 @@
 import { floorAssets } from './assets.ts';
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * HalfCheetah-v5's model: a planar cheetah (torso capsule with a head, back and front legs of
  * thigh, shin and foot; planar root; six hinge motors with gears 120, 90, 60, 120, 60, 30, ctrl in

@@ -1,5 +1,6 @@
 import { floorAssets } from './assets.ts';
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Hopper-v5's model: a planar one-legged hopper (torso, thigh, leg, foot capsules; planar root
  * rootx/rootz/rooty; three hinge motors of gear 200, ctrl in [-1, 1]); every geom has margin

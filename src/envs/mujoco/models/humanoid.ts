@@ -18,6 +18,7 @@ interface Pose {
   leftHipY: string;
 }
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 function humanoid(p: Pose): string {
   return `<mujoco model="${p.model}">
   <compiler angle="degree" inertiafromgeom="true"/>

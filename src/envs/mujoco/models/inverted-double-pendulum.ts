@@ -1,3 +1,4 @@
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * InvertedDoublePendulum-v5's model: a cart (slider, ±1 m, joint margin 0.01) with two 0.6 m poles
  * in series and a site `tip` at the end of the second; motor gear 500, ctrl in [-1, 1]; gravity

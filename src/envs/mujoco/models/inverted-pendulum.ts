@@ -1,3 +1,4 @@
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * InvertedPendulum-v5's model: a cart on a rail (slider, ±1 m) carrying a pole on a hinge, pushed
  * by a motor of gear 100 with ctrl in [-3, 3]. Parameters are Gymnasium 1.4.0's

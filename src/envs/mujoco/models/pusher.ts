@@ -1,3 +1,4 @@
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Pusher-v5's model: a seven-joint arm (shoulder pan/lift, upper-arm roll, elbow flex, forearm
  * roll, wrist flex/roll; motors of gear 1, ctrl in [-2, 2]) that pushes a cylinder (slides in x

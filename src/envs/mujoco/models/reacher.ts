@@ -1,3 +1,4 @@
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Reacher-v5's model: a two-link planar arm (links of 0.1 m, joint0 free to turn, joint1 within
  * ±3 rad; motors of gear 200, ctrl in [-1, 1]) in a 0.6 m square arena, and a target moved by two

@@ -1,5 +1,6 @@
 import { floorAssets } from './assets.ts';
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Swimmer-v5's model: three 1 m capsules linked by two hinges (±100°) in a viscous medium
  * (density 4000, viscosity 0.1), planar root slider1/slider2/free_body_rot; motors of gear 150,

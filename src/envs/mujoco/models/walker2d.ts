@@ -17,6 +17,7 @@ function leg(suffix: string, rgba: string): string {
       </body>`;
 }
 
+// Same layout as the other models/*.ts, limb after limb: Gymnasium's XML kept line for line (own numbers per limb) so it diffs against the source.
 /**
  * Walker2d-v5's model: a planar biped (torso and two legs of thigh, leg and foot; planar root;
  * six hinge motors of gear 100, ctrl in [-1, 1]); v5 gives both feet friction 1.9. Parameters are

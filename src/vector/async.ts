@@ -15,7 +15,7 @@
 import { ensureEnv, make, registeredIds, type MakeOptions } from '../envs/registry.ts';
 import { EMPTY_INFO, type Info } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
-import { checkActions, resetPlan, spaceDims, VectorCore, type BatchArrays, type ResetPlan } from './core.ts';
+import { checkActions, resetPlan, spaceDims, stepResultView, VectorCore, type BatchArrays, type ResetPlan } from './core.ts';
 import { writeEpisodeStats } from './worker-loop.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import type { Env } from '../envs/env.ts';
@@ -140,17 +140,7 @@ export class AsyncVectorEnv implements VectorEnv {
     this.payload = new Uint8Array(shared.payload);
     this.infos = Array.from({ length: this.numEnvs }, () => ({}));
     this.finalInfos = Array.from({ length: this.numEnvs }, () => null);
-    const same = this.autoresetMode === 'same-step';
-    this.result = {
-      obs: this.batch.obs,
-      rewards: this.batch.rewards,
-      terminated: this.batch.terminated,
-      truncated: this.batch.truncated,
-      infos: this.infos,
-      finalObs: same ? this.batch.finalObs : null,
-      finalMask: same ? this.batch.finalMask : null,
-      finalInfos: same ? this.finalInfos : null,
-    };
+    this.result = stepResultView(this.batch, this.infos, this.finalInfos, this.autoresetMode);
   }
 
   static async create(opts: AsyncVectorEnvOptions): Promise<AsyncVectorEnv> {

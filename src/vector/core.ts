@@ -6,7 +6,7 @@
 import { EMPTY_INFO, envName, type Env, type Info } from '../envs/env.ts';
 import { SnapshotUnsupportedError, type EnvSnapshot } from '../envs/snapshot.ts';
 import { Box, Discrete, type Space } from '../envs/spaces.ts';
-import type { AutoresetMode, VectorResetArgs } from './types.ts';
+import type { AutoresetMode, VectorResetArgs, VectorStepResult } from './types.ts';
 
 export interface BatchArrays {
   obs: Float32Array;
@@ -15,6 +15,24 @@ export interface BatchArrays {
   truncated: Uint8Array;
   finalObs: Float32Array;
   finalMask: Uint8Array;
+}
+
+/**
+ * The step result both vector envs return every step: views of the batch arrays and info lists
+ * (refilled in place), with the final* fields only in same-step autoreset mode.
+ */
+export function stepResultView(b: BatchArrays, infos: Info[], finalInfos: (Info | null)[], mode: AutoresetMode): VectorStepResult {
+  const same = mode === 'same-step';
+  return {
+    obs: b.obs,
+    rewards: b.rewards,
+    terminated: b.terminated,
+    truncated: b.truncated,
+    infos,
+    finalObs: same ? b.finalObs : null,
+    finalMask: same ? b.finalMask : null,
+    finalInfos: same ? finalInfos : null,
+  };
 }
 
 export function spaceDims(obsSpace: Space<any>, actSpace: Space<any>, who: string): { obsDim: number; actDim: number; discrete: boolean } {

@@ -2,7 +2,7 @@
 import type { Env } from '../envs/env.ts';
 import type { Space } from '../envs/spaces.ts';
 import { SnapshotUnsupportedError, snapshotOrNull } from '../envs/snapshot.ts';
-import { checkActions, resetPlan, VectorCore, type BatchArrays } from './core.ts';
+import { checkActions, resetPlan, stepResultView, VectorCore, type BatchArrays } from './core.ts';
 import { checkVectorState, makeVectorState } from './state.ts';
 import type { AutoresetMode, VectorEnv, VectorEnvState, VectorResetArgs, VectorResetResult, VectorStepResult } from './types.ts';
 
@@ -10,6 +10,7 @@ export interface SyncVectorEnvOptions {
   autoresetMode?: AutoresetMode;
 }
 
+// The fields repeat VectorEnv's (types.ts): a class must declare what the interface it implements lists.
 export class SyncVectorEnv implements VectorEnv {
   readonly numEnvs: number;
   readonly obsDim: number;
@@ -40,17 +41,7 @@ export class SyncVectorEnv implements VectorEnv {
       finalObs: new Float32Array(n * this.obsDim),
       finalMask: new Uint8Array(n),
     };
-    const same = this.autoresetMode === 'same-step';
-    this.result = {
-      obs: this.b.obs,
-      rewards: this.b.rewards,
-      terminated: this.b.terminated,
-      truncated: this.b.truncated,
-      infos: this.core.infos,
-      finalObs: same ? this.b.finalObs : null,
-      finalMask: same ? this.b.finalMask : null,
-      finalInfos: same ? this.core.finalInfos : null,
-    };
+    this.result = stepResultView(this.b, this.core.infos, this.core.finalInfos, this.autoresetMode);
   }
 
   /**

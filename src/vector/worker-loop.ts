@@ -7,6 +7,7 @@ import type { Env } from '../envs/env.ts';
 import { RecordEpisodeStatistics } from '../wrappers/record-episode-statistics.ts';
 import { VectorCore, type BatchArrays } from './core.ts';
 import { SnapshotUnsupportedError } from '../envs/snapshot.ts';
+// Same list as async.ts imports: the two ends of one shared-memory protocol.
 import {
   ARG_LEN,
   ARG_OFFSET,

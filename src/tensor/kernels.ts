@@ -202,15 +202,24 @@ export function broadcastInto(src: Data, from: Shape, dst: Data, to: Shape): voi
     for (let i = 0; i < size; i += src.length) dst.set(src, i);
     return;
   }
+  stridedCopy(src, dst, st, to);
+}
+
+/**
+ * dst (row-major over `shape`) = src read at strides `st` (one per dimension): an odometer over the
+ * output's index that moves the source offset with it. Broadcasting (stride 0) and transposes.
+ */
+export function stridedCopy(src: Data, dst: Data, st: readonly number[], shape: Shape): void {
+  const n = shape.length;
   const idx = new Array<number>(n).fill(0);
   let off = 0;
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < dst.length; i++) {
     dst[i] = src[off];
     for (let d = n - 1; d >= 0; d--) {
       idx[d]++;
       off += st[d];
-      if (idx[d] < to[d]) break;
-      off -= st[d] * to[d];
+      if (idx[d] < shape[d]) break;
+      off -= st[d] * shape[d];
       idx[d] = 0;
     }
   }

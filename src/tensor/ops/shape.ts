@@ -1,6 +1,6 @@
 /** Shape ops: broadcasting and its adjoint, reshape, transpose, concat, slice, gathers. */
 import { Tensor, record, allocData, sizeOf, shapeStr, type Shape, type Data } from '../tensor.ts';
-import { broadcastInto, broadcastShapes, stridesOf, sumAxis, splitAt } from '../kernels.ts';
+import { broadcastInto, broadcastShapes, stridesOf, stridedCopy, sumAxis, splitAt } from '../kernels.ts';
 
 /**
  * dst[dOff..dOff+len) = src[sOff..sOff+len). Short runs copy in a loop: a subarray view per run
@@ -95,18 +95,7 @@ export function transpose(x: Tensor, perm?: number[]): Tensor {
   } else {
     const inStrides = stridesOf(x.shape);
     const st = p.map((i) => inStrides[i]);
-    const idx = new Array<number>(r).fill(0);
-    let off = 0;
-    for (let i = 0; i < o.length; i++) {
-      o[i] = s[off];
-      for (let d = r - 1; d >= 0; d--) {
-        idx[d]++;
-        off += st[d];
-        if (idx[d] < shape[d]) break;
-        off -= st[d] * shape[d];
-        idx[d] = 0;
-      }
-    }
+    stridedCopy(s, o, st, shape);
   }
   const inv = new Array<number>(r);
   p.forEach((v, i) => (inv[v] = i));

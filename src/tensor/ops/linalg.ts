@@ -1,6 +1,6 @@
 /** Matrix products: matmul (batched, with transpose flags) and the fused affine layer. */
-import { Tensor, record, allocData, shapeStr, isGradEnabled } from '../tensor.ts';
-import { wasmDenseBackward, eltwiseThreshold } from '../wasm/index.ts';
+import { Tensor, record, allocData, shapeStr, isGradEnabled, type Data } from '../tensor.ts';
+import { wasmDenseBackward, eltwiseThreshold, type GemmActivation } from '../wasm/index.ts';
 import { gemm } from '../kernels.ts';
 import { reshape } from './shape.ts';
 import { sum } from './reduce.ts';
@@ -45,21 +45,27 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   ]);
 }
 
-/**
- * The affine layer x @ w + b in one pass: x [n, in], w [in, out], b [out].
- * Its backward is three matmul/sum ops, so it is differentiable twice like everything else.
- */
-export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+/** o = act(x @ w + b) [n, m] in one gemm, after checking the shapes for `op` (x [n, k], w [k, m]). */
+function affine(op: string, x: Tensor, w: Tensor, b: Tensor | undefined, act: GemmActivation): { o: Data; n: number; k: number; m: number } {
   if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
     throw new RangeError(
-      `linear: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
+      `${op}: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
     );
   }
   const [n, k] = x.shape;
   const m = w.shape[1];
   const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
   const o = allocData(dtype, n * m, false); // gemm writes every element (accumulate off)
-  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, 0, b?.data);
+  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, act, b?.data);
+  return { o, n, k, m };
+}
+
+/**
+ * The affine layer x @ w + b in one pass: x [n, in], w [in, out], b [out].
+ * Its backward is three matmul/sum ops, so it is differentiable twice like everything else.
+ */
+export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
+  const { o, n, m } = affine('linear', x, w, b, 0);
   const inputs = b ? [x, w, b] : [x, w];
   return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
     x.requiresGrad ? matmul(g, w, false, true) : null,
@@ -80,16 +86,7 @@ const ACT_CODE = { relu: 1, tanh: 2 } as const;
  */
 export function linearAct(x: Tensor, w: Tensor, b: Tensor | undefined, act: FusedActivation): Tensor {
   if (!(act in ACT_CODE)) throw new RangeError(`linearAct: activation must be 'relu' or 'tanh', got ${String(act)}`);
-  if (x.rank !== 2 || w.rank !== 2 || x.shape[1] !== w.shape[0] || (b && (b.rank !== 1 || b.shape[0] !== w.shape[1]))) {
-    throw new RangeError(
-      `linearAct: expected x [n, in], w [in, out], b [out]; got x ${shapeStr(x.shape)}, w ${shapeStr(w.shape)}` + (b ? `, b ${shapeStr(b.shape)}` : ''),
-    );
-  }
-  const [n, k] = x.shape;
-  const m = w.shape[1];
-  const dtype = x.dtype === 'float64' || w.dtype === 'float64' ? 'float64' : 'float32';
-  const o = allocData(dtype, n * m, false); // gemm writes every element (accumulate off)
-  gemm(x.data, 0, w.data, 0, o, 0, n, k, m, false, false, false, ACT_CODE[act], b?.data);
+  const { o, n, k, m } = affine('linearAct', x, w, b, ACT_CODE[act]);
   const inputs = b ? [x, w, b] : [x, w];
   const out = new Tensor(o, [n, m]);
   return record(`linear+${act}`, out, inputs, (g) => {

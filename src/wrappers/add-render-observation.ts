@@ -3,9 +3,9 @@
  * (renderOnly, default) or is added next to it: { [obsKey]: obs, [renderKey]: pixels }.
  * Pixels are a Uint8Array of height * width * 3 (row-major RGB), in a Box of dtype uint8.
  */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { snapshotsLikeParent, type Env } from '../envs/env.ts';
+import { ObservationWrapper } from './observation.ts';
 import { Box, Dict, type Space } from '../envs/spaces.ts';
-import type { Json } from '../envs/snapshot.ts';
 
 export interface AddRenderObservationOptions {
   renderOnly?: boolean;
@@ -13,7 +13,7 @@ export interface AddRenderObservationOptions {
   obsKey?: string;
 }
 
-export class AddRenderObservation<Obs, Act> extends Wrapper<any, Act, Obs, Act> {
+export class AddRenderObservation<Obs, Act> extends ObservationWrapper<any, Act, Obs> {
   private readonly renderOnly: boolean;
   private readonly renderKey: string;
   private readonly obsKey: string;
@@ -32,25 +32,13 @@ export class AddRenderObservation<Obs, Act> extends Wrapper<any, Act, Obs, Act> 
     this.observationSpace = this.renderOnly ? px : new Dict({ [this.obsKey]: env.observationSpace as Space, [this.renderKey]: px });
   }
 
-  private wrap(obs: Obs): unknown {
+  protected observation(obs: Obs): unknown {
     const f = this.env.render();
     return this.renderOnly ? f.data : { [this.obsKey]: obs, [this.renderKey]: f.data };
   }
 
-  override reset(args?: ResetArgs): ResetResult<any> {
-    const r = this.env.reset(args);
-    return { obs: this.wrap(r.obs), info: r.info };
-  }
-
-  override step(action: Act): StepResult<any> {
-    const r = this.env.step(action) as StepResult<any>;
-    r.obs = this.wrap(r.obs);
-    return r;
-  }
-
   /** Snapshot: none of its own (the frame is rendered from the inner env's state). */
-  protected override snapshotSelf(): Json {
-    return null;
+  static {
+    snapshotsLikeParent(AddRenderObservation);
   }
-  protected override restoreSelf(): void {}
 }

@@ -3,9 +3,9 @@
  * a partially observed one (the "NoVel" envs of rl-baselines3-zoo / sb3-contrib's MaskVelocityWrapper).
  * The observation keeps its length; masked entries are always 0.
  */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { snapshotsLikeParent, type Env } from '../envs/env.ts';
+import { ObservationWrapper } from './observation.ts';
 import { Box } from '../envs/spaces.ts';
-import type { Json } from '../envs/snapshot.ts';
 
 /** Which entries are kept (1) or zeroed (0), per base env id. */
 export const VELOCITY_MASKS: Record<string, readonly number[]> = {
@@ -19,7 +19,7 @@ export const VELOCITY_MASKS: Record<string, readonly number[]> = {
 
 type Vec = Float32Array | Float64Array;
 
-export class MaskVelocity<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
+export class MaskVelocity<Act> extends ObservationWrapper<Float32Array, Act, Vec> {
   readonly mask: Float32Array;
   private readonly out: Float32Array;
 
@@ -42,25 +42,13 @@ export class MaskVelocity<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
     this.observationSpace = new Box<Float32Array>(low, high, space.shape, 'float32');
   }
 
-  private apply(obs: Vec): Float32Array {
+  protected observation(obs: Vec): Float32Array {
     for (let i = 0; i < this.out.length; i++) this.out[i] = this.mask[i] ? obs[i] : 0;
     return this.out;
   }
 
-  override reset(args?: ResetArgs): ResetResult<Float32Array> {
-    const r = this.env.reset(args);
-    return { obs: this.apply(r.obs), info: r.info };
-  }
-
-  override step(action: Act): StepResult<Float32Array> {
-    const r = this.env.step(action) as unknown as StepResult<Float32Array>;
-    r.obs = this.apply(r.obs as unknown as Vec);
-    return r;
-  }
-
   /** Snapshot: none of its own (the output is recomputed from every inner observation). */
-  protected override snapshotSelf(): Json {
-    return null;
+  static {
+    snapshotsLikeParent(MaskVelocity);
   }
-  protected override restoreSelf(): void {}
 }

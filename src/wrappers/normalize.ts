@@ -6,7 +6,8 @@
  * statistics of G updated, r' = r / sqrt(var(G) + epsilon) (no mean subtraction, as in Gymnasium).
  * Set `updateRunningMean = false` to freeze the statistics (evaluation); getStats/setStats save them.
  */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { Wrapper, type Env, type StepResult } from '../envs/env.ts';
+import { ObservationWrapper } from './observation.ts';
 import { Box } from '../envs/spaces.ts';
 import { checkBoolean, decodeNumber, encodeNumber, stateObject, type Json } from '../envs/snapshot.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
@@ -18,7 +19,7 @@ function checkEpsilon(who: string, epsilon: number): void {
   if (typeof epsilon !== 'number' || !Number.isFinite(epsilon) || epsilon <= 0) throw new Error(`${who}: epsilon must be a finite number > 0, got ${epsilon}`);
 }
 
-export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, Act> {
+export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, Act, Vec> {
   readonly obsRms: RunningMeanStd;
   updateRunningMean = true;
   private readonly out: Float32Array;
@@ -38,7 +39,7 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
     this.observationSpace = new Box<Float32Array>(-Infinity, Infinity, space.shape, 'float32');
   }
 
-  private normalize(obs: Vec): Float32Array {
+  protected observation(obs: Vec): Float32Array {
     if (this.updateRunningMean) this.obsRms.updateOne(obs);
     const { mean, var: v } = this.obsRms;
     if (this.f32) {
@@ -50,17 +51,6 @@ export class NormalizeObservation<Act> extends Wrapper<Float32Array, Act, Vec, A
       for (let i = 0; i < this.out.length; i++) this.out[i] = (obs[i] - mean[i]) / Math.sqrt(v[i] + this.epsilon);
     }
     return this.out;
-  }
-
-  override reset(args?: ResetArgs): ResetResult<Float32Array> {
-    const r = this.env.reset(args);
-    return { obs: this.normalize(r.obs), info: r.info };
-  }
-
-  override step(action: Act): StepResult<Float32Array> {
-    const r = this.env.step(action) as unknown as StepResult<Float32Array>;
-    r.obs = this.normalize(r.obs);
-    return r;
   }
 
   getStats(): RunningMeanStdState {

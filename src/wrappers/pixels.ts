@@ -7,9 +7,9 @@
  * Images are row-major with channels last ([H, W, C] or [H, W]), as AddRenderObservation gives them.
  * Each wrapper writes into one buffer it owns (the env ownership rule: copy what you keep).
  */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import type { Env } from '../envs/env.ts';
+import { ObservationWrapper } from './observation.ts';
 import { Box, type Space } from '../envs/spaces.ts';
-import type { Json } from '../envs/snapshot.ts';
 
 type Pixels = Uint8Array | Float32Array;
 
@@ -22,22 +22,9 @@ function imageShape(who: string, space: Space<any>): [number, number, number] {
   return [h, w, c];
 }
 
-/** A wrapper that maps each observation through `fn` into its own buffer. */
-abstract class ImageWrapper<Act> extends Wrapper<any, Act, any, Act> {
-  protected abstract convert(obs: Pixels): Pixels;
-  override reset(args?: ResetArgs): ResetResult<any> {
-    const r = this.env.reset(args);
-    return { obs: this.convert(r.obs), info: r.info };
-  }
-  override step(action: Act): StepResult<any> {
-    const r = this.env.step(action) as StepResult<any>;
-    r.obs = this.convert(r.obs);
-    return r;
-  }
-  protected override snapshotSelf(): Json {
-    return null;
-  }
-  protected override restoreSelf(): void {}
+/** A wrapper that maps each image observation into its own buffer. */
+abstract class ImageWrapper<Act> extends ObservationWrapper<any, Act, any> {
+  protected abstract override observation(obs: Pixels): Pixels;
 }
 
 /**
@@ -58,7 +45,7 @@ export class GrayscaleObservation<Act> extends ImageWrapper<Act> {
     this.observationSpace = new Box<any>(0, u8 ? 255 : 1, keepDim ? [h, w, 1] : [h, w], u8 ? 'uint8' : 'float32');
     this.out = u8 ? new Uint8Array(h * w) : new Float32Array(h * w);
   }
-  protected convert(obs: Pixels): Pixels {
+  protected observation(obs: Pixels): Pixels {
     const o = this.out,
       round = o instanceof Uint8Array;
     for (let i = 0; i < o.length; i++) {
@@ -99,7 +86,7 @@ export class ResizeObservation<Act> extends ImageWrapper<Act> {
     this.rows = areaWeights(h, oh);
     this.cols = areaWeights(w, ow);
   }
-  protected convert(obs: Pixels): Pixels {
+  protected observation(obs: Pixels): Pixels {
     const [, w, c] = this.inShape,
       o = this.out,
       round = o instanceof Uint8Array,
@@ -140,7 +127,7 @@ export class ScaleObservation<Act> extends ImageWrapper<Act> {
     this.observationSpace = new Box<Float32Array>(0, 1, box.shape, 'float32');
     this.out = new Float32Array(box.size);
   }
-  protected convert(obs: Pixels): Pixels {
+  protected observation(obs: Pixels): Pixels {
     for (let i = 0; i < this.out.length; i++) this.out[i] = obs[i] / 255;
     return this.out;
   }
@@ -163,7 +150,7 @@ export class ChannelsFirstObservation<Act> extends ImageWrapper<Act> {
     this.observationSpace = new Box<any>(perm(box.low), perm(box.high), [c, h, w], u8 ? 'uint8' : 'float32');
     this.out = u8 ? new Uint8Array(h * w * c) : new Float32Array(h * w * c);
   }
-  protected convert(obs: Pixels): Pixels {
+  protected observation(obs: Pixels): Pixels {
     const [h, w, c] = this.hwc,
       o = this.out;
     for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) o[k * h * w + i] = obs[i * c + k];

@@ -1,9 +1,10 @@
 /** gymnasium.wrappers.TransformObservation and TransformReward: apply a function to each obs / reward. */
-import { Wrapper, type Env, type ResetArgs, type ResetResult, type StepResult } from '../envs/env.ts';
+import { snapshotsLikeParent, Wrapper, type Env, type StepResult } from '../envs/env.ts';
+import { ObservationWrapper } from './observation.ts';
 import type { Space } from '../envs/spaces.ts';
 import type { Json } from '../envs/snapshot.ts';
 
-export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs, Act> {
+export class TransformObservation<WObs, Obs, Act> extends ObservationWrapper<WObs, Act, Obs> {
   constructor(
     env: Env<Obs, Act>,
     private readonly fn: (obs: Obs) => WObs,
@@ -12,21 +13,14 @@ export class TransformObservation<WObs, Obs, Act> extends Wrapper<WObs, Act, Obs
     super(env);
     if (observationSpace) this.observationSpace = observationSpace;
   }
-  override reset(args?: ResetArgs): ResetResult<WObs> {
-    const r = this.env.reset(args);
-    return { obs: this.fn(r.obs), info: r.info };
-  }
-  override step(action: Act): StepResult<WObs> {
-    const r = this.env.step(action) as unknown as StepResult<WObs>;
-    r.obs = this.fn(r.obs as unknown as Obs);
-    return r;
+  protected observation(obs: Obs): WObs {
+    return this.fn(obs);
   }
 
   /** Snapshot: none of its own (state hidden in `fn` is not saved). */
-  protected override snapshotSelf(): Json {
-    return null;
+  static {
+    snapshotsLikeParent(TransformObservation);
   }
-  protected override restoreSelf(): void {}
 }
 
 export class TransformReward<Obs, Act> extends Wrapper<Obs, Act> {

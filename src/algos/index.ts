@@ -37,6 +37,7 @@ export interface AlgorithmEntry {
   create(config: Record<string, unknown>): Algorithm;
 }
 
+// One entry of the same shape per algorithm: a registry is a table, read as one.
 export const ALGORITHMS: Record<string, AlgorithmEntry> = {
   reinforce: {
     name: 'reinforce',

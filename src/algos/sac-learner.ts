@@ -97,7 +97,8 @@ export function sacActorLossOps(logProb: Tensor, q1: Tensor, q2: Tensor, alpha: 
  * sacActorLossOps as one op on the tape (issue 12: six small ops per step), bit for bit: alpha is
  * rounded to float32 as the ops lift it, the minimum takes q1 at ties and NaN from either, the sum
  * runs through the same sumAxis, and the gradients are the ops' products, signed zeros included.
- * logProb is [B], q1 and q2 [B, 1]; mask is caller-owned scratch of B floats.
+ * logProb is [B], q1 and q2 [B, 1]; mask is caller-owned scratch of B floats. Its guard has the shape
+ * of twinCriticLoss's (float32 data, matching sizes, scratch of B) with other tensors and buffers.
  */
 export function sacActorLoss(logProb: Tensor, q1: Tensor, q2: Tensor, alpha: number, e: Float32Array, mask: Float32Array): Tensor {
   const B = logProb.size;

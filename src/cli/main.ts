@@ -190,6 +190,7 @@ Examples:
     .option('--time-dependent', 'one logit table per time step')
     .option('--json <file>', 'also write the report as JSON', outFile('json'))
     .action(labEstimatorsCommand);
+  // Commander option lists of the same shape as `lab estimators`': each command declares its own flags.
   lab
     .command('importance')
     .description('importance-sampled gradients away from the sampling policy, and ESS against the horizon')

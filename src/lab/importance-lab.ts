@@ -143,6 +143,7 @@ export function formatImportanceLabReport(r: ImportanceLabReport): string {
     'var/on',
     'cos',
   ];
+  // The estimator columns have the shape of lab.ts's table: other fields, one report each.
   const rows: string[][] = [];
   for (const s of r.steps) {
     s.estimators.forEach((e, j) =>

@@ -75,6 +75,7 @@ export function pathwiseGradient(
 /**
  * The likelihood-ratio gradient of the same J: roll the stochastic policy through the mean model off
  * the tape, then differentiate sum_t log pi(a_t|s_t) R_t with R_t the discounted reward-to-go.
+ * Same parameters as pathwiseGradient on purpose: the two estimators of one gradient are called alike.
  */
 export function likelihoodRatioGradient(
   model: GaussianEnsemble,

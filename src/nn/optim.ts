@@ -166,6 +166,7 @@ export interface SGDOptions {
 }
 
 /** Stochastic gradient descent with optional (Nesterov) momentum. */
+// Fields and constructor of the same shape as Adam's: each optimiser declares its own options.
 export class SGD {
   lr: number;
   readonly momentum: number;

@@ -26,6 +26,7 @@ export interface ActorOptions {
 export class SquashedGaussianActor extends Module implements Policy {
   readonly kind = 'gaussian';
   readonly net: MLP;
+  // Scratch declared like SacLearner's reused buffers (same shape, other contents).
   private actions = new Float32Array(0);
   private logps = new Float32Array(0);
   private unit = new Float32Array(0);

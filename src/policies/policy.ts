@@ -114,6 +114,7 @@ export interface GaussianOptions extends NetworkOptions {
 
 /** Diagonal Gaussian policy over a Box: mean from an MLP, log-std learned (state-independent) or fixed. */
 export class GaussianPolicy extends Module implements Policy {
+  // Fields and constructor of the same shape as CategoricalPolicy's: each head declares its own.
   readonly kind = 'gaussian';
   readonly net: MLP;
   readonly logStd: Tensor;

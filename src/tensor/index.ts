@@ -71,6 +71,7 @@ declare module './tensor.ts' {
     logSoftmax(axis?: number): Tensor;
   }
 }
+// One short method per op, all of the same shape: each is typed by the declaration above.
 const P = Tensor.prototype;
 P.add = function (b) {
   return E.add(this, b);

@@ -50,6 +50,7 @@ export function gemm(
   else if (!(out instanceof Float32Array && wasmTanh(out, out))) for (let i = 0; i < out.length; i++) out[i] = Math.tanh(out[i]);
 }
 
+// Same positional parameters as gemm (and wasmGemm): the hot path builds no argument object.
 function gemmJs(
   A: Data,
   aOff: number,

@@ -60,6 +60,7 @@ export const MBPG_CONFIG = defineConfig(
 export type MbpgConfig = ConfigOf<typeof MBPG_CONFIG>;
 export const MBPG_DEFAULTS: MbpgConfig = MBPG_CONFIG.defaults;
 
+// The type, defaults and class header have the shape of every algorithm file's (ppo.ts's): declarations.
 export class ModelBasedPG extends BaseAlgorithm<MbpgConfig> {
   readonly name = 'mbpg';
   readonly config: MbpgConfig;

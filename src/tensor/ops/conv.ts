@@ -86,7 +86,10 @@ function im2colG(x: Tensor, g: Geometry): Tensor {
   return record('im2col', new Tensor(o, [N * OH * OW, K]), [x], (gr) => [col2imG(gr, g)]);
 }
 
-/** The adjoint of im2col: patch rows summed back into an image [N, C, H, W]. */
+/**
+ * The adjoint of im2col: patch rows summed back into an image [N, C, H, W]. Same loops as im2colG
+ * with the copy turned round; kept apart so the innermost loop has no branch on the direction.
+ */
 function col2imG(cols: Tensor, g: Geometry): Tensor {
   const { N, C, H, W, kh, kw, stride, pad, OH, OW } = g;
   const K = C * kh * kw;

@@ -116,6 +116,7 @@ function scalarLoop(code: number, a: Data, s: number, o: Data, swap: boolean): v
       }
       break;
     // With s not NaN, each form below yields x when x is NaN, and the first operand at ties.
+    // MIN and MAX are the same shape with the comparison turned; one loop each keeps it branch-free.
     case MIN:
       if (s !== s) o.fill(s);
       else if (swap)

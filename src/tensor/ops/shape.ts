@@ -234,7 +234,7 @@ export function takeAlongAxis(x: Tensor, idx: ArrayLike<number>, axis = -1): Ten
   return record('takeAlongAxis', new Tensor(o, shape), [x], (g) => [putAlongAxis(g, indices, ax, len)]);
 }
 
-/** The adjoint of takeAlongAxis. */
+/** The adjoint of takeAlongAxis; the shape of scatterAdd, with one index per element instead of per row. */
 export function putAlongAxis(x: Tensor, indices: ArrayLike<number>, axis: number, len: number): Tensor {
   const [outer, k, inner] = splitAt(x.shape, axis);
   const shape = x.shape.slice();

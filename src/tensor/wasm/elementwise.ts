@@ -58,7 +58,10 @@ function backwardAtOutput(kernel: 'reluBackward' | 'tanhBackward', y: Float32Arr
   return true;
 }
 
-/** t += tau (s - t) elementwise (a Polyak average); false (nothing done) when JS should do it. */
+/**
+ * t += tau (s - t) elementwise (a Polyak average); false (nothing done) when JS should do it. The
+ * same copy-in, run, copy-out shape as backwardAtOutput, with another guard and kernel signature.
+ */
 export function wasmPolyak(t: Float32Array, s: Float32Array, tau: number): boolean {
   const n = t.length;
   if (n < minSize || s.length !== n) return false;

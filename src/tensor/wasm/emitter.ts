@@ -196,6 +196,7 @@ export class Func {
   v128Store(offset = 0): this {
     return this.mem(0x0b, offset, 4, true);
   }
+  // One method per opcode below, all of the same shape: the names are the WebAssembly spec's.
   v128Zero(): this {
     return this.simd(0x0c, ...new Array<number>(16).fill(0));
   }

@@ -40,7 +40,8 @@ export type GemmActivation = 0 | 1 | 2;
  * C[m,n] (+)= op(A) @ op(B) in WebAssembly, with kernels.ts's `gemm` argument conventions, then
  * C = act(C) elementwise over the output. With `bias` (n values), C := 1 bias + op(A) op(B) (the
  * accumulators start from the bias row; `accumulate` is then ignored).
- * Returns false (having done nothing) when the call should take the JS path instead.
+ * Returns false (having done nothing) when the call should take the JS path instead. Its parameter
+ * list repeats gemm's on purpose (positional, no argument object per call).
  */
 export function wasmGemm(
   A: Float32Array,

@@ -5,7 +5,10 @@ import { kernels, reserve, bytes16, copy } from './runtime.ts';
 const DEFAULT_MIN_SIZE = 16;
 let minSize = DEFAULT_MIN_SIZE;
 
-/** The smallest input sent to WebAssembly (tests set 0); no argument restores the default. */
+/**
+ * The smallest input sent to WebAssembly (tests set 0); no argument restores the default. The same
+ * shape as elementwise.ts's threshold and wrapper: tanh has its own measured threshold.
+ */
 export function setWasmTanhThreshold(size = DEFAULT_MIN_SIZE): void {
   if (!(size >= 0)) throw new RangeError(`setWasmTanhThreshold: expected a size >= 0, got ${size}`);
   minSize = size;

@@ -153,7 +153,10 @@ export class GemmThreadPool {
   }
 }
 
-/** The blocked product on the calling thread (what each band runs). */
+/**
+ * The blocked product on the calling thread (what each band runs). Same positional parameters as
+ * GemmThreadPool.run and runtime.ts's gemmBlocked: a call per gemm builds no argument object.
+ */
 export function blockedGemm(
   K: GemmExports,
   a: number,

@@ -240,6 +240,7 @@ const playback = new Playback($<HTMLCanvasElement>('play-canvas'), {
   },
 });
 // The three.js view of MuJoCo tasks: made on the first MuJoCo checkpoint played (one WebGL context).
+// The same shape as train/main.ts's player hookup: two pages, two bundles, other element ids.
 let view3d: MujocoView | null = null;
 function showCanvas(three: boolean): void {
   $('play-canvas').hidden = three;

@@ -303,6 +303,7 @@ const RENDER: { [K in SectionId]: (r: never, p: Params) => void } = {
       { xLabel: 'horizon H', yLabel: `ESS / N at α = ${p.alpha}` },
     );
     const at = r.sweep.steps.find((s) => s.alpha === Number(p.alpha))!;
+    // A table of the same shape as the estimators section's: other columns from another report.
     const box = $('#importance-table');
     box.innerHTML =
       `<p class="muted">${r.sweep.mdp.name}; α = ${at.alpha}: trajectory KL ${f(at.klTrajectory, 4)}, ESS/N exact ${f(at.exactEssFraction, 3)}, sampled ${f(at.essFraction, 3)}, max/mean weight ${f(at.maxOverMean, 2)}. α sweep: ${ALPHA_SWEEP.join(', ')}; ESS horizons ${HORIZON_SWEEP.join(', ')}.</p>` +

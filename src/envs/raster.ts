@@ -120,3 +120,8 @@ export function rotate(p: Point, a: number, tx = 0, ty = 0): Point {
     s = Math.sin(a);
   return [p[0] * c - p[1] * s + tx, p[0] * s + p[1] * c + ty];
 }
+
+/** The box [l, r] x [b, t] as pygame draws it, corners (l, b), (l, t), (r, t), (r, b), rotated by `a` and moved. */
+export function rotatedBox(l: number, r: number, t: number, b: number, a: number, tx: number, ty: number): Point[] {
+  return [rotate([l, b], a, tx, ty), rotate([l, t], a, tx, ty), rotate([r, t], a, tx, ty), rotate([r, b], a, tx, ty)];
+}

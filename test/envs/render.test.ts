@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BaseEnv, Box, Canvas, Discrete, EMPTY_INFO, checkEnv, make, type ResetArgs, type StepResult } from '../../src/envs/index.ts';
+import { rotatedBox } from '../../src/envs/raster.ts';
 
 const pixel = (f: { width: number; data: Uint8Array }, x: number, row: number) =>
   Array.from(f.data.subarray((row * f.width + x) * 3, (row * f.width + x) * 3 + 3));
@@ -56,6 +57,40 @@ test("every classic env renders an RGB frame of Gymnasium's size that changes wi
   // The cart (black) straddles the centre column at 100 px above the bottom edge.
   assert.deepEqual(pixel(f, 300, 399 - 100), [0, 0, 0]);
   assert.deepEqual(pixel(f, 5, 5), [255, 255, 255]);
+});
+
+test('rotatedBox: the corners (l, b), (l, t), (r, t), (r, b) turned about the origin, then moved', () => {
+  const box = rotatedBox(0, 2, 1, -1, Math.PI / 2, 10, 20);
+  const want = [
+    [11, 20],
+    [9, 20],
+    [9, 22],
+    [11, 22],
+  ];
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 2; j++) assert.ok(Math.abs(box[i][j] - want[i][j]) < 1e-12, `corner ${i}: ${box[i]}`);
+});
+
+test('classic frames are pinned: FNV-1a of each frame after reset(seed 0) and 3 steps', () => {
+  // Recorded before the rectangles moved to rotatedBox; any change to the drawing changes them.
+  const want: Record<string, string> = {
+    'CartPole-v1': '144a397b',
+    'Acrobot-v1': '725315ba',
+    'MountainCar-v0': '63b8aa1d',
+    'MountainCarContinuous-v0': '0b38b350',
+    'Pendulum-v1': 'c0a5b32f',
+  };
+  const fnv1a = (d: Uint8Array) => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < d.length; i++) h = Math.imul(h ^ d[i], 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, '0');
+  };
+  for (const [id, hash] of Object.entries(want)) {
+    const env = make(id, { renderMode: 'rgb_array' });
+    env.reset({ seed: 0 });
+    const a = env.actionSpace instanceof Discrete ? 1 : Float32Array.of(1);
+    for (let t = 0; t < 3; t++) env.step(a);
+    assert.equal(fnv1a(env.render().data), hash, id);
+  }
 });
 
 test('checkEnv accepts the classic envs and reports a broken user env', () => {

@@ -3,7 +3,7 @@
  * (same sizes, geometry and colours; no anti-aliasing; Pendulum's torque image is drawn as an arc arrow).
  */
 import type { RgbFrame } from '../env.ts';
-import { Canvas, rotate, type Point } from '../raster.ts';
+import { Canvas, rotate, rotatedBox, type Point } from '../raster.ts';
 
 const BLACK = [0, 0, 0] as const;
 
@@ -33,14 +33,7 @@ export function drawCartPole(x: number, theta: number, xThreshold: number, halfL
     pr = polewidth / 2,
     pt = polelen - polewidth / 2,
     pb = -polewidth / 2;
-  const pole = (
-    [
-      [pl, pb],
-      [pl, pt],
-      [pr, pt],
-      [pr, pb],
-    ] as Point[]
-  ).map((p) => rotate(p, -theta, cartx, carty + axleoffset));
+  const pole = rotatedBox(pl, pr, pt, pb, -theta, cartx, carty + axleoffset);
   cv.fillPolygon(pole, [202, 152, 101]);
   cv.fillCircle(cartx, carty + axleoffset, Math.trunc(polewidth / 2), [129, 132, 203]);
   cv.line(0, carty, W, carty, BLACK);
@@ -68,14 +61,7 @@ export function drawAcrobot(s: ArrayLike<number>): RgbFrame {
     const llen = scale,
       t = 0.1 * scale,
       b = -0.1 * scale;
-    const link = (
-      [
-        [0, b],
-        [0, t],
-        [llen, t],
-        [llen, b],
-      ] as Point[]
-    ).map((p) => rotate(p, thetas[k], x, y));
+    const link = rotatedBox(0, llen, t, b, thetas[k], x, y);
     cv.fillPolygon(link, [0, 204, 204]);
     cv.fillCircle(x, y, Math.trunc(0.1 * scale), [204, 204, 0]);
   }
@@ -104,17 +90,7 @@ export function drawMountainCar(pos: number, goal: number): RgbFrame {
   const cx = (pos - minP) * scale,
     cy = clearance + height(pos) * scale;
   const [l, r, t, b] = [-carwidth / 2, carwidth / 2, carheight, 0];
-  cv.fillPolygon(
-    (
-      [
-        [l, b],
-        [l, t],
-        [r, t],
-        [r, b],
-      ] as Point[]
-    ).map((p) => rotate(p, ang, cx, cy)),
-    BLACK,
-  );
+  cv.fillPolygon(rotatedBox(l, r, t, b, ang, cx, cy), BLACK);
   for (const w of [carwidth / 4, -carwidth / 4]) {
     const [wx, wy] = rotate([w, 0], ang, cx, cy);
     cv.fillCircle(Math.trunc(wx), Math.trunc(wy), Math.trunc(carheight / 2.5), [128, 128, 128]);
@@ -176,17 +152,7 @@ export function drawPendulum(theta: number, lastU: number | null = null): RgbFra
   const [l, r, t, b] = [0, rodLength, rodWidth / 2, -rodWidth / 2];
   const a = theta + Math.PI / 2;
   const red = [204, 77, 77] as const;
-  cv.fillPolygon(
-    (
-      [
-        [l, b],
-        [l, t],
-        [r, t],
-        [r, b],
-      ] as Point[]
-    ).map((p) => rotate(p, a, offset, offset)),
-    red,
-  );
+  cv.fillPolygon(rotatedBox(l, r, t, b, a, offset, offset), red);
   cv.fillCircle(offset, offset, Math.trunc(rodWidth / 2), red);
   const [ex, ey] = rotate([rodLength, 0], a, offset, offset);
   cv.fillCircle(Math.trunc(ex), Math.trunc(ey), Math.trunc(rodWidth / 2), red);

@@ -281,6 +281,7 @@ export class MultiDiscrete extends Space<Int32Array> {
   }
 }
 
+// Same shape as Box's contains/flatten methods: each space implements Space's interface for its own values.
 /** Binary vectors of length n. */
 export class MultiBinary extends Space<Uint8Array> {
   constructor(readonly n: number) {

@@ -24,6 +24,7 @@ const MIN_A = -1.0,
   POWER = 0.0015;
 const fr = Math.fround;
 
+// Same shape as the other classic envs (reset, step, getState, setState, snapshot): each file stands alone like Gymnasium's, with its own state and float32 rules.
 export class MountainCarContinuousEnv extends BaseEnv<Float32Array, Float32Array | number[]> {
   static readonly STATE_NAMES = ['position', 'velocity'] as const;
   readonly observationSpace = new Box<Float32Array>([MIN_P, -MAX_V], [MAX_P, MAX_V]);

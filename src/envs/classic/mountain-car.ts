@@ -14,6 +14,7 @@ const ID = 'MountainCar-v0';
 export const MOUNTAIN_CAR = { minPosition: -1.2, maxPosition: 0.6, maxSpeed: 0.07, goalPosition: 0.5, force: 0.001, gravity: 0.0025 };
 const { minPosition: MIN_P, maxPosition: MAX_P, maxSpeed: MAX_V, force: FORCE, gravity: GRAVITY } = MOUNTAIN_CAR;
 
+// Same shape as the other classic envs (reset, step, getState, setState, snapshot): each file stands alone like Gymnasium's, with its own state and float32 rules.
 export class MountainCarEnv extends BaseEnv<Float32Array, number> {
   static readonly STATE_NAMES = ['position', 'velocity'] as const;
   readonly observationSpace = new Box<Float32Array>([MIN_P, -MAX_V], [MAX_P, MAX_V]);

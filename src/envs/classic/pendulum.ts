@@ -25,6 +25,7 @@ export function angleNormalize(x: number): number {
   return floorMod(x + Math.PI, 2 * Math.PI) - Math.PI;
 }
 
+// Same shape as the other classic envs (reset, step, getState, setState, snapshot): each file stands alone like Gymnasium's, with its own state and float32 rules.
 export class PendulumEnv extends BaseEnv<Float32Array, Float32Array | number[]> {
   static readonly STATE_NAMES = ['theta', 'theta_dot'] as const;
   readonly observationSpace = new Box<Float32Array>([-1, -1, -MAX_SPEED], [1, 1, MAX_SPEED]);

@@ -185,6 +185,7 @@ export class HumanoidEnv extends HumanoidBase<typeof HUMANOID_DEFAULTS> {
   }
 }
 
+// Same shape as HumanoidOptions: each task documents its own keyword arguments.
 export interface HumanoidStandupOptions extends Partial<ObsOptions> {
   renderMode?: RenderMode | null;
   frameSkip?: number;

@@ -21,6 +21,7 @@ export interface InvertedDoublePendulumOptions {
 
 const DEFAULTS = { frameSkip: 5, healthyReward: 10.0, resetNoiseScale: 0.1 };
 
+// Same shape as inverted-pendulum.ts: each fills MujocoEnv's hooks with its own Gymnasium values.
 export class InvertedDoublePendulumEnv extends MujocoEnv {
   readonly healthyReward: number;
   readonly resetNoiseScale: number;

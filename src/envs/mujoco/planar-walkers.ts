@@ -124,6 +124,7 @@ export interface Walker2dOptions extends Partial<WalkerOptions> {
   renderMode?: RenderMode | null;
 }
 
+// Same shape as HOPPER_DEFAULTS: each task's v5 defaults listed whole, to read against Gymnasium's.
 const WALKER_DEFAULTS = {
   frameSkip: 4,
   forwardRewardWeight: 1.0,

@@ -62,6 +62,7 @@ export class ReacherEnv extends MujocoEnv {
     return [x[f] - x[t], x[f + 1] - x[t + 1], x[f + 2] - x[t + 2]];
   }
 
+  // Same shape as Acrobot's observation (cos and sin of two link angles): Gymnasium's two-link arms.
   protected writeObs(): void {
     const p = this.sim.qpos,
       v = this.sim.qvel,

@@ -21,6 +21,7 @@ export interface SwimmerOptions {
 
 const DEFAULTS = { frameSkip: 4, forwardRewardWeight: 1.0, ctrlCostWeight: 1e-4, resetNoiseScale: 0.1, excludeCurrentPositionsFromObservation: true };
 
+// Same shape as half-cheetah.ts and the other tasks: each fills MujocoEnv's hooks with its own Gymnasium values.
 export class SwimmerEnv extends MujocoEnv {
   readonly options: Readonly<typeof DEFAULTS>;
 

@@ -143,3 +143,76 @@ test('evaluate() starts every episode from a fresh state: a policy with memory g
     r.lengths.reduce((a, b) => a + b, 0),
   );
 });
+
+test("update()'s minibatches replay each sequence from its stored state: with lr 0 every ratio is 1, every sequence used once per epoch", () => {
+  // seqLen < nSteps, so sequences start inside the rollout (and, after collect(13), mid-episode):
+  // a wrong stored state, step or env in the gather changes the replayed log-probs and values.
+  const L = 6,
+    n = 3,
+    nSteps = 24;
+  const algo = new RecurrentPPO({ numEnvs: n, nSteps, seqLen: L, batchSize: 2 * L, epochs: 2, lr: 0, policy: { hiddenSize: 8, headHidden: [8] } as any });
+  algo.collector.collect(13);
+  let ro: ReturnType<RecurrentPPO['collector']['collect']> | null = null;
+  const collect = algo.collector.collect.bind(algo.collector);
+  algo.collector.collect = (T: number) => (ro = collect(T));
+  const calls: { obs: Float32Array; state0: Float32Array; starts: number[]; act: Float32Array; logp: Float32Array; values: Float32Array }[] = [];
+  const replay = algo.policy.evaluateSequences.bind(algo.policy);
+  algo.policy.evaluateSequences = (obs, state0, starts) => {
+    const r = replay(obs, state0, starts);
+    const logProb = r.dist.logProb.bind(r.dist);
+    r.dist.logProb = (a) => {
+      const lp = logProb(a);
+      calls.push({
+        obs: Float32Array.from(obs.data),
+        state0: state0.slice(),
+        starts: Array.from(starts),
+        act: Float32Array.from(a as ArrayLike<number>),
+        logp: Float32Array.from(lp.data),
+        values: Float32Array.from(r.values.data),
+      });
+      return lp;
+    };
+    return r;
+  };
+  algo.update();
+  const r = ro!;
+  const { obsDim: od, stateSize: S } = r;
+  const M = 2,
+    numSeqs = n * (nSteps / L);
+  assert.equal(calls.length, 2 * (numSeqs / M));
+  const used = new Map<string, number>();
+  let nonZeroStates = 0,
+    innerStarts = 0;
+  for (const c of calls) {
+    for (let j = 0; j < M; j++) {
+      // Which sequence (env e, chunk k) is column j? Its observations say (they differ between steps).
+      let hit: [number, number] | null = null;
+      for (let e = 0; e < n && !hit; e++)
+        for (let k = 0; k < nSteps / L && !hit; k++) {
+          let same = true;
+          for (let t = 0; t < L && same; t++)
+            for (let d = 0; d < od; d++) if (c.obs[(t * M + j) * od + d] !== r.obs[((k * L + t) * n + e) * od + d]) same = false;
+          if (same) hit = [e, k];
+        }
+      assert.ok(hit, `minibatch column ${j} is no sequence of the rollout`);
+      const [e, k] = hit;
+      used.set(`${e},${k}`, (used.get(`${e},${k}`) ?? 0) + 1);
+      const stored = r.states.subarray((k * L * n + e) * S, (k * L * n + e + 1) * S);
+      assert.deepEqual(Array.from(c.state0.subarray(j * S, (j + 1) * S)), Array.from(stored), `state of sequence (${e}, ${k})`);
+      if (stored.some((v) => v !== 0)) nonZeroStates++;
+      for (let t = 0; t < L; t++) {
+        const src = (k * L + t) * n + e,
+          dst = t * M + j;
+        assert.equal(c.starts[dst], r.starts[src]);
+        if (t > 0 && r.starts[src]) innerStarts++;
+        assert.equal(c.act[dst], r.actions[src]);
+        assert.ok(Math.abs(c.logp[dst] - r.logProbs[src]) < 1e-5, `log-prob of step ${k * L + t} of env ${e}: ${c.logp[dst]} vs ${r.logProbs[src]}`);
+        assert.ok(Math.abs(c.values[dst] - r.values![src]) < 1e-5, `value of step ${k * L + t} of env ${e}: ${c.values[dst]} vs ${r.values![src]}`);
+      }
+    }
+  }
+  assert.equal(used.size, numSeqs);
+  for (const [q, times] of used) assert.equal(times, 2, `sequence ${q} used ${times} times in 2 epochs`);
+  assert.ok(nonZeroStates > 0 && innerStarts > 0, `the case is covered: ${nonZeroStates} non-zero stored states, ${innerStarts} starts inside sequences`);
+  algo.close();
+});

@@ -23,7 +23,7 @@ import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../
 import { Collector, gae, standardize } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization, ppoFields } from '../config/fields.ts';
-import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd } from './common.ts';
+import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd, type EnvOptions } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
@@ -94,10 +94,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     super();
     const c = (this.config = PPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, c);
-    this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
-    this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
+    ({ env: this.env, policy: this.policy, oldPolicy: this.oldPolicy } = makeEnvsAndPolicies(c, rng));
     this.value = makeValueFunction(this.env.singleObservationSpace, rng.split(), {
       hidden: c.valueHidden,
       activation: c.policy.activation,
@@ -287,6 +284,21 @@ function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
   const out = new Float32Array(idx.length);
   for (let j = 0; j < idx.length; j++) out[j] = src[idx[j]];
   return out;
+}
+
+/**
+ * PPO's and TRPO's training envs, policy and pi_old: a policy of the same architecture whose weights
+ * each update overwrites (so its seed, 0, does not matter). The policy takes one split of `rng`.
+ */
+export function makeEnvsAndPolicies(
+  c: EnvOptions & { env: string; numEnvs: number; policy: Parameters<typeof makePolicy>[3] },
+  rng: Rng,
+): { env: SyncVectorEnv; policy: Policy; oldPolicy: Policy } {
+  // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
+  const env = makeTrainingEnvs(c.env, c.numEnvs, c);
+  const policy = makePolicy(env.singleObservationSpace, env.singleActionSpace, rng.split(), c.policy);
+  const oldPolicy = makePolicy(env.singleObservationSpace, env.singleActionSpace, new Rng(0), c.policy);
+  return { env, policy, oldPolicy };
 }
 
 /** 1 - Var[R - V] / Var[R]: how much of the returns' variance the value function explains. */

@@ -16,13 +16,13 @@
 import { Rng } from '../rng/index.ts';
 import { Tensor, grad, mul, mean, exp, sub, sum, add, noGrad } from '../tensor/index.ts';
 import { Adam, mse, checkLoss } from '../nn/index.ts';
-import { makePolicy, ValueFunction, type Policy } from '../policies/index.ts';
+import { ValueFunction, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, bool, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
-import { makeTrainingEnvs, gatherRows, episodeLogFields, standardize } from './common.ts';
+import { gatherRows, episodeLogFields, standardize } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
-import { explainedVariance } from './ppo.ts';
+import { explainedVariance, makeEnvsAndPolicies } from './ppo.ts';
 import type { UpdateLog } from './types.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import type { Distribution } from '../distributions/index.ts';
@@ -199,10 +199,7 @@ export class TRPO extends OnPolicyAlgorithm<TrpoConfig> {
     super();
     const c = (this.config = TRPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, c);
-    this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
-    this.oldPolicy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, new Rng(0), c.policy);
+    ({ env: this.env, policy: this.policy, oldPolicy: this.oldPolicy } = makeEnvsAndPolicies(c, rng));
     this.value = new ValueFunction(this.policy.obsDim, rng.split(), { hidden: c.valueHidden, activation: c.policy.activation });
     this.collector = new Collector(this.env, this.policy, rng.split(), { value: this.value, seed: c.seed });
     this.rng = rng.split();

@@ -5,7 +5,7 @@ import { Tensor } from '../../src/tensor/index.ts';
 import { RecurrentPPO, RECURRENT_PPO_DEFAULTS } from '../../src/algos/recurrent-ppo.ts';
 
 /**
- * A checkpoint written by RecurrentPPO before it moved onto OnPolicyAlgorithm (commit 9bef1fa's
+ * A checkpoint written by RecurrentPPO before it moved onto OnPolicyAlgorithm (commit 42271b5's
  * code): its getState() after one update, with the log of the next update and the parameters after
  * it. The fixture pins the checkpoint format (tensor names and order, meta keys) and the update.
  * The tolerance allows for engine changes in summation order; the refactor itself matched exactly.

@@ -9,7 +9,7 @@ import { Rng } from '../../src/rng/index.ts';
 /**
  * A short SAC run's (at RLtools' Pendulum sizes: 64x64, batch 100) final parameters, hashed bit for bit (issue 12): speed work on the SAC learner,
  * the actor-critic modules and the loop must leave the arithmetic and the random streams as they
- * were. The pinned hash is of the run before that work (commit a38c4f4); if a change alters the
+ * were. The pinned hash is of the run before that work (commit 8cf40be); if a change alters the
  * arithmetic on purpose, say so in its commit and pin the new hash.
  */
 export function sacParamsHash(): string {

@@ -37,7 +37,7 @@ const SWEEP = `
 name: part
 algo: ppo
 env: CartPole-v1
-steps: 12288
+steps: 49152
 seeds: 2
 set: { epochs: 2 }
 params:

@@ -26,12 +26,12 @@ const SWEEP = `
 name: lr
 algo: ppo
 env: CartPole-v1
-steps: 12288
+steps: 49152
 seeds: 3
 set: { epochs: 2 }
 params:
   lr: [1.0e-3, 3.0e-4]
-run: { evalEvery: 6144, evalEpisodes: 2, threshold: none, checkpointEvery: 1024 }
+run: { evalEvery: 24576, evalEpisodes: 2, threshold: none, checkpointEvery: 1024 }
 `;
 
 interface Proc {
@@ -116,7 +116,7 @@ test('a sweep on Redis with 2 workers finishes every job through a SIGKILLed wor
   const results = Object.values(raw).map((s) => JSON.parse(s) as JobResult);
   for (const r of results) {
     verifyResult(r);
-    assert.equal(r.steps, 12288);
+    assert.equal(r.steps, 49152);
     assert.ok(r.final && Number.isFinite(r.final.mean));
     const collected = join(cwd, 'collected', sweepId, r.key, r.run.run);
     for (const [f, { data }] of Object.entries(r.run.files)) assert.deepEqual(readFileSync(join(collected, f)), Buffer.from(data!, 'base64'), f);

@@ -116,12 +116,15 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     const eps = this.clipAt(progress);
     const ro = this.collector.collect(c.nSteps);
     const steps = { rewards: ro.rewards, terminated: ro.terminated, truncated: ro.truncated, numEnvs: ro.numEnvs };
-    const { advantages, returns } = gae(steps, ro.values!, {
-      gamma: c.gamma,
-      lambda: c.gaeLambda,
-      finalValues: ro.finalValues!,
-      lastValues: ro.lastValues!,
-    });
+    // Targets given with the batch: V-trace's for stale distributed rollouts (src/distributed/learner.ts).
+    const { advantages, returns } =
+      ro.targets ??
+      gae(steps, ro.values!, {
+        gamma: c.gamma,
+        lambda: c.gaeLambda,
+        finalValues: ro.finalValues!,
+        lastValues: ro.lastValues!,
+      });
     const B = ro.T * ro.numEnvs;
     const oldValues = ro.values!;
     this.oldPolicy.parameters().forEach((p, i) => p.data.set(this.policy.parameters()[i].data));

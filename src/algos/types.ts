@@ -38,6 +38,8 @@ export interface Algorithm<C = unknown> {
   readonly steps: number;
   /** Collect a batch and improve the policy once. */
   update(): UpdateLog;
+  /** When present, the training driver calls this instead of update(): an update that waits for its data (distributed rollouts). */
+  updateAsync?(): Promise<UpdateLog>;
   evaluate(opts?: { episodes?: number; seed?: number; deterministic?: boolean }): EvalResult;
   getState(): AlgorithmState;
   setState(state: AlgorithmState): void;

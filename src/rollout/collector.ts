@@ -38,6 +38,8 @@ export interface Rollout {
   continuing: Uint8Array;
   /** Undiscounted return and length of every episode that ended in this rollout (and was used). */
   episodes: { return: number; length: number }[];
+  /** Advantages and value targets computed elsewhere (V-trace for stale rollouts); PPO then skips GAE. */
+  targets?: { advantages: Float64Array; returns: Float64Array };
 }
 
 export interface CollectorState {

@@ -177,7 +177,8 @@ export async function train(algo: Algorithm, opts: TrainOptions): Promise<TrainR
       reason = 'stopAt';
       break;
     }
-    const log = algo.update();
+    // An algorithm fed from elsewhere (distributed rollouts) waits for its batch in updateAsync.
+    const log = algo.updateAsync ? await algo.updateAsync() : algo.update();
     // A diverged update stops the run here (DivergenceError names the update, steps and quantity).
     checkDivergence(algo, log);
     updates++;

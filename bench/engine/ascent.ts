@@ -21,6 +21,7 @@ import {
   neg,
   add,
   grad,
+  ppoClipLoss,
 } from '../../src/tensor/index.ts';
 import { Adam, MLP } from '../../src/nn/index.ts';
 import { Rng } from '../../src/rng/index.ts';
@@ -38,8 +39,19 @@ function forward(p: Tensor[], obs: Tensor): { logits: Tensor; value: Tensor } {
   return { logits: linear(h, p[4], p[5]), value: reshape(linear(h, p[6], p[7]), [-1]) };
 }
 
-/** The PPO loss: clipped surrogate + vfCoef * value loss - entCoef * entropy. */
+/**
+ * The PPO loss: clipped surrogate + vfCoef * value loss - entCoef * entropy, in one op
+ * (ppoClipLoss, as src/algos/ppo.ts computes it).
+ */
 export function ppoLoss(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor {
+  const B = b.batch;
+  const { logits, value } = forward(p, new Tensor(b.obs, [B, 4]));
+  const batch = { actions: b.actions, oldLogProbs: b.oldLogProb, advantages: b.advantages, returns: b.returns };
+  return ppoClipLoss({ logits }, value, batch, { clipRange: PPO.clip, vfCoef: PPO.vfCoef, entCoef: PPO.entCoef }).loss;
+}
+
+/** The same loss as a chain of ~20 ops (the engine before issue 12's fused loss; bench/engine-ppo.ts compares them). */
+export function ppoLossChain(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor {
   const B = b.batch;
   const obs = new Tensor(b.obs, [B, 4]);
   const { logits, value } = forward(p, obs);
@@ -54,13 +66,14 @@ export function ppoLoss(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor
   return add(add(policyLoss, mul(valueLoss, PPO.vfCoef)), mul(entropy, -PPO.entCoef));
 }
 
-export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArrays) {
+export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArrays, loss: typeof ppoLoss = ppoLoss) {
   const p = toParams(params ?? initParams(seed));
   const b = makePpoBatch(batch, seed);
   const opt = new Adam(p, { lr: PPO.lr, beta1: PPO.beta1, beta2: PPO.beta2, eps: PPO.eps });
   const arena = new BufferArena();
+  const lossFn = loss;
   const update = () => {
-    const loss = ppoLoss(p, b);
+    const loss = lossFn(p, b);
     opt.step(grad(loss, p));
     return loss.data[0];
   };

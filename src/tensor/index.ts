@@ -17,6 +17,7 @@ export * from './ops/shape.ts';
 export * from './ops/linalg.ts';
 export * from './ops/mlp.ts';
 export * from './ops/tanh-gaussian.ts';
+export * from './ops/ppo-loss.ts';
 export { checkGradients, type GradCheckResult, type GradCheckOptions } from './gradcheck.ts';
 export { gemm } from './kernels.ts';
 export { setWasmKernels, kernelInfo, wasmTanh, setGemmThreads, setGemmThreadThreshold, gemmThreadsReady, type KernelInfo } from './wasm/index.ts';

@@ -7,18 +7,25 @@
  *   GET /api/runs                               { runsDir, error, runs: RunSummary[] }
  *   GET /api/runs/<run>                         { run: RunSummary, rows }
  *   GET /api/runs/<run>/checkpoints/<f>.ascent  the checkpoint bytes (played in the browser)
- *   GET /api/events                             SSE: dir, run, rows, removed
+ *   GET /api/sweeps                             { runsDir, sweeps: SweepView[] }
+ *   GET /api/sweeps/<sweep>                     SweepView: jobs and their states, scores per configuration, the best
+ *   GET /api/events                             SSE: dir, run, rows, removed, sweep, sweep-removed
  *
- * Only names directly inside runsDir and files inside the assets dir are served: a path segment
+ * A sweep directory (<runsDir>/<sweep>/ with sweep.json, as `ascent sweep` writes it) is no run
+ * itself: each of its jobs' run directories (<sweep>/<job>/<run>/) is a run named '<sweep>/<job>',
+ * addressed in the API as the two segments /api/runs/<sweep>/<job>.
+ *
+ * Only the runs listed (by name) and files inside the assets dir are served: a path segment
  * that decodes to '..', '.', or holds a slash, backslash or NUL is refused with 403, and a resolved
  * path (symlinks followed) outside its root is refused too, and so is a request whose Host header
  * is not a local name for this server (DNS rebinding).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { dirname, extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunReader, UnsafeFileError, listRunNames, readRegularInside, type Row, type RunSummary } from './runs.ts';
+import { LocalSweepReader, listSweepDirs, sweepRunDirs, type SweepView } from '../distributed/sweep-view.ts';
 
 export interface DashboardOptions {
   /** Directory holding run directories (the CLI's runs/ or --out). It may not exist yet: the page then says so. */
@@ -172,6 +179,9 @@ class Client {
 class RunStore {
   readonly readers = new Map<string, RunReader>();
   readonly summaries = new Map<string, string>();
+  readonly sweepReaders = new Map<string, LocalSweepReader>();
+  /** Each sweep's view as last sent (JSON), by id. */
+  readonly sweeps = new Map<string, string>();
   dirError: string | null = null;
   readonly clients = new Set<Client>();
   disconnected = 0;
@@ -202,11 +212,17 @@ class RunStore {
 
   poll(): void {
     let err: string | null = null;
-    let names: string[] = [];
+    // Run name -> its directory: the runs directly inside runsDir, and each sweep job's run.
+    const dirs = new Map<string, string>();
+    let sweepIds: string[] = [];
     try {
       if (!existsSync(this.runsDir)) err = `runs directory ${this.runsDir} does not exist`;
       else if (!statSync(this.runsDir).isDirectory()) err = `${this.runsDir} is not a directory`;
-      else names = listRunNames(this.runsDir);
+      else {
+        sweepIds = listSweepDirs(this.runsDir);
+        for (const n of listRunNames(this.runsDir)) if (!sweepIds.includes(n)) dirs.set(n, join(this.runsDir, n));
+        for (const id of sweepIds) for (const [k, run] of sweepRunDirs(join(this.runsDir, id))) dirs.set(`${id}/${k}`, join(this.runsDir, id, k, run));
+      }
     } catch (e) {
       err = `cannot read runs directory ${this.runsDir}: ${(e as Error).message}`;
     }
@@ -214,17 +230,18 @@ class RunStore {
       this.dirError = err;
       this.broadcast('dir', { runsDir: this.runsDir, error: err });
     }
-    for (const name of [...this.readers.keys()]) {
-      if (!names.includes(name)) {
-        this.readers.delete(name);
-        this.summaries.delete(name);
-        for (const c of this.clients) c.sent.delete(name);
-        this.broadcast('removed', { name });
-      }
+    for (const [name, r] of [...this.readers]) {
+      const dir = dirs.get(name);
+      if (dir === r.dir) continue;
+      this.readers.delete(name);
+      this.summaries.delete(name);
+      for (const c of this.clients) c.sent.delete(name);
+      // A sweep job that started again in a new run directory keeps its name: its rows start over.
+      if (dir === undefined) this.broadcast('removed', { name });
     }
-    for (const name of names) {
+    for (const [name, dir] of dirs) {
       let r = this.readers.get(name);
-      if (!r) this.readers.set(name, (r = new RunReader(name, join(this.runsDir, name), this.runsDir)));
+      if (!r) this.readers.set(name, (r = new RunReader(name, dir, this.runsDir)));
       let changes: ReturnType<RunReader['poll']>;
       try {
         changes = r.poll();
@@ -240,7 +257,37 @@ class RunStore {
       // The file shrank (a resumed run): every client starts this run's rows again, with a reset.
       if (changes.reset) for (const c of this.clients) c.sent.delete(name);
     }
+    this.pollSweeps(sweepIds);
     for (const c of this.clients) c.flush();
+  }
+
+  private pollSweeps(ids: string[]): void {
+    for (const id of [...this.sweeps.keys()]) {
+      if (ids.includes(id)) continue;
+      this.sweeps.delete(id);
+      this.sweepReaders.delete(id);
+      this.broadcast('sweep-removed', { id });
+    }
+    for (const id of ids) {
+      let r = this.sweepReaders.get(id);
+      if (!r) this.sweepReaders.set(id, (r = new LocalSweepReader(this.runsDir, id)));
+      let v: SweepView;
+      try {
+        v = r.view();
+      } catch (e) {
+        console.error(`dashboard: reading sweep ${id}: ${(e as Error).message}`);
+        continue;
+      }
+      const s = JSON.stringify(v);
+      if (s !== this.sweeps.get(id)) {
+        this.sweeps.set(id, s);
+        this.broadcast('sweep', v);
+      }
+    }
+  }
+
+  sweepList(): SweepView[] {
+    return [...this.sweeps.values()].map((s) => JSON.parse(s));
   }
 
   /** A new subscriber first gets everything known so far (rows in bounded chunks), then the changes. */
@@ -253,6 +300,7 @@ class RunStore {
       const s = this.summaries.get(name);
       if (s) c.send('run', JSON.parse(s));
     }
+    for (const s of this.sweeps.values()) c.send('sweep', JSON.parse(s));
     c.flush();
   }
 
@@ -362,16 +410,25 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (parts[0] === 'api') {
       if (parts[1] === 'events' && parts.length === 2) return store.subscribe(res);
       if (parts[1] === 'runs' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, runs: store.list() });
+      if (parts[1] === 'sweeps' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, sweeps: store.sweepList() });
+      if (parts[1] === 'sweeps' && parts.length === 3) {
+        const s = store.sweeps.get(parts[2]);
+        return s ? json(res, 200, JSON.parse(s)) : json(res, 404, { error: `no sweep '${parts[2]}' in ${runsDir}` });
+      }
       if (parts[1] === 'runs' && parts.length >= 3) {
-        const name = parts[2];
-        const dir = inside(runsDir, [name]);
+        // A sweep job's run is named by two segments, <sweep>/<job>.
+        const two = parts.length >= 4 && store.readers.has(`${parts[2]}/${parts[3]}`);
+        const name = two ? `${parts[2]}/${parts[3]}` : parts[2];
+        const rest = parts.slice(two ? 4 : 3);
         const reader = store.readers.get(name);
+        const rel = reader ? relative(runsDir, reader.dir).split(sep) : [name];
+        const dir = inside(runsDir, rel);
         if (!reader || !existsSync(dir)) return json(res, 404, { error: `no run '${name}' in ${runsDir}` });
-        if (parts.length === 3) return jsonRows(res, { run: reader.summary() }, reader.rows, store.rowsPerEvent);
-        if (parts.length === 5 && parts[3] === 'checkpoints' && parts[4].endsWith('.ascent')) {
-          const file = inside(runsDir, [name, 'checkpoints', parts[4]]);
-          if (!existsSync(file)) return json(res, 404, { error: `run '${name}' has no checkpoints/${parts[4]}` });
-          const bytes = readRegularInside(runsDir, file, MAX_SERVED_BYTES, `checkpoints/${parts[4]}`);
+        if (rest.length === 0) return jsonRows(res, { run: reader.summary() }, reader.rows, store.rowsPerEvent);
+        if (rest.length === 2 && rest[0] === 'checkpoints' && rest[1].endsWith('.ascent')) {
+          const file = inside(runsDir, [...rel, 'checkpoints', rest[1]]);
+          if (!existsSync(file)) return json(res, 404, { error: `run '${name}' has no checkpoints/${rest[1]}` });
+          const bytes = readRegularInside(runsDir, file, MAX_SERVED_BYTES, `checkpoints/${rest[1]}`);
           res.writeHead(200, { 'content-type': TYPES['.ascent'], 'cache-control': 'no-store' });
           return res.end(bytes);
         }

@@ -2,7 +2,6 @@
  * The `ascent` command. Bad input (unknown names, keys, values, unreadable checkpoints, unknown
  * options) is one line on stderr and exit code 2; an interrupted training exits 130 after saving.
  */
-import { dashboardCommand } from './dashboard.ts';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../train/setup.ts';
 import { totalmem } from 'node:os';
@@ -10,18 +9,26 @@ import { SEED_MAX, STEPS_MAX, setMemoryBudget } from '../train/config.ts';
 import { ForbiddenKeyError } from '../train/overrides.ts';
 import { int, num, outDir, outFile } from './options.ts';
 import { trainCommand } from './train.ts';
-import { evalCommand } from './eval.ts';
-import { exportCommand, exportFormat } from './export.ts';
-import { plotCommand } from './plot.ts';
-import { listCommand } from './list.ts';
 import { loadEnvsFor } from './load-envs.ts';
-import { labEstimatorsCommand, labImportanceCommand } from './lab.ts';
 import { ASCENT_VERSION } from './version.ts';
+import type { ExportFlags } from './export.ts';
 import { trainHelpKeys } from './train-help.ts';
-import { SWEEP_HELP, sweepCommand } from './sweep.ts';
-import { workerCommand } from './worker.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/**
+ * A command's module is loaded when that command runs: `ascent train` then loads neither Redis and
+ * BullMQ (sweep, worker) nor the dashboard's server, the exporters or the lab, which cost it ~0.4 s
+ * of CPU at startup from source (issue 12).
+ */
+const lazy =
+  <A extends unknown[]>(load: () => Promise<(...args: A) => unknown>) =>
+  async (...args: A): Promise<void> => {
+    await (await load())(...args);
+  };
+
+/** `ascent sweep --help`'s file format (from sweep.ts, loaded by main() only when the command line names sweep). */
+let sweepHelp = '';
 
 export function buildProgram(argv: string[] = []): Command {
   // `ascent train <algo> --help` lists that algorithm's config keys.
@@ -97,17 +104,23 @@ Examples:
       },
       1,
     )
-    .action(evalCommand);
+    .action(lazy(async () => (await import('./eval.ts')).evalCommand));
 
   program
     .command('export')
     .description('export a trained policy: ONNX, a TensorFlow.js LayersModel, or a zero-dependency ES module runner')
     .argument('<path>', 'run directory or .ascent checkpoint')
-    .requiredOption('--format <format>', 'onnx, tfjs or ascent-runner', exportFormat)
+    // Checked (export.ts's exportFormat) before the command runs, as a parser would.
+    .requiredOption('--format <format>', 'onnx, tfjs or ascent-runner')
     .requiredOption('--out <path>', 'output: a .onnx file; a directory for tfjs (model.json, weights.bin) and ascent-runner (policy.mjs, policy.bin)')
     .option('--best', 'use checkpoints/best.ascent instead of last.ascent')
     .option('--action-only', 'onnx: output only the greedy action (no distribution parameters, no value)')
-    .action(exportCommand);
+    .action(
+      lazy(async () => {
+        const { exportCommand, exportFormat } = await import('./export.ts');
+        return (path: string, f: ExportFlags) => exportCommand(path, { ...f, format: exportFormat(f.format) });
+      }),
+    );
 
   program
     .command('plot')
@@ -120,7 +133,7 @@ Examples:
     .option('--width <px>', 'image width', int('width', 200, 20000), 800)
     .option('--height <px>', 'image height', int('height', 150, 20000), 500)
     .option('--title <text>', 'plot title')
-    .action(plotCommand);
+    .action(lazy(async () => (await import('./plot.ts')).plotCommand));
 
   program
     .command('list')
@@ -128,7 +141,7 @@ Examples:
     .option('--json', 'machine-readable output')
     .option('--presets', 'only the presets table')
     .option('--verbose', 'full preset sources (cut to the terminal width otherwise)')
-    .action(listCommand);
+    .action(lazy(async () => (await import('./list.ts')).listCommand));
 
   program
     .command('dashboard')
@@ -136,7 +149,7 @@ Examples:
     .argument('[runs-dir]', 'directory of run directories', 'runs')
     .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .action(dashboardCommand);
+    .action(lazy(async () => (await import('./dashboard.ts')).dashboardCommand));
 
   // Sweeps: on this machine's cores, or on a Redis queue (--redis) served by `ascent worker`s.
   const redisOptions = (cmd: Command) =>
@@ -160,8 +173,8 @@ Examples:
       .option('--out <dir>', 'parent of the sweep directory (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
       .option('--no-wait', 'with --redis: enqueue and return (print the sweep id)')
       .option('--json', 'with status: machine-readable output')
-      .addHelpText('after', SWEEP_HELP),
-  ).action(sweepCommand);
+      .addHelpText('after', () => sweepHelp),
+  ).action(lazy(async () => (await import('./sweep.ts')).sweepCommand));
 
   redisOptions(
     program
@@ -174,7 +187,7 @@ Examples:
       .option('--jobs <n>', 'jobs trained at once', int('jobs', 1, 1024), 1)
       .option('--out <dir>', 'parent of the run directories (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
       .option('--lock-ms <ms>', "milliseconds after which a silent worker's job is handed to another", int('lock-ms', 1000, 3_600_000), 30_000),
-  ).action(workerCommand);
+  ).action(lazy(async () => (await import('./worker.ts')).workerCommand));
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');
   lab
@@ -189,7 +202,7 @@ Examples:
     .option('--mdp <name>', "'random' or 'riverswim'", 'random')
     .option('--time-dependent', 'one logit table per time step')
     .option('--json <file>', 'also write the report as JSON', outFile('json'))
-    .action(labEstimatorsCommand);
+    .action(lazy(async () => (await import('./lab.ts')).labEstimatorsCommand));
   // Commander option lists of the same shape as `lab estimators`': each command declares its own flags.
   lab
     .command('importance')
@@ -200,7 +213,7 @@ Examples:
     .option('--steps <list>', 'comma-separated step sizes alpha', '0,0.1,0.25,0.5,1')
     .option('--horizons <list>', 'comma-separated horizons for the ESS table', '2,5,10,20,40')
     .option('--json <file>', 'also write the report as JSON', outFile('json'))
-    .action(labImportanceCommand);
+    .action(lazy(async () => (await import('./lab.ts')).labImportanceCommand));
   return program;
 }
 
@@ -210,6 +223,7 @@ export async function main(argv: string[]): Promise<number> {
   setMemoryBudget(0.8 * Math.min(totalmem(), constrained));
   const program = buildProgram(argv);
   try {
+    if (argv[0] === 'sweep' || (argv[0] === 'help' && argv[1] === 'sweep')) sweepHelp = (await import('./sweep.ts')).SWEEP_HELP;
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

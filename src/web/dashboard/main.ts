@@ -2,7 +2,8 @@
  * The runs dashboard: the list of runs (live over server-sent events), their learning curves
  * overlaid, and a checkpoint's policy played on a canvas (fetched, decoded and run in the page).
  * MuJoCo tasks load mujoco-js (../mujoco/mujoco_wasm.js) when first played and are drawn with
- * three.js on a WebGL canvas of their own (web/mujoco/view.ts).
+ * three.js on a WebGL canvas of their own (web/mujoco/view.ts). Sweeps in the runs directory get a
+ * section of their own (sweeps.ts); a sweep job's run is named <sweep>/<job>.
  */
 import { drawChart, type Series } from '../chart.ts';
 import { downsampleMinMax } from '../downsample.ts';
@@ -13,6 +14,8 @@ import { ensureEnv } from '../../envs/registry.ts';
 import { isMujocoId } from '../../envs/mujoco/ids.ts';
 import { decodeCheckpoint } from '../../train/checkpoint.ts';
 import { MujocoView } from '../mujoco/view.ts';
+import type { SweepView } from '../../distributed/sweep-view.ts';
+import { clearSweeps, removeSweep, renderSweeps, setSweep } from './sweeps.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#78716c', '#ca8a04'];
@@ -25,7 +28,10 @@ interface RunView {
 }
 const runs = new Map<string, RunView>();
 let colorIndex = 0;
-const wanted = new URLSearchParams(location.hash.slice(1)).get('run');
+// #run=<name> (repeated: #run=a&run=b) shows only those runs' curves.
+const wanted = new URLSearchParams(location.hash.slice(1)).getAll('run');
+/** A run's API path: a sweep job's name <sweep>/<job> stays two path segments. */
+const runPath = (name: string) => name.split('/').map(encodeURIComponent).join('/');
 
 function showError(msg: string | null, box = $('error')): void {
   box.hidden = !msg;
@@ -55,6 +61,7 @@ function render(): void {
     renderMetrics();
     renderChart();
     renderPlayChoices();
+    renderSweeps($('sweeps-panel'), $('sweeps'));
   });
 }
 
@@ -158,7 +165,7 @@ function renderPlayChoices(): void {
   const runSel = $<HTMLSelectElement>('play-run');
   const withCk = [...runs.values()].filter((r) => r.summary.checkpoints.length > 0).map((r) => r.summary.name);
   if (runSel.options.length !== withCk.length || Array.from(runSel.options).some((o, i) => o.value !== withCk[i])) {
-    const cur = runSel.value || wanted || '';
+    const cur = runSel.value || wanted[0] || '';
     runSel.replaceChildren(...withCk.map((n) => new Option(n, n, false, n === cur)));
   }
   const ckSel = $<HTMLSelectElement>('play-ckpt');
@@ -185,6 +192,7 @@ function connect(): void {
   // 'dir' opens every (re)connection's snapshot: start from a clean slate.
   on('dir', (d: { runsDir: string; error: string | null }) => {
     runs.clear();
+    clearSweeps();
     $('runs-dir').textContent = d.runsDir;
     showProblem('dir', d.error);
     render();
@@ -192,7 +200,7 @@ function connect(): void {
   on('run', (s: RunSummary) => {
     const r = runs.get(s.name);
     if (r) r.summary = s;
-    else runs.set(s.name, { summary: s, rows: [], color: PALETTE[colorIndex++ % PALETTE.length], shown: !wanted || wanted === s.name });
+    else runs.set(s.name, { summary: s, rows: [], color: PALETTE[colorIndex++ % PALETTE.length], shown: !wanted.length || wanted.includes(s.name) });
     render();
   });
   on('rows', (d: { name: string; reset: boolean; rows: Row[] }) => {
@@ -208,12 +216,20 @@ function connect(): void {
     runs.delete(d.name);
     render();
   });
+  on('sweep', (v: SweepView) => {
+    setSweep(v);
+    render();
+  });
+  on('sweep-removed', (d: { id: string }) => {
+    removeSweep(d.id);
+    render();
+  });
 }
 connect();
 
 // A run named in the address (#run=<name>) that does not exist is an error on the page.
-if (wanted) {
-  fetch(`/api/runs/${encodeURIComponent(wanted)}`)
+for (const name of wanted) {
+  fetch(`/api/runs/${runPath(name)}`)
     .then(async (res) => {
       if (!res.ok) showProblem('run', (await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
     })
@@ -253,7 +269,7 @@ $('play').onclick = async () => {
   showError(null, $('play-error'));
   if (!run || !ck) return showError('no run with a checkpoint to play yet', $('play-error'));
   try {
-    const res = await fetch(`/api/runs/${encodeURIComponent(run)}/checkpoints/${encodeURIComponent(ck)}`);
+    const res = await fetch(`/api/runs/${runPath(run)}/checkpoints/${encodeURIComponent(ck)}`);
     if (!res.ok) throw new Error((await res.json().catch(() => ({ error: `HTTP ${res.status}` }))).error);
     const bytes = new Uint8Array(await res.arrayBuffer());
     const env = decodeCheckpoint(bytes).env;

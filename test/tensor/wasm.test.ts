@@ -307,6 +307,28 @@ test('wasm tanh: special values, odd sizes, and the branch boundary', wasmOnly, 
   }
 });
 
+test('wasm tanh kernel: vector pairs and single vectors give the same bits; it writes exactly ceil(n / 4) vectors', wasmOnly, () => {
+  const e = new WebAssembly.Instance(new WebAssembly.Module(buildKernelModule()), {}).exports as unknown as {
+    memory: WebAssembly.Memory;
+    tanh: (src: number, dst: number, n: number) => void;
+  };
+  const f32 = new Float32Array(e.memory.buffer);
+  const x = Float32Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? 6 : 1) * Math.sin(1.7 * i + 0.3));
+  f32.set(x, 0);
+  // One element at a time (a single vector per call): the reference bits.
+  const one = x.map((_, i) => {
+    e.tanh(4 * i, 4096, 1);
+    return f32[1024];
+  });
+  for (let n = 1; n <= 37; n++) {
+    f32.fill(42, 2048, 2048 + 48);
+    e.tanh(0, 4 * 2048, n);
+    const whole = 4 * Math.ceil(n / 4);
+    for (let i = 0; i < n; i++) assert.ok(Object.is(f32[2048 + i], one[i]), `n = ${n}: tanh(x[${i}]) = ${f32[2048 + i]}, alone ${one[i]}`);
+    for (let i = whole; i < whole + 8; i++) assert.equal(f32[2048 + i], 42, `n = ${n}: wrote past its last vector at ${i}`);
+  }
+});
+
 test('the tanh op is within 1.2e-7 of Math.tanh for large float32 tensors (wasm when on) and exact in float64', () => {
   const x = Float32Array.from({ length: 1000 }, (_, i) => (i - 500) / 50);
   const y32 = T.tanh(new T.Tensor(x, [1000])).data;

@@ -5,30 +5,27 @@
  * conv2d is im2col followed by the engine's gemm (linalg.ts matmul): the patches of every output
  * position become the rows of a matrix, so the convolution is one matrix product with the filters.
  * im2col and its adjoint col2im are recorded ops whose backward passes are each other, so conv2d
- * is differentiable twice like the rest of the engine. Pooling keeps its own small loops.
+ * is differentiable twice like the rest of the engine. Float32 convolutions run as one op in
+ * WebAssembly when the kernels are on (wasm/conv.ts: patches, product, bias and layout in wasm
+ * memory); their backward pass is the same composition of recorded ops, or, for a first-order
+ * gradient, wasm/conv.ts's backward. Pooling keeps its own small loops.
  */
-import { Tensor, record, allocData, shapeStr } from '../tensor.ts';
+import { Tensor, record, allocData, shapeStr, isGradEnabled } from '../tensor.ts';
 import { matmul } from './linalg.ts';
 import { add } from './elementwise.ts';
+import { sum } from './reduce.ts';
 import { reshape, transpose } from './shape.ts';
+import { wasmConv2d, wasmConv2dBackward, wasmIm2col, wasmCol2im, type ConvGeometry } from '../wasm/conv.ts';
 
 export interface Conv2dOptions {
   stride?: number;
   padding?: number;
 }
 
-interface Geometry {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  kh: number;
-  kw: number;
-  stride: number;
-  pad: number;
-  OH: number;
-  OW: number;
-}
+type Geometry = ConvGeometry;
+
+/** Below this many patch entries (or image pixels) im2col and col2im stay in JS: the copies into wasm memory cost more. */
+const MIN_WASM = 2048;
 
 function geometry(op: string, x: Tensor, kh: number, kw: number, stride: number, pad: number): Geometry {
   if (x.rank !== 4) throw new RangeError(`${op}: expected an input [N, C, H, W], got ${shapeStr(x.shape)}`);
@@ -61,8 +58,12 @@ export function im2col(x: Tensor, kh: number, kw: number, stride = 1, padding = 
 function im2colG(x: Tensor, g: Geometry): Tensor {
   const { N, C, H, W, kh, kw, stride, pad, OH, OW } = g;
   const K = C * kh * kw;
-  const o = allocData(x.dtype, N * OH * OW * K);
+  const o = allocData(x.dtype, N * OH * OW * K, false);
   const s = x.data;
+  if (o.length >= MIN_WASM && s instanceof Float32Array && wasmIm2col(s, g, o as Float32Array)) {
+    return record('im2col', new Tensor(o, [N * OH * OW, K]), [x], (gr) => [col2imG(gr, g)]);
+  }
+  o.fill(0);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
@@ -93,8 +94,12 @@ function im2colG(x: Tensor, g: Geometry): Tensor {
 function col2imG(cols: Tensor, g: Geometry): Tensor {
   const { N, C, H, W, kh, kw, stride, pad, OH, OW } = g;
   const K = C * kh * kw;
-  const o = allocData(cols.dtype, N * C * H * W);
+  const o = allocData(cols.dtype, N * C * H * W, false);
   const s = cols.data;
+  if (s.length >= MIN_WASM && s instanceof Float32Array && wasmCol2im(s, g, o as Float32Array)) {
+    return record('col2im', new Tensor(o, [N, C, H, W]), [cols], (gr) => [im2colG(gr, g)]);
+  }
+  o.fill(0);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
@@ -130,11 +135,41 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor, opts: Conv2dOptions = {
   }
   const [O, C, kh, kw] = w.shape;
   const g = geometry('conv2d', x, kh, kw, opts.stride ?? 1, opts.padding ?? 0);
+  if (x.data instanceof Float32Array && w.data instanceof Float32Array && (!b || b.data instanceof Float32Array)) {
+    const y = allocData('float32', g.N * O * g.OH * g.OW, false) as Float32Array;
+    if (wasmConv2d(x.data, w.data, (b?.data as Float32Array | undefined) ?? null, g, O, 0, y)) {
+      return record('conv2d', new Tensor(y, [g.N, O, g.OH, g.OW]), b ? [x, w, b] : [x, w], (gr) => conv2dBackward(gr, x, w, b, g));
+    }
+  }
   const cols = im2colG(x, g);
   let y = matmul(cols, reshape(w, [O, C * kh * kw]), false, true); // [N*OH*OW, O]
   if (b) y = add(y, b);
   // [N, OH*OW, O] -> [N, O, OH*OW]
   return reshape(transpose(reshape(y, [g.N, g.OH * g.OW, O]), [0, 2, 1]), [g.N, O, g.OH, g.OW]);
+}
+
+/**
+ * conv2d's backward from the output gradient gr [N, O, OH, OW]: in wasm for a first-order float32
+ * gradient, else as recorded ops (the composed conv's backward, differentiable again).
+ */
+function conv2dBackward(gr: Tensor, x: Tensor, w: Tensor, b: Tensor | undefined, g: Geometry): (Tensor | null)[] {
+  const O = w.shape[0],
+    K = w.size / O;
+  if (!isGradEnabled() && gr.data instanceof Float32Array) {
+    const dx = x.requiresGrad ? (allocData('float32', x.size, false) as Float32Array) : null;
+    const dw = w.requiresGrad ? (allocData('float32', w.size, false) as Float32Array) : null;
+    const db = b?.requiresGrad ? (allocData('float32', O, false) as Float32Array) : null;
+    if (wasmConv2dBackward(x.data as Float32Array, w.data as Float32Array, gr.data, g, O, dx, dw, db)) {
+      return [dx && new Tensor(dx, x.shape), dw && new Tensor(dw, w.shape), db && new Tensor(db, [O])];
+    }
+  }
+  // [N, O, OH*OW] -> [N*OH*OW, O]: the gradient of the product's rows
+  const gT = reshape(transpose(reshape(gr, [g.N, O, g.OH * g.OW]), [0, 2, 1]), [g.N * g.OH * g.OW, O]);
+  return [
+    x.requiresGrad ? col2imG(matmul(gT, reshape(w, [O, K])), g) : null,
+    w.requiresGrad ? reshape(matmul(gT, im2colG(x, g), true, false), w.shape) : null,
+    b?.requiresGrad ? sum(gT, 0) : null,
+  ];
 }
 
 /** Max pooling over kernel x kernel windows (stride defaults to the kernel); ties go to the first maximum. */

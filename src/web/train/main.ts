@@ -2,6 +2,9 @@
  * The training page: pick an env and an algorithm, train in a module worker, watch the return
  * curve and the current policy playing, pause, save (download / IndexedDB), load and play.
  * MuJoCo tasks load mujoco-js when chosen (here and in the worker) and play in 3D (three.js).
+ * Policies with memory: recurrent-ppo (an LSTM or GRU, the Memory choice) and REINFORCE with
+ * Memory LSTM/GRU (its policy.cell) train here too; the player carries their state through each
+ * episode, as evaluation does.
  */
 import { ensureEnv, pendingIds, registeredIds, spec } from '../../envs/index.ts';
 import { isMujocoId } from '../../envs/mujoco/ids.ts';
@@ -18,7 +21,8 @@ import type { FromWorker, ToWorker } from './protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const envSel = $<HTMLSelectElement>('env'),
-  algoSel = $<HTMLSelectElement>('algo');
+  algoSel = $<HTMLSelectElement>('algo'),
+  memSel = $<HTMLSelectElement>('memory');
 const stepsIn = $<HTMLInputElement>('steps'),
   seedIn = $<HTMLInputElement>('seed'),
   thrIn = $<HTMLInputElement>('threshold');
@@ -39,7 +43,27 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined || 
 
 // Env and algorithm choices: every registered env (MuJoCo's load when chosen), the algorithms that act in its action space.
 for (const id of [...registeredIds(), ...pendingIds()]) envSel.add(new Option(id, id, false, id === 'CartPole-v1'));
-for (const name of ['ppo', 'reinforce', 'trpo', 'npg']) if (ALGORITHMS[name]) algoSel.add(new Option(name, name, false, name === 'ppo'));
+for (const name of ['ppo', 'recurrent-ppo', 'reinforce', 'trpo', 'npg']) if (ALGORITHMS[name]) algoSel.add(new Option(name, name, false, name === 'ppo'));
+
+/**
+ * The cells each algorithm can have (its policy.cell choices): recurrent-ppo always has one,
+ * REINFORCE optionally, the others none. The Memory select offers only those.
+ */
+function cellChoices(algo: string): string[] {
+  const cell = (ALGORITHMS[algo]?.defaults as { policy?: { cell?: string } }).policy?.cell;
+  if (cell === undefined) return ['none'];
+  return algo === 'recurrent-ppo' ? ['lstm', 'gru'] : ['none', 'lstm', 'gru'];
+}
+function fillMemory(): void {
+  const ok = cellChoices(algoSel.value);
+  for (const o of Array.from(memSel.options)) o.disabled = !ok.includes(o.value);
+  if (!ok.includes(memSel.value)) memSel.value = ok[0];
+  memSel.disabled = ok.length === 1;
+}
+/** The config keys the Memory choice sets (none for algorithms without a cell). */
+function memoryOverrides(): { policy: { cell: string } } | undefined {
+  return cellChoices(algoSel.value).length > 1 ? { policy: { cell: memSel.value } } : undefined;
+}
 /** Loads the env's family (MuJoCo's WebAssembly module) in this page if it is not loaded yet. */
 async function loadEnv(id: string): Promise<void> {
   if (registeredIds().includes(id)) return;
@@ -60,14 +84,18 @@ function fillDefaults(): void {
       .catch((e) => showError(`cannot load ${id}: ${(e as Error).message}`));
     return;
   }
+  fillMemory();
   const p = presetFor(algoSel.value, envSel.value);
   const defaults = ALGORITHMS[algoSel.value].defaults as { totalSteps?: number };
   stepsIn.value = String(p?.config.totalSteps ?? defaults.totalSteps ?? 100_000);
   const thr = p?.run?.threshold !== undefined ? p.run.threshold : spec(envSel.value).rewardThreshold;
   thrIn.value = thr === null || thr === undefined ? '' : String(thr);
-  $('source').textContent = p ? `preset: ${p.source}` : `no tuned preset for ${algoSel.value} on ${envSel.value}: the algorithm's defaults`;
+  const masked = /MaskedVelocity/.test(envSel.value) && memSel.value === 'none';
+  $('source').textContent =
+    (p ? `preset: ${p.source}` : `no tuned preset for ${algoSel.value} on ${envSel.value}: the algorithm's defaults`) +
+    (masked ? '. This task hides the velocities: a policy with memory (recurrent-ppo, or reinforce with Memory LSTM) can infer them.' : '');
 }
-envSel.onchange = algoSel.onchange = fillDefaults;
+envSel.onchange = algoSel.onchange = memSel.onchange = fillDefaults;
 fillDefaults();
 
 // Curves.
@@ -274,7 +302,7 @@ function budget(): { steps: number; seed: number; threshold: number | null } | n
 
 btn('train').onclick = () => {
   const b = budget();
-  if (b) startWorker({ algo: algoSel.value, env: envSel.value, seed: b.seed, totalSteps: b.steps, threshold: b.threshold });
+  if (b) startWorker({ algo: algoSel.value, env: envSel.value, seed: b.seed, totalSteps: b.steps, threshold: b.threshold, overrides: memoryOverrides() });
 };
 btn('continue').onclick = () => {
   const b = budget();
@@ -314,6 +342,9 @@ async function loadBytes(bytes: Uint8Array, label: string): Promise<void> {
     const ck = playback.player!.checkpoint;
     if (Array.from(envSel.options).some((o) => o.value === ck.env)) envSel.value = ck.env;
     if (Array.from(algoSel.options).some((o) => o.value === ck.algo)) algoSel.value = ck.algo;
+    fillMemory();
+    const cell = (ck.config.policy as { cell?: string } | undefined)?.cell;
+    if (cell && cellChoices(ck.algo).includes(cell)) memSel.value = cell;
     stepsIn.value = String(ck.run.totalSteps > ck.steps ? ck.run.totalSteps : ck.steps + ck.run.totalSteps);
     thrIn.value = ck.run.threshold === null ? '' : String(ck.run.threshold);
     btn('continue').disabled = false;

@@ -78,6 +78,27 @@ Examples:
     .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1, STEPS_MAX))
     .option('--resume <run-dir>', 'continue the run saved in this directory')
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
+    // Distributed rollouts (src/distributed/README.md): batches from `ascent worker --role rollout` processes.
+    .option('--redis <url>', 'ppo, reinforce: take batches from rollout workers over this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS)')
+    .option(
+      '--rollout-workers <n>',
+      'with --redis: rollout-worker processes to start on this machine (others join with ascent worker --role rollout)',
+      int('rollout-workers', 0, 1024),
+    )
+    .option(
+      '--envs-per-worker <n>',
+      "with --redis: envs each worker steps (a divisor of the config's numEnvs; default: numEnvs shared among the local workers)",
+      int('envs-per-worker', 1, 100_000),
+    )
+    .option(
+      '--max-staleness <k>',
+      'with --redis, ppo: use chunks up to k versions old, corrected by V-trace (default 0: wait for the current version)',
+      int('max-staleness', 0, 100),
+    )
+    .option('--rollout-timeout <s>', 'with --redis: fail when no usable rollout arrives for this many seconds (default 60)', int('rollout-timeout', 1, 86_400))
+    .option('--tls-ca <file.pem>', 'rediss://: the certificate authority of the server (default: the system roots)')
+    .option('--tls-servername <name>', "rediss://: the name the server's certificate must carry (default: the URL's host)")
+    .option('--tls-insecure', 'rediss://: accept any server certificate (testing only)')
     .addOption(new Option('--plain', 'plain progress lines even on a terminal'))
     .addHelpText('after', () => trainHelpKeys(helpAlgo))
     // MuJoCo ids (given, or of the run resumed) need their WebAssembly module loaded first.
@@ -179,14 +200,18 @@ Examples:
   redisOptions(
     program
       .command('worker')
-      .description('take sweep jobs from a Redis queue and train them (checkpoints and results with checksums go back to the queue)')
+      .description(
+        'take sweep jobs from a Redis queue and train them (checkpoints and results with checksums go back to the queue); --role rollout: collect rollouts for a distributed training run',
+      )
       .requiredOption(
         '--redis <url>',
         'the Redis of the sweeps (redis://[user:password@]host[:port][/db], rediss:// for TLS; password also from ASCENT_REDIS_PASSWORD)',
       )
       .option('--jobs <n>', 'jobs trained at once', int('jobs', 1, 1024), 1)
       .option('--out <dir>', 'parent of the run directories (<out>/<sweep>/<job>/<run>/)', outDir('out'), 'runs')
-      .option('--lock-ms <ms>', "milliseconds after which a silent worker's job is handed to another", int('lock-ms', 1000, 3_600_000), 30_000),
+      .option('--lock-ms <ms>', "milliseconds after which a silent worker's job is handed to another", int('lock-ms', 1000, 3_600_000), 30_000)
+      .option('--role <role>', "'sweep': train sweep jobs; 'rollout': step envs for a distributed training run (ascent train ... --redis)", 'sweep')
+      .option('--run <id>', '--role rollout: the run to serve (default: the newest, then each next one)'),
   ).action(lazy(async () => (await import('./worker.ts')).workerCommand));
 
   const lab = program.command('lab').description('the estimator lab: policy-gradient estimators against exact gradients of small MDPs');

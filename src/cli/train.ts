@@ -18,8 +18,9 @@ import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
 import { atomicWrite } from '../train/node/files.ts';
 import { ASCENT_VERSION } from './version.ts';
+import { checkRolloutFlags, startRollouts, type RolloutFlags } from './rollouts.ts';
 
-export interface TrainFlags {
+export interface TrainFlags extends RolloutFlags {
   seed?: number;
   steps?: number;
   envs?: number;
@@ -203,6 +204,7 @@ const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 type StopSignal = keyof typeof STOP_SIGNALS;
 
 export async function trainCommand(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<void> {
+  checkRolloutFlags(f);
   const p = f.resume ? prepareResume(algoName, envId, f) : prepareNew(algoName, envId, f);
   const { lock } = p;
   // Released on every way out, process.exit included; SIGKILL leaves it behind, and a dead pid makes it stale.
@@ -270,8 +272,10 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
   );
   const t0 = performance.now();
   let result: TrainResult;
+  // --redis: batches from rollout workers (src/cli/rollouts.ts).
+  const rollouts = f.redis ? await startRollouts(algo, dir, f, (line) => process.stderr.write(`${line}\n`)) : null;
   try {
-    result = await train(algo, {
+    result = await train(rollouts?.learner ?? algo, {
       totalSteps: info.run.totalSteps,
       evalEvery: info.run.evalEvery,
       evalEpisodes: info.run.evalEpisodes,
@@ -291,6 +295,7 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     process.stderr.write(`ascent: the run in ${shown} failed at ${writer.steps} steps${recorded ? ' (status.json records the error)' : ''}\n`);
     throw e;
   } finally {
+    await rollouts?.stop();
     for (const [sig, h] of handlers) process.off(sig, h);
     process.off('exit', flushQuietly);
   }

@@ -1,4 +1,7 @@
 /**
+ * `ascent worker --redis URL --role rollout [--run ID]`: a rollout worker of distributed training
+ * (src/distributed/rollout-worker.ts); Ctrl-C or SIGTERM stops it after the current chunk.
+ *
  * `ascent worker --redis URL`: take sweep jobs from the queue, train each with `ascent train` (run
  * directories under --out), upload checkpoints while training and results with checksums at the
  * end. Ctrl-C or SIGTERM: the running jobs save a checkpoint and go back to the queue; a second
@@ -6,17 +9,28 @@
  */
 import { connectRedis, redisTarget, type RedisFlags } from '../distributed/redis.ts';
 import { runWorker } from '../distributed/queue.ts';
+import { runRolloutWorker } from '../distributed/rollout-worker.ts';
+import { ConfigError } from '../train/setup.ts';
+import { loadEnvsFor } from './load-envs.ts';
 
 export interface WorkerFlags extends RedisFlags {
   redis: string;
   jobs: number;
   out: string;
   lockMs: number;
+  /** 'sweep' (default): sweep jobs; 'rollout': chunks of a distributed training run. */
+  role?: string;
+  /** --role rollout: the run to serve (default: the newest, then the next). */
+  run?: string;
 }
 
 export async function workerCommand(f: WorkerFlags): Promise<void> {
+  const role = f.role ?? 'sweep';
+  if (role !== 'sweep' && role !== 'rollout') throw new ConfigError(`--role must be 'sweep' or 'rollout', got '${role}'`);
+  if (f.run !== undefined && role !== 'rollout') throw new ConfigError('--run is for --role rollout');
   const target = redisTarget(f.redis, f);
   const redis = await connectRedis(target, { persistent: true });
+  if (role === 'rollout') return rolloutWorker(f, redis, await connectRedis(target, { persistent: true }));
   const say = (line: string) => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
@@ -38,4 +52,26 @@ export async function workerCommand(f: WorkerFlags): Promise<void> {
     redis.disconnect();
   }
   say('worker stopped');
+}
+
+async function rolloutWorker(f: WorkerFlags, redis: Awaited<ReturnType<typeof connectRedis>>, blocking: typeof redis): Promise<void> {
+  const say = (line: string) => void process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    say(`${sig}: stopping after the current chunk (${sig} again to quit now)`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  say(`rollout worker on ${redisTarget(f.redis, f).shown}${f.run ? `, run ${f.run}` : ': serving the newest run'}`);
+  try {
+    await runRolloutWorker(redis, blocking, { run: f.run, prepareEnv: (id) => loadEnvsFor(id), log: say }, controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    redis.disconnect();
+    blocking.disconnect();
+  }
+  say('rollout worker stopped');
 }

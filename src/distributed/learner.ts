@@ -1,0 +1,358 @@
+/**
+ * The learner of distributed rollouts: an on-policy algorithm (PPO, REINFORCE) whose batches come
+ * from rollout workers over Redis instead of its own envs. Node-only.
+ *
+ * Each update: issue one ticket per chunk the batch needs, take chunks until the batch is whole,
+ * compute V(s) with the learner's value function, hand the batch to the algorithm's own update()
+ * (through FeedCollector, so PPO's and REINFORCE's update code is the one that runs), then publish
+ * the new parameters as the next version. A chunk made with an older version is used only when it
+ * is at most `maxStaleness` versions behind; PPO then corrects it with V-trace's truncated
+ * importance weights min(1, pi_current / pi_behaviour) (src/rollout/vtrace.ts) and takes the
+ * current policy as pi_old of its clipped ratio (the "proximal" policy of decoupled PPO, Hilton et
+ * al. 2021, arXiv:2110.00641). With maxStaleness 0 (the default) every batch is on-policy and an
+ * update is the single-process update on the same kind of batch.
+ */
+import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import type { Algorithm, AlgorithmState, UpdateLog } from '../algos/types.ts';
+import type { Collector, Rollout } from '../rollout/collector.ts';
+import type { EpisodeRecord } from '../rollout/episodes.ts';
+import type { Policy, ValueModel } from '../policies/index.ts';
+import { Tensor, noGrad } from '../tensor/index.ts';
+import { vtrace } from '../rollout/vtrace.ts';
+import { ConfigError } from '../train/setup.ts';
+import { concatChunks, decodeChunk, flatParams, publishParams, roKey, type Chunk, type RolloutSpec } from './rollouts.ts';
+
+/** Rollout batches handed to an algorithm's update() in place of its own collector. */
+export class FeedCollector {
+  private next: Rollout | null = null;
+  private readonly recentEps: EpisodeRecord[] = [];
+  steps: number;
+
+  /** `local`: the algorithm's own collector, whose state checkpoints keep (a distributed run resumes here or anywhere). */
+  constructor(private readonly local: Pick<Collector, 'getState' | 'setState' | 'steps' | 'recent'>) {
+    this.steps = local.steps;
+    this.recentEps.push(...local.recent);
+  }
+
+  get recent(): EpisodeRecord[] {
+    return this.recentEps;
+  }
+
+  push(ro: Rollout): void {
+    this.next = ro;
+    this.steps += ro.T * ro.numEnvs;
+    for (const e of ro.episodes) this.recentEps.push(e);
+    if (this.recentEps.length > 100) this.recentEps.splice(0, this.recentEps.length - 100);
+  }
+
+  collect(T: number): Rollout {
+    const ro = this.next;
+    if (!ro) throw new Error('FeedCollector: no batch was received for this update');
+    if (ro.T !== T) throw new Error(`FeedCollector: the batch has T = ${ro.T} steps per env, the update asks for ${T}`);
+    this.next = null;
+    return ro;
+  }
+
+  collectEpisodes(): Rollout {
+    throw new Error('FeedCollector: whole-episode batches are not collected by rollout workers');
+  }
+
+  getState() {
+    return { ...(this.local.getState() as object), steps: this.steps, recent: this.recentEps.slice() };
+  }
+
+  setState(s: ReturnType<Collector['getState']>): void {
+    this.local.setState(s);
+    this.steps = s.steps;
+    this.recentEps.splice(0, this.recentEps.length, ...s.recent);
+  }
+}
+
+/** What the learner needs of an on-policy algorithm. */
+interface OnPolicy extends Algorithm<Record<string, any>> {
+  collector: Collector;
+  value?: ValueModel | null;
+}
+
+/** The batch an algorithm's update() collects: T steps of numEnvs envs (null: not collected by steps). */
+export function batchShape(algo: string, c: Record<string, any>): { T: number; numEnvs: number } {
+  if (algo === 'ppo') return { T: c.nSteps, numEnvs: c.numEnvs };
+  if (algo === 'reinforce') {
+    if (c.batchEpisodes > 0 || c.returns === 'full' || c.policy?.cell !== 'none')
+      throw new ConfigError(
+        "--redis: reinforce's rollout workers collect fixed-step batches of a feed-forward policy: set batchEpisodes=0, returns other than 'full', policy.cell=none",
+      );
+    return { T: Math.ceil(c.batchSteps / c.numEnvs), numEnvs: c.numEnvs };
+  }
+  throw new ConfigError(`--redis: distributed rollouts train ppo or reinforce, not '${algo}'`);
+}
+
+export interface LearnerOptions {
+  run: string;
+  envsPerWorker: number;
+  /** Versions a chunk may lag and still be used (PPO only; 0: wait for on-policy chunks). */
+  maxStaleness: number;
+  /** 'vtrace' corrects stale chunks; 'none' uses them as if on-policy (for measuring the bias). */
+  correction: 'vtrace' | 'none';
+  /** Give up (an Error naming what arrived) after this long without a usable chunk. */
+  timeoutMs: number;
+  /** Issue a ticket again when no usable chunk came for this long (its worker may be dead). Default 5000. */
+  reissueMs?: number;
+  log(line: string): void;
+}
+
+/** Per-update statistics of the rollouts, added to the update's log. */
+export interface RolloutStats {
+  version: number;
+  /** Mean and max versions behind of the chunks used. */
+  staleMean: number;
+  staleMax: number;
+  /** Chunks dropped as too old, and tickets issued again, during this update. */
+  dropped: number;
+  reissued: number;
+  /** Fraction of the learner's wall time spent waiting for chunks, since it started. */
+  idleFraction: number;
+  /** Mean importance weight min(1, pi/mu) of the stale steps (1 when none). */
+  rhoMean: number;
+}
+
+export class RolloutLearner implements Algorithm {
+  readonly feed: FeedCollector;
+  version = 0;
+  private readonly need: number;
+  private readonly T: number;
+  private waitMs = 0;
+  private readonly t0 = performance.now();
+  private closed = false;
+
+  private constructor(
+    readonly inner: OnPolicy,
+    private readonly redis: Redis,
+    private readonly blocking: Redis,
+    private readonly o: LearnerOptions,
+  ) {
+    const c = inner.config;
+    const shape = batchShape(inner.name, c);
+    this.T = shape.T;
+    if (shape.numEnvs % o.envsPerWorker !== 0) throw new ConfigError(`--envs-per-worker ${o.envsPerWorker} must divide the batch's numEnvs (${shape.numEnvs})`);
+    this.need = shape.numEnvs / o.envsPerWorker;
+    if (c.normalizeObs || c.normalizeReward)
+      throw new ConfigError(
+        '--redis: normalizeObs and normalizeReward are not supported with rollout workers (each would keep its own statistics); set them to false',
+      );
+    if (o.maxStaleness > 0 && inner.name !== 'ppo') throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${inner.name} needs 0`);
+    this.feed = new FeedCollector(inner.collector);
+    // The algorithm's update() reads its batch from this.collector (REINFORCE swaps collectors the same way).
+    (inner as { collector: unknown }).collector = this.feed;
+  }
+
+  /** Record the run's spec, publish version 0 and issue the first tickets. `redis`, `blocking`: two connections. */
+  static async start(inner: Algorithm, redis: Redis, blocking: Redis, o: LearnerOptions): Promise<RolloutLearner> {
+    const l = new RolloutLearner(inner as OnPolicy, redis, blocking, o);
+    const spec: RolloutSpec = {
+      run: o.run,
+      algo: inner.name,
+      env: String((inner.config as { env: string }).env),
+      config: inner.config as Record<string, unknown>,
+      envsPerWorker: o.envsPerWorker,
+      T: l.T,
+      maxStaleness: o.maxStaleness,
+      learner: `${hostname()}:${process.pid}`,
+      createdAt: new Date().toISOString(),
+    };
+    await redis.set(roKey.spec(o.run), JSON.stringify(spec));
+    await redis.set(roKey.latest, o.run);
+    await l.publish();
+    // With stale chunks allowed, a second batch is collected while the learner updates (IMPALA's overlap).
+    await l.issue(o.maxStaleness > 0 ? 2 * l.need : l.need);
+    return l;
+  }
+
+  get name() {
+    return this.inner.name;
+  }
+  get config() {
+    return this.inner.config;
+  }
+  get policy(): Policy {
+    return this.inner.policy;
+  }
+  get steps(): number {
+    return this.feed.steps;
+  }
+
+  private async publish(): Promise<void> {
+    if (!(await publishParams(this.redis, this.o.run, this.version, flatParams(this.inner.policy.parameters()))))
+      throw new Error(`rollout run ${this.o.run}: version ${this.version} is not above the stored one (another learner on the same run?)`);
+  }
+
+  private async issue(k: number): Promise<void> {
+    if (k > 0) await this.redis.rpush(roKey.tickets(this.o.run), ...Array.from({ length: k }, () => String(this.version)));
+  }
+
+  update(): UpdateLog {
+    throw new Error('RolloutLearner: batches arrive over Redis; the training driver calls updateAsync()');
+  }
+
+  /** Wait for the batch of the current version, update, publish the next version. */
+  async updateAsync(): Promise<UpdateLog> {
+    const { chunks, stats } = await this.gather();
+    const batch = concatChunks(chunks);
+    const lags = chunks.map((c) => this.version - c.version);
+    const rhoMean = this.prepare(batch, lags);
+    this.feed.push(batch.ro);
+    const log = this.inner.update();
+    this.version++;
+    await this.publish();
+    await this.issue(this.need);
+    const s: RolloutStats = {
+      version: this.version,
+      staleMean: lags.reduce((a, b) => a + b, 0) / lags.length,
+      staleMax: Math.max(...lags),
+      dropped: stats.dropped,
+      reissued: stats.reissued,
+      idleFraction: this.waitMs / (performance.now() - this.t0),
+      rhoMean,
+    };
+    return { ...log, ...s };
+  }
+
+  private async gather(): Promise<{ chunks: Chunk[]; stats: { dropped: number; reissued: number } }> {
+    const chunks: Chunk[] = [];
+    const stats = { dropped: 0, reissued: 0 };
+    const start = performance.now();
+    let lastUseful = start;
+    const reissueMs = this.o.reissueMs ?? 5000;
+    try {
+      while (chunks.length < this.need) {
+        const got = await this.blocking.blpopBuffer(roKey.chunks(this.o.run), 0.5);
+        const now = performance.now();
+        if (got) {
+          const c = decodeChunk(got[1]);
+          const lag = this.version - c.version;
+          if (lag >= 0 && lag <= this.o.maxStaleness && c.ro.numEnvs === this.o.envsPerWorker && c.ro.T === this.T) {
+            chunks.push(c);
+            lastUseful = now;
+            continue;
+          }
+          stats.dropped++;
+        }
+        if (now - lastUseful > this.o.timeoutMs)
+          throw new Error(
+            `rollout run ${this.o.run}: no usable rollout for ${Math.round((now - lastUseful) / 1000)} s ` +
+              `(${chunks.length} of ${this.need} chunks of version ${this.version} arrived, ${stats.dropped} too old dropped); ` +
+              'are rollout workers running? (ascent worker --role rollout --redis URL)',
+          );
+        if (now - lastUseful > reissueMs * (stats.reissued / this.need + 1)) {
+          // The chunks still missing: their workers may have died with the tickets.
+          const missing = this.need - chunks.length;
+          await this.issue(missing);
+          stats.reissued += missing;
+          this.o.log(`version ${this.version}: ${missing} chunk${missing === 1 ? '' : 's'} late, tickets issued again`);
+        }
+      }
+    } finally {
+      this.waitMs += performance.now() - start;
+    }
+    return { chunks, stats };
+  }
+
+  /**
+   * V(s), V(s'_final) and V(s_T) with the learner's value function; for stale chunks (PPO), the
+   * V-trace targets and pi_old := the current policy. Returns the mean truncated weight of the stale steps.
+   */
+  private prepare(batch: ReturnType<typeof concatChunks>, lags: number[]): number {
+    const { ro, finalObs, lastObs } = batch;
+    const value = this.inner.value ?? null;
+    if (value) {
+      const n = ro.numEnvs,
+        B = ro.T * n,
+        od = ro.obsDim;
+      ro.values = value.predict(ro.obs, B).slice();
+      ro.lastValues = value.predict(lastObs, n).slice();
+      ro.finalValues = new Float32Array(B);
+      const idx: number[] = [];
+      for (let i = 0; i < B; i++) if (ro.truncated[i] && !ro.terminated[i]) idx.push(i);
+      if (idx.length) {
+        const rows = new Float32Array(idx.length * od);
+        idx.forEach((i, j) => rows.set(finalObs.subarray(i * od, (i + 1) * od), j * od));
+        const v = value.predict(rows, idx.length);
+        idx.forEach((i, j) => (ro.finalValues![i] = v[j]));
+      }
+    }
+    if (!lags.some((l) => l > 0) || this.o.correction === 'none') return 1;
+    const c = this.inner.config;
+    const stale = new Uint8Array(ro.numEnvs);
+    let col = 0;
+    lags.forEach((lag) => {
+      stale.fill(lag > 0 ? 1 : 0, col, col + this.o.envsPerWorker);
+      col += this.o.envsPerWorker;
+    });
+    const out = correctStale(ro, this.inner.policy, stale, { gamma: c.gamma, lambda: c.gaeLambda });
+    return out.rhoMean;
+  }
+
+  evaluate(opts?: { episodes?: number; seed?: number; deterministic?: boolean }) {
+    return this.inner.evaluate(opts);
+  }
+  getState(): AlgorithmState {
+    return this.inner.getState();
+  }
+  setState(state: AlgorithmState): void {
+    this.inner.setState(state);
+  }
+
+  /** Mark the run done (workers leave it) and close the algorithm. */
+  async finish(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.redis.set(roKey.done(this.o.run), '1');
+    await this.redis.del(roKey.tickets(this.o.run), roKey.chunks(this.o.run));
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/**
+ * Correct the env columns marked `stale` for the current policy: log rho = log pi(a|s) - log mu(a|s)
+ * with mu the behaviour's log-probabilities in ro.logProbs; V-trace (rhoBar = cBar = 1) gives the
+ * advantages and value targets (ro.targets; on-policy columns get log rho = 0, i.e. GAE), and
+ * ro.logProbs becomes log pi, the ratio's denominator. Needs ro.values, finalValues, lastValues.
+ */
+export function correctStale(
+  ro: Rollout,
+  policy: Policy,
+  stale: Uint8Array,
+  o: { gamma: number; lambda: number },
+): { rhos: Float64Array; logRhos: Float64Array; rhoMean: number } {
+  const n = ro.numEnvs,
+    B = ro.T * n;
+  if (stale.length !== n) throw new RangeError(`correctStale: 'stale' has ${stale.length} entries for ${n} envs`);
+  const logPi = noGrad(() =>
+    policy
+      .distribution(new Tensor(ro.obs, [B, ro.obsDim]))
+      .logProb(ro.actions)
+      .data.slice(),
+  );
+  const logRhos = new Float64Array(B);
+  for (let i = 0; i < B; i++) if (stale[i % n]) logRhos[i] = logPi[i] - ro.logProbs[i];
+  const { advantages, returns, rhos } = vtrace(ro, ro.values!, logRhos, {
+    gamma: o.gamma,
+    lambda: o.lambda,
+    finalValues: ro.finalValues!,
+    lastValues: ro.lastValues!,
+  });
+  let sum = 0,
+    k = 0;
+  for (let i = 0; i < B; i++)
+    if (stale[i % n]) {
+      ro.logProbs[i] = logPi[i];
+      sum += rhos[i];
+      k++;
+    }
+  ro.targets = { advantages, returns };
+  return { rhos, logRhos, rhoMean: k ? sum / k : 1 };
+}

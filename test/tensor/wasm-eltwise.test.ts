@@ -4,12 +4,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { reluInto, reluBackwardInto, sumAxis } from '../../src/tensor/kernels.ts';
-import { Tensor } from '../../src/tensor/index.ts';
+import { Tensor, add } from '../../src/tensor/index.ts';
 import {
   wasmRelu,
   wasmReluBackward,
   wasmTanhBackward,
   wasmColSum,
+  wasmAdd,
   setWasmKernels,
   setWasmEltwiseThreshold,
   kernelInfo,
@@ -207,4 +208,29 @@ test('wasm tanh backward g (1 - y^2) is within |g| 2^-23 + 1 ulp of the JS loop 
   } finally {
     setWasmEltwiseThreshold();
   }
+});
+
+test('wasm add (gradient accumulation) equals the JS float32 sum bit for bit: special values, odd sizes, the add op', wasmOnly, () => {
+  setWasmEltwiseThreshold(0);
+  try {
+    for (const n of [1, 3, 5, 17, 513, 4099]) {
+      const a = data(n, 3 * n),
+        b = data(n, 3 * n + 1);
+      b.reverse(); // specials meet ordinary values and each other (Inf + -Inf, -0 + 0)
+      const w = new Float32Array(n);
+      assert.ok(wasmAdd(a, b, w), 'wasm path taken');
+      sameValues(
+        w,
+        a.map((x, i) => x + b[i]),
+        `add n=${n}`,
+      );
+    }
+  } finally {
+    setWasmEltwiseThreshold();
+  }
+  // The op takes the wasm path from the threshold up and gives what it gives with the kernels off.
+  const a = new Tensor(data(4096, 5), [64, 64]),
+    b = new Tensor(data(4096, 6).reverse(), [64, 64]);
+  sameValues(add(a, b).data as Float32Array, withKernels(false, () => add(a, b).data) as Float32Array, 'add op');
+  assert.equal(wasmAdd(a.data as Float32Array, new Float32Array(10), new Float32Array(4096)), false, 'mismatched lengths go to JS');
 });

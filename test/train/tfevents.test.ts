@@ -1,6 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { crc32c, maskedCrc32c, encodeEvent, decodeEvent, frameRecord, parseRecords, scalarRecord, fileVersionRecord } from '../../src/train/tfevents.ts';
+import { tensorboardScalars } from '../../src/train/progress.ts';
 
 test('CRC-32C matches the standard check value and TFRecord masking', () => {
   // Check value of CRC-32C (Castagnoli) for "123456789" (RFC 3720, appendix B.4).
@@ -44,4 +45,27 @@ test('one-pass Summary encoding: a tag longer than 127 bytes (two-byte lengths) 
   assert.equal(ev.step, 2 ** 40 + 3);
   assert.equal(ev.wallTime, 12.5);
   assert.deepEqual(ev.scalars, { a: 1.5, [long]: -0.25, 'rollout/returnMean': 20.5 });
+});
+
+test('progress columns become SB3-style TensorBoard tags, the same on every row; nulls, steps and iteration are left out', () => {
+  const row = (k: number) => ({
+    iteration: k,
+    steps: 100 * k,
+    seconds: 0.5 * k,
+    returnMean: 20 + k,
+    episodes: k,
+    loss: -k,
+    evalMean: k === 1 ? null : 9,
+    evalLengthMean: 7,
+  });
+  // Twice: the second row's tags come from the cache the first filled.
+  for (const k of [1, 2])
+    assert.deepEqual(tensorboardScalars(row(k)), {
+      'time/seconds': 0.5 * k,
+      'rollout/returnMean': 20 + k,
+      'rollout/episodes': k,
+      'train/loss': -k,
+      ...(k === 1 ? {} : { 'eval/mean': 9 }),
+      'eval/lengthMean': 7,
+    });
 });

@@ -180,3 +180,21 @@ test('short updates do not each wait for a timer, and a stop request from a time
   assert.equal(r2.reason, 'interrupted');
   await assert.rejects(train(new FakeAlgo(), { totalSteps: 100, yieldMs: -1 }), /'yieldMs' must be a number >= 0, got -1/);
 });
+
+test('in Node the loop yields through setImmediate, never a timer (a timer waits >= 1 ms)', async () => {
+  const g = globalThis as { setTimeout: typeof setTimeout; setImmediate: typeof setImmediate };
+  const [realTimeout, realImmediate] = [g.setTimeout, g.setImmediate];
+  let timers = 0,
+    immediates = 0;
+  g.setTimeout = ((...a: Parameters<typeof setTimeout>) => (timers++, realTimeout(...a))) as typeof setTimeout;
+  g.setImmediate = ((...a: Parameters<typeof setImmediate>) => (immediates++, realImmediate(...a))) as typeof setImmediate;
+  try {
+    // yieldMs 0: a yield after every one of the 50 updates.
+    const r = await train(new FakeAlgo(), { totalSteps: 5000, evalEvery: 0, finalEval: false, yieldMs: 0 });
+    assert.equal(r.updates, 50);
+  } finally {
+    [g.setTimeout, g.setImmediate] = [realTimeout, realImmediate];
+  }
+  assert.equal(timers, 0);
+  assert.ok(immediates >= 49, `${immediates} setImmediate calls for 50 updates`);
+});

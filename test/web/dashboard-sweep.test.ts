@@ -113,7 +113,7 @@ test('a corrupt sweep record is one line on that sweep; the other sweeps are sti
   assert.equal(by[SWEEP_ID].error, null);
 });
 
-test('a job that finishes is pushed as a sweep event with the new scores and best configuration', async () => {
+test('a job that finishes is pushed as a sweep event with the new scores and best configuration', { timeout: 30_000 }, async () => {
   const seen: SweepView[] = [];
   const done = new Promise<void>((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: dash.port, path: '/api/events' }, (res) => {

@@ -6,32 +6,33 @@ import { privateKernels, wasmKernelsOn, wasmPolyak, type KernelExports } from '.
 const vecBytes = (n: number) => ((n * 4 + 15) >> 4) << 4;
 
 /**
- * Optimizer state kept in a private WebAssembly memory (issue 12): each parameter's moment buffers
- * live there between steps, so a step copies only the parameter and its gradient in and the
- * parameter out, and runs one SIMD kernel call per parameter.
+ * Optimizer state kept in a private WebAssembly memory (issue 12), laid out as four regions with
+ * the same layout: the parameters' scratch copies, the gradients' scratch copies, then each moment
+ * of every parameter. Parameter i sits at the same byte offset `offsets[i]` in each region (rounded
+ * to whole vectors, the pads zero), so one kernel call updates the whole parameter set when every
+ * gradient is present, and a call per parameter otherwise.
  */
 interface ResidentState {
   k: KernelExports;
-  f32: Float32Array;
-  /** Byte offsets of each parameter's buffers (moments; the shared scratch for p and g). */
-  offsets: number[][];
-  scratchP: number;
-  scratchG: number;
+  /** Byte offset of each parameter inside a region. */
+  offsets: number[];
+  /** Bytes of one region (all parameters with their pads). */
+  region: number;
 }
 
+/** The regions' byte starts: scratch p, scratch g, then moment j at (2 + j) region. */
+const regionStart = (r: ResidentState, j: number) => j * r.region;
+
 /**
- * Lays out `perParam` buffers of each parameter's size, then two scratch buffers of the largest size,
- * in a private kernel instance; null on the JS path or when a parameter is not float32.
+ * Lays out the regions (scratch p and g, then `perParam` moments) in a private kernel instance;
+ * null on the JS path or when a parameter is not float32.
  */
 function residentState(params: Tensor[], perParam: number): ResidentState | null {
   if (params.length === 0 || params.some((p) => !(p.data instanceof Float32Array))) return null;
-  let bytes = 0;
-  const offsets = params.map((p) => Array.from({ length: perParam }, () => ((bytes += vecBytes(p.size)), bytes - vecBytes(p.size))));
-  const largest = Math.max(...params.map((p) => vecBytes(p.size)));
-  const scratchP = bytes,
-    scratchG = bytes + largest;
-  const k = privateKernels(scratchG + largest);
-  return k ? { k, f32: new Float32Array(k.memory.buffer), offsets, scratchP, scratchG } : null;
+  let region = 0;
+  const offsets = params.map((p) => ((region += vecBytes(p.size)), region - vecBytes(p.size)));
+  const k = privateKernels((2 + perParam) * region);
+  return k ? { k, offsets, region } : null;
 }
 
 export interface OptimizerState {
@@ -95,12 +96,18 @@ export class Adam {
     if (!(this.eps > 0)) throw new RangeError(`Adam: eps must be > 0, got ${this.eps}`);
     this.resident = residentState(params, 2);
     const r = this.resident;
-    this.m = params.map((p, i) => (r ? new Float32Array(r.k.memory.buffer, r.offsets[i][0], p.size) : new Float32Array(p.size)));
-    this.v = params.map((p, i) => (r ? new Float32Array(r.k.memory.buffer, r.offsets[i][1], p.size) : new Float32Array(p.size)));
+    const view = (j: number, i: number, n: number) => (r ? new Float32Array(r.k.memory.buffer, regionStart(r, j) + r.offsets[i], n) : new Float32Array(n));
+    this.m = params.map((p, i) => view(2, i, p.size));
+    this.v = params.map((p, i) => view(3, i, p.size));
+    this.scratchP = params.map((p, i) => view(0, i, p.size));
+    this.scratchG = params.map((p, i) => view(1, i, p.size));
   }
 
   /** Moments in WebAssembly memory, updated there by the SIMD kernel (null: the JS loop). */
   private readonly resident: ResidentState | null;
+  /** Each parameter's and gradient's place in the resident scratch regions (unused on the JS path). */
+  private readonly scratchP: Float32Array[];
+  private readonly scratchG: Float32Array[];
 
   step(grads: (Tensor | null)[]): void {
     checkGrads('Adam', this.params, grads);
@@ -116,6 +123,16 @@ export class Adam {
     const rc2 = 1 / Math.sqrt(c2);
     // The kernels may have been turned off since construction: then the JS loop runs on the same buffers.
     const r = wasmKernelsOn() ? this.resident : null;
+    if (r && grads.every((g) => g?.data instanceof Float32Array)) {
+      // Every gradient present: copy all in, one kernel call over the whole set (pads stay 0), copy out.
+      for (let i = 0; i < this.params.length; i++) {
+        this.scratchP[i].set(this.params[i].data);
+        this.scratchG[i].set((grads[i] as Tensor).data);
+      }
+      r.k.adam(regionStart(r, 0), regionStart(r, 1), regionStart(r, 2), regionStart(r, 3), r.region >> 2, b1, b2, 1 - b1, 1 - b2, stepSize, rc2, eps, decay);
+      for (let i = 0; i < this.params.length; i++) this.params[i].data.set(this.scratchP[i]);
+      return;
+    }
     for (let i = 0; i < this.params.length; i++) {
       const gt = grads[i];
       if (!gt) continue;
@@ -124,12 +141,25 @@ export class Adam {
         m = this.m[i],
         v = this.v[i];
       if (r && g instanceof Float32Array) {
-        const n = p.length,
-          f32 = r.f32;
-        f32.set(p, r.scratchP >> 2);
-        f32.set(g, r.scratchG >> 2);
-        r.k.adam(r.scratchP, r.scratchG, r.offsets[i][0], r.offsets[i][1], n, b1, b2, 1 - b1, 1 - b2, stepSize, rc2, eps, decay);
-        p.set(f32.subarray(r.scratchP >> 2, (r.scratchP >> 2) + n));
+        const o = r.offsets[i];
+        this.scratchP[i].set(p);
+        this.scratchG[i].set(g);
+        r.k.adam(
+          regionStart(r, 0) + o,
+          regionStart(r, 1) + o,
+          regionStart(r, 2) + o,
+          regionStart(r, 3) + o,
+          p.length,
+          b1,
+          b2,
+          1 - b1,
+          1 - b2,
+          stepSize,
+          rc2,
+          eps,
+          decay,
+        );
+        p.set(this.scratchP[i]);
         continue;
       }
       for (let j = 0; j < p.length; j++) {

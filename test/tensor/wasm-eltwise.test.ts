@@ -118,6 +118,34 @@ for (const skip of [-1, 1])
     },
   );
 
+test('Adam over a parameter set in one wasm call equals one Adam per parameter, bit for bit (pads, offsets, moments)', wasmOnly, () => {
+  for (const skip of [-1, 1]) {
+    const rng = new Rng(9);
+    const init = [5, 64 * 3 + 2, 1, 12].map((n) => rng.fillNormal(new Float32Array(n)) as Float32Array);
+    const together = init.map((d) => Tensor.param(d.slice(), [d.length]));
+    const alone = init.map((d) => Tensor.param(d.slice(), [d.length]));
+    const opt = new Adam(together, { lr: 0.02, weightDecay: 0.01 });
+    const opts = alone.map((p) => new Adam([p], { lr: 0.02, weightDecay: 0.01 }));
+    for (let s = 0; s < 6; s++) {
+      const gs = init.map((d, i) => (i === skip && s % 2 ? null : (rng.fillNormal(new Float32Array(d.length), 0, 1 + s) as Float32Array)));
+      opt.step(gs.map((g, i) => g && new Tensor(g.slice(), [init[i].length])));
+      // A missing gradient still counts as a step (bias correction), as in the shared optimizer.
+      opts.forEach((o, i) => {
+        const g = gs[i];
+        o.step([g && new Tensor(g.slice(), [g.length])]);
+      });
+    }
+    together.forEach((p, i) => sameValues(p.data as Float32Array, alone[i].data as Float32Array, `skip ${skip}: parameter ${i}`));
+    const st = opt.getState().buffers,
+      n = init.length;
+    opts.forEach((o, i) => {
+      const [m, v] = o.getState().buffers;
+      sameValues(st[i], m, `skip ${skip}: first moment ${i}`);
+      sameValues(st[n + i], v, `skip ${skip}: second moment ${i}`);
+    });
+  }
+});
+
 test('Adam keeps working on its resident moments when the kernels are turned off, and a NaN gradient gives NaN', () => {
   const p = Tensor.param(
     Float32Array.from({ length: 40 }, (_, i) => i / 10),

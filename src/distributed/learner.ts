@@ -240,7 +240,7 @@ export class RolloutLearner implements Algorithm {
         }
         if (now - lastUseful > this.o.timeoutMs)
           throw new Error(
-            `rollout run ${this.o.run}: no usable rollout for ${Math.round((now - lastUseful) / 1000)} s ` +
+            `rollout run ${this.o.run}: no usable rollout for ${this.o.timeoutMs / 1000} s ` +
               `(${chunks.length} of ${this.need} chunks of version ${this.version} arrived, ${stats.dropped} too old dropped); ` +
               'are rollout workers running? (ascent worker --role rollout --redis URL)',
           );

@@ -1,0 +1,126 @@
+/**
+ * The rollout learner against a private redis-server, in this process: versions only rise, a
+ * ticket whose worker died is issued again and its chunk collected by another worker, stale
+ * chunks are used up to maxStaleness (tagged with their lag) and dropped beyond, and a learner
+ * without workers fails after its timeout with a message saying what arrived.
+ * Skips when redis-server is not installed.
+ */
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { SKIP_REDIS, TestRedis } from './redis-server.ts';
+import { PPO } from '../../src/algos/ppo.ts';
+import { Rng } from '../../src/rng/index.ts';
+import { Collector } from '../../src/rollout/index.ts';
+import { makeTrainingEnvs } from '../../src/algos/common.ts';
+import { CategoricalPolicy } from '../../src/policies/index.ts';
+import { RolloutLearner, type LearnerOptions } from '../../src/distributed/learner.ts';
+import { runRolloutWorker } from '../../src/distributed/rollout-worker.ts';
+import { encodeChunk, fetchParams, flatParams, loadFlatParams, publishParams, roKey } from '../../src/distributed/rollouts.ts';
+
+const SMALL = { env: 'CartPole-v1', numEnvs: 4, nSteps: 16, batchSize: 32, epochs: 2, seed: 3 };
+
+test('rollout learner over Redis', { skip: SKIP_REDIS, timeout: 60_000 }, async (t) => {
+  const server = await TestRedis.start();
+  const conns: Redis[] = [];
+  const connect = () => {
+    const r = new Redis({ host: '127.0.0.1', port: server.port, maxRetriesPerRequest: null });
+    conns.push(r);
+    return r;
+  };
+  t.after(async () => {
+    for (const c of conns) c.disconnect();
+    await server.stop();
+  });
+  const lines: string[] = [];
+  const opts = (run: string, o: Partial<LearnerOptions> = {}): LearnerOptions => ({
+    run,
+    envsPerWorker: 2,
+    maxStaleness: 0,
+    correction: 'vtrace',
+    timeoutMs: 20_000,
+    reissueMs: 300,
+    log: (l) => lines.push(l),
+    ...o,
+  });
+
+  await t.test('versions only rise', async () => {
+    const r = connect();
+    const flat = Float32Array.from([1, 2, 3]);
+    assert.equal(await publishParams(r, 'v', 5, flat), true);
+    assert.equal(await publishParams(r, 'v', 5, Float32Array.from([9, 9, 9])), false);
+    assert.equal(await publishParams(r, 'v', 4, Float32Array.from([9, 9, 9])), false);
+    assert.deepEqual(await fetchParams(r, 'v'), { version: 5, flat });
+    assert.equal(await publishParams(r, 'v', 6, flat), true);
+  });
+
+  await t.test('a ticket whose worker died is issued again and another worker collects that share', async () => {
+    const learner = await RolloutLearner.start(new PPO(SMALL), connect(), connect(), opts('kill'));
+    // A worker took one of the two tickets and died before pushing its chunk.
+    const r = connect();
+    assert.equal((await r.lpop(roKey.tickets('kill'))) !== null, true);
+    const stop = new AbortController();
+    const worker = runRolloutWorker(connect(), connect(), { run: 'kill', log: () => {} }, stop.signal);
+    const log = await learner.updateAsync();
+    assert.ok(log.reissued >= 1, `reissued ${log.reissued}`);
+    assert.equal(log.version, 1);
+    assert.equal(learner.steps, 4 * 16);
+    assert.equal(log.staleMax, 0);
+    assert.match(lines.join('\n'), /version 0: 1 chunk late, tickets issued again/);
+    // The next update's chunks come from the surviving worker with version 1.
+    const log2 = await learner.updateAsync();
+    assert.equal(log2.version, 2);
+    assert.equal(log2.staleMax, 0);
+    await learner.finish();
+    await worker;
+    stop.abort();
+    learner.close();
+  });
+
+  await t.test('stale chunks: used up to maxStaleness with weights below 1, dropped beyond', async () => {
+    const algo = new PPO(SMALL);
+    const learner = await RolloutLearner.start(algo, connect(), connect(), opts('stale', { envsPerWorker: 4, maxStaleness: 1 }));
+    const r = connect();
+    const env = makeTrainingEnvs('CartPole-v1', 4);
+    const behaviour = new CategoricalPolicy(4, 2, new Rng(0));
+    const collector = new Collector(env, behaviour, new Rng(1), { seed: 100 });
+    const v0 = flatParams(algo.policy.parameters());
+    /** A chunk collected with the parameters `flat`, tagged `version`. */
+    const push = async (flat: Float32Array, version: number) => {
+      loadFlatParams(behaviour.parameters(), flat);
+      const ro = collector.collect(16);
+      await r.rpush(
+        roKey.chunks('stale'),
+        encodeChunk({ version, worker: 'test', ro, finalObs: new Float32Array(16 * 4 * 4), lastObs: collector.currentObs.slice(), ms: 0 }),
+      );
+    };
+    await push(v0, 0);
+    const a = await learner.updateAsync();
+    assert.deepEqual([a.version, a.staleMax, a.dropped, a.rhoMean], [1, 0, 0, 1]);
+    // One version behind: used, its steps weighted by min(1, pi_1 / pi_0).
+    await push(v0, 0);
+    const b = await learner.updateAsync();
+    assert.equal(b.staleMax, 1);
+    assert.ok(b.rhoMean < 1 && b.rhoMean > 0.5, `rhoMean ${b.rhoMean}`);
+    // Two behind (beyond maxStaleness 1): dropped; the current one is used.
+    await push(v0, 0);
+    await push(flatParams(algo.policy.parameters()), 2);
+    const c = await learner.updateAsync();
+    assert.deepEqual([c.version, c.staleMax, c.dropped], [3, 0, 1]);
+    await learner.finish();
+    learner.close();
+    env.close();
+  });
+
+  await t.test('without workers the learner fails after its timeout, saying what arrived', async () => {
+    const learner = await RolloutLearner.start(new PPO(SMALL), connect(), connect(), opts('none', { timeoutMs: 1200 }));
+    const t0 = Date.now();
+    await assert.rejects(
+      learner.updateAsync(),
+      /rollout run none: no usable rollout for 1.2 s \(0 of 2 chunks of version 0 arrived, 0 too old dropped\); are rollout workers running\?/,
+    );
+    assert.ok(Date.now() - t0 < 5000);
+    await learner.finish();
+    learner.close();
+  });
+});

@@ -100,12 +100,26 @@ test("a job's link opens the page on its run's curve alone", { skip }, async () 
   await page.click(`${S} tr[data-job="c0-s1"] a`);
   await page.waitForFunction(() => location.hash.includes('c0-s1') && Number(document.getElementById('chart')!.dataset.points) > 0);
   await page.waitForSelector(`tr[data-run="${SWEEP_ID}/c0-s1"]`);
-  const series = await page.$eval('#chart', (c) => JSON.parse((c as HTMLCanvasElement).dataset.series ?? '[]') as { label: string; points: number }[]);
+  const series = await page.$eval(
+    '#chart',
+    (c) => JSON.parse((c as HTMLCanvasElement).dataset.series ?? '[]') as { label: string; legend: string; points: number }[],
+  );
   assert.deepEqual(
-    series.map((s) => [s.label, s.points]),
-    [[`${SWEEP_ID}/c0-s1`, 8]],
+    series.map((s) => [s.label, s.legend, s.points]),
+    [[`${SWEEP_ID}/c0-s1`, 'ppo CartPole-v1 c0-s1', 8]],
   );
   // Its checkpoint list is served under the two-segment name (none in this fixture: the select is empty, no error).
   assert.deepEqual(pageErrors, []);
   assert.equal(await page.isHidden('#error'), true);
+});
+
+test("a configuration's link overlays its seeds' curves", { skip }, async () => {
+  await page.click(`${S} tr[data-config="1"] a`);
+  await page.waitForFunction(() => JSON.parse(document.getElementById('chart')!.dataset.series ?? '[]').length === 2);
+  const series = await page.$eval('#chart', (c) => JSON.parse((c as HTMLCanvasElement).dataset.series ?? '[]') as { legend: string }[]);
+  assert.deepEqual(
+    series.map((s) => s.legend),
+    ['ppo CartPole-v1 c1-s0', 'ppo CartPole-v1 c1-s1'],
+  );
+  assert.deepEqual(pageErrors, []);
 });

@@ -126,12 +126,15 @@ function renderMetrics(): void {
  * one env differ at a glance; runs that would share a name add what is left of their directory name.
  */
 export function legendNames(summaries: RunSummary[]): string[] {
-  const base = summaries.map((s) => (s.algo && s.env ? `${s.algo} ${s.env}${s.seed !== null ? ` s${s.seed}` : ''}` : s.name));
+  // A sweep job's run (<sweep>/c<config>-s<seed>) goes by its job, which holds its seed; twins (one job of two sweeps) add the sweep.
+  const job = (s: RunSummary) => /^([^/]+)\/(c\d+-s\d+)$/.exec(s.name);
+  const base = summaries.map((s) => (s.algo && s.env ? `${s.algo} ${s.env}${job(s) ? ` ${job(s)![2]}` : s.seed !== null ? ` s${s.seed}` : ''}` : s.name));
   const rest = summaries.map((s) => s.name.replace(`${s.algo}-${s.env}-s${s.seed}-`, ''));
   return base.map((b, i) => {
     const s = summaries[i];
     const twins = base.flatMap((x, j) => (x === b ? [j] : []));
     if (b === s.name || twins.length === 1) return b;
+    if (job(s)) return `${b} ${job(s)![1]}`;
     if (rest[i] === s.name) return `${b} (${s.name})`;
     // The run directory's <YYYYmmdd-HHMMSS>: the time alone when the twins share the day.
     const m = /^(\d{8})-(\d\d)(\d\d)(\d\d)(.*)$/.exec(rest[i]);

@@ -15,11 +15,14 @@
  *            value    [batch]                         when the algorithm has a state-value function
  *
  * Image policies (CnnPolicy) take the flat observation [batch, C * H * W] and view it as NCHW.
+ * Dict policies (MultiInputPolicy) take one input per key instead of obs, named by the key and
+ * shaped as its Box ([batch, C, H, W] for an image, [batch, n] for a vector); inside, they are
+ * flattened and concatenated in key order (the library's flat row) before normalisation.
  * Recurrent policies (LSTM/GRU) take a second input, state [batch, S] (zeros at an episode's start),
  * and return state_out, the state to feed back at the next step.
  */
 import { ProtoWriter } from './protobuf.ts';
-import type { CellWeights, ConvEncoderSpec, DenseLayer, PolicyDescription } from './spec.ts';
+import type { CellWeights, CombinedEncoderSpec, ConvEncoderSpec, DenseLayer, PolicyDescription } from './spec.ts';
 
 export const ONNX_IR_VERSION = 8;
 export const ONNX_OPSET = 17;
@@ -122,6 +125,15 @@ class GraphBuilder {
     return this.dense(`${prefix}.fc`, [e.fc], this.op('Flatten', [h], { axis: 1 }));
   }
 
+  /** A combined encoder: each key's columns of the flat row through its CNN or MLP, the features concatenated in key order. */
+  combinedEncoder(prefix: string, e: CombinedEncoderSpec, x: string): string {
+    const feats = e.parts.map((p) => {
+      const cols = this.columns(x, p.offset, p.offset + p.size);
+      return p.encoder.kind === 'cnn' ? this.convEncoder(`${prefix}.${p.key}`, p.encoder.cnn, cols) : this.dense(`${prefix}.${p.key}`, p.encoder.layers, cols);
+    });
+    return feats.length === 1 ? feats[0] : this.op('Concat', feats, { axis: 1 });
+  }
+
   /** Dense layers (Gemm: y = x W + b, W [in, out] as stored) with their activations. */
   dense(prefix: string, layers: DenseLayer[], x: string): string {
     let h = x;
@@ -155,7 +167,9 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
   const B = 'batch';
   const outputs: ValueInfo[] = [];
 
-  let x = 'obs';
+  const mi = d.multiInput;
+  // Dict policies: one input per key, flattened and concatenated into the flat row the library sees.
+  let x = mi ? flatRow(g, mi.policy) : 'obs';
   if (d.obsNorm) {
     const z = d.obsNorm;
     const mean = g.constant('obs_norm.mean', z.mean, [d.obsDim]);
@@ -165,7 +179,14 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     x = g.op('Clip', [g.op('Div', [g.op('Sub', [x, mean]), std]), lo, hi], undefined, 'obs_normalized');
   }
   const stacked = d.frameStack > 1 ? `; the last ${d.frameStack} observations, oldest first, concatenated (the run's frameStack)` : '';
-  const inputs: ValueInfo[] = [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: `raw observations, as the environment returns them${stacked}` }];
+  const inputs: ValueInfo[] = mi
+    ? mi.policy.parts.map((p) => ({
+        name: p.key,
+        type: FLOAT,
+        shape: [B, ...p.shape],
+        doc: `the observation's '${p.key}' (raw, as the environment returns it)`,
+      }))
+    : [{ name: 'obs', type: FLOAT, shape: [B, d.obsDim], doc: `raw observations, as the environment returns them${stacked}` }];
   // Recurrent policies: the packed state [actor h, (c), critic h, (c)] in, the next state out.
   let piIn = x,
     vfIn = x,
@@ -193,6 +214,10 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
   if (d.cnn) {
     piIn = g.convEncoder('pi.encoder', d.cnn.policy, x);
     if (d.cnn.value) vfIn = g.convEncoder('vf.encoder', d.cnn.value, x);
+  }
+  if (mi) {
+    piIn = g.combinedEncoder('pi.encoder', mi.policy, x);
+    if (mi.value) vfIn = g.combinedEncoder('vf.encoder', mi.value, x);
   }
   const out = g.dense('pi', d.layers, piIn);
   const h = d.head;
@@ -253,9 +278,23 @@ export function toOnnx(d: PolicyDescription, opts: OnnxOptions = {}): Uint8Array
     'ascent.env': d.env,
     'ascent.policy': rec ? `${h.kind} (${rec.cell} ${rec.hiddenSize})` : h.kind,
     'ascent.frame_stack': String(d.frameStack),
+    ...(mi ? { 'ascent.inputs': mi.policy.parts.map((p) => `${p.key} [${p.shape.join(', ')}]`).join(', ') } : {}),
     'ascent.obs_normalization': d.obsNorm ? `folded in: (obs - mean) / sqrt(var + eps), clipped to [-${d.obsNorm.clip}, ${d.obsNorm.clip}]` : 'none',
   };
   return encodeModel(g, inputs, outputs, `${d.algo} ${d.env} policy`, meta, opts.producerVersion ?? '');
+}
+
+/** Names the graph gives its outputs and intermediates: a Dict key cannot be an input of the same name. */
+const RESERVED = new Set(['obs', 'obs_flat', 'obs_normalized', 'state', 'state_out', 'action', 'logits', 'mean', 'log_std', 'squashed_mean', 'value']);
+
+/** The flat row [batch, flatdim] of a Dict policy's inputs: each key flattened, concatenated in key order. */
+function flatRow(g: GraphBuilder, e: CombinedEncoderSpec): string {
+  for (const p of e.parts) {
+    if (RESERVED.has(p.key) || /^[a-z]+_\d+$/.test(p.key) || p.key.startsWith('const_'))
+      throw new Error(`onnx: the observation key '${p.key}' would name an input that clashes with the graph's own names (${[...RESERVED].join(', ')}, op_N)`);
+  }
+  const flat = e.parts.map((p) => (p.shape.length === 1 ? p.key : g.op('Flatten', [p.key], { axis: 1 })));
+  return flat.length === 1 ? g.op('Identity', flat, undefined, 'obs_flat') : g.op('Concat', flat, { axis: 1 }, 'obs_flat');
 }
 
 function writeTensor(w: ProtoWriter, t: Initializer): void {

@@ -98,6 +98,7 @@ export function loadPolicy(bytes) {
 export function toRunnerWeights(d: PolicyDescription): Uint8Array {
   if (d.recurrent) throw unsupported('RecurrentActorCritic', 'ascent-runner');
   if (d.cnn) throw unsupported('CnnPolicy', 'ascent-runner');
+  if (d.multiInput) throw unsupported('MultiInputPolicy', 'ascent-runner');
   const tensors: Record<string, [number, number]> = {};
   const chunks: ArrayLike<number>[] = [];
   let size = 0;

@@ -6,7 +6,17 @@
  * so they all compute the same function as the library's greedy `act`.
  */
 import { MLP, type Activation } from '../nn/index.ts';
-import { CategoricalPolicy, CnnPolicy, CnnValueFunction, GaussianPolicy, RecurrentActorCritic, SquashedGaussianActor, type Policy } from '../policies/index.ts';
+import {
+  CategoricalPolicy,
+  CnnPolicy,
+  CnnValueFunction,
+  GaussianPolicy,
+  MultiInputPolicy,
+  MultiInputValueFunction,
+  RecurrentActorCritic,
+  SquashedGaussianActor,
+  type Policy,
+} from '../policies/index.ts';
 import { findObsNormalizer } from '../algos/common.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { Discrete } from '../envs/index.ts';
@@ -24,6 +34,8 @@ export const FORMATS_FOR: Record<string, readonly ExportFormat[]> = {
   RecurrentActorCritic: ['onnx'],
   // Convolutions: ONNX has Conv; the Dense-only formats do not carry them.
   CnnPolicy: ['onnx'],
+  // One input per Dict key in ONNX; the Dense-only formats do not carry the convolutions.
+  MultiInputPolicy: ['onnx'],
 };
 
 /**
@@ -105,6 +117,23 @@ export interface ConvEncoderSpec {
   fc: DenseLayer;
 }
 
+/** One key of a Dict observation in a combined encoder: where it sits in a flat row, and its network. */
+export interface InputPartSpec {
+  key: string;
+  /** The key's Box shape: [C, H, W] for an image, [n] for a vector. */
+  shape: number[];
+  /** Where the key's numbers start in a flat row (spaces.flatten's order: keys sorted). */
+  offset: number;
+  size: number;
+  /** An image key's CNN, or a vector key's MLP (activated output). */
+  encoder: { kind: 'cnn'; cnn: ConvEncoderSpec } | { kind: 'mlp'; layers: DenseLayer[] };
+}
+
+/** A combined encoder (SB3's CombinedExtractor): each key through its own network, features concatenated in key order. */
+export interface CombinedEncoderSpec {
+  parts: InputPartSpec[];
+}
+
 export interface PolicyDescription {
   algo: string;
   env: string;
@@ -124,6 +153,8 @@ export interface PolicyDescription {
   recurrent: RecurrentSpec | null;
   /** Image policies: the CNN encoders before `layers` and `value` (each network has its own). */
   cnn: { policy: ConvEncoderSpec; value: ConvEncoderSpec | null } | null;
+  /** Dict observations (MultiInputPolicy): the combined encoders before `layers` and `value`. */
+  multiInput: { policy: CombinedEncoderSpec; value: CombinedEncoderSpec | null } | null;
 }
 
 /** A policy this format cannot carry: names the policy and the formats that can. */
@@ -213,11 +244,42 @@ function convEncoder(e: any): ConvEncoderSpec | null {
   };
 }
 
+/** A CombinedEncoder (src/policies/cnn.ts), recognised by its parts; null if a part is neither a CnnEncoder nor an MLP. */
+function combinedEncoder(e: any): CombinedEncoderSpec | null {
+  if (!Array.isArray(e?.parts)) return null;
+  const parts: InputPartSpec[] = [];
+  for (const p of e.parts) {
+    const cnn = p.image ? convEncoder(p.net) : null;
+    if (p.image && !cnn) return null;
+    if (!p.image && !(p.net instanceof MLP)) return null;
+    parts.push({
+      key: p.key,
+      shape: p.image ? [...p.image] : [p.size],
+      offset: p.offset,
+      size: p.size,
+      encoder: cnn ? { kind: 'cnn', cnn } : { kind: 'mlp', layers: mlpLayers(p.net) },
+    });
+  }
+  return { parts };
+}
+
 /** The policy part of a description, or an UnsupportedPolicyError naming the policy. */
 export function describeNetwork(
   policy: Policy,
   format: string,
-): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> & Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> & { encoder?: ConvEncoderSpec } {
+): Pick<PolicyDescription, 'obsDim' | 'layers' | 'head'> &
+  Partial<Pick<PolicyDescription, 'value' | 'recurrent'>> & { encoder?: ConvEncoderSpec; combined?: CombinedEncoderSpec } {
+  if (policy instanceof MultiInputPolicy) {
+    const p = policy as any;
+    const combined = combinedEncoder(p.encoder);
+    if (!combined || !p.head) throw unsupported('MultiInputPolicy (an unknown encoder part)', format);
+    if (format !== 'onnx') throw unsupported('MultiInputPolicy', format);
+    const head: ActionHead =
+      p.kind === 'categorical'
+        ? { kind: 'categorical', nActions: p.head.outFeatures, start: 0 }
+        : { kind: 'gaussian', actDim: p.actDim, logStd: Float32Array.from(p.logStd.data) };
+    return { obsDim: p.obsDim, layers: [linearLayer(p.head, 'identity')], head, combined };
+  }
   if (policy instanceof CnnPolicy) {
     const p = policy as any;
     const encoder = convEncoder(p.encoder);
@@ -308,6 +370,13 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     value = ve && a.value.head ? [linearLayer(a.value.head, 'identity')] : null;
     cnn = { policy: net.encoder, value: value ? ve : null };
   }
+  let multiInput: PolicyDescription['multiInput'] = null;
+  if (net.combined) {
+    // Its value function has its own combined encoder (MultiInputValueFunction), or is left out.
+    const ve = a.value instanceof MultiInputValueFunction ? combinedEncoder(a.value.encoder) : null;
+    value = ve && a.value.head ? [linearLayer(a.value.head, 'identity')] : null;
+    multiInput = { policy: net.combined, value: value ? ve : null };
+  }
   return {
     algo: names.algo ?? algo.name,
     env: envId,
@@ -319,5 +388,6 @@ export function describePolicy(algo: Algorithm, format: string = 'onnx', names: 
     value,
     recurrent: net.recurrent ?? null,
     cnn,
+    multiInput,
   };
 }

@@ -38,6 +38,7 @@ function diagonal(values: ArrayLike<number>): Float32Array {
 export function toTfjs(d: PolicyDescription, producer = 'ascent-rl'): TfjsModel {
   if (d.recurrent) throw unsupported('RecurrentActorCritic', 'tfjs');
   if (d.cnn) throw unsupported('CnnPolicy', 'tfjs');
+  if (d.multiInput) throw unsupported('MultiInputPolicy', 'tfjs');
   const layers: KerasLayer[] = [];
   const specs: { name: string; shape: number[]; dtype: 'float32' }[] = [];
   const chunks: Float32Array[] = [];

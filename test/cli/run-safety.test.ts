@@ -54,6 +54,11 @@ for (const [signal, code] of [
     assert.equal(status.state, 'interrupted');
     assert.equal(ckSteps(dir), status.steps);
     assert.equal(rowSteps(dir).at(-1), status.steps, 'the checkpoint is at the last logged update');
+    // Rows are buffered up to a second (issue 12): every finished update's row still reached the file.
+    assert.deepEqual(
+      rowSteps(dir),
+      Array.from({ length: status.steps / 256 }, (_, i) => 256 * (i + 1)),
+    );
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'the lock is released');
     assert.equal(readRunStatus(dir).state, 'interrupted');
   });

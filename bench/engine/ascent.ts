@@ -1,28 +1,9 @@
 // Ascent's side of the engine bench: the same PPO update and inference as bench/opponents/workload.ts,
 // written with the library's ops, autodiff and Adam, as an algorithm in src/algos would write them:
-// hidden layers as MLP.forward computes them (linearAct: the tanh inside the gemm call), and each
-// update in a BufferArena so that its tape reuses the previous update's buffers (issue 12).
-import {
-  Tensor,
-  BufferArena,
-  linear,
-  linearAct,
-  logSoftmax,
-  takeAlongAxis,
-  reshape,
-  exp,
-  sub,
-  mul,
-  minimum,
-  clip,
-  mean,
-  square,
-  sum,
-  neg,
-  add,
-  grad,
-  ppoClipLoss,
-} from '../../src/tensor/index.ts';
+// the trunk as MLP.forward computes it (the whole-MLP op: both tanh layers in one visit to wasm
+// memory), the loss as src/algos/ppo.ts computes it (ppoClipLoss: one op), and each update in a
+// BufferArena so that its tape reuses the previous update's buffers (issue 12).
+import { Tensor, BufferArena, FusedMlpKernels, linear, mlp, reshape, grad, ppoClipLoss } from '../../src/tensor/index.ts';
 import { Adam, MLP } from '../../src/nn/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { PARAM_SPECS, PPO, initParams, makePpoBatch, makeObs, checkParams } from '../opponents/workload.ts';
@@ -33,9 +14,9 @@ function toParams(params: ParamArrays): Tensor[] {
   return PARAM_SPECS.map(({ name, shape }, i) => Tensor.param(params[i].slice(), shape, name));
 }
 
-/** Trunk and both heads: logits [B, 2] and values [B]. */
-function forward(p: Tensor[], obs: Tensor): { logits: Tensor; value: Tensor } {
-  const h = linearAct(linearAct(obs, p[0], p[1], 'tanh'), p[2], p[3], 'tanh');
+/** Trunk and both heads: logits [B, 2] and values [B]. `trunk` holds the trunk's wasm state. */
+function forward(p: Tensor[], obs: Tensor, trunk: FusedMlpKernels): { logits: Tensor; value: Tensor } {
+  const h = mlp(obs, [p[0], p[2]], [p[1], p[3]], ['tanh', 'tanh'], trunk);
   return { logits: linear(h, p[4], p[5]), value: reshape(linear(h, p[6], p[7]), [-1]) };
 }
 
@@ -43,37 +24,21 @@ function forward(p: Tensor[], obs: Tensor): { logits: Tensor; value: Tensor } {
  * The PPO loss: clipped surrogate + vfCoef * value loss - entCoef * entropy, in one op
  * (ppoClipLoss, as src/algos/ppo.ts computes it).
  */
-export function ppoLoss(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor {
+export function ppoLoss(p: Tensor[], b: ReturnType<typeof makePpoBatch>, trunk = new FusedMlpKernels([4, 64, 64])): Tensor {
   const B = b.batch;
-  const { logits, value } = forward(p, new Tensor(b.obs, [B, 4]));
+  const { logits, value } = forward(p, new Tensor(b.obs, [B, 4]), trunk);
   const batch = { actions: b.actions, oldLogProbs: b.oldLogProb, advantages: b.advantages, returns: b.returns };
   return ppoClipLoss({ logits }, value, batch, { clipRange: PPO.clip, vfCoef: PPO.vfCoef, entCoef: PPO.entCoef }).loss;
 }
 
-/** The same loss as a chain of ~20 ops (the engine before issue 12's fused loss; bench/engine-ppo.ts compares them). */
-export function ppoLossChain(p: Tensor[], b: ReturnType<typeof makePpoBatch>): Tensor {
-  const B = b.batch;
-  const obs = new Tensor(b.obs, [B, 4]);
-  const { logits, value } = forward(p, obs);
-  const logp = logSoftmax(logits);
-  const logpA = reshape(takeAlongAxis(logp, b.actions, 1), [B]);
-  const ratio = exp(sub(logpA, new Tensor(b.oldLogProb, [B])));
-  const adv = new Tensor(b.advantages, [B]);
-  const surrogate = minimum(mul(ratio, adv), mul(clip(ratio, 1 - PPO.clip, 1 + PPO.clip), adv));
-  const policyLoss = neg(mean(surrogate));
-  const valueLoss = mean(square(sub(value, new Tensor(b.returns, [B]))));
-  const entropy = mean(neg(sum(mul(exp(logp), logp), -1)));
-  return add(add(policyLoss, mul(valueLoss, PPO.vfCoef)), mul(entropy, -PPO.entCoef));
-}
-
-export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArrays, loss: typeof ppoLoss = ppoLoss) {
+export function ascentPpoUpdate(batch: number, seed: number, params?: ParamArrays) {
   const p = toParams(params ?? initParams(seed));
   const b = makePpoBatch(batch, seed);
   const opt = new Adam(p, { lr: PPO.lr, beta1: PPO.beta1, beta2: PPO.beta2, eps: PPO.eps });
   const arena = new BufferArena();
-  const lossFn = loss;
+  const trunk = new FusedMlpKernels([4, 64, 64]);
   const update = () => {
-    const loss = lossFn(p, b);
+    const loss = ppoLoss(p, b, trunk);
     opt.step(grad(loss, p));
     return loss.data[0];
   };

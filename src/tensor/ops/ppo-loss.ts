@@ -139,12 +139,13 @@ export function ppoClipLoss(policy: PpoPolicyOutput, values: Tensor, batch: PpoL
     hi = 1 + c.clipRange,
     cv = c.clipRangeVf ?? 0;
   const ratios = allocData(dtype, B, false);
-  // Per row: dL/dlog pi and dL/dV (before the 1/B and the coefficients), H; per element: log p_k
+  // Per row: dL/dlog pi and dL/dV (before the 1/B and the coefficients), H; per element: p_k
   // (categorical) or z (Gaussian).
   const dlp = allocData('float64', B, false),
     dv = allocData('float64', B, false),
     ents = allocData('float64', B, false),
-    lz = allocData('float64', B * D, false);
+    lses = allocData('float64', cat ? B : 0, false),
+    pz = allocData('float64', B * D, false);
   let pgSum = 0,
     vSum = 0,
     hSum = 0;
@@ -156,14 +157,14 @@ export function ppoClipLoss(policy: PpoPolicyOutput, values: Tensor, batch: PpoL
     if (cat) {
       let m = -Infinity;
       for (let k = 0; k < D; k++) m = Math.max(m, h[o + k]);
+      // p_k = e_k / z with e_k = exp(l_k - m): one exp per logit (kept in pz for the backward).
       let z = 0;
-      for (let k = 0; k < D; k++) z += Math.exp(h[o + k] - m);
-      const lse = m + Math.log(z);
+      for (let k = 0; k < D; k++) z += pz[o + k] = Math.exp(h[o + k] - m);
+      const lse = (lses[i] = m + Math.log(z));
       H = 0;
       for (let k = 0; k < D; k++) {
-        const l = h[o + k] - lse;
-        lz[o + k] = l;
-        if (l > -Infinity) H -= Math.exp(l) * l; // 0 log 0 = 0 for masked (-Infinity) logits
+        const p = (pz[o + k] /= z);
+        if (p > 0) H -= p * (h[o + k] - lse); // 0 log 0 = 0 for masked (-Infinity) logits
       }
       lp = h[o + act[i]] - lse;
     } else {
@@ -172,7 +173,7 @@ export function ppoClipLoss(policy: PpoPolicyOutput, values: Tensor, batch: PpoL
       for (let d = 0; d < D; d++) {
         const ls = lsd![i * lsRow + d];
         const z = (act[o + d] - h[o + d]) * Math.exp(-ls);
-        lz[o + d] = z;
+        pz[o + d] = z;
         lp += -0.5 * z * z - ls - HALF_LOG_2PI;
         H += ls;
       }
@@ -228,16 +229,16 @@ export function ppoClipLoss(policy: PpoPolicyOutput, values: Tensor, batch: PpoL
           gl = dlp[i] * s;
         if (cat) {
           // dL/dl_k = g (1[k = a] - p_k) + entCoef p_k (log p_k + H) / B
-          const H = ents[i];
+          const H = ents[i],
+            lse = lses[i];
           for (let k = 0; k < D; k++) {
-            const l = lz[o + k],
-              p = Math.exp(l);
-            dHead![o + k] = -gl * p + (l > -Infinity ? ent * p * (l + H) : 0);
+            const p = pz[o + k];
+            dHead![o + k] = -gl * p + (p > 0 ? ent * p * (h[o + k] - lse + H) : 0);
           }
           dHead![o + act[i]] += gl;
         } else {
           for (let d = 0; d < D; d++) {
-            const z = lz[o + d],
+            const z = pz[o + d],
               ls = lsd![i * lsRow + d];
             if (dHead) dHead[o + d] = gl * z * Math.exp(-ls);
             if (dLs) dLs[i * lsRow + d] += gl * (z * z - 1) - ent;

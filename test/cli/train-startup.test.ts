@@ -2,7 +2,7 @@
  * `ascent train` loads only what training needs (issue 12: the CLI's CPU time within 5% of the
  * library's). A module-resolution hook, preloaded into the command's process, lists every module
  * it resolves; Redis and BullMQ (sweep, worker), the dashboard's server, the exporters and the lab
- * must not be among them. Commands whose modules load lazily still show their own help.
+ * must not be among them, nor the terminal progress bar when the output is plain lines. Commands whose modules load lazily still show their own help.
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const REGISTER = `data:text/javascript,${encodeURIComponent(
 
 /** Modules of the other commands (from src/ or the compiled lib/). */
 const NOT_FOR_TRAIN =
-  /node_modules\/(bullmq|ioredis)\/|\/(src|lib)\/(web|export|lab|distributed)\/|\/(src|lib)\/cli\/(sweep|worker|dashboard|export|eval|plot|list|lab|record)\.[jt]s$/;
+  /node_modules\/(bullmq|ioredis|cli-progress)\/|\/(src|lib)\/(web|export|lab|distributed)\/|\/(src|lib)\/cli\/(sweep|worker|dashboard|export|eval|plot|list|lab|record)\.[jt]s$/;
 
 test('ascent train loads neither Redis, BullMQ, the dashboard, the exporters nor the lab', () => {
   const cwd = tempDir();

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Algorithm } from '../algos/types.ts';
-import { RolloutLearner, batchShape } from '../distributed/learner.ts';
+import { RolloutLearner, batchShape, checkLearner } from '../distributed/learner.ts';
 import { connectRedis, redisTarget, type RedisFlags } from '../distributed/redis.ts';
 import { ConfigError } from '../train/setup.ts';
 
@@ -24,9 +24,14 @@ export interface RolloutFlags extends RedisFlags {
   rolloutTimeout?: number;
 }
 
-/** The rollout options make sense only with --redis. */
-export function checkRolloutFlags(f: RolloutFlags): void {
-  if (f.redis) return;
+/** The rollout options make sense only with --redis, and --redis only for ppo and reinforce (checked before the run directory is made). */
+export function checkRolloutFlags(f: RolloutFlags, algo: string | undefined): void {
+  if (f.redis) {
+    if (algo !== undefined && algo !== 'ppo' && algo !== 'reinforce')
+      throw new ConfigError(`--redis: distributed rollouts train ppo or reinforce, not '${algo}'`);
+    if (f.maxStaleness && algo === 'reinforce') throw new ConfigError('--max-staleness: only ppo corrects stale rollouts; reinforce needs 0');
+    return;
+  }
   const given = (
     [
       ['--rollout-workers', f.rolloutWorkers],
@@ -45,6 +50,17 @@ export function defaultEnvsPerWorker(numEnvs: number, workers: number): number {
   return 1;
 }
 
+/** Before the run directory is made: the Redis server answers, and the algorithm's config suits rollout workers. */
+export async function checkRollouts(algo: Algorithm, f: RolloutFlags): Promise<void> {
+  (await connectRedis(redisTarget(f.redis!, f))).disconnect();
+  const c = algo.config as Record<string, any>;
+  checkLearner(algo.name, c, { envsPerWorker: envsPerWorker(algo, f), maxStaleness: f.maxStaleness ?? 0 });
+}
+
+function envsPerWorker(algo: Algorithm, f: RolloutFlags): number {
+  return f.envsPerWorker ?? defaultEnvsPerWorker(batchShape(algo.name, algo.config as Record<string, any>).numEnvs, f.rolloutWorkers ?? 0);
+}
+
 export interface Rollouts {
   learner: RolloutLearner;
   /** Mark the run done, stop the local workers, close the connections. */
@@ -56,7 +72,7 @@ export async function startRollouts(algo: Algorithm, runDir: string, f: RolloutF
   const c = algo.config as Record<string, any>;
   const { numEnvs } = batchShape(algo.name, c);
   const workers = f.rolloutWorkers ?? 0;
-  const envsPerWorker = f.envsPerWorker ?? defaultEnvsPerWorker(numEnvs, workers);
+  const k = envsPerWorker(algo, f);
   const redis = await connectRedis(target, { persistent: true });
   const blocking = await connectRedis(target, { persistent: true });
   const run = `${basename(runDir)}.${Date.now().toString(36)}`;
@@ -64,7 +80,7 @@ export async function startRollouts(algo: Algorithm, runDir: string, f: RolloutF
   try {
     learner = await RolloutLearner.start(algo, redis, blocking, {
       run,
-      envsPerWorker,
+      envsPerWorker: k,
       maxStaleness: f.maxStaleness ?? 0,
       correction: 'vtrace',
       timeoutMs: (f.rolloutTimeout ?? 60) * 1000,
@@ -76,7 +92,7 @@ export async function startRollouts(algo: Algorithm, runDir: string, f: RolloutF
     throw e;
   }
   say(
-    `distributed rollouts on ${target.shown}, run ${run}: ${numEnvs / envsPerWorker} chunks of ${envsPerWorker} envs per update, ` +
+    `distributed rollouts on ${target.shown}, run ${run}: ${numEnvs / k} chunks of ${k} envs per update, ` +
       `${f.maxStaleness ? `chunks up to ${f.maxStaleness} versions old corrected by V-trace` : 'on-policy (each update waits for chunks of the current version)'}; ` +
       `${workers} local worker${workers === 1 ? '' : 's'}${workers ? '' : ` (start workers with: ascent worker --role rollout --redis ${target.shown} --run ${run})`}`,
   );

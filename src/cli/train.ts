@@ -18,7 +18,7 @@ import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
 import { atomicWrite } from '../train/node/files.ts';
 import { ASCENT_VERSION } from './version.ts';
-import { checkRolloutFlags, startRollouts, type RolloutFlags } from './rollouts.ts';
+import { checkRolloutFlags, checkRollouts, startRollouts, type RolloutFlags } from './rollouts.ts';
 
 export interface TrainFlags extends RolloutFlags {
   seed?: number;
@@ -67,7 +67,7 @@ interface Prepared {
   thresholdFrom: ThresholdSource | null;
 }
 
-function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
+async function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<Prepared> {
   if (!algoName || !envId)
     throw new ConfigError("train needs an algorithm and an environment, e.g. 'ascent train reinforce CartPole-v1' (or --resume <run-dir>)");
   const entry = algorithmEntry(algoName);
@@ -107,6 +107,7 @@ function prepareNew(algoName: string | undefined, envId: string | undefined, f: 
     checkpointEvery: f.checkpointEvery ?? 0,
   };
   const algo = createAlgorithm(entry, config);
+  if (f.redis) await checkRollouts(algo, f).catch((e) => (algo.close(), Promise.reject(e)));
   let dir: string;
   let lock: RunLock | null = null;
   try {
@@ -204,8 +205,8 @@ const STOP_SIGNALS = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 } as const;
 type StopSignal = keyof typeof STOP_SIGNALS;
 
 export async function trainCommand(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<void> {
-  checkRolloutFlags(f);
-  const p = f.resume ? prepareResume(algoName, envId, f) : prepareNew(algoName, envId, f);
+  checkRolloutFlags(f, algoName);
+  const p = f.resume ? prepareResume(algoName, envId, f) : await prepareNew(algoName, envId, f);
   const { lock } = p;
   // Released on every way out, process.exit included; SIGKILL leaves it behind, and a dead pid makes it stale.
   const releaseOnExit = () => lock.release();

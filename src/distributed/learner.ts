@@ -88,6 +88,21 @@ export function batchShape(algo: string, c: Record<string, any>): { T: number; n
   throw new ConfigError(`--redis: distributed rollouts train ppo or reinforce, not '${algo}'`);
 }
 
+/**
+ * The learner's settings against the algorithm's config, as ConfigErrors: T and the chunks per batch.
+ * (The CLI calls it before it makes the run directory.)
+ */
+export function checkLearner(algo: string, c: Record<string, any>, o: Pick<LearnerOptions, 'envsPerWorker' | 'maxStaleness'>): { T: number; chunks: number } {
+  const shape = batchShape(algo, c);
+  if (shape.numEnvs % o.envsPerWorker !== 0) throw new ConfigError(`--envs-per-worker ${o.envsPerWorker} must divide the batch's numEnvs (${shape.numEnvs})`);
+  if (c.normalizeObs || c.normalizeReward)
+    throw new ConfigError(
+      '--redis: normalizeObs and normalizeReward are not supported with rollout workers (each would keep its own statistics); set them to false',
+    );
+  if (o.maxStaleness > 0 && algo !== 'ppo') throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${algo} needs 0`);
+  return { T: shape.T, chunks: shape.numEnvs / o.envsPerWorker };
+}
+
 export interface LearnerOptions {
   run: string;
   envsPerWorker: number;
@@ -132,16 +147,7 @@ export class RolloutLearner implements Algorithm {
     private readonly blocking: Redis,
     private readonly o: LearnerOptions,
   ) {
-    const c = inner.config;
-    const shape = batchShape(inner.name, c);
-    this.T = shape.T;
-    if (shape.numEnvs % o.envsPerWorker !== 0) throw new ConfigError(`--envs-per-worker ${o.envsPerWorker} must divide the batch's numEnvs (${shape.numEnvs})`);
-    this.need = shape.numEnvs / o.envsPerWorker;
-    if (c.normalizeObs || c.normalizeReward)
-      throw new ConfigError(
-        '--redis: normalizeObs and normalizeReward are not supported with rollout workers (each would keep its own statistics); set them to false',
-      );
-    if (o.maxStaleness > 0 && inner.name !== 'ppo') throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${inner.name} needs 0`);
+    ({ T: this.T, chunks: this.need } = checkLearner(inner.name, inner.config, o));
     this.feed = new FeedCollector(inner.collector);
     // The algorithm's update() reads its batch from this.collector (REINFORCE swaps collectors the same way).
     (inner as { collector: unknown }).collector = this.feed;

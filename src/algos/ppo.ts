@@ -17,9 +17,10 @@
  * networks for the policy and a separate value network.
  */
 import { Rng } from '../rng/index.ts';
-import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad } from '../tensor/index.ts';
+import { Tensor, grad, mul, mean, neg, exp, sub, minimum, clip, maximum, square, add, noGrad, ppoClipLoss, type PpoPolicyOutput } from '../tensor/index.ts';
 import { Adam, clipGradNorm, checkLoss, makeSchedule, type Schedule, type Optimizer } from '../nn/index.ts';
 import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../policies/index.ts';
+import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
 import { Collector, gae, standardize } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
 import { envField, frameStack, mlpPolicy, normalization, ppoFields } from '../config/fields.ts';
@@ -152,6 +153,26 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         const A = new Tensor(adv, [m]);
 
         const dist = this.policy.distribution(obs);
+        const head = c.objective === 'clip' && fusedLoss ? policyOutput(dist) : null;
+        if (head) {
+          // The clipped objective as one op (ppoClipLoss: the same loss, a fraction of the cost at
+          // small batches; issue 12).
+          const batch = { actions: act, oldLogProbs: lpOld, advantages: adv, returns: ret, oldValues: vOld };
+          const r = ppoClipLoss(head, this.value.forward(obs), batch, { clipRange: eps, vfCoef: c.vfCoef, entCoef: c.entCoef, clipRangeVf: c.clipRangeVf });
+          const stats = ratioStats(r.ratios, eps);
+          approxKl = stats.approxKl;
+          if (c.targetKl > 0 && approxKl > 1.5 * c.targetKl) {
+            stoppedAt = epoch;
+            break epochs;
+          }
+          gradNorm = descend(r.loss, this.params, this.opt, c.maxGradNorm, 'ppo loss', this.iteration);
+          clipFraction += stats.clipFraction;
+          policyLoss += r.policyLoss;
+          vLossSum += r.valueLoss;
+          entropy += r.entropy;
+          n++;
+          continue;
+        }
         const logp = dist.logProb(act);
         const ratio = exp(sub(logp, new Tensor(lpOld, [m])));
 
@@ -225,6 +246,26 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
     this.rng.setState(m.rng);
     this.beta = m.beta;
   }
+}
+
+let fusedLoss = true;
+
+/**
+ * Whether PPO's clipped objective runs as the one op ppoClipLoss (default) or as the chain of
+ * distribution and elementwise ops (clippedSurrogateLoss, valueLoss, ppoLoss) it replaced; the two
+ * agree to float32 rounding (test/algos/ppo-fused.test.ts). Returns the previous setting.
+ */
+export function setPpoFusedLoss(on: boolean): boolean {
+  const prev = fusedLoss;
+  fusedLoss = on;
+  return prev;
+}
+
+/** The fused loss's view of a distribution: logits, or a mean and a [1, D] or [B, D] log-std; else null. */
+function policyOutput(dist: Distribution): PpoPolicyOutput | null {
+  if (dist instanceof Categorical) return { logits: dist.logits };
+  if (dist instanceof DiagGaussian) return { mean: dist.mean, logStd: dist.logStd };
+  return null;
 }
 
 /**

@@ -30,12 +30,15 @@ export function orthogonal(rng: Rng, rows: number, cols: number, gain = 1): Floa
   rng.fillNormal(q);
   if (!(n >= CHOLESKY_ASPECT * k && n * k * k >= CHOLESKY_MIN_WORK && choleskyQR(q, k, n))) gramSchmidt(q, k, n);
   const out = new Float32Array(rows * cols);
-  for (let i = 0; i < k; i++)
-    for (let t = 0; t < n; t++) {
-      // Tall: vectors are columns; wide: vectors are rows.
-      if (tall) out[t * cols + i] = gain * q[i * n + t];
-      else out[i * cols + t] = gain * q[i * n + t];
-    }
+  if (!tall) {
+    for (let i = 0; i < k * n; i++) out[i] = gain * q[i]; // vectors are rows
+    return out;
+  }
+  // Vectors are columns: a transpose, in bands of 32 rows of out so its writes stay in cache.
+  for (let t0 = 0; t0 < n; t0 += 32) {
+    const t1 = Math.min(n, t0 + 32);
+    for (let i = 0; i < k; i++) for (let t = t0; t < t1; t++) out[t * cols + i] = gain * q[i * n + t];
+  }
   return out;
 }
 
@@ -72,42 +75,7 @@ function gramSchmidt(q: Float64Array, k: number, n: number): void {
 function choleskyQR(q: Float64Array, k: number, n: number): boolean {
   const span = Math.max(16, Math.min(n, Math.floor(32768 / k))); // k * span doubles = 256 KiB
   const S = new Float64Array(k * k);
-  for (let t0 = 0; t0 < n; t0 += span) {
-    const t1 = Math.min(n, t0 + span);
-    for (let i = 0; i < k; i++) {
-      const a = i * n;
-      // four rows j..j+3 at a time: 4 accumulators, 5 loads per 4 multiply-adds
-      let j = 0;
-      for (; j + 3 <= i; j += 4) {
-        const b0 = j * n,
-          b1 = b0 + n,
-          b2 = b1 + n,
-          b3 = b2 + n;
-        let s0 = 0,
-          s1 = 0,
-          s2 = 0,
-          s3 = 0;
-        for (let t = t0; t < t1; t++) {
-          const x = q[a + t];
-          s0 += x * q[b0 + t];
-          s1 += x * q[b1 + t];
-          s2 += x * q[b2 + t];
-          s3 += x * q[b3 + t];
-        }
-        const r = i * k + j;
-        S[r] += s0;
-        S[r + 1] += s1;
-        S[r + 2] += s2;
-        S[r + 3] += s3;
-      }
-      for (; j <= i; j++) {
-        const b = j * n;
-        let s0 = 0;
-        for (let t = t0; t < t1; t++) s0 += q[a + t] * q[b + t];
-        S[i * k + j] += s0;
-      }
-    }
-  }
+  for (let t0 = 0; t0 < n; t0 += span) gramBlock(q, S, k, n, t0, Math.min(n, t0 + span));
   // S = L L^T in place (lower triangle), L's diagonal positive.
   for (let j = 0; j < k; j++) {
     let d = S[j * k + j];
@@ -121,34 +89,140 @@ function choleskyQR(q: Float64Array, k: number, n: number): boolean {
       S[i * k + j] = v / l;
     }
   }
-  // q_i := (q_i - sum_{j<i} L_ij q_j) / L_ii, block by block.
-  for (let t0 = 0; t0 < n; t0 += span) {
-    const t1 = Math.min(n, t0 + span);
-    for (let i = 0; i < k; i++) {
-      const a = i * n;
-      let j = 0;
-      for (; j + 4 <= i; j += 4) {
-        const b0 = j * n,
-          b1 = b0 + n,
-          b2 = b1 + n,
-          b3 = b2 + n,
-          r = i * k + j;
-        const l0 = S[r],
-          l1 = S[r + 1],
-          l2 = S[r + 2],
-          l3 = S[r + 3];
-        for (let t = t0; t < t1; t++) q[a + t] -= l0 * q[b0 + t] + l1 * q[b1 + t] + l2 * q[b2 + t] + l3 * q[b3 + t];
+  for (let t0 = 0; t0 < n; t0 += span) solveBlock(q, S, k, n, t0, Math.min(n, t0 + span));
+  return true;
+}
+
+/**
+ * S[i, j] += sum_t q_i[t] q_j[t] over t in [t0, t1), for j <= i. Rows i, i+1 against rows j..j+3:
+ * 8 accumulators from 6 loads per step (scalar JS is bound by loads, not arithmetic).
+ */
+function gramBlock(q: Float64Array, S: Float64Array, k: number, n: number, t0: number, t1: number): void {
+  let i = 0;
+  for (; i + 1 < k; i += 2) {
+    const a0 = i * n,
+      a1 = a0 + n;
+    let j = 0;
+    for (; j + 3 <= i; j += 4) {
+      const b0 = j * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      for (let t = t0; t < t1; t++) {
+        const x = q[a0 + t],
+          y = q[a1 + t],
+          u0 = q[b0 + t],
+          u1 = q[b1 + t],
+          u2 = q[b2 + t],
+          u3 = q[b3 + t];
+        s00 += x * u0;
+        s01 += x * u1;
+        s02 += x * u2;
+        s03 += x * u3;
+        s10 += y * u0;
+        s11 += y * u1;
+        s12 += y * u2;
+        s13 += y * u3;
       }
-      for (; j < i; j++) {
-        const b = j * n,
-          l0 = S[i * k + j];
-        for (let t = t0; t < t1; t++) q[a + t] -= l0 * q[b + t];
+      const r = i * k + j;
+      S[r] += s00;
+      S[r + 1] += s01;
+      S[r + 2] += s02;
+      S[r + 3] += s03;
+      S[r + k] += s10;
+      S[r + k + 1] += s11;
+      S[r + k + 2] += s12;
+      S[r + k + 3] += s13;
+    }
+    for (; j <= i + 1; j++) {
+      const b = j * n;
+      let s0 = 0,
+        s1 = 0;
+      for (let t = t0; t < t1; t++) {
+        const u = q[b + t];
+        s0 += q[a0 + t] * u;
+        s1 += q[a1 + t] * u;
       }
-      const inv = 1 / S[i * k + i];
-      for (let t = t0; t < t1; t++) q[a + t] *= inv;
+      if (j <= i) S[i * k + j] += s0;
+      S[(i + 1) * k + j] += s1;
     }
   }
-  return true;
+  for (; i < k; i++) {
+    const a = i * n;
+    for (let j = 0; j <= i; j++) {
+      const b = j * n;
+      let s = 0;
+      for (let t = t0; t < t1; t++) s += q[a + t] * q[b + t];
+      S[i * k + j] += s;
+    }
+  }
+}
+
+/**
+ * Forward substitution q_i := (q_i - sum_{j<i} L_ij q_j) / L_ii over t in [t0, t1), rows i and i+1
+ * together so each q_j loaded serves both; then i+1's term in row i.
+ */
+function solveBlock(q: Float64Array, L: Float64Array, k: number, n: number, t0: number, t1: number): void {
+  let i = 0;
+  for (; i < k; i += 2) {
+    const two = i + 1 < k;
+    const a0 = i * n,
+      a1 = two ? a0 + n : a0,
+      r0 = i * k,
+      r1 = two ? r0 + k : r0;
+    let j = 0;
+    for (; j + 4 <= i; j += 4) {
+      const b0 = j * n,
+        b1 = b0 + n,
+        b2 = b1 + n,
+        b3 = b2 + n;
+      const l0 = L[r0 + j],
+        l1 = L[r0 + j + 1],
+        l2 = L[r0 + j + 2],
+        l3 = L[r0 + j + 3];
+      const m0 = L[r1 + j],
+        m1 = L[r1 + j + 1],
+        m2 = L[r1 + j + 2],
+        m3 = L[r1 + j + 3];
+      if (two) {
+        for (let t = t0; t < t1; t++) {
+          const u0 = q[b0 + t],
+            u1 = q[b1 + t],
+            u2 = q[b2 + t],
+            u3 = q[b3 + t];
+          q[a0 + t] -= l0 * u0 + l1 * u1 + l2 * u2 + l3 * u3;
+          q[a1 + t] -= m0 * u0 + m1 * u1 + m2 * u2 + m3 * u3;
+        }
+      } else {
+        for (let t = t0; t < t1; t++) q[a0 + t] -= l0 * q[b0 + t] + l1 * q[b1 + t] + l2 * q[b2 + t] + l3 * q[b3 + t];
+      }
+    }
+    for (; j < i; j++) {
+      const b = j * n,
+        l0 = L[r0 + j],
+        m0 = L[r1 + j];
+      for (let t = t0; t < t1; t++) {
+        const u = q[b + t];
+        q[a0 + t] -= l0 * u;
+        if (two) q[a1 + t] -= m0 * u;
+      }
+    }
+    const inv0 = 1 / L[r0 + i];
+    for (let t = t0; t < t1; t++) q[a0 + t] *= inv0;
+    if (two) {
+      const m = L[r1 + i],
+        inv1 = 1 / L[r1 + i + 1];
+      for (let t = t0; t < t1; t++) q[a1 + t] = (q[a1 + t] - m * q[a0 + t]) * inv1;
+    }
+  }
 }
 
 /** Glorot/Xavier uniform: U(-a, a) with a = gain * sqrt(6 / (fanIn + fanOut)). */

@@ -79,7 +79,10 @@ Examples:
     .option('--resume <run-dir>', 'continue the run saved in this directory')
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
     // Distributed rollouts (src/distributed/README.md): batches from `ascent worker --role rollout` processes.
-    .option('--redis <url>', 'ppo, reinforce: take batches from rollout workers over this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS)')
+    .option(
+      '--redis <url>',
+      'ppo, reinforce, sac: take batches from rollout workers over this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS)',
+    )
     .option(
       '--rollout-workers <n>',
       'with --redis: rollout-worker processes to start on this machine (others join with ascent worker --role rollout)',

@@ -27,8 +27,8 @@ export interface RolloutFlags extends RedisFlags {
 /** The rollout options make sense only with --redis, and --redis only for ppo and reinforce (checked before the run directory is made). */
 export function checkRolloutFlags(f: RolloutFlags, algo: string | undefined): void {
   if (f.redis) {
-    if (algo !== undefined && algo !== 'ppo' && algo !== 'reinforce')
-      throw new ConfigError(`--redis: distributed rollouts train ppo or reinforce, not '${algo}'`);
+    if (algo !== undefined && !['ppo', 'reinforce', 'sac'].includes(algo))
+      throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce or sac, not '${algo}'`);
     if (f.maxStaleness && algo === 'reinforce') throw new ConfigError('--max-staleness: only ppo corrects stale rollouts; reinforce needs 0');
     return;
   }

@@ -11,6 +11,10 @@
  * current policy as pi_old of its clipped ratio (the "proximal" policy of decoupled PPO, Hilton et
  * al. 2021, arXiv:2110.00641). With maxStaleness 0 (the default) every batch is on-policy and an
  * update is the single-process update on the same kind of batch.
+ *
+ * SAC is off-policy: any worker's transitions, of any version, go into its replay buffer, and the
+ * learner takes SAC's gradient steps at SAC's ratio (gradientSteps per trainFreq vector steps of
+ * numEnvs envs) over the env steps received, with uniformly random actions before learningStarts.
  */
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
@@ -20,6 +24,9 @@ import type { EpisodeRecord } from '../rollout/episodes.ts';
 import type { Policy, ValueModel } from '../policies/index.ts';
 import { Tensor, noGrad } from '../tensor/index.ts';
 import { vtrace } from '../rollout/vtrace.ts';
+import { recentSummary } from '../rollout/episodes.ts';
+import type { ReplayBuffer } from '../rollout/replay.ts';
+import type { Rng } from '../rng/index.ts';
 import { ConfigError } from '../train/setup.ts';
 import { concatChunks, decodeChunk, flatParams, publishParams, roKey, type Chunk, type RolloutSpec } from './rollouts.ts';
 
@@ -73,11 +80,28 @@ export class FeedCollector {
 interface OnPolicy extends Algorithm<Record<string, any>> {
   collector: Collector;
   value?: ValueModel | null;
+  iteration: number;
 }
+
+/** The parts of SAC (src/algos/sac.ts) its learner drives: the replay buffer, the gradient step, the counters. */
+interface SacInternals {
+  envSteps: number;
+  replay: ReplayBuffer;
+  rng: Rng;
+  learner: { train(b: ReturnType<ReplayBuffer['sample']>, rng: Rng): unknown; gradSteps: number };
+  counters(): Pick<UpdateLog, 'iteration' | 'steps' | 'seconds'>;
+}
+
+/** Steps per env in a chunk for SAC (an update takes numEnvs / envsPerWorker chunks). */
+export const SAC_CHUNK_T = 64;
+
+/** Off-policy algorithms, whose learner takes chunks of any version into the replay buffer. */
+export const isReplay = (algo: string) => algo === 'sac';
 
 /** The batch an algorithm's update() collects: T steps of numEnvs envs (null: not collected by steps). */
 export function batchShape(algo: string, c: Record<string, any>): { T: number; numEnvs: number } {
   if (algo === 'ppo') return { T: c.nSteps, numEnvs: c.numEnvs };
+  if (isReplay(algo)) return { T: SAC_CHUNK_T, numEnvs: c.numEnvs };
   if (algo === 'reinforce') {
     if (c.batchEpisodes > 0 || c.returns === 'full' || c.policy?.cell !== 'none')
       throw new ConfigError(
@@ -85,7 +109,7 @@ export function batchShape(algo: string, c: Record<string, any>): { T: number; n
       );
     return { T: Math.ceil(c.batchSteps / c.numEnvs), numEnvs: c.numEnvs };
   }
-  throw new ConfigError(`--redis: distributed rollouts train ppo or reinforce, not '${algo}'`);
+  throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce or sac, not '${algo}'`);
 }
 
 /**
@@ -99,7 +123,7 @@ export function checkLearner(algo: string, c: Record<string, any>, o: Pick<Learn
     throw new ConfigError(
       '--redis: normalizeObs and normalizeReward are not supported with rollout workers (each would keep its own statistics); set them to false',
     );
-  if (o.maxStaleness > 0 && algo !== 'ppo') throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${algo} needs 0`);
+  if (o.maxStaleness > 0 && algo !== 'ppo' && !isReplay(algo)) throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${algo} needs 0`);
   return { T: shape.T, chunks: shape.numEnvs / o.envsPerWorker };
 }
 
@@ -133,7 +157,14 @@ export interface RolloutStats {
 }
 
 export class RolloutLearner implements Algorithm {
-  readonly feed: FeedCollector;
+  /** On-policy algorithms: the collector their update() reads (null for SAC). */
+  readonly feed: FeedCollector | null;
+  private readonly replay: boolean;
+  /** Versions a chunk may lag: SAC takes any. */
+  private readonly maxStaleness: number;
+  /** SAC: gradient steps owed for the env steps received (a fraction carries to the next update). */
+  private gradDebt = 0;
+  private readonly recentEps: EpisodeRecord[] = [];
   version = 0;
   private readonly need: number;
   private readonly T: number;
@@ -148,9 +179,11 @@ export class RolloutLearner implements Algorithm {
     private readonly o: LearnerOptions,
   ) {
     ({ T: this.T, chunks: this.need } = checkLearner(inner.name, inner.config, o));
-    this.feed = new FeedCollector(inner.collector);
+    this.replay = isReplay(inner.name);
+    this.maxStaleness = this.replay ? Number.MAX_SAFE_INTEGER : o.maxStaleness;
+    this.feed = this.replay ? null : new FeedCollector(inner.collector);
     // The algorithm's update() reads its batch from this.collector (REINFORCE swaps collectors the same way).
-    (inner as { collector: unknown }).collector = this.feed;
+    if (this.feed) (inner as { collector: unknown }).collector = this.feed;
   }
 
   /** Record the run's spec, publish version 0 and issue the first tickets. `redis`, `blocking`: two connections. */
@@ -163,7 +196,7 @@ export class RolloutLearner implements Algorithm {
       config: inner.config as Record<string, unknown>,
       envsPerWorker: o.envsPerWorker,
       T: l.T,
-      maxStaleness: o.maxStaleness,
+      maxStaleness: l.maxStaleness,
       learner: `${hostname()}:${process.pid}`,
       createdAt: new Date().toISOString(),
     };
@@ -171,7 +204,7 @@ export class RolloutLearner implements Algorithm {
     await redis.set(roKey.latest, o.run);
     await l.publish();
     // With stale chunks allowed, a second batch is collected while the learner updates (IMPALA's overlap).
-    await l.issue(o.maxStaleness > 0 ? 2 * l.need : l.need);
+    await l.issue(l.maxStaleness > 0 ? 2 * l.need : l.need);
     return l;
   }
 
@@ -185,7 +218,11 @@ export class RolloutLearner implements Algorithm {
     return this.inner.policy;
   }
   get steps(): number {
-    return this.feed.steps;
+    return this.feed ? this.feed.steps : this.inner.steps;
+  }
+  /** Seconds spent waiting for chunks so far. */
+  get waitSeconds(): number {
+    return this.waitMs / 1000;
   }
 
   private async publish(): Promise<void> {
@@ -193,8 +230,10 @@ export class RolloutLearner implements Algorithm {
       throw new Error(`rollout run ${this.o.run}: version ${this.version} is not above the stored one (another learner on the same run?)`);
   }
 
+  /** k tickets of the current version; 'r' asks for uniformly random actions (SAC before learningStarts). */
   private async issue(k: number): Promise<void> {
-    if (k > 0) await this.redis.rpush(roKey.tickets(this.o.run), ...Array.from({ length: k }, () => String(this.version)));
+    const random = this.replay && this.inner.steps < (this.inner.config.learningStarts as number);
+    if (k > 0) await this.redis.rpush(roKey.tickets(this.o.run), ...Array.from({ length: k }, () => `${this.version}${random ? 'r' : ''}`));
   }
 
   update(): UpdateLog {
@@ -204,10 +243,27 @@ export class RolloutLearner implements Algorithm {
   /** Wait for the batch of the current version, update, publish the next version. */
   async updateAsync(): Promise<UpdateLog> {
     const { chunks, stats } = await this.gather();
+    if (this.replay) {
+      const log = this.ingest(chunks);
+      const lags = chunks.map((c) => this.version - c.version);
+      this.version++;
+      await this.publish();
+      await this.issue(this.need);
+      const s: RolloutStats = {
+        version: this.version,
+        staleMean: lags.reduce((a, b) => a + b, 0) / lags.length,
+        staleMax: Math.max(...lags),
+        dropped: stats.dropped,
+        reissued: stats.reissued,
+        idleFraction: this.waitMs / (performance.now() - this.t0),
+        rhoMean: 1,
+      };
+      return { ...log, ...s };
+    }
     const batch = concatChunks(chunks);
     const lags = chunks.map((c) => this.version - c.version);
     const rhoMean = this.prepare(batch, lags);
-    this.feed.push(batch.ro);
+    this.feed!.push(batch.ro);
     const log = this.inner.update();
     this.version++;
     await this.publish();
@@ -237,7 +293,7 @@ export class RolloutLearner implements Algorithm {
         if (got) {
           const c = decodeChunk(got[1]);
           const lag = this.version - c.version;
-          if (lag >= 0 && lag <= this.o.maxStaleness && c.ro.numEnvs === this.o.envsPerWorker && c.ro.T === this.T) {
+          if (lag >= 0 && lag <= this.maxStaleness && c.ro.numEnvs === this.o.envsPerWorker && c.ro.T === this.T) {
             chunks.push(c);
             lastUseful = now;
             continue;
@@ -297,6 +353,53 @@ export class RolloutLearner implements Algorithm {
     });
     const out = correctStale(ro, this.inner.policy, stale, { gamma: c.gamma, lambda: c.gaeLambda });
     return out.rhoMean;
+  }
+
+  /**
+   * SAC: every transition of the chunks into the replay buffer (the chunk's finalObs holds each
+   * step's next observation), then the gradient steps SAC owes for them.
+   */
+  private ingest(chunks: Chunk[]): UpdateLog {
+    const sac = this.inner as unknown as SacInternals;
+    const c = this.inner.config;
+    const before = sac.envSteps;
+    let episodes = 0;
+    for (const ch of chunks) {
+      const { ro, finalObs } = ch;
+      const od = ro.obsDim,
+        ad = ro.actDim;
+      for (let i = 0; i < ro.T * ro.numEnvs; i++)
+        sac.replay.add(
+          ro.obs.subarray(i * od, (i + 1) * od),
+          ro.actions.subarray(i * ad, (i + 1) * ad),
+          ro.rewards[i],
+          finalObs.subarray(i * od, (i + 1) * od),
+          ro.terminated[i] === 1,
+          ro.truncated[i] === 1,
+        );
+      sac.envSteps += ro.T * ro.numEnvs;
+      episodes += ro.episodes.length;
+      this.recentEps.push(...ro.episodes);
+    }
+    if (this.recentEps.length > 100) this.recentEps.splice(0, this.recentEps.length - 100);
+    // SAC trains once env steps exceed learningStarts: gradientSteps per trainFreq vector steps.
+    const eligible = Math.max(0, sac.envSteps - Math.max(before, c.learningStarts));
+    this.gradDebt += (eligible * c.gradientSteps) / (c.numEnvs * c.trainFreq);
+    const sums: Record<string, number> = {};
+    let n = 0;
+    for (; this.gradDebt >= 1; this.gradDebt--) {
+      const step = sac.learner.train(sac.replay.sample(c.batchSize, sac.rng), sac.rng) as unknown as Record<string, number>;
+      for (const k of Object.keys(step)) sums[k] = (sums[k] ?? 0) + step[k];
+      n++;
+    }
+    this.inner.iteration++;
+    return {
+      ...sac.counters(),
+      episodes,
+      ...recentSummary(this.recentEps),
+      ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])),
+      gradSteps: sac.learner.gradSteps,
+    };
   }
 
   evaluate(opts?: { episodes?: number; seed?: number; deterministic?: boolean }) {

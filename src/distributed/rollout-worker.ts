@@ -7,7 +7,10 @@
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import type { VectorEnv } from '../vector/types.ts';
-import { Collector } from '../rollout/collector.ts';
+import { Collector, type Rollout } from '../rollout/collector.ts';
+import { EpisodeTracker } from '../rollout/episodes.ts';
+import type { SquashedGaussianActor } from '../policies/actor-critic.ts';
+import { isReplay } from './learner.ts';
 import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
 import { SEED_MAX } from '../train/config.ts';
@@ -55,8 +58,8 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
   if (typeof config.batchSize === 'number') config.batchSize = Math.min(config.batchSize, spec.T * spec.envsPerWorker);
   const algo = createAlgorithm(algorithmEntry(spec.algo), config);
   const { env, policy } = algo as unknown as { env: VectorEnv; policy: Policy };
-  const rec = recordFinalObs(env);
-  const collector = new Collector(rec.env, policy, new Rng(seed).split(), { seed });
+  const rng = new Rng(seed).split();
+  const collect = isReplay(spec.algo) ? sacChunks(env, policy as SquashedGaussianActor, rng, seed) : onPolicyChunks(env, policy, rng, seed);
   const params = policy.parameters();
   let version = -1;
   o.log(`rollout worker ${name} on run ${run}: ${spec.algo} ${spec.env}, ${spec.envsPerWorker} envs x ${spec.T} steps per chunk`);
@@ -68,7 +71,9 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
         if (await redis.exists(roKey.done(run))) break;
         continue;
       }
-      const ticket = Number(got[1]);
+      // '<version>' or '<version>r': uniformly random actions (SAC before learningStarts).
+      const ticket = Number.parseInt(got[1], 10);
+      const random = got[1].endsWith('r');
       const current = await storedVersion(redis, run);
       // A ticket the learner no longer needs (issued again, then answered by another worker).
       if (ticket < current - spec.maxStaleness) continue;
@@ -81,10 +86,8 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
       }
       if (version < 0) continue;
       const t0 = performance.now();
-      rec.clear();
-      const ro = collector.collect(spec.T);
-      const lastObs = collector.currentObs.slice();
-      const buf = encodeChunk({ version, worker: name, ro, finalObs: rec.finalObs(ro.T), lastObs, ms: performance.now() - t0 });
+      const { ro, finalObs, lastObs } = collect(spec.T, random);
+      const buf = encodeChunk({ version, worker: name, ro, finalObs, lastObs, ms: performance.now() - t0 });
       await redis.rpush(roKey.chunks(run), buf);
       chunks++;
     }
@@ -92,6 +95,76 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
     algo.close();
   }
   o.log(`rollout worker ${name}: run ${run} done after ${chunks} chunks`);
+}
+
+type ChunkSource = (T: number, random: boolean) => { ro: Rollout; finalObs: Float32Array; lastObs: Float32Array };
+
+/** PPO's and REINFORCE's chunks: the Collector's rollout, the final observations of truncated episodes, the next observation. */
+function onPolicyChunks(env: VectorEnv, policy: Policy, rng: Rng, seed: number): ChunkSource {
+  const rec = recordFinalObs(env);
+  const collector = new Collector(rec.env, policy, rng, { seed });
+  return (T) => {
+    rec.clear();
+    const ro = collector.collect(T);
+    return { ro, finalObs: rec.finalObs(ro.T), lastObs: collector.currentObs.slice() };
+  };
+}
+
+/**
+ * SAC's chunks, stepped as SAC's own loop steps (src/algos/sac.ts envStep): actions in [-1, 1]
+ * (what its replay buffer holds), uniformly random when asked; finalObs holds every step's next
+ * observation (the real final one where an episode ended).
+ */
+function sacChunks(env: VectorEnv, actor: SquashedGaussianActor, rng: Rng, seed: number): ChunkSource {
+  const n = env.numEnvs,
+    od = env.obsDim,
+    ad = env.actDim;
+  let obs = Float32Array.from(env.reset({ seed }).obs);
+  const tracker = new EpisodeTracker(n);
+  const unit = new Float32Array(n * ad),
+    envAct = new Float32Array(n * ad),
+    logp = new Float32Array(n);
+  return (T, random) => {
+    const B = T * n;
+    const ro: Rollout = {
+      T,
+      numEnvs: n,
+      obsDim: od,
+      actDim: ad,
+      obs: new Float32Array(B * od),
+      actions: new Float32Array(B * ad),
+      rewards: new Float64Array(B),
+      terminated: new Uint8Array(B),
+      truncated: new Uint8Array(B),
+      logProbs: new Float32Array(B),
+      values: null,
+      finalValues: null,
+      lastValues: null,
+      mask: new Uint8Array(B).fill(1),
+      continuing: new Uint8Array(n),
+      episodes: [],
+    };
+    const next = new Float32Array(B * od);
+    for (let t = 0; t < T; t++) {
+      if (random) for (let i = 0; i < n * ad; i++) unit[i] = rng.uniform(-1, 1);
+      else actor.sampleUnit(obs, n, rng, false, unit, logp);
+      const r = env.step(actor.toEnv(unit, n, envAct));
+      ro.obs.set(obs, t * n * od);
+      ro.actions.set(unit, t * n * ad);
+      for (let e = 0; e < n; e++) {
+        const i = t * n + e;
+        const done = r.terminated[e] === 1 || r.truncated[e] === 1;
+        ro.rewards[i] = r.rewards[e];
+        ro.terminated[i] = r.terminated[e];
+        ro.truncated[i] = r.truncated[e];
+        next.set((done ? r.finalObs! : r.obs).subarray(e * od, (e + 1) * od), i * od);
+        const ep = tracker.step(e, r.rewards[e], done);
+        if (ep) ro.episodes.push(ep);
+      }
+      obs = Float32Array.from(r.obs);
+    }
+    return { ro, finalObs: next, lastObs: obs.slice() };
+  };
 }
 
 /**

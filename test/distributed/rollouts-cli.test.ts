@@ -82,7 +82,7 @@ test('distributed rollouts from the command line', { skip: SKIP_REDIS, timeout: 
     const cwd = tempDir('ascent-rollouts-bad-');
     const cases: [string[], RegExp][] = [
       [['train', 'ppo', 'CartPole-v1', '--rollout-workers', '2'], /^ascent: --rollout-workers need --redis <url> \(distributed rollouts\)\n$/],
-      [['train', 'sac', 'Pendulum-v1', '--redis', redis.url], /^ascent: --redis: distributed rollouts train ppo or reinforce, not 'sac'\n$/],
+      [['train', 'trpo', 'CartPole-v1', '--redis', redis.url], /^ascent: --redis: distributed rollouts train ppo, reinforce or sac, not 'trpo'\n$/],
       [
         ['train', 'reinforce', 'CartPole-v1', '--redis', redis.url, '--max-staleness', '1'],
         /^ascent: --max-staleness: only ppo corrects stale rollouts; reinforce needs 0\n$/,

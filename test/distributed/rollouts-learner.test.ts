@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { SKIP_REDIS, TestRedis } from './redis-server.ts';
 import { PPO } from '../../src/algos/ppo.ts';
+import { SAC } from '../../src/algos/sac.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { Collector } from '../../src/rollout/index.ts';
 import { makeTrainingEnvs } from '../../src/algos/common.ts';
@@ -110,6 +111,35 @@ test('rollout learner over Redis', { skip: SKIP_REDIS, timeout: 60_000 }, async 
     await learner.finish();
     learner.close();
     env.close();
+  });
+
+  await t.test("SAC: every worker transition goes into the replay buffer, with SAC's gradient steps per env step", async () => {
+    // 2 envs, learning starts after 100 steps, 1 gradient step per vector step of 2 envs: 0.5 per env step.
+    const sac = new SAC({ env: 'Pendulum-v1', seed: 1, numEnvs: 2, learningStarts: 100, batchSize: 32, hidden: [16, 16] });
+    const learner = await RolloutLearner.start(sac, connect(), connect(), opts('sac', { envsPerWorker: 1 }));
+    const r = connect();
+    // Before learningStarts the tickets ask for uniformly random actions.
+    assert.deepEqual(await r.lrange(roKey.tickets('sac'), 0, -1), ['0r', '0r', '0r', '0r']);
+    const stop = new AbortController();
+    const worker = runRolloutWorker(connect(), connect(), { run: 'sac', log: () => {} }, stop.signal);
+    const a = await learner.updateAsync();
+    // Two chunks of 64 steps of one env: 128 transitions; (128 - 100) / 2 = 14 gradient steps.
+    assert.equal(sac.replay.size, 128);
+    assert.equal(a.steps, 128);
+    assert.equal(a.gradSteps, 14);
+    const b = await learner.updateAsync();
+    assert.equal(sac.replay.size, 256);
+    assert.equal(b.gradSteps, 14 + 64);
+    // Off-policy: chunks of any version are used; actions are stored in [-1, 1] as SAC's own loop stores them.
+    for (let i = 0; i < sac.replay.size; i++) assert.ok(Math.abs(sac.replay.actions[i]) <= 1);
+    assert.equal(
+      (await r.lrange(roKey.tickets('sac'), 0, -1)).some((x) => x.endsWith('r')),
+      false,
+    );
+    await learner.finish();
+    await worker;
+    stop.abort();
+    learner.close();
   });
 
   await t.test('without workers the learner fails after its timeout, saying what arrived', async () => {

@@ -167,20 +167,24 @@ Examples:
     .option('--verbose', 'full preset sources (cut to the terminal width otherwise)')
     .action(lazy(async () => (await import('./list.ts')).listCommand));
 
-  program
-    .command('dashboard')
-    .description('serve a live dashboard of the runs in a directory (curves while they train, checkpoints played in the page)')
-    .argument('[runs-dir]', 'directory of run directories', 'runs')
-    .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
-    .option('--host <address>', 'address to bind', '127.0.0.1')
-    .action(lazy(async () => (await import('./dashboard.ts')).dashboardCommand));
-
-  // Sweeps: on this machine's cores, or on a Redis queue (--redis) served by `ascent worker`s.
+  // The Redis connection's TLS flags, shared by the commands that take --redis.
   const redisOptions = (cmd: Command) =>
     cmd
       .option('--tls-ca <file.pem>', 'rediss://: the certificate authority of the server (default: the system roots)')
       .option('--tls-servername <name>', "rediss://: the name the server's certificate must carry (default: the URL's host)")
       .option('--tls-insecure', 'rediss://: accept any server certificate (testing only)');
+
+  redisOptions(
+    program
+      .command('dashboard')
+      .description('serve a live dashboard of the runs in a directory (curves while they train, checkpoints played in the page, sweeps and their scores)')
+      .argument('[runs-dir]', 'directory of run directories', 'runs')
+      .option('--port <n>', 'port (0: any free port)', int('port', 0, 65535), 8050)
+      .option('--host <address>', 'address to bind', '127.0.0.1')
+      .option('--redis <url>', 'also show the sweeps on this Redis queue, live (redis://[user:password@]host[:port][/db], rediss:// for TLS)'),
+  ).action(lazy(async () => (await import('./dashboard.ts')).dashboardCommand));
+
+  // Sweeps: on this machine's cores, or on a Redis queue (--redis) served by `ascent worker`s.
   redisOptions(
     program
       .command('sweep')

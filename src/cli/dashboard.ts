@@ -1,6 +1,7 @@
-/** `ascent dashboard [runs-dir]`: serve the live dashboard of a runs directory until Ctrl-C. */
+/** `ascent dashboard [runs-dir]`: serve the live dashboard of a runs directory (and with --redis, a sweep queue's sweeps) until Ctrl-C. */
 import { startDashboard, type Dashboard } from '../web/server.ts';
 import { ConfigError } from '../train/setup.ts';
+import type { RedisFlags, RedisTarget } from '../distributed/redis.ts';
 
 /** Errors of listen() that mean the user's --host or --port cannot be used: usage errors (exit 2). */
 const BAD_ADDRESS: Record<string, string> = {
@@ -11,10 +12,17 @@ const BAD_ADDRESS: Record<string, string> = {
   EADDRINUSE: 'is in use',
 };
 
-export async function dashboardCommand(runsDir: string | undefined, f: { port: number; host: string }): Promise<void> {
+export async function dashboardCommand(runsDir: string | undefined, f: { port: number; host: string; redis?: string } & RedisFlags): Promise<void> {
+  let redis: RedisTarget | undefined;
+  if (f.redis) {
+    // A bad URL, an unreachable server or wrong credentials: one line and exit 2 before serving.
+    const { connectRedis, redisTarget } = await import('../distributed/redis.ts');
+    redis = redisTarget(f.redis, f);
+    (await connectRedis(redis)).disconnect();
+  }
   let d: Dashboard;
   try {
-    d = await startDashboard({ runsDir: runsDir ?? 'runs', port: f.port, host: f.host });
+    d = await startDashboard({ runsDir: runsDir ?? 'runs', port: f.port, host: f.host, redis });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (/in use/.test((e as Error).message) ? 'EADDRINUSE' : '');
     if (code in BAD_ADDRESS) {
@@ -24,7 +32,7 @@ export async function dashboardCommand(runsDir: string | undefined, f: { port: n
     }
     throw e;
   }
-  process.stdout.write(`dashboard for ${d.runsDir} at ${d.url} (Ctrl-C to stop)\n`);
+  process.stdout.write(`dashboard for ${d.runsDir}${redis ? ` and the sweeps on ${redis.shown}` : ''} at ${d.url} (Ctrl-C to stop)\n`);
   await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
   await d.close();
 }

@@ -12,7 +12,8 @@ import { LOCK_FILE, runLiveness } from '../train/node/lock.ts';
 import { CHECKPOINT_FILE } from '../train/node/run-dir.ts';
 import { readRegularInside } from '../web/runs.ts';
 import type { StoredSweep } from './queue.ts';
-import type { JobResult } from './run-job.ts';
+import type { RedisTarget } from './redis.ts';
+import type { JobProgress, JobResult } from './run-job.ts';
 import { summarize, type ConfigSummary } from './sweep.ts';
 
 /**
@@ -328,4 +329,117 @@ function runActivity(root: string, runDir: string): JobActivity {
       // 'finished' without a result yet (being collected), or no status.json yet (just started).
       return { ...base, state: 'running' };
   }
+}
+
+/**
+ * The sweeps on a Redis queue (`ascent dashboard --redis`), read again at each `read()`: their
+ * records, results (each fetched once: a result is written once, and carries its run's files),
+ * failures, and the progress of the jobs that workers hold. bullmq and ioredis are loaded on the
+ * first read, so a dashboard without --redis never loads them.
+ */
+export class RedisSweepReader {
+  private redis: import('ioredis').Redis | null = null;
+  /** The connection's last error (refused, WRONGPASS, TLS): the reason given while it is down. */
+  private lastError: unknown = null;
+  private queue: import('bullmq').Queue | null = null;
+  private records = new Map<string, { sweep: StoredSweep | null; error: string | null }>();
+  /** Checked results by sweep and job key, without their files' bytes. */
+  private results = new Map<string, Map<string, { result: JobResult | null; error: string | null }>>();
+
+  constructor(readonly target: RedisTarget) {}
+
+  private async open() {
+    const q = await import('./queue.ts');
+    if (!this.redis) {
+      const { Redis } = await import('ioredis');
+      // Reconnect for ever, but fail a command at once while the server is away: a poll then says so and the next one retries.
+      this.redis = new Redis({
+        ...this.target.options,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: false,
+        retryStrategy: (n) => Math.min(200 * n, 2000),
+      });
+      this.redis.on('error', (e) => (this.lastError = e));
+      this.redis.on('ready', () => (this.lastError = null));
+      await this.redis.connect().catch(() => {});
+    }
+    // Lost, and no reconnection has failed yet to say why.
+    if (this.redis.status !== 'ready') throw this.lastError ?? new Error(`the connection was lost (${this.redis.status})`);
+    if (!this.queue) {
+      const { Queue } = await import('bullmq');
+      this.queue = new Queue(q.QUEUE, { connection: this.redis, prefix: q.PREFIX });
+      this.queue.on('error', () => {});
+    }
+    return { redis: this.redis, queue: this.queue, key: q.key, verifyResult: (await import('./run-job.ts')).verifyResult };
+  }
+
+  /** Every sweep on the queue, or the reason the queue cannot be read now (one line). */
+  async read(): Promise<{ views: SweepView[]; error: string | null }> {
+    try {
+      const { redis, queue, key, verifyResult } = await this.open();
+      const ids = (await redis.smembers(key.ids)).sort();
+      const active: Record<string, Record<string, JobProgress>> = {};
+      for (const j of await queue.getJobs(['active'])) {
+        const sweep = j?.data?.sweep;
+        if (typeof sweep === 'string' && j.progress && typeof j.progress === 'object') (active[sweep] ??= {})[j.name] = j.progress as JobProgress;
+      }
+      const views: SweepView[] = [];
+      for (const id of ids) {
+        let rec = this.records.get(id);
+        if (!rec) {
+          const raw = await redis.get(key.sweep(id));
+          rec = parseRecord(raw, id);
+          // A record is written once; one that is not there yet is looked for again.
+          if (raw !== null) this.records.set(id, rec);
+        }
+        if (!rec.sweep) {
+          views.push(brokenSweep(id, 'redis', rec.error!));
+          continue;
+        }
+        const have = this.results.get(id) ?? new Map();
+        this.results.set(id, have);
+        for (const k of await redis.hkeys(key.results(id))) {
+          if (have.has(k)) continue;
+          const raw = await redis.hget(key.results(id), k);
+          if (raw === null) continue;
+          try {
+            const r = JSON.parse(raw) as JobResult;
+            verifyResult(r);
+            have.set(k, { result: { ...r, run: { ...r.run, files: {} } }, error: null });
+          } catch (e) {
+            have.set(k, { result: null, error: `the result in Redis is unusable: ${oneLine((e as Error).message)}` });
+          }
+        }
+        const failed = await redis.hgetall(key.failed(id));
+        const activity: Record<string, JobActivity> = {};
+        for (const [k, m] of Object.entries(failed)) activity[k] = { state: 'failed', error: oneLine(m) };
+        for (const [k, p] of Object.entries(active[id] ?? {})) activity[k] ??= { state: 'running', steps: p.steps ?? null, totalSteps: p.totalSteps ?? null };
+        for (const [k, h] of have) if (h.error) activity[k] = { state: 'failed', error: h.error };
+        const results = [...have.values()].flatMap((h) => (h.result ? [h.result] : []));
+        views.push(sweepView(rec.sweep, 'redis', results, activity));
+      }
+      return { views, error: null };
+    } catch (e) {
+      const { describeRedisError } = await import('./redis.ts');
+      return { views: [], error: describeRedisError(this.redis?.status === 'ready' ? e : (this.lastError ?? e), this.target.shown) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue?.close().catch(() => {});
+    this.redis?.disconnect();
+  }
+}
+
+function parseRecord(raw: string | null, id: string): { sweep: StoredSweep | null; error: string | null } {
+  if (raw === null) return { sweep: null, error: `the sweep record of '${id}' is missing from Redis` };
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch (e) {
+    return { sweep: null, error: `the sweep record in Redis is corrupt: ${oneLine((e as Error).message)}` };
+  }
+  const problem = checkStoredSweep(v);
+  return problem ? { sweep: null, error: `the sweep record in Redis is not a sweep record: ${problem}` } : { sweep: v as StoredSweep, error: null };
 }

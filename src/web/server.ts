@@ -7,13 +7,15 @@
  *   GET /api/runs                               { runsDir, error, runs: RunSummary[] }
  *   GET /api/runs/<run>                         { run: RunSummary, rows }
  *   GET /api/runs/<run>/checkpoints/<f>.ascent  the checkpoint bytes (played in the browser)
- *   GET /api/sweeps                             { runsDir, sweeps: SweepView[] }
+ *   GET /api/sweeps                             { runsDir, redis, sweeps: SweepView[] }
  *   GET /api/sweeps/<sweep>                     SweepView: jobs and their states, scores per configuration, the best
- *   GET /api/events                             SSE: dir, run, rows, removed, sweep, sweep-removed
+ *   GET /api/events                             SSE: dir, run, rows, removed, sweep, sweep-removed, redis
  *
  * A sweep directory (<runsDir>/<sweep>/ with sweep.json, as `ascent sweep` writes it) is no run
  * itself: each of its jobs' run directories (<sweep>/<job>/<run>/) is a run named '<sweep>/<job>',
- * addressed in the API as the two segments /api/runs/<sweep>/<job>.
+ * addressed in the API as the two segments /api/runs/<sweep>/<job>. With a Redis queue (options.redis)
+ * its sweeps are shown too, their jobs' states from the queue (and their runs from runsDir, where
+ * the submitter collects them); `redis` says { url, error } of the queue (null without one).
  *
  * Only the runs listed (by name) and files inside the assets dir are served: a path segment
  * that decodes to '..', '.', or holds a slash, backslash or NUL is refused with 403, and a resolved
@@ -25,7 +27,8 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RunReader, UnsafeFileError, listRunNames, readRegularInside, type Row, type RunSummary } from './runs.ts';
-import { LocalSweepReader, listSweepDirs, sweepRunDirs, type SweepView } from '../distributed/sweep-view.ts';
+import { LocalSweepReader, RedisSweepReader, listSweepDirs, sweepRunDirs, type SweepView } from '../distributed/sweep-view.ts';
+import type { RedisTarget } from '../distributed/redis.ts';
 
 export interface DashboardOptions {
   /** Directory holding run directories (the CLI's runs/ or --out). It may not exist yet: the page then says so. */
@@ -42,6 +45,10 @@ export interface DashboardOptions {
   rowsPerEvent?: number;
   /** Bytes of events a slow client may have waiting before it is disconnected (default CLIENT_QUEUE_BYTES). */
   clientQueueBytes?: number;
+  /** A Redis sweep queue (`ascent dashboard --redis`): its sweeps are shown live beside the runs directory's. */
+  redis?: RedisTarget;
+  /** How often the queue is read, in ms (default 1000). */
+  redisPollMs?: number;
 }
 
 export interface Dashboard {
@@ -182,6 +189,9 @@ class RunStore {
   readonly sweepReaders = new Map<string, LocalSweepReader>();
   /** Each sweep's view as last sent (JSON), by id. */
   readonly sweeps = new Map<string, string>();
+  /** The queue's sweeps as last read (kept while the queue cannot be reached), and its state. */
+  redisViews: SweepView[] = [];
+  redis: { url: string; error: string | null } | null = null;
   dirError: string | null = null;
   readonly clients = new Set<Client>();
   disconnected = 0;
@@ -261,23 +271,40 @@ class RunStore {
     for (const c of this.clients) c.flush();
   }
 
-  private pollSweeps(ids: string[]): void {
-    for (const id of [...this.sweeps.keys()]) {
-      if (ids.includes(id)) continue;
-      this.sweeps.delete(id);
-      this.sweepReaders.delete(id);
-      this.broadcast('sweep-removed', { id });
+  /** The queue's latest read: its sweeps, or why it cannot be read (the sweeps last read stay shown). */
+  setRedis(url: string, views: SweepView[], error: string | null): void {
+    if (!error) this.redisViews = views;
+    if (this.redis?.error !== error || this.redis?.url !== url) {
+      this.redis = { url, error };
+      this.broadcast('redis', this.redis);
     }
+  }
+
+  private pollSweeps(ids: string[]): void {
+    const views = new Map<string, SweepView>();
     for (const id of ids) {
       let r = this.sweepReaders.get(id);
       if (!r) this.sweepReaders.set(id, (r = new LocalSweepReader(this.runsDir, id)));
-      let v: SweepView;
       try {
-        v = r.view();
+        views.set(id, r.view());
       } catch (e) {
         console.error(`dashboard: reading sweep ${id}: ${(e as Error).message}`);
-        continue;
       }
+    }
+    for (const id of [...this.sweepReaders.keys()]) if (!ids.includes(id)) this.sweepReaders.delete(id);
+    // A queued sweep: the queue knows its jobs' states; runs collected into runsDir give the links to curves.
+    for (const q of this.redisViews) {
+      const local = views.get(q.id);
+      if (local && !local.error && q.error) continue;
+      const runs = new Map(local?.jobs.map((j) => [j.key, j.run]) ?? []);
+      views.set(q.id, { ...q, jobs: q.jobs.map((j) => ({ ...j, run: j.run ?? runs.get(j.key) ?? null })) });
+    }
+    for (const id of [...this.sweeps.keys()]) {
+      if (views.has(id)) continue;
+      this.sweeps.delete(id);
+      this.broadcast('sweep-removed', { id });
+    }
+    for (const [id, v] of views) {
       const s = JSON.stringify(v);
       if (s !== this.sweeps.get(id)) {
         this.sweeps.set(id, s);
@@ -300,6 +327,7 @@ class RunStore {
       const s = this.summaries.get(name);
       if (s) c.send('run', JSON.parse(s));
     }
+    if (this.redis) c.send('redis', this.redis);
     for (const s of this.sweeps.values()) c.send('sweep', JSON.parse(s));
     c.flush();
   }
@@ -381,6 +409,18 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   const store = new RunStore(runsDir, opts.rowsPerEvent, opts.clientQueueBytes);
   store.poll();
   const timer = setInterval(() => store.poll(), opts.pollMs ?? 500);
+  // The queue is read apart from the files (its answers are asynchronous); a read still going skips a turn.
+  const queue = opts.redis ? new RedisSweepReader(opts.redis) : null;
+  let reading: Promise<void> | null = null;
+  const readQueue = () => {
+    if (!queue || reading) return;
+    reading = queue
+      .read()
+      .then(({ views, error }) => store.setRedis(queue.target.shown, views, error))
+      .finally(() => (reading = null));
+  };
+  readQueue();
+  const redisTimer = queue ? setInterval(readQueue, opts.redisPollMs ?? 1000) : null;
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -410,7 +450,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     if (parts[0] === 'api') {
       if (parts[1] === 'events' && parts.length === 2) return store.subscribe(res);
       if (parts[1] === 'runs' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, runs: store.list() });
-      if (parts[1] === 'sweeps' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, sweeps: store.sweepList() });
+      if (parts[1] === 'sweeps' && parts.length === 2) return json(res, 200, { runsDir, error: store.dirError, redis: store.redis, sweeps: store.sweepList() });
       if (parts[1] === 'sweeps' && parts.length === 3) {
         const s = store.sweeps.get(parts[2]);
         return s ? json(res, 200, JSON.parse(s)) : json(res, 404, { error: `no sweep '${parts[2]}' in ${runsDir}` });
@@ -483,6 +523,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       clearInterval(timer);
+      if (redisTimer) clearInterval(redisTimer);
+      void reading?.then(() => queue?.close());
       fail(e.code === 'EADDRINUSE' ? new Error(`dashboard: port ${port} on ${host} is in use; choose another with --port`) : e);
     });
     server.listen(port, host, ok);
@@ -495,12 +537,16 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
     port: actual,
     runsDir,
     streams: () => ({ clients: store.clients.size, bufferedBytes: [...store.clients].reduce((a, c) => a + c.buffered(), 0), disconnected: store.disconnected }),
-    close: () =>
-      new Promise<void>((ok) => {
-        clearInterval(timer);
+    close: async () => {
+      clearInterval(timer);
+      if (redisTimer) clearInterval(redisTimer);
+      await reading;
+      await queue?.close();
+      await new Promise<void>((ok) => {
         for (const c of store.clients) c.res.end();
         server.closeAllConnections?.();
         server.close(() => ok());
-      }),
+      });
+    },
   };
 }

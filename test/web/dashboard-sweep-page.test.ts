@@ -43,7 +43,7 @@ const configRows = (p: Page) =>
     trs.map((tr) => ({
       config: (tr as HTMLElement).dataset.config,
       best: tr.classList.contains('best'),
-      cells: [...tr.children].map((td) => td.textContent),
+      cells: Array.from(tr.children).map((td) => td.textContent),
     })),
   );
 

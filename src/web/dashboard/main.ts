@@ -15,7 +15,7 @@ import { isMujocoId } from '../../envs/mujoco/ids.ts';
 import { decodeCheckpoint } from '../../train/checkpoint.ts';
 import { MujocoView } from '../mujoco/view.ts';
 import type { SweepView } from '../../distributed/sweep-view.ts';
-import { clearSweeps, removeSweep, renderSweeps, setSweep } from './sweeps.ts';
+import { clearSweeps, removeSweep, renderSweeps, setRedis, setSweep } from './sweeps.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#be185d', '#4d7c0f', '#78716c', '#ca8a04'];
@@ -61,7 +61,7 @@ function render(): void {
     renderMetrics();
     renderChart();
     renderPlayChoices();
-    renderSweeps($('sweeps-panel'), $('sweeps'));
+    renderSweeps($('sweeps-panel'), $('sweeps'), $('sweeps-source'));
   });
 }
 
@@ -221,6 +221,10 @@ function connect(): void {
   });
   on('sweep', (v: SweepView) => {
     setSweep(v);
+    render();
+  });
+  on('redis', (d: { url: string; error: string | null }) => {
+    setRedis(d);
     render();
   });
   on('sweep-removed', (d: { id: string }) => {

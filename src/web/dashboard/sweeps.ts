@@ -12,6 +12,12 @@ const jobsOpen = new Map<string, boolean>();
 /** Sweeps changed since the last render: only those are drawn again (a sweep can have thousands of jobs). */
 const dirty = new Set<string>();
 
+/** The Redis queue the server also reads (`ascent dashboard --redis`), and why it cannot be read now. */
+let redis: { url: string; error: string | null } | null = null;
+export function setRedis(r: { url: string; error: string | null }): void {
+  redis = r;
+}
+
 export function setSweep(v: SweepView): void {
   sweeps.set(v.id, v);
   dirty.add(v.id);
@@ -23,6 +29,7 @@ export function removeSweep(id: string): void {
 export function clearSweeps(): void {
   for (const id of sweeps.keys()) dirty.add(id);
   sweeps.clear();
+  redis = null;
 }
 
 const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...kids: (Node | string)[]) => {
@@ -145,8 +152,14 @@ function sweepElement(v: SweepView): HTMLElement {
   return box;
 }
 
-/** Draw the sweeps that changed; the panel is hidden while the runs directory holds none. */
-export function renderSweeps(panel: HTMLElement, list: HTMLElement): void {
+/** Draw the sweeps that changed; the panel is hidden while there are none and no queue is read. */
+export function renderSweeps(panel: HTMLElement, list: HTMLElement, source: HTMLElement): void {
+  source.hidden = !redis;
+  source.replaceChildren();
+  if (redis) {
+    source.append(`sweeps on the queue at ${redis.url}${sweeps.size ? '' : ': none yet'}`);
+    if (redis.error) source.append(el('div', { className: 'err redis-error', textContent: redis.error }));
+  }
   for (const id of dirty) {
     const old = list.querySelector(`:scope > [data-sweep="${CSS.escape(id)}"]`);
     const v = sweeps.get(id);
@@ -163,5 +176,5 @@ export function renderSweeps(panel: HTMLElement, list: HTMLElement): void {
     }
   }
   dirty.clear();
-  panel.hidden = sweeps.size === 0;
+  panel.hidden = sweeps.size === 0 && !redis;
 }

@@ -255,12 +255,28 @@ export type Optimizer = Adam | SGD;
 /** Global L2 norm of a list of gradients. */
 export function globalNorm(grads: (Tensor | null)[]): number {
   let s = 0;
-  for (const g of grads) {
-    if (!g) continue;
-    const d = g.data;
-    for (let i = 0; i < d.length; i++) s += d[i] * d[i];
-  }
+  for (const g of grads) if (g) s += sumOfSquares(g.data);
   return Math.sqrt(s);
+}
+
+/**
+ * sum d[i]^2 in float64 over four interleaved partial sums: one running sum is a chain of dependent
+ * adds (~2 ns per element here, 20 us per PPO minibatch of two 64x64 networks); four chains overlap.
+ */
+function sumOfSquares(d: Tensor['data']): number {
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    i = 0;
+  for (const n = d.length - 3; i < n; i += 4) {
+    s0 += d[i] * d[i];
+    s1 += d[i + 1] * d[i + 1];
+    s2 += d[i + 2] * d[i + 2];
+    s3 += d[i + 3] * d[i + 3];
+  }
+  for (; i < d.length; i++) s0 += d[i] * d[i];
+  return s0 + s1 + (s2 + s3);
 }
 
 /**
@@ -278,7 +294,8 @@ export function clipGradNorm(grads: (Tensor | null)[], maxNorm: number): number 
     for (const g of grads) {
       if (!g || done.has(g.data)) continue;
       done.add(g.data);
-      for (let i = 0; i < g.data.length; i++) g.data[i] *= scale;
+      const d = g.data;
+      for (let i = 0; i < d.length; i++) d[i] *= scale;
     }
   }
   return norm;

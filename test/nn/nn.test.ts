@@ -88,6 +88,17 @@ test('clipGradNorm scales to the max norm and returns the norm before clipping',
   assert.throws(() => clipGradNorm([Tensor.from([NaN])], 1), /NaN/);
 });
 
+test('globalNorm: every element counts, whatever the length (four partial sums and a tail), float32 and float64', () => {
+  for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 4099]) {
+    const a = Float32Array.from({ length: n }, (_, i) => Math.sin(i + 1) * (i % 5 === 4 ? 10 : 1));
+    const b = Float64Array.from({ length: n + 2 }, (_, i) => Math.cos(i) / 3);
+    let exact = 0;
+    for (const v of [...a, ...b]) exact += v * v;
+    const got = globalNorm([new Tensor(a, [n]), null, new Tensor(b, [n + 2])]);
+    assert.ok(Math.abs(got - Math.sqrt(exact)) <= 1e-12 * Math.sqrt(exact), `n = ${n}: ${got} vs ${Math.sqrt(exact)}`);
+  }
+});
+
 test('schedules: linear and cosine reach their endpoints; bad specs name the key', () => {
   assert.equal(linear(1e-3)(0), 1e-3);
   assert.equal(linear(1e-3)(1), 0);

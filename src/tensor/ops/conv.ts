@@ -24,8 +24,12 @@ export interface Conv2dOptions {
 
 type Geometry = ConvGeometry;
 
-/** Below this many patch entries (or image pixels) im2col and col2im stay in JS: the copies into wasm memory cost more. */
-const MIN_WASM = 2048;
+/**
+ * Below this many patch entries (or image pixels) im2col and col2im stay in JS. Measured on Catch's
+ * 10x5 board (3x3, padding 1; wasm copies included, JS allocation included): 450 entries 2.2 vs
+ * 3.0 us, 1800: 2.3 vs 26 us, 57600: 156 vs 711 us.
+ */
+const MIN_WASM = 256;
 
 function geometry(op: string, x: Tensor, kh: number, kw: number, stride: number, pad: number): Geometry {
   if (x.rank !== 4) throw new RangeError(`${op}: expected an input [N, C, H, W], got ${shapeStr(x.shape)}`);

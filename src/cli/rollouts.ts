@@ -134,7 +134,9 @@ class LocalWorkers {
     if (this.f.tlsCa) args.push('--tls-ca', this.f.tlsCa);
     if (this.f.tlsServername) args.push('--tls-servername', this.f.tlsServername);
     if (this.f.tlsInsecure) args.push('--tls-insecure');
-    const p = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+    // stdin is a pipe the worker watches: when this process dies (even by SIGKILL) the pipe closes and the worker stops.
+    const p = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...env, ASCENT_EXIT_WITH_PARENT: '1' } });
+    p.stdin!.on('error', () => {});
     let tail = '';
     p.stderr!.on('data', (d) => (tail = (tail + d).slice(-2000)));
     this.procs[i] = p;

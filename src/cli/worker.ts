@@ -64,6 +64,11 @@ async function rolloutWorker(f: WorkerFlags, redis: Awaited<ReturnType<typeof co
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Started by `ascent train --rollout-workers`: stop when the learner's process is gone (its pipe closes).
+  if (process.env.ASCENT_EXIT_WITH_PARENT === '1') {
+    process.stdin.on('close', () => controller.abort()).on('end', () => controller.abort());
+    process.stdin.resume();
+  }
   say(`rollout worker on ${redisTarget(f.redis, f).shown}${f.run ? `, run ${f.run}` : ': serving the newest run'}`);
   try {
     await runRolloutWorker(redis, blocking, { run: f.run, prepareEnv: (id) => loadEnvsFor(id), log: say }, controller.signal);

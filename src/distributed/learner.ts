@@ -291,9 +291,9 @@ export class RolloutLearner implements Algorithm {
         const got = await this.blocking.blpopBuffer(roKey.chunks(this.o.run), 0.5);
         const now = performance.now();
         if (got) {
-          const c = decodeChunk(got[1]);
-          const lag = this.version - c.version;
-          if (lag >= 0 && lag <= this.maxStaleness && c.ro.numEnvs === this.o.envsPerWorker && c.ro.T === this.T) {
+          const c = this.decode(got[1]);
+          const lag = c ? this.version - c.version : -1;
+          if (c && lag >= 0 && lag <= this.maxStaleness) {
             chunks.push(c);
             lastUseful = now;
             continue;
@@ -318,6 +318,19 @@ export class RolloutLearner implements Algorithm {
       this.waitMs += performance.now() - start;
     }
     return { chunks, stats };
+  }
+
+  /** A chunk of this run's shape, or null (a damaged buffer, or a worker of another config: counted as dropped). */
+  private decode(buf: Buffer): Chunk | null {
+    let c: Chunk;
+    try {
+      c = decodeChunk(buf);
+    } catch {
+      return null;
+    }
+    const p = this.inner.policy;
+    const ok = c.ro.numEnvs === this.o.envsPerWorker && c.ro.T === this.T && c.ro.obsDim === p.obsDim && c.ro.actDim === p.actDim;
+    return ok ? c : null;
   }
 
   /**
@@ -416,8 +429,11 @@ export class RolloutLearner implements Algorithm {
   async finish(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.redis.set(roKey.done(this.o.run), '1');
-    await this.redis.del(roKey.tickets(this.o.run), roKey.chunks(this.o.run));
+    const run = this.o.run;
+    await this.redis.set(roKey.done(run), '1');
+    await this.redis.del(roKey.tickets(run), roKey.chunks(run));
+    // The run's keys go after a day (workers still serving it see 'done' until then).
+    for (const k of [roKey.spec(run), roKey.params(run), roKey.workers(run), roKey.done(run)]) await this.redis.expire(k, 86_400);
   }
 
   close(): void {

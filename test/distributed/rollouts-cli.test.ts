@@ -54,7 +54,7 @@ test('distributed rollouts from the command line', { skip: SKIP_REDIS, timeout: 
         '--rollout-workers',
         '2',
         '--steps',
-        '40000',
+        '24000',
         '--threshold',
         'none',
         '--eval-every',
@@ -76,6 +76,51 @@ test('distributed rollouts from the command line', { skip: SKIP_REDIS, timeout: 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`rollout worker 1 \\(pid ${pid}\\) exited with SIGKILL; starting a replacement`));
     assert.match(r.stdout, /step budget reached: 24\d{3} steps/);
+  });
+
+  await t.test('a learner killed with SIGKILL takes its local workers with it', async () => {
+    const run = ascentAsync(
+      [
+        'train',
+        'ppo',
+        'CartPole-v1',
+        '--plain',
+        '--redis',
+        redis.url,
+        '--rollout-workers',
+        '1',
+        '--steps',
+        '500000',
+        '--threshold',
+        'none',
+        '--eval-every',
+        '0',
+      ],
+      tempDir('ascent-rollouts-learner-kill-'),
+    );
+    let err = '';
+    run.child.stderr!.on('data', (d) => (err += d));
+    const t0 = Date.now();
+    while (!/steps [1-9]\d*\/500000/.test(err)) {
+      assert.ok(Date.now() - t0 < 60_000, `no progress: ${err}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const pid = Number(/rollout worker 1: pid (\d+)/.exec(err)![1]);
+    run.child.kill('SIGKILL');
+    await run.done;
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const t1 = Date.now();
+    while (alive() && Date.now() - t1 < 15_000) await new Promise((r) => setTimeout(r, 100));
+    const left = alive();
+    if (left) process.kill(pid, 'SIGKILL');
+    assert.equal(left, false, `rollout worker ${pid} outlived its learner by 15 s`);
   });
 
   await t.test('bad input: one line, exit 2', async () => {

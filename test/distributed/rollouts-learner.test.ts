@@ -103,11 +103,12 @@ test('rollout learner over Redis', { skip: SKIP_REDIS, timeout: 60_000 }, async 
     const b = await learner.updateAsync();
     assert.equal(b.staleMax, 1);
     assert.ok(b.rhoMean < 1 && b.rhoMean > 0.5, `rhoMean ${b.rhoMean}`);
-    // Two behind (beyond maxStaleness 1): dropped; the current one is used.
+    // Two behind (beyond maxStaleness 1) and a damaged buffer: dropped; the current one is used.
     await push(v0, 0);
+    await r.rpush(roKey.chunks('stale'), Buffer.from([3, 0, 0, 0, 1, 2, 3]));
     await push(flatParams(algo.policy.parameters()), 2);
     const c = await learner.updateAsync();
-    assert.deepEqual([c.version, c.staleMax, c.dropped], [3, 0, 1]);
+    assert.deepEqual([c.version, c.staleMax, c.dropped], [3, 0, 2]);
     await learner.finish();
     learner.close();
     env.close();

@@ -111,7 +111,8 @@ export class CnnEncoder extends Module {
   }
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const c of this.convs) h = relu(c.forward(h));
+    // relu fused into each convolution (one op: the gemm's epilogue and one backward)
+    for (const c of this.convs) h = conv2d(h, c.weight, c.bias, { stride: c.stride, padding: c.padding, activation: 'relu' });
     return relu(this.fc.forward(flattenBatch(h)));
   }
   namedParameters(): [string, Tensor][] {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
-import { Tensor, grad, sum, mul, tanh, setWasmKernels, kernelInfo, setGemmThreads } from '../../src/tensor/index.ts';
+import { Tensor, grad, sum, mul, tanh, relu, setWasmKernels, kernelInfo, setGemmThreads } from '../../src/tensor/index.ts';
 import { conv2d, im2col } from '../../src/tensor/ops/conv.ts';
 import { wasmIm2col, wasmCol2im, wasmConv2d, type ConvGeometry } from '../../src/tensor/wasm/conv.ts';
 
@@ -83,13 +83,18 @@ test('wasm col2im is bit for bit the JS col2im (the backward of im2col) on the s
   }
 });
 
-/** conv2d's output and the gradients of sum(tanh(conv) * r) for x, w and b. */
-function convAndGrads(x: Float32Array, w: Float32Array, b: Float32Array, s: number[], O: number) {
+/** conv2d's output and the gradients of sum(tanh(conv) * r) for x, w and b; `fused`: relu as conv2d's activation, else relu after it (or none). */
+function convAndGrads(x: Float32Array, w: Float32Array, b: Float32Array, s: number[], O: number, act: 'none' | 'fused' | 'after' = 'none') {
   const [N, C, H, W, kh, kw, stride, pad] = s;
   const xt = Tensor.param(x, [N, C, H, W]),
     wt = Tensor.param(w, [O, C, kh, kw]),
     bt = Tensor.param(b, [O]);
-  const y = conv2d(xt, wt, bt, { stride, padding: pad });
+  const y =
+    act === 'fused'
+      ? conv2d(xt, wt, bt, { stride, padding: pad, activation: 'relu' })
+      : act === 'after'
+        ? relu(conv2d(xt, wt, bt, { stride, padding: pad }))
+        : conv2d(xt, wt, bt, { stride, padding: pad });
   const r = new Tensor(rand(y.size), y.shape);
   return { y: y.data, grads: grad(sum(mul(tanh(y), r)), [xt, wt, bt]).map((t) => t.data) };
 }
@@ -109,6 +114,40 @@ test('the fused wasm conv2d and its backward agree with the JS composition (floa
     close(fast.y, slow.y, 1e-5, `y [${s}] O ${O}`);
     ['dx', 'dw', 'db'].forEach((name, k) => close(fast.grads[k], slow.grads[k], 1e-5, `${name} [${s}] O ${O}`));
   }
+});
+
+test("conv2d's fused relu (gemm epilogue, one backward) agrees with relu after the JS conv", wasmOnly, () => {
+  SHAPES.forEach((s, i) => {
+    const [N, C, H, W, kh, kw] = s;
+    const O = [5, 8, 6, 16, 3, 4, 32, 2][i];
+    const x = rand(N * C * H * W),
+      w = rand(O * C * kh * kw),
+      b = rand(O);
+    const seed = rng.getState();
+    const fast = convAndGrads(x, w, b, s, O, 'fused');
+    rng.setState(seed);
+    const slow = withKernels(false, () => convAndGrads(x, w, b, s, O, 'after'));
+    close(fast.y, slow.y, 1e-5, `relu y [${s}]`);
+    assert.ok(fast.y.some((v) => v === 0) && fast.y.some((v) => v > 0), 'both sides of the relu are exercised');
+    ['dx', 'dw', 'db'].forEach((name, k) => close(fast.grads[k], slow.grads[k], 1e-5, `relu ${name} [${s}]`));
+  });
+  // A second derivative through the fused relu: its backward as recorded ops. The loss weighs y by
+  // r, so that dL/dx depends on relu's mask (with sum(y^2) the mask is already in y).
+  const x0 = rand(2 * 3 * 7 * 6),
+    w0 = rand(4 * 3 * 3 * 3),
+    r = new Tensor(rand(2 * 4 * 4 * 3), [2, 4, 4, 3]);
+  const run = () => {
+    const x = Tensor.param(x0, [2, 3, 7, 6]),
+      w = Tensor.param(w0, [4, 3, 3, 3]);
+    const y = conv2d(x, w, undefined, { stride: 2, padding: 1, activation: 'relu' });
+    const [gx] = grad(sum(mul(y, r)), [x], { createGraph: true });
+    return grad(sum(mul(gx, gx)), [w])[0].data;
+  };
+  close(run(), withKernels(false, run), 1e-5, 'd/dw |dL/dx|^2 with relu');
+  assert.throws(
+    () => conv2d(new Tensor(x0, [2, 3, 7, 6]), new Tensor(w0, [4, 3, 3, 3]), undefined, { activation: 'tanh' as 'relu' }),
+    /conv2d: activation must be 'relu' or absent, got "tanh"/,
+  );
 });
 
 test('the fused conv2d without a bias, and with inputs that need no gradient', wasmOnly, () => {

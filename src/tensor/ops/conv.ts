@@ -12,7 +12,7 @@
  */
 import { Tensor, record, allocData, shapeStr, isGradEnabled } from '../tensor.ts';
 import { matmul } from './linalg.ts';
-import { add } from './elementwise.ts';
+import { add, relu, reluBackward } from './elementwise.ts';
 import { sum } from './reduce.ts';
 import { reshape, transpose } from './shape.ts';
 import { wasmConv2d, wasmConv2dBackward, wasmIm2col, wasmCol2im, type ConvGeometry } from '../wasm/conv.ts';
@@ -20,6 +20,8 @@ import { wasmConv2d, wasmConv2dBackward, wasmIm2col, wasmCol2im, type ConvGeomet
 export interface Conv2dOptions {
   stride?: number;
   padding?: number;
+  /** 'relu': relu(conv2d(...)) as one op (the wasm gemm's epilogue, and one backward). */
+  activation?: 'relu';
 }
 
 type Geometry = ConvGeometry;
@@ -138,13 +140,17 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor, opts: Conv2dOptions = {
     );
   }
   const [O, C, kh, kw] = w.shape;
+  const act = opts.activation;
+  if (act !== undefined && act !== 'relu') throw new RangeError(`conv2d: activation must be 'relu' or absent, got ${JSON.stringify(act)}`);
   const g = geometry('conv2d', x, kh, kw, opts.stride ?? 1, opts.padding ?? 0);
   if (x.data instanceof Float32Array && w.data instanceof Float32Array && (!b || b.data instanceof Float32Array)) {
     const y = allocData('float32', g.N * O * g.OH * g.OW, false) as Float32Array;
-    if (wasmConv2d(x.data, w.data, (b?.data as Float32Array | undefined) ?? null, g, O, 0, y)) {
-      return record('conv2d', new Tensor(y, [g.N, O, g.OH, g.OW]), b ? [x, w, b] : [x, w], (gr) => conv2dBackward(gr, x, w, b, g));
+    if (wasmConv2d(x.data, w.data, (b?.data as Float32Array | undefined) ?? null, g, O, act ? 1 : 0, y)) {
+      const out = new Tensor(y, [g.N, O, g.OH, g.OW]);
+      return record(act ? 'conv2d+relu' : 'conv2d', out, b ? [x, w, b] : [x, w], (gr) => conv2dBackward(gr, x, w, b, g, act ? out : null));
     }
   }
+  if (act) return relu(conv2d(x, w, b, { stride: g.stride, padding: g.pad }));
   const cols = im2colG(x, g);
   let y = matmul(cols, reshape(w, [O, C * kh * kw]), false, true); // [N*OH*OW, O]
   if (b) y = add(y, b);
@@ -156,17 +162,19 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor, opts: Conv2dOptions = {
  * conv2d's backward from the output gradient gr [N, O, OH, OW]: in wasm for a first-order float32
  * gradient, else as recorded ops (the composed conv's backward, differentiable again).
  */
-function conv2dBackward(gr: Tensor, x: Tensor, w: Tensor, b: Tensor | undefined, g: Geometry): (Tensor | null)[] {
+function conv2dBackward(gr: Tensor, x: Tensor, w: Tensor, b: Tensor | undefined, g: Geometry, reluOut: Tensor | null): (Tensor | null)[] {
   const O = w.shape[0],
     K = w.size / O;
   if (!isGradEnabled() && gr.data instanceof Float32Array) {
     const dx = x.requiresGrad ? (allocData('float32', x.size, false) as Float32Array) : null;
     const dw = w.requiresGrad ? (allocData('float32', w.size, false) as Float32Array) : null;
     const db = b?.requiresGrad ? (allocData('float32', O, false) as Float32Array) : null;
-    if (wasmConv2dBackward(x.data as Float32Array, w.data as Float32Array, gr.data, g, O, dx, dw, db)) {
+    const y = (reluOut?.data as Float32Array | undefined) ?? null;
+    if (wasmConv2dBackward(x.data as Float32Array, w.data as Float32Array, gr.data, g, O, dx, dw, db, y)) {
       return [dx && new Tensor(dx, x.shape), dw && new Tensor(dw, w.shape), db && new Tensor(db, [O])];
     }
   }
+  if (reluOut) gr = reluBackward(reluOut, gr);
   // [N, O, OH*OW] -> [N*OH*OW, O]: the gradient of the product's rows
   const gT = reshape(transpose(reshape(gr, [g.N, O, g.OH * g.OW]), [0, 2, 1]), [g.N * g.OH * g.OW, O]);
   return [

@@ -148,8 +148,9 @@ export function wasmConv2d(x: Float32Array, w: Float32Array, b: Float32Array | n
 }
 
 /**
- * The first-order backward of wasmConv2d without activation, from gy [N, O, OH, OW]: dx (when not
- * null) [N, C, H, W], dw [O, C, kh, kw] and db [O], each overwritten.
+ * The first-order backward of wasmConv2d from gy [N, O, OH, OW]: dx (when not null) [N, C, H, W],
+ * dw [O, C, kh, kw] and db [O], each overwritten. With `y` (the output of act = 1), gy goes through
+ * relu's backward at y first (the elementwise kernel's rule: g where y > 0, 0 where y <= 0, y where NaN).
  */
 export function wasmConv2dBackward(
   x: Float32Array,
@@ -160,6 +161,7 @@ export function wasmConv2dBackward(
   dx: Float32Array | null,
   dw: Float32Array | null,
   db: Float32Array | null,
+  y: Float32Array | null = null,
 ): boolean {
   const K = kernels();
   const E = K && convKernels(K);
@@ -181,8 +183,9 @@ export function wasmConv2dBackward(
     dWout = dWt + (dw ? bytes16(Kc * ldO) : 0),
     dbT = dWout + (dw ? bytes16(O * Kc) : 0),
     dcols = dbT + bytes16(ldO),
-    dxC = dcols + (dx ? bytes16(per * P * ldK) : 0);
-  if (!reserve(K, dxC + (dx ? bytes16(per * img) : 0))) return false;
+    dxC = dcols + (dx ? bytes16(per * P * ldK) : 0),
+    yIn = dxC + (dx ? bytes16(per * img) : 0);
+  if (!reserve(K, yIn + (y ? bytes16(per * O * P) : 0))) return false;
   const f32 = K.f32;
   if (dx) {
     // W [O, K] as the gemm's B, rows padded
@@ -195,6 +198,10 @@ export function wasmConv2dBackward(
     const cnt = Math.min(per, g.N - n0),
       rows = cnt * P;
     copy(gy, n0 * O * P, f32, gIn >> 2, cnt * O * P);
+    if (y) {
+      copy(y, n0 * O * P, f32, yIn >> 2, cnt * O * P);
+      K.reluBackward(yIn, gIn, gIn, cnt * O * P);
+    }
     for (let i = 0; i < cnt; i++) K.pack(gIn + 4 * i * O * P, 4, 4 * P, gT + 4 * i * P * ldO, 4 * ldO, P, O);
     if (dw) {
       E.im2col(xPtr + 4 * n0 * img, ...args(g, cnt), cols, 4 * Kc);

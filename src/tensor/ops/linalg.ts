@@ -1,6 +1,6 @@
 /** Matrix products: matmul (batched, with transpose flags) and the fused affine layer. */
 import { Tensor, record, allocData, shapeStr, isGradEnabled, type Data } from '../tensor.ts';
-import { wasmDenseBackward, eltwiseThreshold, type GemmActivation } from '../wasm/index.ts';
+import { wasmDenseBackward, wasmLinearBackward, eltwiseThreshold, type GemmActivation } from '../wasm/index.ts';
 import { gemm } from '../kernels.ts';
 import { reshape } from './shape.ts';
 import { sum } from './reduce.ts';
@@ -65,13 +65,23 @@ function affine(op: string, x: Tensor, w: Tensor, b: Tensor | undefined, act: Ge
  * Its backward is three matmul/sum ops, so it is differentiable twice like everything else.
  */
 export function linear(x: Tensor, w: Tensor, b?: Tensor): Tensor {
-  const { o, n, m } = affine('linear', x, w, b, 0);
+  const { o, n, k, m } = affine('linear', x, w, b, 0);
   const inputs = b ? [x, w, b] : [x, w];
-  return record('linear', new Tensor(o, [n, m]), inputs, (g) => [
-    x.requiresGrad ? matmul(g, w, false, true) : null,
-    w.requiresGrad ? matmul(x, g, true, false) : null,
-    b?.requiresGrad ? sum(g, 0) : null,
-  ]);
+  return record('linear', new Tensor(o, [n, m]), inputs, (g) => {
+    // A first-order backward of float32 data: one visit to wasm memory (x and g copied in once, not
+    // once per product), the same bits as the ops below. With createGraph the ops record a graph.
+    if (!isGradEnabled() && x.data instanceof Float32Array && w.data instanceof Float32Array && g.data instanceof Float32Array) {
+      const dx = x.requiresGrad ? (allocData('float32', n * k, false) as Float32Array) : null;
+      const dw = w.requiresGrad ? (allocData('float32', k * m, false) as Float32Array) : null;
+      // One output column: sum(g, 0) reduces it as a whole vector (its own summation order), so db
+      // stays with that op.
+      const db = b?.requiresGrad && m > 1 ? (allocData('float32', m, false) as Float32Array) : null;
+      if (wasmLinearBackward(x.data, w.data, g.data, n, k, m, dx, dw, db)) {
+        return [dx && new Tensor(dx, x.shape), dw && new Tensor(dw, w.shape), db ? new Tensor(db, [m]) : b?.requiresGrad ? sum(g, 0) : null];
+      }
+    }
+    return [x.requiresGrad ? matmul(g, w, false, true) : null, w.requiresGrad ? matmul(x, g, true, false) : null, b?.requiresGrad ? sum(g, 0) : null];
+  });
 }
 
 /** The activations `linear` can fuse: the ones whose derivative is a function of their output. */

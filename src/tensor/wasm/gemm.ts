@@ -193,3 +193,70 @@ export function wasmDenseBackward(
   }
   return true;
 }
+
+/**
+ * The backward of an affine layer y = x w + b (ops/linalg.ts's linear) in one visit to wasm memory:
+ * dx = g w^T, dw = x^T g, db = column sums of g, for any output width m (a policy's 2 logits, a
+ * value's 1): g's rows are padded to whole vectors with zeros, so dx's inner sums gain only + 0
+ * terms and dw and db are the composed path's products and sums (matmul, matmul, sum), bit for bit
+ * (a sum that is exactly -0 may come out +0). x [n, k], w [k, m], g [n, m]; outputs given as null
+ * are not computed. Returns false (nothing done) when the composed path should run.
+ */
+export function wasmLinearBackward(
+  x: Float32Array,
+  w: Float32Array,
+  g: Float32Array,
+  n: number,
+  k: number,
+  m: number,
+  dx: Float32Array | null,
+  dw: Float32Array | null,
+  db: Float32Array | null,
+): boolean {
+  if (n * k * m < minMacs || n * k * m === 0) return false;
+  const K = kernels();
+  if (!K) return false;
+  const ldm = (m + 3) & ~3,
+    ldk = (k + 3) & ~3;
+  const gRaw = 0,
+    gPtr = gRaw + bytes16(n * m),
+    wRaw = gPtr + bytes16(n * ldm),
+    wPacked = wRaw + bytes16(k * m),
+    dxPtr = wPacked + bytes16(ldm * ldk),
+    raw = dxPtr + bytes16(n * ldk),
+    xPtr = raw + bytes16(Math.max(n * k, k * m)),
+    dwPtr = xPtr + bytes16(n * k),
+    dbPtr = dwPtr + bytes16(k * ldm);
+  if (!reserve(K, dbPtr + bytes16(ldm))) return false;
+  const f32 = K.f32;
+  copy(g, 0, f32, gRaw >> 2, n * m);
+  if (ldm === m) copy(g, 0, f32, gPtr >> 2, n * m);
+  else K.pack(gRaw, 4 * m, 4, gPtr, 4 * ldm, n, m);
+  if (dx) {
+    // dx [n, k] = g [n, ldm] w^T: w^T packed to [ldm, ldk], its pad rows zero.
+    copy(w, 0, f32, wRaw >> 2, k * m);
+    K.pack(wRaw, 4, 4 * m, wPacked, 4 * ldk, m, k);
+    f32.fill(0, (wPacked >> 2) + m * ldk, (wPacked >> 2) + ldm * ldk);
+    gemmBlocked(K, gPtr, 4 * ldm, 4, wPacked, 4 * ldk, dxPtr, 4 * ldk, n, 4 * ldk, ldm, kBlock(ldk), 0, dxPtr, 4 * ldk, 0);
+    if (ldk === k) copy(f32, dxPtr >> 2, dx, 0, n * k);
+    else {
+      K.pack(dxPtr, 4 * ldk, 4, raw, 4 * k, n, k);
+      copy(f32, raw >> 2, dx, 0, n * k);
+    }
+  }
+  if (dw) {
+    // dw [k, m] = x^T g: x stored [n, k] read transposed; computed [k, ldm], then unpadded.
+    copy(x, 0, f32, xPtr >> 2, n * k);
+    gemmBlocked(K, xPtr, 4, 4 * k, gPtr, 4 * ldm, dwPtr, 4 * ldm, k, 4 * ldm, n, kBlock(ldm), 0, dwPtr, 4 * ldm, 0);
+    if (ldm === m) copy(f32, dwPtr >> 2, dw, 0, k * m);
+    else {
+      K.pack(dwPtr, 4 * ldm, 4, raw, 4 * m, k, m);
+      copy(f32, raw >> 2, dw, 0, k * m);
+    }
+  }
+  if (db) {
+    K.colsum(gPtr, dbPtr, n, 4 * ldm);
+    copy(f32, dbPtr >> 2, db, 0, m);
+  }
+  return true;
+}

@@ -13,7 +13,7 @@ export {
   gemmThreadsReady,
   type KernelInfo,
 } from './runtime.ts';
-export { wasmGemm, wasmDenseBackward, setWasmGemmThreshold, wasmGemmThreshold, type GemmActivation } from './gemm.ts';
+export { wasmGemm, wasmDenseBackward, wasmLinearBackward, setWasmGemmThreshold, wasmGemmThreshold, type GemmActivation } from './gemm.ts';
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmAdd, wasmColSum, setWasmEltwiseThreshold, eltwiseThreshold } from './elementwise.ts';
 export { privateKernels, wasmKernelsOn, type KernelExports } from './runtime.ts';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import {
   Tensor,
+  BufferArena,
   grad,
   hessianVectorProduct,
   checkGradients,
@@ -138,4 +139,22 @@ test('ppoClipLoss: bad inputs are named in one-line errors', () => {
     /clipRangeVf > 0 needs oldValues of 4 values, got none/,
   );
   assert.throws(() => ppoClipLoss(policy, values, batch, { ...c, clipRange: -1 }), /clipRange must be a number >= 0, got -1/);
+});
+
+test('a PPO update through ppoClipLoss inside a BufferArena constructs no typed array in steady state', () => {
+  const { policy, values, batch, inputs } = setup('categorical', 'float32', 64, 2);
+  const g = globalThis as Record<string, unknown>;
+  const arena = new BufferArena();
+  const update = () => grad(ppoClipLoss(policy, values, batch, coefSets[1]).loss, inputs);
+  for (let i = 0; i < 2; i++) arena.run(update);
+  const saved = [g.Float32Array, g.Float64Array];
+  let count = 0;
+  const wrap = (C: unknown) => new Proxy(C as new (...a: unknown[]) => unknown, { construct: (t, a, nt) => (count++, Reflect.construct(t, a, nt)) });
+  [g.Float32Array, g.Float64Array] = [wrap(saved[0]), wrap(saved[1])];
+  try {
+    arena.run(update);
+  } finally {
+    [g.Float32Array, g.Float64Array] = saved;
+  }
+  assert.equal(count, 0, 'typed arrays constructed');
 });

@@ -265,4 +265,62 @@ test('RunWriter buffers progress rows: appended after flushMs or at a checkpoint
     .map((r) => Number(decodeEvent(r).step));
   assert.deepEqual(steps, [10, 20, 30, 40, 50, 60, 70, 80]);
   assert.throws(() => new RunWriter(dir, info, 0, { flushMs: NaN }), /'flushMs' must be a number >= 0, got NaN/);
+  assert.throws(() => new RunWriter(dir, info, 0, { flushRows: -1 }), /'flushRows' must be a number >= 0, got -1/);
+});
+
+test('RunWriter formats buffered rows at the flush: flushRows rows force one, and the rows keep the values of their update', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ascent-buf-'));
+  mkdirSync(join(dir, 'checkpoints'));
+  const info = {
+    algo: 'fake',
+    env: 'E',
+    config: {},
+    run: { totalSteps: 1000, evalEvery: 0, evalEpisodes: 1, evalSeed: 0, threshold: null, checkpointEvery: 0 },
+  };
+  const w = new RunWriter(dir, info, 0, { flushMs: 1e12, flushRows: 3, now: () => 0 });
+  const ctx = { algo: { steps: 0 } as any, driver: {} as any, stop() {} };
+  w.onStart(ctx);
+  const jsonl = () => (existsSync(join(dir, 'progress.jsonl')) ? readFileSync(join(dir, 'progress.jsonl'), 'utf8') : '');
+  // One log object reused and changed after each update: each row keeps what it was at its update.
+  const log = { iteration: 0, steps: 0, seconds: 0, episodes: 1, returnMean: 0, returnStd: 0, lengthMean: 1 };
+  const update = (k: number) => {
+    Object.assign(log, { iteration: k, steps: 10 * k, returnMean: k / 4 });
+    w.onUpdate(log, ctx, null);
+    log.returnMean = NaN;
+  };
+  update(1);
+  update(2);
+  assert.equal(jsonl(), '', 'two rows stay buffered');
+  update(3);
+  const row = (k: number) => ({
+    ...log,
+    iteration: k,
+    steps: 10 * k,
+    returnMean: k / 4,
+    evalMean: null,
+    evalStd: null,
+    evalLengthMean: null,
+    evalEpisodes: null,
+  });
+  assert.equal(jsonl(), [1, 2, 3].map((k) => JSON.stringify(row(k)) + '\n').join(''));
+  assert.equal(
+    readFileSync(join(dir, 'progress.csv'), 'utf8'),
+    [
+      'iteration,steps,seconds,episodes,returnMean,returnStd,lengthMean,evalMean,evalStd,evalLengthMean,evalEpisodes',
+      '1,10,0,1,0.25,0,1,,,,',
+      '2,20,0,1,0.5,0,1,,,,',
+      '3,30,0,1,0.75,0,1,,,,',
+      '',
+    ].join('\n'),
+  );
+  const events = readdirSync(dir).filter((f) => f.startsWith('events.out'));
+  const scalars = parseRecords(new Uint8Array(readFileSync(join(dir, events[0]))))
+    .slice(1)
+    .map((r) => decodeEvent(r))
+    .map((e) => [e.step, e.scalars!['rollout/returnMean']]);
+  assert.deepEqual(scalars, [
+    [10, 0.25],
+    [20, 0.5],
+    [30, 0.75],
+  ]);
 });

@@ -51,6 +51,8 @@ Examples:
   ascent train ppo CartPole-v1                      train with the tuned preset until the threshold
   ascent train reinforce CartPole-v1 --seed 1 --set lr=1e-3 --set policy.hidden=[32,32]
   ascent train --resume runs/<run>                  continue an interrupted run
+  ascent train ppo CartPole-v1 --redis redis://127.0.0.1:6379 --rollout-workers 2
+                                                    batches from 2 rollout-worker processes (src/distributed/README.md)
   ascent eval runs/<run> --episodes 20 --record cartpole.gif
   ascent export runs/<run> --format onnx --out policy.onnx
   ascent plot runs --out curves.svg                 learning curves of every run under runs/

@@ -291,6 +291,7 @@ const out = {
   bench: 'learning-cleanrl-ppo',
   date: new Date().toISOString(),
   command: `node --import tsx bench/learning/cleanrl-ppo.ts --steps ${STEPS} --seed ${SEED} --reps ${REPS} --default-threads-steps ${DEFAULT_THREADS_STEPS}${args['no-python'] ? ' --no-python' : ''}`,
+  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
   config: CONFIG,
   opponent:
     'python' in py

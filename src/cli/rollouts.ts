@@ -8,9 +8,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Algorithm } from '../algos/types.ts';
-import { RolloutLearner, batchShape, checkLearner } from '../distributed/learner.ts';
-import { connectRedis, redisTarget, type RedisFlags } from '../distributed/redis.ts';
+import type { RolloutLearner, batchShape as BatchShape } from '../distributed/learner.ts';
+import type { RedisFlags } from '../distributed/redis.ts';
 import { ConfigError } from '../train/setup.ts';
+
+/**
+ * The learner and ioredis, loaded when --redis is given: `ascent train` without it does not pay
+ * for them at startup (issue 12; test/cli/train-startup.test.ts).
+ */
+async function distributed() {
+  const [learner, redis] = await Promise.all([import('../distributed/learner.ts'), import('../distributed/redis.ts')]);
+  return { ...learner, ...redis };
+}
 
 const BIN = fileURLToPath(new URL('../../bin/ascent.mjs', import.meta.url));
 
@@ -52,12 +61,13 @@ export function defaultEnvsPerWorker(numEnvs: number, workers: number): number {
 
 /** Before the run directory is made: the Redis server answers, and the algorithm's config suits rollout workers. */
 export async function checkRollouts(algo: Algorithm, f: RolloutFlags): Promise<void> {
+  const { connectRedis, redisTarget, checkLearner, batchShape } = await distributed();
   (await connectRedis(redisTarget(f.redis!, f))).disconnect();
   const c = algo.config as Record<string, any>;
-  checkLearner(algo.name, c, { envsPerWorker: envsPerWorker(algo, f), maxStaleness: f.maxStaleness ?? 0 });
+  checkLearner(algo.name, c, { envsPerWorker: envsPerWorker(algo, f, batchShape), maxStaleness: f.maxStaleness ?? 0 });
 }
 
-function envsPerWorker(algo: Algorithm, f: RolloutFlags): number {
+function envsPerWorker(algo: Algorithm, f: RolloutFlags, batchShape: typeof BatchShape): number {
   return f.envsPerWorker ?? defaultEnvsPerWorker(batchShape(algo.name, algo.config as Record<string, any>).numEnvs, f.rolloutWorkers ?? 0);
 }
 
@@ -68,11 +78,12 @@ export interface Rollouts {
 }
 
 export async function startRollouts(algo: Algorithm, runDir: string, f: RolloutFlags, say: (line: string) => void): Promise<Rollouts> {
+  const { connectRedis, redisTarget, batchShape, RolloutLearner } = await distributed();
   const target = redisTarget(f.redis!, f);
   const c = algo.config as Record<string, any>;
   const { numEnvs } = batchShape(algo.name, c);
   const workers = f.rolloutWorkers ?? 0;
-  const k = envsPerWorker(algo, f);
+  const k = envsPerWorker(algo, f, batchShape);
   const redis = await connectRedis(target, { persistent: true });
   const blocking = await connectRedis(target, { persistent: true });
   const run = `${basename(runDir)}.${Date.now().toString(36)}`;

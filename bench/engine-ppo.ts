@@ -100,7 +100,7 @@ try {
     before: commit,
     after:
       execSync('git rev-parse --short HEAD', { cwd: root, encoding: 'utf8' }).trim() +
-      (execSync('git status --porcelain src bench/engine', { cwd: root, encoding: 'utf8' }).trim() ? ' (+ uncommitted changes)' : ''),
+      (execSync('git status --porcelain src/tensor src/nn bench/engine', { cwd: root, encoding: 'utf8' }).trim() ? ' (+ uncommitted changes)' : ''),
     machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavgAtEnd: os.loadavg() },
     kernels: kernelInfo(),
     rows,

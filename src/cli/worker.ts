@@ -9,7 +9,6 @@
  */
 import { connectRedis, redisTarget, type RedisFlags } from '../distributed/redis.ts';
 import { runWorker } from '../distributed/queue.ts';
-import { runRolloutWorker } from '../distributed/rollout-worker.ts';
 import { ConfigError } from '../train/setup.ts';
 import { loadEnvsFor } from './load-envs.ts';
 
@@ -70,6 +69,8 @@ async function rolloutWorker(f: WorkerFlags, redis: Awaited<ReturnType<typeof co
     process.stdin.resume();
   }
   say(`rollout worker on ${redisTarget(f.redis, f).shown}${f.run ? `, run ${f.run}` : ': serving the newest run'}`);
+  // Loaded here: a sweep worker does not pay for the algorithms' modules at startup.
+  const { runRolloutWorker } = await import('../distributed/rollout-worker.ts');
   try {
     await runRolloutWorker(redis, blocking, { run: f.run, prepareEnv: (id) => loadEnvsFor(id), log: say }, controller.signal);
   } finally {

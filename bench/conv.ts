@@ -3,9 +3,10 @@
  * ReLU each), forward and forward+backward (gradients of sum(output) for all filters and biases),
  * side by side in one run, samples interleaved round by round so a load spike hits every engine:
  *
- *  - ascent: conv2d as one op (wasm im2col, gemm with the bias, NCHW layout; wasm backward);
- *  - ascent-composed: the same conv as recorded ops (im2col, matmul, add, transpose), what conv2d
- *    was before the fused op (its im2col/col2im now also run in wasm);
+ *  - ascent: conv2d with its relu as one op, as CnnEncoder runs it (wasm im2col, gemm with the
+ *    bias and relu, NCHW layout; wasm backward);
+ *  - ascent-composed: the same conv as recorded ops (im2col, matmul, add, transpose, relu), what
+ *    conv2d was before the fused op (its im2col/col2im now also run in wasm);
  *  - tfjs-wasm: TensorFlow.js's wasm backend (XNNPACK, SIMD, 1 thread), NHWC as tfjs wants it.
  *    Forward only: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter kernel;
  *  - tfjs-cpu: TensorFlow.js's plain-JS backend, forward and backward, only at --tfjs-cpu-batches
@@ -102,7 +103,7 @@ function ascentEngine(name: string, composed: boolean, x: Float32Array, B: numbe
   const stack = () => {
     let h = xt;
     LAYERS.forEach(([, , , s], i) => {
-      h = relu(composed ? composedConv(h, params[i].w, params[i].b, s) : conv2d(h, params[i].w, params[i].b, { stride: s }));
+      h = composed ? relu(composedConv(h, params[i].w, params[i].b, s)) : conv2d(h, params[i].w, params[i].b, { stride: s, activation: 'relu' });
     });
     return h;
   };

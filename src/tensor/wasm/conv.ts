@@ -68,10 +68,13 @@ function convKernels(K: Kernels): ConvExports | null {
 const kBlock = (ld: number) => Math.max(64, Math.min(256, Math.floor(32768 / ld)));
 
 /**
- * Floats of patches per chunk of images. Measured (NatureCNN, batch 32, 2-core EPYC): 2^16 to 2^20
- * floats ran within 10% of each other; 2^18 (1 MiB) keeps the working set small.
+ * Floats of patches per chunk of images (at least one image), so that the patches im2col writes are
+ * still in cache when the gemm reads them. Measured (NatureCNN conv stack with relu, CPU ms, 2-core
+ * EPYC, load 8-11, two rounds): 2^16 floats (256 KiB) forward 15.5 / fwd+bwd 37.5-37.9 at batch 32
+ * and 108-113 / 318-324 at 256; 2^18: 17-23 / 43-52 and 124 / 350-378; 2^20: 19-20 / 48 and
+ * 160-177 / 431-434. Catch's small encoder showed no difference beyond the noise.
  */
-const CHUNK_FLOATS = 1 << 18;
+const CHUNK_FLOATS = 1 << 16;
 const chunkOf = (g: ConvGeometry, K: number) => Math.max(1, Math.min(g.N, Math.floor(CHUNK_FLOATS / (g.OH * g.OW * K))));
 
 const args = (g: ConvGeometry, n: number) => [g.C, g.H, g.W, g.kh, g.kw, g.stride, g.pad, g.OH, g.OW, n] as const;

@@ -8,7 +8,7 @@
  */
 import { Wrapper, type Env, type StepResult } from '../envs/env.ts';
 import { ObservationWrapper } from './observation.ts';
-import { Box } from '../envs/spaces.ts';
+import { Box, FlatDictBox } from '../envs/spaces.ts';
 import { checkBoolean, decodeNumber, encodeNumber, stateObject, type Json } from '../envs/snapshot.ts';
 import { RunningMeanStd, type RunningMeanStdState } from './running-mean-std.ts';
 
@@ -33,6 +33,10 @@ export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, 
     checkEpsilon('NormalizeObservation', epsilon);
     const space = env.observationSpace;
     if (!(space instanceof Box)) throw new Error(`NormalizeObservation: needs a Box observation space, got ${String(space)}`);
+    // Normalising the flat row would hand the policy a plain Box: an image + vector Dict would silently train a flat MLP.
+    if (space instanceof FlatDictBox) {
+      throw new Error(`NormalizeObservation: a Dict observation (${String(space.dict)}) is not normalised; turn normalizeObs off for this env`);
+    }
     this.f32 = space.dtype !== 'float64';
     this.obsRms = new RunningMeanStd(space.size, 1e-4, this.f32 ? 'float32' : 'float64');
     this.out = new Float32Array(space.size);

@@ -55,6 +55,11 @@ test('a flattened Dict keeps its layout: FlatDictBox offsets in sorted key order
   assert.ok(!(new FlattenObservation(make('CatchPixels-v0')).observationSpace instanceof FlatDictBox));
 });
 
+test('normalizeObs on a Dict env is refused in one line instead of silently training a flat MLP', () => {
+  assert.throws(() => makeEnv('CatchDict-v0', { normalizeObs: true }), /NormalizeObservation: a Dict observation .*image.*vector.* turn normalizeObs off/);
+  assert.throws(() => new PPO({ env: 'CatchDict-v0', normalizeObs: true }), /a Dict observation/);
+});
+
 test('the combined encoder is the CNN on the image rows and the MLP on the vector rows, concatenated; gradients reach both', () => {
   const space = new FlatDictBox(new Dict({ vector: new Box(-1, 1, [3]), image: new Box(0, 1, [2, 6, 6]) }));
   assert.deepEqual(space.offsets, { image: 0, vector: 72 }, 'keys sorted: image first');

@@ -222,6 +222,8 @@ function torchSide(python: string, threads: number, steps: number): Side {
 }
 
 const load0 = os.loadavg();
+// The commit when the runs start (each child loads the tree then).
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim();
 console.log(
   `PPO CartPole-v1, CleanRL's defaults, ${STEPS} steps, seed ${SEED}, on ${os.cpus()[0]?.model} (${os.cpus().length} cores), load ${load0.map((l) => l.toFixed(1))}`,
 );
@@ -291,7 +293,7 @@ const out = {
   bench: 'learning-cleanrl-ppo',
   date: new Date().toISOString(),
   command: `node --import tsx bench/learning/cleanrl-ppo.ts --steps ${STEPS} --seed ${SEED} --reps ${REPS} --default-threads-steps ${DEFAULT_THREADS_STEPS}${args['no-python'] ? ' --no-python' : ''}`,
-  commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim(),
+  commit,
   config: CONFIG,
   opponent:
     'python' in py

@@ -22,6 +22,8 @@ function checkEpsilon(who: string, epsilon: number): void {
 export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, Act, Vec> {
   readonly obsRms: RunningMeanStd;
   updateRunningMean = true;
+  /** When set, also gathers every observation the statistics take (a rollout worker's delta since its last sync). */
+  deltaRms: RunningMeanStd | null = null;
   private readonly out: Float32Array;
   private readonly f32: boolean;
 
@@ -44,7 +46,10 @@ export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, 
   }
 
   protected observation(obs: Vec): Float32Array {
-    if (this.updateRunningMean) this.obsRms.updateOne(obs);
+    if (this.updateRunningMean) {
+      this.obsRms.updateOne(obs);
+      this.deltaRms?.updateOne(obs);
+    }
     const { mean, var: v } = this.obsRms;
     if (this.f32) {
       // float32 throughout, as NumPy computes it for a float32 observation and float32 statistics
@@ -80,6 +85,8 @@ export class NormalizeObservation<Act> extends ObservationWrapper<Float32Array, 
 export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
   readonly returnRms = new RunningMeanStd(1);
   updateRunningMean = true;
+  /** When set, also gathers every return the statistics take (a rollout worker's delta since its last sync). */
+  deltaRms: RunningMeanStd | null = null;
   /** The discounted return accumulator G (Gymnasium's discounted_reward). */
   discountedReward = 0;
   private readonly g1 = new Float64Array(1);
@@ -100,6 +107,7 @@ export class NormalizeReward<Obs, Act> extends Wrapper<Obs, Act> {
     if (this.updateRunningMean) {
       this.g1[0] = this.discountedReward;
       this.returnRms.updateOne(this.g1);
+      this.deltaRms?.updateOne(this.g1);
     }
     r.reward = r.reward / Math.sqrt(this.returnRms.var[0] + this.epsilon);
     return r;

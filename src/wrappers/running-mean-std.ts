@@ -72,6 +72,26 @@ export class RunningMeanStd {
     this.count = tot;
   }
 
+  /**
+   * Merge statistics of other data (count, mean, var) into these: the parallel formula of Chan et
+   * al. 1979, M2 = M2_a + M2_b + delta^2 n_a n_b / (n_a + n_b). Distributed rollout workers ship
+   * such deltas (RLlib's MeanStdFilter sync). A delta of count 0 changes nothing.
+   */
+  merge(o: RunningMeanStdState): void {
+    if (o.mean.length !== this.size || o.var.length !== this.size)
+      throw new RangeError(`RunningMeanStd.merge: expected ${this.size} values, got ${o.mean.length}`);
+    if (!(o.count > 0)) return;
+    const na = this.count,
+      nb = o.count,
+      tot = na + nb;
+    for (let i = 0; i < this.size; i++) {
+      const delta = o.mean[i] - this.mean[i];
+      this.mean[i] += (delta * nb) / tot;
+      this.var[i] = (this.var[i] * na + o.var[i] * nb + (delta * delta * na * nb) / tot) / tot;
+    }
+    this.count = tot;
+  }
+
   getState(): RunningMeanStdState {
     return { mean: Array.from(this.mean), var: Array.from(this.var), count: this.count };
   }

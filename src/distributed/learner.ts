@@ -28,6 +28,7 @@ import { recentSummary } from '../rollout/episodes.ts';
 import type { ReplayBuffer } from '../rollout/replay.ts';
 import type { Rng } from '../rng/index.ts';
 import { ConfigError } from '../train/setup.ts';
+import { LearnerNorm } from './norm-sync.ts';
 import { concatChunks, decodeChunk, flatParams, publishParams, roKey, type Chunk, type RolloutSpec } from './rollouts.ts';
 
 /** Rollout batches handed to an algorithm's update() in place of its own collector. */
@@ -119,10 +120,6 @@ export function batchShape(algo: string, c: Record<string, any>): { T: number; n
 export function checkLearner(algo: string, c: Record<string, any>, o: Pick<LearnerOptions, 'envsPerWorker' | 'maxStaleness'>): { T: number; chunks: number } {
   const shape = batchShape(algo, c);
   if (shape.numEnvs % o.envsPerWorker !== 0) throw new ConfigError(`--envs-per-worker ${o.envsPerWorker} must divide the batch's numEnvs (${shape.numEnvs})`);
-  if (c.normalizeObs || c.normalizeReward)
-    throw new ConfigError(
-      '--redis: normalizeObs and normalizeReward are not supported with rollout workers (each would keep its own statistics); set them to false',
-    );
   if (o.maxStaleness > 0 && algo !== 'ppo' && !isReplay(algo)) throw new ConfigError(`--max-staleness: only ppo corrects stale rollouts; ${algo} needs 0`);
   return { T: shape.T, chunks: shape.numEnvs / o.envsPerWorker };
 }
@@ -171,6 +168,8 @@ export class RolloutLearner implements Algorithm {
   private waitMs = 0;
   private readonly t0 = performance.now();
   private closed = false;
+  /** The normalisers' global statistics (in the inner algorithm's env wrappers). */
+  private readonly norm: LearnerNorm;
 
   private constructor(
     readonly inner: OnPolicy,
@@ -184,6 +183,7 @@ export class RolloutLearner implements Algorithm {
     this.feed = this.replay ? null : new FeedCollector(inner.collector);
     // The algorithm's update() reads its batch from this.collector (REINFORCE swaps collectors the same way).
     if (this.feed) (inner as { collector: unknown }).collector = this.feed;
+    this.norm = new LearnerNorm((inner as unknown as { env: { envs?: unknown[] } }).env);
   }
 
   /** Record the run's spec, publish version 0 and issue the first tickets. `redis`, `blocking`: two connections. */
@@ -226,7 +226,7 @@ export class RolloutLearner implements Algorithm {
   }
 
   private async publish(): Promise<void> {
-    if (!(await publishParams(this.redis, this.o.run, this.version, flatParams(this.inner.policy.parameters()))))
+    if (!(await publishParams(this.redis, this.o.run, this.version, flatParams(this.inner.policy.parameters()), this.norm.stats())))
       throw new Error(`rollout run ${this.o.run}: version ${this.version} is not above the stored one (another learner on the same run?)`);
   }
 
@@ -243,6 +243,7 @@ export class RolloutLearner implements Algorithm {
   /** Wait for the batch of the current version, update, publish the next version. */
   async updateAsync(): Promise<UpdateLog> {
     const { chunks, stats } = await this.gather();
+    this.norm.merge(chunks.map((c) => c.norm));
     if (this.replay) {
       const log = this.ingest(chunks);
       const lags = chunks.map((c) => this.version - c.version);

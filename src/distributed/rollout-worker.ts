@@ -15,6 +15,7 @@ import type { Policy } from '../policies/index.ts';
 import { Rng } from '../rng/index.ts';
 import { SEED_MAX } from '../train/config.ts';
 import { algorithmEntry, createAlgorithm } from '../train/setup.ts';
+import { WorkerNorm } from './norm-sync.ts';
 import { encodeChunk, fetchParams, loadFlatParams, roKey, storedVersion, type RolloutSpec } from './rollouts.ts';
 
 export interface RolloutWorkerOptions {
@@ -59,6 +60,8 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
   const algo = createAlgorithm(algorithmEntry(spec.algo), config);
   const { env, policy } = algo as unknown as { env: VectorEnv; policy: Policy };
   const rng = new Rng(seed).split();
+  // Before the collector's reset: the delta counts every observation the wrappers take.
+  const norm = new WorkerNorm(env as unknown as { envs?: unknown[] });
   const collect = isReplay(spec.algo) ? sacChunks(env, policy as SquashedGaussianActor, rng, seed) : onPolicyChunks(env, policy, rng, seed);
   const params = policy.parameters();
   let version = -1;
@@ -81,13 +84,14 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
         const p = await fetchParams(redis, run);
         if (p) {
           loadFlatParams(params, p.flat);
+          norm.adopt(p.norm);
           version = p.version;
         }
       }
       if (version < 0) continue;
       const t0 = performance.now();
       const { ro, finalObs, lastObs } = collect(spec.T, random);
-      const buf = encodeChunk({ version, worker: name, ro, finalObs, lastObs, ms: performance.now() - t0 });
+      const buf = encodeChunk({ version, worker: name, ro, finalObs, lastObs, ms: performance.now() - t0, norm: norm.take() });
       await redis.rpush(roKey.chunks(run), buf);
       chunks++;
     }

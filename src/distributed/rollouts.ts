@@ -3,7 +3,8 @@
  *
  * Keys (prefix ascent:ro:<run>):
  *   :spec       JSON RolloutSpec, written once by the learner
- *   :params     hash {version, data}: the newest policy parameters (float32 bytes); versions only rise
+ *   :params     hash {version, data, norm}: the newest policy parameters (float32 bytes) and the
+ *               normalisers' global statistics (JSON NormStats, '' when none); versions only rise
  *   :version    pub/sub channel announcing each new version
  *   :tickets    list of requests, each the version it was issued for: one chunk per ticket
  *   :chunks     list of encoded chunks (encodeChunk), pushed by workers, popped by the learner
@@ -18,6 +19,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Rollout } from '../rollout/collector.ts';
+import type { NormStats } from './norm-sync.ts';
 
 export const RO_PREFIX = 'ascent:ro';
 export const roKey = {
@@ -59,6 +61,8 @@ export interface Chunk {
   lastObs: Float32Array;
   /** Milliseconds the worker spent stepping. */
   ms: number;
+  /** The normalisers' statistics of what the worker saw since its last chunk (norm-sync.ts). */
+  norm?: NormStats;
 }
 
 type Arr = Float32Array | Float64Array | Uint8Array;
@@ -72,6 +76,7 @@ export function encodeChunk(c: Chunk): Buffer {
       version: c.version,
       worker: c.worker,
       ms: c.ms,
+      norm: c.norm,
       T: c.ro.T,
       numEnvs: c.ro.numEnvs,
       obsDim: c.ro.obsDim,
@@ -128,7 +133,15 @@ export function decodeChunk(buf: Buffer): Chunk {
     continuing: views.continuing as Uint8Array,
     episodes: h.episodes,
   };
-  return { version: h.version, worker: h.worker, ms: h.ms, ro, finalObs: views.finalObs as Float32Array, lastObs: views.lastObs as Float32Array };
+  return {
+    version: h.version,
+    worker: h.worker,
+    ms: h.ms,
+    norm: h.norm ?? undefined,
+    ro,
+    finalObs: views.finalObs as Float32Array,
+    lastObs: views.lastObs as Float32Array,
+  };
 }
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
@@ -207,14 +220,17 @@ export function loadFlatParams(params: { data: Float32Array | Float64Array }[], 
 const PUBLISH = `
 local cur = tonumber(redis.call('HGET', KEYS[1], 'version') or '-1')
 if tonumber(ARGV[1]) <= cur then return 0 end
-redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2])
+redis.call('HSET', KEYS[1], 'version', ARGV[1], 'data', ARGV[2], 'norm', ARGV[3])
 redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1`;
 
-/** Store `flat` as `version` and announce it; false when a version >= this one is already stored. */
-export async function publishParams(redis: Redis, run: string, version: number, flat: Float32Array): Promise<boolean> {
+/**
+ * Store `flat` as `version`, with the normalisers' statistics (in the same write, so a worker gets
+ * the statistics of the version it loads), and announce it; false when a version >= this one is already stored.
+ */
+export async function publishParams(redis: Redis, run: string, version: number, flat: Float32Array, norm?: NormStats): Promise<boolean> {
   const data = Buffer.from(flat.buffer, flat.byteOffset, flat.byteLength);
-  return (await redis.eval(PUBLISH, 2, roKey.params(run), roKey.channel(run), String(version), data)) === 1;
+  return (await redis.eval(PUBLISH, 2, roKey.params(run), roKey.channel(run), String(version), data, norm ? JSON.stringify(norm) : '')) === 1;
 }
 
 export async function storedVersion(redis: Redis, run: string): Promise<number> {
@@ -222,8 +238,10 @@ export async function storedVersion(redis: Redis, run: string): Promise<number> 
   return v === null ? -1 : Number(v);
 }
 
-export async function fetchParams(redis: Redis, run: string): Promise<{ version: number; flat: Float32Array } | null> {
-  const [v, data] = await redis.hmgetBuffer(roKey.params(run), 'version', 'data');
+export async function fetchParams(redis: Redis, run: string): Promise<{ version: number; flat: Float32Array; norm?: NormStats } | null> {
+  const [v, data, norm] = await redis.hmgetBuffer(roKey.params(run), 'version', 'data', 'norm');
   if (!v || !data) return null;
-  return { version: Number(v.toString()), flat: new Float32Array(new Uint8Array(data).buffer) };
+  const out: { version: number; flat: Float32Array; norm?: NormStats } = { version: Number(v.toString()), flat: new Float32Array(new Uint8Array(data).buffer) };
+  if (norm?.length) out.norm = JSON.parse(norm.toString('utf8')) as NormStats;
+  return out;
 }

@@ -26,35 +26,38 @@ const CONFIG = {
   totalSteps: 200_000,
 };
 
-/** Train until a greedy evaluation (5 episodes, every 10240 steps) reaches `target` or `budget` steps pass. */
-function trainTo(target: number, budget: number): { best: number; seen: string[] } {
+/**
+ * Train until a greedy evaluation (5 episodes, every 10240 steps) reaches `target` or `budget` steps
+ * pass; returns every evaluation as [steps, mean return].
+ */
+function trainTo(target: number, budget: number): [number, number][] {
   const algo = new RecurrentPPO(CONFIG);
-  let best = 0;
-  const seen: string[] = [];
+  const seen: [number, number][] = [];
   algo.learn({
     stop: (l) => {
       if (l.steps % 10240 !== 0) return false;
       const r = algo.evaluate({ episodes: 5 }).mean;
-      seen.push(`${l.steps}: ${Math.round(r)}`);
-      best = Math.max(best, r);
-      return best >= target || l.steps >= budget;
+      seen.push([l.steps, r]);
+      return r >= target || l.steps >= budget;
     },
   });
   algo.close();
-  return { best, seen };
+  return seen;
 }
 
-// Seed 0 (measured 2026-11-26): greedy 54, 36, 76, 176 at 10k-40k steps, 454 at 82k.
-test('recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches a greedy return of 150 within 40k steps', () => {
-  const { best, seen } = trainTo(150, 40960);
-  assert.ok(best >= 150, `greedy returns: ${seen.join(', ')}`);
+// Seed 0 (measured 2026-11-26): greedy 54, 36, 76, 176 at 10k-40k steps, then 475 within 200k: the
+// issue's "475 within 200k steps in CI time" (the whole test took 220 s at load 6-7 on the 2-core
+// build machine; the evaluations are printed as the test's diagnostic).
+test('recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches a greedy 150 within 40k steps and the threshold 475 within 200k', (t) => {
+  const seen = trainTo(475, 200_000);
+  const shown = seen.map(([n, r]) => `${n}: ${Math.round(r)}`).join(', ');
+  t.diagnostic(`greedy returns by steps: ${shown}`);
+  assert.ok(
+    seen.some(([n, r]) => n <= 40960 && r >= 150),
+    `greedy returns: ${shown}`,
+  );
+  assert.ok(
+    seen.some(([, r]) => r >= 475),
+    `greedy returns: ${shown}`,
+  );
 });
-
-test(
-  'recurrent PPO (LSTM) on CartPoleMaskedVelocity-v1 reaches the threshold 475 within 200k steps (ASCENT_SLOW=1)',
-  { skip: !process.env.ASCENT_SLOW && 'set ASCENT_SLOW=1' },
-  () => {
-    const { best, seen } = trainTo(475, 200_000);
-    assert.ok(best >= 475, `greedy returns: ${seen.join(', ')}`);
-  },
-);

@@ -49,7 +49,6 @@ export class FeedCollector {
 
   push(ro: Rollout): void {
     this.next = ro;
-    this.steps += ro.T * ro.numEnvs;
     for (const e of ro.episodes) this.recentEps.push(e);
     if (this.recentEps.length > 100) this.recentEps.splice(0, this.recentEps.length - 100);
   }
@@ -59,6 +58,9 @@ export class FeedCollector {
     if (!ro) throw new Error('FeedCollector: no batch was received for this update');
     if (ro.T !== T) throw new Error(`FeedCollector: the batch has T = ${ro.T} steps per env, the update asks for ${T}`);
     this.next = null;
+    // Counted when collected, as Collector counts: update() reads steps before collect() for its
+    // schedules (PPO's annealed lr and clip range), which must not run one batch ahead.
+    this.steps += ro.T * ro.numEnvs;
     return ro;
   }
 

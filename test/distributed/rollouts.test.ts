@@ -152,10 +152,12 @@ test('FeedCollector: hands over the batch once, counts its steps, keeps the last
   const feed = new FeedCollector(local);
   const a = chunk(2, 300, 0, 4).ro;
   feed.push(a);
-  assert.equal(feed.steps, 600);
+  // Counted when update() collects, not on arrival: PPO reads steps before collect() for its lr and clip schedules.
+  assert.equal(feed.steps, 0);
   assert.ok(feed.recent.length > 0);
   assert.throws(() => feed.collect(299), /T = 300 steps per env, the update asks for 299/);
   assert.equal(feed.collect(300), a);
+  assert.equal(feed.steps, 600);
   assert.throws(() => feed.collect(300), /no batch was received/);
   assert.equal(feed.getState().steps, 600);
   env.close();

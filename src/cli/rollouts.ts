@@ -33,11 +33,11 @@ export interface RolloutFlags extends RedisFlags {
   rolloutTimeout?: number;
 }
 
-/** The rollout options make sense only with --redis, and --redis only for ppo and reinforce (checked before the run directory is made). */
+/** The rollout options make sense only with --redis, and --redis only for ppo, reinforce, sac and mbpo (checked before the run directory is made). */
 export function checkRolloutFlags(f: RolloutFlags, algo: string | undefined): void {
   if (f.redis) {
-    if (algo !== undefined && !['ppo', 'reinforce', 'sac'].includes(algo))
-      throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce or sac, not '${algo}'`);
+    if (algo !== undefined && !['ppo', 'reinforce', 'sac', 'mbpo'].includes(algo))
+      throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce, sac or mbpo, not '${algo}'`);
     if (f.maxStaleness && algo === 'reinforce') throw new ConfigError('--max-staleness: only ppo corrects stale rollouts; reinforce needs 0');
     return;
   }

@@ -26,7 +26,6 @@ import { Tensor, noGrad } from '../tensor/index.ts';
 import { vtrace } from '../rollout/vtrace.ts';
 import { recentSummary } from '../rollout/episodes.ts';
 import type { ReplayBuffer } from '../rollout/replay.ts';
-import type { Rng } from '../rng/index.ts';
 import { ConfigError } from '../train/setup.ts';
 import { LearnerNorm } from './norm-sync.ts';
 import { concatChunks, decodeChunk, flatParams, publishParams, roKey, type Chunk, type RolloutSpec } from './rollouts.ts';
@@ -86,20 +85,28 @@ interface OnPolicy extends Algorithm<Record<string, any>> {
   iteration: number;
 }
 
-/** The parts of SAC (src/algos/sac.ts) its learner drives: the replay buffer, the gradient step, the counters. */
+/**
+ * The parts of SAC (src/algos/sac.ts) and MBPO (its subclass) the learner drives: the replay
+ * buffer, the env-step counter, the training due after each vector step (SAC's gradient steps;
+ * MBPO's also refits its model and branches model rollouts on schedule), the counters.
+ */
 interface SacInternals {
   envSteps: number;
   replay: ReplayBuffer;
-  rng: Rng;
-  learner: { train(b: ReturnType<ReplayBuffer['sample']>, rng: Rng): unknown; gradSteps: number };
+  trainStep(): Record<string, number> | null;
+  learner: { gradSteps: number };
   counters(): Pick<UpdateLog, 'iteration' | 'steps' | 'seconds'>;
+  /** MBPO only. */
+  rolloutLength?: number;
+  modelBuffer?: ReplayBuffer;
+  lastFit?: { elites: number[]; holdoutMse: number[]; holdoutNll: number[]; epochs: number } | null;
 }
 
-/** Steps per env in a chunk for SAC (an update takes numEnvs / envsPerWorker chunks). */
+/** Steps per env in a chunk for SAC and MBPO (an update takes numEnvs / envsPerWorker chunks). */
 export const SAC_CHUNK_T = 64;
 
 /** Off-policy algorithms, whose learner takes chunks of any version into the replay buffer. */
-export const isReplay = (algo: string) => algo === 'sac';
+export const isReplay = (algo: string) => algo === 'sac' || algo === 'mbpo';
 
 /** The batch an algorithm's update() collects: T steps of numEnvs envs (null: not collected by steps). */
 export function batchShape(algo: string, c: Record<string, any>): { T: number; numEnvs: number } {
@@ -112,7 +119,7 @@ export function batchShape(algo: string, c: Record<string, any>): { T: number; n
       );
     return { T: Math.ceil(c.batchSteps / c.numEnvs), numEnvs: c.numEnvs };
   }
-  throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce or sac, not '${algo}'`);
+  throw new ConfigError(`--redis: distributed rollouts train ppo, reinforce, sac or mbpo, not '${algo}'`);
 }
 
 /**
@@ -161,8 +168,6 @@ export class RolloutLearner implements Algorithm {
   private readonly replay: boolean;
   /** Versions a chunk may lag: SAC takes any. */
   private readonly maxStaleness: number;
-  /** SAC: gradient steps owed for the env steps received (a fraction carries to the next update). */
-  private gradDebt = 0;
   private readonly recentEps: EpisodeRecord[] = [];
   version = 0;
   private readonly need: number;
@@ -372,49 +377,60 @@ export class RolloutLearner implements Algorithm {
   }
 
   /**
-   * SAC: every transition of the chunks into the replay buffer (the chunk's finalObs holds each
-   * step's next observation), then the gradient steps SAC owes for them.
+   * SAC and MBPO: the chunks' transitions into the replay buffer one vector step (numEnvs envs, the
+   * chunks side by side) at a time, each followed by the algorithm's own trainStep(), as its own
+   * loop (envStep, trainStep) does: SAC's gradientSteps per trainFreq vector steps after
+   * learningStarts; MBPO's model refits and branched rollouts on its schedule, on the learner.
+   * The chunk's finalObs holds each step's next observation.
    */
   private ingest(chunks: Chunk[]): UpdateLog {
     const sac = this.inner as unknown as SacInternals;
-    const c = this.inner.config;
-    const before = sac.envSteps;
     let episodes = 0;
-    for (const ch of chunks) {
-      const { ro, finalObs } = ch;
-      const od = ro.obsDim,
-        ad = ro.actDim;
-      for (let i = 0; i < ro.T * ro.numEnvs; i++)
-        sac.replay.add(
-          ro.obs.subarray(i * od, (i + 1) * od),
-          ro.actions.subarray(i * ad, (i + 1) * ad),
-          ro.rewards[i],
-          finalObs.subarray(i * od, (i + 1) * od),
-          ro.terminated[i] === 1,
-          ro.truncated[i] === 1,
-        );
-      sac.envSteps += ro.T * ro.numEnvs;
-      episodes += ro.episodes.length;
-      this.recentEps.push(...ro.episodes);
-    }
-    if (this.recentEps.length > 100) this.recentEps.splice(0, this.recentEps.length - 100);
-    // SAC trains once env steps exceed learningStarts: gradientSteps per trainFreq vector steps.
-    const eligible = Math.max(0, sac.envSteps - Math.max(before, c.learningStarts));
-    this.gradDebt += (eligible * c.gradientSteps) / (c.numEnvs * c.trainFreq);
     const sums: Record<string, number> = {};
     let n = 0;
-    for (; this.gradDebt >= 1; this.gradDebt--) {
-      const step = sac.learner.train(sac.replay.sample(c.batchSize, sac.rng), sac.rng) as unknown as Record<string, number>;
-      for (const k of Object.keys(step)) sums[k] = (sums[k] ?? 0) + step[k];
-      n++;
+    const T = chunks[0].ro.T;
+    for (let t = 0; t < T; t++) {
+      for (const { ro, finalObs } of chunks) {
+        const od = ro.obsDim,
+          ad = ro.actDim;
+        for (let i = t * ro.numEnvs; i < (t + 1) * ro.numEnvs; i++)
+          sac.replay.add(
+            ro.obs.subarray(i * od, (i + 1) * od),
+            ro.actions.subarray(i * ad, (i + 1) * ad),
+            ro.rewards[i],
+            finalObs.subarray(i * od, (i + 1) * od),
+            ro.terminated[i] === 1,
+            ro.truncated[i] === 1,
+          );
+        sac.envSteps += ro.numEnvs;
+      }
+      const step = sac.trainStep();
+      if (step) {
+        for (const k of Object.keys(step)) sums[k] = (sums[k] ?? 0) + step[k];
+        n++;
+      }
     }
+    for (const ch of chunks) {
+      episodes += ch.ro.episodes.length;
+      this.recentEps.push(...ch.ro.episodes);
+    }
+    if (this.recentEps.length > 100) this.recentEps.splice(0, this.recentEps.length - 100);
     this.inner.iteration++;
+    const f = sac.lastFit;
     return {
       ...sac.counters(),
       episodes,
       ...recentSummary(this.recentEps),
       ...Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / n])),
       gradSteps: sac.learner.gradSteps,
+      ...(sac.modelBuffer ? { rolloutLength: sac.rolloutLength, modelBufferSize: sac.modelBuffer.size } : {}),
+      ...(f
+        ? {
+            modelHoldoutMse: mean(f.elites.map((e) => f.holdoutMse[e])),
+            modelHoldoutNll: mean(f.elites.map((e) => f.holdoutNll[e])),
+            modelEpochs: f.epochs,
+          }
+        : {}),
     };
   }
 
@@ -484,3 +500,5 @@ export function correctStale(
   ro.targets = { advantages, returns };
   return { rhos, logRhos, rhoMean: k ? sum / k : 1 };
 }
+
+const mean = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;

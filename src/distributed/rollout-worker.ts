@@ -57,6 +57,11 @@ async function serveRun(redis: Redis, blocking: Redis, run: string, o: RolloutWo
   // The algorithm is built for its envs and policy only; its checks see the worker's smaller batch.
   const config: Record<string, unknown> = { ...spec.config, numEnvs: spec.envsPerWorker, seed };
   if (typeof config.batchSize === 'number') config.batchSize = Math.min(config.batchSize, spec.T * spec.envsPerWorker);
+  // SAC's and MBPO's buffers stay on the learner: the worker's would only take memory (MBPO's model buffer grows with rolloutsPerStep).
+  if (isReplay(spec.algo)) {
+    config.bufferSize = spec.T * spec.envsPerWorker;
+    if (spec.algo === 'mbpo') config.rolloutsPerStep = 1;
+  }
   const algo = createAlgorithm(algorithmEntry(spec.algo), config);
   const { env, policy } = algo as unknown as { env: VectorEnv; policy: Policy };
   const rng = new Rng(seed).split();

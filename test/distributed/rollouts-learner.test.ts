@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { SKIP_REDIS, TestRedis } from './redis-server.ts';
 import { PPO } from '../../src/algos/ppo.ts';
 import { SAC } from '../../src/algos/sac.ts';
+import { MBPO } from '../../src/algos/model-based/mbpo.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { Collector } from '../../src/rollout/index.ts';
 import { makeTrainingEnvs } from '../../src/algos/common.ts';
@@ -137,6 +138,42 @@ test('rollout learner over Redis', { skip: SKIP_REDIS, timeout: 60_000 }, async 
       (await r.lrange(roKey.tickets('sac'), 0, -1)).some((x) => x.endsWith('r')),
       false,
     );
+    await learner.finish();
+    await worker;
+    stop.abort();
+    learner.close();
+  });
+
+  await t.test("MBPO: workers' transitions into D_env; model refits and branched rollouts on MBPO's schedule, on the learner", async () => {
+    // 2 envs, learning starts after 100 steps, a refit every 64 env steps branching 2 x 64 one-step rollouts.
+    const mbpo = new MBPO({
+      env: 'Pendulum-v1',
+      seed: 1,
+      numEnvs: 2,
+      learningStarts: 100,
+      gradientSteps: 1,
+      batchSize: 32,
+      hidden: [16, 16],
+      modelTrainFreq: 64,
+      rolloutsPerStep: 2,
+      modelMaxEpochs: 2,
+      model: { ensembleSize: 2, numElites: 1, hidden: [16] },
+    });
+    const learner = await RolloutLearner.start(mbpo, connect(), connect(), opts('mbpo', { envsPerWorker: 1 }));
+    const r = connect();
+    assert.deepEqual(await r.lrange(roKey.tickets('mbpo'), 0, -1), ['0r', '0r', '0r', '0r']);
+    const stop = new AbortController();
+    const worker = runRolloutWorker(connect(), connect(), { run: 'mbpo', log: () => {} }, stop.signal);
+    const a = await learner.updateAsync();
+    // 128 real transitions; SAC steps at env steps 102..128 (14); the first refit at 102 (MBPO refits
+    // when (envSteps - learningStarts - 1) mod modelTrainFreq < numEnvs): 2 x 64 model transitions.
+    assert.equal(mbpo.replay.size, 128);
+    assert.deepEqual([a.steps, a.gradSteps, a.modelBufferSize, a.rolloutLength], [128, 14, 128, 1]);
+    assert.ok(mbpo.model.fitted);
+    const b = await learner.updateAsync();
+    // Refits again at env steps 166 and 230, as single-process MBPO with 2 envs does.
+    assert.deepEqual([mbpo.replay.size, b.gradSteps, b.modelBufferSize], [256, 14 + 64, 3 * 128]);
+    assert.ok(Number.isFinite(b.modelHoldoutMse));
     await learner.finish();
     await worker;
     stop.abort();

@@ -171,9 +171,10 @@ test('normalised rollouts over Redis', { skip: SKIP_REDIS, timeout: 120_000 }, a
     assert.match(run.stderr, /2 chunks of 2 envs per update/);
     const ck = decodeCheckpoint(readFileSync(join(onlyRun(join(cwd, 'runs')), 'checkpoints', 'last.ascent')));
     const stats = findKey(ck, 'obsRms') as { count: number; mean: number[] };
-    // 1024 steps, each env's reset and one episode end (Pendulum: 200 steps) per env, and the learner's own reset:
-    // the workers' merged data, not one worker's share (~512) nor the learner's alone (~1).
-    assert.ok(stats.count > steps && stats.count < steps + 12, `count ${stats.count}`);
+    // 1024 steps, each env's reset and its episode ends (Pendulum: 200 steps; at most one per env and chunk), and the
+    // learner's own reset: the workers' merged data, not one worker's share (~512) nor the learner's alone (~1).
+    assert.ok(stats.count > steps && stats.count < steps + 24, `count ${stats.count}`);
+    t.diagnostic(`merged observation count ${stats.count}`);
     assert.ok(Math.abs(stats.mean[0]) <= 1, `mean ${stats.mean}`);
   });
 });

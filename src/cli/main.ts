@@ -83,7 +83,7 @@ Examples:
     // Distributed rollouts (src/distributed/README.md): batches from `ascent worker --role rollout` processes.
     .option(
       '--redis <url>',
-      'ppo, reinforce, sac: take batches from rollout workers over this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS)',
+      'ppo, reinforce, sac, mbpo: take batches from rollout workers over this Redis (redis://[user:password@]host[:port][/db], rediss:// for TLS)',
     )
     .option(
       '--rollout-workers <n>',

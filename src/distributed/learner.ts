@@ -251,28 +251,17 @@ export class RolloutLearner implements Algorithm {
   async updateAsync(): Promise<UpdateLog> {
     const { chunks, stats } = await this.gather();
     this.norm.merge(chunks.map((c) => c.norm));
-    if (this.replay) {
-      const log = this.ingest(chunks);
-      const lags = chunks.map((c) => this.version - c.version);
-      this.version++;
-      await this.publish();
-      await this.issue(this.need);
-      const s: RolloutStats = {
-        version: this.version,
-        staleMean: lags.reduce((a, b) => a + b, 0) / lags.length,
-        staleMax: Math.max(...lags),
-        dropped: stats.dropped,
-        reissued: stats.reissued,
-        idleFraction: this.waitMs / (performance.now() - this.t0),
-        rhoMean: 1,
-      };
-      return { ...log, ...s };
-    }
-    const batch = concatChunks(chunks);
     const lags = chunks.map((c) => this.version - c.version);
-    const rhoMean = this.prepare(batch, lags);
-    this.feed!.push(batch.ro);
-    const log = this.inner.update();
+    let log: UpdateLog;
+    let rhoMean = 1; // replay learners take chunks of any version as they are
+    if (this.replay) {
+      log = this.ingest(chunks);
+    } else {
+      const batch = concatChunks(chunks);
+      rhoMean = this.prepare(batch, lags);
+      this.feed!.push(batch.ro);
+      log = this.inner.update();
+    }
     this.version++;
     await this.publish();
     await this.issue(this.need);

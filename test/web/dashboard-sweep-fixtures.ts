@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StoredSweep } from '../../src/distributed/queue.ts';
+import type { JobResult } from '../../src/distributed/run-job.ts';
 import { writeRun } from './fixtures.ts';
 
 export const SWEEP_ID = 'lr-0123abcd';
@@ -57,10 +58,16 @@ export function writeJobRun(sweepDir: string, key: string, opts: { state: string
 }
 
 /** A finished job: its run directory and result.json with this final greedy return and best evaluation. */
-export function writeJobResult(sweepDir: string, sweep: StoredSweep, key: string, final: number, best: number): void {
+/** A job's result record (without its checksum) as a worker writes it, with the given final and best greedy returns. */
+export function jobResult(
+  sweep: StoredSweep,
+  key: string,
+  final: number,
+  best: number,
+  where: { host: string; run: string; files: Record<string, { sha256: string; data: null }> },
+): Omit<JobResult, 'checksum'> {
   const j = sweep.jobs.find((x) => x.key === key)!;
-  writeJobRun(sweepDir, key, { state: 'finished', rows: 8 });
-  const result = {
+  return {
     sweep: sweep.id,
     key,
     index: j.index,
@@ -75,11 +82,16 @@ export function writeJobResult(sweepDir: string, sweep: StoredSweep, key: string
     best: { mean: best, steps: 2048 },
     seconds: 1,
     resumed: 0,
-    host: 'test',
+    host: where.host,
     finishedAt: '2026-11-26T10:01:00.000Z',
-    run: { run: runName(j.seed), steps: 4096, files: {} },
-    checksum: '0'.repeat(64),
+    run: { run: where.run, steps: 4096, files: where.files },
   };
+}
+
+export function writeJobResult(sweepDir: string, sweep: StoredSweep, key: string, final: number, best: number): void {
+  const j = sweep.jobs.find((x) => x.key === key)!;
+  writeJobRun(sweepDir, key, { state: 'finished', rows: 8 });
+  const result = { ...jobResult(sweep, key, final, best, { host: 'test', run: runName(j.seed), files: {} }), checksum: '0'.repeat(64) };
   writeFileSync(join(sweepDir, key, 'result.json'), JSON.stringify(result, null, 1));
 }
 

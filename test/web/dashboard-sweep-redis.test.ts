@@ -13,12 +13,12 @@ import { Redis } from 'ioredis';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
 import { jobId, key, PREFIX, QUEUE } from '../../src/distributed/queue.ts';
 import { redisTarget } from '../../src/distributed/redis.ts';
-import { resultChecksum, type JobResult } from '../../src/distributed/run-job.ts';
+import { resultChecksum } from '../../src/distributed/run-job.ts';
 import type { SweepView } from '../../src/distributed/sweep-view.ts';
 import { ascent } from '../cli/helpers.ts';
 import { SKIP_REDIS, TestRedis, freePort } from '../distributed/redis-server.ts';
 import { buildAssets, tempRunsDir } from './fixtures.ts';
-import { sweepRecord, writeJobResult, writeSweepRecord } from './dashboard-sweep-fixtures.ts';
+import { jobResult, sweepRecord, writeJobResult, writeSweepRecord } from './dashboard-sweep-fixtures.ts';
 
 const skip = SKIP_REDIS;
 const ID = 'queued-22222222';
@@ -31,26 +31,9 @@ let release: () => void = () => {};
 const held = new Promise<void>((r) => (release = r));
 
 function result(k: string, final: number, best: number): string {
-  const j = sweep.jobs.find((x) => x.key === k)!;
-  const r: Omit<JobResult, 'checksum'> = {
-    sweep: ID,
-    key: k,
-    index: j.index,
-    config: j.config,
-    seed: j.seed,
-    params: j.params,
-    algo: 'ppo',
-    env: 'CartPole-v1',
-    steps: 4096,
-    reason: 'steps',
-    final: { mean: final, std: 1, episodes: 3, solved: null },
-    best: { mean: best, steps: 2048 },
-    seconds: 1,
-    resumed: 0,
-    host: 'elsewhere',
-    finishedAt: '2026-11-26T10:01:00.000Z',
-    run: { run: `ppo-CartPole-v1-s${j.seed}-20261126-100000`, steps: 4096, files: { 'eval.json': { sha256: 'x'.repeat(64), data: null } } },
-  };
+  const seed = sweep.jobs.find((x) => x.key === k)!.seed;
+  const where = { host: 'elsewhere', run: `ppo-CartPole-v1-s${seed}-20261126-100000`, files: { 'eval.json': { sha256: 'x'.repeat(64), data: null } } };
+  const r = jobResult(sweep, k, final, best, where);
   return JSON.stringify({ ...r, checksum: resultChecksum(r) });
 }
 

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
@@ -18,6 +18,7 @@ let browser: BrowserContext;
 let page: Page;
 const pageErrors: string[] = [];
 const HOPPER_RUN = 'ppo-Hopper-v5-s0-a';
+const HUMANOID_RUN = 'ppo-Humanoid-v5-s0';
 
 before(async () => {
   if (skip) return;
@@ -26,6 +27,8 @@ before(async () => {
   const dir = writeRun(runsDir, HOPPER_RUN, { rows: 3, checkpoint: await mujocoCheckpoint('Hopper-v5') });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo: 'ppo', env: 'Hopper-v5', config: { seed: 0, env: 'Hopper-v5' }, run: RUN, preset: null }));
   writeRun(runsDir, 'ppo-CartPole-v1-s0-a', { rows: 3, checkpoint: ppoCheckpoint(0) });
+  // The trained Humanoid committed to the repository, as `ascent dashboard examples/humanoid` shows it.
+  cpSync(join(import.meta.dirname, '..', '..', 'examples', 'humanoid', HUMANOID_RUN), join(runsDir, HUMANOID_RUN), { recursive: true });
   dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
   browser = await launch();
   page = await browser.newPage();
@@ -102,5 +105,21 @@ test('a CartPole checkpoint afterwards plays on the 2D canvas again', { skip, ti
   await page.waitForFunction(() => document.getElementById('play-name')!.textContent!.includes('CartPole-v1'));
   assert.equal(await page.isVisible('#play-canvas'), true);
   assert.equal(await page.isHidden('#play-3d'), true);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('the committed Humanoid-v5 checkpoint plays in 3D', { skip, timeout: 120_000 }, async () => {
+  await page.selectOption('#play-run', HUMANOID_RUN);
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('play-name')!.textContent!.includes('Humanoid-v5'), undefined, { timeout: 90_000 });
+  await page.waitForFunction(() => document.getElementById('episode')!.textContent !== '-', undefined, { timeout: 90_000 });
+  assert.equal(await page.isHidden('#play-error'), true, (await page.textContent('#play-error')) ?? '');
+  assert.equal(await page.isVisible('#play-3d'), true, 'the WebGL canvas is shown');
+  const first = (await page.evaluate(SAMPLE)) as Sample;
+  await page.waitForTimeout(1000);
+  const second = (await page.evaluate(SAMPLE)) as Sample;
+  await page.screenshot({ path: join(ARTIFACTS, 'dashboard-mujoco-humanoid.png') });
+  assert.ok(first.robot > 300, `Humanoid-coloured pixels: ${first.robot}`);
+  assert.ok(second.changed > 200, `the picture changes between frames: ${second.changed} pixels changed in 1 s`);
   assert.deepEqual(pageErrors, []);
 });

@@ -7,7 +7,7 @@
  * Images are row-major with channels last ([H, W, C] or [H, W]), as AddRenderObservation gives them.
  * Each wrapper writes into one buffer it owns (the env ownership rule: copy what you keep).
  */
-import type { Env } from '../envs/env.ts';
+import { snapshotsLikeParent, type Env } from '../envs/env.ts';
 import { ObservationWrapper } from './observation.ts';
 import { Box, type Space } from '../envs/spaces.ts';
 
@@ -53,6 +53,10 @@ export class GrayscaleObservation<Act> extends ImageWrapper<Act> {
       o[i] = round ? Math.round(y) : y;
     }
     return o;
+  }
+  /** Snapshot: none of its own (its buffer is rewritten from the inner observation at every step). */
+  static {
+    snapshotsLikeParent(GrayscaleObservation);
   }
 }
 
@@ -100,6 +104,10 @@ export class ResizeObservation<Act> extends ImageWrapper<Act> {
         }
     return o;
   }
+  /** Snapshot: none of its own (its buffer is rewritten from the inner observation at every step). */
+  static {
+    snapshotsLikeParent(ResizeObservation);
+  }
 }
 
 /** For each of n output cells over m input cells: the input cells it covers and their weights (summing to 1). */
@@ -131,6 +139,10 @@ export class ScaleObservation<Act> extends ImageWrapper<Act> {
     for (let i = 0; i < this.out.length; i++) this.out[i] = obs[i] / 255;
     return this.out;
   }
+  /** Snapshot: none of its own (its buffer is rewritten from the inner observation at every step). */
+  static {
+    snapshotsLikeParent(ScaleObservation);
+  }
 }
 
 /** [H, W, C] -> [C, H, W] ([H, W] -> [1, H, W]): the layout conv2d takes. */
@@ -155,5 +167,9 @@ export class ChannelsFirstObservation<Act> extends ImageWrapper<Act> {
       o = this.out;
     for (let i = 0; i < h * w; i++) for (let k = 0; k < c; k++) o[k * h * w + i] = obs[i * c + k];
     return o;
+  }
+  /** Snapshot: none of its own (its buffer is rewritten from the inner observation at every step). */
+  static {
+    snapshotsLikeParent(ChannelsFirstObservation);
   }
 }

@@ -27,6 +27,12 @@ export interface CartPoleOptions {
   renderMode?: RenderMode | null;
   /** Gymnasium's sutton_barto_reward: 0 per step, -1 on failure. */
   suttonBartoReward?: boolean;
+  /**
+   * rgb_array frame size, Gymnasium's screen_width x screen_height (600 x 400). A smaller size draws
+   * the same scene scaled down, far cheaper than rendering 600 x 400 and resizing (pixel CartPole).
+   */
+  renderWidth?: number;
+  renderHeight?: number;
 }
 
 export class CartPoleEnv extends BaseEnv<Float32Array, number> {
@@ -43,6 +49,8 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   private hasState = false;
   private stepsBeyondTerminated = -1; // Gymnasium's None
   private readonly suttonBarto: boolean;
+  private readonly renderWidth: number;
+  private readonly renderHeight: number;
   private readonly obs = new Float32Array(4);
   /** Gymnasium's np_random (NumPy's PCG64), null until the first reset. */
   private np: NumpyGenerator | null = null;
@@ -50,6 +58,13 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   constructor(opts: CartPoleOptions = {}) {
     super(opts.renderMode ?? null);
     this.suttonBarto = opts.suttonBartoReward ?? false;
+    this.renderWidth = opts.renderWidth ?? 600;
+    this.renderHeight = opts.renderHeight ?? 400;
+    for (const [k, v] of [
+      ['renderWidth', this.renderWidth],
+      ['renderHeight', this.renderHeight],
+    ] as const)
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${ID}: ${k} must be a positive integer (pixels), got ${v}`);
   }
 
   reset(args: ResetArgs = {}): ResetResult<Float32Array> {
@@ -146,6 +161,6 @@ export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   }
 
   override render(): RgbFrame {
-    return drawCartPole(this.x, this.theta, CARTPOLE_X_THRESHOLD, LENGTH);
+    return drawCartPole(this.x, this.theta, CARTPOLE_X_THRESHOLD, LENGTH, this.renderWidth, this.renderHeight);
   }
 }

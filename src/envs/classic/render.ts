@@ -7,10 +7,18 @@ import { Canvas, rotate, rotatedBox, type Point } from '../raster.ts';
 
 const BLACK = [0, 0, 0] as const;
 
-export function drawCartPole(x: number, theta: number, xThreshold: number, halfLength: number): RgbFrame {
+/**
+ * CartPole as Gymnasium draws it on its 600x400 screen. A smaller `width` x `height` draws the same
+ * picture with every coordinate scaled by (width / 600, height / 400), so that a small frame costs
+ * little (pixel observations) and approximates the big one downscaled (test/envs/pixels-cartpole).
+ */
+export function drawCartPole(x: number, theta: number, xThreshold: number, halfLength: number, width = 600, height = 400): RgbFrame {
   const W = 600,
     H = 400;
-  const cv = new Canvas(W, H);
+  const sx = width / W,
+    sy = height / H;
+  const cv = new Canvas(width, height);
+  const fit = (pts: readonly Point[]): Point[] => pts.map(([px, py]) => [px * sx, py * sy]);
   const scale = W / (xThreshold * 2);
   const polewidth = 10.0,
     polelen = scale * (2 * halfLength),
@@ -21,12 +29,12 @@ export function drawCartPole(x: number, theta: number, xThreshold: number, halfL
     axleoffset = cartheight / 4.0;
   const [l, r, t, b] = [-cartwidth / 2, cartwidth / 2, cartheight / 2, -cartheight / 2];
   cv.fillPolygon(
-    [
+    fit([
       [l + cartx, b + carty],
       [l + cartx, t + carty],
       [r + cartx, t + carty],
       [r + cartx, b + carty],
-    ],
+    ]),
     BLACK,
   );
   const pl = -polewidth / 2,
@@ -34,9 +42,9 @@ export function drawCartPole(x: number, theta: number, xThreshold: number, halfL
     pt = polelen - polewidth / 2,
     pb = -polewidth / 2;
   const pole = rotatedBox(pl, pr, pt, pb, -theta, cartx, carty + axleoffset);
-  cv.fillPolygon(pole, [202, 152, 101]);
-  cv.fillCircle(cartx, carty + axleoffset, Math.trunc(polewidth / 2), [129, 132, 203]);
-  cv.line(0, carty, W, carty, BLACK);
+  cv.fillPolygon(fit(pole), [202, 152, 101]);
+  cv.fillCircle(cartx * sx, (carty + axleoffset) * sy, Math.trunc((polewidth / 2) * Math.min(sx, sy)), [129, 132, 203]);
+  cv.line(0, carty * sy, width, carty * sy, BLACK);
   return cv.toFrame();
 }
 

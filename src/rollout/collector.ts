@@ -158,81 +158,138 @@ export class Collector {
     const n = env.numEnvs,
       od = env.obsDim,
       ad = env.actDim;
-    const cols = {
-      obs: [] as Float32Array[],
-      actions: [] as Float32Array[],
-      rewards: [] as Float64Array[],
-      term: [] as Uint8Array[],
-      trunc: [] as Uint8Array[],
-      logp: [] as Float32Array[],
-      values: [] as Float32Array[],
-      finalValues: [] as Float32Array[],
-      mask: [] as Uint8Array[],
-    };
+    const value = this.opts.value;
+    // The rollout is written in place, row t of every column at t * width: no per-step arrays
+    // (issue 12: at 4 envs a step's work is small, and eight allocations per step showed in profiles).
+    // collect(T) knows its length; collectEpisodes grows its columns by doubling.
+    const buf = new RolloutColumns(n, od, ad, value !== undefined, quota === null ? maxT : Math.min(maxT, 256));
     const done = new Int32Array(n);
     const episodes: Rollout['episodes'] = [];
     const continuing = this.continuing.slice();
-    const value = this.opts.value;
     let T = 0;
     for (; T < maxT; T++) {
-      if (quota !== null && done.every((d) => d >= quota)) break;
+      if (quota !== null && allReached(done, quota)) break;
+      if (T === buf.capacity) buf.grow(Math.min(maxT, 2 * T));
       const { actions, logProbs } = policy.act(this.obs, n, rng);
-      const mask = new Uint8Array(n);
-      for (let e = 0; e < n; e++) mask[e] = quota === null || done[e] < quota ? 1 : 0;
-      cols.obs.push(this.obs);
-      cols.actions.push(actions.slice());
-      cols.logp.push(logProbs.slice());
-      cols.mask.push(mask);
-      if (value) cols.values.push(value.predict(this.obs, n).slice());
+      const row = T * n;
+      buf.obs.set(this.obs, row * od);
+      buf.actions.set(actions, row * ad);
+      buf.logProbs.set(logProbs, row);
+      for (let e = 0; e < n; e++) buf.mask[row + e] = quota === null || done[e] < quota ? 1 : 0;
+      if (value) buf.values!.set(value.predict(this.obs, n), row);
       for (let i = 0; i < actions.length; i++) this.envActions[i] = actions[i] + this.actionOffset;
       const r = env.step(this.envActions);
       this.steps += n;
-      cols.rewards.push(r.rewards.slice());
-      cols.term.push(r.terminated.slice());
-      cols.trunc.push(r.truncated.slice());
-      const fv = new Float32Array(n);
+      buf.rewards.set(r.rewards, row);
+      buf.terminated.set(r.terminated, row);
+      buf.truncated.set(r.truncated, row);
       // One batched value call for the final observations of truncated episodes (rows of other envs unused).
       const finalV = value && r.finalObs && hasTruncation(r.terminated, r.truncated) ? value.predict(r.finalObs, n) : null;
       for (let e = 0; e < n; e++) {
         const finished = r.terminated[e] === 1 || r.truncated[e] === 1;
         // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
         const stats = finished ? (r.finalInfos?.[e] as { episode?: { r: number; l: number } } | null)?.episode : undefined;
-        const ep = this.tracker.step(e, r.rewards[e], finished, stats ? { return: stats.r, length: stats.l } : undefined, mask[e] === 1);
+        const used = buf.mask[row + e] === 1;
+        const ep = this.tracker.step(e, r.rewards[e], finished, stats ? { return: stats.r, length: stats.l } : undefined, used);
         if (!ep) continue;
-        if (finalV && r.truncated[e] && !r.terminated[e]) fv[e] = finalV[e];
-        if (mask[e]) episodes.push(ep);
+        if (finalV && r.truncated[e] && !r.terminated[e]) buf.finalValues![row + e] = finalV[e];
+        if (used) episodes.push(ep);
         done[e]++;
         this.continuing[e] = 0;
       }
-      cols.finalValues.push(fv);
-      this.obs = r.obs.slice();
+      // this.obs is the collector's own copy (the env may refill r.obs in place): keep it, overwrite it.
+      if (this.obs.length === r.obs.length) this.obs.set(r.obs);
+      else this.obs = r.obs.slice();
     }
     // Envs still inside an episode continue it in the next rollout.
     for (let e = 0; e < n; e++) this.continuing[e] = this.tracker.lengths[e] > 0 ? 1 : 0;
-    const cat = <A extends Float32Array | Float64Array | Uint8Array>(parts: A[], make: (len: number) => A, width: number): A => {
-      const out = make(T * width);
-      parts.forEach((p, t) => out.set(p, t * width));
-      return out;
-    };
+    buf.trim(T);
     return {
       T,
       numEnvs: n,
       obsDim: od,
       actDim: ad,
-      obs: cat(cols.obs, (l) => new Float32Array(l), n * od),
-      actions: cat(cols.actions, (l) => new Float32Array(l), n * ad),
-      rewards: cat(cols.rewards, (l) => new Float64Array(l), n),
-      terminated: cat(cols.term, (l) => new Uint8Array(l), n),
-      truncated: cat(cols.trunc, (l) => new Uint8Array(l), n),
-      logProbs: cat(cols.logp, (l) => new Float32Array(l), n),
-      values: value ? cat(cols.values, (l) => new Float32Array(l), n) : null,
-      finalValues: value ? cat(cols.finalValues, (l) => new Float32Array(l), n) : null,
+      obs: buf.obs,
+      actions: buf.actions,
+      rewards: buf.rewards,
+      terminated: buf.terminated,
+      truncated: buf.truncated,
+      logProbs: buf.logProbs,
+      values: buf.values,
+      finalValues: buf.finalValues,
       lastValues: value ? value.predict(this.obs, n).slice() : null,
-      mask: cat(cols.mask, (l) => new Uint8Array(l), n),
+      mask: buf.mask,
       continuing,
       episodes,
     };
   }
+}
+
+/** The per-step columns of a rollout, `capacity` rows of numEnvs entries (times obsDim or actDim). */
+class RolloutColumns {
+  obs: Float32Array;
+  actions: Float32Array;
+  rewards: Float64Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  logProbs: Float32Array;
+  values: Float32Array | null;
+  finalValues: Float32Array | null;
+  mask: Uint8Array;
+
+  constructor(
+    private readonly n: number,
+    private readonly od: number,
+    private readonly ad: number,
+    withValues: boolean,
+    public capacity: number,
+  ) {
+    const rows = capacity * n;
+    this.obs = new Float32Array(rows * od);
+    this.actions = new Float32Array(rows * ad);
+    this.rewards = new Float64Array(rows);
+    this.terminated = new Uint8Array(rows);
+    this.truncated = new Uint8Array(rows);
+    this.logProbs = new Float32Array(rows);
+    this.values = withValues ? new Float32Array(rows) : null;
+    this.finalValues = withValues ? new Float32Array(rows) : null;
+    this.mask = new Uint8Array(rows);
+  }
+
+  /** Room for `capacity` steps, keeping the rows written so far (new rows are zero). */
+  grow(capacity: number): void {
+    this.resize(capacity, this.capacity);
+  }
+
+  /** Exactly T steps (a copy only when fewer than the capacity were written). */
+  trim(T: number): void {
+    if (T !== this.capacity) this.resize(T, T);
+  }
+
+  private resize(capacity: number, keep: number): void {
+    const rows = capacity * this.n,
+      kept = keep * this.n;
+    const re = <A extends Float32Array | Float64Array | Uint8Array>(a: A, width: number, make: (len: number) => A): A => {
+      const out = make(rows * width);
+      out.set(a.subarray(0, kept * width));
+      return out;
+    };
+    this.obs = re(this.obs, this.od, (l) => new Float32Array(l));
+    this.actions = re(this.actions, this.ad, (l) => new Float32Array(l));
+    this.rewards = re(this.rewards, 1, (l) => new Float64Array(l));
+    this.terminated = re(this.terminated, 1, (l) => new Uint8Array(l));
+    this.truncated = re(this.truncated, 1, (l) => new Uint8Array(l));
+    this.logProbs = re(this.logProbs, 1, (l) => new Float32Array(l));
+    this.values = this.values && re(this.values, 1, (l) => new Float32Array(l));
+    this.finalValues = this.finalValues && re(this.finalValues, 1, (l) => new Float32Array(l));
+    this.mask = re(this.mask, 1, (l) => new Uint8Array(l));
+    this.capacity = capacity;
+  }
+}
+
+function allReached(done: Int32Array, quota: number): boolean {
+  for (let e = 0; e < done.length; e++) if (done[e] < quota) return false;
+  return true;
 }
 
 function hasTruncation(terminated: Uint8Array, truncated: Uint8Array): boolean {

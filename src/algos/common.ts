@@ -164,7 +164,15 @@ export function maskedIndices(mask: Uint8Array): Int32Array {
 /** Rows of a flat [steps, width] array at the given step indices. */
 export function gatherRows(src: Float32Array, width: number, idx: Int32Array): Float32Array {
   const out = new Float32Array(idx.length * width);
-  for (let j = 0; j < idx.length; j++) out.set(src.subarray(idx[j] * width, (idx[j] + 1) * width), j * width);
+  for (let j = 0; j < idx.length; j++) {
+    const s = idx[j] * width,
+      o = j * width;
+    if (s < 0 || s + width > src.length) throw new RangeError(`gatherRows: row ${idx[j]} is outside the ${src.length / width} rows of width ${width}`);
+    // Narrow rows (classic control) by an element loop: a subarray view per row cost more than the
+    // copy (issue 12); wide rows (images) by set, a memcpy.
+    if (width < 64) for (let c = 0; c < width; c++) out[o + c] = src[s + c];
+    else out.set(src.subarray(s, s + width), o);
+  }
   return out;
 }
 

@@ -3,7 +3,7 @@
 // the actor and critics, MLP.predict off the tape for the targets, SquashedGaussian.rsample, grad,
 // Adam, and nn's polyak() for the targets, which sac.ts does as a JS loop today).
 import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../../src/tensor/index.ts';
-import { Adam, MLP, polyak } from '../../src/nn/index.ts';
+import { Adam, MLP, polyak, forwardTwin, predictTwin } from '../../src/nn/index.ts';
 import { SquashedGaussian } from '../../src/distributions/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { SAC, actorSizes, criticSizes, type Layers, type SacWorkload } from './sac-workload.ts';
@@ -37,7 +37,11 @@ export interface SacUpdateFn {
  * one update to the next instead of allocated (what an algorithm's update loop can do; sac.ts does
  * not yet).
  */
-export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}): SacUpdateFn {
+export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean; twin?: boolean } = {}): SacUpdateFn {
+  // twin (the default): the twin critics and their targets as pairs (nn's forwardTwin/predictTwin),
+  // the second of each on the twin worker thread when that pays; false: one network at a time.
+  const twin = opts.twin !== false;
+  const fwd2 = (a: MLP, b: MLP, x: Tensor): [Tensor, Tensor] => (twin ? forwardTwin(a, b, x) : [a.forward(x), b.forward(x)]);
   const arena = opts.arena === false ? null : new BufferArena();
   const { obs: O, act: A, batch: B } = w.size;
   const W = O + A;
@@ -95,15 +99,13 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}):
       }
       nextLogp[i] = lp;
     }
-    const y1 = t1.predict(saNext, B),
-      y2 = t2.predict(saNext, B);
+    const [y1, y2] = twin ? predictTwin(t1, t2, saNext, B) : [t1.predict(saNext, B), t2.predict(saNext, B)];
     for (let i = 0; i < B; i++) y[i] = d.rewards[i] + (d.terminated[i] ? 0 : SAC.gamma * (Math.min(y1[i], y2[i]) - alpha * nextLogp[i]));
 
     // Critic step.
     const saT = new Tensor(sa, [B, W]),
       yT = new Tensor(y, [B, 1]);
-    const c1 = q1.forward(saT),
-      c2 = q2.forward(saT);
+    const [c1, c2] = fwd2(q1, q2, saT);
     const criticLoss = mul(add(mean(square(sub(c1, yT))), mean(square(sub(c2, yT)))), 0.5);
     criticOpt.step(grad(criticLoss, criticParams));
 
@@ -112,7 +114,7 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean } = {}):
     let actorLoss: Tensor;
     try {
       const saPi = concat([obsT, action], 1);
-      const qPi = minimum(q1.forward(saPi), q2.forward(saPi));
+      const qPi = minimum(...fwd2(q1, q2, saPi));
       actorLoss = mean(sub(mul(logProb, alpha), reshape(qPi, [B])));
       actorOpt.step(grad(actorLoss, actorParams));
     } finally {

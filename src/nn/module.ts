@@ -1,7 +1,24 @@
 /** Modules: named trainable parameters, the affine layer and the multilayer perceptron. */
 import type { Rng } from '../rng/index.ts';
-import { Tensor, linear, linearAct, tanh, relu, elu, sigmoid, gemm, wasmTanh, mlp, FusedMlpKernels, type MlpLayerActivation } from '../tensor/index.ts';
-import { wasmGemmThreshold, gemmThreadsFor } from '../tensor/wasm/index.ts';
+import {
+  Tensor,
+  linear,
+  linearAct,
+  tanh,
+  relu,
+  elu,
+  sigmoid,
+  gemm,
+  wasmTanh,
+  mlp,
+  mlpPair,
+  mlpPairPredict,
+  mlpMacs,
+  slice,
+  FusedMlpKernels,
+  type MlpLayerActivation,
+} from '../tensor/index.ts';
+import { wasmGemmThreshold, gemmThreadsFor, twinRunner, twinParallelFor, type TwinRunner } from '../tensor/wasm/index.ts';
 import { reluInto } from '../tensor/kernels.ts';
 import { orthogonal, xavierUniform, GAINS } from './init.ts';
 
@@ -231,6 +248,35 @@ export class MLP extends Module {
   /** The network's WebAssembly state for the whole-MLP op (made on first use), and predict's. */
   private fused: FusedMlpKernels | undefined;
   private fusedPredict: FusedMlpKernels | undefined;
+  /** The same on the twin runner's shared memory (forwardTwin, predictTwin), for the tape and off it. */
+  private twin: [FusedMlpKernels, FusedMlpKernels] | undefined;
+
+  private twinOutBuf = new Float32Array(0);
+  /** @internal predictTwin's reused output buffer for `batch` rows. */
+  twinOut(batch: number): Float32Array {
+    const len = batch * this.outFeatures;
+    if (this.twinOutBuf.length !== len) this.twinOutBuf = new Float32Array(len);
+    return this.twinOutBuf;
+  }
+
+  /** @internal forwardTwin's view of this network, or null when it cannot pair with `other`. */
+  twinNet(other: MLP, batch: number, runner: TwinRunner, which: 0 | 1): { kernels: FusedMlpKernels; acts: MlpLayerActivation[] } | null {
+    const act = this.opts.activation ?? 'tanh',
+      out = this.opts.outputActivation ?? 'identity';
+    if (
+      other.sizes.length !== this.sizes.length ||
+      other.sizes.some((s, i) => s !== this.sizes[i]) ||
+      (other.opts.activation ?? 'tanh') !== act ||
+      (other.opts.outputActivation ?? 'identity') !== out ||
+      !this.fusable(batch) ||
+      !other.fusable(batch)
+    ) {
+      return null;
+    }
+    if (this.twin?.[0].host !== runner) this.twin = [new FusedMlpKernels(this.sizes, runner), new FusedMlpKernels(this.sizes, runner)];
+    const last = this.layers.length - 1;
+    return { kernels: this.twin[which], acts: this.layers.map((_, i) => (i === last ? out : act)) as MlpLayerActivation[] };
+  }
 
   /**
    * relu/tanh hidden layers, a relu/tanh/identity output, float32 parameters: the fused kernels
@@ -250,6 +296,60 @@ export class MLP extends Module {
   namedParameters(): [string, Tensor][] {
     return this.layers.flatMap((l, i) => l.namedParameters().map(([n, p]) => [`${i}.${n}`, p] as [string, Tensor]));
   }
+}
+
+/**
+ * The twin runner when its worker is up and networks of a's size on n rows pay for the handoff;
+ * otherwise null and the two networks run one after the other on their own kernels (measured:
+ * at 64-unit layers and batch 100 the pair op's extra copies cost more than it saved).
+ */
+function twinRunnerFor(a: MLP, n: number): TwinRunner | null {
+  if (!twinParallelFor(mlpMacs(a.sizes, n))) return null;
+  const r = twinRunner();
+  return r?.ready() ? r : null;
+}
+
+const ACT_CODES = { identity: 0, relu: 1, tanh: 2 } as const;
+
+/**
+ * [a(x), b(x)] for two MLPs of the same sizes and activations (SAC's twin critics): one op on the
+ * tape whose second network runs on a worker thread when that pays (tensor/wasm/pair.ts), bit for
+ * bit a.forward(x) and b.forward(x), which it falls back to when the networks cannot pair.
+ */
+export function forwardTwin(a: MLP, b: MLP, x: Tensor): [Tensor, Tensor] {
+  const n = x.shape[0];
+  const runner = x.rank === 2 ? twinRunnerFor(a, n) : null;
+  const na = runner && a.twinNet(b, n, runner, 0),
+    nb = runner && b.twinNet(a, n, runner, 1);
+  if (!runner || !na || !nb || x.shape[1] !== a.inFeatures) return [a.forward(x), b.forward(x)];
+  const ps = (m: MLP) => ({ ws: m.layers.map((l) => l.weight), bs: m.layers.map((l) => l.bias) });
+  const y = mlpPair(x, { ...ps(a), kernels: na.kernels }, { ...ps(b), kernels: nb.kernels }, na.acts, runner);
+  const m = a.outFeatures;
+  return [slice(y, 1, 0, m), slice(y, 1, m, 2 * m)];
+}
+
+/**
+ * [a.predict(x), b.predict(x)] off the tape, the second network on the worker thread when that
+ * pays. The returned arrays are overwritten by the next call with the same batch size.
+ */
+export function predictTwin(a: MLP, b: MLP, x: Float32Array, batch: number): [Float32Array, Float32Array] {
+  const runner = twinRunnerFor(a, batch);
+  // The twin kernels' second pair of slots (a forward's activations on the tape stay resident in the first).
+  const na = runner && a.twinNet(b, batch, runner, 1),
+    nb = runner && b.twinNet(a, batch, runner, 0);
+  // As predict: the fused kernels only where every layer would run in wasm (the same bits).
+  const wasmSized = a.layers.every((l) => batch * l.inFeatures * l.outFeatures >= wasmGemmThreshold());
+  if (runner && na && nb && wasmSized && x.length === batch * a.inFeatures) {
+    const outs = [a, b].map((m) => m.twinOut(batch));
+    const raw = (m: MLP) => ({
+      ws: m.layers.map((l) => l.weight.data as Float32Array),
+      bs: m.layers.map((l) => (l.bias ? (l.bias.data as Float32Array) : null)),
+    });
+    const acts = na.acts.map((c) => ACT_CODES[c]);
+    if (mlpPairPredict(x, batch, { ...raw(a), kernels: na.kernels }, { ...raw(b), kernels: nb.kernels }, acts, runner, outs[0], outs[1]))
+      return [outs[0], outs[1]];
+  }
+  return [a.predict(x, batch), b.predict(x, batch)];
 }
 
 /** A set of named submodules treated as one (e.g. a policy and its value function). */

@@ -21,6 +21,7 @@ export * from './ops/ppo-loss.ts';
 export { checkGradients, type GradCheckResult, type GradCheckOptions } from './gradcheck.ts';
 export { gemm } from './kernels.ts';
 export { setWasmKernels, kernelInfo, wasmTanh, setGemmThreads, setGemmThreadThreshold, gemmThreadsReady, type KernelInfo } from './wasm/index.ts';
+export { setTwinThreads, setTwinThreshold, twinInfo } from './wasm/index.ts';
 
 /** Gradients of a scalar `output` with respect to each of `inputs`. */
 export function grad(output: Tensor, inputs: Tensor[], opts?: GradOptions): Tensor[] {

@@ -17,3 +17,4 @@ export { wasmGemm, wasmDenseBackward, wasmLinearBackward, setWasmGemmThreshold, 
 export { wasmTanh, setWasmTanhThreshold } from './tanh.ts';
 export { wasmRelu, wasmReluBackward, wasmTanhBackward, wasmPolyak, wasmAdd, wasmColSum, setWasmEltwiseThreshold, eltwiseThreshold } from './elementwise.ts';
 export { privateKernels, wasmKernelsOn, type KernelExports } from './runtime.ts';
+export { twinRunner, twinParallelFor, setTwinThreads, setTwinThreshold, twinInfo, TwinRunner } from './pair.ts';

@@ -27,7 +27,23 @@ const pad4 = (n: number) => (n + 3) & ~3;
 /** 0 identity, 1 relu, 2 tanh. */
 export type MlpActivation = 0 | 1 | 2;
 
-/** Byte offsets of one batch size's regions. */
+/**
+ * The kernel calls a forward or backward makes once its inputs are in memory: an instance's exports,
+ * or pair.ts's recorder that replays them on another thread over the same shared memory.
+ */
+export type MlpKernelCalls = Pick<KernelExports, 'gemm' | 'pack' | 'tanh' | 'reluBackward' | 'tanhBackward' | 'colsum' | 'transpose'>;
+
+/**
+ * A region of a shared WebAssembly memory, for networks whose kernels may run on another thread
+ * (pair.ts): `k` is this thread's instance over the memory, `alloc` reserves bytes and returns
+ * their (16-aligned) offset.
+ */
+export interface MlpMemoryHost {
+  k(): KernelExports | null;
+  alloc(bytes: number): number | null;
+}
+
+/** Byte offsets of one batch size's regions (absolute: a shared memory's base included). */
 interface Layout {
   n: number;
   x: number;
@@ -37,23 +53,29 @@ interface Layout {
   y: number[];
   /** End of what a forward leaves for its backward (x, weights, activations). */
   saved: number;
-  /** Scratch: W^T packed, two gradient buffers, dW, db, and a raw buffer for unpadding. */
+  /** Scratch: W^T packed, two gradient buffers, per-layer dW [in, ld(out)] and db [ld(out)], one column. */
   wt: number;
   g0: number;
   g1: number;
-  dw: number;
-  db: number;
-  raw: number;
+  dw: number[];
+  db: number[];
+  col: number;
   end: number;
 }
 
 /** One forward on the tape: whose activations are resident, or where they were saved. */
 export interface MlpForwardToken {
   layout: Layout;
-  /** The resident region [0, layout.saved) copied out when another forward needed the memory. */
+  /** The resident region [layout.x, layout.saved) copied out when another forward needed the memory. */
   saved: Float32Array | null;
   /** No backward will come (nothing on the tape needed it): its memory may be reused freely. */
   done: boolean;
+}
+
+/** What a backward's compute phase left where: the final gradient G (dx's source). */
+export interface MlpBackwardPending {
+  token: MlpForwardToken;
+  G: number;
 }
 
 export class FusedMlpKernels {
@@ -61,10 +83,13 @@ export class FusedMlpKernels {
   private f32 = new Float32Array(0);
   private layout: Layout | null = null;
   private resident: MlpForwardToken | null = null;
-  /** sizes[0] inputs, sizes[i] outputs of layer i. */
-  constructor(readonly sizes: readonly number[]) {}
+  /** sizes[0] inputs, sizes[i] outputs of layer i; `host`: a region of a shared memory instead of a private instance. */
+  constructor(
+    readonly sizes: readonly number[],
+    readonly host: MlpMemoryHost | null = null,
+  ) {}
 
-  private plan(n: number): Layout {
+  private plan(n: number): Layout | null {
     if (this.layout?.n === n) return this.layout;
     const s = this.sizes,
       L = s.length - 1;
@@ -81,26 +106,45 @@ export class FusedMlpKernels {
     }
     const saved = at;
     let maxLd = 0,
-      maxWt = 0,
-      maxW = 0;
+      maxWt = 0;
     for (let i = 0; i <= L; i++) maxLd = Math.max(maxLd, pad4(s[i]));
-    for (let i = 1; i <= L; i++) {
-      maxWt = Math.max(maxWt, s[i] * pad4(s[i - 1]));
-      maxW = Math.max(maxW, s[i - 1] * pad4(s[i]));
-    }
+    for (let i = 1; i <= L; i++) maxWt = Math.max(maxWt, s[i] * pad4(s[i - 1]));
     const wt = take(maxWt),
       g0 = take(n * maxLd),
-      g1 = take(n * maxLd),
-      dw = take(maxW),
-      db = take(maxLd),
-      raw = take(Math.max(n * maxLd, maxW));
-    return (this.layout = { n, x, w, b, y, saved, wt, g0, g1, dw, db, raw, end: at });
+      g1 = take(n * maxLd);
+    const dw: number[] = [],
+      db: number[] = [];
+    for (let i = 1; i <= L; i++) {
+      dw.push(take(s[i - 1] * pad4(s[i])));
+      db.push(take(pad4(s[i])));
+    }
+    const col = take(pad4(n));
+    // A shared memory's region is placed by its host; a private instance starts at 0.
+    const base = this.host ? this.host.alloc(at) : 0;
+    if (base === null) return null;
+    const sh = (v: number) => v + base;
+    return (this.layout = {
+      n,
+      x: sh(x),
+      w: w.map(sh),
+      b: b.map(sh),
+      y: y.map(sh),
+      saved: sh(saved),
+      wt: sh(wt),
+      g0: sh(g0),
+      g1: sh(g1),
+      dw: dw.map(sh),
+      db: db.map(sh),
+      col: sh(col),
+      end: sh(at),
+    });
   }
 
-  /** The private instance with room for `bytes` (grown in place: resident data is kept). */
+  /** The instance with room for `bytes` (a private one grown in place: resident data is kept). */
   private memory(bytes: number): KernelExports | null {
     if (!kernels()) return null; // the kernels were turned off: the caller takes the per-layer path
-    if (!this.k) this.k = privateKernels(bytes);
+    if (this.host) this.k = this.host.k();
+    else if (!this.k) this.k = privateKernels(bytes);
     const k = this.k;
     if (!k) return null;
     const have = k.memory.buffer.byteLength;
@@ -111,7 +155,8 @@ export class FusedMlpKernels {
         return null;
       }
     }
-    if (this.f32.buffer !== k.memory.buffer) this.f32 = new Float32Array(k.memory.buffer);
+    // A grown memory has a new buffer (a private one detaches the old: byteLength 0).
+    if (this.f32.byteLength !== k.memory.buffer.byteLength) this.f32 = new Float32Array(k.memory.buffer);
     return k;
   }
 
@@ -119,9 +164,10 @@ export class FusedMlpKernels {
   private evict(): void {
     const r = this.resident;
     if (r && !r.done && r.saved === null) {
-      const len = r.layout.saved >> 2;
+      const from = r.layout.x >> 2,
+        len = (r.layout.saved - r.layout.x) >> 2;
       r.saved = allocData('float32', len, false) as Float32Array; // from the running arena, if any
-      r.saved.set(this.f32.subarray(0, len));
+      r.saved.set(this.f32.subarray(from, from + len));
     }
     this.resident = null;
   }
@@ -131,28 +177,52 @@ export class FusedMlpKernels {
    * null. Returns the token its backward needs, or null (nothing done) when the kernels are off.
    */
   forward(x: Float32Array, n: number, ws: Float32Array[], bs: (Float32Array | null)[], acts: MlpActivation[], out: Float32Array): MlpForwardToken | null {
+    const token = this.forwardLoad(x, n, ws, bs);
+    if (!token) return null;
+    this.forwardCompute(this.k!, token, acts);
+    this.forwardStore(token, out);
+    return token;
+  }
+
+  /** A forward's first phase: x, the weights and biases into memory (pack runs here, on this thread). */
+  forwardLoad(x: Float32Array, n: number, ws: Float32Array[], bs: (Float32Array | null)[]): MlpForwardToken | null {
     const s = this.sizes,
       L = s.length - 1;
     if (this.resident && (this.resident.layout.n !== n || !this.resident.done)) this.evict();
     const lay = this.plan(n);
-    const k = this.memory(lay.end);
-    if (!k) return null;
+    const k = lay && this.memory(lay.end);
+    if (!lay || !k) return null;
     const f32 = this.f32;
     copy(x, 0, f32, lay.x >> 2, n * s[0]);
-    let a = lay.x,
-      aRow = 4 * s[0];
     for (let i = 0; i < L; i++) {
       const kIn = s[i],
         m = s[i + 1],
         ld = pad4(m);
       if (ld === m) copy(ws[i], 0, f32, lay.w[i] >> 2, kIn * m);
       else {
-        copy(ws[i], 0, f32, lay.raw >> 2, kIn * m);
-        k.pack(lay.raw, 4 * m, 4, lay.w[i], 4 * ld, kIn, m);
+        copy(ws[i], 0, f32, lay.g0 >> 2, kIn * m); // g0 is free until a backward
+        k.pack(lay.g0, 4 * m, 4, lay.w[i], 4 * ld, kIn, m);
       }
       const bias = bs[i];
       if (bias) copy(bias, 0, f32, lay.b[i] >> 2, m);
       f32.fill(0, (lay.b[i] >> 2) + (bias ? m : 0), (lay.b[i] >> 2) + ld);
+    }
+    const token: MlpForwardToken = { layout: lay, saved: null, done: false };
+    this.resident = token;
+    return token;
+  }
+
+  /** A forward's kernel calls (on `k`: this thread's instance, or a recorder for another thread). */
+  forwardCompute(k: MlpKernelCalls, token: MlpForwardToken, acts: MlpActivation[]): void {
+    const s = this.sizes,
+      L = s.length - 1,
+      lay = token.layout,
+      n = lay.n;
+    let a = lay.x,
+      aRow = 4 * s[0];
+    for (let i = 0; i < L; i++) {
+      const kIn = s[i],
+        ld = pad4(s[i + 1]);
       const kb = kBlock(ld),
         c = lay.y[i];
       for (let p0 = 0; p0 < kIn; p0 += kb) {
@@ -181,16 +251,13 @@ export class FusedMlpKernels {
       a = c;
       aRow = 4 * ld;
     }
-    const m = s[L],
-      ld = pad4(m);
-    if (ld === m) copy(f32, lay.y[L - 1] >> 2, out, 0, n * m);
-    else {
-      k.pack(lay.y[L - 1], 4 * ld, 4, lay.raw, 4 * m, n, m);
-      copy(f32, lay.raw >> 2, out, 0, n * m);
-    }
-    const token: MlpForwardToken = { layout: lay, saved: null, done: false };
-    this.resident = token;
-    return token;
+  }
+
+  /** A forward's last phase: the output rows out of memory (unpadded). */
+  forwardStore(token: MlpForwardToken, out: Float32Array): void {
+    const lay = token.layout,
+      m = this.sizes[this.sizes.length - 1];
+    unpad(this.f32, lay.y[lay.y.length - 1] >> 2, pad4(m), out, lay.n, m);
   }
 
   /**
@@ -206,6 +273,14 @@ export class FusedMlpKernels {
     dws: (Float32Array | null)[],
     dbs: (Float32Array | null)[],
   ): boolean {
+    if (!this.backwardLoad(token, g)) return false;
+    const p = this.backwardCompute(this.k!, token, acts, dx !== null, dws, dbs);
+    this.backwardStore(p, dx, dws, dbs);
+    return true;
+  }
+
+  /** A backward's first phase: the forward's activations made resident again if needed, g into memory. */
+  backwardLoad(token: MlpForwardToken, g: Float32Array): boolean {
     const s = this.sizes,
       L = s.length - 1,
       lay = token.layout,
@@ -215,23 +290,42 @@ export class FusedMlpKernels {
       this.evict();
       this.layout = lay;
       if (!this.memory(lay.end)) return false;
-      this.f32.set(token.saved, 0);
+      this.f32.set(token.saved, lay.x >> 2);
       token.saved = null;
       this.resident = token;
     }
     const k = this.memory(lay.end);
     if (!k) return false;
-    const f32 = this.f32;
     // G: dL/d y_L, rows padded to whole vectors.
-    let G = lay.g0,
-      G2 = lay.g1;
     const mL = s[L],
       ldL = pad4(mL);
-    if (ldL === mL) copy(g, 0, f32, G >> 2, n * mL);
+    if (ldL === mL) copy(g, 0, this.f32, lay.g0 >> 2, n * mL);
     else {
-      copy(g, 0, f32, lay.raw >> 2, n * mL);
-      k.pack(lay.raw, 4 * mL, 4, G, 4 * ldL, n, mL);
+      copy(g, 0, this.f32, lay.g1 >> 2, n * mL);
+      k.pack(lay.g1, 4 * mL, 4, lay.g0, 4 * ldL, n, mL);
     }
+    return true;
+  }
+
+  /**
+   * A backward's kernel calls (on `k`, as forwardCompute): act', dW, db and dh layer after layer,
+   * each layer's dW and db into its own region (so that they can be read after the last call).
+   * `want*` say which gradients are needed (non-null entries).
+   */
+  backwardCompute(
+    k: MlpKernelCalls,
+    token: MlpForwardToken,
+    acts: MlpActivation[],
+    wantDx: boolean,
+    wantDw: readonly (unknown | null)[],
+    wantDb: readonly (unknown | null)[],
+  ): MlpBackwardPending {
+    const s = this.sizes,
+      L = s.length - 1,
+      lay = token.layout,
+      n = lay.n;
+    let G = lay.g0,
+      G2 = lay.g1;
     let masked = false;
     for (let i = L - 1; i >= 0; i--) {
       const kIn = s[i],
@@ -245,30 +339,19 @@ export class FusedMlpKernels {
       // The layer's input h: x (row stride 4 in) or the previous layer's output (4 ld(in)).
       const h = i === 0 ? lay.x : lay.y[i - 1],
         hRow = i === 0 ? 4 * kIn : 4 * pad4(kIn);
-      const dw = dws[i];
-      if (dw) {
+      if (wantDw[i]) {
         // dW [in, ld] = h^T dz: h read transposed, k-blocks over the batch.
-        const kb = kBlock(ld);
+        const kb = kBlock(ld),
+          dw = lay.dw[i];
         for (let p0 = 0; p0 < n; p0 += kb) {
-          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, lay.dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, lay.dw, 4 * ld, 0, 0);
-        }
-        if (ld === m) copy(f32, lay.dw >> 2, dw, 0, kIn * m);
-        else {
-          k.pack(lay.dw, 4 * ld, 4, lay.raw, 4 * m, kIn, m);
-          copy(f32, lay.raw >> 2, dw, 0, kIn * m);
+          k.gemm(h + p0 * hRow, 4, hRow, G + p0 * 4 * ld, 4 * ld, dw, 4 * ld, kIn, 4 * ld, Math.min(kb, n - p0), p0 > 0 ? 1 : 0, dw, 4 * ld, 0, 0);
         }
       }
-      const db = dbs[i];
-      if (db && m === 1) {
-        // One column: summed in float64 and rounded once, as kernels.ts's sumAxis does for it.
-        let sum = 0;
-        for (let r = 0, at = G >> 2; r < n; r++, at += ld) sum += f32[at];
-        db[0] = sum;
-      } else if (db) {
-        k.colsum(G, lay.db, n, 4 * ld);
-        copy(f32, lay.db >> 2, db, 0, m);
-      }
-      if (i === 0 && !dx) break;
+      if (wantDb[i] && m === 1) {
+        // One column: gathered here, summed in float64 by backwardStore (as kernels.ts's sumAxis).
+        k.pack(G, 0, 4 * ld, lay.col, 4 * pad4(n), 1, n);
+      } else if (wantDb[i]) k.colsum(G, lay.db[i], n, 4 * ld);
+      if (i === 0 && !wantDx) break;
       // dh [n, ld(in)] = dz W^T: W^T packed [m, ld(in)] from the packed weights [in, ld].
       const ldIn = pad4(kIn);
       if (m % 4 === 0 && kIn % 4 === 0) k.transpose(lay.w[i], 4 * ld, lay.wt, 4 * ldIn, m, kIn);
@@ -298,15 +381,37 @@ export class FusedMlpKernels {
       }
       [G, G2] = [G2, G];
     }
-    if (dx) {
-      const m = s[0],
-        ld = pad4(m);
-      if (ld === m) copy(f32, G >> 2, dx, 0, n * m);
-      else {
-        k.pack(G, 4 * ld, 4, lay.raw, 4 * m, n, m);
-        copy(f32, lay.raw >> 2, dx, 0, n * m);
-      }
-    }
-    return true;
+    return { token, G };
   }
+
+  /** A backward's last phase: dx, dW and db out of memory (unpadded) into the arrays given. */
+  backwardStore(p: MlpBackwardPending, dx: Float32Array | null, dws: (Float32Array | null)[], dbs: (Float32Array | null)[]): void {
+    const s = this.sizes,
+      lay = p.token.layout,
+      n = lay.n,
+      f32 = this.f32;
+    for (let i = 0; i < s.length - 1; i++) {
+      const kIn = s[i],
+        m = s[i + 1];
+      const dw = dws[i],
+        db = dbs[i];
+      if (dw) unpad(f32, lay.dw[i] >> 2, pad4(m), dw, kIn, m);
+      if (db && m === 1) {
+        // Summed in float64 and rounded once, as kernels.ts's sumAxis does for one column.
+        let sum = 0;
+        for (let r = 0, at = lay.col >> 2; r < n; r++, at++) sum += f32[at];
+        db[0] = sum;
+      } else if (db) copy(f32, lay.db[i] >> 2, db, 0, m);
+    }
+    if (dx) unpad(f32, p.G >> 2, pad4(s[0]), dx, n, s[0]);
+  }
+}
+
+/** dst [rows, m] = the first m of each row of src (row stride ld floats, from float offset at). */
+function unpad(src: Float32Array, at: number, ld: number, dst: Float32Array, rows: number, m: number): void {
+  if (ld === m) {
+    copy(src, at, dst, 0, rows * m);
+    return;
+  }
+  for (let r = 0; r < rows; r++, at += ld) for (let j = 0; j < m; j++) dst[r * m + j] = src[at + j];
 }

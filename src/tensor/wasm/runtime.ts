@@ -49,6 +49,8 @@ export interface Kernels extends KernelExports {
   fma: boolean;
   /** The compiled module with its own memory, for private instances (e.g. an optimizer's resident state). */
   module: WebAssembly.Module;
+  /** The register tile the module was built with (a shared-memory variant must match it: pair.ts). */
+  tile: GemmShape;
   /** Worker threads sharing this instance's memory (setGemmThreads), or null. */
   pool: GemmThreadPool | null;
 }
@@ -133,6 +135,7 @@ function tryBuild(tile: GemmShape): Kernels | null {
     add: e.add,
     fma: tile.fma,
     module,
+    tile,
   };
 }
 
@@ -257,6 +260,18 @@ export function privateKernels(bytes: number): KernelExports | null {
     return null;
   }
 }
+
+/**
+ * The kernel module with an imported shared memory of up to 1 GiB (MAX_BYTES), built with the
+ * main instance's tile (so its arithmetic is the same), for pair.ts; null on the JS path.
+ */
+export function sharedKernelModule(): { module: WebAssembly.Module; maxPages: number } | null {
+  const k = kernels();
+  if (!k) return null;
+  if (sharedModule?.tile !== k.tile) sharedModule = { tile: k.tile, module: new WebAssembly.Module(buildKernelModule(k.tile, MAX_PAGES)) };
+  return { module: sharedModule.module, maxPages: MAX_PAGES };
+}
+let sharedModule: { tile: GemmShape; module: WebAssembly.Module } | undefined;
 
 /** Ensures the memory holds `bytes`; false when that is more than the kernels should keep. */
 export function reserve(k: Kernels, bytes: number): boolean {

@@ -111,7 +111,7 @@ export function tensorboardScalars(row: ProgressRow): Record<string, number> {
 const tags = new Map<string, string | null>();
 
 /** The tag of a progress column (null: not a scalar of its own, like steps and iteration). */
-function tensorboardTag(k: string): string | null {
+export function tensorboardTag(k: string): string | null {
   let tag = tags.get(k);
   if (tag === undefined) {
     if (k === 'steps' || k === 'iteration') tag = null;

@@ -13,26 +13,57 @@
  * The first event of a file carries file_version "brain.Event:2", as TensorBoard's writers do.
  */
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
+/**
+ * Slicing-by-8 tables (Kounavis and Berry, "A Systematic Approach to Building High Performance
+ * Software-Based CRC Generators", 2005): T[0] is the bytewise table of the reflected polynomial
+ * 0x82f63b78, T[k][n] = (T[k-1][n] >>> 8) ^ T[0][T[k-1][n] & 0xff]. Eight bytes per step: ~5x the
+ * bytewise loop's speed, which cost ~2 us per progress row's event (issue 12).
+ */
+const CRC32C_TABLES = (() => {
+  const t = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
     t[n] = c >>> 0;
   }
+  for (let k = 1; k < 8; k++)
+    for (let n = 0; n < 256; n++) {
+      const p = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = (p >>> 8) ^ t[p & 0xff];
+    }
   return t;
 })();
 
-/** CRC-32C (Castagnoli), the checksum TFRecord uses. */
-export function crc32c(bytes: Uint8Array): number {
+/** CRC-32C (Castagnoli) of bytes[start, end). */
+function crc32cRange(bytes: Uint8Array, start: number, end: number): number {
+  const t = CRC32C_TABLES;
   let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = CRC32C_TABLE[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
+  let i = start;
+  for (; i + 8 <= end; i += 8) {
+    c ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    c =
+      t[1792 + (c & 0xff)] ^
+      t[1536 + ((c >>> 8) & 0xff)] ^
+      t[1280 + ((c >>> 16) & 0xff)] ^
+      t[1024 + (c >>> 24)] ^
+      t[768 + bytes[i + 4]] ^
+      t[512 + bytes[i + 5]] ^
+      t[256 + bytes[i + 6]] ^
+      t[bytes[i + 7]];
+  }
+  for (; i < end; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
+/** CRC-32C (Castagnoli), the checksum TFRecord uses. */
+export function crc32c(bytes: Uint8Array): number {
+  return crc32cRange(bytes, 0, bytes.length);
+}
+
+const mask = (c: number) => ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+
 export function maskedCrc32c(bytes: Uint8Array): number {
-  const c = crc32c(bytes);
-  return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
+  return mask(crc32c(bytes));
 }
 
 /** Growable byte buffer with protobuf wire-format writers. */
@@ -296,5 +327,102 @@ export function eventBytesUpTo(bytes: Uint8Array, maxStep: number): number {
     if (step > maxStep) break;
     p += 16 + len;
   }
+  return p;
+}
+
+/**
+ * The records scalarRecord makes for many rows at once, into one buffer: row r's values are
+ * values[r * stride + j] for the columns j, logged under tags[j] (null: not a scalar, like steps)
+ * when finite; its step is values[r * stride + stepCol] (0 when stepCol < 0 or the value is not
+ * finite) and its wall time wallTimes[r]. Sizes first, then one pass: no buffer per row (issue 12).
+ */
+export function encodeScalarRows(
+  tags: (string | null)[],
+  values: Float64Array,
+  stride: number,
+  rows: number,
+  stepCol: number,
+  wallTimes: Float64Array,
+): Uint8Array {
+  const tagB = tags.map((t) => (t === null ? null : encodeTag(t)));
+  // Per column: Summary.value's key and length, then Value.tag's key, length and bytes; the float follows.
+  const prefix = tagB.map((t) => {
+    if (t === null) return null;
+    const w = new ProtoWriter();
+    w.tag(1, 2);
+    w.varint(valueLength(t));
+    w.bytes(1, t);
+    return w.finish();
+  });
+  const stepOf = (base: number) => {
+    const s = stepCol >= 0 ? values[base + stepCol] : 0;
+    return Number.isFinite(s) ? s : 0;
+  };
+  const summaryLen = new Float64Array(rows);
+  let total = 0;
+  for (let r = 0, base = 0; r < rows; r++, base += stride) {
+    let len = 0;
+    for (let j = 0; j < stride; j++) {
+      const p = prefix[j];
+      const x = values[base + j];
+      if (p !== null && x - x === 0) len += p.length + 5;
+    }
+    summaryLen[r] = len;
+    const step = stepOf(base);
+    // An unusual step (negative, fractional, huge) takes encodeEvent's general varint below.
+    const stepLen = step >= 0 && Number.isSafeInteger(step) ? varintLength(step) : 10;
+    total += 16 + 9 + 1 + stepLen + 1 + varintLength(len) + len;
+  }
+  const out = new Uint8Array(total);
+  const dv = new DataView(out.buffer);
+  let o = 0;
+  for (let r = 0, base = 0; r < rows; r++, base += stride) {
+    const step = stepOf(base);
+    let data: Uint8Array;
+    if (!(step >= 0 && Number.isSafeInteger(step))) {
+      const scalars: Record<string, number> = {};
+      for (let j = 0; j < stride; j++) if (tags[j] !== null && values[base + j] - values[base + j] === 0) scalars[tags[j]!] = values[base + j];
+      data = encodeEvent({ wallTime: wallTimes[r], step, scalars });
+    } else {
+      // Written in place after the 12-byte record header.
+      const start = o + 12;
+      let p = start;
+      out[p++] = 0x09; // wall_time, 64-bit
+      dv.setFloat64(p, wallTimes[r], true);
+      p += 8;
+      out[p++] = 0x10; // step, varint
+      p = putVarint(out, p, step);
+      out[p++] = 0x2a; // summary, length-delimited
+      p = putVarint(out, p, summaryLen[r]);
+      for (let j = 0; j < stride; j++) {
+        const pre = prefix[j];
+        const x = values[base + j];
+        if (pre === null || x - x !== 0) continue;
+        // A loop, not out.set: set() costs ~50 ns a call, more than copying a short tag.
+        for (let q = 0; q < pre.length; q++) out[p++] = pre[q];
+        out[p++] = 0x15; // simple_value, 32-bit
+        dv.setFloat32(p, x, true);
+        p += 4;
+      }
+      data = out.subarray(start, p);
+    }
+    // The record frame: uint64 length, its masked CRC, the data, the data's masked CRC.
+    const len = data.length;
+    if (data.byteOffset !== o + 12 || data.buffer !== out.buffer) out.set(data, o + 12);
+    dv.setUint32(o, len % 2 ** 32, true);
+    dv.setUint32(o + 4, Math.floor(len / 2 ** 32), true);
+    dv.setUint32(o + 8, mask(crc32cRange(out, o, o + 8)), true);
+    dv.setUint32(o + 12 + len, mask(crc32cRange(out, o + 12, o + 12 + len)), true);
+    o += 16 + len;
+  }
+  return o === total ? out : out.slice(0, o);
+}
+
+function putVarint(out: Uint8Array, p: number, v: number): number {
+  while (v >= 128) {
+    out[p++] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  out[p++] = v;
   return p;
 }

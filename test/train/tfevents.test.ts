@@ -6,6 +6,9 @@ import { tensorboardScalars } from '../../src/train/progress.ts';
 test('CRC-32C matches the standard check value and TFRecord masking', () => {
   // Check value of CRC-32C (Castagnoli) for "123456789" (RFC 3720, appendix B.4).
   assert.equal(crc32c(new TextEncoder().encode('123456789')), 0xe3069283);
+  // RFC 3720 B.4: 32 zero bytes and 32 0xff bytes (the eight-byte steps of the sliced loop, no tail).
+  assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa);
+  assert.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43);
   const c = crc32c(new Uint8Array([1, 2, 3]));
   assert.equal(maskedCrc32c(new Uint8Array([1, 2, 3])), ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0);
 });

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import type { UpdateLog } from '../../algos/types.ts';
 import type { Callback, Evaluation, Snapshot, TrainContext, TrainResult } from '../driver.ts';
 import { encodeCheckpoint, type CheckpointInfo } from '../checkpoint.ts';
-import { csvLine, progressRow, readProgressJsonl, tensorboardScalars, type ProgressRow } from '../progress.ts';
-import { eventBytesUpTo, fileVersionRecord, scalarRecord } from '../tfevents.ts';
+import { csvLine, readProgressJsonl, type ProgressRow } from '../progress.ts';
+import { ProgressBuffer } from '../progress-buffer.ts';
+import { eventBytesUpTo, fileVersionRecord } from '../tfevents.ts';
 import { atomicWrite } from './files.ts';
 import { runLiveness, type RunLiveness } from './lock.ts';
 
@@ -115,11 +116,11 @@ export class RunWriter implements Callback {
   private readonly eventsFile: string;
   /** Environment steps at the last update written. */
   steps = 0;
-  // Rows waiting to be appended, with the wall time of their update: writing three files per update
-  // costs more CPU than a small update itself, and so does formatting a row between two updates
-  // (~70 us in situ, ~9 us in a loop of rows: the update leaves the caches cold; issue 12). A crash
-  // loses at most flushMs of rows, all after the last checkpoint.
-  private pending: { row: ProgressRow; wallTime: number }[] = [];
+  // Rows waiting to be appended, as numbers (ProgressBuffer), with the wall time of their update:
+  // writing three files per update costs more CPU than a small update itself, and so does
+  // formatting a row between two updates, or keeping an object per row until the flush (issue 12).
+  // A crash loses at most flushMs of rows, all after the last checkpoint.
+  private readonly pending = new ProgressBuffer();
   private lastFlush: number;
   private lastStatus = -Infinity;
   private readonly flushMs: number;
@@ -207,9 +208,15 @@ export class RunWriter implements Callback {
   onUpdate(log: UpdateLog, _ctx: TrainContext, ev: Evaluation | null): void {
     this.steps = log.steps;
     // The row's values now (a copy: the algorithm may reuse its log); its text at the next flush.
-    this.pending.push({ row: progressRow(log, ev), wallTime: Date.now() / 1000 });
+    const wallTime = Date.now() / 1000;
+    if (!this.pending.push(log, ev, wallTime)) {
+      // The first row, or a log with other keys: the rows before it are written under their own.
+      this.append();
+      this.pending.reshape(log);
+      this.pending.push(log, ev, wallTime);
+    }
     const t = this.now();
-    if (this.pending.length >= this.flushRows || t - this.lastFlush >= this.flushMs) this.flush();
+    if (this.pending.rows >= this.flushRows || t - this.lastFlush >= this.flushMs) this.flush();
     // status.json at most once per flushMs: readers poll it, and an atomic rewrite per update is a file created and renamed.
     if (t - this.lastStatus >= this.flushMs) {
       this.status('running');
@@ -224,29 +231,21 @@ export class RunWriter implements Callback {
    */
   flush(): void {
     this.lastFlush = this.now();
-    if (!this.pending.length) return;
-    const rows = this.pending;
-    this.pending = [];
-    let jl = '',
-      csv = '';
-    if (!this.csvColumns) {
-      this.csvColumns = Object.keys(rows[0].row);
-      csv = this.csvColumns.join(',') + '\n';
-    }
-    const events: Uint8Array[] = [];
-    for (const { row, wallTime } of rows) {
-      jl += JSON.stringify(row) + '\n';
-      csv += csvLine(this.csvColumns, row) + '\n';
-      events.push(scalarRecord(row.steps ?? 0, tensorboardScalars(row), wallTime));
-    }
-    appendFileSync(join(this.dir, 'progress.jsonl'), jl);
-    appendFileSync(join(this.dir, 'progress.csv'), csv);
-    appendFileSync(this.eventsFile, events.length === 1 ? events[0] : Buffer.concat(events));
+    this.append();
+  }
+
+  private append(): void {
+    const f = this.pending.format(this.csvColumns);
+    if (f === null) return;
+    if (this.csvColumns === null) this.csvColumns = f.csvColumns;
+    appendFileSync(join(this.dir, 'progress.jsonl'), f.jsonl);
+    appendFileSync(join(this.dir, 'progress.csv'), f.csv);
+    appendFileSync(this.eventsFile, f.events);
   }
 
   /** Rows not yet appended (tests). */
   get pendingRows(): number {
-    return this.pending.length;
+    return this.pending.rows;
   }
 
   onCheckpoint(snap: Snapshot): void {

@@ -47,3 +47,20 @@ test('a new run draws its bar at once; after interrupt() nothing more is drawn',
   d.close();
   assert.equal(s.out, before, 'the update after Ctrl-C draws no second bar under the message');
 });
+
+test('the recent return is the episode-weighted mean over the last `window` updates', () => {
+  const { stream, s } = fakeTty();
+  const d = new ProgressDisplay({ totalSteps: 1000, stream, plain: true, every: 0, window: 3 });
+  const ctx: any = { algo: { steps: 0 }, driver: { lastEval: null } };
+  d.onStart(ctx);
+  const up = (steps: number, episodes: number, returnMean: number) => d.onUpdate({ ...log(steps), episodes, returnMean } as any, ctx, null);
+  up(100, 1, 1000); // leaves the window after three more updates
+  up(200, 1, 10);
+  up(300, 0, NaN); // no episode finished: not counted
+  assert.match(s.out.trim().split('\n').at(-1)!, / return 505\.0$/);
+  up(400, 3, 30);
+  // (10 * 1 + 30 * 3) / 4 = 25
+  assert.match(s.out.trim().split('\n').at(-1)!, / return 25\.00$/);
+  assert.throws(() => new ProgressDisplay({ totalSteps: 1, stream, window: 0 }), /'window' must be an integer >= 1, got 0/);
+  d.close();
+});

@@ -39,7 +39,10 @@ export class ProgressDisplay implements Callback {
   private readonly stream: NodeJS.WriteStream;
   private readonly plain: boolean;
   private bar: cliProgress.SingleBar | null = null;
-  private recent: { episodes: number; ret: number }[] = [];
+  /** The last `window` updates' episode counts and mean returns, a ring (no object per update). */
+  private readonly recentEpisodes: Float64Array;
+  private readonly recentReturns: Float64Array;
+  private recentNext = 0;
   private t0 = 0;
   private steps0 = 0;
   private lastLine = -Infinity;
@@ -52,6 +55,10 @@ export class ProgressDisplay implements Callback {
   constructor(private readonly opts: DisplayOptions) {
     this.stream = opts.stream ?? process.stderr;
     this.plain = opts.plain ?? !this.stream.isTTY;
+    const w = opts.window ?? 10;
+    if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`ProgressDisplay: 'window' must be an integer >= 1, got ${w}`);
+    this.recentEpisodes = new Float64Array(w);
+    this.recentReturns = new Float64Array(w);
   }
 
   onStart(ctx: TrainContext): void {
@@ -83,11 +90,14 @@ export class ProgressDisplay implements Callback {
   private recentReturn(): number {
     let s = 0,
       n = 0;
-    for (const r of this.recent)
-      if (r.episodes > 0 && Number.isFinite(r.ret)) {
-        s += r.ret * r.episodes;
-        n += r.episodes;
+    for (let i = 0; i < this.recentEpisodes.length; i++) {
+      const e = this.recentEpisodes[i],
+        r = this.recentReturns[i];
+      if (e > 0 && Number.isFinite(r)) {
+        s += r * e;
+        n += e;
       }
+    }
     return n ? s / n : NaN;
   }
 
@@ -111,8 +121,9 @@ export class ProgressDisplay implements Callback {
   }
 
   onUpdate(log: UpdateLog, _ctx: TrainContext, ev: Evaluation | null): void {
-    this.recent.push({ episodes: log.episodes, ret: log.returnMean });
-    if (this.recent.length > (this.opts.window ?? 10)) this.recent.shift();
+    this.recentEpisodes[this.recentNext] = log.episodes;
+    this.recentReturns[this.recentNext] = log.returnMean;
+    this.recentNext = (this.recentNext + 1) % this.recentEpisodes.length;
     if (ev) this.lastEval = ev;
     if (this.muted) return;
     const now = performance.now() / 1000;

@@ -166,6 +166,7 @@ export class Collector {
     const done = new Int32Array(n);
     const episodes: Rollout['episodes'] = [];
     const continuing = this.continuing.slice();
+    const finals = new FinalObservations(od);
     let T = 0;
     for (; T < maxT; T++) {
       if (quota !== null && allReached(done, quota)) break;
@@ -176,15 +177,12 @@ export class Collector {
       buf.actions.set(actions, row * ad);
       buf.logProbs.set(logProbs, row);
       for (let e = 0; e < n; e++) buf.mask[row + e] = quota === null || done[e] < quota ? 1 : 0;
-      if (value) buf.values!.set(value.predict(this.obs, n), row);
       for (let i = 0; i < actions.length; i++) this.envActions[i] = actions[i] + this.actionOffset;
       const r = env.step(this.envActions);
       this.steps += n;
       buf.rewards.set(r.rewards, row);
       buf.terminated.set(r.terminated, row);
       buf.truncated.set(r.truncated, row);
-      // One batched value call for the final observations of truncated episodes (rows of other envs unused).
-      const finalV = value && r.finalObs && hasTruncation(r.terminated, r.truncated) ? value.predict(r.finalObs, n) : null;
       for (let e = 0; e < n; e++) {
         const finished = r.terminated[e] === 1 || r.truncated[e] === 1;
         // RecordEpisodeStatistics (below any reward normalisation) knows the true return.
@@ -192,7 +190,8 @@ export class Collector {
         const used = buf.mask[row + e] === 1;
         const ep = this.tracker.step(e, r.rewards[e], finished, stats ? { return: stats.r, length: stats.l } : undefined, used);
         if (!ep) continue;
-        if (finalV && r.truncated[e] && !r.terminated[e]) buf.finalValues![row + e] = finalV[e];
+        // A truncated episode bootstraps from V(its final observation), computed after the loop.
+        if (value && r.finalObs && r.truncated[e] && !r.terminated[e]) finals.add(row + e, r.finalObs.subarray(e * od, (e + 1) * od));
         if (used) episodes.push(ep);
         done[e]++;
         this.continuing[e] = 0;
@@ -204,6 +203,15 @@ export class Collector {
     // Envs still inside an episode continue it in the next rollout.
     for (let e = 0; e < n; e++) this.continuing[e] = this.tracker.lengths[e] > 0 ? 1 : 0;
     buf.trim(T);
+    if (value) {
+      // V(o_t) of every step and V(o'_final) of every truncation, in batches after the loop: the value
+      // function does not change during a rollout, and one call per step at 4 envs cost ~14% of
+      // the PPO Pendulum run (issue 12). The same numbers as per step, up to float32 rounding
+      // (a batch may take another gemm path than 4 rows).
+      predictRows(value, buf.obs, T * n, od, buf.values!);
+      const fv = predictRows(value, finals.obs, finals.count, od, new Float32Array(finals.count));
+      for (let j = 0; j < finals.count; j++) buf.finalValues![finals.rows[j]] = fv[j];
+    }
     return {
       T,
       numEnvs: n,
@@ -287,12 +295,37 @@ class RolloutColumns {
   }
 }
 
+/** Rows of observations per value call after a rollout: large enough to amortise the call, small enough for image observations. */
+const VALUE_BATCH = 512;
+
+/** out[i] = V(row i of obs) for `rows` rows of width `od`, in batches of VALUE_BATCH rows. */
+function predictRows(value: Pick<ValueModel, 'predict'>, obs: Float32Array, rows: number, od: number, out: Float32Array): Float32Array {
+  for (let i = 0; i < rows; i += VALUE_BATCH) {
+    const b = Math.min(VALUE_BATCH, rows - i);
+    out.set(value.predict(obs.subarray(i * od, (i + b) * od), b), i);
+  }
+  return out;
+}
+
+/** The final observations of truncated episodes, with their rows in the rollout (a few per rollout). */
+class FinalObservations {
+  obs = new Float32Array(0);
+  rows: number[] = [];
+  count = 0;
+  constructor(private readonly od: number) {}
+  add(row: number, o: Float32Array): void {
+    if ((this.count + 1) * this.od > this.obs.length) {
+      const grown = new Float32Array(Math.max(16, 2 * this.count + 2) * this.od);
+      grown.set(this.obs);
+      this.obs = grown;
+    }
+    this.obs.set(o, this.count * this.od);
+    this.rows.push(row);
+    this.count++;
+  }
+}
+
 function allReached(done: Int32Array, quota: number): boolean {
   for (let e = 0; e < done.length; e++) if (done[e] < quota) return false;
   return true;
-}
-
-function hasTruncation(terminated: Uint8Array, truncated: Uint8Array): boolean {
-  for (let e = 0; e < truncated.length; e++) if (truncated[e] && !terminated[e]) return true;
-  return false;
 }

@@ -145,10 +145,7 @@ export class PPO extends OnPolicyAlgorithm<PpoConfig> {
         const m = idx.length;
         const obs = new Tensor(gatherRows(ro.obs, ro.obsDim, idx), [m, ro.obsDim]);
         const act = gatherRows(ro.actions, ro.actDim, idx);
-        const adv = pick(advantages, idx),
-          ret = pick(returns, idx),
-          vOld = pick(oldValues, idx),
-          lpOld = pick(ro.logProbs, idx);
+        const { adv, ret, vOld, lpOld } = pickSteps(idx, advantages, returns, oldValues, ro.logProbs);
         if (c.normalizeAdvantages && m > 1) standardize(adv);
         const A = new Tensor(adv, [m]);
 
@@ -324,10 +321,27 @@ export function ppoLoss(pg: Tensor, vLoss: Tensor, entropy: Tensor, vfCoef: numb
   return add(add(pg, mul(vLoss, vfCoef)), mul(entropy, -entCoef));
 }
 
-function pick(src: ArrayLike<number>, idx: Int32Array): Float32Array {
-  const out = new Float32Array(idx.length);
-  for (let j = 0; j < idx.length; j++) out[j] = src[idx[j]];
-  return out;
+/** One minibatch's per-step numbers at `idx`, as float32, in one pass over the indices. */
+export function pickSteps(
+  idx: Int32Array,
+  advantages: Float64Array,
+  returns: Float64Array,
+  values: Float32Array,
+  logProbs: Float32Array,
+): { adv: Float32Array; ret: Float32Array; vOld: Float32Array; lpOld: Float32Array } {
+  const m = idx.length;
+  const adv = new Float32Array(m),
+    ret = new Float32Array(m),
+    vOld = new Float32Array(m),
+    lpOld = new Float32Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = idx[j];
+    adv[j] = advantages[i];
+    ret[j] = returns[i];
+    vOld[j] = values[i];
+    lpOld[j] = logProbs[i];
+  }
+  return { adv, ret, vOld, lpOld };
 }
 
 /**

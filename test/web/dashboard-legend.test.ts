@@ -5,11 +5,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
-import { ARTIFACTS, RUN, buildAssets, launch, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
+import type { Dashboard } from '../../src/web/server.ts';
+import { ARTIFACTS, RUN, closePage, openPage, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
 
 const skip = skipBrowser();
 let dash: Dashboard;
@@ -24,15 +24,12 @@ const RUNS = [
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   const runsDir = tempRunsDir();
   for (const [name, algo, state] of RUNS) {
     const dir = writeRun(runsDir, name, { rows: 12, state, checkpoint: null });
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo, env: 'CartPole-v1', config: { seed: 0, env: 'CartPole-v1' }, run: RUN, preset: null }));
   }
-  dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
-  browser = await launch();
-  page = await browser.newPage();
+  ({ dash, browser, page } = await openPage({ runsDir, pollMs: 100 }));
   // Record the text the chart draws (its legend), to check how names are cut.
   await page.addInitScript(() => {
     const drawn: string[] = ((globalThis as any).__chartText = []);
@@ -43,10 +40,7 @@ before(async () => {
     };
   });
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 test('legend names lead with algo, env and seed; a failed run is marked in the legend and the table', { skip }, async () => {
   // A narrow page: three legend columns of about 170 px, too narrow for the long names.

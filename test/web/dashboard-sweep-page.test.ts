@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
-import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+import type { Dashboard } from '../../src/web/server.ts';
+import { ARTIFACTS, closePage, openPage, skipBrowser, tempRunsDir } from './fixtures.ts';
 import { SWEEP_ID, sweepRecord, writeFixtureSweep, writeJobResult } from './dashboard-sweep-fixtures.ts';
 
 const skip = skipBrowser();
@@ -23,20 +23,13 @@ const S = `.sweep[data-sweep="${SWEEP_ID}"]`;
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   const runsDir = tempRunsDir();
   ({ dir: sweepDir } = writeFixtureSweep(runsDir));
   mkdirSync(join(runsDir, 'cut-00000000'));
   writeFileSync(join(runsDir, 'cut-00000000', 'sweep.json'), '{"id": "cut-00000000", "jobs": [');
-  dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ runsDir, pollMs: 100, errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 const configRows = (p: Page) =>
   p.$$eval(`${S} table.sweep-configs tbody tr`, (trs) =>

@@ -6,12 +6,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/web/server.ts';
-import { ARTIFACTS, CANVAS_COLOURS, appendRows, buildAssets, launch, ppoCheckpoint, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
+import { ARTIFACTS, CANVAS_COLOURS, appendRows, buildAssets, closePage, openPage, ppoCheckpoint, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
 
 const skip = skipBrowser();
 let dash: Dashboard;
@@ -22,7 +22,6 @@ const pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   runsDir = tempRunsDir();
   writeRun(runsDir, 'ppo-CartPole-v1-s0-a', { rows: 12, checkpoint: ppoCheckpoint(2) });
   const bad = writeRun(runsDir, 'ppo-CartPole-v1-s0-corrupt', { rows: 4 });
@@ -30,15 +29,9 @@ before(async () => {
   const ck = ppoCheckpoint(0);
   ck[ck.length - 20] ^= 0xff; // flip bits in the tensor data: the CRC-32 must catch it
   writeFileSync(join(bad, 'checkpoints', 'best.ascent'), ck);
-  dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ runsDir, pollMs: 100, errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 const points = (p: Page) => p.$eval('#chart', (c) => JSON.parse((c as HTMLCanvasElement).dataset.series ?? '[]') as { label: string; points: number }[]);
 

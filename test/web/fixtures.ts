@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { algorithmEntry, buildConfig, createAlgorithm } from '../../src/train/setup.ts';
 import { encodeCheckpoint, type RunSettings } from '../../src/train/checkpoint.ts';
 import { initialDriverState } from '../../src/train/driver.ts';
+import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -38,6 +40,35 @@ export async function launch() {
     viewport: { width: 1280, height: 900 },
     acceptDownloads: true,
   });
+}
+
+export interface BrowserSession {
+  dash: Dashboard;
+  browser: BrowserContext;
+  page: Page;
+}
+
+/**
+ * A dashboard over `runsDir` (a fresh empty one by default) with the browser build, Chromium and one
+ * page whose uncaught errors are pushed to `errors` (and console errors too, with `console`).
+ */
+export async function openPage(opts: { runsDir?: string; pollMs?: number; errors?: string[]; console?: boolean } = {}): Promise<BrowserSession> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const dash = await startDashboard({ runsDir: opts.runsDir ?? tempRunsDir(), port: 0, assetsDir: await buildAssets(), pollMs: opts.pollMs });
+  const browser = await launch();
+  const page = await browser.newPage();
+  const errors = opts.errors;
+  if (errors) {
+    page.on('pageerror', (e) => errors.push(e.message));
+    if (opts.console) page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+  }
+  return { dash, browser, page };
+}
+
+/** Closes what openPage opened (either may be missing when setup failed or was skipped). */
+export async function closePage(s: { browser?: BrowserContext; dash?: Dashboard }): Promise<void> {
+  await s.browser?.close();
+  await s.dash?.close();
 }
 
 let built: Promise<string> | null = null;

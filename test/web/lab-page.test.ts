@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import type { Dashboard } from '../../src/web/server.ts';
 import { computeSection, DEFAULTS } from '../../src/web/lab/compute.ts';
 import type { SectionId } from '../../src/web/lab/protocol.ts';
-import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+import { ARTIFACTS, closePage, openPage, skipBrowser } from './fixtures.ts';
 
 const skip = skipBrowser();
 const SECTIONS: SectionId[] = ['scatter', 'compare', 'importance', 'natural', 'ppo', 'model', 'attention'];
@@ -30,19 +30,9 @@ const errors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
+  ({ dash, browser, page } = await openPage({ errors, console: true }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 const runs = (s: SectionId) => page.getAttribute(`section[data-section=${s}]`, 'data-runs').then(Number);
 const json = async (sel: string) => JSON.parse((await page.getAttribute(sel, 'data-json'))!);

@@ -5,11 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
-import { ARTIFACTS, RUN, buildAssets, launch, ppoCheckpoint, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
+import type { Dashboard } from '../../src/web/server.ts';
+import { ARTIFACTS, RUN, closePage, openPage, ppoCheckpoint, skipBrowser, tempRunsDir, writeRun } from './fixtures.ts';
 import { mujocoCheckpoint } from './mujoco-fixtures.ts';
 
 const skip = skipBrowser();
@@ -22,22 +22,15 @@ const HUMANOID_RUN = 'ppo-Humanoid-v5-s0';
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
   const runsDir = tempRunsDir();
   const dir = writeRun(runsDir, HOPPER_RUN, { rows: 3, checkpoint: await mujocoCheckpoint('Hopper-v5') });
   writeFileSync(join(dir, 'config.json'), JSON.stringify({ algo: 'ppo', env: 'Hopper-v5', config: { seed: 0, env: 'Hopper-v5' }, run: RUN, preset: null }));
   writeRun(runsDir, 'ppo-CartPole-v1-s0-a', { rows: 3, checkpoint: ppoCheckpoint(0) });
   // The trained Humanoid committed to the repository, as `ascent dashboard examples/humanoid` shows it.
   cpSync(join(import.meta.dirname, '..', '..', 'examples', 'humanoid', HUMANOID_RUN), join(runsDir, HUMANOID_RUN), { recursive: true });
-  dash = await startDashboard({ runsDir, port: 0, assetsDir: await buildAssets(), pollMs: 100 });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ runsDir, pollMs: 100, errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 /**
  * The WebGL canvas copied to a 2D one: pixels of the Hopper's colour (rgba 0.8 0.6 0.4, lit: red >

@@ -6,11 +6,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
-import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+import type { Dashboard } from '../../src/web/server.ts';
+import { ARTIFACTS, closePage, openPage, skipBrowser } from './fixtures.ts';
 
 const skip = skipBrowser();
 let dash: Dashboard;
@@ -20,16 +20,9 @@ const pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 /**
  * The WebGL canvas copied to a 2D one: pixels of the pole's colour (rgba 0 0.7 0.7: cyan, green and

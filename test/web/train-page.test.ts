@@ -7,12 +7,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import type { Dashboard } from '../../src/web/server.ts';
 import { decodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint.ts';
-import { ARTIFACTS, CANVAS_COLOURS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+import { ARTIFACTS, CANVAS_COLOURS, closePage, openPage, skipBrowser } from './fixtures.ts';
 
 const skip = skipBrowser();
 const TRAIN_BOUND_MS = 120_000;
@@ -24,16 +24,9 @@ let saved: { path: string; ck: Checkpoint } | null = null;
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 const cartPixels = (p: Page) => p.evaluate(`(${CANVAS_COLOURS})('env-canvas')`) as Promise<{ black: number; pole: number; width: number; height: number }>;
 

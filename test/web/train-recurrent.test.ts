@@ -9,16 +9,16 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startDashboard, type Dashboard } from '../../src/web/server.ts';
+import type { Dashboard } from '../../src/web/server.ts';
 import { decodeCheckpoint, type Checkpoint } from '../../src/train/checkpoint.ts';
 import { algorithmEntry } from '../../src/train/setup.ts';
 import { evaluate } from '../../src/algos/common.ts';
 import { evaluateRecurrent } from '../../src/algos/recurrent-ppo.ts';
 import type { RecurrentActorCritic } from '../../src/policies/recurrent.ts';
-import { ARTIFACTS, buildAssets, launch, skipBrowser, tempRunsDir } from './fixtures.ts';
+import { ARTIFACTS, closePage, openPage, skipBrowser } from './fixtures.ts';
 
 const skip = skipBrowser();
 // Two updates of 4 x 1024 steps with BPTT on a shared 2-core machine (about 30 s unloaded).
@@ -30,16 +30,9 @@ const pageErrors: string[] = [];
 
 before(async () => {
   if (skip) return;
-  mkdirSync(ARTIFACTS, { recursive: true });
-  dash = await startDashboard({ runsDir: tempRunsDir(), port: 0, assetsDir: await buildAssets() });
-  browser = await launch();
-  page = await browser.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  ({ dash, browser, page } = await openPage({ errors: pageErrors }));
 });
-after(async () => {
-  await browser?.close();
-  await dash?.close();
-});
+after(() => closePage({ browser, dash }));
 
 /** Train with the page's controls until the step budget is spent; the saved checkpoint. */
 async function trainAndSave(p: Page, steps: number, file: string): Promise<Checkpoint> {

@@ -5,6 +5,8 @@ import type { Box } from '../../src/envs/spaces.ts';
 import { CartPoleEnv } from '../../src/envs/classic/cartpole.ts';
 import { drawCartPole } from '../../src/envs/classic/render.ts';
 import { makeCartPolePixels } from '../../src/envs/pixels/index.ts';
+import { PPO } from '../../src/algos/ppo.ts';
+import { CnnPolicy } from '../../src/policies/cnn.ts';
 
 const H = 40,
   W = 60,
@@ -140,4 +142,16 @@ test('CartPole renderWidth/renderHeight: the 600x400 default is unchanged, bad s
   assert.throws(() => makeCartPolePixels({ size: [40, 0] }), /size must be \[height, width\] in whole pixels >= 1, got \[40,0\]/);
   assert.throws(() => makeCartPolePixels({ size: [40, 60], renderSize: [20, 600] }), /renderSize \[20,600\] must be at least size \[40,60\]/);
   assert.throws(() => makeCartPolePixels({ frameStack: 0 }), /frameStack must be an integer >= 1, got 0/);
+});
+
+test('PPO takes CartPolePixels-v1 by id: a NatureCNN on the [4, 40, 60] stack, one update', () => {
+  const agent = new PPO({ env: 'CartPolePixels-v1', numEnvs: 2, nSteps: 16, batchSize: 32, epochs: 1, seed: 0, totalSteps: 32 });
+  const before = Array.from(agent.policy.parameters()[0].data.slice(0, 8));
+  agent.learn();
+  assert.equal(agent.steps, 32);
+  const policy = agent.policy as CnnPolicy;
+  assert.ok(policy instanceof CnnPolicy && policy.encoder.kind === 'nature');
+  assert.deepEqual(policy.encoder.imageShape, [4, 40, 60]);
+  assert.notDeepEqual(Array.from(agent.policy.parameters()[0].data.slice(0, 8)), before, 'the encoder learned');
+  agent.close();
 });

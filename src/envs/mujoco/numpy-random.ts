@@ -9,12 +9,13 @@
  * high bits, random_uniform = low + range * u, the ziggurat random_standard_normal). Checked draw for
  * draw against NumPy in test/envs/mujoco/numpy-random.test.ts.
  *
- * 128-bit arithmetic uses BigInt: slow (a few microseconds a draw) but only resets draw from it.
+ * The 128-bit state is kept as eight 16-bit limbs (every partial product and sum is exact in a
+ * double): a draw costs tens of nanoseconds, where BigInt took microseconds (issue 12: Pendulum's
+ * two reset draws cost as much as all 200 steps of its episode). Seeding and snapshots use BigInt.
  */
 import { FI_DOUBLE_B64, KI_DOUBLE_B64, WI_DOUBLE_B64 } from './ziggurat-tables.ts';
 
 const M32 = 0xffffffffn;
-const M64 = (1n << 64n) - 1n;
 const M128 = (1n << 128n) - 1n;
 
 // SeedSequence constants (bit_generator.pyx).
@@ -110,10 +111,29 @@ export interface NumpyGeneratorState {
   inc: string;
 }
 
+/** A 128-bit integer as eight 16-bit limbs, least significant first. */
+function toLimbs(x: bigint, out: Float64Array): Float64Array {
+  for (let k = 0; k < 8; k++) out[k] = Number((x >> BigInt(16 * k)) & 0xffffn);
+  return out;
+}
+
+function fromLimbs(l: Float64Array): bigint {
+  let x = 0n;
+  for (let k = 7; k >= 0; k--) x = (x << 16n) | BigInt(l[k]);
+  return x;
+}
+
+const MULT_LIMBS = toLimbs(PCG_MULT, new Float64Array(8));
+
 /** numpy.random.Generator(PCG64(seed)) for the methods the MuJoCo envs use. */
 export class NumpyGenerator {
-  private state = 0n;
-  private inc = 0n;
+  /** PCG64's state and increment, 16-bit limbs. */
+  private readonly s = new Float64Array(8);
+  private readonly inc = new Float64Array(8);
+  private readonly old = new Float64Array(8);
+  /** The last 64-bit output, high and low 32-bit words. */
+  private hi32 = 0;
+  private lo32 = 0;
 
   constructor(seed: number | bigint) {
     if (typeof seed === 'number' && !(Number.isSafeInteger(seed) && seed >= 0)) {
@@ -125,30 +145,67 @@ export class NumpyGenerator {
     const initState = (u64(0) << 64n) | u64(1);
     const initSeq = (u64(2) << 64n) | u64(3);
     // pcg_setseq_128_srandom_r
-    this.inc = ((initSeq << 1n) | 1n) & M128;
-    this.state = 0n;
-    this.step();
-    this.state = (this.state + initState) & M128;
-    this.step();
+    const inc = ((initSeq << 1n) | 1n) & M128;
+    // state = 0; step (state = inc); state += initState; step.
+    const state = (((inc + initState) & M128) * PCG_MULT + inc) & M128;
+    toLimbs(inc, this.inc);
+    toLimbs(state, this.s);
   }
 
+  /** state = state * PCG_MULT + inc (mod 2^128), limb by limb; every sum stays below 2^36. */
   private step(): void {
-    this.state = (this.state * PCG_MULT + this.inc) & M128;
+    const s = this.s,
+      a = this.old,
+      inc = this.inc,
+      m = MULT_LIMBS;
+    a.set(s);
+    let carry = 0;
+    for (let k = 0; k < 8; k++) {
+      let acc = carry + inc[k];
+      for (let i = 0; i <= k; i++) acc += a[i] * m[k - i];
+      const limb = (acc >>> 0) & 0xffff; // ToUint32 is exact modulo 2^32 for integers below 2^53
+      s[k] = limb;
+      carry = (acc - limb) / 65536;
+    }
   }
 
-  /** PCG64's next_uint64: XSL-RR output of the advanced state. */
-  nextUint64(): bigint {
+  /** PCG64's next_uint64: the XSL-RR output of the advanced state, into hi32 and lo32. */
+  private next(): void {
     this.step();
-    const hi = this.state >> 64n,
-      lo = this.state & M64;
-    const x = hi ^ lo,
-      rot = hi >> 58n;
-    return ((x >> rot) | (x << ((64n - rot) & 63n))) & M64;
+    const s = this.s;
+    const hh = (s[6] + s[7] * 65536) >>> 0,
+      hl = (s[4] + s[5] * 65536) >>> 0,
+      lh = (s[2] + s[3] * 65536) >>> 0,
+      ll = (s[0] + s[1] * 65536) >>> 0;
+    // x = hi ^ lo, rotated right by the top 6 bits of the state.
+    let xh = (hh ^ lh) >>> 0,
+      xl = (hl ^ ll) >>> 0,
+      rot = s[7] >>> 10;
+    if (rot >= 32) {
+      const t = xh;
+      xh = xl;
+      xl = t;
+      rot -= 32;
+    }
+    if (rot === 0) {
+      this.hi32 = xh;
+      this.lo32 = xl;
+    } else {
+      this.hi32 = ((xh >>> rot) | (xl << (32 - rot))) >>> 0;
+      this.lo32 = ((xl >>> rot) | (xh << (32 - rot))) >>> 0;
+    }
+  }
+
+  /** PCG64's next_uint64. */
+  nextUint64(): bigint {
+    this.next();
+    return (BigInt(this.hi32) << 32n) | BigInt(this.lo32);
   }
 
   /** Generator.random(): a double in [0, 1) from the top 53 bits. */
   random(): number {
-    return Number(this.nextUint64() >> 11n) * (1.0 / 9007199254740992.0);
+    this.next();
+    return (this.hi32 * 2097152 + (this.lo32 >>> 11)) * (1.0 / 9007199254740992.0);
   }
 
   /** Generator.uniform(low, high): low + (high - low) * random(). */
@@ -160,11 +217,11 @@ export class NumpyGenerator {
   standardNormal(): number {
     const { ki, wi, fi } = zigguratTables();
     for (;;) {
-      let r = this.nextUint64();
-      const idx = Number(r & 0xffn);
-      r >>= 8n;
-      const sign = Number(r & 1n);
-      const rabs = Number((r >> 1n) & 0x000fffffffffffffn);
+      this.next();
+      // r = next_uint64: idx = r & 0xff; sign = bit 8; rabs = bits 9..60 (52 bits).
+      const idx = this.lo32 & 0xff;
+      const sign = (this.lo32 >>> 8) & 1;
+      const rabs = (this.hi32 & 0x1fffffff) * 8388608 + (this.lo32 >>> 9);
       let x = rabs * wi[idx];
       if (sign) x = -x;
       if (rabs < ki[idx]) return x;
@@ -181,7 +238,7 @@ export class NumpyGenerator {
   }
 
   getState(): NumpyGeneratorState {
-    return { state: this.state.toString(16), inc: this.inc.toString(16) };
+    return { state: fromLimbs(this.s).toString(16), inc: fromLimbs(this.inc).toString(16) };
   }
 
   static fromState(s: NumpyGeneratorState): NumpyGenerator {
@@ -190,8 +247,8 @@ export class NumpyGenerator {
       throw new Error(`NumpyGenerator.fromState: expected { state, inc } as hex strings of 128-bit integers (inc odd), got ${JSON.stringify(s)}`);
     }
     const g = new NumpyGenerator(0);
-    g.state = BigInt('0x' + s.state);
-    g.inc = BigInt('0x' + s.inc);
+    toLimbs(BigInt('0x' + s.state), g.s);
+    toLimbs(BigInt('0x' + s.inc), g.inc);
     return g;
   }
 }

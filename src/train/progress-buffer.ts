@@ -3,8 +3,13 @@
  * library's speed). A row is one stretch of a Float64Array against a column list shared by every
  * row of the same shape, so an update allocates nothing, and no row survives into V8's old
  * generation (an object per row kept until a flush once a second did: its GC cost more than the
- * row). The text is exactly what progressRow + JSON.stringify, csvLine and scalarRecord make; each
- * number is turned into text once for both files. Browser-safe.
+ * row). The text is exactly what progressRow + JSON.stringify, csvLine and scalarRecord make.
+ *
+ * The formatting leans on JSON.stringify (C++, ~100 ns per number, where String(x) costs 350-1000
+ * ns on this project's machine) and keeps its own loops small: a flush runs ~once a second, so
+ * the code is rarely hot, and a large function with many loops cost more in TurboFan compiles and
+ * deoptimisations (50-100 ms per recompile, on V8's worker threads) than the formatting itself.
+ * Browser-safe.
  */
 import type { UpdateLog } from '../algos/types.ts';
 import type { Evaluation } from './driver.ts';
@@ -12,35 +17,30 @@ import { EVAL_COLUMNS, tensorboardTag } from './progress.ts';
 import { encodeScalarRows } from './tfevents.ts';
 
 export interface FormattedRows {
-  /** progress.jsonl lines (UTF-8), each ending in a newline. Valid until the next format(). */
-  jsonl: Uint8Array;
-  /** progress.csv lines (the header first when `csvColumns` was null). Valid until the next format(). */
-  csv: Uint8Array;
+  /** progress.jsonl lines, each ending in a newline. */
+  jsonl: string;
+  /** progress.csv lines (the header first when `csvColumns` was null), each ending in a newline. */
+  csv: string;
   /** The CSV columns in force (the first row's columns when none were given). */
   csvColumns: string[];
   /** TensorBoard event records, one per row. */
   events: Uint8Array;
 }
 
-const utf8 = new TextEncoder();
-/** Longest JSON text of a double ("-2.2250738585072014e-308" is 24 characters) or "null". */
-const MAX_NUMBER = 24;
+/** One row's JSONL text: the values set on an object whose keys are the columns, in order (NaN and ±Infinity become null). */
+function jsonRow(obj: Record<string, number>, cols: string[], v: Float64Array, base: number): string {
+  for (let j = 0; j < cols.length; j++) obj[cols[j]] = v[base + j];
+  return JSON.stringify(obj);
+}
 
-/** A growable byte buffer, kept across flushes. */
-class Bytes {
-  buf = new Uint8Array(1 << 16);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(2 * this.buf.length, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-  put(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
-  }
+/** A column name JSON writes as is, between quotes (no quote, backslash or control character to escape). */
+const plainKey = (c: string) => JSON.stringify(c) === `"${c}"` && !c.includes('"');
+
+/** One row's cells in the CSV's column order (NaN for a column the row lacks: an empty cell). */
+function csvCells(at: Int32Array, v: Float64Array, base: number): number[] {
+  const cells = new Array<number>(at.length);
+  for (let j = 0; j < at.length; j++) cells[j] = at[j] >= 0 ? v[base + at[j]] : NaN;
+  return cells;
 }
 
 export class ProgressBuffer {
@@ -54,10 +54,6 @@ export class ProgressBuffer {
   private wallTimes = new Float64Array(0);
   /** Rows buffered. */
   rows = 0;
-  private readonly jsonlBytes = new Bytes();
-  private readonly csvBytes = new Bytes();
-  private starts = new Int32Array(0);
-  private src = new Uint8Array(0);
 
   /**
    * Buffer one update's row. Returns false, storing nothing, when the log's keys (or their order)
@@ -128,65 +124,31 @@ export class ProgressBuffer {
     this.rows = 0;
     const stride = this.stride,
       v = this.values;
-    const jl = this.jsonlBytes,
-      cs = this.csvBytes;
-    jl.len = 0;
-    cs.len = 0;
+    let header = '';
     if (csvColumns === null) {
       csvColumns = cols.slice();
-      cs.put(utf8.encode(csvColumns.join(',') + '\n'));
+      header = csvColumns.join(',') + '\n';
     }
-    // '{"key":' for the first column, ',"key":' for the rest (JSON.stringify's own escaping of the names).
-    const keys = cols.map((c, j) => utf8.encode((j ? ',' : '{') + JSON.stringify(c) + ':'));
-    const keyBytes = keys.reduce((a, k) => a + k.length, 0);
-    const csvAt = csvColumns.map((c) => cols.indexOf(c));
-    // Every number's text from one JSON.stringify of the whole buffer, copied byte by byte into the
-    // two files: a String(x) per value costs 350-1000 ns on this project's machine against ~130 ns
-    // here (Array.from and JSON.stringify), and a string per cell (and per concatenation) made the collector the largest cost of a
-    // flush (issue 12). JSON's text of a finite number is Number::toString, csvCell's too; a
-    // non-finite value comes out as null (an empty CSV cell).
-    const cells = n * stride;
-    const all = JSON.stringify(Array.from(v.subarray(0, cells)));
-    // As bytes (ASCII: digits, signs, '.', 'e', 'null'): encodeInto costs ~2 ns per number, a
-    // charCodeAt per character ~4 ns per character.
-    if (this.src.length < all.length) this.src = new Uint8Array(2 * all.length);
-    const src = this.src;
-    utf8.encodeInto(all, src);
-    if (this.starts.length < cells + 1) this.starts = new Int32Array(2 * cells + 1);
-    const starts = this.starts;
-    // starts[i]: where cell i's text begins; it ends one before starts[i + 1] (a comma or the closing bracket).
-    for (let i = 0, p = 1; i < cells; i++) {
-      starts[i] = p;
-      while (src[p] !== 44 /* , */ && src[p] !== 93 /* ] */) p++;
-      p++;
-    }
-    starts[cells] = all.length;
-    const csvLast = csvAt.length - 1;
-    for (let r = 0, base = 0; r < n; r++, base += stride) {
-      jl.ensure(keyBytes + stride * MAX_NUMBER + 2);
-      let b = jl.buf,
-        o = jl.len;
-      for (let j = 0; j < stride; j++) {
-        const k = keys[j];
-        for (let q = 0; q < k.length; q++) b[o++] = k[q];
-        for (let q = starts[base + j], e = starts[base + j + 1] - 1; q < e; q++) b[o++] = src[q];
-      }
-      b[o++] = 125; // }
-      b[o++] = 10; // newline
-      jl.len = o;
-      cs.ensure((csvLast + 1) * (MAX_NUMBER + 1) + 1);
-      b = cs.buf;
-      o = cs.len;
-      for (let j = 0; j <= csvLast; j++) {
-        const at = csvAt[j];
-        if (j) b[o++] = 44; // ,
-        if (at < 0) continue;
-        const q0 = starts[base + at];
-        if (src[q0] === 110 /* n: null */) continue;
-        for (let q = q0, e = starts[base + at + 1] - 1; q < e; q++) b[o++] = src[q];
-      }
-      b[o++] = 10;
-      cs.len = o;
+    // JSONL: one object, its keys set once in column order, its values per row (NaN and ±Infinity: null).
+    const obj: Record<string, number> = {};
+    for (const c of cols) obj[c] = 0;
+    const lines = new Array<string>(n);
+    for (let r = 0; r < n; r++) lines[r] = jsonRow(obj, cols, v, r * stride);
+    const jsonl = lines.join('\n') + '\n';
+    const at = Int32Array.from(csvColumns, (c) => cols.indexOf(c));
+    let csv: string;
+    const keys = Object.keys(obj);
+    // The object's own order is the columns' (no integer-like or __proto__ key) and every key is plain.
+    const sameOrder = keys.length === stride && keys.every((k, j) => k === cols[j]);
+    if (sameOrder && at.length === stride && at.every((a, j) => a === j) && cols.every(plainKey)) {
+      // The CSV is the JSONL without its braces, keys and nulls: no number is formatted twice.
+      // Exact when no key holds a quote or backslash: the scan then never starts inside a key.
+      csv = header + jsonl.replace(/[{}]|"[^"]*":|null/g, '');
+    } else {
+      // The cells in the CSV's column order as one JSON array of arrays: "[[1,null],[2,3]]" -> "1,\n2,3\n".
+      const cells = new Array<number[]>(n);
+      for (let r = 0; r < n; r++) cells[r] = csvCells(at, v, r * stride);
+      csv = header + JSON.stringify(cells).slice(2, -2).replaceAll('],[', '\n').replaceAll('null', '') + '\n';
     }
     const events = encodeScalarRows(
       cols.map((c) => tensorboardTag(c)),
@@ -196,6 +158,6 @@ export class ProgressBuffer {
       cols.indexOf('steps'),
       this.wallTimes,
     );
-    return { jsonl: jl.buf.subarray(0, jl.len), csv: cs.buf.subarray(0, cs.len), csvColumns, events };
+    return { jsonl, csv, csvColumns, events };
   }
 }

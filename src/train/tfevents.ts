@@ -335,6 +335,8 @@ export function eventBytesUpTo(bytes: Uint8Array, maxStep: number): number {
  * values[r * stride + j] for the columns j, logged under tags[j] (null: not a scalar, like steps)
  * when finite; its step is values[r * stride + stepCol] (0 when stepCol < 0 or the value is not
  * finite) and its wall time wallTimes[r]. Sizes first, then one pass: no buffer per row (issue 12).
+ * The per-row work is in small functions: called once a second, a large one cost more in
+ * TurboFan recompiles than the encoding.
  */
 export function encodeScalarRows(
   tags: (string | null)[],
@@ -344,78 +346,100 @@ export function encodeScalarRows(
   stepCol: number,
   wallTimes: Float64Array,
 ): Uint8Array {
-  const tagB = tags.map((t) => (t === null ? null : encodeTag(t)));
-  // Per column: Summary.value's key and length, then Value.tag's key, length and bytes; the float follows.
-  const prefix = tagB.map((t) => {
-    if (t === null) return null;
+  // Per column: Summary.value's key and length, then Value.tag's key, length and bytes (the float follows); empty: not logged.
+  const prefix = tags.map((t) => {
+    if (t === null) return new Uint8Array(0);
+    const b = encodeTag(t);
     const w = new ProtoWriter();
     w.tag(1, 2);
-    w.varint(valueLength(t));
-    w.bytes(1, t);
+    w.varint(valueLength(b));
+    w.bytes(1, b);
     return w.finish();
   });
-  const stepOf = (base: number) => {
-    const s = stepCol >= 0 ? values[base + stepCol] : 0;
-    return Number.isFinite(s) ? s : 0;
-  };
   const summaryLen = new Float64Array(rows);
   let total = 0;
-  for (let r = 0, base = 0; r < rows; r++, base += stride) {
-    let len = 0;
-    for (let j = 0; j < stride; j++) {
-      const p = prefix[j];
-      const x = values[base + j];
-      if (p !== null && x - x === 0) len += p.length + 5;
-    }
-    summaryLen[r] = len;
-    const step = stepOf(base);
-    // An unusual step (negative, fractional, huge) takes encodeEvent's general varint below.
-    const stepLen = step >= 0 && Number.isSafeInteger(step) ? varintLength(step) : 10;
-    total += 16 + 9 + 1 + stepLen + 1 + varintLength(len) + len;
+  for (let r = 0; r < rows; r++) {
+    summaryLen[r] = summaryLength(prefix, values, r * stride);
+    total += recordLength(stepOf(values, r * stride, stepCol), summaryLen[r]);
   }
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   let o = 0;
-  for (let r = 0, base = 0; r < rows; r++, base += stride) {
-    const step = stepOf(base);
-    let data: Uint8Array;
-    if (!(step >= 0 && Number.isSafeInteger(step))) {
+  for (let r = 0; r < rows; r++) {
+    const base = r * stride,
+      step = stepOf(values, base, stepCol);
+    let len: number;
+    if (step >= 0 && Number.isSafeInteger(step)) len = writeEvent(out, dv, o + 12, wallTimes[r], step, summaryLen[r], prefix, values, base) - (o + 12);
+    else {
+      // An unusual step (negative, fractional, huge): encodeEvent's general varint.
       const scalars: Record<string, number> = {};
-      for (let j = 0; j < stride; j++) if (tags[j] !== null && values[base + j] - values[base + j] === 0) scalars[tags[j]!] = values[base + j];
-      data = encodeEvent({ wallTime: wallTimes[r], step, scalars });
-    } else {
-      // Written in place after the 12-byte record header.
-      const start = o + 12;
-      let p = start;
-      out[p++] = 0x09; // wall_time, 64-bit
-      dv.setFloat64(p, wallTimes[r], true);
-      p += 8;
-      out[p++] = 0x10; // step, varint
-      p = putVarint(out, p, step);
-      out[p++] = 0x2a; // summary, length-delimited
-      p = putVarint(out, p, summaryLen[r]);
-      for (let j = 0; j < stride; j++) {
-        const pre = prefix[j];
-        const x = values[base + j];
-        if (pre === null || x - x !== 0) continue;
-        // A loop, not out.set: set() costs ~50 ns a call, more than copying a short tag.
-        for (let q = 0; q < pre.length; q++) out[p++] = pre[q];
-        out[p++] = 0x15; // simple_value, 32-bit
-        dv.setFloat32(p, x, true);
-        p += 4;
-      }
-      data = out.subarray(start, p);
+      for (let j = 0; j < stride; j++) if (tags[j] !== null && Number.isFinite(values[base + j])) scalars[tags[j]!] = values[base + j];
+      const data = encodeEvent({ wallTime: wallTimes[r], step, scalars });
+      out.set(data, o + 12);
+      len = data.length;
     }
-    // The record frame: uint64 length, its masked CRC, the data, the data's masked CRC.
-    const len = data.length;
-    if (data.byteOffset !== o + 12 || data.buffer !== out.buffer) out.set(data, o + 12);
-    dv.setUint32(o, len % 2 ** 32, true);
-    dv.setUint32(o + 4, Math.floor(len / 2 ** 32), true);
-    dv.setUint32(o + 8, mask(crc32cRange(out, o, o + 8)), true);
-    dv.setUint32(o + 12 + len, mask(crc32cRange(out, o + 12, o + 12 + len)), true);
+    frame(out, dv, o, len);
     o += 16 + len;
   }
   return o === total ? out : out.slice(0, o);
+}
+
+function stepOf(values: Float64Array, base: number, stepCol: number): number {
+  const s = stepCol >= 0 ? values[base + stepCol] : 0;
+  return Number.isFinite(s) ? s : 0;
+}
+
+/** Bytes of a row's Summary: a Value (prefix, float key, 4 bytes) per logged finite value. */
+function summaryLength(prefix: Uint8Array[], values: Float64Array, base: number): number {
+  let len = 0;
+  for (let j = 0; j < prefix.length; j++) if (prefix[j].length && Number.isFinite(values[base + j])) len += prefix[j].length + 5;
+  return len;
+}
+
+/** Bytes of a framed record (room for a 10-byte step when encodeEvent's general path takes it). */
+function recordLength(step: number, summaryLen: number): number {
+  const stepLen = step >= 0 && Number.isSafeInteger(step) ? varintLength(step) : 10;
+  return 16 + 9 + 1 + stepLen + 1 + varintLength(summaryLen) + summaryLen;
+}
+
+/** An Event (wall_time, step, summary) written at `p`; returns its end. The same bytes as encodeEvent. */
+function writeEvent(
+  out: Uint8Array,
+  dv: DataView,
+  p: number,
+  wallTime: number,
+  step: number,
+  summaryLen: number,
+  prefix: Uint8Array[],
+  values: Float64Array,
+  base: number,
+): number {
+  out[p++] = 0x09; // wall_time, 64-bit
+  dv.setFloat64(p, wallTime, true);
+  p += 8;
+  out[p++] = 0x10; // step, varint
+  p = putVarint(out, p, step);
+  out[p++] = 0x2a; // summary, length-delimited
+  p = putVarint(out, p, summaryLen);
+  for (let j = 0; j < prefix.length; j++) {
+    const x = values[base + j];
+    if (prefix[j].length === 0 || !Number.isFinite(x)) continue;
+    // A loop, not out.set: set() costs ~50 ns a call, more than copying a short tag.
+    const pre = prefix[j];
+    for (let q = 0; q < pre.length; q++) out[p++] = pre[q];
+    out[p++] = 0x15; // simple_value, 32-bit
+    dv.setFloat32(p, x, true);
+    p += 4;
+  }
+  return p;
+}
+
+/** The TFRecord frame around the `len` data bytes at o + 12: length, its masked CRC, the data's masked CRC. */
+function frame(out: Uint8Array, dv: DataView, o: number, len: number): void {
+  dv.setUint32(o, len % 2 ** 32, true);
+  dv.setUint32(o + 4, Math.floor(len / 2 ** 32), true);
+  dv.setUint32(o + 8, mask(crc32cRange(out, o, o + 8)), true);
+  dv.setUint32(o + 12 + len, mask(crc32cRange(out, o + 12, o + 12 + len)), true);
 }
 
 function putVarint(out: Uint8Array, p: number, v: number): number {

@@ -8,8 +8,6 @@ import { csvLine, progressRow, tensorboardScalars } from '../../src/train/progre
 import { scalarRecord } from '../../src/train/tfevents.ts';
 import { RunWriter } from '../../src/train/node/run-dir.ts';
 
-const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
-
 // The rows as the writer made them before the columnar buffer (an object per row, issue 12): the
 // buffer must write the same bytes to all three files.
 const reference = (rows: { log: any; ev: any; wall: number }[], csvColumns: string[]) => {
@@ -58,45 +56,46 @@ function rowsOf(n: number, shape: (k: number) => any) {
   return Array.from({ length: n }, (_, k) => ({ log: shape(k), ev: k % 5 === 2 ? ev(k) : null, wall: 1795700000 + k * 0.0123 }));
 }
 
-test('ProgressBuffer writes the same JSONL, CSV and TensorBoard bytes as one object per row', () => {
-  const shape = (k: number) => ({
-    iteration: k + 1,
-    steps: 32 * (k + 1) + (k === 7 ? 2 ** 33 : 0),
-    seconds: 0.07351718299999993 * k,
-    episodes: k % 3,
-    returnMean: odd[k % odd.length],
-    returnStd: odd[(k * 7) % odd.length],
-    lengthMean: k % 4 ? 21.5 : NaN,
-    policyLoss: odd[(k * 3 + 1) % odd.length],
-    'we"ird,key': k / 7,
-    λ: -k / 9,
-    note: k % 2 ? 'text' : undefined,
-  });
-  const rows = rowsOf(150, shape); // past the first 64 rows of room
-  const b = new ProgressBuffer();
-  for (const r of rows) {
-    if (!b.push(r.log, r.ev, r.wall)) {
-      b.reshape(r.log);
-      assert.ok(b.push(r.log, r.ev, r.wall));
+for (const keys of ['plain', 'escaped'] as const)
+  test(`ProgressBuffer writes the same JSONL, CSV and TensorBoard bytes as one object per row (${keys} column names)`, () => {
+    const shape = (k: number) => ({
+      iteration: k + 1,
+      steps: 32 * (k + 1) + (k === 7 ? 2 ** 33 : 0),
+      seconds: 0.07351718299999993 * k,
+      episodes: k % 3,
+      returnMean: odd[k % odd.length],
+      returnStd: odd[(k * 7) % odd.length],
+      lengthMean: k % 4 ? 21.5 : NaN,
+      policyLoss: odd[(k * 3 + 1) % odd.length],
+      ...(keys === 'escaped' ? { 'we"ird,key': k / 7, '7': 1, 'back\\slash': 2 } : {}),
+      λ: -k / 9,
+      note: k % 2 ? 'text' : undefined,
+    });
+    const rows = rowsOf(150, shape); // past the first 64 rows of room
+    const b = new ProgressBuffer();
+    for (const r of rows) {
+      if (!b.push(r.log, r.ev, r.wall)) {
+        b.reshape(r.log);
+        assert.ok(b.push(r.log, r.ev, r.wall));
+      }
     }
-  }
-  assert.equal(b.rows, 150);
-  const f = b.format(null)!;
-  assert.equal(b.rows, 0, 'empty after the format');
-  const cols = Object.keys(progressRow(rows[0].log, null));
-  assert.deepEqual(f.csvColumns, cols);
-  const ref = reference(rows, cols);
-  assert.equal(text(f.jsonl), ref.jsonl);
-  assert.equal(text(f.csv), cols.join(',') + '\n' + ref.csv);
-  assert.deepEqual(Buffer.from(f.events), ref.events);
-  assert.equal(b.format(null), null, 'nothing buffered: nothing to write');
+    assert.equal(b.rows, 150);
+    const f = b.format(null)!;
+    assert.equal(b.rows, 0, 'empty after the format');
+    const cols = Object.keys(progressRow(rows[0].log, null));
+    assert.deepEqual(f.csvColumns, cols);
+    const ref = reference(rows, cols);
+    assert.equal(f.jsonl, ref.jsonl);
+    assert.equal(f.csv, cols.join(',') + '\n' + ref.csv);
+    assert.deepEqual(Buffer.from(f.events), ref.events);
+    assert.equal(b.format(null), null, 'nothing buffered: nothing to write');
 
-  // An existing progress.csv's columns: cells by name, a column the rows lack stays empty.
-  const csvCols = ['steps', 'missing', 'evalMean', 'iteration'];
-  const again = rowsOf(3, shape);
-  for (const r of again) assert.ok(b.push(r.log, r.ev, r.wall));
-  assert.equal(text(b.format(csvCols)!.csv), reference(again, csvCols).csv);
-});
+    // An existing progress.csv's columns: cells by name, a column the rows lack stays empty.
+    const csvCols = ['steps', 'missing', 'evalMean', 'iteration'];
+    const again = rowsOf(3, shape);
+    for (const r of again) assert.ok(b.push(r.log, r.ev, r.wall));
+    assert.equal(b.format(csvCols)!.csv, reference(again, csvCols).csv);
+  });
 
 test("ProgressBuffer refuses a row of another shape, and a log's own evalMean is overwritten as progressRow does", () => {
   const b = new ProgressBuffer();
@@ -115,9 +114,9 @@ test("ProgressBuffer refuses a row of another shape, and a log's own evalMean is
   ];
   const f = b.format(null)!;
   const ref = reference(rows, f.csvColumns);
-  assert.equal(text(f.jsonl), ref.jsonl);
+  assert.equal(f.jsonl, ref.jsonl);
   assert.deepEqual(Buffer.from(f.events), ref.events);
-  assert.match(text(f.jsonl), /^\{"iteration":1,"steps":10,"evalMean":100.33333333333333,"seconds":1,"evalStd":0.1,/);
+  assert.match(f.jsonl, /^\{"iteration":1,"steps":10,"evalMean":100.33333333333333,"seconds":1,"evalStd":0.1,/);
 });
 
 test('RunWriter: a log whose keys change mid-run keeps every row, each with its own keys, CSV under the first header', () => {

@@ -21,7 +21,7 @@
  * of another checkout (e.g. a `git worktree` of the commit before a change). Everything runs from
  * source through tsx (ASCENT_FROM_SOURCE=1), the same loader on every side.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,6 +65,9 @@ const WORKLOADS = ALL_WORKLOADS.filter((w) => only === undefined || w.name === o
 
 interface Run {
   cpuSeconds: number;
+  /** CPU seconds of the main thread, and of the other threads alive at exit (V8's GC and compiler workers, libuv, the loader). */
+  mainCpu: number | null;
+  otherCpu: number | null;
   wallSeconds: number;
   stdout: string;
   load: number;
@@ -83,9 +86,12 @@ function run(args: string[]): Run {
   });
   const wall = (performance.now() - t0) / 1000;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8')).cpuSeconds;
+  const c = JSON.parse(readFileSync(cpuFile, 'utf8'));
   rmSync(tmp, { recursive: true, force: true });
-  return { cpuSeconds: cpu, wallSeconds: wall, stdout: r.stdout, load };
+  const threads: Record<string, number> | null = c.threads;
+  const mainCpu = threads?.main ?? null;
+  const otherCpu = threads ? Object.entries(threads).reduce((a, [k, v]) => (k === 'main' ? a : a + v), 0) : null;
+  return { cpuSeconds: c.cpuSeconds, mainCpu, otherCpu, wallSeconds: wall, stdout: r.stdout, load };
 }
 
 const cliArgs = (checkout: string, steps: number, sets: Record<string, number>) => [
@@ -139,6 +145,15 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Linear-interpolated quantile (q in [0, 1]). */
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const i = q * (s.length - 1),
+    lo = Math.floor(i);
+  return lo + 1 < s.length ? s[lo] + (i - lo) * (s[lo + 1] - s[lo]) : s[lo];
+};
+/** The spread of paired ratios: least, quartiles, greatest. */
+const spread = (xs: number[]) => ({ min: r3(Math.min(...xs)), q1: r3(quantile(xs, 0.25)), q3: r3(quantile(xs, 0.75)), max: r3(Math.max(...xs)) });
 
 /**
  * `n` repetitions of every variant, the order of the variants reversed every other repetition.
@@ -146,6 +161,8 @@ const r3 = (x: number) => Math.round(x * 1000) / 1000;
  */
 function alternate(label: string, n: number, steps: number, sets: Record<string, number>) {
   const samples: Record<string, number[]> = Object.fromEntries(variants.map(([v]) => [v, []]));
+  const main: Record<string, number[]> = Object.fromEntries(variants.map(([v]) => [v, []]));
+  const other: Record<string, number[]> = Object.fromEntries(variants.map(([v]) => [v, []]));
   const loads: number[] = [];
   const returns = new Set<number>();
   const stepsDone = new Set<number>();
@@ -155,15 +172,22 @@ function alternate(label: string, n: number, steps: number, sets: Record<string,
       const r = run(args(steps, sets));
       const p = parseRun(name, r.stdout);
       samples[name].push(r.cpuSeconds);
+      if (r.mainCpu !== null && r.otherCpu !== null) {
+        main[name].push(r.mainCpu);
+        other[name].push(r.otherCpu);
+      }
       loads.push(r.load);
       returns.add(Math.round(p.evalReturn));
       stepsDone.add(p.steps);
-      console.log(`${label} ${name} rep ${rep}: ${r.cpuSeconds.toFixed(2)} s CPU, ${r.wallSeconds.toFixed(1)} s wall, load ${r.load.toFixed(1)}`);
+      console.log(
+        `${label} ${name} rep ${rep}: ${r.cpuSeconds.toFixed(2)} s CPU` +
+          `${r.mainCpu !== null ? ` (main thread ${r.mainCpu.toFixed(2)}, others ${r.otherCpu!.toFixed(2)})` : ''}, ${r.wallSeconds.toFixed(1)} s wall, load ${r.load.toFixed(1)}`,
+      );
     }
   }
   if (returns.size !== 1 || stepsDone.size !== 1)
     console.log(`warning: ${label}: the runs differ (final returns ${[...returns].join(', ')}; steps ${[...stepsDone].join(', ')}): not identical work`);
-  return { samples, loads, returns: [...returns], steps: [...stepsDone] };
+  return { samples, main, other, loads, returns: [...returns], steps: [...stepsDone] };
 }
 
 function workload(w: Workload) {
@@ -185,8 +209,13 @@ function workload(w: Workload) {
       cpuSecondsMin: Math.min(...s),
       pairRatios: pairRatios.map(r3),
       medianPairRatio: r3(median(pairRatios)),
+      pairRatioSpread: spread(pairRatios),
+      withinTarget: median(pairRatios) <= 1.05,
       ratioOfMedians: r3(median(s) / median(lib)),
       ratioOfMinima: r3(Math.min(...s) / Math.min(...lib)),
+      // Where the CPU went (Linux /proc): the main thread, and the rest (GC and compiler workers, libuv, the loader).
+      mainThreadCpuSecondsMedian: full.main[name].length ? r3(median(full.main[name])) : null,
+      otherThreadsCpuSecondsMedian: full.other[name].length ? r3(median(full.other[name])) : null,
       startupCpuSeconds: st,
       startupCpuSecondsMedian: r3(median(st)),
       startupMinusLibrary: r3(median(st) - median(libStart)),
@@ -195,7 +224,8 @@ function workload(w: Workload) {
   });
   for (const r of rows)
     console.log(
-      `${w.name.padEnd(6)} ${r.name.padEnd(8)} median ${r.cpuSecondsMedian.toFixed(2)} s CPU; vs library: median of paired ratios ${r.medianPairRatio.toFixed(3)}, ` +
+      `${w.name.padEnd(6)} ${r.name.padEnd(8)} median ${r.cpuSecondsMedian.toFixed(2)} s CPU; vs library: median of paired ratios ${r.medianPairRatio.toFixed(3)} ` +
+        `(quartiles ${r.pairRatioSpread.q1.toFixed(3)}-${r.pairRatioSpread.q3.toFixed(3)}, range ${r.pairRatioSpread.min.toFixed(3)}-${r.pairRatioSpread.max.toFixed(3)}), ` +
         `ratio of medians ${r.ratioOfMedians.toFixed(3)}, of minima ${r.ratioOfMinima.toFixed(3)}; startup ${r.startupCpuSecondsMedian.toFixed(2)} s ` +
         `(${r.startupMinusLibrary >= 0 ? '+' : ''}${r.startupMinusLibrary.toFixed(2)}), work alone ${r.workRatioToLibrary.toFixed(3)}`,
     );
@@ -210,6 +240,21 @@ function workload(w: Workload) {
   };
 }
 
+/** The commit measured, and the files under src/ and bench/ that differ from it (other work in the tree). */
+function commit() {
+  const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim();
+  try {
+    return {
+      hash: git('rev-parse', 'HEAD'),
+      subject: git('log', '-1', '--format=%s'),
+      uncommitted: git('status', '--porcelain', '--', 'src', 'bench').split('\n').filter(Boolean),
+    };
+  } catch {
+    return null;
+  }
+}
+const loadStart = loadavg();
+const at = commit();
 const t0 = Date.now();
 const results = Object.fromEntries(WORKLOADS.map((w) => [w.name, workload(w)]));
 const result = {
@@ -224,6 +269,8 @@ const result = {
   method: `pairs in alternating order, ${reps} repetitions per workload (${startupReps} for startup); CPU = user + system of the process from start to exit`,
   workloads: results,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+  loadavg: { start: loadStart.map(r3), end: loadavg().map(r3) },
+  commit: at,
   date: new Date().toISOString(),
   minutes: Math.round((Date.now() - t0) / 600) / 100,
   command: `node --import tsx bench/cli.ts ${process.argv.slice(2).join(' ')}`,

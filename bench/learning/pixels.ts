@@ -29,9 +29,25 @@ const PPO_CATCH = { numEnvs: 8, nSteps: 32, batchSize: 64, epochs: 4, lr: 1e-3, 
  * CartPole, state and pixels, with one PPO setting (ours, tuned on short runs on this machine; no
  * published PPO setting for pixel CartPole exists that we know of). It starts from rl-baselines3-zoo's
  * CartPole-v1 PPO (8 envs, 32 steps, gamma 0.98, lambda 0.8, no entropy bonus) with fewer epochs
- * (4, not 20: an epoch of NatureCNN updates costs ~50x one of the 64x64 MLP's) and a lower rate for the CNN.
+ * (4, not 20: an epoch of NatureCNN updates costs ~50x one of the 64x64 MLP's) and a lower rate for
+ * the CNN, and normalises observations (running mean and std per input, clipped to 10). The frames
+ * are nearly all white background, the same in every state: raw, the CNN's features barely differ
+ * between states, the value function explained 1% of the returns' variance over the first 2k steps
+ * and each update moved the policy by a KL of ~1e-5; normalised, the background is 0 and the cart
+ * and pole stand out (explained variance 0.5-0.7, KL 1e-3..1e-2 over the same steps, same seed).
  */
-const PPO_CARTPOLE = { numEnvs: 8, nSteps: 32, batchSize: 64, epochs: 4, lr: 3e-4, gamma: 0.98, gaeLambda: 0.8, entCoef: 0, lrSchedule: 'linear' };
+const PPO_CARTPOLE = {
+  numEnvs: 8,
+  nSteps: 32,
+  batchSize: 64,
+  epochs: 4,
+  lr: 3e-4,
+  gamma: 0.98,
+  gaeLambda: 0.8,
+  entCoef: 0,
+  lrSchedule: 'linear',
+  normalizeObs: true,
+};
 
 interface Preset {
   env: string;

@@ -89,7 +89,7 @@ for (const [name, m, k, n, tA, tB] of sacShapes) {
 setGemmThreadThreshold();
 // The whole update: 1 thread (the default path: fused MLPs) vs 2 threads (per-layer ops, threaded gemms).
 const w = makeSacWorkload(SAC_HALFCHEETAH, 7);
-const update = ascentSacUpdate(w);
+const update = ascentSacUpdate(w, { twin: false }); // the gemm threads alone (engine-twin.ts measures the twin critics)
 const sac = await sideBySide(() => update(), quick ? 5 : 10);
 console.log(
   `sac-update halfcheetah B=256 256x256: 1 thread ${(sac.one.wallUs / 1000).toFixed(2)} ms wall, ${(sac.one.cpuUs / 1000).toFixed(2)} cpu | 2 threads ${(sac.two.wallUs / 1000).toFixed(2)} wall, ${(sac.two.cpuUs / 1000).toFixed(2)} cpu | wall x${sac.wallSpeedup.toFixed(2)}, cpu x${sac.cpuRatio.toFixed(2)}`,

@@ -18,7 +18,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat } from '../tensor/index.ts';
 import { allocData, gradients, isGradEnabled, record, withGrad } from '../tensor/tensor.ts';
 import { sumAxis } from '../tensor/kernels.ts';
-import { Adam, Module, checkLoss, polyak, type Activation } from '../nn/index.ts';
+import { Adam, Module, checkLoss, polyak, forwardTwin, predictTwin, type Activation } from '../nn/index.ts';
 import { SquashedGaussianActor, TwinQ } from '../policies/actor-critic.ts';
 import type { ReplayBatch } from '../rollout/index.ts';
 
@@ -261,8 +261,9 @@ export class SacLearner {
     this.buffers(B);
     this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
     const saNext = this.joinSA(b.nextObs, this.nextAct, B);
-    const t1 = this.criticTarget.q1.predict(saNext, B),
-      t2 = this.criticTarget.q2.predict(saNext, B);
+    // The twin targets (and below, the twin critics) as pairs: the second on a worker thread when
+    // that pays (nn's forwardTwin, issue 12), bit for bit the one-at-a-time forwards.
+    const [t1, t2] = predictTwin(this.criticTarget.q1, this.criticTarget.q2, saNext, B);
     const y = this.y;
     for (let i = 0; i < B; i++) y[i] = softTarget(b.rewards[i], b.terminated[i] !== 0, Math.min(t1[i], t2[i]), this.nextLogp[i], alpha, this.c.gamma);
     return y;
@@ -308,8 +309,7 @@ export class SacLearner {
     // Critic step.
     const sa = new Tensor(this.joinSA(b.obs, b.actions, B), [B, W]);
     const yT = new Tensor(y, [B, 1]);
-    const q1 = this.critic.q1.forward(sa),
-      q2 = this.critic.q2.forward(sa);
+    const [q1, q2] = forwardTwin(this.critic.q1, this.critic.q2, sa);
     const criticLoss = twinCriticLoss(q1, q2, yT, this.d1, this.d2);
     checkLoss(criticLoss, 'sac critic loss', this.gradSteps);
     this.criticOpt.step(grad(criticLoss, this.criticParams));
@@ -323,7 +323,8 @@ export class SacLearner {
     try {
       const saPi = concat([obsT, action], 1);
       // d1 and d2 are free again (the critic loss's backward has run): the actor loss's scratch.
-      actorLoss = sacActorLoss(logProb, this.critic.q1.forward(saPi), this.critic.q2.forward(saPi), alpha, this.d1, this.d2);
+      const [qa, qb] = forwardTwin(this.critic.q1, this.critic.q2, saPi);
+      actorLoss = sacActorLoss(logProb, qa, qb, alpha, this.d1, this.d2);
       checkLoss(actorLoss, 'sac actor loss', this.gradSteps);
       this.actorOpt.step(grad(actorLoss, this.actorParams));
     } finally {

@@ -184,8 +184,12 @@ export class TwinRunner implements MlpMemoryHost {
     ctl[LEN] = rec.n;
     Atomics.store(ctl, SEQ, ++this.seq);
     Atomics.notify(ctl, SEQ);
-    here(this.inst);
-    waitDone(ctl, this.seq);
+    try {
+      here(this.inst);
+    } finally {
+      // Even when this thread's part threw: the command buffer must not be rewritten under the worker.
+      waitDone(ctl, this.seq);
+    }
     if (ctl[ERR]) throw new Error('twin networks: the worker thread failed in a kernel call (out of bounds?)');
   }
 
@@ -204,10 +208,13 @@ const canWait = (() => {
 function waitDone(ctl: Int32Array, seq: number): void {
   // A short spin first: the worker's part was sized like this thread's.
   for (let i = 0; i < 20000; i++) if (Atomics.load(ctl, DONE) === seq) return;
+  const t0 = Date.now();
   for (;;) {
     const d = Atomics.load(ctl, DONE);
     if (d === seq) return;
     if (canWait) Atomics.wait(ctl, DONE, d, 50);
+    // A job is milliseconds of work: a minute means the worker is gone, not slow.
+    if (Date.now() - t0 > 60_000) throw new Error('twin networks: the worker thread has not finished its job in 60 s (did it exit?)');
   }
 }
 

@@ -74,6 +74,19 @@ const PRESETS: Record<string, Preset> = {
   'catch-pixels': { ...CATCH, env: 'CatchPixels-v0', config: PPO_CATCH, note: "small CNN ('auto' on 10x5) on the board image" },
   'catch-dict': { ...CATCH, env: 'CatchDict-v0', config: PPO_CATCH, note: 'CNN on the ball image + MLP on the paddle column, concatenated' },
   'cartpole-state': { ...CARTPOLE, env: 'CartPole-v1', config: PPO_CARTPOLE, note: 'MLP 64x64 on [x, x_dot, theta, theta_dot]' },
+  // The ablation: the same setting without observation normalisation.
+  'cartpole-state-raw': {
+    ...CARTPOLE,
+    env: 'CartPole-v1',
+    config: { ...PPO_CARTPOLE, normalizeObs: false },
+    note: 'cartpole-state without observation normalisation',
+  },
+  'cartpole-pixels-raw': {
+    ...CARTPOLE,
+    env: 'CartPolePixels-v1',
+    config: { ...PPO_CARTPOLE, normalizeObs: false },
+    note: 'cartpole-pixels without observation normalisation (raw frames in [0, 1])',
+  },
   'cartpole-pixels': {
     ...CARTPOLE,
     env: 'CartPolePixels-v1',

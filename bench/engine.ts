@@ -24,7 +24,7 @@ import {
   type Timing,
 } from './opponents/index.ts';
 import { ascentPpoUpdate, ascentInference } from './engine/ascent.ts';
-import { kernelInfo } from '../src/tensor/index.ts';
+import { kernelInfo, twinInfo } from '../src/tensor/index.ts';
 import { ascentSacUpdate } from './engine/sac.ts';
 import { makeSacWorkload, SAC_HALFCHEETAH, SAC_PENDULUM } from './engine/sac-workload.ts';
 import { findJaxPython, startJaxSac } from './opponents/jax-sac.ts';
@@ -212,6 +212,8 @@ const out = {
   date: new Date().toISOString(),
   machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, loadavg: os.loadavg() },
   kernels: kernelInfo(),
+  // SAC's twin critics on a worker thread (src/tensor/wasm/pair.ts; ASCENT_TWIN=0 turns it off).
+  twin: twinInfo(),
   opponents: Object.fromEntries(opponents.map((o) => [o.name, o.config])),
   rows,
   sac: { jax: jaxInfo, rows: sacRows },

@@ -31,8 +31,12 @@ const CTL_INTS = 8;
 const CMD_LEN = 1 << 16;
 /** Kernel names by op number (the worker's table lists the same, in this order). */
 const OPS = ['gemm', 'pack', 'tanh', 'reluBackward', 'tanhBackward', 'colsum', 'transpose'] as const;
-/** Polls of its control word before the worker sleeps: SAC's next job usually comes within ~0.1 ms. */
-const WORKER_SPIN = 20000;
+/**
+ * Polls of its control word (a few microseconds) before the worker sleeps. Measured at load 10-13
+ * on the 2-core EPYC: 20,000 polls cost ~2 ms of CPU per SAC update (12%) and, with other processes
+ * competing for the cores, took time slices from the main thread; 2,000 cost nothing measurable.
+ */
+const WORKER_SPIN = 2000;
 
 const WORKER_SOURCE = `
 const run = (module, memory, ctl, cmd, post) => {
@@ -207,7 +211,7 @@ const canWait = (() => {
 
 function waitDone(ctl: Int32Array, seq: number): void {
   // A short spin first: the worker's part was sized like this thread's.
-  for (let i = 0; i < 20000; i++) if (Atomics.load(ctl, DONE) === seq) return;
+  for (let i = 0; i < 2000; i++) if (Atomics.load(ctl, DONE) === seq) return;
   const t0 = Date.now();
   for (;;) {
     const d = Atomics.load(ctl, DONE);

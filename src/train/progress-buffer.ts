@@ -113,51 +113,72 @@ export class ProgressBuffer {
   }
 
   /**
-   * The buffered rows as file text and event bytes; the buffer is empty afterwards. `csvColumns`:
-   * the columns of an existing progress.csv (cells by name; a column the rows lack stays empty),
-   * or null to take the rows' own and write the header.
+   * The buffered rows as file text and event bytes, handed to `write` in chunks of `chunkRows`
+   * rows; the buffer is empty afterwards. `csvColumns`: the columns of an existing progress.csv
+   * (cells by name; a column the rows lack stays empty), or null to take the rows' own and write
+   * the header with the first chunk. Returns the CSV columns in force (null: nothing buffered).
+   *
+   * Chunks keep every string small: V8 puts an object over ~128 KiB straight into the old
+   * generation (large-object space), and a flush's megabyte-sized text then brought major GCs
+   * that cost the CLI more than the formatting (issue 12); a chunk's strings die young.
    */
-  format(csvColumns: string[] | null): FormattedRows | null {
+  format(csvColumns: string[] | null, write: (f: FormattedRows) => void, chunkRows = 128): string[] | null {
+    if (!(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new RangeError(`ProgressBuffer.format: 'chunkRows' must be an integer >= 1, got ${chunkRows}`);
     const cols = this.columns;
     const n = this.rows;
     if (cols === null || n === 0) return null;
     this.rows = 0;
-    const stride = this.stride,
-      v = this.values;
     let header = '';
     if (csvColumns === null) {
       csvColumns = cols.slice();
       header = csvColumns.join(',') + '\n';
     }
+    const at = Int32Array.from(csvColumns, (c) => cols.indexOf(c));
     // JSONL: one object, its keys set once in column order, its values per row (NaN and ±Infinity: null).
     const obj: Record<string, number> = {};
     for (const c of cols) obj[c] = 0;
-    const lines = new Array<string>(n);
-    for (let r = 0; r < n; r++) lines[r] = jsonRow(obj, cols, v, r * stride);
-    const jsonl = lines.join('\n') + '\n';
-    const at = Int32Array.from(csvColumns, (c) => cols.indexOf(c));
-    let csv: string;
     const keys = Object.keys(obj);
-    // The object's own order is the columns' (no integer-like or __proto__ key) and every key is plain.
-    const sameOrder = keys.length === stride && keys.every((k, j) => k === cols[j]);
-    if (sameOrder && at.length === stride && at.every((a, j) => a === j) && cols.every(plainKey)) {
-      // The CSV is the JSONL without its braces, keys and nulls: no number is formatted twice.
+    // The CSV is the JSONL less its braces, keys and nulls when the object's own order is the
+    // columns' (no integer-like or __proto__ key), the CSV's too, and every key is plain.
+    const fromJsonl =
+      keys.length === this.stride && keys.every((k, j) => k === cols[j]) && at.length === this.stride && at.every((a, j) => a === j) && cols.every(plainKey);
+    const tags = cols.map((c) => tensorboardTag(c)),
+      stepCol = cols.indexOf('steps');
+    for (let r0 = 0; r0 < n; r0 += chunkRows) {
+      write(this.chunk(obj, at, fromJsonl, tags, stepCol, r0, Math.min(n, r0 + chunkRows), header, csvColumns));
+      header = '';
+    }
+    return csvColumns;
+  }
+
+  private chunk(
+    obj: Record<string, number>,
+    at: Int32Array,
+    fromJsonl: boolean,
+    tags: (string | null)[],
+    stepCol: number,
+    r0: number,
+    r1: number,
+    header: string,
+    csvColumns: string[],
+  ): FormattedRows {
+    const cols = this.columns!;
+    const stride = this.stride,
+      v = this.values;
+    const lines = new Array<string>(r1 - r0);
+    for (let r = r0; r < r1; r++) lines[r - r0] = jsonRow(obj, cols, v, r * stride);
+    const jsonl = lines.join('\n') + '\n';
+    let csv: string;
+    if (fromJsonl) {
       // Exact when no key holds a quote or backslash: the scan then never starts inside a key.
       csv = header + jsonl.replace(/[{}]|"[^"]*":|null/g, '');
     } else {
       // The cells in the CSV's column order as one JSON array of arrays: "[[1,null],[2,3]]" -> "1,\n2,3\n".
-      const cells = new Array<number[]>(n);
-      for (let r = 0; r < n; r++) cells[r] = csvCells(at, v, r * stride);
+      const cells = new Array<number[]>(r1 - r0);
+      for (let r = r0; r < r1; r++) cells[r - r0] = csvCells(at, v, r * stride);
       csv = header + JSON.stringify(cells).slice(2, -2).replaceAll('],[', '\n').replaceAll('null', '') + '\n';
     }
-    const events = encodeScalarRows(
-      cols.map((c) => tensorboardTag(c)),
-      v,
-      stride,
-      n,
-      cols.indexOf('steps'),
-      this.wallTimes,
-    );
+    const events = encodeScalarRows(tags, v.subarray(r0 * stride, r1 * stride), stride, r1 - r0, stepCol, this.wallTimes.subarray(r0, r1));
     return { jsonl, csv, csvColumns, events };
   }
 }

@@ -19,6 +19,20 @@ const reference = (rows: { log: any; ev: any; wall: number }[], csvColumns: stri
   };
 };
 
+/** format()'s chunks joined, with their count. */
+function formatAll(b: ProgressBuffer, csvColumns: string[] | null, chunkRows?: number) {
+  const parts: { jsonl: string; csv: string; events: Uint8Array }[] = [];
+  const columns = b.format(csvColumns, (f) => parts.push(f), chunkRows);
+  if (columns === null) return null;
+  return {
+    csvColumns: columns,
+    jsonl: parts.map((p) => p.jsonl).join(''),
+    csv: parts.map((p) => p.csv).join(''),
+    events: Buffer.concat(parts.map((p) => p.events)),
+    chunks: parts.length,
+  };
+}
+
 const ev = (k: number) => ({
   steps: 0,
   iteration: k,
@@ -80,21 +94,24 @@ for (const keys of ['plain', 'escaped'] as const)
       }
     }
     assert.equal(b.rows, 150);
-    const f = b.format(null)!;
+    // Chunks of 7 rows (the writer's are larger): the same text as one piece, the header once.
+    const f = formatAll(b, null, 7)!;
+    assert.equal(f.chunks, Math.ceil(150 / 7));
     assert.equal(b.rows, 0, 'empty after the format');
     const cols = Object.keys(progressRow(rows[0].log, null));
     assert.deepEqual(f.csvColumns, cols);
     const ref = reference(rows, cols);
     assert.equal(f.jsonl, ref.jsonl);
     assert.equal(f.csv, cols.join(',') + '\n' + ref.csv);
-    assert.deepEqual(Buffer.from(f.events), ref.events);
-    assert.equal(b.format(null), null, 'nothing buffered: nothing to write');
+    assert.deepEqual(f.events, ref.events);
+    assert.equal(formatAll(b, null), null, 'nothing buffered: nothing to write');
 
     // An existing progress.csv's columns: cells by name, a column the rows lack stays empty.
     const csvCols = ['steps', 'missing', 'evalMean', 'iteration'];
     const again = rowsOf(3, shape);
     for (const r of again) assert.ok(b.push(r.log, r.ev, r.wall));
-    assert.equal(b.format(csvCols)!.csv, reference(again, csvCols).csv);
+    assert.equal(formatAll(b, csvCols)!.csv, reference(again, csvCols).csv);
+    assert.throws(() => b.format(null, () => {}, 0), /'chunkRows' must be an integer >= 1, got 0/);
   });
 
 test("ProgressBuffer refuses a row of another shape, and a log's own evalMean is overwritten as progressRow does", () => {
@@ -112,10 +129,10 @@ test("ProgressBuffer refuses a row of another shape, and a log's own evalMean is
     { log: a, ev: ev(1), wall: 1 },
     { log: a, ev: null, wall: 2 },
   ];
-  const f = b.format(null)!;
+  const f = formatAll(b, null)!;
   const ref = reference(rows, f.csvColumns);
   assert.equal(f.jsonl, ref.jsonl);
-  assert.deepEqual(Buffer.from(f.events), ref.events);
+  assert.deepEqual(f.events, ref.events);
   assert.match(f.jsonl, /^\{"iteration":1,"steps":10,"evalMean":100.33333333333333,"seconds":1,"evalStd":0.1,/);
 });
 

@@ -235,12 +235,14 @@ export class RunWriter implements Callback {
   }
 
   private append(): void {
-    const f = this.pending.format(this.csvColumns);
-    if (f === null) return;
-    if (this.csvColumns === null) this.csvColumns = f.csvColumns;
-    appendFileSync(join(this.dir, 'progress.jsonl'), f.jsonl);
-    appendFileSync(join(this.dir, 'progress.csv'), f.csv);
-    appendFileSync(this.eventsFile, f.events);
+    const jl = join(this.dir, 'progress.jsonl'),
+      csv = join(this.dir, 'progress.csv');
+    const columns = this.pending.format(this.csvColumns, (f) => {
+      appendFileSync(jl, f.jsonl);
+      appendFileSync(csv, f.csv);
+      appendFileSync(this.eventsFile, f.events);
+    });
+    if (columns !== null) this.csvColumns = columns;
   }
 
   /** Rows not yet appended (tests). */

@@ -3,7 +3,7 @@
 // the actor and critics, MLP.predict off the tape for the targets, SquashedGaussian.rsample, grad,
 // Adam, and nn's polyak() for the targets, which sac.ts does as a JS loop today).
 import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat, slice, clip } from '../../src/tensor/index.ts';
-import { Adam, MLP, polyak, forwardTwin, predictTwin } from '../../src/nn/index.ts';
+import { Adam, MLP, polyak, forwardTwin, predictTwin, forwardAndPredict } from '../../src/nn/index.ts';
 import { SquashedGaussian } from '../../src/distributions/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { SAC, actorSizes, criticSizes, type Layers, type SacWorkload } from './sac-workload.ts';
@@ -76,7 +76,8 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean; twin?: 
   const update = () => {
     const alpha = Math.exp(logAlpha.data[0]);
     const obsT = new Tensor(d.obs, [B, O]);
-    const out = actor.forward(obsT);
+    // The actor on s (tape) and on s' (targets) at once: s' on the twin worker when twin.
+    const [out, pn] = twin ? forwardAndPredict(actor, obsT, d.nextObs, B) : [actor.forward(obsT), actor.predict(d.nextObs, B)];
     const dist = new SquashedGaussian(slice(out, 1, 0, A), clip(slice(out, 1, A, 2 * A), SAC.logStdMin, SAC.logStdMax));
     const { action, logProb } = dist.rsample(eps1);
     let entropy = 0;
@@ -85,7 +86,6 @@ export function ascentSacUpdate(w: SacWorkload, opts: { arena?: boolean; twin?: 
     alphaOpt.step([new Tensor(Float32Array.of(entropy - targetEntropy), [1])]);
 
     // Targets off the tape, as TwinQ.targets / sampleUnit.
-    const pn = actor.predict(d.nextObs, B);
     for (let i = 0; i < B; i++) {
       let lp = 0;
       for (let k = 0; k < A; k++) {

@@ -18,7 +18,7 @@ import { Rng } from '../rng/index.ts';
 import { Tensor, BufferArena, grad, mul, mean, sub, square, add, minimum, reshape, concat } from '../tensor/index.ts';
 import { allocData, gradients, isGradEnabled, record, withGrad } from '../tensor/tensor.ts';
 import { sumAxis } from '../tensor/kernels.ts';
-import { Adam, Module, checkLoss, polyak, forwardTwin, predictTwin, type Activation } from '../nn/index.ts';
+import { Adam, Module, checkLoss, polyak, forwardTwin, predictTwin, forwardAndPredict, type Activation } from '../nn/index.ts';
 import { SquashedGaussianActor, TwinQ } from '../policies/actor-critic.ts';
 import type { ReplayBatch } from '../rollout/index.ts';
 
@@ -256,10 +256,12 @@ export class SacLearner {
    * `rng`, then softTarget with the target critics. Only `terminated` zeroes the bootstrap; a
    * truncated transition (a time limit outside the MDP) bootstraps from s' like any other.
    */
-  targets(b: ReplayBatch, rng: Rng, alpha = this.alpha): Float32Array {
+  targets(b: ReplayBatch, rng: Rng, alpha = this.alpha, nextOut?: Float32Array): Float32Array {
     const B = b.size;
     this.buffers(B);
-    this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
+    // nextOut: the actor network's output on s', when the caller computed it already.
+    if (nextOut) this.actor.sampleUnitFrom(nextOut, B, rng, false, this.nextAct, this.nextLogp);
+    else this.actor.sampleUnit(b.nextObs, B, rng, false, this.nextAct, this.nextLogp);
     const saNext = this.joinSA(b.nextObs, this.nextAct, B);
     // The twin targets (and below, the twin critics) as pairs: the second on a worker thread when
     // that pays (nn's forwardTwin, issue 12), bit for bit the one-at-a-time forwards.
@@ -290,8 +292,11 @@ export class SacLearner {
     const alpha = this.alpha;
 
     // Actor sample on s (on the tape): feeds both the alpha loss and, after the critic step, the actor loss.
+    // The actor's network on s (on the tape) and on s' (for the targets) at once: the second on the
+    // twin worker when that pays (nn's forwardAndPredict). The noise is drawn in the same order.
     const obsT = new Tensor(b.obs, [B, D]);
-    const dist = this.actor.distribution(obsT);
+    const [actorOut, nextOut] = forwardAndPredict(this.actor.net, obsT, b.nextObs, B);
+    const dist = this.actor.distributionOf(actorOut);
     const { action, logProb } = dist.rsample(rng);
     let alphaLoss = 0,
       entropy = 0;
@@ -304,7 +309,7 @@ export class SacLearner {
       this.alphaOpt.step([new Tensor(Float32Array.of(g), [1])]);
     }
 
-    const y = this.targets(b, rng, alpha);
+    const y = this.targets(b, rng, alpha, nextOut);
 
     // Critic step.
     const sa = new Tensor(this.joinSA(b.obs, b.actions, B), [B, W]);

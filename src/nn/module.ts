@@ -352,6 +352,35 @@ export function predictTwin(a: MLP, b: MLP, x: Float32Array, batch: number): [Fl
   return [a.predict(x, batch), b.predict(x, batch)];
 }
 
+/**
+ * [net.forward(x), net.predict(xOff, batch)]: one network on two inputs, the forward on the tape
+ * here while the off-tape one runs on the twin worker when that pays (SAC: the actor on s for its
+ * loss, and on s' for the targets). Bit for bit the two calls, which it falls back to.
+ */
+export function forwardAndPredict(net: MLP, x: Tensor, xOff: Float32Array, batch: number): [Tensor, Float32Array] {
+  const runner = x.rank === 2 ? twinRunnerFor(net, Math.min(batch, x.shape[0])) : null;
+  const off = runner && net.twinNet(net, batch, runner, 1);
+  const wasmSized = net.layers.every((l) => batch * l.inFeatures * l.outFeatures >= wasmGemmThreshold());
+  if (runner && off && wasmSized && xOff.length === batch * net.inFeatures) {
+    const ws = net.layers.map((l) => l.weight.data as Float32Array),
+      bs = net.layers.map((l) => (l.bias ? (l.bias.data as Float32Array) : null));
+    const token = off.kernels.forwardLoad(xOff, batch, ws, bs);
+    if (token) {
+      token.done = true;
+      const acts = off.acts.map((c) => ACT_CODES[c]);
+      let y: Tensor | null = null;
+      runner.run(
+        () => (y = net.forward(x)), // its own kernels, not the shared memory: any code may run here
+        (k) => off.kernels.forwardCompute(k, token, acts),
+      );
+      const out = net.twinOut(batch);
+      off.kernels.forwardStore(token, out);
+      return [y!, out];
+    }
+  }
+  return [net.forward(x), net.predict(xOff, batch)];
+}
+
 /** A set of named submodules treated as one (e.g. a policy and its value function). */
 export class ModuleDict extends Module {
   constructor(readonly modules: Record<string, Module>) {

@@ -44,8 +44,12 @@ export class SquashedGaussianActor extends Module implements Policy {
   }
 
   distribution(obs: Tensor): SquashedGaussian {
-    const out = this.net.forward(obs),
-      D = this.actDim;
+    return this.distributionOf(this.net.forward(obs));
+  }
+
+  /** The distribution from the network's output [batch, 2 D] (mean, then log-std before clipping). */
+  distributionOf(out: Tensor): SquashedGaussian {
+    const D = this.actDim;
     return new SquashedGaussian(slice(out, 1, 0, D), clip(slice(out, 1, D, 2 * D), this.opts.logStdMin, this.opts.logStdMax));
   }
 
@@ -54,8 +58,12 @@ export class SquashedGaussianActor extends Module implements Policy {
    * tanh(mu) when deterministic, with the log-density of that point).
    */
   sampleUnit(obs: Float32Array, batch: number, rng: Rng, deterministic: boolean, actions: Float32Array, logProbs: Float32Array): void {
+    this.sampleUnitFrom(this.net.predict(obs, batch), batch, rng, deterministic, actions, logProbs);
+  }
+
+  /** sampleUnit from the network's output [batch, 2 D] computed elsewhere (e.g. nn's forwardAndPredict). */
+  sampleUnitFrom(out: Float32Array, batch: number, rng: Rng, deterministic: boolean, actions: Float32Array, logProbs: Float32Array): void {
     const D = this.actDim,
-      out = this.net.predict(obs, batch),
       lo = this.opts.logStdMin,
       hi = this.opts.logStdMax;
     for (let i = 0; i < batch; i++) {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor, grad, sum, mul, add, kernelInfo, setTwinThreads, setTwinThreshold, twinInfo, mlpPair, FusedMlpKernels } from '../../src/tensor/index.ts';
 import { twinRunner } from '../../src/tensor/wasm/index.ts';
-import { MLP, forwardTwin, predictTwin, type Activation } from '../../src/nn/index.ts';
+import { MLP, forwardTwin, predictTwin, forwardAndPredict, type Activation } from '../../src/nn/index.ts';
 
 const wasm = kernelInfo().path === 'wasm-simd';
 
@@ -173,6 +173,35 @@ test(
     } finally {
       setTwinThreshold();
       setTwinThreads(true);
+    }
+  },
+);
+
+test(
+  'forwardAndPredict (the forward here, the predict on the worker) equals net.forward and net.predict, bit for bit',
+  { skip: !wasm && 'no wasm kernels' },
+  async () => {
+    setTwinThreshold(0);
+    try {
+      await workerUp();
+      for (const [sizes, n, act] of [
+        [[17, 64, 64, 12], 80, 'relu'], // an actor's shape: mean and log-std heads
+        [[5, 37, 48, 3], 30, 'tanh'],
+      ] as [number[], number, Activation][]) {
+        const [net] = nets(sizes, act, 5);
+        const r = new Rng(6);
+        const x = new Tensor(r.fillUniform(new Float32Array(n * sizes[0]), -2, 2) as Float32Array, [n, sizes[0]]);
+        const xOff = r.fillUniform(new Float32Array(n * sizes[0]), -2, 2) as Float32Array;
+        const [y, p] = forwardAndPredict(net, x, xOff, n);
+        const pCopy = Float32Array.from(p);
+        const g = grad(lossOf(y, y), net.parameters());
+        const y0 = net.forward(x);
+        same(y.data, y0.data, `${sizes.join('-')} forward`);
+        same(pCopy, net.predict(xOff, n), `${sizes.join('-')} predict`);
+        grad(lossOf(y0, y0), net.parameters()).forEach((h, i) => same(g[i].data, h.data, `${sizes.join('-')} gradient ${i}`));
+      }
+    } finally {
+      setTwinThreshold();
     }
   },
 );

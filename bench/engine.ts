@@ -26,7 +26,7 @@ import {
 import { ascentPpoUpdate, ascentInference } from './engine/ascent.ts';
 import { kernelInfo, twinInfo } from '../src/tensor/index.ts';
 import { ascentSacUpdate } from './engine/sac.ts';
-import { makeSacWorkload, SAC_HALFCHEETAH, SAC_PENDULUM } from './engine/sac-workload.ts';
+import { makeSacWorkload, updateMacs, SAC_HALFCHEETAH, SAC_PENDULUM } from './engine/sac-workload.ts';
 import { findJaxPython, startJaxSac } from './opponents/jax-sac.ts';
 import { quantile } from './opponents/timing.ts';
 
@@ -97,6 +97,9 @@ type SacRow = {
   hidden: number[];
   samples: number;
   updatesPerSample: number;
+  /** Multiply-adds of the update's gemms (sac-workload.ts's updateMacs), and per CPU second of each engine. */
+  macs: number;
+  gmacPerCpuSecond: { ascent: number; jax?: number };
   ascent: { cpuMs: number; wallMs: number; cpuMinMs: number };
   jax?: { cpuMs: number; wallMs: number; cpuMinMs: number };
   ratios?: { cpu: number; wall: number };
@@ -160,18 +163,23 @@ if (only !== 'ppo') {
       hidden: size.hidden,
       samples: rounds,
       updatesPerSample: per,
+      macs: updateMacs(size),
+      gmacPerCpuSecond: { ascent: updateMacs(size) / stats(a).cpuMs / 1e6 },
       ascent: stats(a),
       losses,
     };
     if (jax) {
       row.jax = stats(jx);
       row.ratios = { cpu: row.jax.cpuMs / row.ascent.cpuMs, wall: row.jax.wallMs / row.ascent.wallMs };
+      row.gmacPerCpuSecond.jax = row.macs / row.jax.cpuMs / 1e6;
     }
     sacRows.push(row);
     const f = (s: { cpuMs: number; wallMs: number }) => `${s.cpuMs.toFixed(2)} ms CPU, ${s.wallMs.toFixed(2)} ms wall`;
     console.log(
       `sac-update ${size.name.padEnd(11)} B=${size.batch} ${size.hidden.join('x')}: ascent ${f(row.ascent)}` +
-        (row.jax ? ` | jax-cpu ${f(row.jax)} (x${row.ratios!.cpu.toFixed(2)} CPU, x${row.ratios!.wall.toFixed(2)} wall)` : ''),
+        (row.jax ? ` | jax-cpu ${f(row.jax)} (x${row.ratios!.cpu.toFixed(2)} CPU, x${row.ratios!.wall.toFixed(2)} wall)` : '') +
+        ` | ${(row.macs / 1e6).toFixed(1)} M multiply-adds: ${row.gmacPerCpuSecond.ascent.toFixed(1)} GMAC per CPU second` +
+        (row.gmacPerCpuSecond.jax ? ` (jax ${row.gmacPerCpuSecond.jax.toFixed(1)})` : ''),
     );
   }
 }

@@ -35,6 +35,21 @@ export const SAC = { lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, gamma: 0.99,
 export const actorSizes = (s: SacSize) => [s.obs, ...s.hidden, 2 * s.act];
 export const criticSizes = (s: SacSize) => [s.obs + s.act, ...s.hidden, 1];
 
+/**
+ * Multiply-adds of the gemms in one update (what the kernels execute; elementwise work left out).
+ * Per row, with f = the forward's sum of in x out and f01 its first layer's: actor forward on s and
+ * s' (2 f_a), the target, critic and actor-loss forwards of both critics (6 f_c), the critics'
+ * backward (dW: f_c, dx below the first layer: f_c - f01_c, each), the actor loss's pass back
+ * through both critics to the action (dx only: f_c each) and the actor's backward (dW and dx below
+ * its first layer): 4 f_a - f01_a + 12 f_c - 2 f01_c.
+ */
+export function updateMacs(s: SacSize): number {
+  const f = (z: number[]) => z.reduce((t, v, i) => (i ? t + z[i - 1] * v : 0), 0);
+  const a = actorSizes(s),
+    c = criticSizes(s);
+  return s.batch * (4 * f(a) - a[0] * a[1] + 12 * f(c) - 2 * c[0] * c[1]);
+}
+
 /** Weights [in, out] row-major and biases, layer after layer: W0, b0, W1, b1, ... */
 export type Layers = Float32Array[];
 

@@ -244,10 +244,14 @@ function spawn(module: WebAssembly.Module, memory: WebAssembly.Memory, ctl: Int3
 }
 
 /**
- * Measured (bench/engine-twin.ts, 2-core EPYC): below this many multiply-adds per network and call
- * the handoff costs more than the second core saves.
+ * Below this many multiply-adds per network and call the handoff costs more than the second core
+ * saves. Measured (bench/engine-twin.ts, 2-core EPYC at load ~12, alternating blocks): RLtools'
+ * Pendulum sizes (64x64, batch 100: 0.44 M per critic call) forced onto the worker took 7x the
+ * CPU; 128x128 at batch 256 (5.0 M) 1.12-1.16x the CPU and 0.77-0.86x the wall speed; SAC's
+ * HalfCheetah sizes (256x256, batch 256: 18.4 M) 0.98-1.04x the CPU and 0.88-1.69x the wall
+ * speed over seven runs (most above 1). 2^24 keeps the last and not the others.
  */
-const DEFAULT_TWIN_MACS = 1 << 21;
+const DEFAULT_TWIN_MACS = 1 << 24;
 let twinMacs = DEFAULT_TWIN_MACS;
 let twinOn = envTwin();
 let runner: TwinRunner | null | undefined;

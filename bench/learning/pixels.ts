@@ -363,6 +363,8 @@ function mergeMain(parts: string[], out: string): void {
     bench: 'learning/pixels --group cartpole',
     date: new Date().toISOString(),
     threshold,
+    /** --note: what the parts cannot say themselves (e.g. runs stopped before they wrote a result). */
+    note: flag('note') ?? null,
     parts: docs.map(({ name, doc }) => ({
       name,
       command: doc.command,

@@ -105,6 +105,21 @@ test('DiCE: magicBox evaluates to 1 and its second derivative is the score-funct
   assert.ok(Math.abs(h.data[0] - 3 * p0 * (1 - p0) * (1 - 2 * p0)) < 1e-9, `${h.data[0]}`);
 });
 
+test('surrogateLoss: d/d log p_i is (f_i - b_i) / n, hand-computed for each kind of baseline', () => {
+  const cost = Tensor.from([1, 2, 4], [3]);
+  const dLogp = (baseline?: number | Tensor | 'leaveOneOut') => {
+    const logProb = new Tensor(new Float32Array(3), [3], true);
+    const [g] = grad(surrogateLoss({ logProb, cost, baseline }), [logProb]);
+    return Array.from(g.data);
+  };
+  const near = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]) < 1e-6);
+  assert.ok(near(dLogp(), [1 / 3, 2 / 3, 4 / 3]), `${dLogp()}`);
+  assert.ok(near(dLogp(1.5), [-0.5 / 3, 0.5 / 3, 2.5 / 3]), `${dLogp(1.5)}`);
+  assert.ok(near(dLogp(Tensor.from([0, 1, 2], [3])), [1 / 3, 1 / 3, 2 / 3]), `${dLogp(Tensor.from([0, 1, 2], [3]))}`);
+  // Leave-one-out: b = [(2 + 4) / 2, (1 + 4) / 2, (1 + 2) / 2] = [3, 2.5, 1.5].
+  assert.ok(near(dLogp('leaveOneOut'), [-2 / 3, -0.5 / 3, 2.5 / 3]), `${dLogp('leaveOneOut')}`);
+});
+
 test('bad input: mismatched sizes and a leave-one-out baseline with one sample', () => {
   const lp = new Tensor(new Float32Array(3), [3], true);
   assert.throws(() => surrogateLoss({ logProb: lp, cost: Tensor.zeros([4]) }), /logProb has 3 values, cost has 4/);

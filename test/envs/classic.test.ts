@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AcrobotEnv, CartPoleEnv, MountainCarContinuousEnv, MountainCarEnv, PendulumEnv, angleNormalize, floorMod } from '../../src/envs/index.ts';
 import { Rng } from '../../src/rng/index.ts';
+import { make } from '../../src/envs/index.ts';
+import { assertSpace } from './replay.ts';
 
 type AnyEnv = CartPoleEnv | AcrobotEnv | MountainCarEnv | MountainCarContinuousEnv | PendulumEnv;
 
@@ -169,4 +171,22 @@ test('step reuses its result and obs buffer (documented ownership rule)', () => 
   assert.equal(r1, r2);
   assert.equal(r2.obs, o1);
   assert.notDeepEqual(Array.from(o1), Array.from(copy));
+});
+
+// Gymnasium 1.4's repr of each classic env's spaces (facts recorded with ../shared/golden/, kept here
+// so that a clone without it still checks bounds, shapes and dtypes).
+const GYMNASIUM_SPACES: Record<string, [string, string]> = {
+  'CartPole-v1': ['Box([-4.8 -inf -0.41887903 -inf], [4.8 inf 0.41887903 inf], (4,), float32)', 'Discrete(2)'],
+  'Acrobot-v1': ['Box([-1. -1. -1. -1. -12.566371 -28.274334], [1. 1. 1. 1. 12.566371 28.274334], (6,), float32)', 'Discrete(3)'],
+  'MountainCar-v0': ['Box([-1.2 -0.07], [0.6 0.07], (2,), float32)', 'Discrete(3)'],
+  'MountainCarContinuous-v0': ['Box([-1.2 -0.07], [0.6 0.07], (2,), float32)', 'Box(-1.0, 1.0, (1,), float32)'],
+  'Pendulum-v1': ['Box([-1. -1. -8.], [1. 1. 8.], (3,), float32)', 'Box(-2.0, 2.0, (1,), float32)'],
+};
+
+test("observation and action spaces are Gymnasium's", () => {
+  for (const [id, [obs, act]] of Object.entries(GYMNASIUM_SPACES)) {
+    const env = make(id);
+    assertSpace(env.observationSpace, obs);
+    assertSpace(env.actionSpace, act);
+  }
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { make } from '../../src/envs/index.ts';
-import { replay, type RecordedEpisode } from './replay.ts';
+import { assertSpace, replay, type RecordedEpisode } from './replay.ts';
 
 const dir = fileURLToPath(new URL('../../../shared/golden/', import.meta.url));
 const files = existsSync(dir)
@@ -29,8 +29,19 @@ if (files.length === 0) {
 }
 
 for (const file of files) {
-  const data = JSON.parse(readFileSync(dir + file, 'utf8')) as { env_id: string; max_episode_steps: number; action_space: string; episodes: GoldenEpisode[] };
+  const data = JSON.parse(readFileSync(dir + file, 'utf8')) as {
+    env_id: string;
+    max_episode_steps: number;
+    observation_space: string;
+    action_space: string;
+    episodes: GoldenEpisode[];
+  };
   const continuous = data.action_space.startsWith('Box');
+  test(`golden ${file}: observation and action spaces are Gymnasium's (${data.observation_space})`, () => {
+    const env = make(data.env_id);
+    assertSpace(env.observationSpace, data.observation_space);
+    assertSpace(env.actionSpace, data.action_space);
+  });
   for (const ep of data.episodes) {
     test(`golden ${file} seed ${ep.seed} (${ep.length} steps, ${ep.ended_by})`, () => {
       assert.equal(make(data.env_id).spec?.maxEpisodeSteps, data.max_episode_steps);

@@ -56,3 +56,32 @@ export function replay(envId: string, ep: RecordedEpisode, continuous: boolean, 
     assert.throws(() => env.step(continuous ? Float32Array.of(0) : 0), /after the episode ended/);
   }
 }
+
+/** Numbers of a NumPy array or scalar as Gymnasium's repr prints them: '[-4.8 -inf 0.41887903]' or '-1.0'. */
+const numbers = (text: string) =>
+  text
+    .replace(/[[\]]/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .map((x) => (x === 'inf' ? Infinity : x === '-inf' ? -Infinity : Number(x)));
+
+/** Our space against Gymnasium's repr of it: 'Discrete(2)' or 'Box(low, high, (n,), float32)'. */
+export function assertSpace(space: any, repr: string): void {
+  const discrete = /^Discrete\((\d+)\)$/.exec(repr);
+  if (discrete) return assert.equal(space.n, Number(discrete[1]), repr);
+  const box = /^Box\((\[[^\]]*\]|[-\d.e+]+), (\[[^\]]*\]|[-\d.e+]+), \((\d+),\), (\w+)\)$/.exec(repr);
+  assert.ok(box, `unparsed space ${repr}`);
+  const [, low, high, n, dtype] = box;
+  assert.deepEqual(space.shape, [Number(n)], repr);
+  assert.equal(space.dtype, dtype, repr);
+  for (const [ours, theirs] of [
+    [space.low, numbers(low)],
+    [space.high, numbers(high)],
+  ] as const) {
+    for (let i = 0; i < Number(n); i++) {
+      const t = theirs.length === 1 ? theirs[0] : theirs[i];
+      // The repr prints float32 values to 8 significant digits.
+      assert.ok(ours[i] === t || Math.abs(ours[i] - t) <= 1e-7 * Math.abs(t), `${repr}: entry ${i} is ${ours[i]}, Gymnasium's ${t}`);
+    }
+  }
+}

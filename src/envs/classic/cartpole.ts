@@ -21,7 +21,6 @@ const FORCE_MAG = 10.0;
 const TAU = 0.02;
 export const CARTPOLE_THETA_THRESHOLD = (12 * 2 * Math.PI) / 360;
 export const CARTPOLE_X_THRESHOLD = 2.4;
-const F32_MAX = 3.4028234663852886e38;
 
 export interface CartPoleOptions {
   renderMode?: RenderMode | null;
@@ -38,8 +37,8 @@ export interface CartPoleOptions {
 export class CartPoleEnv extends BaseEnv<Float32Array, number> {
   static readonly STATE_NAMES = ['x', 'x_dot', 'theta', 'theta_dot'] as const;
   readonly observationSpace = new Box<Float32Array>(
-    [CARTPOLE_X_THRESHOLD * 2, -F32_MAX, CARTPOLE_THETA_THRESHOLD * 2, -F32_MAX].map((v, i) => (i % 2 ? v : -v)),
-    [CARTPOLE_X_THRESHOLD * 2, F32_MAX, CARTPOLE_THETA_THRESHOLD * 2, F32_MAX],
+    [-CARTPOLE_X_THRESHOLD * 2, -Infinity, -CARTPOLE_THETA_THRESHOLD * 2, -Infinity],
+    [CARTPOLE_X_THRESHOLD * 2, Infinity, CARTPOLE_THETA_THRESHOLD * 2, Infinity],
   );
   readonly actionSpace = new Discrete(2);
   private x = 0;

@@ -27,13 +27,12 @@ const POLEMASS_LENGTH = MASSPOLE * LENGTH,
   TAU = 0.02;
 const THETA_THRESHOLD = (12 * 2 * Math.PI) / 360,
   X_THRESHOLD = 2.4;
-const F32_MAX = 3.4028234663852886e38;
 
 export class ContinuousCartPoleEnv extends BaseEnv<Float32Array, Float32Array | number[]> {
   static readonly STATE_NAMES = ['x', 'x_dot', 'theta', 'theta_dot'] as const;
   readonly observationSpace = new Box<Float32Array>(
-    [-X_THRESHOLD * 2, -F32_MAX, -THETA_THRESHOLD * 2, -F32_MAX],
-    [X_THRESHOLD * 2, F32_MAX, THETA_THRESHOLD * 2, F32_MAX],
+    [-X_THRESHOLD * 2, -Infinity, -THETA_THRESHOLD * 2, -Infinity],
+    [X_THRESHOLD * 2, Infinity, THETA_THRESHOLD * 2, Infinity],
   );
   readonly actionSpace = new Box<Float32Array | number[]>(-1, 1, [1]);
   private s = [0, 0, 0, 0];

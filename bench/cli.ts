@@ -26,6 +26,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './measure.ts';
 
 const arg = (name: string, def?: string) => {
   const i = process.argv.indexOf(name);
@@ -140,10 +141,6 @@ function parseRun(name: string, stdout: string): { evalReturn: number; steps: nu
   return { evalReturn: Number(/^evaluation .*: return (\S+)/m.exec(stdout)?.[1]), steps: Number(/: (\d+) steps, \d+ updates in/.exec(stdout)?.[1]) };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 /** Linear-interpolated quantile (q in [0, 1]). */
 const quantile = (xs: number[], q: number) => {

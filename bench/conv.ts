@@ -35,6 +35,7 @@ import { Tensor, grad, sum, relu, conv2d, matmul, reshape, transpose, add, kerne
 import { im2col } from '../src/tensor/ops/conv.ts';
 import { flag, machine, printTable, writeResult } from './learning/driver.ts';
 import { findJaxPython } from './opponents/jax-sac.ts';
+import { median } from './measure.ts';
 
 const LAYERS = [
   [4, 32, 8, 4],
@@ -250,11 +251,6 @@ function relErr(a: Float32Array, b: Float32Array): number {
   }
   return d / s;
 }
-
-const median = (xs: number[]) => {
-  const s = xs.slice().sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 const require = createRequire(import.meta.url);
 setWasmPaths(path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep);

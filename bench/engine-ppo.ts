@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ascentPpoUpdate } from './engine/ascent.ts';
 import { initParams } from './opponents/workload.ts';
 import { kernelInfo } from '../src/tensor/index.ts';
+import { median } from './measure.ts';
 
 const { values: args } = parseArgs({
   options: { before: { type: 'string', default: '1660bbe' }, batches: { type: 'string', default: '64,512' }, rounds: { type: 'string', default: '25' } },
@@ -37,10 +38,6 @@ try {
   const cpuUs = () => {
     const c = process.cpuUsage();
     return c.user + c.system;
-  };
-  const median = (xs: number[]) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
   console.log(
     `PPO update, this tree vs ${commit}, on ${os.cpus()[0]?.model} (${os.cpus().length} cores), node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1))}`,

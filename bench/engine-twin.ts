@@ -11,13 +11,10 @@ import os from 'node:os';
 import { kernelInfo, setTwinThreads, setTwinThreshold, twinInfo } from '../src/tensor/index.ts';
 import { ascentSacUpdate } from './engine/sac.ts';
 import { makeSacWorkload, SAC_HALFCHEETAH, SAC_PENDULUM, type SacSize } from './engine/sac-workload.ts';
+import { median } from './measure.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const BLOCKS = quick ? 5 : 15;
-const median = (a: number[]) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const load0 = os.loadavg();
 
 async function workerUp(): Promise<void> {

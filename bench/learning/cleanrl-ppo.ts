@@ -19,6 +19,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSyn
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { median } from '../measure.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values: args } = parseArgs({
@@ -248,10 +249,6 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 
 // Throughput ratios (steps per second, Ascent / PyTorch) from the medians over repetitions.
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const names = [...new Set(runs.map((r) => r.name))];
 const summary = Object.fromEntries(
   names.map((n) => {

@@ -244,6 +244,33 @@ test('SAC actor loss for fixed weights and noise equals a float64 computation (t
   assert.ok(Math.abs(log.actorLoss - loss) < 1e-4 * Math.max(1, Math.abs(loss)), `actor loss ${log.actorLoss}, float64 ${loss}`);
 });
 
+test("SAC temperature: alphaLoss = -log(alpha) (log pi + H_target), and Adam's first step moves log alpha by -lr sign(H - H_target)", async () => {
+  const { SacLearner } = await import('../../src/algos/sac-learner.ts');
+  const rng = new Rng(3);
+  const obs = Array.from(rng.fillNormal(new Float32Array(4 * 3)));
+  const rows = [0, 1, 2, 3].map((i) => ({
+    obs: obs.slice(3 * i, 3 * i + 3),
+    act: [0.2, -0.3],
+    r: 1,
+    next: obs.slice(3 * i, 3 * i + 3),
+    terminated: false,
+    truncated: false,
+  }));
+  const moves: number[] = [];
+  for (const targetEntropy of [-5, 5]) {
+    const L = new SacLearner(3, 2, Float32Array.of(-1, -1), Float32Array.of(1, 1), new Rng(1), { ...CORE, lr: 0.01, autoAlpha: true, targetEntropy });
+    const logAlpha0 = Math.log(L.alpha);
+    const log = L.train(batchOf(rows) as any, new Rng(21));
+    assert.ok(Math.abs(log.alpha - Math.exp(logAlpha0)) < 1e-6, 'the step uses the alpha before its update');
+    const want = -logAlpha0 * (-log.entropy + targetEntropy);
+    assert.ok(Math.abs(log.alphaLoss - want) < 1e-5 * Math.max(1, Math.abs(want)), `alphaLoss ${log.alphaLoss}, hand ${want}`);
+    const moved = Math.log(L.alpha) - logAlpha0;
+    assert.ok(Math.abs(moved + 0.01 * Math.sign(log.entropy - targetEntropy)) < 1e-5, `log alpha moved ${moved}, entropy ${log.entropy}`);
+    moves.push(moved);
+  }
+  assert.ok(moves[0] < 0 && moves[1] > 0, 'entropy above its target lowers the temperature; below raises it');
+});
+
 test('SAC steps allocate no typed arrays in steady state (BufferArena), and Polyak moves targets by tau exactly', async () => {
   const { SacLearner } = await import('../../src/algos/sac-learner.ts');
   const L = new SacLearner(3, 1, Float32Array.of(-2), Float32Array.of(2), new Rng(1), { ...CORE, hidden: [8, 8] });

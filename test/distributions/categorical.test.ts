@@ -89,6 +89,14 @@ test('Categorical sampling is reproducible from the seed', () => {
 test('Categorical mode is the arg-max (first at ties)', () => {
   const p = new Categorical(Tensor.from([0, 3, 1, 3, 2, 2, -1, 0], [2, 4]));
   assert.deepEqual(Array.from(p.mode()), [1, 0]);
+  // Each row's search stays in its row: the next row's larger first logit is not an action.
+  assert.deepEqual(Array.from(new Categorical(Tensor.from([0, 1, 0.5, 5, 0, 0], [2, 3])).mode()), [1, 0]);
+});
+
+test('Categorical.fromProbs accepts the ends of [0, 1] (a one-hot row) and refuses what lies outside', () => {
+  const p = Categorical.fromProbs(Tensor.from([0, 1, 0, 0.25, 0.75, 0], [2, 3]));
+  assert.deepEqual(Array.from(p.mode()), [1, 1]);
+  assert.throws(() => Categorical.fromProbs(Tensor.from([1.5, -0.5], [1, 2])), /probability 1.5 at flat index 0 is not in \[0, 1\]/);
 });
 
 test('gradients of Categorical logProb, entropy, kl and probs match finite differences', () => {

@@ -56,6 +56,42 @@ test('NormalizeObservation: hand-computed first value, convergence, freezing, ex
   assert.throws(() => other.setStats({ mean: [1, 2], var: [1], count: 1 }), /expected \{ mean: \[1\]/);
 });
 
+test('NormalizeObservation on float64 obs (the MuJoCo tasks): float64 statistics, hand-computed; float32 out', () => {
+  // obs k = [2 + k, -3 (2 + k)]: the statistics are those of the data plus Gymnasium's start, a weight
+  // of 1e-4 at mean 0 and variance 1.
+  class F64Env extends BaseEnv<Float64Array, number> {
+    readonly observationSpace = new Box<Float64Array>(-Infinity, Infinity, [2], 'float64');
+    readonly actionSpace = new Discrete(1);
+    private k = 0;
+    private obs = () => Float64Array.of(2 + this.k, -3 * (2 + this.k));
+    reset() {
+      this.k = 0;
+      return { obs: this.obs(), info: EMPTY_INFO };
+    }
+    step(): StepResult<Float64Array> {
+      this.k++;
+      return { obs: this.obs(), reward: 0, terminated: false, truncated: false, info: EMPTY_INFO };
+    }
+  }
+  const expected = (xs: number[]) => {
+    const n = 1e-4 + xs.length,
+      mean = xs.reduce((a, b) => a + b, 0) / n;
+    const v = (1e-4 * (1 + mean * mean) + xs.reduce((a, x) => a + (x - mean) ** 2, 0)) / n;
+    return (xs[xs.length - 1] - mean) / Math.sqrt(v + 1e-8);
+  };
+  const env = new NormalizeObservation(new F64Env());
+  const seen: number[][] = [[], []];
+  let o = env.reset().obs as Float64Array;
+  for (let t = 0; t < 6; t++) {
+    seen[0].push(2 + t);
+    seen[1].push(-3 * (2 + t));
+    // The policy's input is float32: the float64 result, rounded once.
+    close(o[0], expected(seen[0]), 1.2e-7);
+    close(o[1], expected(seen[1]), 1.2e-7);
+    o = env.step(0).obs as Float64Array;
+  }
+});
+
 test('NormalizeObservation on float32 obs matches Gymnasium + NumPy 2 (float32 statistics) bit for bit', () => {
   const seq = [
     [0.1, -3.7],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PPO, clippedSurrogateLoss, valueLoss, ppoLoss } from '../../src/algos/ppo.ts';
+import { PPO, clippedSurrogateLoss, explainedVariance, valueLoss, ppoLoss } from '../../src/algos/ppo.ts';
 import { Tensor, grad } from '../../src/tensor/index.ts';
 
 const close = (a: number, b: number, tol = 1e-6, what = '') => assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
@@ -117,6 +117,28 @@ test('adaptive KL: beta doubles or halves on the KL of the policy the epochs pro
   close(log.kl, d, 1e-6 * Math.max(1, d), 'logged KL vs KL(pi_old || pi_new) on the batch');
   assert.ok(d > 0.015 || d < 0.01 / 1.5, `this seed should move beta (d = ${d})`);
   assert.equal(log.klBeta, d > 0.015 ? 2 : 0.5);
+});
+
+test('logged losses are means over minibatches: with lr 0, 1 epoch of 1 minibatch logs what 3 epochs of 4 do', () => {
+  const logOf = (epochs: number, batchSize: number) => {
+    // Raw advantages: standardised ones have mean 0 per minibatch, and so a policy loss of 0 at ratio 1.
+    const agent = new PPO({ env: 'CartPole-v1', seed: 4, numEnvs: 2, nSteps: 128, batchSize, epochs, lr: 0, normalizeAdvantages: false });
+    const log = agent.update();
+    agent.close();
+    return log;
+  };
+  const one = logOf(1, 256),
+    many = logOf(3, 64);
+  for (const k of ['policyLoss', 'valueLoss', 'entropy', 'explainedVariance'] as const) close(many[k], one[k], 1e-5 * Math.max(1, Math.abs(one[k])), k);
+  assert.ok(one.valueLoss > 0.1 && Math.abs(one.policyLoss) > 0.1, `an untrained critic's losses are large: ${one.valueLoss}, ${one.policyLoss}`);
+});
+
+test('explainedVariance = 1 - Var[R - V] / Var[R] (hand-computed), 1 for exact values, 0 for a constant', () => {
+  // R = [1, 2, 4]: Var 14/9; R - V = [0, 0, 1]: Var 2/9.
+  close(explainedVariance([1, 2, 3], [1, 2, 4]), 6 / 7, 1e-12);
+  close(explainedVariance([1, 2, 4], [1, 2, 4]), 1, 1e-12);
+  close(explainedVariance([5, 5, 5], [1, 2, 4]), 0, 1e-12);
+  assert.ok(Number.isNaN(explainedVariance([1, 2], [3, 3])), 'undefined for constant returns');
 });
 
 test('diagnostics are logged per update and target-KL early stopping cuts epochs', () => {

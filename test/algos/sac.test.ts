@@ -29,6 +29,20 @@ test('replay buffer: flags kept apart, ring overwrite, copied rows, bad input', 
     assert.ok([2, 3, 4].includes(r));
     assert.equal(b.terminated[i], r === 2 ? 1 : 0);
   }
+  // Wide rows: every column of a sampled row comes from the same stored transition k.
+  const wide = new ReplayBuffer(3, 2, 10);
+  for (let k = 0; k < 10; k++) wide.add([k, k + 0.1, k + 0.2], [-k, -k - 0.5], k, [k + 100, k + 100.1, k + 100.2], k % 3 === 0, k % 4 === 1);
+  const w = wide.sample(32, new Rng(5));
+  for (let i = 0; i < 32; i++) {
+    const k = w.rewards[i];
+    const row = (a: Float32Array, d: number) => Array.from(a.subarray(i * d, (i + 1) * d)).map((x) => +x.toFixed(4));
+    assert.deepEqual(
+      [row(w.obs, 3), row(w.actions, 2), row(w.nextObs, 3), w.terminated[i], w.truncated[i]],
+      [[k, k + 0.1, k + 0.2], [-k, -k - 0.5], [k + 100, k + 100.1, k + 100.2], +(k % 3 === 0), +(k % 4 === 1)].map((x) =>
+        Array.isArray(x) ? x.map((v) => +Math.fround(v).toFixed(4)) : x,
+      ),
+    );
+  }
   assert.throws(() => rb.add([1], [0], 0, [1, 2], false, false), /observations must have 2 values, got 1 and 2/);
   assert.throws(() => new ReplayBuffer(2, 1, 0), /capacity must be a positive integer, got 0/);
   assert.throws(() => new ReplayBuffer(2, 1, 4).sample(1, new Rng(0)), /empty/);

@@ -68,7 +68,10 @@ const numbers = (text: string) =>
 /** Our space against Gymnasium's repr of it: 'Discrete(2)' or 'Box(low, high, (n,), float32)'. */
 export function assertSpace(space: any, repr: string): void {
   const discrete = /^Discrete\((\d+)\)$/.exec(repr);
-  if (discrete) return assert.equal(space.n, Number(discrete[1]), repr);
+  if (discrete) {
+    assert.equal(space.n, Number(discrete[1]), repr);
+    return;
+  }
   const box = /^Box\((\[[^\]]*\]|[-\d.e+]+), (\[[^\]]*\]|[-\d.e+]+), \((\d+),\), (\w+)\)$/.exec(repr);
   assert.ok(box, `unparsed space ${repr}`);
   const [, low, high, n, dtype] = box;

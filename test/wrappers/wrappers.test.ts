@@ -81,14 +81,14 @@ test('NormalizeObservation on float64 obs (the MuJoCo tasks): float64 statistics
   };
   const env = new NormalizeObservation(new F64Env());
   const seen: number[][] = [[], []];
-  let o = env.reset().obs as Float64Array;
+  let o = env.reset().obs;
   for (let t = 0; t < 6; t++) {
     seen[0].push(2 + t);
     seen[1].push(-3 * (2 + t));
     // The policy's input is float32: the float64 result, rounded once.
     close(o[0], expected(seen[0]), 1.2e-7);
     close(o[1], expected(seen[1]), 1.2e-7);
-    o = env.step(0).obs as Float64Array;
+    o = env.step(0).obs;
   }
 });
 

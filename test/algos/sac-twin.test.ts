@@ -2,21 +2,8 @@
 // must end on the same parameters, bit for bit, as the one-thread run pinned in sac-checksum.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
-import { SAC } from '../../src/algos/sac.ts';
+import { sacParamsHash } from './sac-hash.ts';
 import { kernelInfo, setTwinThreshold, setTwinThreads, twinInfo } from '../../src/tensor/index.ts';
-
-/** sac-checksum.test.ts's run and hash (RLtools' Pendulum sizes: 64x64, batch 100, 300 steps). */
-function sacParamsHash(): string {
-  const sac = new SAC({ env: 'Pendulum-v1', seed: 3, totalSteps: 300, learningStarts: 50, batchSize: 100, hidden: [64, 64], lr: 1e-3, logInterval: 150 });
-  sac.learn();
-  const h = createHash('sha256');
-  for (const m of sac.trainedModules())
-    for (const [name, p] of m.namedParameters()) h.update(name).update(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength));
-  h.update(Float32Array.of(sac.learner.logAlpha.data[0]));
-  sac.close();
-  return h.digest('hex');
-}
 
 const k = kernelInfo();
 test(

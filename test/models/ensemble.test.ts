@@ -164,3 +164,28 @@ test('pathwise gradient of a short model rollout matches central finite differen
     'the gradient should not vanish',
   );
 });
+
+test('held-out MSE and NLL are per-dimension means in normalised units, as predict() gives them', () => {
+  // Every transition is the same, with values exact in float32 and 64 training rows (sums of x / 64 are
+  // exact): the normalisers have std 1, so a member's normalised error is predict() - y whichever rows are held out.
+  const n = 80,
+    obs = new Float32Array(2 * n),
+    nextObs = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) obs.set([0.5, -0.25], 2 * i), nextObs.set([0.75, -0.5], 2 * i);
+  const data: TransitionData = { n, obs, actions: new Float32Array(n).fill(0.5), nextObs, rewards: new Float32Array(n).fill(0.75) };
+  // Normalised inputs are all 0 here, so give every member random biases (and weights) to predict from;
+  // a learning rate this small leaves those predictions far from exact.
+  const model = new GaussianEnsemble(2, 1, new Rng(4), { ...small, lr: 1e-7 });
+  const init = new Rng(5);
+  for (const m of model.members) for (const p of m.params) for (let i = 0; i < p.data.length; i++) p.data[i] = init.normal(0, 0.5);
+  const fit = model.fit(data, { validationRatio: 0.2, batchSize: 16, maxEpochs: 2, patience: 1 });
+  for (let e = 0; e < 3; e++) {
+    const p = model.predict(e, [0.5, -0.25], [0.5], 1);
+    const err = [p.nextObsMean[0] - 0.75, p.nextObsMean[1] + 0.5, p.rewardMean[0] - 0.75];
+    const mse = err.reduce((s, d) => s + d * d, 0) / 3;
+    const nll = err.reduce((s, d, k) => s + 0.5 * ((d * d) / p.variance[k] + Math.log(p.variance[k])), 0) / 3 + 0.5 * Math.log(2 * Math.PI);
+    assert.ok(mse > 1e-3, `member ${e} predicts too well for this check: MSE ${mse}`);
+    assert.ok(Math.abs(fit.holdoutMse[e] - mse) <= 1e-4 * mse, `member ${e}: holdout MSE ${fit.holdoutMse[e]}, expected ${mse}`);
+    assert.ok(Math.abs(fit.holdoutNll[e] - nll) <= 1e-4 * Math.abs(nll), `member ${e}: holdout NLL ${fit.holdoutNll[e]}, expected ${nll}`);
+  }
+});

@@ -18,6 +18,7 @@ import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
 import { atomicWrite } from '../train/node/files.ts';
 import { ASCENT_VERSION } from './version.ts';
+import { truncate } from './list.ts';
 import { checkRolloutFlags, checkRollouts, startRollouts, type RolloutFlags } from './rollouts.ts';
 
 export interface TrainFlags extends RolloutFlags {
@@ -47,7 +48,7 @@ function readConfigFile(path: string): ConfigObject {
     throw new ConfigError(`--config ${path}: not valid YAML (${(e as Error).message.split('\n')[0]})`);
   }
   if (doc === null || doc === undefined) return {};
-  if (!isPlainObject(doc)) throw new ConfigError(`--config ${path}: expected a mapping of settings, got ${JSON.stringify(doc)}`);
+  if (!isPlainObject(doc)) throw new ConfigError(`--config ${path}: expected a mapping of settings, got ${truncate(JSON.stringify(doc), 80)}`);
   return doc;
 }
 

@@ -9,6 +9,7 @@ const base = ascent(['train', 'reinforce', 'CartPole-v1', '--set', 'batchSteps=2
 const run = base.code === 0 ? onlyRun(join(cwd, 'runs')) : '';
 writeFileSync(join(cwd, 'bad-type.yaml'), 'lr: fast\n');
 writeFileSync(join(cwd, 'bad-key.yaml'), 'policy:\n  hiden: [32]\n');
+writeFileSync(join(cwd, 'not-a-mapping.yaml'), `${'a long line that is not a setting '.repeat(20)}\n`);
 
 /** Run a bad command: exit 2, exactly one line on stderr matching `message`, nothing on stdout, nothing changed on disk. */
 function rejects(args: string[], message: RegExp): void {
@@ -44,6 +45,11 @@ test('unknown config key: the dotted path and the valid keys', () => {
 
 test('a value of the wrong type or range', () => {
   rejects(['train', 'reinforce', 'CartPole-v1', '--config', 'bad-type.yaml'], /reinforce: 'lr' must be a number, got "fast"/);
+  // A file of another kind is quoted in short, not whole.
+  rejects(
+    ['train', 'reinforce', 'CartPole-v1', '--config', 'not-a-mapping.yaml'],
+    /^ascent: --config not-a-mapping\.yaml: expected a mapping of settings, got "a long line.{40,80}…$/,
+  );
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'gamma=1.5'], /reinforce: 'gamma' must be in \[0, 1\], got 1\.5/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'returns=sometimes'], /'returns' must be one of "full", "rewardToGo", got "sometimes"/);
   rejects(['train', 'reinforce', 'CartPole-v1', '--steps', '-5'], /--steps must be an integer in 1\.\.1000000000000, got '-5'/);

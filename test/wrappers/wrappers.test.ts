@@ -216,6 +216,12 @@ test('TimeLimit truncates; TransformObservation and TransformReward apply their 
   const r = t.step([0]);
   assert.equal(r.truncated, true);
   assert.equal(r.terminated, false);
+  // A limit of 1 truncates the first step; 0 and fractions are refused (Gymnasium asserts a positive int).
+  const one = new TimeLimit(new ScriptedEnv(10), 1);
+  one.reset();
+  assert.equal(one.step([0]).truncated, true);
+  for (const bad of [0, -1, 1.5])
+    assert.throws(() => new TimeLimit(new ScriptedEnv(10), bad), new RegExp(`maxEpisodeSteps must be a positive integer, got ${bad}`));
   const to = new TransformObservation(new ScriptedEnv(10), (o: Float32Array) => Float32Array.of(o[0] * 10));
   to.reset();
   assert.equal(to.step([0]).obs[0], 10);

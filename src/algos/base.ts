@@ -83,6 +83,8 @@ export function checkDivergence(algo: Pick<Algorithm, 'policy'> & Partial<Traine
 
 export interface BaseConfig {
   env: string;
+  /** The env's constructor options (every algorithm's schema has them; null: the env's defaults). */
+  envKwargs?: Record<string, unknown> | null;
   /** Absent where the algorithm does not stack frames (recurrent-ppo): 1. */
   frameStack?: number;
   totalSteps: number;
@@ -130,7 +132,9 @@ export interface StatePart {
  * A checkpoint is, in order: the modules' parameters, the optimizers' moments, the loop's tensors,
  * the extra tensors; and JSON {algo, config, iteration, seconds, optimizers, ...loop, ...extra}.
  */
-export abstract class BaseAlgorithm<C extends { env: string; totalSteps: number }> implements Algorithm<C>, TrainedModules {
+export abstract class BaseAlgorithm<C extends { env: string; envKwargs?: Record<string, unknown> | null; totalSteps: number }>
+  implements Algorithm<C>, TrainedModules
+{
   abstract readonly name: string;
   abstract readonly config: C;
   abstract readonly env: { close(): void };
@@ -187,7 +191,7 @@ export abstract class BaseAlgorithm<C extends { env: string; totalSteps: number 
 
   /** Greedy (or stochastic) evaluation on fresh envs. */
   evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
-    return evaluate(this.policy, this.config.env, opts);
+    return evaluate(this.policy, this.config.env, { ...opts, envKwargs: this.config.envKwargs });
   }
 
   getState(): AlgorithmState {
@@ -255,6 +259,12 @@ export abstract class OnPolicyAlgorithm<C extends BaseConfig, K extends OnPolicy
   override evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
     const c = this.config;
     const norm = findObsNormalizer(this.env.envs[0]);
-    return evaluate(this.policy, c.env, { ...opts, frameStack: c.frameStack, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
+    return evaluate(this.policy, c.env, {
+      ...opts,
+      envKwargs: c.envKwargs,
+      frameStack: c.frameStack,
+      normalizeObs: c.normalizeObs,
+      obsStats: norm?.getStats(),
+    });
   }
 }

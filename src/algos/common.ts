@@ -28,6 +28,8 @@ import { meanStd } from '../util/math.ts';
 // Environments.
 
 export interface EnvOptions {
+  /** The env's constructor options (make(id, { kwargs })); null or absent: its defaults. */
+  envKwargs?: Record<string, unknown> | null;
   /** Stack the last k observations (k > 1), flattened: memory for partially observed envs. */
   frameStack?: number;
   /** Running observation normalisation, clipped to [-10, 10] (CleanRL's continuous-control stack). */
@@ -43,7 +45,7 @@ export interface EnvOptions {
  * below the normalisers, so reported episode returns are the true, unscaled ones.
  */
 export function makeEnv(id: string, opts: EnvOptions = {}): Env<Float32Array, any> {
-  let env: Env<any, any> = make(id);
+  let env: Env<any, any> = make(id, opts.envKwargs ? { kwargs: opts.envKwargs } : {});
   // A Dict observation (an image and a vector) becomes flat rows whose space remembers the Dict (FlatDictBox).
   if (env.observationSpace instanceof Dict) env = new FlattenObservation(env);
   const k = opts.frameStack ?? 1;
@@ -116,7 +118,7 @@ export function evaluate(
 ): EvalResult {
   const episodes = opts.episodes ?? 10;
   // Evaluation sees true rewards, and observations normalised with the training statistics, frozen.
-  const env = makeEnv(envId, { frameStack: opts.frameStack, normalizeObs: opts.normalizeObs });
+  const env = makeEnv(envId, { frameStack: opts.frameStack, normalizeObs: opts.normalizeObs, envKwargs: opts.envKwargs });
   const norm = findObsNormalizer(env);
   if (norm) {
     if (!opts.obsStats) throw new Error('evaluate: normalizeObs needs the training statistics (obsStats)');

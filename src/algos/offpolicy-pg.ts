@@ -20,7 +20,7 @@ import { Adam, clipGradNorm, checkLoss } from '../nn/index.ts';
 import { makePolicy, type Policy } from '../policies/index.ts';
 import { Collector, weightDiagnostics, type Rollout } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
+import { envField, envKwargs, frameStack, mlpPolicy } from '../config/fields.ts';
 import { makeTrainingEnvs, maskedIndices, gatherRows, episodeIndex, episodeLogFields } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
@@ -32,6 +32,7 @@ export const OFFPOLICY_PG_CONFIG = defineConfig(
   'offpolicy-pg',
   {
     env: envField('CartPole-v1'),
+    envKwargs: envKwargs(),
     seed: seed(),
     numEnvs: int(8, 'environments stepped together', { source: 'Ascent (test/algos/offpolicy-pg.test.ts)' }),
     batchEpisodes: int(16, 'whole episodes per batch (a multiple of numEnvs)', { source: 'Ascent' }),
@@ -119,7 +120,7 @@ export class OffPolicyPG extends OnPolicyAlgorithm<OffPolicyPgConfig> {
     super();
     const c = (this.config = OFFPOLICY_PG_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { envKwargs: c.envKwargs, frameStack: c.frameStack });
     this.policy = makePolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.collector = new Collector(this.env, this.policy, rng.split(), { seed: c.seed });
     this.opt = new Adam(this.policy.parameters(), { lr: c.lr });

@@ -23,7 +23,7 @@ import { makePolicy, makeValueFunction, type ValueModel, type Policy } from '../
 import { Categorical, DiagGaussian, type Distribution } from '../distributions/index.ts';
 import { Collector, gae, standardize } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { envField, frameStack, mlpPolicy, normalization, ppoFields } from '../config/fields.ts';
+import { envField, envKwargs, frameStack, mlpPolicy, normalization, ppoFields } from '../config/fields.ts';
 import { makeTrainingEnvs, gatherRows, episodeLogFields, meanStd, type EnvOptions } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
@@ -35,6 +35,7 @@ export const PPO_CONFIG = defineConfig(
   'ppo',
   {
     env: envField('CartPole-v1'),
+    envKwargs: envKwargs(),
     seed: seed(),
     ...PPO_FIELDS.rollout,
     batchSize: int(64, 'minibatch size (at most nSteps * numEnvs)', { source: 'SB3 batch_size' }),
@@ -352,7 +353,7 @@ export function makeEnvsAndPolicies(
   c: EnvOptions & { env: string; numEnvs: number; policy: Parameters<typeof makePolicy>[3] },
   rng: Rng,
 ): { env: SyncVectorEnv; policy: Policy; oldPolicy: Policy } {
-  // The config carries makeEnv's options by name: frameStack, normalizeObs, normalizeReward, gamma.
+  // The config carries makeEnv's options by name: envKwargs, frameStack, normalizeObs, normalizeReward, gamma.
   const env = makeTrainingEnvs(c.env, c.numEnvs, c);
   const policy = makePolicy(env.singleObservationSpace, env.singleActionSpace, rng.split(), c.policy);
   const oldPolicy = makePolicy(env.singleObservationSpace, env.singleActionSpace, new Rng(0), c.policy);

@@ -26,7 +26,7 @@ import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recu
 import { RecurrentCollector, type RecurrentActor } from '../rollout/recurrent.ts';
 import { gae } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, choice, group, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { ACTIVATIONS, envField, normalization, ppoFields } from '../config/fields.ts';
+import { ACTIVATIONS, envField, envKwargs, normalization, ppoFields } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, episodeLogFields, findObsNormalizer, evaluate, type EvalResult } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import { clippedSurrogateLoss, valueLoss, ppoLoss, explainedVariance, ratioStats, descend } from './ppo.ts';
@@ -43,6 +43,7 @@ export const RECURRENT_PPO_CONFIG = defineConfig(
   'recurrent-ppo',
   {
     env: envField('CartPoleMaskedVelocity-v1'),
+    envKwargs: envKwargs(),
     seed: seed(),
     ...PPO_FIELDS.rollout,
     seqLen: int(128, 'steps per sequence (the BPTT truncation); must divide nSteps'),
@@ -101,7 +102,7 @@ export class RecurrentPPO extends OnPolicyAlgorithm<RecurrentPpoConfig, Recurren
     super();
     const c = (this.config = RECURRENT_PPO_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, { normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { envKwargs: c.envKwargs, normalizeObs: c.normalizeObs, normalizeReward: c.normalizeReward, gamma: c.gamma });
     this.policy = makeRecurrentPolicy(this.env.singleObservationSpace, this.env.singleActionSpace, rng.split(), c.policy);
     this.collector = new RecurrentCollector(this.env, this.policy, rng.split(), c.seed);
     this.rng = rng.split();
@@ -219,7 +220,7 @@ export class RecurrentPPO extends OnPolicyAlgorithm<RecurrentPpoConfig, Recurren
   override evaluate(opts: { episodes?: number; seed?: number; deterministic?: boolean } = {}): EvalResult {
     const c = this.config;
     const norm = findObsNormalizer(this.env.envs[0]);
-    return evaluateRecurrent(this.policy, c.env, { ...opts, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
+    return evaluateRecurrent(this.policy, c.env, { ...opts, envKwargs: c.envKwargs, normalizeObs: c.normalizeObs, obsStats: norm?.getStats() });
   }
 }
 

@@ -36,7 +36,7 @@ import { makeRecurrentPolicy, type RecurrentActorCritic } from '../policies/recu
 import { RecurrentCollector, type RecurrentRollout } from '../rollout/recurrent.ts';
 import { Collector, OptimalBaseline, episodeReturns, rewardToGo, gae, type OptimalBaselineState, type Rollout } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, bool, choice, group, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { envField, frameStack, mlpPolicy } from '../config/fields.ts';
+import { envField, envKwargs, frameStack, mlpPolicy } from '../config/fields.ts';
 import { standardize, makeTrainingEnvs, maskedIndices, episodeLogFields, gatherRows, episodeIndex } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import type { UpdateLog } from './types.ts';
@@ -46,6 +46,7 @@ export const REINFORCE_CONFIG = defineConfig(
   'reinforce',
   {
     env: envField('CartPole-v1'),
+    envKwargs: envKwargs(),
     seed: seed(),
     numEnvs: int(8, 'environments stepped together', { source: "Ascent's tuning on CartPole-v1" }),
     frameStack: frameStack(),
@@ -249,7 +250,7 @@ export class Reinforce extends OnPolicyAlgorithm<ReinforceConfig> {
     super();
     const c = (this.config = REINFORCE_CONFIG.resolve(config));
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs, { frameStack: c.frameStack });
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { envKwargs: c.envKwargs, frameStack: c.frameStack });
     const kind = c.lrSchedule;
     this.lrAt = makeSchedule(kind === 'constant' ? c.lr : { kind, start: c.lr }, 'reinforce.lr');
     if (c.policy.cell && c.policy.cell !== 'none') {

@@ -15,7 +15,7 @@ import type { Tensor } from '../tensor/index.ts';
 import type { SquashedGaussianActor } from '../policies/actor-critic.ts';
 import { EpisodeTracker, ReplayBuffer, replayMeta, replayTensors, restoreReplay, type EpisodeTrackerState } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, bool, choice, custom, widths, type ConfigOf, type ConfigSchema, type Overrides } from '../config/schema.ts';
-import { envField } from '../config/fields.ts';
+import { envField, envKwargs } from '../config/fields.ts';
 import type { SyncVectorEnv } from '../vector/sync.ts';
 import { boxBounds, makeTrainingEnvs } from './common.ts';
 import { BaseAlgorithm, type StatePart } from './base.ts';
@@ -27,6 +27,7 @@ import type { UpdateLog } from './types.ts';
 
 export const SAC_CONFIG = defineConfig('sac', {
   env: envField('Pendulum-v1'),
+  envKwargs: envKwargs(),
   seed: seed(),
   numEnvs: int(1, 'envs stepped together (same-step autoreset); each env step adds numEnvs transitions', { source: 'SB3' }),
   bufferSize: int(1_000_000, 'replay capacity in transitions', { source: 'SB3 buffer_size' }),
@@ -84,7 +85,7 @@ export class SAC extends BaseAlgorithm<SacConfig> {
     const name = (this.name = schema.name);
     const c = (this.config = schema.resolve(config) as SacConfig);
     const rng = new Rng(c.seed);
-    this.env = makeTrainingEnvs(c.env, c.numEnvs);
+    this.env = makeTrainingEnvs(c.env, c.numEnvs, { envKwargs: c.envKwargs });
     const { low, high } = boxBounds(name, this.env.singleActionSpace);
     this.learner = new SacLearner(this.env.obsDim, this.env.actDim, low, high, rng.split(), c);
     this.policy = this.learner.actor;

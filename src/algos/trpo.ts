@@ -19,7 +19,7 @@ import { Adam, mse, checkLoss } from '../nn/index.ts';
 import { ValueFunction, type Policy } from '../policies/index.ts';
 import { Collector, gae } from '../rollout/index.ts';
 import { defineConfig, int, num, seed, steps, bool, widths, type ConfigOf, type Overrides } from '../config/schema.ts';
-import { envField, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
+import { envField, envKwargs, frameStack, mlpPolicy, normalization } from '../config/fields.ts';
 import { gatherRows, episodeLogFields, standardize } from './common.ts';
 import { OnPolicyAlgorithm } from './base.ts';
 import { explainedVariance, makeEnvsAndPolicies } from './ppo.ts';
@@ -29,6 +29,7 @@ import type { Distribution } from '../distributions/index.ts';
 
 export const TRPO_CONFIG = defineConfig('trpo', {
   env: envField('CartPole-v1'),
+  envKwargs: envKwargs(),
   seed: seed(),
   numEnvs: int(1, 'environments stepped together; the batch is numEnvs * nSteps', { source: 'SB3' }),
   nSteps: int(2048, 'steps per env per update', { source: 'SB3 n_steps' }),

@@ -5,6 +5,7 @@ import { describeEnv } from '../train/setup.ts';
 import { loadPresets } from '../train/node/presets.ts';
 import { presetThreshold } from '../train/presets.ts';
 import { ConfigError } from '../train/setup.ts';
+import { truncate } from '../util/names.ts';
 
 /** Left-aligned columns; the last column is not padded. */
 function table(cols: string[], rows: string[][]): string {
@@ -13,10 +14,6 @@ function table(cols: string[], rows: string[][]): string {
   return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 
-/** Cut `s` to `n` characters, ending in an ellipsis when cut. */
-export function truncate(s: string, n: number): string {
-  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)).trimEnd() + '…';
-}
 
 /** Terminal width for tables: the terminal's, or 100 columns when stdout is not one. */
 const width = () => process.stdout.columns || 100;

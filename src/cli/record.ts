@@ -32,7 +32,8 @@ export function recordEpisode(
   onFrame: (frame: RgbFrame) => void,
   maxFrames = 2000,
 ): RecordedEpisode {
-  const env = makeEnv(envId, { frameStack: (config.frameStack as number | undefined) ?? 1, normalizeObs: Boolean(config.normalizeObs) });
+  const kwargs = (config.envKwargs as Record<string, unknown> | null | undefined) ?? undefined;
+  const env = makeEnv(envId, { envKwargs: kwargs, frameStack: (config.frameStack as number | undefined) ?? 1, normalizeObs: Boolean(config.normalizeObs) });
   const norm = findObsNormalizer(env);
   if (norm) {
     // The training statistics live in the algorithm's own envs.
@@ -41,7 +42,7 @@ export function recordEpisode(
     norm.setStats(train.getStats());
     norm.updateRunningMean = false;
   }
-  const view = make(envId, { renderMode: 'rgb_array', maxEpisodeSteps: null, orderEnforce: false });
+  const view = make(envId, { kwargs, renderMode: 'rgb_array', maxEpisodeSteps: null, orderEnforce: false });
   const src = env.unwrapped as unknown as Partial<StatefulEnv>,
     dst = view.unwrapped as unknown as Partial<StatefulEnv>;
   if (typeof src.getState !== 'function' || typeof dst.setState !== 'function') {

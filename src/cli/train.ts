@@ -18,7 +18,7 @@ import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
 import { atomicWrite } from '../train/node/files.ts';
 import { ASCENT_VERSION } from './version.ts';
-import { truncate } from './list.ts';
+import { truncate } from '../util/names.ts';
 import { checkRolloutFlags, checkRollouts, startRollouts, type RolloutFlags } from './rollouts.ts';
 
 export interface TrainFlags extends RolloutFlags {

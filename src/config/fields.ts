@@ -3,13 +3,24 @@
  * stacking and normalisation). Each algorithm's schema spreads them in; keys whose defaults or
  * sources differ between algorithms are written in the algorithm's own schema.
  */
-import { bool, choice, group, int, num, str, widths, type Rule } from './schema.ts';
+import { bool, choice, custom, group, int, num, str, widths, type Rule } from './schema.ts';
+import { isPlainObject } from '../train/overrides.ts';
 import { ENSEMBLE_DEFAULTS, type EnsembleOptions } from '../models/ensemble.ts';
 
 export const ACTIVATIONS = ['tanh', 'relu', 'elu', 'sigmoid', 'identity'] as const;
 
 /** The environment id; the <env> argument of `ascent train` sets it. */
 export const envField = (def: string) => str(def, 'environment id', 'a registered env id');
+
+/** The env's constructor options (Gymnasium's make(id, **kwargs)); the env itself checks their names and values. */
+export const envKwargs = () =>
+  custom<Record<string, unknown> | null>(
+    null,
+    "the env's constructor options, as make(id, { kwargs }) takes them (e.g. { ctrlCostWeight: 0.05 }); null = the env's defaults",
+    'mapping of option names to values, or null',
+    (v) => (v === null || isPlainObject(v) ? null : 'must be a mapping of option names to values, or null'),
+    { source: 'Gymnasium make(id, **kwargs); RL Zoo env_kwargs' },
+  );
 
 /** The feed-forward policy of makePolicy (src/policies): a categorical or Gaussian head on an MLP. */
 export const mlpPolicy = (source = 'SB3 / CleanRL: 64x64 tanh, state-independent log-std') =>

@@ -121,21 +121,51 @@ export function unknownId(id: string): Error {
   return new Error(`make: no environment registered with id ${JSON.stringify(id)}; the closest registered ids are ${close.join(', ')}`);
 }
 
+type OptionKind = 'number' | 'boolean' | 'positiveInteger';
+const FORM: Record<OptionKind, string> = { number: 'a finite number', boolean: 'true or false', positiveInteger: 'a positive integer' };
+
+/**
+ * An env's constructor options, checked as Gymnasium's make checks keyword arguments (an option the
+ * env does not take is a TypeError there too), with each value's type; errors name the env.
+ */
+export function checkEnvOptions(id: string, given: Record<string, unknown>, kinds: Record<string, OptionKind>): Record<string, unknown> {
+  for (const [key, v] of Object.entries(given)) {
+    if (key === 'renderMode' || v === undefined) continue;
+    const kind = kinds[key];
+    if (!kind) throw new TypeError(`${id}: unknown option ${JSON.stringify(key)}; the options are ${['renderMode', ...Object.keys(kinds)].join(', ')}`);
+    const ok = kind === 'boolean' ? typeof v === 'boolean' : kind === 'number' ? Number.isFinite(v) : Number.isInteger(v) && (v as number) >= 1;
+    if (!ok) throw new TypeError(`${id}: option ${key} must be ${FORM[kind]}, got ${typeof v === 'number' ? v : JSON.stringify(v)}`);
+  }
+  return given;
+}
+
 // --- Gymnasium's classic control, with Gymnasium's limits and thresholds ---
 const rm = (k: Record<string, unknown>) => (k.renderMode ?? null) as RenderMode | null;
-register({ id: 'CartPole-v0', entryPoint: (k) => new CartPoleEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: 195.0 });
-register({ id: 'CartPole-v1', entryPoint: (k) => new CartPoleEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 500, rewardThreshold: 475.0 });
-register({ id: 'Acrobot-v1', entryPoint: (k) => new AcrobotEnv({ renderMode: rm(k) }), maxEpisodeSteps: 500, rewardThreshold: -100.0 });
-register({ id: 'MountainCar-v0', entryPoint: (k) => new MountainCarEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: -110.0 });
+/** The options each classic env takes (Gymnasium's keyword arguments; renderWidth/Height are ours). */
+const CARTPOLE = { suttonBartoReward: 'boolean', renderWidth: 'positiveInteger', renderHeight: 'positiveInteger' } as const;
+const GOAL = { goalVelocity: 'number' } as const;
+const classic =
+  <E>(id: string, kinds: Record<string, OptionKind>, ctor: (k: Record<string, unknown>) => E) =>
+  (k: Record<string, unknown>) =>
+    ctor({ ...checkEnvOptions(id, k, kinds), renderMode: rm(k) });
+register({ id: 'CartPole-v0', entryPoint: classic('CartPole-v0', CARTPOLE, (k) => new CartPoleEnv(k)), maxEpisodeSteps: 200, rewardThreshold: 195.0 });
+register({ id: 'CartPole-v1', entryPoint: classic('CartPole-v1', CARTPOLE, (k) => new CartPoleEnv(k)), maxEpisodeSteps: 500, rewardThreshold: 475.0 });
+register({ id: 'Acrobot-v1', entryPoint: classic('Acrobot-v1', {}, (k) => new AcrobotEnv(k)), maxEpisodeSteps: 500, rewardThreshold: -100.0 });
+register({ id: 'MountainCar-v0', entryPoint: classic('MountainCar-v0', GOAL, (k) => new MountainCarEnv(k)), maxEpisodeSteps: 200, rewardThreshold: -110.0 });
 register({
   id: 'MountainCarContinuous-v0',
-  entryPoint: (k) => new MountainCarContinuousEnv({ ...k, renderMode: rm(k) }),
+  entryPoint: classic('MountainCarContinuous-v0', GOAL, (k) => new MountainCarContinuousEnv(k)),
   maxEpisodeSteps: 999,
   rewardThreshold: 90.0,
 });
-register({ id: 'Pendulum-v1', entryPoint: (k) => new PendulumEnv({ ...k, renderMode: rm(k) }), maxEpisodeSteps: 200 });
+register({ id: 'Pendulum-v1', entryPoint: classic('Pendulum-v1', { g: 'number' }, (k) => new PendulumEnv(k)), maxEpisodeSteps: 200 });
 // Not in Gymnasium: mbrl-lib's continuous cart-pole (force = 10 a, a in [-1, 1]) with its MBPO trial length.
-register({ id: 'ContinuousCartPole-v0', entryPoint: (k) => new ContinuousCartPoleEnv({ renderMode: rm(k) }), maxEpisodeSteps: 200, rewardThreshold: 195.0 });
+register({
+  id: 'ContinuousCartPole-v0',
+  entryPoint: classic('ContinuousCartPole-v0', {}, (k) => new ContinuousCartPoleEnv(k)),
+  maxEpisodeSteps: 200,
+  rewardThreshold: 195.0,
+});
 
 // --- Partially observed variants: the same env with its velocity entries zeroed (MaskVelocity) ---
 const masked: [string, string][] = [

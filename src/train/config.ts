@@ -101,9 +101,9 @@ export interface EnvDims {
   maxEpisodeSteps: number | null;
 }
 
-/** The sizes of a registered environment's spaces (makes one env and closes it). */
-export function envDims(id: string): EnvDims {
-  const env = make(id);
+/** The sizes of a registered environment's spaces, made with `kwargs` (makes one env and closes it). */
+export function envDims(id: string, kwargs?: Record<string, unknown> | null): EnvDims {
+  const env = make(id, kwargs ? { kwargs } : {});
   try {
     const size = (s: unknown) => (s instanceof Discrete ? 1 : s instanceof Box ? s.shape.reduce((a, b) => a * b, 1) : 1);
     const a = env.actionSpace;

@@ -9,7 +9,7 @@ import { make, registeredIds, pendingIds, spec, Discrete, Box, type Space } from
 import { unknownId } from '../envs/registry.ts';
 import { checkMemory, envDims, resolveConfig } from './config.ts';
 import { closestNames } from '../util/names.ts';
-import { deepMerge, type ConfigObject } from './overrides.ts';
+import { deepMerge, isPlainObject, type ConfigObject } from './overrides.ts';
 
 /** A user mistake (bad name, key, value or file): the CLI prints the message alone and exits 2. */
 export class ConfigError extends Error {
@@ -125,7 +125,17 @@ export function buildConfig(entry: AlgorithmEntry, envId: string, layers: Config
 export function createAlgorithm(entry: AlgorithmEntry, config: ConfigObject): Algorithm {
   try {
     // Refuse configs that cannot fit before allocating anything (one line instead of an out-of-memory crash).
-    if (typeof config.env === 'string') checkMemory(entry.name, config, envDims(config.env));
+    if (typeof config.env === 'string') {
+      let dims: ReturnType<typeof envDims>;
+      try {
+        // A value that is not a mapping is left to the algorithm's schema, whose error says what it must be.
+        dims = envDims(config.env, isPlainObject(config.envKwargs) ? config.envKwargs : null);
+      } catch (e) {
+        // The env refused its options (envKwargs): a config error, in the env's own words.
+        throw new ConfigError(`${entry.name}: envKwargs: ${(e as Error).message}`);
+      }
+      checkMemory(entry.name, config, dims);
+    }
     return entry.create(config);
   } catch (e) {
     if (e instanceof RangeError) throw new ConfigError((e as Error).message);

@@ -22,3 +22,8 @@ export function closestNames(name: string, names: string[], n = 3, maxDistance =
     .slice(0, n)
     .map((x) => x.k);
 }
+
+/** Cut `s` to `n` characters, ending in an ellipsis when cut (long values quoted in messages and tables). */
+export function truncate(s: string, n: number): string {
+  return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)).trimEnd() + '…';
+}

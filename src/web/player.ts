@@ -71,13 +71,14 @@ export class Player {
     this.algo = restore(ck);
     this.seed = opts.seed ?? ck.run?.evalSeed ?? 0;
     this.deterministic = opts.deterministic ?? true;
-    const c = ck.config as { frameStack?: number; normalizeObs?: boolean };
-    this.env = makeEnv(ck.env, { frameStack: c.frameStack ?? 1, normalizeObs: Boolean(c.normalizeObs) });
+    const c = ck.config as { envKwargs?: Record<string, unknown> | null; frameStack?: number; normalizeObs?: boolean };
+    const kwargs = c.envKwargs ?? undefined;
+    this.env = makeEnv(ck.env, { envKwargs: kwargs, frameStack: c.frameStack ?? 1, normalizeObs: Boolean(c.normalizeObs) });
     this.syncStats();
     this.frames = opts.frames ?? 'rgb_array';
     if (this.frames !== 'rgb_array' && this.frames !== 'physics')
       throw new Error(`Player: frames must be 'rgb_array' or 'physics', got ${JSON.stringify(opts.frames)}`);
-    const view = make(ck.env, { renderMode: this.frames === 'rgb_array' ? 'rgb_array' : null });
+    const view = make(ck.env, { kwargs, renderMode: this.frames === 'rgb_array' ? 'rgb_array' : null });
     const canSync =
       typeof (this.env.unwrapped as unknown as Partial<StatefulEnv>).getState === 'function' &&
       typeof (view.unwrapped as unknown as Partial<StatefulEnv>).setState === 'function';

@@ -35,7 +35,7 @@ test('unknown algorithm or environment: the closest names', () => {
 test('unknown config key: the dotted path and the valid keys', () => {
   rejects(
     ['train', 'reinforce', 'CartPole-v1', '--set', 'lrr=1e-3'],
-    /unknown config key 'lrr' \(did you mean 'lr'\?\); valid keys: env, seed, numEnvs,.* totalSteps$/,
+    /unknown config key 'lrr' \(did you mean 'lr'\?\); valid keys: env, envKwargs, seed, numEnvs,.* totalSteps$/,
   );
   rejects(
     ['train', 'reinforce', 'CartPole-v1', '--config', 'bad-key.yaml'],
@@ -45,6 +45,12 @@ test('unknown config key: the dotted path and the valid keys', () => {
 
 test('a value of the wrong type or range', () => {
   rejects(['train', 'reinforce', 'CartPole-v1', '--config', 'bad-type.yaml'], /reinforce: 'lr' must be a number, got "fast"/);
+  // Env options: the env's own words, after the algorithm's.
+  rejects(
+    ['train', 'reinforce', 'CartPole-v1', '--set', 'envKwargs.foo=1'],
+    /^ascent: reinforce: envKwargs: CartPole-v1: unknown option "foo"; the options are renderMode, suttonBartoReward, renderWidth, renderHeight$/,
+  );
+  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'envKwargs=[1]'], /^ascent: reinforce: 'envKwargs' must be a mapping of option names to values, or null, got \[1\]$/);
   // A file of another kind is quoted in short, not whole.
   rejects(
     ['train', 'reinforce', 'CartPole-v1', '--config', 'not-a-mapping.yaml'],

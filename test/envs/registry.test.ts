@@ -100,3 +100,20 @@ test('the envs entry registers every family the CLI offers: the pixel tasks too'
   const envs = await import('../../src/envs/index.ts');
   for (const id of ['CartPole-v1', 'Catch-v0', 'CatchPixels-v0']) assert.ok(envs.registeredIds().includes(id), id);
 });
+
+test("classic envs take Gymnasium's constructor options and refuse others, naming the env and its options", () => {
+  const sb = make('CartPole-v1', { kwargs: { suttonBartoReward: true } });
+  sb.reset({ seed: 0 });
+  assert.equal(sb.step(0).reward, 0); // Sutton and Barto's reward: 0 while the pole is up
+  assert.equal((make('Pendulum-v1', { kwargs: { g: 9.81 } }).unwrapped as unknown as { g: number }).g, 9.81);
+  assert.equal((make('MountainCar-v0', { kwargs: { goalVelocity: 0.01 } }).unwrapped as unknown as { goalVelocity: number }).goalVelocity, 0.01);
+  assert.throws(
+    () => make('Acrobot-v1', { kwargs: { bookOrNips: 'nips' } }),
+    /^TypeError: Acrobot-v1: unknown option "bookOrNips"; the options are renderMode$/,
+  );
+  assert.throws(() => make('Pendulum-v1', { kwargs: { g: Number.NaN } }), /^TypeError: Pendulum-v1: option g must be a finite number, got NaN$/);
+  assert.throws(() => make('CartPole-v1', { kwargs: { renderWidth: 0 } }), /CartPole-v1: option renderWidth must be a positive integer, got 0/);
+  assert.throws(() => make('CartPole-v1', { kwargs: { suttonBartoReward: 1 } }), /CartPole-v1: option suttonBartoReward must be true or false, got 1/);
+  // The velocity-masked variants make their base env, whose options they take.
+  assert.throws(() => make('PendulumMaskedVelocity-v1', { kwargs: { gravity: 1 } }), /Pendulum-v1: unknown option "gravity"; the options are renderMode, g$/);
+});

@@ -23,7 +23,7 @@ import { EpisodeTracker, ReplayBuffer, gae, replayMeta, replayTensors, restoreRe
 import { GaussianEnsemble, terminationFn, type FitResult, type TerminationFn } from '../../models/index.ts';
 import { make, type Env } from '../../envs/index.ts';
 import { defineConfig, int, num, seed, steps, widths, type ConfigOf, type Overrides } from '../../config/schema.ts';
-import { envField, ensembleGroup, ensembleRule } from '../../config/fields.ts';
+import { envField, envKwargs, ensembleGroup, ensembleRule } from '../../config/fields.ts';
 import { boxBounds, ensembleState, gatherRows, meanStd, pick, restoreEnsemble, standardize } from '../common.ts';
 import { clippedSurrogateLoss, descend, valueLoss } from '../ppo.ts';
 import type { AlgorithmState, UpdateLog } from '../types.ts';
@@ -32,6 +32,7 @@ export const MBPG_CONFIG = defineConfig(
   'mbpg',
   {
     env: envField('Pendulum-v1'),
+    envKwargs: envKwargs(),
     seed: seed(),
     realSteps: int(200, 'real env steps per iteration'),
     horizon: int(100, "H, the model rollout length (at most the env's episode limit)"),
@@ -83,7 +84,7 @@ export class ModelBasedPG extends BaseAlgorithm<MbpgConfig> {
   constructor(config: Overrides<MbpgConfig> = {}) {
     super();
     const c = (this.config = MBPG_CONFIG.resolve(config));
-    this.env = make(c.env);
+    this.env = make(c.env, c.envKwargs ? { kwargs: c.envKwargs } : {});
     const limit = this.env.spec?.maxEpisodeSteps;
     if (limit !== undefined && c.horizon > limit)
       throw new RangeError(`mbpg: rollout length ${c.horizon} ('horizon') is longer than ${c.env}'s episode limit of ${limit} steps`);

@@ -122,3 +122,20 @@ test('MBPO checkpoint: model, both buffers and the learner restore so the run co
   assert.equal(a.modelBuffer.size, b.modelBuffer.size);
   assert.deepEqual(Array.from(a.policy.parameters()[0].data), Array.from(b.policy.parameters()[0].data));
 });
+
+test("MBPO's rollout length: k0 until epoch e0, linear to k1 at epoch e1, k1 after; a step change when e0 = e1", () => {
+  const lengthAt = (schedule: [number, number, number, number], epochs: number[]) => {
+    const algo = new MBPO({ ...MBPO_DEFAULTS, ...CI, env: 'Pendulum-v1', epochLength: 100, rolloutSchedule: schedule });
+    try {
+      return epochs.map((e) => {
+        (algo as unknown as { envSteps: number }).envSteps = e * 100 + 50;
+        return algo.scheduledLength();
+      });
+    } finally {
+      algo.close();
+    }
+  };
+  assert.deepEqual(lengthAt([2, 6, 1, 5], [0, 2, 3, 4, 5, 6, 9]), [1, 1, 2, 3, 4, 5, 5]);
+  assert.deepEqual(lengthAt([0, 4, 2, 10], [0, 1, 2, 3, 4, 5]), [2, 4, 6, 8, 10, 10]);
+  assert.deepEqual(lengthAt([3, 3, 1, 4], [2, 3, 4]), [1, 4, 4]);
+});

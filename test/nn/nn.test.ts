@@ -17,6 +17,7 @@ import {
   deserializeParams,
   loadParamsInto,
   mse,
+  huber,
   crossEntropy,
   checkLoss,
 } from '../../src/nn/index.ts';
@@ -105,8 +106,24 @@ test('schedules: linear and cosine reach their endpoints; bad specs name the key
   assert.ok(Math.abs(linear(1, 0.5)(0.5) - 0.75) < 1e-12);
   assert.ok(Math.abs(cosine(1, 0)(0.5) - 0.5) < 1e-12);
   assert.equal(cosine(1, 0.1, 0.2)(0.1), 0.5);
+  // After a warm-up of 0.2: the decay starts at `start` and is half done at 0.6; a warm-up of the whole run ends at `end`.
+  assert.equal(cosine(1, 0.1, 0.2)(0.2), 1);
+  assert.ok(Math.abs(cosine(1, 0.1, 0.2)(0.6) - 0.55) < 1e-12);
+  assert.equal(cosine(1, 0.1, 0.2)(1), 0.1);
+  assert.equal(cosine(1, 0.1, 1)(1), 0.1);
   assert.equal(makeSchedule(3e-4)(0.7), 3e-4);
   assert.throws(() => makeSchedule({ kind: 'exp' } as any, 'ppo.lr'), /ppo\.lr/);
+});
+
+test('huber: half the square inside delta (default 1), linear outside; softmax normalises the last axis by default', () => {
+  const pred = new Tensor(Float32Array.of(0.5, 3, -2), [3]),
+    target = new Tensor(Float32Array.of(0, 0, 0), [3]);
+  // 0.5 * 0.25, then 0.5 * 1 + (3 - 1), then 0.5 * 1 + (2 - 1): mean 4.125 / 3.
+  assert.ok(Math.abs(huber(pred, target).item() - 4.125 / 3) < 1e-6);
+  // delta = 2: 0.125, 0.5 * 4 + 2 * (3 - 2) = 4, 0.5 * 4 = 2.
+  assert.ok(Math.abs(huber(pred, target, 2).item() - 6.125 / 3) < 1e-6);
+  const p = softmax(new Tensor(Float32Array.of(1, 2, 3, 0, 0, 0), [2, 3])).data;
+  assert.ok(Math.abs(p[0] + p[1] + p[2] - 1) < 1e-6 && Math.abs(p[3] - 1 / 3) < 1e-6, `rows ${Array.from(p)}`);
 });
 
 test('an MLP trained with Adam fits a 1-D regression (sin) to low error', () => {

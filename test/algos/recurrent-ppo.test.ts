@@ -55,6 +55,28 @@ test('episode starts: the first step and every step after an episode end are fla
   algo.close();
 });
 
+test('a truncated episode (the time limit) also ends the sequence: the next step is a start and the episode is counted', () => {
+  // Pendulum never terminates; its 200-step limit truncates.
+  const algo = new RecurrentPPO({
+    env: 'PendulumMaskedVelocity-v1',
+    numEnvs: 1,
+    nSteps: 210,
+    seqLen: 210,
+    batchSize: 210,
+    policy: { hiddenSize: 8, headHidden: [8] } as any,
+  });
+  try {
+    const ro = algo.collector.collect(210);
+    assert.equal(ro.truncated[199], 1);
+    assert.equal(ro.terminated.indexOf(1), -1);
+    assert.deepEqual([ro.starts[0], ro.starts[199], ro.starts[200], ro.starts[201]], [1, 0, 1, 0]);
+    assert.equal(ro.episodes.length, 1);
+    assert.equal(ro.episodes[0].length, 200);
+  } finally {
+    algo.close();
+  }
+});
+
 test('evaluation carries the state across the steps of an episode and starts each episode from zero', () => {
   const seen: { state: number[]; out: number[] }[] = [];
   let k = 0;

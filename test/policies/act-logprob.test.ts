@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/rng/index.ts';
 import { Tensor } from '../../src/tensor/index.ts';
-import { CategoricalPolicy, GaussianPolicy, type Policy } from '../../src/policies/index.ts';
+import { CategoricalPolicy, GaussianPolicy, ValueFunction, type Policy } from '../../src/policies/index.ts';
 import { SquashedGaussianActor } from '../../src/policies/actor-critic.ts';
 
 // The log-probabilities act() records (pi_old's, the denominators of PPO/TRPO ratios and importance
@@ -61,4 +61,18 @@ test('state-dependent squashed Gaussian (SAC actor): act() log-probabilities equ
   // act() returns actions in the env's Box; the distribution lives on [-1, 1]^D. The recorded
   // log-probability is the density of the unit action (what the SAC losses use).
   checkAct(pi, 3, (a) => Float32Array.from(a, (x, i) => (2 * (x - low[i % 2])) / (high[i % 2] - low[i % 2]) - 1));
+});
+
+test('initial gains as in SB3 and CleanRL: hidden layers sqrt 2, the policy head 0.01, the value head 1 (orthogonal columns of that norm)', () => {
+  const colNorms = (w: Tensor) => {
+    const [r, c] = w.shape;
+    return Array.from({ length: c }, (_, j) => Math.hypot(...Array.from({ length: r }, (_, i) => w.data[i * c + j])));
+  };
+  const near = (xs: number[], want: number, what: string) =>
+    xs.forEach((x) => assert.ok(Math.abs(x - want) < 1e-5 * Math.max(1, want), `${what}: ${x}, expected ${want}`));
+  const v = new ValueFunction(4, new Rng(3));
+  near(colNorms(v.net.layers[2].weight), 1, 'value head');
+  near(colNorms(v.net.layers[1].weight), Math.SQRT2, 'value hidden layer');
+  const pi = new CategoricalPolicy(4, 3, new Rng(4));
+  near(colNorms(pi.net.layers[2].weight), 0.01, 'policy head');
 });

@@ -14,7 +14,6 @@ function table(cols: string[], rows: string[][]): string {
   return [line(cols), line(w.map((n) => '-'.repeat(n))), ...rows.map(line)].join('\n');
 }
 
-
 /** Terminal width for tables: the terminal's, or 100 columns when stdout is not one. */
 const width = () => process.stdout.columns || 100;
 

@@ -43,7 +43,8 @@ test("getState() writes the same tensor names, shapes and meta keys as the fixtu
 });
 
 test("the defaults are SB3-contrib RecurrentPPO's (PPO's settings come from config/fields.ts's ppoFields)", () => {
-  const { policy, env, seed, totalSteps, ...rest } = RECURRENT_PPO_DEFAULTS;
+  const { policy, env, envKwargs, seed, totalSteps, ...rest } = RECURRENT_PPO_DEFAULTS;
+  assert.equal(envKwargs, null);
   assert.deepEqual(rest, {
     numEnvs: 1,
     nSteps: 128,
@@ -65,6 +66,6 @@ test("the defaults are SB3-contrib RecurrentPPO's (PPO's settings come from conf
     normalizeObs: false,
     normalizeReward: false,
   });
-  assert.deepEqual(Object.keys(RECURRENT_PPO_DEFAULTS).slice(0, 6), ['env', 'seed', 'numEnvs', 'nSteps', 'seqLen', 'batchSize']);
+  assert.deepEqual(Object.keys(RECURRENT_PPO_DEFAULTS).slice(0, 7), ['env', 'envKwargs', 'seed', 'numEnvs', 'nSteps', 'seqLen', 'batchSize']);
   assert.deepEqual([env, seed, totalSteps, policy.cell, policy.hiddenSize], ['CartPoleMaskedVelocity-v1', 0, 100_000, 'lstm', 64]);
 });

@@ -50,7 +50,10 @@ test('a value of the wrong type or range', () => {
     ['train', 'reinforce', 'CartPole-v1', '--set', 'envKwargs.foo=1'],
     /^ascent: reinforce: envKwargs: CartPole-v1: unknown option "foo"; the options are renderMode, suttonBartoReward, renderWidth, renderHeight$/,
   );
-  rejects(['train', 'reinforce', 'CartPole-v1', '--set', 'envKwargs=[1]'], /^ascent: reinforce: 'envKwargs' must be a mapping of option names to values, or null, got \[1\]$/);
+  rejects(
+    ['train', 'reinforce', 'CartPole-v1', '--set', 'envKwargs=[1]'],
+    /^ascent: reinforce: 'envKwargs' must be a mapping of option names to values, or null, got \[1\]$/,
+  );
   // A file of another kind is quoted in short, not whole.
   rejects(
     ['train', 'reinforce', 'CartPole-v1', '--config', 'not-a-mapping.yaml'],

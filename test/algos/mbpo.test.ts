@@ -34,6 +34,19 @@ function stepsToThreshold(algo: MBPO, threshold: number, episodes: number): { st
 
 test('MBPO config: defaults, a rollout longer than the episode limit and envs without a termination function are refused', () => {
   assert.equal(MBPO_DEFAULTS.realRatio, 0.05);
+  // The rest of mbrl-lib's MBPO settings as the schema cites them.
+  const { rolloutSchedule, epochLength, retainEpochs, modelBatchSize, validationRatio, patience } = MBPO_DEFAULTS;
+  assert.deepEqual(
+    { rolloutSchedule, epochLength, retainEpochs, modelBatchSize, validationRatio, patience },
+    {
+      rolloutSchedule: [20, 100, 1, 1],
+      epochLength: 1000,
+      retainEpochs: 1,
+      modelBatchSize: 256,
+      validationRatio: 0.2,
+      patience: 5,
+    },
+  );
   assert.throws(
     () => new MBPO({ env: 'Pendulum-v1', rolloutSchedule: [1, 15, 1, 250] }),
     /rollout length 250 \(rolloutSchedule\[3\]\) is longer than Pendulum-v1's episode limit of 200 steps/,

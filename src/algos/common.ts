@@ -231,7 +231,12 @@ export function optimizerToState(prefix: string, opt: { getState(): OptimizerSta
   };
 }
 
-export function optimizerFromState(prefix: string, opt: { setState(s: OptimizerState): void }, tensors: Map<string, Tensor>, meta: any): void {
+/**
+ * Restore an optimizer's moments and step count. Its step size stays the one the algorithm built it
+ * with from its config: schedules set it before every update anyway, and a resume that changes `lr`
+ * (src/train/resume.ts) must not be overridden by the saved one.
+ */
+export function optimizerFromState(prefix: string, opt: { lr: number; setState(s: OptimizerState): void }, tensors: Map<string, Tensor>, meta: any): void {
   if (!meta) throw new Error(`checkpoint: no state for optimizer '${prefix}'`);
   const buffers: Float32Array[] = [];
   for (let i = 0; i < meta.count; i++) {
@@ -239,7 +244,7 @@ export function optimizerFromState(prefix: string, opt: { setState(s: OptimizerS
     if (!t) throw new Error(`checkpoint: missing optimizer buffer '${prefix}.${i}'`);
     buffers.push(Float32Array.from(t.data));
   }
-  opt.setState({ kind: meta.kind, step: meta.step, lr: meta.lr, buffers });
+  opt.setState({ kind: meta.kind, step: meta.step, lr: opt.lr, buffers });
 }
 
 /** A dynamics ensemble's checkpoint part: its parameters and its members' optimizer moments, and JSON (MBPO, mbpg). */

@@ -78,7 +78,10 @@ Examples:
     )
     .option('--checkpoint-every <steps>', 'also save checkpoints/last.ascent every this many steps', int('checkpoint-every', 0, STEPS_MAX))
     .option('--stop-at <steps>', 'pause once this many steps are done (checkpoint saved; continue with --resume)', int('stop-at', 1, STEPS_MAX))
-    .option('--resume <run-dir>', 'continue the run saved in this directory')
+    .option(
+      '--resume <run-dir>',
+      'continue the run saved in this directory (--set/--config may change its step sizes, gamma, loss coefficients, epochs and minibatches)',
+    )
     .option('--no-preset', 'start from the algorithm defaults, ignoring presets/')
     // Distributed rollouts (src/distributed/README.md): batches from `ascent worker --role rollout` processes.
     .option(

@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { spec } from '../envs/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { train, type TrainResult, type DriverState } from '../train/driver.ts';
-import type { CheckpointInfo, RunSettings } from '../train/checkpoint.ts';
+import { encodeCheckpoint, type Checkpoint, type CheckpointInfo, type RunSettings } from '../train/checkpoint.ts';
+import { resumeConfig, type ConfigChange } from '../train/resume.ts';
 import { parseAssignment, setDotted, isPlainObject, type ConfigObject } from '../train/overrides.ts';
 import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
 import { findPreset } from '../train/node/presets.ts';
@@ -52,6 +53,20 @@ function readConfigFile(path: string): ConfigObject {
   return doc;
 }
 
+/** `--set key=value` flags as a nested mapping. */
+function parseSets(assignments: string[]): ConfigObject {
+  const sets: ConfigObject = {};
+  for (const s of assignments) {
+    try {
+      const [k, v] = parseAssignment(s);
+      setDotted(sets, k, v);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
+  return sets;
+}
+
 /** Default evaluation interval: 10k steps, or a tenth of a shorter run. */
 export function defaultEvalEvery(totalSteps: number): number {
   return Math.min(10_000, Math.max(1, Math.ceil(totalSteps / 10)));
@@ -66,6 +81,8 @@ interface Prepared {
   lock: RunLock;
   /** Where run.threshold came from (null: none, or not recorded by an older run). */
   thresholdFrom: ThresholdSource | null;
+  /** Settings a resume changed (--set, --config). */
+  changes?: ConfigChange[];
 }
 
 async function prepareNew(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Promise<Prepared> {
@@ -75,19 +92,10 @@ async function prepareNew(algoName: string | undefined, envId: string | undefine
   checkEnvId(envId);
   checkActionSpace(entry, envId);
   const preset = f.preset ? findPreset(entry.name, envId) : null;
-  const sets: ConfigObject = {};
-  for (const s of f.set) {
-    try {
-      const [k, v] = parseAssignment(s);
-      setDotted(sets, k, v);
-    } catch (e) {
-      throw new ConfigError((e as Error).message);
-    }
-  }
   const config = buildConfig(entry, envId, {
     preset: preset?.config,
     file: f.config ? readConfigFile(f.config) : undefined,
-    sets,
+    sets: parseSets(f.set),
     flags: { seed: f.seed, steps: f.steps, envs: f.envs },
   });
   const totalSteps = (config.totalSteps as number | undefined) ?? f.steps;
@@ -143,7 +151,7 @@ async function prepareNew(algoName: string | undefined, envId: string | undefine
 
 function prepareResume(algoName: string | undefined, envId: string | undefined, f: TrainFlags): Prepared {
   const dir = f.resume!;
-  const changed = [f.seed !== undefined && '--seed', f.envs !== undefined && '--envs', f.config && '--config', f.set.length > 0 && '--set'].filter(Boolean);
+  const changed = [f.seed !== undefined && '--seed', f.envs !== undefined && '--envs', f.preset === false && '--no-preset'].filter(Boolean);
   if (changed.length) throw new ConfigError(`--resume continues a run with its saved config; ${changed.join(', ')} cannot change it (start a new run instead)`);
   if (!existsSync(dir)) throw new ConfigError(`--resume: no such run directory ${dir}`);
   const path = join(dir, CHECKPOINT_FILE.last);
@@ -164,7 +172,11 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
   const ck = readCheckpoint(path);
   if (algoName && algoName !== ck.algo) throw new ConfigError(`--resume: ${dir} is a ${ck.algo} run, not ${algoName}`);
   if (envId && envId !== ck.env) throw new ConfigError(`--resume: ${dir} is a ${ck.env} run, not ${envId}`);
-  const config = { ...ck.config };
+  // --config and --set: settings that steer the updates from here on (src/train/resume.ts).
+  const { config, changes } = resumeConfig(algorithmEntry(ck.algo), ck.env, ck.config as ConfigObject, {
+    file: f.config ? readConfigFile(f.config) : undefined,
+    sets: parseSets(f.set),
+  });
   const run: RunSettings = { ...ck.run };
   if (f.steps !== undefined) {
     // A longer budget: schedules that depend on totalSteps (linear learning rates) stretch from here on.
@@ -191,14 +203,34 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
   const resume = { ...ck.driver };
   if (f.evalEvery !== undefined) resume.nextEval = f.evalEvery > 0 ? ck.steps + f.evalEvery : null;
   if (f.checkpointEvery !== undefined) resume.nextCheckpoint = f.checkpointEvery > 0 ? ck.steps + f.checkpointEvery : null;
+  const info: CheckpointInfo = { algo: ck.algo, env: ck.env, config, run };
   try {
     trimProgress(dir, ck.steps);
     trimEvents(dir, ck.steps);
+    if (changes.length) recordChanges(dir, path, ck, info, changes);
   } catch (e) {
     algo.close();
     throw e;
   }
-  return { algo, dir, info: { algo: ck.algo, env: ck.env, config, run }, resume, lock, thresholdFrom };
+  return { algo, dir, info, resume, lock, thresholdFrom, changes };
+}
+
+/**
+ * A resume that changed settings saves them at once: into the checkpoint (so that a crash before the
+ * next one cannot resume with the old ones) and into config.json, with the step count of the change.
+ */
+function recordChanges(dir: string, path: string, ck: Checkpoint, info: CheckpointInfo, changes: ConfigChange[]): void {
+  atomicWrite(path, encodeCheckpoint({ kind: 'last', steps: ck.steps, driver: ck.driver, state: ck.state }, info, new Date(ck.savedAt)));
+  const cfgPath = join(dir, 'config.json');
+  let saved: Record<string, unknown> = {};
+  try {
+    saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  } catch {
+    /* a damaged or missing config.json is rewritten from the checkpoint */
+  }
+  const entry = { steps: ck.steps, time: new Date().toISOString(), command: ['ascent', 'train', ...process.argv.slice(3)], changes };
+  const record = { ...saved, ...info, changes: [...(Array.isArray(saved.changes) ? saved.changes : []), entry] };
+  atomicWrite(cfgPath, `${JSON.stringify(record, null, 1)}\n`, { fsync: false });
 }
 
 /** Signals that stop a run the way Ctrl-C does (schedulers send SIGTERM, a closed terminal SIGHUP); exit code 128 + number. */
@@ -266,6 +298,10 @@ async function trainLocked(p: Prepared, f: TrainFlags): Promise<void> {
     `${f.resume ? 'resuming' : 'training'} ${info.algo} on ${info.env}${f.resume ? ` from ${algo.steps} steps` : ''}: ` +
       `${info.run.totalSteps} steps, seed ${info.config.seed ?? '-'}, run directory ${shown}\n`,
   );
+  if (p.changes?.length)
+    process.stderr.write(
+      `changed: ${p.changes.map((c) => `${c.key} ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`).join(', ')} (recorded in config.json)\n`,
+    );
   const th = info.run.threshold;
   process.stderr.write(
     th === null

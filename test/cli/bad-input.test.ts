@@ -87,7 +87,13 @@ test('--resume of a missing or corrupted checkpoint', () => {
   } finally {
     writeFileSync(ck, good);
   }
-  rejects(['train', '--resume', run, '--set', 'lr=1'], /--resume continues a run with its saved config; --set cannot change it/);
+  rejects(['train', '--resume', run, '--seed', '1'], /--resume continues a run with its saved config; --seed cannot change it/);
+  rejects(
+    ['train', '--resume', run, '--set', 'batchSteps=128'],
+    /--resume: 'batchSteps' cannot change in a resumed run \(256 -> 128\): it shapes what the run saved; start a new run to change it \(a resume can change gaeLambda, normalizeAdvantages, gamma, lr, lrSchedule, maxGradNorm, valueLr, valueIters\)$/,
+  );
+  rejects(['train', '--resume', run, '--set', 'lrr=1'], /reinforce: unknown config key 'lrr' \(did you mean 'lr'\?\)/);
+  rejects(['train', '--resume', run, '--set', 'lr=fast'], /reinforce: 'lr' must be a number, got "fast"/);
 });
 
 test("an algorithm that does not support the env's action space is refused", async () => {

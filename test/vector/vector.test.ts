@@ -4,6 +4,7 @@ import { make } from '../../src/envs/index.ts';
 import { AsyncVectorEnv, SyncVectorEnv, makeVec, type VectorEnv } from '../../src/vector/index.ts';
 import { Rng } from '../../src/rng/index.ts';
 import { ScriptedEnv } from '../wrappers/scripted.ts';
+import { loadMujoco } from '../../src/envs/mujoco/index.ts';
 
 const arr = (a: ArrayLike<number>) => Array.from(a);
 
@@ -189,4 +190,29 @@ test('AsyncVectorEnv reports a worker that fails while starting', async () => {
     AsyncVectorEnv.create({ envId: 'CartPole-v1', numEnvs: 2, numWorkers: 1, setupModules: [boom] }),
     /AsyncVectorEnv: worker 0 \(envs 0\.\.1\) failed to start: setup exploded/,
   );
+});
+
+test('a step takes numEnvs * actDim action values, env i reading values i*actDim..(i+1)*actDim (Reacher-v5, 2 per env)', async () => {
+  await loadMujoco();
+  const sv = new SyncVectorEnv([0, 1, 2].map(() => () => make('Reacher-v5')));
+  const av = await AsyncVectorEnv.create({ envId: 'Reacher-v5', numEnvs: 3, numWorkers: 1, mainThreadShare: true });
+  try {
+    for (const [who, v] of [
+      ['SyncVectorEnv', sv],
+      ['AsyncVectorEnv', av],
+    ] as const) {
+      assert.equal(v.actDim, 2);
+      v.reset({ seed: 4 });
+      for (const n of [1, 2, 3, 5, 7])
+        assert.throws(() => v.step(new Float32Array(n)), new RegExp(`${who}: expected 6 action values \\(numEnvs \\* actDim\\), got ${n}`));
+      const single = make('Reacher-v5');
+      single.reset({ seed: 6 });
+      const r = v.step(Float32Array.of(0.1, 0.2, -0.3, 0.4, 0.5, -0.6));
+      assert.deepEqual(arr(r.obs.subarray(2 * v.obsDim, 3 * v.obsDim)), arr(Float32Array.from(single.step(Float32Array.of(0.5, -0.6)).obs)), who);
+      single.close();
+    }
+  } finally {
+    sv.close();
+    await av.close();
+  }
 });

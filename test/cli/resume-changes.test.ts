@@ -3,6 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { ascent, tempDir, onlyRun, readJson } from './helpers.ts';
 import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseJsonl } from '../../src/train/progress.ts';
@@ -131,4 +132,48 @@ test('every resumable key is a setting of some algorithm, and none shapes a netw
     'totalSteps',
   ])
     assert.ok(!RESUMABLE_KEYS.has(k), k);
+});
+
+test("examples/humanoid/reset-log-std.ts widens a saved policy's std, recorded as a change; the resume starts from it", () => {
+  const cwd = tempDir();
+  const first = ascent(
+    [
+      'train',
+      'ppo',
+      'Pendulum-v1',
+      '--no-preset',
+      '--set',
+      'nSteps=64',
+      '--set',
+      'batchSize=64',
+      '--steps',
+      '256',
+      '--stop-at',
+      '128',
+      '--eval-every',
+      '0',
+      '--eval-episodes',
+      '1',
+    ],
+    cwd,
+  );
+  assert.equal(first.code, 0, first.stderr);
+  const dir = onlyRun(join(cwd, 'runs'));
+  const script = join(import.meta.dirname, '..', '..', 'examples', 'humanoid', 'reset-log-std.ts');
+  const logStd = () => Array.from(load(dir).state.tensors.find(([n]) => n === 'pi.logStd')![1].data);
+  const before = logStd().map((x) => Math.round(x * 1000) / 1000);
+  assert.ok(Math.abs(before[0]) < 0.1, `${before}`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script, dir, '-1.5'], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(logStd(), [-1.5]);
+  const cfg = readJson(join(dir, 'config.json'));
+  assert.deepEqual(cfg.changes[0].changes, [{ key: 'pi.logStd', from: before, to: -1.5 }]);
+  assert.equal(cfg.changes[0].steps, 128);
+  const resumed = ascent(['train', '--resume', dir, '--stop-at', '192'], cwd);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  // One update of 64 steps from -1.5: near it, far from the default 0.
+  assert.ok(Math.abs(logStd()[0] + 1.5) < 0.05, `${logStd()}`);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', script, dir, 'wide'], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /usage: reset-log-std\.ts <run-dir> <log-std, e\.g\. -1\.6>; got/);
 });

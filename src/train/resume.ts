@@ -85,7 +85,8 @@ export function resumeConfig(
   layers: { file?: ConfigObject; sets?: ConfigObject },
 ): { config: ConfigObject; changes: ConfigChange[] } {
   const config = buildConfig(entry, envId, { preset: saved, file: layers.file, sets: layers.sets });
-  const before = leaves(saved);
+  // A run saved before a setting existed resumes with its default: that is not a change.
+  const before = leaves(buildConfig(entry, envId, { preset: saved }));
   const changes: ConfigChange[] = [];
   for (const [key, to] of leaves(config)) {
     const from = before.get(key);

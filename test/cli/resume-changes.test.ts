@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { ascent, tempDir, onlyRun, readJson } from './helpers.ts';
-import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
 import { parseJsonl } from '../../src/train/progress.ts';
 import { RESUMABLE_KEYS } from '../../src/train/resume.ts';
 import { ALGORITHMS } from '../../src/algos/index.ts';
@@ -176,4 +176,20 @@ test("examples/humanoid/reset-log-std.ts widens a saved policy's std, recorded a
   const bad = spawnSync(process.execPath, ['--import', 'tsx', script, dir, 'wide'], { encoding: 'utf8', cwd: join(import.meta.dirname, '..', '..') });
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /usage: reset-log-std\.ts <run-dir> <log-std, e\.g\. -1\.6>; got/);
+});
+
+test('a run saved before a setting existed resumes with its default, which is no change', () => {
+  const cwd = tempDir();
+  const first = ascent(['train', 'ppo', 'CartPole-v1', '--steps', '512', '--eval-every', '0', '--eval-episodes', '1', '--stop-at', '256'], cwd);
+  assert.equal(first.code, 0, first.stderr);
+  const dir = onlyRun(join(cwd, 'runs'));
+  // As an older version wrote it: no envKwargs in the config (added later, default null).
+  const ck = load(dir);
+  const { envKwargs, ...older } = ck.config;
+  assert.equal(envKwargs, null);
+  const path = join(dir, 'checkpoints', 'last.ascent');
+  writeFileSync(path, encodeCheckpoint({ kind: 'last', steps: ck.steps, driver: ck.driver, state: ck.state }, { ...ck, config: older }, new Date(ck.savedAt)));
+  const r = ascent(['train', '--resume', dir, '--set', 'entCoef=0.01'], cwd);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readJson(join(dir, 'config.json')).changes[0].changes, [{ key: 'entCoef', from: 0, to: 0.01 }]);
 });

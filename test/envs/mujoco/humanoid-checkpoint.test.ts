@@ -15,10 +15,11 @@ import { readCheckpoint, restoreAlgorithm } from '../../../src/train/node/load.t
 const RUN = join(import.meta.dirname, '..', '..', '..', 'examples', 'humanoid', 'ppo-Humanoid-v5-s0');
 const recorded = JSON.parse(readFileSync(join(RUN, 'gait.json'), 'utf8')) as {
   steps: number;
-  summary: { return: number; length: number; forward: number; speed: number };
+  seed: number;
+  episodesDetail: { seed: number; return: number; length: number; forward: number }[];
 };
 
-test('the committed Humanoid-v5 checkpoint walks forward as recorded', async () => {
+test('the committed Humanoid-v5 checkpoint runs forward as recorded', async () => {
   const path = join(RUN, 'checkpoints', 'last.ascent');
   const ck = readCheckpoint(path);
   assert.equal(ck.env, 'Humanoid-v5');
@@ -26,12 +27,20 @@ test('the committed Humanoid-v5 checkpoint walks forward as recorded', async () 
   await loadEnvsFor(ck.env);
   const algo = restoreAlgorithm(ck, path);
   try {
-    const eps = gait(algo, ck.env, ck.config, 3, 1000);
-    const mean = (f: (e: (typeof eps)[number]) => number) => eps.reduce((a, e) => a + f(e), 0) / eps.length;
-    // Floating-point paths (FMA, plain SIMD, JS) may end a fall a few steps apart: margins, not equality.
-    assert.ok(mean((e) => e.return) > 0.6 * recorded.summary.return, `mean return ${mean((e) => e.return)} vs recorded ${recorded.summary.return}`);
-    assert.ok(mean((e) => e.forward) > 0.5 * recorded.summary.forward, `forward ${mean((e) => e.forward)} m vs recorded ${recorded.summary.forward}`);
-    assert.ok(mean((e) => e.speed) > 0.25, `mean forward speed ${mean((e) => e.speed)} m/s`);
+    const eps = gait(algo, ck.env, ck.config, 3, recorded.seed);
+    const same = recorded.episodesDetail.slice(0, 3);
+    const mean = <E>(xs: E[], f: (e: E) => number) => xs.reduce((a, e) => a + f(e), 0) / xs.length;
+    // Floating-point paths (FMA, plain SIMD, JS) can send a seed's episode another way (and this policy
+    // falls early on about one seed in five): margins against the same seeds' recorded episodes.
+    const ret = mean(eps, (e) => e.return),
+      fwd = mean(eps, (e) => e.forward);
+    assert.ok(ret > 0.5 * mean(same, (e) => e.return), `mean return ${ret} vs recorded ${mean(same, (e) => e.return)}`);
+    assert.ok(fwd > 0.5 * mean(same, (e) => e.forward), `forward ${fwd} m vs recorded ${mean(same, (e) => e.forward)}`);
+    // It keeps running: at least one episode lasts 900 of the 1,000 steps, at over 1.5 m/s.
+    assert.ok(
+      eps.some((e) => e.length >= 900 && e.speed > 1.5),
+      `lengths ${eps.map((e) => e.length)}, speeds ${eps.map((e) => e.speed.toFixed(2))}`,
+    );
     // The reward's parts add up to the return (forward, survive, control and contact costs).
     for (const e of eps) {
       const parts = Object.values(e.parts).reduce((a, b) => a + b, 0);

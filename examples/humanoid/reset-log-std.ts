@@ -11,8 +11,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint.ts';
-import { atomicWrite } from '../../src/train/node/files.ts';
+import { decodeCheckpoint } from '../../src/train/checkpoint.ts';
+import { recordRunChange } from '../../src/train/node/run-dir.ts';
 
 const [dir, value] = process.argv.slice(2);
 const logStd = Number(value);
@@ -23,9 +23,5 @@ const entry = ck.state.tensors.find(([name]) => name === 'pi.logStd');
 if (!entry) throw new Error(`${path}: no learned log-std (pi.logStd) in this ${ck.algo} checkpoint`);
 const from = Array.from(entry[1].data, (x) => Math.round(x * 1000) / 1000);
 entry[1].data.fill(logStd);
-atomicWrite(path, encodeCheckpoint({ kind: 'last', steps: ck.steps, driver: ck.driver, state: ck.state }, ck, new Date(ck.savedAt)));
-const cfgPath = join(dir, 'config.json');
-const saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
-const change = { steps: ck.steps, time: new Date().toISOString(), command: ['reset-log-std.ts', dir, value], changes: [{ key: 'pi.logStd', from, to: logStd }] };
-atomicWrite(cfgPath, `${JSON.stringify({ ...saved, changes: [...(saved.changes ?? []), change] }, null, 1)}\n`);
+recordRunChange(dir, ck, { algo: ck.algo, env: ck.env, config: ck.config, run: ck.run }, { command: ['reset-log-std.ts', dir, value], changes: [{ key: 'pi.logStd', from, to: logStd }] });
 console.log(`${path}: pi.logStd [${from.join(', ')}] -> ${logStd} at ${ck.steps} steps`);

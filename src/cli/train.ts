@@ -6,14 +6,14 @@ import { parse as parseYaml } from 'yaml';
 import { spec } from '../envs/index.ts';
 import type { Algorithm } from '../algos/types.ts';
 import { train, type TrainResult, type DriverState } from '../train/driver.ts';
-import { encodeCheckpoint, type Checkpoint, type CheckpointInfo, type RunSettings } from '../train/checkpoint.ts';
+import type { CheckpointInfo, RunSettings } from '../train/checkpoint.ts';
 import { resumeConfig, type ConfigChange } from '../train/resume.ts';
 import { parseAssignment, setDotted, isPlainObject, type ConfigObject } from '../train/overrides.ts';
 import { ConfigError, algorithmEntry, buildConfig, checkActionSpace, checkEnvId, createAlgorithm } from '../train/setup.ts';
 import { findPreset } from '../train/node/presets.ts';
 import { presetThreshold, THRESHOLD_FROM, type ThresholdSource } from '../train/presets.ts';
 import { invokedAs } from './invocation.ts';
-import { createRunDir, RunWriter, trimEvents, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
+import { createRunDir, recordRunChange, RunWriter, trimEvents, trimProgress, CHECKPOINT_FILE } from '../train/node/run-dir.ts';
 import { acquireRunLock, removeStaleTempFiles, type RunLock } from '../train/node/lock.ts';
 import { readCheckpoint, restoreAlgorithm } from '../train/node/load.ts';
 import { ProgressDisplay, fmtNum } from '../train/node/display.ts';
@@ -207,30 +207,13 @@ function resumeLocked(dir: string, path: string, lock: RunLock, algoName: string
   try {
     trimProgress(dir, ck.steps);
     trimEvents(dir, ck.steps);
-    if (changes.length) recordChanges(dir, path, ck, info, changes);
+    // Saved at once, into the checkpoint and config.json's `changes`.
+    if (changes.length) recordRunChange(dir, ck, info, { command: ['ascent', 'train', ...process.argv.slice(3)], changes });
   } catch (e) {
     algo.close();
     throw e;
   }
   return { algo, dir, info, resume, lock, thresholdFrom, changes };
-}
-
-/**
- * A resume that changed settings saves them at once: into the checkpoint (so that a crash before the
- * next one cannot resume with the old ones) and into config.json, with the step count of the change.
- */
-function recordChanges(dir: string, path: string, ck: Checkpoint, info: CheckpointInfo, changes: ConfigChange[]): void {
-  atomicWrite(path, encodeCheckpoint({ kind: 'last', steps: ck.steps, driver: ck.driver, state: ck.state }, info, new Date(ck.savedAt)));
-  const cfgPath = join(dir, 'config.json');
-  let saved: Record<string, unknown> = {};
-  try {
-    saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
-  } catch {
-    /* a damaged or missing config.json is rewritten from the checkpoint */
-  }
-  const entry = { steps: ck.steps, time: new Date().toISOString(), command: ['ascent', 'train', ...process.argv.slice(3)], changes };
-  const record = { ...saved, ...info, changes: [...(Array.isArray(saved.changes) ? saved.changes : []), entry] };
-  atomicWrite(cfgPath, `${JSON.stringify(record, null, 1)}\n`, { fsync: false });
 }
 
 /** Signals that stop a run the way Ctrl-C does (schedulers send SIGTERM, a closed terminal SIGHUP); exit code 128 + number. */

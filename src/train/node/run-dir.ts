@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { UpdateLog } from '../../algos/types.ts';
 import type { Callback, Evaluation, Snapshot, TrainContext, TrainResult } from '../driver.ts';
-import { encodeCheckpoint, type CheckpointInfo } from '../checkpoint.ts';
+import { encodeCheckpoint, type Checkpoint, type CheckpointInfo } from '../checkpoint.ts';
 import { csvLine, readProgressJsonl, type ProgressRow } from '../progress.ts';
 import { ProgressBuffer } from '../progress-buffer.ts';
 import { eventBytesUpTo, fileVersionRecord } from '../tfevents.ts';
@@ -108,6 +108,27 @@ export interface RunWriterOptions {
   flushRows?: number;
   /** The clock (tests). */
   now?: () => number;
+}
+
+/**
+ * A change made to a saved run before it resumes (`ascent train --resume --set`, or a script that edits
+ * its parameters): the last checkpoint is rewritten with `ck.state` and `info` at once (so that a crash
+ * before the next checkpoint cannot resume without the change), and config.json records it under
+ * `changes` with the step count, the time and the command.
+ */
+export function recordRunChange(dir: string, ck: Checkpoint, info: CheckpointInfo, change: { command: string[]; changes: unknown[] }): void {
+  const snap: Snapshot = { kind: 'last', steps: ck.steps, driver: ck.driver, state: ck.state };
+  atomicWrite(join(dir, CHECKPOINT_FILE.last), encodeCheckpoint(snap, info, new Date(ck.savedAt)));
+  const cfgPath = join(dir, 'config.json');
+  let saved: Record<string, unknown> = {};
+  try {
+    saved = JSON.parse(readFileSync(cfgPath, 'utf8'));
+  } catch {
+    /* a damaged or missing config.json is rewritten from the checkpoint */
+  }
+  const entry = { steps: ck.steps, time: new Date().toISOString(), ...change };
+  const record = { ...saved, ...info, changes: [...(Array.isArray(saved.changes) ? saved.changes : []), entry] };
+  atomicWrite(cfgPath, `${JSON.stringify(record, null, 1)}\n`, { fsync: false });
 }
 
 export class RunWriter implements Callback {
